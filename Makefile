@@ -1,0 +1,40 @@
+# bayeslens - thin wrapper over CMake. `make run` and `make test` work on a
+# fresh Debian machine: they install missing packages first (see deps).
+BUILD    ?= build
+ASAN     ?= build-asan
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+DEBS      = libncurses-dev libreadline-dev libopenblas-dev liblapacke-dev libgsl-dev \
+            cmake pkg-config gcc make tmux
+
+.PHONY: all deps configure build run test bench asan clean
+
+all: build
+
+deps:
+	@sh .ci/deps.sh $(DEBS)
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+configure: deps $(BUILD)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	./$(BUILD)/bayeslens $(ARGS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	cmake --build $(BUILD) --target bench
+
+# The test suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan: deps
+	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DBAYESLENS_SANITIZE=ON
+	cmake --build $(ASAN) -j $(JOBS)
+	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD) $(ASAN)
