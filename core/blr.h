@@ -90,31 +90,47 @@ double blr_quad_inv_prec(const blr_model *m, const double *v);
  * strict upper triangle is zero. */
 const double *blr_factor(const blr_model *m);
 
-/* Log evidence log p(y_1..n | X) in closed form (2.1 Bishop form, 2.4 NIG). O(d) from the state. */
+/* Log evidence log p(y_1..n | X) in closed form (2.1 Bishop form, 2.4 NIG). O(1) from the
+ * state: beta |y - X m|^2 + alpha |m|^2 (resp. 2 (b_n - b0)) is maintained online as the
+ * sum of squared innovations, so no cancellation occurs (see blr.c). */
 double blr_log_evidence(const blr_model *m);
 /* NIG posterior a_n, b_n (0 for known noise). */
 double blr_nig_a(const blr_model *m);
 double blr_nig_b(const blr_model *m);
 
-/* Sufficient statistics: borrowed G = X^T X (d*d row-major, full), X^T y, y^T y. */
+/* Sufficient statistics: borrowed G = X^T X (d*d row-major, full), X^T y, y^T y.
+ * Observe updates only the lower triangle of G; blr_gram mirrors it onto the
+ * upper one on first access after an update (O(d^2), a cache inside m: do not
+ * call it concurrently with other readers of the same model). */
 const double *blr_gram(const blr_model *m);
 const double *blr_xty(const blr_model *m);
 double blr_yty(const blr_model *m);
 
 /* Change the hyperparameters of a known-noise model (alpha, beta > 0) or of a
  * NIG model (v0, a0, b0 > 0: pass the full opts) and refit the posterior from the
- * sufficient statistics, O(d^3). On failure m is unchanged. */
+ * sufficient statistics, O(d^3). o->kind may differ from the current kind (the
+ * statistics serve both). BL_EINVAL names the bad field; BL_ENUM, BL_ENOMEM.
+ * On failure m is unchanged. */
 int blr_set_opts(blr_model *m, const blr_opts *o, bl_err *err);
+/* Jitter the last refit's Cholesky needed (MATH.md 1.2); 0 for a healthy model. */
+double blr_jitter(const blr_model *m);
+
 
 /* Empirical Bayes for a known-noise model: MacKay's fixed point (MATH.md 2.2)
  * from the current alpha, beta, with one symmetric eigendecomposition of G and
  * O(d^2) per iteration; stops when both relative changes are below tol or after
- * max_iter (BL_ENUM then, m unchanged). On success the model holds the optimum. */
+ * max_iter (BL_ENUM then, m unchanged). On success the model holds the optimum.
+ * Errors (m unchanged): BL_EINVAL for a NIG model, max_iter < 1 or tol <= 0;
+ * BL_ESTATE when no point was observed; BL_ENUM when the evidence is unbounded
+ * (data interpolated, |m| = 0) or no convergence; BL_ECANCEL when *cancel is
+ * raised (polled once per iteration); BL_ENOMEM. O(d^3) once, then O(d) per
+ * iteration, then an O(d^3) refit. res may be NULL. */
 int blr_optimize(blr_model *m, int max_iter, double tol, blr_opt_result *res,
                  const bl_cancel *cancel, bl_err *err);
 
 /* Sum over observed points of -log p(y_t | x_t, w) at a fixed w, from the
- * sufficient statistics (known noise: Gaussian with precision beta). O(d^2). */
+ * sufficient statistics (known noise: Gaussian with precision beta). O(d^2).
+ * NaN for a NIG model (no fixed noise level to score with). */
 double blr_loss_at(const blr_model *m, const double *w);
 
 #endif

@@ -8,6 +8,7 @@
 #define BAYESLENS_CORE_ERR_H
 
 #include <signal.h>
+#include <stddef.h>
 
 enum {
     BL_OK = 0,

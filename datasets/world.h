@@ -43,17 +43,28 @@ typedef struct world_opts {
 
 typedef struct world world;
 
-/* A synthetic world; draws its truth from rng. BL_EINVAL names the bad option. */
+/* A synthetic world (kind linear, sparse or fourier); draws its truth from rng
+ * unless o->w is given (then rng may be NULL). Limits: d in 1..WORLD_MAX_DIM,
+ * s in 1..d, k in 0..200, noise finite >= 0, nu finite >= 0 (0 < nu <= 2 is
+ * allowed but the noise variance is infinite, and for nu <= 1 its mean too),
+ * wscale finite > 0 when weights are drawn. Given weights must have the native
+ * length (d, or 1 + 2k for fourier), be finite, and for sparse have at most s
+ * non-zeros. Returns a world the caller frees with world_free, or NULL with
+ * BL_EINVAL naming the bad option ("noise=-1: must be >= 0") or BL_ENOMEM. */
 world *world_alloc(const world_opts *o, gsl_rng *rng, bl_err *err);
-/* A world that replays rows of t: target column ycol, input columns xcols[0..nx-1].
- * Takes ownership of t (freed by world_free, also on failure). */
+/* A world that replays rows of t in file order: target column ycol, input
+ * columns xcols[0..nx-1] (distinct, not ycol). xcols == NULL with nx == 0 means
+ * every column but ycol, in order. Takes ownership of t (freed by world_free,
+ * and on failure). BL_EINVAL names the bad column, BL_ENOMEM. */
 world *world_from_table(table *t, size_t ycol, const size_t *xcols, size_t nx, bl_err *err);
-void world_free(world *w);
+void world_free(world *w); /* NULL is a no-op */
 
 world_kind world_get_kind(const world *w);
 size_t world_in_dim(const world *w);
-/* Next point into x (in_dim numbers) and *y. Synthetic worlds never run out;
- * a table world returns BL_ESTATE ("data set exhausted after N rows") at the end. */
+/* Next point into x (in_dim numbers) and *y. Synthetic worlds draw the inputs,
+ * then one noise variate, from rng (BL_EINVAL if NULL) and never run out; a
+ * table world ignores rng and returns BL_ESTATE ("data set exhausted after N
+ * rows") at the end, leaving x, y and the world unchanged. */
 int world_next(world *w, gsl_rng *rng, double *x, double *y, bl_err *err);
 /* Rows left in a table world (SIZE_MAX for synthetic worlds). */
 size_t world_remaining(const world *w);
@@ -61,23 +72,29 @@ size_t world_remaining(const world *w);
 void world_rewind(world *w);
 
 bool world_knows_truth(const world *w);
-/* Noise-free mean f*(x). Only when world_knows_truth. */
+/* Noise-free mean f*(x). Only when world_knows_truth (NaN otherwise). */
 double world_mean(const world *w, const double *x);
-/* True conditional log density log p*(y | x). Only when world_knows_truth. */
+/* True conditional log density log p*(y | x): Gaussian, or the scaled
+ * Student-t; with noise = 0, +inf at y = f*(x) and -inf elsewhere. Only when
+ * world_knows_truth (NaN otherwise). */
 double world_logpdf(const world *w, const double *x, double y);
-/* Truth weights in the native feature map (borrowed) and their count. */
+/* Truth weights in the native feature map (borrowed, valid until world_free)
+ * and their count; NULL and 0 for a table world. len may be NULL. */
 const double *world_truth(const world *w, size_t *len);
-/* The native feature map whose weights world_truth gives. */
+/* The native feature map whose weights world_truth gives: identity without
+ * bias (linear, sparse), fourier(K) (fourier); identity with bias for tables. */
 void world_native_features(const world *w, feat_opts *o);
 /* Nominal input range per coordinate, for feature rescaling: [-1,1] for
  * uniform inputs, [-3,3] for Gaussian ones, column min/max for tables. */
 void world_input_range(const world *w, double *lo, double *hi);
-/* Noise sd and nu (0 Gaussian). */
+/* Noise scale (sd when Gaussian; NaN for tables) and nu (0 Gaussian). */
 double world_noise(const world *w);
 double world_nu(const world *w);
-/* One-line description: "linear d=3 noise=0.1 inputs=gaussian", "diabetes (442 rows)". */
+/* One-line description (borrowed): "linear d=3 noise=0.1 inputs=gaussian",
+ * "fourier k=3 noise=0.2 student-t nu=3", "diabetes (442 rows, 10 inputs, y=progression)". */
 const char *world_describe(const world *w);
-/* Column names for a table world (input names then target), else "x0".."y". */
+/* Column names for a table world, else "x0".."x{d-1}" and "y" (borrowed).
+ * world_input_name returns NULL when i >= in_dim. */
 const char *world_input_name(const world *w, size_t i);
 const char *world_target_name(const world *w);
 /* Parse "linear", "sparse", "fourier"; -1 if unknown. */

@@ -1,0 +1,372 @@
+/* commands/args.c - bind a command's words to its argument specs.
+ * All validation happens here, before any handler runs: unknown keys, bad
+ * numbers, NaN, out-of-range values and unknown choices are refused with one
+ * message naming the key and what is allowed. */
+#include "cmd.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const type_names[] = {"integer", "number", "choice", "list of numbers",
+                                         "word", "file"};
+
+/* Strict decimal number: the whole word, finite, no hex, no nan/inf. */
+static int
+parse_real(const char *s, double *v)
+{
+    char *end;
+    if (*s == '\0')
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (strchr("0123456789+-.eE", *p) == NULL)
+            return 0;
+    errno = 0;
+    *v = strtod(s, &end);
+    return *end == '\0' && isfinite(*v) && errno != ERANGE;
+}
+
+static int
+parse_int(const char *s, double *v)
+{
+    char *end;
+    errno = 0;
+    if (*s == '\0')
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (strchr("0123456789+-", *p) == NULL)
+            return 0;
+    long long x = strtoll(s, &end, 10);
+    if (*end != '\0' || errno == ERANGE)
+        return 0;
+    *v = (double)x;
+    return 1;
+}
+
+void
+arg_range_text(const struct arg_spec *sp, char *buf, size_t size)
+{
+    char lo[32], hi[32];
+    snprintf(lo, sizeof lo, "%.10g", sp->min);
+    snprintf(hi, sizeof hi, "%.10g", sp->max);
+    if (sp->max >= 1e300)
+        snprintf(buf, size, "%s %s", sp->open_min ? ">" : ">=", lo);
+    else if (sp->open_min)
+        snprintf(buf, size, "in (%s, %s]", lo, hi);
+    else
+        snprintf(buf, size, "in %s..%s", lo, hi);
+}
+
+static void
+choices_list(const struct arg_spec *sp, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; sp->choices[i] != NULL && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", sp->choices[i]);
+}
+
+static int
+set_value(struct cmd_args *a, struct arg_value *v, const char *text, bl_err *err)
+{
+    const struct arg_spec *sp = v->spec;
+    char buf[200];
+    switch (sp->type) {
+    case ARG_INT:
+    case ARG_REAL:
+        if (!(sp->type == ARG_INT ? parse_int(text, &v->num) : parse_real(text, &v->num)))
+            return bl_fail(err, BL_EINVAL, "%s=%s: not a%s %s", sp->name, text,
+                           sp->type == ARG_INT ? "n" : "", type_names[sp->type]);
+        if (v->num < sp->min || v->num > sp->max || (sp->open_min && v->num <= sp->min)) {
+            arg_range_text(sp, buf, sizeof buf);
+            return bl_fail(err, BL_EINVAL, "%s=%s: must be %s", sp->name, text, buf);
+        }
+        break;
+    case ARG_CHOICE: {
+        const char *match = NULL;
+        int count = 0;
+        size_t n = strlen(text);
+        for (size_t i = 0; sp->choices[i] != NULL; i++) {
+            if (strcmp(sp->choices[i], text) == 0) {
+                match = sp->choices[i];
+                count = 1;
+                break;
+            }
+            if (n > 0 && strncmp(sp->choices[i], text, n) == 0) {
+                match = sp->choices[i];
+                count++;
+            }
+        }
+        if (count != 1) {
+            choices_list(sp, buf, sizeof buf);
+            return bl_fail(err, BL_EINVAL, "%s=%s: %s (choose %s)", sp->name, text,
+                           count ? "ambiguous" : "unknown", buf);
+        }
+        text = match;
+        break;
+    }
+    case ARG_VEC: {
+        size_t n = 1;
+        for (const char *p = text; *p; p++)
+            n += *p == ',';
+        double *vec = malloc(n * sizeof *vec);
+        if (vec == NULL)
+            return bl_fail(err, BL_ENOMEM, "out of memory");
+        char *copy = strdup(text), *save = NULL;
+        if (copy == NULL) {
+            free(vec);
+            return bl_fail(err, BL_ENOMEM, "out of memory");
+        }
+        size_t k = 0;
+        char *body = copy;
+        if (*body == '[' && body[strlen(body) - 1] == ']') {
+            body[strlen(body) - 1] = '\0';
+            body++;
+        }
+        for (char *tok = strtok_r(body, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            if (!parse_real(tok, &vec[k])) {
+                bl_fail(err, BL_EINVAL, "%s=%s: '%s' is not a finite number", sp->name, text,
+                        tok);
+                free(copy);
+                free(vec);
+                return BL_EINVAL;
+            }
+            k++;
+        }
+        free(copy);
+        if (k == 0) {
+            free(vec);
+            return bl_fail(err, BL_EINVAL, "%s=: empty list of numbers", sp->name);
+        }
+        free(v->vec);
+        v->vec = vec;
+        v->vlen = k;
+        break;
+    }
+    case ARG_STR:
+    case ARG_FILE:
+        if (*text == '\0')
+            return bl_fail(err, BL_EINVAL, "%s: empty value", sp->name);
+        break;
+    }
+    (void)a;
+    v->str = text;
+    v->has = true;
+    return BL_OK;
+}
+
+static struct arg_value *
+find_value(struct cmd_args *a, const char *name, size_t len)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (strlen(a->v[i].spec->name) == len && strncmp(a->v[i].spec->name, name, len) == 0)
+            return &a->v[i];
+    return NULL;
+}
+
+static int
+add_specs(struct cmd_args *a, const struct arg_spec *specs)
+{
+    for (size_t i = 0; specs != NULL && specs[i].name != NULL; i++) {
+        assert(a->n < CMD_MAX_ARGS);
+        a->v[a->n++] = (struct arg_value){.spec = &specs[i]};
+    }
+    return BL_OK;
+}
+
+static void
+keys_list(const struct cmd_args *a, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < a->n && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", a->v[i].spec->name);
+}
+
+int
+cmd_bind(const struct cmd_entry *c, char *const *argv, size_t argc, struct cmd_args *a,
+         bl_err *err)
+{
+    char buf[200];
+    size_t i = 1;
+    int rc;
+
+    memset(a, 0, sizeof *a);
+    a->cmd = c;
+    if (c->subjects != NULL) {
+        const struct subject_spec *match = NULL;
+        int count = 0;
+        if (argc > 1 && strchr(argv[1], '=') == NULL) {
+            size_t n = strlen(argv[1]);
+            for (const struct subject_spec *s = c->subjects; s->name != NULL; s++) {
+                if (strcmp(s->name, argv[1]) == 0) {
+                    match = s;
+                    count = 1;
+                    break;
+                }
+                if (strncmp(s->name, argv[1], n) == 0) {
+                    match = s;
+                    count++;
+                }
+            }
+        }
+        size_t len = 0;
+        buf[0] = '\0';
+        for (const struct subject_spec *s = c->subjects; s->name != NULL && len < sizeof buf; s++)
+            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s",
+                                    s == c->subjects ? "" : ", ", s->name);
+        if (count == 1) {
+            a->subject = match;
+            i = 2;
+        } else if (count > 1) {
+            return bl_fail(err, BL_EINVAL, "%s %s: ambiguous (choose %s)", c->name, argv[1], buf);
+        } else if (argc > 1 && strchr(argv[1], '=') == NULL && !c->subject_optional) {
+            return bl_fail(err, BL_EINVAL, "%s %s: unknown (choose %s)", c->name, argv[1], buf);
+        } else if (!c->subject_optional) {
+            return bl_fail(err, BL_EINVAL, "%s: say what (choose %s)", c->name, buf);
+        }
+        if (a->subject != NULL)
+            add_specs(a, a->subject->args);
+    }
+    add_specs(a, c->args);
+
+    size_t next_pos = 0;
+    for (; i < argc; i++) {
+        const char *w = argv[i];
+        const char *eq = strchr(w, '=');
+        struct arg_value *v = NULL;
+        const char *text;
+        if (eq != NULL && eq != w) {
+            v = find_value(a, w, (size_t)(eq - w));
+            text = eq + 1;
+            if (v == NULL) {
+                keys_list(a, buf, sizeof buf);
+                rc = bl_fail(err, BL_EINVAL, "%s: unknown key '%.*s' (%s%s)", c->name,
+                             (int)(eq - w), w, a->n ? "keys: " : "takes no keys",
+                             a->n ? buf : "");
+                goto fail;
+            }
+        } else {
+            while (next_pos < a->n && (!a->v[next_pos].spec->positional || a->v[next_pos].given))
+                next_pos++;
+            if (next_pos >= a->n) {
+                rc = bl_fail(err, BL_EINVAL, "%s: unexpected word '%s' (usage: %s)", c->name, w,
+                             c->usage);
+                goto fail;
+            }
+            v = &a->v[next_pos];
+            text = w;
+        }
+        if (v->given) {
+            rc = bl_fail(err, BL_EINVAL, "%s: %s given twice", c->name, v->spec->name);
+            goto fail;
+        }
+        if ((rc = set_value(a, v, text, err)) != BL_OK)
+            goto fail;
+        v->given = true;
+    }
+    for (size_t k = 0; k < a->n; k++) {
+        struct arg_value *v = &a->v[k];
+        if (v->given)
+            continue;
+        if (v->spec->required) {
+            rc = bl_fail(err, BL_EINVAL, "%s: missing %s (usage: %s)", c->name, v->spec->name,
+                         c->usage);
+            goto fail;
+        }
+        if (v->spec->def != NULL && (rc = set_value(a, v, v->spec->def, err)) != BL_OK)
+            goto fail;
+    }
+    /* The words must outlive argv: keep one owned copy and re-point. */
+    size_t total = 0;
+    for (size_t k = 0; k < a->n; k++)
+        if (a->v[k].has)
+            total += strlen(a->v[k].str) + 1;
+    a->words = malloc(total + 1);
+    if (a->words == NULL) {
+        rc = bl_fail(err, BL_ENOMEM, "out of memory");
+        goto fail;
+    }
+    char *p = a->words;
+    for (size_t k = 0; k < a->n; k++) {
+        if (!a->v[k].has)
+            continue;
+        size_t n = strlen(a->v[k].str) + 1;
+        memcpy(p, a->v[k].str, n);
+        a->v[k].str = p;
+        p += n;
+    }
+    return BL_OK;
+fail:
+    args_free(a);
+    return rc;
+}
+
+void
+args_free(struct cmd_args *a)
+{
+    for (size_t k = 0; k < a->n; k++) {
+        free(a->v[k].vec);
+        a->v[k].vec = NULL;
+    }
+    free(a->words);
+    a->words = NULL;
+}
+
+static const struct arg_value *
+get(const struct cmd_args *a, const char *name)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->v[i].spec->name, name) == 0)
+            return &a->v[i];
+    assert(!"argument not declared by the command");
+    return NULL;
+}
+
+bool
+args_given(const struct cmd_args *a, const char *name)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->v[i].spec->name, name) == 0)
+            return a->v[i].given;
+    return false;
+}
+
+bool
+args_has(const struct cmd_args *a, const char *name)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->v[i].spec->name, name) == 0)
+            return a->v[i].has;
+    return false;
+}
+
+long long
+args_int(const struct cmd_args *a, const char *name)
+{
+    return (long long)get(a, name)->num;
+}
+
+double
+args_real(const struct cmd_args *a, const char *name)
+{
+    return get(a, name)->num;
+}
+
+const char *
+args_str(const struct cmd_args *a, const char *name)
+{
+    const struct arg_value *v = get(a, name);
+    return v->has ? v->str : NULL;
+}
+
+const double *
+args_vec(const struct cmd_args *a, const char *name, size_t *len)
+{
+    const struct arg_value *v = get(a, name);
+    *len = v->vlen;
+    return v->vec;
+}

@@ -1,0 +1,134 @@
+/* commands/cmd.h - the command table: what a command is, how its arguments
+ * are described, and the one entry point the front ends call.
+ *
+ * Types, ranges, choices and defaults are data (tmux options-table.c): the
+ * dispatcher validates every argument before a handler runs, so handlers never
+ * re-check, all commands reject bad input alike, and `help`, Tab completion
+ * and error messages all read the same entry. A command that fails changes
+ * nothing in the session. */
+#ifndef BAYESLENS_COMMANDS_CMD_H
+#define BAYESLENS_COMMANDS_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "commands/out.h"
+#include "core/err.h"
+
+struct session;
+
+enum arg_type {
+    ARG_INT,    /* integer in [min, max] */
+    ARG_REAL,   /* finite real in [min, max] (or > min when open_min) */
+    ARG_CHOICE, /* one of choices; unique prefixes accepted */
+    ARG_VEC,    /* comma-separated finite reals: x=0.1,0.2 */
+    ARG_STR,    /* any word */
+    ARG_FILE,   /* a file name (Tab completes file names) */
+};
+
+struct arg_spec {
+    const char *name;
+    enum arg_type type;
+    bool positional; /* may be given without "name=", in declaration order */
+    bool required;
+    bool open_min;   /* ARG_REAL: value must be > min rather than >= min */
+    double min, max; /* ARG_INT, ARG_REAL */
+    const char *def; /* default as the user would type it; NULL: none */
+    const char *const *choices; /* ARG_CHOICE: NULL-terminated */
+    const char *help;
+};
+
+struct subject_spec {
+    const char *name;
+    const char *summary;
+    const struct arg_spec *args; /* terminated by {0}; may be NULL */
+    const char *example;
+};
+
+struct arg_value {
+    const struct arg_spec *spec;
+    bool given;   /* typed by the user (else the default, if any) */
+    bool has;     /* a value is present (given or default) */
+    double num;   /* ARG_INT, ARG_REAL */
+    const char *str; /* ARG_CHOICE (the full choice), ARG_STR, ARG_FILE, raw text */
+    double *vec;  /* ARG_VEC, owned by cmd_args */
+    size_t vlen;
+};
+
+#define CMD_MAX_ARGS 48
+
+struct cmd_args {
+    const struct cmd_entry *cmd;
+    const struct subject_spec *subject; /* NULL when the command has none */
+    size_t n;
+    struct arg_value v[CMD_MAX_ARGS];
+    char *words; /* owned copy of the words the values point into */
+};
+
+struct cmd_entry {
+    const char *name;
+    const char *usage;
+    const char *summary;
+    const char *example;
+    const char *detail;                   /* optional longer help text */
+    const struct subject_spec *subjects;  /* terminated by {0}; NULL: no subject */
+    bool subject_optional;
+    const struct arg_spec *args;          /* common to all subjects; terminated by {0} */
+    int (*exec)(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err);
+};
+
+/* The table: sorted by name, NULL-terminated (commands/table.c). */
+extern const struct cmd_entry *const cmd_table[];
+
+/* Lookup by exact name or unique prefix. On failure fills err: unknown (with a
+ * hint) or ambiguous (listing the candidates). */
+const struct cmd_entry *cmd_find(const char *name, bl_err *err);
+
+/* Values: the default applies when not given. Asking for an arg the command
+ * does not declare is a programming error (assert). */
+bool args_given(const struct cmd_args *a, const char *name);
+bool args_has(const struct cmd_args *a, const char *name);
+long long args_int(const struct cmd_args *a, const char *name);
+double args_real(const struct cmd_args *a, const char *name);
+const char *args_str(const struct cmd_args *a, const char *name);
+const double *args_vec(const struct cmd_args *a, const char *name, size_t *len);
+void args_free(struct cmd_args *a);
+
+/* The allowed range of a numeric spec as text: "> 0", ">= 1", "in 1..4096". */
+void arg_range_text(const struct arg_spec *sp, char *buf, size_t size);
+
+/* Validate one command's words (argv[0] is the verb) into *a. */
+int cmd_bind(const struct cmd_entry *c, char *const *argv, size_t argc, struct cmd_args *a,
+             bl_err *err);
+
+/* Split a line into commands and words: `;` separates commands, `#` starts a
+ * comment, "double" or 'single' quotes keep spaces (key="my file.csv"),
+ * backslash escapes the next character inside double quotes. */
+struct cmd_words {
+    size_t argc;
+    char **argv; /* owned */
+};
+struct cmd_line {
+    size_t n;
+    struct cmd_words *cmds; /* owned */
+};
+int cmd_split(const char *line, struct cmd_line *out, bl_err *err);
+void cmd_line_free(struct cmd_line *l);
+
+/* Run every command of a line in order, stopping at the first failure (its
+ * code is returned and err filled). Errors are not printed here: the caller
+ * adds context (file:line) and prints them. */
+int cmd_run_line(struct session *s, const char *line, struct out *out, bl_err *err);
+
+/* help: all commands, or one (usage, subjects, every key with default and
+ * range, example). Used by cmd_help and by the front ends' --help. */
+void cmd_help_all(struct out *out);
+int cmd_help_one(const char *name, struct out *out, bl_err *err);
+
+/* Completion candidates for the word that starts at `start` in line (the text
+ * before the cursor is line[0..end)). Returns a malloc'd NULL-terminated array
+ * of malloc'd strings (maybe empty), or NULL when the word is a file name and
+ * the front end should complete files. */
+char **cmd_complete(const char *line, size_t start, size_t end);
+
+#endif

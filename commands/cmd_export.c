@@ -1,0 +1,107 @@
+/* commands/cmd_export.c - "export stream|trace ...": write CSV files.
+ * Numbers are written with %.17g so that a re-read is exact. The file is
+ * written to a temporary name and renamed, so a failed export never leaves a
+ * half-written file under the requested name. */
+#include "cmd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands/session.h"
+
+static const struct arg_spec stream_args[] = {
+    {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1, .help = "CSV to write"},
+    {0},
+};
+
+static const struct arg_spec trace_args[] = {
+    {.name = "name", .type = ARG_CHOICE, .positional = 1, .required = 1, .choices = trace_names,
+     .help = "trace"},
+    {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1, .help = "CSV to write"},
+    {0},
+};
+
+static const struct subject_spec export_subjects[] = {
+    {"stream", "the observed points: inputs, then the target", stream_args,
+     "export stream points.csv"},
+    {"trace", "one per-arrival trace against n", trace_args, "export trace regret_truth r.csv"},
+    {0},
+};
+
+static int
+open_tmp(const char *path, char **tmp, FILE **f, bl_err *err)
+{
+    size_t n = strlen(path) + 16;
+    *tmp = malloc(n);
+    if (*tmp == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory");
+    snprintf(*tmp, n, "%s.tmp%d", path, (int)(n % 97));
+    *f = fopen(*tmp, "w");
+    if (*f == NULL) {
+        int e = errno;
+        free(*tmp);
+        return bl_fail(err, BL_EIO, "%s: %s", path, strerror(e));
+    }
+    return BL_OK;
+}
+
+static int
+close_tmp(const char *path, char *tmp, FILE *f, bl_err *err)
+{
+    int bad = ferror(f);
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        int e = errno;
+        remove(tmp);
+        free(tmp);
+        return bl_fail(err, BL_EIO, "%s: %s", path, bad ? "write failed" : strerror(e));
+    }
+    free(tmp);
+    return BL_OK;
+}
+
+static int
+export_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
+{
+    const char *path = args_str(a, "file");
+    bool stream = strcmp(a->subject->name, "stream") == 0;
+    int id = stream ? -1 : trace_find(args_str(a, "name"));
+    char *tmp;
+    FILE *f;
+
+    if (s->world == NULL)
+        return bl_fail(err, BL_ESTATE, "nothing to export: no data yet");
+    if (!stream && s->blr == NULL)
+        return bl_fail(err, BL_ESTATE, "no traces: choose a model first (model blr)");
+    int rc = open_tmp(path, &tmp, &f, err);
+    if (rc != BL_OK)
+        return rc;
+    if (stream) {
+        for (size_t j = 0; j < s->in_dim; j++)
+            fprintf(f, "%s,", world_input_name(s->world, j));
+        fprintf(f, "%s\n", world_target_name(s->world));
+        for (size_t t = 0; t < s->n; t++) {
+            for (size_t j = 0; j < s->in_dim; j++)
+                fprintf(f, "%.17g,", s->X[t * s->in_dim + j]);
+            fprintf(f, "%.17g\n", s->Y[t]);
+        }
+    } else {
+        fprintf(f, "n,%s\n", trace_info[id].name);
+        for (size_t t = 0; t < s->n; t++)
+            fprintf(f, "%zu,%.17g\n", t + 1, s->trace[id][t]);
+    }
+    if ((rc = close_tmp(path, tmp, f, err)) == BL_OK)
+        out_printf(out, "wrote %zu rows to %s", s->n, path);
+    return rc;
+}
+
+const struct cmd_entry cmd_export_entry = {
+    .name = "export",
+    .usage = "export stream FILE | export trace NAME FILE",
+    .summary = "write the observed points or a trace as CSV",
+    .example = "export trace regret_truth regret.csv",
+    .subjects = export_subjects,
+    .exec = export_exec,
+};

@@ -1,0 +1,253 @@
+/* commands/cmd_show.c - "show WHAT": key = value lines (DESIGN.md contract).
+ * Measures too costly for every arrival (covariance, ball mass, gamma) are
+ * computed here, when asked. */
+#include "cmd.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands/session.h"
+#include "core/concentration.h"
+#include "core/linalg.h"
+
+static const struct arg_spec predictive_args[] = {
+    {.name = "x", .type = ARG_VEC, .positional = 1, .required = 1,
+     .help = "input point (one number per input coordinate)"},
+    {0},
+};
+
+static const struct arg_spec concentration_args[] = {
+    {.name = "r", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e308,
+     .help = "radius of the ball around the truth for mass_ball (default 0.1, remembered)"},
+    {0},
+};
+
+static const struct subject_spec show_subjects[] = {
+    {"data", "the world, its truth where known, and the stream", NULL, "show data"},
+    {"model", "the model and its options", NULL, "show model"},
+    {"posterior", "n, dim, posterior mean and covariance (nig: also a, b)", NULL,
+     "show posterior"},
+    {"predictive", "predictive mean, var (with noise) and var_f (without) at x", predictive_args,
+     "show predictive x=0.5"},
+    {"evidence", "log evidence, hyperparameters and gamma", NULL, "show evidence"},
+    {"regret", "cumulative log-loss regret against the truth, hindsight and theory", NULL,
+     "show regret"},
+    {"concentration", "how the posterior concentrates around the truth", concentration_args,
+     "show concentration r=0.05"},
+    {0},
+};
+
+static int
+need_model(const struct session *s, bl_err *err)
+{
+    if (s->blr == NULL)
+        return bl_fail(err, BL_ESTATE, s->model == MODEL_NONE
+                                           ? "no model yet: choose one (e.g. model blr)"
+                                           : "no data yet: choose a world (e.g. data linear d=3)");
+    return BL_OK;
+}
+
+static double
+last(const struct session *s, enum trace_id id)
+{
+    return s->n ? s->trace[id][s->n - 1] : (double)NAN;
+}
+
+static int
+show_data(struct session *s, struct out *out)
+{
+    out_kv_str(out, "world", s->world ? world_describe(s->world) : "none");
+    out_kv_int(out, "n", (long long)s->n);
+    out_kv_int(out, "in_dim", (long long)s->in_dim);
+    if (s->world != NULL && world_knows_truth(s->world)) {
+        size_t len;
+        const double *t = world_truth(s->world, &len);
+        out_kv_real(out, "noise", world_noise(s->world));
+        out_kv_real(out, "nu", world_nu(s->world));
+        out_kv_vec(out, "truth", t, len);
+    }
+    if (s->n > 0) {
+        out_kv_vec(out, "last_x", s->X + (s->n - 1) * s->in_dim, s->in_dim);
+        out_kv_real(out, "last_y", s->Y[s->n - 1]);
+    }
+    return BL_OK;
+}
+
+static int
+show_posterior(struct session *s, struct out *out, bl_err *err)
+{
+    int rc = need_model(s, err);
+    if (rc != BL_OK)
+        return rc;
+    size_t d = s->dim;
+    double *cov = malloc(d * d * sizeof *cov);
+    if (cov == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory for a %zu x %zu covariance", d, d);
+    if ((rc = blr_cov(s->blr, cov, err)) != BL_OK) {
+        free(cov);
+        return rc;
+    }
+    out_kv_int(out, "n", (long long)s->n);
+    out_kv_int(out, "dim", (long long)d);
+    out_kv_vec(out, "mean", blr_mean(s->blr), d);
+    out_kv_mat(out, "cov", cov, d, d);
+    if (s->model == MODEL_NIG) {
+        out_kv_real(out, "a", blr_nig_a(s->blr));
+        out_kv_real(out, "b", blr_nig_b(s->blr));
+    }
+    free(cov);
+    return BL_OK;
+}
+
+static int
+show_predictive(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
+{
+    int rc = need_model(s, err);
+    size_t len;
+    const double *x = args_vec(a, "x", &len);
+    if (rc != BL_OK || (rc = session_features(s, x, len, err)) != BL_OK)
+        return rc;
+    blr_pred p;
+    blr_predict(s->blr, s->phi, &p);
+    out_kv_real(out, "mean", p.mean);
+    out_kv_real(out, "var", p.var);
+    out_kv_real(out, "var_f", p.var_f);
+    if (s->model == MODEL_NIG) {
+        out_kv_real(out, "df", p.df);
+        out_kv_real(out, "scale2", p.scale2);
+    }
+    if (s->world != NULL && world_knows_truth(s->world))
+        out_kv_real(out, "truth", world_mean(s->world, x));
+    return BL_OK;
+}
+
+/* gamma = sum_i beta l_i / (alpha + beta l_i), l_i the eigenvalues of X^T X:
+ * MacKay's count of well-determined directions (MATH.md 2.2). O(d^3). */
+static int
+effective_params(const struct session *s, double *gamma, bl_err *err)
+{
+    size_t d = s->dim;
+    double *lam = malloc(d * sizeof *lam), *g = malloc(d * d * sizeof *g);
+    if (lam == NULL || g == NULL) {
+        free(lam);
+        free(g);
+        return bl_fail(err, BL_ENOMEM, "out of memory");
+    }
+    memcpy(g, blr_gram(s->blr), d * d * sizeof *g);
+    int rc = linalg_eigh(g, d, lam, false, err);
+    free(g);
+    if (rc == BL_OK) {
+        double a = s->model == MODEL_NIG ? 1 / s->bopts.v0 : s->bopts.alpha;
+        double b = s->model == MODEL_NIG ? 1 : s->bopts.beta;
+        *gamma = 0;
+        for (size_t i = 0; i < d; i++)
+            *gamma += b * fmax(lam[i], 0) / (a + b * fmax(lam[i], 0));
+    }
+    free(lam);
+    return rc;
+}
+
+static int
+show_evidence(struct session *s, struct out *out, bl_err *err)
+{
+    int rc = need_model(s, err);
+    double gamma = 0;
+    if (rc != BL_OK || (rc = effective_params(s, &gamma, err)) != BL_OK)
+        return rc;
+    out_kv_real(out, "log_evidence", blr_log_evidence(s->blr));
+    if (s->model == MODEL_NIG) {
+        out_kv_real(out, "v0", s->bopts.v0);
+        out_kv_real(out, "a0", s->bopts.a0);
+        out_kv_real(out, "b0", s->bopts.b0);
+    } else {
+        out_kv_real(out, "alpha", s->bopts.alpha);
+        out_kv_real(out, "beta", s->bopts.beta);
+    }
+    out_kv_real(out, "gamma", gamma);
+    out_kv_int(out, "n", (long long)s->n);
+    return BL_OK;
+}
+
+static int
+show_regret(struct session *s, struct out *out, bl_err *err)
+{
+    int rc = need_model(s, err);
+    if (rc != BL_OK)
+        return rc;
+    out_kv_int(out, "n", (long long)s->n);
+    out_kv_real(out, "regret_truth", last(s, TR_REGRET_TRUTH));
+    out_kv_real(out, "regret_hindsight", last(s, TR_REGRET_HINDSIGHT));
+    out_kv_real(out, "regret_closed_form", last(s, TR_REGRET_CLOSED));
+    out_kv_real(out, "bound", last(s, TR_BOUND));
+    out_kv_real(out, "asymptote", last(s, TR_ASYMPTOTE));
+    out_kv_real(out, "cum_logloss", last(s, TR_CUM_LOGLOSS));
+    return BL_OK;
+}
+
+static int
+show_concentration(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
+{
+    int rc = need_model(s, err);
+    if (rc != BL_OK)
+        return rc;
+    if (args_given(a, "r"))
+        s->ball_radius = args_real(a, "r");
+    size_t d = s->dim;
+    double mass = (double)NAN;
+    if (s->wstar != NULL && s->n > 0) {
+        double *cov = malloc(d * d * sizeof *cov);
+        if (cov == NULL)
+            return bl_fail(err, BL_ENOMEM, "out of memory");
+        rc = blr_cov(s->blr, cov, err);
+        if (rc == BL_OK)
+            rc = concentration_ball_mass(blr_mean(s->blr), cov, s->wstar, d, s->ball_radius,
+                                         &mass, s->cancel, err);
+        free(cov);
+        if (rc != BL_OK)
+            return rc;
+    }
+    out_kv_real(out, "trace_cov", last(s, TR_TRACE_COV));
+    out_kv_real(out, "logdet_cov", last(s, TR_LOGDET_COV));
+    out_kv_real(out, "dist_mean_truth", last(s, TR_DIST_TRUTH));
+    out_kv_real(out, "mass_ball", mass);
+    out_kv_real(out, "radius", s->ball_radius);
+    out_kv_int(out, "n", (long long)s->n);
+    return BL_OK;
+}
+
+static int
+show_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
+{
+    const char *what = a->subject->name;
+    if (strcmp(what, "data") == 0)
+        return show_data(s, out);
+    if (strcmp(what, "model") == 0) {
+        char buf[256];
+        session_describe_model(s, buf, sizeof buf);
+        out_kv_str(out, "model", buf);
+        out_kv_int(out, "dim", (long long)s->dim);
+        out_kv_str(out, "truth_in_model", s->wstar ? "yes" : "no");
+        return BL_OK;
+    }
+    if (strcmp(what, "posterior") == 0)
+        return show_posterior(s, out, err);
+    if (strcmp(what, "predictive") == 0)
+        return show_predictive(s, a, out, err);
+    if (strcmp(what, "evidence") == 0)
+        return show_evidence(s, out, err);
+    if (strcmp(what, "regret") == 0)
+        return show_regret(s, out, err);
+    return show_concentration(s, a, out, err);
+}
+
+const struct cmd_entry cmd_show_entry = {
+    .name = "show",
+    .usage = "show data|model|posterior|predictive|evidence|regret|concentration",
+    .summary = "print a summary as key = value lines",
+    .detail = "Numbers print with %.10g, vectors as [a, b], matrices as [[a, b], [c, d]]; "
+              "nan where a value is undefined (no truth known, or not in the model).",
+    .example = "show predictive x=0.5",
+    .subjects = show_subjects,
+    .exec = show_exec,
+};

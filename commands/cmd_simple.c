@@ -1,0 +1,124 @@
+/* commands/cmd_simple.c - the small session verbs: seed, observe, optimize,
+ * source, quit. Each is a few lines over the session API. */
+#include "cmd.h"
+
+#include <stdio.h>
+
+#include "commands/session.h"
+
+static const struct arg_spec seed_args[] = {
+    {.name = "n", .type = ARG_INT, .positional = 1, .required = 1, .min = 0, .max = 4294967295.0,
+     .help = "seed of every random stream"},
+    {0},
+};
+
+static int
+seed_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
+{
+    (void)out;
+    (void)err;
+    session_seed(s, (unsigned long)args_int(a, "n"));
+    return BL_OK;
+}
+
+const struct cmd_entry cmd_seed_entry = {
+    .name = "seed",
+    .usage = "seed N",
+    .summary = "seed every random stream; same script and seed, same output",
+    .detail = "The seed applies to worlds made afterwards (their truth and their points) and "
+              "to random features.",
+    .example = "seed 42",
+    .args = seed_args,
+    .exec = seed_exec,
+};
+
+static const struct arg_spec observe_args[] = {
+    {.name = "n", .type = ARG_INT, .positional = 1, .min = 1, .max = 10000000, .def = "1",
+     .help = "points"},
+    {0},
+};
+
+static int
+observe_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
+{
+    size_t before = s->n;
+    int rc = session_observe(s, (size_t)args_int(a, "n"), out, err);
+    if (rc == BL_OK && s->n > before && s->blr != NULL)
+        out_printf(out, "observed %zu points (n = %zu); log evidence %.6g", s->n - before, s->n,
+                   s->trace[TR_LOG_EVIDENCE][s->n - 1]);
+    else if (rc == BL_OK)
+        out_printf(out, "observed %zu points (n = %zu)", s->n - before, s->n);
+    return rc;
+}
+
+const struct cmd_entry cmd_observe_entry = {
+    .name = "observe",
+    .usage = "observe [N]",
+    .summary = "N more points arrive; model and traces update",
+    .detail = "Each point updates the posterior in O(d^2). Ctrl-C stops early and keeps the "
+              "points that arrived.",
+    .example = "observe 50",
+    .args = observe_args,
+    .exec = observe_exec,
+};
+
+static int
+optimize_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
+{
+    (void)a;
+    blr_opt_result r;
+    int rc = session_optimize(s, &r, err);
+    if (rc == BL_OK)
+        out_printf(out, "alpha = %.10g, beta = %.10g after %d iterations; gamma = %.10g; "
+                   "log evidence %.10g",
+                   s->bopts.alpha, s->bopts.beta, r.iterations, r.gamma, r.log_evidence);
+    return rc;
+}
+
+const struct cmd_entry cmd_optimize_entry = {
+    .name = "optimize",
+    .usage = "optimize",
+    .summary = "empirical Bayes: maximize the evidence over alpha and beta",
+    .detail = "MacKay's fixed point (MATH.md 2.2) from the current alpha and beta; the model "
+              "is then refitted with the optimum.",
+    .example = "optimize",
+    .exec = optimize_exec,
+};
+
+static const struct arg_spec source_args[] = {
+    {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1, .help = "script to run"},
+    {0},
+};
+
+static int
+source_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
+{
+    return session_source(s, args_str(a, "file"), out, err);
+}
+
+const struct cmd_entry cmd_source_entry = {
+    .name = "source",
+    .usage = "source FILE",
+    .summary = "run the commands of a script file; stops at the first error",
+    .example = "source examples/regression.lens",
+    .args = source_args,
+    .exec = source_exec,
+};
+
+static int
+quit_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
+{
+    (void)a;
+    (void)out;
+    (void)err;
+    s->quit = true;
+    return BL_OK;
+}
+
+const struct cmd_entry cmd_quit_entry = {
+    .name = "quit",
+    .usage = "quit",
+    .summary = "leave bayeslens (Ctrl-D does the same)",
+    .example = "quit",
+    .exec = quit_exec,
+};

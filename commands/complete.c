@@ -1,0 +1,161 @@
+/* commands/complete.c - Tab completion candidates from the command table:
+ * verbs, then subjects, then "key=" for the command's keys, then choice values
+ * after "key=". File arguments return NULL so that the front end completes
+ * file names. The same table drives help and validation. */
+#include "cmd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands/session.h"
+
+struct list {
+    char **v;
+    size_t n, cap;
+};
+
+static void
+add(struct list *l, const char *prefix, const char *word, const char *suffix, const char *typed)
+{
+    size_t np = strlen(prefix), nw = strlen(word), ns = strlen(suffix);
+    char *s = malloc(np + nw + ns + 1);
+    if (s == NULL)
+        return;
+    memcpy(s, prefix, np);
+    memcpy(s + np, word, nw);
+    memcpy(s + np + nw, suffix, ns + 1);
+    if (strncmp(s, typed, strlen(typed)) != 0) {
+        free(s);
+        return;
+    }
+    if (l->n + 2 > l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (v == NULL) {
+            free(s);
+            return;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = s;
+    l->v[l->n] = NULL;
+}
+
+static void
+add_keys(struct list *l, const struct arg_spec *specs, const char *typed)
+{
+    for (size_t i = 0; specs != NULL && specs[i].name != NULL; i++)
+        add(l, "", specs[i].name, "=", typed);
+}
+
+/* Candidates for a positional or key value of spec. Returns 0 for files. */
+static int
+add_values(struct list *l, const struct arg_spec *sp, const char *prefix, const char *typed)
+{
+    if (sp->type == ARG_FILE)
+        return 0;
+    for (size_t i = 0; sp->type == ARG_CHOICE && sp->choices[i] != NULL; i++)
+        add(l, prefix, sp->choices[i], "", typed);
+    return 1;
+}
+
+static const struct arg_spec *
+find_spec(const struct arg_spec *specs, const char *name, size_t len)
+{
+    for (size_t i = 0; specs != NULL && specs[i].name != NULL; i++)
+        if (strlen(specs[i].name) == len && strncmp(specs[i].name, name, len) == 0)
+            return &specs[i];
+    return NULL;
+}
+
+char **
+cmd_complete(const char *line, size_t start, size_t end)
+{
+    struct list l = {0};
+    char *typed = strndup(line + start, end - start);
+    /* Words of the current command before the cursor's word. */
+    size_t cmd_start = 0;
+    for (size_t i = 0; i < start; i++)
+        if (line[i] == ';')
+            cmd_start = i + 1;
+    struct cmd_line cl = {0};
+    char *head = strndup(line + cmd_start, start - cmd_start);
+    if (typed == NULL || head == NULL || cmd_split(head, &cl, NULL) != BL_OK) {
+        free(typed);
+        free(head);
+        return calloc(1, sizeof(char *));
+    }
+    size_t argc = cl.n ? cl.cmds[0].argc : 0;
+    char **argv = cl.n ? cl.cmds[0].argv : NULL;
+    int files = 0;
+
+    if (argc == 0) {
+        for (size_t i = 0; cmd_table[i] != NULL; i++)
+            add(&l, "", cmd_table[i]->name, "", typed);
+        goto done;
+    }
+    const struct cmd_entry *c = cmd_find(argv[0], NULL);
+    if (c == NULL)
+        goto done;
+    const struct subject_spec *subj = NULL;
+    size_t used = 1;
+    if (c->subjects != NULL) {
+        if (argc == 1) {
+            for (const struct subject_spec *s = c->subjects; s->name != NULL; s++)
+                add(&l, "", s->name, "", typed);
+            if (!c->subject_optional)
+                goto done;
+        } else {
+            for (const struct subject_spec *s = c->subjects; s->name != NULL; s++)
+                if (strcmp(s->name, argv[1]) == 0)
+                    subj = s;
+            used = subj ? 2 : 1;
+        }
+    }
+    const char *eq = strchr(typed, '=');
+    if (eq != NULL) {
+        size_t klen = (size_t)(eq - typed);
+        const struct arg_spec *sp = find_spec(subj ? subj->args : NULL, typed, klen);
+        if (sp == NULL)
+            sp = find_spec(c->args, typed, klen);
+        if (sp != NULL) {
+            char *prefix = strndup(typed, klen + 1);
+            if (prefix && !add_values(&l, sp, prefix, typed))
+                files = 1;
+            free(prefix);
+        }
+        goto done;
+    }
+    /* The next positional argument's values, then the keys. */
+    size_t positional_seen = 0;
+    for (size_t i = used; i < argc; i++)
+        positional_seen += strchr(argv[i], '=') == NULL;
+    const struct arg_spec *lists[2] = {subj ? subj->args : NULL, c->args};
+    size_t k = 0;
+    for (int li = 0; li < 2; li++)
+        for (size_t i = 0; lists[li] != NULL && lists[li][i].name != NULL; i++) {
+            if (!lists[li][i].positional)
+                continue;
+            if (k++ == positional_seen && !add_values(&l, &lists[li][i], "", typed))
+                files = 1;
+        }
+    if (strcmp(c->name, "help") == 0 && argc == 1)
+        for (size_t i = 0; cmd_table[i] != NULL; i++)
+            add(&l, "", cmd_table[i]->name, "", typed);
+    add_keys(&l, subj ? subj->args : NULL, typed);
+    add_keys(&l, c->args, typed);
+done:
+    cmd_line_free(&cl);
+    free(typed);
+    free(head);
+    if (files) {
+        for (size_t i = 0; i < l.n; i++)
+            free(l.v[i]);
+        free(l.v);
+        return NULL;
+    }
+    if (l.v == NULL)
+        l.v = calloc(1, sizeof(char *));
+    return l.v;
+}

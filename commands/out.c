@@ -1,0 +1,206 @@
+/* commands/out.c - see out.h. Long lines (a 256x256 covariance) are built in
+ * a growing heap buffer, never truncated: scripts parse them. */
+#include "out.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sbuf {
+    char *s;
+    size_t len, cap;
+    int oom;
+};
+
+static void
+sb_add(struct sbuf *b, const char *t)
+{
+    size_t n = strlen(t);
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *s = realloc(b->s, cap);
+        if (s == NULL) {
+            b->oom = 1;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, t, n + 1);
+    b->len += n;
+}
+
+static void
+emit(struct out *o, enum out_kind kind, const char *text)
+{
+    /* Split on newlines so every sink sees whole lines. */
+    const char *p = text;
+    for (;;) {
+        const char *nl = strchr(p, '\n');
+        if (nl == NULL) {
+            o->line(o->ctx, kind, p);
+            return;
+        }
+        size_t n = (size_t)(nl - p);
+        char *line = malloc(n + 1);
+        if (line == NULL)
+            return;
+        memcpy(line, p, n);
+        line[n] = '\0';
+        o->line(o->ctx, kind, line);
+        free(line);
+        p = nl + 1;
+        if (*p == '\0')
+            return;
+    }
+}
+
+static void
+vemit(struct out *o, enum out_kind kind, const char *fmt, va_list ap)
+{
+    char small[512];
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n < 0) {
+        va_end(ap2);
+        return;
+    }
+    if ((size_t)n < sizeof small) {
+        emit(o, kind, small);
+    } else {
+        char *big = malloc((size_t)n + 1);
+        if (big != NULL) {
+            vsnprintf(big, (size_t)n + 1, fmt, ap2);
+            emit(o, kind, big);
+            free(big);
+        }
+    }
+    va_end(ap2);
+}
+
+void
+out_printf(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vemit(o, OUT_TEXT, fmt, ap);
+    va_end(ap);
+}
+
+void
+out_error(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vemit(o, OUT_ERROR, fmt, ap);
+    va_end(ap);
+}
+
+const char *
+out_num(char *buf, size_t size, double v)
+{
+    if (isnan(v))
+        snprintf(buf, size, "nan");
+    else if (isinf(v))
+        snprintf(buf, size, v > 0 ? "inf" : "-inf");
+    else
+        snprintf(buf, size, "%.10g", v == 0 ? 0.0 : v); /* no "-0" */
+    return buf;
+}
+
+void
+out_kv_real(struct out *o, const char *key, double v)
+{
+    char b[32];
+    out_printf(o, "%s = %s", key, out_num(b, sizeof b, v));
+}
+
+void
+out_kv_int(struct out *o, const char *key, long long v)
+{
+    out_printf(o, "%s = %lld", key, v);
+}
+
+void
+out_kv_str(struct out *o, const char *key, const char *v)
+{
+    out_printf(o, "%s = %s", key, v);
+}
+
+static void
+sb_vec(struct sbuf *b, const double *v, size_t n, size_t stride)
+{
+    char num[32];
+    sb_add(b, "[");
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            sb_add(b, ", ");
+        sb_add(b, out_num(num, sizeof num, v[i * stride]));
+    }
+    sb_add(b, "]");
+}
+
+void
+out_kv_vec(struct out *o, const char *key, const double *v, size_t n)
+{
+    struct sbuf b = {0};
+    sb_add(&b, key);
+    sb_add(&b, " = ");
+    sb_vec(&b, v, n, 1);
+    if (!b.oom)
+        emit(o, OUT_TEXT, b.s);
+    free(b.s);
+}
+
+void
+out_kv_mat(struct out *o, const char *key, const double *m, size_t rows, size_t cols)
+{
+    struct sbuf b = {0};
+    sb_add(&b, key);
+    sb_add(&b, " = [");
+    for (size_t i = 0; i < rows; i++) {
+        if (i > 0)
+            sb_add(&b, ", ");
+        sb_vec(&b, m + i * cols, cols, 1);
+    }
+    sb_add(&b, "]");
+    if (!b.oom)
+        emit(o, OUT_TEXT, b.s);
+    free(b.s);
+}
+
+static void
+buffer_line(void *ctx, enum out_kind kind, const char *text)
+{
+    struct out_buffer *ob = ctx;
+    struct sbuf b = {ob->text, ob->len, ob->cap, 0};
+    if (kind == OUT_ERROR)
+        sb_add(&b, "error: ");
+    sb_add(&b, text);
+    sb_add(&b, "\n");
+    ob->text = b.s;
+    ob->len = b.len;
+    ob->cap = b.cap;
+}
+
+void
+out_buffer_init(struct out_buffer *b)
+{
+    memset(b, 0, sizeof *b);
+    b->out.line = buffer_line;
+    b->out.ctx = b;
+}
+
+void
+out_buffer_free(struct out_buffer *b)
+{
+    free(b->text);
+    memset(b, 0, sizeof *b);
+}

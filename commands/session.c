@@ -1,0 +1,578 @@
+/* commands/session.c - the session: world, stream, model, traces.
+ *
+ * Per arrival (session_observe -> arrive) the work is O(d^2): one feature map,
+ * one blr_observe (rank-1 Cholesky update), one hindsight update, one
+ * triangular solve for w*^T A^-1 w*. Anything costlier (covariance, ball mass)
+ * is computed in session_show, when asked. See docs/regret.md for what each
+ * trace means exactly. */
+#include "session.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "core/concentration.h"
+
+const char *const trace_names[TR_COUNT + 1] = {
+    [TR_LOGLOSS] = "logloss",
+    [TR_PRED_MEAN] = "pred_mean",
+    [TR_PRED_SD] = "pred_sd",
+    [TR_RISK] = "risk",
+    [TR_CUM_LOGLOSS] = "cum_logloss",
+    [TR_REGRET_TRUTH] = "regret_truth",
+    [TR_REGRET_HINDSIGHT] = "regret_hindsight",
+    [TR_REGRET_CLOSED] = "regret_closed_form",
+    [TR_BOUND] = "bound",
+    [TR_ASYMPTOTE] = "asymptote",
+    [TR_TRACE_COV] = "trace_cov",
+    [TR_LOGDET_COV] = "logdet_cov",
+    [TR_DIST_TRUTH] = "dist_mean_truth",
+    [TR_LOG_EVIDENCE] = "log_evidence",
+    [TR_COUNT] = NULL,
+};
+
+const struct trace_info trace_info[TR_COUNT] = {
+    [TR_LOGLOSS] = {"logloss", "-log q_t(y_t), the predictive scored before the update"},
+    [TR_PRED_MEAN] = {"pred_mean", "predictive mean at x_t before the update"},
+    [TR_PRED_SD] = {"pred_sd", "predictive sd at x_t before the update (with noise)"},
+    [TR_RISK] = {"risk", "instantaneous risk KL(p*(.|x_t) || q_t), Gaussian noise only"},
+    [TR_CUM_LOGLOSS] = {"cum_logloss", "cumulative log-loss = -log evidence"},
+    [TR_REGRET_TRUTH] = {"regret_truth", "cumulative log-loss minus the true density's"},
+    [TR_REGRET_HINDSIGHT] = {"regret_hindsight", "cumulative log-loss minus the best fixed w's"},
+    [TR_REGRET_CLOSED] = {"regret_closed_form", "E_y R_n(w*) in closed form (MATH.md 3.2)"},
+    [TR_BOUND] = {"bound", "(1/2) log det(A/alpha) + (alpha/2)|w*|^2, bounds R_n(w*)"},
+    [TR_ASYMPTOTE] = {"asymptote", "(d/2) log n + (d/2)(log(beta/alpha) - 1) + alpha|w*|^2/2"},
+    [TR_TRACE_COV] = {"trace_cov", "trace of the posterior covariance"},
+    [TR_LOGDET_COV] = {"logdet_cov", "log det of the posterior covariance"},
+    [TR_DIST_TRUTH] = {"dist_mean_truth", "|posterior mean - w*|"},
+    [TR_LOG_EVIDENCE] = {"log_evidence", "log p(y_1..n | x_1..n), closed form"},
+};
+
+int
+trace_find(const char *name)
+{
+    int match = -1, count = 0;
+    size_t n = strlen(name);
+    for (int i = 0; i < TR_COUNT; i++) {
+        if (strcmp(trace_info[i].name, name) == 0)
+            return i;
+        if (n > 0 && strncmp(trace_info[i].name, name, n) == 0) {
+            match = i;
+            count++;
+        }
+    }
+    return count == 1 ? match : -1;
+}
+
+struct session *
+session_alloc(bl_err *err)
+{
+    struct session *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        bl_fail(err, BL_ENOMEM, "out of memory");
+        return NULL;
+    }
+    s->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (s->rng == NULL) {
+        free(s);
+        bl_fail(err, BL_ENOMEM, "out of memory");
+        return NULL;
+    }
+    s->ball_radius = 0.1;
+    session_seed(s, 1);
+    s->bopts = (blr_opts){.kind = BLR_KNOWN, .alpha = 1, .beta = 1, .v0 = 1, .a0 = 1, .b0 = 1};
+    s->fopts = (feat_opts){.kind = FEAT_IDENTITY};
+    return s;
+}
+
+/* The model's objects, built together so that a failure changes nothing. */
+struct model_parts {
+    features *feat;
+    blr_model *blr;
+    regret_rls *hind;
+    double *phi, *tmp, *wstar;
+    size_t dim;
+};
+
+static void
+parts_free(struct model_parts *p)
+{
+    features_free(p->feat);
+    blr_free(p->blr);
+    regret_rls_free(p->hind);
+    free(p->phi);
+    free(p->tmp);
+    free(p->wstar);
+    memset(p, 0, sizeof *p);
+}
+
+static void
+take_parts(struct session *s, struct model_parts *p)
+{
+    struct model_parts old = {s->feat, s->blr, s->hind, s->phi, s->tmp, s->wstar, s->dim};
+    parts_free(&old);
+    s->feat = p->feat;
+    s->blr = p->blr;
+    s->hind = p->hind;
+    s->phi = p->phi;
+    s->tmp = p->tmp;
+    s->wstar = p->wstar;
+    s->dim = p->dim;
+    memset(p, 0, sizeof *p);
+}
+
+void
+session_free(struct session *s)
+{
+    if (s == NULL)
+        return;
+    struct model_parts p = {s->feat, s->blr, s->hind, s->phi, s->tmp, s->wstar, s->dim};
+    parts_free(&p);
+    world_free(s->world);
+    gsl_rng_free(s->rng);
+    free(s->X);
+    free(s->Y);
+    for (int i = 0; i < TR_COUNT; i++)
+        free(s->trace[i]);
+    free(s);
+}
+
+void
+session_seed(struct session *s, unsigned long seed)
+{
+    s->seed = seed;
+    gsl_rng_set(s->rng, seed);
+    s->generation++;
+}
+
+/* The truth in the model's feature coordinates, when the model's feature map
+ * contains the world's native one: identity (+bias: a leading 0) for linear
+ * worlds, the same Fourier basis (any K' >= K: zero padded) for fourier
+ * worlds. Otherwise NULL: the truth is not a point of the model. */
+static double *
+truth_in_features(const world *w, const feat_opts *fo, size_t dim)
+{
+    if (w == NULL || !world_knows_truth(w))
+        return NULL;
+    feat_opts nat;
+    size_t len;
+    world_native_features(w, &nat);
+    const double *t = world_truth(w, &len);
+    double *ws = calloc(dim, sizeof *ws);
+    if (ws == NULL || t == NULL)
+        goto none;
+    if (nat.kind == FEAT_IDENTITY && fo->kind == FEAT_IDENTITY) {
+        size_t off = fo->bias ? 1 : 0;
+        if (len + off != dim)
+            goto none;
+        memcpy(ws + off, t, len * sizeof *t);
+        return ws;
+    }
+    if (nat.kind == FEAT_FOURIER && fo->kind == FEAT_FOURIER && fo->m >= nat.m && len <= dim) {
+        memcpy(ws, t, len * sizeof *t);
+        return ws;
+    }
+none:
+    free(ws);
+    return NULL;
+}
+
+static int
+build_parts(const struct session *s, const world *w, enum model_kind kind, const blr_opts *bo,
+            const feat_opts *fo, struct model_parts *p, bl_err *err)
+{
+    size_t in_dim = world_in_dim(w);
+    double *lo = malloc(in_dim * sizeof *lo), *hi = malloc(in_dim * sizeof *hi);
+    int rc = BL_OK;
+
+    (void)s;
+    memset(p, 0, sizeof *p);
+    if (lo == NULL || hi == NULL) {
+        rc = bl_fail(err, BL_ENOMEM, "out of memory");
+        goto fail;
+    }
+    world_input_range(w, lo, hi);
+    p->feat = features_alloc(in_dim, fo, lo, hi, err);
+    if (p->feat == NULL) {
+        rc = err ? err->code : BL_EINVAL;
+        goto fail;
+    }
+    p->dim = features_dim(p->feat);
+    blr_opts o = *bo;
+    o.kind = kind == MODEL_NIG ? BLR_NIG : BLR_KNOWN;
+    p->blr = blr_alloc(p->dim, &o, err);
+    if (p->blr == NULL) {
+        rc = err ? err->code : BL_EINVAL;
+        goto fail;
+    }
+    p->hind = regret_rls_alloc(p->dim, err);
+    p->phi = malloc(p->dim * sizeof *p->phi);
+    p->tmp = malloc(p->dim * sizeof *p->tmp);
+    if (p->hind == NULL || p->phi == NULL || p->tmp == NULL) {
+        rc = bl_fail(err, BL_ENOMEM, "out of memory (feature dimension %zu)", p->dim);
+        goto fail;
+    }
+    p->wstar = truth_in_features(w, fo, p->dim);
+    free(lo);
+    free(hi);
+    return BL_OK;
+fail:
+    free(lo);
+    free(hi);
+    parts_free(p);
+    return rc;
+}
+
+static int
+grow(struct session *s, size_t need, bl_err *err)
+{
+    if (need <= s->cap)
+        return BL_OK;
+    size_t cap = s->cap ? s->cap : 256;
+    while (cap < need)
+        cap *= 2;
+    double *X = realloc(s->X, cap * (s->in_dim ? s->in_dim : 1) * sizeof *X);
+    if (X == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory growing the stream to %zu points", need);
+    s->X = X;
+    double *Y = realloc(s->Y, cap * sizeof *Y);
+    if (Y == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory growing the stream to %zu points", need);
+    s->Y = Y;
+    for (int i = 0; i < TR_COUNT; i++) {
+        double *t = realloc(s->trace[i], cap * sizeof *t);
+        if (t == NULL)
+            return bl_fail(err, BL_ENOMEM, "out of memory growing traces to %zu points", need);
+        s->trace[i] = t;
+    }
+    s->cap = cap;
+    return BL_OK;
+}
+
+static double
+dot(const double *a, const double *b, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+/* Scale of the posterior covariance relative to A^-1: 1 for known noise,
+ * E[s2 | D] = b_n / (a_n - 1) for NIG (inf while a_n <= 1). */
+static double
+cov_scale(const struct session *s)
+{
+    if (s->model != MODEL_NIG)
+        return 1.0;
+    double a = blr_nig_a(s->blr);
+    return a > 1 ? blr_nig_b(s->blr) / (a - 1) : (double)INFINITY;
+}
+
+/* Record the model's view of arrival t = s->n (1-based) at x, y. */
+static int
+arrive(struct session *s, const double *x, double y, bl_err *err)
+{
+    size_t t = s->n; /* index into traces; the point is already in the stream */
+    blr_pred pred;
+    double logpred;
+    int rc;
+
+    features_map(s->feat, x, s->phi);
+    if ((rc = blr_observe(s->blr, s->phi, y, &pred, &logpred, err)) != BL_OK)
+        return rc;
+    if ((rc = regret_rls_observe(s->hind, s->phi, y, err)) != BL_OK)
+        return rc;
+
+    double **tr = s->trace;
+    size_t d = s->dim;
+    double nn = (double)(t + 1);
+    double cum = (t ? tr[TR_CUM_LOGLOSS][t - 1] : 0) - logpred;
+    tr[TR_LOGLOSS][t] = -logpred;
+    tr[TR_PRED_MEAN][t] = pred.mean;
+    tr[TR_PRED_SD][t] = sqrt(pred.var);
+    tr[TR_CUM_LOGLOSS][t] = cum;
+    tr[TR_LOG_EVIDENCE][t] = blr_log_evidence(s->blr);
+
+    bool truth = s->world != NULL && world_knows_truth(s->world);
+    double nan = (double)NAN;
+    if (truth) {
+        s->true_loss -= world_logpdf(s->world, x, y);
+        tr[TR_REGRET_TRUTH][t] = cum - s->true_loss;
+        double mu_star = world_mean(s->world, x);
+        tr[TR_RISK][t] = world_nu(s->world) == 0 && s->model == MODEL_BLR
+                             ? regret_kl_gauss(mu_star, 1 / (world_noise(s->world) *
+                                                              world_noise(s->world)),
+                                               pred.mean, pred.var)
+                             : nan;
+    } else {
+        tr[TR_REGRET_TRUTH][t] = nan;
+        tr[TR_RISK][t] = nan;
+    }
+    double best = s->model == MODEL_NIG ? regret_rls_min_loss_profile(s->hind)
+                                        : regret_rls_min_loss(s->hind, s->bopts.beta);
+    tr[TR_REGRET_HINDSIGHT][t] = cum - best;
+
+    double scale = cov_scale(s);
+    double logdet_a = blr_logdet_prec(s->blr);
+    tr[TR_TRACE_COV][t] = scale * blr_trace_inv_prec(s->blr);
+    tr[TR_LOGDET_COV][t] = (double)d * log(scale) - logdet_a;
+
+    if (s->model == MODEL_BLR) {
+        double alpha = s->bopts.alpha, beta = s->bopts.beta;
+        const double *w = s->wstar;
+        if (w == NULL) {
+            regret_rls_w(s->hind, s->tmp);
+            w = s->tmp;
+        }
+        double ww = dot(w, w, d);
+        tr[TR_BOUND][t] = regret_bound(d, alpha, logdet_a, ww);
+        if (s->wstar != NULL) {
+            double wsw = blr_quad_inv_prec(s->blr, s->wstar);
+            tr[TR_REGRET_CLOSED][t] =
+                regret_expected(d, alpha, logdet_a, blr_trace_inv_prec(s->blr), ww, wsw);
+            tr[TR_ASYMPTOTE][t] = regret_asymptote(d, nn, alpha, beta, ww);
+        } else {
+            tr[TR_REGRET_CLOSED][t] = nan;
+            tr[TR_ASYMPTOTE][t] = regret_asymptote(d, nn, alpha, beta, 0) ;
+        }
+    } else {
+        tr[TR_BOUND][t] = tr[TR_REGRET_CLOSED][t] = tr[TR_ASYMPTOTE][t] = nan;
+    }
+    if (s->wstar != NULL) {
+        const double *m = blr_mean(s->blr);
+        double dd = 0;
+        for (size_t i = 0; i < d; i++)
+            dd += (m[i] - s->wstar[i]) * (m[i] - s->wstar[i]);
+        tr[TR_DIST_TRUTH][t] = sqrt(dd);
+    } else {
+        tr[TR_DIST_TRUTH][t] = nan;
+    }
+    return BL_OK;
+}
+
+/* Feed the whole stream to freshly built model parts (model change). */
+static int
+replay(struct session *s, bl_err *err)
+{
+    size_t n = s->n;
+    s->true_loss = 0;
+    for (size_t t = 0; t < n; t++) {
+        s->n = t;
+        int rc = arrive(s, s->X + t * s->in_dim, s->Y[t], err);
+        if (rc != BL_OK) {
+            s->n = n;
+            return rc;
+        }
+        if (bl_cancelled(s->cancel)) {
+            s->n = n;
+            return bl_fail(err, BL_ECANCEL, "interrupted while refitting %zu points", n);
+        }
+    }
+    s->n = n;
+    return BL_OK;
+}
+
+int
+session_set_world(struct session *s, world *w, gsl_rng *rng, bl_err *err)
+{
+    struct model_parts p = {0};
+    int rc;
+
+    if (s->model != MODEL_NONE) {
+        rc = build_parts(s, w, s->model, &s->bopts, &s->fopts, &p, err);
+        if (rc != BL_OK) {
+            world_free(w);
+            gsl_rng_free(rng);
+            return rc;
+        }
+    }
+    if (rng != NULL) {
+        gsl_rng_free(s->rng);
+        s->rng = rng;
+    }
+    /* The stream belongs to the old world: drop it; grow() reallocates. */
+    free(s->X);
+    free(s->Y);
+    s->X = s->Y = NULL;
+    for (int i = 0; i < TR_COUNT; i++) {
+        free(s->trace[i]);
+        s->trace[i] = NULL;
+    }
+    s->cap = 0;
+    size_t in_dim = world_in_dim(w);
+    s->n = 0;
+    s->in_dim = in_dim;
+    world_free(s->world);
+    s->world = w;
+    s->true_loss = 0;
+    if (s->model != MODEL_NONE)
+        take_parts(s, &p);
+    s->generation++;
+    return BL_OK;
+}
+
+int
+session_set_model(struct session *s, enum model_kind kind, const blr_opts *bo,
+                  const feat_opts *fo, bl_err *err)
+{
+    struct model_parts p = {0};
+    int rc;
+
+    if (s->world == NULL) {
+        s->model = kind;
+        s->bopts = *bo;
+        s->fopts = *fo;
+        s->generation++;
+        return BL_OK;
+    }
+    if ((rc = build_parts(s, s->world, kind, bo, fo, &p, err)) != BL_OK)
+        return rc;
+    /* Swap in, replay; on failure swap the old model back. */
+    struct model_parts old = {s->feat, s->blr, s->hind, s->phi, s->tmp, s->wstar, s->dim};
+    enum model_kind old_kind = s->model;
+    blr_opts old_bo = s->bopts;
+    feat_opts old_fo = s->fopts;
+    double old_true = s->true_loss;
+    double *saved[TR_COUNT] = {0};
+    for (int i = 0; i < TR_COUNT && s->n > 0; i++) {
+        saved[i] = malloc(s->n * sizeof(double));
+        if (saved[i] == NULL) {
+            for (int j = 0; j < i; j++)
+                free(saved[j]);
+            parts_free(&p);
+            return bl_fail(err, BL_ENOMEM, "out of memory");
+        }
+        memcpy(saved[i], s->trace[i], s->n * sizeof(double));
+    }
+    s->feat = p.feat;
+    s->blr = p.blr;
+    s->hind = p.hind;
+    s->phi = p.phi;
+    s->tmp = p.tmp;
+    s->wstar = p.wstar;
+    s->dim = p.dim;
+    s->model = kind;
+    s->bopts = *bo;
+    s->fopts = *fo;
+    rc = replay(s, err);
+    if (rc != BL_OK) {
+        struct model_parts fresh = {s->feat, s->blr, s->hind, s->phi, s->tmp, s->wstar, s->dim};
+        parts_free(&fresh);
+        s->feat = old.feat;
+        s->blr = old.blr;
+        s->hind = old.hind;
+        s->phi = old.phi;
+        s->tmp = old.tmp;
+        s->wstar = old.wstar;
+        s->dim = old.dim;
+        s->model = old_kind;
+        s->bopts = old_bo;
+        s->fopts = old_fo;
+        s->true_loss = old_true;
+        for (int i = 0; i < TR_COUNT && s->n > 0; i++)
+            memcpy(s->trace[i], saved[i], s->n * sizeof(double));
+    } else {
+        parts_free(&old);
+        s->generation++;
+    }
+    for (int i = 0; i < TR_COUNT; i++)
+        free(saved[i]);
+    return rc;
+}
+
+int
+session_observe(struct session *s, size_t n, struct out *out, bl_err *err)
+{
+    if (s->world == NULL)
+        return bl_fail(err, BL_ESTATE, "no data yet: choose a world first (e.g. data linear d=3)");
+    double *x = malloc(s->in_dim * sizeof *x);
+    if (x == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory");
+    int rc = BL_OK;
+    size_t done = 0;
+    for (; done < n; done++) {
+        if (bl_cancelled(s->cancel)) {
+            rc = bl_fail(err, BL_ECANCEL, "interrupted after %zu of %zu points (n = %zu)", done,
+                         n, s->n);
+            break;
+        }
+        double y;
+        if ((rc = grow(s, s->n + 1, err)) != BL_OK)
+            break;
+        if ((rc = world_next(s->world, s->rng, x, &y, err)) != BL_OK)
+            break;
+        memcpy(s->X + s->n * s->in_dim, x, s->in_dim * sizeof *x);
+        s->Y[s->n] = y;
+        if (s->blr != NULL && (rc = arrive(s, x, y, err)) != BL_OK) {
+            /* blr_observe refused the point (not finite): drop it. */
+            break;
+        }
+        s->n++;
+    }
+    free(x);
+    if (done > 0)
+        s->generation++;
+    if (rc == BL_ESTATE && done > 0)
+        out_printf(out, "observed %zu of %zu points (n = %zu)", done, n, s->n);
+    return rc;
+}
+
+int
+session_optimize(struct session *s, blr_opt_result *res, bl_err *err)
+{
+    if (s->blr == NULL)
+        return bl_fail(err, BL_ESTATE, "no model to optimize: choose one first (model blr)");
+    if (s->model != MODEL_BLR)
+        return bl_fail(err, BL_ESTATE,
+                       "optimize works on model blr (the nig model integrates the noise out)");
+    if (s->n == 0)
+        return bl_fail(err, BL_ESTATE, "no data to optimize on: observe some points first");
+    blr_model *trial = blr_copy(s->blr, err);
+    if (trial == NULL)
+        return err ? err->code : BL_ENOMEM;
+    int rc = blr_optimize(trial, 1000, 1e-12, res, s->cancel, err);
+    if (rc == BL_OK) {
+        blr_opts o = s->bopts;
+        o.alpha = blr_options(trial)->alpha;
+        o.beta = blr_options(trial)->beta;
+        rc = session_set_model(s, s->model, &o, &s->fopts, err);
+    }
+    blr_free(trial);
+    return rc;
+}
+
+int
+session_features(struct session *s, const double *x, size_t len, bl_err *err)
+{
+    if (s->feat == NULL)
+        return bl_fail(err, BL_ESTATE, "no model yet: choose one first (model blr)");
+    if (len != s->in_dim)
+        return bl_fail(err, BL_EINVAL, "x has %zu number%s, the inputs have %zu", len,
+                       len == 1 ? "" : "s", s->in_dim);
+    features_map(s->feat, x, s->phi);
+    return BL_OK;
+}
+
+void
+session_describe_model(const struct session *s, char *buf, size_t size)
+{
+    const char *feat = s->feat ? features_describe(s->feat)
+                               : features_kind_name(s->fopts.kind);
+    switch (s->model) {
+    case MODEL_NONE:
+        snprintf(buf, size, "none");
+        break;
+    case MODEL_BLR:
+        snprintf(buf, size, "blr alpha=%.6g beta=%.6g features=%s", s->bopts.alpha,
+                 s->bopts.beta, feat);
+        break;
+    case MODEL_NIG:
+        snprintf(buf, size, "nig v0=%.6g a0=%.6g b0=%.6g features=%s", s->bopts.v0, s->bopts.a0,
+                 s->bopts.b0, feat);
+        break;
+    }
+}

@@ -1,0 +1,117 @@
+/* commands/session.h - everything a bayeslens session holds.
+ *
+ * world   where data comes from (synthetic with a truth, or a data set);
+ * stream  the points observed so far, in arrival order (X: n x in_dim, Y: n);
+ * model   BLR (known noise) or NIG (unknown noise) on a feature map, updated
+ *         in O(d^2) per arrival, never refitted per point;
+ * traces  per-arrival series (index t-1 for the t-th arrival) that `show`,
+ *         `export trace` and the panes read.
+ * Invariant: when a model exists it has seen exactly the n points of the
+ * stream, and every trace has n entries. Changing the model or its
+ * hyperparameters replays the stream (O(n d^2)); changing the world clears the
+ * stream. Every function that fails leaves the session as it was, except
+ * session_observe, which keeps the points that arrived before an interrupt
+ * or the end of a data set (and says so). */
+#ifndef BAYESLENS_COMMANDS_SESSION_H
+#define BAYESLENS_COMMANDS_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "commands/out.h"
+#include "core/blr.h"
+#include "core/err.h"
+#include "core/features.h"
+#include "core/regret.h"
+#include "datasets/world.h"
+
+enum model_kind { MODEL_NONE = 0, MODEL_BLR, MODEL_NIG };
+
+/* Per-arrival traces (MATH.md 3.1, 3.2, 10). */
+enum trace_id {
+    TR_LOGLOSS,          /* -log q_t(y_t): predictive scored before the update */
+    TR_PRED_MEAN,        /* predictive mean at x_t before the update */
+    TR_PRED_SD,          /* predictive sd at x_t before the update (with noise) */
+    TR_RISK,             /* instantaneous KL(p*(.|x_t) || q_t) (Gaussian truth and model) */
+    TR_CUM_LOGLOSS,      /* sum of TR_LOGLOSS = -log evidence */
+    TR_REGRET_TRUTH,     /* cumulative log-loss minus that of the true density */
+    TR_REGRET_HINDSIGHT, /* cumulative log-loss minus the best fixed parameter's */
+    TR_REGRET_CLOSED,    /* E_y R_n(w*) in closed form (known noise, truth in features) */
+    TR_BOUND,            /* (1/2) log det(A/alpha) + (alpha/2)|w|^2, w = w* (else w_ML) */
+    TR_ASYMPTOTE,        /* (d/2) log n + (d/2)(log(beta/alpha) - 1) + alpha|w*|^2/2 */
+    TR_TRACE_COV,        /* tr Cov[w | D_t] */
+    TR_LOGDET_COV,       /* log det Cov[w | D_t] */
+    TR_DIST_TRUTH,       /* |m_t - w*| */
+    TR_LOG_EVIDENCE,     /* log p(y_1..t | x_1..t) in closed form */
+    TR_COUNT
+};
+
+struct trace_info {
+    const char *name; /* as typed in `export trace NAME` */
+    const char *help;
+};
+extern const struct trace_info trace_info[TR_COUNT];
+/* The trace names alone, NULL-terminated (argument choices). */
+extern const char *const trace_names[TR_COUNT + 1];
+/* Index of a trace by name (unique prefix allowed), or -1. */
+int trace_find(const char *name);
+
+struct session {
+    unsigned long seed;  /* last `seed N` (default 1) */
+    gsl_rng *rng;        /* the world's stream: reseeded by `seed` and by a new world */
+    world *world;        /* NULL until `data ...` */
+
+    size_t n, cap;       /* points observed, capacity of X, Y, traces */
+    size_t in_dim;       /* input dimension of the world */
+    double *X, *Y;       /* the stream, X row-major n x in_dim */
+
+    enum model_kind model;
+    blr_opts bopts;      /* prior / noise options of the model */
+    feat_opts fopts;     /* feature map options */
+    features *feat;      /* NULL when no model or no world */
+    blr_model *blr;
+    regret_rls *hind;    /* best fixed parameter in hindsight */
+    size_t dim;          /* feature dimension */
+    double *phi;         /* scratch, dim */
+    double *wstar;       /* truth in feature space (dim) or NULL when not representable */
+    double *tmp;         /* scratch, dim */
+    double true_loss;    /* sum of -log p*(y_t | x_t) */
+
+    double *trace[TR_COUNT];
+
+    double ball_radius;  /* radius of the ball for mass_ball (default 0.1) */
+    const bl_cancel *cancel; /* raised by the front end on Ctrl-C; may be NULL */
+    unsigned long generation; /* bumped on every change (front ends redraw on it) */
+    bool quit;           /* set by `quit` */
+    int depth;           /* `source` nesting depth */
+};
+
+struct session *session_alloc(bl_err *err);
+void session_free(struct session *s);
+
+void session_seed(struct session *s, unsigned long seed);
+/* Install a new world and, unless NULL, the generator its stream draws from
+ * (takes ownership of both, also on failure): the stream is cleared, the model
+ * (if any) rebuilt for the new inputs with its options. */
+int session_set_world(struct session *s, world *w, gsl_rng *rng, bl_err *err);
+/* Choose the model; built and fed the stream now if there is a world. */
+int session_set_model(struct session *s, enum model_kind kind, const blr_opts *bo,
+                      const feat_opts *fo, bl_err *err);
+/* n more points from the world. On interrupt or exhaustion the points that
+ * arrived stay (a message goes to out) and BL_ECANCEL / BL_ESTATE is returned. */
+int session_observe(struct session *s, size_t n, struct out *out, bl_err *err);
+/* Empirical Bayes on the model's hyperparameters (MacKay, known noise). */
+int session_optimize(struct session *s, blr_opt_result *res, bl_err *err);
+
+/* Feature vector of an input x (in_dim numbers) into s->phi. */
+int session_features(struct session *s, const double *x, size_t len, bl_err *err);
+/* Name of the model for status lines: "blr alpha=1 beta=100 identity". */
+void session_describe_model(const struct session *s, char *buf, size_t size);
+
+/* Run the commands of a script file, line by line; errors are reported as
+ * "FILE:LINE: message" and stop the script (returned code, err filled). */
+int session_source(struct session *s, const char *path, struct out *out, bl_err *err);
+
+#endif

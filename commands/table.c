@@ -1,0 +1,87 @@
+/* commands/table.c - the one table of commands, lookup and dispatch.
+ * A new command is one file (commands/cmd_NAME.c) plus one line here; the
+ * table is sorted (tests/test_cmd_table.c checks it, and that every entry has
+ * usage, summary and example). */
+#include "cmd.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "commands/session.h"
+
+extern const struct cmd_entry cmd_data_entry;
+extern const struct cmd_entry cmd_export_entry;
+extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_model_entry;
+extern const struct cmd_entry cmd_observe_entry;
+extern const struct cmd_entry cmd_optimize_entry;
+extern const struct cmd_entry cmd_quit_entry;
+extern const struct cmd_entry cmd_seed_entry;
+extern const struct cmd_entry cmd_show_entry;
+extern const struct cmd_entry cmd_source_entry;
+
+const struct cmd_entry *const cmd_table[] = {
+    &cmd_data_entry,
+    &cmd_export_entry,
+    &cmd_help_entry,
+    &cmd_model_entry,
+    &cmd_observe_entry,
+    &cmd_optimize_entry,
+    &cmd_quit_entry,
+    &cmd_seed_entry,
+    &cmd_show_entry,
+    &cmd_source_entry,
+    NULL,
+};
+
+const struct cmd_entry *
+cmd_find(const char *name, bl_err *err)
+{
+    const struct cmd_entry *match = NULL;
+    size_t n = strlen(name), count = 0;
+    char list[256] = "";
+    size_t len = 0;
+
+    for (size_t i = 0; cmd_table[i] != NULL; i++) {
+        if (strcmp(cmd_table[i]->name, name) == 0)
+            return cmd_table[i];
+        if (strncmp(cmd_table[i]->name, name, n) == 0) {
+            match = cmd_table[i];
+            count++;
+            if (len < sizeof list)
+                len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", count > 1 ? ", " : "",
+                                        cmd_table[i]->name);
+        }
+    }
+    if (count == 1)
+        return match;
+    if (count > 1)
+        bl_fail(err, BL_EINVAL, "ambiguous command '%s' (could be %s)", name, list);
+    else
+        bl_fail(err, BL_EINVAL, "unknown command '%s' (type 'help' for the list)", name);
+    return NULL;
+}
+
+int
+cmd_run_line(struct session *s, const char *line, struct out *out, bl_err *err)
+{
+    struct cmd_line l;
+    int rc = cmd_split(line, &l, err);
+    if (rc != BL_OK)
+        return rc;
+    for (size_t i = 0; i < l.n && rc == BL_OK && !s->quit; i++) {
+        struct cmd_words *w = &l.cmds[i];
+        const struct cmd_entry *c = cmd_find(w->argv[0], err);
+        if (c == NULL) {
+            rc = err ? err->code : BL_EINVAL;
+            break;
+        }
+        struct cmd_args a;
+        if ((rc = cmd_bind(c, w->argv, w->argc, &a, err)) != BL_OK)
+            break;
+        rc = c->exec(s, &a, out, err);
+        args_free(&a);
+    }
+    cmd_line_free(&l);
+    return rc;
+}

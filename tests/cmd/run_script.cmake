@@ -1,0 +1,25 @@
+# Run one command script in batch mode and compare its output (stdout, then
+# stderr, then the exit status) with NAME.out beside it.
+# BAYESLENS_UPDATE_GOLDEN=1 rewrites NAME.out instead: read the diff before
+# committing.
+get_filename_component(dir ${SCRIPT} DIRECTORY)
+get_filename_component(name ${SCRIPT} NAME_WE)
+set(expected ${dir}/${name}.out)
+execute_process(COMMAND ${BIN} -x ${name}.lens
+  WORKING_DIRECTORY ${dir}
+  OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+set(got "${out}--- stderr\n${err}--- exit ${rc}\n")
+if(DEFINED ENV{BAYESLENS_UPDATE_GOLDEN} AND "$ENV{BAYESLENS_UPDATE_GOLDEN}" STREQUAL "1")
+  file(WRITE ${expected} "${got}")
+  message(STATUS "updated ${expected}")
+  return()
+endif()
+if(NOT EXISTS ${expected})
+  message(FATAL_ERROR "missing ${expected}; run with BAYESLENS_UPDATE_GOLDEN=1 to create it")
+endif()
+file(READ ${expected} want)
+if(NOT got STREQUAL want)
+  file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/${name}.got "${got}")
+  execute_process(COMMAND diff -u ${expected} ${CMAKE_CURRENT_BINARY_DIR}/${name}.got)
+  message(FATAL_ERROR "output of ${name}.lens differs from ${name}.out")
+endif()

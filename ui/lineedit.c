@@ -1,0 +1,177 @@
+/* ui/lineedit.c - GNU readline behind a small interface.
+ *
+ * We use readline's callback interface driven by poll(), not readline():
+ * the same loop will later also wake for animation frames, and Ctrl-C can be
+ * handled by us (readline's own signal handling is off): at the prompt it
+ * discards the line, during a command it raises the cancel flag that long
+ * computations poll. History lives in $XDG_STATE_HOME/bayeslens/history
+ * (default ~/.local/state/bayeslens/history), capped at 2000 lines. */
+#include "lineedit.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "commands/cmd.h"
+
+#define HISTORY_MAX 2000
+
+static char history_path[PATH_MAX];
+static char **matches;  /* candidates for the current completion */
+static size_t match_next;
+
+static int
+mkdirs(char *path)
+{
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        int rc = mkdir(path, 0700);
+        *p = '/';
+        if (rc != 0 && errno != EEXIST)
+            return -1;
+    }
+    return 0;
+}
+
+const char *
+lineedit_history_path(void)
+{
+    return history_path[0] ? history_path : NULL;
+}
+
+static char *
+generator(const char *text, int state)
+{
+    (void)text;
+    if (state == 0)
+        match_next = 0;
+    if (matches == NULL || matches[match_next] == NULL)
+        return NULL;
+    return strdup(matches[match_next++]);
+}
+
+static void
+free_matches(void)
+{
+    for (size_t i = 0; matches != NULL && matches[i] != NULL; i++)
+        free(matches[i]);
+    free(matches);
+    matches = NULL;
+}
+
+static char **
+complete(const char *text, int start, int end)
+{
+    (void)text;
+    free_matches();
+    matches = cmd_complete(rl_line_buffer, (size_t)start, (size_t)end);
+    if (matches == NULL) {
+        /* A file argument: let readline complete file names. */
+        rl_attempted_completion_over = 0;
+        return NULL;
+    }
+    rl_attempted_completion_over = 1;
+    /* "alpha=" wants no space after it. */
+    if (matches[0] != NULL && matches[1] == NULL && strchr(matches[0], '=') != NULL &&
+        matches[0][strlen(matches[0]) - 1] == '=')
+        rl_completion_suppress_append = 1;
+    return rl_completion_matches(text, generator);
+}
+
+void
+lineedit_init(void)
+{
+    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    if (state != NULL && state[0] == '/')
+        snprintf(history_path, sizeof history_path, "%s/bayeslens/history", state);
+    else if (home != NULL && home[0] == '/')
+        snprintf(history_path, sizeof history_path, "%s/.local/state/bayeslens/history", home);
+    if (history_path[0] && mkdirs(history_path) != 0)
+        history_path[0] = '\0';
+    rl_readline_name = "bayeslens";
+    rl_attempted_completion_function = complete;
+    /* Words are separated by blanks and ';' only, so "alpha=" is one word. */
+    rl_completer_word_break_characters = " \t\n;";
+    rl_catch_signals = 0;
+    using_history();
+    stifle_history(HISTORY_MAX);
+    if (history_path[0])
+        read_history(history_path);
+}
+
+void
+lineedit_done(void)
+{
+    free_matches();
+    if (history_path[0]) {
+        write_history(history_path);
+        history_truncate_file(history_path, HISTORY_MAX);
+    }
+}
+
+static lineedit_fn line_fn;
+static void *line_ctx;
+static bool eof_seen;
+
+static void
+on_line(char *line)
+{
+    if (line == NULL) {
+        eof_seen = true;
+        rl_callback_handler_remove();
+        return;
+    }
+    if (line[strspn(line, " \t")] != '\0') {
+        HIST_ENTRY *last = history_length > 0 ? history_get(history_base + history_length - 1)
+                                              : NULL;
+        if (last == NULL || strcmp(last->line, line) != 0)
+            add_history(line);
+    }
+    line_fn(line, line_ctx);
+    free(line);
+}
+
+void
+lineedit_loop(const char *prompt, lineedit_fn fn, void *ctx, const bool *stop,
+              bl_cancel *interrupt)
+{
+    line_fn = fn;
+    line_ctx = ctx;
+    eof_seen = false;
+    rl_callback_handler_install(prompt, on_line);
+    while (!*stop && !eof_seen) {
+        struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+        int r = poll(&pfd, 1, -1);
+        if (*interrupt) {
+            /* Ctrl-C at the prompt: drop the line, fresh prompt. */
+            *interrupt = 0;
+            rl_free_line_state();
+            rl_callback_sigcleanup();
+            rl_replace_line("", 0);
+            rl_crlf();
+            rl_on_new_line();
+            rl_redisplay();
+            continue;
+        }
+        if (r < 0)
+            continue; /* EINTR: a signal, handled above or harmless */
+        if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+            rl_callback_read_char();
+            *interrupt = 0; /* a Ctrl-C during the command has done its job */
+        }
+    }
+    if (!eof_seen)
+        rl_callback_handler_remove();
+    else
+        putchar('\n');
+}
