@@ -5,8 +5,12 @@
 get_filename_component(dir ${SCRIPT} DIRECTORY)
 get_filename_component(name ${SCRIPT} NAME_WE)
 set(expected ${dir}/${name}.out)
+# Run in a scratch copy of tests/cmd so that exports never litter the sources.
+set(work ${WORK}/${name})
+file(REMOVE_RECURSE ${work})
+file(COPY ${dir}/ DESTINATION ${work} PATTERN "*.out" EXCLUDE)
 execute_process(COMMAND ${BIN} -x ${name}.lens
-  WORKING_DIRECTORY ${dir}
+  WORKING_DIRECTORY ${work}
   OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
 set(got "${out}--- stderr\n${err}--- exit ${rc}\n")
 if(DEFINED ENV{BAYESLENS_UPDATE_GOLDEN} AND "$ENV{BAYESLENS_UPDATE_GOLDEN}" STREQUAL "1")
@@ -19,7 +23,7 @@ if(NOT EXISTS ${expected})
 endif()
 file(READ ${expected} want)
 if(NOT got STREQUAL want)
-  file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/${name}.got "${got}")
-  execute_process(COMMAND diff -u ${expected} ${CMAKE_CURRENT_BINARY_DIR}/${name}.got)
+  file(WRITE ${work}.got "${got}")
+  execute_process(COMMAND diff -u ${expected} ${work}.got)
   message(FATAL_ERROR "output of ${name}.lens differs from ${name}.out")
 endif()
