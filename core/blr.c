@@ -7,7 +7,8 @@
  *   h = L^-1 b and m = L^-T h = A^-1 b (posterior mean);
  *   E = c y^T y - b^T A^-1 b = c |y - X m|^2 + p0 |m|^2   (>= 0);
  *   logdet = log det A, trinv = tr A^-1;
- *   G = X^T X (lower triangle; the upper one is mirrored on demand).
+ *   G + P^T P = X^T X, P the up to GRAM_BATCH latest feature rows not yet
+ *   added (lower triangle of G; the upper one is mirrored on demand).
  * One arrival (phi, y) is the square-root information filter step: the
  * rotations that add sqrt(c) phi to L (linalg_chol_update) also carry h and
  * yield the innovation e with e^2 = c (y - mu)^2 / (1 + c q), q = phi^T A^-1 phi,
@@ -18,13 +19,15 @@
  *   tr A_new^-1 = tr A^-1 - c |A^-1 phi|^2 / (1 + c q)
  *               = tr A^-1 - (1 + c q) |L_new^-T g|^2      (A^-1 phi = (1 + c q) A_new^-1 phi).
  * log det grows by log1p(c q) (matrix determinant lemma). So an arrival costs
- * one read+write sweep of L, one read sweep of L and one read+write sweep of
- * the lower G: O(d^2), no factorization.
+ * one read+write sweep of L, one read sweep of L (two right-hand sides) and,
+ * every GRAM_BATCH arrivals, one dsyrk read+write sweep of the lower G:
+ * O(d^2), no factorization.
  * Log evidence from the state in O(1): known noise (Bishop 3.86)
  *   (d/2) log alpha + (n/2) log beta - E/2 - logdet/2 - (n/2) log 2pi,
  * since beta |y - Xm|^2 + alpha |m|^2 = E; NIG (2.4) with b_n = b0 + E/2. */
 #include "core/blr.h"
 
+#include <gsl/gsl_blas.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -33,6 +36,7 @@
 #include "core/linalg.h"
 
 #define LOG_2PI 1.8378770664093454836
+#define GRAM_BATCH 16 /* arrivals buffered before G += P^T P (one dsyrk) */
 
 struct blr_model {
     size_t d;       /* dimension of phi */
@@ -45,6 +49,8 @@ struct blr_model {
     double *m;      /* d, posterior mean A^-1 b */
     double *xty;    /* d, X^T y */
     double *work;   /* 4d scratch: v (d), rotations (2d), g (d) */
+    double *P;      /* GRAM_BATCH*d: features not yet added to G, np rows */
+    size_t np;      /* rows pending in P; G + P[0..np)^T P[0..np) = X^T X */
     double yty;     /* y^T y */
     double E;       /* c y^T y - b^T A^-1 b, see the top comment */
     double logdet;  /* log det A */
@@ -57,7 +63,7 @@ struct blr_model {
 static size_t
 block_len(size_t d)
 {
-    return 2 * d * d + 7 * d;
+    return 2 * d * d + 7 * d + GRAM_BATCH * d;
 }
 
 static void
@@ -70,6 +76,23 @@ set_pointers(blr_model *m)
     m->m = m->h + d;
     m->xty = m->m + d;
     m->work = m->xty + d;
+    m->P = m->work + 4 * d;
+}
+
+/* G += P^T P on the lower triangle (BLAS dsyrk: the rank-1 G update of each
+ * arrival, batched, so G is loaded and stored once per GRAM_BATCH arrivals).
+ * Logically const: the pending rows are part of the state, G a cache. */
+static void
+gram_flush(const blr_model *cm)
+{
+    blr_model *m = (blr_model *)cm;
+    if (m->np == 0)
+        return;
+    gsl_matrix_view G = gsl_matrix_view_array(m->G, m->d, m->d);
+    gsl_matrix_const_view P = gsl_matrix_const_view_array(m->P, m->np, m->d);
+    gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0, &P.matrix, 1.0, &G.matrix);
+    m->np = 0;
+    m->g_full = false;
 }
 
 static int
@@ -285,13 +308,11 @@ blr_observe(blr_model *m, const double *phi, double y, blr_pred *pred, double *l
     m->E += e * e;
     m->trinv -= (1.0 + cq) * dot(g, g, d);
     m->logdet += log1p(cq);
-    for (size_t i = 0; i < d; i++) {
-        double *gi = m->G + i * d, pi = phi[i];
-        for (size_t k = 0; k <= i; k++)
-            gi[k] += pi * phi[k];
-        m->xty[i] += y * pi;
-    }
-    m->g_full = false;
+    for (size_t i = 0; i < d; i++)
+        m->xty[i] += y * phi[i];
+    memcpy(m->P + m->np * d, phi, d * sizeof *phi);
+    if (++m->np == GRAM_BATCH)
+        gram_flush(m);
     m->yty += y * y;
     m->n++;
     return BL_OK;
@@ -373,6 +394,7 @@ blr_log_evidence(const blr_model *m)
 const double *
 blr_gram(const blr_model *m)
 {
+    gram_flush(m);
     if (!m->g_full) {
         /* Logically const: the upper triangle is a cache of the lower one. */
         blr_model *mm = (blr_model *)m;
@@ -402,6 +424,7 @@ refit(const blr_model *m, const blr_opts *o, double *L, double *h, double *mean,
 {
     size_t d = m->d;
     double p0 = prior_prec(o), c = obs_weight(o);
+    gram_flush(m);
     for (size_t i = 0; i < d; i++) {
         for (size_t k = 0; k <= i; k++)
             L[i * d + k] = c * m->G[i * d + k];
@@ -476,6 +499,7 @@ blr_optimize(blr_model *m, int max_iter, double tol, blr_opt_result *res,
     if (V == NULL)
         return bl_fail(err, BL_ENOMEM, "optimize: out of memory for d=%zu", d);
     double *lam = V + d * d, *p = lam + d;
+    gram_flush(m);
     for (size_t i = 0; i < d; i++)
         memcpy(V + i * d, m->G + i * d, (i + 1) * sizeof *V);
     int rc = linalg_eigh(V, d, lam, true, err); /* G = V diag(lam) V^T, rows of V */
@@ -544,6 +568,7 @@ blr_loss_at(const blr_model *m, const double *w)
     if (m->o.kind != BLR_KNOWN)
         return NAN;
     size_t d = m->d;
+    gram_flush(m);
     double wgw = 0.0; /* w^T G w from the lower triangle */
     for (size_t i = 0; i < d; i++) {
         const double *gi = m->G + i * d;

@@ -120,32 +120,72 @@ linalg_solve_lower(const double *L, size_t d, double *x)
     }
 }
 
-void
-linalg_solve_lower_t(const double *L, size_t d, double *x)
+/* Back substitution L^T x = b, one or two right-hand sides, column-oriented
+ * on rows of L (contiguous). Rows are taken 4 at a time from the bottom: the
+ * 4x4 diagonal block is solved first, then x[j], j below the block, receives
+ * the 4 rows' contributions in one load/store, which quarters the stores that
+ * bound the plain axpy form. ny = 1 or 2 (y unused when 1). */
+static void
+solve_lower_t_n(const double *L, size_t d, double *x, double *y, int ny)
 {
-    for (size_t i = d; i-- > 0;) {
+    size_t i = d;
+    while (i >= 4) {
+        size_t i0 = i - 4;
+        const double *r0 = L + i0 * d, *r1 = r0 + d, *r2 = r1 + d, *r3 = r2 + d;
+        /* diagonal block, bottom-up */
+        double x3 = x[i0 + 3] / r3[i0 + 3];
+        double x2 = (x[i0 + 2] - r3[i0 + 2] * x3) / r2[i0 + 2];
+        double x1 = (x[i0 + 1] - r3[i0 + 1] * x3 - r2[i0 + 1] * x2) / r1[i0 + 1];
+        double x0 = (x[i0] - r3[i0] * x3 - r2[i0] * x2 - r1[i0] * x1) / r0[i0];
+        x[i0] = x0;
+        x[i0 + 1] = x1;
+        x[i0 + 2] = x2;
+        x[i0 + 3] = x3;
+        if (ny == 1) {
+            for (size_t j = 0; j < i0; j++)
+                x[j] -= (r0[j] * x0 + r1[j] * x1) + (r2[j] * x2 + r3[j] * x3);
+        } else {
+            double y3 = y[i0 + 3] / r3[i0 + 3];
+            double y2 = (y[i0 + 2] - r3[i0 + 2] * y3) / r2[i0 + 2];
+            double y1 = (y[i0 + 1] - r3[i0 + 1] * y3 - r2[i0 + 1] * y2) / r1[i0 + 1];
+            double y0 = (y[i0] - r3[i0] * y3 - r2[i0] * y2 - r1[i0] * y1) / r0[i0];
+            y[i0] = y0;
+            y[i0 + 1] = y1;
+            y[i0 + 2] = y2;
+            y[i0 + 3] = y3;
+            for (size_t j = 0; j < i0; j++) {
+                double l0 = r0[j], l1 = r1[j], l2 = r2[j], l3 = r3[j];
+                x[j] -= (l0 * x0 + l1 * x1) + (l2 * x2 + l3 * x3);
+                y[j] -= (l0 * y0 + l1 * y1) + (l2 * y2 + l3 * y3);
+            }
+        }
+        i = i0;
+    }
+    while (i-- > 0) {
         const double *ri = L + i * d;
         double xi = x[i] / ri[i];
         x[i] = xi;
         for (size_t j = 0; j < i; j++)
             x[j] -= ri[j] * xi;
+        if (ny == 2) {
+            double yi = y[i] / ri[i];
+            y[i] = yi;
+            for (size_t j = 0; j < i; j++)
+                y[j] -= ri[j] * yi;
+        }
     }
+}
+
+void
+linalg_solve_lower_t(const double *L, size_t d, double *x)
+{
+    solve_lower_t_n(L, d, x, NULL, 1);
 }
 
 void
 linalg_solve_lower_t2(const double *L, size_t d, double *x, double *y)
 {
-    for (size_t i = d; i-- > 0;) {
-        const double *ri = L + i * d;
-        double xi = x[i] / ri[i], yi = y[i] / ri[i];
-        x[i] = xi;
-        y[i] = yi;
-        for (size_t j = 0; j < i; j++) {
-            double l = ri[j];
-            x[j] -= l * xi;
-            y[j] -= l * yi;
-        }
-    }
+    solve_lower_t_n(L, d, x, y, 2);
 }
 
 double

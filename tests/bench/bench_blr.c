@@ -1,0 +1,224 @@
+/* tests/bench/bench_blr.c - speed of the online BLR update at d = 256.
+ *
+ * Prints, all measured in the same run (median of repeats, CLOCK_MONOTONIC):
+ *  (a) blr_observe updates/s over 5000 arrivals;
+ *  (b) the refit-per-point baseline (A = alpha I + beta G re-formed, dpotrf,
+ *      two triangular solves, per arrival; 200 arrivals) and the speed ratio;
+ *  (c) the bytes of the triangle the update touches per arrival (stated
+ *      below) as a bandwidth, against a 256 MiB memcpy, and the ratio
+ *      observe_time / plain_pass_time, where the plain pass is one forward
+ *      substitution sweep over the same factor (target <= 3);
+ *  plus a breakdown of one arrival into its kernels.
+ * Never part of the test suite (DESIGN.md). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <lapacke.h>
+
+#include "core/blr.h"
+#include "core/linalg.h"
+
+#define D 256
+#define NARR 5000
+#define NREF 200
+#define REPS 5
+
+static double
+now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double
+median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+int
+main(void)
+{
+    gsl_set_error_handler_off();
+    const size_t d = D;
+    bl_err err;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 1);
+    double *X = malloc((size_t)NARR * d * sizeof *X), *y = malloc(NARR * sizeof *y);
+    for (size_t i = 0; i < (size_t)NARR * d; i++)
+        X[i] = gsl_ran_gaussian(rng, 1.0) / sqrt((double)d);
+    for (size_t i = 0; i < NARR; i++)
+        y[i] = gsl_ran_gaussian(rng, 1.0);
+    blr_opts o = {.kind = BLR_KNOWN, .alpha = 1.0, .beta = 25.0};
+
+    /* (a) online */
+    double t_obs[REPS];
+    double sink = 0.0;
+    for (int r = 0; r < REPS; r++) {
+        blr_model *m = blr_alloc(d, &o, &err);
+        double lp;
+        double t0 = now();
+        for (size_t i = 0; i < NARR; i++) {
+            blr_observe(m, X + i * d, y[i], NULL, &lp, &err);
+            sink += lp;
+        }
+        t_obs[r] = (now() - t0) / NARR;
+        sink += blr_log_evidence(m);
+        blr_free(m);
+    }
+    double obs = median(t_obs, REPS);
+
+    /* (b) refit per point */
+    double *G = calloc(d * d, sizeof *G), *A = malloc(d * d * sizeof *A);
+    double *b = calloc(d, sizeof *b), *mean = malloc(d * sizeof *mean);
+    double t_ref[3];
+    for (int r = 0; r < 3; r++) {
+        memset(G, 0, d * d * sizeof *G);
+        memset(b, 0, d * sizeof *b);
+        double t0 = now();
+        for (size_t i = 0; i < NREF; i++) {
+            const double *phi = X + i * d;
+            for (size_t j = 0; j < d; j++) {
+                for (size_t k = 0; k <= j; k++)
+                    G[j * d + k] += phi[j] * phi[k];
+                b[j] += o.beta * y[i] * phi[j];
+            }
+            for (size_t j = 0; j < d; j++) {
+                for (size_t k = 0; k <= j; k++)
+                    A[j * d + k] = o.beta * G[j * d + k];
+                A[j * d + j] += o.alpha;
+            }
+            LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (lapack_int)d, A, (lapack_int)d);
+            memcpy(mean, b, d * sizeof *mean);
+            linalg_solve_lower(A, d, mean);
+            linalg_solve_lower_t(A, d, mean);
+            sink += mean[0];
+        }
+        t_ref[r] = (now() - t0) / NREF;
+    }
+    double ref = median(t_ref, 3);
+
+    /* (c) plain pass and kernels on a realistic factor (after 5000 points) */
+    blr_model *m = blr_alloc(d, &o, &err);
+    for (size_t i = 0; i < NARR; i++)
+        blr_observe(m, X + i * d, y[i], NULL, NULL, &err);
+    double *L = malloc(d * d * sizeof *L), *v = malloc(d * sizeof *v);
+    double *rot = malloc(2 * d * sizeof *rot), *w = malloc(d * sizeof *w);
+    memcpy(L, blr_factor(m), d * d * sizeof *L);
+    enum { K = 2000 };
+    double t_plain[REPS], t_upd[REPS], t_back[REPS], t_gram[REPS];
+    for (int r = 0; r < REPS; r++) {
+        double t0 = now();
+        for (int k = 0; k < K; k++) {
+            memcpy(v, X + (size_t)(k % NARR) * d, d * sizeof *v);
+            linalg_solve_lower(L, d, v);
+            sink += v[d - 1];
+        }
+        t_plain[r] = (now() - t0) / K;
+        t0 = now();
+        for (int k = 0; k < K; k++) {
+            memcpy(v, X + (size_t)(k % NARR) * d, d * sizeof *v);
+            memcpy(w, v, d * sizeof *w);
+            linalg_solve_lower_t2(L, d, v, w);
+            sink += v[0];
+        }
+        t_back[r] = (now() - t0) / K;
+        t0 = now();
+        for (int k = 0; k < K; k++) {
+            const double *phi = X + (size_t)(k % NARR) * d;
+            for (size_t i = 0; i < d; i++) {
+                double *gi = G + i * d, pi = phi[i];
+                for (size_t j = 0; j <= i; j++)
+                    gi[j] += pi * phi[j];
+            }
+        }
+        t_gram[r] = (now() - t0) / K;
+        sink += G[d];
+        t0 = now();
+        for (int k = 0; k < K; k++) {
+            const double *phi = X + (size_t)(k % NARR) * d;
+            for (size_t i = 0; i < d; i++)
+                v[i] = 0.2 * phi[i];
+            sink += linalg_chol_update(L, d, v, rot);
+        }
+        t_upd[r] = (now() - t0) / K;
+    }
+    double t_steady[REPS];
+    for (int r = 0; r < REPS; r++) {
+        double t0 = now();
+        for (int k = 0; k < K; k++)
+            blr_observe(m, X + (size_t)(k % NARR) * d, y[k % NARR], NULL, NULL, &err);
+        t_steady[r] = (now() - t0) / K;
+    }
+    double steady = median(t_steady, REPS);
+    double plain = median(t_plain, REPS), upd = median(t_upd, REPS);
+    double back = median(t_back, REPS), gram = median(t_gram, REPS);
+
+    /* memcpy bandwidth, 256 MiB, pages touched first */
+    size_t big = (size_t)256 << 20;
+    char *src = malloc(big), *dst = malloc(big);
+    double bw = 0.0;
+    if (src != NULL && dst != NULL) {
+        memset(src, 1, big);
+        memset(dst, 2, big);
+        double t_cp[3];
+        for (int r = 0; r < 3; r++) {
+            double t0 = now();
+            memcpy(dst, src, big);
+            t_cp[r] = now() - t0;
+            sink += dst[r * 4096];
+        }
+        bw = 2.0 * (double)big / median(t_cp, 3); /* bytes read + written */
+    }
+    free(src);
+    free(dst);
+
+    /* Bytes of triangles touched per arrival: the rank-1 update reads and
+     * writes L (2 passes), the two-RHS back substitution reads L (1 pass),
+     * the G update reads and writes its lower triangle (2 passes):
+     * 5 passes x d(d+1)/2 x 8 bytes. */
+    double tri = (double)d * (double)(d + 1) / 2.0 * 8.0, bytes = 5.0 * tri;
+    printf("blr_observe d=%zu: %.0f updates/s (%.1f us each); refit baseline %.0f/s (%.1f us); "
+           "speedup %.0fx\n",
+           d, 1.0 / obs, 1e6 * obs, 1.0 / ref, 1e6 * ref, ref / obs);
+    printf("  kernels per arrival: chol_update %.1f us, back-solve x2 %.1f us, gram update %.1f us,"
+           " plain forward solve %.1f us\n",
+           1e6 * upd, 1e6 * back, 1e6 * gram, 1e6 * plain);
+    printf("  blr_observe on the trained model (n > 5000): %.1f us\n", 1e6 * steady);
+    printf("  bytes touched per update: %.0f KiB (5 passes over a %.0f KiB triangle) -> %.2f GB/s;"
+           " memcpy 256 MiB: %.2f GB/s (read+write); ratio %.2f\n",
+           bytes / 1024.0, tri / 1024.0, bytes / obs / 1e9, bw / 1e9, bytes / obs / bw);
+    printf("  observe_time / plain_pass_time = %.2f (target <= 3; plain pass = one forward "
+           "substitution over L, %.1f GB/s)\n",
+           obs / plain, tri / plain / 1e9);
+    if (sink == 1.2345)
+        printf("%g\n", sink);
+    free(G);
+    free(A);
+    free(b);
+    free(mean);
+    free(L);
+    free(v);
+    free(rot);
+    free(w);
+    free(X);
+    free(y);
+    blr_free(m);
+    gsl_rng_free(rng);
+    return 0;
+}
