@@ -181,7 +181,8 @@ test_help(void)
     out_buffer_init(&ob);
     cmd_help_all(&ob.out);
     for (size_t i = 0; cmd_table[i] != NULL; i++)
-        CHECK(strstr(ob.text, cmd_table[i]->usage) != NULL, "help lists %s", cmd_table[i]->name);
+        CHECK(strstr(ob.text, cmd_table[i]->summary) != NULL, "help lists %s",
+              cmd_table[i]->name);
     out_buffer_free(&ob);
     for (size_t i = 0; cmd_table[i] != NULL; i++) {
         out_buffer_init(&ob);
