@@ -17,6 +17,26 @@
 
 #include <lapacke.h>
 
+/* SIMD through GCC's generic vector extensions (no intrinsics, any target):
+ * 4 doubles per vector, unaligned loads/stores (aligned(8)). On x86-64 the
+ * two hot kernels are also compiled for x86-64-v3 (AVX2) and picked at load
+ * time (target_clones); the default clone runs the same code on SSE2 pairs.
+ * ISO C mode means no FMA contraction, so vector and scalar paths round
+ * identically. Other compilers take the scalar paths. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define LINALG_VEC 1
+typedef double v4d __attribute__((vector_size(32), aligned(8)));
+typedef long long v4i __attribute__((vector_size(32)));
+#if defined(__x86_64__)
+#define LINALG_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define LINALG_CLONES
+#endif
+#else
+#define LINALG_VEC 0
+#define LINALG_CLONES
+#endif
+
 /* Rotation k (from diagonal entry *lkk and v_k) is applied to a row entry
  * l_ik and its v_i. Orthogonal form: MATH.md 2.3 with cs = 1/c, sn = s/c. */
 static inline void
@@ -39,14 +59,89 @@ rot_make(double *lkk, double vk, double *cs, double *sn, double *q)
     *q += t * t * (1.0 + *q);
 }
 
+#if LINALG_VEC
+/* 4x4 transpose of the rows a, b, c, d into columns (its own inverse). */
+static inline void
+transpose4(v4d *a, v4d *b, v4d *c, v4d *d)
+{
+    v4d t0 = __builtin_shuffle(*a, *b, (v4i){0, 4, 2, 6});
+    v4d t1 = __builtin_shuffle(*a, *b, (v4i){1, 5, 3, 7});
+    v4d t2 = __builtin_shuffle(*c, *d, (v4i){0, 4, 2, 6});
+    v4d t3 = __builtin_shuffle(*c, *d, (v4i){1, 5, 3, 7});
+    *a = __builtin_shuffle(t0, t2, (v4i){0, 1, 4, 5});
+    *b = __builtin_shuffle(t1, t3, (v4i){0, 1, 4, 5});
+    *c = __builtin_shuffle(t0, t2, (v4i){2, 3, 6, 7});
+    *d = __builtin_shuffle(t1, t3, (v4i){2, 3, 6, 7});
+}
+
+/* Rows i..i+7 (i a multiple of 4), columns 0..i-1: the rotations found above
+ * applied with the 8 rows in vector lanes (two vectors of 4 rows, whose v
+ * recurrences are independent), 4 columns per tile, transposed in and out of
+ * registers. v8 holds the 8 rows' v on entry and exit. */
+LINALG_CLONES static void
+update_rows8(double *L, size_t d, size_t i, const double *cs, const double *sn, double *v8)
+{
+    double *r = L + i * d;
+    v4d VA = *(const v4d *)v8, VB = *(const v4d *)(v8 + 4);
+    for (size_t k = 0; k < i; k += 4) {
+        v4d a0 = *(v4d *)(r + k), a1 = *(v4d *)(r + d + k);
+        v4d a2 = *(v4d *)(r + 2 * d + k), a3 = *(v4d *)(r + 3 * d + k);
+        v4d b0 = *(v4d *)(r + 4 * d + k), b1 = *(v4d *)(r + 5 * d + k);
+        v4d b2 = *(v4d *)(r + 6 * d + k), b3 = *(v4d *)(r + 7 * d + k);
+        transpose4(&a0, &a1, &a2, &a3);
+        transpose4(&b0, &b1, &b2, &b3);
+#define ROT_COL(j, A, B)                                                                           \
+    do {                                                                                           \
+        double c = cs[k + j], s = sn[k + j];                                                       \
+        v4d la = A, lb = B;                                                                        \
+        A = c * la + s * VA;                                                                       \
+        B = c * lb + s * VB;                                                                       \
+        VA = c * VA - s * la;                                                                      \
+        VB = c * VB - s * lb;                                                                      \
+    } while (0)
+        ROT_COL(0, a0, b0);
+        ROT_COL(1, a1, b1);
+        ROT_COL(2, a2, b2);
+        ROT_COL(3, a3, b3);
+#undef ROT_COL
+        transpose4(&a0, &a1, &a2, &a3);
+        transpose4(&b0, &b1, &b2, &b3);
+        *(v4d *)(r + k) = a0;
+        *(v4d *)(r + d + k) = a1;
+        *(v4d *)(r + 2 * d + k) = a2;
+        *(v4d *)(r + 3 * d + k) = a3;
+        *(v4d *)(r + 4 * d + k) = b0;
+        *(v4d *)(r + 5 * d + k) = b1;
+        *(v4d *)(r + 6 * d + k) = b2;
+        *(v4d *)(r + 7 * d + k) = b3;
+    }
+    *(v4d *)v8 = VA;
+    *(v4d *)(v8 + 4) = VB;
+}
+#endif
+
 double
 linalg_chol_update(double *L, size_t d, double *v, double *rot)
 {
     double *cs = rot, *sn = rot + d;
     double q = 0.0;
     size_t i = 0;
+#if LINALG_VEC
+    /* Blocks of 8 rows in vector lanes, then their 8x8 diagonal block. */
+    for (; i + 8 <= d; i += 8) {
+        double vb[8];
+        memcpy(vb, v + i, sizeof vb);
+        update_rows8(L, d, i, cs, sn, vb);
+        for (size_t j = 0; j < 8; j++) {
+            double *rj = L + (i + j) * d;
+            rot_make(&rj[i + j], vb[j], &cs[i + j], &sn[i + j], &q);
+            for (size_t t = j + 1; t < 8; t++)
+                rot_pair(cs[i + j], sn[i + j], &L[(i + t) * d + i + j], &vb[t]);
+        }
+    }
+#endif
     /* Blocks of 4 rows: the v_i recurrences of the 4 rows are independent,
-     * which hides the multiply/FMA latency of each one. */
+     * which hides the multiply latency of each one. */
     for (; i + 4 <= d; i += 4) {
         double *r0 = L + i * d, *r1 = r0 + d, *r2 = r1 + d, *r3 = r2 + d;
         double v0 = v[i], v1 = v[i + 1], v2 = v[i + 2], v3 = v[i + 3];
@@ -125,7 +220,7 @@ linalg_solve_lower(const double *L, size_t d, double *x)
  * 4x4 diagonal block is solved first, then x[j], j below the block, receives
  * the 4 rows' contributions in one load/store, which quarters the stores that
  * bound the plain axpy form. ny = 1 or 2 (y unused when 1). */
-static void
+LINALG_CLONES static void
 solve_lower_t_n(const double *L, size_t d, double *x, double *y, int ny)
 {
     size_t i = d;
@@ -142,7 +237,13 @@ solve_lower_t_n(const double *L, size_t d, double *x, double *y, int ny)
         x[i0 + 2] = x2;
         x[i0 + 3] = x3;
         if (ny == 1) {
-            for (size_t j = 0; j < i0; j++)
+            size_t j = 0;
+#if LINALG_VEC
+            for (; j + 4 <= i0; j += 4)
+                *(v4d *)(x + j) -= (*(const v4d *)(r0 + j) * x0 + *(const v4d *)(r1 + j) * x1) +
+                                   (*(const v4d *)(r2 + j) * x2 + *(const v4d *)(r3 + j) * x3);
+#endif
+            for (; j < i0; j++)
                 x[j] -= (r0[j] * x0 + r1[j] * x1) + (r2[j] * x2 + r3[j] * x3);
         } else {
             double y3 = y[i0 + 3] / r3[i0 + 3];
@@ -153,7 +254,16 @@ solve_lower_t_n(const double *L, size_t d, double *x, double *y, int ny)
             y[i0 + 1] = y1;
             y[i0 + 2] = y2;
             y[i0 + 3] = y3;
-            for (size_t j = 0; j < i0; j++) {
+            size_t j = 0;
+#if LINALG_VEC
+            for (; j + 4 <= i0; j += 4) {
+                v4d l0 = *(const v4d *)(r0 + j), l1 = *(const v4d *)(r1 + j);
+                v4d l2 = *(const v4d *)(r2 + j), l3 = *(const v4d *)(r3 + j);
+                *(v4d *)(x + j) -= (l0 * x0 + l1 * x1) + (l2 * x2 + l3 * x3);
+                *(v4d *)(y + j) -= (l0 * y0 + l1 * y1) + (l2 * y2 + l3 * y3);
+            }
+#endif
+            for (; j < i0; j++) {
                 double l0 = r0[j], l1 = r1[j], l2 = r2[j], l3 = r3[j];
                 x[j] -= (l0 * x0 + l1 * x1) + (l2 * x2 + l3 * x3);
                 y[j] -= (l0 * y0 + l1 * y1) + (l2 * y2 + l3 * y3);
