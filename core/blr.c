@@ -20,14 +20,13 @@
  *               = tr A^-1 - (1 + c q) |L_new^-T g|^2      (A^-1 phi = (1 + c q) A_new^-1 phi).
  * log det grows by log1p(c q) (matrix determinant lemma). So an arrival costs
  * one read+write sweep of L, one read sweep of L (two right-hand sides) and,
- * every GRAM_BATCH arrivals, one dsyrk read+write sweep of the lower G:
+ * every GRAM_BATCH arrivals, one read+write sweep of the lower G:
  * O(d^2), no factorization.
  * Log evidence from the state in O(1): known noise (Bishop 3.86)
  *   (d/2) log alpha + (n/2) log beta - E/2 - logdet/2 - (n/2) log 2pi,
  * since beta |y - Xm|^2 + alpha |m|^2 = E; NIG (2.4) with b_n = b0 + E/2. */
 #include "core/blr.h"
 
-#include <gsl/gsl_blas.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -35,29 +34,29 @@
 
 #include "core/linalg.h"
 
-#define LOG_2PI 1.8378770664093454836
-#define GRAM_BATCH 16 /* arrivals buffered before G += P^T P (one dsyrk) */
+#define LOG_2PI    1.8378770664093454836
+#define GRAM_BATCH 16 /* arrivals buffered before G += P^T P (one sweep of G) */
 
 struct blr_model {
-    size_t d;       /* dimension of phi */
-    size_t n;       /* points observed */
-    blr_opts o;     /* hyperparameters */
-    double c;       /* weight of a point in A: beta (known) or 1 (NIG) */
-    double *L;      /* d*d lower factor of A */
-    double *G;      /* d*d X^T X; lower triangle current, upper iff g_full */
-    double *h;      /* d, L^-1 b */
-    double *m;      /* d, posterior mean A^-1 b */
-    double *xty;    /* d, X^T y */
-    double *work;   /* 4d scratch: v (d), rotations (2d), g (d) */
-    double *P;      /* GRAM_BATCH*d: features not yet added to G, np rows */
-    size_t np;      /* rows pending in P; G + P[0..np)^T P[0..np) = X^T X */
-    double yty;     /* y^T y */
-    double E;       /* c y^T y - b^T A^-1 b, see the top comment */
-    double logdet;  /* log det A */
-    double trinv;   /* tr A^-1 */
-    double jitter;  /* jitter the last refit needed (MATH.md 1.2), 0 normally */
-    bool g_full;    /* upper triangle of G mirrors the lower one */
-    double *block;  /* the one allocation all arrays above live in */
+    size_t d;      /* dimension of phi */
+    size_t n;      /* points observed */
+    blr_opts o;    /* hyperparameters */
+    double c;      /* weight of a point in A: beta (known) or 1 (NIG) */
+    double *L;     /* d*d lower factor of A */
+    double *G;     /* d*d X^T X; lower triangle current, upper iff g_full */
+    double *h;     /* d, L^-1 b */
+    double *m;     /* d, posterior mean A^-1 b */
+    double *xty;   /* d, X^T y */
+    double *work;  /* 4d scratch: v (d), rotations (2d), g (d) */
+    double *P;     /* GRAM_BATCH*d: features not yet added to G, np rows */
+    size_t np;     /* rows pending in P; G + P[0..np)^T P[0..np) = X^T X */
+    double yty;    /* y^T y */
+    double E;      /* c y^T y - b^T A^-1 b, see the top comment */
+    double logdet; /* log det A */
+    double trinv;  /* tr A^-1 */
+    double jitter; /* jitter the last refit needed (MATH.md 1.2), 0 normally */
+    bool g_full;   /* upper triangle of G mirrors the lower one */
+    double *block; /* the one allocation all arrays above live in */
 };
 
 static size_t
@@ -79,8 +78,8 @@ set_pointers(blr_model *m)
     m->P = m->work + 4 * d;
 }
 
-/* G += P^T P on the lower triangle (BLAS dsyrk: the rank-1 G update of each
- * arrival, batched, so G is loaded and stored once per GRAM_BATCH arrivals).
+/* G += P^T P on the lower triangle (the rank-1 G update of each arrival,
+ * batched, so G is loaded and stored once per GRAM_BATCH arrivals).
  * Logically const: the pending rows are part of the state, G a cache. */
 static void
 gram_flush(const blr_model *cm)
@@ -88,9 +87,7 @@ gram_flush(const blr_model *cm)
     blr_model *m = (blr_model *)cm;
     if (m->np == 0)
         return;
-    gsl_matrix_view G = gsl_matrix_view_array(m->G, m->d, m->d);
-    gsl_matrix_const_view P = gsl_matrix_const_view_array(m->P, m->np, m->d);
-    gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0, &P.matrix, 1.0, &G.matrix);
+    linalg_syrk_lower(m->G, m->d, m->P, m->np);
     m->np = 0;
     m->g_full = false;
 }
@@ -273,8 +270,7 @@ pred_logpdf(const blr_pred *p, double y)
 }
 
 int
-blr_observe(blr_model *m, const double *phi, double y, blr_pred *pred, double *logpred,
-            bl_err *err)
+blr_observe(blr_model *m, const double *phi, double y, blr_pred *pred, double *logpred, bl_err *err)
 {
     size_t d = m->d;
     if (!isfinite(y))
@@ -383,8 +379,8 @@ blr_log_evidence(const blr_model *m)
 {
     double n = (double)m->n, d = (double)m->d;
     if (m->o.kind == BLR_KNOWN)
-        return 0.5 * d * log(m->o.alpha) + 0.5 * n * log(m->o.beta) - 0.5 * m->E -
-               0.5 * m->logdet - 0.5 * n * LOG_2PI;
+        return 0.5 * d * log(m->o.alpha) + 0.5 * n * log(m->o.beta) - 0.5 * m->E - 0.5 * m->logdet -
+               0.5 * n * LOG_2PI;
     double a0 = m->o.a0, b0 = m->o.b0, an = blr_nig_a(m), bn = blr_nig_b(m);
     /* log det V_n - log det V0 = -log det A - d log v0 */
     return lgamma(an) - lgamma(a0) + a0 * log(b0) - an * log(bn) +
@@ -482,8 +478,8 @@ blr_set_opts(blr_model *m, const blr_opts *o, bl_err *err)
 }
 
 int
-blr_optimize(blr_model *m, int max_iter, double tol, blr_opt_result *res,
-             const bl_cancel *cancel, bl_err *err)
+blr_optimize(blr_model *m, int max_iter, double tol, blr_opt_result *res, const bl_cancel *cancel,
+             bl_err *err)
 {
     size_t d = m->d;
     if (m->o.kind != BLR_KNOWN)
@@ -506,7 +502,7 @@ blr_optimize(blr_model *m, int max_iter, double tol, blr_opt_result *res,
     if (rc != BL_OK)
         goto done;
     for (size_t j = 0; j < d; j++) {
-        lam[j] = fmax(lam[j], 0.0); /* G is PSD; drop rounding below 0 */
+        lam[j] = fmax(lam[j], 0.0);       /* G is PSD; drop rounding below 0 */
         p[j] = dot(V + j * d, m->xty, d); /* coordinates of X^T y in the eigenbasis */
     }
     /* MacKay's fixed point (MATH.md 2.2) in the eigenbasis of G:
@@ -529,9 +525,9 @@ blr_optimize(blr_model *m, int max_iter, double tol, blr_opt_result *res,
         }
         double rss = m->yty - fit;
         if (!(m2 > 0.0) || !(rss > 0.0) || !(n - gamma > 0.0)) {
-            rc = bl_fail(err, BL_ENUM,
-                         "optimize: evidence unbounded (|m|^2=%g, rss=%g, n-gamma=%g)", m2,
-                         rss, n - gamma);
+            rc =
+                bl_fail(err, BL_ENUM, "optimize: evidence unbounded (|m|^2=%g, rss=%g, n-gamma=%g)",
+                        m2, rss, n - gamma);
             goto done;
         }
         double a1 = gamma / m2, b1 = (n - gamma) / rss;
@@ -541,8 +537,8 @@ blr_optimize(blr_model *m, int max_iter, double tol, blr_opt_result *res,
         it++;
     }
     if (!conv) {
-        rc = bl_fail(err, BL_ENUM, "optimize: no convergence in %d iterations (tol=%g)",
-                     max_iter, tol);
+        rc = bl_fail(err, BL_ENUM, "optimize: no convergence in %d iterations (tol=%g)", max_iter,
+                     tol);
         goto done;
     }
     blr_opts o = m->o;

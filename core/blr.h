@@ -8,9 +8,10 @@
  *   A = I/v0 + X^T X             (NIG; the covariance of w is s2 A^-1)
  * the vector b = beta X^T y (resp. X^T y), the sufficient statistics
  * G = X^T X, X^T y, y^T y, n, and the cached posterior mean.
- * Each arrival costs O(d^2): a rank-1 Cholesky update of L (MATH.md 2.3),
- * two triangular solves for the mean, one for the predictive, and a rank-1
- * update of G. No factorization per point. Inputs here are feature vectors
+ * Each arrival costs O(d^2): a rank-1 Cholesky update of L (MATH.md 2.3)
+ * whose rotations also yield the predictive, one back substitution with two
+ * right-hand sides (mean and tr A^-1), and a share of a batched update of G
+ * (see blr.c). No factorization per point. Inputs here are feature vectors
  * phi (the feature map lives in core/features.h). */
 #ifndef BAYESLENS_CORE_BLR_H
 #define BAYESLENS_CORE_BLR_H
@@ -99,9 +100,11 @@ double blr_nig_a(const blr_model *m);
 double blr_nig_b(const blr_model *m);
 
 /* Sufficient statistics: borrowed G = X^T X (d*d row-major, full), X^T y, y^T y.
- * Observe updates only the lower triangle of G; blr_gram mirrors it onto the
- * upper one on first access after an update (O(d^2), a cache inside m: do not
- * call it concurrently with other readers of the same model). */
+ * Observe buffers up to 16 feature rows and adds them to the lower triangle
+ * of G in one pass; blr_gram adds any pending rows and mirrors the lower
+ * triangle onto the upper one on first access after an update (O(d^2), a
+ * cache inside m: do not call it concurrently with other readers of the same
+ * model). */
 const double *blr_gram(const blr_model *m);
 const double *blr_xty(const blr_model *m);
 double blr_yty(const blr_model *m);
@@ -114,7 +117,6 @@ double blr_yty(const blr_model *m);
 int blr_set_opts(blr_model *m, const blr_opts *o, bl_err *err);
 /* Jitter the last refit's Cholesky needed (MATH.md 1.2); 0 for a healthy model. */
 double blr_jitter(const blr_model *m);
-
 
 /* Empirical Bayes for a known-noise model: MacKay's fixed point (MATH.md 2.2)
  * from the current alpha, beta, with one symmetric eigendecomposition of G and
@@ -130,7 +132,8 @@ int blr_optimize(blr_model *m, int max_iter, double tol, blr_opt_result *res,
 
 /* Sum over observed points of -log p(y_t | x_t, w) at a fixed w, from the
  * sufficient statistics (known noise: Gaussian with precision beta). O(d^2).
- * NaN for a NIG model (no fixed noise level to score with). */
+ * NaN for a NIG model (no fixed noise level to score with). Like blr_gram it
+ * may bring the cached G up to date (see there). */
 double blr_loss_at(const blr_model *m, const double *w);
 
 #endif

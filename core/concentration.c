@@ -24,7 +24,7 @@
 
 #include "core/linalg.h"
 
-#define IMHOF_LIMIT 2000  /* subintervals of the QAG/QAWF workspaces */
+#define IMHOF_LIMIT  2000  /* subintervals of the QAG/QAWF workspaces */
 #define IMHOF_EPSABS 1e-12 /* absolute tolerance of each integral (P is scaled by 1/pi) */
 
 double
@@ -126,7 +126,8 @@ concentration_imhof_cdf(const double *lam, const double *delta, size_t d, double
     double omega = 0.5 * x, U = 2.0 * M_PI / omega;
     gsl_integration_qawo_table *tc =
         gsl_integration_qawo_table_alloc(omega, 1.0, GSL_INTEG_COSINE, 25);
-    gsl_integration_qawo_table *ts = gsl_integration_qawo_table_alloc(omega, 1.0, GSL_INTEG_SINE, 25);
+    gsl_integration_qawo_table *ts =
+        gsl_integration_qawo_table_alloc(omega, 1.0, GSL_INTEG_SINE, 25);
     int rc = BL_OK;
     if (w == NULL || cw == NULL || tc == NULL || ts == NULL) {
         rc = bl_fail(err, BL_ENOMEM, "imhof: out of memory");
@@ -134,8 +135,8 @@ concentration_imhof_cdf(const double *lam, const double *delta, size_t d, double
     }
     double head, tc_v, ts_v, e1, e2, e3;
     gsl_function f = {imhof_full, &ctx};
-    int s = gsl_integration_qag(&f, 0.0, U, IMHOF_EPSABS, 1e-12, IMHOF_LIMIT, GSL_INTEG_GAUSS61,
-                                w, &head, &e1);
+    int s = gsl_integration_qag(&f, 0.0, U, IMHOF_EPSABS, 1e-12, IMHOF_LIMIT, GSL_INTEG_GAUSS61, w,
+                                &head, &e1);
     if (s != GSL_SUCCESS && s != GSL_EROUND && e1 > 1e-9) {
         rc = bl_fail(err, BL_ENUM, "imhof: quadrature failed on [0, U] (%s)", gsl_strerror(s));
         goto done;

@@ -29,8 +29,8 @@ double concentration_ncx2_cdf(double x, double k, double nc);
  * an absolute error of about 1e-11. Result in *p, clamped to [0, 1].
  * BL_EINVAL (d = 0, lam <= 0, non-finite input), BL_ENUM (quadrature failed),
  * BL_ENOMEM, BL_ECANCEL (polled between the two integrals). */
-int concentration_imhof_cdf(const double *lam, const double *delta, size_t d, double x,
-                            double *p, const bl_cancel *cancel, bl_err *err);
+int concentration_imhof_cdf(const double *lam, const double *delta, size_t d, double x, double *p,
+                            const bl_cancel *cancel, bl_err *err);
 
 /* Mass of the Euclidean ball {w : |w - c| <= r} under N(m, S) (S d*d row-major,
  * symmetric positive semi-definite, lower triangle read). One dsyevd of S

@@ -22,12 +22,13 @@
  * two hot kernels are also compiled for x86-64-v3 (AVX2) and picked at load
  * time (target_clones); the default clone runs the same code on SSE2 pairs.
  * ISO C mode means no FMA contraction, so vector and scalar paths round
- * identically. Other compilers take the scalar paths. */
-#if defined(__GNUC__) && !defined(__clang__)
+ * identically. Other compilers take the scalar paths. -DLINALG_NO_VEC and
+ * -DLINALG_NO_CLONES force the scalar resp. baseline paths (for testing). */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(LINALG_NO_VEC)
 #define LINALG_VEC 1
 typedef double v4d __attribute__((vector_size(32), aligned(8)));
 typedef long long v4i __attribute__((vector_size(32)));
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(LINALG_NO_CLONES)
 #define LINALG_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define LINALG_CLONES
@@ -49,14 +50,35 @@ rot_pair(double cs, double sn, double *l, double *v)
 
 /* Make rotation k from the diagonal of its row and the row's transformed v. */
 static inline void
-rot_make(double *lkk, double vk, double *cs, double *sn, double *q)
+rot_make(double *lkk, double vk, double *cs, double *sn)
 {
-    double L = *lkk, r = hypot(L, vk), t = vk / L;
+    /* r = hypot(L, v). This sits on the serial path of the update (each
+     * rotation needs the previous ones applied to its row), so compute
+     * sqrt(L^2 + v^2) directly, which is as accurate (< 1 ulp more) when
+     * L^2 + v^2 neither overflows nor underflows, and fall back to libm's
+     * hypot otherwise. The two divisions are independent. */
+    double L = *lkk, r2 = L * L + vk * vk, r;
+    if (r2 > 1e-290 && r2 < 1e290)
+        r = sqrt(r2);
+    else
+        r = hypot(L, vk);
     *cs = L / r;
     *sn = vk / r;
     *lkk = r;
-    /* 1 + q = prod_k (1 + t_k^2): accumulate q itself so no 1 - 1 occurs. */
-    *q += t * t * (1.0 + *q);
+}
+
+/* q = prod_k (1 + t_k^2) - 1 with t_k = v_k/L_kk = sn_k/cs_k, accumulated as
+ * q += t^2 (1 + q) so no 1 - 1 cancellation occurs; kept off the serial path. */
+static double
+rot_quad(const double *rot, size_t d)
+{
+    const double *cs = rot, *sn = rot + d;
+    double q = 0.0;
+    for (size_t k = 0; k < d; k++) {
+        double t = sn[k] / cs[k];
+        q += t * t * (1.0 + q);
+    }
+    return q;
 }
 
 #if LINALG_VEC
@@ -90,14 +112,14 @@ update_rows8(double *L, size_t d, size_t i, const double *cs, const double *sn, 
         v4d b2 = *(v4d *)(r + 6 * d + k), b3 = *(v4d *)(r + 7 * d + k);
         transpose4(&a0, &a1, &a2, &a3);
         transpose4(&b0, &b1, &b2, &b3);
-#define ROT_COL(j, A, B)                                                                           \
-    do {                                                                                           \
-        double c = cs[k + j], s = sn[k + j];                                                       \
-        v4d la = A, lb = B;                                                                        \
-        A = c * la + s * VA;                                                                       \
-        B = c * lb + s * VB;                                                                       \
-        VA = c * VA - s * la;                                                                      \
-        VB = c * VB - s * lb;                                                                      \
+#define ROT_COL(j, A, B)                     \
+    do {                                     \
+        double c = cs[k + j], s = sn[k + j]; \
+        v4d la = A, lb = B;                  \
+        A = c * la + s * VA;                 \
+        B = c * lb + s * VB;                 \
+        VA = c * VA - s * la;                \
+        VB = c * VB - s * lb;                \
     } while (0)
         ROT_COL(0, a0, b0);
         ROT_COL(1, a1, b1);
@@ -124,7 +146,6 @@ double
 linalg_chol_update(double *L, size_t d, double *v, double *rot)
 {
     double *cs = rot, *sn = rot + d;
-    double q = 0.0;
     size_t i = 0;
 #if LINALG_VEC
     /* Blocks of 8 rows in vector lanes, then their 8x8 diagonal block. */
@@ -132,11 +153,16 @@ linalg_chol_update(double *L, size_t d, double *v, double *rot)
         double vb[8];
         memcpy(vb, v + i, sizeof vb);
         update_rows8(L, d, i, cs, sn, vb);
+        /* The diagonal block is the serial path (rotation j needs rotations
+         * < j applied to row j): keep c, s in registers and let the compiler
+         * unroll the fixed-size loops. */
         for (size_t j = 0; j < 8; j++) {
-            double *rj = L + (i + j) * d;
-            rot_make(&rj[i + j], vb[j], &cs[i + j], &sn[i + j], &q);
+            double c, s;
+            rot_make(&L[(i + j) * d + i + j], vb[j], &c, &s);
+            cs[i + j] = c;
+            sn[i + j] = s;
             for (size_t t = j + 1; t < 8; t++)
-                rot_pair(cs[i + j], sn[i + j], &L[(i + t) * d + i + j], &vb[t]);
+                rot_pair(c, s, &L[(i + t) * d + i + j], &vb[t]);
         }
     }
 #endif
@@ -159,24 +185,24 @@ linalg_chol_update(double *L, size_t d, double *v, double *rot)
         }
         /* The 4x4 diagonal block: rotation i+j comes from row j, then acts on
          * the rows below it in the block. */
-        rot_make(&r0[i], v0, &cs[i], &sn[i], &q);
+        rot_make(&r0[i], v0, &cs[i], &sn[i]);
         rot_pair(cs[i], sn[i], &r1[i], &v1);
         rot_pair(cs[i], sn[i], &r2[i], &v2);
         rot_pair(cs[i], sn[i], &r3[i], &v3);
-        rot_make(&r1[i + 1], v1, &cs[i + 1], &sn[i + 1], &q);
+        rot_make(&r1[i + 1], v1, &cs[i + 1], &sn[i + 1]);
         rot_pair(cs[i + 1], sn[i + 1], &r2[i + 1], &v2);
         rot_pair(cs[i + 1], sn[i + 1], &r3[i + 1], &v3);
-        rot_make(&r2[i + 2], v2, &cs[i + 2], &sn[i + 2], &q);
+        rot_make(&r2[i + 2], v2, &cs[i + 2], &sn[i + 2]);
         rot_pair(cs[i + 2], sn[i + 2], &r3[i + 2], &v3);
-        rot_make(&r3[i + 3], v3, &cs[i + 3], &sn[i + 3], &q);
+        rot_make(&r3[i + 3], v3, &cs[i + 3], &sn[i + 3]);
     }
     for (; i < d; i++) {
         double *ri = L + i * d, vi = v[i];
         for (size_t k = 0; k < i; k++)
             rot_pair(cs[k], sn[k], &ri[k], &vi);
-        rot_make(&ri[i], vi, &cs[i], &sn[i], &q);
+        rot_make(&ri[i], vi, &cs[i], &sn[i]);
     }
-    return q;
+    return rot_quad(rot, d);
 }
 
 void
@@ -298,6 +324,36 @@ linalg_solve_lower_t2(const double *L, size_t d, double *x, double *y)
     solve_lower_t_n(L, d, x, y, 2);
 }
 
+LINALG_CLONES void
+linalg_syrk_lower(double *G, size_t d, const double *P, size_t np)
+{
+    /* Row i of G gets sum_p P[p][i] P[p][0..i]: G's row is loaded and stored
+     * once, the np rows of P stream alongside (np <= 16 keeps them in L1). */
+    for (size_t i = 0; i < d; i++) {
+        double *gi = G + i * d;
+        size_t k = 0;
+#if LINALG_VEC
+        for (; k + 4 <= i + 1; k += 4) {
+            v4d a0 = *(v4d *)(gi + k), a1 = {0, 0, 0, 0};
+            size_t p = 0;
+            for (; p + 2 <= np; p += 2) {
+                a0 += P[p * d + i] * *(const v4d *)(P + p * d + k);
+                a1 += P[(p + 1) * d + i] * *(const v4d *)(P + (p + 1) * d + k);
+            }
+            if (p < np)
+                a0 += P[p * d + i] * *(const v4d *)(P + p * d + k);
+            *(v4d *)(gi + k) = a0 + a1;
+        }
+#endif
+        for (; k <= i; k++) {
+            double a = gi[k];
+            for (size_t p = 0; p < np; p++)
+                a += P[p * d + i] * P[p * d + k];
+            gi[k] = a;
+        }
+    }
+}
+
 double
 linalg_chol_logdet(const double *L, size_t d)
 {
@@ -327,8 +383,7 @@ linalg_cholesky(double *A, size_t d, double *jitter, bl_err *err)
         memcpy(W, A, d * d * sizeof *W);
         for (size_t i = 0; i < d; i++)
             W[i * d + i] += j;
-        lapack_int info =
-            LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (lapack_int)d, W, (lapack_int)d);
+        lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (lapack_int)d, W, (lapack_int)d);
         if (info == 0) {
             for (size_t i = 0; i < d; i++) {
                 memcpy(A + i * d, W + i * d, (i + 1) * sizeof *A);

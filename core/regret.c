@@ -36,8 +36,7 @@ regret_at(size_t d, double alpha, double logdet_A, double w2, double quad)
 }
 
 double
-regret_expected(size_t d, double alpha, double logdet_A, double tr_inv_A, double w2,
-                double wAw)
+regret_expected(size_t d, double alpha, double logdet_A, double tr_inv_A, double w2, double wAw)
 {
     return 0.5 * (logdet_A - (double)d * log(alpha)) - 0.5 * (double)d + 0.5 * alpha * tr_inv_A +
            0.5 * alpha * w2 - 0.5 * alpha * alpha * wAw;
@@ -76,8 +75,8 @@ struct regret_rls {
 regret_rls *
 regret_rls_alloc(size_t d, bl_err *err)
 {
-    if (d == 0) {
-        bl_fail(err, BL_EINVAL, "d=0: must be >= 1");
+    if (d == 0 || d > REGRET_RLS_MAX_DIM) {
+        bl_fail(err, BL_EINVAL, "d=%zu: must be 1..%d", d, REGRET_RLS_MAX_DIM);
         return NULL;
     }
     regret_rls *r = calloc(1, sizeof *r);
@@ -162,7 +161,7 @@ double
 regret_rls_rss(const regret_rls *r)
 {
     size_t d = r->d;
-    double w[d]; /* VLA, d doubles: callers use d <= BLR_MAX_DIM */
+    double w[d]; /* d <= REGRET_RLS_MAX_DIM: at most 32 KiB of stack */
     regret_rls_w(r, w);
     double w2 = 0.0;
     for (size_t i = 0; i < d; i++)

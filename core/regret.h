@@ -53,11 +53,13 @@ double regret_kl_gauss(double mu_star, double beta, double mu, double v);
  * eps |w_eps|^2, which leaves RSS(w_eps) >= RSS_min with an excess of order
  * eps^2 |w|^2 / lambda_min(G), i.e. negligible for the O(1) features of
  * MATH.md 2.5. Not thread-safe per object; distinct objects are independent. */
-#define REGRET_RLS_EPS 1e-10
+#define REGRET_RLS_EPS     1e-10
+#define REGRET_RLS_MAX_DIM 4096 /* as BLR_MAX_DIM */
 
 typedef struct regret_rls regret_rls;
 
-/* New tracker for dimension d >= 1; NULL and BL_EINVAL / BL_ENOMEM. */
+/* New tracker for dimension d in 1..REGRET_RLS_MAX_DIM; NULL and BL_EINVAL /
+ * BL_ENOMEM. */
 regret_rls *regret_rls_alloc(size_t d, bl_err *err);
 void regret_rls_free(regret_rls *r); /* NULL is a no-op */
 /* Deep copy; NULL and BL_ENOMEM on allocation failure. */

@@ -72,9 +72,8 @@ test_a1(void)
         sum += l;
     }
     const double mw[3] = {0.0427849677, 0.968375284, -0.1925948332};
-    const double Sw[9] = {0.0867926785,  0.0111217044,  -0.1007965659,
-                          0.0111217044,  0.0938470698,  -0.0435065319,
-                          -0.1007965659, -0.0435065319, 0.2249940159};
+    const double Sw[9] = {0.0867926785,  0.0111217044,  -0.1007965659, 0.0111217044, 0.0938470698,
+                          -0.0435065319, -0.1007965659, -0.0435065319, 0.2249940159};
     for (int j = 0; j < 3; j++)
         CHECK_REF(blr_mean(m)[j], mw[j]);
     double S[9];
@@ -91,7 +90,7 @@ test_a1(void)
     CHECK(p.df == 0.0 && p.scale2 == p.var, "gaussian predictive: df=0, scale2=var");
     CHECK_REL(blr_logdet_prec(m), 7.150361974, 1e-9);
     CHECK_REL(blr_log_evidence(m), -6.687283879, 1e-9);
-    CHECK_REL(sum, blr_log_evidence(m), 1e-12); /* chain rule, exact up to rounding */
+    CHECK_REL(sum, blr_log_evidence(m), 1e-12);           /* chain rule, exact up to rounding */
     CHECK_REL(blr_trace_inv_prec(m), 0.4056337642, 1e-9); /* MATH.md 11 I: tr S */
     CHECK_REL(blr_quad_inv_prec(m, phi), 0.3332416544 - 0.25, 1e-8);
     CHECK(blr_count(m) == 6 && blr_dim(m) == 3, "count/dim");
@@ -167,9 +166,8 @@ test_a3(void)
     CHECK_REL(blr_nig_b(m), 0.836214992, 1e-9);
     CHECK_REL(blr_log_evidence(m), -5.626375545, 1e-9);
     CHECK_REL(sum, blr_log_evidence(m), 1e-12); /* chain rule */
-    const double Vw[9] = {0.270785562,   0.0195980862,  -0.2698828687,
-                          0.0195980862,  0.3223620699,  -0.1121695113,
-                          -0.2698828687, -0.1121695113, 0.6369022215};
+    const double Vw[9] = {0.270785562,   0.0195980862,  -0.2698828687, 0.0195980862, 0.3223620699,
+                          -0.1121695113, -0.2698828687, -0.1121695113, 0.6369022215};
     double V[9], C[9];
     CHECK(linalg_chol_inverse(blr_factor(m), 3, V, &err) == BL_OK, "V_n");
     for (int j = 0; j < 9; j++)
@@ -214,8 +212,8 @@ make_problem(gsl_rng *rng, size_t n, size_t d, double *X, double *y)
 /* log N(y; 0, C) with C = s I + t X X^T (n x n), by GSL Cholesky; also
  * returns y^T C^-1 y and log det C. */
 static double
-log_gauss_nn(const double *X, const double *y, size_t n, size_t d, double s, double t,
-             double *quad, double *logdet)
+log_gauss_nn(const double *X, const double *y, size_t n, size_t d, double s, double t, double *quad,
+             double *logdet)
 {
     gsl_matrix *C = gsl_matrix_alloc(n, n);
     for (size_t i = 0; i < n; i++)
@@ -415,7 +413,8 @@ test_trace_long(void)
     memcpy(mean, blr_mean(m), sizeof mean);
     double ev = blr_log_evidence(m);
     CHECK(blr_set_opts(m, &o, &err) == BL_OK, "refit");
-    CHECK(rel_diff(blr_mean(m), mean, d) < 1e-10, "refit mean %.3g", rel_diff(blr_mean(m), mean, d));
+    CHECK(rel_diff(blr_mean(m), mean, d) < 1e-10, "refit mean %.3g",
+          rel_diff(blr_mean(m), mean, d));
     CHECK_REL(blr_log_evidence(m), ev, 1e-10);
     free(inv);
     free(X);
@@ -467,8 +466,7 @@ test_errors(void)
     CHECK(blr_alloc(3, &bad, &err) == NULL && err.code == BL_EINVAL && strstr(err.msg, "alpha"),
           "alpha=0: %s", err.msg);
     bad.alpha = -1.0;
-    CHECK(blr_alloc(3, &bad, &err) == NULL && strstr(err.msg, "alpha=-1"), "alpha<0: %s",
-          err.msg);
+    CHECK(blr_alloc(3, &bad, &err) == NULL && strstr(err.msg, "alpha=-1"), "alpha<0: %s", err.msg);
     bad = o;
     bad.beta = NAN;
     CHECK(blr_alloc(3, &bad, &err) == NULL && strstr(err.msg, "beta"), "beta=nan: %s", err.msg);
@@ -477,8 +475,7 @@ test_errors(void)
 
     blr_model *m = blr_alloc(3, &o, &err);
     /* optimize with no data: BL_ESTATE */
-    CHECK(blr_optimize(m, 100, 1e-12, NULL, NULL, &err) == BL_ESTATE, "optimize n=0: %s",
-          err.msg);
+    CHECK(blr_optimize(m, 100, 1e-12, NULL, NULL, &err) == BL_ESTATE, "optimize n=0: %s", err.msg);
     for (int i = 0; i < 4; i++) {
         double phi[3], y;
         a1_point(i, phi, &y);
@@ -504,8 +501,7 @@ test_errors(void)
     CHECK(same(&s0, &s1), "model unchanged after bad set_opts");
     blr_model *mn = blr_alloc(3, &(blr_opts){.kind = BLR_NIG, .v0 = 1, .a0 = 1, .b0 = 1}, &err);
     blr_observe(mn, phi, 1.0, NULL, NULL, &err);
-    CHECK(blr_optimize(mn, 100, 1e-12, NULL, NULL, &err) == BL_EINVAL, "optimize nig: %s",
-          err.msg);
+    CHECK(blr_optimize(mn, 100, 1e-12, NULL, NULL, &err) == BL_EINVAL, "optimize nig: %s", err.msg);
     CHECK(isnan(blr_loss_at(mn, phi)), "loss_at on NIG is NaN");
     blr_free(mn);
     blr_free(m);

@@ -35,7 +35,8 @@ mc_mass(gsl_rng *rng, const double *S, double r, size_t N)
     L[8] = sqrt(S[8] - L[6] * L[6] - L[7] * L[7]);
     size_t hit = 0;
     for (size_t s = 0; s < N; s++) {
-        double z[3] = {gsl_ran_gaussian(rng, 1), gsl_ran_gaussian(rng, 1), gsl_ran_gaussian(rng, 1)};
+        double z[3] = {gsl_ran_gaussian(rng, 1), gsl_ran_gaussian(rng, 1),
+                       gsl_ran_gaussian(rng, 1)};
         double q = 0.0;
         for (int i = 0; i < 3; i++) {
             double t = dm[i];

@@ -243,6 +243,28 @@ test_jitter(void)
     CHECK(S[1] == 3.0 && S[2] == 3.0, "symmetrize");
 }
 
+static void
+test_syrk(gsl_rng *rng)
+{
+    const size_t d = 23, np = 7;
+    double G[23 * 23], W[23 * 23], P[7 * 23];
+    for (size_t i = 0; i < d * d; i++)
+        G[i] = W[i] = gsl_ran_gaussian(rng, 1.0);
+    for (size_t i = 0; i < np * d; i++)
+        P[i] = gsl_ran_gaussian(rng, 1.0);
+    linalg_syrk_lower(G, d, P, np);
+    double err = 0.0;
+    for (size_t i = 0; i < d; i++)
+        for (size_t k = 0; k < d; k++) {
+            double want = W[i * d + k];
+            if (k <= i)
+                for (size_t p = 0; p < np; p++)
+                    want += P[p * d + i] * P[p * d + k];
+            err = fmax(err, fabs(G[i * d + k] - want));
+        }
+    CHECK(err < 1e-13, "syrk lower vs naive: %.3g (upper must be untouched)", err);
+}
+
 int
 main(void)
 {
@@ -256,6 +278,7 @@ main(void)
         test_solves(rng, dims[i]);
     }
     test_jitter();
+    test_syrk(rng);
     gsl_rng_free(rng);
     return TEST_REPORT();
 }
