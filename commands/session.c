@@ -109,11 +109,15 @@ parts_free(struct model_parts *p)
     memset(p, 0, sizeof *p);
 }
 
-static void
-take_parts(struct session *s, struct model_parts *p)
+static struct model_parts
+parts_of(const struct session *s)
 {
-    struct model_parts old = {s->feat, s->blr, s->hind, s->phi, s->tmp, s->wstar, s->dim};
-    parts_free(&old);
+    return (struct model_parts){s->feat, s->blr, s->hind, s->phi, s->tmp, s->wstar, s->dim};
+}
+
+static void
+put_parts(struct session *s, const struct model_parts *p)
+{
     s->feat = p->feat;
     s->blr = p->blr;
     s->hind = p->hind;
@@ -121,6 +125,15 @@ take_parts(struct session *s, struct model_parts *p)
     s->tmp = p->tmp;
     s->wstar = p->wstar;
     s->dim = p->dim;
+}
+
+/* Replace the session's model objects by *p (which is emptied). */
+static void
+take_parts(struct session *s, struct model_parts *p)
+{
+    struct model_parts old = parts_of(s);
+    parts_free(&old);
+    put_parts(s, p);
     memset(p, 0, sizeof *p);
 }
 
@@ -129,7 +142,7 @@ session_free(struct session *s)
 {
     if (s == NULL)
         return;
-    struct model_parts p = {s->feat, s->blr, s->hind, s->phi, s->tmp, s->wstar, s->dim};
+    struct model_parts p = parts_of(s);
     parts_free(&p);
     world_free(s->world);
     gsl_rng_free(s->rng);
@@ -432,7 +445,7 @@ session_set_model(struct session *s, enum model_kind kind, const blr_opts *bo,
     if ((rc = build_parts(s, s->world, kind, bo, fo, &p, err)) != BL_OK)
         return rc;
     /* Swap in, replay; on failure swap the old model back. */
-    struct model_parts old = {s->feat, s->blr, s->hind, s->phi, s->tmp, s->wstar, s->dim};
+    struct model_parts old = parts_of(s);
     enum model_kind old_kind = s->model;
     blr_opts old_bo = s->bopts;
     feat_opts old_fo = s->fopts;
@@ -448,27 +461,14 @@ session_set_model(struct session *s, enum model_kind kind, const blr_opts *bo,
         }
         memcpy(saved[i], s->trace[i], s->n * sizeof(double));
     }
-    s->feat = p.feat;
-    s->blr = p.blr;
-    s->hind = p.hind;
-    s->phi = p.phi;
-    s->tmp = p.tmp;
-    s->wstar = p.wstar;
-    s->dim = p.dim;
+    put_parts(s, &p);
     s->model = kind;
     s->bopts = *bo;
     s->fopts = *fo;
     rc = replay(s, err);
     if (rc != BL_OK) {
-        struct model_parts fresh = {s->feat, s->blr, s->hind, s->phi, s->tmp, s->wstar, s->dim};
-        parts_free(&fresh);
-        s->feat = old.feat;
-        s->blr = old.blr;
-        s->hind = old.hind;
-        s->phi = old.phi;
-        s->tmp = old.tmp;
-        s->wstar = old.wstar;
-        s->dim = old.dim;
+        parts_free(&p);
+        put_parts(s, &old);
         s->model = old_kind;
         s->bopts = old_bo;
         s->fopts = old_fo;

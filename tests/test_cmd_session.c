@@ -165,6 +165,12 @@ test_interrupt(void)
     CHECK(run(s, "observe 1000", &err) == BL_ECANCEL && s->n == 10, "interrupt keeps n = %zu",
           s->n);
     CHECK(strstr(err.msg, "interrupted after 0 of 1000 points") != NULL, "%s", err.msg);
+    /* An interrupted refit (model change) restores the old model and traces. */
+    double m0 = blr_mean(s->blr)[0], t0 = s->trace[TR_CUM_LOGLOSS][9];
+    CHECK(run(s, "model blr alpha=7 features=poly", &err) == BL_ECANCEL, "refit interrupted");
+    CHECK(s->bopts.alpha == 1 && s->fopts.kind == FEAT_IDENTITY && s->dim == 3 &&
+              blr_mean(s->blr)[0] == m0 && s->trace[TR_CUM_LOGLOSS][9] == t0,
+          "old model restored after an interrupted refit");
     flag = 0;
     CHECK(run(s, "observe 5", &err) == BL_OK && s->n == 15, "carries on after an interrupt");
     session_free(s);
