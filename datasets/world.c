@@ -287,8 +287,8 @@ world_from_table(table *t, size_t ycol, const size_t *xcols, size_t nx, bl_err *
         const char *name = t->source != NULL ? t->source : "table";
         if (strncmp(name, "builtin:", 8) == 0)
             name += 8;
-        snprintf(w->desc, sizeof w->desc, "%s (%zu rows, %zu inputs, y=%s)", name, t->rows, nx,
-                 t->names[ycol]);
+        snprintf(w->desc, sizeof w->desc, "%s (%zu rows, %zu input%s, y=%s)", name, t->rows, nx,
+                 nx == 1 ? "" : "s", t->names[ycol]);
     }
     return w;
 
