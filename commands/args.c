@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const type_names[] = {"integer", "number", "choice", "list of numbers",
-                                         "word", "file"};
+static const char *const type_names[] = {"integer",         "number", "choice",
+                                         "list of numbers", "word",   "file"};
 
 /* Strict decimal number: the whole word, finite, no hex, no nan/inf. */
 static int
@@ -128,8 +128,7 @@ set_value(struct cmd_args *a, struct arg_value *v, const char *text, bl_err *err
         }
         for (char *tok = strtok_r(body, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
             if (!parse_real(tok, &vec[k])) {
-                bl_fail(err, BL_EINVAL, "%s=%s: '%s' is not a finite number", sp->name, text,
-                        tok);
+                bl_fail(err, BL_EINVAL, "%s=%s: '%s' is not a finite number", sp->name, text, tok);
                 free(copy);
                 free(vec);
                 return BL_EINVAL;
@@ -187,8 +186,7 @@ keys_list(const struct cmd_args *a, char *buf, size_t size)
 }
 
 int
-cmd_bind(const struct cmd_entry *c, char *const *argv, size_t argc, struct cmd_args *a,
-         bl_err *err)
+cmd_bind(const struct cmd_entry *c, char *const *argv, size_t argc, struct cmd_args *a, bl_err *err)
 {
     char buf[200];
     size_t i = 1;
@@ -245,8 +243,7 @@ cmd_bind(const struct cmd_entry *c, char *const *argv, size_t argc, struct cmd_a
             if (v == NULL) {
                 keys_list(a, buf, sizeof buf);
                 rc = bl_fail(err, BL_EINVAL, "%s: unknown key '%.*s' (%s%s)", c->name,
-                             (int)(eq - w), w, a->n ? "keys: " : "takes no keys",
-                             a->n ? buf : "");
+                             (int)(eq - w), w, a->n ? "keys: " : "takes no keys", a->n ? buf : "");
                 goto fail;
             }
         } else {

@@ -31,9 +31,9 @@ struct arg_spec {
     enum arg_type type;
     bool positional; /* may be given without "name=", in declaration order */
     bool required;
-    bool open_min;   /* ARG_REAL: value must be > min rather than >= min */
-    double min, max; /* ARG_INT, ARG_REAL */
-    const char *def; /* default as the user would type it; NULL: none */
+    bool open_min;              /* ARG_REAL: value must be > min rather than >= min */
+    double min, max;            /* ARG_INT, ARG_REAL */
+    const char *def;            /* default as the user would type it; NULL: none */
     const char *const *choices; /* ARG_CHOICE: NULL-terminated */
     const char *help;
 };
@@ -47,11 +47,11 @@ struct subject_spec {
 
 struct arg_value {
     const struct arg_spec *spec;
-    bool given;   /* typed by the user (else the default, if any) */
-    bool has;     /* a value is present (given or default) */
-    double num;   /* ARG_INT, ARG_REAL */
+    bool given;      /* typed by the user (else the default, if any) */
+    bool has;        /* a value is present (given or default) */
+    double num;      /* ARG_INT, ARG_REAL */
     const char *str; /* ARG_CHOICE (the full choice), ARG_STR, ARG_FILE, raw text */
-    double *vec;  /* ARG_VEC, owned by cmd_args */
+    double *vec;     /* ARG_VEC, owned by cmd_args */
     size_t vlen;
 };
 
@@ -70,10 +70,10 @@ struct cmd_entry {
     const char *usage;
     const char *summary;
     const char *example;
-    const char *detail;                   /* optional longer help text */
-    const struct subject_spec *subjects;  /* terminated by {0}; NULL: no subject */
+    const char *detail;                  /* optional longer help text */
+    const struct subject_spec *subjects; /* terminated by {0}; NULL: no subject */
     bool subject_optional;
-    const struct arg_spec *args;          /* common to all subjects; terminated by {0} */
+    const struct arg_spec *args; /* common to all subjects; terminated by {0} */
     int (*exec)(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err);
 };
 

@@ -16,59 +16,98 @@ static const char *const yesno[] = {"no", "yes", NULL};
 static const char *const builtin_choices[] = {"breast_cancer", "co2_monthly", "diabetes",
                                               "sunspots_yearly", NULL};
 
-#define NOISE_ARGS                                                                        \
-    {.name = "noise", .type = ARG_REAL, .min = 0, .max = 1e6, .def = "0.1",               \
-     .help = "noise scale (sd when Gaussian)"},                                           \
-    {.name = "nu", .type = ARG_REAL, .min = 0, .max = 1e6, .def = "0",                    \
-     .help = "Student-t noise with nu dof; 0 = Gaussian"},                                \
-    {.name = "wscale", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e308, .def = "1", \
-     .help = "sd of the drawn true weights"}
+#define NOISE_ARGS                                                                             \
+    {.name = "noise",                                                                          \
+     .type = ARG_REAL,                                                                         \
+     .min = 0,                                                                                 \
+     .max = 1e6,                                                                               \
+     .def = "0.1",                                                                             \
+     .help = "noise scale (sd when Gaussian)"},                                                \
+        {.name = "nu",                                                                         \
+         .type = ARG_REAL,                                                                     \
+         .min = 0,                                                                             \
+         .max = 1e6,                                                                           \
+         .def = "0",                                                                           \
+         .help = "Student-t noise with nu dof; 0 = Gaussian"},                                 \
+    {                                                                                          \
+        .name = "wscale", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e308, .def = "1", \
+        .help = "sd of the drawn true weights"                                                 \
+    }
 
 static const struct arg_spec linear_args[] = {
-    {.name = "d", .type = ARG_INT, .min = 1, .max = WORLD_MAX_DIM, .def = "1",
+    {.name = "d",
+     .type = ARG_INT,
+     .min = 1,
+     .max = WORLD_MAX_DIM,
+     .def = "1",
      .help = "input dimension"},
     NOISE_ARGS,
-    {.name = "inputs", .type = ARG_CHOICE, .choices = input_choices, .def = "gaussian",
+    {.name = "inputs",
+     .type = ARG_CHOICE,
+     .choices = input_choices,
+     .def = "gaussian",
      .help = "x ~ N(0, I) or U[-1,1]^d"},
     {.name = "w", .type = ARG_VEC, .help = "true weights (d numbers) instead of drawing them"},
     {0},
 };
 
 static const struct arg_spec sparse_args[] = {
-    {.name = "d", .type = ARG_INT, .min = 1, .max = WORLD_MAX_DIM, .def = "10",
+    {.name = "d",
+     .type = ARG_INT,
+     .min = 1,
+     .max = WORLD_MAX_DIM,
+     .def = "10",
      .help = "input dimension"},
-    {.name = "s", .type = ARG_INT, .min = 1, .max = WORLD_MAX_DIM, .def = "2",
+    {.name = "s",
+     .type = ARG_INT,
+     .min = 1,
+     .max = WORLD_MAX_DIM,
+     .def = "2",
      .help = "non-zero weights (<= d)"},
     NOISE_ARGS,
-    {.name = "inputs", .type = ARG_CHOICE, .choices = input_choices, .def = "gaussian",
+    {.name = "inputs",
+     .type = ARG_CHOICE,
+     .choices = input_choices,
+     .def = "gaussian",
      .help = "x ~ N(0, I) or U[-1,1]^d"},
     {0},
 };
 
 static const struct arg_spec fourier_args[] = {
-    {.name = "k", .type = ARG_INT, .min = 0, .max = 200, .def = "3",
-     .help = "highest frequency K"},
+    {.name = "k", .type = ARG_INT, .min = 0, .max = 200, .def = "3", .help = "highest frequency K"},
     NOISE_ARGS,
     {0},
 };
 
-#define TABLE_ARGS                                                                      \
-    {.name = "y", .type = ARG_STR, .help = "target column, name or 0-based index (default: last)"}, \
-    {.name = "x", .type = ARG_STR,                                                      \
-     .help = "input columns, comma-separated names or indices (default: all others)"},  \
-    {.name = "standardize", .type = ARG_CHOICE, .choices = yesno, .def = "no",          \
-     .help = "z-score every column"}
+#define TABLE_ARGS                                                                         \
+    {.name = "y",                                                                          \
+     .type = ARG_STR,                                                                      \
+     .help = "target column, name or 0-based index (default: last)"},                      \
+        {.name = "x",                                                                      \
+         .type = ARG_STR,                                                                  \
+         .help = "input columns, comma-separated names or indices (default: all others)"}, \
+    {                                                                                      \
+        .name = "standardize", .type = ARG_CHOICE, .choices = yesno, .def = "no",          \
+        .help = "z-score every column"                                                     \
+    }
 
 static const struct arg_spec load_args[] = {
-    {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1,
+    {.name = "file",
+     .type = ARG_FILE,
+     .positional = 1,
+     .required = 1,
      .help = "CSV with a header row, numeric cells"},
     TABLE_ARGS,
     {0},
 };
 
 static const struct arg_spec builtin_args[] = {
-    {.name = "name", .type = ARG_CHOICE, .positional = 1, .required = 1,
-     .choices = builtin_choices, .help = "data set"},
+    {.name = "name",
+     .type = ARG_CHOICE,
+     .positional = 1,
+     .required = 1,
+     .choices = builtin_choices,
+     .help = "data set"},
     TABLE_ARGS,
     {0},
 };
@@ -97,8 +136,7 @@ pick_columns(const table *t, const struct cmd_args *a, size_t *ycol, size_t **xc
     if (y < 0)
         return bl_fail(err, BL_EINVAL, "y=%s: no such column in %s", ys, t->source);
     if (t->cols < 2 && xs == NULL)
-        return bl_fail(err, BL_EINVAL, "%s has one column: nothing left for the inputs",
-                       t->source);
+        return bl_fail(err, BL_EINVAL, "%s has one column: nothing left for the inputs", t->source);
     size_t *cols = malloc(t->cols * sizeof *cols), n = 0;
     if (cols == NULL)
         return bl_fail(err, BL_ENOMEM, "out of memory");
@@ -115,8 +153,9 @@ pick_columns(const table *t, const struct cmd_args *a, size_t *ycol, size_t **xc
         for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
             long c = table_column(t, tok);
             if (c < 0 || c == y || n >= t->cols) {
-                bl_fail(err, BL_EINVAL, c < 0 ? "x=%s: no column '%s' in %s"
-                                              : "x=%s: column '%s' is the target or repeated (%s)",
+                bl_fail(err, BL_EINVAL,
+                        c < 0 ? "x=%s: no column '%s' in %s"
+                              : "x=%s: column '%s' is the target or repeated (%s)",
                         xs, tok, t->source);
                 free(copy);
                 free(cols);

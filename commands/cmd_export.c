@@ -17,7 +17,11 @@ static const struct arg_spec stream_args[] = {
 };
 
 static const struct arg_spec trace_args[] = {
-    {.name = "name", .type = ARG_CHOICE, .positional = 1, .required = 1, .choices = trace_names,
+    {.name = "name",
+     .type = ARG_CHOICE,
+     .positional = 1,
+     .required = 1,
+     .choices = trace_names,
      .help = "trace"},
     {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1, .help = "CSV to write"},
     {0},

@@ -24,8 +24,8 @@ print_arg(struct out *out, const struct arg_spec *sp)
     } else if (sp->type == ARG_CHOICE) {
         size_t len = 0;
         for (size_t i = 0; sp->choices[i] != NULL && len < sizeof rng; i++)
-            len += (size_t)snprintf(rng + len, sizeof rng - len, "%s%s", i ? "|" : "",
-                                    sp->choices[i]);
+            len +=
+                (size_t)snprintf(rng + len, sizeof rng - len, "%s%s", i ? "|" : "", sp->choices[i]);
     }
     if (sp->required)
         snprintf(def, sizeof def, "required");

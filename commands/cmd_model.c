@@ -13,33 +13,75 @@ static const char *const feat_choices[] = {"identity", "poly", "rbf", "fourier",
 static const char *const yesno[] = {"no", "yes", NULL};
 
 static const struct arg_spec blr_args[] = {
-    {.name = "alpha", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e308, .def = "1",
+    {.name = "alpha",
+     .type = ARG_REAL,
+     .open_min = 1,
+     .min = 0,
+     .max = 1e308,
+     .def = "1",
      .help = "prior precision of the weights, w ~ N(0, I/alpha)"},
-    {.name = "beta", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e308,
+    {.name = "beta",
+     .type = ARG_REAL,
+     .open_min = 1,
+     .min = 0,
+     .max = 1e308,
      .help = "noise precision (default: the world's 1/noise^2 when known, else 1)"},
     {0},
 };
 
 static const struct arg_spec nig_args[] = {
-    {.name = "v0", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e308, .def = "1",
+    {.name = "v0",
+     .type = ARG_REAL,
+     .open_min = 1,
+     .min = 0,
+     .max = 1e308,
+     .def = "1",
      .help = "prior scale, w | s2 ~ N(0, s2 v0 I)"},
-    {.name = "a0", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e308, .def = "1",
+    {.name = "a0",
+     .type = ARG_REAL,
+     .open_min = 1,
+     .min = 0,
+     .max = 1e308,
+     .def = "1",
      .help = "noise variance prior s2 ~ IG(a0, b0): shape"},
-    {.name = "b0", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e308, .def = "1",
+    {.name = "b0",
+     .type = ARG_REAL,
+     .open_min = 1,
+     .min = 0,
+     .max = 1e308,
+     .def = "1",
      .help = "noise variance prior: scale"},
     {0},
 };
 
 static const struct arg_spec model_args[] = {
-    {.name = "features", .type = ARG_CHOICE, .choices = feat_choices, .def = "identity",
+    {.name = "features",
+     .type = ARG_CHOICE,
+     .choices = feat_choices,
+     .def = "identity",
      .help = "feature map phi(x)"},
-    {.name = "bias", .type = ARG_CHOICE, .choices = yesno, .def = "no",
+    {.name = "bias",
+     .type = ARG_CHOICE,
+     .choices = yesno,
+     .def = "no",
      .help = "identity/relu: prepend a constant feature"},
-    {.name = "degree", .type = ARG_INT, .min = 0, .max = 30, .def = "3",
+    {.name = "degree",
+     .type = ARG_INT,
+     .min = 0,
+     .max = 30,
+     .def = "3",
      .help = "poly: degree p (Legendre basis above 6)"},
-    {.name = "m", .type = ARG_INT, .min = 1, .max = FEAT_MAX_DIM, .def = "10",
+    {.name = "m",
+     .type = ARG_INT,
+     .min = 1,
+     .max = FEAT_MAX_DIM,
+     .def = "10",
      .help = "rbf: centres; fourier: frequencies K; relu: units"},
-    {.name = "ls", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e308,
+    {.name = "ls",
+     .type = ARG_REAL,
+     .open_min = 1,
+     .min = 0,
+     .max = 1e308,
      .help = "rbf: lengthscale on the [-1,1] scale (default 2/m)"},
     {0},
 };
@@ -69,8 +111,8 @@ model_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err 
         bo.alpha = args_real(a, "alpha");
         if (args_given(a, "beta")) {
             bo.beta = args_real(a, "beta");
-        } else if (s->world != NULL && world_knows_truth(s->world) &&
-                   world_noise(s->world) > 0 && world_nu(s->world) == 0) {
+        } else if (s->world != NULL && world_knows_truth(s->world) && world_noise(s->world) > 0 &&
+                   world_nu(s->world) == 0) {
             double sd = world_noise(s->world);
             bo.beta = 1 / (sd * sd);
         } else {

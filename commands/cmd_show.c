@@ -12,13 +12,20 @@
 #include "core/linalg.h"
 
 static const struct arg_spec predictive_args[] = {
-    {.name = "x", .type = ARG_VEC, .positional = 1, .required = 1,
+    {.name = "x",
+     .type = ARG_VEC,
+     .positional = 1,
+     .required = 1,
      .help = "input point (one number per input coordinate)"},
     {0},
 };
 
 static const struct arg_spec concentration_args[] = {
-    {.name = "r", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e308,
+    {.name = "r",
+     .type = ARG_REAL,
+     .open_min = 1,
+     .min = 0,
+     .max = 1e308,
      .help = "radius of the ball around the truth for mass_ball (default 0.1, remembered)"},
     {0},
 };
@@ -26,8 +33,7 @@ static const struct arg_spec concentration_args[] = {
 static const struct subject_spec show_subjects[] = {
     {"data", "the world, its truth where known, and the stream", NULL, "show data"},
     {"model", "the model and its options", NULL, "show model"},
-    {"posterior", "n, dim, posterior mean and covariance (nig: also a, b)", NULL,
-     "show posterior"},
+    {"posterior", "n, dim, posterior mean and covariance (nig: also a, b)", NULL, "show posterior"},
     {"predictive", "predictive mean, var (with noise) and var_f (without) at x", predictive_args,
      "show predictive x=0.5"},
     {"evidence", "log evidence, hyperparameters and gamma", NULL, "show evidence"},
@@ -42,9 +48,10 @@ static int
 need_model(const struct session *s, bl_err *err)
 {
     if (s->blr == NULL)
-        return bl_fail(err, BL_ESTATE, s->model == MODEL_NONE
-                                           ? "no model yet: choose one (e.g. model blr)"
-                                           : "no data yet: choose a world (e.g. data linear d=3)");
+        return bl_fail(err, BL_ESTATE,
+                       s->model == MODEL_NONE
+                           ? "no model yet: choose one (e.g. model blr)"
+                           : "no data yet: choose a world (e.g. data linear d=3)");
     return BL_OK;
 }
 
@@ -201,8 +208,8 @@ show_concentration(struct session *s, const struct cmd_args *a, struct out *out,
             return bl_fail(err, BL_ENOMEM, "out of memory");
         rc = blr_cov(s->blr, cov, err);
         if (rc == BL_OK)
-            rc = concentration_ball_mass(blr_mean(s->blr), cov, s->wstar, d, s->ball_radius,
-                                         &mass, s->cancel, err);
+            rc = concentration_ball_mass(blr_mean(s->blr), cov, s->wstar, d, s->ball_radius, &mass,
+                                         s->cancel, err);
         free(cov);
         if (rc != BL_OK)
             return rc;

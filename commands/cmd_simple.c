@@ -7,7 +7,12 @@
 #include "commands/session.h"
 
 static const struct arg_spec seed_args[] = {
-    {.name = "n", .type = ARG_INT, .positional = 1, .required = 1, .min = 0, .max = 4294967295.0,
+    {.name = "n",
+     .type = ARG_INT,
+     .positional = 1,
+     .required = 1,
+     .min = 0,
+     .max = 4294967295.0,
      .help = "seed of every random stream"},
     {0},
 };
@@ -33,7 +38,12 @@ const struct cmd_entry cmd_seed_entry = {
 };
 
 static const struct arg_spec observe_args[] = {
-    {.name = "n", .type = ARG_INT, .positional = 1, .min = 1, .max = 10000000, .def = "1",
+    {.name = "n",
+     .type = ARG_INT,
+     .positional = 1,
+     .min = 1,
+     .max = 10000000,
+     .def = "1",
      .help = "points"},
     {0},
 };
@@ -69,7 +79,8 @@ optimize_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_e
     blr_opt_result r;
     int rc = session_optimize(s, &r, err);
     if (rc == BL_OK)
-        out_printf(out, "alpha = %.10g, beta = %.10g after %d iterations; gamma = %.10g; "
+        out_printf(out,
+                   "alpha = %.10g, beta = %.10g after %d iterations; gamma = %.10g; "
                    "log evidence %.10g",
                    s->bopts.alpha, s->bopts.beta, r.iterations, r.gamma, r.log_evidence);
     return rc;

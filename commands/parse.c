@@ -95,8 +95,8 @@ cmd_split(const char *line, struct cmd_line *out, bl_err *err)
             in_word = 1;
             continue;
         }
-        int end = c == '\0' || c == '#' || c == ';' || c == ' ' || c == '\t' || c == '\n' ||
-                  c == '\r';
+        int end =
+            c == '\0' || c == '#' || c == ';' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
         if (!end) {
             buf[len++] = c;
             in_word = 1;

@@ -16,8 +16,8 @@ int
 session_source(struct session *s, const char *path, struct out *out, bl_err *err)
 {
     if (s->depth >= SOURCE_MAX_DEPTH)
-        return bl_fail(err, BL_EINVAL, "%s: scripts nested deeper than %d (a source loop?)",
-                       path, SOURCE_MAX_DEPTH);
+        return bl_fail(err, BL_EINVAL, "%s: scripts nested deeper than %d (a source loop?)", path,
+                       SOURCE_MAX_DEPTH);
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (f == NULL)
         return bl_fail(err, BL_EIO, "%s: %s", path, strerror(errno));

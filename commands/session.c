@@ -316,11 +316,11 @@ arrive(struct session *s, const double *x, double y, bl_err *err)
         s->true_loss -= world_logpdf(s->world, x, y);
         tr[TR_REGRET_TRUTH][t] = cum - s->true_loss;
         double mu_star = world_mean(s->world, x);
-        tr[TR_RISK][t] = world_nu(s->world) == 0 && s->model == MODEL_BLR
-                             ? regret_kl_gauss(mu_star, 1 / (world_noise(s->world) *
-                                                              world_noise(s->world)),
-                                               pred.mean, pred.var)
-                             : nan;
+        tr[TR_RISK][t] =
+            world_nu(s->world) == 0 && s->model == MODEL_BLR
+                ? regret_kl_gauss(mu_star, 1 / (world_noise(s->world) * world_noise(s->world)),
+                                  pred.mean, pred.var)
+                : nan;
     } else {
         tr[TR_REGRET_TRUTH][t] = nan;
         tr[TR_RISK][t] = nan;
@@ -350,7 +350,7 @@ arrive(struct session *s, const double *x, double y, bl_err *err)
             tr[TR_ASYMPTOTE][t] = regret_asymptote(d, nn, alpha, beta, ww);
         } else {
             tr[TR_REGRET_CLOSED][t] = nan;
-            tr[TR_ASYMPTOTE][t] = regret_asymptote(d, nn, alpha, beta, 0) ;
+            tr[TR_ASYMPTOTE][t] = regret_asymptote(d, nn, alpha, beta, 0);
         }
     } else {
         tr[TR_BOUND][t] = tr[TR_REGRET_CLOSED][t] = tr[TR_ASYMPTOTE][t] = nan;
@@ -429,8 +429,8 @@ session_set_world(struct session *s, world *w, gsl_rng *rng, bl_err *err)
 }
 
 int
-session_set_model(struct session *s, enum model_kind kind, const blr_opts *bo,
-                  const feat_opts *fo, bl_err *err)
+session_set_model(struct session *s, enum model_kind kind, const blr_opts *bo, const feat_opts *fo,
+                  bl_err *err)
 {
     struct model_parts p = {0};
     int rc;
@@ -496,8 +496,8 @@ session_observe(struct session *s, size_t n, struct out *out, bl_err *err)
     size_t done = 0;
     for (; done < n; done++) {
         if (bl_cancelled(s->cancel)) {
-            rc = bl_fail(err, BL_ECANCEL, "interrupted after %zu of %zu points (n = %zu)", done,
-                         n, s->n);
+            rc = bl_fail(err, BL_ECANCEL, "interrupted after %zu of %zu points (n = %zu)", done, n,
+                         s->n);
             break;
         }
         double y;
@@ -560,15 +560,12 @@ session_features(struct session *s, const double *x, size_t len, bl_err *err)
 void
 session_describe_model(const struct session *s, char *buf, size_t size)
 {
-    const char *feat = s->feat ? features_describe(s->feat)
-                               : features_kind_name(s->fopts.kind);
+    const char *feat = s->feat ? features_describe(s->feat) : features_kind_name(s->fopts.kind);
     switch (s->model) {
-    case MODEL_NONE:
-        snprintf(buf, size, "none");
-        break;
+    case MODEL_NONE: snprintf(buf, size, "none"); break;
     case MODEL_BLR:
-        snprintf(buf, size, "blr alpha=%.6g beta=%.6g features=%s", s->bopts.alpha,
-                 s->bopts.beta, feat);
+        snprintf(buf, size, "blr alpha=%.6g beta=%.6g features=%s", s->bopts.alpha, s->bopts.beta,
+                 feat);
         break;
     case MODEL_NIG:
         snprintf(buf, size, "nig v0=%.6g a0=%.6g b0=%.6g features=%s", s->bopts.v0, s->bopts.a0,

@@ -59,33 +59,33 @@ extern const char *const trace_names[TR_COUNT + 1];
 int trace_find(const char *name);
 
 struct session {
-    unsigned long seed;  /* last `seed N` (default 1) */
-    gsl_rng *rng;        /* the world's stream: reseeded by `seed` and by a new world */
-    world *world;        /* NULL until `data ...` */
+    unsigned long seed; /* last `seed N` (default 1) */
+    gsl_rng *rng;       /* the world's stream: reseeded by `seed` and by a new world */
+    world *world;       /* NULL until `data ...` */
 
-    size_t n, cap;       /* points observed, capacity of X, Y, traces */
-    size_t in_dim;       /* input dimension of the world */
-    double *X, *Y;       /* the stream, X row-major n x in_dim */
+    size_t n, cap; /* points observed, capacity of X, Y, traces */
+    size_t in_dim; /* input dimension of the world */
+    double *X, *Y; /* the stream, X row-major n x in_dim */
 
     enum model_kind model;
-    blr_opts bopts;      /* prior / noise options of the model */
-    feat_opts fopts;     /* feature map options */
-    features *feat;      /* NULL when no model or no world */
+    blr_opts bopts;  /* prior / noise options of the model */
+    feat_opts fopts; /* feature map options */
+    features *feat;  /* NULL when no model or no world */
     blr_model *blr;
-    regret_rls *hind;    /* best fixed parameter in hindsight */
-    size_t dim;          /* feature dimension */
-    double *phi;         /* scratch, dim */
-    double *wstar;       /* truth in feature space (dim) or NULL when not representable */
-    double *tmp;         /* scratch, dim */
-    double true_loss;    /* sum of -log p*(y_t | x_t) */
+    regret_rls *hind; /* best fixed parameter in hindsight */
+    size_t dim;       /* feature dimension */
+    double *phi;      /* scratch, dim */
+    double *wstar;    /* truth in feature space (dim) or NULL when not representable */
+    double *tmp;      /* scratch, dim */
+    double true_loss; /* sum of -log p*(y_t | x_t) */
 
     double *trace[TR_COUNT];
 
-    double ball_radius;  /* radius of the ball for mass_ball (default 0.1) */
-    const bl_cancel *cancel; /* raised by the front end on Ctrl-C; may be NULL */
+    double ball_radius;       /* radius of the ball for mass_ball (default 0.1) */
+    const bl_cancel *cancel;  /* raised by the front end on Ctrl-C; may be NULL */
     unsigned long generation; /* bumped on every change (front ends redraw on it) */
-    bool quit;           /* set by `quit` */
-    int depth;           /* `source` nesting depth */
+    bool quit;                /* set by `quit` */
+    int depth;                /* `source` nesting depth */
 };
 
 struct session *session_alloc(bl_err *err);

@@ -49,8 +49,8 @@ cmd_find(const char *name, bl_err *err)
             match = cmd_table[i];
             count++;
             if (len < sizeof list)
-                len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", count > 1 ? ", " : "",
-                                        cmd_table[i]->name);
+                len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+                                        count > 1 ? ", " : "", cmd_table[i]->name);
         }
     }
     if (count == 1)

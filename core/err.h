@@ -30,8 +30,7 @@ typedef struct bl_err {
 typedef volatile sig_atomic_t bl_cancel;
 
 /* Fill *err (if not NULL) with code and a printf-style message; return code. */
-int bl_fail(bl_err *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int bl_fail(bl_err *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Reset *err to BL_OK with an empty message. */
 void bl_err_clear(bl_err *err);

@@ -25,7 +25,7 @@
 #define HISTORY_MAX 2000
 
 static char history_path[PATH_MAX];
-static char **matches;  /* candidates for the current completion */
+static char **matches; /* candidates for the current completion */
 static size_t match_next;
 
 static int
@@ -132,8 +132,8 @@ on_line(char *line)
         return;
     }
     if (line[strspn(line, " \t")] != '\0') {
-        HIST_ENTRY *last = history_length > 0 ? history_get(history_base + history_length - 1)
-                                              : NULL;
+        HIST_ENTRY *last =
+            history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
         if (last == NULL || strcmp(last->line, line) != 0)
             add_history(line);
     }
@@ -142,8 +142,7 @@ on_line(char *line)
 }
 
 void
-lineedit_loop(const char *prompt, lineedit_fn fn, void *ctx, const bool *stop,
-              bl_cancel *interrupt)
+lineedit_loop(const char *prompt, lineedit_fn fn, void *ctx, const bool *stop, bl_cancel *interrupt)
 {
     line_fn = fn;
     line_ctx = ctx;

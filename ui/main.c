@@ -28,29 +28,28 @@ on_sigint(int sig)
 static void
 usage(FILE *f)
 {
-    fprintf(f,
-            "usage: bayeslens [options] [SCRIPT.lens]\n"
-            "\n"
-            "An interactive lab for Bayesian learning theory: worlds stream data into\n"
-            "Bayesian models; posteriors, evidence, regret and concentration update live.\n"
-            "\n"
-            "options:\n"
-            "  -e 'CMD; CMD'   run commands (repeatable) and exit (batch mode)\n"
-            "  -x FILE         run a script file and exit (batch mode; '-' is stdin)\n"
-            "  --plain         interactive text REPL without panes\n"
-            "  --version       version and the BLAS/LAPACK in use\n"
-            "  -h, --help      this help\n"
-            "\n"
-            "modes:\n"
-            "  interactive  stdin and stdout are terminals: the REPL with history and Tab\n"
-            "               completion (type 'help')\n"
-            "  batch        -e, -x, a SCRIPT argument, or stdin not a terminal: commands run\n"
-            "               in order; the first error stops the run with exit status 1 and a\n"
-            "               message naming the line (SCRIPT:LINE:)\n"
-            "\n"
-            "example:\n"
-            "  bayeslens -e 'seed 1; data linear d=3 noise=0.1; model blr alpha=1 beta=100;\n"
-            "                observe 200; show posterior'\n");
+    fprintf(f, "usage: bayeslens [options] [SCRIPT.lens]\n"
+               "\n"
+               "An interactive lab for Bayesian learning theory: worlds stream data into\n"
+               "Bayesian models; posteriors, evidence, regret and concentration update live.\n"
+               "\n"
+               "options:\n"
+               "  -e 'CMD; CMD'   run commands (repeatable) and exit (batch mode)\n"
+               "  -x FILE         run a script file and exit (batch mode; '-' is stdin)\n"
+               "  --plain         interactive text REPL without panes\n"
+               "  --version       version and the BLAS/LAPACK in use\n"
+               "  -h, --help      this help\n"
+               "\n"
+               "modes:\n"
+               "  interactive  stdin and stdout are terminals: the REPL with history and Tab\n"
+               "               completion (type 'help')\n"
+               "  batch        -e, -x, a SCRIPT argument, or stdin not a terminal: commands run\n"
+               "               in order; the first error stops the run with exit status 1 and a\n"
+               "               message naming the line (SCRIPT:LINE:)\n"
+               "\n"
+               "example:\n"
+               "  bayeslens -e 'seed 1; data linear d=3 noise=0.1; model blr alpha=1 beta=100;\n"
+               "                observe 200; show posterior'\n");
 }
 
 int
