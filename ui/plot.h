@@ -1,0 +1,98 @@
+/* ui/plot.h - plots on a canvas region: axes with readable ticks, series,
+ * bands, ellipses, markers, legends.
+ *
+ * A plot is set up per frame with plot_begin, which lays out tick labels and
+ * draws the axes; then series are drawn in data coordinates. Ranges come
+ * from struct plot_range, which auto-ranges with hysteresis so that axes do
+ * not jitter from frame to frame (grow at once to a nice bound, shrink only
+ * when the data use less than a third of the range), or stays fixed. */
+#ifndef BAYESLENS_UI_PLOT_H
+#define BAYESLENS_UI_PLOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ui/canvas.h"
+
+/* Line patterns (see canvas_line). */
+#define PAT_SOLID  0xFFFFFFFFu
+#define PAT_DASHED 0x0F0F0F0Fu
+#define PAT_DOTTED 0x55555555u
+
+/* An axis range that persists across frames (keep it in the pane's state). */
+struct plot_range {
+    double lo, hi; /* current range */
+    bool valid;    /* false until the first update */
+    bool fixed;    /* set by the user: never auto-ranged */
+    bool log;      /* log10 axis: lo, hi > 0 */
+};
+
+/* Feed this frame's data extent (min, max over what will be drawn; NaN and,
+ * for log axes, non-positive values must have been skipped by the caller, or
+ * pass NaN to mean "no data"). Grows immediately to nice bounds (1-2-5
+ * steps, decades on log axes), shrinks only when the data span falls below a
+ * third of the range; a degenerate extent gets a unit-wide range around it.
+ * Fixed ranges are left alone. */
+void plot_range_update(struct plot_range *r, double dmin, double dmax);
+/* Extent helpers: widen [*mn, *mx] by the finite values of v (positive only if pos). */
+void plot_extent(const double *v, size_t n, bool pos, double *mn, double *mx);
+
+struct plot {
+    struct canvas *c;
+    int col, row, w, h;       /* the whole region given to plot_begin, in cells */
+    int pcol, prow, pw, ph;   /* the data area inside the axes, in cells */
+    struct plot_range x, y;   /* the ranges used for this frame (copies) */
+};
+
+/* Lay out and draw axes, ticks and tick labels (never overlapping; 1-2-5
+ * steps; decades on log axes; labels like 0.5, 20, 1.5k, 2e-05, 1e3) and the
+ * axis labels xlabel (under the x ticks, right-aligned) and ylabel (above
+ * the y axis), either may be NULL. Regions too small for axes get no axes but
+ * still a data area (possibly 0 x 0: then every draw call is a no-op). */
+void plot_begin(struct plot *p, struct canvas *c, int col, int row, int w, int h,
+                const struct plot_range *x, const struct plot_range *y, const char *xlabel,
+                const char *ylabel);
+/* Data to pixel coordinates (fractional, in canvas pixels). */
+double plot_px(const struct plot *p, double x);
+double plot_py(const struct plot *p, double y);
+
+/* A polyline through (x[i], y[i]); NaN (or non-positive on a log axis) breaks it. */
+void plot_line(struct plot *p, const double *x, const double *y, size_t n, int color,
+               uint32_t pattern);
+/* Single-dot points. */
+void plot_points(struct plot *p, const double *x, const double *y, size_t n, int color);
+/* A text glyph centred on a data point (e.g. U+25CF, '+', 'x'); clipped to the area. */
+void plot_marker(struct plot *p, double x, double y, uint32_t glyph, int color, int attr);
+/* A filled band between lo[i] and hi[i] over x[i] (x sorted): a sparse dot
+ * texture (every other dot) so lines drawn over it stay visible. */
+void plot_band(struct plot *p, const double *x, const double *lo, const double *hi, size_t n,
+               int color);
+/* The k-sigma ellipse of a 2-D Gaussian with mean (cx, cy) and covariance
+ * [[sxx, sxy], [sxy, syy]] (degenerate covariances draw a segment or a point). */
+void plot_ellipse(struct plot *p, double cx, double cy, double sxx, double sxy, double syy,
+                  double k, int color, uint32_t pattern);
+/* Horizontal / vertical reference lines across the data area. */
+void plot_hline(struct plot *p, double y, int color, uint32_t pattern);
+void plot_vline(struct plot *p, double x, int color, uint32_t pattern);
+
+/* A legend in the top-right corner of the data area, one entry per line:
+ * a sample glyph (e.g. "──", "··", "● ", "░░") in the entry's colour, then its name,
+ * so that series are told apart without colour. Entries that do not fit are dropped. */
+struct legend_entry {
+    const char *sample; /* UTF-8; ASCII mode falls back to ascii_sample */
+    const char *ascii_sample;
+    const char *name;
+    int color;
+};
+void plot_legend(struct plot *p, const struct legend_entry *e, size_t n);
+
+/* Tick positions and labels (pure; exposed for tests). axis_ticks fills up
+ * to max ticks inside [lo, hi] on a 1-2-5 ladder (log: decades, or 1-2-5
+ * within a decade when the range spans less than two) and returns the count
+ * and the step. axis_format writes a label of at most 7 columns in a style
+ * shared by all ticks of the axis (step tells the precision needed). */
+size_t axis_ticks(double lo, double hi, bool log, size_t max, double *ticks, double *step);
+void axis_format(double v, double step, bool log, char *buf, size_t size);
+
+#endif
