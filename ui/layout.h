@@ -9,15 +9,7 @@
 
 #include <stdbool.h>
 
-enum pane_id { PANE_DATA = 0, PANE_POSTERIOR, PANE_REGRET, PANE_SPECTRUM, PANE_COUNT };
-
-enum layout_preset {
-    LAYOUT_DEFAULT = 0, /* as many panes as fit, in priority order data, posterior, regret, spectrum */
-    LAYOUT_SINGLE,      /* the focused pane alone */
-    LAYOUT_DATA,        /* data large, posterior beside it when there is room */
-    LAYOUT_THEORY,      /* regret, spectrum and posterior */
-    LAYOUT_COUNT
-};
+#include "commands/view.h"
 
 struct rect {
     int col, row, w, h; /* w == 0 or h == 0: not shown */
@@ -42,11 +34,5 @@ struct layout {
 void layout_compute(struct layout *l, int cols, int rows, enum layout_preset preset,
                     const bool on[PANE_COUNT], int focus, bool zoom);
 
-/* Names ("data", "posterior", "regret", "spectrum"; "default", "single",
- * "data", "theory"), and parsing (-1 if unknown). */
-const char *layout_pane_name(enum pane_id p);
-const char *layout_preset_name(enum layout_preset p);
-int layout_pane_parse(const char *name);
-int layout_preset_parse(const char *name);
 
 #endif
