@@ -43,12 +43,42 @@ cmd_help_all(struct out *out)
     for (size_t i = 0; cmd_table[i] != NULL; i++)
         out_printf(out, "  %-9s %s", cmd_table[i]->name, cmd_table[i]->summary);
     out_printf(out, "a line may hold several commands separated by ';'; '#' starts a comment");
+    out_printf(out, "'help keys' lists the live controls (F5 pause, F6 step, ...)");
     out_printf(out, "try: data linear d=1 noise=0.2; model blr; observe 20; show posterior");
+}
+
+/* The live controls of the interactive front end. They are documented here
+ * (not in ui/) so that `help keys` reads the same in every mode. Letters
+ * always go to the command line; controls are function keys and chords. */
+static void
+help_keys(struct out *out)
+{
+    static const char *const keys[][2] = {
+        {"F1", "this list of keys"},
+        {"F2", "focus the next pane"},
+        {"F3", "zoom the focused pane (again: unzoom)"},
+        {"F5", "pause / resume the stream (commands: pause, resume)"},
+        {"F6", "one more point (command: step; Enter on an empty line repeats step)"},
+        {"F7 / F8", "stream slower / faster (halve / double the rate)"},
+        {"PgUp / PgDn", "scroll the log"},
+        {"Ctrl-C", "stop the stream or the running command; at the prompt: clear the line"},
+        {"Ctrl-L", "redraw the screen"},
+        {"Tab", "complete commands, subjects, keys and values (twice: list them)"},
+        {"Up / Down, Ctrl-R", "history (kept in ~/.local/state/bayeslens/history)"},
+        {"Ctrl-D", "leave (on an empty line), as does quit"},
+    };
+    out_printf(out, "keys of the live screen:");
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        out_printf(out, "  %-18s %s", keys[i][0], keys[i][1]);
 }
 
 int
 cmd_help_one(const char *name, struct out *out, bl_err *err)
 {
+    if (strcmp(name, "keys") == 0) {
+        help_keys(out);
+        return BL_OK;
+    }
     const struct cmd_entry *c = cmd_find(name, err);
     if (c == NULL)
         return err ? err->code : BL_EINVAL;
@@ -91,7 +121,7 @@ help_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
 
 const struct cmd_entry cmd_help_entry = {
     .name = "help",
-    .usage = "help [VERB]",
+    .usage = "help [VERB|keys]",
     .summary = "list commands, or one command's usage, keys and an example",
     .example = "help data",
     .args = help_args,

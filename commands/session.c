@@ -8,9 +8,11 @@
 #include "session.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <gsl/gsl_rng.h>
 
@@ -82,6 +84,7 @@ session_alloc(bl_err *err)
         return NULL;
     }
     s->ball_radius = 0.1;
+    view_init(&s->view);
     session_seed(s, 1);
     s->bopts = (blr_opts){.kind = BLR_KNOWN, .alpha = 1, .beta = 1, .v0 = 1, .a0 = 1, .b0 = 1};
     s->fopts = (feat_opts){.kind = FEAT_IDENTITY};
@@ -384,6 +387,8 @@ replay(struct session *s, bl_err *err)
             s->n = n;
             return bl_fail(err, BL_ECANCEL, "interrupted while refitting %zu points", n);
         }
+        if ((t & 255) == 255)
+            session_pump(s);
     }
     s->n = n;
     return BL_OK;
@@ -505,6 +510,8 @@ session_observe(struct session *s, size_t n, struct out *out, bl_err *err)
             break;
         if ((rc = world_next(s->world, s->rng, x, &y, err)) != BL_OK)
             break;
+        if ((done & 63) == 63)
+            session_pump(s);
         memcpy(s->X + s->n * s->in_dim, x, s->in_dim * sizeof *x);
         s->Y[s->n] = y;
         if (s->blr != NULL && (rc = arrive(s, x, y, err)) != BL_OK) {
@@ -572,4 +579,62 @@ session_describe_model(const struct session *s, char *buf, size_t size)
                  s->bopts.b0, feat);
         break;
     }
+}
+
+void
+session_stream_stop(struct session *s)
+{
+    s->stream.active = false;
+    s->stream.paused = false;
+    s->stream.credit = 0;
+    s->generation++;
+}
+
+size_t
+session_stream_advance(struct session *s, double dt, size_t max_points, struct out *out)
+{
+    struct stream_job *j = &s->stream;
+    if (!j->active || j->paused || dt <= 0)
+        return 0;
+    j->credit += dt * j->rate;
+    if (j->credit > j->rate + 1) /* a stalled frame does not cause a burst later */
+        j->credit = j->rate + 1;
+    size_t want = (size_t)j->credit;
+    if (want > max_points)
+        want = max_points;
+    if (want > j->remaining)
+        want = j->remaining;
+    if (want == 0)
+        return 0;
+    size_t before = s->n;
+    bl_err err;
+    bl_err_clear(&err);
+    int rc = session_observe(s, want, out, &err);
+    size_t got = s->n - before;
+    j->credit -= (double)got;
+    if (j->remaining != SIZE_MAX)
+        j->remaining -= got;
+    if (rc != BL_OK) {
+        out_error(out, "stream stopped: %s", err.msg);
+        session_stream_stop(s);
+    } else if (j->remaining == 0) {
+        out_printf(out, "stream done (n = %zu)", s->n);
+        session_stream_stop(s);
+    }
+    return got;
+}
+
+void
+session_pump(struct session *s)
+{
+    static const double interval = 0.03; /* seconds between pumps */
+    if (s->pump == NULL)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double now = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    if (now - s->last_pump < interval)
+        return;
+    s->last_pump = now;
+    s->pump(s->pump_ctx);
 }

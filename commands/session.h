@@ -21,6 +21,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "commands/out.h"
+#include "commands/view.h"
 #include "core/blr.h"
 #include "core/err.h"
 #include "core/features.h"
@@ -58,6 +59,22 @@ extern const char *const trace_names[TR_COUNT + 1];
 /* Index of a trace by name (unique prefix allowed), or -1. */
 int trace_find(const char *name);
 
+/* Live arrival of points (`stream`): paced by the interactive front end, run
+ * to completion at once in batch mode. */
+struct stream_job {
+    bool active;      /* a stream is running (maybe paused) */
+    bool paused;
+    double rate;      /* points per second */
+    size_t remaining; /* points still to come; SIZE_MAX: until stopped */
+    double credit;    /* fractional points owed by elapsed time */
+};
+
+struct session;
+/* Renders the current layout to a text file (set by the front end that owns
+ * the panes; NULL where there is none). */
+typedef int (*session_render_fn)(struct session *s, const char *path, int cols, int rows,
+                                 bl_err *err);
+
 struct session {
     unsigned long seed; /* last `seed N` (default 1) */
     gsl_rng *rng;       /* the world's stream: reseeded by `seed` and by a new world */
@@ -82,6 +99,17 @@ struct session {
     double *trace[TR_COUNT];
 
     double ball_radius;       /* radius of the ball for mass_ball (default 0.1) */
+    struct stream_job stream;
+    struct view view;
+    bool interactive;         /* a front end paces jobs (else they run synchronously) */
+    int term_cols, term_rows; /* terminal size when interactive (screenshot default) */
+    session_render_fn render; /* screenshot renderer, set by the front end (or NULL) */
+    /* Called now and then (at most every ~30 ms) from long loops such as
+     * observe, so an interactive front end can echo keys and redraw while a
+     * command runs. It must not run commands (it may queue typed lines). */
+    void (*pump)(void *ctx);
+    void *pump_ctx;
+    double last_pump; /* monotonic seconds of the last pump */
     const bl_cancel *cancel;  /* raised by the front end on Ctrl-C; may be NULL */
     unsigned long generation; /* bumped on every change (front ends redraw on it) */
     bool quit;                /* set by `quit` */
@@ -109,6 +137,17 @@ int session_optimize(struct session *s, blr_opt_result *res, bl_err *err);
 int session_features(struct session *s, const double *x, size_t len, bl_err *err);
 /* Name of the model for status lines: "blr alpha=1 beta=100 identity". */
 void session_describe_model(const struct session *s, char *buf, size_t size);
+
+/* Advance a running stream by dt seconds of wall time: rate * dt points are
+ * owed, at most max_points of them arrive now (the rest stay owed, bounded
+ * to one second's worth). Returns the points observed; on an error (world
+ * exhausted, interrupt) the stream stops and the message goes to out. */
+size_t session_stream_advance(struct session *s, double dt, size_t max_points, struct out *out);
+/* Stop a stream (keeps the points). */
+void session_stream_stop(struct session *s);
+
+/* Give the front end a chance to breathe (see pump); cheap when not due. */
+void session_pump(struct session *s);
 
 /* Run the commands of a script file, line by line; errors are reported as
  * "FILE:LINE: message" and stop the script (returned code, err filled). */

@@ -12,25 +12,39 @@
 extern const struct cmd_entry cmd_data_entry;
 extern const struct cmd_entry cmd_export_entry;
 extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_layout_entry;
 extern const struct cmd_entry cmd_model_entry;
 extern const struct cmd_entry cmd_observe_entry;
 extern const struct cmd_entry cmd_optimize_entry;
+extern const struct cmd_entry cmd_pane_entry;
+extern const struct cmd_entry cmd_pause_entry;
 extern const struct cmd_entry cmd_quit_entry;
+extern const struct cmd_entry cmd_resume_entry;
+extern const struct cmd_entry cmd_screenshot_entry;
 extern const struct cmd_entry cmd_seed_entry;
 extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_source_entry;
+extern const struct cmd_entry cmd_step_entry;
+extern const struct cmd_entry cmd_stream_entry;
 
 const struct cmd_entry *const cmd_table[] = {
     &cmd_data_entry,
     &cmd_export_entry,
     &cmd_help_entry,
+    &cmd_layout_entry,
     &cmd_model_entry,
     &cmd_observe_entry,
     &cmd_optimize_entry,
+    &cmd_pane_entry,
+    &cmd_pause_entry,
     &cmd_quit_entry,
+    &cmd_resume_entry,
+    &cmd_screenshot_entry,
     &cmd_seed_entry,
     &cmd_show_entry,
     &cmd_source_entry,
+    &cmd_step_entry,
+    &cmd_stream_entry,
     NULL,
 };
 

@@ -18,6 +18,8 @@ enum layout_preset {
     LAYOUT_COUNT
 };
 
+enum { DATA_VIEW_AUTO = 0, DATA_VIEW_COORD, DATA_VIEW_PRED };
+
 struct view {
     enum layout_preset preset;
     bool on[PANE_COUNT]; /* enabled by the user (default all) */
@@ -25,7 +27,8 @@ struct view {
     bool zoom;           /* the focused pane fills the pane area */
     size_t post_w[2];    /* posterior pane: the two weights shown (default 0, 1) */
     size_t data_coord;   /* data pane, d > 1: input coordinate on the x axis */
-    bool data_pred_view; /* data pane, d > 1: prediction against truth instead */
+    int data_view;       /* data pane: DATA_VIEW_AUTO (function of x for 1-D inputs,
+                            prediction against truth otherwise), _COORD or _PRED */
     bool regret_logx;    /* regret pane: log-scaled n axis */
     int log_scroll;      /* log pane: lines scrolled back */
 };

@@ -47,10 +47,15 @@ struct canvas {
     int cols, rows;
     struct cell *cells; /* rows * cols, row-major, owned */
     bool ascii;         /* render dots and boxes with ASCII */
+    /* Set by canvas_clip (a zeroed struct has no clip): the pixel rectangle
+     * [clip_x0, clip_x1] x [clip_y0, clip_y1], inclusive, already cut to the canvas. */
+    bool clip_on;
+    int clip_x0, clip_y0, clip_x1, clip_y1;
 };
 
 /* 0 on success, -1 when out of memory (c is then empty, 0 x 0). Any size >= 0. */
 int canvas_init(struct canvas *c, int cols, int rows, bool ascii);
+/* New size, contents cleared, clip lifted; on failure (-1) c is unchanged. */
 int canvas_resize(struct canvas *c, int cols, int rows);
 void canvas_free(struct canvas *c);
 void canvas_clear(struct canvas *c);
@@ -65,6 +70,13 @@ void canvas_dot(struct canvas *c, int x, int y, int color);
  * dashed, 0x55555555 dotted), so series differ in more than colour. */
 void canvas_line(struct canvas *c, double x0, double y0, double x1, double y1, int color,
                  uint32_t pattern);
+/* canvas_line for polylines: the pattern bit of a pixel is indexed by the
+ * distance stepped (max(|dx|, |dy|), in pixels) since the polyline began;
+ * *phase holds that distance in and out (start it at 0), so dashes run on
+ * across vertices however densely the line is sampled. Cost O(pixels
+ * stepped inside the clip). Non-finite coordinates draw nothing. */
+void canvas_line_phased(struct canvas *c, double x0, double y0, double x1, double y1, int color,
+                        uint32_t pattern, double *phase);
 /* Restrict dots and lines to a rectangle of cells (a plot area); w or h < 0 lifts it. */
 void canvas_clip(struct canvas *c, int col, int row, int w, int h);
 
@@ -77,6 +89,9 @@ int canvas_text(struct canvas *c, int col, int row, const char *utf8, int color,
                 int max_cols);
 /* Display width of UTF-8 text in columns (wcwidth rules; control chars 0). */
 int canvas_text_width(const char *utf8);
+/* Columns one code point takes: 0 (controls, combining marks), 1, or 2 (East
+ * Asian wide and fullwidth, most emoji). A built-in table: the same in any locale. */
+int canvas_cp_width(uint32_t cp);
 /* A border around the rectangle with a title in its top edge ("─ title ─");
  * box-drawing glyphs, or + - | in ASCII mode. */
 void canvas_box(struct canvas *c, int col, int row, int w, int h, const char *title, int color,

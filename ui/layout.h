@@ -25,14 +25,25 @@ struct layout {
 #define LAYOUT_MIN_COLS 40
 #define LAYOUT_MIN_ROWS 12
 
-/* Compute the layout. on[i]: pane i enabled by the user; zoom: the focused
- * pane takes the whole pane area (like tmux's zoom); focus in 0..PANE_COUNT-1.
+/* Compute the layout. on[i]: pane i enabled by the user (NULL: all on);
+ * zoom: the focused pane takes the whole pane area (like tmux's zoom); focus
+ * in 0..PANE_COUNT-1.
  * Guarantees: rectangles lie inside cols x rows, never overlap, every shown
- * pane is at least 20 x 6 cells (borders included), the input line is the
- * last row. At 80x24 the default preset shows two panes side by side (data,
- * posterior); from about 120x34 all four in a 2x2 grid. */
+ * pane is at least 20 x 6 cells (borders included), panes that are off have
+ * w = h = 0, the input line is the last row (also when too_small, if
+ * rows >= 1; every other rect is then zero). Status, hint and input are the
+ * last three rows; the log sits right above the status line (rows/6 rows,
+ * 1..8) and the shown panes tile the area above it exactly.
+ * Presets: DEFAULT shows data, posterior, regret, spectrum (those on, in
+ * that order) as many as fit at 36 x 9 or more each: at 80x24 two side by
+ * side (data, posterior); from about 100x30 all four in a 2x2 grid; at
+ * 200x24 four in a row. SINGLE and zoom: the focused pane, or the first pane
+ * that is on when the focused one is off. DATA: data on 2/3 of the width,
+ * posterior beside it when that leaves it 36 columns, else data alone.
+ * THEORY: regret, spectrum, posterior as DEFAULT arranges them. A preset
+ * whose panes are all off falls back to DEFAULT; with no pane on, the log
+ * takes the whole area above the status line. Cost O(1), no allocation. */
 void layout_compute(struct layout *l, int cols, int rows, enum layout_preset preset,
                     const bool on[PANE_COUNT], int focus, bool zoom);
-
 
 #endif

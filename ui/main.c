@@ -9,12 +9,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <langinfo.h>
+#include <locale.h>
+
 #include <gsl/gsl_errno.h>
 
 #include "commands/cmd.h"
 #include "commands/session.h"
 #include "ui/blasinfo.h"
+#include "ui/loop.h"
 #include "ui/plain.h"
+#include "ui/render.h"
+
+/* What `make run` shows: a world streaming into BLR with every pane moving. */
+#define DEMO "seed 1; data fourier k=3 noise=0.2; model blr alpha=1 features=fourier m=3; " \
+             "stream rate=8"
 
 static bl_cancel interrupted;
 
@@ -37,6 +46,9 @@ usage(FILE *f)
                "  -e 'CMD; CMD'   run commands (repeatable) and exit (batch mode)\n"
                "  -x FILE         run a script file and exit (batch mode; '-' is stdin)\n"
                "  --plain         interactive text REPL without panes\n"
+            "  --demo          start with a live demo (a world streaming into BLR)\n"
+            "  --ascii         ASCII instead of braille and box drawing\n"
+            "  --no-color      no colours (also when NO_COLOR is set)\n"
                "  --version       version and the BLAS/LAPACK in use\n"
                "  -h, --help      this help\n"
                "\n"
@@ -56,7 +68,7 @@ int
 main(int argc, char **argv)
 {
     struct batch_item *items = calloc((size_t)argc + 1, sizeof *items);
-    int nitems = 0, plain = 0, status;
+    int nitems = 0, plain = 0, demo = 0, ascii = 0, color = 1, status;
 
     gsl_set_error_handler_off();
     if (items == NULL)
@@ -75,6 +87,12 @@ main(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--plain") == 0) {
             plain = 1;
+        } else if (strcmp(a, "--demo") == 0) {
+            demo = 1;
+        } else if (strcmp(a, "--ascii") == 0) {
+            ascii = 1;
+        } else if (strcmp(a, "--no-color") == 0) {
+            color = 0;
         } else if ((strcmp(a, "-e") == 0 || strcmp(a, "-x") == 0) && i + 1 < argc) {
             items[nitems].kind = a[1] == 'e' ? BATCH_EXPR : BATCH_FILE;
             items[nitems++].text = argv[++i];
@@ -105,11 +123,36 @@ main(int argc, char **argv)
         items[nitems].kind = BATCH_FILE;
         items[nitems++].text = "-";
     }
-    if (nitems > 0)
-        status = plain_batch(s, items, nitems);
-    else {
-        (void)plain;
-        status = plain_repl(s);
+    const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+    if (nc != NULL && nc[0] != '\0')
+        color = 0;
+    if (nitems > 0) {
+        /* Batch: print, and keep a renderer for `screenshot` (UTF-8 files). */
+        struct ui ui;
+        if (ui_init(&ui, ascii) != 0) {
+            fprintf(stderr, "bayeslens: out of memory\n");
+            session_free(s);
+            free(items);
+            return 2;
+        }
+        ui_attach(&ui, s);
+        struct out out = ui_log_out(&ui, true);
+        status = plain_batch(s, items, nitems, &out);
+        ui_free(&ui);
+    } else {
+        setlocale(LC_ALL, "");
+        if (strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
+            ascii = 1;
+        bool curses = !plain && isatty(STDOUT_FILENO) && term != NULL && strcmp(term, "dumb");
+        status = curses ? loop_run(s, ascii, color, demo ? DEMO : NULL) : -1;
+        if (status < 0) {
+            if (demo) {
+                struct out out = plain_out();
+                cmd_run_line(s, "seed 1; data fourier k=3 noise=0.2; model blr alpha=1 "
+                                "features=fourier m=3; observe 50", &out, &err);
+            }
+            status = plain_repl(s);
+        }
     }
     session_free(s);
     free(items);

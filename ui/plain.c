@@ -27,22 +27,21 @@ plain_out(void)
 }
 
 int
-plain_batch(struct session *s, const struct batch_item *items, int n)
+plain_batch(struct session *s, const struct batch_item *items, int n, struct out *out)
 {
-    struct out out = plain_out();
     bl_err err;
     for (int i = 0; i < n && !s->quit; i++) {
         bl_err_clear(&err);
         int rc;
         if (items[i].kind == BATCH_EXPR) {
-            rc = cmd_run_line(s, items[i].text, &out, &err);
+            rc = cmd_run_line(s, items[i].text, out, &err);
             if (rc != BL_OK) {
                 fflush(stdout);
                 fprintf(stderr, "bayeslens: -e:%d: %s\n", i + 1, err.msg);
                 return 1;
             }
         } else {
-            rc = session_source(s, items[i].text, &out, &err);
+            rc = session_source(s, items[i].text, out, &err);
             if (rc != BL_OK) {
                 fflush(stdout);
                 fprintf(stderr, "bayeslens: %s\n", err.msg);

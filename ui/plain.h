@@ -13,8 +13,8 @@ struct batch_item {
     const char *text; /* the -e string or the file name ("-" for stdin) */
 };
 
-/* Run the items; returns the process exit status (0 or 1). */
-int plain_batch(struct session *s, const struct batch_item *items, int n);
+/* Run the items, printing through out; returns the exit status (0 or 1). */
+int plain_batch(struct session *s, const struct batch_item *items, int n, struct out *out);
 /* The plain REPL on a terminal; returns the exit status. */
 int plain_repl(struct session *s);
 /* The out that prints text to stdout and errors to stderr. */

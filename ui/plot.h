@@ -30,10 +30,12 @@ struct plot_range {
 
 /* Feed this frame's data extent (min, max over what will be drawn; NaN and,
  * for log axes, non-positive values must have been skipped by the caller, or
- * pass NaN to mean "no data"). Grows immediately to nice bounds (1-2-5
- * steps, decades on log axes), shrinks only when the data span falls below a
- * third of the range; a degenerate extent gets a unit-wide range around it.
- * Fixed ranges are left alone. */
+ * pass NaN to mean "no data"). Grows immediately to nice bounds (multiples
+ * of a 1-2-5 step, plus a quarter of the span on the side that grew; on log
+ * axes 1-2-5 values: 0.5, 1, 2, 5, 10, ...), shrinks only when the data span
+ * falls below a third of the range; a degenerate extent gets a unit-wide
+ * range around it (a decade each way on log axes). Fixed ranges are left
+ * alone. */
 void plot_range_update(struct plot_range *r, double dmin, double dmax);
 /* Extent helpers: widen [*mn, *mx] by the finite values of v (positive only if pos). */
 void plot_extent(const double *v, size_t n, bool pos, double *mn, double *mx);
@@ -78,7 +80,9 @@ void plot_vline(struct plot *p, double x, int color, uint32_t pattern);
 
 /* A legend in the top-right corner of the data area, one entry per line:
  * a sample glyph (e.g. "──", "··", "● ", "░░") in the entry's colour, then its name,
- * so that series are told apart without colour. Entries that do not fit are dropped. */
+ * so that series are told apart without colour. Entries that do not fit are dropped.
+ * Draw it last: when the top-right block would hide more drawn cells than the
+ * top-left one, it goes top-left instead. */
 struct legend_entry {
     const char *sample; /* UTF-8; ASCII mode falls back to ascii_sample */
     const char *ascii_sample;
@@ -91,8 +95,21 @@ void plot_legend(struct plot *p, const struct legend_entry *e, size_t n);
  * to max ticks inside [lo, hi] on a 1-2-5 ladder (log: decades, or 1-2-5
  * within a decade when the range spans less than two) and returns the count
  * and the step. axis_format writes a label of at most 7 columns in a style
- * shared by all ticks of the axis (step tells the precision needed). */
+ * shared by all ticks of the axis (step tells the precision needed).
+ * *step out: the 1-2-5 step; on log axes the decades between ticks, 0 for
+ * 1-2-5 values, or the linear step when fewer than two of those fit. Ranges
+ * whose 1-2-5 steps give a single tick get every other multiple of the finer
+ * step. axis_format sees one value only, so its style comes from v and step;
+ * axis_format_ticks shares it over an axis. */
 size_t axis_ticks(double lo, double hi, bool log, size_t max, double *ticks, double *step);
 void axis_format(double v, double step, bool log, char *buf, size_t size);
+/* Labels for all n ticks of one axis in one style chosen from all of them
+ * (what plot_begin uses): decimals with the digits the step needs, k/M
+ * suffixes, or scientific; on log axes 0.01 .. 10000 as decimals when every
+ * tick is in that range, else 1e-5 style. Each label <= 7 columns; n <= 64
+ * (more are ignored). */
+#define AXIS_LABEL_SIZE 16
+void axis_format_ticks(const double *ticks, size_t n, double step, bool log,
+                       char (*labels)[AXIS_LABEL_SIZE]);
 
 #endif

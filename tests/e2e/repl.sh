@@ -32,7 +32,7 @@ check() { # check DESCRIPTION TEXT [SECONDS]
 $T new-session -d -s e2e -x 100 -y 40 "env -i HOME=$TMP XDG_STATE_HOME=$TMP/state TERM=xterm-256color PATH=/usr/bin:/bin sh"
 sleep 0.3
 $T send-keys -t e2e "cd $TMP && stty -g > before.stty" Enter
-$T send-keys -t e2e "$BIN" Enter
+$T send-keys -t e2e "$BIN --plain" Enter
 check "banner" "type 'help' for commands"
 
 $T send-keys -t e2e 'data lin' Tab 'd=2 noise=0.5' Enter

@@ -1,0 +1,95 @@
+#!/bin/sh
+# End-to-end test of the live screen in tmux, as a lecturer would use it:
+# the demo streams with every pane moving, F5 pauses (and the process then
+# sleeps: no CPU), F6 steps, the layout follows resizes (down to "terminal
+# too small" and back), keys echo while a long command runs, Ctrl-C stops
+# streams and commands but never the program, quit leaves a sane terminal.
+# Usage: live.sh PATH/TO/bayeslens
+set -u
+BIN=$(readlink -f "$1")
+command -v tmux >/dev/null 2>&1 || { echo "tmux missing (make test installs it)"; exit 1; }
+TMP=$(mktemp -d)
+T="tmux -S $TMP/sock -f /dev/null"
+fails=0 passes=0
+cleanup() { $T kill-server >/dev/null 2>&1; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+screen() { $T capture-pane -p -t live; }
+wait_for() { # wait_for TEXT [SECONDS]
+    i=0 limit=$(( ${2:-5} * 10 ))
+    while [ $i -lt $limit ]; do
+        screen | grep -qF -- "$1" && return 0
+        sleep 0.1; i=$((i + 1))
+    done
+    return 1
+}
+ok() { passes=$((passes + 1)); }
+bad() { fails=$((fails + 1)); echo "FAIL: $1"; screen; }
+check() { if wait_for "$2" "${3:-5}"; then ok; else bad "$1: '$2' not on screen"; fi; }
+absent() { if screen | grep -qF -- "$2"; then bad "$1: '$2' still on screen"; else ok; fi; }
+n_now() { screen | sed -n 's/.* n=\([0-9][0-9]*\) .*/\1/p' | tail -1; }
+keys() { $T send-keys -t live "$@"; }
+text() { $T send-keys -t live -l "$1"; }
+
+$T new-session -d -s live -x 120 -y 40 \
+    "env -i HOME=$TMP XDG_STATE_HOME=$TMP/state TERM=xterm-256color LANG=C.UTF-8 PATH=/usr/bin:/bin sh"
+sleep 0.3
+text "cd $TMP && stty -g > before.stty && $BIN --demo"; keys Enter
+check "demo starts streaming" "streaming 8/s"
+for t in "data: fourier" "posterior  w0 x w1" "regret (nats)" "spectrum" "F5 pause" "F6 step"; do
+    check "all panes at 120x40" "$t"
+done
+sleep 1.2
+n1=$(n_now); sleep 1; n2=$(n_now)
+if [ -n "$n1" ] && [ -n "$n2" ] && [ "$n2" -gt "$n1" ]; then ok; else bad "points arrive ($n1 -> $n2)"; fi
+screen | grep -q "⠀\|⡀\|⠁\|⠂\|⠄\|⠈\|⠐\|⠠\|⢀" && ok || bad "braille dots drawn"
+
+keys F5
+check "F5 pauses" "paused 8/s"
+n1=$(n_now)
+pid=$(pgrep -f "$BIN --demo" | head -1)
+cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+c1=$(cpu); sleep 2; c2=$(cpu)
+n2=$(n_now)
+[ "$n1" = "$n2" ] && ok || bad "paused but n moved ($n1 -> $n2)"
+# Idle: 2 s of wall time may cost at most 2 clock ticks (typically 0).
+[ $((c2 - c1)) -le 2 ] && ok || bad "idle CPU: $((c2 - c1)) ticks in 2 s"
+keys F6
+check "F6 steps one point" "n=$((n1 + 1)) "
+
+$T resize-window -t live -x 80 -y 24; sleep 0.5
+check "80x24 keeps data" "data: fourier"
+check "80x24 keeps posterior" "posterior  w0"
+absent "80x24 drops regret" "regret (nats)"
+$T resize-window -t live -x 30 -y 10; sleep 0.5
+check "tiny terminal" "terminal too small"
+$T resize-window -t live -x 160 -y 48; sleep 0.5
+check "grows back" "regret (nats)"
+absent "grows back cleanly" "terminal too small"
+
+keys F5; check "F5 resumes" "streaming 8/s"
+keys C-c; check "Ctrl-C stops the stream" "stream stopped at n ="
+check "still alive" "idle  n="
+
+text "help keys"; keys Enter
+check "help keys" "leave (on an empty line)"
+text "model blr alpha=-1"; keys Enter
+check "one-line error" "error: alpha=-1: must be > 0"
+
+# A long command: keys typed meanwhile must echo, Ctrl-C must stop it.
+text "observe 5000000"; keys Enter
+sleep 0.5
+text "show data"
+check "typing echoes during a long command" "bayeslens> show data" 2
+keys C-c
+check "Ctrl-C stops the command" "interrupted after" 5
+keys Enter
+check "the typed line runs afterwards" "last_y = " 5
+
+text "quit"; keys Enter
+sleep 0.5
+text 'stty -g > after.stty; cmp before.stty after.stty && echo TERMINAL-$((6*7))'; keys Enter
+check "terminal restored after quit" "TERMINAL-42"
+
+echo "$passes passed, $fails failed"
+[ $fails -eq 0 ]

@@ -1,0 +1,355 @@
+/* tests/test_ui_layout.c - ui/layout: the invariants of layout.h over every
+ * size from 0x0 to 250x80, every preset, zoom on and off, every on[] mask
+ * with a pseudo-random focus (out-of-range values included), then the
+ * specific arrangements DESIGN.md and layout.h promise (nvtop's lesson:
+ * test the pure layout function, not the screen). */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tests/harness.h"
+#include "ui/layout.h"
+
+static bool
+shown(const struct rect *r)
+{
+    return r->w > 0 && r->h > 0;
+}
+
+static bool
+is_zero(const struct rect *r)
+{
+    return r->col == 0 && r->row == 0 && r->w == 0 && r->h == 0;
+}
+
+static bool
+overlap(const struct rect *a, const struct rect *b)
+{
+    return a->col < b->col + b->w && b->col < a->col + a->w && a->row < b->row + b->h &&
+           b->row < a->row + a->h;
+}
+
+static bool
+full_row(const struct rect *r, int row, int cols)
+{
+    return r->col == 0 && r->row == row && r->w == cols && r->h == 1;
+}
+
+/* NULL when l satisfies every guarantee of layout.h, else why not. */
+static const char *
+check_layout(const struct layout *l, int cols, int rows, enum layout_preset preset,
+             const bool on[PANE_COUNT], int focus, bool zoom)
+{
+    (void)preset;
+    if (rows >= 1 ? !full_row(&l->input, rows - 1, cols) : !is_zero(&l->input))
+        return "input is not the last row";
+    bool small = cols < LAYOUT_MIN_COLS || rows < LAYOUT_MIN_ROWS;
+    if (l->too_small != small)
+        return "too_small wrong";
+    if (small) {
+        for (int i = 0; i < PANE_COUNT; i++)
+            if (!is_zero(&l->pane[i]))
+                return "pane set although too small";
+        if (!is_zero(&l->log) || !is_zero(&l->status) || !is_zero(&l->hint))
+            return "log/status/hint set although too small";
+        return NULL;
+    }
+    if (!full_row(&l->status, rows - 3, cols) || !full_row(&l->hint, rows - 2, cols))
+        return "status/hint not the two rows above the input";
+    if (l->log.col != 0 || l->log.w != cols || l->log.h < 1 || l->log.row + l->log.h != rows - 3)
+        return "log not right above the status line";
+
+    const struct rect *all[PANE_COUNT + 4];
+    int n = 0, npanes = 0, non = 0;
+    long area = 0;
+    for (int i = 0; i < PANE_COUNT; i++) {
+        const struct rect *p = &l->pane[i];
+        non += on[i];
+        if (p->w < 0 || p->h < 0)
+            return "negative size";
+        if (!shown(p)) {
+            if (p->w != 0 || p->h != 0)
+                return "hidden pane with w or h != 0";
+            continue;
+        }
+        if (!on[i])
+            return "a pane that is off is shown";
+        if (p->w < 20 || p->h < 6)
+            return "shown pane below 20x6";
+        /* Readable size whenever the pane area is tall enough for it. */
+        if (l->log.row >= 9 && (p->w < 36 || p->h < 9))
+            return "shown pane below 36x9 in a pane area >= 9 rows";
+        if (p->row + p->h > l->log.row)
+            return "pane not above the log";
+        all[n++] = p;
+        npanes++;
+        area += (long)p->w * p->h;
+    }
+    all[n++] = &l->log;
+    all[n++] = &l->status;
+    all[n++] = &l->hint;
+    all[n++] = &l->input;
+    for (int i = 0; i < n; i++) {
+        const struct rect *r = all[i];
+        if (r->col < 0 || r->row < 0 || r->col + r->w > cols || r->row + r->h > rows)
+            return "rect outside the screen";
+        for (int j = 0; j < i; j++)
+            if (overlap(r, all[j]))
+                return "overlap";
+    }
+    if (non == 0) {
+        if (l->log.row != 0)
+            return "no pane on but the log does not fill the area";
+        return NULL;
+    }
+    if (npanes == 0)
+        return "panes on but none shown";
+    if (area != (long)cols * l->log.row)
+        return "shown panes do not tile the pane area";
+    if (zoom || preset == LAYOUT_SINGLE) {
+        int first = 0;
+        while (!on[first])
+            first++;
+        int want = focus >= 0 && focus < PANE_COUNT && on[focus] ? focus : first;
+        if (npanes != 1 || !shown(&l->pane[want]))
+            return "single/zoom: not exactly the focused (or first on) pane";
+    }
+    return NULL;
+}
+
+static const bool all_on[PANE_COUNT] = {true, true, true, true};
+
+/* Fixed-seed LCG (Knuth MMIX constants): the focus for each configuration. */
+static uint64_t lcg = 12345;
+static int
+next_focus(void)
+{
+    lcg = lcg * 6364136223846793005u + 1442695040888963407u;
+    return (int)(lcg >> 33) % (PANE_COUNT + 2) - 1; /* -1..PANE_COUNT */
+}
+
+static void
+test_sweep(void)
+{
+    for (int preset = 0; preset < LAYOUT_COUNT; preset++)
+        for (int zoom = 0; zoom <= 1; zoom++) {
+            long count = 0, bad = 0;
+            char first[256] = "";
+            for (int cols = 0; cols <= 250; cols++)
+                for (int rows = 0; rows <= 80; rows++)
+                    for (int mask = 0; mask < 1 << PANE_COUNT; mask++) {
+                        bool on[PANE_COUNT];
+                        for (int i = 0; i < PANE_COUNT; i++)
+                            on[i] = mask >> i & 1;
+                        int focus = next_focus();
+                        struct layout l;
+                        memset(&l, 0x5a, sizeof l); /* every field must be written */
+                        layout_compute(&l, cols, rows, (enum layout_preset)preset, on, focus, zoom);
+                        const char *e = check_layout(&l, cols, rows, (enum layout_preset)preset, on,
+                                                     focus, zoom);
+                        count++;
+                        if (e != NULL && bad++ == 0)
+                            snprintf(first, sizeof first, "%dx%d mask=%d focus=%d: %s", cols, rows,
+                                     mask, focus, e);
+                    }
+            CHECK(bad == 0, "preset %s zoom=%d: %ld of %ld layouts broken, first %s",
+                  layout_names[preset], zoom, bad, count, first);
+        }
+    /* Growing wider never loses a pane (DEFAULT, all on, each height). */
+    int worse = 0;
+    for (int rows = 0; rows <= 80; rows++)
+        for (int cols = 1, prev = 0; cols <= 250; cols++) {
+            struct layout l;
+            layout_compute(&l, cols, rows, LAYOUT_DEFAULT, all_on, PANE_DATA, false);
+            int k = 0;
+            for (int i = 0; i < PANE_COUNT; i++)
+                k += shown(&l.pane[i]);
+            if (k < prev && worse++ == 0)
+                fprintf(stderr, "%dx%d shows %d panes, %dx%d showed %d\n", cols, rows, k, cols - 1,
+                        rows, prev);
+            prev = k;
+        }
+    CHECK(worse == 0, "%d sizes show fewer panes than one column narrower", worse);
+    /* Negative sizes are treated as 0. */
+    struct layout l;
+    layout_compute(&l, -5, -3, LAYOUT_DEFAULT, NULL, 0, false);
+    CHECK(l.too_small && is_zero(&l.input), "negative size");
+}
+
+static bool
+rect_eq(struct rect r, int col, int row, int w, int h)
+{
+    return r.col == col && r.row == row && r.w == w && r.h == h;
+}
+
+static int
+count_shown(const struct layout *l)
+{
+    int k = 0;
+    for (int i = 0; i < PANE_COUNT; i++)
+        k += shown(&l->pane[i]);
+    return k;
+}
+
+#define EXPECT_RECT(r, c0, r0, w0, h0)                                                         \
+    CHECK(rect_eq((r), c0, r0, w0, h0), "%s = {%d,%d,%d,%d}, want {%d,%d,%d,%d}", #r, (r).col, \
+          (r).row, (r).w, (r).h, c0, r0, w0, h0)
+
+static void
+test_default(void)
+{
+    struct layout l;
+    /* 80x24: log 4 rows (20..23 minus the 3 bottom lines), panes 80x17. */
+    layout_compute(&l, 80, 24, LAYOUT_DEFAULT, all_on, PANE_DATA, false);
+    CHECK(!l.too_small, "80x24 too small");
+    EXPECT_RECT(l.pane[PANE_DATA], 0, 0, 40, 17);
+    EXPECT_RECT(l.pane[PANE_POSTERIOR], 40, 0, 40, 17);
+    EXPECT_RECT(l.pane[PANE_REGRET], 0, 0, 0, 0);
+    EXPECT_RECT(l.pane[PANE_SPECTRUM], 0, 0, 0, 0);
+    EXPECT_RECT(l.log, 0, 17, 80, 4);
+    EXPECT_RECT(l.status, 0, 21, 80, 1);
+    EXPECT_RECT(l.hint, 0, 22, 80, 1);
+    EXPECT_RECT(l.input, 0, 23, 80, 1);
+    /* The DESIGN.md sketch: 100x30, 2x2. */
+    layout_compute(&l, 100, 30, LAYOUT_DEFAULT, all_on, PANE_DATA, false);
+    CHECK(count_shown(&l) == 4, "100x30 shows %d panes", count_shown(&l));
+    EXPECT_RECT(l.pane[PANE_DATA], 0, 0, 50, 11);
+    EXPECT_RECT(l.pane[PANE_SPECTRUM], 50, 11, 50, 11);
+    /* 120x34: 2x2 in priority order, reading order. */
+    layout_compute(&l, 120, 34, LAYOUT_DEFAULT, all_on, PANE_DATA, false);
+    CHECK(count_shown(&l) == 4, "120x34 shows %d panes", count_shown(&l));
+    EXPECT_RECT(l.pane[PANE_DATA], 0, 0, 60, 13);
+    EXPECT_RECT(l.pane[PANE_POSTERIOR], 60, 0, 60, 13);
+    EXPECT_RECT(l.pane[PANE_REGRET], 0, 13, 60, 13);
+    EXPECT_RECT(l.pane[PANE_SPECTRUM], 60, 13, 60, 13);
+    EXPECT_RECT(l.log, 0, 26, 120, 5);
+    /* 200x60: still 2x2 (4 in a row would be 50x49, too tall for its width). */
+    layout_compute(&l, 200, 60, LAYOUT_DEFAULT, all_on, PANE_DATA, false);
+    CHECK(count_shown(&l) == 4, "200x60 shows %d panes", count_shown(&l));
+    EXPECT_RECT(l.pane[PANE_DATA], 0, 0, 100, 24);
+    EXPECT_RECT(l.pane[PANE_SPECTRUM], 100, 24, 100, 25);
+    EXPECT_RECT(l.log, 0, 49, 200, 8);
+    /* Wide and short: 4 in a row, each 50 wide. */
+    layout_compute(&l, 200, 24, LAYOUT_DEFAULT, all_on, PANE_DATA, false);
+    CHECK(count_shown(&l) == 4, "200x24 shows %d panes", count_shown(&l));
+    EXPECT_RECT(l.pane[PANE_DATA], 0, 0, 50, 17);
+    EXPECT_RECT(l.pane[PANE_SPECTRUM], 150, 0, 50, 17);
+    /* Priority: data off at 80x24 gives posterior and regret. */
+    bool nodata[PANE_COUNT] = {false, true, true, true};
+    layout_compute(&l, 80, 24, LAYOUT_DEFAULT, nodata, PANE_DATA, false);
+    EXPECT_RECT(l.pane[PANE_POSTERIOR], 0, 0, 40, 17);
+    EXPECT_RECT(l.pane[PANE_REGRET], 40, 0, 40, 17);
+    /* Three panes at 120x34: the first one gets a full row. */
+    bool three[PANE_COUNT] = {true, true, true, false};
+    layout_compute(&l, 120, 34, LAYOUT_DEFAULT, three, PANE_DATA, false);
+    CHECK(count_shown(&l) == 3, "120x34, 3 on: %d shown", count_shown(&l));
+    /* One pane on fills the area. */
+    bool spec[PANE_COUNT] = {false, false, false, true};
+    layout_compute(&l, 80, 24, LAYOUT_DEFAULT, spec, PANE_DATA, false);
+    EXPECT_RECT(l.pane[PANE_SPECTRUM], 0, 0, 80, 17);
+    /* Short terminal: pane area below 9 rows, panes relax to 6 rows. */
+    layout_compute(&l, 200, 13, LAYOUT_DEFAULT, all_on, PANE_DATA, false);
+    CHECK(count_shown(&l) == 4, "200x13 shows %d panes", count_shown(&l));
+    layout_compute(&l, 40, 12, LAYOUT_DEFAULT, all_on, PANE_DATA, false);
+    CHECK(count_shown(&l) == 1 && shown(&l.pane[PANE_DATA]), "40x12: data alone");
+    EXPECT_RECT(l.log, 0, 7, 40, 2);
+}
+
+static void
+test_small(void)
+{
+    struct layout l;
+    layout_compute(&l, 20, 6, LAYOUT_DEFAULT, all_on, PANE_DATA, false);
+    CHECK(l.too_small, "20x6 not too small");
+    EXPECT_RECT(l.input, 0, 5, 20, 1);
+    EXPECT_RECT(l.pane[PANE_DATA], 0, 0, 0, 0);
+    layout_compute(&l, 39, 80, LAYOUT_DEFAULT, all_on, PANE_DATA, false);
+    CHECK(l.too_small, "39x80 not too small");
+    layout_compute(&l, 250, 11, LAYOUT_DEFAULT, all_on, PANE_DATA, false);
+    CHECK(l.too_small, "250x11 not too small");
+    layout_compute(&l, 40, 12, LAYOUT_DEFAULT, all_on, PANE_DATA, false);
+    CHECK(!l.too_small, "40x12 too small");
+    layout_compute(&l, 0, 0, LAYOUT_DEFAULT, all_on, PANE_DATA, false);
+    CHECK(l.too_small && is_zero(&l.input), "0x0");
+    layout_compute(&l, 0, 1, LAYOUT_DEFAULT, all_on, PANE_DATA, false);
+    CHECK(l.too_small && l.input.row == 0 && l.input.w == 0, "0x1");
+}
+
+static void
+test_presets(void)
+{
+    struct layout l;
+    /* SINGLE: the focused pane fills the pane area. */
+    layout_compute(&l, 80, 24, LAYOUT_SINGLE, all_on, PANE_REGRET, false);
+    CHECK(count_shown(&l) == 1, "single shows %d", count_shown(&l));
+    EXPECT_RECT(l.pane[PANE_REGRET], 0, 0, 80, 17);
+    /* SINGLE with the focused pane off: the first pane that is on. */
+    bool nopost[PANE_COUNT] = {false, false, true, true};
+    layout_compute(&l, 80, 24, LAYOUT_SINGLE, nopost, PANE_POSTERIOR, false);
+    CHECK(count_shown(&l) == 1, "single, focus off: shows %d", count_shown(&l));
+    EXPECT_RECT(l.pane[PANE_REGRET], 0, 0, 80, 17);
+    EXPECT_RECT(l.pane[PANE_POSTERIOR], 0, 0, 0, 0);
+    /* Focus out of range behaves the same. */
+    layout_compute(&l, 80, 24, LAYOUT_SINGLE, all_on, 17, false);
+    EXPECT_RECT(l.pane[PANE_DATA], 0, 0, 80, 17);
+    /* Zoom overrides every preset. */
+    for (int p = 0; p < LAYOUT_COUNT; p++) {
+        layout_compute(&l, 200, 60, (enum layout_preset)p, all_on, PANE_SPECTRUM, true);
+        CHECK(count_shown(&l) == 1 && rect_eq(l.pane[PANE_SPECTRUM], 0, 0, 200, 49),
+              "zoom under %s", layout_names[p]);
+    }
+    /* DATA: 2/3 and 1/3 when the third is >= 36 wide, data alone otherwise. */
+    layout_compute(&l, 120, 34, LAYOUT_DATA, all_on, PANE_DATA, false);
+    EXPECT_RECT(l.pane[PANE_DATA], 0, 0, 80, 26);
+    EXPECT_RECT(l.pane[PANE_POSTERIOR], 80, 0, 40, 26);
+    CHECK(count_shown(&l) == 2, "data preset at 120x34 shows %d", count_shown(&l));
+    layout_compute(&l, 80, 24, LAYOUT_DATA, all_on, PANE_DATA, false);
+    CHECK(count_shown(&l) == 1, "data preset at 80x24 shows %d", count_shown(&l));
+    EXPECT_RECT(l.pane[PANE_DATA], 0, 0, 80, 17);
+    bool postonly[PANE_COUNT] = {false, true, true, true};
+    layout_compute(&l, 120, 34, LAYOUT_DATA, postonly, PANE_DATA, false);
+    CHECK(count_shown(&l) == 1, "data preset, data off: shows %d", count_shown(&l));
+    EXPECT_RECT(l.pane[PANE_POSTERIOR], 0, 0, 120, 26);
+    /* THEORY: regret, spectrum, posterior; never data. */
+    layout_compute(&l, 120, 34, LAYOUT_THEORY, all_on, PANE_DATA, false);
+    CHECK(count_shown(&l) == 3 && !shown(&l.pane[PANE_DATA]), "theory at 120x34");
+    layout_compute(&l, 80, 24, LAYOUT_THEORY, all_on, PANE_DATA, false);
+    EXPECT_RECT(l.pane[PANE_REGRET], 0, 0, 40, 17);
+    EXPECT_RECT(l.pane[PANE_SPECTRUM], 40, 0, 40, 17);
+    /* THEORY with its panes off falls back to DEFAULT. */
+    bool dataonly[PANE_COUNT] = {true, false, false, false};
+    layout_compute(&l, 120, 34, LAYOUT_THEORY, dataonly, PANE_DATA, false);
+    EXPECT_RECT(l.pane[PANE_DATA], 0, 0, 120, 26);
+    /* No pane on: the log takes the area above the status line. */
+    bool none[PANE_COUNT] = {false, false, false, false};
+    layout_compute(&l, 80, 24, LAYOUT_DEFAULT, none, PANE_DATA, true);
+    CHECK(count_shown(&l) == 0, "no pane on, %d shown", count_shown(&l));
+    EXPECT_RECT(l.log, 0, 0, 80, 21);
+    /* on = NULL means all on. */
+    layout_compute(&l, 120, 34, LAYOUT_DEFAULT, NULL, PANE_DATA, false);
+    CHECK(count_shown(&l) == 4, "NULL on[]: %d shown", count_shown(&l));
+}
+
+static void
+test_log_rows(void)
+{
+    const int rows[] = {12, 17, 18, 24, 30, 34, 47, 48, 80, 200};
+    const int want[] = {2, 2, 3, 4, 5, 5, 7, 8, 8, 8};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct layout l;
+        layout_compute(&l, 100, rows[i], LAYOUT_DEFAULT, all_on, PANE_DATA, false);
+        CHECK(l.log.h == want[i], "log rows at %d = %d, want %d", rows[i], l.log.h, want[i]);
+    }
+}
+
+int
+main(void)
+{
+    TEST_INIT();
+    test_sweep();
+    test_default();
+    test_small();
+    test_presets();
+    test_log_rows();
+    return TEST_REPORT();
+}

@@ -1,0 +1,679 @@
+/* ui/loop.c - the interactive front end.
+ *
+ * One thread owns the terminal (UI-RESEARCH.md, approach B): poll() waits on
+ * stdin and a self-pipe that signal handlers write to, with a timeout to the
+ * next frame only while a stream animates (idle: no timeout, no CPU).
+ * readline's callback interface reads the keys; its line is drawn by us into
+ * the input row of the canvas (rl_redisplay_function), ncurses only outputs.
+ * A running stream advances by wall time within a per-frame compute budget;
+ * long synchronous commands call session_pump(), which reads keys (typed
+ * lines are queued, not run) and redraws, so typing stays live and Ctrl-C
+ * (the cancel flag) is seen. Results depend only on seed and counts. */
+#include "loop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include <ncurses.h>
+#include <readline/history.h>
+#include <readline/readline.h>
+#include <term.h>
+
+#include "commands/cmd.h"
+#include "ui/canvas.h"
+#include "ui/lineedit.h"
+#include "ui/render.h"
+#include "ui/screen.h"
+
+#define PROMPT "bayeslens> "
+#define FRAME_S 0.033  /* ~30 frames per second while animating */
+#define BUDGET_S 0.015 /* compute per frame for a stream */
+
+static int sigpipe_fd[2] = {-1, -1};
+static struct termios saved_termios;
+static bool have_termios;
+
+static struct {
+    struct session *s;
+    struct ui ui;
+    struct canvas canvas;
+    struct out out;
+    bool dirty;           /* something to redraw */
+    volatile bool in_command; /* a command is running: keys go to the typeahead */
+    char *last_line;      /* for Enter-repeats-step */
+    double point_cost;    /* seconds per arrival, measured */
+    /* Keys typed while a command runs: kept raw, shown as typed, and fed to
+     * readline (through getc) once the command is over. Feeding readline
+     * inside its own line handler would lose them: it clears the line after
+     * the handler returns. */
+    unsigned char ta[4096];
+    size_t ta_len, ta_pos;
+} L;
+
+static int
+loop_getc(FILE *f)
+{
+    if (L.ta_pos < L.ta_len) {
+        int c = L.ta[L.ta_pos++];
+        if (L.ta_pos == L.ta_len)
+            L.ta_pos = L.ta_len = 0;
+        return c;
+    }
+    return rl_getc(f);
+}
+
+/* What the typeahead would look like on the input line: printable text,
+ * with backspace applied and escape sequences skipped (readline does the
+ * real editing when it gets the keys). */
+static void
+typeahead_view(char *out, size_t size)
+{
+    size_t n = 0;
+    for (size_t i = L.ta_pos; i < L.ta_len && n + 1 < size; i++) {
+        unsigned char b = L.ta[i];
+        if (b == 0x1b) {
+            /* ESC [ ... final byte, or ESC O x, or ESC x */
+            if (i + 1 < L.ta_len && (L.ta[i + 1] == '[' || L.ta[i + 1] == 'O')) {
+                i += 2;
+                while (i < L.ta_len && L.ta[i] < 0x40)
+                    i++;
+            } else {
+                i++;
+            }
+        } else if (b == 0x7f || b == 0x08) {
+            while (n > 0 && ((unsigned char)out[n - 1] & 0xC0) == 0x80)
+                n--;
+            if (n > 0)
+                n--;
+        } else if (b == '\r' || b == '\n') {
+            n = 0; /* a finished line: it runs after the current command */
+        } else if (b >= 0x20) {
+            out[n++] = (char)b;
+        }
+    }
+    out[n] = '\0';
+}
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void
+on_signal(int sig)
+{
+    int e = errno;
+    unsigned char b = (unsigned char)sig;
+    if (sig == SIGINT && L.s != NULL && L.s->cancel != NULL)
+        *(bl_cancel *)L.s->cancel = 1;
+    /* A Ctrl-C that interrupts a command is spent on it: byte 0 tells the
+     * loop not to also clear the line typed meanwhile. */
+    if (sig == SIGINT && L.in_command)
+        b = 0;
+    if (write(sigpipe_fd[1], &b, 1) < 0) {
+        /* pipe full: the loop is behind anyway */
+    }
+    errno = e;
+}
+
+/* Fatal signals: restore the terminal with async-signal-safe calls, re-raise. */
+static void
+on_fatal(int sig)
+{
+    static const char restore[] = "\033[?2004l\033[?1049l\033[?25h\033[0m\r\n";
+    if (write(STDOUT_FILENO, restore, sizeof restore - 1) < 0) {
+        /* nothing more we can do */
+    }
+    if (have_termios)
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void
+install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGWINCH, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGCONT, &sa, NULL);
+    sa.sa_handler = on_fatal;
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGABRT, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+    sigaction(SIGFPE, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
+}
+
+/* The input line as shown: prompt + buffer, scrolled so the cursor is
+ * visible; *cursor gets the cursor column. */
+static char *
+input_view(int width, int *cursor)
+{
+    const char *prompt = rl_display_prompt ? rl_display_prompt : PROMPT;
+    const char *buf = rl_line_buffer ? rl_line_buffer : "";
+    char typed[sizeof L.ta + 1];
+    size_t point = (size_t)rl_point;
+    if (L.in_command) {
+        typeahead_view(typed, sizeof typed);
+        prompt = PROMPT;
+        buf = typed;
+        point = strlen(typed);
+    }
+    size_t plen = strlen(prompt), blen = strlen(buf);
+    char *line = malloc(plen + blen + 1);
+    if (line == NULL)
+        return NULL;
+    memcpy(line, prompt, plen);
+    memcpy(line + plen, buf, blen + 1);
+    for (char *p = line; *p; p++)
+        if (*p == '\n' || *p == '\t')
+            *p = ' '; /* a pasted newline shows as a space until Enter */
+    /* Cursor column: width of prompt + buffer up to rl_point. */
+    if (point > blen)
+        point = blen;
+    char save = line[plen + point];
+    line[plen + point] = '\0';
+    int col = canvas_text_width(line);
+    line[plen + point] = save;
+    int skip = 0;
+    if (width > 1 && col >= width - 1)
+        skip = col - (width - 1) + width / 4;
+    /* Drop skip columns from the front (whole characters). */
+    char *p = line;
+    while (skip > 0 && *p) {
+        char tmp[8] = {0};
+        size_t n = 1;
+        while (n < 4 && ((unsigned char)p[n] & 0xC0) == 0x80)
+            n++;
+        memcpy(tmp, p, n);
+        skip -= canvas_text_width(tmp) > 0 ? canvas_text_width(tmp) : 1;
+        col -= canvas_text_width(tmp) > 0 ? canvas_text_width(tmp) : 1;
+        p += n;
+    }
+    memmove(line, p, strlen(p) + 1);
+    *cursor = col;
+    return line;
+}
+
+static void
+render(void)
+{
+    int cols, rows, cursor = 0;
+    screen_size(&cols, &rows);
+    if (cols != L.canvas.cols || rows != L.canvas.rows)
+        canvas_resize(&L.canvas, cols, rows);
+    L.s->term_cols = cols;
+    L.s->term_rows = rows;
+    char *input = input_view(cols, &cursor);
+    ui_render(&L.ui, L.s, &L.canvas, input ? input : PROMPT);
+    free(input);
+    screen_blit(&L.canvas, cursor, rows - 1);
+    L.dirty = false;
+}
+
+static void
+redisplay(void)
+{
+    L.dirty = true;
+}
+
+static void
+show_matches(char **matches, int n, int max_len)
+{
+    (void)max_len;
+    char line[256];
+    size_t len = 0;
+    line[0] = '\0';
+    for (int i = 1; i <= n; i++) {
+        size_t w = strlen(matches[i]) + 2;
+        if (len + w >= 100 || len + w >= sizeof line) {
+            logbuf_add(&L.ui.log, line, false);
+            len = 0;
+            line[0] = '\0';
+        }
+        len += (size_t)snprintf(line + len, sizeof line - len, "%s  ", matches[i]);
+    }
+    if (len > 0)
+        logbuf_add(&L.ui.log, line, false);
+    L.dirty = true;
+}
+
+static void
+run_line(const char *line)
+{
+    bl_err err;
+    bl_err_clear(&err);
+    if (line[strspn(line, " \t")] == '\0') {
+        /* Enter on an empty line repeats step (gdb style). */
+        if (L.last_line == NULL || strncmp(L.last_line, "step", 4) != 0)
+            return;
+        line = L.last_line;
+    } else {
+        free(L.last_line);
+        L.last_line = strdup(line);
+    }
+    char echo[512];
+    snprintf(echo, sizeof echo, "%s%s", PROMPT, line);
+    logbuf_add(&L.ui.log, echo, false);
+    L.s->view.log_scroll = 0;
+    L.in_command = true;
+    *(bl_cancel *)L.s->cancel = 0;
+    if (cmd_run_line(L.s, line, &L.out, &err) != BL_OK)
+        out_error(&L.out, "error: %s", err.msg);
+    *(bl_cancel *)L.s->cancel = 0;
+    L.in_command = false;
+    L.dirty = true;
+}
+
+static void
+on_line(char *line)
+{
+    if (line == NULL) { /* Ctrl-D on an empty line */
+        L.s->quit = true;
+        return;
+    }
+    if (line[strspn(line, " \t")] != '\0') {
+        HIST_ENTRY *last =
+            history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
+        if (last == NULL || strcmp(last->line, line) != 0) {
+            add_history(line);
+            if (lineedit_history_path() != NULL)
+                append_history(1, lineedit_history_path());
+        }
+    }
+    /* A bracketed paste may hold several lines: run them in order. */
+    char *save = NULL;
+    for (char *part = strtok_r(line, "\n", &save); part && !L.s->quit;
+         part = strtok_r(NULL, "\n", &save))
+        run_line(part);
+    if (line[0] == '\0')
+        run_line(line); /* Enter on an empty line: repeats step */
+    free(line);
+}
+
+static void
+clear_input_line(void)
+{
+    rl_free_line_state();
+    rl_callback_sigcleanup();
+    rl_replace_line("", 0);
+    rl_point = rl_mark = 0;
+    rl_reset_line_state();
+    L.dirty = true;
+}
+
+/* Returns false when the program should end (SIGTERM, SIGHUP). */
+static bool
+drain_signals(void)
+{
+    unsigned char b[64];
+    ssize_t n;
+    bool go_on = true;
+    while ((n = read(sigpipe_fd[0], b, sizeof b)) > 0) {
+        for (ssize_t i = 0; i < n; i++) {
+            switch (b[i]) {
+            case SIGWINCH:
+                screen_resize();
+                L.dirty = true;
+                break;
+            case SIGCONT:
+                screen_redraw();
+                L.dirty = true;
+                break;
+            case SIGINT:
+                if (L.s->stream.active) {
+                    session_stream_stop(L.s);
+                    out_printf(&L.out, "stream stopped at n = %zu", L.s->n);
+                } else if (!L.in_command) {
+                    clear_input_line();
+                }
+                if (!L.in_command)
+                    *(bl_cancel *)L.s->cancel = 0;
+                L.dirty = true;
+                break;
+            case 0: /* Ctrl-C spent on a command */
+                L.dirty = true;
+                break;
+            case SIGTERM:
+            case SIGHUP:
+                go_on = false;
+                break;
+            default:
+                break;
+            }
+        }
+    }
+    return go_on;
+}
+
+/* Called from long commands (session_pump): keys and redraws, no commands. */
+static void
+pump(void *ctx)
+{
+    (void)ctx;
+    if (!drain_signals())
+        *(bl_cancel *)L.s->cancel = 1;
+    struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+    while (L.ta_len < sizeof L.ta && poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) {
+        ssize_t n = read(STDIN_FILENO, L.ta + L.ta_len, sizeof L.ta - L.ta_len);
+        if (n <= 0)
+            break;
+        L.ta_len += (size_t)n;
+    }
+    render();
+}
+
+/* Key bindings: F-keys and paging call these readline commands. */
+static int
+kb_help(int count, int key)
+{
+    (void)count;
+    (void)key;
+    bl_err err;
+    cmd_help_one("keys", &L.out, &err);
+    L.dirty = true;
+    return 0;
+}
+
+static int
+kb_focus(int count, int key)
+{
+    (void)count;
+    (void)key;
+    struct view *v = &L.s->view;
+    for (int k = 1; k <= PANE_COUNT; k++) {
+        int p = (v->focus + k) % PANE_COUNT;
+        if (L.ui.layout.pane[p].w > 0 || v->zoom) {
+            v->focus = p;
+            if (v->zoom)
+                v->on[p] = true;
+            break;
+        }
+    }
+    L.dirty = true;
+    return 0;
+}
+
+static int
+kb_zoom(int count, int key)
+{
+    (void)count;
+    (void)key;
+    L.s->view.zoom = !L.s->view.zoom;
+    L.dirty = true;
+    return 0;
+}
+
+static int
+kb_pause(int count, int key)
+{
+    (void)count;
+    (void)key;
+    struct stream_job *j = &L.s->stream;
+    if (!j->active) {
+        out_printf(&L.out, "nothing is streaming: type  stream rate=10");
+    } else {
+        j->paused = !j->paused;
+        j->credit = 0;
+        out_printf(&L.out, j->paused ? "paused at n = %zu (F5 resumes, F6 steps)"
+                                     : "resumed at n = %zu",
+                   L.s->n);
+    }
+    L.dirty = true;
+    return 0;
+}
+
+static int
+kb_step(int count, int key)
+{
+    (void)count;
+    (void)key;
+    run_line("step");
+    return 0;
+}
+
+static int
+kb_speed(int count, int key)
+{
+    (void)count;
+    struct stream_job *j = &L.s->stream;
+    bool faster = key == 'f';
+    if (!j->active) {
+        out_printf(&L.out, "nothing is streaming: type  stream rate=10");
+    } else {
+        j->rate = faster ? j->rate * 2 : j->rate / 2;
+        if (j->rate < 0.25)
+            j->rate = 0.25;
+        if (j->rate > 100000)
+            j->rate = 100000;
+        out_printf(&L.out, "rate %g points/s", j->rate);
+    }
+    L.dirty = true;
+    return 0;
+}
+
+static int
+kb_slower(int count, int key)
+{
+    (void)key;
+    return kb_speed(count, 's');
+}
+
+static int
+kb_faster(int count, int key)
+{
+    (void)key;
+    return kb_speed(count, 'f');
+}
+
+static int
+kb_page(int count, int key)
+{
+    (void)count;
+    int h = L.ui.layout.log.h > 1 ? L.ui.layout.log.h - 1 : 1;
+    struct view *v = &L.s->view;
+    v->log_scroll += key == 'u' ? h : -h;
+    if (v->log_scroll < 0)
+        v->log_scroll = 0;
+    if (v->log_scroll > (int)L.ui.log.count)
+        v->log_scroll = (int)L.ui.log.count;
+    L.dirty = true;
+    return 0;
+}
+
+static int
+kb_pgup(int count, int key)
+{
+    (void)key;
+    return kb_page(count, 'u');
+}
+
+static int
+kb_pgdn(int count, int key)
+{
+    (void)key;
+    return kb_page(count, 'd');
+}
+
+static int
+kb_redraw(int count, int key)
+{
+    (void)count;
+    (void)key;
+    screen_redraw();
+    L.dirty = true;
+    return 0;
+}
+
+/* Bind a function key by the terminal's own sequence (terminfo) and the
+ * common xterm/vt sequences, so it works in xterm, tmux, screen and the
+ * Linux console alike. */
+static void
+bind_key(const char *capname, const char *const *common, rl_command_func_t *fn)
+{
+    char *seq = tigetstr(capname);
+    if (seq != NULL && seq != (char *)-1 && seq[0] != '\0')
+        rl_bind_keyseq(seq, fn);
+    for (size_t i = 0; common[i] != NULL; i++)
+        rl_bind_keyseq(common[i], fn);
+}
+
+static void
+bind_keys(void)
+{
+    static const char *const f1[] = {"\033OP", "\033[11~", "\033[[A", NULL};
+    static const char *const f2[] = {"\033OQ", "\033[12~", "\033[[B", NULL};
+    static const char *const f3[] = {"\033OR", "\033[13~", "\033[[C", NULL};
+    static const char *const f5[] = {"\033[15~", "\033[[E", NULL};
+    static const char *const f6[] = {"\033[17~", NULL};
+    static const char *const f7[] = {"\033[18~", NULL};
+    static const char *const f8[] = {"\033[19~", NULL};
+    static const char *const pgup[] = {"\033[5~", NULL};
+    static const char *const pgdn[] = {"\033[6~", NULL};
+    bind_key("kf1", f1, kb_help);
+    bind_key("kf2", f2, kb_focus);
+    bind_key("kf3", f3, kb_zoom);
+    bind_key("kf5", f5, kb_pause);
+    bind_key("kf6", f6, kb_step);
+    bind_key("kf7", f7, kb_slower);
+    bind_key("kf8", f8, kb_faster);
+    bind_key("kpp", pgup, kb_pgup);
+    bind_key("knp", pgdn, kb_pgdn);
+    rl_bind_key('L' & 0x1f, kb_redraw);
+}
+
+static void
+advance_stream(double dt)
+{
+    struct stream_job *j = &L.s->stream;
+    if (!j->active || j->paused)
+        return;
+    size_t budget = L.point_cost > 0 ? (size_t)(BUDGET_S / L.point_cost) + 1 : 64;
+    double t0 = now_s();
+    size_t got = session_stream_advance(L.s, dt, budget, &L.out);
+    double t = now_s() - t0;
+    if (got > 0)
+        L.point_cost = 0.8 * L.point_cost + 0.2 * (t / (double)got);
+    if (got > 0 || !j->active)
+        L.dirty = true;
+}
+
+int
+loop_run(struct session *s, bool ascii, bool color, const char *startup)
+{
+    if (pipe(sigpipe_fd) != 0)
+        return -1;
+    for (int i = 0; i < 2; i++)
+        fcntl(sigpipe_fd[i], F_SETFL, fcntl(sigpipe_fd[i], F_GETFL) | O_NONBLOCK);
+    have_termios = tcgetattr(STDIN_FILENO, &saved_termios) == 0;
+    memset(&L, 0, sizeof L);
+    L.s = s;
+    install_signals(); /* before initscr: ncurses then leaves them alone */
+    if (ui_init(&L.ui, ascii) != 0 || canvas_init(&L.canvas, 0, 0, ascii) != 0 ||
+        !screen_start(color)) {
+        ui_free(&L.ui);
+        close(sigpipe_fd[0]);
+        close(sigpipe_fd[1]);
+        return -1;
+    }
+    L.out = ui_log_out(&L.ui, false);
+    ui_attach(&L.ui, s);
+    s->interactive = true;
+    s->pump = pump;
+    s->pump_ctx = NULL;
+
+    lineedit_init();
+    rl_catch_signals = 0;
+    rl_catch_sigwinch = 0;
+    rl_change_environment = 0;
+    rl_prep_term_function = NULL;
+    rl_deprep_term_function = NULL;
+    rl_redisplay_function = redisplay;
+    rl_getc_function = loop_getc;
+    rl_completion_display_matches_hook = show_matches;
+    rl_variable_bind("show-all-if-ambiguous", "on");
+    rl_outstream = fopen("/dev/null", "w");
+    bind_keys();
+    int cols, rows;
+    screen_size(&cols, &rows);
+    rl_set_screen_size(1, cols);
+    rl_callback_handler_install(PROMPT, on_line);
+    /* Bracketed paste: a pasted block arrives as one line (split on Enter). */
+    if (write(STDOUT_FILENO, "\033[?2004h", 8) < 0) {
+        /* not fatal */
+    }
+    logbuf_add(&L.ui.log, "bayeslens " BAYESLENS_VERSION ": type help, or F1 for the keys", false);
+    if (startup != NULL)
+        run_line(startup);
+    render();
+
+    double last = now_s();
+    while (!s->quit) {
+        bool animating = s->stream.active && !s->stream.paused;
+        int timeout = -1;
+        if (animating) {
+            double wait = FRAME_S - (now_s() - last);
+            timeout = wait > 0 ? (int)(wait * 1000) + 1 : 0;
+        }
+        struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
+                              {.fd = sigpipe_fd[0], .events = POLLIN}};
+        int r = poll(p, 2, timeout);
+        if (r < 0 && errno != EINTR)
+            break;
+        if (!drain_signals())
+            break;
+        if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            rl_callback_read_char();
+            if (p[0].revents & (POLLHUP | POLLERR) && !(p[0].revents & POLLIN))
+                break; /* the terminal went away */
+        }
+        /* Keys typed while a command ran go to readline now, in order. */
+        while (L.ta_pos < L.ta_len && !s->quit && !L.in_command)
+            rl_callback_read_char();
+        double t = now_s();
+        if (animating || (s->stream.active && !s->stream.paused)) {
+            advance_stream(t - last);
+            L.dirty = true;
+        }
+        last = t;
+        if (L.dirty)
+            render();
+    }
+
+    rl_callback_handler_remove();
+    if (write(STDOUT_FILENO, "\033[?2004l", 8) < 0) {
+        /* not fatal */
+    }
+    screen_stop();
+    lineedit_done();
+    if (rl_outstream != NULL && rl_outstream != stdout)
+        fclose(rl_outstream);
+    rl_outstream = NULL;
+    free(L.last_line);
+    canvas_free(&L.canvas);
+    ui_free(&L.ui);
+    s->pump = NULL;
+    s->render = NULL;
+    close(sigpipe_fd[0]);
+    close(sigpipe_fd[1]);
+    return 0;
+}

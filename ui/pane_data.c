@@ -1,0 +1,281 @@
+/* ui/pane_data.c - the data pane: observed points (newest highlighted), the
+ * truth where known, the posterior predictive mean with 1 and 2 sigma bands
+ * and a few posterior function draws. For inputs with d > 1 it shows either
+ * one input coordinate (points only: the function of one coordinate is not
+ * defined) or predicted against true means, with the diagonal.
+ *
+ * The function draws use fixed standard normals (common random numbers), so
+ * they move smoothly as data arrive instead of flickering every frame. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "core/linalg.h"
+#include "ui/pane.h"
+#include "ui/plot.h"
+
+#define DATA_MAX_POINTS 3000 /* newest points drawn; older ones only add ink */
+#define DATA_DRAWS 3
+#define PAT_LONGDASH 0x00FF00FFu /* posterior draws: told apart from truth and 2 sd */
+
+struct data_pane {
+    struct plot_range x, y;
+    double *buf;      /* scratch for grids */
+    size_t cap;
+    double *z;        /* DATA_DRAWS x zdim fixed normals */
+    size_t zdim;
+};
+
+static void *
+data_create(void)
+{
+    struct data_pane *p = calloc(1, sizeof *p);
+    return p;
+}
+
+static void
+data_destroy(void *self)
+{
+    struct data_pane *p = self;
+    if (p == NULL)
+        return;
+    free(p->buf);
+    free(p->z);
+    free(p);
+}
+
+static double *
+scratch(struct data_pane *p, size_t n)
+{
+    if (n > p->cap) {
+        double *b = realloc(p->buf, n * sizeof *b);
+        if (b == NULL)
+            return NULL;
+        p->buf = b;
+        p->cap = n;
+    }
+    return p->buf;
+}
+
+static int
+view_of(const struct session *s)
+{
+    if (s->view.data_view != DATA_VIEW_AUTO)
+        return s->view.data_view;
+    return s->in_dim == 1 ? DATA_VIEW_COORD : DATA_VIEW_PRED;
+}
+
+static void
+data_title(void *self, const struct session *s, char *buf, size_t size)
+{
+    (void)self;
+    if (s->world == NULL) {
+        snprintf(buf, size, "data");
+        return;
+    }
+    if (s->in_dim > 1 && view_of(s) == DATA_VIEW_PRED)
+        snprintf(buf, size, "data: predicted vs %s  n=%zu",
+                 world_knows_truth(s->world) ? "true mean" : "observed", s->n);
+    else if (s->in_dim > 1)
+        snprintf(buf, size, "data: %s vs %s  n=%zu", world_target_name(s->world),
+                 world_input_name(s->world, s->view.data_coord), s->n);
+    else
+        snprintf(buf, size, "data: %s  n=%zu", world_describe(s->world), s->n);
+}
+
+/* Fixed normals for the function draws, redrawn only when d changes. */
+static int
+ensure_normals(struct data_pane *p, size_t d)
+{
+    if (p->zdim == d && p->z != NULL)
+        return 0;
+    free(p->z);
+    p->z = malloc(DATA_DRAWS * d * sizeof *p->z);
+    if (p->z == NULL) {
+        p->zdim = 0;
+        return -1;
+    }
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (r == NULL)
+        return -1;
+    gsl_rng_set(r, 20240917);
+    for (size_t i = 0; i < DATA_DRAWS * d; i++)
+        p->z[i] = gsl_ran_ugaussian(r);
+    gsl_rng_free(r);
+    p->zdim = d;
+    return 0;
+}
+
+static void
+draw_prediction_view(struct data_pane *p, const struct session *s, struct canvas *c, int col,
+                     int row, int w, int h)
+{
+    size_t first = s->n > 1000 ? s->n - 1000 : 0, m = s->n - first;
+    double *buf = scratch(p, 2 * m + 2);
+    if (buf == NULL)
+        return;
+    double *xt = buf, *yp = buf + m;
+    bool truth = world_knows_truth(s->world);
+    const double *mean = blr_mean(s->blr);
+    double mn = NAN, mx = NAN;
+    for (size_t i = 0; i < m; i++) {
+        const double *x = s->X + (first + i) * s->in_dim;
+        xt[i] = truth ? world_mean(s->world, x) : s->Y[first + i];
+        features_map(s->feat, x, s->phi);
+        double f = 0;
+        for (size_t k = 0; k < s->dim; k++)
+            f += s->phi[k] * mean[k];
+        yp[i] = f;
+    }
+    plot_extent(xt, m, false, &mn, &mx);
+    plot_extent(yp, m, false, &mn, &mx);
+    plot_range_update(&p->x, mn, mx);
+    p->y = p->x;
+    struct plot pl;
+    plot_begin(&pl, c, col, row, w, h, &p->x, &p->y, truth ? "true mean" : "observed y",
+               "predicted");
+    double diag[2] = {p->x.lo, p->x.hi};
+    plot_line(&pl, diag, diag, 2, COL_DIM, PAT_DASHED);
+    plot_points(&pl, xt, yp, m, COL_S2);
+    if (m > 0)
+        plot_marker(&pl, xt[m - 1], yp[m - 1], c->ascii ? 'O' : 0x25CF, COL_NEW, ATTR_BOLD);
+    const struct legend_entry leg[] = {
+        {"⠁⠂", ".:", "points", COL_S2},
+        {"╌╌", "--", "perfect", COL_DIM},
+    };
+    plot_legend(&pl, leg, 2);
+}
+
+static void
+data_draw(void *self, const struct session *s, struct canvas *c, int col, int row, int w, int h)
+{
+    struct data_pane *p = self;
+    if (s->world == NULL) {
+        pane_message(c, col, row, w, h, "no data yet: try  data linear d=1");
+        return;
+    }
+    int view = view_of(s);
+    if (view == DATA_VIEW_PRED) {
+        if (s->blr == NULL) {
+            pane_message(c, col, row, w, h, "predicted vs true needs a model: model blr");
+            return;
+        }
+        draw_prediction_view(p, s, c, col, row, w, h);
+        return;
+    }
+    size_t coord = s->view.data_coord < s->in_dim ? s->view.data_coord : 0;
+    size_t first = s->n > DATA_MAX_POINTS ? s->n - DATA_MAX_POINTS : 0, m = s->n - first;
+    bool fn = s->in_dim == 1; /* the truth and the predictive are functions of x */
+    size_t grid = fn ? (size_t)(w > 0 ? 2 * w : 0) : 0;
+    double *buf = scratch(p, 2 * m + grid * (5 + DATA_DRAWS) + 8);
+    if (buf == NULL)
+        return;
+    double *px = buf, *py = buf + m, *gx = py + m, *gm = gx + grid, *g1 = gm + grid,
+           *g2 = g1 + grid, *gt = g2 + grid, *gd = gt + grid;
+    double xmn = NAN, xmx = NAN, ymn = NAN, ymx = NAN;
+    for (size_t i = 0; i < m; i++) {
+        px[i] = s->X[(first + i) * s->in_dim + coord];
+        py[i] = s->Y[first + i];
+    }
+    plot_extent(px, m, false, &xmn, &xmx);
+    plot_extent(py, m, false, &ymn, &ymx);
+    if (fn && m == 0) {
+        double lo, hi;
+        world_input_range(s->world, &lo, &hi);
+        xmn = lo;
+        xmx = hi;
+    }
+    plot_range_update(&p->x, xmn, xmx);
+
+    bool truth = fn && world_knows_truth(s->world);
+    bool model = fn && s->blr != NULL;
+    if (model && ensure_normals(p, s->dim) != 0)
+        model = false;
+    double *wdraw = model ? malloc(s->dim * sizeof *wdraw) : NULL;
+    if (model && wdraw == NULL)
+        model = false;
+    for (size_t g = 0; g < grid; g++) {
+        double x = p->x.lo + (p->x.hi - p->x.lo) * (double)g / (double)(grid > 1 ? grid - 1 : 1);
+        gx[g] = x;
+        gt[g] = truth ? world_mean(s->world, &x) : (double)NAN;
+        if (model) {
+            blr_pred pr;
+            features_map(s->feat, &x, s->phi);
+            blr_predict(s->blr, s->phi, &pr);
+            double sd = sqrt(pr.var);
+            gm[g] = pr.mean;
+            g1[g] = pr.mean - sd;
+            g2[g] = pr.mean + sd;
+            /* 2 sigma edges, reusing the draw rows' first slots later */
+            gd[g] = pr.mean - 2 * sd;
+            gd[grid + g] = pr.mean + 2 * sd;
+        }
+    }
+    if (truth)
+        plot_extent(gt, grid, false, &ymn, &ymx);
+    if (model) {
+        plot_extent(gd, grid, false, &ymn, &ymx);
+        plot_extent(gd + grid, grid, false, &ymn, &ymx);
+    }
+    plot_range_update(&p->y, ymn, ymx);
+
+    struct plot pl;
+    plot_begin(&pl, c, col, row, w, h, &p->x, &p->y, world_input_name(s->world, coord),
+               world_target_name(s->world));
+    if (model) {
+        plot_band(&pl, gx, g1, g2, grid, COL_BAND);
+        plot_line(&pl, gx, gd, grid, COL_BAND, PAT_DOTTED);
+        plot_line(&pl, gx, gd + grid, grid, COL_BAND, PAT_DOTTED);
+        /* Posterior function draws: w = m + sqrt(k) L^-T z with fixed z. */
+        double k = sqrt(pane_cov_scale(s));
+        const double *mean = blr_mean(s->blr);
+        for (int j = 0; j < DATA_DRAWS && isfinite(k); j++) {
+            memcpy(wdraw, p->z + (size_t)j * s->dim, s->dim * sizeof *wdraw);
+            linalg_solve_lower_t(blr_factor(s->blr), s->dim, wdraw);
+            for (size_t i = 0; i < s->dim; i++)
+                wdraw[i] = mean[i] + k * wdraw[i];
+            double *gy = gd + 2 * grid; /* room for DATA_DRAWS rows, we use one at a time */
+            for (size_t g = 0; g < grid; g++) {
+                features_map(s->feat, &gx[g], s->phi);
+                double f = 0;
+                for (size_t i = 0; i < s->dim; i++)
+                    f += s->phi[i] * wdraw[i];
+                gy[g] = f;
+            }
+            plot_line(&pl, gx, gy, grid, COL_S3, PAT_LONGDASH);
+        }
+    }
+    if (truth)
+        plot_line(&pl, gx, gt, grid, COL_TRUTH, PAT_DASHED);
+    if (model)
+        plot_line(&pl, gx, gm, grid, COL_S1, PAT_SOLID);
+    plot_points(&pl, px, py, m, COL_S2);
+    if (m > 0)
+        plot_marker(&pl, px[m - 1], py[m - 1], c->ascii ? 'O' : 0x25CF, COL_NEW, ATTR_BOLD);
+    free(wdraw);
+
+    struct legend_entry leg[7];
+    size_t nl = 0;
+    leg[nl++] = (struct legend_entry){"● ", "O ", "newest", COL_NEW};
+    if (truth)
+        leg[nl++] = (struct legend_entry){"╌╌", "--", "truth", COL_TRUTH};
+    if (model) {
+        leg[nl++] = (struct legend_entry){"──", "__", "mean", COL_S1};
+        leg[nl++] = (struct legend_entry){"⢕⢕", "::", "1 sd", COL_BAND};
+        leg[nl++] = (struct legend_entry){"··", "..", "2 sd", COL_BAND};
+        leg[nl++] = (struct legend_entry){"─ ", "- ", "draws", COL_S3};
+    }
+    plot_legend(&pl, leg, nl);
+}
+
+const struct pane_class pane_data_class = {
+    .name = "data",
+    .create = data_create,
+    .destroy = data_destroy,
+    .title = data_title,
+    .draw = data_draw,
+};

@@ -1,0 +1,117 @@
+/* ui/pane_regret.c - cumulative log-loss regret against n, with theory on
+ * the same axes: the closed-form expectation and the (d/2) log n
+ * asymptote when the truth is in the model, else regret against the best
+ * parameter in hindsight with its bound. Series differ by line pattern, not
+ * only colour. `pane regret logx=yes` puts n on a log axis, where the
+ * asymptote is a straight line of slope d/2. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ui/pane.h"
+#include "ui/plot.h"
+
+struct regret_pane {
+    struct plot_range x, y;
+    size_t *idx;
+    double *buf;
+    size_t cap;
+};
+
+static void *
+regret_create(void)
+{
+    return calloc(1, sizeof(struct regret_pane));
+}
+
+static void
+regret_destroy(void *self)
+{
+    struct regret_pane *p = self;
+    if (p == NULL)
+        return;
+    free(p->idx);
+    free(p->buf);
+    free(p);
+}
+
+static void
+regret_title(void *self, const struct session *s, char *buf, size_t size)
+{
+    (void)self;
+    snprintf(buf, size, "regret (nats) vs n  d=%zu", s->dim);
+}
+
+static void
+regret_draw(void *self, const struct session *s, struct canvas *c, int col, int row, int w, int h)
+{
+    struct regret_pane *p = self;
+    if (s->blr == NULL) {
+        pane_message(c, col, row, w, h,
+                     s->model == MODEL_NONE ? "no model yet: try  model blr" : "no data yet");
+        return;
+    }
+    if (s->n == 0) {
+        pane_message(c, col, row, w, h, "no points yet: observe 10, or stream");
+        return;
+    }
+    size_t max = (size_t)(w > 0 ? 2 * w : 0);
+    if (max > p->cap) {
+        size_t *idx = realloc(p->idx, max * sizeof *idx);
+        if (idx != NULL)
+            p->idx = idx;
+        double *b = realloc(p->buf, 4 * max * sizeof *b);
+        if (b != NULL)
+            p->buf = b;
+        if (idx == NULL || b == NULL)
+            return;
+        p->cap = max;
+    }
+    bool logx = s->view.regret_logx;
+    size_t k = pane_sample_indices(s->n, max, logx, p->idx);
+    double *x = p->buf, *a = x + max, *b = a + max, *t = b + max;
+    bool truth = s->world != NULL && world_knows_truth(s->world);
+    /* With the truth: measured vs truth, closed form, asymptote. Without:
+     * vs hindsight, its bound, asymptote. */
+    enum trace_id ia = truth ? TR_REGRET_TRUTH : TR_REGRET_HINDSIGHT;
+    enum trace_id ib = s->wstar != NULL ? TR_REGRET_CLOSED
+                       : truth          ? TR_REGRET_HINDSIGHT
+                                        : TR_BOUND;
+    for (size_t i = 0; i < k; i++) {
+        x[i] = (double)(p->idx[i] + 1);
+        a[i] = s->trace[ia][p->idx[i]];
+        b[i] = s->trace[ib][p->idx[i]];
+        t[i] = s->trace[TR_ASYMPTOTE][p->idx[i]];
+    }
+    p->x.log = logx;
+    double mn = NAN, mx = NAN;
+    plot_range_update(&p->x, 1, s->n > 1 ? (double)s->n : 2);
+    plot_extent(a, k, false, &mn, &mx);
+    plot_extent(b, k, false, &mn, &mx);
+    plot_extent(t, k, false, &mn, &mx);
+    plot_range_update(&p->y, mn, mx);
+    struct plot pl;
+    plot_begin(&pl, c, col, row, w, h, &p->x, &p->y, "n", "nats");
+    plot_hline(&pl, 0, COL_DIM, PAT_DOTTED);
+    plot_line(&pl, x, t, k, COL_S3, PAT_DOTTED);
+    plot_line(&pl, x, b, k, COL_S2, PAT_DASHED);
+    plot_line(&pl, x, a, k, COL_S1, PAT_SOLID);
+    const struct legend_entry leg[] = {
+        {"──", "__", truth ? "measured vs truth" : "vs best in hindsight", COL_S1},
+        {"╌╌", "--",
+         ib == TR_REGRET_CLOSED      ? "E[regret], closed form"
+         : ib == TR_REGRET_HINDSIGHT ? "vs best in hindsight"
+                                     : "bound",
+         COL_S2},
+        {"··", "..", "(d/2) log n + c", COL_S3},
+    };
+    plot_legend(&pl, leg, 3);
+}
+
+const struct pane_class pane_regret_class = {
+    .name = "regret",
+    .create = regret_create,
+    .destroy = regret_destroy,
+    .title = regret_title,
+    .draw = regret_draw,
+};

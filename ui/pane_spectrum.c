@@ -1,0 +1,244 @@
+/* ui/pane_spectrum.c - eigenvalues of the posterior covariance and of the
+ * feature Gram matrix X^T X on log-log axes, their effective rank (RankMe,
+ * MATH.md 6) and power-law decay exponent (alpha-ReQ, with its window), and
+ * the effective ranks against n.
+ *
+ * Eigendecompositions are O(d^3), so they are never done per arrival: the
+ * pane recomputes when the session changed and at most every
+ * SPECTRUM_REFRESH_S seconds, and the rank traces are sampled at those
+ * moments (they are drawn as points, honestly, not as a per-arrival line). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/spectrum.h"
+#include "ui/pane.h"
+#include "ui/plot.h"
+
+#define SPECTRUM_REFRESH_S 0.25
+#define SPECTRUM_MAX_DIM 1024
+
+struct spectrum_pane {
+    struct plot_range ix, iy; /* eigenvalue plot */
+    struct plot_range tn, ty; /* rank traces */
+    unsigned long gen;        /* session generation of the cached figures */
+    const void *model;        /* the model they belong to */
+    double last;              /* monotonic time of the last computation */
+    size_t d;
+    double *lc, *lg, *idx;    /* eigenvalues (cov, gram) and 1..d */
+    double rank_cov, rank_gram;
+    spectrum_fit fit_cov, fit_gram;
+    double *tn_v, *tc_v, *tg_v; /* rank trace samples */
+    size_t nt, tcap;
+    char err[256];
+};
+
+static double
+mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void *
+spectrum_create(void)
+{
+    struct spectrum_pane *p = calloc(1, sizeof *p);
+    if (p != NULL) {
+        p->ix.log = p->iy.log = true;
+    }
+    return p;
+}
+
+static void
+spectrum_destroy(void *self)
+{
+    struct spectrum_pane *p = self;
+    if (p == NULL)
+        return;
+    free(p->lc);
+    free(p->lg);
+    free(p->idx);
+    free(p->tn_v);
+    free(p->tc_v);
+    free(p->tg_v);
+    free(p);
+}
+
+static void
+spectrum_title(void *self, const struct session *s, char *buf, size_t size)
+{
+    struct spectrum_pane *p = self;
+    if (s->blr == NULL || p->d == 0 || isnan(p->rank_cov))
+        snprintf(buf, size, "spectrum: posterior cov and X^T X");
+    else
+        snprintf(buf, size, "spectrum  eff. rank cov %.3g, X^T X %.3g", p->rank_cov,
+                 p->rank_gram);
+}
+
+static void
+push_trace(struct spectrum_pane *p, double n, double rc, double rg)
+{
+    if (p->nt > 0 && p->tn_v[p->nt - 1] == n)
+        return;
+    if (p->nt == p->tcap) {
+        size_t cap = p->tcap ? 2 * p->tcap : 64;
+        double *a = realloc(p->tn_v, cap * sizeof *a);
+        if (a) p->tn_v = a;
+        double *b = realloc(p->tc_v, cap * sizeof *b);
+        if (b) p->tc_v = b;
+        double *c = realloc(p->tg_v, cap * sizeof *c);
+        if (c) p->tg_v = c;
+        if (!a || !b || !c)
+            return;
+        p->tcap = cap;
+    }
+    p->tn_v[p->nt] = n;
+    p->tc_v[p->nt] = rc;
+    p->tg_v[p->nt] = rg;
+    p->nt++;
+}
+
+static int
+compute(struct spectrum_pane *p, const struct session *s)
+{
+    size_t d = s->dim;
+    bl_err err;
+    if (d != p->d) {
+        double *lc = realloc(p->lc, d * sizeof *lc), *lg = realloc(p->lg, d * sizeof *lg),
+               *ix = realloc(p->idx, d * sizeof *ix);
+        if (lc) p->lc = lc;
+        if (lg) p->lg = lg;
+        if (ix) p->idx = ix;
+        if (!lc || !lg || !ix)
+            return -1;
+        p->d = d;
+        for (size_t i = 0; i < d; i++)
+            p->idx[i] = (double)(i + 1);
+    }
+    double *cov = malloc(d * d * sizeof *cov);
+    if (cov == NULL)
+        return -1;
+    int rc = blr_cov(s->blr, cov, &err);
+    if (rc == BL_OK)
+        rc = spectrum_eig_desc(cov, d, p->lc, &err);
+    if (rc == BL_OK)
+        rc = spectrum_eig_desc(blr_gram(s->blr), d, p->lg, &err);
+    free(cov);
+    if (rc != BL_OK) {
+        snprintf(p->err, sizeof p->err, "%s", err.msg);
+        return -1;
+    }
+    p->err[0] = '\0';
+    if (spectrum_rankme_psd(p->lc, d, &p->rank_cov, &err) != BL_OK)
+        p->rank_cov = NAN;
+    if (s->n == 0 || spectrum_rankme_psd(p->lg, d, &p->rank_gram, &err) != BL_OK)
+        p->rank_gram = NAN;
+    spectrum_alpha_req(p->lc, d, 0, 0, false, &p->fit_cov, &err);
+    spectrum_alpha_req(p->lg, d, 0, 0, false, &p->fit_gram, &err);
+    push_trace(p, (double)s->n, p->rank_cov, p->rank_gram);
+    return 0;
+}
+
+static void
+fit_text(char *buf, size_t size, const char *what, const spectrum_fit *f)
+{
+    if (isnan(f->alpha))
+        snprintf(buf, size, "%s alpha: n/a (< %d eigenvalues)", what, SPECTRUM_MIN_POINTS);
+    else
+        snprintf(buf, size, "%s alpha %.3g [j=%zu..%zu]", what, f->alpha, f->j_lo, f->j_hi);
+}
+
+static void
+spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, int row, int w,
+              int h)
+{
+    struct spectrum_pane *p = self;
+    if (s->blr == NULL) {
+        pane_message(c, col, row, w, h,
+                     s->model == MODEL_NONE ? "no model yet: try  model blr" : "no data yet");
+        return;
+    }
+    if (s->dim > SPECTRUM_MAX_DIM) {
+        pane_message(c, col, row, w, h, "d > 1024: spectra are not drawn live");
+        return;
+    }
+    if (p->model != (const void *)s->blr || s->n < (p->nt ? (size_t)p->tn_v[p->nt - 1] : 0)) {
+        p->nt = 0; /* a new model or a new stream: the rank traces restart */
+        p->model = s->blr;
+        p->gen = 0;
+    }
+    double t = mono();
+    /* Throttled while animating; always fresh in batch mode (screenshots). */
+    bool due = t - p->last >= SPECTRUM_REFRESH_S || !s->interactive;
+    if ((p->gen != s->generation && due) || p->gen == 0) {
+        if (compute(p, s) == 0) {
+            p->gen = s->generation;
+            p->last = t;
+        } else if (p->err[0]) {
+            pane_message(c, col, row, w, h, p->err);
+            return;
+        }
+    }
+    if (p->d != s->dim)
+        return;
+    size_t d = p->d;
+    int top = h >= 18 ? h * 3 / 5 : h; /* too short for two plots: one good one */
+    double mn = NAN, mx = NAN;
+    plot_range_update(&p->ix, 1, d > 1 ? (double)d : 2);
+    plot_extent(p->lc, d, true, &mn, &mx);
+    if (s->n > 0)
+        plot_extent(p->lg, d, true, &mn, &mx);
+    plot_range_update(&p->iy, mn, mx);
+    struct plot pl;
+    plot_begin(&pl, c, col, row, w, top, &p->ix, &p->iy, "index j", "eigenvalue");
+    plot_line(&pl, p->idx, p->lc, d, COL_S1, PAT_SOLID);
+    if (s->n > 0)
+        plot_line(&pl, p->idx, p->lg, d, COL_S2, PAT_DASHED);
+    if (d <= 64) {
+        plot_points(&pl, p->idx, p->lc, d, COL_S1);
+        for (size_t i = 0; i < d && d <= 12; i++)
+            plot_marker(&pl, p->idx[i], p->lc[i], c->ascii ? 'o' : 0x2022, COL_S1, ATTR_NONE);
+    }
+    const struct legend_entry leg[] = {
+        {"──", "__", "posterior cov", COL_S1},
+        {"╌╌", "--", "X^T X", COL_S2},
+    };
+    plot_legend(&pl, leg, s->n > 0 ? 2 : 1);
+    /* The decay exponents with their windows, under the legend. */
+    char a1[80], a2[80];
+    fit_text(a1, sizeof a1, "cov", &p->fit_cov);
+    fit_text(a2, sizeof a2, "X^T X", &p->fit_gram);
+    if (pl.ph >= 5) {
+        canvas_text(c, pl.pcol + 1, pl.prow + pl.ph - 2, a1, COL_S1, ATTR_NONE, pl.pw - 1);
+        if (s->n > 0)
+            canvas_text(c, pl.pcol + 1, pl.prow + pl.ph - 1, a2, COL_S2, ATTR_NONE, pl.pw - 1);
+    }
+    if (top >= h || p->nt == 0)
+        return;
+    mn = mx = NAN;
+    plot_range_update(&p->tn, p->tn_v[0], p->tn_v[p->nt - 1] > p->tn_v[0] ? p->tn_v[p->nt - 1]
+                                                                         : p->tn_v[0] + 1);
+    plot_extent(p->tc_v, p->nt, false, &mn, &mx);
+    plot_extent(p->tg_v, p->nt, false, &mn, &mx);
+    if (mn > 0)
+        mn = 0;
+    plot_range_update(&p->ty, mn, mx);
+    plot_begin(&pl, c, col, row + top, w, h - top, &p->tn, &p->ty, "n", "eff. rank");
+    plot_line(&pl, p->tn_v, p->tc_v, p->nt, COL_S1, PAT_SOLID);
+    plot_line(&pl, p->tn_v, p->tg_v, p->nt, COL_S2, PAT_DASHED);
+    if (p->nt > 0)
+        plot_marker(&pl, p->tn_v[p->nt - 1], p->tc_v[p->nt - 1], c->ascii ? 'o' : 0x2022,
+                    COL_S1, ATTR_NONE);
+}
+
+const struct pane_class pane_spectrum_class = {
+    .name = "spectrum",
+    .create = spectrum_create,
+    .destroy = spectrum_destroy,
+    .title = spectrum_title,
+    .draw = spectrum_draw,
+};

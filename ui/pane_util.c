@@ -1,0 +1,73 @@
+/* ui/pane_util.c - helpers shared by the panes (see pane.h). */
+#include "pane.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/linalg.h"
+#include "ui/pane.h"
+
+const struct pane_class *const pane_classes[] = {
+    [PANE_DATA] = &pane_data_class,
+    [PANE_POSTERIOR] = &pane_posterior_class,
+    [PANE_REGRET] = &pane_regret_class,
+    [PANE_SPECTRUM] = &pane_spectrum_class,
+};
+
+void
+pane_message(struct canvas *c, int col, int row, int w, int h, const char *msg)
+{
+    if (w <= 0 || h <= 0)
+        return;
+    int len = canvas_text_width(msg);
+    int x = col + (len < w ? (w - len) / 2 : 0);
+    canvas_text(c, x, row + h / 2, msg, COL_DIM, ATTR_NONE, w - (x - col));
+}
+
+double
+pane_cov_scale(const struct session *s)
+{
+    if (s->model != MODEL_NIG)
+        return 1.0;
+    double a = blr_nig_a(s->blr);
+    return a > 1 ? blr_nig_b(s->blr) / (a - 1) : (double)INFINITY;
+}
+
+void
+pane_cov_column(const struct session *s, size_t i, double *out)
+{
+    size_t d = s->dim;
+    memset(out, 0, d * sizeof *out);
+    out[i] = 1;
+    /* A^-1 e_i = L^-T (L^-1 e_i). */
+    linalg_solve_lower(blr_factor(s->blr), d, out);
+    linalg_solve_lower_t(blr_factor(s->blr), d, out);
+    double k = pane_cov_scale(s);
+    for (size_t j = 0; j < d; j++)
+        out[j] *= k;
+}
+
+size_t
+pane_sample_indices(size_t n, size_t max, int logspaced, size_t *idx)
+{
+    if (max == 0 || n == 0)
+        return 0;
+    if (n <= max) {
+        for (size_t i = 0; i < n; i++)
+            idx[i] = i;
+        return n;
+    }
+    size_t k = 0;
+    for (size_t j = 0; j < max; j++) {
+        double f = max > 1 ? (double)j / (double)(max - 1) : 1.0;
+        size_t i = logspaced ? (size_t)(exp(f * log((double)n)) - 1.0 + 0.5)
+                             : (size_t)(f * (double)(n - 1) + 0.5);
+        if (i >= n)
+            i = n - 1;
+        if (k == 0 || i > idx[k - 1])
+            idx[k++] = i;
+    }
+    if (idx[k - 1] != n - 1)
+        idx[k - 1] = n - 1;
+    return k;
+}

@@ -1,0 +1,640 @@
+/* ui/plot.c - plots on a canvas region: layout of axes and tick labels,
+ * auto-ranging with hysteresis, and the series drawers. Ticks and labels
+ * are in ui/axis.c; contracts in plot.h.
+ *
+ * Layout of a region (top to bottom): the ylabel row (only when there is a
+ * ylabel), the data rows, the x axis row (└───┬───), the x tick label row,
+ * and, when there is an xlabel and the region has 10 rows or more, a row for
+ * the xlabel (else it shares the tick label row when it fits). Left to
+ * right: y tick labels right-aligned in a margin as wide as the widest label,
+ * a blank column, the y axis (│ with ┤ at ticks), then the data area.
+ *
+ * Coordinates: pixel centres are integers; the low end of a range maps to
+ * the centre of the first pixel of the data area and the high end to the
+ * centre of the last, so both extremes are drawn and nothing spills over.
+ * Every drawer clips to the data area (canvas_clip, restored afterwards).
+ *
+ * Hysteresis (plot_range_update): a range grows at once when data leave it,
+ * to nice bounds of the union of old range and data plus GROW_PAD of the span
+ * on the side that overflowed (so a steadily growing series resets the axis
+ * every ~40% of growth, not every frame); it shrinks to nice bounds of the
+ * data only when the data span falls below a third of the range. The nice
+ * bounds of a span are at most ~2.3 times it, so a shrink never triggers the
+ * next shrink, and data inside the range never move it (no jitter). */
+#include "ui/plot.h"
+
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+#define GROW_PAD  0.25 /* fraction of the span added when growing */
+#define MAX_TICKS 32
+#define TWO_PI    6.283185307179586
+
+/* Smallest {1,2,5} x 10^k >= raw. */
+static double
+nice_ceil(double raw)
+{
+    if (!(raw > 0) || !isfinite(raw))
+        return 1;
+    double e = floor(log10(raw));
+    double p = pow(10, e);
+    double m = raw / p;
+    return (m <= 1 + 1e-9 ? 1 : m <= 2 + 1e-9 ? 2 : m <= 5 + 1e-9 ? 5 : 10) * p;
+}
+
+/* Nice bounds of [a, b] (log10 values on log axes) into *lo, *hi (data units). */
+static void
+nice_bounds(double a, double b, bool log, double *lo, double *hi)
+{
+    if (log) {
+        if (b - a < 1e-9) {
+            a -= 0.5;
+            b += 0.5;
+        }
+        /* Bounds on the 1-2-5 ladder (1, 2, 5, 10, ...): a decade is too
+         * coarse for data spanning only one or two. */
+        static const double mant[] = {1, 2, 5, 10};
+        a = fmax(a, DBL_MIN_10_EXP);
+        b = fmin(b, DBL_MAX_10_EXP - 1);
+        double ea = floor(a + 1e-9), eb = floor(b - 1e-9);
+        double l = pow(10, ea), h = pow(10, eb + 1);
+        for (int i = 2; i >= 0; i--)
+            if (log10(mant[i]) + ea <= a + 1e-9) {
+                l = mant[i] * pow(10, ea);
+                break;
+            }
+        for (int i = 0; i < 4; i++)
+            if (log10(mant[i]) + eb >= b - 1e-9) {
+                h = mant[i] * pow(10, eb);
+                break;
+            }
+        if (!(h > l))
+            h = l * 10;
+        *lo = l;
+        *hi = h;
+        return;
+    }
+    double mag = fmax(fabs(a), fabs(b));
+    if (b - a <= mag * 1e-9) {
+        double half = fmax(0.5, mag * 1e-9);
+        a -= half;
+        b += half;
+    }
+    double s = nice_ceil(b / 6 - a / 6);
+    double l = floor(a / s + 1e-9) * s, h = ceil(b / s - 1e-9) * s;
+    if (!isfinite(l) || !isfinite(h) || !(l < h)) {
+        l = a;
+        h = b;
+    }
+    *lo = l;
+    *hi = h;
+}
+
+void
+plot_range_update(struct plot_range *r, double dmin, double dmax)
+{
+    if (r->fixed)
+        return;
+    bool none = !isfinite(dmin) || !isfinite(dmax);
+    if (!none && r->log && (dmin <= 0 || dmax <= 0))
+        none = true;
+    if (none) {
+        if (!r->valid) {
+            r->lo = r->log ? 1 : 0;
+            r->hi = r->log ? 10 : 1;
+            r->valid = true;
+        }
+        return;
+    }
+    if (dmin > dmax) {
+        double t = dmin;
+        dmin = dmax;
+        dmax = t;
+    }
+    double a = r->log ? log10(dmin) : dmin, b = r->log ? log10(dmax) : dmax;
+    bool cur =
+        r->valid && isfinite(r->lo) && isfinite(r->hi) && r->lo < r->hi && (!r->log || r->lo > 0);
+    if (!cur) {
+        nice_bounds(a, b, r->log, &r->lo, &r->hi);
+        r->valid = true;
+        return;
+    }
+    double clo = r->log ? log10(r->lo) : r->lo, chi = r->log ? log10(r->hi) : r->hi;
+    if (a < clo || b > chi) {
+        double na = fmin(a, clo), nb = fmax(b, chi);
+        if (!r->log) {
+            double span = nb / 2 - na / 2; /* half the span, without overflow */
+            if (b > chi)
+                nb += 2 * GROW_PAD * span;
+            if (a < clo)
+                na -= 2 * GROW_PAD * span;
+        }
+        nice_bounds(na, nb, r->log, &r->lo, &r->hi);
+    } else if (b / 3 - a / 3 < chi / 9 - clo / 9) {
+        /* The data use less than a third of the range. */
+        nice_bounds(a, b, r->log, &r->lo, &r->hi);
+    }
+}
+
+void
+plot_extent(const double *v, size_t n, bool pos, double *mn, double *mx)
+{
+    for (size_t i = 0; i < n; i++) {
+        double x = v[i];
+        if (!isfinite(x) || (pos && x <= 0))
+            continue;
+        if (!(x >= *mn))
+            *mn = x; /* also replaces a NaN start value */
+        if (!(x <= *mx))
+            *mx = x;
+    }
+}
+
+/* A usable copy of a range: invalid ones become [0, 1] ([1, 10] on log). */
+static struct plot_range
+sane_range(const struct plot_range *in)
+{
+    struct plot_range r = *in;
+    bool ok = r.valid && isfinite(r.lo) && isfinite(r.hi) && (!r.log || r.lo > 0);
+    if (ok && r.lo > r.hi) {
+        double t = r.lo;
+        r.lo = r.hi;
+        r.hi = t;
+    }
+    if (ok && r.lo == r.hi) {
+        if (r.log) {
+            r.lo /= 10;
+            r.hi *= 10;
+        } else {
+            double half = fmax(0.5, fabs(r.lo) * 1e-9);
+            r.lo -= half;
+            r.hi += half;
+        }
+        ok = r.lo < r.hi;
+    }
+    if (!ok) {
+        r.lo = r.log ? 1 : 0;
+        r.hi = r.log ? 10 : 1;
+    }
+    r.valid = true;
+    return r;
+}
+
+/* Fraction of the way from lo to hi (log10 on log axes); NaN when out of the domain. */
+static double
+frac(const struct plot_range *r, double v)
+{
+    if (r->log) {
+        if (!(v > 0))
+            return NAN;
+        return (log10(v) - log10(r->lo)) / (log10(r->hi) - log10(r->lo));
+    }
+    return (v - r->lo) / (r->hi - r->lo);
+}
+
+double
+plot_px(const struct plot *p, double x)
+{
+    return 2.0 * p->pcol + frac(&p->x, x) * (2.0 * p->pw - 1);
+}
+
+double
+plot_py(const struct plot *p, double y)
+{
+    return 4.0 * p->prow + (1 - frac(&p->y, y)) * (4.0 * p->ph - 1);
+}
+
+static int
+pixel(double v)
+{
+    return (int)floor(v + 0.5);
+}
+
+/* Choose y ticks for the data rows: at most about one per 2.5 rows, and
+ * no two labels on adjacent rows. Returns the count; rows[i] the cell row. */
+static size_t
+y_ticks(const struct plot *p, double *ticks, double *step, int *rows)
+{
+    size_t max = (size_t)(p->ph * 2 / 5 + 1);
+    if (max > MAX_TICKS)
+        max = MAX_TICKS;
+    for (; max >= 1; max--) {
+        size_t n = axis_ticks(p->y.lo, p->y.hi, p->y.log, max, ticks, step);
+        bool ok = true;
+        for (size_t i = 0; i < n; i++) {
+            rows[i] = pixel(plot_py(p, ticks[i])) >> 2;
+            if (i > 0 && rows[i - 1] - rows[i] < 2)
+                ok = false;
+        }
+        if (ok || max == 1)
+            return n;
+    }
+    return 0;
+}
+
+/* Choose x ticks: labels centred on their tick column, clamped to
+ * [lo_col, hi_col), at least two columns apart. starts[i] is the label column. */
+static size_t
+x_ticks(const struct plot *p, double *ticks, char (*labels)[AXIS_LABEL_SIZE], int *cols,
+        int *starts, int lo_col, int hi_col)
+{
+    size_t max = (size_t)(p->pw / 8 + 2);
+    if (max > MAX_TICKS)
+        max = MAX_TICKS;
+    for (; max >= 1; max--) {
+        double step;
+        size_t n = axis_ticks(p->x.lo, p->x.hi, p->x.log, max, ticks, &step);
+        axis_format_ticks(ticks, n, step, p->x.log, labels);
+        bool ok = true;
+        int prev_end = INT_MIN / 2;
+        for (size_t i = 0; i < n && ok; i++) {
+            int len = canvas_text_width(labels[i]);
+            cols[i] = pixel(plot_px(p, ticks[i])) >> 1;
+            int s = cols[i] - (len - 1) / 2;
+            if (s + len > hi_col)
+                s = hi_col - len;
+            if (s < lo_col)
+                s = lo_col;
+            starts[i] = s;
+            if (s < prev_end + 2)
+                ok = false;
+            prev_end = s + len;
+        }
+        if (ok || max == 1)
+            return n;
+    }
+    return 0;
+}
+
+void
+plot_begin(struct plot *p, struct canvas *c, int col, int row, int w, int h,
+           const struct plot_range *x, const struct plot_range *y, const char *xlabel,
+           const char *ylabel)
+{
+    memset(p, 0, sizeof *p);
+    p->c = c;
+    p->col = col;
+    p->row = row;
+    p->w = w < 0 ? 0 : w;
+    p->h = h < 0 ? 0 : h;
+    p->x = sane_range(x);
+    p->y = sane_range(y);
+    if (p->w == 0 || p->h == 0)
+        return;
+    bool has_xl = xlabel != NULL && *xlabel != '\0';
+    bool has_yl = ylabel != NULL && *ylabel != '\0';
+    int xl_row = has_xl && h >= 10; /* the xlabel gets its own row */
+    int top = row + has_yl;
+    int axis_row = row + h - 2 - xl_row;
+
+    /* y ticks first: they fix the margin width. */
+    p->prow = top;
+    p->ph = axis_row - top;
+    double yt[MAX_TICKS], xt[MAX_TICKS], ystep = 0;
+    char yl[MAX_TICKS][AXIS_LABEL_SIZE], xl[MAX_TICKS][AXIS_LABEL_SIZE];
+    int yrows[MAX_TICKS], xcols[MAX_TICKS], xstarts[MAX_TICKS];
+    size_t ny = p->ph >= 1 ? y_ticks(p, yt, &ystep, yrows) : 0;
+    axis_format_ticks(yt, ny, ystep, p->y.log, yl);
+    int lw = 0;
+    for (size_t i = 0; i < ny; i++) {
+        int lwi = canvas_text_width(yl[i]);
+        lw = lwi > lw ? lwi : lw;
+    }
+    int ax = col + lw + 1;
+    p->pcol = ax + 1;
+    p->pw = col + w - p->pcol;
+    if (p->ph < 2 || p->pw < 4) {
+        /* Too small for axes: the whole region is data. */
+        p->pcol = col;
+        p->prow = row;
+        p->pw = p->w;
+        p->ph = p->h;
+        return;
+    }
+
+    for (int r = p->prow; r < axis_row; r++)
+        canvas_put(c, ax, r, 0x2502, COL_DIM, ATTR_NONE);    /* │ */
+    canvas_put(c, ax, axis_row, 0x2514, COL_DIM, ATTR_NONE); /* └ */
+    for (int cc = p->pcol; cc < col + w; cc++)
+        canvas_put(c, cc, axis_row, 0x2500, COL_DIM, ATTR_NONE); /* ─ */
+    for (size_t i = 0; i < ny; i++) {
+        canvas_put(c, ax, yrows[i], 0x2524, COL_DIM, ATTR_NONE); /* ┤ */
+        int lwi = canvas_text_width(yl[i]);
+        canvas_text(c, col + lw - lwi, yrows[i], yl[i], COL_DEFAULT, ATTR_NONE, lwi);
+    }
+
+    size_t nx = x_ticks(p, xt, xl, xcols, xstarts, col, col + w);
+    int last_end = col;
+    for (size_t i = 0; i < nx; i++) {
+        canvas_put(c, xcols[i], axis_row, 0x252C, COL_DIM, ATTR_NONE); /* ┬ */
+        last_end = xstarts[i] + canvas_text(c, xstarts[i], axis_row + 1, xl[i], COL_DEFAULT,
+                                            ATTR_NONE, col + w - xstarts[i]);
+    }
+    if (has_xl) {
+        int xw = canvas_text_width(xlabel);
+        int xr = xl_row ? axis_row + 2 : axis_row + 1;
+        int xs = col + w - xw;
+        if (xs < col)
+            xs = col;
+        if (xl_row || xs >= last_end + 2)
+            canvas_text(c, xs, xr, xlabel, COL_DEFAULT, ATTR_NONE, col + w - xs);
+    }
+    if (has_yl)
+        canvas_text(c, col, row, ylabel, COL_DEFAULT, ATTR_NONE, w);
+}
+
+/* Clip to the data area for the duration of one drawer. */
+struct clip_save {
+    bool on;
+    int x0, y0, x1, y1;
+};
+
+static struct clip_save
+clip_area(struct plot *p)
+{
+    struct canvas *c = p->c;
+    struct clip_save s = {c->clip_on, c->clip_x0, c->clip_y0, c->clip_x1, c->clip_y1};
+    canvas_clip(c, p->pcol, p->prow, p->pw, p->ph);
+    return s;
+}
+
+static void
+clip_restore(struct plot *p, struct clip_save s)
+{
+    struct canvas *c = p->c;
+    c->clip_on = s.on;
+    c->clip_x0 = s.x0;
+    c->clip_y0 = s.y0;
+    c->clip_x1 = s.x1;
+    c->clip_y1 = s.y1;
+}
+
+static bool
+empty(const struct plot *p)
+{
+    return p->c == NULL || p->pw <= 0 || p->ph <= 0;
+}
+
+/* A pen for polylines: joins successive points, carries the dash phase,
+ * and draws a lone point (a run of one) as a dot. */
+struct pen {
+    struct plot *p;
+    int color;
+    uint32_t pattern;
+    size_t run; /* points in the current run */
+    double x, y, phase;
+};
+
+static void
+pen_end(struct pen *pn)
+{
+    if (pn->run == 1)
+        canvas_dot(pn->p->c, pixel(pn->x), pixel(pn->y), pn->color);
+    pn->run = 0;
+}
+
+static void
+pen_to(struct pen *pn, double X, double Y)
+{
+    if (!isfinite(X) || !isfinite(Y)) {
+        pen_end(pn);
+        return;
+    }
+    if (pn->run == 0)
+        pn->phase = 0;
+    else
+        canvas_line_phased(pn->p->c, pn->x, pn->y, X, Y, pn->color, pn->pattern, &pn->phase);
+    pn->x = X;
+    pn->y = Y;
+    pn->run++;
+}
+
+void
+plot_line(struct plot *p, const double *x, const double *y, size_t n, int color, uint32_t pattern)
+{
+    if (empty(p))
+        return;
+    struct clip_save s = clip_area(p);
+    struct pen pn = {.p = p, .color = color, .pattern = pattern};
+    for (size_t i = 0; i < n; i++)
+        pen_to(&pn, plot_px(p, x[i]), plot_py(p, y[i]));
+    pen_end(&pn);
+    clip_restore(p, s);
+}
+
+void
+plot_points(struct plot *p, const double *x, const double *y, size_t n, int color)
+{
+    if (empty(p))
+        return;
+    struct clip_save s = clip_area(p);
+    for (size_t i = 0; i < n; i++) {
+        double X = plot_px(p, x[i]), Y = plot_py(p, y[i]);
+        /* The range test also keeps huge values away from the int conversion. */
+        if (X > -1 && Y > -1 && X < 2.0 * (p->pcol + p->pw) && Y < 4.0 * (p->prow + p->ph))
+            canvas_dot(p->c, pixel(X), pixel(Y), color);
+    }
+    clip_restore(p, s);
+}
+
+void
+plot_marker(struct plot *p, double x, double y, uint32_t glyph, int color, int attr)
+{
+    if (empty(p))
+        return;
+    double X = plot_px(p, x), Y = plot_py(p, y);
+    if (!(X > -1 && Y > -1 && X < 2.0 * (p->pcol + p->pw) && Y < 4.0 * (p->prow + p->ph)))
+        return;
+    int cc = pixel(X) >> 1, rr = pixel(Y) >> 2;
+    int gw = canvas_cp_width(glyph);
+    if (cc < p->pcol || rr < p->prow || rr >= p->prow + p->ph || gw == 0)
+        return;
+    if (cc + gw > p->pcol + p->pw)
+        cc = p->pcol + p->pw - gw;
+    if (cc < p->pcol)
+        return;
+    canvas_put(p->c, cc, rr, glyph, color, attr);
+}
+
+void
+plot_band(struct plot *p, const double *x, const double *lo, const double *hi, size_t n, int color)
+{
+    if (empty(p) || n == 0)
+        return;
+    struct clip_save s = clip_area(p);
+    int bx0 = 2 * p->pcol, bx1 = 2 * (p->pcol + p->pw) - 1;
+    int by0 = 4 * p->prow, by1 = 4 * (p->prow + p->ph) - 1;
+    bool ascii = p->c->ascii;
+    for (size_t i = 0; i + 1 < n || (n == 1 && i == 0); i++) {
+        size_t j = n == 1 ? i : i + 1;
+        double a = plot_px(p, x[i]), b = plot_px(p, x[j]);
+        double la = plot_py(p, lo[i]), ha = plot_py(p, hi[i]);
+        double lb = plot_py(p, lo[j]), hb = plot_py(p, hi[j]);
+        if (!isfinite(a) || !isfinite(b) || !isfinite(la) || !isfinite(ha) || !isfinite(lb) ||
+            !isfinite(hb) || b < a)
+            continue;
+        /* Pixel columns whose centres lie in [a, b], cut to the area. */
+        double k0 = fmax(ceil(a - 0.5), bx0), k1 = fmin(floor(b + 0.5 - 1e-9), bx1);
+        if (b == a)
+            k1 = k0 = floor(a + 0.5);
+        for (double k = k0; k <= k1; k++) {
+            double t = b > a ? (k - a) / (b - a) : 0;
+            t = t < 0 ? 0 : t > 1 ? 1 : t;
+            double y0 = la + t * (lb - la), y1 = ha + t * (hb - ha);
+            if (y0 > y1) {
+                double tmp = y0;
+                y0 = y1;
+                y1 = tmp;
+            }
+            double ylo = fmax(ceil(y0 - 0.5), by0), yhi = fmin(floor(y1 + 0.5), by1);
+            int kx = (int)k;
+            /* A sparse checkerboard, a quarter of the dots: even columns
+             * take rows 0 mod 4, odd columns rows 2 mod 4 (braille ⠡ in
+             * every cell), light enough for lines to read over it. ASCII
+             * shows a whole cell as one character, so there the texture is
+             * a checkerboard of cells, each ':' (dots 0 and 2 of the left
+             * column), leaving every other cell free for the lines. */
+            for (int yy = (int)ylo; yy <= (int)yhi; yy++) {
+                bool on = ascii
+                              ? (((kx >> 1) + (yy >> 2)) & 1) == 0 && (kx & 1) == 0 && (yy & 1) == 0
+                              : (yy & 3) == ((kx & 1) << 1);
+                if (on)
+                    canvas_dot(p->c, kx, yy, color);
+            }
+        }
+        if (n == 1)
+            break;
+    }
+    clip_restore(p, s);
+}
+
+void
+plot_ellipse(struct plot *p, double cx, double cy, double sxx, double sxy, double syy, double k,
+             int color, uint32_t pattern)
+{
+    if (empty(p) || !isfinite(cx) || !isfinite(cy) || !isfinite(sxx) || !isfinite(sxy) ||
+        !isfinite(syy) || !isfinite(k))
+        return;
+    /* Eigen-decomposition of the 2 x 2 covariance: principal half-axes
+     * k sqrt(l1), k sqrt(l2) along angle th (negative eigenvalues from
+     * rounding clamp to 0: a segment or a point). */
+    double tr = 0.5 * (sxx + syy), r = hypot(0.5 * (sxx - syy), sxy);
+    double l1 = fmax(tr + r, 0), l2 = fmax(tr - r, 0);
+    double th = 0.5 * atan2(2 * sxy, sxx - syy);
+    double a1 = fabs(k) * sqrt(l1), a2 = fabs(k) * sqrt(l2);
+    double ux = cos(th), uy = sin(th);
+    struct clip_save s = clip_area(p);
+    if (a1 == 0 && a2 == 0) {
+        double X = plot_px(p, cx), Y = plot_py(p, cy);
+        if (X > -1 && Y > -1 && X < 2.0 * (p->pcol + p->pw) && Y < 4.0 * (p->prow + p->ph))
+            canvas_dot(p->c, pixel(X), pixel(Y), color);
+        clip_restore(p, s);
+        return;
+    }
+    /* About one vertex per pixel of circumference: measure it coarsely first. */
+    const int coarse = 64;
+    double per = 0, px0 = 0, py0 = 0;
+    for (int i = 0; i <= coarse; i++) {
+        double t = TWO_PI * i / coarse, ct = cos(t), st = sin(t);
+        double X = plot_px(p, cx + a1 * ct * ux - a2 * st * uy);
+        double Y = plot_py(p, cy + a1 * ct * uy + a2 * st * ux);
+        if (i > 0 && isfinite(X) && isfinite(Y) && isfinite(px0) && isfinite(py0))
+            per += hypot(X - px0, Y - py0);
+        px0 = X;
+        py0 = Y;
+    }
+    int m = isfinite(per) ? (int)fmin(fmax(ceil(per), 24), 20000) : 20000;
+    struct pen pn = {.p = p, .color = color, .pattern = pattern};
+    for (int i = 0; i <= m; i++) {
+        double t = TWO_PI * i / m, ct = cos(t), st = sin(t);
+        pen_to(&pn, plot_px(p, cx + a1 * ct * ux - a2 * st * uy),
+               plot_py(p, cy + a1 * ct * uy + a2 * st * ux));
+    }
+    pen_end(&pn);
+    clip_restore(p, s);
+}
+
+void
+plot_hline(struct plot *p, double y, int color, uint32_t pattern)
+{
+    if (empty(p))
+        return;
+    struct clip_save s = clip_area(p);
+    double Y = plot_py(p, y);
+    canvas_line(p->c, 2.0 * p->pcol, Y, 2.0 * (p->pcol + p->pw) - 1, Y, color, pattern);
+    clip_restore(p, s);
+}
+
+void
+plot_vline(struct plot *p, double x, int color, uint32_t pattern)
+{
+    if (empty(p))
+        return;
+    struct clip_save s = clip_area(p);
+    double X = plot_px(p, x);
+    canvas_line(p->c, X, 4.0 * p->prow, X, 4.0 * (p->prow + p->ph) - 1, color, pattern);
+    clip_restore(p, s);
+}
+
+/* Cells with dots or text in a rectangle. */
+static int
+covered(const struct canvas *c, int col, int row, int w, int h)
+{
+    int n = 0;
+    for (int r = row; r < row + h; r++)
+        for (int k = col; k < col + w; k++)
+            if (r >= 0 && k >= 0 && r < c->rows && k < c->cols) {
+                const struct cell *cl = &c->cells[(size_t)r * (size_t)c->cols + (size_t)k];
+                n += cl->dots != 0 || cl->ch != 0;
+            }
+    return n;
+}
+
+void
+plot_legend(struct plot *p, const struct legend_entry *e, size_t n)
+{
+    if (empty(p))
+        return;
+    struct canvas *c = p->c;
+    int bw = 0; /* block width: the widest entry that fits */
+    for (size_t i = 0; i < n; i++) {
+        const char *smp = c->ascii && e[i].ascii_sample ? e[i].ascii_sample : e[i].sample;
+        int ew = canvas_text_width(smp) + 1 + canvas_text_width(e[i].name);
+        if (ew <= p->pw && ew > bw)
+            bw = ew;
+    }
+    if (bw == 0)
+        return;
+    int rows = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *smp = c->ascii && e[i].ascii_sample ? e[i].ascii_sample : e[i].sample;
+        rows += canvas_text_width(smp) + 1 + canvas_text_width(e[i].name) <= p->pw;
+    }
+    rows = rows < p->ph ? rows : p->ph;
+    /* Top-right, unless that hides more of the series than top-left would
+     * (curves that rise to the right, like regret, end in the top-right). */
+    int right = p->pcol + p->pw - bw;
+    int x0 =
+        covered(c, right - 1, p->prow, bw + 1, rows) > covered(c, p->pcol, p->prow, bw + 1, rows)
+            ? p->pcol
+            : right;
+    int row = p->prow;
+    /* One blank column beside the block, when there is room, keeps lines off the text. */
+    int c0 = x0 == right && x0 > p->pcol ? x0 - 1 : x0;
+    int c1 = x0 == right || x0 + bw >= p->pcol + p->pw ? x0 + bw : x0 + bw + 1;
+    for (size_t i = 0; i < n && row < p->prow + p->ph; i++) {
+        const char *smp = c->ascii && e[i].ascii_sample ? e[i].ascii_sample : e[i].sample;
+        int sw = canvas_text_width(smp);
+        int ew = sw + 1 + canvas_text_width(e[i].name);
+        if (ew > p->pw)
+            continue;
+        for (int cc = c0; cc < c1; cc++)
+            canvas_put(c, cc, row, ' ', COL_DEFAULT, ATTR_NONE);
+        canvas_text(c, x0, row, smp ? smp : "", e[i].color, ATTR_NONE, sw);
+        canvas_text(c, x0 + sw + 1, row, e[i].name ? e[i].name : "", COL_DEFAULT, ATTR_NONE,
+                    bw - sw - 1);
+        row++;
+    }
+}

@@ -1,0 +1,200 @@
+/* ui/render.c - see render.h. */
+#include "render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui/pane.h"
+
+#define PROMPT "bayeslens> "
+
+int
+ui_init(struct ui *u, bool ascii)
+{
+    memset(u, 0, sizeof *u);
+    u->ascii = ascii;
+    logbuf_init(&u->log);
+    for (int i = 0; i < PANE_COUNT; i++) {
+        u->pane_state[i] = pane_classes[i]->create();
+        if (u->pane_state[i] == NULL) {
+            ui_free(u);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void
+ui_free(struct ui *u)
+{
+    for (int i = 0; i < PANE_COUNT; i++) {
+        if (u->pane_state[i] != NULL)
+            pane_classes[i]->destroy(u->pane_state[i]);
+        u->pane_state[i] = NULL;
+    }
+    logbuf_free(&u->log);
+}
+
+static void
+draw_log(struct ui *u, const struct session *s, struct canvas *c, const struct rect *r)
+{
+    if (r->w <= 0 || r->h <= 0)
+        return;
+    int scroll = s->view.log_scroll;
+    if (scroll > (int)u->log.count - r->h)
+        scroll = (int)u->log.count - r->h;
+    if (scroll < 0)
+        scroll = 0;
+    for (int k = 0; k < r->h; k++) {
+        bool err;
+        const char *line = logbuf_get(&u->log, (size_t)(scroll + r->h - 1 - k), &err);
+        if (line == NULL)
+            continue;
+        canvas_text(c, r->col + 1, r->row + k, line, err ? COL_ERROR : COL_DEFAULT, ATTR_NONE,
+                    r->w - 1);
+    }
+    if (scroll > 0) {
+        char more[32];
+        snprintf(more, sizeof more, "[+%d]", scroll);
+        int len = (int)strlen(more);
+        canvas_text(c, r->col + r->w - len, r->row + r->h - 1, more, COL_DIM, ATTR_REVERSE, len);
+    }
+}
+
+static void
+draw_status(const struct session *s, struct canvas *c, const struct rect *r)
+{
+    char model[160], buf[512];
+    const char *job = !s->stream.active ? "idle"
+                      : s->stream.paused ? "paused"
+                                         : "streaming";
+    session_describe_model(s, model, sizeof model);
+    char rate[32] = "";
+    if (s->stream.active)
+        snprintf(rate, sizeof rate, " %g/s", s->stream.rate);
+    char ev[48] = "";
+    if (s->blr != NULL && s->n > 0)
+        snprintf(ev, sizeof ev, "  log evidence %.4g", s->trace[TR_LOG_EVIDENCE][s->n - 1]);
+    snprintf(buf, sizeof buf, " %s%s  n=%zu  seed %lu  %s%s", job, rate, s->n, s->seed, model, ev);
+    for (int x = 0; x < r->w; x++)
+        canvas_put(c, r->col + x, r->row, ' ', COL_TITLE, ATTR_REVERSE);
+    canvas_text(c, r->col, r->row, buf, COL_TITLE, ATTR_REVERSE, r->w);
+}
+
+static void
+draw_hint(struct canvas *c, const struct rect *r)
+{
+    static const char *const keys[][2] = {
+        {"F1", "keys"}, {"F2", "focus"}, {"F3", "zoom"},       {"F5", "pause"},
+        {"F6", "step"}, {"F7/F8", "speed"}, {"PgUp", "log"}, {"help", ""},
+    };
+    int x = r->col + 1;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        int need = (int)strlen(keys[i][0]) + (keys[i][1][0] ? 1 + (int)strlen(keys[i][1]) : 0);
+        if (x + need > r->col + r->w)
+            break;
+        x += canvas_text(c, x, r->row, keys[i][0], COL_TITLE, ATTR_BOLD, -1);
+        if (keys[i][1][0]) {
+            x += canvas_text(c, x, r->row, " ", COL_DIM, ATTR_NONE, -1);
+            x += canvas_text(c, x, r->row, keys[i][1], COL_DIM, ATTR_NONE, -1);
+        }
+        x += 2;
+    }
+}
+
+void
+ui_render(struct ui *u, const struct session *s, struct canvas *c, const char *input)
+{
+    struct layout *l = &u->layout;
+    c->ascii = u->ascii;
+    canvas_clear(c);
+    layout_compute(l, c->cols, c->rows, s->view.preset, s->view.on, s->view.focus,
+                   s->view.zoom);
+    if (l->too_small) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "terminal too small (%dx%d): need %dx%d", c->cols, c->rows,
+                 LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
+        int rows = c->rows > 1 ? c->rows - 1 : c->rows;
+        pane_message(c, 0, 0, c->cols, rows, msg);
+    } else {
+        for (int i = 0; i < PANE_COUNT; i++) {
+            const struct rect *r = &l->pane[i];
+            if (r->w <= 0 || r->h <= 0)
+                continue;
+            char title[160];
+            pane_classes[i]->title(u->pane_state[i], s, title, sizeof title);
+            bool focused = s->view.focus == i;
+            canvas_box(c, r->col, r->row, r->w, r->h, title, focused ? COL_FOCUS : COL_DIM,
+                       focused ? COL_FOCUS : COL_TITLE);
+            canvas_clip(c, r->col + 1, r->row + 1, r->w - 2, r->h - 2);
+            pane_classes[i]->draw(u->pane_state[i], s, c, r->col + 1, r->row + 1, r->w - 2,
+                                  r->h - 2);
+            canvas_clip(c, 0, 0, -1, -1);
+        }
+        draw_log(u, s, c, &l->log);
+        draw_status(s, c, &l->status);
+        draw_hint(c, &l->hint);
+    }
+    if (l->input.w > 0)
+        canvas_text(c, l->input.col, l->input.row, input ? input : PROMPT, COL_DEFAULT,
+                    ATTR_NONE, l->input.w);
+}
+
+static void
+log_line(void *ctx, enum out_kind kind, const char *text)
+{
+    struct ui *u = ctx;
+    logbuf_add(&u->log, text, kind == OUT_ERROR);
+}
+
+static void
+log_echo_line(void *ctx, enum out_kind kind, const char *text)
+{
+    struct ui *u = ctx;
+    logbuf_add(&u->log, text, kind == OUT_ERROR);
+    if (kind == OUT_ERROR) {
+        fflush(stdout);
+        fprintf(stderr, "%s\n", text);
+    } else {
+        fputs(text, stdout);
+        fputc('\n', stdout);
+    }
+}
+
+struct out
+ui_log_out(struct ui *u, bool echo)
+{
+    return (struct out){.line = echo ? log_echo_line : log_line, .ctx = u};
+}
+
+static struct ui *attached; /* the ui behind the session's screenshot hook */
+
+static int
+screenshot(struct session *s, const char *path, int cols, int rows, bl_err *err)
+{
+    struct canvas c;
+    if (attached == NULL)
+        return bl_fail(err, BL_ESTATE, "screenshot: no renderer");
+    if (canvas_init(&c, cols, rows, attached->ascii) != 0)
+        return bl_fail(err, BL_ENOMEM, "screenshot: out of memory for %dx%d", cols, rows);
+    ui_render(attached, s, &c, NULL);
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        canvas_free(&c);
+        return bl_fail(err, BL_EIO, "%s: cannot write", path);
+    }
+    int bad = canvas_write_text(&c, f) != 0;
+    bad |= fclose(f) != 0;
+    canvas_free(&c);
+    if (bad)
+        return bl_fail(err, BL_EIO, "%s: write failed", path);
+    return BL_OK;
+}
+
+void
+ui_attach(struct ui *u, struct session *s)
+{
+    attached = u;
+    s->render = screenshot;
+}

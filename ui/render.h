@@ -1,0 +1,35 @@
+/* ui/render.h - compose the whole screen on a canvas: the panes of the
+ * layout (border, title, content), the log, the status line, the key hints
+ * and the input line. The curses screen and `screenshot` both call this, so
+ * a screenshot is exactly what the terminal shows. */
+#ifndef BAYESLENS_UI_RENDER_H
+#define BAYESLENS_UI_RENDER_H
+
+#include <stdbool.h>
+
+#include "commands/session.h"
+#include "ui/canvas.h"
+#include "ui/layout.h"
+#include "ui/logbuf.h"
+
+struct ui {
+    void *pane_state[PANE_COUNT]; /* per pane class, created by ui_init */
+    struct logbuf log;            /* command output shown in the log area */
+    bool ascii;                   /* ASCII glyphs instead of braille and box drawing */
+    struct layout layout;         /* the last layout computed */
+};
+
+/* 0, or -1 when out of memory. */
+int ui_init(struct ui *u, bool ascii);
+void ui_free(struct ui *u);
+/* Draw everything into c at its current size. input is the input line as
+ * shown (prompt and text, already scrolled to fit), or NULL for the bare
+ * prompt. */
+void ui_render(struct ui *u, const struct session *s, struct canvas *c, const char *input);
+/* An out whose lines go to u's log (and, when echo is set, to stdout too:
+ * batch mode prints and still shows the log in screenshots). */
+struct out ui_log_out(struct ui *u, bool echo);
+/* Make u the renderer behind `screenshot` for s. */
+void ui_attach(struct ui *u, struct session *s);
+
+#endif
