@@ -265,9 +265,13 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
         leg[nl++] = (struct legend_entry){"╌╌", "--", "truth", COL_TRUTH};
     if (model) {
         leg[nl++] = (struct legend_entry){"──", "__", "mean", COL_S1};
-        leg[nl++] = (struct legend_entry){"⢕⢕", "::", "1 sd", COL_BAND};
-        leg[nl++] = (struct legend_entry){"··", "..", "2 sd", COL_BAND};
-        leg[nl++] = (struct legend_entry){"─ ", "- ", "draws", COL_S3};
+        /* Narrow panes: one entry for both bands, none for the draws. */
+        bool wide = w >= 60;
+        leg[nl++] = (struct legend_entry){"⢕⢕", "::", wide ? "1 sd" : "1, 2 sd", COL_BAND};
+        if (wide) {
+            leg[nl++] = (struct legend_entry){"··", "..", "2 sd", COL_BAND};
+            leg[nl++] = (struct legend_entry){"─ ", "- ", "draws", COL_S3};
+        }
     }
     plot_legend(&pl, leg, nl);
 }

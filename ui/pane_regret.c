@@ -92,7 +92,6 @@ regret_draw(void *self, const struct session *s, struct canvas *c, int col, int 
     plot_range_update(&p->y, mn, mx);
     struct plot pl;
     plot_begin(&pl, c, col, row, w, h, &p->x, &p->y, "n", "nats");
-    plot_hline(&pl, 0, COL_DIM, PAT_DOTTED);
     plot_line(&pl, x, t, k, COL_S3, PAT_DOTTED);
     plot_line(&pl, x, b, k, COL_S2, PAT_DASHED);
     plot_line(&pl, x, a, k, COL_S1, PAT_SOLID);

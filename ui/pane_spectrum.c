@@ -147,9 +147,9 @@ static void
 fit_text(char *buf, size_t size, const char *what, const spectrum_fit *f)
 {
     if (isnan(f->alpha))
-        snprintf(buf, size, "%s alpha: n/a (< %d eigenvalues)", what, SPECTRUM_MIN_POINTS);
+        snprintf(buf, size, "%s (alpha needs %d+)", what, SPECTRUM_MIN_POINTS);
     else
-        snprintf(buf, size, "%s alpha %.3g [j=%zu..%zu]", what, f->alpha, f->j_lo, f->j_hi);
+        snprintf(buf, size, "%s, alpha %.3g [j %zu..%zu]", what, f->alpha, f->j_lo, f->j_hi);
 }
 
 static void
@@ -203,20 +203,15 @@ spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, in
         for (size_t i = 0; i < d && d <= 12; i++)
             plot_marker(&pl, p->idx[i], p->lc[i], c->ascii ? 'o' : 0x2022, COL_S1, ATTR_NONE);
     }
+    /* The decay exponents, with their windows, name the series. */
+    char a1[80], a2[80];
+    fit_text(a1, sizeof a1, "posterior cov", &p->fit_cov);
+    fit_text(a2, sizeof a2, "X^T X", &p->fit_gram);
     const struct legend_entry leg[] = {
-        {"──", "__", "posterior cov", COL_S1},
-        {"╌╌", "--", "X^T X", COL_S2},
+        {"──", "__", a1, COL_S1},
+        {"╌╌", "--", a2, COL_S2},
     };
     plot_legend(&pl, leg, s->n > 0 ? 2 : 1);
-    /* The decay exponents with their windows, under the legend. */
-    char a1[80], a2[80];
-    fit_text(a1, sizeof a1, "cov", &p->fit_cov);
-    fit_text(a2, sizeof a2, "X^T X", &p->fit_gram);
-    if (pl.ph >= 5) {
-        canvas_text(c, pl.pcol + 1, pl.prow + pl.ph - 2, a1, COL_S1, ATTR_NONE, pl.pw - 1);
-        if (s->n > 0)
-            canvas_text(c, pl.pcol + 1, pl.prow + pl.ph - 1, a2, COL_S2, ATTR_NONE, pl.pw - 1);
-    }
     if (top >= h || p->nt == 0)
         return;
     mn = mx = NAN;

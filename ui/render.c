@@ -122,15 +122,16 @@ ui_render(struct ui *u, const struct session *s, struct canvas *c, const char *i
             const struct rect *r = &l->pane[i];
             if (r->w <= 0 || r->h <= 0)
                 continue;
-            char title[160];
-            pane_classes[i]->title(u->pane_state[i], s, title, sizeof title);
             bool focused = s->view.focus == i;
-            canvas_box(c, r->col, r->row, r->w, r->h, title, focused ? COL_FOCUS : COL_DIM,
-                       focused ? COL_FOCUS : COL_TITLE);
             canvas_clip(c, r->col + 1, r->row + 1, r->w - 2, r->h - 2);
             pane_classes[i]->draw(u->pane_state[i], s, c, r->col + 1, r->row + 1, r->w - 2,
                                   r->h - 2);
             canvas_clip(c, 0, 0, -1, -1);
+            /* The title after the content: it may report what drawing computed. */
+            char title[160];
+            pane_classes[i]->title(u->pane_state[i], s, title, sizeof title);
+            canvas_box(c, r->col, r->row, r->w, r->h, title, focused ? COL_FOCUS : COL_DIM,
+                       focused ? COL_FOCUS : COL_TITLE);
         }
         draw_log(u, s, c, &l->log);
         draw_status(s, c, &l->status);
