@@ -22,7 +22,7 @@ build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	./$(BUILD)/bayeslens $(ARGS)
+	./$(BUILD)/bayeslens $(if $(ARGS),$(ARGS),--demo)
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

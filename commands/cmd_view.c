@@ -4,7 +4,9 @@
  * end registered, i.e. the same canvas code that draws the screen. */
 #include "cmd.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands/session.h"
@@ -50,8 +52,35 @@ static const struct arg_spec pane_args[] = {
     {.name = "view", .type = ARG_CHOICE, .choices = data_views,
      .help = "data, d > 1: one coordinate, or prediction against truth"},
     {.name = "logx", .type = ARG_CHOICE, .choices = yesno, .help = "regret: log-scaled n axis"},
+    {.name = "xrange", .type = ARG_STR,
+     .help = "fix the x axis of the pane's main plot: lo,hi, or auto"},
+    {.name = "yrange", .type = ARG_STR,
+     .help = "fix the y axis of the pane's main plot: lo,hi, or auto"},
     {0},
 };
+
+/* "auto" or "lo,hi" with finite lo < hi. */
+static int
+parse_range(const char *key, const char *text, double out[2], bl_err *err)
+{
+    if (strcmp(text, "auto") == 0) {
+        out[0] = out[1] = 0;
+        return BL_OK;
+    }
+    char *end;
+    double lo = strtod(text, &end);
+    if (*end != ',' || end == text)
+        return bl_fail(err, BL_EINVAL, "%s=%s: give lo,hi (e.g. %s=-2,2) or auto", key, text,
+                       key);
+    const char *second = end + 1;
+    double hi = strtod(second, &end);
+    if (*end != '\0' || end == second || !isfinite(lo) || !isfinite(hi) || !(lo < hi))
+        return bl_fail(err, BL_EINVAL, "%s=%s: need finite numbers lo < hi, or auto", key,
+                       text);
+    out[0] = lo;
+    out[1] = hi;
+    return BL_OK;
+}
 
 static int
 pane_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
@@ -93,6 +122,18 @@ pane_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
             return bl_fail(err, BL_EINVAL, "logx= is a key of the regret pane");
         v.regret_logx = strcmp(args_str(a, "logx"), "yes") == 0;
     }
+    const char *const range_keys[2] = {"xrange", "yrange"};
+    for (int k = 0; k < 2; k++) {
+        if (!args_given(a, range_keys[k]))
+            continue;
+        double r[2] = {0, 0};
+        int rc = parse_range(range_keys[k], args_str(a, range_keys[k]), r, err);
+        if (rc != BL_OK)
+            return rc;
+        double *dst = k == 0 ? v.xrange[p] : v.yrange[p];
+        dst[0] = r[0];
+        dst[1] = r[1];
+    }
     const char *st = args_str(a, "state");
     if (st != NULL) {
         if (strcmp(st, "on") == 0)
@@ -117,6 +158,8 @@ const struct cmd_entry cmd_pane_entry = {
     .usage = "pane NAME [on|off|focus|zoom] [key=value...]",
     .summary = "show, hide, focus or zoom a pane, and set its options",
     .example = "pane posterior w=0,1",
+    .detail = "Axis ranges follow the data (with hysteresis, so they do not jitter) unless "
+              "fixed with xrange= / yrange=; xrange=auto frees them again.",
     .args = pane_args,
     .exec = pane_exec,
 };

@@ -31,6 +31,9 @@ struct view {
                             prediction against truth otherwise), _COORD or _PRED */
     bool regret_logx;    /* regret pane: log-scaled n axis */
     int log_scroll;      /* log pane: lines scrolled back */
+    /* Axis ranges fixed by the user (`pane NAME xrange=lo,hi`), per pane;
+     * a range with lo >= hi means automatic. */
+    double xrange[PANE_COUNT][2], yrange[PANE_COUNT][2];
 };
 
 extern const char *const pane_names[PANE_COUNT + 1];     /* NULL-terminated */

@@ -110,6 +110,18 @@ test_bind_errors(void)
         {"seed -1", "n=-1: must be in 0..4294967295"},
         {"frob 3", "unknown command 'frob'"},
         {"help nope", "unknown command 'nope'"},
+        {"pane data xrange=1", "xrange=1: give lo,hi"},
+        {"pane data yrange=2,1", "yrange=2,1: need finite numbers lo < hi"},
+        {"pane data w=0,1", "w= is a key of the posterior pane"},
+        {"pane posterior w=0,9", "w=0,9: the model has weights 0..1"},
+        {"pane posterior w=1,1", "w= needs two different weight indices"},
+        {"pane regret coord=1", "coord= and view= are keys of the data pane"},
+        {"pane frob", "name=frob: unknown (choose data, posterior, regret, spectrum)"},
+        {"layout grid", "name=grid: unknown (choose default, single, data, theory)"},
+        {"stream", "stream: give n= in batch mode"},
+        {"pause", "nothing is streaming"},
+        {"screenshot x.txt", "no panes to render"},
+        {"screenshot x.txt cols=5", "cols=5: must be in 20..1000"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int rc = run(s, bad[i].line, &err, &ob);

@@ -33,6 +33,10 @@ extern const struct pane_class pane_spectrum_class;
 extern const struct pane_class *const pane_classes[];
 
 /* Shared helpers for panes (ui/pane_util.c). */
+/* Apply the user's fixed ranges for pane id to the main plot's ranges. */
+struct plot_range;
+void pane_apply_ranges(const struct session *s, int id, struct plot_range *x,
+                       struct plot_range *y);
 /* Centre a one-line message in the area (e.g. "no model yet: model blr"). */
 void pane_message(struct canvas *c, int col, int row, int w, int h, const char *msg);
 /* Column i of the posterior covariance (d numbers) by two triangular solves

@@ -158,6 +158,7 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
         pane_message(c, col, row, w, h, "no data yet: try  data linear d=1");
         return;
     }
+    pane_apply_ranges(s, PANE_DATA, &p->x, &p->y);
     int view = view_of(s);
     if (view == DATA_VIEW_PRED) {
         if (s->blr == NULL) {

@@ -137,6 +137,7 @@ posterior_draw(void *self, const struct session *s, struct canvas *c, int col, i
         pane_message(c, col, row, w, h, "posterior covariance not finite yet (nig: a_n <= 1)");
         return;
     }
+    pane_apply_ranges(s, PANE_POSTERIOR, &p->x, &p->y);
     plot_range_update(&p->x, xmn, xmx);
     plot_range_update(&p->y, ymn, ymx);
 

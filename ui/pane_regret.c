@@ -84,6 +84,7 @@ regret_draw(void *self, const struct session *s, struct canvas *c, int col, int 
         t[i] = s->trace[TR_ASYMPTOTE][p->idx[i]];
     }
     p->x.log = logx;
+    pane_apply_ranges(s, PANE_REGRET, &p->x, &p->y);
     double mn = NAN, mx = NAN;
     plot_range_update(&p->x, 1, s->n > 1 ? (double)s->n : 2);
     plot_extent(a, k, false, &mn, &mx);

@@ -186,6 +186,7 @@ spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, in
     if (p->d != s->dim)
         return;
     size_t d = p->d;
+    pane_apply_ranges(s, PANE_SPECTRUM, &p->ix, &p->iy);
     int top = h >= 18 ? h * 3 / 5 : h; /* too short for two plots: one good one */
     double mn = NAN, mx = NAN;
     plot_range_update(&p->ix, 1, d > 1 ? (double)d : 2);

@@ -6,6 +6,7 @@
 
 #include "core/linalg.h"
 #include "ui/pane.h"
+#include "ui/plot.h"
 
 const struct pane_class *const pane_classes[] = {
     [PANE_DATA] = &pane_data_class,
@@ -70,4 +71,25 @@ pane_sample_indices(size_t n, size_t max, int logspaced, size_t *idx)
     if (idx[k - 1] != n - 1)
         idx[k - 1] = n - 1;
     return k;
+}
+
+static void
+apply(struct plot_range *r, const double lim[2])
+{
+    if (lim[0] < lim[1] && (!r->log || lim[0] > 0)) {
+        r->fixed = true;
+        r->valid = true;
+        r->lo = lim[0];
+        r->hi = lim[1];
+    } else if (r->fixed) {
+        r->fixed = false;
+        r->valid = false; /* auto again: re-range from the data */
+    }
+}
+
+void
+pane_apply_ranges(const struct session *s, int id, struct plot_range *x, struct plot_range *y)
+{
+    apply(x, s->view.xrange[id]);
+    apply(y, s->view.yrange[id]);
 }

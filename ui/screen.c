@@ -30,6 +30,10 @@ static const short fg8[COL_COUNT] = {
     [COL_ERROR] = COLOR_RED,
 };
 
+static SCREEN *own_screen; /* from screen_start_file (benchmarks) */
+
+static void setup(bool color);
+
 bool
 screen_start(bool color)
 {
@@ -37,6 +41,26 @@ screen_start(bool color)
         return true;
     if (initscr() == NULL)
         return false;
+    setup(color);
+    return true;
+}
+
+bool
+screen_start_file(FILE *out, FILE *in, const char *term, bool color)
+{
+    if (started)
+        return true;
+    own_screen = newterm(term, out, in);
+    if (own_screen == NULL)
+        return false;
+    set_term(own_screen);
+    setup(color);
+    return true;
+}
+
+static void
+setup(bool color)
+{
     cbreak();
     noecho();
     nonl();
@@ -60,7 +84,6 @@ screen_start(bool color)
             init_pair(i, fg[i], -1);
     }
     started = true;
-    return true;
 }
 
 void
@@ -70,6 +93,10 @@ screen_stop(void)
         return;
     started = false;
     endwin();
+    if (own_screen != NULL) {
+        delscreen(own_screen);
+        own_screen = NULL;
+    }
 }
 
 void
@@ -122,4 +149,10 @@ screen_blit(const struct canvas *c, int cursor_col, int cursor_row)
     if (cursor_row >= 0 && cursor_row < LINES && cursor_col >= 0 && cursor_col < COLS)
         move(cursor_row, cursor_col);
     refresh();
+}
+
+void
+screen_set_size(int cols, int rows)
+{
+    resizeterm(rows, cols);
 }

@@ -6,11 +6,17 @@
 #define BAYESLENS_UI_SCREEN_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "ui/canvas.h"
 
 /* Start curses on the terminal; false if it cannot (then nothing changed). */
 bool screen_start(bool color);
+/* Curses on given streams and terminal type (benchmarks measure the bytes
+ * a frame sends this way). */
+bool screen_start_file(FILE *out, FILE *in, const char *term, bool color);
+/* Force the screen size (benchmarks; a real terminal reports its own). */
+void screen_set_size(int cols, int rows);
 /* Restore the terminal (idempotent). */
 void screen_stop(void);
 /* Current terminal size in cells. */

@@ -91,5 +91,15 @@ sleep 0.5
 text 'stty -g > after.stty; cmp before.stty after.stty && echo TERMINAL-$((6*7))'; keys Enter
 check "terminal restored after quit" "TERMINAL-42"
 
+# Fatal signals and SIGTERM restore the terminal too.
+for sig in TERM SEGV; do
+    text "clear; $BIN"; keys Enter
+    check "restart for SIG$sig" "F5 pause"
+    pkill -$sig -f "^$BIN\$" || bad "no process to signal"
+    sleep 0.5
+    text "stty -g > after.stty; cmp before.stty after.stty && echo SIG$sig-\$((6*7))"; keys Enter
+    check "terminal restored after SIG$sig" "SIG$sig-42"
+done
+
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]
