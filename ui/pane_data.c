@@ -184,11 +184,13 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
     }
     plot_extent(px, m, false, &xmn, &xmx);
     plot_extent(py, m, false, &ymn, &ymx);
-    if (fn && m == 0) {
+    if (fn) {
+        /* The world's input range is known: start from it, so the axis does
+         * not creep outward as the first points arrive. */
         double lo, hi;
         world_input_range(s->world, &lo, &hi);
-        xmn = lo;
-        xmx = hi;
+        xmn = isnan(xmn) ? lo : fmin(xmn, lo);
+        xmx = isnan(xmx) ? hi : fmax(xmx, hi);
     }
     plot_range_update(&p->x, xmn, xmx);
 
