@@ -1,0 +1,435 @@
+/* tests/test_gp.c - core/gp: MATH.md 11 D1 (Student-t process) and D2
+ * (Burr XII scale prior), quadrature against the TP closed form, importance
+ * sampling against quadrature, incremental against batch fits, the
+ * sequential log-loss identities, the TP -> GP limit, draws, jitter,
+ * hyperparameter optimisation, and error paths.
+ * Tolerances: D1 closed forms printed to 10 digits: 1e-9 relative. D2 and
+ * quadrature: 1e-7 relative (MATH 11: quadrature-based values; log p(y) is
+ * printed to 8 digits, so 1e-7 relative ~ 4e-7 absolute, within the
+ * brief's ~1e-6). Incremental vs batch: 1e-10 relative (brief; both are
+ * backward stable, cond(Ky) ~ 1e4 here). Sum of one-step log predictives vs
+ * batch log ML: 1e-9 (brief). TP -> GP at a = 1e6: the t/normal gap is
+ * O(1/a) = 1e-6, so 1e-5 (brief). IS: 4 reported standard errors (brief). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "core/gp.h"
+#include "core/kernel.h"
+#include "tests/harness.h"
+
+static const double XTR[4] = {-1.5, -0.5, 0.3, 1.2}, YTR[4] = {-0.8, 0.1, 0.5, 0.9};
+static const double XS[2] = {0, 2.5};
+#define D1_SPEC "nngp(act=relu, depth=2, sw2=2, sb2=0.1)"
+
+static gp *
+d1_model(const char *spec, double noise)
+{
+    bl_err err;
+    kernel *k = kernel_parse(spec, 1, &err);
+    CHECK(k != NULL, "%s", err.msg);
+    gp *g = gp_alloc(k, noise, &err);
+    CHECK(g != NULL, "%s", err.msg);
+    for (int i = 0; i < 4; i++)
+        CHECK(gp_observe(g, XTR + i, YTR[i], NULL, &err) == BL_OK, "%s", err.msg);
+    return g;
+}
+
+static void
+test_d1(void)
+{
+    bl_err err;
+    gp *g = d1_model(D1_SPEC, 0.01);
+    const kernel *k = gp_kernel(g);
+    double kd[4], k12;
+    kernel_diag(k, XTR, 4, kd, &err);
+    const double kd_ref[4] = {4.8, 0.8, 0.48, 3.18};
+    for (int i = 0; i < 4; i++)
+        CHECK_REL(kd[i], kd_ref[i], 1e-9);
+    kernel_cross(k, XTR, 1, XTR + 1, 1, &k12, NULL, &err);
+    CHECK_REL(k12, 1.8117295623, 1e-9);
+    CHECK_REL(gp_quad(g), 1.612055929, 1e-9);
+    CHECK_REL(gp_logdet(g), -1.90177401, 1e-8); /* printed to 9 digits */
+    gp_tp_pred p[2];
+    CHECK(gp_tp_predict(g, 2, 2, XS, 2, p, &err) == BL_OK, "%s", err.msg);
+    CHECK_REL(p[0].loc, 0.3848591646, 1e-9);
+    CHECK_REL(p[1].loc, 1.4848878703, 1e-9);
+    CHECK_REL(p[0].df, 8, 0);
+    double var_y[2];
+    gp_predict(g, XS, 2, NULL, NULL, var_y, NULL, &err);
+    CHECK_REL(p[0].scale2 / var_y[0], 0.7015069911, 1e-9); /* factor (2b+q)/(2a+n) */
+    CHECK_REL(p[0].scale2, 0.0285566815, 2e-9); /* printed to 9 digits: half-ulp 1.8e-9 */
+    CHECK_REL(p[1].scale2, 0.1121381648, 1e-9);
+    CHECK_REL(p[0].var, 0.0380755754, 1e-9);
+    CHECK_REL(p[1].var, 0.149517553, 1e-9);
+    CHECK_REL(2 * var_y[0], 0.0814152443, 1e-9); /* Gaussian NNGP at s = E[s] = 2 */
+    CHECK_REL(2 * var_y[1], 0.3197064782, 1e-9);
+    double lml, lp;
+    CHECK(gp_tp_log_ml(g, 2, 2, &lml, &err) == BL_OK, "%s", err.msg);
+    CHECK_REL(lml, -3.673893087, 1e-9);
+    CHECK(gp_tp_logpdf(g, 2, 2, XS, 0.5, &lp, &err) == BL_OK, "%s", err.msg);
+    CHECK_REL(lp, 0.5739796547, 1e-9);
+
+    /* Quadrature with the IG(2,2) prior reproduces the closed forms; the
+     * posterior is IG(a + n/2, b + q/2), E[s|y] = (b + q/2)/(a + n/2 - 1). */
+    gp_scale_prior ig = {GP_SCALE_INVGAMMA, 2, 2};
+    gp_scale_result r;
+    CHECK(gp_scale_quad(g, &ig, XS, 0.5, &r, &err) == BL_OK, "%s", err.msg);
+    CHECK_REL(r.log_ml, -3.673893087, 1e-9);
+    CHECK_REL(r.mean_s, (2 + gp_quad(g) / 2) / (2 + 2 - 1), 1e-9);
+    CHECK_REL(r.logpdf, 0.5739796547, 1e-9);
+    CHECK_REL(r.pred_var, 0.0380755754, 1e-9); /* = t variance: E[s|y] (Sig* + s2n) */
+    /* point mass: the Gaussian at s0 */
+    gp_scale_prior pt = {GP_SCALE_POINT, 2, 0};
+    CHECK(gp_scale_quad(g, &pt, XS, 0.5, &r, &err) == BL_OK, "%s", err.msg);
+    CHECK_REL(r.pred_var, 0.0814152443, 1e-9);
+    CHECK_REL(r.log_ml, -2.0 * log(2 * M_PI * 2) - 0.5 * gp_logdet(g) - gp_quad(g) / 4, 1e-14);
+
+    /* D2: Burr XII(c=2, d=1). */
+    gp_scale_prior burr = {GP_SCALE_BURR12, 2, 1};
+    CHECK(gp_scale_quad(g, &burr, XS, 0.5, &r, &err) == BL_OK, "%s", err.msg);
+    CHECK_REL(r.log_ml, -3.5827007, 1e-7);
+    CHECK_REL(r.mean_s, 0.821255784, 1e-7);
+    CHECK_REL(r.pred_var, 0.0334313702, 1e-7);
+    CHECK_REL(r.logpdf, 0.6005434438, 1e-7);
+    gp_scale_result r2;
+    gp_scale_quad(g, &burr, XS + 1, 0.5, &r2, &err);
+    CHECK_REL(r2.pred_var, 0.1312803972, 1e-7);
+
+    /* Importance sampling against quadrature, both proposals, fixed seed:
+     * within 4 reported standard errors. */
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 42);
+    const gp_scale_prior pri[3] = {
+        {GP_SCALE_BURR12, 2, 1}, {GP_SCALE_GAMMA, 2, 0.5}, {GP_SCALE_HALFCAUCHY, 1, 0}};
+    for (int t = 0; t < 3; t++) {
+        gp_scale_result q;
+        CHECK(gp_scale_quad(g, &pri[t], XS, 0.5, &q, &err) == BL_OK, "%s", err.msg);
+        for (int prop = 0; prop < 2; prop++) {
+            gp_scale_result s;
+            CHECK(gp_scale_is(g, &pri[t], (gp_is_proposal)prop, 20000, rng, XS, 0.5, &s, &err) ==
+                      BL_OK,
+                  "%s", err.msg);
+            CHECK_ABS(s.log_ml, q.log_ml, 4 * s.log_ml_se);
+            CHECK_ABS(s.mean_s, q.mean_s, 4 * s.mean_s_se);
+            CHECK_ABS(s.logpdf, q.logpdf, 4 * s.logpdf_se);
+            CHECK(s.ess > 100 && s.ess <= 20000, "ess %g", s.ess);
+            CHECK(s.log_ml_se > 0 && s.log_ml_se < 0.05, "se %g", s.log_ml_se);
+        }
+    }
+    gsl_rng_free(rng);
+    gp_free(g);
+}
+
+/* TP -> GP as a grows with b = a s0: compare with a GP whose kernel and
+ * noise are scaled by s0 = 2 (an independent route through the kernel). */
+static void
+test_tp_limit(void)
+{
+    bl_err err;
+    gp *t = d1_model(D1_SPEC, 0.01);
+    gp *g = d1_model(D1_SPEC " * constant(var=2)", 0.02);
+    const double a = 1e6, b = 2e6;
+    double lml, lp;
+    gp_tp_log_ml(t, a, b, &lml, &err);
+    CHECK_ABS(lml, gp_log_ml(g), 1e-5);
+    gp_tp_pred p[2];
+    gp_tp_predict(t, a, b, XS, 2, p, &err);
+    double mean[2], vy[2];
+    gp_predict(g, XS, 2, mean, NULL, vy, NULL, &err);
+    for (int i = 0; i < 2; i++) {
+        CHECK_REL(p[i].loc, mean[i], 1e-12); /* location is the same exactly */
+        CHECK_REL(p[i].var, vy[i], 1e-5);
+    }
+    gp_tp_logpdf(t, a, b, XS, 0.5, &lp, &err);
+    CHECK_ABS(lp, -0.5 * (log(2 * M_PI * vy[0]) + (0.5 - mean[0]) * (0.5 - mean[0]) / vy[0]), 1e-5);
+    gp_free(t);
+    gp_free(g);
+}
+
+/* 300 arrivals (RBF + white in 2-D): incremental == batch; sum of one-step
+ * log predictives == log ML; the TP one-step t densities sum to the TP log
+ * marginal. */
+static void
+test_incremental(void)
+{
+    bl_err err;
+    const size_t n = 300, d = 2;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 9);
+    double *X = malloc(n * d * sizeof *X), *y = malloc(n * sizeof *y);
+    for (size_t i = 0; i < n; i++) {
+        X[i * d] = 4 * gsl_rng_uniform(rng);
+        X[i * d + 1] = 4 * gsl_rng_uniform(rng);
+        y[i] = sin(X[i * d]) * cos(X[i * d + 1]) + 0.1 * gsl_ran_gaussian(rng, 1);
+    }
+    const char *spec = "rbf(var=1.2, ls=0.8) + linear(var=0.1) + white(var=0.001)";
+    gp *g = gp_alloc(kernel_parse(spec, d, &err), 0.01, &err);
+    gp *b = gp_alloc(kernel_parse(spec, d, &err), 0.01, &err);
+    double sum = 0, tsum = 0;
+    for (size_t i = 0; i < n; i++) {
+        double lp, tlp;
+        gp_tp_logpdf(g, 3, 2, X + i * d, y[i], &tlp, &err);
+        CHECK(gp_observe(g, X + i * d, y[i], &lp, &err) == BL_OK, "%s", err.msg);
+        sum += lp;
+        tsum += tlp;
+    }
+    CHECK(gp_fit(b, X, y, n, NULL, &err) == BL_OK, "%s", err.msg);
+    CHECK(gp_n(g) == n && gp_n(b) == n, "n");
+    double *L1 = malloc(n * n * sizeof *L1), *L2 = malloc(n * n * sizeof *L2);
+    double *a1 = malloc(n * sizeof *a1), *a2 = malloc(n * sizeof *a2);
+    gp_factor(g, L1);
+    gp_factor(b, L2);
+    gp_alpha(g, a1);
+    gp_alpha(b, a2);
+    double eL = 0, mL = 0, ea = 0, ma = 0;
+    for (size_t i = 0; i < n * n; i++) {
+        eL = fmax(eL, fabs(L1[i] - L2[i]));
+        mL = fmax(mL, fabs(L2[i]));
+    }
+    for (size_t i = 0; i < n; i++) {
+        ea = fmax(ea, fabs(a1[i] - a2[i]));
+        ma = fmax(ma, fabs(a2[i]));
+    }
+    CHECK(eL <= 1e-10 * mL, "factor differs by %g (max %g)", eL, mL);
+    CHECK(ea <= 1e-10 * ma, "alpha differs by %g (max %g)", ea, ma);
+    CHECK_REL(gp_log_ml(g), gp_log_ml(b), 1e-10);
+    CHECK_REL(sum, gp_log_ml(b), 1e-9);
+    double tl;
+    gp_tp_log_ml(g, 3, 2, &tl, &err);
+    CHECK_REL(tsum, tl, 1e-9);
+    CHECK(gp_jitter(g) == 0 && gp_jitter(b) == 0, "unexpected jitter");
+    /* predictions agree */
+    double m1[3], m2[3], v1[3], v2[3];
+    gp_predict(g, X, 3, m1, v1, NULL, NULL, &err);
+    gp_predict(b, X, 3, m2, v2, NULL, NULL, &err);
+    for (int i = 0; i < 3; i++) {
+        CHECK_REL(m1[i], m2[i], 1e-10);
+        CHECK_ABS(v1[i], v2[i], 1e-10);
+    }
+    /* draws: Z = 0 gives the mean, Z = e_1 gives mean_1 + sqrt(var_f,1) */
+    double Z[6] = {0, 0, 0, 1, 0, 0}, F[6], jit;
+    CHECK(gp_draws(g, X, 3, Z, 2, F, &jit, &err) == BL_OK, "%s", err.msg);
+    for (int i = 0; i < 3; i++)
+        CHECK_REL(F[i], m1[i], 1e-12);
+    CHECK_REL(F[3] - m1[0], sqrt(v1[0] + jit), 1e-6); /* cancellation in var_f ~1e-3 */
+    /* copy carries the state */
+    gp *c = gp_copy(g, &err);
+    CHECK(c && gp_log_ml(c) == gp_log_ml(g) && gp_n(c) == n, "copy");
+    gp_free(c);
+    free(L1);
+    free(L2);
+    free(a1);
+    free(a2);
+    free(X);
+    free(y);
+    gp_free(g);
+    gp_free(b);
+    gsl_rng_free(rng);
+}
+
+static void
+test_jitter(void)
+{
+    bl_err err;
+    gp *g = gp_alloc(kernel_parse("rbf", 1, &err), 0.0, &err);
+    const double x = 0.3;
+    CHECK(gp_observe(g, &x, 1.0, NULL, &err) == BL_OK, "%s", err.msg);
+    CHECK(gp_jitter(g) == 0, "jitter on the first point");
+    /* a duplicate without noise: singular, the ladder adds 1e-10 mean diag */
+    CHECK(gp_observe(g, &x, 1.0, NULL, &err) == BL_OK, "%s", err.msg);
+    CHECK(gp_jitter(g) > 0 && gp_jitter(g) <= 1e-4, "jitter %g", gp_jitter(g));
+    double m;
+    gp_predict(g, &x, 1, &m, NULL, NULL, NULL, &err);
+    CHECK_ABS(m, 1.0, 1e-6);
+    gp_free(g);
+}
+
+/* Data from a known RBF GP (var 1, ls 0.5, noise 0.01) on [0, 6]. */
+static void
+test_optimize(void)
+{
+    bl_err err;
+    const size_t n = 150;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 2);
+    double *X = malloc(n * sizeof *X), *Z = malloc(n * sizeof *Z), *F = malloc(n * sizeof *F);
+    double *y = malloc(n * sizeof *y);
+    for (size_t i = 0; i < n; i++) {
+        X[i] = 6 * gsl_rng_uniform(rng);
+        Z[i] = gsl_ran_gaussian(rng, 1);
+    }
+    gp *prior = gp_alloc(kernel_parse("rbf(var=1, ls=0.5)", 1, &err), 0.01, &err);
+    CHECK(gp_draws(prior, X, n, Z, 1, F, NULL, &err) == BL_OK, "%s", err.msg); /* a prior draw */
+    for (size_t i = 0; i < n; i++)
+        y[i] = F[i] + 0.1 * gsl_ran_gaussian(rng, 1);
+    gp_free(prior);
+
+    gp *g = gp_alloc(kernel_parse("rbf(var=0.5, ls=2)", 1, &err), 0.1, &err);
+    for (size_t i = 0; i < n; i++)
+        gp_observe(g, X + i, y[i], NULL, &err);
+    double before = gp_log_ml(g);
+    gp_opt_result res;
+    CHECK(gp_optimize(g, NULL, &res, NULL, &err) == BL_OK, "%s", err.msg);
+    double ls = kernel_param_value(gp_kernel(g), 1);
+    printf("optimize: ls %.4g (true 0.5), var %.4g (1), noise %.4g (0.01), log ML %.6g -> %.6g, "
+           "%zu iterations\n",
+           ls, kernel_param_value(gp_kernel(g), 0), gp_noise(g), before, res.log_ml_after,
+           res.iterations);
+    /* Band: with 150 points on 12 lengthscales the ML lengthscale is within
+     * about +-30% of the truth (a one-draw estimate); noise within 2x. */
+    CHECK(ls > 0.35 && ls < 0.7, "lengthscale %g not in (0.35, 0.7)", ls);
+    CHECK(gp_noise(g) > 0.005 && gp_noise(g) < 0.02, "noise %g not in (0.005, 0.02)", gp_noise(g));
+    CHECK(res.used_grad && res.log_ml_after > before + 1.0, "log ML %g -> %g", before,
+          res.log_ml_after);
+    CHECK_REL(gp_log_ml(g), res.log_ml_after, 1e-12);
+    CHECK_REL(res.log_ml_before, before, 1e-9); /* batch vs incremental */
+    /* Nelder-Mead from the same start reaches the same optimum (flat top:
+     * 1e-3 in log ML). */
+    gp *s = gp_alloc(kernel_parse("rbf(var=0.5, ls=2)", 1, &err), 0.1, &err);
+    gp_fit(s, X, y, n, NULL, &err);
+    gp_opt_opts oo = {.simplex = true, .max_iter = 2000, .tol = 1e-6};
+    gp_opt_result rs;
+    CHECK(gp_optimize(s, &oo, &rs, NULL, &err) == BL_OK, "%s", err.msg);
+    CHECK(!rs.used_grad, "simplex not used");
+    CHECK_ABS(rs.log_ml_after, res.log_ml_after, 1e-3);
+    /* cancel: error, model unchanged */
+    bl_cancel stop = 1;
+    double th0[2], th1[2], lml0 = gp_log_ml(s), nz0 = gp_noise(s);
+    kernel_get_theta(gp_kernel(s), th0);
+    CHECK(gp_optimize(s, NULL, NULL, &stop, &err) == BL_ECANCEL, "cancel: %s", err.msg);
+    kernel_get_theta(gp_kernel(s), th1);
+    CHECK(gp_log_ml(s) == lml0 && gp_noise(s) == nz0 && th0[0] == th1[0] && th0[1] == th1[1],
+          "cancelled optimisation changed the model");
+    gp_free(s);
+    /* An NNGP kernel has no analytic gradient: Nelder-Mead on sw2, sb2. */
+    gp *nn = gp_alloc(kernel_parse("nngp(depth=2)", 1, &err), 0.1, &err);
+    gp_fit(nn, X, y, 60, NULL, &err);
+    double b0 = gp_log_ml(nn);
+    oo = (gp_opt_opts){.max_iter = 100};
+    CHECK(gp_optimize(nn, &oo, &rs, NULL, &err) == BL_OK, "%s", err.msg);
+    CHECK(!rs.used_grad && rs.log_ml_after >= b0, "nngp: %g -> %g", b0, rs.log_ml_after);
+    gp_free(nn);
+    gp_free(g);
+    free(X);
+    free(Z);
+    free(F);
+    free(y);
+    gsl_rng_free(rng);
+}
+
+/* d log ML / d theta against central differences of batch fits (step 1e-5
+ * in theta: truncation ~1e-10, rounding ~1e-13 |logML| / 1e-5 ~ 1e-7 abs;
+ * 1e-6 relative to max(|g|, 1)). */
+static void
+test_lml_grad(void)
+{
+    bl_err err;
+    const size_t n = 40;
+    double X[80], y[40];
+    for (size_t i = 0; i < n; i++) {
+        X[2 * i] = cos(1.7 * (double)i);
+        X[2 * i + 1] = sin(0.9 * (double)i + 0.3);
+        y[i] = X[2 * i] * X[2 * i + 1] + 0.1 * cos(5.0 * (double)i);
+    }
+    const char *spec = "rbf(var=1.3, ls=0.7) * periodic(period=2.5) + matern52(ls=0.4) + "
+                       "linear(var=0.2, c=0.1)";
+    gp *g = gp_alloc(kernel_parse(spec, 2, &err), 0.05, &err);
+    gp_fit(g, X, y, n, NULL, &err);
+    double grad[11], lml;
+    CHECK(gp_log_ml_grad(g, grad, &lml, &err) == BL_OK, "%s", err.msg);
+    CHECK_REL(lml, gp_log_ml(g), 1e-12);
+    kernel *k = kernel_parse(spec, 2, &err);
+    size_t np = kernel_nparams(k);
+    CHECK(np == 9, "np %zu", np);
+    double th[9], tp[9];
+    kernel_get_theta(k, th);
+    const double h = 1e-5;
+    for (size_t p = 0; p <= np; p++) {
+        double f[2];
+        for (int s = 0; s < 2; s++) {
+            memcpy(tp, th, sizeof th);
+            double noise = 0.05;
+            if (p < np)
+                tp[p] += s ? -h : h;
+            else
+                noise = exp(log(0.05) + (s ? -h : h));
+            kernel *kk = kernel_copy(k, &err);
+            kernel_set_theta(kk, tp, &err);
+            gp *q = gp_alloc(kk, noise, &err);
+            gp_fit(q, X, y, n, NULL, &err);
+            f[s] = gp_log_ml(q);
+            gp_free(q);
+        }
+        double fd = (f[0] - f[1]) / (2 * h);
+        CHECK(fabs(fd - grad[p]) <= 1e-6 * fmax(fabs(grad[p]), 1.0),
+              "dlogML/dtheta[%zu]: analytic %.10g, central difference %.10g", p, grad[p], fd);
+    }
+    kernel_free(k);
+    gp_free(g);
+}
+
+static void
+test_bad_input(void)
+{
+    bl_err err;
+    CHECK(gp_alloc(kernel_parse("rbf", 1, &err), -1, &err) == NULL &&
+              strcmp(err.msg, "gp: noise=-1: must be >= 0 and finite") == 0,
+          "noise: %s", err.msg);
+    gp *g = d1_model(D1_SPEC, 0.01);
+    double lml = gp_log_ml(g), x = NAN;
+    CHECK(gp_observe(g, &x, 1, NULL, &err) == BL_EINVAL && strstr(err.msg, "x[1]=nan"), "nan x: %s",
+          err.msg);
+    x = 0;
+    CHECK(gp_observe(g, &x, INFINITY, NULL, &err) == BL_EINVAL && gp_n(g) == 4 &&
+              gp_log_ml(g) == lml,
+          "inf y: %s", err.msg);
+    double v;
+    CHECK(gp_tp_log_ml(g, 0, 1, &v, &err) == BL_EINVAL &&
+              strcmp(err.msg, "tp: a=0: must be > 0 and finite") == 0,
+          "a: %s", err.msg);
+    CHECK(gp_tp_log_ml(g, 1, -1, &v, &err) == BL_EINVAL, "b<0 accepted");
+    gp_scale_prior pr = {GP_SCALE_BURR12, -1, 1};
+    gp_scale_result r;
+    CHECK(gp_scale_quad(g, &pr, NULL, 0, &r, &err) == BL_EINVAL &&
+              strcmp(err.msg, "burr12 c=-1: must be > 0") == 0,
+          "burr: %s", err.msg);
+    pr = (gp_scale_prior){GP_SCALE_GAMMA, 1, 0};
+    CHECK(gp_scale_quad(g, &pr, NULL, 0, &r, &err) == BL_EINVAL && strstr(err.msg, "scale=0"),
+          "gamma: %s", err.msg);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    pr = (gp_scale_prior){GP_SCALE_BURR12, 2, 1};
+    CHECK(gp_scale_is(g, &pr, GP_IS_PRIOR, 1, rng, NULL, 0, &r, &err) == BL_EINVAL, "nsamp 1");
+    gsl_rng_free(rng);
+    CHECK(gp_predict(g, XS, 0, &v, NULL, NULL, NULL, &err) == BL_EINVAL, "m=0");
+    CHECK(gp_fit(g, XS, YTR, 0, NULL, &err) == BL_EINVAL && gp_n(g) == 4, "fit n=0");
+    gp_free(g);
+    g = gp_alloc(kernel_parse("rbf", 1, &err), 0.1, &err);
+    CHECK(gp_optimize(g, NULL, NULL, NULL, &err) == BL_EINVAL && strstr(err.msg, "n=0"),
+          "optimize n=0: %s", err.msg);
+    /* prior predictive when empty */
+    double m, vf, vy;
+    gp_predict(g, XS, 1, &m, &vf, &vy, NULL, &err);
+    CHECK(m == 0 && vf == 1 && fabs(vy - 1.1) < 1e-15, "prior predictive");
+    CHECK(gp_log_ml(g) == 0, "empty log ML");
+    gp_free(g);
+    gp_free(NULL);
+}
+
+int
+main(void)
+{
+    TEST_INIT();
+    test_d1();
+    test_tp_limit();
+    test_incremental();
+    test_jitter();
+    test_optimize();
+    test_lml_grad();
+    test_bad_input();
+    return TEST_REPORT();
+}

@@ -1,0 +1,301 @@
+/* tests/test_kernel.c - core/kernel: leaf values at hand-computed points,
+ * sums/products and precedence, white-noise convention, the NNGP leaf,
+ * parameter names/get/set, analytic gradients against central finite
+ * differences, the spec parser and its error messages.
+ * Tolerances: closed-form values (computed by hand with Python's math at
+ * double precision) 1e-14 relative; the RBF value of MATH 11 C1 is printed
+ * to 10 digits: 1e-9. Gradients: central differences with step 1e-5 in
+ * theta have truncation error ~1e-10 and rounding ~1e-11 relative to the
+ * largest entry, so 1e-6 relative to max(|g|, max|K|) (brief). Monte Carlo:
+ * 5 standard errors. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "core/kernel.h"
+#include "core/nngp.h"
+#include "tests/harness.h"
+
+static const double P2[4] = {1, 0, 0.6, 0.8}; /* x, x' of MATH 11 C1: r^2 = 0.8 */
+
+static double
+cross1(const char *spec, const double *x, const double *x2, size_t d)
+{
+    bl_err err;
+    kernel *k = kernel_parse(spec, d, &err);
+    CHECK(k != NULL, "%s: %s", spec, err.msg);
+    double v = NAN;
+    if (k)
+        CHECK(kernel_cross(k, x, 1, x2, 1, &v, NULL, &err) == BL_OK, "%s", err.msg);
+    kernel_free(k);
+    return v;
+}
+
+static void
+test_values(void)
+{
+    CHECK_REL(cross1("rbf(ls=0.7)", P2, P2 + 2, 2), 0.442052542, 1e-9); /* MATH 11 C1 */
+    CHECK_REL(cross1("rbf(var=2, ls=0.7)", P2, P2 + 2, 2), 0.8841050840476513, 1e-14);
+    CHECK_REL(cross1("matern12(var=1.5, ls=0.5)", P2, P2 + 2, 2), 0.25072732777083934, 1e-14);
+    CHECK_REL(cross1("matern32(var=1.5, ls=0.5)", P2, P2 + 2, 2), 0.27739073640722894, 1e-14);
+    CHECK_REL(cross1("matern52(var=1.5, ls=0.5)", P2, P2 + 2, 2), 0.28389240277537975, 1e-14);
+    CHECK_REL(cross1("periodic(var=1.3, ls=1.2, period=2)", P2, P2 + 2, 2), 0.3366612502913376,
+              1e-14);
+    CHECK_REL(cross1("linear(var=0.7, c=0.2)", P2, P2 + 2, 2), 0.14, 1e-14);
+    CHECK_REL(cross1("constant(var=3)", P2, P2 + 2, 2), 3.0, 0);
+    /* white: 0 in every cross-covariance, even at the same input */
+    CHECK_REL(cross1("white(var=3)", P2, P2, 2), 0.0, 0);
+    /* precedence: * binds tighter than +; parentheses override */
+    CHECK_REL(cross1("constant(var=2) + constant(var=3) * constant(var=4)", P2, P2, 2), 14, 0);
+    CHECK_REL(cross1("(constant(var=2) + constant(var=3)) * constant(var=4)", P2, P2, 2), 20, 0);
+    CHECK_REL(cross1("constant(var=2)*rbf(ls=0.7)+linear(var=0.7,c=0.2)", P2, P2 + 2, 2),
+              0.8841050840476513 + 0.14, 1e-14);
+    /* defaults: var = 1, ls = 1 */
+    CHECK_REL(cross1("rbf", P2, P2 + 2, 2), exp(-0.4), 1e-15);
+    CHECK_REL(cross1("rbf()", P2, P2 + 2, 2), exp(-0.4), 1e-15);
+
+    /* Gram, diagonal and white noise on the Gram's diagonal only. */
+    bl_err err;
+    kernel *k = kernel_parse("constant(var=2) * rbf(ls=0.7) + white(var=0.1)", 2, &err);
+    double K[4], d[2], C[4];
+    CHECK(kernel_gram(k, P2, 2, K, NULL, &err) == BL_OK, "%s", err.msg);
+    CHECK_REL(K[0], 2.1, 1e-15);
+    CHECK_REL(K[3], 2.1, 1e-15);
+    CHECK_REL(K[1], 0.8841050840476513, 1e-14);
+    CHECK(K[1] == K[2], "not symmetric");
+    kernel_diag(k, P2, 2, d, &err);
+    CHECK_REL(d[0], 2.1, 1e-15);
+    kernel_cross(k, P2, 2, P2, 2, C, NULL, &err);
+    CHECK_REL(C[0], 2.0, 1e-15); /* cross: no white noise */
+    CHECK(kernel_check_dim(k, 3, &err) == BL_EINVAL &&
+              strcmp(err.msg, "kernel: inputs have dimension 3, the kernel expects in_dim=2") == 0,
+          "dim: %s", err.msg);
+    kernel_free(k);
+}
+
+/* Random Fourier features: 2 E[cos(w.x + b) cos(w.x' + b)] with
+ * w ~ N(0, I/ls^2), b ~ U(0, 2pi) is the RBF (MATH 11 C1 limit). */
+static void
+test_rff(void)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 11);
+    const size_t N = 200000;
+    double s = 0, s2 = 0;
+    for (size_t i = 0; i < N; i++) {
+        double w0 = gsl_ran_gaussian_ziggurat(r, 1 / 0.7),
+               w1 = gsl_ran_gaussian_ziggurat(r, 1 / 0.7);
+        double b = 2 * M_PI * gsl_rng_uniform(r);
+        double f = 2 * cos(w0 * 1 + b) * cos(w0 * 0.6 + w1 * 0.8 + b);
+        s += f;
+        s2 += f * f;
+    }
+    double m = s / (double)N, se = sqrt((s2 / (double)N - m * m) / (double)N);
+    CHECK_ABS(m, 0.442052542, 5 * se);
+    gsl_rng_free(r);
+}
+
+static void
+test_nngp_leaf(void)
+{
+    bl_err err;
+    const double X3[6] = {1, 0, 0.6, 0.8, -0.5, 1.5};
+    kernel *k = kernel_parse("nngp(act=relu, depth=3, sw2=2, sb2=0.1)", 2, &err);
+    kernel *t = kernel_parse("nngp(depth=3, ntk=1)", 2, &err);
+    CHECK(k && t, "%s", err.msg);
+    double K[9], T[9];
+    kernel_gram(k, X3, 3, K, NULL, &err);
+    kernel_gram(t, X3, 3, T, NULL, &err);
+    CHECK_REL(K[1], 1.1638133583, 1e-9); /* MATH 11 C1 ReLU L=3 */
+    CHECK_REL(T[8], 11.0, 1e-9);
+    CHECK(!kernel_has_grad(k), "nngp claims a gradient");
+    CHECK(kernel_gram_grad(k, X3, 3, 0, K, NULL, &err) == BL_EINVAL, "nngp gradient");
+    CHECK(kernel_nparams(k) == 2 && strcmp(kernel_param_name(k, 0), "nngp.sw2") == 0 &&
+              !kernel_param_is_log(k, 1),
+          "nngp params");
+    /* sw2 through the parameter vector changes the kernel (sb2 = 0: linear in sw2^(L+1)). */
+    CHECK(kernel_set_param(k, "nngp.sb2", 0, &err) == BL_OK, "%s", err.msg);
+    double a, b;
+    kernel_cross(k, X3, 1, X3 + 2, 1, &a, NULL, &err);
+    kernel_set_param(k, "nngp.sw2", 4, &err);
+    kernel_cross(k, X3, 1, X3 + 2, 1, &b, NULL, &err);
+    CHECK_REL(b, 16 * a, 1e-14);
+    CHECK(kernel_set_param(k, "nngp.sb2", -1, &err) == BL_EINVAL, "sb2 < 0 accepted");
+    char buf[200];
+    kernel_format(t, buf, sizeof buf);
+    CHECK(strcmp(buf, "nngp(act=relu, depth=3, sw2=2, sb2=0.1, ntk=1)") == 0, "format: %s", buf);
+    kernel_free(k);
+    kernel_free(t);
+    nngp_opts o = nngp_opts_default();
+    o.act = NNGP_TANH;
+    o.gh_order = 40;
+    k = kernel_alloc_nngp(2, &o, false, &err);
+    kernel_format(k, buf, sizeof buf);
+    CHECK(strcmp(buf, "nngp(act=tanh, depth=3, sw2=2, sb2=0.1, order=40)") == 0, "format: %s", buf);
+    kernel_free(k);
+}
+
+static const char *const GSPEC =
+    "rbf(var=1.5, ls=0.8) * periodic(ls=1.2, period=2) + matern32(ls=0.5) + "
+    "matern52(var=0.7, ls=1.3) * linear(var=0.3, c=0.2) + matern12(ls=2) + constant(var=0.4) + "
+    "white(var=0.1) + rbf(ls=3)";
+
+static void
+test_params_and_grad(void)
+{
+    bl_err err;
+    kernel *k = kernel_parse(GSPEC, 2, &err);
+    CHECK(k != NULL, "%s", err.msg);
+    if (k == NULL)
+        return;
+    static const char *const names[] = {
+        "rbf1.var",     "rbf1.ls",      "periodic.var", "periodic.ls",  "periodic.period",
+        "matern32.var", "matern32.ls",  "matern52.var", "matern52.ls",  "linear.var",
+        "linear.c",     "matern12.var", "matern12.ls",  "constant.var", "white.var",
+        "rbf2.var",     "rbf2.ls"};
+    CHECK(kernel_nparams(k) == 17, "nparams %zu", kernel_nparams(k));
+    for (size_t i = 0; i < 17; i++)
+        CHECK(strcmp(kernel_param_name(k, i), names[i]) == 0, "name %zu: %s", i,
+              kernel_param_name(k, i));
+    CHECK(kernel_param_name(k, 17) == NULL, "name out of range");
+    CHECK(kernel_param_is_log(k, 0) && !kernel_param_is_log(k, 10), "transforms");
+    double th[17], th2[17];
+    kernel_get_theta(k, th);
+    CHECK_REL(th[4], log(2.0), 1e-15);
+    CHECK_REL(th[10], 0.2, 0);
+    /* invalid vector: rejected, kernel unchanged */
+    memcpy(th2, th, sizeof th);
+    th2[3] = NAN;
+    CHECK(kernel_set_theta(k, th2, &err) == BL_EINVAL && strstr(err.msg, "periodic.ls"),
+          "nan theta: %s", err.msg);
+    kernel_get_theta(k, th2);
+    CHECK(memcmp(th, th2, sizeof th) == 0, "kernel changed by a failed set");
+    CHECK(kernel_set_param(k, "rbf1.ls", -2, &err) == BL_EINVAL &&
+              strstr(err.msg, "rbf1.ls=-2: must be > 0"),
+          "neg ls: %s", err.msg);
+    CHECK(kernel_set_param(k, "nope", 1, &err) == BL_EINVAL, "unknown name accepted");
+
+    /* gradients vs central differences on 7 random points */
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 5);
+    const size_t n = 7;
+    double X[14], K[49], dK[49], Kp[49], Km[49];
+    for (size_t i = 0; i < 14; i++)
+        X[i] = 2 * gsl_rng_uniform(r) - 1;
+    kernel_gram(k, X, n, K, NULL, &err);
+    double kmax = 0;
+    for (size_t i = 0; i < n * n; i++)
+        kmax = fmax(kmax, fabs(K[i]));
+    const double h = 1e-5;
+    for (size_t p = 0; p < 17; p++) {
+        CHECK(kernel_gram_grad(k, X, n, p, dK, NULL, &err) == BL_OK, "%s", err.msg);
+        memcpy(th2, th, sizeof th);
+        th2[p] = th[p] + h;
+        kernel_set_theta(k, th2, &err);
+        kernel_gram(k, X, n, Kp, NULL, &err);
+        th2[p] = th[p] - h;
+        kernel_set_theta(k, th2, &err);
+        kernel_gram(k, X, n, Km, NULL, &err);
+        kernel_set_theta(k, th, &err);
+        double worst = 0;
+        for (size_t i = 0; i < n * n; i++) {
+            double fd = (Kp[i] - Km[i]) / (2 * h);
+            worst = fmax(worst, fabs(fd - dK[i]) / fmax(fabs(dK[i]), kmax));
+        }
+        CHECK(worst <= 1e-6, "gradient of %s: rel err %g", names[p], worst);
+    }
+    CHECK(kernel_gram_grad(k, X, n, 17, dK, NULL, &err) == BL_EINVAL, "p out of range");
+    gsl_rng_free(r);
+
+    /* format -> parse round trip gives the same Gram */
+    char buf[1024];
+    kernel_format(k, buf, sizeof buf);
+    kernel *k2 = kernel_parse(buf, 2, &err);
+    CHECK(k2 != NULL, "reparse '%s': %s", buf, err.msg);
+    if (k2) {
+        kernel_gram(k2, X, n, Kp, NULL, &err);
+        bool same = true;
+        for (size_t i = 0; i < n * n; i++)
+            same &= fabs(Kp[i] - K[i]) <= 1e-9 * kmax; /* %.10g printing */
+        CHECK(same, "round trip differs: %s", buf);
+    }
+    /* the copy is independent */
+    kernel *k3 = kernel_copy(k, &err);
+    kernel_set_param(k3, "rbf2.ls", 9, &err);
+    CHECK_REL(kernel_param_value(k, 16), 3.0, 1e-15); /* exp(log 3) */
+    kernel_free(k3);
+    kernel_free(k2);
+    kernel_free(k);
+    k = kernel_parse("(rbf + linear) * white", 1, &err);
+    kernel_format(k, buf, sizeof buf);
+    CHECK(strcmp(buf, "(rbf(var=1, ls=1) + linear(var=1, c=0)) * white(var=1)") == 0, "fmt %s",
+          buf);
+    kernel_free(k);
+}
+
+static void
+expect_err(const char *spec, const char *msg)
+{
+    bl_err err = {0};
+    kernel *k = kernel_parse(spec, 2, &err);
+    CHECK(k == NULL && err.code == BL_EINVAL && strncmp(err.msg, msg, strlen(msg)) == 0,
+          "'%s': got '%s', want '%s...'", spec, err.msg, msg);
+    kernel_free(k);
+}
+
+static void
+test_parse_errors(void)
+{
+    expect_err("rbff",
+               "kernel: unknown kernel 'rbff' at column 1 (choose rbf, matern12, matern32,");
+    expect_err("rbf + mattern(ls=1)", "kernel: unknown kernel 'mattern' at column 7");
+    expect_err("rbf(ls=-1)", "kernel: ls=-1: must be > 0");
+    expect_err("rbf(var=-2)", "kernel: var=-2: must be > 0");
+    expect_err("periodic(period=0)", "kernel: period=0: must be > 0");
+    expect_err("rbf(ls=1", "kernel: expected ',' or ')' at column 9 (end of spec)");
+    expect_err("rbf(lss=1)", "kernel: unknown parameter 'lss' of rbf at column 5 (choose var, ls)");
+    expect_err("rbf(ls=)", "kernel: expected a number at column 8, found ')'");
+    expect_err("rbf(ls 1)", "kernel: expected '=' at column 8, found '1'");
+    expect_err("rbf +", "kernel: expected a kernel name at column 6 (end of spec)");
+    expect_err("", "kernel: expected a kernel name at column 1 (end of spec)");
+    expect_err("rbf rbf", "kernel: expected '+', '*' or end of spec at column 5, found 'r'");
+    expect_err("(rbf + linear", "kernel: expected ')' at column 14 (end of spec)");
+    expect_err("rbf * $", "kernel: expected a kernel name at column 7, found '$'");
+    expect_err("nngp(act=foo)", "kernel: unknown activation 'foo' (choose relu, erf, tanh, gelu, "
+                                "silu, sin, leaky_relu, abs) at column 10");
+    expect_err("nngp(depth=0)", "kernel: depth=0: must be an integer in 1..1000");
+    expect_err("nngp(depth=1000000)", "kernel: depth=1e+06: must be an integer in 1..1000");
+    expect_err("nngp(sw2=-1)", "kernel: sw2=-1: must be > 0");
+    expect_err("nngp(sb2=-1)", "kernel: sb2=-1: must be >= 0");
+    bl_err err;
+    CHECK(kernel_parse("rbf", 0, &err) == NULL && strstr(err.msg, "in_dim=0"), "in_dim 0: %s",
+          err.msg);
+    /* parentheses optional; whitespace anywhere */
+    kernel *k = kernel_parse(
+        " rbf ( ls = 50 , var = 100 ) + periodic(period=1, ls=1.2) * rbf(ls=100) + white(var=0.1) ",
+        1, &err);
+    CHECK(k != NULL, "%s", err.msg);
+    char buf[300];
+    kernel_format(k, buf, sizeof buf);
+    CHECK(strcmp(buf, "rbf(var=100, ls=50) + periodic(var=1, ls=1.2, period=1) * rbf(var=1, "
+                      "ls=100) + white(var=0.1)") == 0,
+          "format: %s", buf);
+    CHECK(strcmp(kernel_param_name(k, 0), "rbf1.var") == 0, "dup names");
+    kernel_free(k);
+    kernel_free(NULL);
+}
+
+int
+main(void)
+{
+    TEST_INIT();
+    test_values();
+    test_rff();
+    test_nngp_leaf();
+    test_params_and_grad();
+    test_parse_errors();
+    return TEST_REPORT();
+}
