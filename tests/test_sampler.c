@@ -1,0 +1,780 @@
+/* tests/test_sampler.c - core/sampler against MATH.md 11 H and Monte Carlo.
+ * Tolerances and their origin:
+ *  - leapfrog q_L, p_L, H0, H_L and MALA log alpha: closed-form arithmetic,
+ *    1e-10 (MATH.md prints 10 digits); ULA stationary variances from
+ *    sampler_ula_cov: 1e-9 relative.
+ *  - Monte Carlo moments: |mean - exact| < 5 sd/sqrt(ESS) with the ESS
+ *    measured on the chain itself (core/diag, Geyer); variances likewise with
+ *    the sd and ESS of the squared centred draws. Fixed seeds, so a pass is
+ *    reproducible; 5 standard errors make a false alarm ~1e-6 per check.
+ *  - RWM acceptance: 5 binomial standard errors sqrt(p(1-p)/ESS) with the ESS
+ *    of the accept indicators.
+ *  - SBC: chi-square of the rank histogram (20 bins, 19 dof), fail above 43.82
+ *    (the 0.999 quantile): at a fixed seed this is a pass/fail, not a p-value.
+ *  - SGLD bias ratio: delta-method standard error of the ratio of the two
+ *    measured variance biases, 5 sigma.
+ *  - logistic: |mean - Laplace mean| < 5 MC SE + 0.1 posterior sd (the
+ *    Laplace mean differs from the posterior mean by O(1/n) = O(sd/sqrt(n))). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "core/diag.h"
+#include "core/sampler.h"
+#include "core/target.h"
+#include "tests/harness.h"
+
+static gsl_rng *
+rng_new(unsigned long seed)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, seed);
+    return r;
+}
+
+static const double P2[4] = {2.0, 0.5, 0.5, 1.0};
+
+static void
+test_math_h(void)
+{
+    bl_err err;
+    const double mu[2] = {0, 0};
+    target *t = target_gauss_alloc(2, mu, P2, &err);
+    double q[2] = {0.5, -0.3}, p[2] = {0.8, 0.1}, g[2], U;
+    target_eval(t, q, &U, g, &err);
+    double H0 = U + 0.5 * (p[0] * p[0] + p[1] * p[1]);
+    CHECK_ABS(H0, 0.545, 1e-12);
+    double traj[9 * 2];
+    size_t nt = 0;
+    CHECK(sampler_leapfrog(t, q, p, g, &U, 0.25, 8, traj, 9, &nt, &err) == BL_OK, "%s", err.msg);
+    CHECK(nt == 9 && traj[0] == 0.5 && traj[16] == q[0], "trajectory q_0..q_8 (%zu)", nt);
+    CHECK_ABS(q[0], -0.1896990406, 1e-10);
+    CHECK_ABS(q[1], -0.2264934711, 1e-10);
+    CHECK_ABS(p[0], -0.9535502817, 1e-10);
+    CHECK_ABS(p[1], 0.0926446186, 1e-10);
+    CHECK_ABS(U + 0.5 * (p[0] * p[0] + p[1] * p[1]), 0.5420387518, 1e-10);
+    const double w[2] = {0.5, -0.3}, wp[2] = {0.2, 0.4};
+    double la = 0;
+    CHECK(sampler_mala_log_alpha(t, w, wp, 0.3, &la, &err) == BL_OK, "%s", err.msg);
+    CHECK_ABS(la, 0.0043125, 1e-12);
+    target_free(t);
+
+    const double Pd[4] = {1, 0, 0, 4};
+    double S[4];
+    CHECK(sampler_ula_cov(2, Pd, 0.1, NULL, S, &err) == BL_OK, "%s", err.msg);
+    CHECK_REL(S[0], 1.0256410256, 1e-9);
+    CHECK_REL(S[3], 0.2777777778, 1e-9);
+    CHECK_ABS(S[1], 0.0, 1e-15);
+    const double P1[1] = {1.0}, V1[1] = {2.0};
+    CHECK(sampler_ula_cov(1, P1, 0.1, V1, S, &err) == BL_OK, "%s", err.msg);
+    CHECK_REL(S[0], 1.076923077, 1e-9);
+    /* Correlated P: S solves S = G S G^T + h I (residual check, rounding). */
+    double Sc[4];
+    sampler_ula_cov(2, P2, 0.2, NULL, Sc, &err);
+    double G[4] = {1 - 0.1 * P2[0], -0.1 * P2[1], -0.1 * P2[2], 1 - 0.1 * P2[3]}, res = 0;
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) {
+            double v = 0;
+            for (int k = 0; k < 2; k++)
+                for (int l = 0; l < 2; l++)
+                    v += G[i * 2 + k] * Sc[k * 2 + l] * G[j * 2 + l];
+            res = fmax(res, fabs(v + (i == j ? 0.2 : 0) - Sc[i * 2 + j]));
+        }
+    CHECK(res < 1e-13, "lyapunov residual %g", res);
+    CHECK(sampler_ula_cov(2, Pd, 1.0, NULL, S, &err) == BL_EINVAL, "h >= 4/lambda_max refused");
+}
+
+/* Acceptance indicator ESS-based check of (2/pi) atan(2/sigma). */
+static void
+test_rwm_acceptance(void)
+{
+    bl_err err;
+    const double mu[1] = {0}, P[1] = {1};
+    target *t = target_gauss_alloc(1, mu, P, &err);
+    const double sig[4] = {0.5, 1.0, 2.4, 5.0};
+    const double ref[4] = {0.8440417392, 0.7048327647, 0.4422841232, 0.2422378832};
+    const size_t n = 200000;
+    double *acc = malloc(n * sizeof *acc);
+    sampler_event *ev = sampler_event_alloc(1, 2, &err);
+    for (int k = 0; k < 4; k++) {
+        CHECK_REL(2.0 / M_PI * atan(2.0 / sig[k]), ref[k], 1e-9);
+        sampler_opts o;
+        sampler_opts_default(&o);
+        o.sigma = sig[k];
+        gsl_rng *r = rng_new(100 + (unsigned long)k);
+        sampler *s = sampler_alloc(SAMPLER_RWM, t, &o, mu, &err);
+        sampler_run(s, 1000, r, NULL, NULL, NULL, &err); /* burn-in from the mode */
+        double sum = 0;
+        for (size_t i = 0; i < n; i++) {
+            sampler_step(s, r, ev, &err);
+            acc[i] = ev->accepted;
+            sum += acc[i];
+        }
+        double pr = sum / (double)n, ess = 0;
+        diag_ess(acc, n, 1, &ess, NULL, &err);
+        double se = sqrt(ref[k] * (1 - ref[k]) / ess);
+        CHECK(fabs(pr - ref[k]) < 5 * se, "rwm sigma=%g: accept %g vs %g (5 se = %g)", sig[k], pr,
+              ref[k], 5 * se);
+        sampler_stats st;
+        sampler_get_stats(s, &st);
+        CHECK(st.iterations == n + 1000, "iterations counted");
+        sampler_free(s);
+        gsl_rng_free(r);
+    }
+    sampler_event_free(ev);
+    free(acc);
+    /* Adaptation: 1-D target 0.44 is reached at sigma ~ 2.43. */
+    sampler_opts o;
+    sampler_opts_default(&o);
+    o.adapt = true;
+    o.warmup = 5000;
+    o.sigma = 0.1;
+    gsl_rng *r = rng_new(7);
+    sampler *s = sampler_alloc(SAMPLER_RWM, t, &o, mu, &err);
+    sampler_run(s, 6000, r, NULL, NULL, NULL, &err);
+    double sa = sampler_options(s)->sigma, pa = 2.0 / M_PI * atan(2.0 / sa);
+    CHECK(fabs(pa - 0.44) < 0.05, "adapted sigma %g gives accept %g (target 0.44)", sa, pa);
+    sampler_free(s);
+    gsl_rng_free(r);
+    target_free(t);
+}
+
+/* Moments of n draws (after burn) against the target's exact moments, with
+ * ESS-based Monte Carlo errors; returns the smallest ESS. */
+static double
+check_moments(target *t, sampler_kind kind, const sampler_opts *o, size_t burn, size_t n,
+              unsigned long seed, const char *label)
+{
+    bl_err err;
+    size_t d = target_dim(t);
+    double *mean = malloc(d * sizeof *mean), *cov = malloc(d * d * sizeof *cov);
+    double *x = malloc(n * d * sizeof *x), *sq = malloc(n * sizeof *sq);
+    target_moments(t, mean, cov);
+    gsl_rng *r = rng_new(seed);
+    sampler *s = sampler_alloc(kind, t, o, mean, &err);
+    CHECK(s != NULL, "%s: %s", label, err.msg);
+    double min_ess = INFINITY;
+    if (s == NULL)
+        goto done;
+    sampler_run(s, burn, r, NULL, NULL, NULL, &err);
+    sampler_run(s, n, r, x, NULL, NULL, &err);
+    for (size_t j = 0; j < d; j++) {
+        double m = 0, ess = 0, ess2 = 0;
+        for (size_t i = 0; i < n; i++)
+            m += x[i * d + j] / (double)n;
+        double v = 0, vv = 0;
+        for (size_t i = 0; i < n; i++) {
+            double e = x[i * d + j] - mean[j];
+            sq[i] = e * e;
+            v += sq[i] / (double)n;
+        }
+        for (size_t i = 0; i < n; i++)
+            vv += (sq[i] - v) * (sq[i] - v) / (double)n;
+        if (diag_ess(x + j, n, d, &ess, NULL, &err) != BL_OK ||
+            diag_ess(sq, n, 1, &ess2, NULL, &err) != BL_OK) {
+            CHECK(0, "%s: ess failed: %s", label, err.msg);
+            continue;
+        }
+        min_ess = fmin(min_ess, ess);
+        double sd = sqrt(cov[j * d + j]);
+        CHECK(fabs(m - mean[j]) < 5 * sd / sqrt(ess), "%s: mean[%zu] %g vs %g (5 se %g, ess %g)",
+              label, j, m, mean[j], 5 * sd / sqrt(ess), ess);
+        CHECK(fabs(v - cov[j * d + j]) < 5 * sqrt(vv / ess2),
+              "%s: var[%zu] %g vs %g (5 se %g, ess %g)", label, j, v, cov[j * d + j],
+              5 * sqrt(vv / ess2), ess2);
+    }
+    sampler_stats st;
+    sampler_get_stats(s, &st);
+    CHECK(st.nonfinite == 0 && st.divergent == 0, "%s: %zu nonfinite, %zu divergent", label,
+          st.nonfinite, st.divergent);
+done:
+    sampler_free(s);
+    gsl_rng_free(r);
+    free(mean);
+    free(cov);
+    free(x);
+    free(sq);
+    return min_ess;
+}
+
+static target *
+blr10(unsigned long seed)
+{
+    size_t n = 50, d = 10;
+    double *X = malloc(n * d * sizeof *X), *y = malloc(n * sizeof *y);
+    gsl_rng *r = rng_new(seed);
+    for (size_t i = 0; i < n; i++) {
+        y[i] = 0;
+        for (size_t j = 0; j < d; j++) {
+            X[i * d + j] = gsl_ran_gaussian(r, 1.0);
+            y[i] += X[i * d + j] * (0.3 * (double)j - 1.0);
+        }
+        y[i] += gsl_ran_gaussian(r, 0.5);
+    }
+    bl_err err;
+    target *t = target_blr_data_alloc(n, d, X, y, 1.0, 1.0, &err);
+    free(X);
+    free(y);
+    gsl_rng_free(r);
+    return t;
+}
+
+static void
+test_gaussian_targets(void)
+{
+    bl_err err;
+    const double mu[2] = {1.0, -1.0};
+    target *t2 = target_gauss_alloc(2, mu, P2, &err);
+    target *t10 = blr10(42);
+    sampler_opts o;
+    sampler_opts_default(&o);
+    check_moments(t2, SAMPLER_EXACT, &o, 0, 20000, 1, "exact 2-D");
+    o.sigma = 1.5;
+    check_moments(t2, SAMPLER_RWM, &o, 1000, 100000, 2, "rwm 2-D");
+    o.step = 0.5;
+    check_moments(t2, SAMPLER_MALA, &o, 1000, 50000, 3, "mala 2-D");
+    o.step = 0.3;
+    o.leapfrog = 10;
+    check_moments(t2, SAMPLER_HMC, &o, 500, 20000, 4, "hmc 2-D");
+    o.step = 0.3;
+    check_moments(t2, SAMPLER_NUTS, &o, 500, 20000, 5, "nuts 2-D");
+    /* d = 10 BLR posterior (n = 50): the precision's largest eigenvalue is
+     * ~ 100, so steps ~ 1/sqrt(100) for hmc/nuts, 0.02 for mala. */
+    sampler_opts_default(&o);
+    check_moments(t10, SAMPLER_EXACT, &o, 0, 20000, 6, "exact d=10");
+    o.step = 0.004;
+    check_moments(t10, SAMPLER_MALA, &o, 2000, 100000, 7, "mala d=10");
+    o.step = 0.08;
+    o.leapfrog = 20;
+    check_moments(t10, SAMPLER_HMC, &o, 500, 10000, 8, "hmc d=10");
+    o.step = 0.08;
+    check_moments(t10, SAMPLER_NUTS, &o, 500, 10000, 9, "nuts d=10");
+    o.sigma = 0.05;
+    check_moments(t10, SAMPLER_RWM, &o, 5000, 400000, 10, "rwm d=10");
+    target_free(t2);
+    target_free(t10);
+}
+
+static void
+nig_data(gsl_rng *r, size_t n, size_t d, double v0, double a0, double b0, double *X, double *y,
+         double *w, double *s2)
+{
+    *s2 = b0 / gsl_ran_gamma(r, a0, 1.0);
+    for (size_t j = 0; j < d; j++)
+        w[j] = gsl_ran_gaussian(r, sqrt(*s2 * v0));
+    for (size_t i = 0; i < n; i++) {
+        y[i] = 0;
+        for (size_t j = 0; j < d; j++) {
+            X[i * d + j] = gsl_ran_gaussian(r, 1.0);
+            y[i] += X[i * d + j] * w[j];
+        }
+        y[i] += gsl_ran_gaussian(r, sqrt(*s2));
+    }
+}
+
+/* NIG target from raw data via the statistics. */
+static target *
+nig_target(size_t n, size_t d, const double *X, const double *y, double v0, double a0, double b0)
+{
+    double G[9] = {0}, xty[3] = {0}, yty = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < d; j++) {
+            xty[j] += X[i * d + j] * y[i];
+            for (size_t k = 0; k < d; k++)
+                G[j * d + k] += X[i * d + j] * X[i * d + k];
+        }
+        yty += y[i] * y[i];
+    }
+    bl_err err;
+    return target_nig_alloc(d, n, G, xty, yty, v0, a0, b0, &err);
+}
+
+static void
+test_gibbs(void)
+{
+    bl_err err;
+    gsl_rng *r = rng_new(77);
+    double X[60], y[20], w[3], s2;
+    nig_data(r, 20, 3, 2.0, 3.0, 2.0, X, y, w, &s2);
+    target *t = nig_target(20, 3, X, y, 2.0, 3.0, 2.0);
+    check_moments(t, SAMPLER_GIBBS, NULL, 100, 20000, 11, "gibbs nig");
+    check_moments(t, SAMPLER_EXACT, NULL, 0, 20000, 12, "exact nig");
+    sampler_opts o;
+    sampler_opts_default(&o);
+    o.step = 0.1;
+    o.leapfrog = 10;
+    check_moments(t, SAMPLER_HMC, &o, 200, 20000, 13, "hmc nig marginal t");
+    sampler *s = sampler_alloc(SAMPLER_GIBBS, t, NULL, NULL, &err);
+    sampler_step(s, r, NULL, &err);
+    CHECK(sampler_aux(s) > 0, "nig gibbs s2 = %g", sampler_aux(s));
+    sampler_free(s);
+    target_free(t);
+
+    /* Student-t regression: Gibbs (exact conditionals) vs NUTS, two
+     * independent exact samplers of one posterior: means agree within
+     * 5 sqrt(se1^2 + se2^2). */
+    size_t n = 100, d = 2;
+    double *Xs = malloc(n * d * sizeof *Xs), *ys = malloc(n * sizeof *ys);
+    for (size_t i = 0; i < n; i++) {
+        Xs[i * d] = 1.0;
+        Xs[i * d + 1] = gsl_ran_gaussian(r, 1.0);
+        ys[i] = 0.5 - Xs[i * d + 1] + 0.5 * gsl_ran_tdist(r, 2.0);
+    }
+    target *ts = target_student_t_alloc(n, d, Xs, ys, 2.0, 0.5, 1.0, &err);
+    size_t N = 20000;
+    double *a = malloc(N * d * sizeof *a), *b = malloc(N * d * sizeof *b);
+    sampler *sg = sampler_alloc(SAMPLER_GIBBS, ts, NULL, NULL, &err);
+    sampler_opts_default(&o);
+    o.step = 0.1;
+    sampler *sn = sampler_alloc(SAMPLER_NUTS, ts, &o, NULL, &err);
+    CHECK(sg != NULL && sn != NULL, "student_t samplers: %s", err.msg);
+    sampler_run(sg, 200, r, NULL, NULL, NULL, &err);
+    sampler_run(sg, N, r, a, NULL, NULL, &err);
+    sampler_run(sn, 200, r, NULL, NULL, NULL, &err);
+    sampler_run(sn, N, r, b, NULL, NULL, &err);
+    for (size_t j = 0; j < d; j++) {
+        double ma = 0, mb = 0, va = 0, vb = 0, ea, eb;
+        for (size_t i = 0; i < N; i++) {
+            ma += a[i * d + j] / (double)N;
+            mb += b[i * d + j] / (double)N;
+        }
+        for (size_t i = 0; i < N; i++) {
+            va += (a[i * d + j] - ma) * (a[i * d + j] - ma) / (double)(N - 1);
+            vb += (b[i * d + j] - mb) * (b[i * d + j] - mb) / (double)(N - 1);
+        }
+        diag_ess(a + j, N, d, &ea, NULL, &err);
+        diag_ess(b + j, N, d, &eb, NULL, &err);
+        double se = sqrt(va / ea + vb / eb);
+        CHECK(fabs(ma - mb) < 5 * se, "student_t w[%zu]: gibbs %g vs nuts %g (5 se %g)", j, ma, mb,
+              5 * se);
+    }
+    sampler_free(sg);
+    sampler_free(sn);
+    target_free(ts);
+    free(Xs);
+    free(ys);
+    free(a);
+    free(b);
+    gsl_rng_free(r);
+}
+
+/* Simulation-based calibration: S data sets from the prior, L = 19 thinned
+ * draws each, rank of the true w_0 in 0..19; chi-square over 20 bins. */
+static double
+sbc_chi2(sampler_kind kind, unsigned long seed)
+{
+    const int S = 400, L = 19, thin = 5, B = 20;
+    int hist[20] = {0};
+    gsl_rng *r = rng_new(seed);
+    bl_err err;
+    for (int sim = 0; sim < S; sim++) {
+        double X[30], y[10], w[3], s2;
+        target *t;
+        if (kind == SAMPLER_GIBBS) {
+            nig_data(r, 10, 3, 1.0, 3.0, 2.0, X, y, w, &s2);
+            t = nig_target(10, 3, X, y, 1.0, 3.0, 2.0);
+        } else {
+            /* BLR prior w ~ N(0, I/alpha), alpha = 1, beta = 4. */
+            for (int j = 0; j < 3; j++)
+                w[j] = gsl_ran_gaussian(r, 1.0);
+            double G[9] = {0}, xty[3] = {0}, yty = 0;
+            for (int i = 0; i < 10; i++) {
+                double f = 0;
+                for (int j = 0; j < 3; j++) {
+                    X[i * 3 + j] = gsl_ran_gaussian(r, 1.0);
+                    f += X[i * 3 + j] * w[j];
+                }
+                y[i] = f + gsl_ran_gaussian(r, 0.5);
+                for (int j = 0; j < 3; j++) {
+                    xty[j] += X[i * 3 + j] * y[i];
+                    for (int k = 0; k < 3; k++)
+                        G[j * 3 + k] += X[i * 3 + j] * X[i * 3 + k];
+                }
+                yty += y[i] * y[i];
+            }
+            t = target_blr_alloc(3, G, xty, yty, 1.0, 4.0, &err);
+        }
+        sampler_opts o;
+        sampler_opts_default(&o);
+        o.step = 0.1;
+        o.leapfrog = 8;
+        double mean[3];
+        target_moments(t, mean, NULL);
+        sampler *s = sampler_alloc(kind, t, &o, mean, &err);
+        sampler_run(s, 50, r, NULL, NULL, NULL, &err);
+        int rank = 0;
+        for (int l = 0; l < L; l++) {
+            sampler_run(s, (size_t)thin, r, NULL, NULL, NULL, &err);
+            rank += sampler_state(s)[0] < w[0];
+        }
+        hist[rank]++;
+        sampler_free(s);
+        target_free(t);
+    }
+    double e = (double)S / B, chi2 = 0;
+    for (int b = 0; b < B; b++)
+        chi2 += (hist[b] - e) * (hist[b] - e) / e;
+    gsl_rng_free(r);
+    return chi2;
+}
+
+static void
+test_sbc(void)
+{
+    double crit = gsl_cdf_chisq_Pinv(0.999, 19);
+    CHECK_ABS(crit, 43.82, 0.01);
+    double c1 = sbc_chi2(SAMPLER_HMC, 2024), c2 = sbc_chi2(SAMPLER_GIBBS, 2025);
+    CHECK(c1 < crit, "SBC hmc: chi2 = %g >= %g", c1, crit);
+    CHECK(c2 < crit, "SBC gibbs nig: chi2 = %g >= %g", c2, crit);
+    printf("SBC chi2 (19 dof, fail >= %.2f): hmc %.2f, gibbs %.2f\n", crit, c1, c2);
+}
+
+/* ULA variance bias at h and h/2 on N(0, I_20): bias(h) = 1/(1 - h/4) - 1. */
+static void
+test_sgld_bias(void)
+{
+    bl_err err;
+    const size_t d = 20, n = 200000;
+    double *mu = calloc(d, sizeof *mu), *P = calloc(d * d, sizeof *P);
+    for (size_t j = 0; j < d; j++)
+        P[j * d + j] = 1.0;
+    target *t = target_gauss_alloc(d, mu, P, &err);
+    double *x = malloc(n * d * sizeof *x), *sq = malloc(n * sizeof *sq);
+    double bias[2], se[2];
+    const double h[2] = {0.4, 0.2};
+    for (int k = 0; k < 2; k++) {
+        sampler_opts o;
+        sampler_opts_default(&o);
+        o.step = h[k];
+        gsl_rng *r = rng_new(300 + (unsigned long)k);
+        sampler *s = sampler_alloc(SAMPLER_SGLD, t, &o, mu, &err);
+        sampler_run(s, 1000, r, NULL, NULL, NULL, &err);
+        sampler_run(s, n, r, x, NULL, NULL, &err);
+        double v = 0, var_se2 = 0;
+        for (size_t j = 0; j < d; j++) {
+            double m = 0, vv = 0, ess;
+            for (size_t i = 0; i < n; i++) {
+                sq[i] = x[i * d + j] * x[i * d + j];
+                m += sq[i] / (double)n;
+            }
+            for (size_t i = 0; i < n; i++)
+                vv += (sq[i] - m) * (sq[i] - m) / (double)n;
+            diag_ess(sq, n, 1, &ess, NULL, &err);
+            v += m / (double)d;
+            var_se2 += vv / ess / (double)(d * d);
+        }
+        bias[k] = v - 1.0;
+        se[k] = sqrt(var_se2);
+        double S = 0;
+        sampler_ula_cov(1, P, h[k], NULL, &S, &err);
+        CHECK(fabs(v - S) < 5 * se[k], "ULA h=%g: variance %g vs %g (5 se %g)", h[k], v, S,
+              5 * se[k]);
+        sampler_free(s);
+        gsl_rng_free(r);
+    }
+    double ratio = bias[0] / bias[1];
+    double rse = ratio * sqrt(pow(se[0] / bias[0], 2) + pow(se[1] / bias[1], 2));
+    double want = (1 / (1 - 0.1) - 1) / (1 / (1 - 0.05) - 1); /* 2.111 */
+    CHECK(fabs(ratio - want) < 5 * rse, "SGLD bias ratio %g vs %g (5 se %g)", ratio, want, 5 * rse);
+    printf("ULA variance bias: h=0.4 %.4f, h=0.2 %.4f, ratio %.3f +- %.3f (theory %.3f)\n", bias[0],
+           bias[1], ratio, rse, want);
+    target_free(t);
+    free(x);
+    free(sq);
+    free(mu);
+    free(P);
+}
+
+static void
+test_sgld_minibatch(void)
+{
+    bl_err err;
+    target *t = blr10(5);
+    sampler_opts o;
+    sampler_opts_default(&o);
+    o.minibatch = 10;
+    o.schedule = true;
+    o.sched_a = 0.01;
+    o.sched_b0 = 10;
+    o.sched_gamma = 0.55;
+    gsl_rng *r = rng_new(9);
+    sampler *s = sampler_alloc(SAMPLER_SGLD, t, &o, NULL, &err);
+    CHECK(s != NULL, "sgld: %s", err.msg);
+    double wts[5];
+    sampler_run(s, 5, r, NULL, wts, NULL, &err);
+    for (int i = 0; i < 5; i++)
+        CHECK_REL(wts[i], 0.01 * pow(10.0 + i, -0.55), 1e-14);
+    sampler_run(s, 5000, r, NULL, NULL, NULL, &err);
+    for (size_t j = 0; j < 10; j++)
+        CHECK(isfinite(sampler_state(s)[j]), "sgld state finite");
+    o.minibatch = 51;
+    CHECK(sampler_alloc(SAMPLER_SGLD, t, &o, NULL, &err) == NULL &&
+              strstr(err.msg, "minibatch=51") != NULL,
+          "minibatch > N: %s", err.msg);
+    CHECK(sampler_set(s, "minibatch", 60, &err) == BL_EINVAL, "set minibatch > N");
+    sampler_free(s);
+    gsl_rng_free(r);
+    target_free(t);
+}
+
+static void
+test_logistic(void)
+{
+    bl_err err;
+    size_t n = 5000, d = 3;
+    double *X = malloc(n * d * sizeof *X), *y = malloc(n * sizeof *y);
+    gsl_rng *r = rng_new(31);
+    for (size_t i = 0; i < n; i++) {
+        double f = 0;
+        for (size_t j = 0; j < d; j++) {
+            X[i * d + j] = gsl_ran_gaussian(r, 1.0);
+            f += X[i * d + j] * (j == 0 ? 0.5 : -0.7);
+        }
+        y[i] = gsl_rng_uniform(r) < 1 / (1 + exp(-f)) ? 1.0 : -1.0;
+    }
+    target *t = target_logistic_alloc(n, d, X, y, 1.0, &err);
+    double mode[3], cov[9];
+    target_moments(t, mode, cov);
+    sampler_opts o;
+    sampler_opts_default(&o);
+    o.step = 0.02;
+    o.leapfrog = 10;
+    sampler *s = sampler_alloc(SAMPLER_HMC, t, &o, mode, &err);
+    size_t N = 3000;
+    double *x = malloc(N * d * sizeof *x);
+    sampler_run(s, 200, r, NULL, NULL, NULL, &err);
+    sampler_run(s, N, r, x, NULL, NULL, &err);
+    for (size_t j = 0; j < d; j++) {
+        double m = 0, ess;
+        for (size_t i = 0; i < N; i++)
+            m += x[i * d + j] / (double)N;
+        diag_ess(x + j, N, d, &ess, NULL, &err);
+        double sd = sqrt(cov[j * d + j]);
+        CHECK(fabs(m - mode[j]) < 5 * sd / sqrt(ess) + 0.1 * sd,
+              "logistic w[%zu]: mean %g vs Laplace %g (tol %g)", j, m, mode[j],
+              5 * sd / sqrt(ess) + 0.1 * sd);
+    }
+    sampler_free(s);
+    target_free(t);
+    free(x);
+    free(X);
+    free(y);
+    gsl_rng_free(r);
+}
+
+static void
+test_events(void)
+{
+    bl_err err;
+    const double mu[2] = {0, 0};
+    target *t = target_gauss_alloc(2, mu, P2, &err);
+    sampler_opts o;
+    sampler_opts_default(&o);
+    o.step = 0.2;
+    o.leapfrog = 12;
+    gsl_rng *r = rng_new(3);
+    sampler_event *ev = sampler_event_alloc(2, SAMPLER_TRAJ_MAX, &err);
+    sampler *s = sampler_alloc(SAMPLER_HMC, t, &o, mu, &err);
+    sampler_step(s, r, ev, &err);
+    CHECK(ev->ntraj == 13 && ev->ntraj_total == 13, "hmc trajectory L+1 = %zu", ev->ntraj);
+    CHECK(ev->traj[0] == ev->from[0] && ev->traj[24] == ev->proposal[0], "traj ends");
+    CHECK(ev->n_grad == 12 && fabs(ev->energy_error) < 1, "hmc energy error %g", ev->energy_error);
+    CHECK(ev->accepted == (sampler_state(s)[0] == ev->proposal[0]), "accept flag");
+    sampler_free(s);
+    /* Truncation at a small capacity. */
+    sampler_event *small = sampler_event_alloc(2, 4, &err);
+    s = sampler_alloc(SAMPLER_HMC, t, &o, mu, &err);
+    sampler_step(s, r, small, &err);
+    CHECK(small->ntraj == 4 && small->ntraj_total == 13, "truncated %zu/%zu", small->ntraj,
+          small->ntraj_total);
+    sampler_free(s);
+    sampler_event_free(small);
+    s = sampler_alloc(SAMPLER_NUTS, t, &o, mu, &err);
+    for (int k = 0; k < 20; k++) {
+        sampler_step(s, r, ev, &err);
+        int ok = ev->ntraj == ev->ntraj_total && ev->ntraj == ev->n_grad + 1 &&
+                 ev->traj_dir[0] == 0 && ev->ntraj <= (1u << ev->tree_depth);
+        for (size_t i = 1; i < ev->ntraj; i++)
+            ok &= ev->traj_dir[i] == 1 || ev->traj_dir[i] == -1;
+        CHECK(ok, "nuts event: ntraj %zu, grads %zu, depth %d", ev->ntraj, ev->n_grad,
+              ev->tree_depth);
+        CHECK(ev->accept_prob >= 0 && ev->accept_prob <= 1, "nuts accept stat %g", ev->accept_prob);
+    }
+    sampler_free(s);
+    sampler_event *e3 = sampler_event_alloc(3, 2, &err);
+    s = sampler_alloc(SAMPLER_RWM, t, &o, mu, &err);
+    CHECK(sampler_step(s, r, e3, &err) == BL_EINVAL && strstr(err.msg, "dimension 3") != NULL,
+          "event dims: %s", err.msg);
+    sampler_stats st;
+    sampler_get_stats(s, &st);
+    CHECK(st.iterations == 0, "failed step not counted");
+    sampler_free(s);
+    sampler_event_free(e3);
+    sampler_event_free(ev);
+    gsl_rng_free(r);
+    target_free(t);
+}
+
+static void
+test_bad_input(void)
+{
+    bl_err err;
+    const double mu[2] = {0, 0};
+    target *t = target_gauss_alloc(2, mu, P2, &err);
+    sampler_opts o;
+    sampler_opts_default(&o);
+    o.step = 0;
+    CHECK(sampler_alloc(SAMPLER_HMC, t, &o, NULL, &err) == NULL &&
+              strcmp(err.msg, "step=0: must be > 0") == 0,
+          "step 0: %s", err.msg);
+    o.step = -0.1;
+    CHECK(sampler_alloc(SAMPLER_MALA, t, &o, NULL, &err) == NULL &&
+              strstr(err.msg, "step=-0.1: must be > 0") != NULL,
+          "step < 0: %s", err.msg);
+    sampler_opts_default(&o);
+    o.leapfrog = 0;
+    CHECK(sampler_alloc(SAMPLER_HMC, t, &o, NULL, &err) == NULL &&
+              strstr(err.msg, "leapfrog=0: must be in 1..1024") != NULL,
+          "leapfrog 0: %s", err.msg);
+    sampler *s = sampler_alloc(SAMPLER_HMC, t, NULL, NULL, &err);
+    CHECK(sampler_set(s, "step", 0, &err) == BL_EINVAL, "set step 0");
+    CHECK(sampler_set(s, "leapfrog", 2.5, &err) == BL_EINVAL &&
+              strstr(err.msg, "whole number") != NULL,
+          "leapfrog 2.5: %s", err.msg);
+    CHECK(sampler_set(s, "stepp", 1, &err) == BL_EINVAL && strstr(err.msg, "choose sigma") != NULL,
+          "unknown: %s", err.msg);
+    double v = 0;
+    CHECK(sampler_set(s, "step", 0.25, &err) == BL_OK &&
+              sampler_get(s, "step", &v, &err) == BL_OK && v == 0.25,
+          "set/get step");
+    CHECK(sampler_set(s, "gamma", 0.5, &err) == BL_EINVAL, "gamma 0.5 excluded: %s", err.msg);
+    const double bad[2] = {NAN, 0};
+    CHECK(sampler_set_state(s, bad, &err) == BL_EINVAL, "NaN state");
+    CHECK(sampler_state(s)[0] == 0, "state unchanged");
+    sampler_free(s);
+    target *ban = target_toy_alloc(TARGET_BANANA, &err),
+           *don = target_toy_alloc(TARGET_DONUT, &err);
+    CHECK(sampler_alloc(SAMPLER_GIBBS, ban, NULL, NULL, &err) == NULL &&
+              strstr(err.msg, "gibbs: target banana") != NULL,
+          "gibbs on banana: %s", err.msg);
+    CHECK(sampler_alloc(SAMPLER_EXACT, don, NULL, NULL, &err) == NULL, "exact on donut");
+    CHECK(sampler_kind_from_name("nuts") == SAMPLER_NUTS && sampler_kind_from_name("x") < 0,
+          "kind names");
+
+    /* NaN/inf from the target: rwm with huge proposals on the funnel walks
+     * into e^-v overflow; the steps are rejected and counted, the chain lives. */
+    target *f = target_toy_alloc(TARGET_FUNNEL, &err);
+    sampler_opts_default(&o);
+    o.sigma = 1000;
+    gsl_rng *r = rng_new(1);
+    const double start[2] = {0.5, 0.0};
+    s = sampler_alloc(SAMPLER_RWM, f, &o, start, &err);
+    sampler_event *ev = sampler_event_alloc(2, 2, &err);
+    size_t flagged = 0;
+    for (int i = 0; i < 1000; i++) {
+        sampler_step(s, r, ev, &err);
+        flagged += ev->nonfinite;
+        if (ev->nonfinite)
+            CHECK(!ev->accepted, "non-finite step not accepted");
+    }
+    sampler_stats st;
+    sampler_get_stats(s, &st);
+    CHECK(st.nonfinite > 0 && st.nonfinite == flagged && st.iterations == 1000,
+          "rwm funnel: %zu nonfinite of %zu", st.nonfinite, st.iterations);
+    CHECK(isfinite(sampler_state(s)[0]) && isfinite(sampler_energy(s)), "chain alive");
+    sampler_free(s);
+    /* hmc with a huge step: divergences / non-finite counted, chain alive. */
+    const double neck[2] = {0.01, -4.0};
+    o.step = 3.0;
+    o.leapfrog = 20;
+    s = sampler_alloc(SAMPLER_HMC, f, &o, neck, &err);
+    sampler_run(s, 200, r, NULL, NULL, NULL, &err);
+    sampler_get_stats(s, &st);
+    CHECK(st.divergent + st.nonfinite > 0 && isfinite(sampler_state(s)[1]),
+          "hmc funnel: %zu divergent, %zu nonfinite", st.divergent, st.nonfinite);
+    sampler_free(s);
+    s = sampler_alloc(SAMPLER_NUTS, f, &o, neck, &err);
+    sampler_run(s, 100, r, NULL, NULL, NULL, &err);
+    sampler_get_stats(s, &st);
+    CHECK(st.divergent + st.nonfinite > 0 && isfinite(sampler_state(s)[1]),
+          "nuts funnel: %zu divergent, %zu nonfinite", st.divergent, st.nonfinite);
+    sampler_free(s);
+    const double deep[2] = {1, -800};
+    CHECK(sampler_alloc(SAMPLER_HMC, f, NULL, deep, &err) == NULL &&
+              strstr(err.msg, "init") != NULL,
+          "non-finite init: %s", err.msg);
+    bl_cancel c = 1;
+    s = sampler_alloc(SAMPLER_RWM, f, NULL, start, &err);
+    CHECK(sampler_run(s, 10, r, NULL, NULL, &c, &err) == BL_ECANCEL, "cancel");
+    sampler_free(s);
+    sampler_event_free(ev);
+    gsl_rng_free(r);
+    target_free(f);
+    target_free(ban);
+    target_free(don);
+    target_free(t);
+}
+
+static void
+test_ensemble(void)
+{
+    bl_err err;
+    const double mu[2] = {1, -1};
+    target *t = target_gauss_alloc(2, mu, P2, &err);
+    sampler_opts o;
+    sampler_opts_default(&o);
+    o.step = 0.3;
+    o.leapfrog = 10;
+    size_t K = 4, n = 2000;
+    double *a = malloc(K * n * 2 * sizeof *a), *b = malloc(K * n * 2 * sizeof *b);
+    gsl_rng *r1 = rng_new(55), *r2 = rng_new(55);
+    sampler_ens *e1 = sampler_ens_alloc(SAMPLER_HMC, t, &o, K, mu, 2.0, r1, &err);
+    sampler_ens *e2 = sampler_ens_alloc(SAMPLER_HMC, t, &o, K, mu, 2.0, r2, &err);
+    CHECK(e1 != NULL && e2 != NULL && sampler_ens_size(e1) == K, "ensemble: %s", err.msg);
+    sampler_ens_run(e1, n, a, NULL, NULL, &err);
+    sampler_ens_run(e2, n, b, NULL, NULL, &err);
+    CHECK(memcmp(a, b, K * n * 2 * sizeof *a) == 0, "same seed, same ensemble");
+    CHECK(sampler_ens_chain(e1, 0) != NULL && sampler_ens_chain(e1, K) == NULL, "chain access");
+    double rhat, ess;
+    diag_rhat(a, K, n, 2, n * 2, &rhat, &err);
+    diag_ess_multi(a, K, n, 2, n * 2, &ess, &err);
+    CHECK(rhat < 1.01, "hmc 4-chain split rhat %g", rhat);
+    CHECK(ess > 1000, "hmc 4-chain ess %g", ess);
+    CHECK(sampler_ens_set(e1, "step", -1, &err) == BL_EINVAL, "ens set bad");
+    CHECK(sampler_ens_set(e1, "step", 0.2, &err) == BL_OK &&
+              sampler_options(sampler_ens_chain(e1, 3))->step == 0.2,
+          "ens set");
+    sampler_event *evs[4] = {NULL, NULL, NULL, NULL};
+    evs[1] = sampler_event_alloc(2, 16, &err);
+    CHECK(sampler_ens_step(e1, evs, &err) == BL_OK && evs[1]->ntraj == 11, "ens step events");
+    sampler_event_free(evs[1]);
+    sampler_ens_free(e1);
+    sampler_ens_free(e2);
+    gsl_rng_free(r1);
+    gsl_rng_free(r2);
+    free(a);
+    free(b);
+    target_free(t);
+}
+
+int
+main(void)
+{
+    TEST_INIT();
+    test_math_h();
+    test_rwm_acceptance();
+    test_gaussian_targets();
+    test_gibbs();
+    test_sbc();
+    test_sgld_bias();
+    test_sgld_minibatch();
+    test_logistic();
+    test_events();
+    test_bad_input();
+    test_ensemble();
+    return TEST_REPORT();
+}
