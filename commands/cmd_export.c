@@ -31,6 +31,10 @@ static const struct subject_spec export_subjects[] = {
     {"stream", "the observed points: inputs, then the target", stream_args,
      "export stream points.csv"},
     {"trace", "one per-arrival trace against n", trace_args, "export trace regret_truth r.csv"},
+    {"lens", "the lens curves: regret and bound per arrival", stream_args,
+     "export lens lens.csv"},
+    {"bma", "the model-averaging curves per example", stream_args, "export bma bma.csv"},
+    {"judge", "error and its standard error against k", stream_args, "export judge judge.csv"},
     {0},
 };
 
@@ -70,7 +74,16 @@ static int
 export_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
     const char *path = args_str(a, "file");
-    bool stream = strcmp(a->subject->name, "stream") == 0;
+    const char *what = a->subject->name;
+    if (strcmp(what, "lens") == 0 || strcmp(what, "bma") == 0 || strcmp(what, "judge") == 0) {
+        if (s->inst == NULL || strcmp(instrument_name(s->inst), what) != 0)
+            return bl_fail(err, BL_ESTATE, "no %s instrument running", what);
+        int rc = instrument_export(s->inst, path, err);
+        if (rc == BL_OK)
+            out_printf(out, "wrote the %s curves to %s", what, path);
+        return rc;
+    }
+    bool stream = strcmp(what, "stream") == 0;
     int id = stream ? -1 : trace_find(args_str(a, "name"));
     char *tmp;
     FILE *f;
@@ -103,7 +116,7 @@ export_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
 
 const struct cmd_entry cmd_export_entry = {
     .name = "export",
-    .usage = "export stream FILE | export trace NAME FILE",
+    .usage = "export stream|lens|bma|judge FILE | export trace NAME FILE",
     .summary = "write the observed points or a trace as CSV",
     .example = "export trace regret_truth regret.csv",
     .subjects = export_subjects,

@@ -41,6 +41,9 @@ static const struct subject_spec show_subjects[] = {
      "show regret"},
     {"concentration", "how the posterior concentrates around the truth", concentration_args,
      "show concentration r=0.05"},
+    {"lens", "the universality lens: n, regret, bound, eps_star, log_weight", NULL, "show lens"},
+    {"bma", "model averaging: t, class_posterior, regret, oracle_regret", NULL, "show bma"},
+    {"judge", "best-of-k: k, error, error_se, slope, k_opt", NULL, "show judge"},
     {0},
 };
 
@@ -239,6 +242,12 @@ show_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
     }
     if (strcmp(what, "posterior") == 0)
         return show_posterior(s, out, err);
+    if (strcmp(what, "lens") == 0 || strcmp(what, "bma") == 0 || strcmp(what, "judge") == 0) {
+        if (s->inst == NULL || strcmp(instrument_name(s->inst), what) != 0)
+            return bl_fail(err, BL_ESTATE, "no %s instrument running (start one with: %s)",
+                           what, what);
+        return instrument_show(s->inst, out, err);
+    }
     if (strcmp(what, "predictive") == 0)
         return show_predictive(s, a, out, err);
     if (strcmp(what, "evidence") == 0)
@@ -250,7 +259,7 @@ show_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
 
 const struct cmd_entry cmd_show_entry = {
     .name = "show",
-    .usage = "show data|model|posterior|predictive|evidence|regret|concentration",
+    .usage = "show data|model|posterior|predictive|evidence|regret|concentration|lens|bma|judge",
     .summary = "print a summary as key = value lines",
     .detail = "Numbers print with %.10g, vectors as [a, b], matrices as [[a, b], [c, d]]; "
               "nan where a value is undefined (no truth known, or not in the model).",

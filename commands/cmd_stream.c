@@ -32,6 +32,7 @@ stream_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
             out_printf(out, "streamed %zu points (n = %zu)", s->n - before, s->n);
         return rc;
     }
+    s->job = JOB_STREAM;
     s->stream = (struct stream_job){
         .active = true,
         .rate = args_real(a, "rate"),
@@ -62,11 +63,13 @@ static int
 pause_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
     (void)a;
-    if (!s->stream.active)
-        return bl_fail(err, BL_ESTATE, "nothing is streaming (start with: stream rate=10)");
-    s->stream.paused = true;
+    struct stream_job *j = session_job(s);
+    if (!j->active)
+        return bl_fail(err, BL_ESTATE,
+                       "nothing is running (start with: stream rate=10, or run for an instrument)");
+    j->paused = true;
     s->generation++;
-    out_printf(out, "paused at n = %zu ('resume' or F5 to go on, 'step' for one point)", s->n);
+    out_printf(out, "paused ('resume' or F5 to go on, 'step' for one more)");
     return BL_OK;
 }
 
@@ -82,12 +85,13 @@ static int
 resume_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
     (void)a;
-    if (!s->stream.active)
+    struct stream_job *j = session_job(s);
+    if (!j->active)
         return bl_fail(err, BL_ESTATE, "nothing to resume (start with: stream rate=10)");
-    s->stream.paused = false;
-    s->stream.credit = 0;
+    j->paused = false;
+    j->credit = 0;
     s->generation++;
-    out_printf(out, "streaming at %g/s", s->stream.rate);
+    out_printf(out, "running at %g/s", j->rate);
     return BL_OK;
 }
 
@@ -108,9 +112,17 @@ static const struct arg_spec step_args[] = {
 static int
 step_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
-    if (s->stream.active && !s->stream.paused) {
-        s->stream.paused = true;
+    struct stream_job *j = session_job(s);
+    if (j->active && !j->paused) {
+        j->paused = true;
         out_printf(out, "paused; stepping");
+    }
+    if (s->job == JOB_RUN && s->inst != NULL) {
+        int rc = instrument_advance(s->inst, (size_t)args_int(a, "n"), s->cancel, err);
+        s->generation++;
+        if (rc == BL_OK)
+            out_printf(out, "%s: %zu", instrument_name(s->inst), s->inst->n);
+        return rc;
     }
     size_t before = s->n;
     int rc = session_observe(s, (size_t)args_int(a, "n"), out, err);
@@ -126,7 +138,7 @@ step_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
 const struct cmd_entry cmd_step_entry = {
     .name = "step",
     .usage = "step [N]",
-    .summary = "N more points now (default 1), pausing a stream (F6)",
+    .summary = "N more now (default 1): points, or the instrument's arrivals (F6)",
     .detail = "Prints the newest point, what the model predicted for it before seeing it, and "
               "its log-loss.",
     .example = "step",

@@ -148,6 +148,7 @@ session_free(struct session *s)
     struct model_parts p = parts_of(s);
     parts_free(&p);
     world_free(s->world);
+    instrument_free(s->inst);
     gsl_rng_free(s->rng);
     free(s->X);
     free(s->Y);
@@ -637,4 +638,57 @@ session_pump(struct session *s)
         return;
     s->last_pump = now;
     s->pump(s->pump_ctx);
+}
+
+void
+session_set_instrument(struct session *s, struct instrument *in)
+{
+    instrument_free(s->inst);
+    s->inst = in;
+    s->run = (struct stream_job){0};
+    s->job = JOB_RUN;
+    s->generation++;
+}
+
+struct stream_job *
+session_job(struct session *s)
+{
+    if (s->job == JOB_RUN && s->inst != NULL)
+        return &s->run;
+    return &s->stream;
+}
+
+size_t
+session_run_advance(struct session *s, double dt, size_t max_units, struct out *out)
+{
+    struct stream_job *j = &s->run;
+    if (!j->active || j->paused || dt <= 0 || s->inst == NULL)
+        return 0;
+    j->credit += dt * j->rate;
+    if (j->credit > j->rate + 1)
+        j->credit = j->rate + 1;
+    size_t want = (size_t)j->credit;
+    if (want > max_units)
+        want = max_units;
+    if (want > j->remaining)
+        want = j->remaining;
+    if (want == 0)
+        return 0;
+    size_t before = s->inst->n;
+    bl_err err;
+    bl_err_clear(&err);
+    int rc = instrument_advance(s->inst, want, s->cancel, &err);
+    size_t got = s->inst->n - before;
+    j->credit -= (double)got;
+    if (j->remaining != SIZE_MAX)
+        j->remaining -= got < j->remaining ? got : j->remaining;
+    s->generation++;
+    if (rc != BL_OK) {
+        out_error(out, "run stopped: %s", err.msg);
+        *j = (struct stream_job){0};
+    } else if (j->remaining == 0) {
+        out_printf(out, "%s: run done (%zu)", instrument_name(s->inst), s->inst->n);
+        *j = (struct stream_job){0};
+    }
+    return got;
 }

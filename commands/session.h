@@ -20,6 +20,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "commands/instrument.h"
 #include "commands/out.h"
 #include "commands/view.h"
 #include "core/blr.h"
@@ -100,6 +101,9 @@ struct session {
 
     double ball_radius;       /* radius of the ball for mass_ball (default 0.1) */
     struct stream_job stream;
+    struct instrument *inst;  /* the theory instrument (lens, bma, judge) or NULL */
+    struct stream_job run;    /* `run`: the instrument's arrivals, paced like a stream */
+    enum { JOB_STREAM = 0, JOB_RUN, JOB_SAMPLE } job; /* what pause/resume/step act on */
     struct view view;
     bool interactive;         /* a front end paces jobs (else they run synchronously) */
     int term_cols, term_rows; /* terminal size when interactive (screenshot default) */
@@ -145,6 +149,13 @@ void session_describe_model(const struct session *s, char *buf, size_t size);
 size_t session_stream_advance(struct session *s, double dt, size_t max_points, struct out *out);
 /* Stop a stream (keeps the points). */
 void session_stream_stop(struct session *s);
+/* The same pacing for the instrument (`run`): arrivals (lens, bma) or trials
+ * (judge). Returns the units done. */
+size_t session_run_advance(struct session *s, double dt, size_t max_units, struct out *out);
+/* Install a new instrument (takes ownership); the old one and its run go. */
+void session_set_instrument(struct session *s, struct instrument *in);
+/* The job pause/resume/step act on: the most recent one that exists. */
+struct stream_job *session_job(struct session *s);
 
 /* Give the front end a chance to breathe (see pump); cheap when not due. */
 void session_pump(struct session *s);

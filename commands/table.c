@@ -9,10 +9,13 @@
 
 #include "commands/session.h"
 
+extern const struct cmd_entry cmd_bma_entry;
 extern const struct cmd_entry cmd_data_entry;
 extern const struct cmd_entry cmd_export_entry;
 extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_judge_entry;
 extern const struct cmd_entry cmd_layout_entry;
+extern const struct cmd_entry cmd_lens_entry;
 extern const struct cmd_entry cmd_model_entry;
 extern const struct cmd_entry cmd_observe_entry;
 extern const struct cmd_entry cmd_optimize_entry;
@@ -20,6 +23,7 @@ extern const struct cmd_entry cmd_pane_entry;
 extern const struct cmd_entry cmd_pause_entry;
 extern const struct cmd_entry cmd_quit_entry;
 extern const struct cmd_entry cmd_resume_entry;
+extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_screenshot_entry;
 extern const struct cmd_entry cmd_seed_entry;
 extern const struct cmd_entry cmd_show_entry;
@@ -28,10 +32,13 @@ extern const struct cmd_entry cmd_step_entry;
 extern const struct cmd_entry cmd_stream_entry;
 
 const struct cmd_entry *const cmd_table[] = {
+    &cmd_bma_entry,
     &cmd_data_entry,
     &cmd_export_entry,
     &cmd_help_entry,
+    &cmd_judge_entry,
     &cmd_layout_entry,
+    &cmd_lens_entry,
     &cmd_model_entry,
     &cmd_observe_entry,
     &cmd_optimize_entry,
@@ -39,6 +46,7 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_pause_entry,
     &cmd_quit_entry,
     &cmd_resume_entry,
+    &cmd_run_entry,
     &cmd_screenshot_entry,
     &cmd_seed_entry,
     &cmd_show_entry,

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-const char *const pane_names[PANE_COUNT + 1] = {"data", "posterior", "regret", "spectrum", NULL};
+const char *const pane_names[PANE_COUNT + 1] = {"data", "posterior", "regret", "spectrum", "theory", NULL};
 const char *const layout_names[LAYOUT_COUNT + 1] = {"default", "single", "data", "theory", NULL};
 
 static int
@@ -32,7 +32,7 @@ view_init(struct view *v)
 {
     memset(v, 0, sizeof *v);
     for (int i = 0; i < PANE_COUNT; i++)
-        v->on[i] = true;
+        v->on[i] = i != PANE_THEORY; /* shown once an instrument exists */
     v->post_w[0] = 0;
     v->post_w[1] = 1;
 }

@@ -8,7 +8,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum pane_id { PANE_DATA = 0, PANE_POSTERIOR, PANE_REGRET, PANE_SPECTRUM, PANE_COUNT };
+enum pane_id {
+    PANE_DATA = 0,
+    PANE_POSTERIOR,
+    PANE_REGRET,
+    PANE_SPECTRUM,
+    PANE_THEORY, /* the theory instrument's curves (on when one is started) */
+    PANE_COUNT
+};
 
 enum layout_preset {
     LAYOUT_DEFAULT = 0, /* as many panes as fit: data, posterior, regret, spectrum */

@@ -116,10 +116,10 @@ test_bind_errors(void)
         {"pane posterior w=0,9", "w=0,9: the model has weights 0..1"},
         {"pane posterior w=1,1", "w= needs two different weight indices"},
         {"pane regret coord=1", "coord= and view= are keys of the data pane"},
-        {"pane frob", "name=frob: unknown (choose data, posterior, regret, spectrum)"},
+        {"pane frob", "name=frob: unknown (choose data, posterior, regret, spectrum, theory)"},
         {"layout grid", "name=grid: unknown (choose default, single, data, theory)"},
         {"stream", "stream: give n= in batch mode"},
-        {"pause", "nothing is streaming"},
+        {"pause", "nothing is running"},
         {"screenshot x.txt", "no panes to render"},
         {"screenshot x.txt cols=5", "cols=5: must be in 20..1000"},
     };

@@ -327,7 +327,7 @@ test_presets(void)
     EXPECT_RECT(l.log, 0, 0, 80, 21);
     /* on = NULL means all on. */
     layout_compute(&l, 120, 34, LAYOUT_DEFAULT, NULL, PANE_DATA, false);
-    CHECK(count_shown(&l) == 4, "NULL on[]: %d shown", count_shown(&l));
+    CHECK(count_shown(&l) == PANE_COUNT, "NULL on[]: %d shown", count_shown(&l));
 }
 
 static void

@@ -116,8 +116,9 @@ void
 layout_compute(struct layout *l, int cols, int rows, enum layout_preset preset,
                const bool on[PANE_COUNT], int focus, bool zoom)
 {
-    static const int order_default[] = {PANE_DATA, PANE_POSTERIOR, PANE_REGRET, PANE_SPECTRUM};
-    static const int order_theory[] = {PANE_REGRET, PANE_SPECTRUM, PANE_POSTERIOR};
+    static const int order_default[] = {PANE_DATA, PANE_POSTERIOR, PANE_REGRET, PANE_SPECTRUM,
+                                        PANE_THEORY};
+    static const int order_theory[] = {PANE_THEORY, PANE_REGRET, PANE_SPECTRUM, PANE_POSTERIOR};
     _Static_assert(sizeof order_default / sizeof order_default[0] == PANE_COUNT,
                    "a new pane needs a place in the priority order");
     bool all_on[PANE_COUNT];

@@ -340,10 +340,14 @@ drain_signals(void)
                 L.dirty = true;
                 break;
             case SIGINT:
+                if (L.s->run.active) {
+                    L.s->run = (struct stream_job){0};
+                    out_printf(&L.out, "run stopped");
+                }
                 if (L.s->stream.active) {
                     session_stream_stop(L.s);
                     out_printf(&L.out, "stream stopped at n = %zu", L.s->n);
-                } else if (!L.in_command) {
+                } else if (!L.in_command && !L.s->run.active) {
                     clear_input_line();
                 }
                 if (!L.in_command)
@@ -428,15 +432,13 @@ kb_pause(int count, int key)
 {
     (void)count;
     (void)key;
-    struct stream_job *j = &L.s->stream;
+    struct stream_job *j = session_job(L.s);
     if (!j->active) {
-        out_printf(&L.out, "nothing is streaming: type  stream rate=10");
+        out_printf(&L.out, "nothing is running: type  stream rate=10  (or run, for an instrument)");
     } else {
         j->paused = !j->paused;
         j->credit = 0;
-        out_printf(&L.out, j->paused ? "paused at n = %zu (F5 resumes, F6 steps)"
-                                     : "resumed at n = %zu",
-                   L.s->n);
+        out_printf(&L.out, j->paused ? "paused (F5 resumes, F6 steps)" : "resumed");
     }
     L.dirty = true;
     return 0;
@@ -455,7 +457,7 @@ static int
 kb_speed(int count, int key)
 {
     (void)count;
-    struct stream_job *j = &L.s->stream;
+    struct stream_job *j = session_job(L.s);
     bool faster = key == 'f';
     if (!j->active) {
         out_printf(&L.out, "nothing is streaming: type  stream rate=10");
@@ -562,6 +564,23 @@ bind_keys(void)
 }
 
 static void
+advance_run(double dt)
+{
+    struct stream_job *j = &L.s->run;
+    if (!j->active || j->paused)
+        return;
+    /* Instruments cost very different amounts per unit: measure, as for streams. */
+    static double cost;
+    size_t budget = cost > 0 ? (size_t)(BUDGET_S / cost) + 1 : 1;
+    double t0 = now_s();
+    size_t got = session_run_advance(L.s, dt, budget, &L.out);
+    double t = now_s() - t0;
+    if (got > 0)
+        cost = cost > 0 ? 0.8 * cost + 0.2 * (t / (double)got) : t / (double)got;
+    L.dirty = true;
+}
+
+static void
 advance_stream(double dt)
 {
     struct stream_job *j = &L.s->stream;
@@ -628,7 +647,8 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
 
     double last = now_s();
     while (!s->quit) {
-        bool animating = s->stream.active && !s->stream.paused;
+        bool animating =
+            (s->stream.active && !s->stream.paused) || (s->run.active && !s->run.paused);
         int timeout = -1;
         if (animating) {
             double wait = FRAME_S - (now_s() - last);
@@ -650,8 +670,10 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
         while (L.ta_pos < L.ta_len && !s->quit && !L.in_command)
             rl_callback_read_char();
         double t = now_s();
-        if (animating || (s->stream.active && !s->stream.paused)) {
+        if (animating || (s->stream.active && !s->stream.paused) ||
+            (s->run.active && !s->run.paused)) {
             advance_stream(t - last);
+            advance_run(t - last);
             L.dirty = true;
         }
         last = t;

@@ -39,7 +39,10 @@ static void
 regret_title(void *self, const struct session *s, char *buf, size_t size)
 {
     (void)self;
-    snprintf(buf, size, "regret (nats) vs n  d=%zu", s->dim);
+    if (s->blr != NULL)
+        snprintf(buf, size, "regret (nats) vs n  d=%zu", s->dim);
+    else
+        snprintf(buf, size, "regret (nats) vs n");
 }
 
 static void

@@ -66,13 +66,18 @@ static void
 draw_status(const struct session *s, struct canvas *c, const struct rect *r)
 {
     char model[160], buf[512];
-    const char *job = !s->stream.active ? "idle"
-                      : s->stream.paused ? "paused"
-                                         : "streaming";
+    const struct stream_job *j = s->job == JOB_RUN && s->inst ? &s->run : &s->stream;
+    const char *job = !j->active     ? "idle"
+                      : j->paused    ? "paused"
+                      : j == &s->run ? "running"
+                                     : "streaming";
     session_describe_model(s, model, sizeof model);
-    char rate[32] = "";
-    if (s->stream.active)
-        snprintf(rate, sizeof rate, " %g/s", s->stream.rate);
+    char rate[64] = "";
+    if (j->active)
+        snprintf(rate, sizeof rate, " %g/s", j->rate);
+    if (j == &s->run)
+        snprintf(rate + strlen(rate), sizeof rate - strlen(rate), " (%s %zu)",
+                 instrument_name(s->inst), s->inst->n);
     char ev[48] = "";
     if (s->blr != NULL && s->n > 0)
         snprintf(ev, sizeof ev, "  log evidence %.4g", s->trace[TR_LOG_EVIDENCE][s->n - 1]);
@@ -109,8 +114,14 @@ ui_render(struct ui *u, const struct session *s, struct canvas *c, const char *i
     struct layout *l = &u->layout;
     c->ascii = u->ascii;
     canvas_clear(c);
-    layout_compute(l, c->cols, c->rows, s->view.preset, s->view.on, s->view.focus,
-                   s->view.zoom);
+    /* Under the theory layout, panes of a model that does not exist give their
+     * room to the instrument. */
+    bool on[PANE_COUNT];
+    memcpy(on, s->view.on, sizeof on);
+    if (s->view.preset == LAYOUT_THEORY && s->blr == NULL && s->inst != NULL)
+        for (int i = 0; i < PANE_COUNT; i++)
+            on[i] = on[i] && i == PANE_THEORY;
+    layout_compute(l, c->cols, c->rows, s->view.preset, on, s->view.focus, s->view.zoom);
     if (l->too_small) {
         char msg[96];
         snprintf(msg, sizeof msg, "terminal too small (%dx%d): need %dx%d", c->cols, c->rows,
