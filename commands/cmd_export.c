@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "commands/session.h"
+#include "commands/show_gp.h"
 
 static const struct arg_spec stream_args[] = {
     {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1, .help = "CSV to write"},
@@ -27,6 +28,13 @@ static const struct arg_spec trace_args[] = {
     {0},
 };
 
+static const struct arg_spec gram_args[] = {
+    {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1, .help = "CSV to write"},
+    {.name = "layer", .type = ARG_INT, .min = 0, .max = 1001, .def = "0",
+     .help = "nngp: layer 1..L+1 (0: the model's kernel)"},
+    {0},
+};
+
 static const struct subject_spec export_subjects[] = {
     {"stream", "the observed points: inputs, then the target", stream_args,
      "export stream points.csv"},
@@ -35,6 +43,10 @@ static const struct subject_spec export_subjects[] = {
      "export lens lens.csv"},
     {"bma", "the model-averaging curves per example", stream_args, "export bma bma.csv"},
     {"judge", "error and its standard error against k", stream_args, "export judge judge.csv"},
+    {"gram", "gp/tp: the kernel matrix of the observed inputs", gram_args,
+     "export gram gram.csv layer=3"},
+    {"draws", "the sampler's draws: chain, iteration, w0.., weight", stream_args,
+     "export draws draws.csv"},
     {0},
 };
 
@@ -75,6 +87,18 @@ export_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
 {
     const char *path = args_str(a, "file");
     const char *what = a->subject->name;
+    if (strcmp(what, "gram") == 0) {
+        int rc = export_gram(s, path, (long)args_int(a, "layer"), err);
+        if (rc == BL_OK)
+            out_printf(out, "wrote the %zu x %zu Gram matrix to %s", s->n, s->n, path);
+        return rc;
+    }
+    if (strcmp(what, "draws") == 0) {
+        int rc = sampler_job_export(s, path, err);
+        if (rc == BL_OK)
+            out_printf(out, "wrote the draws to %s", path);
+        return rc;
+    }
     if (strcmp(what, "lens") == 0 || strcmp(what, "bma") == 0 || strcmp(what, "judge") == 0) {
         if (s->inst == NULL || strcmp(instrument_name(s->inst), what) != 0)
             return bl_fail(err, BL_ESTATE, "no %s instrument running", what);
@@ -90,7 +114,7 @@ export_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
 
     if (s->world == NULL)
         return bl_fail(err, BL_ESTATE, "nothing to export: no data yet");
-    if (!stream && s->blr == NULL)
+    if (!stream && !session_has_model(s))
         return bl_fail(err, BL_ESTATE, "no traces: choose a model first (model blr)");
     int rc = open_tmp(path, &tmp, &f, err);
     if (rc != BL_OK)
@@ -116,7 +140,7 @@ export_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
 
 const struct cmd_entry cmd_export_entry = {
     .name = "export",
-    .usage = "export stream|lens|bma|judge FILE | export trace NAME FILE",
+    .usage = "export stream|draws|lens|bma|judge FILE | export trace NAME FILE",
     .summary = "write the observed points or a trace as CSV",
     .example = "export trace regret_truth regret.csv",
     .subjects = export_subjects,

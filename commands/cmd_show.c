@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands/session.h"
+#include "commands/show_gp.h"
 #include "core/concentration.h"
 #include "core/linalg.h"
 
@@ -44,13 +45,19 @@ static const struct subject_spec show_subjects[] = {
     {"lens", "the universality lens: n, regret, bound, eps_star, log_weight", NULL, "show lens"},
     {"bma", "model averaging: t, class_posterior, regret, oracle_regret", NULL, "show bma"},
     {"judge", "best-of-k: k, error, error_se, slope, k_opt", NULL, "show judge"},
+    {"kernel", "gp/tp: the kernel, its hyperparameters, noise, jitter (nngp: q*, chi1, phase)",
+     NULL, "show kernel"},
+    {"spectrum", "eigenvalues, effective rank and alpha-ReQ (posterior cov or kernel Gram)", NULL,
+     "show spectrum"},
+    {"sampler", "the sampler's diagnostics: acceptance, ESS, R-hat, distance to the exact posterior",
+     NULL, "show sampler"},
     {0},
 };
 
 static int
 need_model(const struct session *s, bl_err *err)
 {
-    if (s->blr == NULL)
+    if (!session_has_model(s))
         return bl_fail(err, BL_ESTATE,
                        s->model == MODEL_NONE
                            ? "no model yet: choose one (e.g. model blr)"
@@ -90,6 +97,10 @@ show_posterior(struct session *s, struct out *out, bl_err *err)
     int rc = need_model(s, err);
     if (rc != BL_OK)
         return rc;
+    if (s->gp != NULL)
+        return bl_fail(err, BL_ESTATE, "a %s has no weights: its posterior lives in function "
+                       "space (show predictive x=.., show evidence, show kernel)",
+                       s->model == MODEL_TP ? "tp" : "gp");
     size_t d = s->dim;
     double *cov = malloc(d * d * sizeof *cov);
     if (cov == NULL)
@@ -116,14 +127,21 @@ show_predictive(struct session *s, const struct cmd_args *a, struct out *out, bl
     int rc = need_model(s, err);
     size_t len;
     const double *x = args_vec(a, "x", &len);
-    if (rc != BL_OK || (rc = session_features(s, x, len, err)) != BL_OK)
+    if (rc != BL_OK)
         return rc;
-    blr_pred p;
-    blr_predict(s->blr, s->phi, &p);
-    out_kv_real(out, "mean", p.mean);
-    out_kv_real(out, "var", p.var);
-    out_kv_real(out, "var_f", p.var_f);
+    if (len != s->in_dim)
+        return bl_fail(err, BL_EINVAL, "x has %zu number%s, the inputs have %zu", len,
+                       len == 1 ? "" : "s", s->in_dim);
+    double mean, var, var_f;
+    if ((rc = session_predict(s, x, &mean, &var, &var_f, err)) != BL_OK)
+        return rc;
+    out_kv_real(out, "mean", mean);
+    out_kv_real(out, "var", var);
+    out_kv_real(out, "var_f", var_f);
+    blr_pred p = {0};
     if (s->model == MODEL_NIG) {
+        session_features(s, x, len, err);
+        blr_predict(s->blr, s->phi, &p);
         out_kv_real(out, "df", p.df);
         out_kv_real(out, "scale2", p.scale2);
     }
@@ -161,6 +179,8 @@ effective_params(const struct session *s, double *gamma, bl_err *err)
 static int
 show_evidence(struct session *s, struct out *out, bl_err *err)
 {
+    if (s->gp != NULL)
+        return show_gp_evidence(s, out, err);
     int rc = need_model(s, err);
     double gamma = 0;
     if (rc != BL_OK || (rc = effective_params(s, &gamma, err)) != BL_OK)
@@ -201,6 +221,9 @@ show_concentration(struct session *s, const struct cmd_args *a, struct out *out,
     int rc = need_model(s, err);
     if (rc != BL_OK)
         return rc;
+    if (s->gp != NULL)
+        return bl_fail(err, BL_ESTATE, "concentration is about weights: a gp has none (show "
+                       "predictive x=.. shows how its bands narrow)");
     if (args_given(a, "r"))
         s->ball_radius = args_real(a, "r");
     size_t d = s->dim;
@@ -242,6 +265,12 @@ show_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
     }
     if (strcmp(what, "posterior") == 0)
         return show_posterior(s, out, err);
+    if (strcmp(what, "sampler") == 0)
+        return sampler_job_show(s, out, err);
+    if (strcmp(what, "kernel") == 0)
+        return show_gp_kernel(s, out, err);
+    if (strcmp(what, "spectrum") == 0)
+        return show_spectrum(s, out, err);
     if (strcmp(what, "lens") == 0 || strcmp(what, "bma") == 0 || strcmp(what, "judge") == 0) {
         if (s->inst == NULL || strcmp(instrument_name(s->inst), what) != 0)
             return bl_fail(err, BL_ESTATE, "no %s instrument running (start one with: %s)",
@@ -259,7 +288,7 @@ show_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
 
 const struct cmd_entry cmd_show_entry = {
     .name = "show",
-    .usage = "show data|model|posterior|predictive|evidence|regret|concentration|lens|bma|judge",
+    .usage = "show WHAT (data, model, posterior, predictive, evidence, regret, ...)",
     .summary = "print a summary as key = value lines",
     .detail = "Numbers print with %.10g, vectors as [a, b], matrices as [[a, b], [c, d]]; "
               "nan where a value is undefined (no truth known, or not in the model).",

@@ -53,7 +53,7 @@ observe_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_er
 {
     size_t before = s->n;
     int rc = session_observe(s, (size_t)args_int(a, "n"), out, err);
-    if (rc == BL_OK && s->n > before && s->blr != NULL)
+    if (rc == BL_OK && s->n > before && session_has_model(s))
         out_printf(out, "observed %zu points (n = %zu); log evidence %.6g", s->n - before, s->n,
                    s->trace[TR_LOG_EVIDENCE][s->n - 1]);
     else if (rc == BL_OK)
@@ -76,6 +76,19 @@ static int
 optimize_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
     (void)a;
+    if (s->model == MODEL_GP || s->model == MODEL_TP) {
+        gp_opt_result g;
+        int rc = session_optimize_gp(s, &g, err);
+        if (rc == BL_OK) {
+            char buf[700];
+            session_describe_model(s, buf, sizeof buf);
+            out_printf(out, "log marginal %.10g -> %.10g after %zu iterations (%s%s); %s",
+                       g.log_ml_before, g.log_ml_after, g.iterations,
+                       g.used_grad ? "BFGS, analytic gradients" : "Nelder-Mead",
+                       g.converged ? "" : ", not converged", buf);
+        }
+        return rc;
+    }
     blr_opt_result r;
     int rc = session_optimize(s, &r, err);
     if (rc == BL_OK)
@@ -89,9 +102,11 @@ optimize_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_e
 const struct cmd_entry cmd_optimize_entry = {
     .name = "optimize",
     .usage = "optimize",
-    .summary = "empirical Bayes: maximize the evidence over alpha and beta",
-    .detail = "MacKay's fixed point (MATH.md 2.2) from the current alpha and beta; the model "
-              "is then refitted with the optimum.",
+    .summary = "empirical Bayes: maximize the evidence over the hyperparameters",
+    .detail = "blr: MacKay's fixed point for alpha and beta (MATH.md 2.2). gp and tp: the "
+              "kernel's hyperparameters and the noise by maximizing the GP marginal likelihood "
+              "(BFGS with analytic gradients; Nelder-Mead for NNGP kernels). The stream is then "
+              "replayed through the optimized model.",
     .example = "optimize",
     .exec = optimize_exec,
 };

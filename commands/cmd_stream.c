@@ -9,6 +9,16 @@
 
 #include "commands/session.h"
 
+/* The job pause/resume/step act on: the sampler's `sample` when the sampler
+ * is the active job (session_job covers streams and instruments). */
+static struct stream_job *
+active_job(struct session *s)
+{
+    if (s->job == JOB_SAMPLE && s->smp != NULL)
+        return &s->sample;
+    return session_job(s);
+}
+
 static const struct arg_spec stream_args[] = {
     {.name = "rate", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 100000, .def = "10",
      .help = "points per second"},
@@ -63,10 +73,11 @@ static int
 pause_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
     (void)a;
-    struct stream_job *j = session_job(s);
+    struct stream_job *j = active_job(s);
     if (!j->active)
         return bl_fail(err, BL_ESTATE,
-                       "nothing is running (start with: stream rate=10, or run for an instrument)");
+                       "nothing is running (start with: stream rate=10; run for "
+                       "an instrument; sample for a sampler)");
     j->paused = true;
     s->generation++;
     out_printf(out, "paused ('resume' or F5 to go on, 'step' for one more)");
@@ -85,7 +96,7 @@ static int
 resume_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
     (void)a;
-    struct stream_job *j = session_job(s);
+    struct stream_job *j = active_job(s);
     if (!j->active)
         return bl_fail(err, BL_ESTATE, "nothing to resume (start with: stream rate=10)");
     j->paused = false;
@@ -112,10 +123,19 @@ static const struct arg_spec step_args[] = {
 static int
 step_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
-    struct stream_job *j = session_job(s);
+    struct stream_job *j = active_job(s);
     if (j->active && !j->paused) {
         j->paused = true;
         out_printf(out, "paused; stepping");
+    }
+    if (s->job == JOB_SAMPLE && s->smp != NULL) {
+        int rc = sampler_job_run(s, (size_t)args_int(a, "n"), err);
+        if (rc == BL_OK) {
+            char line[512];
+            sampler_job_describe_step(s->smp, line, sizeof line);
+            out_printf(out, "%s", line);
+        }
+        return rc;
     }
     if (s->job == JOB_RUN && s->inst != NULL) {
         int rc = instrument_advance(s->inst, (size_t)args_int(a, "n"), s->cancel, err);
@@ -126,7 +146,7 @@ step_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
     }
     size_t before = s->n;
     int rc = session_observe(s, (size_t)args_int(a, "n"), out, err);
-    if (rc == BL_OK && s->blr != NULL && s->n > 0)
+    if (rc == BL_OK && session_has_model(s) && s->n > 0)
         out_printf(out, "n = %zu: y = %.4g, predicted %.4g +- %.3g, log-loss %.4g", s->n,
                    s->Y[s->n - 1], s->trace[TR_PRED_MEAN][s->n - 1],
                    s->trace[TR_PRED_SD][s->n - 1], s->trace[TR_LOGLOSS][s->n - 1]);
@@ -138,9 +158,11 @@ step_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
 const struct cmd_entry cmd_step_entry = {
     .name = "step",
     .usage = "step [N]",
-    .summary = "N more now (default 1): points, or the instrument's arrivals (F6)",
+    .summary = "N more now (default 1): points, the instrument's arrivals, or sampler "
+               "transitions (F6)",
     .detail = "Prints the newest point, what the model predicted for it before seeing it, and "
-              "its log-loss.",
+              "its log-loss. When the sampler is the active job (after sampler or sample), one "
+              "transition of every chain: the posterior pane shows its proposal and trajectory.",
     .example = "step",
     .args = step_args,
     .exec = step_exec,

@@ -13,7 +13,8 @@
 
 static const struct arg_spec layout_args[] = {
     {.name = "name", .type = ARG_CHOICE, .positional = 1, .required = 1, .choices = layout_names,
-     .help = "default: what fits; single: the focused pane; data; theory: regret+spectrum"},
+     .help = "default: what fits; single: the focused pane; data; theory: the instrument; "
+             "sampler: posterior and sampler"},
     {0},
 };
 
@@ -30,7 +31,7 @@ layout_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
 
 const struct cmd_entry cmd_layout_entry = {
     .name = "layout",
-    .usage = "layout default|single|data|theory",
+    .usage = "layout default|single|data|theory|sampler",
     .summary = "arrange the panes",
     .example = "layout theory",
     .args = layout_args,

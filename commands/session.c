@@ -95,6 +95,7 @@ session_alloc(bl_err *err)
 struct model_parts {
     features *feat;
     blr_model *blr;
+    gp *gp;
     regret_rls *hind;
     double *phi, *tmp, *wstar;
     size_t dim;
@@ -105,6 +106,7 @@ parts_free(struct model_parts *p)
 {
     features_free(p->feat);
     blr_free(p->blr);
+    gp_free(p->gp);
     regret_rls_free(p->hind);
     free(p->phi);
     free(p->tmp);
@@ -115,7 +117,7 @@ parts_free(struct model_parts *p)
 static struct model_parts
 parts_of(const struct session *s)
 {
-    return (struct model_parts){s->feat, s->blr, s->hind, s->phi, s->tmp, s->wstar, s->dim};
+    return (struct model_parts){s->feat, s->blr, s->gp, s->hind, s->phi, s->tmp, s->wstar, s->dim};
 }
 
 static void
@@ -123,6 +125,7 @@ put_parts(struct session *s, const struct model_parts *p)
 {
     s->feat = p->feat;
     s->blr = p->blr;
+    s->gp = p->gp;
     s->hind = p->hind;
     s->phi = p->phi;
     s->tmp = p->tmp;
@@ -149,6 +152,7 @@ session_free(struct session *s)
     parts_free(&p);
     world_free(s->world);
     instrument_free(s->inst);
+    sampler_job_free(s->smp);
     gsl_rng_free(s->rng);
     free(s->X);
     free(s->Y);
@@ -198,9 +202,24 @@ none:
 }
 
 static int
-build_parts(const struct session *s, const world *w, enum model_kind kind, const blr_opts *bo,
-            const feat_opts *fo, struct model_parts *p, bl_err *err)
+build_gp(const world *w, const struct gp_setup *gs, struct model_parts *p, bl_err *err)
 {
+    memset(p, 0, sizeof *p);
+    kernel *k = kernel_parse(gs->kernel, world_in_dim(w), err);
+    if (k == NULL)
+        return err ? err->code : BL_EINVAL;
+    p->gp = gp_alloc(k, gs->noise * gs->noise, err); /* takes k, also on failure */
+    if (p->gp == NULL)
+        return err ? err->code : BL_EINVAL;
+    return BL_OK;
+}
+
+static int
+build_parts(const struct session *s, const world *w, enum model_kind kind, const blr_opts *bo,
+            const feat_opts *fo, const struct gp_setup *gs, struct model_parts *p, bl_err *err)
+{
+    if (kind == MODEL_GP || kind == MODEL_TP)
+        return build_gp(w, gs, p, err);
     size_t in_dim = world_in_dim(w);
     double *lo = malloc(in_dim * sizeof *lo), *hi = malloc(in_dim * sizeof *hi);
     int rc = BL_OK;
@@ -289,6 +308,108 @@ cov_scale(const struct session *s)
     return a > 1 ? blr_nig_b(s->blr) / (a - 1) : (double)INFINITY;
 }
 
+bool
+session_has_model(const struct session *s)
+{
+    return s->blr != NULL || s->gp != NULL;
+}
+
+int
+session_predict(struct session *s, const double *x, double *mean, double *var, double *var_f,
+                bl_err *err)
+{
+    if (s->blr != NULL) {
+        blr_pred pr;
+        features_map(s->feat, x, s->phi);
+        blr_predict(s->blr, s->phi, &pr);
+        *mean = pr.mean;
+        *var = pr.var;
+        *var_f = pr.var_f;
+        return BL_OK;
+    }
+    if (s->gp == NULL)
+        return bl_fail(err, BL_ESTATE, "no model yet: choose one (e.g. model blr)");
+    if (s->model == MODEL_GP)
+        return gp_predict(s->gp, x, 1, mean, var_f, var, NULL, err);
+    const gp_scale_prior *pr = &s->gps.prior;
+    if (pr->kind == GP_SCALE_INVGAMMA) {
+        gp_tp_pred tp;
+        int rc = gp_tp_predict(s->gp, pr->p1, pr->p2, x, 1, &tp, err);
+        if (rc == BL_OK) {
+            double f = tp.df > 2 ? tp.df / (tp.df - 2) : (double)INFINITY;
+            *mean = tp.loc;
+            *var = tp.var;
+            *var_f = tp.scale2_f * f;
+        }
+        return rc;
+    }
+    /* Other scale priors: the scale mixture by quadrature (MATH.md 5.2). */
+    gp_scale_result r;
+    int rc = gp_scale_quad(s->gp, pr, x, 0, &r, err);
+    if (rc == BL_OK) {
+        *mean = r.pred_mean;
+        *var = r.pred_var;
+        *var_f = fmax(r.pred_var - r.mean_s * gp_noise(s->gp), 0);
+    }
+    return rc;
+}
+
+/* The GP/TP view of an arrival: the one-step predictive (scored before the
+ * update), then the O(n^2) extension of the factor. Traces that only BLR
+ * defines (hindsight, closed forms, covariance) are NaN. */
+static int
+arrive_gp(struct session *s, const double *x, double y, bl_err *err)
+{
+    size_t t = s->n;
+    double mean, var, var_f, lp = 0, nan = (double)NAN;
+    int rc = session_predict(s, x, &mean, &var, &var_f, err);
+    if (rc != BL_OK)
+        return rc;
+    const gp_scale_prior *pr = &s->gps.prior;
+    if (s->model == MODEL_TP) {
+        if (pr->kind == GP_SCALE_INVGAMMA) {
+            rc = gp_tp_logpdf(s->gp, pr->p1, pr->p2, x, y, &lp, err);
+        } else {
+            gp_scale_result r;
+            rc = gp_scale_quad(s->gp, pr, x, y, &r, err);
+            lp = r.logpdf;
+        }
+        if (rc != BL_OK)
+            return rc;
+    }
+    double lp_gp;
+    if ((rc = gp_observe(s->gp, x, y, &lp_gp, err)) != BL_OK)
+        return rc;
+    if (s->model == MODEL_GP)
+        lp = lp_gp;
+    double **tr = s->trace;
+    double cum = (t ? tr[TR_CUM_LOGLOSS][t - 1] : 0) - lp;
+    tr[TR_LOGLOSS][t] = -lp;
+    tr[TR_PRED_MEAN][t] = mean;
+    tr[TR_PRED_SD][t] = sqrt(var);
+    tr[TR_CUM_LOGLOSS][t] = cum;
+    double lml = -cum; /* the chain rule; closed forms where they exist: */
+    if (s->model == MODEL_GP)
+        lml = gp_log_ml(s->gp);
+    else if (pr->kind == GP_SCALE_INVGAMMA && gp_tp_log_ml(s->gp, pr->p1, pr->p2, &lml, NULL))
+        lml = -cum;
+    tr[TR_LOG_EVIDENCE][t] = lml;
+    if (s->world != NULL && world_knows_truth(s->world)) {
+        s->true_loss -= world_logpdf(s->world, x, y);
+        tr[TR_REGRET_TRUTH][t] = cum - s->true_loss;
+        double sd = world_noise(s->world);
+        tr[TR_RISK][t] = world_nu(s->world) == 0 && s->model == MODEL_GP && sd > 0
+                             ? regret_kl_gauss(world_mean(s->world, x), 1 / (sd * sd), mean, var)
+                             : nan;
+    } else {
+        tr[TR_REGRET_TRUTH][t] = tr[TR_RISK][t] = nan;
+    }
+    tr[TR_REGRET_HINDSIGHT][t] = tr[TR_REGRET_CLOSED][t] = tr[TR_BOUND][t] = nan;
+    tr[TR_ASYMPTOTE][t] = tr[TR_TRACE_COV][t] = tr[TR_LOGDET_COV][t] = nan;
+    tr[TR_DIST_TRUTH][t] = nan;
+    return BL_OK;
+}
+
 /* Record the model's view of arrival t = s->n (1-based) at x, y. */
 static int
 arrive(struct session *s, const double *x, double y, bl_err *err)
@@ -298,6 +419,8 @@ arrive(struct session *s, const double *x, double y, bl_err *err)
     double logpred;
     int rc;
 
+    if (s->gp != NULL)
+        return arrive_gp(s, x, y, err);
     features_map(s->feat, x, s->phi);
     if ((rc = blr_observe(s->blr, s->phi, y, &pred, &logpred, err)) != BL_OK)
         return rc;
@@ -402,7 +525,7 @@ session_set_world(struct session *s, world *w, gsl_rng *rng, bl_err *err)
     int rc;
 
     if (s->model != MODEL_NONE) {
-        rc = build_parts(s, w, s->model, &s->bopts, &s->fopts, &p, err);
+        rc = build_parts(s, w, s->model, &s->bopts, &s->fopts, &s->gps, &p, err);
         if (rc != BL_OK) {
             world_free(w);
             gsl_rng_free(rng);
@@ -436,25 +559,31 @@ session_set_world(struct session *s, world *w, gsl_rng *rng, bl_err *err)
 
 int
 session_set_model(struct session *s, enum model_kind kind, const blr_opts *bo, const feat_opts *fo,
-                  bl_err *err)
+                  const struct gp_setup *gs, bl_err *err)
 {
     struct model_parts p = {0};
     int rc;
 
+    /* Options of the family not chosen stay as they were. */
+    blr_opts nbo = bo != NULL ? *bo : s->bopts;
+    feat_opts nfo = fo != NULL ? *fo : s->fopts;
+    struct gp_setup ngs = gs != NULL ? *gs : s->gps;
     if (s->world == NULL) {
         s->model = kind;
-        s->bopts = *bo;
-        s->fopts = *fo;
+        s->bopts = nbo;
+        s->fopts = nfo;
+        s->gps = ngs;
         s->generation++;
         return BL_OK;
     }
-    if ((rc = build_parts(s, s->world, kind, bo, fo, &p, err)) != BL_OK)
+    if ((rc = build_parts(s, s->world, kind, &nbo, &nfo, &ngs, &p, err)) != BL_OK)
         return rc;
     /* Swap in, replay; on failure swap the old model back. */
     struct model_parts old = parts_of(s);
     enum model_kind old_kind = s->model;
     blr_opts old_bo = s->bopts;
     feat_opts old_fo = s->fopts;
+    struct gp_setup old_gs = s->gps;
     double old_true = s->true_loss;
     double *saved[TR_COUNT] = {0};
     for (int i = 0; i < TR_COUNT && s->n > 0; i++) {
@@ -469,8 +598,9 @@ session_set_model(struct session *s, enum model_kind kind, const blr_opts *bo, c
     }
     put_parts(s, &p);
     s->model = kind;
-    s->bopts = *bo;
-    s->fopts = *fo;
+    s->bopts = nbo;
+    s->fopts = nfo;
+    s->gps = ngs;
     rc = replay(s, err);
     if (rc != BL_OK) {
         parts_free(&p);
@@ -478,6 +608,7 @@ session_set_model(struct session *s, enum model_kind kind, const blr_opts *bo, c
         s->model = old_kind;
         s->bopts = old_bo;
         s->fopts = old_fo;
+        s->gps = old_gs;
         s->true_loss = old_true;
         for (int i = 0; i < TR_COUNT && s->n > 0; i++)
             memcpy(s->trace[i], saved[i], s->n * sizeof(double));
@@ -515,7 +646,7 @@ session_observe(struct session *s, size_t n, struct out *out, bl_err *err)
             session_pump(s);
         memcpy(s->X + s->n * s->in_dim, x, s->in_dim * sizeof *x);
         s->Y[s->n] = y;
-        if (s->blr != NULL && (rc = arrive(s, x, y, err)) != BL_OK) {
+        if (session_has_model(s) && (rc = arrive(s, x, y, err)) != BL_OK) {
             /* blr_observe refused the point (not finite): drop it. */
             break;
         }
@@ -547,9 +678,39 @@ session_optimize(struct session *s, blr_opt_result *res, bl_err *err)
         blr_opts o = s->bopts;
         o.alpha = blr_options(trial)->alpha;
         o.beta = blr_options(trial)->beta;
-        rc = session_set_model(s, s->model, &o, &s->fopts, err);
+        rc = session_set_model(s, s->model, &o, &s->fopts, NULL, err);
     }
     blr_free(trial);
+    return rc;
+}
+
+int
+session_optimize_gp(struct session *s, gp_opt_result *res, bl_err *err)
+{
+    if (s->gp == NULL)
+        return bl_fail(err, BL_ESTATE, "no gp model to optimize");
+    if (s->n == 0)
+        return bl_fail(err, BL_ESTATE, "no data to optimize on: observe some points first");
+    gp *trial = gp_copy(s->gp, err);
+    if (trial == NULL)
+        return err ? err->code : BL_ENOMEM;
+    int rc = gp_optimize(trial, NULL, res, s->cancel, err);
+    if (rc == BL_OK) {
+        /* The optimum as options, then a replay so every trace matches it. */
+        struct gp_setup gs = s->gps;
+        const kernel *k = gp_kernel(trial);
+        kernel_format(k, gs.kernel, sizeof gs.kernel);
+        gs.noise = sqrt(gp_noise(trial));
+        for (size_t i = 0; i < kernel_nparams(k); i++) {
+            const char *name = kernel_param_name(k, i);
+            if (strstr(name, "sw2") != NULL)
+                gs.nn.sw2 = kernel_param_value(k, i);
+            else if (strstr(name, "sb2") != NULL)
+                gs.nn.sb2 = kernel_param_value(k, i);
+        }
+        rc = session_set_model(s, s->model, NULL, NULL, &gs, err);
+    }
+    gp_free(trial);
     return rc;
 }
 
@@ -579,6 +740,16 @@ session_describe_model(const struct session *s, char *buf, size_t size)
         snprintf(buf, size, "nig v0=%.6g a0=%.6g b0=%.6g features=%s", s->bopts.v0, s->bopts.a0,
                  s->bopts.b0, feat);
         break;
+    case MODEL_GP:
+        snprintf(buf, size, "gp kernel=%s noise=%.4g", s->gps.kernel, s->gps.noise);
+        break;
+    case MODEL_TP: {
+        static const char *const names[] = {"point", "invgamma", "gamma", "burr12",
+                                            "halfcauchy"};
+        snprintf(buf, size, "tp %s(%.4g, %.4g) kernel=%s noise=%.4g", names[s->gps.prior.kind],
+                 s->gps.prior.p1, s->gps.prior.p2, s->gps.kernel, s->gps.noise);
+        break;
+    }
     }
 }
 
@@ -655,6 +826,8 @@ session_job(struct session *s)
 {
     if (s->job == JOB_RUN && s->inst != NULL)
         return &s->run;
+    if (s->job == JOB_SAMPLE && s->smp != NULL)
+        return &s->sample;
     return &s->stream;
 }
 

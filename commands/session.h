@@ -22,14 +22,32 @@
 
 #include "commands/instrument.h"
 #include "commands/out.h"
+#include "commands/sampler_job.h"
 #include "commands/view.h"
 #include "core/blr.h"
 #include "core/err.h"
 #include "core/features.h"
+#include "core/gp.h"
+#include "core/nngp.h"
 #include "core/regret.h"
 #include "datasets/world.h"
 
-enum model_kind { MODEL_NONE = 0, MODEL_BLR, MODEL_NIG };
+enum model_kind {
+    MODEL_NONE = 0,
+    MODEL_BLR, /* Bayesian linear regression, known noise */
+    MODEL_NIG, /* BLR with unknown noise (Normal-Inverse-Gamma) */
+    MODEL_GP,  /* Gaussian process with any kernel */
+    MODEL_TP   /* scale mixture of a GP: Student-t process (inverse-gamma) or another prior */
+};
+
+/* Options of the GP and TP models. */
+struct gp_setup {
+    char kernel[512];         /* kernel spec (core/kernel.h syntax) */
+    double noise;             /* noise sd; Ky = K + noise^2 I */
+    gp_scale_prior prior;     /* TP: the scale prior (INVGAMMA: the Student-t process) */
+    bool nngp;                /* the kernel is an NNGP built from nn (layer spectra) */
+    nngp_opts nn;
+};
 
 /* Per-arrival traces (MATH.md 3.1, 3.2, 10). */
 enum trace_id {
@@ -90,6 +108,8 @@ struct session {
     feat_opts fopts; /* feature map options */
     features *feat;  /* NULL when no model or no world */
     blr_model *blr;
+    gp *gp;                   /* MODEL_GP, MODEL_TP (then blr and feat are NULL) */
+    struct gp_setup gps;      /* their options */
     regret_rls *hind; /* best fixed parameter in hindsight */
     size_t dim;       /* feature dimension */
     double *phi;      /* scratch, dim */
@@ -102,6 +122,8 @@ struct session {
     double ball_radius;       /* radius of the ball for mass_ball (default 0.1) */
     struct stream_job stream;
     struct instrument *inst;  /* the theory instrument (lens, bma, judge) or NULL */
+    struct sampler_job *smp;  /* the sampler (commands/sampler_job.h) or NULL */
+    struct stream_job sample; /* `sample N rate=R`: draws, paced like a stream */
     struct stream_job run;    /* `run`: the instrument's arrivals, paced like a stream */
     enum { JOB_STREAM = 0, JOB_RUN, JOB_SAMPLE } job; /* what pause/resume/step act on */
     struct view view;
@@ -128,14 +150,25 @@ void session_seed(struct session *s, unsigned long seed);
  * (takes ownership of both, also on failure): the stream is cleared, the model
  * (if any) rebuilt for the new inputs with its options. */
 int session_set_world(struct session *s, world *w, gsl_rng *rng, bl_err *err);
-/* Choose the model; built and fed the stream now if there is a world. */
+/* Choose the model; built and fed the stream now if there is a world. For
+ * GP and TP models pass gs (bo, fo unused); for BLR and NIG pass bo, fo. */
 int session_set_model(struct session *s, enum model_kind kind, const blr_opts *bo,
-                      const feat_opts *fo, bl_err *err);
+                      const feat_opts *fo, const struct gp_setup *gs, bl_err *err);
+/* Whether a model is built and can predict (BLR, NIG, GP, TP). */
+bool session_has_model(const struct session *s);
+/* Predictive at input x (in_dim numbers) under the current posterior: mean,
+ * var (with noise; Student-t variance for NIG and TP) and var_f (latent). */
+int session_predict(struct session *s, const double *x, double *mean, double *var, double *var_f,
+                    bl_err *err);
 /* n more points from the world. On interrupt or exhaustion the points that
  * arrived stay (a message goes to out) and BL_ECANCEL / BL_ESTATE is returned. */
 int session_observe(struct session *s, size_t n, struct out *out, bl_err *err);
 /* Empirical Bayes on the model's hyperparameters (MacKay, known noise). */
 int session_optimize(struct session *s, blr_opt_result *res, bl_err *err);
+
+/* Empirical Bayes for a GP or TP: the kernel's hyperparameters and the
+ * noise by maximizing the GP marginal likelihood; then a replay. */
+int session_optimize_gp(struct session *s, gp_opt_result *res, bl_err *err);
 
 /* Feature vector of an input x (in_dim numbers) into s->phi. */
 int session_features(struct session *s, const double *x, size_t len, bl_err *err);

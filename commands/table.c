@@ -24,6 +24,8 @@ extern const struct cmd_entry cmd_pause_entry;
 extern const struct cmd_entry cmd_quit_entry;
 extern const struct cmd_entry cmd_resume_entry;
 extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_sample_entry;
+extern const struct cmd_entry cmd_sampler_entry;
 extern const struct cmd_entry cmd_screenshot_entry;
 extern const struct cmd_entry cmd_seed_entry;
 extern const struct cmd_entry cmd_show_entry;
@@ -47,6 +49,8 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_quit_entry,
     &cmd_resume_entry,
     &cmd_run_entry,
+    &cmd_sample_entry,
+    &cmd_sampler_entry,
     &cmd_screenshot_entry,
     &cmd_seed_entry,
     &cmd_show_entry,

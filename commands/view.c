@@ -3,8 +3,10 @@
 
 #include <string.h>
 
-const char *const pane_names[PANE_COUNT + 1] = {"data", "posterior", "regret", "spectrum", "theory", NULL};
-const char *const layout_names[LAYOUT_COUNT + 1] = {"default", "single", "data", "theory", NULL};
+const char *const pane_names[PANE_COUNT + 1] = {"data",    "posterior", "regret", "spectrum",
+                                                "sampler", "theory",    NULL};
+const char *const layout_names[LAYOUT_COUNT + 1] = {"default", "single",  "data",
+                                                    "theory",  "sampler", NULL};
 
 static int
 find(const char *const *names, const char *name)
@@ -32,7 +34,7 @@ view_init(struct view *v)
 {
     memset(v, 0, sizeof *v);
     for (int i = 0; i < PANE_COUNT; i++)
-        v->on[i] = i != PANE_THEORY; /* shown once an instrument exists */
+        v->on[i] = i != PANE_THEORY && i != PANE_SAMPLER; /* shown once one exists */
     v->post_w[0] = 0;
     v->post_w[1] = 1;
 }

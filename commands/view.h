@@ -13,6 +13,7 @@ enum pane_id {
     PANE_POSTERIOR,
     PANE_REGRET,
     PANE_SPECTRUM,
+    PANE_SAMPLER, /* traces and diagnostics of the sampler (on when one is created) */
     PANE_THEORY, /* the theory instrument's curves (on when one is started) */
     PANE_COUNT
 };
@@ -21,7 +22,8 @@ enum layout_preset {
     LAYOUT_DEFAULT = 0, /* as many panes as fit: data, posterior, regret, spectrum */
     LAYOUT_SINGLE,      /* the focused pane alone */
     LAYOUT_DATA,        /* data large, posterior beside it when there is room */
-    LAYOUT_THEORY,      /* regret, spectrum and posterior */
+    LAYOUT_THEORY,      /* the instrument, then regret, spectrum, posterior */
+    LAYOUT_SAMPLER,     /* posterior and sampler side by side, data under the posterior */
     LAYOUT_COUNT
 };
 

@@ -156,7 +156,7 @@ const char *sampler_kind_name(sampler_kind kind);
 /* Kind from a name (exact match); -1 if unknown. */
 int sampler_kind_from_name(const char *name);
 
-/* Defaults: sigma 1, step 0.1 (sgld 0.01), leapfrog 20, max_depth 10,
+/* Defaults: sigma 1, step 0.1 (sgld too), leapfrog 20, max_depth 10,
  * adapt off, warmup 500, target_accept 0 (kind default), minibatch 0,
  * schedule off, a 0.01, b0 1, gamma 0.55. */
 void sampler_opts_default(sampler_opts *o);

@@ -320,6 +320,27 @@ test_presets(void)
     bool dataonly[PANE_COUNT] = {true, false, false, false};
     layout_compute(&l, 120, 34, LAYOUT_THEORY, dataonly, PANE_DATA, false);
     EXPECT_RECT(l.pane[PANE_DATA], 0, 0, 120, 26);
+    /* SAMPLER: posterior and sampler side by side; data under the posterior
+     * once the column has 30 rows (posterior 60%). */
+    bool smp_on[PANE_COUNT] = {true, true, true, true, true, false};
+    layout_compute(&l, 160, 48, LAYOUT_SAMPLER, smp_on, PANE_SAMPLER, false);
+    CHECK(count_shown(&l) == 3, "sampler at 160x48 shows %d", count_shown(&l));
+    EXPECT_RECT(l.pane[PANE_POSTERIOR], 0, 0, 80, 22);
+    EXPECT_RECT(l.pane[PANE_DATA], 0, 22, 80, 15);
+    EXPECT_RECT(l.pane[PANE_SAMPLER], 80, 0, 80, 37);
+    layout_compute(&l, 80, 24, LAYOUT_SAMPLER, smp_on, PANE_SAMPLER, false);
+    CHECK(count_shown(&l) == 2, "sampler at 80x24 shows %d", count_shown(&l));
+    EXPECT_RECT(l.pane[PANE_POSTERIOR], 0, 0, 40, 17);
+    EXPECT_RECT(l.pane[PANE_SAMPLER], 40, 0, 40, 17);
+    /* Too narrow for two columns: the sampler first. */
+    layout_compute(&l, 60, 24, LAYOUT_SAMPLER, smp_on, PANE_SAMPLER, false);
+    CHECK(shown(&l.pane[PANE_SAMPLER]) && !shown(&l.pane[PANE_REGRET]), "sampler at 60x24");
+    /* The sampler pane is off by default elsewhere: DEFAULT keeps its four. */
+    layout_compute(&l, 120, 34, LAYOUT_DEFAULT, all_on, PANE_DATA, false);
+    CHECK(!shown(&l.pane[PANE_SAMPLER]) && count_shown(&l) == 4, "default unchanged");
+    /* SAMPLER with its panes off falls back to DEFAULT. */
+    layout_compute(&l, 120, 34, LAYOUT_SAMPLER, dataonly, PANE_DATA, false);
+    EXPECT_RECT(l.pane[PANE_DATA], 0, 0, 120, 26);
     /* No pane on: the log takes the area above the status line. */
     bool none[PANE_COUNT] = {false, false, false, false};
     layout_compute(&l, 80, 24, LAYOUT_DEFAULT, none, PANE_DATA, true);

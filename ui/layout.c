@@ -29,6 +29,11 @@
 #define DATA_SHARE   (2.0 / 3.0) /* LAYOUT_DATA: the data pane's share of the width */
 #define ASPECT       2.5         /* preferred pane width / height in cells */
 
+/* LAYOUT_SAMPLER: the column height that also holds the data pane, and the
+ * posterior's share of that column. */
+#define SAMPLER_DATA_MIN_H 30
+#define SAMPLER_POST_SHARE 0.6
+
 static int
 log_rows(int rows)
 {
@@ -116,9 +121,10 @@ void
 layout_compute(struct layout *l, int cols, int rows, enum layout_preset preset,
                const bool on[PANE_COUNT], int focus, bool zoom)
 {
-    static const int order_default[] = {PANE_DATA, PANE_POSTERIOR, PANE_REGRET, PANE_SPECTRUM,
-                                        PANE_THEORY};
+    static const int order_default[] = {PANE_DATA,     PANE_POSTERIOR, PANE_REGRET,
+                                        PANE_SPECTRUM, PANE_SAMPLER,   PANE_THEORY};
     static const int order_theory[] = {PANE_THEORY, PANE_REGRET, PANE_SPECTRUM, PANE_POSTERIOR};
+    static const int order_sampler[] = {PANE_SAMPLER, PANE_POSTERIOR, PANE_DATA};
     _Static_assert(sizeof order_default / sizeof order_default[0] == PANE_COUNT,
                    "a new pane needs a place in the priority order");
     bool all_on[PANE_COUNT];
@@ -179,6 +185,27 @@ layout_compute(struct layout *l, int cols, int rows, enum layout_preset preset,
             grid(a, lt, nt, l->pane);
             return;
         }
+    }
+    if (preset == LAYOUT_SAMPLER && (on[PANE_SAMPLER] || on[PANE_POSTERIOR])) {
+        /* Posterior and sampler side by side (the sampler's stacked plots
+         * want height); the data pane under the posterior when the column
+         * is tall enough for both. Too narrow for two: the grid. */
+        int half = a.w / 2;
+        if (on[PANE_SAMPLER] && on[PANE_POSTERIOR] && half >= PANE_PREF_W) {
+            int ph = a.h;
+            if (on[PANE_DATA] && a.h >= SAMPLER_DATA_MIN_H) {
+                ph = (int)lround(SAMPLER_POST_SHARE * a.h);
+                l->pane[PANE_DATA] = (struct rect){a.col, a.row + ph, half, a.h - ph};
+            }
+            l->pane[PANE_POSTERIOR] = (struct rect){a.col, a.row, half, ph};
+            l->pane[PANE_SAMPLER] = (struct rect){a.col + half, a.row, a.w - half, a.h};
+            return;
+        }
+        int ls[PANE_COUNT];
+        int ns =
+            filter(order_sampler, (int)(sizeof order_sampler / sizeof order_sampler[0]), on, ls);
+        grid(a, ls, ns, l->pane);
+        return;
     }
     /* LAYOUT_DEFAULT, and the presets whose panes are all off. */
     grid(a, list, n, l->pane);

@@ -339,7 +339,15 @@ drain_signals(void)
                 screen_redraw();
                 L.dirty = true;
                 break;
-            case SIGINT:
+            case SIGINT: {
+                bool was_sampling = L.s->sample.active;
+                if (L.s->sample.active) {
+                    L.s->sample = (struct stream_job){0};
+                    if (L.s->smp != NULL)
+                        sampler_job_refresh(L.s->smp, true);
+                    out_printf(&L.out, "sampling stopped at iteration %zu",
+                               L.s->smp ? L.s->smp->iter : (size_t)0);
+                }
                 if (L.s->run.active) {
                     L.s->run = (struct stream_job){0};
                     out_printf(&L.out, "run stopped");
@@ -347,13 +355,14 @@ drain_signals(void)
                 if (L.s->stream.active) {
                     session_stream_stop(L.s);
                     out_printf(&L.out, "stream stopped at n = %zu", L.s->n);
-                } else if (!L.in_command && !L.s->run.active) {
+                } else if (!L.in_command && !L.s->run.active && !was_sampling) {
                     clear_input_line();
                 }
                 if (!L.in_command)
                     *(bl_cancel *)L.s->cancel = 0;
                 L.dirty = true;
                 break;
+            }
             case 0: /* Ctrl-C spent on a command */
                 L.dirty = true;
                 break;
@@ -384,6 +393,15 @@ pump(void *ctx)
         L.ta_len += (size_t)n;
     }
     render();
+}
+
+/* The job F5, F7 and F8 act on: the sampler's when it is the active job. */
+static struct stream_job *
+active_job(void)
+{
+    if (L.s->job == JOB_SAMPLE && L.s->smp != NULL)
+        return &L.s->sample;
+    return session_job(L.s);
 }
 
 /* Key bindings: F-keys and paging call these readline commands. */
@@ -432,9 +450,10 @@ kb_pause(int count, int key)
 {
     (void)count;
     (void)key;
-    struct stream_job *j = session_job(L.s);
+    struct stream_job *j = active_job();
     if (!j->active) {
-        out_printf(&L.out, "nothing is running: type  stream rate=10  (or run, for an instrument)");
+        out_printf(&L.out, "nothing is running: type  stream rate=10  (run for an instrument, "
+                           "sample for a sampler)");
     } else {
         j->paused = !j->paused;
         j->credit = 0;
@@ -457,7 +476,7 @@ static int
 kb_speed(int count, int key)
 {
     (void)count;
-    struct stream_job *j = session_job(L.s);
+    struct stream_job *j = active_job();
     bool faster = key == 'f';
     if (!j->active) {
         out_printf(&L.out, "nothing is streaming: type  stream rate=10");
@@ -581,6 +600,24 @@ advance_run(double dt)
 }
 
 static void
+advance_sample(double dt)
+{
+    struct stream_job *j = &L.s->sample;
+    if (!j->active || j->paused)
+        return;
+    /* Transitions cost from microseconds (rwm on a banana) to milliseconds
+     * (nuts on logistic regression): measure, as for streams. */
+    static double cost;
+    size_t budget = cost > 0 ? (size_t)(BUDGET_S / cost) + 1 : 1;
+    double t0 = now_s();
+    size_t got = sampler_job_advance(L.s, dt, budget, &L.out);
+    double t = now_s() - t0;
+    if (got > 0)
+        cost = cost > 0 ? 0.8 * cost + 0.2 * (t / (double)got) : t / (double)got;
+    L.dirty = true;
+}
+
+static void
 advance_stream(double dt)
 {
     struct stream_job *j = &L.s->stream;
@@ -647,8 +684,9 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
 
     double last = now_s();
     while (!s->quit) {
-        bool animating =
-            (s->stream.active && !s->stream.paused) || (s->run.active && !s->run.paused);
+        bool animating = (s->stream.active && !s->stream.paused) ||
+                         (s->run.active && !s->run.paused) ||
+                         (s->sample.active && !s->sample.paused);
         int timeout = -1;
         if (animating) {
             double wait = FRAME_S - (now_s() - last);
@@ -671,9 +709,10 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
             rl_callback_read_char();
         double t = now_s();
         if (animating || (s->stream.active && !s->stream.paused) ||
-            (s->run.active && !s->run.paused)) {
+            (s->run.active && !s->run.paused) || (s->sample.active && !s->sample.paused)) {
             advance_stream(t - last);
             advance_run(t - last);
+            advance_sample(t - last);
             L.dirty = true;
         }
         last = t;

@@ -28,6 +28,7 @@ extern const struct pane_class pane_data_class;
 extern const struct pane_class pane_posterior_class;
 extern const struct pane_class pane_regret_class;
 extern const struct pane_class pane_spectrum_class;
+extern const struct pane_class pane_sampler_class;
 extern const struct pane_class pane_theory_class;
 
 /* Indexed by enum pane_id. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -28,7 +29,17 @@ struct data_pane {
     size_t cap;
     double *z;        /* DATA_DRAWS x zdim fixed normals */
     size_t zdim;
+    /* Kernel models: the predictive on the grid is O(grid n^2), so it is
+     * cached and refreshed at most GP_REFRESH_S apart while animating. */
+    double *gmean, *gsd, *gdraw; /* grid, grid, DATA_DRAWS x grid */
+    double *gz;                   /* DATA_DRAWS x grid fixed normals */
+    size_t gcap;
+    unsigned long ggen;
+    double glo, ghi, gtime;
+    size_t gn;
 };
+
+#define GP_REFRESH_S 0.2
 
 static void *
 data_create(void)
@@ -45,6 +56,10 @@ data_destroy(void *self)
         return;
     free(p->buf);
     free(p->z);
+    free(p->gmean);
+    free(p->gsd);
+    free(p->gdraw);
+    free(p->gz);
     free(p);
 }
 
@@ -82,7 +97,9 @@ data_title(void *self, const struct session *s, char *buf, size_t size)
                  world_knows_truth(s->world) ? "true mean" : "observed", s->n);
     else if (s->in_dim > 1)
         snprintf(buf, size, "data: %s vs %s  n=%zu", world_target_name(s->world),
-                 world_input_name(s->world, s->view.data_coord), s->n);
+                 world_input_name(s->world,
+                                  s->view.data_coord < s->in_dim ? s->view.data_coord : 0),
+                 s->n);
     else
         snprintf(buf, size, "data: %s  n=%zu", world_describe(s->world), s->n);
 }
@@ -120,16 +137,26 @@ draw_prediction_view(struct data_pane *p, const struct session *s, struct canvas
         return;
     double *xt = buf, *yp = buf + m;
     bool truth = world_knows_truth(s->world);
-    const double *mean = blr_mean(s->blr);
     double mn = NAN, mx = NAN;
     for (size_t i = 0; i < m; i++) {
         const double *x = s->X + (first + i) * s->in_dim;
         xt[i] = truth ? world_mean(s->world, x) : s->Y[first + i];
-        features_map(s->feat, x, s->phi);
-        double f = 0;
-        for (size_t k = 0; k < s->dim; k++)
-            f += s->phi[k] * mean[k];
-        yp[i] = f;
+        yp[i] = NAN;
+        if (s->blr != NULL) {
+            const double *mean = blr_mean(s->blr);
+            features_map(s->feat, x, s->phi);
+            double f = 0;
+            for (size_t k = 0; k < s->dim; k++)
+                f += s->phi[k] * mean[k];
+            yp[i] = f;
+        }
+    }
+    if (s->gp != NULL && m > 0) {
+        /* One batched predictive for all shown points (cached by generation). */
+        bl_err err;
+        if (gp_predict(s->gp, s->X + first * s->in_dim, m, yp, NULL, NULL, NULL, &err) != BL_OK)
+            for (size_t i = 0; i < m; i++)
+                yp[i] = NAN;
     }
     plot_extent(xt, m, false, &mn, &mx);
     plot_extent(yp, m, false, &mn, &mx);
@@ -150,6 +177,76 @@ draw_prediction_view(struct data_pane *p, const struct session *s, struct canvas
     plot_legend(&pl, leg, 2);
 }
 
+static double
+mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Predictive mean and sd of a kernel model on the grid, with DATA_DRAWS
+ * posterior function draws from fixed normals; cached (see GP_REFRESH_S).
+ * Returns 0 when p->gmean, p->gsd, p->gdraw hold the grid. */
+static int
+gp_grid(struct data_pane *p, const struct session *s, const double *gx, size_t grid)
+{
+    bool fresh = p->ggen == s->generation || (s->interactive && mono_s() - p->gtime < GP_REFRESH_S);
+    if (fresh && p->gn == grid && p->glo == gx[0] && p->ghi == gx[grid - 1] && p->gmean != NULL)
+        return 0;
+    if (grid > p->gcap) {
+        free(p->gmean);
+        free(p->gsd);
+        free(p->gdraw);
+        free(p->gz);
+        p->gmean = malloc(grid * sizeof *p->gmean);
+        p->gsd = malloc(grid * sizeof *p->gsd);
+        p->gdraw = malloc(DATA_DRAWS * grid * sizeof *p->gdraw);
+        p->gz = malloc(DATA_DRAWS * grid * sizeof *p->gz);
+        p->gcap = p->gmean && p->gsd && p->gdraw && p->gz ? grid : 0;
+        if (p->gcap == 0)
+            return -1;
+        gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+        if (r == NULL)
+            return -1;
+        gsl_rng_set(r, 20240917);
+        for (size_t i = 0; i < DATA_DRAWS * grid; i++)
+            p->gz[i] = gsl_ran_ugaussian(r);
+        gsl_rng_free(r);
+    }
+    double *vf = p->gdraw; /* scratch before the draws overwrite it */
+    bl_err err;
+    if (gp_predict(s->gp, gx, grid, p->gmean, vf, p->gsd, NULL, &err) != BL_OK)
+        return -1;
+    double factor = 1; /* a Student-t process scales the GP's spread */
+    if (s->model == MODEL_TP) {
+        for (size_t g = 0; g < grid; g++) {
+            double mean, var, var_f;
+            if (session_predict((struct session *)s, &gx[g], &mean, &var, &var_f, &err) != BL_OK)
+                return -1;
+            p->gsd[g] = var;
+            if (g == 0 && vf[0] > 0)
+                factor = var_f / vf[0];
+        }
+    }
+    for (size_t g = 0; g < grid; g++)
+        p->gsd[g] = sqrt(fmax(p->gsd[g], 0));
+    if (gp_draws(s->gp, gx, grid, p->gz, DATA_DRAWS, p->gdraw, NULL, &err) != BL_OK)
+        return -1;
+    if (factor != 1 && isfinite(factor))
+        for (int j = 0; j < DATA_DRAWS; j++)
+            for (size_t g = 0; g < grid; g++) {
+                double *f = &p->gdraw[(size_t)j * grid + g];
+                *f = p->gmean[g] + sqrt(factor) * (*f - p->gmean[g]);
+            }
+    p->ggen = s->generation;
+    p->gtime = mono_s();
+    p->gn = grid;
+    p->glo = gx[0];
+    p->ghi = gx[grid - 1];
+    return 0;
+}
+
 static void
 data_draw(void *self, const struct session *s, struct canvas *c, int col, int row, int w, int h)
 {
@@ -161,7 +258,7 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
     pane_apply_ranges(s, PANE_DATA, &p->x, &p->y);
     int view = view_of(s);
     if (view == DATA_VIEW_PRED) {
-        if (s->blr == NULL) {
+        if (!session_has_model(s)) {
             pane_message(c, col, row, w, h, "predicted vs true needs a model: model blr");
             return;
         }
@@ -195,20 +292,32 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
     plot_range_update(&p->x, xmn, xmx);
 
     bool truth = fn && world_knows_truth(s->world);
-    bool model = fn && s->blr != NULL;
-    if (model && ensure_normals(p, s->dim) != 0)
+    bool model = fn && session_has_model(s);
+    bool kmodel = model && s->gp != NULL;
+    if (model && !kmodel && ensure_normals(p, s->dim) != 0)
         model = false;
-    double *wdraw = model ? malloc(s->dim * sizeof *wdraw) : NULL;
-    if (model && wdraw == NULL)
+    double *wdraw = model && !kmodel ? malloc(s->dim * sizeof *wdraw) : NULL;
+    if (model && !kmodel && wdraw == NULL)
         model = false;
+    if (kmodel) {
+        for (size_t g = 0; g < grid; g++)
+            gx[g] = p->x.lo + (p->x.hi - p->x.lo) * (double)g / (double)(grid > 1 ? grid - 1 : 1);
+        if (grid == 0 || gp_grid(p, s, gx, grid) != 0)
+            model = kmodel = false;
+    }
     for (size_t g = 0; g < grid; g++) {
         double x = p->x.lo + (p->x.hi - p->x.lo) * (double)g / (double)(grid > 1 ? grid - 1 : 1);
         gx[g] = x;
         gt[g] = truth ? world_mean(s->world, &x) : (double)NAN;
         if (model) {
             blr_pred pr;
-            features_map(s->feat, &x, s->phi);
-            blr_predict(s->blr, s->phi, &pr);
+            if (kmodel) {
+                pr.mean = p->gmean[g];
+                pr.var = p->gsd[g] * p->gsd[g];
+            } else {
+                features_map(s->feat, &x, s->phi);
+                blr_predict(s->blr, s->phi, &pr);
+            }
             double sd = sqrt(pr.var);
             gm[g] = pr.mean;
             g1[g] = pr.mean - sd;
@@ -234,8 +343,10 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
         plot_line(&pl, gx, gd, grid, COL_BAND, PAT_DOTTED);
         plot_line(&pl, gx, gd + grid, grid, COL_BAND, PAT_DOTTED);
         /* Posterior function draws: w = m + sqrt(k) L^-T z with fixed z. */
-        double k = sqrt(pane_cov_scale(s));
-        const double *mean = blr_mean(s->blr);
+        double k = kmodel ? (double)NAN : sqrt(pane_cov_scale(s));
+        const double *mean = kmodel ? NULL : blr_mean(s->blr);
+        for (int j = 0; kmodel && j < DATA_DRAWS; j++)
+            plot_line(&pl, gx, p->gdraw + (size_t)j * grid, grid, COL_S3, PAT_LONGDASH);
         for (int j = 0; j < DATA_DRAWS && isfinite(k); j++) {
             memcpy(wdraw, p->z + (size_t)j * s->dim, s->dim * sizeof *wdraw);
             linalg_solve_lower_t(blr_factor(s->blr), s->dim, wdraw);

@@ -3,10 +3,21 @@
  * and the truth; under it, the concentration traces against n (trace of the
  * covariance and distance of the mean to the truth, log scale).
  * The two covariance columns come from triangular solves (O(d^2) per
- * frame); nothing here factorizes. */
+ * frame); nothing here factorizes.
+ *
+ * With a sampler (commands/sampler_job.h) whose target is the model's
+ * current posterior, or a teaching density / logistic regression, the pane
+ * shows the sampler's target instead, full height: the reference ellipses
+ * (exact, or Laplace for logistic) or, for 2-D non-Gaussian targets, density
+ * contours by marching squares on a grid of U (cached per axis range); over
+ * them the recent draws as a cloud of dots; then chain 0's last step: the
+ * trajectory (HMC: q_0..q_L; NUTS: the tree's leaves in order along the
+ * trajectory; others: from -> proposal), solid when accepted and dotted when
+ * rejected, ending in a filled dot (accepted) or a ring (rejected). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ui/pane.h"
 #include "ui/plot.h"
@@ -19,7 +30,20 @@ struct posterior_pane {
     size_t *idx;
     double *tx, *t1, *t2;
     size_t tcap;
+    /* sampler view */
+    struct plot_range sx, sy; /* its ranges (restart for a new sampler) */
+    const void *job;
+    double *px, *py; /* scratch: draws and trajectory points */
+    size_t pcap;
+    double *grid; /* U on the contour grid, gx x gy */
+    int gx, gy;
+    double glo[2], ghi[2]; /* the ranges the grid was computed for */
+    double glevel[3];      /* U at the contours holding 39%, 86%, 99% of the mass */
 };
+
+#define GRID_MAX_X  160 /* contour grid: at most this many columns */
+#define GRID_MAX_Y  100
+#define DRAWS_SHOWN 2000 /* most recent draws per chain in the cloud, at most */
 
 static void *
 posterior_create(void)
@@ -41,15 +65,38 @@ posterior_destroy(void *self)
     free(p->tx);
     free(p->t1);
     free(p->t2);
+    free(p->px);
+    free(p->py);
+    free(p->grid);
     free(p);
+}
+
+/* The sampler view is shown when a sampler exists and its target is not the
+ * model's posterior, or is the model's current posterior. */
+static bool
+sampler_view(const struct session *s)
+{
+    return s->smp != NULL && (s->smp->tid != SMP_POSTERIOR || sampler_job_current(s->smp, s));
 }
 
 static void
 posterior_title(void *self, const struct session *s, char *buf, size_t size)
 {
     (void)self;
-    snprintf(buf, size, "posterior  w%zu x w%zu  n=%zu", s->view.post_w[0], s->view.post_w[1],
-             s->n);
+    if (s->gp != NULL && !sampler_view(s)) {
+        snprintf(buf, size, "posterior  %s", s->model == MODEL_TP ? "output scale s" : "gp");
+        return;
+    }
+    const struct sampler_job *j = s->smp;
+    if (sampler_view(s) && j->tid != SMP_POSTERIOR)
+        snprintf(buf, size, "%s  w%zu x w%zu  %s draws", j->tname, s->view.post_w[0],
+                 s->view.post_w[1], sampler_kind_name(j->kind));
+    else if (sampler_view(s))
+        snprintf(buf, size, "posterior  w%zu x w%zu  n=%zu  %s draws", s->view.post_w[0],
+                 s->view.post_w[1], s->n, sampler_kind_name(j->kind));
+    else
+        snprintf(buf, size, "posterior  w%zu x w%zu  n=%zu", s->view.post_w[0], s->view.post_w[1],
+                 s->n);
 }
 
 static void
@@ -91,11 +138,407 @@ draw_traces(struct posterior_pane *p, const struct session *s, struct canvas *c,
     plot_legend(&pl, leg, s->wstar != NULL ? 2 : 1);
 }
 
+/* ---- the sampler view ----------------------------------------------------- */
+
+static bool
+pbuf(struct posterior_pane *p, size_t n)
+{
+    if (n <= p->pcap)
+        return true;
+    double *a = realloc(p->px, n * sizeof *a);
+    if (a != NULL)
+        p->px = a;
+    double *b = realloc(p->py, n * sizeof *b);
+    if (b != NULL)
+        p->py = b;
+    if (a == NULL || b == NULL)
+        return false;
+    p->pcap = n;
+    return true;
+}
+
+static int
+cmp_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+/* Contour levels by mass, as a Gaussian's 1, 2 and 3 sd ellipses hold 39%,
+ * 86% and 99% of it: the highest-density regions of the grid (the window's
+ * mass) holding those fractions. Levels by density alone would miss where
+ * the mass is, e.g. in the funnel's mouth. */
+static void
+grid_levels(struct posterior_pane *p)
+{
+    static const double frac[3] = {0.3935, 0.8647, 0.9889};
+    size_t n = (size_t)p->gx * (size_t)p->gy;
+    double umin = INFINITY, tot = 0;
+    for (int q = 0; q < 3; q++)
+        p->glevel[q] = (double)NAN;
+    for (size_t i = 0; i < n; i++)
+        umin = fmin(umin, p->grid[i]);
+    double *v = malloc(n * sizeof *v);
+    if (v == NULL || !isfinite(umin)) {
+        free(v);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        tot += v[i] = exp(-(p->grid[i] - umin));
+    qsort(v, n, sizeof *v, cmp_desc);
+    double cum = 0;
+    int q = 0;
+    for (size_t i = 0; i < n && q < 3; i++) {
+        cum += v[i];
+        while (q < 3 && cum >= frac[q] * tot)
+            p->glevel[q++] = umin - log(v[i]);
+    }
+    free(v);
+}
+
+/* U on a gx x gy grid over the plot's ranges (2-D targets), cached while the
+ * ranges stay the same. Non-finite values are stored as +inf. */
+static bool
+contour_grid(struct posterior_pane *p, const struct sampler_job *j, const struct plot *pl)
+{
+    int gx = 2 * pl->pw, gy = 4 * pl->ph;
+    gx = gx > GRID_MAX_X ? GRID_MAX_X : gx;
+    gy = gy > GRID_MAX_Y ? GRID_MAX_Y : gy;
+    if (gx < 4 || gy < 4)
+        return false;
+    if (p->grid != NULL && p->gx == gx && p->gy == gy && p->glo[0] == pl->x.lo &&
+        p->ghi[0] == pl->x.hi && p->glo[1] == pl->y.lo && p->ghi[1] == pl->y.hi &&
+        p->job == (const void *)j)
+        return true;
+    double *g = realloc(p->grid, (size_t)gx * (size_t)gy * sizeof *g);
+    if (g == NULL)
+        return false;
+    p->grid = g;
+    p->gx = gx;
+    p->gy = gy;
+    p->glo[0] = pl->x.lo, p->ghi[0] = pl->x.hi, p->glo[1] = pl->y.lo, p->ghi[1] = pl->y.hi;
+    for (int b = 0; b < gy; b++)
+        for (int a = 0; a < gx; a++) {
+            double w[2] = {pl->x.lo + (pl->x.hi - pl->x.lo) * a / (gx - 1),
+                           pl->y.lo + (pl->y.hi - pl->y.lo) * b / (gy - 1)};
+            double U;
+            bl_err err;
+            g[b * gx + a] =
+                target_eval(j->t, w, &U, NULL, &err) == BL_OK && isfinite(U) ? U : (double)INFINITY;
+        }
+    grid_levels(p);
+    return true;
+}
+
+/* Marching squares: the level set U = level as segments (saddles split by
+ * the cell's mean). */
+static void
+contour_level(struct posterior_pane *p, struct plot *pl, double level, int color)
+{
+    int gx = p->gx, gy = p->gy;
+    const double *g = p->grid;
+    double dx = (pl->x.hi - pl->x.lo) / (gx - 1), dy = (pl->y.hi - pl->y.lo) / (gy - 1);
+    for (int b = 0; b + 1 < gy; b++)
+        for (int a = 0; a + 1 < gx; a++) {
+            /* corners counter-clockwise from (a, b) */
+            double v[4] = {g[b * gx + a], g[b * gx + a + 1], g[(b + 1) * gx + a + 1],
+                           g[(b + 1) * gx + a]};
+            double cx[4] = {a, a + 1, a + 1, a}, cy[4] = {b, b, b + 1, b + 1};
+            int in[4], cnt = 0;
+            for (int k = 0; k < 4; k++)
+                cnt += in[k] = v[k] < level;
+            if (cnt == 0 || cnt == 4)
+                continue;
+            double ex[4], ey[4];
+            int ne = 0;
+            for (int k = 0; k < 4; k++) {
+                int m = (k + 1) % 4;
+                if (in[k] == in[m])
+                    continue;
+                double t;
+                if (isinf(v[k]) || isinf(v[m]))
+                    t = isinf(v[k]) ? 1.0 : 0.0;
+                else
+                    t = (level - v[k]) / (v[m] - v[k]);
+                ex[ne] = pl->x.lo + dx * (cx[k] + t * (cx[m] - cx[k]));
+                ey[ne] = pl->y.lo + dy * (cy[k] + t * (cy[m] - cy[k]));
+                ne++;
+            }
+            if (ne == 2) {
+                plot_line(pl, ex, ey, 2, color, PAT_SOLID);
+            } else if (ne == 4) {
+                double mean = 0.25 * (v[0] + v[1] + v[2] + v[3]);
+                /* Edges were found in order 0-1, 1-2, 2-3, 3-0: pair them so
+                 * the inside region joins through the centre or not. */
+                bool join = (mean < level) == (bool)in[0];
+                double sx[2], sy[2];
+                int pr[2][2] = {{0, join ? 1 : 3}, {2, join ? 3 : 1}};
+                for (int q = 0; q < 2; q++) {
+                    sx[0] = ex[pr[q][0]], sy[0] = ey[pr[q][0]];
+                    sx[1] = ex[pr[q][1]], sy[1] = ey[pr[q][1]];
+                    plot_line(pl, sx, sy, 2, color, PAT_SOLID);
+                }
+            }
+        }
+}
+
+static void
+widen(double *mn, double *mx, double v)
+{
+    if (!isfinite(v))
+        return;
+    if (isnan(*mn) || v < *mn)
+        *mn = v;
+    if (isnan(*mx) || v > *mx)
+        *mx = v;
+}
+
+/* The cloud of draws as single dots, except in cells that already hold
+ * something (ellipses, contours, the trajectory): those lines stay readable
+ * without colour, as a clean line through the cloud. */
+static void
+cloud(struct posterior_pane *p, struct plot *pl, size_t n, int color)
+{
+    int W = pl->pw, H = pl->ph;
+    if (W <= 0 || H <= 0 || n == 0)
+        return;
+    unsigned char *busy = calloc((size_t)W * (size_t)H, 1);
+    if (busy == NULL)
+        return;
+    for (int b = 0; b < H; b++)
+        for (int a = 0; a < W; a++)
+            busy[b * W + a] = canvas_glyph(pl->c, pl->pcol + a, pl->prow + b) != ' ';
+    for (size_t i = 0; i < n; i++) {
+        double X = plot_px(pl, p->px[i]), Y = plot_py(pl, p->py[i]);
+        if (!(X > -1 && Y > -1 && X < 2.0 * (pl->pcol + W) && Y < 4.0 * (pl->prow + H)))
+            continue;
+        int x = (int)floor(X + 0.5), y = (int)floor(Y + 0.5);
+        int a = (x >> 1) - pl->pcol, b = (y >> 2) - pl->prow;
+        if (a < 0 || b < 0 || a >= W || b >= H || busy[b * W + a])
+            continue;
+        canvas_dot(pl->c, x, y, color);
+    }
+    free(busy);
+}
+
+static void
+draw_sampler(struct posterior_pane *p, const struct session *s, const struct sampler_job *j,
+             struct canvas *c, int col, int row, int w, int h)
+{
+    size_t d = j->d, i = s->view.post_w[0], k2 = s->view.post_w[1];
+    if (d < 2) {
+        i = k2 = 0;
+    } else if (i >= d || k2 >= d) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "w%zu,%zu out of range: the target has w0..w%zu", i, k2, d - 1);
+        pane_message(c, col, row, w, h, msg);
+        return;
+    }
+    if (p->job != (const void *)j) {
+        p->sx = (struct plot_range){0};
+        p->sy = (struct plot_range){0};
+        free(p->grid);
+        p->grid = NULL;
+    }
+    bool ref = j->ref != TARGET_MOMENTS_NONE, lap = j->ref == TARGET_MOMENTS_LAPLACE;
+    bool one = d < 2;
+    double mx = ref ? j->ref_mean[i] : 0, my = ref && !one ? j->ref_mean[k2] : 0;
+    double sxx = ref ? j->ref_cov[i * d + i] : 1, syy = ref ? j->ref_cov[k2 * d + k2] : 1;
+    double sxy = ref && !one ? j->ref_cov[i * d + k2] : 0;
+    if (one)
+        syy = sxx;
+    bool contours = d == 2 && j->tid != SMP_POSTERIOR && i != k2;
+    double xmn = NAN, xmx = NAN, ymn = NAN, ymx = NAN;
+    double rx = sqrt(sxx), ry = sqrt(syy);
+    if (ref) {
+        widen(&xmn, &xmx, mx - 3 * rx), widen(&xmn, &xmx, mx + 3 * rx);
+        widen(&ymn, &ymx, my - 3 * ry), widen(&ymn, &ymx, my + 3 * ry);
+    }
+    /* Gaussian references frame the plot (3 sd); the draws and the
+     * trajectory widen it only within 10 sd, so one far excursion does not
+     * shrink the ellipses to a dot. Without a Gaussian frame (contours),
+     * the draws set the range. */
+    bool framed = ref && !contours;
+    /* The cloud: the most recent draws of every chain, fewer on small panes
+     * so that it stays a cloud and the ellipses show through. */
+    size_t budget = (size_t)(w > 0 && h > 0 ? (2 * w) * (4 * h) / 10 : 0);
+    size_t per = j->K > 0 ? budget / j->K : 0;
+    if (per > DRAWS_SHOWN)
+        per = DRAWS_SHOWN;
+    if (per > j->count)
+        per = j->count;
+    const sampler_event *ev = j->have_ev ? j->ev[0] : NULL;
+    size_t nt = ev != NULL ? (ev->ntraj > 0 ? ev->ntraj : 0) + 2 : 0;
+    if (!pbuf(p, j->K * per + nt + 1))
+        return;
+    size_t m = 0;
+    for (size_t k = 0; k < j->K; k++)
+        for (size_t q = j->count - per; q < j->count; q++) {
+            const double *x = j->draws + (k * j->keep + q) * d;
+            p->px[m] = x[i];
+            /* One coordinate: spread the dots vertically (a strip plot). */
+            p->py[m] =
+                one ? ry * (((double)((q * 7919 + k * 104729) % 1000)) / 500.0 - 1.0) : x[k2];
+            if (!framed || (fabs(p->px[m] - mx) < 10 * rx && fabs(p->py[m] - my) < 10 * ry &&
+                            q + 1 == j->count)) {
+                widen(&xmn, &xmx, p->px[m]);
+                widen(&ymn, &ymx, p->py[m]);
+            }
+            m++;
+        }
+    /* Chain 0's last step, as a polyline in trajectory order. */
+    double *tx = p->px + m, *ty = p->py + m;
+    size_t ntr = 0;
+    if (ev != NULL) {
+        if (ev->ntraj >= 2 && j->kind == SAMPLER_NUTS) {
+            for (size_t q = ev->ntraj; q-- > 0;)
+                if (ev->traj_dir[q] < 0)
+                    tx[ntr] = ev->traj[q * d + i], ty[ntr++] = ev->traj[q * d + k2];
+            for (size_t q = 0; q < ev->ntraj; q++)
+                if (ev->traj_dir[q] >= 0)
+                    tx[ntr] = ev->traj[q * d + i], ty[ntr++] = ev->traj[q * d + k2];
+        } else if (ev->ntraj >= 2) {
+            for (size_t q = 0; q < ev->ntraj; q++)
+                tx[ntr] = ev->traj[q * d + i], ty[ntr++] = ev->traj[q * d + k2];
+        } else {
+            tx[0] = ev->from[i], ty[0] = ev->from[k2];
+            tx[1] = ev->proposal[i], ty[1] = ev->proposal[k2];
+            ntr = 2;
+        }
+        if (one)
+            for (size_t q = 0; q < ntr; q++)
+                ty[q] = 0;
+        /* Far excursions (a diverging trajectory) do not rescale the plot. */
+        for (size_t q = 0; q < ntr; q++)
+            if (!ref || (fabs(tx[q] - mx) < 10 * rx && fabs(ty[q] - my) < 10 * ry)) {
+                widen(&xmn, &xmx, tx[q]);
+                widen(&ymn, &ymx, ty[q]);
+            }
+    }
+    bool truth = j->tid == SMP_POSTERIOR && s->wstar != NULL && !one;
+    if (truth) {
+        widen(&xmn, &xmx, s->wstar[i]);
+        widen(&ymn, &ymx, s->wstar[k2]);
+    }
+    pane_apply_ranges(s, PANE_POSTERIOR, &p->sx, &p->sy);
+    plot_range_update(&p->sx, xmn, xmx);
+    plot_range_update(&p->sy, ymn, ymx);
+    char xl[48], yl[48];
+    snprintf(xl, sizeof xl, "w%zu%s%s%s", i, j->tid == SMP_LOGISTIC ? " (" : "",
+             j->tid == SMP_LOGISTIC ? j->coord[i] : "", j->tid == SMP_LOGISTIC ? ")" : "");
+    snprintf(yl, sizeof yl, "w%zu%s%s%s", k2, j->tid == SMP_LOGISTIC ? " (" : "",
+             j->tid == SMP_LOGISTIC ? j->coord[k2] : "", j->tid == SMP_LOGISTIC ? ")" : "");
+    struct plot pl;
+    plot_begin(&pl, c, col, row, w, h, &p->sx, &p->sy, xl, one ? NULL : yl);
+    if (contours && contour_grid(p, j, &pl)) {
+        for (int q = 0; q < 3; q++)
+            if (isfinite(p->glevel[q]))
+                contour_level(p, &pl, p->glevel[q], COL_S1);
+        if (ref)
+            plot_ellipse(&pl, mx, my, sxx, sxy, syy, 2.0, COL_S3, PAT_DOTTED);
+    } else if (ref) {
+        plot_ellipse(&pl, mx, my, sxx, sxy, syy, 2.0, COL_S1, PAT_DASHED);
+        plot_ellipse(&pl, mx, my, sxx, sxy, syy, 1.0, COL_S1, PAT_SOLID);
+    }
+    p->job = j;
+    if (ref)
+        plot_marker(&pl, mx, my, c->ascii ? 'x' : 0x00D7, COL_S1, ATTR_BOLD);
+    if (truth)
+        plot_marker(&pl, s->wstar[i], s->wstar[k2], '+', COL_TRUTH, ATTR_BOLD);
+    bool acc = ev != NULL && ev->accepted;
+    if (ev != NULL)
+        plot_line(&pl, tx, ty, ntr, COL_NEW, acc ? PAT_SOLID : PAT_DOTTED);
+    /* The leapfrog points of a short trajectory, so each step shows. */
+    if (ev != NULL && ntr > 2 && ntr <= 64)
+        for (size_t q = 1; q + 1 < ntr; q++)
+            plot_marker(&pl, tx[q], ty[q], c->ascii ? '.' : 0x2022, COL_NEW, ATTR_NONE);
+    cloud(p, &pl, m, COL_S2);
+    if (ev != NULL) {
+        double ex = ev->proposal[i], ey = one ? 0 : ev->proposal[k2];
+        if (ev->ntraj >= 2 && j->kind == SAMPLER_HMC)
+            ex = tx[ntr - 1], ey = ty[ntr - 1];
+        plot_marker(&pl, ex, ey, acc ? (c->ascii ? '@' : 0x25CF) : (c->ascii ? 'o' : 0x25CB),
+                    COL_NEW, ATTR_BOLD);
+    }
+    struct legend_entry leg[6];
+    size_t nl = 0;
+    if (contours) {
+        leg[nl++] = (struct legend_entry){"──", "__", "density 39,86,99%", COL_S1};
+        if (ref)
+            leg[nl++] = (struct legend_entry){"··", "..", "moments 2 sd", COL_S3};
+    } else if (ref) {
+        leg[nl++] = (struct legend_entry){"──", "__", lap ? "Laplace 1 sd" : "exact 1 sd", COL_S1};
+        leg[nl++] = (struct legend_entry){"╌╌", "--", "2 sd", COL_S1};
+    }
+    leg[nl++] = (struct legend_entry){"⠿ ", ": ", "draws", COL_S2};
+    if (ev != NULL)
+        leg[nl++] = acc ? (struct legend_entry){"●─", "@_", "accepted", COL_NEW}
+                        : (struct legend_entry){"○·", "o.", "rejected", COL_NEW};
+    if (truth)
+        leg[nl++] = (struct legend_entry){"+ ", "+ ", "truth", COL_TRUTH};
+    plot_legend(&pl, leg, nl);
+}
+
+/* log density of IG(a, b) at x > 0. */
+static double
+ig_logpdf(double x, double a, double b)
+{
+    return a * log(b) - lgamma(a) - (a + 1) * log(x) - b / x;
+}
+
+/* A kernel model has no weights. A Student-t process (inverse-gamma scale)
+ * has one scalar to learn, the output scale s: its prior and posterior
+ * IG(a + n/2, b + q/2) (MATH.md 5.1) show the scale mixture at work. */
+static void
+draw_scale(struct posterior_pane *p, const struct session *s, struct canvas *c, int col, int row,
+           int w, int h)
+{
+    if (s->model != MODEL_TP || s->gps.prior.kind != GP_SCALE_INVGAMMA) {
+        pane_message(c, col, row, w, h,
+                     "a gp has no weights: its posterior is over functions (data pane)");
+        return;
+    }
+    double a = s->gps.prior.p1, b = s->gps.prior.p2, n = (double)gp_n(s->gp);
+    double an = a + n / 2, bn = b + gp_quad(s->gp) / 2;
+    /* Range: both modes and their spread. */
+    double m0 = b / (a + 1), m1 = bn / (an + 1);
+    double hi = 4 * fmax(m0, m1), lo = 0;
+    enum { G = 200 };
+    double x[G], y0[G], y1[G], mx = 0;
+    for (int g = 0; g < G; g++) {
+        x[g] = lo + (hi - lo) * (g + 1) / G;
+        y0[g] = exp(ig_logpdf(x[g], a, b));
+        y1[g] = exp(ig_logpdf(x[g], an, bn));
+        mx = fmax(mx, fmax(y0[g], y1[g]));
+    }
+    plot_range_update(&p->x, lo, hi);
+    plot_range_update(&p->y, 0, mx);
+    struct plot pl;
+    plot_begin(&pl, c, col, row, w, h, &p->x, &p->y, "output scale s", "density");
+    plot_line(&pl, x, y0, G, COL_S2, PAT_DASHED);
+    plot_line(&pl, x, y1, G, COL_S1, PAT_SOLID);
+    char post[64];
+    snprintf(post, sizeof post, "posterior IG(%.4g, %.4g)", an, bn);
+    const struct legend_entry leg[] = {
+        {"╌╌", "--", "prior", COL_S2},
+        {"──", "__", post, COL_S1},
+    };
+    plot_legend(&pl, leg, 2);
+}
+
 static void
 posterior_draw(void *self, const struct session *s, struct canvas *c, int col, int row, int w,
                int h)
 {
     struct posterior_pane *p = self;
+    if (sampler_view(s)) {
+        draw_sampler(p, s, s->smp, c, col, row, w, h);
+        return;
+    }
+    if (s->gp != NULL) {
+        draw_scale(p, s, c, col, row, w, h);
+        return;
+    }
     if (s->blr == NULL) {
         pane_message(c, col, row, w, h,
                      s->model == MODEL_NONE ? "no model yet: try  model blr" : "no data yet");

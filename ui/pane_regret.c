@@ -49,7 +49,7 @@ static void
 regret_draw(void *self, const struct session *s, struct canvas *c, int col, int row, int w, int h)
 {
     struct regret_pane *p = self;
-    if (s->blr == NULL) {
+    if (!session_has_model(s)) {
         pane_message(c, col, row, w, h,
                      s->model == MODEL_NONE ? "no model yet: try  model blr" : "no data yet");
         return;

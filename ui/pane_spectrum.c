@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/kernel.h"
+#include "core/nngp.h"
 #include "core/spectrum.h"
 #include "ui/pane.h"
 #include "ui/plot.h"
@@ -33,7 +35,15 @@ struct spectrum_pane {
     double *tn_v, *tc_v, *tg_v; /* rank trace samples */
     size_t nt, tcap;
     char err[256];
+    /* Kernel models: per-layer Gram spectra on the first points. */
+    double *kl;       /* layers x kn eigenvalues, descending */
+    double *krank;    /* per layer RankMe */
+    size_t klayers, kn, kcap;
+    unsigned long kgen;
+    double klast;
 };
+
+#define SPECTRUM_KERNEL_POINTS 300 /* first points whose Gram is decomposed live */
 
 static double
 mono(void)
@@ -65,6 +75,8 @@ spectrum_destroy(void *self)
     free(p->tn_v);
     free(p->tc_v);
     free(p->tg_v);
+    free(p->kl);
+    free(p->krank);
     free(p);
 }
 
@@ -72,7 +84,10 @@ static void
 spectrum_title(void *self, const struct session *s, char *buf, size_t size)
 {
     struct spectrum_pane *p = self;
-    if (s->blr == NULL || p->d == 0 || isnan(p->rank_cov))
+    if (s->gp != NULL)
+        snprintf(buf, size, "spectrum: kernel Gram of the first %zu points%s", p->kn,
+                 s->gps.nngp ? ", per layer" : "");
+    else if (s->blr == NULL || p->d == 0 || isnan(p->rank_cov))
         snprintf(buf, size, "spectrum: posterior cov and X^T X");
     else
         snprintf(buf, size, "spectrum  eff. rank cov %.3g, X^T X %.3g", p->rank_cov,
@@ -152,11 +167,152 @@ fit_text(char *buf, size_t size, const char *what, const spectrum_fit *f)
         snprintf(buf, size, "%s, alpha %.3g [j %zu..%zu]", what, f->alpha, f->j_lo, f->j_hi);
 }
 
+/* Kernel models: the Gram of the first points, per layer for an NNGP. */
+static int
+compute_kernel(struct spectrum_pane *p, const struct session *s)
+{
+    bl_err err;
+    size_t n = s->n < SPECTRUM_KERNEL_POINTS ? s->n : SPECTRUM_KERNEL_POINTS;
+    size_t L = s->gps.nngp ? s->gps.nn.depth + 1 : 1;
+    if (L * n > p->kcap) {
+        double *a = realloc(p->kl, L * n * sizeof *a);
+        if (a == NULL)
+            return -1;
+        p->kl = a;
+        p->kcap = L * n;
+    }
+    double *r = realloc(p->krank, L * sizeof *r);
+    if (r == NULL)
+        return -1;
+    p->krank = r;
+    int rc;
+    if (s->gps.nngp) {
+        nngp *m = nngp_alloc(s->in_dim, &s->gps.nn, &err);
+        nngp_layer_spectrum *sp = malloc(L * sizeof *sp);
+        rc = m && sp ? nngp_layer_spectra(m, s->X, n, p->kl, sp, NULL, &err) : BL_ENOMEM;
+        for (size_t l = 0; rc == BL_OK && l < L; l++)
+            p->krank[l] = sp[l].rankme;
+        nngp_free(m);
+        free(sp);
+    } else {
+        double *K = malloc(n * n * sizeof *K);
+        rc = K ? kernel_gram(gp_kernel(s->gp), s->X, n, K, NULL, &err) : BL_ENOMEM;
+        if (rc == BL_OK)
+            rc = spectrum_eig_desc(K, n, p->kl, &err);
+        if (rc == BL_OK && spectrum_rankme_psd(p->kl, n, &p->krank[0], NULL) != BL_OK)
+            p->krank[0] = NAN;
+        free(K);
+    }
+    if (rc != BL_OK) {
+        snprintf(p->err, sizeof p->err, "%s", rc == BL_ENOMEM ? "out of memory" : err.msg);
+        return -1;
+    }
+    p->klayers = L;
+    p->kn = n;
+    if (!s->gps.nngp)
+        push_trace(p, (double)s->n, p->krank[0], NAN);
+    return 0;
+}
+
+static void
+draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, int col, int row,
+            int w, int h)
+{
+    if (s->n < 2) {
+        pane_message(c, col, row, w, h, "the Gram spectrum needs 2 points: observe 20");
+        return;
+    }
+    double t = mono();
+    bool due = t - p->klast >= SPECTRUM_REFRESH_S || !s->interactive;
+    if ((p->kgen != s->generation && due) || p->kn == 0) {
+        if (compute_kernel(p, s) != 0) {
+            pane_message(c, col, row, w, h, p->err);
+            return;
+        }
+        p->kgen = s->generation;
+        p->klast = t;
+    }
+    size_t n = p->kn, L = p->klayers;
+    if (n == 0 || L == 0)
+        return;
+    double *idx = malloc(n * sizeof *idx);
+    if (idx == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        idx[i] = (double)(i + 1);
+    int top = h >= 18 ? h * 3 / 5 : h;
+    double mn = NAN, mx = NAN;
+    for (size_t l = 0; l < L; l++)
+        plot_extent(p->kl + l * n, n, true, &mn, &mx);
+    if (mx > 0 && mn < mx * 1e-12)
+        mn = mx * 1e-12; /* below this, rounding noise */
+    plot_range_update(&p->ix, 1, (double)n);
+    plot_range_update(&p->iy, mn, mx);
+    struct plot pl;
+    plot_begin(&pl, c, col, row, w, top, &p->ix, &p->iy, "index j", "eigenvalue");
+    static const uint32_t pats[] = {PAT_SOLID, PAT_DASHED, PAT_DOTTED, 0x00FF00FFu};
+    static const int cols[] = {COL_S1, COL_S2, COL_S3, COL_S4, COL_S5};
+    /* At most 5 layers drawn: the first, the last and evenly between. */
+    size_t show[5], ns = L < 5 ? L : 5;
+    for (size_t i = 0; i < ns; i++)
+        show[i] = ns > 1 ? i * (L - 1) / (ns - 1) : 0;
+    struct legend_entry leg[5];
+    char names[5][32];
+    static const char *const samples[] = {"──", "╌╌", "··", "─ "}, *const asamples[] = {"__", "--", "..", "- "};
+    for (size_t i = 0; i < ns; i++) {
+        size_t l = show[i];
+        plot_line(&pl, idx, p->kl + l * n, n, cols[i % 5], pats[i % 4]);
+        if (s->gps.nngp)
+            snprintf(names[i], sizeof names[i], "layer %zu: rank %.3g", l + 1, p->krank[l]);
+        else
+            snprintf(names[i], sizeof names[i], "Gram: eff. rank %.3g", p->krank[l]);
+        leg[i] = (struct legend_entry){samples[i % 4], asamples[i % 4], names[i], cols[i % 5]};
+    }
+    plot_legend(&pl, leg, ns);
+    free(idx);
+    if (top >= h)
+        return;
+    if (s->gps.nngp) {
+        /* Effective rank against depth: the rank-collapse picture. */
+        double lx[NNGP_MAX_DEPTH + 1];
+        for (size_t l = 0; l < L; l++)
+            lx[l] = (double)(l + 1);
+        mn = 0, mx = NAN;
+        plot_extent(p->krank, L, false, &mn, &mx);
+        plot_range_update(&p->tn, 1, L > 1 ? (double)L : 2);
+        plot_range_update(&p->ty, mn, mx);
+        plot_begin(&pl, c, col, row + top, w, h - top, &p->tn, &p->ty, "layer", "eff. rank");
+        plot_line(&pl, lx, p->krank, L, COL_S1, PAT_SOLID);
+        for (size_t l = 0; l < L && L <= 40; l++)
+            plot_marker(&pl, lx[l], p->krank[l], c->ascii ? 'o' : 0x2022, COL_S1, ATTR_NONE);
+    } else if (p->nt > 0) {
+        mn = 0, mx = NAN;
+        plot_range_update(&p->tn, p->tn_v[0], p->tn_v[p->nt - 1] > p->tn_v[0]
+                                                   ? p->tn_v[p->nt - 1]
+                                                   : p->tn_v[0] + 1);
+        plot_extent(p->tc_v, p->nt, false, &mn, &mx);
+        plot_range_update(&p->ty, mn, mx);
+        plot_begin(&pl, c, col, row + top, w, h - top, &p->tn, &p->ty, "n", "eff. rank");
+        plot_line(&pl, p->tn_v, p->tc_v, p->nt, COL_S1, PAT_SOLID);
+    }
+}
+
 static void
 spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, int row, int w,
               int h)
 {
     struct spectrum_pane *p = self;
+    if (s->gp != NULL) {
+        if (p->model != (const void *)s->gp) {
+            p->nt = 0;
+            p->kn = 0;
+            p->model = s->gp;
+            p->ix = p->iy = (struct plot_range){.log = true};
+            p->tn = p->ty = (struct plot_range){0};
+        }
+        draw_kernel(p, s, c, col, row, w, h);
+        return;
+    }
     if (s->blr == NULL) {
         pane_message(c, col, row, w, h,
                      s->model == MODEL_NONE ? "no model yet: try  model blr" : "no data yet");
@@ -170,6 +326,8 @@ spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, in
         p->nt = 0; /* a new model or a new stream: the rank traces restart */
         p->model = s->blr;
         p->gen = 0;
+        p->ix = p->iy = (struct plot_range){.log = true};
+        p->tn = p->ty = (struct plot_range){0};
     }
     double t = mono();
     /* Throttled while animating; always fresh in batch mode (screenshots). */

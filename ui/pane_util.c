@@ -13,6 +13,7 @@ const struct pane_class *const pane_classes[] = {
     [PANE_POSTERIOR] = &pane_posterior_class,
     [PANE_REGRET] = &pane_regret_class,
     [PANE_SPECTRUM] = &pane_spectrum_class,
+    [PANE_SAMPLER] = &pane_sampler_class,
     [PANE_THEORY] = &pane_theory_class,
 };
 

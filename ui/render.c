@@ -66,20 +66,27 @@ static void
 draw_status(const struct session *s, struct canvas *c, const struct rect *r)
 {
     char model[160], buf[512];
-    const struct stream_job *j = s->job == JOB_RUN && s->inst ? &s->run : &s->stream;
-    const char *job = !j->active     ? "idle"
-                      : j->paused    ? "paused"
-                      : j == &s->run ? "running"
-                                     : "streaming";
+    bool smp = s->job == JOB_SAMPLE && s->smp != NULL;
+    const struct stream_job *j = smp                            ? &s->sample
+                                 : s->job == JOB_RUN && s->inst ? &s->run
+                                                                : &s->stream;
+    const char *job = !j->active        ? "idle"
+                      : j->paused       ? "paused"
+                      : j == &s->run    ? "running"
+                      : j == &s->sample ? "sampling"
+                                        : "streaming";
     session_describe_model(s, model, sizeof model);
-    char rate[64] = "";
+    char rate[96] = "";
     if (j->active)
         snprintf(rate, sizeof rate, " %g/s", j->rate);
     if (j == &s->run)
         snprintf(rate + strlen(rate), sizeof rate - strlen(rate), " (%s %zu)",
                  instrument_name(s->inst), s->inst->n);
+    if (smp)
+        snprintf(rate + strlen(rate), sizeof rate - strlen(rate), " (%s iteration %zu)",
+                 sampler_kind_name(s->smp->kind), s->smp->iter);
     char ev[48] = "";
-    if (s->blr != NULL && s->n > 0)
+    if (session_has_model(s) && s->n > 0)
         snprintf(ev, sizeof ev, "  log evidence %.4g", s->trace[TR_LOG_EVIDENCE][s->n - 1]);
     snprintf(buf, sizeof buf, " %s%s  n=%zu  seed %lu  %s%s", job, rate, s->n, s->seed, model, ev);
     for (int x = 0; x < r->w; x++)
@@ -118,9 +125,14 @@ ui_render(struct ui *u, const struct session *s, struct canvas *c, const char *i
      * room to the instrument. */
     bool on[PANE_COUNT];
     memcpy(on, s->view.on, sizeof on);
-    if (s->view.preset == LAYOUT_THEORY && s->blr == NULL && s->inst != NULL)
+    if (s->view.preset == LAYOUT_THEORY && !session_has_model(s) && s->inst != NULL)
         for (int i = 0; i < PANE_COUNT; i++)
             on[i] = on[i] && i == PANE_THEORY;
+    /* Under the sampler layout the data pane only belongs beside a sampler
+     * of the model's posterior. */
+    if (s->view.preset == LAYOUT_SAMPLER && s->smp != NULL &&
+        (s->smp->tid != SMP_POSTERIOR || s->blr == NULL))
+        on[PANE_DATA] = false;
     layout_compute(l, c->cols, c->rows, s->view.preset, on, s->view.focus, s->view.zoom);
     if (l->too_small) {
         char msg[96];

@@ -1,0 +1,805 @@
+/* commands/sampler_job.c - see sampler_job.h.
+ *
+ * Every transition goes through sampler_ens_step with events, so a chain's
+ * draws depend only on the seed and the iteration count: batch `sample N`,
+ * N presses of `step` and a live paced `sample` give the same chains. Bulk
+ * steps use events without trajectory storage; the last step of each call
+ * uses full events, kept for the posterior pane. */
+#include "sampler_job.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "commands/session.h"
+#include "core/linalg.h"
+#include "datasets/builtin.h"
+
+const char *const smp_target_names[SMP_NTARGETS + 1] = {
+    "posterior", "banana", "donut", "mixture", "funnel", "squiggle", "logistic", NULL,
+};
+
+#define KEEP_DOUBLES   4000000.0 /* kept draws in all: 32 MB */
+#define LIVE_REFRESH_S 0.25      /* live diagnostics at most 4 times a second */
+
+static double
+mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void
+trace_free(struct smp_trace *t)
+{
+    free(t->iter);
+    free(t->accept);
+    free(t->ess);
+    free(t->rhat);
+    free(t->w2);
+    free(t->kl);
+    free(t->kl_floor);
+    memset(t, 0, sizeof *t);
+}
+
+void
+sampler_job_free(struct sampler_job *j)
+{
+    if (j == NULL)
+        return;
+    for (size_t k = 0; k < j->K; k++) {
+        if (j->ev != NULL)
+            sampler_event_free(j->ev[k]);
+        if (j->light != NULL)
+            sampler_event_free(j->light[k]);
+    }
+    free(j->ev);
+    free(j->light);
+    sampler_ens_free(j->ens);
+    target_free(j->t);
+    if (j->rng != NULL)
+        gsl_rng_free(j->rng);
+    free(j->coord);
+    free(j->model_mean);
+    free(j->ref_mean);
+    free(j->ref_cov);
+    free(j->draws);
+    free(j->wts);
+    diag_acc_free(j->acc);
+    trace_free(&j->tr);
+    free(j);
+}
+
+/* ---- targets ------------------------------------------------------------- */
+
+/* The posterior of the session's model, as of now. SGLD on a known-noise
+ * model gets the data-backed form (the stream's feature rows), so that
+ * minibatches exist; every other sampler the O(d^2) statistics form. */
+static target *
+posterior_target(struct session *s, const struct sampler_setup *o, bl_err *err)
+{
+    if (s->model == MODEL_NONE)
+        return bl_fail(err, BL_ESTATE, "no model: model blr, or target=banana"), NULL;
+    if (s->blr == NULL) {
+        if (s->world == NULL)
+            bl_fail(err, BL_ESTATE,
+                    "no data yet: the posterior needs a world (data linear d=2), or target=banana");
+        else
+            bl_fail(err, BL_ESTATE,
+                    "target=posterior needs a blr or nig model (model blr), or target=banana");
+        return NULL;
+    }
+    target *t = target_from_blr(s->blr, err);
+    if (t == NULL || o->kind != SAMPLER_SGLD || s->model != MODEL_BLR || s->n == 0)
+        return t;
+    target_info info;
+    target_get_info(t, &info);
+    size_t n = s->n, d = s->dim;
+    double *X = malloc(n * d * sizeof *X);
+    if (X == NULL) {
+        target_free(t);
+        return bl_fail(err, BL_ENOMEM, "out of memory for %zu x %zu features", n, d), NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (session_features(s, s->X + i * s->in_dim, s->in_dim, err) != BL_OK) {
+            free(X);
+            target_free(t);
+            return NULL;
+        }
+        memcpy(X + i * d, s->phi, d * sizeof *X);
+    }
+    target *td = target_blr_data_alloc(n, d, X, s->Y, info.alpha, info.beta, err);
+    free(X);
+    target_free(t);
+    return td;
+}
+
+/* Bayesian logistic regression on breast_cancer: the first `features`
+ * standardized features and an intercept (last coordinate); labels +1
+ * (malignant) / -1. */
+static target *
+logistic_target(struct sampler_job *j, const struct sampler_setup *o, bl_err *err)
+{
+    table *tb = builtin_load("breast_cancer", err);
+    if (tb == NULL)
+        return NULL;
+    size_t n = tb->rows, p = o->features, d = p + 1, ycol = tb->cols - 1;
+    if (p + 1 > tb->cols) {
+        bl_fail(err, BL_EINVAL, "features=%zu: breast_cancer has %zu features", p, tb->cols - 1);
+        table_free(tb);
+        return NULL;
+    }
+    double *X = malloc(n * d * sizeof *X), *y = malloc(n * sizeof *y);
+    target *t = NULL;
+    if (X == NULL || y == NULL) {
+        bl_fail(err, BL_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        y[i] = tb->data[i * tb->cols + ycol] > 0.5 ? 1.0 : -1.0;
+    table_standardize(tb);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(X + i * d, tb->data + i * tb->cols, p * sizeof *X);
+        X[i * d + p] = 1.0;
+    }
+    t = target_logistic_alloc(n, d, X, y, o->alpha, err);
+    if (t != NULL && (j->coord = calloc(d, sizeof *j->coord)) != NULL) {
+        for (size_t i = 0; i < p; i++)
+            snprintf(j->coord[i], sizeof j->coord[i], "%s", tb->names[i]);
+        snprintf(j->coord[p], sizeof j->coord[p], "intercept");
+    }
+done:
+    free(X);
+    free(y);
+    table_free(tb);
+    return t;
+}
+
+/* ---- creation ------------------------------------------------------------ */
+
+/* Smallest and largest standard deviation of the reference covariance
+ * (square roots of its extreme eigenvalues); NaN when unknown. */
+static void
+ref_scales(const struct sampler_job *j, double *smin, double *smax)
+{
+    *smin = *smax = NAN;
+    if (j->ref == TARGET_MOMENTS_NONE)
+        return;
+    size_t d = j->d;
+    double *A = malloc(d * d * sizeof *A), *w = malloc(d * sizeof *w);
+    bl_err err;
+    if (A != NULL && w != NULL) {
+        memcpy(A, j->ref_cov, d * d * sizeof *A);
+        if (linalg_eigh(A, d, w, false, &err) == BL_OK && w[0] > 0 && isfinite(w[d - 1])) {
+            *smin = sqrt(w[0]);
+            *smax = sqrt(w[d - 1]);
+        }
+    }
+    free(A);
+    free(w);
+}
+
+static bool
+given(const struct sampler_setup *o, const char *name)
+{
+    for (size_t i = 0; i < o->nset; i++)
+        if (strcmp(o->set_name[i], name) == 0)
+            return true;
+    return false;
+}
+
+struct sampler_job *
+sampler_job_new(struct session *s, const struct sampler_setup *o, bl_err *err)
+{
+    struct sampler_job *j = calloc(1, sizeof *j);
+    double *start = NULL, *sd = NULL, *w = NULL;
+    if (j == NULL)
+        goto nomem;
+    j->kind = o->kind;
+    j->tid = o->tid;
+    j->K = o->K;
+    j->w2 = j->kl = j->kl_floor = j->ess = j->rhat = j->n_eff = NAN;
+    j->acceptance = j->accept_window = NAN;
+    char model[160] = "";
+    switch (o->tid) {
+    case SMP_POSTERIOR:
+        j->t = posterior_target(s, o, err);
+        session_describe_model(s, model, sizeof model);
+        break;
+    case SMP_LOGISTIC: j->t = logistic_target(j, o, err); break;
+    default: {
+        static const target_kind toy[SMP_NTARGETS] = {
+            [SMP_BANANA] = TARGET_BANANA,     [SMP_DONUT] = TARGET_DONUT,
+            [SMP_MIXTURE] = TARGET_MIXTURE,   [SMP_FUNNEL] = TARGET_FUNNEL,
+            [SMP_SQUIGGLE] = TARGET_SQUIGGLE,
+        };
+        j->t = target_toy_alloc(toy[o->tid], err);
+    }
+    }
+    if (j->t == NULL)
+        goto fail;
+    size_t d = j->d = target_dim(j->t);
+    if (o->init != NULL && o->ninit != d) {
+        bl_fail(err, BL_EINVAL, "init has %zu value%s, the target has d = %zu", o->ninit,
+                o->ninit == 1 ? "" : "s", d);
+        goto fail;
+    }
+    if (o->kind == SAMPLER_GIBBS && target_get_kind(j->t) != TARGET_NIG &&
+        target_get_kind(j->t) != TARGET_STUDENT_T) {
+        bl_fail(err, BL_EINVAL,
+                "gibbs needs conditionals to sample: the nig posterior (model nig), not %s%s",
+                o->tid == SMP_POSTERIOR ? "a known-noise blr posterior" : smp_target_names[o->tid],
+                o->tid == SMP_POSTERIOR ? "" : " (use hmc, nuts, mala or rwm)");
+        goto fail;
+    }
+    if (j->coord == NULL && (j->coord = calloc(d, sizeof *j->coord)) == NULL)
+        goto nomem;
+    for (size_t i = 0; i < d; i++)
+        if (j->coord[i][0] == '\0')
+            snprintf(j->coord[i], sizeof j->coord[i], "w%zu", i);
+
+    j->ref_mean = malloc(d * sizeof *j->ref_mean);
+    j->ref_cov = malloc(d * d * sizeof *j->ref_cov);
+    start = calloc(d, sizeof *start);
+    sd = malloc(d * sizeof *sd);
+    w = malloc(d * sizeof *w);
+    if (j->ref_mean == NULL || j->ref_cov == NULL || start == NULL || sd == NULL || w == NULL)
+        goto nomem;
+    j->ref = target_moments(j->t, j->ref_mean, j->ref_cov);
+    if (j->ref == TARGET_MOMENTS_NONE)
+        for (size_t i = 0; i < d * d; i++) {
+            j->ref_cov[i] = (double)NAN;
+            if (i < d)
+                j->ref_mean[i] = (double)NAN;
+        }
+    if (o->tid == SMP_POSTERIOR) {
+        j->model_n = s->n;
+        j->model_dim = s->dim;
+        if ((j->model_mean = malloc(d * sizeof *j->model_mean)) == NULL)
+            goto nomem;
+        memcpy(j->model_mean, blr_mean(s->blr), d * sizeof *j->model_mean);
+        snprintf(j->tname, sizeof j->tname, "posterior n=%zu", s->n);
+    } else if (o->tid == SMP_LOGISTIC) {
+        snprintf(j->tname, sizeof j->tname, "logistic breast_cancer d=%zu", d);
+    } else {
+        snprintf(j->tname, sizeof j->tname, "%s", smp_target_names[o->tid]);
+    }
+
+    /* Start: the given point or the reference mean; each chain spread by
+     * `spread` reference standard deviations per coordinate (overdispersed
+     * starts, so split R-hat has something to detect). */
+    for (size_t i = 0; i < d; i++) {
+        start[i] = o->init ? o->init[i] : j->ref == TARGET_MOMENTS_NONE ? 0.0 : j->ref_mean[i];
+        sd[i] = j->ref == TARGET_MOMENTS_NONE ? 1.0 : sqrt(j->ref_cov[i * d + i]);
+        if (!isfinite(sd[i]) || sd[i] <= 0)
+            sd[i] = 1.0;
+    }
+    if ((j->rng = gsl_rng_alloc(gsl_rng_mt19937)) == NULL)
+        goto nomem;
+    gsl_rng_set(j->rng, s->seed ^ 0x5a3b1e5UL);
+
+    /* Options: the core's defaults, then a scale-aware step for Gaussian-like
+     * references (posterior, logistic) unless given, then the user's. */
+    sampler_opts opts;
+    sampler_opts_default(&opts);
+    double smin, smax;
+    ref_scales(j, &smin, &smax);
+    if ((o->tid == SMP_POSTERIOR || o->tid == SMP_LOGISTIC) && isfinite(smin)) {
+        double dd = (double)d;
+        if (!given(o, "step"))
+            opts.step = o->kind == SAMPLER_MALA   ? smin * smin * pow(dd, -1.0 / 3)
+                        : o->kind == SAMPLER_SGLD ? 0.1 * smin * smin
+                                                  : 0.3 * smin;
+        if (!given(o, "sigma"))
+            opts.sigma = 2.38 / sqrt(dd) * smin;
+    }
+    j->ens = sampler_ens_alloc(o->kind, j->t, &opts, o->K, start, 0.0, j->rng, err);
+    if (j->ens == NULL)
+        goto fail;
+    for (size_t i = 0; i < o->nset; i++)
+        if (sampler_ens_set(j->ens, o->set_name[i], o->set_value[i], err) != BL_OK)
+            goto fail;
+    for (size_t k = 0; k < o->K; k++) {
+        sampler *ch = sampler_ens_chain(j->ens, k);
+        double f = o->spread;
+        for (int tries = 0; tries < 30 && f > 0; tries++, f *= 0.5) {
+            for (size_t i = 0; i < d; i++)
+                w[i] = start[i] + f * sd[i] * gsl_ran_gaussian_ziggurat(j->rng, 1.0);
+            bl_err e2;
+            if (sampler_set_state(ch, w, &e2) == BL_OK)
+                break;
+        }
+    }
+    const sampler_opts *eo = sampler_options(sampler_ens_chain(j->ens, 0));
+    j->warmup = eo->adapt ? eo->warmup : 0;
+
+    double per = KEEP_DOUBLES / ((double)o->K * (double)d);
+    j->keep = per > SMP_KEEP ? SMP_KEEP : per < 1000 ? 1000 : (size_t)per;
+    j->draws = malloc(o->K * j->keep * d * sizeof *j->draws);
+    j->wts = malloc(o->K * j->keep * sizeof *j->wts);
+    j->ev = calloc(o->K, sizeof *j->ev);
+    j->light = calloc(o->K, sizeof *j->light);
+    if (j->draws == NULL || j->wts == NULL || j->ev == NULL || j->light == NULL)
+        goto nomem;
+    for (size_t k = 0; k < o->K; k++) {
+        j->ev[k] = sampler_event_alloc(d, SAMPLER_TRAJ_MAX, err);
+        j->light[k] = sampler_event_alloc(d, 0, err);
+        if (j->ev[k] == NULL || j->light[k] == NULL)
+            goto fail;
+    }
+    if ((j->acc = diag_acc_alloc(d, err)) == NULL)
+        goto fail;
+    j->first = j->warmup + 1;
+    j->next_ckpt = 10;
+    if (o->tid == SMP_POSTERIOR)
+        snprintf(j->desc, sizeof j->desc,
+                 "%s on the posterior of %s (n = %zu, d = %zu), %zu chain%s",
+                 sampler_kind_name(o->kind), model, s->n, d, o->K, o->K == 1 ? "" : "s");
+    else if (o->tid == SMP_LOGISTIC)
+        snprintf(j->desc, sizeof j->desc,
+                 "%s on logistic regression, breast_cancer (n = %zu, %zu feature%s + intercept), "
+                 "%zu chain%s",
+                 sampler_kind_name(o->kind), target_npoints(j->t), d - 1, d == 2 ? "" : "s", o->K,
+                 o->K == 1 ? "" : "s");
+    else
+        snprintf(j->desc, sizeof j->desc, "%s on the %s density (d = 2), %zu chain%s",
+                 sampler_kind_name(o->kind), smp_target_names[o->tid], o->K, o->K == 1 ? "" : "s");
+    free(start);
+    free(sd);
+    free(w);
+    return j;
+nomem:
+    bl_fail(err, BL_ENOMEM, "out of memory for the sampler");
+fail:
+    free(start);
+    free(sd);
+    free(w);
+    sampler_job_free(j);
+    return NULL;
+}
+
+bool
+sampler_job_current(const struct sampler_job *j, const struct session *s)
+{
+    if (j == NULL || j->tid != SMP_POSTERIOR || s->blr == NULL || s->n != j->model_n ||
+        s->dim != j->model_dim || j->d != s->dim)
+        return false;
+    const double *m = blr_mean(s->blr);
+    for (size_t i = 0; i < j->d; i++)
+        if (!(fabs(m[i] - j->model_mean[i]) <= 1e-12 * (1 + fabs(m[i]))))
+            return false;
+    return true;
+}
+
+/* ---- diagnostics --------------------------------------------------------- */
+
+static void
+trace_push(struct smp_trace *t, const struct sampler_job *j)
+{
+    if (t->n > 0 && t->iter[t->n - 1] == (double)j->iter)
+        t->n--; /* a fresher value for the same iteration */
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        double **f[] = {&t->iter, &t->accept, &t->ess, &t->rhat, &t->w2, &t->kl, &t->kl_floor};
+        for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+            double *p = realloc(*f[i], cap * sizeof *p);
+            if (p == NULL)
+                return;
+            *f[i] = p;
+        }
+        t->cap = cap;
+    }
+    t->iter[t->n] = (double)j->iter;
+    t->accept[t->n] = j->accept_window;
+    t->ess[t->n] = j->ess;
+    t->rhat[t->n] = j->rhat;
+    t->w2[t->n] = j->w2;
+    t->kl[t->n] = j->kl;
+    t->kl_floor[t->n] = j->kl_floor;
+    t->n++;
+}
+
+static void
+compute(struct sampler_job *j)
+{
+    size_t K = j->K, d = j->d;
+    double acc = 0, win = 0;
+    for (size_t k = 0; k < K; k++) {
+        sampler_stats st;
+        sampler_get_stats(sampler_ens_chain(j->ens, k), &st);
+        acc += st.accept_rate / (double)K;
+        win += st.accept_window / (double)K;
+    }
+    j->acceptance = j->iter > 0 ? acc : (double)NAN;
+    j->accept_window = j->iter > 0 ? win : (double)NAN;
+    j->ess = j->rhat = j->w2 = j->kl = j->kl_floor = j->n_eff = NAN;
+    bl_err err;
+    if (j->count >= 4) {
+        /* Antithetic chains (HMC turning by about pi) make Geyer's sum
+         * negative or the ESS huge: cap it as Stan does, at M N log10(M N). */
+        double mn = (double)K * (double)j->count, cap = mn * log10(mn);
+        double ess = INFINITY, rhat = 0;
+        size_t nc = d < SMP_DIAG_COORDS ? d : SMP_DIAG_COORDS;
+        for (size_t i = 0; i < nc; i++) {
+            double e, r;
+            if (diag_ess_multi(j->draws + i, K, j->count, d, j->keep * d, &e, &err) == BL_OK) {
+                if (e < 0 || e > cap)
+                    e = cap;
+                if (e < ess)
+                    ess = e;
+            } else {
+                ess = NAN;
+            }
+            if (diag_rhat(j->draws + i, K, j->count, d, j->keep * d, &r, &err) == BL_OK) {
+                if (r > rhat)
+                    rhat = r;
+            } else {
+                rhat = NAN;
+            }
+        }
+        j->ess = isfinite(ess) ? ess : (double)NAN;
+        j->rhat = rhat > 0 ? rhat : (double)NAN;
+        if (isfinite(j->ess))
+            j->n_eff = j->ess * (double)diag_acc_count(j->acc) / ((double)K * (double)j->count);
+    }
+    if (j->ref != TARGET_MOMENTS_NONE && diag_acc_count(j->acc) > d) {
+        double *cov = malloc(d * d * sizeof *cov);
+        double w2sq, kl;
+        if (cov != NULL && diag_acc_cov(j->acc, cov, &err) == BL_OK) {
+            const double *m = diag_acc_mean(j->acc);
+            if (diag_w2_gauss(d, m, cov, j->ref_mean, j->ref_cov, &w2sq, &err) == BL_OK)
+                j->w2 = sqrt(fmax(w2sq, 0));
+            if (diag_kl_gauss(d, j->ref_mean, j->ref_cov, m, cov, &kl, &err) == BL_OK)
+                j->kl = kl;
+            if (isfinite(j->n_eff) && j->n_eff > 0)
+                j->kl_floor = diag_kl_floor(d, j->n_eff);
+        }
+        free(cov);
+    }
+    j->diag_iter = j->iter;
+    trace_push(&j->tr, j);
+}
+
+void
+sampler_job_refresh(struct sampler_job *j, bool force)
+{
+    if (j == NULL)
+        return;
+    double t0 = mono();
+    if (!force) {
+        double wait = fmax(LIVE_REFRESH_S, 5 * j->diag_cost);
+        if (t0 - j->last_diag < wait)
+            return;
+    }
+    if (j->diag_iter == j->iter && j->tr.n > 0)
+        return;
+    compute(j);
+    double t1 = mono();
+    j->diag_cost = t1 - t0;
+    j->last_diag = t1;
+}
+
+/* ---- stepping ------------------------------------------------------------ */
+
+/* Record the chains' states after one step of every chain. */
+static void
+record(struct sampler_job *j, sampler_event *const *evs)
+{
+    size_t K = j->K, d = j->d;
+    j->iter++;
+    if (j->iter <= j->warmup)
+        return;
+    if (j->count == j->keep) {
+        /* Full: drop the older half of every chain's kept draws. */
+        size_t half = j->keep / 2;
+        for (size_t k = 0; k < K; k++) {
+            double *c = j->draws + k * j->keep * d;
+            memmove(c, c + half * d, (j->keep - half) * d * sizeof *c);
+            double *wk = j->wts + k * j->keep;
+            memmove(wk, wk + half, (j->keep - half) * sizeof *wk);
+        }
+        j->count -= half;
+        j->first += half;
+    }
+    for (size_t k = 0; k < K; k++) {
+        const double *x = sampler_state(sampler_ens_chain(j->ens, k));
+        double wt = evs[k]->weight > 0 && isfinite(evs[k]->weight) ? evs[k]->weight : 1.0;
+        memcpy(j->draws + (k * j->keep + j->count) * d, x, d * sizeof *x);
+        j->wts[k * j->keep + j->count] = wt;
+        bl_err err;
+        diag_acc_push(j->acc, x, wt, &err); /* a non-finite state cannot occur: steps reject */
+    }
+    j->count++;
+}
+
+/* n iterations; the last with full events. Checkpoints in batch mode. */
+static int
+run_iters(struct session *s, struct sampler_job *j, size_t n, bl_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (bl_cancelled(s->cancel))
+            return bl_fail(err, BL_ECANCEL, "interrupted after %zu of %zu iterations", i, n);
+        bool last = i + 1 == n;
+        sampler_event *const *evs = last ? j->ev : j->light;
+        int rc = sampler_ens_step(j->ens, evs, err);
+        if (rc != BL_OK)
+            return rc;
+        record(j, evs);
+        if (last) {
+            j->have_ev = true;
+            j->ev_iter = j->iter;
+        }
+        if (!s->interactive && j->iter >= j->next_ckpt) {
+            sampler_job_refresh(j, true);
+            size_t next = j->iter < 200 ? j->iter + 10 : (size_t)ceil((double)j->iter * 1.05);
+            j->next_ckpt = next;
+        }
+        if ((i & 63) == 63)
+            session_pump(s);
+    }
+    return BL_OK;
+}
+
+int
+sampler_job_run(struct session *s, size_t n, bl_err *err)
+{
+    struct sampler_job *j = s->smp;
+    if (j == NULL)
+        return bl_fail(err, BL_ESTATE, "no sampler: sampler hmc (see help sampler)");
+    int rc = run_iters(s, j, n, err);
+    sampler_job_refresh(j, !s->interactive);
+    s->generation++;
+    return rc;
+}
+
+size_t
+sampler_job_advance(struct session *s, double dt, size_t max_units, struct out *out)
+{
+    struct stream_job *q = &s->sample;
+    struct sampler_job *j = s->smp;
+    if (!q->active || q->paused || dt <= 0 || j == NULL)
+        return 0;
+    q->credit += dt * q->rate;
+    if (q->credit > q->rate + 1)
+        q->credit = q->rate + 1;
+    size_t want = (size_t)q->credit;
+    if (want > max_units)
+        want = max_units;
+    if (want > q->remaining)
+        want = q->remaining;
+    if (want == 0)
+        return 0;
+    size_t before = j->iter;
+    bl_err err;
+    bl_err_clear(&err);
+    int rc = run_iters(s, j, want, &err);
+    size_t got = j->iter - before;
+    q->credit -= (double)got;
+    if (q->remaining != SIZE_MAX)
+        q->remaining -= got < q->remaining ? got : q->remaining;
+    s->generation++;
+    if (rc != BL_OK) {
+        sampler_job_refresh(j, true);
+        out_error(out, "sampling stopped: %s", err.msg);
+        *q = (struct stream_job){0};
+    } else if (q->remaining == 0) {
+        sampler_job_refresh(j, true);
+        char e[32], r[32];
+        out_printf(out, "%s: %zu iterations, ESS %s, R-hat %s", sampler_kind_name(j->kind), j->iter,
+                   out_num(e, sizeof e, round(j->ess)), out_num(r, sizeof r, j->rhat));
+        *q = (struct stream_job){0};
+    } else {
+        sampler_job_refresh(j, false);
+    }
+    return got;
+}
+
+void
+sampler_job_describe_step(const struct sampler_job *j, char *buf, size_t size)
+{
+    const sampler_event *e = j->ev[0];
+    size_t moved = 0;
+    for (size_t k = 0; k < j->K; k++)
+        moved += j->ev[k]->accepted;
+    char what[160];
+    switch (j->kind) {
+    case SAMPLER_EXACT: snprintf(what, sizeof what, "an exact draw"); break;
+    case SAMPLER_GIBBS: snprintf(what, sizeof what, "a Gibbs sweep"); break;
+    case SAMPLER_SGLD:
+        snprintf(what, sizeof what, "a Langevin move with h = %.3g (no accept step)", e->weight);
+        break;
+    default:
+        if (e->nonfinite)
+            snprintf(what, sizeof what, "the target gave NaN/inf: proposal rejected (counted)");
+        else if (e->divergent)
+            snprintf(what, sizeof what, "DIVERGENT trajectory (energy error %.3g): rejected",
+                     e->energy_error);
+        else if (j->kind == SAMPLER_HMC)
+            snprintf(what, sizeof what,
+                     "proposal %s (acceptance prob %.3g, energy error %.3g, %zu leapfrog steps)",
+                     e->accepted ? "accepted" : "rejected", e->accept_prob, e->energy_error,
+                     e->n_grad);
+        else if (j->kind == SAMPLER_NUTS)
+            snprintf(what, sizeof what, "%s (tree depth %d, %zu leapfrog steps, accept stat %.3g)",
+                     e->accepted ? "moved" : "stayed", e->tree_depth, e->n_grad, e->accept_prob);
+        else
+            snprintf(what, sizeof what, "proposal %s (acceptance prob %.3g)",
+                     e->accepted ? "accepted" : "rejected", e->accept_prob);
+    }
+    char at[96] = "";
+    if (j->d <= 4) {
+        size_t len = (size_t)snprintf(at, sizeof at, ", now at (");
+        const double *x = e->accepted ? e->proposal : e->from;
+        for (size_t i = 0; i < j->d && len < sizeof at; i++)
+            len += (size_t)snprintf(at + len, sizeof at - len, "%s%.4g", i ? ", " : "", x[i]);
+        if (len < sizeof at)
+            snprintf(at + len, sizeof at - len, ")");
+    }
+    snprintf(buf, size, "iteration %zu, chain 0: %s%s; %zu of %zu chains moved", j->iter, what, at,
+             moved, j->K);
+}
+
+/* ---- show and export ----------------------------------------------------- */
+
+int
+sampler_job_show(struct session *s, struct out *out, bl_err *err)
+{
+    struct sampler_job *j = s->smp;
+    if (j == NULL)
+        return bl_fail(err, BL_ESTATE,
+                       "no sampler: start one with  sampler hmc  (see help sampler)");
+    sampler_job_refresh(j, true);
+    size_t d = j->d;
+    sampler_stats tot = {0};
+    for (size_t k = 0; k < j->K; k++) {
+        sampler_stats st;
+        sampler_get_stats(sampler_ens_chain(j->ens, k), &st);
+        tot.divergent += st.divergent;
+        tot.nonfinite += st.nonfinite;
+        tot.grad_evals += st.grad_evals;
+    }
+    bool laplace = j->ref == TARGET_MOMENTS_LAPLACE;
+    out_kv_str(out, "name", sampler_kind_name(j->kind));
+    out_kv_int(out, "iterations", (long long)j->iter);
+    out_kv_real(out, "acceptance", j->acceptance);
+    out_kv_real(out, "ess", j->ess);
+    out_kv_real(out, "rhat", j->rhat);
+    out_kv_real(out, "w2_exact", laplace ? (double)NAN : j->w2);
+    out_kv_real(out, "kl_exact", laplace ? (double)NAN : j->kl);
+    if (laplace) {
+        out_kv_real(out, "w2_laplace", j->w2);
+        out_kv_real(out, "kl_laplace", j->kl);
+    }
+    out_kv_real(out, "kl_floor", j->kl_floor);
+    out_kv_int(out, "divergences", (long long)tot.divergent);
+    out_kv_int(out, "nonfinite", (long long)tot.nonfinite);
+    out_kv_str(out, "target", smp_target_names[j->tid]);
+    if (j->tid == SMP_POSTERIOR) {
+        out_kv_int(out, "target_n", (long long)j->model_n);
+        out_kv_str(out, "target_current", sampler_job_current(j, s) ? "yes" : "no");
+    }
+    out_kv_int(out, "dim", (long long)d);
+    out_kv_int(out, "chains", (long long)j->K);
+    out_kv_int(out, "warmup", (long long)j->warmup);
+    out_kv_int(out, "draws", (long long)diag_acc_count(j->acc));
+    out_kv_int(out, "kept", (long long)j->count);
+    out_kv_real(out, "accept_window", j->accept_window);
+    out_kv_int(out, "grad_evals", (long long)tot.grad_evals);
+    out_kv_str(out, "reference",
+               j->ref == TARGET_MOMENTS_EXACT ? "exact"
+               : laplace                      ? "laplace"
+                                              : "none");
+    /* The tunables that apply to this kind, as the chains use them now
+     * (adaptation included). */
+    const sampler_opts *o = sampler_options(sampler_ens_chain(j->ens, 0));
+    for (const sampler_param *p = sampler_params(); p->name != NULL; p++) {
+        double v;
+        if (!(p->kinds & (1u << j->kind)))
+            continue;
+        if (!o->adapt && (strcmp(p->name, "warmup") == 0 || strcmp(p->name, "target_accept") == 0))
+            continue;
+        if (!o->schedule && (strcmp(p->name, "a") == 0 || strcmp(p->name, "b0") == 0 ||
+                             strcmp(p->name, "gamma") == 0))
+            continue;
+        if (strcmp(p->name, "warmup") == 0)
+            continue; /* printed above */
+        if (sampler_get(sampler_ens_chain(j->ens, 0), p->name, &v, err) == BL_OK)
+            out_kv_real(out, p->name, v);
+    }
+    bl_err_clear(err);
+    if (j->tid == SMP_LOGISTIC) {
+        char names[1024] = "[";
+        size_t len = 1;
+        for (size_t i = 0; i < d && len < sizeof names; i++)
+            len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
+                                    j->coord[i]);
+        if (len < sizeof names)
+            snprintf(names + len, sizeof names - len, "]");
+        out_kv_str(out, "coords", names);
+    }
+    double *cov = malloc(d * d * sizeof *cov);
+    if (cov == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory");
+    bool have = diag_acc_count(j->acc) >= 2 && diag_acc_cov(j->acc, cov, err) == BL_OK;
+    bl_err_clear(err);
+    if (have) {
+        out_kv_vec(out, "mean", diag_acc_mean(j->acc), d);
+    } else {
+        for (size_t i = 0; i < d * d; i++)
+            cov[i] = NAN;
+        out_kv_vec(out, "mean", cov, d);
+    }
+    if (d <= 8)
+        out_kv_mat(out, "cov", cov, d, d);
+    if (j->ref != TARGET_MOMENTS_NONE) {
+        out_kv_vec(out, laplace ? "mean_laplace" : "mean_exact", j->ref_mean, d);
+        if (d <= 8)
+            out_kv_mat(out, laplace ? "cov_laplace" : "cov_exact", j->ref_cov, d, d);
+        if (have) {
+            double a = 0, b = 0;
+            for (size_t i = 0; i < d; i++)
+                a += cov[i * d + i], b += j->ref_cov[i * d + i];
+            out_kv_real(out, "trace_ratio", a / b);
+        }
+    }
+    /* ULA/SGLD at a fixed step on a Gaussian posterior with the full
+     * gradient: the stationary covariance it converges to (MATH.md 9). */
+    target_kind tk = target_get_kind(j->t);
+    if (j->kind == SAMPLER_SGLD && !o->schedule && (o->minibatch == 0) &&
+        (tk == TARGET_BLR || tk == TARGET_BLR_DATA) && j->ref == TARGET_MOMENTS_EXACT) {
+        double *P = malloc(d * d * sizeof *P), *S = malloc(d * d * sizeof *S);
+        target_info info;
+        target_get_info(j->t, &info);
+        bl_err e2;
+        if (P != NULL && S != NULL && info.G != NULL) {
+            for (size_t i = 0; i < d * d; i++)
+                P[i] = info.beta * info.G[i] + (i % (d + 1) == 0 ? info.alpha : 0.0);
+            if (sampler_ula_cov(d, P, o->step, NULL, S, &e2) == BL_OK) {
+                double a = 0, b = 0;
+                for (size_t i = 0; i < d; i++)
+                    a += S[i * d + i], b += j->ref_cov[i * d + i];
+                out_kv_real(out, "trace_ratio_predicted", a / b);
+            }
+        }
+        free(P);
+        free(S);
+    }
+    free(cov);
+    return BL_OK;
+}
+
+int
+sampler_job_export(struct session *s, const char *path, bl_err *err)
+{
+    struct sampler_job *j = s->smp;
+    if (j == NULL)
+        return bl_fail(err, BL_ESTATE,
+                       "no sampler: start one with  sampler hmc  (see help sampler)");
+    if (j->count == 0)
+        return bl_fail(err, BL_ESTATE, "no draws yet: sample 1000");
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return bl_fail(err, BL_EIO, "%s: cannot write (%s)", path, strerror(errno));
+    fprintf(f, "chain,iteration");
+    for (size_t i = 0; i < j->d; i++)
+        fprintf(f, ",w%zu", i);
+    fprintf(f, ",weight\n");
+    for (size_t k = 0; k < j->K; k++)
+        for (size_t i = 0; i < j->count; i++) {
+            const double *x = j->draws + (k * j->keep + i) * j->d;
+            fprintf(f, "%zu,%zu", k, j->first + i);
+            for (size_t c = 0; c < j->d; c++)
+                fprintf(f, ",%.17g", x[c]);
+            fprintf(f, ",%.17g\n", j->wts[k * j->keep + i]);
+        }
+    if (ferror(f) | (fclose(f) != 0))
+        return bl_fail(err, BL_EIO, "%s: write failed", path);
+    return BL_OK;
+}

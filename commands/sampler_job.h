@@ -1,0 +1,149 @@
+/* commands/sampler_job.h - the session's sampler: a chain (or an ensemble)
+ * on a target (the current model's posterior or a teaching density), its
+ * draws, the last step's event for the posterior pane, and running
+ * diagnostics for the sampler pane. Built by `sampler`, advanced by
+ * `sample N [rate=R]` and `step`.
+ *
+ * The job owns its target: a posterior target is the model's posterior AS OF
+ * CREATION (statistics copied), so later `observe` or `model` commands never
+ * pull the target from under the chains; `show sampler` says whether the
+ * model has moved on since (target_current = no) and the posterior pane then
+ * shows the model again, without the stale draws.
+ *
+ * Draws: the last SMP_KEEP draws per chain are kept in order (when the store
+ * is full the older half is dropped); the moments (mean, covariance) are
+ * accumulated over every draw after warmup. Diagnostics (ESS, split R-hat,
+ * W2/KL of the draws' Gaussian fit to the reference moments) are computed on
+ * the kept draws at checkpoints: in batch mode at fixed iteration counts
+ * (every 10 iterations up to 200, then every 5%), so scripts and screenshots
+ * are reproducible; live, at most a few times a second (and never more than
+ * a fifth of the time). Panes read these fields; only this module writes
+ * them. */
+#ifndef BAYESLENS_COMMANDS_SAMPLER_JOB_H
+#define BAYESLENS_COMMANDS_SAMPLER_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "commands/out.h"
+#include "core/diag.h"
+#include "core/err.h"
+#include "core/sampler.h"
+#include "core/target.h"
+
+struct session;
+
+/* Targets `sampler target=...` accepts. */
+enum smp_target {
+    SMP_POSTERIOR = 0, /* the model's posterior (blr: Gaussian, nig: multivariate t) */
+    SMP_BANANA,
+    SMP_DONUT,
+    SMP_MIXTURE,
+    SMP_FUNNEL,
+    SMP_SQUIGGLE,
+    SMP_LOGISTIC, /* Bayesian logistic regression on breast_cancer */
+    SMP_NTARGETS
+};
+extern const char *const smp_target_names[SMP_NTARGETS + 1]; /* NULL-terminated */
+
+#define SMP_KEEP        100000 /* draws kept per chain (at most ~32 MB in all) */
+#define SMP_DIAG_COORDS 32     /* ESS and R-hat over the first 32 coordinates */
+
+/* Diagnostics recorded at checkpoints, against the iteration count. */
+struct smp_trace {
+    double *iter, *accept, *ess, *rhat, *w2, *kl, *kl_floor;
+    size_t n, cap;
+};
+
+struct sampler_job {
+    sampler_kind kind;
+    enum smp_target tid;
+    char desc[192];   /* one line: "hmc on the posterior of blr ... (n = 50), 4 chains" */
+    char tname[96];   /* short target name for titles: "posterior n=50", "banana" */
+    target *t;        /* owned: independent of later model changes */
+    sampler_ens *ens; /* owned */
+    gsl_rng *rng;     /* owned: seeded from the session seed; seeds chains and starts */
+    size_t K, d;
+    char (*coord)[32]; /* d coordinate names ("w0", or the logistic feature names) */
+
+    /* posterior targets: the model as of creation (to tell when it moved on) */
+    size_t model_n, model_dim;
+    double *model_mean; /* d */
+
+    target_moments_kind ref;    /* NONE, EXACT or LAPLACE */
+    double *ref_mean, *ref_cov; /* d, d x d (NaN when ref is NONE) */
+
+    size_t iter;        /* transitions done by each chain */
+    size_t warmup;      /* leading iterations left out of draws and moments (adapt) */
+    double *draws;      /* K x keep x d, chain-major: chain k, kept draw i at (k keep + i) d */
+    double *wts;        /* K x keep: weights (sgld h_t, else 1) */
+    size_t keep, count; /* capacity and number of kept draws per chain */
+    size_t first;       /* iteration number (1-based) of kept draw 0 */
+    diag_acc *acc;      /* moments of every post-warmup draw of every chain */
+
+    sampler_event **ev;    /* K full events of the last visible step (have_ev) */
+    sampler_event **light; /* K events without trajectory storage, for bulk steps */
+    bool have_ev;
+    size_t ev_iter; /* the iteration ev belongs to */
+
+    /* latest diagnostics (NaN when undefined) */
+    size_t diag_iter;        /* iterations when computed */
+    double acceptance;       /* mean over chains of accepted / iterations */
+    double accept_window;    /* mean over chains of the last-100-steps rate */
+    double ess, rhat;        /* min ESS, max split R-hat over the coordinates */
+    double w2, kl, kl_floor; /* draws' Gaussian fit vs the reference; floor d(d+3)/(4 n_eff) */
+    double n_eff;            /* ESS scaled to all accumulated draws */
+    size_t next_ckpt;        /* batch checkpoints */
+    double last_diag;        /* monotonic seconds of the last live computation */
+    double diag_cost;        /* seconds the last computation took */
+    struct smp_trace tr;
+};
+
+/* What `sampler` asks for. */
+struct sampler_setup {
+    sampler_kind kind;
+    enum smp_target tid;
+    size_t K;           /* chains */
+    double spread;      /* start spread in reference standard deviations */
+    const double *init; /* start (d values) or NULL: the reference mean */
+    size_t ninit;
+    size_t features; /* logistic: the first features used (plus an intercept) */
+    double alpha;    /* logistic: prior precision */
+    size_t nset;     /* tunables given by name */
+    const char *set_name[16];
+    double set_value[16];
+};
+
+void sampler_job_free(struct sampler_job *j); /* NULL is a no-op */
+/* `show sampler`: name, iterations, acceptance, ess, rhat, w2_exact, ... */
+int sampler_job_show(struct session *s, struct out *out, bl_err *err);
+/* `export draws FILE`: the draws as CSV (chain, iteration, w0..w{d-1}, weight). */
+int sampler_job_export(struct session *s, const char *path, bl_err *err);
+
+/* A new sampler for the session (its model, seed, cancel flag). NULL with a
+ * one-line message naming the problem; the session is not changed here (the
+ * caller installs the job). */
+struct sampler_job *sampler_job_new(struct session *s, const struct sampler_setup *o, bl_err *err);
+/* n transitions of every chain at once (batch `sample`, `step N`): draws and
+ * moments recorded, checkpoints computed (batch mode), the last step's
+ * events kept for drawing. Polls the session's cancel flag every iteration
+ * and pumps the front end: BL_ECANCEL keeps the iterations done. */
+int sampler_job_run(struct session *s, size_t n, bl_err *err);
+/* Live pacing of `sample` (s->sample), as session_run_advance: rate * dt
+ * iterations are owed, at most max_units now; the last one of each call is
+ * stepped with events so the trajectory shows while it runs. Returns the
+ * iterations done. Messages (done, stopped) go to out. */
+size_t sampler_job_advance(struct session *s, double dt, size_t max_units, struct out *out);
+/* Recompute the diagnostics now (force) or when due (live throttle), and
+ * record them in the traces. */
+void sampler_job_refresh(struct sampler_job *j, bool force);
+/* True when the job's target is the session model's posterior and the model
+ * has not changed since the job was created (the posterior pane overlays the
+ * draws on the model then). */
+bool sampler_job_current(const struct sampler_job *j, const struct session *s);
+/* One line about the last step of chain 0 for `step` ("iteration 12: ..."). */
+void sampler_job_describe_step(const struct sampler_job *j, char *buf, size_t size);
+
+#endif
