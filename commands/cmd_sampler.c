@@ -10,9 +10,11 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands/session.h"
+#include "core/spectrum.h"
 
 static const char *const kind_choices[] = {"exact", "rwm",   "mala", "hmc", "nuts",
                                            "sgld",  "gibbs", "off",  NULL};
@@ -167,6 +169,22 @@ announce(struct session *s, const struct sampler_setup *o, struct out *out)
          j->kind == SAMPLER_SGLD))
         out_printf(out, "step = %.4g (from the posterior's smallest sd; step= to choose)",
                    eo->step);
+    /* Leapfrog is stable on a Gaussian only for step < 2 sqrt(lambda_min(cov))
+     * (MATH.md 9): warn before the lecture turns into a divergence show. */
+    if (step_given && j->ref == TARGET_MOMENTS_EXACT &&
+        (j->kind == SAMPLER_HMC || j->kind == SAMPLER_NUTS || j->kind == SAMPLER_MALA)) {
+        double *lam = malloc(j->d * sizeof *lam);
+        if (lam != NULL && spectrum_eig_desc(j->ref_cov, j->d, lam, NULL) == BL_OK &&
+            lam[j->d - 1] > 0) {
+            double limit = 2 * sqrt(lam[j->d - 1]);
+            if (eo->step >= limit)
+                out_printf(out, "warning: step=%g is above the leapfrog stability limit "
+                           "2 sqrt(lambda_min(cov)) = %.3g for this posterior: expect "
+                           "divergences (try step=%.2g)",
+                           eo->step, limit, 0.4 * limit);
+        }
+        free(lam);
+    }
     if (scaled && !sigma_given && j->kind == SAMPLER_RWM)
         out_printf(out, "sigma = %.4g (from the posterior's smallest sd; sigma= to choose)",
                    eo->sigma);

@@ -41,6 +41,8 @@ regret_title(void *self, const struct session *s, char *buf, size_t size)
     (void)self;
     if (s->blr != NULL)
         snprintf(buf, size, "regret (nats) vs n  d=%zu", s->dim);
+    else if (s->gp != NULL && (s->world == NULL || !world_knows_truth(s->world)))
+        snprintf(buf, size, "sequential log-loss (nats) vs n");
     else
         snprintf(buf, size, "regret (nats) vs n");
 }
@@ -76,7 +78,10 @@ regret_draw(void *self, const struct session *s, struct canvas *c, int col, int 
     bool truth = s->world != NULL && world_knows_truth(s->world);
     /* With the truth: measured vs truth, closed form, asymptote. Without:
      * vs hindsight, its bound, asymptote. */
-    enum trace_id ia = truth ? TR_REGRET_TRUTH : TR_REGRET_HINDSIGHT;
+    /* Kernel models have no parameter to compare with: regret against the
+     * truth when it is known, else the sequential log-loss itself. */
+    bool kmodel = s->gp != NULL;
+    enum trace_id ia = truth ? TR_REGRET_TRUTH : kmodel ? TR_CUM_LOGLOSS : TR_REGRET_HINDSIGHT;
     enum trace_id ib = s->wstar != NULL ? TR_REGRET_CLOSED
                        : truth          ? TR_REGRET_HINDSIGHT
                                         : TR_BOUND;
@@ -96,11 +101,17 @@ regret_draw(void *self, const struct session *s, struct canvas *c, int col, int 
     plot_range_update(&p->y, mn, mx);
     struct plot pl;
     plot_begin(&pl, c, col, row, w, h, &p->x, &p->y, "n", "nats");
-    plot_line(&pl, x, t, k, COL_S3, PAT_DOTTED);
-    plot_line(&pl, x, b, k, COL_S2, PAT_DASHED);
+    if (!kmodel) {
+        plot_line(&pl, x, t, k, COL_S3, PAT_DOTTED);
+        plot_line(&pl, x, b, k, COL_S2, PAT_DASHED);
+    }
     plot_line(&pl, x, a, k, COL_S1, PAT_SOLID);
     const struct legend_entry leg[] = {
-        {"──", "__", truth ? "measured vs truth" : "vs best in hindsight", COL_S1},
+        {"──", "__",
+         truth    ? "measured vs truth"
+         : kmodel ? "cumulative log-loss"
+                  : "vs best in hindsight",
+         COL_S1},
         {"╌╌", "--",
          ib == TR_REGRET_CLOSED      ? "E[regret], closed form"
          : ib == TR_REGRET_HINDSIGHT ? "vs best in hindsight"
@@ -108,7 +119,7 @@ regret_draw(void *self, const struct session *s, struct canvas *c, int col, int 
          COL_S2},
         {"··", "..", "(d/2) log n + c", COL_S3},
     };
-    plot_legend(&pl, leg, 3);
+    plot_legend(&pl, leg, kmodel ? 1 : 3);
 }
 
 const struct pane_class pane_regret_class = {
