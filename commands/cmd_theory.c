@@ -59,7 +59,8 @@ const struct cmd_entry cmd_lens_entry = {
     .detail = "Two Bayes mixtures over the same class (uniform prior), one learning a truth at "
               "the prior's centre (many neighbours, large weight W(eps)), one a truth r typical "
               "radii out (few). Their regrets are drawn against the bound "
-              "min_eps [-log W(eps) + n eps] (MATH.md 3.3).",
+              "min_eps [-log W(eps) + n eps] (MATH.md 3.3). Beside them, an ensemble of 16 "
+              "SGLD chains on the class's Gaussian prior approximates the mixture.",
     .example = "lens m=100000 d=3 noise=1",
     .args = lens_args,
     .exec = lens_exec,
@@ -67,7 +68,7 @@ const struct cmd_entry cmd_lens_entry = {
 
 static const struct arg_spec bma_args[] = {
     {.name = "classes", .type = ARG_STR, .def = "dense,sparse",
-     .help = "the task prior's classes: dense, sparse, fourier (equal prior mass)"},
+     .help = "the task prior's classes: dense, sparse, fourier, gp (equal prior mass)"},
     {.name = "truth", .type = ARG_STR, .def = "sparse", .help = "class the prompts come from"},
     {.name = "d", .type = ARG_INT, .min = 1, .max = 64, .def = "8",
      .help = "input dimension (1 with fourier)"},
@@ -106,7 +107,7 @@ bma_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *e
 
 const struct cmd_entry cmd_bma_entry = {
     .name = "bma",
-    .usage = "bma [classes=dense,sparse,fourier] [truth=C] [d=D] ...",
+    .usage = "bma [classes=dense,sparse,fourier,gp] [truth=C] [d=D] ...",
     .summary = "in-context learning as Bayesian model averaging over function classes",
     .detail = "Each prompt's examples come from one class; the posterior over classes locks "
               "on and the BMA's regret against the class-aware oracle stays below "

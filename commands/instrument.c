@@ -9,7 +9,33 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "core/gp.h"
+#include "core/sampler.h"
+#include "core/target.h"
+
 #define FOURIER_L 5.0 /* half-period of the Fourier class (MATH.md 8, Panwar et al.) */
+#define GP_CLASS_KERNEL "rbf(var=1, ls=1)" /* the GP class's prior over functions */
+
+/* The GP class as a custom BMA class: the one-step predictive of a GP with
+ * the class kernel and the task noise, extended in O(t^2) per example. */
+static int
+gpc_predict(void *self, const double *x, double *mean, double *var, bl_err *err)
+{
+    return gp_predict(self, x, 1, mean, NULL, var, NULL, err);
+}
+
+static int
+gpc_observe(void *self, const double *x, double y, bl_err *err)
+{
+    return gp_observe(self, x, y, NULL, err);
+}
+
+static gp *
+new_class_gp(size_t d, double noise_var, bl_err *err)
+{
+    kernel *k = kernel_parse(GP_CLASS_KERNEL, d, err);
+    return k ? gp_alloc(k, noise_var, err) : NULL;
+}
 
 void
 instrument_free(struct instrument *in)
@@ -18,6 +44,9 @@ instrument_free(struct instrument *in)
         return;
     lens_free(in->ls);
     lens_free(in->lc);
+    free(in->sg_w);
+    free(in->sg_G);
+    free(in->sg_xty);
     free(in->x);
     for (int i = 0; i < LT_COUNT; i++)
         free(in->lt[i]);
@@ -25,7 +54,13 @@ instrument_free(struct instrument *in)
         bma_free(in->prompts[r]);
         if (in->wtruth != NULL)
             free(in->wtruth[r]);
+        if (in->gpc != NULL)
+            gp_free(in->gpc[r]);
+        if (in->gtruth != NULL)
+            gp_free(in->gtruth[r]);
     }
+    free(in->gpc);
+    free(in->gtruth);
     free(in->prompts);
     free(in->wtruth);
     free(in->fcoef);
@@ -124,8 +159,21 @@ instrument_lens(const struct lens_setup *o, bl_err *err)
     if (in->lc == NULL)
         goto fail;
     in->log_m = log((double)o->M);
-    snprintf(in->desc, sizeof in->desc, "lens M=%zu d=%zu noise=%g, simple vs complex truth (r=%g)",
-             o->M, o->d, o->noise, o->r);
+    in->sg_w = calloc(LENS_SGLD_CHAINS * o->d, sizeof *in->sg_w);
+    in->sg_G = calloc(o->d * o->d, sizeof *in->sg_G);
+    in->sg_xty = calloc(o->d, sizeof *in->sg_xty);
+    if (in->sg_w == NULL || in->sg_G == NULL || in->sg_xty == NULL) {
+        bl_fail(err, BL_ENOMEM, "out of memory");
+        goto fail;
+    }
+    in->sg_alpha = o->alpha;
+    in->sg_beta = lo.beta;
+    /* The chains start from the prior. */
+    for (size_t i = 0; i < LENS_SGLD_CHAINS * o->d; i++)
+        in->sg_w[i] = gsl_ran_gaussian(in->rng, 1 / sqrt(o->alpha));
+    snprintf(in->desc, sizeof in->desc,
+             "lens M=%zu d=%zu noise=%g, simple vs complex truth (r=%g), SGLD ensemble of %d",
+             o->M, o->d, o->noise, o->r, LENS_SGLD_CHAINS);
     free(ws);
     free(wc);
     return in;
@@ -134,6 +182,55 @@ fail:
     free(wc);
     instrument_free(in);
     return NULL;
+}
+
+/* The SGLD ensemble's view of an arrival: score its predictive
+ * (1/K) sum_k N(y; w_k.x, 1/beta) (log-sum-exp), add the point to the
+ * sufficient statistics, then run Langevin steps on the new posterior
+ * (full gradient; step 0.2 / lambda_max bound, so it stays stable as the
+ * posterior sharpens: the leftover bias is the point of the comparison). */
+static int
+sgld_arrival(struct instrument *in, const double *x, double y, bl_err *err)
+{
+    size_t d = lens_dim(in->ls), K = LENS_SGLD_CHAINS;
+    double beta = in->sg_beta, lp[LENS_SGLD_CHAINS], mx = -INFINITY;
+    for (size_t k = 0; k < K; k++) {
+        double f = 0;
+        for (size_t j = 0; j < d; j++)
+            f += in->sg_w[k * d + j] * x[j];
+        lp[k] = 0.5 * log(beta / (2 * M_PI)) - 0.5 * beta * (y - f) * (y - f);
+        mx = fmax(mx, lp[k]);
+    }
+    double sum = 0;
+    for (size_t k = 0; k < K; k++)
+        sum += exp(lp[k] - mx);
+    in->sg_loss -= mx + log(sum / (double)K);
+    for (size_t i = 0; i < d; i++) {
+        in->sg_xty[i] += x[i] * y;
+        for (size_t j = 0; j < d; j++)
+            in->sg_G[i * d + j] += x[i] * x[j];
+    }
+    in->sg_yty += y * y;
+    double tr = 0;
+    for (size_t i = 0; i < d; i++)
+        tr += in->sg_G[i * d + i];
+    sampler_opts o;
+    sampler_opts_default(&o);
+    o.step = 0.2 / (in->sg_alpha + beta * tr); /* tr >= lambda_max(G) */
+    target *t = target_blr_alloc(d, in->sg_G, in->sg_xty, in->sg_yty, in->sg_alpha, beta, err);
+    if (t == NULL)
+        return err ? err->code : BL_ENOMEM;
+    sampler_ens *e = sampler_ens_alloc(SAMPLER_SGLD, t, &o, K, NULL, 0, in->rng, err);
+    int rc = e ? BL_OK : (err ? err->code : BL_ENOMEM);
+    for (size_t k = 0; rc == BL_OK && k < K; k++)
+        rc = sampler_set_state(sampler_ens_chain(e, k), in->sg_w + k * d, err);
+    if (rc == BL_OK)
+        rc = sampler_ens_run(e, LENS_SGLD_STEPS, NULL, NULL, NULL, err);
+    for (size_t k = 0; rc == BL_OK && k < K; k++)
+        memcpy(in->sg_w + k * d, sampler_state(sampler_ens_chain(e, k)), d * sizeof(double));
+    sampler_ens_free(e);
+    target_free(t);
+    return rc;
 }
 
 static int
@@ -151,6 +248,8 @@ lens_arrival(struct instrument *in, bl_err *err)
         rc = lens_observe(in->ls, in->x, ys, &a, err);
     if (rc == BL_OK)
         rc = lens_observe(in->lc, in->x, yc, &b, err);
+    if (rc == BL_OK)
+        rc = sgld_arrival(in, in->x, ys, err);
     if (rc != BL_OK)
         return rc;
     lens_bound ba, bb;
@@ -162,6 +261,7 @@ lens_arrival(struct instrument *in, bl_err *err)
     in->lt[LT_BOUND_C][in->n] = bb.bound;
     in->lt[LT_POST_S][in->n] = a.post_best;
     in->lt[LT_POST_C][in->n] = b.post_best;
+    in->lt[LT_REGRET_SGLD][in->n] = in->sg_loss - lens_cum_truth_loss(in->ls);
     in->n++;
     return BL_OK;
 }
@@ -210,8 +310,12 @@ instrument_bma(const struct bma_setup *o, bl_err *err)
             c.N = o->N;
             c.L = FOURIER_L;
             fourier = 1;
+        } else if (strcmp(t, "gp") == 0) {
+            c.kind = BMA_CUSTOM; /* hooks filled per prompt below */
+            c.name = "gp";
         } else {
-            bl_fail(err, BL_EINVAL, "classes=%s: unknown class '%s' (choose dense, sparse, fourier)",
+            bl_fail(err, BL_EINVAL,
+                    "classes=%s: unknown class '%s' (choose dense, sparse, fourier, gp)",
                     o->classes, t);
             free(list);
             goto fail;
@@ -251,9 +355,11 @@ instrument_bma(const struct bma_setup *o, bl_err *err)
     in->fcoef = calloc(o->R * (2 * o->N + 1), sizeof *in->fcoef);
     in->truth_loss = calloc(o->R, sizeof *in->truth_loss);
     in->oracle_loss = calloc(o->R, sizeof *in->oracle_loss);
+    in->gpc = calloc(o->R, sizeof *in->gpc);
+    in->gtruth = calloc(o->R, sizeof *in->gtruth);
     in->x = malloc(o->d * sizeof *in->x);
     if (!in->prompts || !in->wtruth || !in->fcoef || !in->truth_loss || !in->oracle_loss ||
-        !in->x) {
+        !in->x || !in->gpc || !in->gtruth) {
         bl_fail(err, BL_ENOMEM, "out of memory");
         goto fail;
     }
@@ -262,9 +368,19 @@ instrument_bma(const struct bma_setup *o, bl_err *err)
         in->prompts[r] = bma_alloc(&bo, err);
         if (in->prompts[r] == NULL)
             goto fail;
-        for (size_t c = 0; c < C; c++)
-            if (bma_add_class(in->prompts[r], &cls[c], err) != BL_OK)
+        for (size_t c = 0; c < C; c++) {
+            bma_class_opts co = cls[c];
+            bma_custom hooks;
+            if (co.kind == BMA_CUSTOM) {
+                in->gpc[r] = new_class_gp(o->d, o->sigma * o->sigma, err);
+                if (in->gpc[r] == NULL)
+                    goto fail;
+                hooks = (bma_custom){in->gpc[r], gpc_predict, gpc_observe};
+                co.custom = &hooks;
+            }
+            if (bma_add_class(in->prompts[r], &co, err) != BL_OK)
                 goto fail;
+        }
         /* The prompt's truth, drawn from the truth class's prior. */
         in->wtruth[r] = calloc(o->d, sizeof(double));
         if (in->wtruth[r] == NULL) {
@@ -282,9 +398,15 @@ instrument_bma(const struct bma_setup *o, bl_err *err)
             gsl_ran_shuffle(in->rng, idx, o->d, sizeof idx[0]);
             for (size_t j = 0; j < o->s; j++)
                 in->wtruth[r][idx[j]] = gsl_ran_ugaussian(in->rng);
-        } else {
+        } else if (tc->kind == BMA_FOURIER) {
             for (size_t k = 0; k < 2 * o->N + 1; k++)
                 in->fcoef[r * (2 * o->N + 1) + k] = gsl_ran_ugaussian(in->rng);
+        } else {
+            /* A GP truth is drawn as the examples arrive: each f(x_t) from the
+             * noise-free GP conditioned on the truth's earlier values. */
+            in->gtruth[r] = new_class_gp(o->d, 1e-8, err);
+            if (in->gtruth[r] == NULL)
+                goto fail;
         }
     }
     snprintf(in->desc, sizeof in->desc, "bma classes=%s truth=%s d=%zu prompts=%zu sigma=%g",
@@ -308,19 +430,26 @@ bma_arrival(struct instrument *in, bl_err *err)
     for (size_t c = 0; c < in->C; c++)
         fourier |= strcmp(in->class_names[c], "fourier") == 0;
     for (size_t r = 0; r < in->R; r++) {
-        double f;
+        double f = 0;
+        const char *tname = in->class_names[in->truth_class];
         if (fourier) {
             in->x[0] = gsl_ran_flat(in->rng, -FOURIER_L, FOURIER_L);
-            f = strcmp(in->class_names[in->truth_class], "fourier") == 0
-                    ? fourier_eval(in->fcoef + r * (2 * in->fourier_n + 1), in->fourier_n,
-                                   in->x[0])
-                    : in->wtruth[r][0] * in->x[0];
         } else {
-            f = 0;
-            for (size_t j = 0; j < in->d; j++) {
+            for (size_t j = 0; j < in->d; j++)
                 in->x[j] = gsl_ran_ugaussian(in->rng);
+        }
+        if (strcmp(tname, "fourier") == 0) {
+            f = fourier_eval(in->fcoef + r * (2 * in->fourier_n + 1), in->fourier_n, in->x[0]);
+        } else if (strcmp(tname, "gp") == 0) {
+            double m, v;
+            if ((rc = gp_predict(in->gtruth[r], in->x, 1, &m, &v, NULL, NULL, err)) != BL_OK)
+                return rc;
+            f = m + sqrt(fmax(v, 0)) * gsl_ran_ugaussian(in->rng);
+            if ((rc = gp_observe(in->gtruth[r], in->x, f, NULL, err)) != BL_OK)
+                return rc;
+        } else {
+            for (size_t j = 0; j < in->d; j++)
                 f += in->wtruth[r][j] * in->x[j];
-            }
         }
         double y = f + gsl_ran_gaussian(in->rng, in->sigma);
         bma_step st;
@@ -434,6 +563,7 @@ instrument_show(struct instrument *in, struct out *out, bl_err *err)
         out_kv_real(out, "eps_star_complex", bc.eps_star);
         out_kv_real(out, "log_weight_complex", bc.logW);
         out_kv_real(out, "log_m", in->log_m);
+        out_kv_real(out, "regret_sgld_ensemble", in->n ? in->lt[LT_REGRET_SGLD][in->n - 1] : 0);
         return BL_OK;
     }
     if (in->kind == INST_BMA) {
@@ -497,7 +627,7 @@ instrument_export(const struct instrument *in, const char *path, bl_err *err)
     int rc = BL_OK;
     if (in->kind == INST_LENS) {
         fprintf(f, "n,regret_simple,bound_simple,regret_complex,bound_complex,post_simple,"
-                   "post_complex\n");
+                   "post_complex,regret_sgld\n");
         for (size_t t = 0; t < in->n; t++) {
             fprintf(f, "%zu", t + 1);
             for (int i = 0; i < LT_COUNT; i++)

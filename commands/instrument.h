@@ -7,7 +7,8 @@
  *         a complex truth, fed the same inputs and noise; regret against the
  *         bound min_eps [-log W(eps) + n eps] (MATH.md 3.3).
  *  bma    in-context learning as Bayesian model averaging over function
- *         classes (MATH.md 8), averaged over R independent prompts so the
+ *         classes (MATH.md 8: dense and sparse linear, Fourier, and a GP class
+ *         with an RBF kernel), averaged over R independent prompts so the
  *         per-step error curves are smooth: class posterior, BMA error, the
  *         oracle class's error, least squares and ridge, the log(1/pi)/T line.
  *  judge  best-of-k with a judge (MATH.md 7): error against k with Monte
@@ -31,7 +32,19 @@
 enum inst_kind { INST_NONE = 0, INST_LENS, INST_BMA, INST_JUDGE };
 
 /* Lens traces, per arrival (index n-1). */
-enum { LT_REGRET_S, LT_BOUND_S, LT_REGRET_C, LT_BOUND_C, LT_POST_S, LT_POST_C, LT_COUNT };
+enum {
+    LT_REGRET_S,
+    LT_BOUND_S,
+    LT_REGRET_C,
+    LT_BOUND_C,
+    LT_POST_S,
+    LT_POST_C,
+    LT_REGRET_SGLD, /* an SGLD ensemble's regret on the simple truth */
+    LT_COUNT
+};
+
+#define LENS_SGLD_CHAINS 16 /* ensemble size */
+#define LENS_SGLD_STEPS  20 /* Langevin steps per arrival and chain */
 /* BMA traces, per example t (index t-1), averaged over the prompts:
  * squared errors against the noise-free truth, and cumulative log-loss
  * regrets against the true density (BMA, and the oracle that knows the class). */
@@ -52,6 +65,11 @@ struct instrument {
     double *x;         /* scratch input */
     double *lt[LT_COUNT];
     double log_m;      /* log M: the regret bound of a truth in the class */
+    /* The mixture approximated by an ensemble of SGLD chains on the Gaussian
+     * prior the class was drawn from (core/sampler), fed the simple truth's data. */
+    double *sg_w;      /* LENS_SGLD_CHAINS x d chain states */
+    double *sg_G, *sg_xty, sg_yty; /* sufficient statistics of the data so far */
+    double sg_alpha, sg_beta, sg_loss;
 
     /* bma */
     bma **prompts;     /* R independent prompts */
@@ -61,6 +79,8 @@ struct instrument {
     double **wtruth;   /* per prompt: the truth's parameters (dense / sparse) */
     double *fcoef;     /* per prompt: Fourier coefficients (2N+1 each) */
     double *truth_loss; /* per prompt: cumulative -log p*(y) */
+    void **gpc;         /* per prompt: the GP class's model (core/gp), or NULL */
+    void **gtruth;      /* per prompt: a noise-free GP the truth is drawn from (truth=gp) */
     double *oracle_loss; /* per prompt: cumulative -log p_c*(y) */
     size_t fourier_n;  /* N of the truth's Fourier class */
     double sigma;
@@ -84,7 +104,7 @@ struct lens_setup {
 struct bma_setup {
     size_t d, s, N, R;  /* input dim, sparsity, Fourier max frequency, prompts */
     double sigma;       /* noise sd */
-    const char *classes; /* comma-separated: dense, sparse, fourier */
+    const char *classes; /* comma-separated: dense, sparse, fourier, gp */
     const char *truth;  /* the class the prompts are drawn from */
     unsigned long seed;
 };

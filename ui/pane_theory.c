@@ -100,21 +100,21 @@ draw_lens(struct theory_pane *p, const struct instrument *in, struct canvas *c, 
 {
     int bars = h >= 12 ? 2 : 0, ph = h - bars;
     size_t max = (size_t)(w > 0 ? 2 * w : 0);
-    double *b = scratch(p, max, 5);
+    double *b = scratch(p, max, 6);
     if (b == NULL || in->n == 0)
         return;
     size_t k;
-    double *x = b, *y[4] = {b + max, b + 2 * max, b + 3 * max, b + 4 * max};
-    const int src[4] = {LT_REGRET_S, LT_BOUND_S, LT_REGRET_C, LT_BOUND_C};
+    double *x = b, *y[5] = {b + max, b + 2 * max, b + 3 * max, b + 4 * max, b + 5 * max};
+    const int src[5] = {LT_REGRET_S, LT_BOUND_S, LT_REGRET_C, LT_BOUND_C, LT_REGRET_SGLD};
     /* Log-log: the two truths' regrets differ by orders of magnitude. */
     k = pane_sample_indices(in->n, max, 1, p->idx);
     double mn = NAN, mx = NAN;
     for (size_t i = 0; i < k; i++) {
         x[i] = (double)(p->idx[i] + 1);
-        for (int j = 0; j < 4; j++)
+        for (int j = 0; j < 5; j++)
             y[j][i] = in->lt[src[j]][p->idx[i]];
     }
-    for (int j = 0; j < 4; j++)
+    for (int j = 0; j < 5; j++)
         plot_extent(y[j], k, true, &mn, &mx);
     p->x.log = p->y.log = true;
     plot_range_update(&p->x, 1, in->n > 1 ? (double)in->n : 2);
@@ -123,6 +123,7 @@ draw_lens(struct theory_pane *p, const struct instrument *in, struct canvas *c, 
     plot_begin(&pl, c, col, row, w, ph, &p->x, &p->y, "n", "nats");
     plot_line(&pl, x, y[1], k, COL_S1, PAT_DOTTED);
     plot_line(&pl, x, y[3], k, COL_S2, PAT_LONG);
+    plot_points(&pl, x, y[4], k, COL_S3);
     plot_line(&pl, x, y[0], k, COL_S1, PAT_SOLID);
     plot_line(&pl, x, y[2], k, COL_S2, PAT_DASHED);
     const struct legend_entry leg[] = {
@@ -130,8 +131,9 @@ draw_lens(struct theory_pane *p, const struct instrument *in, struct canvas *c, 
         {"··", "..", "simple: -log W(e) + n e", COL_S1},
         {"╌╌", "--", "complex truth: regret", COL_S2},
         {"─ ", "- ", "complex: bound", COL_S2},
+        {"⠂⠂", "''", "SGLD ensemble, simple truth", COL_S3},
     };
-    plot_legend(&pl, leg, 4);
+    plot_legend(&pl, leg, 5);
     if (bars) {
         bar(c, col + 1, row + ph, w - 2, "P(best|D) simple ", in->lt[LT_POST_S][in->n - 1],
             COL_S1);
