@@ -95,7 +95,7 @@ bma_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *e
         .truth = args_str(a, "truth"),
         .seed = s->seed,
     };
-    if (o.s > o.d)
+    if (o.s > o.d && strstr(o.classes, "sparse") != NULL)
         return bl_fail(err, BL_EINVAL, "s=%zu: must be <= d=%zu", o.s, o.d);
     struct instrument *in = instrument_bma(&o, err);
     if (in == NULL)
