@@ -21,6 +21,7 @@
 #include <gsl/gsl_rng.h>
 #include <lapacke.h>
 
+#include "bench_util.h"
 #include "core/blr.h"
 #include "core/linalg.h"
 
@@ -28,28 +29,6 @@
 #define NARR 5000
 #define NREF 200
 #define REPS 5
-
-static double
-now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double
-median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 int
 main(void)

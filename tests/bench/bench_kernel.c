@@ -25,6 +25,7 @@
 #include <gsl/gsl_rng.h>
 #include <lapacke.h>
 
+#include "bench_util.h"
 #include "core/gp.h"
 #include "core/kernel.h"
 #include "core/nngp.h"
@@ -37,28 +38,6 @@
 #define NG         4000
 #define NE         2000
 #define REPS       3
-
-static double
-now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double
-median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /* The textbook per-entry recursion: both diagonal chains redone for every
  * entry, theta by acos of the clipped correlation, products K11*K22 formed. */

@@ -26,31 +26,11 @@
 #include "core/sampler.h"
 #include "core/target.h"
 
+#include "bench_util.h"
+
 #define D    100
 #define N    10000
 #define REPS 5
-
-static double
-now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double
-median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
 
 static double
 min_ess(const double *x, size_t n, size_t d)
