@@ -41,7 +41,7 @@ cmd_help_all(struct out *out)
 {
     out_printf(out, "commands (unique prefixes work; 'help VERB' for usage, keys, an example):");
     for (size_t i = 0; cmd_table[i] != NULL; i++)
-        out_printf(out, "  %-9s %s", cmd_table[i]->name, cmd_table[i]->summary);
+        out_printf(out, "  %-10s %s", cmd_table[i]->name, cmd_table[i]->summary);
     out_printf(out, "a line may hold several commands separated by ';'; '#' starts a comment");
     out_printf(out, "'help keys' lists the live controls (F5 pause, F6 step, ...)");
     out_printf(out, "try: data linear d=1 noise=0.2; model blr; observe 20; show posterior");

@@ -250,7 +250,7 @@ sampler_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_er
 const struct cmd_entry cmd_sampler_entry = {
     .name = "sampler",
     .usage = "sampler exact|rwm|mala|hmc|nuts|sgld|gibbs|off [target=T] [chains=K] [step=H] ...",
-    .summary = "choose a sampler and its target; step through it or run it with sample",
+    .summary = "choose a sampler and its target (then step, or sample N)",
     .detail = "Targets: posterior (the current blr or nig model's posterior, as of now: later "
               "observations do not change it), banana, donut, mixture, funnel, squiggle (2-D "
               "teaching densities with known moments), logistic (Bayesian logistic regression "

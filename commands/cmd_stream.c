@@ -158,8 +158,7 @@ step_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
 const struct cmd_entry cmd_step_entry = {
     .name = "step",
     .usage = "step [N]",
-    .summary = "N more now (default 1): points, the instrument's arrivals, or sampler "
-               "transitions (F6)",
+    .summary = "N more now (F6): points, instrument arrivals or sampler steps",
     .detail = "Prints the newest point, what the model predicted for it before seeing it, and "
               "its log-loss. When the sampler is the active job (after sampler or sample), one "
               "transition of every chain: the posterior pane shows its proposal and trajectory.",

@@ -55,7 +55,7 @@ lens_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
 const struct cmd_entry cmd_lens_entry = {
     .name = "lens",
     .usage = "lens [m=M] [d=D] [alpha=A] [noise=S] [r=R]",
-    .summary = "universality lens: a mixture over M random hypotheses, simple vs complex truth",
+    .summary = "universality lens: a mixture over M hypotheses, regret vs bound",
     .detail = "Two Bayes mixtures over the same class (uniform prior), one learning a truth at "
               "the prior's centre (many neighbours, large weight W(eps)), one a truth r typical "
               "radii out (few). Their regrets are drawn against the bound "
@@ -108,7 +108,7 @@ bma_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *e
 const struct cmd_entry cmd_bma_entry = {
     .name = "bma",
     .usage = "bma [classes=dense,sparse,fourier,gp] [truth=C] [d=D] ...",
-    .summary = "in-context learning as Bayesian model averaging over function classes",
+    .summary = "in-context learning as Bayesian model averaging over classes",
     .detail = "Each prompt's examples come from one class; the posterior over classes locks "
               "on and the BMA's regret against the class-aware oracle stays below "
               "log(1/pi) (so per example O(1/T)) (MATH.md 8).",
@@ -163,7 +163,7 @@ judge_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err 
 const struct cmd_entry cmd_judge_entry = {
     .name = "judge",
     .usage = "judge [k=K] [temp=T] [reward=teacher|misspecified] [c=C] ...",
-    .summary = "best-of-k with a judge on Bayesian linear regression: error against k",
+    .summary = "best-of-k selection by a judge: error against k",
     .detail = "k posterior-predictive draws, one selected by softmax at temperature T over a "
               "quadratic reward; with the teacher's reward the error falls like 1/k^2, a "
               "misspecified reward has a finite best k (MATH.md 7). `run N` adds N trials.",

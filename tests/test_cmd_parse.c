@@ -45,6 +45,9 @@ test_table(void)
     for (; cmd_table[n] != NULL; n++) {
         const struct cmd_entry *c = cmd_table[n];
         CHECK(c->usage && c->summary && c->example && c->exec, "%s: incomplete entry", c->name);
+        /* `help` lists "  NAME      summary" in 80 columns. */
+        CHECK(c->summary && strlen(c->summary) <= 67, "%s: summary longer than 67 characters",
+              c->name);
         if (n > 0)
             CHECK(strcmp(cmd_table[n - 1]->name, c->name) < 0, "table not sorted at %s",
                   c->name);
