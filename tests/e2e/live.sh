@@ -49,11 +49,12 @@ check "F5 pauses" "paused 8/s"
 n1=$(n_now)
 pid=$(pgrep -f "$BIN --demo" | head -1)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
-c1=$(cpu); sleep 2; c2=$(cpu)
+sleep 1 # let the last frame after the pause finish, even on a loaded machine
+c1=$(cpu); sleep 3; c2=$(cpu)
 n2=$(n_now)
 [ "$n1" = "$n2" ] && ok || bad "paused but n moved ($n1 -> $n2)"
-# Idle: 2 s of wall time may cost at most 2 clock ticks (typically 0).
-[ $((c2 - c1)) -le 2 ] && ok || bad "idle CPU: $((c2 - c1)) ticks in 2 s"
+# Idle: 3 s of wall time may cost at most 2 clock ticks (20 ms; typically 0).
+[ $((c2 - c1)) -le 2 ] && ok || bad "idle CPU: $((c2 - c1)) ticks in 3 s"
 keys F6
 check "F6 steps one point" "n=$((n1 + 1)) "
 
