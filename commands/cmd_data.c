@@ -34,6 +34,10 @@ static const char *const builtin_choices[] = {"breast_cancer", "co2_monthly", "d
         .help = "sd of the drawn true weights"                                                 \
     }
 
+#define INPUTS_ARG                                                                          \
+    {.name = "inputs", .type = ARG_CHOICE, .choices = input_choices, .def = "gaussian",     \
+     .help = "x ~ N(0, I) or U[-1,1]^d"}
+
 static const struct arg_spec linear_args[] = {
     {.name = "d",
      .type = ARG_INT,
@@ -42,11 +46,7 @@ static const struct arg_spec linear_args[] = {
      .def = "1",
      .help = "input dimension"},
     NOISE_ARGS,
-    {.name = "inputs",
-     .type = ARG_CHOICE,
-     .choices = input_choices,
-     .def = "gaussian",
-     .help = "x ~ N(0, I) or U[-1,1]^d"},
+    INPUTS_ARG,
     {.name = "w", .type = ARG_VEC, .help = "true weights (d numbers) instead of drawing them"},
     {0},
 };
@@ -65,11 +65,7 @@ static const struct arg_spec sparse_args[] = {
      .def = "2",
      .help = "non-zero weights (<= d)"},
     NOISE_ARGS,
-    {.name = "inputs",
-     .type = ARG_CHOICE,
-     .choices = input_choices,
-     .def = "gaussian",
-     .help = "x ~ N(0, I) or U[-1,1]^d"},
+    INPUTS_ARG,
     {0},
 };
 

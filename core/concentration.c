@@ -22,6 +22,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_integration.h>
 
+#include "core/diag.h"
 #include "core/linalg.h"
 
 #define IMHOF_LIMIT  2000  /* subintervals of the QAG/QAWF workspaces */
@@ -282,36 +283,7 @@ concentration_kl_gauss(size_t d, const double *m1, const double *S1, const doubl
 {
     if (d == 0)
         return bl_fail(err, BL_EINVAL, "kl: dimension 0");
-    double *L0 = malloc((2 * d * d + d) * sizeof *L0);
-    if (L0 == NULL)
-        return bl_fail(err, BL_ENOMEM, "kl: out of memory for d=%zu", d);
-    double *L1 = L0 + d * d, *u = L1 + d * d;
-    for (size_t i = 0; i < d; i++) {
-        memcpy(L0 + i * d, S0 + i * d, (i + 1) * sizeof *L0);
-        memcpy(L1 + i * d, S1 + i * d, (i + 1) * sizeof *L1);
-    }
-    int rc = linalg_cholesky(L0, d, NULL, err);
-    if (rc == BL_OK)
-        rc = linalg_cholesky(L1, d, NULL, err);
-    if (rc == BL_OK) {
-        /* tr(S0^-1 S1) = |L0^-1 L1|_F^2, column by column. */
-        double tr = 0.0, q = 0.0;
-        for (size_t j = 0; j < d; j++) {
-            for (size_t i = 0; i < d; i++)
-                u[i] = L1[i * d + j];
-            linalg_solve_lower(L0, d, u);
-            for (size_t i = 0; i < d; i++)
-                tr += u[i] * u[i];
-        }
-        for (size_t i = 0; i < d; i++)
-            u[i] = m0[i] - m1[i];
-        linalg_solve_lower(L0, d, u);
-        for (size_t i = 0; i < d; i++)
-            q += u[i] * u[i];
-        *kl = 0.5 * (tr + q - (double)d + linalg_chol_logdet(L0, d) - linalg_chol_logdet(L1, d));
-    }
-    free(L0);
-    return rc;
+    return diag_kl_gauss(d, m1, S1, m0, S0, kl, err); /* one implementation of the formula */
 }
 
 double

@@ -204,44 +204,11 @@ gp_factor(const gp *g, double *out)
     }
 }
 
-/* x <- L^-T x on a factor with leading dimension ld (column sweep, rows contiguous). */
-static void
-solve_lt(const double *L, size_t n, size_t ld, double *x)
-{
-    for (size_t i = n; i-- > 0;) {
-        const double *r = L + i * ld;
-        x[i] /= r[i];
-        double xi = x[i];
-        for (size_t j = 0; j < i; j++)
-            x[j] -= r[j] * xi;
-    }
-}
-
-/* x <- L^-1 x, 4 partial sums per row (rows contiguous). */
-static void
-solve_l(const double *L, size_t n, size_t ld, double *x)
-{
-    for (size_t i = 0; i < n; i++) {
-        const double *r = L + i * ld;
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        size_t k = 0;
-        for (; k + 4 <= i; k += 4) {
-            s0 += r[k] * x[k];
-            s1 += r[k + 1] * x[k + 1];
-            s2 += r[k + 2] * x[k + 2];
-            s3 += r[k + 3] * x[k + 3];
-        }
-        for (; k < i; k++)
-            s0 += r[k] * x[k];
-        x[i] = (x[i] - ((s0 + s1) + (s2 + s3))) / r[i];
-    }
-}
-
 void
 gp_alpha(const gp *g, double *out)
 {
     memcpy(out, g->z, g->n * sizeof *out);
-    solve_lt(g->L, g->n, g->cap, out);
+    linalg_solve_lower_t_ld(g->L, g->n, g->cap, out);
 }
 
 static int
@@ -279,7 +246,7 @@ gp_observe(gp *g, const double *x, double y, double *logpred, bl_err *err)
     if (n > 0) {
         if ((rc = kernel_cross(g->k, g->X, n, x, 1, l, NULL, err)) != BL_OK)
             return rc;
-        solve_l(g->L, n, g->cap, l);
+        linalg_solve_lower_ld(g->L, n, g->cap, l);
     }
     double ll = 0.0, mean = 0.0;
     for (size_t i = 0; i < n; i++) {
@@ -405,7 +372,7 @@ batch_fit(const kernel *k, double noise, const double *X, const double *y, size_
         return rc;
     }
     memcpy(b->z, y, n * sizeof *y);
-    solve_l(b->L, n, n, b->z);
+    linalg_solve_lower_ld(b->L, n, n, b->z);
     b->q = 0.0;
     b->logdet = 0.0;
     for (size_t i = 0; i < n; i++) {
@@ -932,7 +899,7 @@ opt_eval(optctx *c, const gsl_vector *x, gsl_vector *grad)
     if (grad) {
         /* d logML/d theta = 0.5 tr((alpha alpha^T - Ky^-1) dKy/dtheta). */
         memcpy(c->alpha, b.z, n * sizeof *c->alpha);
-        solve_lt(b.L, n, n, c->alpha);
+        linalg_solve_lower_t_ld(b.L, n, n, c->alpha);
         if (linalg_chol_inverse(b.L, n, c->Kinv, &e) != BL_OK) {
             free(b.L);
             free(b.z);

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/linalg.h"
+
 #define NAME_LEN 40
 
 typedef struct leaf {
@@ -562,20 +564,6 @@ eval_node(const evalctx *c, int ni, double *V, double *D)
     return rc;
 }
 
-/* Lower triangle onto the upper one, in 64 x 64 tiles (cache-friendly stores). */
-static void
-mirror(double *A, size_t n)
-{
-    const size_t B = 64;
-    for (size_t i0 = 0; i0 < n; i0 += B)
-        for (size_t j0 = 0; j0 <= i0; j0 += B) {
-            size_t i1 = i0 + B < n ? i0 + B : n, j1 = j0 + B < n ? j0 + B : n;
-            for (size_t i = i0; i < i1; i++)
-                for (size_t j = j0; j < j1 && j < i; j++)
-                    A[j * n + i] = A[i * n + j];
-        }
-}
-
 int
 kernel_gram(const kernel *k, const double *X, size_t n, double *K, const bl_cancel *cancel,
             bl_err *err)
@@ -585,7 +573,7 @@ kernel_gram(const kernel *k, const double *X, size_t n, double *K, const bl_canc
     evalctx c = {k, X, X, n, n, true, false, 0, cancel, err};
     int rc = eval_node(&c, (int)k->nnode - 1, K, NULL);
     if (rc == BL_OK)
-        mirror(K, n);
+        linalg_mirror_lower(K, n);
     return rc;
 }
 
@@ -625,7 +613,7 @@ kernel_gram_grad(const kernel *k, const double *X, size_t n, size_t p, double *d
     int rc = eval_node(&c, (int)k->nnode - 1, V, dK);
     free(V);
     if (rc == BL_OK)
-        mirror(dK, n);
+        linalg_mirror_lower(dK, n);
     return rc;
 }
 
@@ -638,7 +626,6 @@ typedef struct sbuf {
 
 static void sb_printf(sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#include <stdarg.h>
 static void
 sb_printf(sbuf *s, const char *fmt, ...)
 {

@@ -235,8 +235,14 @@ dot4(const double *a, const double *b, size_t n)
 void
 linalg_solve_lower(const double *L, size_t d, double *x)
 {
+    linalg_solve_lower_ld(L, d, d, x);
+}
+
+void
+linalg_solve_lower_ld(const double *L, size_t d, size_t ld, double *x)
+{
     for (size_t i = 0; i < d; i++) {
-        const double *ri = L + i * d;
+        const double *ri = L + i * ld;
         x[i] = (x[i] - dot4(ri, x, i)) / ri[i];
     }
 }
@@ -245,14 +251,15 @@ linalg_solve_lower(const double *L, size_t d, double *x)
  * on rows of L (contiguous). Rows are taken 4 at a time from the bottom: the
  * 4x4 diagonal block is solved first, then x[j], j below the block, receives
  * the 4 rows' contributions in one load/store, which quarters the stores that
- * bound the plain axpy form. ny = 1 or 2 (y unused when 1). */
+ * bound the plain axpy form. ny = 1 or 2 (y unused when 1). Row i starts at
+ * L + i ld (ld >= d). */
 LINALG_CLONES static void
-solve_lower_t_n(const double *L, size_t d, double *x, double *y, int ny)
+solve_lower_t_n(const double *L, size_t d, size_t ld, double *x, double *y, int ny)
 {
     size_t i = d;
     while (i >= 4) {
         size_t i0 = i - 4;
-        const double *r0 = L + i0 * d, *r1 = r0 + d, *r2 = r1 + d, *r3 = r2 + d;
+        const double *r0 = L + i0 * ld, *r1 = r0 + ld, *r2 = r1 + ld, *r3 = r2 + ld;
         /* diagonal block, bottom-up */
         double x3 = x[i0 + 3] / r3[i0 + 3];
         double x2 = (x[i0 + 2] - r3[i0 + 2] * x3) / r2[i0 + 2];
@@ -298,7 +305,7 @@ solve_lower_t_n(const double *L, size_t d, double *x, double *y, int ny)
         i = i0;
     }
     while (i-- > 0) {
-        const double *ri = L + i * d;
+        const double *ri = L + i * ld;
         double xi = x[i] / ri[i];
         x[i] = xi;
         for (size_t j = 0; j < i; j++)
@@ -315,13 +322,19 @@ solve_lower_t_n(const double *L, size_t d, double *x, double *y, int ny)
 void
 linalg_solve_lower_t(const double *L, size_t d, double *x)
 {
-    solve_lower_t_n(L, d, x, NULL, 1);
+    solve_lower_t_n(L, d, d, x, NULL, 1);
+}
+
+void
+linalg_solve_lower_t_ld(const double *L, size_t d, size_t ld, double *x)
+{
+    solve_lower_t_n(L, d, ld, x, NULL, 1);
 }
 
 void
 linalg_solve_lower_t2(const double *L, size_t d, double *x, double *y)
 {
-    solve_lower_t_n(L, d, x, y, 2);
+    solve_lower_t_n(L, d, d, x, y, 2);
 }
 
 LINALG_CLONES void
@@ -445,7 +458,14 @@ linalg_symmetrize(double *A, size_t d)
 void
 linalg_mirror_lower(double *A, size_t d)
 {
-    for (size_t i = 0; i < d; i++)
-        for (size_t j = 0; j < i; j++)
-            A[j * d + i] = A[i * d + j];
+    /* 64 x 64 tiles: a plain column sweep of a 4000 x 4000 Gram matrix misses
+     * the cache on every store. */
+    const size_t B = 64;
+    for (size_t i0 = 0; i0 < d; i0 += B)
+        for (size_t j0 = 0; j0 <= i0; j0 += B) {
+            size_t i1 = i0 + B < d ? i0 + B : d, j1 = j0 + B < d ? j0 + B : d;
+            for (size_t i = i0; i < i1; i++)
+                for (size_t j = j0; j < j1 && j < i; j++)
+                    A[j * d + i] = A[i * d + j];
+        }
 }

@@ -44,10 +44,14 @@ void linalg_givens_apply(const double *rot, size_t d, double *row, double *eta);
 
 /* x <- L^-1 x (forward substitution, rows contiguous). O(d^2). */
 void linalg_solve_lower(const double *L, size_t d, double *x);
+/* The same on a factor stored with leading dimension ld >= d (row i at L + i ld). */
+void linalg_solve_lower_ld(const double *L, size_t d, size_t ld, double *x);
 /* x <- L^-T x (back substitution, column-oriented: for i = d-1..0,
  * x_i /= L_ii, then x_j -= L_ij x_i for j < i, contiguous in row i; rows are
  * taken 4 at a time so x is loaded and stored once per 4 rows). O(d^2). */
 void linalg_solve_lower_t(const double *L, size_t d, double *x);
+/* The same on a factor stored with leading dimension ld >= d. */
+void linalg_solve_lower_t_ld(const double *L, size_t d, size_t ld, double *x);
 /* Two right-hand sides in one pass over L: x <- L^-T x, y <- L^-T y. */
 void linalg_solve_lower_t2(const double *L, size_t d, double *x, double *y);
 

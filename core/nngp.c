@@ -13,6 +13,7 @@
 
 #include <lapacke.h>
 
+#include "core/linalg.h"
 #include "core/spectrum.h"
 
 struct nngp {
@@ -438,21 +439,6 @@ nngp_pair(const nngp *m, const double *x, const double *x2, double *K, double *T
     return BL_OK;
 }
 
-/* Lower triangle onto the upper one in 64 x 64 tiles (a plain column
- * sweep of a 4000 x 4000 matrix misses the cache on every store). */
-static void
-mirror_blocked(double *A, size_t n)
-{
-    const size_t B = 64;
-    for (size_t i0 = 0; i0 < n; i0 += B)
-        for (size_t j0 = 0; j0 <= i0; j0 += B) {
-            size_t i1 = i0 + B < n ? i0 + B : n, j1 = j0 + B < n ? j0 + B : n;
-            for (size_t i = i0; i < i1; i++)
-                for (size_t j = j0; j < j1 && j < i; j++)
-                    A[j * n + i] = A[i * n + j];
-        }
-}
-
 /* Shared engine. Outputs: Kout[l-1] / Tout[l-1] for layer l (NULL skipped),
  * row-major n1 x n2. sym: X2 == X1 and only j <= i is computed, then mirrored;
  * diagonal entries come from the diagonal chains. */
@@ -565,7 +551,7 @@ gram_core(const nngp *m, const double *X1, size_t n1, const double *X2, size_t n
                 double *A = w == 0 ? (Kout ? Kout[l] : NULL) : (Tout ? Tout[l] : NULL);
                 if (A == NULL)
                     continue;
-                mirror_blocked(A, n1);
+                linalg_mirror_lower(A, n1);
             }
     return BL_OK;
 }

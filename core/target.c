@@ -216,6 +216,28 @@ check_pos(const char *name, double v, bl_err *err)
     return BL_OK;
 }
 
+/* Copy the sufficient statistics G = X^T X (d x d), X^T y and y^T y into t
+ * (the BLR and NIG targets keep their own). BL_ENOMEM, BL_EINVAL naming the
+ * target kind `what`. */
+static int
+copy_stats(target *t, const char *what, const double *G, const double *xty, double yty,
+           bl_err *err)
+{
+    size_t d = t->d;
+    t->G = malloc(d * d * sizeof *t->G);
+    t->xty = malloc(d * sizeof *t->xty);
+    if (t->G == NULL || t->xty == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory for a %s target (d=%zu)", what, d);
+    if (G == NULL || xty == NULL || !all_finite(G, d * d) || !all_finite(xty, d) ||
+        !isfinite(yty))
+        return bl_fail(err, BL_EINVAL, "%s target: G, X^T y, y^T y must be given and finite",
+                       what);
+    memcpy(t->G, G, d * d * sizeof *G);
+    memcpy(t->xty, xty, d * sizeof *xty);
+    t->yty = yty;
+    return BL_OK;
+}
+
 target *
 target_blr_alloc(size_t d, const double *G, const double *xty, double yty, double alpha,
                  double beta, bl_err *err)
@@ -225,20 +247,8 @@ target_blr_alloc(size_t d, const double *G, const double *xty, double yty, doubl
     target *t = target_new(TARGET_BLR, d, 0, true, false, err);
     if (t == NULL)
         return NULL;
-    t->G = malloc(d * d * sizeof *t->G);
-    t->xty = malloc(d * sizeof *t->xty);
-    if (t->G == NULL || t->xty == NULL) {
-        bl_fail(err, BL_ENOMEM, "out of memory for a blr target (d=%zu)", d);
+    if (copy_stats(t, "blr", G, xty, yty, err) != BL_OK)
         goto fail;
-    }
-    if (G == NULL || xty == NULL || !all_finite(G, d * d) || !all_finite(xty, d) ||
-        !isfinite(yty)) {
-        bl_fail(err, BL_EINVAL, "blr target: G, X^T y, y^T y must be given and finite");
-        goto fail;
-    }
-    memcpy(t->G, G, d * d * sizeof *G);
-    memcpy(t->xty, xty, d * sizeof *xty);
-    t->yty = yty;
     t->alpha = alpha;
     t->beta = beta;
     for (size_t i = 0; i < d * d; i++)
@@ -308,20 +318,8 @@ target_nig_alloc(size_t d, size_t n, const double *G, const double *xty, double 
     target *t = target_new(TARGET_NIG, d, n, true, false, err);
     if (t == NULL)
         return NULL;
-    t->G = malloc(d * d * sizeof *t->G);
-    t->xty = malloc(d * sizeof *t->xty);
-    if (t->G == NULL || t->xty == NULL) {
-        bl_fail(err, BL_ENOMEM, "out of memory for a nig target (d=%zu)", d);
+    if (copy_stats(t, "nig", G, xty, yty, err) != BL_OK)
         goto fail;
-    }
-    if (G == NULL || xty == NULL || !all_finite(G, d * d) || !all_finite(xty, d) ||
-        !isfinite(yty)) {
-        bl_fail(err, BL_EINVAL, "nig target: G, X^T y, y^T y must be given and finite");
-        goto fail;
-    }
-    memcpy(t->G, G, d * d * sizeof *G);
-    memcpy(t->xty, xty, d * sizeof *xty);
-    t->yty = yty;
     t->v0 = v0;
     t->a0 = a0;
     t->b0 = b0;
@@ -635,6 +633,30 @@ target_grad_minibatch(target *t, const double *w, const size_t *idx, size_t b, d
 /* Laplace approximation of the logistic posterior: damped Newton from 0
  * (Armijo backtracking; U is strictly convex for alpha > 0, so it converges),
  * then A = X^T D X + alpha I at w_MAP (MATH.md 9). */
+
+/* The logistic posterior's Hessian at t->m into t->A (full):
+ * X^T D X + alpha I with D_i = s(f_i)(1 - s(f_i)), f = X w (MATH.md 9). Xs is
+ * n x d scratch for D^(1/2) X. One dsyrk. */
+static void
+laplace_precision(target *t, double *Xs)
+{
+    size_t n = t->n, d = t->d;
+    for (size_t i = 0; i < n; i++) {
+        double f = 0.0;
+        for (size_t j = 0; j < d; j++)
+            f += t->X[i * d + j] * t->m[j];
+        double p = sigmoid(f), sq = sqrt(p * (1.0 - p));
+        for (size_t j = 0; j < d; j++)
+            Xs[i * d + j] = sq * t->X[i * d + j];
+    }
+    gsl_matrix_const_view Xv = gsl_matrix_const_view_array(Xs, n, d);
+    gsl_matrix_view Av = gsl_matrix_view_array(t->A, d, d);
+    gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0, &Xv.matrix, 0.0, &Av.matrix);
+    for (size_t j = 0; j < d; j++)
+        t->A[j * d + j] += t->alpha;
+    linalg_mirror_lower(t->A, d);
+}
+
 static int
 logistic_laplace(target *t, bl_err *err)
 {
@@ -652,20 +674,7 @@ logistic_laplace(target *t, bl_err *err)
     for (int it = 0; it < 100 && !converged; it++) {
         eval_data(t, t->m, g);
         /* Hessian: D_i = s(f)(1 - s(f)) with f = x_i.w_MAP. */
-        for (size_t i = 0; i < n; i++) {
-            double f = 0.0;
-            for (size_t j = 0; j < d; j++)
-                f += t->X[i * d + j] * t->m[j];
-            double p = sigmoid(f), sq = sqrt(p * (1.0 - p));
-            for (size_t j = 0; j < d; j++)
-                Xs[i * d + j] = sq * t->X[i * d + j];
-        }
-        gsl_matrix_const_view Xv = gsl_matrix_const_view_array(Xs, n, d);
-        gsl_matrix_view Av = gsl_matrix_view_array(t->A, d, d);
-        gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0, &Xv.matrix, 0.0, &Av.matrix);
-        for (size_t j = 0; j < d; j++)
-            t->A[j * d + j] += t->alpha;
-        linalg_mirror_lower(t->A, d);
+        laplace_precision(t, Xs);
         if ((rc = factor_precision(t, NULL, false, err)) != BL_OK)
             goto done;
         memcpy(step, g, d * sizeof *g);
@@ -696,22 +705,7 @@ logistic_laplace(target *t, bl_err *err)
     }
     /* A and L are those at the last iterate (step below 1e-10): refresh at the
      * final w_MAP for the covariance. */
-    for (size_t i = 0; i < n; i++) {
-        double f = 0.0;
-        for (size_t j = 0; j < d; j++)
-            f += t->X[i * d + j] * t->m[j];
-        double p = sigmoid(f), sq = sqrt(p * (1.0 - p));
-        for (size_t j = 0; j < d; j++)
-            Xs[i * d + j] = sq * t->X[i * d + j];
-    }
-    {
-        gsl_matrix_const_view Xv = gsl_matrix_const_view_array(Xs, n, d);
-        gsl_matrix_view Av = gsl_matrix_view_array(t->A, d, d);
-        gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0, &Xv.matrix, 0.0, &Av.matrix);
-        for (size_t j = 0; j < d; j++)
-            t->A[j * d + j] += t->alpha;
-        linalg_mirror_lower(t->A, d);
-    }
+    laplace_precision(t, Xs);
     if ((rc = factor_precision(t, NULL, true, err)) != BL_OK)
         goto done;
     t->mom = TARGET_MOMENTS_LAPLACE;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ui/pane.h"
+#include "ui/plain.h"
 
 #define PROMPT "bayeslens> "
 
@@ -177,13 +178,8 @@ log_echo_line(void *ctx, enum out_kind kind, const char *text)
 {
     struct ui *u = ctx;
     logbuf_add(&u->log, text, kind == OUT_ERROR);
-    if (kind == OUT_ERROR) {
-        fflush(stdout);
-        fprintf(stderr, "%s\n", text);
-    } else {
-        fputs(text, stdout);
-        fputc('\n', stdout);
-    }
+    struct out plain = plain_out(); /* stdout, errors on stderr */
+    plain.line(plain.ctx, kind, text);
 }
 
 struct out
