@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <gsl/gsl_randist.h>
 
@@ -27,14 +26,6 @@ const char *const smp_target_names[SMP_NTARGETS + 1] = {
 
 #define KEEP_DOUBLES   4000000.0 /* kept draws in all: 32 MB */
 #define LIVE_REFRESH_S 0.25      /* live diagnostics at most 4 times a second */
-
-static double
-mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void
 trace_free(struct smp_trace *t)
@@ -472,7 +463,7 @@ sampler_job_refresh(struct sampler_job *j, bool force)
 {
     if (j == NULL)
         return;
-    double t0 = mono();
+    double t0 = session_now();
     if (!force) {
         double wait = fmax(LIVE_REFRESH_S, 5 * j->diag_cost);
         if (t0 - j->last_diag < wait)
@@ -481,7 +472,7 @@ sampler_job_refresh(struct sampler_job *j, bool force)
     if (j->diag_iter == j->iter && j->tr.n > 0)
         return;
     compute(j);
-    double t1 = mono();
+    double t1 = session_now();
     j->diag_cost = t1 - t0;
     j->last_diag = t1;
 }

@@ -297,10 +297,8 @@ dot(const double *a, const double *b, size_t n)
     return s;
 }
 
-/* Scale of the posterior covariance relative to A^-1: 1 for known noise,
- * E[s2 | D] = b_n / (a_n - 1) for NIG (inf while a_n <= 1). */
-static double
-cov_scale(const struct session *s)
+double
+session_cov_scale(const struct session *s)
 {
     if (s->model != MODEL_NIG)
         return 1.0;
@@ -456,7 +454,7 @@ arrive(struct session *s, const double *x, double y, bl_err *err)
                                         : regret_rls_min_loss(s->hind, s->bopts.beta);
     tr[TR_REGRET_HINDSIGHT][t] = cum - best;
 
-    double scale = cov_scale(s);
+    double scale = session_cov_scale(s);
     double logdet_a = blr_logdet_prec(s->blr);
     tr[TR_TRACE_COV][t] = scale * blr_trace_inv_prec(s->blr);
     tr[TR_LOGDET_COV][t] = (double)d * log(scale) - logdet_a;
@@ -796,15 +794,21 @@ session_stream_advance(struct session *s, double dt, size_t max_points, struct o
     return got;
 }
 
+double
+session_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 void
 session_pump(struct session *s)
 {
     static const double interval = 0.03; /* seconds between pumps */
     if (s->pump == NULL)
         return;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    double now = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    double now = session_now();
     if (now - s->last_pump < interval)
         return;
     s->last_pump = now;

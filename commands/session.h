@@ -190,6 +190,12 @@ void session_set_instrument(struct session *s, struct instrument *in);
 /* The job pause/resume/step act on: the most recent one that exists. */
 struct stream_job *session_job(struct session *s);
 
+/* Monotonic clock in seconds (pacing, throttling; never part of a result). */
+double session_now(void);
+/* Scale of the BLR posterior covariance relative to A^-1: 1 for known noise,
+ * E[s2 | D] = b_n / (a_n - 1) for NIG (inf while a_n <= 1). */
+double session_cov_scale(const struct session *s);
+
 /* Give the front end a chance to breathe (see pump); cheap when not due. */
 void session_pump(struct session *s);
 

@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -101,14 +100,6 @@ typeahead_view(char *out, size_t size)
         }
     }
     out[n] = '\0';
-}
-
-static double
-now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static void
@@ -591,9 +582,9 @@ advance_run(double dt)
     /* Instruments cost very different amounts per unit: measure, as for streams. */
     static double cost;
     size_t budget = cost > 0 ? (size_t)(BUDGET_S / cost) + 1 : 1;
-    double t0 = now_s();
+    double t0 = session_now();
     size_t got = session_run_advance(L.s, dt, budget, &L.out);
-    double t = now_s() - t0;
+    double t = session_now() - t0;
     if (got > 0)
         cost = cost > 0 ? 0.8 * cost + 0.2 * (t / (double)got) : t / (double)got;
     L.dirty = true;
@@ -609,9 +600,9 @@ advance_sample(double dt)
      * (nuts on logistic regression): measure, as for streams. */
     static double cost;
     size_t budget = cost > 0 ? (size_t)(BUDGET_S / cost) + 1 : 1;
-    double t0 = now_s();
+    double t0 = session_now();
     size_t got = sampler_job_advance(L.s, dt, budget, &L.out);
-    double t = now_s() - t0;
+    double t = session_now() - t0;
     if (got > 0)
         cost = cost > 0 ? 0.8 * cost + 0.2 * (t / (double)got) : t / (double)got;
     L.dirty = true;
@@ -624,9 +615,9 @@ advance_stream(double dt)
     if (!j->active || j->paused)
         return;
     size_t budget = L.point_cost > 0 ? (size_t)(BUDGET_S / L.point_cost) + 1 : 64;
-    double t0 = now_s();
+    double t0 = session_now();
     size_t got = session_stream_advance(L.s, dt, budget, &L.out);
-    double t = now_s() - t0;
+    double t = session_now() - t0;
     if (got > 0)
         L.point_cost = 0.8 * L.point_cost + 0.2 * (t / (double)got);
     if (got > 0 || !j->active)
@@ -682,14 +673,14 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
         run_line(startup);
     render();
 
-    double last = now_s();
+    double last = session_now();
     while (!s->quit) {
         bool animating = (s->stream.active && !s->stream.paused) ||
                          (s->run.active && !s->run.paused) ||
                          (s->sample.active && !s->sample.paused);
         int timeout = -1;
         if (animating) {
-            double wait = FRAME_S - (now_s() - last);
+            double wait = FRAME_S - (session_now() - last);
             timeout = wait > 0 ? (int)(wait * 1000) + 1 : 0;
         }
         struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
@@ -707,7 +698,7 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
         /* Keys typed while a command ran go to readline now, in order. */
         while (L.ta_pos < L.ta_len && !s->quit && !L.in_command)
             rl_callback_read_char();
-        double t = now_s();
+        double t = session_now();
         if (animating || (s->stream.active && !s->stream.paused) ||
             (s->run.active && !s->run.paused) || (s->sample.active && !s->sample.paused)) {
             advance_stream(t - last);

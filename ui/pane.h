@@ -44,8 +44,6 @@ void pane_message(struct canvas *c, int col, int row, int w, int h, const char *
 /* Column i of the posterior covariance (d numbers) by two triangular solves
  * on the factor: O(d^2), no full inverse. */
 void pane_cov_column(const struct session *s, size_t i, double *out);
-/* Scale of the posterior covariance relative to A^-1 (1, or E[s2|D] for nig). */
-double pane_cov_scale(const struct session *s);
 /* Indices to plot for n arrivals with at most max points: all of them when
  * n <= max, else evenly (or log-) spaced ones, always including the last.
  * Returns the count written to idx (max entries). */

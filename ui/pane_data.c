@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -177,21 +176,13 @@ draw_prediction_view(struct data_pane *p, const struct session *s, struct canvas
     plot_legend(&pl, leg, 2);
 }
 
-static double
-mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Predictive mean and sd of a kernel model on the grid, with DATA_DRAWS
  * posterior function draws from fixed normals; cached (see GP_REFRESH_S).
  * Returns 0 when p->gmean, p->gsd, p->gdraw hold the grid. */
 static int
 gp_grid(struct data_pane *p, const struct session *s, const double *gx, size_t grid)
 {
-    bool fresh = p->ggen == s->generation || (s->interactive && mono_s() - p->gtime < GP_REFRESH_S);
+    bool fresh = p->ggen == s->generation || (s->interactive && session_now() - p->gtime < GP_REFRESH_S);
     if (fresh && p->gn == grid && p->glo == gx[0] && p->ghi == gx[grid - 1] && p->gmean != NULL)
         return 0;
     if (grid > p->gcap) {
@@ -240,7 +231,7 @@ gp_grid(struct data_pane *p, const struct session *s, const double *gx, size_t g
                 *f = p->gmean[g] + sqrt(factor) * (*f - p->gmean[g]);
             }
     p->ggen = s->generation;
-    p->gtime = mono_s();
+    p->gtime = session_now();
     p->gn = grid;
     p->glo = gx[0];
     p->ghi = gx[grid - 1];
@@ -343,7 +334,7 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
         plot_line(&pl, gx, gd, grid, COL_BAND, PAT_DOTTED);
         plot_line(&pl, gx, gd + grid, grid, COL_BAND, PAT_DOTTED);
         /* Posterior function draws: w = m + sqrt(k) L^-T z with fixed z. */
-        double k = kmodel ? (double)NAN : sqrt(pane_cov_scale(s));
+        double k = kmodel ? (double)NAN : sqrt(session_cov_scale(s));
         const double *mean = kmodel ? NULL : blr_mean(s->blr);
         for (int j = 0; kmodel && j < DATA_DRAWS; j++)
             plot_line(&pl, gx, p->gdraw + (size_t)j * grid, grid, COL_S3, PAT_LONGDASH);

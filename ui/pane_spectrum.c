@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/kernel.h"
 #include "core/nngp.h"
@@ -44,14 +43,6 @@ struct spectrum_pane {
 };
 
 #define SPECTRUM_KERNEL_POINTS 300 /* first points whose Gram is decomposed live */
-
-static double
-mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void *
 spectrum_create(void)
@@ -222,7 +213,7 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
         pane_message(c, col, row, w, h, "the Gram spectrum needs 2 points: observe 20");
         return;
     }
-    double t = mono();
+    double t = session_now();
     bool due = t - p->klast >= SPECTRUM_REFRESH_S || !s->interactive;
     if ((p->kgen != s->generation && due) || p->kn == 0) {
         if (compute_kernel(p, s) != 0) {
@@ -329,7 +320,7 @@ spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, in
         p->ix = p->iy = (struct plot_range){.log = true};
         p->tn = p->ty = (struct plot_range){0};
     }
-    double t = mono();
+    double t = session_now();
     /* Throttled while animating; always fresh in batch mode (screenshots). */
     bool due = t - p->last >= SPECTRUM_REFRESH_S || !s->interactive;
     if ((p->gen != s->generation && due) || p->gen == 0) {

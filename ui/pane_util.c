@@ -27,15 +27,6 @@ pane_message(struct canvas *c, int col, int row, int w, int h, const char *msg)
     canvas_text(c, x, row + h / 2, msg, COL_DIM, ATTR_NONE, w - (x - col));
 }
 
-double
-pane_cov_scale(const struct session *s)
-{
-    if (s->model != MODEL_NIG)
-        return 1.0;
-    double a = blr_nig_a(s->blr);
-    return a > 1 ? blr_nig_b(s->blr) / (a - 1) : (double)INFINITY;
-}
-
 void
 pane_cov_column(const struct session *s, size_t i, double *out)
 {
@@ -45,7 +36,7 @@ pane_cov_column(const struct session *s, size_t i, double *out)
     /* A^-1 e_i = L^-T (L^-1 e_i). */
     linalg_solve_lower(blr_factor(s->blr), d, out);
     linalg_solve_lower_t(blr_factor(s->blr), d, out);
-    double k = pane_cov_scale(s);
+    double k = session_cov_scale(s);
     for (size_t j = 0; j < d; j++)
         out[j] *= k;
 }
