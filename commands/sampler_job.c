@@ -555,16 +555,7 @@ sampler_job_advance(struct session *s, double dt, size_t max_units, struct out *
 {
     struct stream_job *q = &s->sample;
     struct sampler_job *j = s->smp;
-    if (!q->active || q->paused || dt <= 0 || j == NULL)
-        return 0;
-    q->credit += dt * q->rate;
-    if (q->credit > q->rate + 1)
-        q->credit = q->rate + 1;
-    size_t want = (size_t)q->credit;
-    if (want > max_units)
-        want = max_units;
-    if (want > q->remaining)
-        want = q->remaining;
+    size_t want = j != NULL ? stream_job_due(q, dt, max_units) : 0;
     if (want == 0)
         return 0;
     size_t before = j->iter;
@@ -572,15 +563,13 @@ sampler_job_advance(struct session *s, double dt, size_t max_units, struct out *
     bl_err_clear(&err);
     int rc = run_iters(s, j, want, &err);
     size_t got = j->iter - before;
-    q->credit -= (double)got;
-    if (q->remaining != SIZE_MAX)
-        q->remaining -= got < q->remaining ? got : q->remaining;
+    bool finished = stream_job_done(q, got);
     s->generation++;
     if (rc != BL_OK) {
         sampler_job_refresh(j, true);
         out_error(out, "sampling stopped: %s", err.msg);
         *q = (struct stream_job){0};
-    } else if (q->remaining == 0) {
+    } else if (finished) {
         sampler_job_refresh(j, true);
         char e[32], r[32];
         out_printf(out, "%s: %zu iterations, ESS %s, R-hat %s", sampler_kind_name(j->kind), j->iter,

@@ -761,19 +761,35 @@ session_stream_stop(struct session *s)
 }
 
 size_t
-session_stream_advance(struct session *s, double dt, size_t max_points, struct out *out)
+stream_job_due(struct stream_job *j, double dt, size_t max_units)
 {
-    struct stream_job *j = &s->stream;
     if (!j->active || j->paused || dt <= 0)
         return 0;
     j->credit += dt * j->rate;
     if (j->credit > j->rate + 1) /* a stalled frame does not cause a burst later */
         j->credit = j->rate + 1;
     size_t want = (size_t)j->credit;
-    if (want > max_points)
-        want = max_points;
+    if (want > max_units)
+        want = max_units;
     if (want > j->remaining)
         want = j->remaining;
+    return want;
+}
+
+bool
+stream_job_done(struct stream_job *j, size_t got)
+{
+    j->credit -= (double)got;
+    if (j->remaining != SIZE_MAX)
+        j->remaining -= got < j->remaining ? got : j->remaining;
+    return j->remaining == 0;
+}
+
+size_t
+session_stream_advance(struct session *s, double dt, size_t max_points, struct out *out)
+{
+    struct stream_job *j = &s->stream;
+    size_t want = stream_job_due(j, dt, max_points);
     if (want == 0)
         return 0;
     size_t before = s->n;
@@ -781,13 +797,11 @@ session_stream_advance(struct session *s, double dt, size_t max_points, struct o
     bl_err_clear(&err);
     int rc = session_observe(s, want, out, &err);
     size_t got = s->n - before;
-    j->credit -= (double)got;
-    if (j->remaining != SIZE_MAX)
-        j->remaining -= got;
+    bool finished = stream_job_done(j, got);
     if (rc != BL_OK) {
         out_error(out, "stream stopped: %s", err.msg);
         session_stream_stop(s);
-    } else if (j->remaining == 0) {
+    } else if (finished) {
         out_printf(out, "stream done (n = %zu)", s->n);
         session_stream_stop(s);
     }
@@ -839,16 +853,7 @@ size_t
 session_run_advance(struct session *s, double dt, size_t max_units, struct out *out)
 {
     struct stream_job *j = &s->run;
-    if (!j->active || j->paused || dt <= 0 || s->inst == NULL)
-        return 0;
-    j->credit += dt * j->rate;
-    if (j->credit > j->rate + 1)
-        j->credit = j->rate + 1;
-    size_t want = (size_t)j->credit;
-    if (want > max_units)
-        want = max_units;
-    if (want > j->remaining)
-        want = j->remaining;
+    size_t want = s->inst != NULL ? stream_job_due(j, dt, max_units) : 0;
     if (want == 0)
         return 0;
     size_t before = s->inst->n;
@@ -856,14 +861,12 @@ session_run_advance(struct session *s, double dt, size_t max_units, struct out *
     bl_err_clear(&err);
     int rc = instrument_advance(s->inst, want, s->cancel, &err);
     size_t got = s->inst->n - before;
-    j->credit -= (double)got;
-    if (j->remaining != SIZE_MAX)
-        j->remaining -= got < j->remaining ? got : j->remaining;
+    bool finished = stream_job_done(j, got);
     s->generation++;
     if (rc != BL_OK) {
         out_error(out, "run stopped: %s", err.msg);
         *j = (struct stream_job){0};
-    } else if (j->remaining == 0) {
+    } else if (finished) {
         out_printf(out, "%s: run done (%zu)", instrument_name(s->inst), s->inst->n);
         *j = (struct stream_job){0};
     }

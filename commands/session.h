@@ -175,6 +175,13 @@ int session_features(struct session *s, const double *x, size_t len, bl_err *err
 /* Name of the model for status lines: "blr alpha=1 beta=100 identity". */
 void session_describe_model(const struct session *s, char *buf, size_t size);
 
+/* Pacing shared by every paced job (stream, run, sample): the units owed
+ * after dt more seconds at j->rate, at most max_units and the units left (0
+ * when the job is not running); then, once got units were done, account for
+ * them and say whether the job has done all it was asked for. */
+size_t stream_job_due(struct stream_job *j, double dt, size_t max_units);
+bool stream_job_done(struct stream_job *j, size_t got);
+
 /* Advance a running stream by dt seconds of wall time: rate * dt points are
  * owed, at most max_points of them arrive now (the rest stay owed, bounded
  * to one second's worth). Returns the points observed; on an error (world
