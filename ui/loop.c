@@ -49,7 +49,7 @@ static struct {
     bool dirty;           /* something to redraw */
     volatile bool in_command; /* a command is running: keys go to the typeahead */
     char *last_line;      /* for Enter-repeats-step */
-    double point_cost;    /* seconds per arrival, measured */
+    double cost[3];       /* seconds per unit of each paced job (by job kind), measured */
     /* Keys typed while a command runs: kept raw, shown as typed, and fed to
      * readline (through getc) once the command is over. Feeding readline
      * inside its own line handler would lose them: it clears the line after
@@ -573,55 +573,22 @@ bind_keys(void)
     rl_bind_key('L' & 0x1f, kb_redraw);
 }
 
-static void
-advance_run(double dt)
-{
-    struct stream_job *j = &L.s->run;
-    if (!j->active || j->paused)
-        return;
-    /* Instruments cost very different amounts per unit: measure, as for streams. */
-    static double cost;
-    size_t budget = cost > 0 ? (size_t)(BUDGET_S / cost) + 1 : 1;
-    double t0 = session_now();
-    size_t got = session_run_advance(L.s, dt, budget, &L.out);
-    double t = session_now() - t0;
-    if (got > 0)
-        cost = cost > 0 ? 0.8 * cost + 0.2 * (t / (double)got) : t / (double)got;
-    L.dirty = true;
-}
+typedef size_t (*advance_fn)(struct session *s, double dt, size_t max_units, struct out *out);
 
+/* Advance one paced job within the frame's compute budget. A unit costs from
+ * microseconds (a BLR point, rwm on a banana) to milliseconds (a GP point at
+ * large n, nuts on logistic regression), so the cost per unit is measured
+ * (moving average) and the budget follows it; first_budget is the guess
+ * before any measurement. */
 static void
-advance_sample(double dt)
+advance(advance_fn fn, double *cost, size_t first_budget, double dt)
 {
-    struct stream_job *j = &L.s->sample;
-    if (!j->active || j->paused)
-        return;
-    /* Transitions cost from microseconds (rwm on a banana) to milliseconds
-     * (nuts on logistic regression): measure, as for streams. */
-    static double cost;
-    size_t budget = cost > 0 ? (size_t)(BUDGET_S / cost) + 1 : 1;
+    size_t budget = *cost > 0 ? (size_t)(BUDGET_S / *cost) + 1 : first_budget;
     double t0 = session_now();
-    size_t got = sampler_job_advance(L.s, dt, budget, &L.out);
-    double t = session_now() - t0;
+    size_t got = fn(L.s, dt, budget, &L.out);
+    double t = (session_now() - t0) / (double)(got ? got : 1);
     if (got > 0)
-        cost = cost > 0 ? 0.8 * cost + 0.2 * (t / (double)got) : t / (double)got;
-    L.dirty = true;
-}
-
-static void
-advance_stream(double dt)
-{
-    struct stream_job *j = &L.s->stream;
-    if (!j->active || j->paused)
-        return;
-    size_t budget = L.point_cost > 0 ? (size_t)(BUDGET_S / L.point_cost) + 1 : 64;
-    double t0 = session_now();
-    size_t got = session_stream_advance(L.s, dt, budget, &L.out);
-    double t = session_now() - t0;
-    if (got > 0)
-        L.point_cost = 0.8 * L.point_cost + 0.2 * (t / (double)got);
-    if (got > 0 || !j->active)
-        L.dirty = true;
+        *cost = *cost > 0 ? 0.8 * *cost + 0.2 * t : t;
 }
 
 int
@@ -701,9 +668,9 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
         double t = session_now();
         if (animating || (s->stream.active && !s->stream.paused) ||
             (s->run.active && !s->run.paused) || (s->sample.active && !s->sample.paused)) {
-            advance_stream(t - last);
-            advance_run(t - last);
-            advance_sample(t - last);
+            advance(session_stream_advance, &L.cost[JOB_STREAM], 64, t - last);
+            advance(session_run_advance, &L.cost[JOB_RUN], 1, t - last);
+            advance(sampler_job_advance, &L.cost[JOB_SAMPLE], 1, t - last);
             L.dirty = true;
         }
         last = t;
