@@ -306,6 +306,27 @@ session_cov_scale(const struct session *s)
     return a > 1 ? blr_nig_b(s->blr) / (a - 1) : (double)INFINITY;
 }
 
+/* The traces against the truth at arrival t (when the world knows it):
+ * regret against the true density, and the instantaneous risk
+ * KL(p*(.|x) || q_t) for a Gaussian truth and a Gaussian predictive (BLR,
+ * GP: mean, var); NaN otherwise (MATH.md 3.1). */
+static void
+record_truth(struct session *s, size_t t, const double *x, double y, double cum, double mean,
+             double var)
+{
+    double **tr = s->trace, nan = (double)NAN;
+    if (s->world == NULL || !world_knows_truth(s->world)) {
+        tr[TR_REGRET_TRUTH][t] = tr[TR_RISK][t] = nan;
+        return;
+    }
+    s->true_loss -= world_logpdf(s->world, x, y);
+    tr[TR_REGRET_TRUTH][t] = cum - s->true_loss;
+    double sd = world_noise(s->world);
+    bool gaussian = world_nu(s->world) == 0 && (s->model == MODEL_BLR || s->model == MODEL_GP);
+    tr[TR_RISK][t] =
+        gaussian ? regret_kl_gauss(world_mean(s->world, x), 1 / (sd * sd), mean, var) : nan;
+}
+
 bool
 session_has_model(const struct session *s)
 {
@@ -392,16 +413,7 @@ arrive_gp(struct session *s, const double *x, double y, bl_err *err)
     else if (pr->kind == GP_SCALE_INVGAMMA && gp_tp_log_ml(s->gp, pr->p1, pr->p2, &lml, NULL))
         lml = -cum;
     tr[TR_LOG_EVIDENCE][t] = lml;
-    if (s->world != NULL && world_knows_truth(s->world)) {
-        s->true_loss -= world_logpdf(s->world, x, y);
-        tr[TR_REGRET_TRUTH][t] = cum - s->true_loss;
-        double sd = world_noise(s->world);
-        tr[TR_RISK][t] = world_nu(s->world) == 0 && s->model == MODEL_GP && sd > 0
-                             ? regret_kl_gauss(world_mean(s->world, x), 1 / (sd * sd), mean, var)
-                             : nan;
-    } else {
-        tr[TR_REGRET_TRUTH][t] = tr[TR_RISK][t] = nan;
-    }
+    record_truth(s, t, x, y, cum, mean, var);
     tr[TR_REGRET_HINDSIGHT][t] = tr[TR_REGRET_CLOSED][t] = tr[TR_BOUND][t] = nan;
     tr[TR_ASYMPTOTE][t] = tr[TR_TRACE_COV][t] = tr[TR_LOGDET_COV][t] = nan;
     tr[TR_DIST_TRUTH][t] = nan;
@@ -435,21 +447,8 @@ arrive(struct session *s, const double *x, double y, bl_err *err)
     tr[TR_CUM_LOGLOSS][t] = cum;
     tr[TR_LOG_EVIDENCE][t] = blr_log_evidence(s->blr);
 
-    bool truth = s->world != NULL && world_knows_truth(s->world);
     double nan = (double)NAN;
-    if (truth) {
-        s->true_loss -= world_logpdf(s->world, x, y);
-        tr[TR_REGRET_TRUTH][t] = cum - s->true_loss;
-        double mu_star = world_mean(s->world, x);
-        tr[TR_RISK][t] =
-            world_nu(s->world) == 0 && s->model == MODEL_BLR
-                ? regret_kl_gauss(mu_star, 1 / (world_noise(s->world) * world_noise(s->world)),
-                                  pred.mean, pred.var)
-                : nan;
-    } else {
-        tr[TR_REGRET_TRUTH][t] = nan;
-        tr[TR_RISK][t] = nan;
-    }
+    record_truth(s, t, x, y, cum, pred.mean, pred.var);
     double best = s->model == MODEL_NIG ? regret_rls_min_loss_profile(s->hind)
                                         : regret_rls_min_loss(s->hind, s->bopts.beta);
     tr[TR_REGRET_HINDSIGHT][t] = cum - best;
