@@ -119,6 +119,19 @@ lineedit_done(void)
     }
 }
 
+void
+lineedit_remember(const char *line)
+{
+    if (line[strspn(line, " \t")] == '\0')
+        return;
+    HIST_ENTRY *last = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
+    if (last != NULL && strcmp(last->line, line) == 0)
+        return;
+    add_history(line);
+    if (history_path[0])
+        append_history(1, history_path); /* crash-safe: every line on disk at once */
+}
+
 static lineedit_fn line_fn;
 static void *line_ctx;
 static bool eof_seen;
@@ -131,12 +144,7 @@ on_line(char *line)
         rl_callback_handler_remove();
         return;
     }
-    if (line[strspn(line, " \t")] != '\0') {
-        HIST_ENTRY *last =
-            history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
-        if (last == NULL || strcmp(last->line, line) != 0)
-            add_history(line);
-    }
+    lineedit_remember(line);
     line_fn(line, line_ctx);
     free(line);
 }

@@ -20,6 +20,9 @@ void lineedit_done(void);
  * raises (it is cleared here after each line). */
 void lineedit_loop(const char *prompt, lineedit_fn fn, void *ctx, const bool *stop,
                    bl_cancel *interrupt);
+/* Add a typed line to the history (not blank lines, not a repeat of the
+ * last one) and append it to the history file. */
+void lineedit_remember(const char *line);
 /* Path of the history file, or NULL when no home/state directory exists. */
 const char *lineedit_history_path(void);
 

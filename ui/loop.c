@@ -282,15 +282,7 @@ on_line(char *line)
         L.s->quit = true;
         return;
     }
-    if (line[strspn(line, " \t")] != '\0') {
-        HIST_ENTRY *last =
-            history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
-        if (last == NULL || strcmp(last->line, line) != 0) {
-            add_history(line);
-            if (lineedit_history_path() != NULL)
-                append_history(1, lineedit_history_path());
-        }
-    }
+    lineedit_remember(line);
     /* A bracketed paste may hold several lines: run them in order. */
     char *save = NULL;
     for (char *part = strtok_r(line, "\n", &save); part && !L.s->quit;
