@@ -238,6 +238,25 @@ copy_stats(target *t, const char *what, const double *G, const double *xty, doub
     return BL_OK;
 }
 
+/* The exact BLR posterior from t's statistics and hyperparameters:
+ * precision A = alpha I + beta G, its factor and the mean from b = beta X^T y
+ * (MATH.md 2.1). O(d^3). */
+static int
+blr_posterior(target *t, bl_err *err)
+{
+    size_t d = t->d;
+    for (size_t i = 0; i < d * d; i++)
+        t->A[i] = t->beta * t->G[i];
+    for (size_t i = 0; i < d; i++) {
+        t->A[i * d + i] += t->alpha;
+        t->s[i] = t->beta * t->xty[i];
+    }
+    int rc = factor_precision(t, t->s, true, err);
+    if (rc == BL_OK)
+        t->mom = TARGET_MOMENTS_EXACT;
+    return rc;
+}
+
 target *
 target_blr_alloc(size_t d, const double *G, const double *xty, double yty, double alpha,
                  double beta, bl_err *err)
@@ -251,16 +270,8 @@ target_blr_alloc(size_t d, const double *G, const double *xty, double yty, doubl
         goto fail;
     t->alpha = alpha;
     t->beta = beta;
-    for (size_t i = 0; i < d * d; i++)
-        t->A[i] = beta * G[i];
-    for (size_t i = 0; i < d; i++) {
-        t->A[i * d + i] += alpha;
-        t->s[i] = beta * xty[i];
-    }
-    linalg_mirror_lower(t->A, d);
-    if (factor_precision(t, t->s, true, err) != BL_OK)
+    if (blr_posterior(t, err) != BL_OK)
         goto fail;
-    t->mom = TARGET_MOMENTS_EXACT;
     return t;
 fail:
     target_free(t);
@@ -294,15 +305,8 @@ target_blr_data_alloc(size_t n, size_t d, const double *X, const double *y, doub
     linalg_mirror_lower(t->G, d);
     gsl_blas_dgemv(CblasTrans, 1.0, &Xv.matrix, &yv.vector, 0.0, &xv.vector);
     gsl_blas_ddot(&yv.vector, &yv.vector, &t->yty);
-    for (size_t i = 0; i < d * d; i++)
-        t->A[i] = beta * t->G[i];
-    for (size_t i = 0; i < d; i++) {
-        t->A[i * d + i] += alpha;
-        t->s[i] = beta * t->xty[i];
-    }
-    if (factor_precision(t, t->s, true, err) != BL_OK)
+    if (blr_posterior(t, err) != BL_OK)
         goto fail;
-    t->mom = TARGET_MOMENTS_EXACT;
     return t;
 fail:
     target_free(t);
