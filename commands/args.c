@@ -2,7 +2,7 @@
  * All validation happens here, before any handler runs: unknown keys, bad
  * numbers, NaN, out-of-range values and unknown choices are refused with one
  * message naming the key and what is allowed. */
-#include "cmd.h"
+#include "commands/cmd.h"
 
 #include <assert.h>
 #include <errno.h>

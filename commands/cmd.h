@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #include "commands/out.h"
-#include "core/err.h"
+#include "core/base/err.h"
 
 struct session;
 

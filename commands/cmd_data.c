@@ -2,7 +2,7 @@
  * Synthetic worlds (linear, sparse, fourier) draw their truth from the session
  * seed; `load` and `builtin` replay a table's rows in order. A refused file or
  * bad option leaves the previous world and stream untouched. */
-#include "cmd.h"
+#include "commands/cmd.h"
 
 #include <stdlib.h>
 #include <string.h>

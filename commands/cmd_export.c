@@ -2,7 +2,7 @@
  * Numbers are written with %.17g so that a re-read is exact. The file is
  * written to a temporary name and renamed, so a failed export never leaves a
  * half-written file under the requested name. */
-#include "cmd.h"
+#include "commands/cmd.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * usage, subjects, every key with its default and range, and an example.
  * Everything is generated from the command table, so help cannot drift from
  * what the parser accepts. */
-#include "cmd.h"
+#include "commands/cmd.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,15 +1,15 @@
 /* commands/cmd_model.c - "model blr|nig ...": the Bayesian model conditioned
  * on the stream. Changing the model replays the stream through it (O(n d^2)),
  * so its traces always describe the data seen so far. */
-#include "cmd.h"
+#include "commands/cmd.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands/session.h"
-#include "core/kernel.h"
-#include "core/nngp.h"
+#include "core/kernel/kernel.h"
+#include "core/kernel/nngp.h"
 
 static const char *const feat_choices[] = {"identity", "poly", "rbf", "fourier", "relu", NULL};
 static const char *const yesno[] = {"no", "yes", NULL};

@@ -6,7 +6,7 @@
  * The tunables' specs below repeat the core's table (sampler_params(): names,
  * ranges, whole numbers) so the dispatcher validates them like every other
  * key; tests/test_cmd_sampler.c checks that the two tables agree. */
-#include "cmd.h"
+#include "commands/cmd.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "commands/session.h"
-#include "core/spectrum.h"
+#include "core/spectrum/spectrum.h"
 
 static const char *const kind_choices[] = {"exact", "rwm",   "mala", "hmc", "nuts",
                                            "sgld",  "gibbs", "off",  NULL};

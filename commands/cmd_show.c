@@ -1,7 +1,7 @@
 /* commands/cmd_show.c - "show WHAT": key = value lines (DESIGN.md contract).
  * Measures too costly for every arrival (covariance, ball mass, gamma) are
  * computed here, when asked. */
-#include "cmd.h"
+#include "commands/cmd.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -9,8 +9,8 @@
 
 #include "commands/session.h"
 #include "commands/show_gp.h"
-#include "core/concentration.h"
-#include "core/linalg.h"
+#include "core/stats/concentration.h"
+#include "core/base/linalg.h"
 
 static const struct arg_spec predictive_args[] = {
     {.name = "x",

@@ -1,6 +1,6 @@
 /* commands/cmd_simple.c - the small session verbs: seed, observe, optimize,
  * source, quit. Each is a few lines over the session API. */
-#include "cmd.h"
+#include "commands/cmd.h"
 
 #include <stdio.h>
 

@@ -3,7 +3,7 @@
  * points per second, every pane updating); in batch mode it runs to
  * completion at once, so scripts stay deterministic: the points depend only
  * on the seed and their count, never on timing. */
-#include "cmd.h"
+#include "commands/cmd.h"
 
 #include <stdint.h>
 

@@ -1,7 +1,7 @@
 /* commands/cmd_theory.c - the theory instruments: lens, bma, judge, and
  * `run` which advances the current one (paced in the live screen like a
  * stream, at once in batch mode). See commands/instrument.h. */
-#include "cmd.h"
+#include "commands/cmd.h"
 
 #include <stdint.h>
 #include <string.h>

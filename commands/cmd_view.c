@@ -2,7 +2,7 @@
  * These change only the session's view state (commands/view.h); the front
  * end reads it each frame. screenshot goes through the renderer the front
  * end registered, i.e. the same canvas code that draws the screen. */
-#include "cmd.h"
+#include "commands/cmd.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * verbs, then subjects, then "key=" for the command's keys, then choice values
  * after "key=". File arguments return NULL so that the front end completes
  * file names. The same table drives help and validation. */
-#include "cmd.h"
+#include "commands/cmd.h"
 
 #include <stdlib.h>
 #include <string.h>

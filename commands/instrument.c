@@ -1,5 +1,5 @@
 /* commands/instrument.c - see instrument.h. */
-#include "instrument.h"
+#include "commands/instrument.h"
 
 #include <errno.h>
 #include <math.h>
@@ -9,9 +9,9 @@
 
 #include <gsl/gsl_randist.h>
 
-#include "core/gp.h"
-#include "core/sampler.h"
-#include "core/target.h"
+#include "core/kernel/gp.h"
+#include "core/mcmc/sampler.h"
+#include "core/mcmc/target.h"
 
 #define FOURIER_L 5.0 /* half-period of the Fourier class (MATH.md 8, Panwar et al.) */
 #define GP_CLASS_KERNEL "rbf(var=1, ls=1)" /* the GP class's prior over functions */

@@ -24,10 +24,10 @@
 #include <gsl/gsl_rng.h>
 
 #include "commands/out.h"
-#include "core/bma.h"
-#include "core/err.h"
-#include "core/judge.h"
-#include "core/lens.h"
+#include "core/theory/bma.h"
+#include "core/base/err.h"
+#include "core/theory/judge.h"
+#include "core/theory/lens.h"
 
 enum inst_kind { INST_NONE = 0, INST_LENS, INST_BMA, INST_JUDGE };
 

@@ -1,6 +1,6 @@
 /* commands/out.c - see out.h. Long lines (a 256x256 covariance) are built in
  * a growing heap buffer, never truncated: scripts parse them. */
-#include "out.h"
+#include "commands/out.h"
 
 #include <math.h>
 #include <stdarg.h>

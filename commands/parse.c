@@ -2,7 +2,7 @@
  * The grammar is deliberately small (DESIGN.md "Command language"): `;`
  * separates commands, `#` starts a comment, quotes keep spaces and the
  * special characters, backslash escapes inside double quotes. */
-#include "cmd.h"
+#include "commands/cmd.h"
 
 #include <stdlib.h>
 #include <string.h>

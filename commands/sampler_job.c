@@ -5,7 +5,7 @@
  * N presses of `step` and a live paced `sample` give the same chains. Bulk
  * steps use events without trajectory storage; the last step of each call
  * uses full events, kept for the posterior pane. */
-#include "sampler_job.h"
+#include "commands/sampler_job.h"
 
 #include <errno.h>
 #include <math.h>
@@ -17,7 +17,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "commands/session.h"
-#include "core/linalg.h"
+#include "core/base/linalg.h"
 #include "datasets/builtin.h"
 
 const char *const smp_target_names[SMP_NTARGETS + 1] = {

@@ -28,10 +28,10 @@
 #include <gsl/gsl_rng.h>
 
 #include "commands/out.h"
-#include "core/diag.h"
-#include "core/err.h"
-#include "core/sampler.h"
-#include "core/target.h"
+#include "core/stats/diag.h"
+#include "core/base/err.h"
+#include "core/mcmc/sampler.h"
+#include "core/mcmc/target.h"
 
 struct session;
 

@@ -1,7 +1,7 @@
 /* commands/script.c - run a script file (`source FILE`, `bayeslens -x FILE`).
  * Scripts stop at the first failing command, like `sh -e`: a lecture script
  * that goes on after an error shows the class wrong pictures. */
-#include "session.h"
+#include "commands/session.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
  * triangular solve for w*^T A^-1 w*. Anything costlier (covariance, ball mass)
  * is computed in session_show, when asked. See docs/regret.md for what each
  * trace means exactly. */
-#include "session.h"
+#include "commands/session.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -16,7 +16,7 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "core/concentration.h"
+#include "core/stats/concentration.h"
 
 const char *const trace_names[TR_COUNT + 1] = {
     [TR_LOGLOSS] = "logloss",

@@ -24,12 +24,12 @@
 #include "commands/out.h"
 #include "commands/sampler_job.h"
 #include "commands/view.h"
-#include "core/blr.h"
-#include "core/err.h"
-#include "core/features.h"
-#include "core/gp.h"
-#include "core/nngp.h"
-#include "core/regret.h"
+#include "core/blr/blr.h"
+#include "core/base/err.h"
+#include "core/blr/features.h"
+#include "core/kernel/gp.h"
+#include "core/kernel/nngp.h"
+#include "core/blr/regret.h"
 #include "datasets/world.h"
 
 enum model_kind {

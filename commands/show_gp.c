@@ -1,5 +1,5 @@
 /* commands/show_gp.c - see show_gp.h. */
-#include "show_gp.h"
+#include "commands/show_gp.h"
 
 #include <errno.h>
 #include <math.h>
@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/kernel.h"
-#include "core/nngp.h"
-#include "core/spectrum.h"
+#include "core/kernel/kernel.h"
+#include "core/kernel/nngp.h"
+#include "core/spectrum/spectrum.h"
 
 static const char *const prior_names[] = {"point", "invgamma", "gamma", "burr12", "halfcauchy"};
 

@@ -2,7 +2,7 @@
  * A new command is one file (commands/cmd_NAME.c) plus one line here; the
  * table is sorted (tests/test_cmd_table.c checks it, and that every entry has
  * usage, summary and example). */
-#include "cmd.h"
+#include "commands/cmd.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* commands/view.c - see view.h. */
-#include "view.h"
+#include "commands/view.h"
 
 #include <string.h>
 

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 #include "datasets/csv.h"
 
 /* Names of the builtin sets, sorted, NULL-terminated (for help and completion).

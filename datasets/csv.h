@@ -19,7 +19,7 @@
 
 #include <stddef.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 
 #define CSV_MAX_COLS 1024
 #define CSV_MAX_ROWS 1000000

@@ -19,8 +19,8 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "core/err.h"
-#include "core/features.h"
+#include "core/base/err.h"
+#include "core/blr/features.h"
 #include "datasets/csv.h"
 
 #define WORLD_MAX_DIM 4096

@@ -13,9 +13,9 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "core/blr.h"
-#include "core/linalg.h"
-#include "tests/harness.h"
+#include "core/blr/blr.h"
+#include "core/base/linalg.h"
+#include "harness.h"
 
 #define LOG_2PI 1.8378770664093454836
 

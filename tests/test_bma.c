@@ -13,9 +13,9 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "core/blr.h"
-#include "core/bma.h"
-#include "tests/harness.h"
+#include "core/blr/blr.h"
+#include "core/theory/bma.h"
+#include "harness.h"
 
 #define CHECK_REF(got, want) CHECK_ABS(got, want, 1e-9 * fabs(want) + 6e-11)
 

@@ -13,10 +13,10 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "core/blr.h"
-#include "core/concentration.h"
-#include "core/linalg.h"
-#include "tests/harness.h"
+#include "core/blr/blr.h"
+#include "core/stats/concentration.h"
+#include "core/base/linalg.h"
+#include "harness.h"
 
 static const double S_gen[9] = {0.04, 0.01, 0, 0.01, 0.02, 0.005, 0, 0.005, 0.06};
 static const double dm[3] = {0.1, -0.2, 0.05}; /* m - w* */

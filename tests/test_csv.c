@@ -12,7 +12,7 @@
 
 #include "datasets/builtin.h"
 #include "datasets/csv.h"
-#include "tests/harness.h"
+#include "harness.h"
 
 /* Load path; expect failure with code and every fragment in the message. */
 static void

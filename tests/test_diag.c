@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/diag.h"
-#include "tests/harness.h"
+#include "core/stats/diag.h"
+#include "harness.h"
 
 /* MATH.md 1.7 reference RNG and Box-Muller. */
 typedef struct ref_rng {

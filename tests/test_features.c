@@ -12,8 +12,8 @@
 
 #include <gsl/gsl_sf_legendre.h>
 
-#include "core/features.h"
-#include "tests/harness.h"
+#include "core/blr/features.h"
+#include "harness.h"
 
 static features *
 make(size_t in_dim, feat_opts o, const double *lo, const double *hi)

@@ -18,9 +18,9 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "core/gp.h"
-#include "core/kernel.h"
-#include "tests/harness.h"
+#include "core/kernel/gp.h"
+#include "core/kernel/kernel.h"
+#include "harness.h"
 
 static const double XTR[4] = {-1.5, -0.5, 0.3, 1.2}, YTR[4] = {-0.8, 0.1, 0.5, 0.9};
 static const double XS[2] = {0, 2.5};

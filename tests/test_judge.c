@@ -11,8 +11,8 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "core/judge.h"
-#include "tests/harness.h"
+#include "core/theory/judge.h"
+#include "harness.h"
 
 #define CHECK_REF(got, want) CHECK_ABS(got, want, 1e-9 * fabs(want) + 1e-15)
 

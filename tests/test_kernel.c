@@ -15,9 +15,9 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "core/kernel.h"
-#include "core/nngp.h"
-#include "tests/harness.h"
+#include "core/kernel/kernel.h"
+#include "core/kernel/nngp.h"
+#include "harness.h"
 
 static const double P2[4] = {1, 0, 0.6, 0.8}; /* x, x' of MATH 11 C1: r^2 = 0.8 */
 

@@ -15,9 +15,9 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "core/concentration.h"
-#include "core/lens.h"
-#include "tests/harness.h"
+#include "core/stats/concentration.h"
+#include "core/theory/lens.h"
+#include "harness.h"
 
 static void
 test_b1(void)

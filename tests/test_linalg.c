@@ -10,8 +10,8 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "core/linalg.h"
-#include "tests/harness.h"
+#include "core/base/linalg.h"
+#include "harness.h"
 
 /* Random SPD A = B B^T / d + I (lower triangle used), d x d. */
 static void

@@ -15,9 +15,9 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "core/linalg.h"
-#include "core/nngp.h"
-#include "tests/harness.h"
+#include "core/base/linalg.h"
+#include "core/kernel/nngp.h"
+#include "harness.h"
 
 /* MATH 11 C1 inputs. */
 static const double X3[6] = {1, 0, 0.6, 0.8, -0.5, 1.5};

@@ -23,10 +23,10 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "core/diag.h"
-#include "core/sampler.h"
-#include "core/target.h"
-#include "tests/harness.h"
+#include "core/stats/diag.h"
+#include "core/mcmc/sampler.h"
+#include "core/mcmc/target.h"
+#include "harness.h"
 
 static gsl_rng *
 rng_new(unsigned long seed)

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/spectrum.h"
-#include "tests/harness.h"
+#include "core/spectrum/spectrum.h"
+#include "harness.h"
 
 /* MATH.md 11 E1: Z[i][j] = cos(0.9 i (j+1) + 0.3 j) + 0.05 i, 8 x 5. */
 static void

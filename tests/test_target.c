@@ -12,9 +12,9 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "core/blr.h"
-#include "core/target.h"
-#include "tests/harness.h"
+#include "core/blr/blr.h"
+#include "core/mcmc/target.h"
+#include "harness.h"
 
 /* MATH.md 11 prints small entries to 10 decimals: 1e-9 relative or 6e-11 absolute. */
 #define CHECK_REF(got, want) CHECK_ABS(got, want, 1e-9 * fabs(want) + 6e-11)

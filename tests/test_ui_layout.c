@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tests/harness.h"
+#include "harness.h"
 #include "ui/layout.h"
 
 static bool

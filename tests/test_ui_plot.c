@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/harness.h"
+#include "harness.h"
 #include "ui/canvas.h"
 #include "ui/plot.h"
 

@@ -18,7 +18,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "datasets/world.h"
-#include "tests/harness.h"
+#include "harness.h"
 
 static world *
 make(world_opts o, unsigned long seed)

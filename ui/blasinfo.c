@@ -4,7 +4,7 @@
  * (their CBLAS enums clash), so the few OpenBLAS entry points are declared
  * here by hand. */
 #define _GNU_SOURCE
-#include "blasinfo.h"
+#include "ui/blasinfo.h"
 
 #include <dlfcn.h>
 #include <stdio.h>

@@ -16,7 +16,7 @@
  * (columns per row; a terminal cell is about twice as tall as wide, so 2.5
  * is a little wider than square) wins, ties to fewer rows. That gives 2 side
  * by side at 80x24, 2x2 at 100x30 and up, 4 in a row at 200x24. */
-#include "layout.h"
+#include "ui/layout.h"
 
 #include <math.h>
 #include <string.h>

@@ -6,7 +6,7 @@
  * discards the line, during a command it raises the cancel flag that long
  * computations poll. History lives in $XDG_STATE_HOME/bayeslens/history
  * (default ~/.local/state/bayeslens/history), capped at 2000 lines. */
-#include "lineedit.h"
+#include "ui/lineedit.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 
 /* Called with each complete line (owned by lineedit; do not free). */
 typedef void (*lineedit_fn)(const char *line, void *ctx);

@@ -1,5 +1,5 @@
 /* ui/logbuf.c - see logbuf.h. */
-#include "logbuf.h"
+#include "ui/logbuf.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -9,7 +9,7 @@
  * long synchronous commands call session_pump(), which reads keys (typed
  * lines are queued, not run) and redraws, so typing stays live and Ctrl-C
  * (the cancel flag) is seen. Results depend only on seed and counts. */
-#include "loop.h"
+#include "ui/loop.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -14,7 +14,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "core/linalg.h"
+#include "core/base/linalg.h"
 #include "ui/pane.h"
 #include "ui/plot.h"
 

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/kernel.h"
-#include "core/nngp.h"
-#include "core/spectrum.h"
+#include "core/kernel/kernel.h"
+#include "core/kernel/nngp.h"
+#include "core/spectrum/spectrum.h"
 #include "ui/pane.h"
 #include "ui/plot.h"
 

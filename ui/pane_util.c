@@ -1,10 +1,10 @@
 /* ui/pane_util.c - helpers shared by the panes (see pane.h). */
-#include "pane.h"
+#include "ui/pane.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "core/linalg.h"
+#include "core/base/linalg.h"
 #include "ui/pane.h"
 #include "ui/plot.h"
 

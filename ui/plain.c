@@ -1,5 +1,5 @@
 /* ui/plain.c - see plain.h. */
-#include "plain.h"
+#include "ui/plain.h"
 
 #include <stdio.h>
 #include <string.h>

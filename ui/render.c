@@ -1,5 +1,5 @@
 /* ui/render.c - see render.h. */
-#include "render.h"
+#include "ui/render.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* ui/screen.c - see screen.h. Terminal settings follow UI-RESEARCH.md 7.1:
  * cbreak, noecho, nonl, no IXON (so Ctrl-S reaches readline instead of
  * freezing output), keypad off (readline parses keys), typeahead off. */
-#include "screen.h"
+#include "ui/screen.h"
 
 #include <stdlib.h>
 #include <sys/ioctl.h>

@@ -22,8 +22,8 @@
 #include <lapacke.h>
 
 #include "bench_util.h"
-#include "core/blr.h"
-#include "core/linalg.h"
+#include "core/blr/blr.h"
+#include "core/base/linalg.h"
 
 #define D    256
 #define NARR 5000

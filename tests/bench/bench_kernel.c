@@ -26,10 +26,10 @@
 #include <lapacke.h>
 
 #include "bench_util.h"
-#include "core/gp.h"
-#include "core/kernel.h"
-#include "core/nngp.h"
-#include "core/spectrum.h"
+#include "core/kernel/gp.h"
+#include "core/kernel/kernel.h"
+#include "core/kernel/nngp.h"
+#include "core/spectrum/spectrum.h"
 
 #define NN         4000
 #define DIN        10

@@ -16,7 +16,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "bench_util.h"
-#include "core/lens.h"
+#include "core/theory/lens.h"
 
 #define NHYP 100000
 #define DIM  20

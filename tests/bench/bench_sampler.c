@@ -22,9 +22,9 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "core/diag.h"
-#include "core/sampler.h"
-#include "core/target.h"
+#include "core/stats/diag.h"
+#include "core/mcmc/sampler.h"
+#include "core/mcmc/target.h"
 
 #include "bench_util.h"
 

@@ -1,0 +1,575 @@
+/* core/blr.c - online Bayesian linear regression in information form.
+ *
+ * MATH.md 2.1-2.4. Both variants keep A = p0 I + c X^T X with
+ *   known noise: p0 = alpha, c = beta;     NIG: p0 = 1/v0, c = 1
+ * and b = c X^T y. Invariants after every public call:
+ *   L L^T = A (row-major lower factor, strict upper triangle zero);
+ *   h = L^-1 b and m = L^-T h = A^-1 b (posterior mean);
+ *   E = c y^T y - b^T A^-1 b = c |y - X m|^2 + p0 |m|^2   (>= 0);
+ *   logdet = log det A, trinv = tr A^-1;
+ *   G + P^T P = X^T X, P the up to GRAM_BATCH latest feature rows not yet
+ *   added (lower triangle of G; the upper one is mirrored on demand).
+ * One arrival (phi, y) is the square-root information filter step: the
+ * rotations that add sqrt(c) phi to L (linalg_chol_update) also carry h and
+ * yield the innovation e with e^2 = c (y - mu)^2 / (1 + c q), q = phi^T A^-1 phi,
+ * so E grows by e^2 (the prediction-error decomposition). Applying them to a
+ * zero row with companion 1 gives g = L_new^-1 sqrt(c) phi; one back
+ * substitution with two right-hand sides then yields m = L^-T h and
+ * L^-T g = sqrt(c) A_new^-1 phi, whence Sherman-Morrison for the trace:
+ *   tr A_new^-1 = tr A^-1 - c |A^-1 phi|^2 / (1 + c q)
+ *               = tr A^-1 - (1 + c q) |L_new^-T g|^2      (A^-1 phi = (1 + c q) A_new^-1 phi).
+ * log det grows by log1p(c q) (matrix determinant lemma). So an arrival costs
+ * one read+write sweep of L, one read sweep of L (two right-hand sides) and,
+ * every GRAM_BATCH arrivals, one read+write sweep of the lower G:
+ * O(d^2), no factorization.
+ * Log evidence from the state in O(1): known noise (Bishop 3.86)
+ *   (d/2) log alpha + (n/2) log beta - E/2 - logdet/2 - (n/2) log 2pi,
+ * since beta |y - Xm|^2 + alpha |m|^2 = E; NIG (2.4) with b_n = b0 + E/2. */
+#include "core/blr/blr.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/base/linalg.h"
+
+#define LOG_2PI    1.8378770664093454836
+#define GRAM_BATCH 16 /* arrivals buffered before G += P^T P (one sweep of G) */
+
+struct blr_model {
+    size_t d;      /* dimension of phi */
+    size_t n;      /* points observed */
+    blr_opts o;    /* hyperparameters */
+    double c;      /* weight of a point in A: beta (known) or 1 (NIG) */
+    double *L;     /* d*d lower factor of A */
+    double *G;     /* d*d X^T X; lower triangle current, upper iff g_full */
+    double *h;     /* d, L^-1 b */
+    double *m;     /* d, posterior mean A^-1 b */
+    double *xty;   /* d, X^T y */
+    double *work;  /* 4d scratch: v (d), rotations (2d), g (d) */
+    double *P;     /* GRAM_BATCH*d: features not yet added to G, np rows */
+    size_t np;     /* rows pending in P; G + P[0..np)^T P[0..np) = X^T X */
+    double yty;    /* y^T y */
+    double E;      /* c y^T y - b^T A^-1 b, see the top comment */
+    double logdet; /* log det A */
+    double trinv;  /* tr A^-1 */
+    double jitter; /* jitter the last refit needed (MATH.md 1.2), 0 normally */
+    bool g_full;   /* upper triangle of G mirrors the lower one */
+    double *block; /* the one allocation all arrays above live in */
+};
+
+static size_t
+block_len(size_t d)
+{
+    return 2 * d * d + 7 * d + GRAM_BATCH * d;
+}
+
+static void
+set_pointers(blr_model *m)
+{
+    size_t d = m->d;
+    m->L = m->block;
+    m->G = m->L + d * d;
+    m->h = m->G + d * d;
+    m->m = m->h + d;
+    m->xty = m->m + d;
+    m->work = m->xty + d;
+    m->P = m->work + 4 * d;
+}
+
+/* G += P^T P on the lower triangle (the rank-1 G update of each arrival,
+ * batched, so G is loaded and stored once per GRAM_BATCH arrivals).
+ * Logically const: the pending rows are part of the state, G a cache. */
+static void
+gram_flush(const blr_model *cm)
+{
+    blr_model *m = (blr_model *)cm;
+    if (m->np == 0)
+        return;
+    linalg_syrk_lower(m->G, m->d, m->P, m->np);
+    m->np = 0;
+    m->g_full = false;
+}
+
+static int
+check_opts(const blr_opts *o, bl_err *err)
+{
+    if (o == NULL)
+        return bl_fail(err, BL_EINVAL, "blr: no options given");
+    if (o->kind == BLR_KNOWN) {
+        if (!(o->alpha > 0.0) || !isfinite(o->alpha))
+            return bl_fail(err, BL_EINVAL, "alpha=%g: must be > 0 and finite", o->alpha);
+        if (!(o->beta > 0.0) || !isfinite(o->beta))
+            return bl_fail(err, BL_EINVAL, "beta=%g: must be > 0 and finite", o->beta);
+    } else if (o->kind == BLR_NIG) {
+        if (!(o->v0 > 0.0) || !isfinite(o->v0))
+            return bl_fail(err, BL_EINVAL, "v0=%g: must be > 0 and finite", o->v0);
+        if (!(o->a0 > 0.0) || !isfinite(o->a0))
+            return bl_fail(err, BL_EINVAL, "a0=%g: must be > 0 and finite", o->a0);
+        if (!(o->b0 > 0.0) || !isfinite(o->b0))
+            return bl_fail(err, BL_EINVAL, "b0=%g: must be > 0 and finite", o->b0);
+    } else {
+        return bl_fail(err, BL_EINVAL, "kind=%d: must be known or nig", (int)o->kind);
+    }
+    return BL_OK;
+}
+
+static double
+prior_prec(const blr_opts *o)
+{
+    return o->kind == BLR_KNOWN ? o->alpha : 1.0 / o->v0;
+}
+
+static double
+obs_weight(const blr_opts *o)
+{
+    return o->kind == BLR_KNOWN ? o->beta : 1.0;
+}
+
+blr_model *
+blr_alloc(size_t d, const blr_opts *o, bl_err *err)
+{
+    if (d == 0 || d > BLR_MAX_DIM) {
+        bl_fail(err, BL_EINVAL, "d=%zu: must be 1..%d", d, BLR_MAX_DIM);
+        return NULL;
+    }
+    if (check_opts(o, err) != BL_OK)
+        return NULL;
+    blr_model *m = calloc(1, sizeof *m);
+    double *block = calloc(block_len(d), sizeof *block);
+    if (m == NULL || block == NULL) {
+        free(m);
+        free(block);
+        bl_fail(err, BL_ENOMEM, "blr: out of memory for d=%zu", d);
+        return NULL;
+    }
+    m->d = d;
+    m->o = *o;
+    m->c = obs_weight(o);
+    m->block = block;
+    set_pointers(m);
+    /* Prior state: A = p0 I, b = 0 (calloc'ed G, h, m, X^T y are zero). */
+    double p0 = prior_prec(o);
+    for (size_t i = 0; i < d; i++)
+        m->L[i * d + i] = sqrt(p0);
+    m->logdet = (double)d * log(p0);
+    m->trinv = (double)d / p0;
+    m->g_full = true;
+    return m;
+}
+
+void
+blr_free(blr_model *m)
+{
+    if (m == NULL)
+        return;
+    free(m->block);
+    free(m);
+}
+
+blr_model *
+blr_copy(const blr_model *m, bl_err *err)
+{
+    blr_model *c = malloc(sizeof *c);
+    double *block = malloc(block_len(m->d) * sizeof *block);
+    if (c == NULL || block == NULL) {
+        free(c);
+        free(block);
+        bl_fail(err, BL_ENOMEM, "blr: out of memory copying a model of d=%zu", m->d);
+        return NULL;
+    }
+    *c = *m;
+    memcpy(block, m->block, block_len(m->d) * sizeof *block);
+    c->block = block;
+    set_pointers(c);
+    return c;
+}
+
+size_t
+blr_dim(const blr_model *m)
+{
+    return m->d;
+}
+
+size_t
+blr_count(const blr_model *m)
+{
+    return m->n;
+}
+
+const blr_opts *
+blr_options(const blr_model *m)
+{
+    return &m->o;
+}
+
+double
+blr_jitter(const blr_model *m)
+{
+    return m->jitter;
+}
+
+double
+blr_nig_a(const blr_model *m)
+{
+    return m->o.kind == BLR_NIG ? m->o.a0 + 0.5 * (double)m->n : 0.0;
+}
+
+double
+blr_nig_b(const blr_model *m)
+{
+    return m->o.kind == BLR_NIG ? m->o.b0 + 0.5 * m->E : 0.0;
+}
+
+static double
+dot(const double *a, const double *b, size_t n)
+{
+    double s0 = 0.0, s1 = 0.0;
+    size_t k = 0;
+    for (; k + 2 <= n; k += 2) {
+        s0 += a[k] * b[k];
+        s1 += a[k + 1] * b[k + 1];
+    }
+    if (k < n)
+        s0 += a[k] * b[k];
+    return s0 + s1;
+}
+
+/* Predictive from mu = phi.m and q = phi^T A^-1 phi (MATH.md 2.1, 2.4).
+ * NIG: Student-t, df = 2 a_n, scale^2 = (b_n/a_n)(1 + q); var = scale^2 df/(df-2)
+ * and var_f = (b_n/a_n) q df/(df-2) (the variance of phi.w under the marginal
+ * Student-t posterior of w), both +inf while df <= 2. */
+static void
+pred_make(const blr_model *m, double mu, double q, blr_pred *p)
+{
+    p->mean = mu;
+    if (m->o.kind == BLR_KNOWN) {
+        p->var_f = q;
+        p->var = 1.0 / m->o.beta + q;
+        p->scale2 = p->var;
+        p->df = 0.0;
+    } else {
+        double a = blr_nig_a(m), b = blr_nig_b(m), s2 = b / a, nu = 2.0 * a;
+        p->df = nu;
+        p->scale2 = s2 * (1.0 + q);
+        p->var = nu > 2.0 ? p->scale2 * nu / (nu - 2.0) : HUGE_VAL;
+        p->var_f = nu > 2.0 ? s2 * q * nu / (nu - 2.0) : HUGE_VAL;
+    }
+}
+
+static double
+pred_logpdf(const blr_pred *p, double y)
+{
+    double r = y - p->mean;
+    if (p->df == 0.0)
+        return -0.5 * (LOG_2PI + log(p->var)) - 0.5 * r * r / p->var;
+    double nu = p->df, c2 = p->scale2;
+    return lgamma(0.5 * (nu + 1.0)) - lgamma(0.5 * nu) - 0.5 * log(nu * M_PI * c2) -
+           0.5 * (nu + 1.0) * log1p(r * r / (nu * c2));
+}
+
+int
+blr_observe(blr_model *m, const double *phi, double y, blr_pred *pred, double *logpred, bl_err *err)
+{
+    size_t d = m->d;
+    if (!isfinite(y))
+        return bl_fail(err, BL_EINVAL, "y=%g: must be finite", y);
+    for (size_t i = 0; i < d; i++)
+        if (!isfinite(phi[i]))
+            return bl_fail(err, BL_EINVAL, "phi[%zu]=%g: features must be finite", i, phi[i]);
+
+    double c = m->c, sc = sqrt(c);
+    double *v = m->work, *rot = m->work + d, *g = m->work + 3 * d;
+    double mu = dot(phi, m->m, d);
+    for (size_t i = 0; i < d; i++)
+        v[i] = sc * phi[i];
+    double cq = linalg_chol_update(m->L, d, v, rot); /* L L^T += c phi phi^T */
+
+    blr_pred p;
+    pred_make(m, mu, cq / c, &p); /* predict first: state before this point */
+    if (pred != NULL)
+        *pred = p;
+    if (logpred != NULL)
+        *logpred = pred_logpdf(&p, y);
+
+    double e = sc * y; /* h row with companion sqrt(c) y -> h_new, innovation e */
+    linalg_givens_apply(rot, d, m->h, &e);
+    double one = 1.0; /* zero row with companion 1 -> g = L_new^-1 sqrt(c) phi */
+    memset(g, 0, d * sizeof *g);
+    linalg_givens_apply(rot, d, g, &one);
+    memcpy(m->m, m->h, d * sizeof *m->m);
+    linalg_solve_lower_t2(m->L, d, m->m, g); /* m = A^-1 b, g = sqrt(c) A_new^-1 phi */
+
+    m->E += e * e;
+    m->trinv -= (1.0 + cq) * dot(g, g, d);
+    m->logdet += log1p(cq);
+    for (size_t i = 0; i < d; i++)
+        m->xty[i] += y * phi[i];
+    memcpy(m->P + m->np * d, phi, d * sizeof *phi);
+    if (++m->np == GRAM_BATCH)
+        gram_flush(m);
+    m->yty += y * y;
+    m->n++;
+    return BL_OK;
+}
+
+double
+blr_quad_inv_prec(const blr_model *m, const double *v)
+{
+    size_t d = m->d;
+    double u[d]; /* d <= BLR_MAX_DIM: at most 32 KiB of stack */
+    memcpy(u, v, d * sizeof *u);
+    linalg_solve_lower(m->L, d, u);
+    return dot(u, u, d);
+}
+
+void
+blr_predict(const blr_model *m, const double *phi, blr_pred *pred)
+{
+    pred_make(m, dot(phi, m->m, m->d), blr_quad_inv_prec(m, phi), pred);
+}
+
+double
+blr_logpdf(const blr_model *m, const double *phi, double y)
+{
+    blr_pred p;
+    blr_predict(m, phi, &p);
+    return pred_logpdf(&p, y);
+}
+
+const double *
+blr_mean(const blr_model *m)
+{
+    return m->m;
+}
+
+int
+blr_cov(const blr_model *m, double *cov, bl_err *err)
+{
+    int rc = linalg_chol_inverse(m->L, m->d, cov, err);
+    if (rc != BL_OK || m->o.kind != BLR_NIG)
+        return rc;
+    double a = blr_nig_a(m), s = a > 1.0 ? blr_nig_b(m) / (a - 1.0) : HUGE_VAL;
+    for (size_t i = 0; i < m->d * m->d; i++)
+        cov[i] *= s;
+    return BL_OK;
+}
+
+double
+blr_logdet_prec(const blr_model *m)
+{
+    return m->logdet;
+}
+
+double
+blr_trace_inv_prec(const blr_model *m)
+{
+    return m->trinv;
+}
+
+const double *
+blr_factor(const blr_model *m)
+{
+    return m->L;
+}
+
+double
+blr_log_evidence(const blr_model *m)
+{
+    double n = (double)m->n, d = (double)m->d;
+    if (m->o.kind == BLR_KNOWN)
+        return 0.5 * d * log(m->o.alpha) + 0.5 * n * log(m->o.beta) - 0.5 * m->E - 0.5 * m->logdet -
+               0.5 * n * LOG_2PI;
+    double a0 = m->o.a0, b0 = m->o.b0, an = blr_nig_a(m), bn = blr_nig_b(m);
+    /* log det V_n - log det V0 = -log det A - d log v0 */
+    return lgamma(an) - lgamma(a0) + a0 * log(b0) - an * log(bn) +
+           0.5 * (-m->logdet - d * log(m->o.v0)) - 0.5 * n * LOG_2PI;
+}
+
+const double *
+blr_gram(const blr_model *m)
+{
+    gram_flush(m);
+    if (!m->g_full) {
+        /* Logically const: the upper triangle is a cache of the lower one. */
+        blr_model *mm = (blr_model *)m;
+        linalg_mirror_lower(mm->G, mm->d);
+        mm->g_full = true;
+    }
+    return m->G;
+}
+
+const double *
+blr_xty(const blr_model *m)
+{
+    return m->xty;
+}
+
+double
+blr_yty(const blr_model *m)
+{
+    return m->yty;
+}
+
+/* Refit under *o from the sufficient statistics into fresh arrays L, h, mean
+ * (each owned by the caller) and scalars; m itself is not touched. O(d^3). */
+static int
+refit(const blr_model *m, const blr_opts *o, double *L, double *h, double *mean, double *E,
+      double *logdet, double *trinv, double *jitter, bl_err *err)
+{
+    size_t d = m->d;
+    double p0 = prior_prec(o), c = obs_weight(o);
+    gram_flush(m);
+    for (size_t i = 0; i < d; i++) {
+        for (size_t k = 0; k <= i; k++)
+            L[i * d + k] = c * m->G[i * d + k];
+        L[i * d + i] += p0;
+    }
+    int rc = linalg_cholesky(L, d, jitter, err);
+    if (rc != BL_OK)
+        return rc;
+    double *inv = malloc(d * d * sizeof *inv);
+    if (inv == NULL)
+        return bl_fail(err, BL_ENOMEM, "blr: out of memory refitting d=%zu", d);
+    rc = linalg_chol_inverse(L, d, inv, err);
+    if (rc == BL_OK) {
+        double t = 0.0;
+        for (size_t i = 0; i < d; i++)
+            t += inv[i * d + i];
+        *trinv = t;
+        for (size_t i = 0; i < d; i++)
+            h[i] = c * m->xty[i];
+        linalg_solve_lower(L, d, h);
+        memcpy(mean, h, d * sizeof *mean);
+        linalg_solve_lower_t(L, d, mean);
+        *E = fmax(c * m->yty - dot(h, h, d), 0.0);
+        *logdet = linalg_chol_logdet(L, d);
+    }
+    free(inv);
+    return rc;
+}
+
+int
+blr_set_opts(blr_model *m, const blr_opts *o, bl_err *err)
+{
+    int rc = check_opts(o, err);
+    if (rc != BL_OK)
+        return rc;
+    size_t d = m->d;
+    double *L = malloc((d * d + 2 * d) * sizeof *L);
+    if (L == NULL)
+        return bl_fail(err, BL_ENOMEM, "blr: out of memory refitting d=%zu", d);
+    double *h = L + d * d, *mean = h + d, E = 0.0, logdet = 0.0, trinv = 0.0, jitter = 0.0;
+    rc = refit(m, o, L, h, mean, &E, &logdet, &trinv, &jitter, err);
+    if (rc == BL_OK) {
+        memcpy(m->L, L, d * d * sizeof *L);
+        memcpy(m->h, h, d * sizeof *h);
+        memcpy(m->m, mean, d * sizeof *mean);
+        m->E = E;
+        m->logdet = logdet;
+        m->trinv = trinv;
+        m->jitter = jitter;
+        m->o = *o;
+        m->c = obs_weight(o);
+    }
+    free(L);
+    return rc;
+}
+
+int
+blr_optimize(blr_model *m, int max_iter, double tol, blr_opt_result *res, const bl_cancel *cancel,
+             bl_err *err)
+{
+    size_t d = m->d;
+    if (m->o.kind != BLR_KNOWN)
+        return bl_fail(err, BL_EINVAL, "optimize: needs a known-noise model, this one is nig");
+    if (m->n == 0)
+        return bl_fail(err, BL_ESTATE, "optimize: no data yet, observe at least 1 point");
+    if (max_iter < 1)
+        return bl_fail(err, BL_EINVAL, "max_iter=%d: must be >= 1", max_iter);
+    if (!(tol > 0.0))
+        return bl_fail(err, BL_EINVAL, "tol=%g: must be > 0", tol);
+
+    double *V = malloc((d * d + 2 * d) * sizeof *V);
+    if (V == NULL)
+        return bl_fail(err, BL_ENOMEM, "optimize: out of memory for d=%zu", d);
+    double *lam = V + d * d, *p = lam + d;
+    gram_flush(m);
+    for (size_t i = 0; i < d; i++)
+        memcpy(V + i * d, m->G + i * d, (i + 1) * sizeof *V);
+    int rc = linalg_eigh(V, d, lam, true, err); /* G = V diag(lam) V^T, rows of V */
+    if (rc != BL_OK)
+        goto done;
+    for (size_t j = 0; j < d; j++) {
+        lam[j] = fmax(lam[j], 0.0);       /* G is PSD; drop rounding below 0 */
+        p[j] = dot(V + j * d, m->xty, d); /* coordinates of X^T y in the eigenbasis */
+    }
+    /* MacKay's fixed point (MATH.md 2.2) in the eigenbasis of G:
+     * m_j = beta p_j / (alpha + beta lam_j), gamma = sum beta lam_j/(alpha + beta lam_j),
+     * |y - X m|^2 = y^T y - 2 m.X^T y + m^T G m = yty - sum_j (2 m_j p_j - lam_j m_j^2). */
+    double alpha = m->o.alpha, beta = m->o.beta, n = (double)m->n;
+    int it = 0;
+    bool conv = false;
+    while (!conv && it < max_iter) {
+        if (bl_cancelled(cancel)) {
+            rc = bl_fail(err, BL_ECANCEL, "optimize: cancelled after %d iterations", it);
+            goto done;
+        }
+        double gamma = 0.0, m2 = 0.0, fit = 0.0;
+        for (size_t j = 0; j < d; j++) {
+            double den = alpha + beta * lam[j], mj = beta * p[j] / den;
+            gamma += beta * lam[j] / den;
+            m2 += mj * mj;
+            fit += mj * (2.0 * p[j] - lam[j] * mj);
+        }
+        double rss = m->yty - fit;
+        if (!(m2 > 0.0) || !(rss > 0.0) || !(n - gamma > 0.0)) {
+            rc =
+                bl_fail(err, BL_ENUM, "optimize: evidence unbounded (|m|^2=%g, rss=%g, n-gamma=%g)",
+                        m2, rss, n - gamma);
+            goto done;
+        }
+        double a1 = gamma / m2, b1 = (n - gamma) / rss;
+        conv = fabs(a1 - alpha) <= tol * a1 && fabs(b1 - beta) <= tol * b1;
+        alpha = a1;
+        beta = b1;
+        it++;
+    }
+    if (!conv) {
+        rc = bl_fail(err, BL_ENUM, "optimize: no convergence in %d iterations (tol=%g)", max_iter,
+                     tol);
+        goto done;
+    }
+    blr_opts o = m->o;
+    o.alpha = alpha;
+    o.beta = beta;
+    rc = blr_set_opts(m, &o, err);
+    if (rc == BL_OK && res != NULL) {
+        double gamma = 0.0;
+        for (size_t j = 0; j < d; j++)
+            gamma += beta * lam[j] / (alpha + beta * lam[j]);
+        res->iterations = it;
+        res->gamma = gamma;
+        res->log_evidence = blr_log_evidence(m);
+    }
+done:
+    free(V);
+    return rc;
+}
+
+double
+blr_loss_at(const blr_model *m, const double *w)
+{
+    if (m->o.kind != BLR_KNOWN)
+        return NAN;
+    size_t d = m->d;
+    gram_flush(m);
+    double wgw = 0.0; /* w^T G w from the lower triangle */
+    for (size_t i = 0; i < d; i++) {
+        const double *gi = m->G + i * d;
+        wgw += w[i] * (2.0 * dot(gi, w, i) + gi[i] * w[i]);
+    }
+    double rss = m->yty - 2.0 * dot(w, m->xty, d) + wgw, beta = m->o.beta, n = (double)m->n;
+    return 0.5 * n * (LOG_2PI - log(beta)) + 0.5 * beta * rss;
+}

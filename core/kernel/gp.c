@@ -1,0 +1,1133 @@
+/* core/gp.c - online GP / Student-t process regression, scale priors,
+ * hyperparameter optimisation.
+ *
+ * See gp.h. Invariants between calls: L (ld = cap) holds the factor of
+ * Ky + diag(jitter) in rows 0..n-1 (entries right of the diagonal are
+ * never read), z = L^-1 y, q = |z|^2, logdet = 2 sum log L_ii, lml = the sum
+ * of the one-step log predictives (or the batch value after gp_fit).
+ * MATH.md 1.1 (solves, never invert), 1.2 (jitter), 1.3 (lse), 5.1, 5.2. */
+#include "core/kernel/gp.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_multimin.h>
+#include <gsl/gsl_randist.h>
+#include <lapacke.h>
+
+#include "core/base/linalg.h"
+
+#define LOG_2PI    1.8378770664093454836
+#define PIVOT_RTOL 1e-13 /* pivots below this times k(x,x) are rounding noise [C] */
+#define PRED_CHUNK 256   /* right-hand sides per triangular solve in gp_predict */
+
+struct gp {
+    kernel *k;       /* owned */
+    size_t d;        /* input dimension */
+    double noise;    /* s2n */
+    size_t n, cap;   /* points, capacity (rows of X, leading dimension of L) */
+    double *X;       /* cap x d */
+    double *y;       /* cap */
+    double *L;       /* cap x cap, row-major lower factor of Ky */
+    double *z;       /* cap, L^-1 y */
+    double *work;    /* cap, scratch of gp_observe */
+    double sum_diag; /* sum of diag Ky (for the jitter ladder's scale) */
+    double q, logdet, lml, jitter;
+};
+
+gp *
+gp_alloc(kernel *k, double noise, bl_err *err)
+{
+    if (k == NULL) {
+        bl_fail(err, BL_EINVAL, "gp: no kernel");
+        return NULL;
+    }
+    if (!(noise >= 0.0) || !isfinite(noise)) {
+        bl_fail(err, BL_EINVAL, "gp: noise=%g: must be >= 0 and finite", noise);
+        kernel_free(k);
+        return NULL;
+    }
+    gp *g = calloc(1, sizeof *g);
+    if (g == NULL) {
+        bl_fail(err, BL_ENOMEM, "gp: out of memory");
+        kernel_free(k);
+        return NULL;
+    }
+    g->k = k;
+    g->d = kernel_in_dim(k);
+    g->noise = noise;
+    return g;
+}
+
+void
+gp_free(gp *g)
+{
+    if (g == NULL)
+        return;
+    kernel_free(g->k);
+    free(g->X);
+    free(g->y);
+    free(g->L);
+    free(g->z);
+    free(g->work);
+    free(g);
+}
+
+/* Storage for cap points; rows 0..n-1 preserved. Nothing changes on failure. */
+static int
+reserve(gp *g, size_t cap, bl_err *err)
+{
+    if (cap <= g->cap)
+        return BL_OK;
+    if (cap > GP_MAX_N)
+        return bl_fail(err, BL_EINVAL, "gp: n=%zu points: at most %d", cap, GP_MAX_N);
+    double *X = malloc(cap * g->d * sizeof *X), *y = malloc(cap * sizeof *y);
+    double *L = malloc(cap * cap * sizeof *L), *z = malloc(cap * sizeof *z);
+    double *w = malloc(cap * sizeof *w);
+    if (!X || !y || !L || !z || !w) {
+        free(X);
+        free(y);
+        free(L);
+        free(z);
+        free(w);
+        return bl_fail(err, BL_ENOMEM, "gp: out of memory for %zu points", cap);
+    }
+    if (g->n) {
+        memcpy(X, g->X, g->n * g->d * sizeof *X);
+        memcpy(y, g->y, g->n * sizeof *y);
+        memcpy(z, g->z, g->n * sizeof *z);
+        for (size_t i = 0; i < g->n; i++)
+            memcpy(L + i * cap, g->L + i * g->cap, (i + 1) * sizeof *L);
+    }
+    free(g->X);
+    free(g->y);
+    free(g->L);
+    free(g->z);
+    free(g->work);
+    g->X = X;
+    g->y = y;
+    g->L = L;
+    g->z = z;
+    g->work = w;
+    g->cap = cap;
+    return BL_OK;
+}
+
+gp *
+gp_copy(const gp *g, bl_err *err)
+{
+    kernel *k = kernel_copy(g->k, err);
+    if (k == NULL)
+        return NULL;
+    gp *c = gp_alloc(k, g->noise, err);
+    if (c == NULL)
+        return NULL;
+    if (reserve(c, g->n > 0 ? g->n : 1, err) != BL_OK) {
+        gp_free(c);
+        return NULL;
+    }
+    memcpy(c->X, g->X, g->n * g->d * sizeof *c->X);
+    memcpy(c->y, g->y, g->n * sizeof *c->y);
+    memcpy(c->z, g->z, g->n * sizeof *c->z);
+    for (size_t i = 0; i < g->n; i++)
+        memcpy(c->L + i * c->cap, g->L + i * g->cap, (i + 1) * sizeof *c->L);
+    c->n = g->n;
+    c->sum_diag = g->sum_diag;
+    c->q = g->q;
+    c->logdet = g->logdet;
+    c->lml = g->lml;
+    c->jitter = g->jitter;
+    return c;
+}
+
+size_t
+gp_n(const gp *g)
+{
+    return g->n;
+}
+size_t
+gp_in_dim(const gp *g)
+{
+    return g->d;
+}
+double
+gp_noise(const gp *g)
+{
+    return g->noise;
+}
+const kernel *
+gp_kernel(const gp *g)
+{
+    return g->k;
+}
+double
+gp_jitter(const gp *g)
+{
+    return g->jitter;
+}
+double
+gp_log_ml(const gp *g)
+{
+    return g->lml;
+}
+double
+gp_quad(const gp *g)
+{
+    return g->q;
+}
+double
+gp_logdet(const gp *g)
+{
+    return g->logdet;
+}
+const double *
+gp_inputs(const gp *g)
+{
+    return g->X;
+}
+const double *
+gp_targets(const gp *g)
+{
+    return g->y;
+}
+
+void
+gp_factor(const gp *g, double *out)
+{
+    size_t n = g->n;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(out + i * n, g->L + i * g->cap, (i + 1) * sizeof *out);
+        memset(out + i * n + i + 1, 0, (n - i - 1) * sizeof *out);
+    }
+}
+
+void
+gp_alpha(const gp *g, double *out)
+{
+    memcpy(out, g->z, g->n * sizeof *out);
+    linalg_solve_lower_t_ld(g->L, g->n, g->cap, out);
+}
+
+static int
+check_finite(const double *v, size_t len, const char *what, bl_err *err)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!isfinite(v[i]))
+            return bl_fail(err, BL_EINVAL, "gp: %s[%zu]=%g: must be finite", what, i + 1, v[i]);
+    return BL_OK;
+}
+
+int
+gp_observe(gp *g, const double *x, double y, double *logpred, bl_err *err)
+{
+    int rc = check_finite(x, g->d, "x", err);
+    if (rc != BL_OK)
+        return rc;
+    if (!isfinite(y))
+        return bl_fail(err, BL_EINVAL, "gp: y=%g: must be finite", y);
+    size_t n = g->n;
+    if (n + 1 > g->cap) {
+        /* Growth by 3/2: the factor is cap^2 doubles, so doubling would
+         * reserve up to 4x the memory in use; copies stay amortised O(n). */
+        size_t cap = g->cap ? g->cap + g->cap / 2 + 64 : 64;
+        if (cap > GP_MAX_N)
+            cap = GP_MAX_N;
+        if ((rc = reserve(g, n + 1 > cap ? n + 1 : cap, err)) != BL_OK)
+            return rc;
+    }
+    double kxx;
+    if ((rc = kernel_diag(g->k, x, 1, &kxx, err)) != BL_OK)
+        return rc;
+    kxx += g->noise;
+    double *l = g->work;
+    if (n > 0) {
+        if ((rc = kernel_cross(g->k, g->X, n, x, 1, l, NULL, err)) != BL_OK)
+            return rc;
+        linalg_solve_lower_ld(g->L, n, g->cap, l);
+    }
+    double ll = 0.0, mean = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        ll += l[i] * l[i];
+        mean += l[i] * g->z[i];
+    }
+    double piv = kxx - ll, j = 0.0;
+    /* Jitter ladder on the new pivot (MATH 1.2), scaled by mean diag Ky. */
+    if (!(piv > PIVOT_RTOL * kxx)) {
+        double md = (g->sum_diag + kxx) / (double)(n + 1);
+        int step;
+        for (step = 0; step < 7; step++) {
+            j = 1e-10 * pow(10.0, step) * md;
+            if (piv + j > PIVOT_RTOL * kxx)
+                break;
+        }
+        if (step == 7 || !isfinite(piv))
+            return bl_fail(err, BL_ENUM,
+                           "gp: point %zu makes Ky singular (pivot %.3g) even with jitter "
+                           "1e-4*mean(diag); add noise or remove the duplicate",
+                           n + 1, piv);
+    }
+    double lnn = sqrt(piv + j);
+    double *row = g->L + n * g->cap;
+    memcpy(row, l, n * sizeof *row);
+    row[n] = lnn;
+    double zn = (y - mean) / lnn;
+    double lp = -0.5 * LOG_2PI - log(lnn) - 0.5 * zn * zn;
+    memcpy(g->X + n * g->d, x, g->d * sizeof *x);
+    g->y[n] = y;
+    g->z[n] = zn;
+    g->sum_diag += kxx;
+    g->q += zn * zn;
+    g->logdet += 2.0 * log(lnn);
+    g->lml += lp;
+    if (j > g->jitter)
+        g->jitter = j;
+    g->n = n + 1;
+    if (logpred)
+        *logpred = lp;
+    return BL_OK;
+}
+
+int
+gp_cholesky(double *A, size_t n, size_t lda, double *jitter, bl_err *err)
+{
+    if (n == 0)
+        return bl_fail(err, BL_EINVAL, "cholesky: dimension 0");
+    double md = 0.0;
+    for (size_t i = 0; i < n; i++)
+        md += A[i * lda + i];
+    md /= (double)n;
+    double *dg = malloc(n * sizeof *dg);
+    if (dg == NULL)
+        return bl_fail(err, BL_ENOMEM, "cholesky: out of memory for n=%zu", n);
+    for (size_t i = 0; i < n; i++)
+        dg[i] = A[i * lda + i];
+    for (int step = 0; step <= 7; step++) {
+        double j = step == 0 ? 0.0 : 1e-10 * pow(10.0, step - 1) * md;
+        if (step > 0) {
+            /* Restore the lower triangle from the untouched upper one. */
+            for (size_t i = 0; i < n; i++) {
+                for (size_t c = 0; c < i; c++)
+                    A[i * lda + c] = A[c * lda + i];
+                A[i * lda + i] = dg[i] + j;
+            }
+        }
+        /* Row-major lower = column-major upper: no transposition copy. */
+        lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (lapack_int)n, A, (lapack_int)lda);
+        if (info == 0) {
+            for (size_t i = 0; i < n; i++)
+                memset(A + i * lda + i + 1, 0, (n - i - 1) * sizeof *A);
+            free(dg);
+            if (jitter)
+                *jitter = j;
+            return BL_OK;
+        }
+        if (info < 0 || !(md > 0.0) || !isfinite(md))
+            break;
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t c = 0; c < i; c++)
+            A[i * lda + c] = A[c * lda + i];
+        A[i * lda + i] = dg[i];
+    }
+    free(dg);
+    return bl_fail(err, BL_ENUM,
+                   "cholesky: Ky not positive definite even with jitter 1e-4*mean(diag)");
+}
+
+/* Batch state for (X, y, n) with kernel k and noise: factor L (ld = n),
+ * z, q, logdet, lml, jitter, sum_diag. Caller owns L, z. */
+typedef struct batch {
+    double *L, *z;
+    double q, logdet, lml, jitter, sum_diag;
+} batch;
+
+static int
+batch_fit(const kernel *k, double noise, const double *X, const double *y, size_t n, batch *b,
+          const bl_cancel *cancel, bl_err *err)
+{
+    b->L = malloc(n * n * sizeof *b->L);
+    b->z = malloc(n * sizeof *b->z);
+    if (b->L == NULL || b->z == NULL) {
+        free(b->L);
+        free(b->z);
+        b->L = b->z = NULL;
+        return bl_fail(err, BL_ENOMEM, "gp: out of memory for n=%zu", n);
+    }
+    int rc = kernel_gram(k, X, n, b->L, cancel, err);
+    if (rc == BL_OK) {
+        b->sum_diag = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            b->L[i * n + i] += noise;
+            b->sum_diag += b->L[i * n + i];
+        }
+        rc = gp_cholesky(b->L, n, n, &b->jitter, err);
+    }
+    if (rc != BL_OK) {
+        free(b->L);
+        free(b->z);
+        b->L = b->z = NULL;
+        return rc;
+    }
+    memcpy(b->z, y, n * sizeof *y);
+    linalg_solve_lower_ld(b->L, n, n, b->z);
+    b->q = 0.0;
+    b->logdet = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        b->q += b->z[i] * b->z[i];
+        b->logdet += 2.0 * log(b->L[i * n + i]);
+    }
+    b->lml = -0.5 * ((double)n * LOG_2PI + b->logdet + b->q);
+    return BL_OK;
+}
+
+/* Install a batch result for data (X, y, n) into g (which must hold n rows). */
+static void
+install(gp *g, const double *X, const double *y, size_t n, batch *b)
+{
+    if (X != g->X)
+        memcpy(g->X, X, n * g->d * sizeof *X);
+    if (y != g->y)
+        memcpy(g->y, y, n * sizeof *y);
+    for (size_t i = 0; i < n; i++)
+        memcpy(g->L + i * g->cap, b->L + i * n, (i + 1) * sizeof *g->L);
+    memcpy(g->z, b->z, n * sizeof *g->z);
+    g->n = n;
+    g->q = b->q;
+    g->logdet = b->logdet;
+    g->lml = b->lml;
+    g->jitter = b->jitter;
+    g->sum_diag = b->sum_diag;
+    free(b->L);
+    free(b->z);
+}
+
+int
+gp_fit(gp *g, const double *X, const double *y, size_t n, const bl_cancel *cancel, bl_err *err)
+{
+    if (n == 0)
+        return bl_fail(err, BL_EINVAL, "gp: fit with n=0 points");
+    int rc = check_finite(X, n * g->d, "X", err);
+    if (rc == BL_OK)
+        rc = check_finite(y, n, "y", err);
+    if (rc != BL_OK)
+        return rc;
+    if (n > GP_MAX_N)
+        return bl_fail(err, BL_EINVAL, "gp: n=%zu points: at most %d", n, GP_MAX_N);
+    batch b;
+    if ((rc = batch_fit(g->k, g->noise, X, y, n, &b, cancel, err)) != BL_OK)
+        return rc;
+    if ((rc = reserve(g, n, err)) != BL_OK) {
+        free(b.L);
+        free(b.z);
+        return rc;
+    }
+    install(g, X, y, n, &b);
+    return BL_OK;
+}
+
+int
+gp_predict(const gp *g, const double *Xs, size_t m, double *mean, double *var_f, double *var_y,
+           const bl_cancel *cancel, bl_err *err)
+{
+    if (m == 0)
+        return bl_fail(err, BL_EINVAL, "gp: predict at m=0 inputs");
+    int rc = check_finite(Xs, m * g->d, "x*", err);
+    if (rc != BL_OK)
+        return rc;
+    size_t n = g->n, cm = m < PRED_CHUNK ? m : PRED_CHUNK;
+    double *kd = malloc(m * sizeof *kd);
+    double *V = n ? malloc(n * cm * sizeof *V) : NULL;
+    if (kd == NULL || (n && V == NULL)) {
+        free(kd);
+        free(V);
+        return bl_fail(err, BL_ENOMEM, "gp: out of memory for %zu x %zu", n, cm);
+    }
+    if ((rc = kernel_diag(g->k, Xs, m, kd, err)) != BL_OK)
+        goto done;
+    for (size_t c0 = 0; c0 < m; c0 += cm) {
+        size_t c = m - c0 < cm ? m - c0 : cm;
+        if (bl_cancelled(cancel)) {
+            rc = bl_fail(err, BL_ECANCEL, "gp: predict cancelled");
+            goto done;
+        }
+        if (n > 0) {
+            if ((rc = kernel_cross(g->k, g->X, n, Xs + c0 * g->d, c, V, cancel, err)) != BL_OK)
+                goto done;
+            /* V <- L^-1 K(X, Xs) (n x c): one BLAS triangular solve. */
+            gsl_matrix_const_view Lv = gsl_matrix_const_view_array_with_tda(g->L, n, n, g->cap);
+            gsl_matrix_view Vv = gsl_matrix_view_array(V, n, c);
+            gsl_blas_dtrsm(CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, 1.0, &Lv.matrix,
+                           &Vv.matrix);
+        }
+        for (size_t t = 0; t < c; t++) {
+            double mu = 0.0, vv = 0.0;
+            for (size_t i = 0; i < n; i++) {
+                double v = V[i * c + t];
+                mu += v * g->z[i];
+                vv += v * v;
+            }
+            double vf = kd[c0 + t] - vv;
+            vf = vf > 0.0 ? vf : 0.0; /* MATH 1.1: clamp at >= 0 */
+            if (mean)
+                mean[c0 + t] = mu;
+            if (var_f)
+                var_f[c0 + t] = vf;
+            if (var_y)
+                var_y[c0 + t] = vf + g->noise;
+        }
+    }
+done:
+    free(kd);
+    free(V);
+    return rc;
+}
+
+int
+gp_draws(const gp *g, const double *Xs, size_t m, const double *Z, size_t ndraws, double *F,
+         double *jitter, bl_err *err)
+{
+    if (m == 0 || ndraws == 0)
+        return bl_fail(err, BL_EINVAL, "gp: draws need m >= 1 inputs and >= 1 draws");
+    int rc = check_finite(Xs, m * g->d, "x*", err);
+    if (rc != BL_OK)
+        return rc;
+    size_t n = g->n;
+    double *C = malloc(m * m * sizeof *C), *mu = calloc(m, sizeof *mu);
+    double *V = n ? malloc(n * m * sizeof *V) : NULL;
+    if (C == NULL || mu == NULL || (n && V == NULL)) {
+        rc = bl_fail(err, BL_ENOMEM, "gp: out of memory for %zu draw points", m);
+        goto done;
+    }
+    if ((rc = kernel_gram(g->k, Xs, m, C, NULL, err)) != BL_OK)
+        goto done;
+    if (n > 0) {
+        if ((rc = kernel_cross(g->k, g->X, n, Xs, m, V, NULL, err)) != BL_OK)
+            goto done;
+        gsl_matrix_const_view Lv = gsl_matrix_const_view_array_with_tda(g->L, n, n, g->cap);
+        gsl_matrix_view Vv = gsl_matrix_view_array(V, n, m), Cv = gsl_matrix_view_array(C, m, m);
+        gsl_blas_dtrsm(CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, 1.0, &Lv.matrix,
+                       &Vv.matrix);
+        /* cov_f = K** - V^T V (lower triangle), mean = V^T z */
+        gsl_blas_dsyrk(CblasLower, CblasTrans, -1.0, &Vv.matrix, 1.0, &Cv.matrix);
+        gsl_vector_const_view zv = gsl_vector_const_view_array(g->z, n);
+        gsl_vector_view mv = gsl_vector_view_array(mu, m);
+        gsl_blas_dgemv(CblasTrans, 1.0, &Vv.matrix, &zv.vector, 0.0, &mv.vector);
+    }
+    if ((rc = linalg_cholesky(C, m, jitter, err)) != BL_OK)
+        goto done;
+    for (size_t r = 0; r < ndraws; r++) {
+        const double *zr = Z + r * m;
+        double *fr = F + r * m;
+        for (size_t i = 0; i < m; i++) {
+            double s = mu[i];
+            const double *ci = C + i * m;
+            for (size_t t = 0; t <= i; t++)
+                s += ci[t] * zr[t];
+            fr[i] = s;
+        }
+    }
+done:
+    free(C);
+    free(mu);
+    free(V);
+    return rc;
+}
+
+/* ---- Student-t process ---------------------------------------------- */
+
+static int
+check_ab(double a, double b, bl_err *err)
+{
+    if (!(a > 0.0) || !isfinite(a))
+        return bl_fail(err, BL_EINVAL, "tp: a=%g: must be > 0 and finite", a);
+    if (!(b > 0.0) || !isfinite(b))
+        return bl_fail(err, BL_EINVAL, "tp: b=%g: must be > 0 and finite", b);
+    return BL_OK;
+}
+
+int
+gp_tp_log_ml(const gp *g, double a, double b, double *lml, bl_err *err)
+{
+    int rc = check_ab(a, b, err);
+    if (rc != BL_OK)
+        return rc;
+    double n = (double)g->n, nu = 2.0 * a;
+    /* MATH 5.1, with log(1 + q/(nu b/a)) = log1p(q/(2b)). */
+    *lml = lgamma(0.5 * (nu + n)) - lgamma(0.5 * nu) - 0.5 * n * log(nu * M_PI) -
+           0.5 * (n * log(b / a) + g->logdet) - 0.5 * (nu + n) * log1p(g->q / (2.0 * b));
+    return BL_OK;
+}
+
+int
+gp_tp_predict(const gp *g, double a, double b, const double *Xs, size_t m, gp_tp_pred *out,
+              bl_err *err)
+{
+    int rc = check_ab(a, b, err);
+    if (rc != BL_OK)
+        return rc;
+    double *buf = malloc(3 * m * sizeof *buf);
+    if (buf == NULL)
+        return bl_fail(err, BL_ENOMEM, "tp: out of memory");
+    rc = gp_predict(g, Xs, m, buf, buf + m, buf + 2 * m, NULL, err);
+    if (rc == BL_OK) {
+        double df = 2.0 * a + (double)g->n, fac = (2.0 * b + g->q) / df;
+        for (size_t i = 0; i < m; i++) {
+            out[i].loc = buf[i];
+            out[i].scale2_f = fac * buf[m + i];
+            out[i].scale2 = fac * buf[2 * m + i];
+            out[i].df = df;
+            out[i].var = df > 2.0 ? out[i].scale2 * df / (df - 2.0) : (double)INFINITY;
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+/* log density of a Student t (df, loc, scale2) at y. */
+static double
+t_logpdf(double y, double df, double loc, double s2)
+{
+    double r = (y - loc) * (y - loc) / s2;
+    return lgamma(0.5 * (df + 1.0)) - lgamma(0.5 * df) - 0.5 * log(df * M_PI * s2) -
+           0.5 * (df + 1.0) * log1p(r / df);
+}
+
+int
+gp_tp_logpdf(const gp *g, double a, double b, const double *xs, double ys, double *lp, bl_err *err)
+{
+    gp_tp_pred p;
+    int rc = gp_tp_predict(g, a, b, xs, 1, &p, err);
+    if (rc != BL_OK)
+        return rc;
+    if (!isfinite(ys))
+        return bl_fail(err, BL_EINVAL, "tp: y*=%g: must be finite", ys);
+    *lp = t_logpdf(ys, p.df, p.loc, p.scale2);
+    return BL_OK;
+}
+
+/* ---- Scale priors ---------------------------------------------------- */
+
+static const char *const scale_names[] = {"point", "invgamma", "gamma", "burr12", "halfcauchy"};
+
+int
+gp_scale_prior_check(const gp_scale_prior *pr, bl_err *err)
+{
+    if ((int)pr->kind < 0 || pr->kind > GP_SCALE_HALFCAUCHY)
+        return bl_fail(err, BL_EINVAL,
+                       "scale prior: unknown kind %d (choose point, invgamma, gamma, burr12, "
+                       "halfcauchy)",
+                       (int)pr->kind);
+    static const char *const p1n[] = {"s0", "a", "shape", "c", "scale"};
+    static const char *const p2n[] = {NULL, "b", "scale", "d", NULL};
+    const char *nm = scale_names[pr->kind];
+    if (!(pr->p1 > 0.0) || !isfinite(pr->p1))
+        return bl_fail(err, BL_EINVAL, "%s %s=%g: must be > 0", nm, p1n[pr->kind], pr->p1);
+    if (p2n[pr->kind] && (!(pr->p2 > 0.0) || !isfinite(pr->p2)))
+        return bl_fail(err, BL_EINVAL, "%s %s=%g: must be > 0", nm, p2n[pr->kind], pr->p2);
+    return BL_OK;
+}
+
+double
+gp_scale_prior_logpdf(const gp_scale_prior *pr, double s)
+{
+    if (pr->kind == GP_SCALE_POINT)
+        return NAN;
+    if (!(s > 0.0))
+        return -INFINITY;
+    double ls = log(s), a = pr->p1, b = pr->p2;
+    switch (pr->kind) {
+    case GP_SCALE_INVGAMMA: return a * log(b) - lgamma(a) - (a + 1.0) * ls - b / s;
+    case GP_SCALE_GAMMA: return -lgamma(a) - a * log(b) + (a - 1.0) * ls - s / b;
+    case GP_SCALE_BURR12: {
+        double cl = a * ls; /* log(1 + s^c) without overflow */
+        double l1 = cl > 30.0 ? cl + log1p(exp(-cl)) : log1p(exp(cl));
+        return log(a) + log(b) + (a - 1.0) * ls - (b + 1.0) * l1;
+    }
+    case GP_SCALE_HALFCAUCHY:
+        /* t = sqrt s ~ 2/(pi g (1 + t^2/g^2)); p(s) = p(t)/(2t). */
+        return -log(M_PI * a) - 0.5 * ls - log1p(s / (a * a));
+    default: return NAN;
+    }
+}
+
+static double
+scale_prior_sample(const gp_scale_prior *pr, gsl_rng *rng)
+{
+    double a = pr->p1, b = pr->p2;
+    switch (pr->kind) {
+    case GP_SCALE_POINT: return a;
+    case GP_SCALE_INVGAMMA: return b / gsl_ran_gamma(rng, a, 1.0);
+    case GP_SCALE_GAMMA: return gsl_ran_gamma(rng, a, b);
+    case GP_SCALE_BURR12: {
+        /* inverse cdf: F(s) = 1 - (1 + s^c)^-d */
+        double u = gsl_rng_uniform_pos(rng);
+        return pow(expm1(-log(u) / b), 1.0 / a);
+    }
+    case GP_SCALE_HALFCAUCHY: {
+        double t = a * fabs(gsl_ran_cauchy(rng, 1.0));
+        return t * t;
+    }
+    }
+    return NAN;
+}
+
+/* log p(y | s) = -(n/2) log(2 pi s) - logdet/2 - q/(2s) (MATH 5.2). */
+static double
+loglik_s(const gp *g, double s)
+{
+    return -0.5 * (double)g->n * (LOG_2PI + log(s)) - 0.5 * g->logdet - 0.5 * g->q / s;
+}
+
+static double
+norm_logpdf(double y, double m, double v)
+{
+    return -0.5 * (LOG_2PI + log(v) + (y - m) * (y - m) / v);
+}
+
+/* mu*, Sig* + noise at one input (the Gaussian predictive at s = 1). */
+static int
+pred_one(const gp *g, const double *xs, double *mu, double *v, bl_err *err)
+{
+    return gp_predict(g, xs, 1, mu, NULL, v, NULL, err);
+}
+
+static void
+nan_result(gp_scale_result *r)
+{
+    r->log_ml = r->mean_s = r->pred_mean = r->pred_var = r->logpdf = NAN;
+    r->log_ml_se = r->mean_s_se = r->logpdf_se = r->ess = 0.0;
+}
+
+int
+gp_scale_quad(const gp *g, const gp_scale_prior *pr, const double *xs, double ys,
+              gp_scale_result *r, bl_err *err)
+{
+    int rc = gp_scale_prior_check(pr, err);
+    if (rc != BL_OK)
+        return rc;
+    double mu = NAN, v = NAN;
+    if (xs && (rc = pred_one(g, xs, &mu, &v, err)) != BL_OK)
+        return rc;
+    nan_result(r);
+    if (xs) {
+        r->pred_mean = mu;
+        if (!isfinite(ys))
+            return bl_fail(err, BL_EINVAL, "scale prior: y*=%g: must be finite", ys);
+    }
+    if (pr->kind == GP_SCALE_POINT) {
+        double s = pr->p1;
+        r->log_ml = loglik_s(g, s);
+        r->mean_s = s;
+        if (xs) {
+            r->pred_var = s * v;
+            r->logpdf = norm_logpdf(ys, mu, s * v);
+        }
+        return BL_OK;
+    }
+    /* Trapezoid on u = log s, [-30, 30], integrand p(s) p(y|s) s; three
+     * running log-sum-exps (evidence, E[s], predictive) with a shared max. */
+    double h = 0.01, n = (double)g->n;
+    if (n > 0 && sqrt(2.0 / n) / 20.0 < h)
+        h = sqrt(2.0 / n) / 20.0;
+    size_t N = (size_t)ceil(60.0 / h) + 1;
+    h = 60.0 / (double)(N - 1);
+    double M = -INFINITY;
+    for (size_t i = 0; i < N; i++) {
+        double u = -30.0 + h * (double)i, s = exp(u);
+        double f = gp_scale_prior_logpdf(pr, s) + u + loglik_s(g, s);
+        if (f > M)
+            M = f;
+    }
+    if (!isfinite(M))
+        return bl_fail(err, BL_ENUM, "scale prior: posterior vanishes on s in [e^-30, e^30]");
+    double S0 = 0.0, S1 = 0.0, SP = 0.0;
+    for (size_t i = 0; i < N; i++) {
+        double u = -30.0 + h * (double)i, s = exp(u);
+        double f = gp_scale_prior_logpdf(pr, s) + u + loglik_s(g, s) - M;
+        double w = exp(f) * ((i == 0 || i == N - 1) ? 0.5 : 1.0);
+        S0 += w;
+        S1 += w * s;
+        if (xs)
+            SP += w * exp(norm_logpdf(ys, mu, s * v));
+    }
+    r->log_ml = M + log(S0 * h);
+    r->mean_s = S1 / S0;
+    if (xs) {
+        r->pred_var = r->mean_s * v;
+        r->logpdf = log(SP / S0);
+    }
+    return BL_OK;
+}
+
+int
+gp_scale_is(const gp *g, const gp_scale_prior *pr, gp_is_proposal prop, size_t nsamp, gsl_rng *rng,
+            const double *xs, double ys, gp_scale_result *r, bl_err *err)
+{
+    int rc = gp_scale_prior_check(pr, err);
+    if (rc != BL_OK)
+        return rc;
+    if (nsamp < 2)
+        return bl_fail(err, BL_EINVAL, "importance sampling: nsamp=%zu: must be >= 2", nsamp);
+    if (prop != GP_IS_PRIOR && prop != GP_IS_IG)
+        return bl_fail(err, BL_EINVAL,
+                       "importance sampling: unknown proposal %d (choose prior, ig)", (int)prop);
+    if (prop == GP_IS_IG && (g->n == 0 || !(g->q > 0.0)))
+        return bl_fail(err, BL_EINVAL, "importance sampling: the IG(n/2, q/2) proposal needs data");
+    if (prop == GP_IS_IG && pr->kind == GP_SCALE_POINT)
+        return bl_fail(err, BL_EINVAL,
+                       "importance sampling: a point mass needs the prior proposal");
+    double mu = NAN, v = NAN;
+    if (xs && (rc = pred_one(g, xs, &mu, &v, err)) != BL_OK)
+        return rc;
+    double *lw = malloc(2 * nsamp * sizeof *lw);
+    if (lw == NULL)
+        return bl_fail(err, BL_ENOMEM, "importance sampling: out of memory for %zu draws", nsamp);
+    double *sv = lw + nsamp;
+    gp_scale_prior q = {GP_SCALE_INVGAMMA, 0.5 * (double)g->n, 0.5 * g->q};
+    double M = -INFINITY;
+    for (size_t j = 0; j < nsamp; j++) {
+        double s = prop == GP_IS_PRIOR ? scale_prior_sample(pr, rng) : scale_prior_sample(&q, rng);
+        sv[j] = s;
+        lw[j] = loglik_s(g, s);
+        if (prop == GP_IS_IG)
+            lw[j] += gp_scale_prior_logpdf(pr, s) - gp_scale_prior_logpdf(&q, s);
+        if (lw[j] > M)
+            M = lw[j];
+    }
+    nan_result(r);
+    if (!isfinite(M)) {
+        free(lw);
+        return bl_fail(err, BL_ENUM, "importance sampling: all weights vanish");
+    }
+    /* w_j = exp(lw_j - M); estimates and delta-method standard errors. */
+    double N = (double)nsamp, S0 = 0.0, S2 = 0.0, S1 = 0.0, SP = 0.0;
+    for (size_t j = 0; j < nsamp; j++) {
+        double w = exp(lw[j] - M);
+        S0 += w;
+        S2 += w * w;
+        S1 += w * sv[j];
+        if (xs)
+            SP += w * exp(norm_logpdf(ys, mu, sv[j] * v));
+    }
+    double wbar = S0 / N, es = S1 / S0, ep = SP / S0;
+    double vw = 0.0, vs = 0.0, vp = 0.0;
+    for (size_t j = 0; j < nsamp; j++) {
+        double w = exp(lw[j] - M), wn = w / S0;
+        vw += (w - wbar) * (w - wbar);
+        vs += wn * wn * (sv[j] - es) * (sv[j] - es);
+        if (xs) {
+            double pj = exp(norm_logpdf(ys, mu, sv[j] * v));
+            vp += wn * wn * (pj - ep) * (pj - ep);
+        }
+    }
+    vw /= N - 1.0;
+    r->log_ml = M + log(wbar);
+    r->log_ml_se = sqrt(vw / N) / wbar; /* se of log(mean w) */
+    r->mean_s = es;
+    r->mean_s_se = sqrt(vs);
+    r->ess = S0 * S0 / S2;
+    if (xs) {
+        r->pred_mean = mu;
+        r->pred_var = es * v;
+        r->logpdf = log(ep);
+        r->logpdf_se = sqrt(vp) / ep;
+    }
+    free(lw);
+    return BL_OK;
+}
+
+/* ---- Hyperparameter optimisation ---------------------------------------- */
+
+typedef struct optctx {
+    const gp *g;
+    kernel *k; /* working copy */
+    size_t np; /* kernel parameters */
+    bool fix_noise;
+    double *Kinv;  /* n x n scratch */
+    double *dK;    /* n x n scratch */
+    double *alpha; /* n */
+    const bl_cancel *cancel;
+    int fail; /* first hard error (ENOMEM, ECANCEL) */
+    bl_err err;
+} optctx;
+
+#define OPT_BAD 1e300 /* objective for invalid parameters: rejected by the line search */
+
+/* Set theta into the working kernel, return the noise; false if invalid. */
+static bool
+opt_set(optctx *c, const gsl_vector *x, double *noise)
+{
+    double th[KERNEL_MAX_LEAVES * 3];
+    for (size_t i = 0; i < c->np; i++)
+        th[i] = gsl_vector_get(x, i);
+    *noise = c->fix_noise ? c->g->noise : exp(gsl_vector_get(x, c->np));
+    if (!isfinite(*noise) || !(*noise >= 0.0))
+        return false;
+    return kernel_set_theta(c->k, th, NULL) == BL_OK;
+}
+
+/* -log ML and, if grad != NULL, its gradient. */
+static double
+opt_eval(optctx *c, const gsl_vector *x, gsl_vector *grad)
+{
+    if (grad)
+        gsl_vector_set_zero(grad);
+    if (c->fail)
+        return OPT_BAD;
+    if (bl_cancelled(c->cancel)) {
+        c->fail = bl_fail(&c->err, BL_ECANCEL, "gp: optimisation cancelled");
+        return OPT_BAD;
+    }
+    double noise;
+    if (!opt_set(c, x, &noise))
+        return OPT_BAD;
+    size_t n = c->g->n;
+    batch b;
+    bl_err e;
+    int rc = batch_fit(c->k, noise, c->g->X, c->g->y, n, &b, c->cancel, &e);
+    if (rc == BL_ENOMEM || rc == BL_ECANCEL) {
+        c->fail = rc;
+        c->err = e;
+        return OPT_BAD;
+    }
+    if (rc != BL_OK)
+        return OPT_BAD;
+    double f = -b.lml;
+    if (grad) {
+        /* d logML/d theta = 0.5 tr((alpha alpha^T - Ky^-1) dKy/dtheta). */
+        memcpy(c->alpha, b.z, n * sizeof *c->alpha);
+        linalg_solve_lower_t_ld(b.L, n, n, c->alpha);
+        if (linalg_chol_inverse(b.L, n, c->Kinv, &e) != BL_OK) {
+            free(b.L);
+            free(b.z);
+            return OPT_BAD;
+        }
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+                c->Kinv[i * n + j] = c->alpha[i] * c->alpha[j] - c->Kinv[i * n + j];
+        for (size_t p = 0; p < c->np; p++) {
+            if (kernel_gram_grad(c->k, c->g->X, n, p, c->dK, c->cancel, &e) != BL_OK) {
+                f = OPT_BAD;
+                break;
+            }
+            double s = 0.0;
+            for (size_t t = 0; t < n * n; t++)
+                s += c->Kinv[t] * c->dK[t];
+            gsl_vector_set(grad, p, -0.5 * s);
+        }
+        if (!c->fix_noise) {
+            double tr = 0.0;
+            for (size_t i = 0; i < n; i++)
+                tr += c->Kinv[i * n + i];
+            gsl_vector_set(grad, c->np, -0.5 * noise * tr);
+        }
+    }
+    free(b.L);
+    free(b.z);
+    return f;
+}
+
+static double
+opt_f(const gsl_vector *x, void *p)
+{
+    return opt_eval(p, x, NULL);
+}
+
+static void
+opt_df(const gsl_vector *x, void *p, gsl_vector *g)
+{
+    opt_eval(p, x, g);
+}
+
+static void
+opt_fdf(const gsl_vector *x, void *p, double *f, gsl_vector *g)
+{
+    *f = opt_eval(p, x, g);
+}
+
+int
+gp_log_ml_grad(const gp *g, double *grad, double *lml, bl_err *err)
+{
+    size_t n = g->n;
+    if (n == 0)
+        return bl_fail(err, BL_EINVAL, "gp: gradient needs data (n=0)");
+    if (!kernel_has_grad(g->k))
+        return bl_fail(err, BL_EINVAL, "gp: the kernel has no analytic gradient (nngp)");
+    optctx c = {0};
+    c.g = g;
+    c.np = kernel_nparams(g->k);
+    c.k = kernel_copy(g->k, err);
+    c.alpha = malloc(n * sizeof *c.alpha);
+    c.Kinv = malloc(n * n * sizeof *c.Kinv);
+    c.dK = malloc(n * n * sizeof *c.dK);
+    size_t dim = c.np + 1;
+    gsl_vector *x = gsl_vector_alloc(dim), *gr = gsl_vector_alloc(dim);
+    int rc = BL_OK;
+    if (!c.k || !c.alpha || !c.Kinv || !c.dK || !x || !gr) {
+        rc = bl_fail(err, BL_ENOMEM, "gp: out of memory for the gradient (n=%zu)", n);
+        goto done;
+    }
+    double th[KERNEL_MAX_LEAVES * 3];
+    kernel_get_theta(g->k, th);
+    for (size_t i = 0; i < c.np; i++)
+        gsl_vector_set(x, i, th[i]);
+    gsl_vector_set(x, c.np, log(g->noise));
+    double f = opt_eval(&c, x, gr);
+    if (c.fail) {
+        rc = c.fail;
+        *err = c.err;
+        goto done;
+    }
+    if (!(f < OPT_BAD)) {
+        rc = bl_fail(err, BL_ENUM, "gp: Ky is not positive definite");
+        goto done;
+    }
+    for (size_t i = 0; i < dim; i++)
+        grad[i] = -gsl_vector_get(gr, i);
+    if (lml)
+        *lml = -f;
+done:
+    gsl_vector_free(x);
+    gsl_vector_free(gr);
+    kernel_free(c.k);
+    free(c.alpha);
+    free(c.Kinv);
+    free(c.dK);
+    return rc;
+}
+
+int
+gp_optimize(gp *g, const gp_opt_opts *o, gp_opt_result *res, const bl_cancel *cancel, bl_err *err)
+{
+    gp_opt_opts oo = o ? *o : (gp_opt_opts){0};
+    size_t max_iter = oo.max_iter ? oo.max_iter : 200;
+    double tol = oo.tol > 0 ? oo.tol : 1e-5;
+    size_t n = g->n;
+    if (n == 0)
+        return bl_fail(err, BL_EINVAL, "gp: optimize needs data (n=0)");
+    if (!oo.fix_noise && !(g->noise > 0.0))
+        return bl_fail(err, BL_EINVAL,
+                       "gp: noise=0 cannot be optimised on a log scale: set "
+                       "noise > 0 or fix it");
+    optctx c = {0};
+    c.g = g;
+    c.np = kernel_nparams(g->k);
+    c.fix_noise = oo.fix_noise;
+    c.cancel = cancel;
+    size_t dim = c.np + (oo.fix_noise ? 0 : 1);
+    if (dim == 0)
+        return bl_fail(err, BL_EINVAL, "gp: nothing to optimise");
+    bool use_grad = kernel_has_grad(g->k) && !oo.simplex;
+    c.k = kernel_copy(g->k, err);
+    if (c.k == NULL)
+        return BL_ENOMEM;
+    c.alpha = malloc(n * sizeof *c.alpha);
+    if (use_grad) {
+        c.Kinv = malloc(n * n * sizeof *c.Kinv);
+        c.dK = malloc(n * n * sizeof *c.dK);
+    }
+    gsl_vector *x = gsl_vector_alloc(dim), *ss = gsl_vector_alloc(dim);
+    gsl_multimin_fdfminimizer *md = NULL;
+    gsl_multimin_fminimizer *ms = NULL;
+    int rc = BL_OK;
+    if (c.alpha == NULL || x == NULL || ss == NULL || (use_grad && (!c.Kinv || !c.dK))) {
+        rc = bl_fail(err, BL_ENOMEM, "gp: out of memory for optimisation (n=%zu)", n);
+        goto done;
+    }
+    double th[KERNEL_MAX_LEAVES * 3];
+    kernel_get_theta(g->k, th);
+    for (size_t i = 0; i < c.np; i++)
+        gsl_vector_set(x, i, th[i]);
+    if (!oo.fix_noise)
+        gsl_vector_set(x, c.np, log(g->noise));
+    double f0 = opt_eval(&c, x, NULL);
+    if (c.fail) {
+        rc = c.fail;
+        *err = c.err;
+        goto done;
+    }
+    if (!(f0 < OPT_BAD)) {
+        rc = bl_fail(err, BL_ENUM, "gp: Ky is not positive definite at the starting parameters");
+        goto done;
+    }
+    size_t it = 0;
+    int status = GSL_CONTINUE;
+    if (use_grad) {
+        gsl_multimin_function_fdf F = {opt_f, opt_df, opt_fdf, dim, &c};
+        md = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, dim);
+        if (md == NULL || gsl_multimin_fdfminimizer_set(md, &F, x, 0.1, 0.1) != GSL_SUCCESS) {
+            rc = bl_fail(err, md ? BL_ENUM : BL_ENOMEM, "gp: minimiser setup failed");
+            goto done;
+        }
+        while (it < max_iter && status == GSL_CONTINUE && !c.fail) {
+            it++;
+            if (gsl_multimin_fdfminimizer_iterate(md) != GSL_SUCCESS)
+                break; /* no progress possible: keep the best point */
+            status = gsl_multimin_test_gradient(md->gradient, tol);
+        }
+        gsl_vector_memcpy(x, md->x);
+    } else {
+        gsl_multimin_function F = {opt_f, dim, &c};
+        ms = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, dim);
+        gsl_vector_set_all(ss, 0.5);
+        if (ms == NULL || gsl_multimin_fminimizer_set(ms, &F, x, ss) != GSL_SUCCESS) {
+            rc = bl_fail(err, ms ? BL_ENUM : BL_ENOMEM, "gp: minimiser setup failed");
+            goto done;
+        }
+        while (it < max_iter && status == GSL_CONTINUE && !c.fail) {
+            it++;
+            if (gsl_multimin_fminimizer_iterate(ms) != GSL_SUCCESS)
+                break;
+            status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(ms), tol);
+        }
+        gsl_vector_memcpy(x, ms->x);
+    }
+    if (c.fail) {
+        rc = c.fail;
+        *err = c.err;
+        goto done;
+    }
+    double noise;
+    if (!opt_set(&c, x, &noise)) {
+        rc = bl_fail(err, BL_ENUM, "gp: optimiser ended at invalid parameters");
+        goto done;
+    }
+    batch b;
+    if ((rc = batch_fit(c.k, noise, g->X, g->y, n, &b, cancel, err)) != BL_OK)
+        goto done;
+    if (!(-b.lml <= f0)) {
+        free(b.L);
+        free(b.z);
+        rc = bl_fail(err, BL_ENUM, "gp: optimisation did not improve the log ML (%.6g -> %.6g)",
+                     -f0, b.lml);
+        goto done;
+    }
+    if (res) {
+        res->log_ml_before = -f0;
+        res->log_ml_after = b.lml;
+        res->iterations = it;
+        res->used_grad = use_grad;
+        res->converged = status == GSL_SUCCESS;
+    }
+    /* Commit: swap kernels, install the batch factor (capacity suffices). */
+    kernel *old = g->k;
+    g->k = c.k;
+    c.k = old;
+    g->noise = noise;
+    install(g, g->X, g->y, n, &b);
+done:
+    if (md)
+        gsl_multimin_fdfminimizer_free(md);
+    if (ms)
+        gsl_multimin_fminimizer_free(ms);
+    gsl_vector_free(x);
+    gsl_vector_free(ss);
+    kernel_free(c.k);
+    free(c.Kinv);
+    free(c.dK);
+    free(c.alpha);
+    return rc;
+}

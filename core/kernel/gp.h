@@ -1,0 +1,200 @@
+/* core/gp.h - Gaussian and Student-t process regression on streamed data.
+ *
+ * MATH.md 1.1-1.3, 5.1, 5.2. Model: y = f(X) + noise, f ~ GP(0, k),
+ * Ky = K + noise I. State: inputs X, targets y, the lower Cholesky factor L
+ * of Ky (row-major, leading dimension = capacity), z = L^-1 y,
+ * q = y^T Ky^-1 y = |z|^2, log det Ky = 2 sum log L_ii, and the log marginal
+ * likelihood kept as the sum of one-step log predictives
+ * log p(y_t | y_<t) = log N(y_t; l.z, L_tt^2) (chain rule, equal to the batch
+ * formula to rounding). Each arrival extends L by one row,
+ * l = L^-1 k(X, x), L_tt = sqrt(k(x,x) + noise - l.l) (MATH 5.1), O(n^2)
+ * plus n kernel evaluations; nothing is refitted except by gp_fit (batch)
+ * and gp_optimize. Pivots at or below 1e-13 k(x,x) count as failure and go
+ * up the jitter ladder (1e-10 .. 1e-4 times the mean of diag Ky, MATH 1.2)
+ * [C]; the jitter used stays in the factor (Ky gets + j on that diagonal
+ * entry) and the largest one is reported by gp_jitter.
+ * Student-t process (MATH 5.1): s ~ IG(a, b), y | s ~ N(0, s Ky) (noise
+ * scaled [C]); everything follows from (n, q, log det Ky), so the same object
+ * serves the GP, the TP for any (a, b), and the other scale priors (5.2).
+ * Latent-variance convention: var_f = k(x*,x*) - v.v with k(x*,x*) from
+ * kernel_diag, so a white() term in the kernel counts as part of f. */
+#ifndef BAYESLENS_CORE_GP_H
+#define BAYESLENS_CORE_GP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "core/base/err.h"
+#include "core/kernel/kernel.h"
+
+#define GP_MAX_N 50000 /* points; beyond this the O(n^2) factor is too large */
+
+typedef struct gp gp; /* opaque */
+
+/* New empty model. Takes ownership of k (also on failure: k is freed).
+ * noise = s2n >= 0 and finite. NULL + BL_EINVAL / BL_ENOMEM. */
+gp *gp_alloc(kernel *k, double noise, bl_err *err);
+void gp_free(gp *g); /* NULL is a no-op; frees the kernel */
+gp *gp_copy(const gp *g, bl_err *err);
+
+size_t gp_n(const gp *g);
+size_t gp_in_dim(const gp *g);
+double gp_noise(const gp *g);
+const kernel *gp_kernel(const gp *g);  /* borrowed, valid until g changes */
+double gp_jitter(const gp *g);         /* largest jitter added so far (0 if none) */
+double gp_log_ml(const gp *g);         /* log p(y_1..n), incremental; 0 when n = 0 */
+double gp_quad(const gp *g);           /* q = y^T Ky^-1 y */
+double gp_logdet(const gp *g);         /* log det Ky (with any jitter) */
+const double *gp_inputs(const gp *g);  /* borrowed n x in_dim */
+const double *gp_targets(const gp *g); /* borrowed n */
+/* Copy of the factor L (n x n row-major, upper triangle 0) into out. */
+void gp_factor(const gp *g, double *out);
+/* alpha = Ky^-1 y into out (n). O(n^2). */
+void gp_alpha(const gp *g, double *out);
+
+/* One arrival (x of length in_dim, y): extend the factor by one row.
+ * *logpred (may be NULL) receives the one-step log predictive density
+ * log p(y | past) evaluated before the update. O(n^2 + n kernel evals).
+ * BL_EINVAL (non-finite x or y), BL_ENOMEM, BL_ENUM (pivot not positive
+ * even with the largest jitter: x duplicates a point and noise = 0), g
+ * unchanged on error. */
+int gp_observe(gp *g, const double *x, double y, double *logpred, bl_err *err);
+
+/* Replace the data by X (n x in_dim), y (n) and factor from scratch: one
+ * Gram build and one in-place LAPACK dpotrf with the jitter ladder
+ * (gp_cholesky). log ML from the batch formula. O(n^3/3). g unchanged on
+ * error (BL_EINVAL, BL_ENOMEM, BL_ENUM, BL_ECANCEL). */
+int gp_fit(gp *g, const double *X, const double *y, size_t n, const bl_cancel *cancel, bl_err *err);
+
+/* Predictive at m inputs Xs (m x in_dim): mean, var_f (latent, no noise) and
+ * var_y (= var_f + noise); any output may be NULL. Prior when n = 0.
+ * O(m n^2) (one triangular solve with m right-hand sides, in chunks).
+ * BL_EINVAL (m = 0), BL_ENOMEM, BL_ECANCEL. */
+int gp_predict(const gp *g, const double *Xs, size_t m, double *mean, double *var_f, double *var_y,
+               const bl_cancel *cancel, bl_err *err);
+
+/* Posterior draws of f at Xs (m points) from given standard normals
+ * Z (ndraws x m): F_r = mean + C Z_r with C C^T = cov_f + jitter I (ladder).
+ * Fixed Z gives draws that move smoothly as data arrive. F is ndraws x m.
+ * *jitter (may be NULL) receives the jitter. O(m^3 + m^2 n + n^2 m).
+ * BL_EINVAL, BL_ENOMEM, BL_ENUM. */
+int gp_draws(const gp *g, const double *Xs, size_t m, const double *Z, size_t ndraws, double *F,
+             double *jitter, bl_err *err);
+
+/* The in-place Cholesky used by gp_fit: A (n x n row-major, leading
+ * dimension lda >= n, both triangles holding the symmetric matrix) becomes
+ * L in its lower triangle (upper zeroed) with L L^T = A + j I, j from the
+ * ladder of MATH 1.2, *jitter = j. No n^2 scratch: the strict upper
+ * triangle keeps the original while the lower one is factored, so a failed
+ * attempt is restored in O(n^2). On failure A is restored, BL_ENUM. */
+int gp_cholesky(double *A, size_t n, size_t lda, double *jitter, bl_err *err);
+
+/* ---- Student-t process: s ~ IG(a, b), MATH 5.1 -------------------------- */
+
+typedef struct gp_tp_pred {
+    double loc;      /* mu* = k*^T Ky^-1 y */
+    double scale2_f; /* ((2b+q)/(2a+n)) Sig*, latent */
+    double scale2;   /* ((2b+q)/(2a+n)) (Sig* + noise), for y* */
+    double df;       /* 2a + n */
+    double var;      /* scale2 df/(df-2), +inf when df <= 2 */
+} gp_tp_pred;
+
+/* log p(y) of the multivariate t (nu = 2a, scale (b/a) Ky). a, b > 0.
+ * O(1) from the state. BL_EINVAL. */
+int gp_tp_log_ml(const gp *g, double a, double b, double *lml, bl_err *err);
+/* Predictive t at m inputs into out[0..m-1]. Cost of gp_predict. */
+int gp_tp_predict(const gp *g, double a, double b, const double *Xs, size_t m, gp_tp_pred *out,
+                  bl_err *err);
+/* log density of the predictive t at one input xs for target ys (the
+ * one-step log-loss term when called before gp_observe(xs, ys)). */
+int gp_tp_logpdf(const gp *g, double a, double b, const double *xs, double ys, double *lp,
+                 bl_err *err);
+
+/* ---- Other scale priors, MATH 5.2 -------------------------------------- */
+
+typedef enum {
+    GP_SCALE_POINT = 0, /* s = p1 */
+    GP_SCALE_INVGAMMA,  /* IG(a = p1, b = p2) */
+    GP_SCALE_GAMMA,     /* Gamma(shape p1, scale p2) */
+    GP_SCALE_BURR12,    /* Burr XII(c = p1, d = p2): c d s^(c-1) (1 + s^c)^(-d-1) */
+    GP_SCALE_HALFCAUCHY /* sqrt(s) ~ half-Cauchy(scale p1) */
+} gp_scale_kind;
+
+typedef struct gp_scale_prior {
+    gp_scale_kind kind;
+    double p1, p2; /* see gp_scale_kind; all > 0 */
+} gp_scale_prior;
+
+/* Results; the predictive fields are NAN unless a test input was given. */
+typedef struct gp_scale_result {
+    double log_ml;    /* log p(y) */
+    double mean_s;    /* E[s | y] */
+    double pred_mean; /* mu* */
+    double pred_var;  /* E[s|y] (Sig* + noise) */
+    double logpdf;    /* log p(y* | y) */
+    /* importance sampling only (0 for quadrature): Monte Carlo standard
+     * errors (delta method) and the effective sample size */
+    double log_ml_se, mean_s_se, logpdf_se, ess;
+} gp_scale_result;
+
+/* Validate a prior ("burr12 c=-1: must be > 0"). */
+int gp_scale_prior_check(const gp_scale_prior *pr, bl_err *err);
+/* log p(s) (-inf for s <= 0; point mass: not a density, returns NAN). */
+double gp_scale_prior_logpdf(const gp_scale_prior *pr, double s);
+
+/* Quadrature on u = log s over [-30, 30] (trapezoid in log space, step
+ * min(0.01, sqrt(2/n)/20), which resolves the posterior's width ~sqrt(2/n))
+ * [C]. xs (in_dim, may be NULL) and ys give the predictive fields. Point
+ * mass: exact. O(grid + one predictive). BL_EINVAL, BL_ENOMEM. */
+int gp_scale_quad(const gp *g, const gp_scale_prior *pr, const double *xs, double ys,
+                  gp_scale_result *r, bl_err *err);
+
+typedef enum {
+    GP_IS_PRIOR = 0, /* proposal = prior (the paper's algorithm) */
+    GP_IS_IG         /* proposal IG(n/2, q/2), the likelihood kernel in s */
+} gp_is_proposal;
+
+/* Importance sampling with nsamp (>= 2) draws from rng. Estimates with
+ * their Monte Carlo standard errors and the IS-ESS (sum w)^2 / sum w^2.
+ * O(nsamp) after one predictive. Needs n >= 1 for GP_IS_IG. */
+int gp_scale_is(const gp *g, const gp_scale_prior *pr, gp_is_proposal prop, size_t nsamp,
+                gsl_rng *rng, const double *xs, double ys, gp_scale_result *r, bl_err *err);
+
+/* ---- Hyperparameters ---------------------------------------------------- */
+
+typedef struct gp_opt_opts {
+    size_t max_iter; /* iterations, 0 = 200 */
+    double tol;      /* gradient-norm (bfgs) or simplex-size tolerance, 0 = 1e-5 */
+    bool fix_noise;  /* keep the noise; otherwise log noise is optimised too */
+    bool simplex;    /* force Nelder-Mead even when gradients exist */
+} gp_opt_opts;
+
+typedef struct gp_opt_result {
+    double log_ml_before, log_ml_after; /* batch log ML at start and end */
+    size_t iterations;
+    bool used_grad; /* vector BFGS2 with analytic gradients, else nmsimplex2 */
+    bool converged; /* tolerance met (else max_iter reached) */
+} gp_opt_result;
+
+/* Gradient of the batch log ML at the current parameters w.r.t. the
+ * kernel's transformed parameters (grad[0..nparams-1]) and log noise
+ * (grad[nparams]): 0.5 tr((alpha alpha^T - Ky^-1) dKy/dtheta). *lml (may be
+ * NULL) receives the batch log ML. O(n^3 + nparams n^2). BL_EINVAL (n = 0,
+ * kernel without gradient), BL_ENOMEM, BL_ENUM. */
+int gp_log_ml_grad(const gp *g, double *grad, double *lml, bl_err *err);
+
+/* Maximise log p(y | theta, noise) over the kernel's transformed parameters
+ * and log noise (GSL multimin): BFGS2 with the gradient
+ * 0.5 tr((alpha alpha^T - Ky^-1) dKy/dtheta) when kernel_has_grad, else
+ * Nelder-Mead. Each evaluation refits from scratch (O(n^3)); on success the
+ * model is refitted with the best parameters (the factor then comes from
+ * gp_fit's batch Cholesky). Polls cancel per evaluation. Needs n >= 1 and
+ * noise > 0 unless fix_noise. On any error (BL_EINVAL, BL_ENOMEM, BL_ENUM,
+ * BL_ECANCEL) g is unchanged. The result is accepted only if the log ML did
+ * not decrease. */
+int gp_optimize(gp *g, const gp_opt_opts *o, gp_opt_result *res, const bl_cancel *cancel,
+                bl_err *err);
+
+#endif

@@ -1,0 +1,926 @@
+/* core/kernel.c - kernel trees, Gram builds, gradients, spec parser.
+ *
+ * See kernel.h. Invariants: nodes[] holds the tree (root last), leaves[] the
+ * leaves in spec order with their offset into the flat parameter vector;
+ * every stored parameter is valid (checked on parse and set). Gram builds
+ * recurse over the tree with one n1 x n2 scratch per level; symmetric builds
+ * touch only the lower triangle until the final mirror. Derivatives follow
+ * the sum and product rules, pruning subtrees without the parameter. */
+#include "core/kernel/kernel.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/base/linalg.h"
+
+#define NAME_LEN 40
+
+typedef struct leaf {
+    kernel_type t;
+    double p[3];             /* natural-scale parameters */
+    size_t np;               /* number of vector parameters */
+    size_t off;              /* offset in the flat vector */
+    char names[3][NAME_LEN]; /* "rbf.ls" or "rbf2.ls" */
+    nngp *net;               /* KERNEL_NNGP only: owned */
+    bool ntk;                /* KERNEL_NNGP: Theta instead of K */
+} leaf;
+
+typedef struct node {
+    char op;  /* 'L' leaf, '+' sum, '*' product */
+    int a, b; /* children (node indices) */
+    int leaf; /* leaf index when op == 'L' */
+} node;
+
+struct kernel {
+    size_t d;                /* input dimension */
+    size_t nleaf, nnode, np; /* counts; np = vector length */
+    leaf leaves[KERNEL_MAX_LEAVES];
+    node nodes[2 * KERNEL_MAX_LEAVES]; /* root is nodes[nnode - 1] */
+};
+
+static const struct {
+    const char *name;
+    size_t np;
+    const char *pn[3];
+    double def[3];
+    bool pos[3]; /* must be > 0 (log-transformed) */
+} ktab[KERNEL_NTYPES] = {
+    {"rbf", 2, {"var", "ls"}, {1, 1}, {true, true}},
+    {"matern12", 2, {"var", "ls"}, {1, 1}, {true, true}},
+    {"matern32", 2, {"var", "ls"}, {1, 1}, {true, true}},
+    {"matern52", 2, {"var", "ls"}, {1, 1}, {true, true}},
+    {"periodic", 3, {"var", "ls", "period"}, {1, 1, 1}, {true, true, true}},
+    {"linear", 2, {"var", "c"}, {1, 0}, {true, false}},
+    {"constant", 1, {"var"}, {1}, {true}},
+    {"white", 1, {"var"}, {1}, {true}},
+    {"nngp", 2, {"sw2", "sb2"}, {2, 0.1}, {true, false}},
+};
+#define KERNEL_CHOICES "rbf, matern12, matern32, matern52, periodic, linear, constant, white, nngp"
+
+const char *
+kernel_type_name(kernel_type t)
+{
+    return (int)t >= 0 && t < KERNEL_NTYPES ? ktab[t].name : "?";
+}
+
+/* ---- object management ---------------------------------------------- */
+
+void
+kernel_free(kernel *k)
+{
+    if (k == NULL)
+        return;
+    for (size_t i = 0; i < k->nleaf; i++)
+        nngp_free(k->leaves[i].net);
+    free(k);
+}
+
+static void
+finish(kernel *k)
+{
+    size_t count[KERNEL_NTYPES] = {0}, seen[KERNEL_NTYPES] = {0}, off = 0;
+    for (size_t i = 0; i < k->nleaf; i++)
+        count[k->leaves[i].t]++;
+    for (size_t i = 0; i < k->nleaf; i++) {
+        leaf *f = &k->leaves[i];
+        f->off = off;
+        off += f->np;
+        seen[f->t]++;
+        for (size_t j = 0; j < f->np; j++) {
+            if (count[f->t] > 1)
+                snprintf(f->names[j], NAME_LEN, "%s%zu.%s", ktab[f->t].name, seen[f->t],
+                         ktab[f->t].pn[j]);
+            else
+                snprintf(f->names[j], NAME_LEN, "%s.%s", ktab[f->t].name, ktab[f->t].pn[j]);
+        }
+    }
+    k->np = off;
+}
+
+kernel *
+kernel_copy(const kernel *k, bl_err *err)
+{
+    kernel *c = malloc(sizeof *c);
+    if (c == NULL) {
+        bl_fail(err, BL_ENOMEM, "kernel: out of memory");
+        return NULL;
+    }
+    memcpy(c, k, sizeof *c);
+    for (size_t i = 0; i < c->nleaf; i++)
+        c->leaves[i].net = NULL;
+    for (size_t i = 0; i < c->nleaf; i++)
+        if (k->leaves[i].net != NULL) {
+            c->leaves[i].net = nngp_copy(k->leaves[i].net, err);
+            if (c->leaves[i].net == NULL) {
+                kernel_free(c);
+                return NULL;
+            }
+        }
+    return c;
+}
+
+size_t
+kernel_in_dim(const kernel *k)
+{
+    return k->d;
+}
+
+int
+kernel_check_dim(const kernel *k, size_t dim, bl_err *err)
+{
+    if (dim != k->d)
+        return bl_fail(err, BL_EINVAL,
+                       "kernel: inputs have dimension %zu, the kernel expects "
+                       "in_dim=%zu",
+                       dim, k->d);
+    return BL_OK;
+}
+
+static kernel *
+new_kernel(size_t in_dim, bl_err *err)
+{
+    if (in_dim < 1) {
+        bl_fail(err, BL_EINVAL, "kernel: in_dim=0: must be >= 1");
+        return NULL;
+    }
+    kernel *k = calloc(1, sizeof *k);
+    if (k == NULL)
+        bl_fail(err, BL_ENOMEM, "kernel: out of memory");
+    else
+        k->d = in_dim;
+    return k;
+}
+
+static int
+add_leaf(kernel *k, kernel_type t)
+{
+    if (k->nleaf >= KERNEL_MAX_LEAVES)
+        return -1;
+    leaf *f = &k->leaves[k->nleaf];
+    memset(f, 0, sizeof *f);
+    f->t = t;
+    f->np = ktab[t].np;
+    for (size_t j = 0; j < f->np; j++)
+        f->p[j] = ktab[t].def[j];
+    node *nd = &k->nodes[k->nnode];
+    nd->op = 'L';
+    nd->a = nd->b = -1;
+    nd->leaf = (int)k->nleaf++;
+    return (int)k->nnode++;
+}
+
+kernel *
+kernel_alloc_leaf(kernel_type t, size_t in_dim, bl_err *err)
+{
+    if ((int)t < 0 || t >= KERNEL_NTYPES) {
+        bl_fail(err, BL_EINVAL, "kernel: unknown type %d (choose " KERNEL_CHOICES ")", (int)t);
+        return NULL;
+    }
+    if (t == KERNEL_NNGP) {
+        nngp_opts o = nngp_opts_default();
+        return kernel_alloc_nngp(in_dim, &o, false, err);
+    }
+    kernel *k = new_kernel(in_dim, err);
+    if (k == NULL)
+        return NULL;
+    add_leaf(k, t);
+    finish(k);
+    return k;
+}
+
+kernel *
+kernel_alloc_nngp(size_t in_dim, const nngp_opts *o, bool ntk, bl_err *err)
+{
+    kernel *k = new_kernel(in_dim, err);
+    if (k == NULL)
+        return NULL;
+    add_leaf(k, KERNEL_NNGP);
+    leaf *f = &k->leaves[0];
+    f->net = nngp_alloc(in_dim, o, err);
+    if (f->net == NULL) {
+        kernel_free(k);
+        return NULL;
+    }
+    f->ntk = ntk;
+    f->p[0] = o->sw2;
+    f->p[1] = o->sb2;
+    finish(k);
+    return k;
+}
+
+/* ---- parameters ----------------------------------------------------- */
+
+size_t
+kernel_nparams(const kernel *k)
+{
+    return k->np;
+}
+
+static const leaf *
+find_param(const kernel *k, size_t i, size_t *j)
+{
+    for (size_t l = 0; l < k->nleaf; l++) {
+        const leaf *f = &k->leaves[l];
+        if (i >= f->off && i < f->off + f->np) {
+            *j = i - f->off;
+            return f;
+        }
+    }
+    return NULL;
+}
+
+const char *
+kernel_param_name(const kernel *k, size_t i)
+{
+    size_t j;
+    const leaf *f = find_param(k, i, &j);
+    return f ? f->names[j] : NULL;
+}
+
+double
+kernel_param_value(const kernel *k, size_t i)
+{
+    size_t j;
+    const leaf *f = find_param(k, i, &j);
+    return f ? f->p[j] : (double)NAN;
+}
+
+bool
+kernel_param_is_log(const kernel *k, size_t i)
+{
+    size_t j;
+    const leaf *f = find_param(k, i, &j);
+    return f ? ktab[f->t].pos[j] : false;
+}
+
+void
+kernel_get_theta(const kernel *k, double *theta)
+{
+    for (size_t l = 0; l < k->nleaf; l++) {
+        const leaf *f = &k->leaves[l];
+        for (size_t j = 0; j < f->np; j++)
+            theta[f->off + j] = ktab[f->t].pos[j] ? log(f->p[j]) : f->p[j];
+    }
+}
+
+/* Validity of a natural-scale value for parameter j of type t. */
+static int
+check_value(kernel_type t, size_t j, double v, const char *name, bl_err *err)
+{
+    if (!isfinite(v))
+        return bl_fail(err, BL_EINVAL, "kernel: %s=%g: must be finite", name, v);
+    if (ktab[t].pos[j] && !(v > 0.0))
+        return bl_fail(err, BL_EINVAL, "kernel: %s=%g: must be > 0", name, v);
+    if (t == KERNEL_NNGP && j == 1 && v < 0.0)
+        return bl_fail(err, BL_EINVAL, "kernel: %s=%g: must be >= 0", name, v);
+    return BL_OK;
+}
+
+static int
+apply_nngp(leaf *f, bl_err *err)
+{
+    return f->net ? nngp_set_variances(f->net, f->p[0], f->p[1], err) : BL_OK;
+}
+
+int
+kernel_set_theta(kernel *k, const double *theta, bl_err *err)
+{
+    for (size_t l = 0; l < k->nleaf; l++) {
+        const leaf *f = &k->leaves[l];
+        for (size_t j = 0; j < f->np; j++) {
+            double th = theta[f->off + j], v = ktab[f->t].pos[j] ? exp(th) : th;
+            if (!isfinite(th) || check_value(f->t, j, v, f->names[j], err) != BL_OK)
+                return bl_fail(err, BL_EINVAL, "kernel: %s: theta=%g gives an invalid value %g",
+                               f->names[j], th, v);
+        }
+    }
+    for (size_t l = 0; l < k->nleaf; l++) {
+        leaf *f = &k->leaves[l];
+        for (size_t j = 0; j < f->np; j++) {
+            double th = theta[f->off + j];
+            f->p[j] = ktab[f->t].pos[j] ? exp(th) : th;
+        }
+        apply_nngp(f, NULL);
+    }
+    return BL_OK;
+}
+
+int
+kernel_set_param(kernel *k, const char *name, double value, bl_err *err)
+{
+    for (size_t l = 0; l < k->nleaf; l++) {
+        leaf *f = &k->leaves[l];
+        for (size_t j = 0; j < f->np; j++)
+            if (strcmp(f->names[j], name) == 0) {
+                int rc = check_value(f->t, j, value, name, err);
+                if (rc != BL_OK)
+                    return rc;
+                double old = f->p[j];
+                f->p[j] = value;
+                if (apply_nngp(f, err) != BL_OK) {
+                    f->p[j] = old;
+                    return BL_EINVAL;
+                }
+                return BL_OK;
+            }
+    }
+    return bl_fail(err, BL_EINVAL, "kernel: no parameter '%s'%s%s", name,
+                   k->np ? " (first is " : "", k->np ? k->leaves[0].names[0] : "");
+}
+
+bool
+kernel_has_grad(const kernel *k)
+{
+    for (size_t l = 0; l < k->nleaf; l++)
+        if (k->leaves[l].t == KERNEL_NNGP)
+            return false;
+    return true;
+}
+
+/* ---- evaluation ------------------------------------------------------ */
+
+/* One classic leaf at (x, x2); same: identical indices of one Gram matrix.
+ * q >= 0: also *dv = derivative w.r.t. transformed parameter q of the leaf. */
+static inline double
+leaf_val(const leaf *f, const double *x, const double *x2, size_t d, bool same, int q, double *dv)
+{
+    const double *p = f->p;
+    double v = p[0], r2 = 0.0, k, g = 0.0;
+    switch (f->t) {
+    case KERNEL_RBF:
+    case KERNEL_MATERN12:
+    case KERNEL_MATERN32:
+    case KERNEL_MATERN52:
+    case KERNEL_PERIODIC:
+        for (size_t i = 0; i < d; i++) {
+            double t = x[i] - x2[i];
+            r2 += t * t;
+        }
+        break;
+    default: break;
+    }
+    switch (f->t) {
+    case KERNEL_RBF: {
+        double t = r2 / (p[1] * p[1]);
+        k = v * exp(-0.5 * t);
+        if (q == 1)
+            g = k * t;
+        break;
+    }
+    case KERNEL_MATERN12: {
+        double s = sqrt(r2) / p[1], e = v * exp(-s);
+        k = e;
+        if (q == 1)
+            g = e * s;
+        break;
+    }
+    case KERNEL_MATERN32: {
+        double s = sqrt(3.0 * r2) / p[1], e = v * exp(-s);
+        k = e * (1.0 + s);
+        if (q == 1)
+            g = e * s * s;
+        break;
+    }
+    case KERNEL_MATERN52: {
+        double s = sqrt(5.0 * r2) / p[1], e = v * exp(-s);
+        k = e * (1.0 + s + s * s / 3.0);
+        if (q == 1)
+            g = e * s * s * (1.0 + s) / 3.0;
+        break;
+    }
+    case KERNEL_PERIODIC: {
+        double a = M_PI * sqrt(r2) / p[2], sn = sin(a), il2 = 1.0 / (p[1] * p[1]);
+        k = v * exp(-2.0 * sn * sn * il2);
+        if (q == 1)
+            g = k * 4.0 * sn * sn * il2;
+        else if (q == 2)
+            g = k * 2.0 * a * sin(2.0 * a) * il2;
+        break;
+    }
+    case KERNEL_LINEAR: {
+        double c = p[1], s = 0.0, sd = 0.0;
+        for (size_t i = 0; i < d; i++) {
+            s += (x[i] - c) * (x2[i] - c);
+            sd += (x[i] - c) + (x2[i] - c);
+        }
+        k = v * s;
+        if (q == 1)
+            g = -v * sd;
+        break;
+    }
+    case KERNEL_CONSTANT: k = v; break;
+    case KERNEL_WHITE: k = same ? v : 0.0; break;
+    default: k = NAN;
+    }
+    if (q == 0)
+        g = k; /* every var is log-transformed: dk/dlog var = k */
+    if (dv)
+        *dv = g;
+    return k;
+}
+
+static bool
+contains(const kernel *k, int ni, size_t p)
+{
+    const node *nd = &k->nodes[ni];
+    if (nd->op == 'L') {
+        const leaf *f = &k->leaves[nd->leaf];
+        return p >= f->off && p < f->off + f->np;
+    }
+    return contains(k, nd->a, p) || contains(k, nd->b, p);
+}
+
+typedef struct evalctx {
+    const kernel *k;
+    const double *X1, *X2;
+    size_t n1, n2;
+    bool sym;  /* lower triangle only (X2 == X1) */
+    bool diag; /* only the n1 diagonal pairs (x_i, x_i), stored in V[i] */
+    size_t p;  /* derivative parameter (when D != NULL) */
+    const bl_cancel *cancel;
+    bl_err *err;
+} evalctx;
+
+static size_t
+ctx_size(const evalctx *c)
+{
+    return c->diag ? c->n1 : c->n1 * c->n2;
+}
+
+/* Apply fn over the active index set: in diag mode, i == j stored at i. */
+#define FOR_ENTRIES(c, body)                              \
+    do {                                                  \
+        if ((c)->diag) {                                  \
+            for (size_t i = 0; i < (c)->n1; i++) {        \
+                size_t o = i, j = i;                      \
+                (void)j;                                  \
+                body;                                     \
+            }                                             \
+        } else {                                          \
+            for (size_t i = 0; i < (c)->n1; i++) {        \
+                size_t jend = (c)->sym ? i + 1 : (c)->n2; \
+                for (size_t j = 0; j < jend; j++) {       \
+                    size_t o = i * (c)->n2 + j;           \
+                    body;                                 \
+                }                                         \
+            }                                             \
+        }                                                 \
+    } while (0)
+
+static int
+eval_leaf(const evalctx *c, const leaf *f, double *V, double *D)
+{
+    size_t d = c->k->d;
+    if (f->t == KERNEL_NNGP) {
+        if (D != NULL)
+            return bl_fail(c->err, BL_EINVAL, "kernel: nngp has no analytic gradient");
+        double *K = f->ntk ? NULL : V, *T = f->ntk ? V : NULL;
+        if (c->diag)
+            return nngp_diag(f->net, c->X1, c->n1, K, T, c->err);
+        if (c->sym)
+            return nngp_gram(f->net, c->X1, c->n1, K, T, c->cancel, c->err);
+        return nngp_cross(f->net, c->X1, c->n1, c->X2, c->n2, 0, K, T, c->cancel, c->err);
+    }
+    int q = D != NULL ? (int)(c->p - f->off) : -1;
+    bool cross = !c->sym && !c->diag;
+    for (size_t i = 0; i < c->n1; i++) {
+        if ((i & 63) == 0 && bl_cancelled(c->cancel))
+            return bl_fail(c->err, BL_ECANCEL, "kernel: cancelled");
+        const double *xi = c->X1 + i * d;
+        if (c->diag) {
+            V[i] = leaf_val(f, xi, xi, d, true, q, D ? &D[i] : NULL);
+            continue;
+        }
+        size_t jend = c->sym ? i + 1 : c->n2;
+        double *Vi = V + i * c->n2, *Di = D ? D + i * c->n2 : NULL;
+        for (size_t j = 0; j < jend; j++)
+            Vi[j] = leaf_val(f, xi, c->X2 + j * d, d, !cross && i == j, q, Di ? &Di[j] : NULL);
+    }
+    return BL_OK;
+}
+
+/* V <- value of subtree ni; D (NULL: not wanted, or subtree lacks p) <- d/dtheta_p. */
+static int
+eval_node(const evalctx *c, int ni, double *V, double *D)
+{
+    const node *nd = &c->k->nodes[ni];
+    if (nd->op == 'L')
+        return eval_leaf(c, &c->k->leaves[nd->leaf], V, D);
+    bool da = D && contains(c->k, nd->a, c->p), db = D && contains(c->k, nd->b, c->p);
+    int first = db && !da ? nd->b : nd->a, second = first == nd->a ? nd->b : nd->a;
+    bool dfirst = da || db;
+    size_t sz = ctx_size(c);
+    /* The first child is evaluated before this level's scratch exists, so
+     * a left-leaning chain a + b + c + ... holds one scratch at a time. */
+    int rc = eval_node(c, first, V, dfirst ? D : NULL);
+    if (rc != BL_OK)
+        return rc;
+    double *W = malloc(sz * sizeof *W);
+    if (W == NULL)
+        return bl_fail(c->err, BL_ENOMEM, "kernel: out of memory for %zu entries", sz);
+    if (rc == BL_OK) {
+        if (da && db) {
+            /* p occurs in both subtrees only through duplicates of one node
+             * index, which the parser never creates; handled for safety. */
+            double *W2 = malloc(sz * sizeof *W2);
+            if (W2 == NULL) {
+                free(W);
+                return bl_fail(c->err, BL_ENOMEM, "kernel: out of memory");
+            }
+            rc = eval_node(c, second, W, W2);
+            if (rc == BL_OK) {
+                if (nd->op == '+')
+                    FOR_ENTRIES(c, {
+                        V[o] += W[o];
+                        D[o] += W2[o];
+                    });
+                else
+                    FOR_ENTRIES(c, {
+                        D[o] = D[o] * W[o] + V[o] * W2[o];
+                        V[o] *= W[o];
+                    });
+            }
+            free(W2);
+        } else {
+            rc = eval_node(c, second, W, NULL);
+            if (rc == BL_OK) {
+                if (nd->op == '+')
+                    FOR_ENTRIES(c, { V[o] += W[o]; });
+                else if (dfirst)
+                    FOR_ENTRIES(c, {
+                        V[o] *= W[o];
+                        D[o] *= W[o];
+                    });
+                else
+                    FOR_ENTRIES(c, { V[o] *= W[o]; });
+            }
+        }
+    }
+    free(W);
+    return rc;
+}
+
+int
+kernel_gram(const kernel *k, const double *X, size_t n, double *K, const bl_cancel *cancel,
+            bl_err *err)
+{
+    if (n == 0)
+        return bl_fail(err, BL_EINVAL, "kernel: no inputs (n=0)");
+    evalctx c = {k, X, X, n, n, true, false, 0, cancel, err};
+    int rc = eval_node(&c, (int)k->nnode - 1, K, NULL);
+    if (rc == BL_OK)
+        linalg_mirror_lower(K, n);
+    return rc;
+}
+
+int
+kernel_cross(const kernel *k, const double *X1, size_t n1, const double *X2, size_t n2, double *K12,
+             const bl_cancel *cancel, bl_err *err)
+{
+    if (n1 == 0 || n2 == 0)
+        return bl_fail(err, BL_EINVAL, "kernel: no inputs (n=0)");
+    evalctx c = {k, X1, X2, n1, n2, false, false, 0, cancel, err};
+    return eval_node(&c, (int)k->nnode - 1, K12, NULL);
+}
+
+int
+kernel_diag(const kernel *k, const double *X, size_t n, double *kd, bl_err *err)
+{
+    if (n == 0)
+        return bl_fail(err, BL_EINVAL, "kernel: no inputs (n=0)");
+    evalctx c = {k, X, X, n, n, false, true, 0, NULL, err};
+    return eval_node(&c, (int)k->nnode - 1, kd, NULL);
+}
+
+int
+kernel_gram_grad(const kernel *k, const double *X, size_t n, size_t p, double *dK,
+                 const bl_cancel *cancel, bl_err *err)
+{
+    if (p >= k->np)
+        return bl_fail(err, BL_EINVAL, "kernel: parameter index %zu: must be < %zu", p, k->np);
+    if (!kernel_has_grad(k))
+        return bl_fail(err, BL_EINVAL, "kernel: nngp kernels have no analytic gradient");
+    if (n == 0)
+        return bl_fail(err, BL_EINVAL, "kernel: no inputs (n=0)");
+    double *V = malloc(n * n * sizeof *V);
+    if (V == NULL)
+        return bl_fail(err, BL_ENOMEM, "kernel: out of memory for n=%zu", n);
+    evalctx c = {k, X, X, n, n, true, false, p, cancel, err};
+    int rc = eval_node(&c, (int)k->nnode - 1, V, dK);
+    free(V);
+    if (rc == BL_OK)
+        linalg_mirror_lower(dK, n);
+    return rc;
+}
+
+/* ---- formatting ------------------------------------------------------ */
+
+typedef struct sbuf {
+    char *buf;
+    size_t size, len;
+} sbuf;
+
+static void sb_printf(sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+sb_printf(sbuf *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = s->len < s->size ? s->size - s->len : 0;
+    int w = vsnprintf(room ? s->buf + s->len : NULL, room, fmt, ap);
+    va_end(ap);
+    if (w > 0)
+        s->len += (size_t)w;
+}
+
+static void
+fmt_node(const kernel *k, int ni, sbuf *s, char parent)
+{
+    const node *nd = &k->nodes[ni];
+    if (nd->op == 'L') {
+        const leaf *f = &k->leaves[nd->leaf];
+        sb_printf(s, "%s(", ktab[f->t].name);
+        if (f->t == KERNEL_NNGP) {
+            const nngp_opts *o = nngp_get_opts(f->net);
+            sb_printf(s, "act=%s, depth=%zu, sw2=%.10g, sb2=%.10g", nngp_act_name(o->act), o->depth,
+                      f->p[0], f->p[1]);
+            if (o->act == NNGP_LEAKY_RELU)
+                sb_printf(s, ", slope=%.10g", o->slope);
+            if (!nngp_act_closed_form(o->act) || o->quadrature)
+                sb_printf(s, ", order=%zu", o->gh_order);
+            if (f->ntk)
+                sb_printf(s, ", ntk=1");
+        } else {
+            for (size_t j = 0; j < f->np; j++)
+                sb_printf(s, "%s%s=%.10g", j ? ", " : "", ktab[f->t].pn[j], f->p[j]);
+        }
+        sb_printf(s, ")");
+        return;
+    }
+    bool paren = parent == '*' && nd->op == '+';
+    if (paren)
+        sb_printf(s, "(");
+    fmt_node(k, nd->a, s, nd->op);
+    sb_printf(s, nd->op == '+' ? " + " : " * ");
+    fmt_node(k, nd->b, s, nd->op);
+    if (paren)
+        sb_printf(s, ")");
+}
+
+size_t
+kernel_format(const kernel *k, char *buf, size_t size)
+{
+    sbuf s = {buf, size, 0};
+    if (size)
+        buf[0] = '\0';
+    fmt_node(k, (int)k->nnode - 1, &s, 0);
+    if (size)
+        buf[s.len < size ? s.len : size - 1] = '\0';
+    return s.len;
+}
+
+/* ---- parser ---------------------------------------------------------- */
+
+typedef struct parser {
+    const char *s; /* whole spec */
+    size_t i;      /* cursor */
+    kernel *k;
+    bl_err *err;
+} parser;
+
+static void
+skip_ws(parser *P)
+{
+    while (isspace((unsigned char)P->s[P->i]))
+        P->i++;
+}
+
+static size_t
+read_name(parser *P, char *out, size_t cap)
+{
+    size_t n = 0;
+    while (isalnum((unsigned char)P->s[P->i]) || P->s[P->i] == '_') {
+        if (n + 1 < cap)
+            out[n++] = P->s[P->i];
+        P->i++;
+    }
+    out[n] = '\0';
+    return n;
+}
+
+static int parse_sum(parser *P, int *out);
+
+static int
+tok_err(parser *P, const char *what)
+{
+    skip_ws(P);
+    if (P->s[P->i] == '\0')
+        return bl_fail(P->err, BL_EINVAL, "kernel: %s at column %zu (end of spec)", what, P->i + 1);
+    return bl_fail(P->err, BL_EINVAL, "kernel: %s at column %zu, found '%c'", what, P->i + 1,
+                   P->s[P->i]);
+}
+
+/* key=value list of one leaf; the opening '(' is consumed. */
+static int
+parse_args(parser *P, leaf *f, nngp_opts *no)
+{
+    skip_ws(P);
+    if (P->s[P->i] == ')') {
+        P->i++;
+        return BL_OK;
+    }
+    for (;;) {
+        skip_ws(P);
+        size_t col = P->i + 1;
+        char key[32];
+        if (read_name(P, key, sizeof key) == 0)
+            return tok_err(P, "expected a parameter name");
+        skip_ws(P);
+        if (P->s[P->i] != '=')
+            return tok_err(P, "expected '='");
+        P->i++;
+        skip_ws(P);
+        size_t vcol = P->i + 1;
+        if (f->t == KERNEL_NNGP && strcmp(key, "act") == 0) {
+            char an[32];
+            if (read_name(P, an, sizeof an) == 0)
+                return tok_err(P, "expected an activation name");
+            bl_err e2;
+            if (nngp_act_parse(an, &no->act, &e2) != BL_OK)
+                return bl_fail(P->err, BL_EINVAL, "kernel: %s at column %zu", e2.msg, vcol);
+        } else {
+            char *end;
+            double v = strtod(P->s + P->i, &end);
+            if (end == P->s + P->i)
+                return tok_err(P, "expected a number");
+            P->i = (size_t)(end - P->s);
+            size_t j = 0;
+            while (j < f->np && strcmp(ktab[f->t].pn[j], key) != 0)
+                j++;
+            if (j < f->np) {
+                int rc = check_value(f->t, j, v, key, P->err);
+                if (rc != BL_OK)
+                    return rc;
+                f->p[j] = v;
+            } else if (f->t == KERNEL_NNGP &&
+                       (strcmp(key, "depth") == 0 || strcmp(key, "order") == 0)) {
+                size_t lim = strcmp(key, "depth") == 0 ? NNGP_MAX_DEPTH : NNGP_GH_MAX;
+                size_t lo = strcmp(key, "depth") == 0 ? 1 : 2;
+                if (!(v >= (double)lo && v <= (double)lim) || v != floor(v))
+                    return bl_fail(P->err, BL_EINVAL,
+                                   "kernel: %s=%g: must be an integer in %zu..%zu", key, v, lo,
+                                   lim);
+                if (key[0] == 'd')
+                    no->depth = (size_t)v;
+                else
+                    no->gh_order = (size_t)v;
+            } else if (f->t == KERNEL_NNGP && strcmp(key, "slope") == 0) {
+                if (!isfinite(v))
+                    return bl_fail(P->err, BL_EINVAL, "kernel: slope=%g: must be finite", v);
+                no->slope = v;
+            } else if (f->t == KERNEL_NNGP && strcmp(key, "ntk") == 0) {
+                f->ntk = v != 0.0;
+            } else {
+                char choices[128] = "";
+                for (size_t t = 0; t < f->np; t++) {
+                    strcat(choices, t ? ", " : "");
+                    strcat(choices, ktab[f->t].pn[t]);
+                }
+                if (f->t == KERNEL_NNGP)
+                    strcat(choices, ", act, depth, slope, order, ntk");
+                return bl_fail(P->err, BL_EINVAL,
+                               "kernel: unknown parameter '%s' of %s at column %zu (choose %s)",
+                               key, ktab[f->t].name, col, choices);
+            }
+        }
+        skip_ws(P);
+        if (P->s[P->i] == ',') {
+            P->i++;
+            continue;
+        }
+        if (P->s[P->i] == ')') {
+            P->i++;
+            return BL_OK;
+        }
+        return tok_err(P, "expected ',' or ')'");
+    }
+}
+
+static int
+parse_atom(parser *P, int *out)
+{
+    skip_ws(P);
+    if (P->s[P->i] == '(') {
+        P->i++;
+        int rc = parse_sum(P, out);
+        if (rc != BL_OK)
+            return rc;
+        skip_ws(P);
+        if (P->s[P->i] != ')')
+            return tok_err(P, "expected ')'");
+        P->i++;
+        return BL_OK;
+    }
+    size_t col = P->i + 1;
+    char name[32];
+    if (read_name(P, name, sizeof name) == 0)
+        return tok_err(P, "expected a kernel name");
+    int t = 0;
+    while (t < KERNEL_NTYPES && strcmp(ktab[t].name, name) != 0)
+        t++;
+    if (t == KERNEL_NTYPES)
+        return bl_fail(P->err, BL_EINVAL,
+                       "kernel: unknown kernel '%s' at column %zu (choose " KERNEL_CHOICES ")",
+                       name, col);
+    int ni = add_leaf(P->k, (kernel_type)t);
+    if (ni < 0)
+        return bl_fail(P->err, BL_EINVAL, "kernel: more than %d kernels at column %zu",
+                       KERNEL_MAX_LEAVES, col);
+    leaf *f = &P->k->leaves[P->k->nodes[ni].leaf];
+    nngp_opts no = nngp_opts_default();
+    skip_ws(P);
+    if (P->s[P->i] == '(') {
+        P->i++;
+        int rc = parse_args(P, f, &no);
+        if (rc != BL_OK)
+            return rc;
+    }
+    if (t == KERNEL_NNGP) {
+        no.sw2 = f->p[0];
+        no.sb2 = f->p[1];
+        f->net = nngp_alloc(P->k->d, &no, P->err);
+        if (f->net == NULL)
+            return P->err ? P->err->code : BL_EINVAL;
+    }
+    *out = ni;
+    return BL_OK;
+}
+
+static int
+parse_binary(parser *P, int *out, char op)
+{
+    int lhs;
+    int rc = op == '+' ? parse_binary(P, &lhs, '*') : parse_atom(P, &lhs);
+    if (rc != BL_OK)
+        return rc;
+    for (;;) {
+        skip_ws(P);
+        if (P->s[P->i] != op)
+            break;
+        P->i++;
+        int rhs;
+        rc = op == '+' ? parse_binary(P, &rhs, '*') : parse_atom(P, &rhs);
+        if (rc != BL_OK)
+            return rc;
+        if (P->k->nnode >= 2 * KERNEL_MAX_LEAVES)
+            return bl_fail(P->err, BL_EINVAL, "kernel: expression too long");
+        node *nd = &P->k->nodes[P->k->nnode];
+        nd->op = op;
+        nd->a = lhs;
+        nd->b = rhs;
+        nd->leaf = -1;
+        lhs = (int)P->k->nnode++;
+    }
+    *out = lhs;
+    return BL_OK;
+}
+
+static int
+parse_sum(parser *P, int *out)
+{
+    return parse_binary(P, out, '+');
+}
+
+kernel *
+kernel_parse(const char *spec, size_t in_dim, bl_err *err)
+{
+    kernel *k = new_kernel(in_dim, err);
+    if (k == NULL)
+        return NULL;
+    parser P = {spec, 0, k, err};
+    int root;
+    int rc = parse_sum(&P, &root);
+    if (rc == BL_OK) {
+        skip_ws(&P);
+        if (spec[P.i] != '\0')
+            rc = tok_err(&P, "expected '+', '*' or end of spec");
+    }
+    if (rc != BL_OK) {
+        kernel_free(k);
+        return NULL;
+    }
+    /* The root must be the last node: parse_binary appends parents after
+     * children, and a parenthesised atom at the top returns its own root. */
+    if (root != (int)k->nnode - 1) {
+        kernel_free(k);
+        bl_fail(err, BL_EINVAL, "kernel: internal parse error");
+        return NULL;
+    }
+    finish(k);
+    return k;
+}

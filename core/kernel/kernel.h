@@ -1,0 +1,110 @@
+/* core/kernel.h - covariance kernels, their sums and products, a spec parser.
+ *
+ * A kernel is a tree of sums and products over leaves on inputs of
+ * dimension in_dim (rows of a row-major X, n x in_dim). r = |x - x'|.
+ *   rbf(var, ls)              var exp(-r^2 / (2 ls^2))
+ *   matern12(var, ls)         var exp(-r/ls)
+ *   matern32(var, ls)         var (1 + sqrt3 r/ls) exp(-sqrt3 r/ls)
+ *   matern52(var, ls)         var (1 + sqrt5 r/ls + 5 r^2/(3 ls^2)) exp(-sqrt5 r/ls)
+ *   periodic(var, ls, period) var exp(-2 sin^2(pi r/period) / ls^2)   (sklearn ExpSineSquared)
+ *   linear(var, c)            var (x - c).(x' - c), c a scalar shift of every coordinate [C]
+ *   constant(var)             var
+ *   white(var)                var on identical indices of one Gram matrix (kernel_gram's
+ *                             diagonal, kernel_diag); 0 in every cross-covariance, since
+ *                             test points are distinct draws of the noise [C]
+ *   nngp(act, depth, sw2, sb2, slope, order, ntk)   MATH 4 (core/nngp.h): the NNGP
+ *                             K^{L+1}, or the NTK when ntk=1
+ * Defaults: var = 1, ls = 1, period = 1, c = 0; nngp: relu, depth 3, sw2 2,
+ * sb2 0.1, slope 0.1, order 80, ntk 0.
+ * Spec syntax: sum := prod ('+' prod)*, prod := atom ('*' atom)*,
+ * atom := NAME ['(' [key '=' value (',' key '=' value)*] ')'] | '(' sum ')'.
+ * Example: "rbf(ls=50, var=100) + periodic(period=1, ls=1.2) * rbf(ls=100) + white(var=0.1)".
+ * Parameter vector: leaves in spec order, each leaf's parameters in the
+ * order above. Names "rbf.ls"; when a type occurs more than once, its leaves
+ * are numbered by occurrence: "rbf1.ls", "rbf2.ls". Transformed values
+ * (theta) are log(value) for every parameter that must be > 0 (var, ls,
+ * period, nngp.sw2); linear.c and nngp.sb2 are untransformed. Analytic
+ * gradients exist for every classic leaf; a kernel containing an nngp leaf
+ * has none (kernel_has_grad false: optimise it with a derivative-free
+ * method), its depth/activation are fixed, only sw2, sb2 are parameters. */
+#ifndef BAYESLENS_CORE_KERNEL_H
+#define BAYESLENS_CORE_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/base/err.h"
+#include "core/kernel/nngp.h"
+
+#define KERNEL_MAX_LEAVES 64
+
+typedef enum {
+    KERNEL_RBF = 0,
+    KERNEL_MATERN12,
+    KERNEL_MATERN32,
+    KERNEL_MATERN52,
+    KERNEL_PERIODIC,
+    KERNEL_LINEAR,
+    KERNEL_CONSTANT,
+    KERNEL_WHITE,
+    KERNEL_NNGP,
+    KERNEL_NTYPES
+} kernel_type;
+
+typedef struct kernel kernel; /* opaque: tree of leaves */
+
+/* Parse a spec for inputs of dimension in_dim (>= 1). NULL + BL_EINVAL with
+ * a message giving the column (1-based), e.g.
+ * "kernel: unknown kernel 'rbff' at column 1 (choose rbf, matern12, ...)",
+ * "kernel: ls=-1: must be > 0", "kernel: expected ')' at column 12".
+ * BL_ENOMEM. O(length of spec). */
+kernel *kernel_parse(const char *spec, size_t in_dim, bl_err *err);
+/* One leaf with default parameters. */
+kernel *kernel_alloc_leaf(kernel_type t, size_t in_dim, bl_err *err);
+/* The NNGP/NTK of *o as a leaf (ntk: use Theta). */
+kernel *kernel_alloc_nngp(size_t in_dim, const nngp_opts *o, bool ntk, bl_err *err);
+kernel *kernel_copy(const kernel *k, bl_err *err);
+void kernel_free(kernel *k); /* NULL is a no-op */
+
+size_t kernel_in_dim(const kernel *k);
+/* BL_EINVAL "kernel: inputs have dimension 3, the kernel expects in_dim=2"
+ * unless dim == in_dim (for callers whose data carry their own width). */
+int kernel_check_dim(const kernel *k, size_t dim, bl_err *err);
+/* Canonical spec ("rbf(var=100, ls=50) + white(var=0.1)", %.10g values) into
+ * buf (truncated to size, always terminated); returns the full length. */
+size_t kernel_format(const kernel *k, char *buf, size_t size);
+const char *kernel_type_name(kernel_type t);
+
+/* Parameters (see the header comment for order, names, transforms). */
+size_t kernel_nparams(const kernel *k);
+const char *kernel_param_name(const kernel *k, size_t i); /* borrowed; NULL if i out of range */
+double kernel_param_value(const kernel *k, size_t i);     /* natural scale; NAN if out of range */
+bool kernel_param_is_log(const kernel *k, size_t i);      /* theta_i = log(value)? */
+void kernel_get_theta(const kernel *k, double *theta);    /* transformed vector */
+/* Set the transformed vector; validates every value first (finite, > 0
+ * where required), k unchanged on BL_EINVAL. O(nparams). */
+int kernel_set_theta(kernel *k, const double *theta, bl_err *err);
+/* Set one parameter by name on its natural scale ("rbf.ls", 2.0). */
+int kernel_set_param(kernel *k, const char *name, double value, bl_err *err);
+/* True when kernel_gram_grad is available (no nngp leaf). */
+bool kernel_has_grad(const kernel *k);
+
+/* Gram matrix K (n x n row-major) of X (n x in_dim): lower triangle computed
+ * leaf by leaf into K and one scratch matrix, combined, then mirrored;
+ * exactly symmetric. O(n^2 (in_dim + leaves)); n x n scratch: one per
+ * right-nested level (a + b + c * d holds at most two). BL_EINVAL (n = 0), BL_ENOMEM, BL_ENUM, BL_ECANCEL (polled
+ * per row). */
+int kernel_gram(const kernel *k, const double *X, size_t n, double *K, const bl_cancel *cancel,
+                bl_err *err);
+/* K12 (n1 x n2 row-major) = k(X1_i, X2_j); white contributes 0. */
+int kernel_cross(const kernel *k, const double *X1, size_t n1, const double *X2, size_t n2,
+                 double *K12, const bl_cancel *cancel, bl_err *err);
+/* kd[i] = k(x_i, x_i) including white noise. O(n (in_dim + leaves)). */
+int kernel_diag(const kernel *k, const double *X, size_t n, double *kd, bl_err *err);
+/* dK/dtheta_p (n x n, symmetric): derivative of the Gram matrix w.r.t. the
+ * transformed parameter p. BL_EINVAL if p >= nparams or the kernel has no
+ * gradient (nngp leaf). Cost as kernel_gram. */
+int kernel_gram_grad(const kernel *k, const double *X, size_t n, size_t p, double *dK,
+                     const bl_cancel *cancel, bl_err *err);
+
+#endif

@@ -1,0 +1,35 @@
+/* core/sampler_rwm.c - random-walk Metropolis (MATH.md 9):
+ * w' = w + sigma z, accepted with probability min(1, exp(U(w) - U(w'))).
+ * For a 1-D standard normal the stationary acceptance rate is
+ * (2/pi) atan(2/sigma) (tests/test_sampler.c checks it). One U per step. */
+#include <math.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "core/mcmc/sampler_impl.h"
+
+int
+sampler_rwm_step(sampler *s, gsl_rng *rng, sampler_event *ev)
+{
+    size_t d = s->d;
+    for (size_t i = 0; i < d; i++)
+        s->wp[i] = s->w[i] + s->o.sigma * gsl_ran_gaussian_ziggurat(rng, 1.0);
+    memcpy(ev->proposal, s->wp, d * sizeof *s->wp);
+    sampler_event_push(ev, s->w, 0, 0);
+    sampler_event_push(ev, s->wp, 1, 0);
+    ev->n_grad = 1;
+    double Up;
+    if (target_eval(s->t, s->wp, &Up, NULL, NULL) != BL_OK) {
+        ev->nonfinite = true;
+        return BL_OK;
+    }
+    double la = s->U - Up;
+    ev->accept_prob = la >= 0.0 ? 1.0 : exp(la);
+    if (la >= 0.0 || log(gsl_rng_uniform_pos(rng)) < la) {
+        memcpy(s->w, s->wp, d * sizeof *s->w);
+        s->U = Up;
+        ev->accepted = true;
+    }
+    return BL_OK;
+}

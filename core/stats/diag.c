@@ -1,0 +1,438 @@
+/* core/diag.c - ESS, R-hat, MCSE, Gaussian KL and W2, running moments
+ * (MATH.md 9; formulas and costs in diag.h). The FFT autocovariance pads
+ * to a power of two >= 2N so the circular correlation equals the linear one;
+ * |X_k|^2 is formed in GSL's half-complex layout and transformed back. */
+#include "core/stats/diag.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_fft_halfcomplex.h>
+#include <gsl/gsl_fft_real.h>
+
+#include "core/base/linalg.h"
+
+#define FFT_MIN_N 1000
+
+static double
+chain_mean(const double *x, size_t n, size_t stride)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += x[i * stride];
+    return s / (double)n;
+}
+
+static bool
+chain_finite(const double *x, size_t n, size_t stride)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i * stride]))
+            return false;
+    return true;
+}
+
+int
+diag_autocov(const double *x, size_t n, size_t stride, double *c, size_t maxlag, bl_err *err)
+{
+    if (n < 2 || maxlag >= n)
+        return bl_fail(err, BL_EINVAL, "autocovariance: n=%zu, maxlag=%zu: need n >= 2, maxlag < n",
+                       n, maxlag);
+    double mu = chain_mean(x, n, stride);
+    if (n <= FFT_MIN_N) {
+        for (size_t t = 0; t <= maxlag; t++) {
+            double s = 0.0;
+            for (size_t i = 0; i + t < n; i++)
+                s += (x[i * stride] - mu) * (x[(i + t) * stride] - mu);
+            c[t] = s / (double)n;
+        }
+        return BL_OK;
+    }
+    size_t m = 1;
+    while (m < 2 * n)
+        m <<= 1;
+    double *f = calloc(m, sizeof *f);
+    if (f == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory for the FFT (n=%zu)", n);
+    for (size_t i = 0; i < n; i++)
+        f[i] = x[i * stride] - mu;
+    gsl_fft_real_radix2_transform(f, 1, m);
+    /* Half-complex: f[0], f[m/2] real; f[k], f[m-k] = Re, Im for 0 < k < m/2. */
+    f[0] *= f[0];
+    f[m / 2] *= f[m / 2];
+    for (size_t k = 1; k < m / 2; k++) {
+        f[k] = f[k] * f[k] + f[m - k] * f[m - k];
+        f[m - k] = 0.0;
+    }
+    gsl_fft_halfcomplex_radix2_inverse(f, 1, m);
+    for (size_t t = 0; t <= maxlag; t++)
+        c[t] = f[t] / (double)n;
+    free(f);
+    return BL_OK;
+}
+
+int
+diag_ess(const double *x, size_t n, size_t stride, double *ess, double *tau, bl_err *err)
+{
+    if (n < 4)
+        return bl_fail(err, BL_EINVAL, "ess: n=%zu: need at least 4 draws", n);
+    if (!chain_finite(x, n, stride))
+        return bl_fail(err, BL_EINVAL, "ess: chain has non-finite values");
+    double *c = malloc(n * sizeof *c);
+    if (c == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory (n=%zu)", n);
+    int rc = diag_autocov(x, n, stride, c, n - 1, err);
+    if (rc != BL_OK)
+        goto done;
+    if (!(c[0] > 0.0)) {
+        rc = bl_fail(err, BL_ENUM, "ess: the chain is constant (ESS undefined)");
+        goto done;
+    }
+    double sum = 0.0, prev = INFINITY;
+    for (size_t m = 0; 2 * m + 1 < n; m++) {
+        double G = (c[2 * m] + c[2 * m + 1]) / c[0];
+        if (G <= 0.0)
+            break;
+        G = fmin(G, prev);
+        sum += G;
+        prev = G;
+    }
+    double t = -1.0 + 2.0 * sum;
+    if (tau != NULL)
+        *tau = t;
+    if (ess != NULL)
+        *ess = (double)n / t;
+done:
+    free(c);
+    return rc;
+}
+
+static int
+check_chains(const double *x, size_t m, size_t n, size_t stride, size_t cs, bl_err *err)
+{
+    if (m < 1 || n < 4)
+        return bl_fail(err, BL_EINVAL, "chains=%zu, draws=%zu: need >= 1 chain of >= 4 draws", m,
+                       n);
+    for (size_t k = 0; k < m; k++)
+        if (!chain_finite(x + k * cs, n, stride))
+            return bl_fail(err, BL_EINVAL, "chain %zu has non-finite values", k);
+    return BL_OK;
+}
+
+/* Sample variance (ddof 1). */
+static double
+chain_var(const double *x, size_t n, size_t stride, double mu)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double e = x[i * stride] - mu;
+        s += e * e;
+    }
+    return s / (double)(n - 1);
+}
+
+int
+diag_ess_multi(const double *x, size_t m, size_t n, size_t stride, size_t chain_stride, double *ess,
+               bl_err *err)
+{
+    int rc = check_chains(x, m, n, stride, chain_stride, err);
+    if (rc != BL_OK)
+        return rc;
+    double *c = malloc(n * sizeof *c), *acf = calloc(n, sizeof *acf);
+    double *means = malloc(m * sizeof *means);
+    if (c == NULL || acf == NULL || means == NULL) {
+        rc = bl_fail(err, BL_ENOMEM, "out of memory (n=%zu)", n);
+        goto done;
+    }
+    double W = 0.0, N = (double)n;
+    for (size_t k = 0; k < m; k++) {
+        const double *xk = x + k * chain_stride;
+        means[k] = chain_mean(xk, n, stride);
+        W += chain_var(xk, n, stride, means[k]) / (double)m;
+        if ((rc = diag_autocov(xk, n, stride, c, n - 1, err)) != BL_OK)
+            goto done;
+        for (size_t t = 0; t < n; t++)
+            acf[t] += c[t] * N / (N - 1.0) / (double)m; /* [C] N/(N-1) at every lag */
+    }
+    double mm = 0.0, B = 0.0;
+    for (size_t k = 0; k < m; k++)
+        mm += means[k] / (double)m;
+    for (size_t k = 0; k < m && m > 1; k++)
+        B += (means[k] - mm) * (means[k] - mm) / (double)(m - 1);
+    double varp = W * (N - 1.0) / N + B;
+    if (!(varp > 0.0)) {
+        rc = bl_fail(err, BL_ENUM, "ess: every chain is constant (ESS undefined)");
+        goto done;
+    }
+    double sum = 0.0, prev = INFINITY;
+    for (size_t j = 0; 2 * j + 1 < n; j++) {
+        double r0 = 1.0 - (W - acf[2 * j]) / varp, r1 = 1.0 - (W - acf[2 * j + 1]) / varp;
+        double P = r0 + r1;
+        if (P < 0.0)
+            break;
+        P = fmin(P, prev);
+        sum += P;
+        prev = P;
+    }
+    *ess = (double)m * N / (-1.0 + 2.0 * sum);
+done:
+    free(c);
+    free(acf);
+    free(means);
+    return rc;
+}
+
+int
+diag_rhat(const double *x, size_t m, size_t n, size_t stride, size_t chain_stride, double *rhat,
+          bl_err *err)
+{
+    int rc = check_chains(x, m, n, stride, chain_stride, err);
+    if (rc != BL_OK)
+        return rc;
+    size_t h = n / 2, M = 2 * m;
+    double W = 0.0, mm = 0.0, B = 0.0;
+    double *means = malloc(M * sizeof *means);
+    if (means == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory");
+    for (size_t k = 0; k < m; k++) {
+        for (int half = 0; half < 2; half++) {
+            const double *xs = x + k * chain_stride + (half ? (n - h) * stride : 0);
+            double mu = chain_mean(xs, h, stride);
+            means[2 * k + (size_t)half] = mu;
+            W += chain_var(xs, h, stride, mu) / (double)M;
+            mm += mu / (double)M;
+        }
+    }
+    for (size_t k = 0; k < M; k++)
+        B += (means[k] - mm) * (means[k] - mm) / (double)(M - 1);
+    free(means);
+    B *= (double)h;
+    if (!(W > 0.0))
+        return bl_fail(err, BL_ENUM, "rhat: within-chain variance is 0 (chains constant)");
+    double hn = (double)h, varp = (hn - 1.0) / hn * W + B / hn;
+    *rhat = sqrt(varp / W);
+    return BL_OK;
+}
+
+double
+diag_mcse(double var, double ess)
+{
+    return sqrt(var / ess);
+}
+
+double
+diag_kl_floor(size_t d, double n_eff)
+{
+    return (double)d * ((double)d + 3.0) / (4.0 * n_eff);
+}
+
+int
+diag_kl_gauss(size_t d, const double *m0, const double *S0, const double *m1, const double *S1,
+              double *kl, bl_err *err)
+{
+    int rc = BL_OK;
+    double *L0 = malloc(d * d * sizeof *L0), *L1 = malloc(d * d * sizeof *L1);
+    double *v = malloc(d * sizeof *v);
+    if (L0 == NULL || L1 == NULL || v == NULL) {
+        rc = bl_fail(err, BL_ENOMEM, "out of memory (d=%zu)", d);
+        goto done;
+    }
+    memcpy(L0, S0, d * d * sizeof *L0);
+    memcpy(L1, S1, d * d * sizeof *L1);
+    if (linalg_cholesky(L0, d, NULL, err) != BL_OK || linalg_cholesky(L1, d, NULL, err) != BL_OK) {
+        rc = bl_fail(err, BL_ENUM, "kl: a covariance is not positive definite");
+        goto done;
+    }
+    /* tr(S1^-1 S0) = |L1^-1 L0|_F^2, column by column of L0. */
+    double tr = 0.0;
+    for (size_t j = 0; j < d; j++) {
+        for (size_t i = 0; i < d; i++)
+            v[i] = L0[i * d + j];
+        linalg_solve_lower(L1, d, v);
+        for (size_t i = 0; i < d; i++)
+            tr += v[i] * v[i];
+    }
+    for (size_t i = 0; i < d; i++)
+        v[i] = m1[i] - m0[i];
+    linalg_solve_lower(L1, d, v);
+    double q = 0.0;
+    for (size_t i = 0; i < d; i++)
+        q += v[i] * v[i];
+    *kl = 0.5 * (tr + q - (double)d + linalg_chol_logdet(L1, d) - linalg_chol_logdet(L0, d));
+done:
+    free(L0);
+    free(L1);
+    free(v);
+    return rc;
+}
+
+/* B = Q^T diag(f(lam)) Q with Q's rows the eigenvectors (linalg_eigh). */
+static void
+eig_apply(const double *Q, const double *lam, size_t d, double *B)
+{
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++) {
+            double s = 0.0;
+            for (size_t k = 0; k < d; k++)
+                s += Q[k * d + i] * lam[k] * Q[k * d + j];
+            B[i * d + j] = s;
+        }
+}
+
+int
+diag_w2_gauss(size_t d, const double *m0, const double *S0, const double *m1, const double *S1,
+              double *w2sq, bl_err *err)
+{
+    int rc = BL_OK;
+    double *Q = malloc(d * d * sizeof *Q), *R = malloc(d * d * sizeof *R);
+    double *M = malloc(d * d * sizeof *M), *lam = malloc(d * sizeof *lam);
+    if (Q == NULL || R == NULL || M == NULL || lam == NULL) {
+        rc = bl_fail(err, BL_ENOMEM, "out of memory (d=%zu)", d);
+        goto done;
+    }
+    memcpy(Q, S1, d * d * sizeof *Q);
+    if ((rc = linalg_eigh(Q, d, lam, true, err)) != BL_OK)
+        goto done;
+    for (size_t k = 0; k < d; k++)
+        lam[k] = sqrt(fmax(lam[k], 0.0));
+    eig_apply(Q, lam, d, R); /* R = S1^1/2 */
+    /* M = R S0 R. */
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++) {
+            double s = 0.0;
+            for (size_t k = 0; k < d; k++)
+                s += S0[i * d + k] * R[k * d + j];
+            Q[i * d + j] = s;
+        }
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++) {
+            double s = 0.0;
+            for (size_t k = 0; k < d; k++)
+                s += R[i * d + k] * Q[k * d + j];
+            M[i * d + j] = s;
+        }
+    linalg_symmetrize(M, d);
+    if ((rc = linalg_eigh(M, d, lam, false, err)) != BL_OK)
+        goto done;
+    double tr = 0.0, dm = 0.0;
+    for (size_t k = 0; k < d; k++) {
+        tr += S0[k * d + k] + S1[k * d + k] - 2.0 * sqrt(fmax(lam[k], 0.0));
+        dm += (m0[k] - m1[k]) * (m0[k] - m1[k]);
+    }
+    *w2sq = dm + tr;
+done:
+    free(Q);
+    free(R);
+    free(M);
+    free(lam);
+    return rc;
+}
+
+struct diag_acc {
+    size_t d, n;
+    double W, W2; /* sum of weights, of squared weights */
+    double *mean; /* d */
+    double *S;    /* d x d, sum of w (x - mean_old)(x - mean_new)^T */
+    double *dx;   /* scratch d */
+};
+
+diag_acc *
+diag_acc_alloc(size_t d, bl_err *err)
+{
+    if (d < 1 || d > 4096) {
+        bl_fail(err, BL_EINVAL, "d=%zu: must be in 1..4096", d);
+        return NULL;
+    }
+    diag_acc *a = calloc(1, sizeof *a);
+    if (a != NULL) {
+        a->d = d;
+        a->mean = calloc(d, sizeof *a->mean);
+        a->S = calloc(d * d, sizeof *a->S);
+        a->dx = calloc(d, sizeof *a->dx);
+    }
+    if (a == NULL || a->mean == NULL || a->S == NULL || a->dx == NULL) {
+        diag_acc_free(a);
+        bl_fail(err, BL_ENOMEM, "out of memory (d=%zu)", d);
+        return NULL;
+    }
+    return a;
+}
+
+void
+diag_acc_free(diag_acc *a)
+{
+    if (a == NULL)
+        return;
+    free(a->mean);
+    free(a->S);
+    free(a->dx);
+    free(a);
+}
+
+void
+diag_acc_reset(diag_acc *a)
+{
+    a->n = 0;
+    a->W = a->W2 = 0.0;
+    memset(a->mean, 0, a->d * sizeof *a->mean);
+    memset(a->S, 0, a->d * a->d * sizeof *a->S);
+}
+
+int
+diag_acc_push(diag_acc *a, const double *x, double w, bl_err *err)
+{
+    size_t d = a->d;
+    if (!(w > 0.0) || !isfinite(w))
+        return bl_fail(err, BL_EINVAL, "weight=%g: must be > 0", w);
+    for (size_t i = 0; i < d; i++)
+        if (!isfinite(x[i]))
+            return bl_fail(err, BL_EINVAL, "draw coordinate %zu is not finite", i);
+    a->n++;
+    a->W += w;
+    a->W2 += w * w;
+    double r = w / a->W;
+    for (size_t i = 0; i < d; i++) {
+        a->dx[i] = x[i] - a->mean[i];
+        a->mean[i] += r * a->dx[i];
+    }
+    /* S += w dx (x - mean_new)^T = w (1 - r) dx dx^T (West 1979). */
+    double c = w * (1.0 - r);
+    for (size_t i = 0; i < d; i++) {
+        double ci = c * a->dx[i];
+        double *Si = a->S + i * d;
+        for (size_t j = 0; j < d; j++)
+            Si[j] += ci * a->dx[j];
+    }
+    return BL_OK;
+}
+
+size_t
+diag_acc_count(const diag_acc *a)
+{
+    return a->n;
+}
+
+double
+diag_acc_kish(const diag_acc *a)
+{
+    return a->W2 > 0.0 ? a->W * a->W / a->W2 : 0.0;
+}
+
+const double *
+diag_acc_mean(const diag_acc *a)
+{
+    return a->mean;
+}
+
+int
+diag_acc_cov(const diag_acc *a, double *cov, bl_err *err)
+{
+    double den = a->W - a->W2 / (a->W > 0.0 ? a->W : 1.0);
+    if (a->n < 2 || !(den > 0.0))
+        return bl_fail(err, BL_ESTATE, "covariance needs at least 2 draws (have %zu)", a->n);
+    for (size_t i = 0; i < a->d * a->d; i++)
+        cov[i] = a->S[i] / den;
+    return BL_OK;
+}

@@ -1,0 +1,78 @@
+/* core/diag.h - MCMC diagnostics and distances to an exact Gaussian (MATH.md 9).
+ *
+ * Chains are read through strides so that the row-major draws of
+ * sampler_run (n x d: coordinate j is x = draws + j, stride d) and of
+ * sampler_ens_run (K x n x d: chain_stride n d) need no copy.
+ *  - ESS of one chain: Geyer's initial monotone sequence on the biased
+ *    autocovariance c_t = (1/N) sum_{i<N-t} (x_i - xbar)(x_{i+t} - xbar):
+ *    G_m = rho_2m + rho_2m+1, stop at the first G_m <= 0, G_m <- min(G_m,
+ *    G_m-1), tau = -1 + 2 sum G_m, ESS = N/tau.
+ *  - ESS of M chains: Stan's formula, non-split, non-rank-normalised, with the
+ *    N/(N-1) factor at every lag [C]: W = mean of the chain variances (ddof 1),
+ *    var+ = W(N-1)/N + var(chain means, ddof 1), rho_t = 1 - (W - mean_m
+ *    c_t,m N/(N-1))/var+, pairs P_m up to the first negative one, made
+ *    non-increasing, ESS = M N/(-1 + 2 sum P_m).
+ *  - split R-hat: each chain halved (first and last floor(N/2) draws), 2M
+ *    chains of n: W, B = n var(means), var+ = (n-1)/n W + B/n, sqrt(var+/W).
+ * Cost: the autocovariances are computed for every lag, directly (O(N^2))
+ * for N <= 1000 and by a zero-padded radix-2 FFT (O(N log N)) above, once per
+ * chain and call. Everything else is O(N M). Call on demand (every few
+ * frames), not per draw; per draw, use the O(d^2) Welford accumulator. */
+#ifndef BAYESLENS_CORE_DIAG_H
+#define BAYESLENS_CORE_DIAG_H
+
+#include <stddef.h>
+
+#include "core/base/err.h"
+
+/* Biased autocovariances c_0..c_{maxlag} (maxlag < n) of x[i*stride], i < n,
+ * into c. BL_EINVAL for n < 2 or maxlag >= n, BL_ENOMEM. */
+int diag_autocov(const double *x, size_t n, size_t stride, double *c, size_t maxlag, bl_err *err);
+/* Geyer ESS and integrated autocorrelation time tau (either output may be
+ * NULL). BL_EINVAL for n < 4 or non-finite values; BL_ENUM for a constant
+ * chain (ESS undefined); BL_ENOMEM. */
+int diag_ess(const double *x, size_t n, size_t stride, double *ess, double *tau, bl_err *err);
+/* Stan multi-chain ESS of m chains of n draws: chain k, draw i at
+ * x[k*chain_stride + i*stride]. BL_EINVAL for m < 1, n < 4, non-finite;
+ * BL_ENUM if every chain is constant. */
+int diag_ess_multi(const double *x, size_t m, size_t n, size_t stride, size_t chain_stride,
+                   double *ess, bl_err *err);
+/* Split R-hat (same layout). BL_EINVAL for n < 4; BL_ENUM if W = 0. Flag > 1.01. */
+int diag_rhat(const double *x, size_t m, size_t n, size_t stride, size_t chain_stride, double *rhat,
+              bl_err *err);
+/* MCSE of a mean: sqrt(var/ess). */
+double diag_mcse(double var, double ess);
+
+/* KL(N0 || N1) (MATH.md 9) between N(m0, S0) and N(m1, S1), d x d full
+ * covariances. BL_ENUM if a covariance is not positive definite (after the
+ * jitter ladder), BL_ENOMEM. O(d^3). */
+int diag_kl_gauss(size_t d, const double *m0, const double *S0, const double *m1, const double *S1,
+                  double *kl, bl_err *err);
+/* W2^2 = |m0 - m1|^2 + tr(S0 + S1 - 2 (S1^1/2 S0 S1^1/2)^1/2), square roots by
+ * symmetric eigendecomposition (negative eigenvalues from rounding clamped
+ * to 0). BL_ENUM, BL_ENOMEM. O(d^3). */
+int diag_w2_gauss(size_t d, const double *m0, const double *S0, const double *m1, const double *S1,
+                  double *w2sq, bl_err *err);
+/* Noise floor of KL(exact || fit) from n_eff draws: d(d+3)/(4 n_eff). */
+double diag_kl_floor(size_t d, double n_eff);
+
+/* Running weighted mean and covariance (West's weighted Welford), O(d^2) per
+ * push: cheap enough to update every frame. */
+typedef struct diag_acc diag_acc;
+diag_acc *diag_acc_alloc(size_t d, bl_err *err);
+void diag_acc_free(diag_acc *a); /* NULL is a no-op */
+void diag_acc_reset(diag_acc *a);
+/* Add x (d) with weight w > 0 (1 for plain draws, h_t for SGLD). Non-finite x
+ * or w <= 0: BL_EINVAL, a unchanged. */
+int diag_acc_push(diag_acc *a, const double *x, double w, bl_err *err);
+size_t diag_acc_count(const diag_acc *a);
+/* Kish effective sample size of the weights, (sum w)^2 / sum w^2 (n for unit weights). */
+double diag_acc_kish(const diag_acc *a);
+/* Borrowed running mean (d). */
+const double *diag_acc_mean(const diag_acc *a);
+/* Covariance into cov (d x d, full), with the reliability-weights
+ * denominator W - sum w^2/W (n - 1 for unit weights). BL_ESTATE with fewer
+ * than 2 draws. */
+int diag_acc_cov(const diag_acc *a, double *cov, bl_err *err);
+
+#endif
