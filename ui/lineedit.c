@@ -43,12 +43,6 @@ mkdirs(char *path)
     return 0;
 }
 
-const char *
-lineedit_history_path(void)
-{
-    return history_path[0] ? history_path : NULL;
-}
-
 static char *
 generator(const char *text, int state)
 {

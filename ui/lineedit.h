@@ -24,6 +24,5 @@ void lineedit_loop(const char *prompt, lineedit_fn fn, void *ctx, const bool *st
  * last one) and append it to the history file. */
 void lineedit_remember(const char *line);
 /* Path of the history file, or NULL when no home/state directory exists. */
-const char *lineedit_history_path(void);
 
 #endif

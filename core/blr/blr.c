@@ -205,12 +205,6 @@ blr_options(const blr_model *m)
 }
 
 double
-blr_jitter(const blr_model *m)
-{
-    return m->jitter;
-}
-
-double
 blr_nig_a(const blr_model *m)
 {
     return m->o.kind == BLR_NIG ? m->o.a0 + 0.5 * (double)m->n : 0.0;

@@ -116,7 +116,6 @@ double blr_yty(const blr_model *m);
  * On failure m is unchanged. */
 int blr_set_opts(blr_model *m, const blr_opts *o, bl_err *err);
 /* Jitter the last refit's Cholesky needed (MATH.md 1.2); 0 for a healthy model. */
-double blr_jitter(const blr_model *m);
 
 /* Empirical Bayes for a known-noise model: MacKay's fixed point (MATH.md 2.2)
  * from the current alpha, beta, with one symmetric eigendecomposition of G and

@@ -183,17 +183,6 @@ gp_logdet(const gp *g)
 {
     return g->logdet;
 }
-const double *
-gp_inputs(const gp *g)
-{
-    return g->X;
-}
-const double *
-gp_targets(const gp *g)
-{
-    return g->y;
-}
-
 void
 gp_factor(const gp *g, double *out)
 {

@@ -47,8 +47,6 @@ double gp_jitter(const gp *g);         /* largest jitter added so far (0 if none
 double gp_log_ml(const gp *g);         /* log p(y_1..n), incremental; 0 when n = 0 */
 double gp_quad(const gp *g);           /* q = y^T Ky^-1 y */
 double gp_logdet(const gp *g);         /* log det Ky (with any jitter) */
-const double *gp_inputs(const gp *g);  /* borrowed n x in_dim */
-const double *gp_targets(const gp *g); /* borrowed n */
 /* Copy of the factor L (n x n row-major, upper triangle 0) into out. */
 void gp_factor(const gp *g, double *out);
 /* alpha = Ky^-1 y into out (n). O(n^2). */

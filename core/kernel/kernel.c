@@ -61,12 +61,6 @@ static const struct {
 };
 #define KERNEL_CHOICES "rbf, matern12, matern32, matern52, periodic, linear, constant, white, nngp"
 
-const char *
-kernel_type_name(kernel_type t)
-{
-    return (int)t >= 0 && t < KERNEL_NTYPES ? ktab[t].name : "?";
-}
-
 /* ---- object management ---------------------------------------------- */
 
 void
@@ -171,25 +165,6 @@ add_leaf(kernel *k, kernel_type t)
     nd->a = nd->b = -1;
     nd->leaf = (int)k->nleaf++;
     return (int)k->nnode++;
-}
-
-kernel *
-kernel_alloc_leaf(kernel_type t, size_t in_dim, bl_err *err)
-{
-    if ((int)t < 0 || t >= KERNEL_NTYPES) {
-        bl_fail(err, BL_EINVAL, "kernel: unknown type %d (choose " KERNEL_CHOICES ")", (int)t);
-        return NULL;
-    }
-    if (t == KERNEL_NNGP) {
-        nngp_opts o = nngp_opts_default();
-        return kernel_alloc_nngp(in_dim, &o, false, err);
-    }
-    kernel *k = new_kernel(in_dim, err);
-    if (k == NULL)
-        return NULL;
-    add_leaf(k, t);
-    finish(k);
-    return k;
 }
 
 kernel *

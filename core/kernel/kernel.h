@@ -59,8 +59,6 @@ typedef struct kernel kernel; /* opaque: tree of leaves */
  * "kernel: ls=-1: must be > 0", "kernel: expected ')' at column 12".
  * BL_ENOMEM. O(length of spec). */
 kernel *kernel_parse(const char *spec, size_t in_dim, bl_err *err);
-/* One leaf with default parameters. */
-kernel *kernel_alloc_leaf(kernel_type t, size_t in_dim, bl_err *err);
 /* The NNGP/NTK of *o as a leaf (ntk: use Theta). */
 kernel *kernel_alloc_nngp(size_t in_dim, const nngp_opts *o, bool ntk, bl_err *err);
 kernel *kernel_copy(const kernel *k, bl_err *err);
@@ -73,7 +71,6 @@ int kernel_check_dim(const kernel *k, size_t dim, bl_err *err);
 /* Canonical spec ("rbf(var=100, ls=50) + white(var=0.1)", %.10g values) into
  * buf (truncated to size, always terminated); returns the full length. */
 size_t kernel_format(const kernel *k, char *buf, size_t size);
-const char *kernel_type_name(kernel_type t);
 
 /* Parameters (see the header comment for order, names, transforms). */
 size_t kernel_nparams(const kernel *k);

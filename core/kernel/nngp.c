@@ -183,12 +183,6 @@ nngp_get_opts(const nngp *m)
     return &m->o;
 }
 
-size_t
-nngp_in_dim(const nngp *m)
-{
-    return m->d;
-}
-
 int
 nngp_set_variances(nngp *m, double sw2, double sb2, bl_err *err)
 {

@@ -75,7 +75,6 @@ nngp *nngp_alloc(size_t in_dim, const nngp_opts *o, bl_err *err);
 void nngp_free(nngp *m); /* NULL is a no-op */
 nngp *nngp_copy(const nngp *m, bl_err *err);
 const nngp_opts *nngp_get_opts(const nngp *m); /* borrowed, resolved gh_order */
-size_t nngp_in_dim(const nngp *m);
 /* Change sw2, sb2 (validated; m unchanged on BL_EINVAL). O(1). */
 int nngp_set_variances(nngp *m, double sw2, double sb2, bl_err *err);
 

@@ -481,12 +481,6 @@ sampler_dim(const sampler *s)
     return s->d;
 }
 
-sampler_kind
-sampler_get_kind(const sampler *s)
-{
-    return s->kind;
-}
-
 int
 sampler_set_state(sampler *s, const double *w, bl_err *err)
 {
@@ -512,14 +506,6 @@ sampler_get_stats(const sampler *s, sampler_stats *st)
             a += s->win[i];
         st->accept_window = (double)a / (double)nw;
     }
-}
-
-void
-sampler_reset_stats(sampler *s)
-{
-    s->iter = s->acc = s->div = s->nonfin = s->ngrad = 0;
-    s->sum_acc_prob = 0.0;
-    memset(s->win, 0, sizeof s->win);
 }
 
 const sampler_opts *

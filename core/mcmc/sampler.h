@@ -127,7 +127,7 @@ typedef struct sampler_event {
     size_t n_grad;             /* gradient evaluations in this step */
 } sampler_event;
 
-/* Counters since alloc or sampler_reset_stats. */
+/* Counters since alloc. */
 typedef struct sampler_stats {
     size_t iterations;       /* transitions done */
     size_t accepted;         /* steps that moved (always for exact, gibbs, sgld) */
@@ -197,12 +197,10 @@ double sampler_energy(const sampler *s);
 /* Auxiliary state: nig gibbs s2 (NaN for other kinds). */
 double sampler_aux(const sampler *s);
 size_t sampler_dim(const sampler *s);
-sampler_kind sampler_get_kind(const sampler *s);
 /* Move the chain to w (counts kept). BL_EINVAL if w is not finite or U (or
  * the gradient, for gradient kinds) is not finite there; s unchanged then. */
 int sampler_set_state(sampler *s, const double *w, bl_err *err);
 void sampler_get_stats(const sampler *s, sampler_stats *st);
-void sampler_reset_stats(sampler *s);
 /* Current options (adapted sigma/step included), borrowed. */
 const sampler_opts *sampler_options(const sampler *s);
 /* Set a tunable by name (table of sampler_params). BL_EINVAL with the range

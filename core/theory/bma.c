@@ -555,12 +555,6 @@ bma_count(const bma *b)
     return b->n;
 }
 
-size_t
-bma_classes(const bma *b)
-{
-    return b->nc;
-}
-
 double
 bma_cum_logloss(const bma *b)
 {

@@ -120,10 +120,9 @@ int bma_add_class(bma *b, const bma_class_opts *c, bl_err *err);
 int bma_observe(bma *b, const double *x, double y, bma_step *st, bl_err *err);
 
 size_t bma_count(const bma *b);   /* arrivals */
-size_t bma_classes(const bma *b); /* number of classes */
 /* Class c's state; BL_EINVAL for c out of range. */
 int bma_class_get(const bma *b, size_t c, bma_class_info *out, bl_err *err);
-/* P(c | D_t) for all classes into post (bma_classes numbers). */
+/* P(c | D_t) for all classes into post (one number per class). */
 void bma_posterior(const bma *b, double *post);
 double bma_cum_logloss(const bma *b); /* L_t(BMA) = -log sum_c pi_c p_c(y_1..t) */
 

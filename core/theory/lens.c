@@ -484,12 +484,6 @@ lens_beta(const lens *L)
 }
 
 const double *
-lens_truth(const lens *L)
-{
-    return L->wstar;
-}
-
-const double *
 lens_hypothesis(const lens *L, size_t j)
 {
     return j < L->M ? L->W + j * L->d : NULL;

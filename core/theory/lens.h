@@ -107,7 +107,6 @@ size_t lens_count(const lens *L); /* arrivals so far */
 size_t lens_size(const lens *L);  /* M */
 size_t lens_dim(const lens *L);   /* d */
 double lens_beta(const lens *L);
-const double *lens_truth(const lens *L);                /* borrowed, length d */
 const double *lens_hypothesis(const lens *L, size_t j); /* borrowed row j of W, j < M */
 
 double lens_cum_logloss(const lens *L);    /* L_n(mixture) = -log evidence */
