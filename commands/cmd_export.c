@@ -94,7 +94,7 @@ export_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
         return rc;
     }
     if (strcmp(what, "draws") == 0) {
-        int rc = sampler_job_export(s, path, err);
+        int rc = sampler_job_export(s->smp, path, err);
         if (rc == BL_OK)
             out_printf(out, "wrote the draws to %s", path);
         return rc;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands/job.h"
 #include "commands/session.h"
 #include "core/spectrum/spectrum.h"
 
@@ -201,17 +202,12 @@ sampler_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_er
     if (strcmp(name, "off") == 0) {
         if (s->smp == NULL)
             return bl_fail(err, BL_ESTATE, "no sampler to remove");
-        sampler_job_free(s->smp);
-        s->smp = NULL;
-        s->sample = (struct stream_job){0};
+        session_set_sampler(s, NULL);
         s->view.on[PANE_SAMPLER] = false;
         if (s->view.preset == LAYOUT_SAMPLER)
             s->view.preset = LAYOUT_DEFAULT;
         if (s->view.focus == PANE_SAMPLER)
             s->view.focus = PANE_DATA;
-        if (s->job == JOB_SAMPLE)
-            s->job = JOB_STREAM;
-        s->generation++;
         out_printf(out, "sampler removed");
         return BL_OK;
     }
@@ -235,14 +231,10 @@ sampler_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_er
             o.set_name[o.nset] = tun[i].name;
             o.set_value[o.nset++] = args_real(a, tun[i].name);
         }
-    struct sampler_job *j = sampler_job_new(s, &o, err);
+    struct sampler_job *j = session_sampler_new(s, &o, err);
     if (j == NULL)
         return err ? err->code : BL_EINVAL;
-    sampler_job_free(s->smp);
-    s->smp = j;
-    s->sample = (struct stream_job){0};
-    s->job = JOB_SAMPLE;
-    s->generation++;
+    session_set_sampler(s, j);
     announce(s, &o, out);
     return BL_OK;
 }
@@ -293,8 +285,10 @@ sample_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
     if (!s->interactive) {
         if (!args_given(a, "n"))
             return bl_fail(err, BL_EINVAL, "sample: give N in batch mode (it runs at once)");
-        s->job = JOB_SAMPLE;
-        int rc = sampler_job_run(s, (size_t)args_int(a, "n"), err);
+        job_set_use(&s->jobs, &sampler_job_class);
+        struct run_ctx ctx = session_run_ctx(s);
+        int rc = sampler_job_run(j, (size_t)args_int(a, "n"), &ctx, err);
+        s->generation++;
         if (rc == BL_OK) {
             char e[32], r[32], acc[32];
             out_printf(out, "%s: %zu iterations, acceptance %s, ESS %s, R-hat %s",
@@ -303,14 +297,10 @@ sample_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
         }
         return rc;
     }
-    s->sample = (struct stream_job){
-        .active = true,
-        .rate = args_real(a, "rate"),
-        .remaining = args_given(a, "n") ? (size_t)args_int(a, "n") : SIZE_MAX,
-    };
-    s->job = JOB_SAMPLE;
+    struct job *q = job_set_use(&s->jobs, &sampler_job_class);
+    job_start(q, args_real(a, "rate"), args_given(a, "n") ? (size_t)args_int(a, "n") : SIZE_MAX);
     s->generation++;
-    out_printf(out, "sampling at %g/s (F5 pauses, F6 steps, Ctrl-C stops)", s->sample.rate);
+    out_printf(out, "sampling at %g/s (F5 pauses, F6 steps, Ctrl-C stops)", q->pace.rate);
     return BL_OK;
 }
 

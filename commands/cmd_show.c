@@ -266,7 +266,7 @@ show_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
     if (strcmp(what, "posterior") == 0)
         return show_posterior(s, out, err);
     if (strcmp(what, "sampler") == 0)
-        return sampler_job_show(s, out, err);
+        return sampler_job_show(s->smp, session_sampler_current(s), out, err);
     if (strcmp(what, "kernel") == 0)
         return show_gp_kernel(s, out, err);
     if (strcmp(what, "spectrum") == 0)

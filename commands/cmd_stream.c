@@ -1,4 +1,5 @@
-/* commands/cmd_stream.c - live arrival: stream, pause, resume, step.
+/* commands/cmd_stream.c - live arrival: stream, and pause, resume, step
+ * for whichever paced job is current (commands/job.h).
  * In interactive mode `stream` starts a job that the front end paces (rate
  * points per second, every pane updating); in batch mode it runs to
  * completion at once, so scripts stay deterministic: the points depend only
@@ -6,18 +7,66 @@
 #include "commands/cmd.h"
 
 #include <stdint.h>
+#include <stdio.h>
 
+#include "commands/job.h"
 #include "commands/session.h"
 
-/* The job pause/resume/step act on: the sampler's `sample` when the sampler
- * is the active job (session_job covers streams and instruments). */
-static struct stream_job *
-active_job(struct session *s)
+/* ---- the stream as a job (self: the session) ----------------------------- */
+
+static size_t
+stream_advance(void *self, size_t n, const struct run_ctx *ctx, struct out *out, bl_err *err)
 {
-    if (s->job == JOB_SAMPLE && s->smp != NULL)
-        return &s->sample;
-    return session_job(s);
+    struct session *s = self;
+    size_t before = s->n;
+    (void)ctx; /* the session's own cancel flag and pump are the context's */
+    session_observe(s, n, out, err);
+    return s->n - before;
 }
+
+static void
+stream_end(void *self, enum job_end how, const bl_err *err, struct out *out)
+{
+    const struct session *s = self;
+    switch (how) {
+    case JOB_DONE: out_printf(out, "stream done (n = %zu)", s->n); break;
+    case JOB_FAILED: out_error(out, "stream stopped: %s", err->msg); break;
+    case JOB_STOPPED: out_printf(out, "stream stopped at n = %zu", s->n); break;
+    }
+}
+
+static void
+stream_describe(const void *self, char *buf, size_t size)
+{
+    (void)self;
+    if (size > 0)
+        buf[0] = '\0'; /* n is on the status line already */
+}
+
+static void
+stream_describe_step(const void *self, size_t done, char *buf, size_t size)
+{
+    const struct session *s = self;
+    if (session_has_model(s) && s->n > 0)
+        snprintf(buf, size, "n = %zu: y = %.4g, predicted %.4g +- %.3g, log-loss %.4g", s->n,
+                 s->Y[s->n - 1], s->trace[TR_PRED_MEAN][s->n - 1], s->trace[TR_PRED_SD][s->n - 1],
+                 s->trace[TR_LOGLOSS][s->n - 1]);
+    else
+        snprintf(buf, size, "n = %zu (+%zu)", s->n, done);
+}
+
+const struct job_class stream_job_class = {
+    .name = "stream",
+    .verb = "streaming",
+    .unit = "points",
+    .first_budget = 64,
+    .advance = stream_advance,
+    .end = stream_end,
+    .describe = stream_describe,
+    .describe_step = stream_describe_step,
+};
+
+/* ---- commands ------------------------------------------------------------ */
 
 static const struct arg_spec stream_args[] = {
     {.name = "rate", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 100000, .def = "10",
@@ -42,19 +91,15 @@ stream_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
             out_printf(out, "streamed %zu points (n = %zu)", s->n - before, s->n);
         return rc;
     }
-    s->job = JOB_STREAM;
-    s->stream = (struct stream_job){
-        .active = true,
-        .rate = args_real(a, "rate"),
-        .remaining = args_given(a, "n") ? (size_t)args_int(a, "n") : SIZE_MAX,
-    };
+    struct job *j = job_set_use(&s->jobs, &stream_job_class);
+    job_start(j, args_real(a, "rate"), args_given(a, "n") ? (size_t)args_int(a, "n") : SIZE_MAX);
     s->generation++;
     if (args_given(a, "n"))
         out_printf(out, "streaming %zu points at %g/s (F5 or 'pause' to pause)",
-                   s->stream.remaining, s->stream.rate);
+                   j->pace.remaining, j->pace.rate);
     else
         out_printf(out, "streaming at %g/s (F5 or 'pause' to pause, Ctrl-C to stop)",
-                   s->stream.rate);
+                   j->pace.rate);
     return BL_OK;
 }
 
@@ -73,12 +118,12 @@ static int
 pause_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
     (void)a;
-    struct stream_job *j = active_job(s);
-    if (!j->active)
+    struct job *j = job_set_current(&s->jobs);
+    if (!j->pace.active)
         return bl_fail(err, BL_ESTATE,
                        "nothing is running (start with: stream rate=10; run for "
                        "an instrument; sample for a sampler)");
-    j->paused = true;
+    job_pause(j, true);
     s->generation++;
     out_printf(out, "paused ('resume' or F5 to go on, 'step' for one more)");
     return BL_OK;
@@ -96,13 +141,12 @@ static int
 resume_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
     (void)a;
-    struct stream_job *j = active_job(s);
-    if (!j->active)
+    struct job *j = job_set_current(&s->jobs);
+    if (!j->pace.active)
         return bl_fail(err, BL_ESTATE, "nothing to resume (start with: stream rate=10)");
-    j->paused = false;
-    j->credit = 0;
+    job_pause(j, false);
     s->generation++;
-    out_printf(out, "running at %g/s", j->rate);
+    out_printf(out, "running at %g/s", j->pace.rate);
     return BL_OK;
 }
 
@@ -123,36 +167,25 @@ static const struct arg_spec step_args[] = {
 static int
 step_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
-    struct stream_job *j = active_job(s);
-    if (j->active && !j->paused) {
-        j->paused = true;
+    struct job *j = job_set_current(&s->jobs);
+    if (job_running(j)) {
+        job_pause(j, true);
         out_printf(out, "paused; stepping");
     }
-    if (s->job == JOB_SAMPLE && s->smp != NULL) {
-        int rc = sampler_job_run(s, (size_t)args_int(a, "n"), err);
-        if (rc == BL_OK) {
-            char line[512];
-            sampler_job_describe_step(s->smp, line, sizeof line);
-            out_printf(out, "%s", line);
-        }
-        return rc;
+    struct run_ctx ctx = session_run_ctx(s);
+    bl_err e;
+    bl_err_clear(&e);
+    size_t done = j->cls->advance(j->self, (size_t)args_int(a, "n"), &ctx, out, &e);
+    s->generation++;
+    if (e.code != BL_OK) {
+        if (err != NULL)
+            *err = e;
+        return e.code;
     }
-    if (s->job == JOB_RUN && s->inst != NULL) {
-        int rc = instrument_advance(s->inst, (size_t)args_int(a, "n"), s->cancel, err);
-        s->generation++;
-        if (rc == BL_OK)
-            out_printf(out, "%s: %zu", instrument_name(s->inst), s->inst->n);
-        return rc;
-    }
-    size_t before = s->n;
-    int rc = session_observe(s, (size_t)args_int(a, "n"), out, err);
-    if (rc == BL_OK && session_has_model(s) && s->n > 0)
-        out_printf(out, "n = %zu: y = %.4g, predicted %.4g +- %.3g, log-loss %.4g", s->n,
-                   s->Y[s->n - 1], s->trace[TR_PRED_MEAN][s->n - 1],
-                   s->trace[TR_PRED_SD][s->n - 1], s->trace[TR_LOGLOSS][s->n - 1]);
-    else if (rc == BL_OK)
-        out_printf(out, "n = %zu (+%zu)", s->n, s->n - before);
-    return rc;
+    char line[512];
+    j->cls->describe_step(j->self, done, line, sizeof line);
+    out_printf(out, "%s", line);
+    return BL_OK;
 }
 
 const struct cmd_entry cmd_step_entry = {

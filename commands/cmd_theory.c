@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "commands/job.h"
 #include "commands/session.h"
 
 static const struct arg_spec lens_args[] = {
@@ -195,15 +196,11 @@ run_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *e
                        s->inst->kind == INST_JUDGE ? "trials" : "arrivals");
         return rc;
     }
-    s->run = (struct stream_job){
-        .active = true,
-        .rate = args_real(a, "rate"),
-        .remaining = args_given(a, "n") ? (size_t)args_int(a, "n") : SIZE_MAX,
-    };
-    s->job = JOB_RUN;
+    struct job *j = job_set_use(&s->jobs, &instrument_job_class);
+    job_start(j, args_real(a, "rate"), args_given(a, "n") ? (size_t)args_int(a, "n") : SIZE_MAX);
     s->generation++;
     out_printf(out, "%s running at %g/s (F5 pauses, Ctrl-C stops)", instrument_name(s->inst),
-               s->run.rate);
+               j->pace.rate);
     return BL_OK;
 }
 

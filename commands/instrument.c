@@ -663,3 +663,52 @@ instrument_export(const struct instrument *in, const char *path, bl_err *err)
         rc = bl_fail(err, BL_EIO, "%s: write failed", path);
     return rc;
 }
+
+/* ---- the `run` job --------------------------------------------------------- */
+
+static size_t
+run_advance(void *self, size_t n, const struct run_ctx *ctx, struct out *out, bl_err *err)
+{
+    struct instrument *in = self;
+    size_t before = in->n;
+    (void)out;
+    instrument_advance(in, n, ctx->cancel, err);
+    return in->n - before;
+}
+
+static void
+run_end(void *self, enum job_end how, const bl_err *err, struct out *out)
+{
+    const struct instrument *in = self;
+    switch (how) {
+    case JOB_DONE: out_printf(out, "%s: run done (%zu)", instrument_name(in), in->n); break;
+    case JOB_FAILED: out_error(out, "run stopped: %s", err->msg); break;
+    case JOB_STOPPED: out_printf(out, "run stopped"); break;
+    }
+}
+
+static void
+run_describe(const void *self, char *buf, size_t size)
+{
+    const struct instrument *in = self;
+    snprintf(buf, size, "%s %zu", instrument_name(in), in->n);
+}
+
+static void
+run_describe_step(const void *self, size_t done, char *buf, size_t size)
+{
+    const struct instrument *in = self;
+    (void)done;
+    snprintf(buf, size, "%s: %zu", instrument_name(in), in->n);
+}
+
+const struct job_class instrument_job_class = {
+    .name = "run",
+    .verb = "running",
+    .unit = "arrivals", /* trials for judge */
+    .first_budget = 1,
+    .advance = run_advance,
+    .end = run_end,
+    .describe = run_describe,
+    .describe_step = run_describe_step,
+};

@@ -23,6 +23,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "commands/job.h"
 #include "commands/out.h"
 #include "core/theory/bma.h"
 #include "core/base/err.h"
@@ -125,5 +126,8 @@ int instrument_show(struct instrument *in, struct out *out, bl_err *err);
 int instrument_export(const struct instrument *in, const char *path, bl_err *err);
 /* Short name: "lens", "bma", "judge". */
 const char *instrument_name(const struct instrument *in);
+/* `run`: the instrument as a paced job (self: the instrument; units are
+ * arrivals, or trials for judge). */
+extern const struct job_class instrument_job_class;
 
 #endif

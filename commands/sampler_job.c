@@ -7,6 +7,7 @@
  * uses full events, kept for the posterior pane. */
 #include "commands/sampler_job.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -16,7 +17,7 @@
 
 #include <gsl/gsl_randist.h>
 
-#include "commands/session.h"
+#include "commands/clock.h"
 #include "core/base/linalg.h"
 #include "datasets/builtin.h"
 
@@ -69,48 +70,6 @@ sampler_job_free(struct sampler_job *j)
 }
 
 /* ---- targets ------------------------------------------------------------- */
-
-/* The posterior of the session's model, as of now. SGLD on a known-noise
- * model gets the data-backed form (the stream's feature rows), so that
- * minibatches exist; every other sampler the O(d^2) statistics form. */
-static target *
-posterior_target(struct session *s, const struct sampler_setup *o, bl_err *err)
-{
-    if (s->model == MODEL_NONE)
-        return bl_fail(err, BL_ESTATE, "no model: model blr, or target=banana"), NULL;
-    if (s->blr == NULL) {
-        if (s->world == NULL)
-            bl_fail(err, BL_ESTATE,
-                    "no data yet: the posterior needs a world (data linear d=2), or target=banana");
-        else
-            bl_fail(err, BL_ESTATE,
-                    "target=posterior needs a blr or nig model (model blr), or target=banana");
-        return NULL;
-    }
-    target *t = target_from_blr(s->blr, err);
-    if (t == NULL || o->kind != SAMPLER_SGLD || s->model != MODEL_BLR || s->n == 0)
-        return t;
-    target_info info;
-    target_get_info(t, &info);
-    size_t n = s->n, d = s->dim;
-    double *X = malloc(n * d * sizeof *X);
-    if (X == NULL) {
-        target_free(t);
-        return bl_fail(err, BL_ENOMEM, "out of memory for %zu x %zu features", n, d), NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (session_features(s, s->X + i * s->in_dim, s->in_dim, err) != BL_OK) {
-            free(X);
-            target_free(t);
-            return NULL;
-        }
-        memcpy(X + i * d, s->phi, d * sizeof *X);
-    }
-    target *td = target_blr_data_alloc(n, d, X, s->Y, info.alpha, info.beta, err);
-    free(X);
-    target_free(t);
-    return td;
-}
 
 /* Bayesian logistic regression on breast_cancer: the first `features`
  * standardized features and an intercept (last coordinate); labels +1
@@ -187,23 +146,23 @@ given(const struct sampler_setup *o, const char *name)
 }
 
 struct sampler_job *
-sampler_job_new(struct session *s, const struct sampler_setup *o, bl_err *err)
+sampler_job_new(const struct sampler_setup *o, target *t, const struct smp_model *m,
+                unsigned long seed, bl_err *err)
 {
+    assert((o->tid == SMP_POSTERIOR) == (t != NULL && m != NULL));
     struct sampler_job *j = calloc(1, sizeof *j);
     double *start = NULL, *sd = NULL, *w = NULL;
-    if (j == NULL)
+    if (j == NULL) {
+        target_free(t);
         goto nomem;
+    }
     j->kind = o->kind;
     j->tid = o->tid;
     j->K = o->K;
     j->w2 = j->kl = j->kl_floor = j->ess = j->rhat = j->n_eff = NAN;
     j->acceptance = j->accept_window = NAN;
-    char model[160] = "";
     switch (o->tid) {
-    case SMP_POSTERIOR:
-        j->t = posterior_target(s, o, err);
-        session_describe_model(s, model, sizeof model);
-        break;
+    case SMP_POSTERIOR: j->t = t; break;
     case SMP_LOGISTIC: j->t = logistic_target(j, o, err); break;
     default: {
         static const target_kind toy[SMP_NTARGETS] = {
@@ -251,12 +210,12 @@ sampler_job_new(struct session *s, const struct sampler_setup *o, bl_err *err)
                 j->ref_mean[i] = (double)NAN;
         }
     if (o->tid == SMP_POSTERIOR) {
-        j->model_n = s->n;
-        j->model_dim = s->dim;
+        j->model_n = m->n;
+        j->model_dim = m->dim;
         if ((j->model_mean = malloc(d * sizeof *j->model_mean)) == NULL)
             goto nomem;
-        memcpy(j->model_mean, blr_mean(s->blr), d * sizeof *j->model_mean);
-        snprintf(j->tname, sizeof j->tname, "posterior n=%zu", s->n);
+        memcpy(j->model_mean, m->mean, d * sizeof *j->model_mean);
+        snprintf(j->tname, sizeof j->tname, "posterior n=%zu", m->n);
     } else if (o->tid == SMP_LOGISTIC) {
         snprintf(j->tname, sizeof j->tname, "logistic breast_cancer d=%zu", d);
     } else {
@@ -274,7 +233,7 @@ sampler_job_new(struct session *s, const struct sampler_setup *o, bl_err *err)
     }
     if ((j->rng = gsl_rng_alloc(gsl_rng_mt19937)) == NULL)
         goto nomem;
-    gsl_rng_set(j->rng, s->seed ^ 0x5a3b1e5UL);
+    gsl_rng_set(j->rng, seed ^ 0x5a3b1e5UL);
 
     /* Options: the core's defaults, then a scale-aware step for Gaussian-like
      * references (posterior, logistic) unless given, then the user's. */
@@ -332,7 +291,7 @@ sampler_job_new(struct session *s, const struct sampler_setup *o, bl_err *err)
     if (o->tid == SMP_POSTERIOR)
         snprintf(j->desc, sizeof j->desc,
                  "%s on the posterior of %s (n = %zu, d = %zu), %zu chain%s",
-                 sampler_kind_name(o->kind), model, s->n, d, o->K, o->K == 1 ? "" : "s");
+                 sampler_kind_name(o->kind), m->desc, m->n, d, o->K, o->K == 1 ? "" : "s");
     else if (o->tid == SMP_LOGISTIC)
         snprintf(j->desc, sizeof j->desc,
                  "%s on logistic regression, breast_cancer (n = %zu, %zu feature%s + intercept), "
@@ -357,12 +316,12 @@ fail:
 }
 
 bool
-sampler_job_current(const struct sampler_job *j, const struct session *s)
+sampler_job_matches(const struct sampler_job *j, size_t n, size_t dim, const double *mean)
 {
-    if (j == NULL || j->tid != SMP_POSTERIOR || s->blr == NULL || s->n != j->model_n ||
-        s->dim != j->model_dim || j->d != s->dim)
+    if (j == NULL || j->tid != SMP_POSTERIOR || mean == NULL || n != j->model_n ||
+        dim != j->model_dim || j->d != dim)
         return false;
-    const double *m = blr_mean(s->blr);
+    const double *m = mean;
     for (size_t i = 0; i < j->d; i++)
         if (!(fabs(m[i] - j->model_mean[i]) <= 1e-12 * (1 + fabs(m[i]))))
             return false;
@@ -463,7 +422,7 @@ sampler_job_refresh(struct sampler_job *j, bool force)
 {
     if (j == NULL)
         return;
-    double t0 = session_now();
+    double t0 = clock_now();
     if (!force) {
         double wait = fmax(LIVE_REFRESH_S, 5 * j->diag_cost);
         if (t0 - j->last_diag < wait)
@@ -472,7 +431,7 @@ sampler_job_refresh(struct sampler_job *j, bool force)
     if (j->diag_iter == j->iter && j->tr.n > 0)
         return;
     compute(j);
-    double t1 = session_now();
+    double t1 = clock_now();
     j->diag_cost = t1 - t0;
     j->last_diag = t1;
 }
@@ -512,10 +471,10 @@ record(struct sampler_job *j, sampler_event *const *evs)
 
 /* n iterations; the last with full events. Checkpoints in batch mode. */
 static int
-run_iters(struct session *s, struct sampler_job *j, size_t n, bl_err *err)
+run_iters(struct sampler_job *j, size_t n, const struct run_ctx *ctx, bl_err *err)
 {
     for (size_t i = 0; i < n; i++) {
-        if (bl_cancelled(s->cancel))
+        if (bl_cancelled(ctx->cancel))
             return bl_fail(err, BL_ECANCEL, "interrupted after %zu of %zu iterations", i, n);
         bool last = i + 1 == n;
         sampler_event *const *evs = last ? j->ev : j->light;
@@ -527,58 +486,23 @@ run_iters(struct session *s, struct sampler_job *j, size_t n, bl_err *err)
             j->have_ev = true;
             j->ev_iter = j->iter;
         }
-        if (!s->interactive && j->iter >= j->next_ckpt) {
+        if (!ctx->live && j->iter >= j->next_ckpt) {
             sampler_job_refresh(j, true);
             size_t next = j->iter < 200 ? j->iter + 10 : (size_t)ceil((double)j->iter * 1.05);
             j->next_ckpt = next;
         }
         if ((i & 63) == 63)
-            session_pump(s);
+            clock_pump_tick(ctx->pump);
     }
     return BL_OK;
 }
 
 int
-sampler_job_run(struct session *s, size_t n, bl_err *err)
+sampler_job_run(struct sampler_job *j, size_t n, const struct run_ctx *ctx, bl_err *err)
 {
-    struct sampler_job *j = s->smp;
-    if (j == NULL)
-        return bl_fail(err, BL_ESTATE, "no sampler: sampler hmc (see help sampler)");
-    int rc = run_iters(s, j, n, err);
-    sampler_job_refresh(j, !s->interactive);
-    s->generation++;
+    int rc = run_iters(j, n, ctx, err);
+    sampler_job_refresh(j, !ctx->live);
     return rc;
-}
-
-size_t
-sampler_job_advance(struct session *s, double dt, size_t max_units, struct out *out)
-{
-    struct stream_job *q = &s->sample;
-    struct sampler_job *j = s->smp;
-    size_t want = j != NULL ? stream_job_due(q, dt, max_units) : 0;
-    if (want == 0)
-        return 0;
-    size_t before = j->iter;
-    bl_err err;
-    bl_err_clear(&err);
-    int rc = run_iters(s, j, want, &err);
-    size_t got = j->iter - before;
-    bool finished = stream_job_done(q, got);
-    s->generation++;
-    if (rc != BL_OK) {
-        sampler_job_refresh(j, true);
-        out_error(out, "sampling stopped: %s", err.msg);
-        *q = (struct stream_job){0};
-    } else if (finished) {
-        sampler_job_refresh(j, true);
-        char e[32], r[32];
-        out_printf(out, "%s: %zu iterations, ESS %s, R-hat %s", sampler_kind_name(j->kind), j->iter,
-                   out_num(e, sizeof e, round(j->ess)), out_num(r, sizeof r, j->rhat));
-        *q = (struct stream_job){0};
-    } else {
-        sampler_job_refresh(j, false);
-    }
-    return got;
 }
 
 void
@@ -629,9 +553,8 @@ sampler_job_describe_step(const struct sampler_job *j, char *buf, size_t size)
 /* ---- show and export ----------------------------------------------------- */
 
 int
-sampler_job_show(struct session *s, struct out *out, bl_err *err)
+sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *err)
 {
-    struct sampler_job *j = s->smp;
     if (j == NULL)
         return bl_fail(err, BL_ESTATE,
                        "no sampler: start one with  sampler hmc  (see help sampler)");
@@ -663,7 +586,7 @@ sampler_job_show(struct session *s, struct out *out, bl_err *err)
     out_kv_str(out, "target", smp_target_names[j->tid]);
     if (j->tid == SMP_POSTERIOR) {
         out_kv_int(out, "target_n", (long long)j->model_n);
-        out_kv_str(out, "target_current", sampler_job_current(j, s) ? "yes" : "no");
+        out_kv_str(out, "target_current", current ? "yes" : "no");
     }
     out_kv_int(out, "dim", (long long)d);
     out_kv_int(out, "chains", (long long)j->K);
@@ -756,9 +679,8 @@ sampler_job_show(struct session *s, struct out *out, bl_err *err)
 }
 
 int
-sampler_job_export(struct session *s, const char *path, bl_err *err)
+sampler_job_export(const struct sampler_job *j, const char *path, bl_err *err)
 {
-    struct sampler_job *j = s->smp;
     if (j == NULL)
         return bl_fail(err, BL_ESTATE,
                        "no sampler: start one with  sampler hmc  (see help sampler)");
@@ -783,3 +705,56 @@ sampler_job_export(struct session *s, const char *path, bl_err *err)
         return bl_fail(err, BL_EIO, "%s: write failed", path);
     return BL_OK;
 }
+
+/* ---- the `sample` job ---------------------------------------------------- */
+
+static size_t
+sample_advance(void *self, size_t n, const struct run_ctx *ctx, struct out *out, bl_err *err)
+{
+    struct sampler_job *j = self;
+    size_t before = j->iter;
+    (void)out;
+    sampler_job_run(j, n, ctx, err);
+    return j->iter - before;
+}
+
+static void
+sample_end(void *self, enum job_end how, const bl_err *err, struct out *out)
+{
+    struct sampler_job *j = self;
+    sampler_job_refresh(j, true);
+    char e[32], r[32];
+    switch (how) {
+    case JOB_DONE:
+        out_printf(out, "%s: %zu iterations, ESS %s, R-hat %s", sampler_kind_name(j->kind), j->iter,
+                   out_num(e, sizeof e, round(j->ess)), out_num(r, sizeof r, j->rhat));
+        break;
+    case JOB_FAILED: out_error(out, "sampling stopped: %s", err->msg); break;
+    case JOB_STOPPED: out_printf(out, "sampling stopped at iteration %zu", j->iter); break;
+    }
+}
+
+static void
+sample_describe(const void *self, char *buf, size_t size)
+{
+    const struct sampler_job *j = self;
+    snprintf(buf, size, "%s iteration %zu", sampler_kind_name(j->kind), j->iter);
+}
+
+static void
+sample_describe_step(const void *self, size_t done, char *buf, size_t size)
+{
+    (void)done;
+    sampler_job_describe_step(self, buf, size);
+}
+
+const struct job_class sampler_job_class = {
+    .name = "sample",
+    .verb = "sampling",
+    .unit = "iterations",
+    .first_budget = 1,
+    .advance = sample_advance,
+    .end = sample_end,
+    .describe = sample_describe,
+    .describe_step = sample_describe_step,
+};

@@ -27,13 +27,12 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "commands/job.h"
 #include "commands/out.h"
 #include "core/stats/diag.h"
 #include "core/base/err.h"
 #include "core/mcmc/sampler.h"
 #include "core/mcmc/target.h"
-
-struct session;
 
 /* Targets `sampler target=...` accepts. */
 enum smp_target {
@@ -116,34 +115,44 @@ struct sampler_setup {
     double set_value[16];
 };
 
-void sampler_job_free(struct sampler_job *j); /* NULL is a no-op */
-/* `show sampler`: name, iterations, acceptance, ess, rhat, w2_exact, ... */
-int sampler_job_show(struct session *s, struct out *out, bl_err *err);
-/* `export draws FILE`: the draws as CSV (chain, iteration, w0..w{d-1}, weight). */
-int sampler_job_export(struct session *s, const char *path, bl_err *err);
+/* The model a posterior target was built from, as of creation (copied). */
+struct smp_model {
+    const char *desc;   /* "blr alpha=1 beta=100 features=identity" */
+    size_t n, dim;      /* points seen, feature dimension (= the target's) */
+    const double *mean; /* dim: the model's posterior mean */
+};
 
-/* A new sampler for the session (its model, seed, cancel flag). NULL with a
- * one-line message naming the problem; the session is not changed here (the
- * caller installs the job). */
-struct sampler_job *sampler_job_new(struct session *s, const struct sampler_setup *o, bl_err *err);
-/* n transitions of every chain at once (batch `sample`, `step N`): draws and
- * moments recorded, checkpoints computed (batch mode), the last step's
- * events kept for drawing. Polls the session's cancel flag every iteration
- * and pumps the front end: BL_ECANCEL keeps the iterations done. */
-int sampler_job_run(struct session *s, size_t n, bl_err *err);
-/* Live pacing of `sample` (s->sample), as session_run_advance: rate * dt
- * iterations are owed, at most max_units now; the last one of each call is
- * stepped with events so the trajectory shows while it runs. Returns the
- * iterations done. Messages (done, stopped) go to out. */
-size_t sampler_job_advance(struct session *s, double dt, size_t max_units, struct out *out);
+void sampler_job_free(struct sampler_job *j); /* NULL is a no-op */
+/* `show sampler`: name, iterations, acceptance, ess, rhat, w2_exact, ...;
+ * current: whether the posterior target is still the model's (see
+ * sampler_job_matches). j NULL: a message saying how to start one. */
+int sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *err);
+/* `export draws FILE`: the draws as CSV (chain, iteration, w0..w{d-1}, weight). */
+int sampler_job_export(const struct sampler_job *j, const char *path, bl_err *err);
+
+/* A new sampler. target=posterior: t is the model's posterior (takes
+ * ownership, also on failure) and m the model it came from; other targets
+ * are built here (t and m NULL). Chains and starts are seeded from seed.
+ * NULL with a one-line message naming the problem. */
+struct sampler_job *sampler_job_new(const struct sampler_setup *o, target *t,
+                                    const struct smp_model *m, unsigned long seed, bl_err *err);
+/* n transitions of every chain at once (batch `sample`, `step N`, a live
+ * advance): draws and moments recorded, checkpoints computed (batch mode),
+ * the last step's events kept for drawing. Polls ctx->cancel every
+ * iteration and ticks ctx->pump: BL_ECANCEL keeps the iterations done. */
+int sampler_job_run(struct sampler_job *j, size_t n, const struct run_ctx *ctx, bl_err *err);
 /* Recompute the diagnostics now (force) or when due (live throttle), and
  * record them in the traces. */
 void sampler_job_refresh(struct sampler_job *j, bool force);
-/* True when the job's target is the session model's posterior and the model
- * has not changed since the job was created (the posterior pane overlays the
- * draws on the model then). */
-bool sampler_job_current(const struct sampler_job *j, const struct session *s);
+/* True when the job's target is a posterior built from a model with n
+ * points, dimension dim and posterior mean `mean` (dim values): the model
+ * has not moved on since. */
+bool sampler_job_matches(const struct sampler_job *j, size_t n, size_t dim, const double *mean);
 /* One line about the last step of chain 0 for `step` ("iteration 12: ..."). */
 void sampler_job_describe_step(const struct sampler_job *j, char *buf, size_t size);
+/* `sample N rate=R` as a paced job (self: the sampler; units: iterations
+ * of every chain). A live advance steps its last iteration with full events
+ * so the trajectory shows while it runs. */
+extern const struct job_class sampler_job_class;
 
 #endif

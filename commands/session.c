@@ -8,11 +8,9 @@
 #include "commands/session.h"
 
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <gsl/gsl_rng.h>
 
@@ -84,6 +82,7 @@ session_alloc(bl_err *err)
         return NULL;
     }
     s->ball_radius = 0.1;
+    job_set_add(&s->jobs, &stream_job_class, s);
     view_init(&s->view);
     session_seed(s, 1);
     s->bopts = (blr_opts){.kind = BLR_KNOWN, .alpha = 1, .beta = 1, .v0 = 1, .a0 = 1, .b0 = 1};
@@ -750,82 +749,67 @@ session_describe_model(const struct session *s, char *buf, size_t size)
     }
 }
 
-void
-session_stream_stop(struct session *s)
+/* The posterior of the session's model, as of now. SGLD on a known-noise
+ * model gets the data-backed form (the stream's feature rows), so that
+ * minibatches exist; every other sampler the O(d^2) statistics form. */
+target *
+session_posterior_target(struct session *s, const struct sampler_setup *o, bl_err *err)
 {
-    s->stream.active = false;
-    s->stream.paused = false;
-    s->stream.credit = 0;
-    s->generation++;
+    if (s->model == MODEL_NONE)
+        return bl_fail(err, BL_ESTATE, "no model: model blr, or target=banana"), NULL;
+    if (s->blr == NULL) {
+        if (s->world == NULL)
+            bl_fail(err, BL_ESTATE,
+                    "no data yet: the posterior needs a world (data linear d=2), or target=banana");
+        else
+            bl_fail(err, BL_ESTATE,
+                    "target=posterior needs a blr or nig model (model blr), or target=banana");
+        return NULL;
+    }
+    target *t = target_from_blr(s->blr, err);
+    if (t == NULL || o->kind != SAMPLER_SGLD || s->model != MODEL_BLR || s->n == 0)
+        return t;
+    target_info info;
+    target_get_info(t, &info);
+    size_t n = s->n, d = s->dim;
+    double *X = malloc(n * d * sizeof *X);
+    if (X == NULL) {
+        target_free(t);
+        return bl_fail(err, BL_ENOMEM, "out of memory for %zu x %zu features", n, d), NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (session_features(s, s->X + i * s->in_dim, s->in_dim, err) != BL_OK) {
+            free(X);
+            target_free(t);
+            return NULL;
+        }
+        memcpy(X + i * d, s->phi, d * sizeof *X);
+    }
+    target *td = target_blr_data_alloc(n, d, X, s->Y, info.alpha, info.beta, err);
+    free(X);
+    target_free(t);
+    return td;
 }
 
-size_t
-stream_job_due(struct stream_job *j, double dt, size_t max_units)
+struct sampler_job *
+session_sampler_new(struct session *s, const struct sampler_setup *o, bl_err *err)
 {
-    if (!j->active || j->paused || dt <= 0)
-        return 0;
-    j->credit += dt * j->rate;
-    if (j->credit > j->rate + 1) /* a stalled frame does not cause a burst later */
-        j->credit = j->rate + 1;
-    size_t want = (size_t)j->credit;
-    if (want > max_units)
-        want = max_units;
-    if (want > j->remaining)
-        want = j->remaining;
-    return want;
+    if (o->tid != SMP_POSTERIOR)
+        return sampler_job_new(o, NULL, NULL, s->seed, err);
+    target *t = session_posterior_target(s, o, err);
+    if (t == NULL)
+        return NULL;
+    char model[160] = "";
+    session_describe_model(s, model, sizeof model);
+    const struct smp_model m = {.desc = model, .n = s->n, .dim = s->dim, .mean = blr_mean(s->blr)};
+    return sampler_job_new(o, t, &m, s->seed, err);
 }
 
 bool
-stream_job_done(struct stream_job *j, size_t got)
+session_sampler_current(const struct session *s)
 {
-    j->credit -= (double)got;
-    if (j->remaining != SIZE_MAX)
-        j->remaining -= got < j->remaining ? got : j->remaining;
-    return j->remaining == 0;
-}
-
-size_t
-session_stream_advance(struct session *s, double dt, size_t max_points, struct out *out)
-{
-    struct stream_job *j = &s->stream;
-    size_t want = stream_job_due(j, dt, max_points);
-    if (want == 0)
-        return 0;
-    size_t before = s->n;
-    bl_err err;
-    bl_err_clear(&err);
-    int rc = session_observe(s, want, out, &err);
-    size_t got = s->n - before;
-    bool finished = stream_job_done(j, got);
-    if (rc != BL_OK) {
-        out_error(out, "stream stopped: %s", err.msg);
-        session_stream_stop(s);
-    } else if (finished) {
-        out_printf(out, "stream done (n = %zu)", s->n);
-        session_stream_stop(s);
-    }
-    return got;
-}
-
-double
-session_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-void
-session_pump(struct session *s)
-{
-    static const double interval = 0.03; /* seconds between pumps */
-    if (s->pump == NULL)
-        return;
-    double now = session_now();
-    if (now - s->last_pump < interval)
-        return;
-    s->last_pump = now;
-    s->pump(s->pump_ctx);
+    return s->smp != NULL && s->blr != NULL &&
+           sampler_job_matches(s->smp, s->n, s->dim, blr_mean(s->blr));
 }
 
 void
@@ -833,41 +817,24 @@ session_set_instrument(struct session *s, struct instrument *in)
 {
     instrument_free(s->inst);
     s->inst = in;
-    s->run = (struct stream_job){0};
-    s->job = JOB_RUN;
+    job_set_add(&s->jobs, &instrument_job_class, in);
     s->generation++;
 }
 
-struct stream_job *
-session_job(struct session *s)
+void
+session_set_sampler(struct session *s, struct sampler_job *j)
 {
-    if (s->job == JOB_RUN && s->inst != NULL)
-        return &s->run;
-    if (s->job == JOB_SAMPLE && s->smp != NULL)
-        return &s->sample;
-    return &s->stream;
+    sampler_job_free(s->smp);
+    s->smp = j;
+    if (j != NULL)
+        job_set_add(&s->jobs, &sampler_job_class, j);
+    else
+        job_set_remove(&s->jobs, &sampler_job_class);
+    s->generation++;
 }
 
-size_t
-session_run_advance(struct session *s, double dt, size_t max_units, struct out *out)
+struct run_ctx
+session_run_ctx(struct session *s)
 {
-    struct stream_job *j = &s->run;
-    size_t want = s->inst != NULL ? stream_job_due(j, dt, max_units) : 0;
-    if (want == 0)
-        return 0;
-    size_t before = s->inst->n;
-    bl_err err;
-    bl_err_clear(&err);
-    int rc = instrument_advance(s->inst, want, s->cancel, &err);
-    size_t got = s->inst->n - before;
-    bool finished = stream_job_done(j, got);
-    s->generation++;
-    if (rc != BL_OK) {
-        out_error(out, "run stopped: %s", err.msg);
-        *j = (struct stream_job){0};
-    } else if (finished) {
-        out_printf(out, "%s: run done (%zu)", instrument_name(s->inst), s->inst->n);
-        *j = (struct stream_job){0};
-    }
-    return got;
+    return (struct run_ctx){.cancel = s->cancel, .live = s->interactive, .pump = &s->pump};
 }

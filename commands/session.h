@@ -20,7 +20,9 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "commands/clock.h"
 #include "commands/instrument.h"
+#include "commands/job.h"
 #include "commands/out.h"
 #include "commands/sampler_job.h"
 #include "commands/view.h"
@@ -78,16 +80,6 @@ extern const char *const trace_names[TR_COUNT + 1];
 /* Index of a trace by name (unique prefix allowed), or -1. */
 int trace_find(const char *name);
 
-/* Live arrival of points (`stream`): paced by the interactive front end, run
- * to completion at once in batch mode. */
-struct stream_job {
-    bool active;      /* a stream is running (maybe paused) */
-    bool paused;
-    double rate;      /* points per second */
-    size_t remaining; /* points still to come; SIZE_MAX: until stopped */
-    double credit;    /* fractional points owed by elapsed time */
-};
-
 struct session;
 /* Renders the current layout to a text file (set by the front end that owns
  * the panes; NULL where there is none). */
@@ -120,22 +112,18 @@ struct session {
     double *trace[TR_COUNT];
 
     double ball_radius;       /* radius of the ball for mass_ball (default 0.1) */
-    struct stream_job stream;
     struct instrument *inst;  /* the theory instrument (lens, bma, judge) or NULL */
     struct sampler_job *smp;  /* the sampler (commands/sampler_job.h) or NULL */
-    struct stream_job sample; /* `sample N rate=R`: draws, paced like a stream */
-    struct stream_job run;    /* `run`: the instrument's arrivals, paced like a stream */
-    enum { JOB_STREAM = 0, JOB_RUN, JOB_SAMPLE } job; /* what pause/resume/step act on */
+    /* The paced jobs (commands/job.h): the stream (always, slot 0), the
+     * instrument's `run` and the sampler's `sample` while they exist. */
+    struct job_set jobs;
     struct view view;
     bool interactive;         /* a front end paces jobs (else they run synchronously) */
     int term_cols, term_rows; /* terminal size when interactive (screenshot default) */
     session_render_fn render; /* screenshot renderer, set by the front end (or NULL) */
-    /* Called now and then (at most every ~30 ms) from long loops such as
-     * observe, so an interactive front end can echo keys and redraw while a
-     * command runs. It must not run commands (it may queue typed lines). */
-    void (*pump)(void *ctx);
-    void *pump_ctx;
-    double last_pump; /* monotonic seconds of the last pump */
+    /* Ticked from long loops such as observe, so an interactive front end
+     * can echo keys and redraw while a command runs (commands/clock.h). */
+    struct clock_pump pump;
     const bl_cancel *cancel;  /* raised by the front end on Ctrl-C; may be NULL */
     unsigned long generation; /* bumped on every change (front ends redraw on it) */
     bool quit;                /* set by `quit` */
@@ -175,36 +163,40 @@ int session_features(struct session *s, const double *x, size_t len, bl_err *err
 /* Name of the model for status lines: "blr alpha=1 beta=100 identity". */
 void session_describe_model(const struct session *s, char *buf, size_t size);
 
-/* Pacing shared by every paced job (stream, run, sample): the units owed
- * after dt more seconds at j->rate, at most max_units and the units left (0
- * when the job is not running); then, once got units were done, account for
- * them and say whether the job has done all it was asked for. */
-size_t stream_job_due(struct stream_job *j, double dt, size_t max_units);
-bool stream_job_done(struct stream_job *j, size_t got);
-
-/* Advance a running stream by dt seconds of wall time: rate * dt points are
- * owed, at most max_points of them arrive now (the rest stay owed, bounded
- * to one second's worth). Returns the points observed; on an error (world
- * exhausted, interrupt) the stream stops and the message goes to out. */
-size_t session_stream_advance(struct session *s, double dt, size_t max_points, struct out *out);
-/* Stop a stream (keeps the points). */
-void session_stream_stop(struct session *s);
-/* The same pacing for the instrument (`run`): arrivals (lens, bma) or trials
- * (judge). Returns the units done. */
-size_t session_run_advance(struct session *s, double dt, size_t max_units, struct out *out);
-/* Install a new instrument (takes ownership); the old one and its run go. */
+/* Install a new instrument (takes ownership); the old one and its run go.
+ * Its `run` job becomes current. */
 void session_set_instrument(struct session *s, struct instrument *in);
-/* The job pause/resume/step act on: the most recent one that exists. */
-struct stream_job *session_job(struct session *s);
+/* Install a new sampler (takes ownership; NULL removes it); the old one and
+ * its `sample` job go. A new sampler's job becomes current. */
+void session_set_sampler(struct session *s, struct sampler_job *j);
+/* The posterior of the session's model, as of now, as a sampler target
+ * (the caller owns it). SGLD on a known-noise model gets the data-backed
+ * form (the stream's feature rows), so that minibatches exist. */
+target *session_posterior_target(struct session *s, const struct sampler_setup *o, bl_err *err);
+/* A new sampler on the session's model posterior (target=posterior) or
+ * another target, seeded from the session seed; the session is not changed
+ * (the caller installs it with session_set_sampler). */
+struct sampler_job *session_sampler_new(struct session *s, const struct sampler_setup *o,
+                                        bl_err *err);
+/* True when the sampler's target is the session model's posterior and the
+ * model has not changed since the sampler was created (the posterior pane
+ * overlays the draws on the model then). */
+bool session_sampler_current(const struct session *s);
+/* What the session hands its jobs for one advance (cancel flag, pump, live). */
+struct run_ctx session_run_ctx(struct session *s);
+/* The stream as a paced job (commands/cmd_stream.c); self is the session. */
+extern const struct job_class stream_job_class;
 
-/* Monotonic clock in seconds (pacing, throttling; never part of a result). */
-double session_now(void);
 /* Scale of the BLR posterior covariance relative to A^-1: 1 for known noise,
  * E[s2 | D] = b_n / (a_n - 1) for NIG (inf while a_n <= 1). */
 double session_cov_scale(const struct session *s);
 
 /* Give the front end a chance to breathe (see pump); cheap when not due. */
-void session_pump(struct session *s);
+static inline void
+session_pump(struct session *s)
+{
+    clock_pump_tick(&s->pump);
+}
 
 /* Run the commands of a script file, line by line; errors are reported as
  * "FILE:LINE: message" and stop the script (returned code, err filled). */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "commands/cmd.h"
+#include "commands/job.h"
 #include "commands/session.h"
 
 #include "harness.h"
@@ -109,7 +110,7 @@ test_hmc_posterior(void)
     CHECK(run(s, "sampler hmc step=0.02 leapfrog=5; sample 1500", &err) == BL_OK, "%s", err.msg);
     CHECK(s->smp != NULL && s->smp->iter == 1500, "batch sample ran %zu",
           s->smp ? s->smp->iter : 0);
-    CHECK(s->job == JOB_SAMPLE, "the sampler is the active job");
+    CHECK(job_set_current(&s->jobs)->cls == &sampler_job_class, "the sampler is the current job");
     CHECK(s->view.on[PANE_SAMPLER] && s->view.preset == LAYOUT_SAMPLER, "sampler layout");
     check_mean(s, "hmc");
     CHECK(s->smp->rhat < 1.05, "R-hat %g", s->smp->rhat);
@@ -261,19 +262,23 @@ test_live(void)
     struct session *s = session_alloc(&err);
     s->interactive = true;
     CHECK(run(s, "sampler nuts target=banana; sample 100 rate=50", &err) == BL_OK, "%s", err.msg);
-    CHECK(s->sample.active && s->sample.rate == 50 && s->smp->iter == 0, "queued");
-    size_t got = sampler_job_advance(s, 0.5, 1000, &ob.out);
+    struct job *q = job_set_current(&s->jobs);
+    struct run_ctx ctx = session_run_ctx(s);
+    CHECK(q->cls == &sampler_job_class && q->pace.active && q->pace.rate == 50 &&
+              s->smp->iter == 0,
+          "queued");
+    size_t got = job_advance(q, 0.5, 1000, &ctx, &ob.out);
     CHECK(got == 25 && s->smp->iter == 25, "0.5 s at 50/s: %zu", got);
     CHECK(s->smp->have_ev && s->smp->ev_iter == 25, "live steps keep the last event");
-    CHECK(run(s, "pause", &err) == BL_OK && s->sample.paused, "pause");
-    CHECK(sampler_job_advance(s, 1, 1000, &ob.out) == 0, "paused");
+    CHECK(run(s, "pause", &err) == BL_OK && q->pace.paused, "pause");
+    CHECK(job_advance(q, 1, 1000, &ctx, &ob.out) == 0, "paused");
     CHECK(run(s, "step", &err) == BL_OK && s->smp->iter == 26, "step while paused");
-    CHECK(run(s, "resume", &err) == BL_OK && !s->sample.paused, "resume");
+    CHECK(run(s, "resume", &err) == BL_OK && !q->pace.paused, "resume");
     /* Owed time is capped at one second's worth per call. */
-    for (int i = 0; i < 5 && s->sample.active; i++)
-        sampler_job_advance(s, 10, 1000, &ob.out);
+    for (int i = 0; i < 5 && q->pace.active; i++)
+        job_advance(q, 10, 1000, &ctx, &ob.out);
     /* The step while paused is extra: the job still does its 100. */
-    CHECK(s->smp->iter == 101 && !s->sample.active, "runs out at 101: %zu", s->smp->iter);
+    CHECK(s->smp->iter == 101 && !q->pace.active, "runs out at 101: %zu", s->smp->iter);
     CHECK(strstr(ob.text, "nuts: 101 iterations") != NULL, "done message: %s", ob.text);
     session_free(s);
 }

@@ -27,7 +27,9 @@
 #include <readline/readline.h>
 #include <term.h>
 
+#include "commands/clock.h"
 #include "commands/cmd.h"
+#include "commands/job.h"
 #include "ui/canvas.h"
 #include "ui/lineedit.h"
 #include "ui/render.h"
@@ -49,7 +51,6 @@ static struct {
     bool dirty;           /* something to redraw */
     volatile bool in_command; /* a command is running: keys go to the typeahead */
     char *last_line;      /* for Enter-repeats-step */
-    double cost[3];       /* seconds per unit of each paced job (by job kind), measured */
     /* Keys typed while a command runs: kept raw, shown as typed, and fed to
      * readline (through getc) once the command is over. Feeding readline
      * inside its own line handler would lose them: it clears the line after
@@ -323,24 +324,19 @@ drain_signals(void)
                 L.dirty = true;
                 break;
             case SIGINT: {
-                bool was_sampling = L.s->sample.active;
-                if (L.s->sample.active) {
-                    L.s->sample = (struct stream_job){0};
-                    if (L.s->smp != NULL)
-                        sampler_job_refresh(L.s->smp, true);
-                    out_printf(&L.out, "sampling stopped at iteration %zu",
-                               L.s->smp ? L.s->smp->iter : (size_t)0);
+                /* Ctrl-C stops every live job; with none, it clears the line. */
+                bool stopped = false;
+                for (size_t k = 0; k < L.s->jobs.n; k++) {
+                    struct job *j = &L.s->jobs.slot[k];
+                    if (j->pace.active) {
+                        job_stop(j, &L.out);
+                        stopped = true;
+                    }
                 }
-                if (L.s->run.active) {
-                    L.s->run = (struct stream_job){0};
-                    out_printf(&L.out, "run stopped");
-                }
-                if (L.s->stream.active) {
-                    session_stream_stop(L.s);
-                    out_printf(&L.out, "stream stopped at n = %zu", L.s->n);
-                } else if (!L.in_command && !L.s->run.active && !was_sampling) {
+                if (stopped)
+                    L.s->generation++;
+                else if (!L.in_command)
                     clear_input_line();
-                }
                 if (!L.in_command)
                     *(bl_cancel *)L.s->cancel = 0;
                 L.dirty = true;
@@ -376,15 +372,6 @@ pump(void *ctx)
         L.ta_len += (size_t)n;
     }
     render();
-}
-
-/* The job F5, F7 and F8 act on: the sampler's when it is the active job. */
-static struct stream_job *
-active_job(void)
-{
-    if (L.s->job == JOB_SAMPLE && L.s->smp != NULL)
-        return &L.s->sample;
-    return session_job(L.s);
 }
 
 /* Key bindings: F-keys and paging call these readline commands. */
@@ -433,14 +420,13 @@ kb_pause(int count, int key)
 {
     (void)count;
     (void)key;
-    struct stream_job *j = active_job();
-    if (!j->active) {
+    struct job *j = job_set_current(&L.s->jobs);
+    if (!j->pace.active) {
         out_printf(&L.out, "nothing is running: type  stream rate=10  (run for an instrument, "
                            "sample for a sampler)");
     } else {
-        j->paused = !j->paused;
-        j->credit = 0;
-        out_printf(&L.out, j->paused ? "paused (F5 resumes, F6 steps)" : "resumed");
+        job_pause(j, !j->pace.paused);
+        out_printf(&L.out, j->pace.paused ? "paused (F5 resumes, F6 steps)" : "resumed");
     }
     L.dirty = true;
     return 0;
@@ -459,17 +445,18 @@ static int
 kb_speed(int count, int key)
 {
     (void)count;
-    struct stream_job *j = active_job();
+    struct job *j = job_set_current(&L.s->jobs);
     bool faster = key == 'f';
-    if (!j->active) {
+    if (!j->pace.active) {
         out_printf(&L.out, "nothing is streaming: type  stream rate=10");
     } else {
-        j->rate = faster ? j->rate * 2 : j->rate / 2;
-        if (j->rate < 0.25)
-            j->rate = 0.25;
-        if (j->rate > 100000)
-            j->rate = 100000;
-        out_printf(&L.out, "rate %g points/s", j->rate);
+        double *rate = &j->pace.rate;
+        *rate = faster ? *rate * 2 : *rate / 2;
+        if (*rate < 0.25)
+            *rate = 0.25;
+        if (*rate > 100000)
+            *rate = 100000;
+        out_printf(&L.out, "rate %g %s/s", *rate, j->cls->unit);
     }
     L.dirty = true;
     return 0;
@@ -565,22 +552,24 @@ bind_keys(void)
     rl_bind_key('L' & 0x1f, kb_redraw);
 }
 
-typedef size_t (*advance_fn)(struct session *s, double dt, size_t max_units, struct out *out);
-
 /* Advance one paced job within the frame's compute budget. A unit costs from
  * microseconds (a BLR point, rwm on a banana) to milliseconds (a GP point at
  * large n, nuts on logistic regression), so the cost per unit is measured
- * (moving average) and the budget follows it; first_budget is the guess
- * before any measurement. */
+ * (moving average) and the budget follows it; the class's first_budget is
+ * the guess before any measurement. */
 static void
-advance(advance_fn fn, double *cost, size_t first_budget, double dt)
+advance(struct job *j, const struct run_ctx *ctx, double dt)
 {
-    size_t budget = *cost > 0 ? (size_t)(BUDGET_S / *cost) + 1 : first_budget;
-    double t0 = session_now();
-    size_t got = fn(L.s, dt, budget, &L.out);
-    double t = (session_now() - t0) / (double)(got ? got : 1);
+    double *cost = &j->cost;
+    size_t budget = *cost > 0 ? (size_t)(BUDGET_S / *cost) + 1 : j->cls->first_budget;
+    bool was_active = j->pace.active;
+    double t0 = clock_now();
+    size_t got = job_advance(j, dt, budget, ctx, &L.out);
+    double t = (clock_now() - t0) / (double)(got ? got : 1);
     if (got > 0)
         *cost = *cost > 0 ? 0.8 * *cost + 0.2 * t : t;
+    if (got > 0 || was_active != j->pace.active)
+        L.s->generation++;
 }
 
 int
@@ -604,8 +593,7 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
     L.out = ui_log_out(&L.ui, false);
     ui_attach(&L.ui, s);
     s->interactive = true;
-    s->pump = pump;
-    s->pump_ctx = NULL;
+    s->pump = (struct clock_pump){.fn = pump};
 
     lineedit_init();
     rl_catch_signals = 0;
@@ -632,14 +620,12 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
         run_line(startup);
     render();
 
-    double last = session_now();
+    double last = clock_now();
     while (!s->quit) {
-        bool animating = (s->stream.active && !s->stream.paused) ||
-                         (s->run.active && !s->run.paused) ||
-                         (s->sample.active && !s->sample.paused);
+        bool animating = job_set_running(&s->jobs);
         int timeout = -1;
         if (animating) {
-            double wait = FRAME_S - (session_now() - last);
+            double wait = FRAME_S - (clock_now() - last);
             timeout = wait > 0 ? (int)(wait * 1000) + 1 : 0;
         }
         struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
@@ -657,12 +643,11 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
         /* Keys typed while a command ran go to readline now, in order. */
         while (L.ta_pos < L.ta_len && !s->quit && !L.in_command)
             rl_callback_read_char();
-        double t = session_now();
-        if (animating || (s->stream.active && !s->stream.paused) ||
-            (s->run.active && !s->run.paused) || (s->sample.active && !s->sample.paused)) {
-            advance(session_stream_advance, &L.cost[JOB_STREAM], 64, t - last);
-            advance(session_run_advance, &L.cost[JOB_RUN], 1, t - last);
-            advance(sampler_job_advance, &L.cost[JOB_SAMPLE], 1, t - last);
+        double t = clock_now();
+        if (animating || job_set_running(&s->jobs)) {
+            struct run_ctx ctx = session_run_ctx(s);
+            for (size_t k = 0; k < s->jobs.n; k++)
+                advance(&s->jobs.slot[k], &ctx, t - last);
             L.dirty = true;
         }
         last = t;
@@ -682,7 +667,7 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
     free(L.last_line);
     canvas_free(&L.canvas);
     ui_free(&L.ui);
-    s->pump = NULL;
+    s->pump.fn = NULL;
     s->render = NULL;
     close(sigpipe_fd[0]);
     close(sigpipe_fd[1]);

@@ -14,6 +14,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "commands/clock.h"
 #include "core/base/linalg.h"
 #include "ui/pane.h"
 #include "ui/plot.h"
@@ -182,7 +183,7 @@ draw_prediction_view(struct data_pane *p, const struct session *s, struct canvas
 static int
 gp_grid(struct data_pane *p, const struct session *s, const double *gx, size_t grid)
 {
-    bool fresh = p->ggen == s->generation || (s->interactive && session_now() - p->gtime < GP_REFRESH_S);
+    bool fresh = p->ggen == s->generation || (s->interactive && clock_now() - p->gtime < GP_REFRESH_S);
     if (fresh && p->gn == grid && p->glo == gx[0] && p->ghi == gx[grid - 1] && p->gmean != NULL)
         return 0;
     if (grid > p->gcap) {
@@ -231,7 +232,7 @@ gp_grid(struct data_pane *p, const struct session *s, const double *gx, size_t g
                 *f = p->gmean[g] + sqrt(factor) * (*f - p->gmean[g]);
             }
     p->ggen = s->generation;
-    p->gtime = session_now();
+    p->gtime = clock_now();
     p->gn = grid;
     p->glo = gx[0];
     p->ghi = gx[grid - 1];

@@ -76,7 +76,7 @@ posterior_destroy(void *self)
 static bool
 sampler_view(const struct session *s)
 {
-    return s->smp != NULL && (s->smp->tid != SMP_POSTERIOR || sampler_job_current(s->smp, s));
+    return s->smp != NULL && (s->smp->tid != SMP_POSTERIOR || session_sampler_current(s));
 }
 
 static void

@@ -114,7 +114,7 @@ header(const struct sampler_job *j, const struct session *s, struct canvas *c, i
         len += snprintf(line + len, sizeof line - (size_t)len, "  divergent %zu", div);
     if (nonfin > 0 && len > 0 && (size_t)len < sizeof line)
         len += snprintf(line + len, sizeof line - (size_t)len, "  NaN %zu", nonfin);
-    if (j->tid == SMP_POSTERIOR && !sampler_job_current(j, s) && len > 0 &&
+    if (j->tid == SMP_POSTERIOR && !session_sampler_current(s) && len > 0 &&
         (size_t)len < sizeof line)
         snprintf(line + len, sizeof line - (size_t)len, "  (model changed since)");
     canvas_text(c, col + 1, row, line, COL_DEFAULT, ATTR_BOLD, w - 1);

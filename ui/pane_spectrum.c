@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands/clock.h"
 #include "core/kernel/kernel.h"
 #include "core/kernel/nngp.h"
 #include "core/spectrum/spectrum.h"
@@ -213,7 +214,7 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
         pane_message(c, col, row, w, h, "the Gram spectrum needs 2 points: observe 20");
         return;
     }
-    double t = session_now();
+    double t = clock_now();
     bool due = t - p->klast >= SPECTRUM_REFRESH_S || !s->interactive;
     if ((p->kgen != s->generation && due) || p->kn == 0) {
         if (compute_kernel(p, s) != 0) {
@@ -320,7 +321,7 @@ spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, in
         p->ix = p->iy = (struct plot_range){.log = true};
         p->tn = p->ty = (struct plot_range){0};
     }
-    double t = session_now();
+    double t = clock_now();
     /* Throttled while animating; always fresh in batch mode (screenshots). */
     bool due = t - p->last >= SPECTRUM_REFRESH_S || !s->interactive;
     if ((p->gen != s->generation && due) || p->gen == 0) {

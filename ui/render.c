@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands/job.h"
 #include "ui/pane.h"
 #include "ui/plain.h"
 
@@ -67,25 +68,15 @@ static void
 draw_status(const struct session *s, struct canvas *c, const struct rect *r)
 {
     char model[160], buf[512];
-    bool smp = s->job == JOB_SAMPLE && s->smp != NULL;
-    const struct stream_job *j = smp                            ? &s->sample
-                                 : s->job == JOB_RUN && s->inst ? &s->run
-                                                                : &s->stream;
-    const char *job = !j->active        ? "idle"
-                      : j->paused       ? "paused"
-                      : j == &s->run    ? "running"
-                      : j == &s->sample ? "sampling"
-                                        : "streaming";
+    const struct job *j = job_set_const_current(&s->jobs);
+    const char *job = !j->pace.active ? "idle" : j->pace.paused ? "paused" : j->cls->verb;
     session_describe_model(s, model, sizeof model);
-    char rate[96] = "";
-    if (j->active)
-        snprintf(rate, sizeof rate, " %g/s", j->rate);
-    if (j == &s->run)
-        snprintf(rate + strlen(rate), sizeof rate - strlen(rate), " (%s %zu)",
-                 instrument_name(s->inst), s->inst->n);
-    if (smp)
-        snprintf(rate + strlen(rate), sizeof rate - strlen(rate), " (%s iteration %zu)",
-                 sampler_kind_name(s->smp->kind), s->smp->iter);
+    char rate[96] = "", what[80];
+    if (j->pace.active)
+        snprintf(rate, sizeof rate, " %g/s", j->pace.rate);
+    j->cls->describe(j->self, what, sizeof what);
+    if (what[0] != '\0')
+        snprintf(rate + strlen(rate), sizeof rate - strlen(rate), " (%s)", what);
     char ev[48] = "";
     if (session_has_model(s) && s->n > 0)
         snprintf(ev, sizeof ev, "  log evidence %.4g", s->trace[TR_LOG_EVIDENCE][s->n - 1]);
