@@ -151,6 +151,8 @@ instrument_lens(const struct lens_setup *o, bl_err *err)
     }
     gsl_rng_set(r2, o->seed ^ 0x5eedUL);
     gsl_rng *r3 = gsl_rng_clone(r2);
+    if (r3 == NULL)
+        bl_fail(err, BL_ENOMEM, "out of memory");
     in->ls = r3 ? lens_alloc(&lo, ws, r2, err) : NULL;
     in->lc = in->ls ? lens_alloc(&lo, wc, r3, err) : NULL;
     gsl_rng_free(r2);
@@ -504,10 +506,11 @@ judge_temps(struct instrument *in, const bl_cancel *cancel, bl_err *err)
 {
     if (in->temps_done)
         return BL_OK;
+    double se[JUDGE_TEMPS]; /* the core computes them; nothing shows them */
     for (int i = 0; i < JUDGE_TEMPS; i++)
         in->temps[i] = i == 0 ? 0 : pow(10, -2 + 4.0 * (i - 1) / (JUDGE_TEMPS - 2));
     int rc = judge_sim_error_vs_T(in->js, judge_sim_kmax(in->js), in->temps, JUDGE_TEMPS, 100,
-                                  in->rng, in->terr, in->tse, cancel, err);
+                                  in->rng, in->terr, se, cancel, err);
     if (rc == BL_OK)
         in->temps_done = true;
     return rc;

@@ -91,7 +91,7 @@ struct instrument {
 
     /* judge */
     judge_sim *js;
-    double temps[JUDGE_TEMPS], terr[JUDGE_TEMPS], tse[JUDGE_TEMPS];
+    double temps[JUDGE_TEMPS], terr[JUDGE_TEMPS];
     bool temps_done;
 };
 
