@@ -95,11 +95,10 @@ stream_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
     job_start(j, args_real(a, "rate"), args_given(a, "n") ? (size_t)args_int(a, "n") : SIZE_MAX);
     s->generation++;
     if (args_given(a, "n"))
-        out_printf(out, "streaming %zu points at %g/s (F5 or 'pause' to pause)",
-                   j->pace.remaining, j->pace.rate);
-    else
-        out_printf(out, "streaming at %g/s (F5 or 'pause' to pause, Ctrl-C to stop)",
+        out_printf(out, "streaming %zu points at %g/s (F5 or 'pause' to pause)", j->pace.remaining,
                    j->pace.rate);
+    else
+        out_printf(out, "streaming at %g/s (F5 or 'pause' to pause, Ctrl-C to stop)", j->pace.rate);
     return BL_OK;
 }
 

@@ -52,8 +52,7 @@ pace_done(struct job_pace *p, size_t got)
 }
 
 size_t
-job_advance(struct job *j, double dt, size_t max_units, const struct run_ctx *ctx,
-            struct out *out)
+job_advance(struct job *j, double dt, size_t max_units, const struct run_ctx *ctx, struct out *out)
 {
     size_t want = pace_due(&j->pace, dt, max_units);
     if (want == 0)

@@ -26,9 +26,9 @@
 
 /* What the session hands a job for one advance. */
 struct run_ctx {
-    const bl_cancel *cancel;  /* Ctrl-C, polled between units; may be NULL */
-    bool live;                /* a front end paces the job (else batch: reproducible checkpoints) */
-    struct clock_pump *pump;  /* ticked from long advances; may be NULL */
+    const bl_cancel *cancel; /* Ctrl-C, polled between units; may be NULL */
+    bool live;               /* a front end paces the job (else batch: reproducible checkpoints) */
+    struct clock_pump *pump; /* ticked from long advances; may be NULL */
 };
 
 /* How a job ended (its `end` hook says so on out). */
@@ -39,9 +39,9 @@ enum job_end {
 };
 
 struct job_class {
-    const char *name; /* "stream", "run", "sample" */
-    const char *verb; /* status line while running: "streaming" */
-    const char *unit; /* what a unit is, plural: "points", "arrivals", "iterations" */
+    const char *name;    /* "stream", "run", "sample" */
+    const char *verb;    /* status line while running: "streaming" */
+    const char *unit;    /* what a unit is, plural: "points", "arrivals", "iterations" */
     size_t first_budget; /* units of a first live advance, before their cost is measured */
     /* Do up to n units now; returns the units done. On an interrupt or an
      * error err is filled (err->code != BL_OK, err cleared by the caller)
@@ -58,7 +58,7 @@ struct job_class {
 
 /* Pacing of a live run (all zero: not running). */
 struct job_pace {
-    bool active;      /* started and not yet done or stopped (maybe paused) */
+    bool active; /* started and not yet done or stopped (maybe paused) */
     bool paused;
     double rate;      /* units per second */
     size_t remaining; /* units still to do; SIZE_MAX: until stopped */
@@ -67,9 +67,9 @@ struct job_pace {
 
 struct job {
     const struct job_class *cls;
-    void *self;            /* borrowed: its owner frees it after job_set_remove */
+    void *self; /* borrowed: its owner frees it after job_set_remove */
     struct job_pace pace;
-    double cost;           /* seconds per unit, measured by the front end (0: not yet) */
+    double cost; /* seconds per unit, measured by the front end (0: not yet) */
 };
 
 /* Start j live: rate units per second, n units in all (SIZE_MAX: until stopped). */

@@ -177,15 +177,12 @@ test_session_jobs(void)
     s->interactive = true;
     CHECK(job_set_current(&s->jobs)->cls == &stream_job_class, "the stream is slot 0");
     CHECK(run(s, "pause", &err) == BL_ESTATE, "nothing to pause");
-    CHECK(run(s, "data linear d=2; model blr; stream rate=10 n=12", &err) == BL_OK, "%s",
-          err.msg);
+    CHECK(run(s, "data linear d=2; model blr; stream rate=10 n=12", &err) == BL_OK, "%s", err.msg);
     struct job *j = job_set_current(&s->jobs);
     struct run_ctx ctx = session_run_ctx(s);
     CHECK(j->cls == &stream_job_class && j->pace.active && j->pace.remaining == 12, "started");
-    CHECK(job_advance(j, 0.5, 64, &ctx, &ob.out) == 5 && s->n == 5, "0.5 s at 10/s: n = %zu",
-          s->n);
-    CHECK(run(s, "step", &err) == BL_OK && s->n == 6 && j->pace.paused, "step pauses: %s",
-          err.msg);
+    CHECK(job_advance(j, 0.5, 64, &ctx, &ob.out) == 5 && s->n == 5, "0.5 s at 10/s: n = %zu", s->n);
+    CHECK(run(s, "step", &err) == BL_OK && s->n == 6 && j->pace.paused, "step pauses: %s", err.msg);
     CHECK(strstr(ob.text, "paused; stepping") != NULL && strstr(ob.text, "n = 6: y = ") != NULL,
           "step line: %s", ob.text);
     CHECK(run(s, "resume", &err) == BL_OK && job_running(j), "resume");

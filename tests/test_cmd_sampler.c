@@ -264,8 +264,7 @@ test_live(void)
     CHECK(run(s, "sampler nuts target=banana; sample 100 rate=50", &err) == BL_OK, "%s", err.msg);
     struct job *q = job_set_current(&s->jobs);
     struct run_ctx ctx = session_run_ctx(s);
-    CHECK(q->cls == &sampler_job_class && q->pace.active && q->pace.rate == 50 &&
-              s->smp->iter == 0,
+    CHECK(q->cls == &sampler_job_class && q->pace.active && q->pace.rate == 50 && s->smp->iter == 0,
           "queued");
     size_t got = job_advance(q, 0.5, 1000, &ctx, &ob.out);
     CHECK(got == 25 && s->smp->iter == 25, "0.5 s at 50/s: %zu", got);
