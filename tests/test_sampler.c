@@ -16,6 +16,7 @@
  *  - logistic: |mean - Laplace mean| < 5 MC SE + 0.1 posterior sd (the
  *    Laplace mean differs from the posterior mean by O(1/n) = O(sd/sqrt(n))). */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@
 
 #include "core/stats/diag.h"
 #include "core/mcmc/sampler.h"
+#include "core/mcmc/sampler_impl.h" /* the population kind below reads chains as a kind does */
 #include "core/mcmc/target.h"
 #include "harness.h"
 
@@ -819,23 +821,43 @@ test_table(void)
 }
 
 /* A kind outside the table whose chains move together (as SVGD particles or
- * a tempering ladder would): each chain goes halfway to the chains' mean plus
- * N(0, 1) noise from its own generator. Not a sampler of anything: it checks
- * that the dispatcher's joint step counts every chain and that run and step
- * give the same draws. */
+ * a tempering ladder would): each chain goes the fraction `pull` of the way
+ * to the chains' mean, plus N(0, 1) noise from its own generator. Not a
+ * sampler of anything: it checks the dispatcher's joint step (every chain
+ * counted, run and step give the same draws) and a tunable kept in the
+ * kind's workspace. It reads the chain as a kind does (sampler_impl.h). */
+typedef struct pull_ws {
+    double pull;
+} pull_ws;
+
+static const sampler_tunable pull_tun = {
+    .name = "pull",
+    .min = 0.0,
+    .max = 1.0,
+    .min_open = true,
+    .def = 0.5,
+    .store = SAMPLER_TUN_REAL,
+    .in_ws = true,
+    .offset = offsetof(pull_ws, pull),
+    .help = "fraction of the way to the chains' mean",
+};
+
+static const sampler_tunable *const pull_tunables[] = {&pull_tun, NULL};
+
 static int
 pull_step_all(sampler *const *ch, size_t K, gsl_rng *const *rng, sampler_event *const *ev)
 {
-    size_t d = sampler_dim(ch[0]);
-    double mean[2] = {0, 0}, w[2];
+    size_t d = ch[0]->d;
+    double mean[2] = {0, 0};
     for (size_t k = 0; k < K; k++)
         for (size_t i = 0; i < d; i++)
-            mean[i] += sampler_state(ch[k])[i] / (double)K;
+            mean[i] += ch[k]->w[i] / (double)K;
     for (size_t k = 0; k < K; k++) {
+        double f = ((const pull_ws *)ch[k]->ws)->pull;
         for (size_t i = 0; i < d; i++)
-            w[i] = 0.5 * (sampler_state(ch[k])[i] + mean[i]) + gsl_ran_gaussian(rng[k], 1.0);
-        ev[k]->accepted = sampler_set_state(ch[k], w, NULL) == BL_OK;
-        memcpy(ev[k]->proposal, w, d * sizeof *w);
+            ch[k]->w[i] += f * (mean[i] - ch[k]->w[i]) + gsl_ran_gaussian(rng[k], 1.0);
+        memcpy(ev[k]->proposal, ch[k]->w, d * sizeof *ch[k]->w);
+        ev[k]->accepted = true;
     }
     return BL_OK;
 }
@@ -845,6 +867,8 @@ static const sampler_type pull_type = {
     .help = "test: chains pulled together",
     .step_all = pull_step_all,
     .events = SAMPLER_EV_PROPOSAL,
+    .tunables = pull_tunables,
+    .ws_size = sizeof(pull_ws),
 };
 
 static void
@@ -858,6 +882,16 @@ test_population_kind(void)
     sampler_ens *e1 = sampler_ens_alloc(&pull_type, t, NULL, K, NULL, 1.0, r1, &err);
     sampler_ens *e2 = sampler_ens_alloc(&pull_type, t, NULL, K, NULL, 1.0, r2, &err);
     CHECK(e1 != NULL && e2 != NULL, "population kind: %s", err.msg);
+    double v = 0;
+    CHECK(sampler_get(sampler_ens_chain(e1, 2), "pull", &v, &err) == BL_OK && v == 0.5,
+          "workspace tunable default %g", v);
+    CHECK(sampler_ens_set(e1, "pull", 2, &err) == BL_EINVAL && strstr(err.msg, "pull=2") != NULL,
+          "workspace tunable range: %s", err.msg);
+    CHECK(sampler_ens_set(e1, "pull", 0.25, &err) == BL_OK &&
+              sampler_ens_set(e2, "pull", 0.25, &err) == BL_OK &&
+              sampler_get(sampler_ens_chain(e1, 1), "pull", &v, &err) == BL_OK && v == 0.25,
+          "workspace tunable set on every chain");
+    CHECK(sampler_tunable_find("pull") == NULL, "a kind outside the table adds no key");
     double *a = malloc(K * n * 2 * sizeof *a), *b = malloc(K * n * 2 * sizeof *b);
     CHECK(sampler_ens_run(e1, n, a, NULL, NULL, &err) == BL_OK, "run: %s", err.msg);
     sampler_event *evs[3];

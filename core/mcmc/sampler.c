@@ -49,49 +49,87 @@ sampler_kind_name(sampler_kind kind)
     return kind != NULL ? kind->name : "?";
 }
 
-static bool
-listed(const sampler_tunable *const *list, const sampler_tunable *tu)
+/* The kind's own tunable called name (its list, then the adaptation
+ * tunables if it adapts); NULL if it has none. */
+static const sampler_tunable *
+own_tunable(sampler_kind kind, const char *name)
 {
-    for (size_t i = 0; list != NULL && list[i] != NULL; i++)
-        if (list[i] == tu)
-            return true;
-    return false;
+    const sampler_tunable *const *lists[2] = {kind->tunables, kind->adapts ? adapt_tunables : NULL};
+    for (int l = 0; l < 2; l++)
+        for (size_t i = 0; lists[l] != NULL && lists[l][i] != NULL; i++)
+            if (strcmp(lists[l][i]->name, name) == 0)
+                return lists[l][i];
+    return NULL;
 }
 
 bool
 sampler_type_accepts(sampler_kind kind, const sampler_tunable *tu)
 {
-    return kind != NULL && tu != NULL &&
-           (listed(kind->tunables, tu) || (kind->adapts && listed(adapt_tunables, tu)));
+    return kind != NULL && tu != NULL && own_tunable(kind, tu->name) != NULL;
 }
 
-/* The tunable with the smallest offset above `after` (SIZE_MAX: none yet)
- * among every kind's: walking up from SIZE_MAX lists each once, in the order
- * of sampler_opts. */
+/* A walk over every tunable of every kind of the table, in table order. */
+typedef struct tun_iter {
+    size_t k; /* kind */
+    int l;    /* 0: its list, 1: the adaptation tunables */
+    size_t i;
+} tun_iter;
+
 static const sampler_tunable *
-tunable_next(size_t after, bool first)
+tun_next(tun_iter *it)
 {
-    const sampler_tunable *best = NULL;
-    for (size_t k = 0; types[k] != NULL; k++) {
-        const sampler_tunable *const *lists[2] = {types[k]->tunables,
-                                                  types[k]->adapts ? adapt_tunables : NULL};
-        for (int l = 0; l < 2; l++)
-            for (size_t i = 0; lists[l] != NULL && lists[l][i] != NULL; i++) {
-                const sampler_tunable *tu = lists[l][i];
-                if ((first || tu->offset > after) && (best == NULL || tu->offset < best->offset))
-                    best = tu;
-            }
+    while (types[it->k] != NULL) {
+        const sampler_type *ty = types[it->k];
+        const sampler_tunable *const *list = it->l == 0   ? ty->tunables
+                                             : ty->adapts ? adapt_tunables
+                                                          : NULL;
+        if (list != NULL && list[it->i] != NULL)
+            return list[it->i++];
+        it->i = 0;
+        if (++it->l == 2) {
+            it->l = 0;
+            it->k++;
+        }
     }
-    return best;
+    return NULL;
 }
 
+static const sampler_tunable *
+first_named(const char *name)
+{
+    tun_iter it = {0};
+    const sampler_tunable *tu;
+    while ((tu = tun_next(&it)) != NULL)
+        if (strcmp(tu->name, name) == 0)
+            return tu;
+    return NULL;
+}
+
+/* The union: the tunables kept in sampler_opts, each once, in the order of
+ * their fields; then those kept in a kind's workspace, in table order, the
+ * first of each name. */
 const sampler_tunable *
 sampler_tunable_at(size_t i)
 {
-    const sampler_tunable *tu = tunable_next(0, true);
-    for (size_t j = 0; j < i && tu != NULL; j++)
-        tu = tunable_next(tu->offset, false);
-    return tu;
+    const sampler_tunable *prev = NULL, *best, *tu;
+    size_t j = 0;
+    for (;; j++, prev = best) {
+        best = NULL;
+        tun_iter it = {0};
+        while ((tu = tun_next(&it)) != NULL)
+            if (!tu->in_ws && (prev == NULL || tu->offset > prev->offset) &&
+                (best == NULL || tu->offset < best->offset))
+                best = tu;
+        if (best == NULL)
+            break;
+        if (j == i)
+            return best;
+    }
+    tun_iter it = {0};
+    while ((tu = tun_next(&it)) != NULL)
+        if (tu->in_ws && first_named(tu->name) == tu && j++ == i)
+            return tu;
+    return NULL;
 }
 
 const sampler_tunable *
@@ -105,9 +143,9 @@ sampler_tunable_find(const char *name)
 }
 
 static double
-tunable_get(const sampler_opts *o, const sampler_tunable *tu)
+field_get(const void *base, const sampler_tunable *tu)
 {
-    const char *field = (const char *)o + tu->offset;
+    const char *field = (const char *)base + tu->offset;
     switch (tu->store) {
     case SAMPLER_TUN_SIZE: return (double)*(const size_t *)(const void *)field;
     case SAMPLER_TUN_INT: return *(const int *)(const void *)field;
@@ -118,9 +156,9 @@ tunable_get(const sampler_opts *o, const sampler_tunable *tu)
 }
 
 static void
-tunable_put(sampler_opts *o, const sampler_tunable *tu, double v)
+field_put(void *base, const sampler_tunable *tu, double v)
 {
-    char *field = (char *)o + tu->offset;
+    char *field = (char *)base + tu->offset;
     switch (tu->store) {
     case SAMPLER_TUN_SIZE: *(size_t *)(void *)field = (size_t)v; return;
     case SAMPLER_TUN_INT: *(int *)(void *)field = (int)v; return;
@@ -136,7 +174,8 @@ sampler_opts_default(sampler_opts *o)
     memset(o, 0, sizeof *o);
     const sampler_tunable *tu;
     for (size_t i = 0; (tu = sampler_tunable_at(i)) != NULL; i++)
-        tunable_put(o, tu, tu->def);
+        if (!tu->in_ws)
+            field_put(o, tu, tu->def);
 }
 
 static int
@@ -161,7 +200,7 @@ sampler_opts_check(const sampler_opts *o, bl_err *err)
 {
     const sampler_tunable *tu;
     for (size_t i = 0; (tu = sampler_tunable_at(i)) != NULL; i++)
-        if (param_check(tu, tunable_get(o, tu), err) != BL_OK)
+        if (!tu->in_ws && param_check(tu, field_get(o, tu), err) != BL_OK)
             return BL_EINVAL;
     return BL_OK;
 }
@@ -254,6 +293,9 @@ sampler_alloc(sampler_kind kind, target *t, const sampler_opts *o, const double 
         goto nomem;
     if (kind->ws_size > 0 && (s->ws = calloc(1, kind->ws_size)) == NULL)
         goto nomem;
+    for (size_t i = 0; s->ws != NULL && kind->tunables != NULL && kind->tunables[i] != NULL; i++)
+        if (kind->tunables[i]->in_ws)
+            field_put(s->ws, kind->tunables[i], kind->tunables[i]->def);
     if ((s->dummy = sampler_event_alloc(d, 0, err)) == NULL)
         goto fail;
     if (kind->ws_init != NULL && kind->ws_init(s, err) != BL_OK)
@@ -439,10 +481,20 @@ unknown_param(const char *name, bl_err *err)
     return bl_fail(err, BL_EINVAL, "unknown parameter '%s' (choose %s)", name ? name : "", list);
 }
 
+/* The chain's own tunable of that name, else the table's; NULL if unknown. */
+static const sampler_tunable *
+chain_tunable(const sampler *s, const char *name)
+{
+    if (name == NULL)
+        return NULL;
+    const sampler_tunable *p = own_tunable(s->type, name);
+    return p != NULL ? p : sampler_tunable_find(name);
+}
+
 int
 sampler_set(sampler *s, const char *name, double value, bl_err *err)
 {
-    const sampler_tunable *p = sampler_tunable_find(name);
+    const sampler_tunable *p = chain_tunable(s, name);
     if (p == NULL)
         return unknown_param(name, err);
     if (param_check(p, value, err) != BL_OK)
@@ -450,7 +502,11 @@ sampler_set(sampler *s, const char *name, double value, bl_err *err)
     if (p->le_npoints && target_npoints(s->t) > 0 && value > (double)target_npoints(s->t))
         return bl_fail(err, BL_EINVAL, "%s=%g: must be in 0..%zu (data points)", p->name, value,
                        target_npoints(s->t));
-    tunable_put(&s->o, p, value);
+    if (!p->in_ws)
+        field_put(&s->o, p, value);
+    else if (own_tunable(s->type, p->name) == p)
+        field_put(s->ws, p, value);
+    /* else: another kind's workspace tunable, nowhere to keep it (unused anyway) */
     if (p == &sampler_tun_adapt && value != 0.0)
         s->t_adapt = 0; /* a fresh warmup */
     return BL_OK;
@@ -459,10 +515,13 @@ sampler_set(sampler *s, const char *name, double value, bl_err *err)
 int
 sampler_get(const sampler *s, const char *name, double *value, bl_err *err)
 {
-    const sampler_tunable *p = sampler_tunable_find(name);
+    const sampler_tunable *p = chain_tunable(s, name);
     if (p == NULL)
         return unknown_param(name, err);
-    *value = tunable_get(&s->o, p);
+    if (!p->in_ws)
+        *value = field_get(&s->o, p);
+    else
+        *value = own_tunable(s->type, p->name) == p ? field_get(s->ws, p) : p->def;
     return BL_OK;
 }
 

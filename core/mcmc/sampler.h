@@ -86,8 +86,10 @@ const sampler_type *const *sampler_types(void);
 sampler_kind sampler_type_find(const char *name);
 /* The kind's name; "?" for NULL. */
 const char *sampler_kind_name(sampler_kind kind);
-/* The tunables of every kind, each once, in the order of their fields in
- * sampler_opts: the i-th, NULL past the last. Static storage. */
+/* The tunables of every kind, each once: those kept in sampler_opts in the
+ * order of their fields, then those kept in a kind's workspace in table
+ * order (the first of each name). The i-th, NULL past the last. Static
+ * storage. */
 const sampler_tunable *sampler_tunable_at(size_t i);
 /* A tunable by name; NULL if no kind has it. */
 const sampler_tunable *sampler_tunable_find(const char *name);
@@ -143,7 +145,9 @@ const sampler_opts *sampler_options(const sampler *s);
 /* Set a tunable by name (sampler_tunable_find). BL_EINVAL with the range
  * ("leapfrog=0: must be in 1..1024", "unknown parameter 'foo' (choose ...)");
  * s unchanged then. A tunable that does not apply to the kind is accepted and
- * stored (switching kinds keeps it). */
+ * stored (switching kinds keeps it), except one kept in another kind's
+ * workspace: accepted, with nowhere to keep it (sampler_get gives its
+ * default). */
 int sampler_set(sampler *s, const char *name, double value, bl_err *err);
 /* Get a tunable by name into *value; BL_EINVAL if unknown. */
 int sampler_get(const sampler *s, const char *name, double *value, bl_err *err);

@@ -1,7 +1,8 @@
 /* core/mcmc/sampler_impl.h - private to core/mcmc: the chain a kind's step
  * works on, and the helpers every kind shares (sampler_impl.c). Callers use
  * core/mcmc/sampler.h only; kinds include this header and nothing of
- * sampler.c, so the include graph runs sampler -> kinds -> sampler_impl.
+ * sampler.c, which reaches them only through their table entries: the
+ * dispatcher calls the kinds, the kinds call these helpers, never back.
  *
  * The step contract (docs/samplers.md). Between steps: w holds the state,
  * U = U(w) (NaN after sgld), and for kinds that keep it g = grad U(w); all

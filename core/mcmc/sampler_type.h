@@ -26,8 +26,9 @@
 
 /* The tunables' values. Each field is described by one sampler_tunable
  * (range, default, help) declared by the kinds that read it; the fields'
- * order is the order `sampler` help lists them in. A kind with a tunable no
- * kind has yet adds its field here. */
+ * order is the order `sampler` help lists them in. A new kind keeps its own
+ * tunables in its workspace instead (sampler_tunable.in_ws), so adding one
+ * needs no field here. */
 typedef struct sampler_opts {
     double sigma;         /* rwm proposal sd, > 0 */
     double step;          /* mala h, hmc/nuts eps, sgld fixed h; > 0 */
@@ -43,7 +44,7 @@ typedef struct sampler_opts {
     double sched_gamma;   /* in (0.5, 1] (Welling & Teh) */
 } sampler_opts;
 
-/* How a tunable's value is stored in sampler_opts. */
+/* How a tunable's value is stored. */
 typedef enum {
     SAMPLER_TUN_REAL, /* double */
     SAMPLER_TUN_SIZE, /* size_t */
@@ -61,7 +62,8 @@ typedef struct sampler_tunable {
     bool le_npoints; /* also at most the target's data points, when it has any */
     double def;      /* default */
     sampler_tun_store store;
-    size_t offset;    /* offsetof(sampler_opts, field) */
+    bool in_ws;       /* in the kind's workspace (set after alloc), not in sampler_opts */
+    size_t offset;    /* offsetof(sampler_opts, field), or into the workspace when in_ws */
     const char *help; /* one line for `sampler` help */
 } sampler_tunable;
 
