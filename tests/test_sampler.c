@@ -788,6 +788,9 @@ test_table(void)
         CHECK(sampler_type_accepts(k, sampler_tunable_find("adapt")) == k->adapts,
               "%s: adapt accepted iff the kind adapts", k->name);
         CHECK(k->ws_init == NULL || k->ws_size > 0, "%s: ws_init needs a workspace", k->name);
+        for (size_t i = 0; k->tunables != NULL && k->tunables[i] != NULL; i++)
+            CHECK(!k->tunables[i]->in_ws || k->tunables[i]->offset < k->ws_size,
+                  "%s: %s outside the workspace", k->name, k->tunables[i]->name);
     }
     CHECK(nk == 7 && strcmp(ty[0]->name, "exact") == 0 && strcmp(ty[6]->name, "gibbs") == 0,
           "%zu kinds", nk);
