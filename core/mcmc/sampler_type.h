@@ -140,7 +140,7 @@ typedef struct sampler_type {
     const sampler_tunable *scale;
     double accept_target, accept_target_d1;
     unsigned events;                        /* SAMPLER_EV_* fields the step fills */
-    const sampler_tunable *const *tunables; /* what it reads from sampler_opts; NULL-ended */
+    const sampler_tunable *const *tunables; /* its tunables (opts or workspace); NULL-ended */
     /* Workspace: ws_size bytes, zeroed, owned by the chain (s->ws); ws_init
      * (may be NULL) fills it once the chain's target and options are set
      * (BL_ENOMEM, or BL_ENUM if a factorization fails); ws_free (may be
