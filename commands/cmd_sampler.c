@@ -3,13 +3,17 @@
  * stream, at once in batch mode); `step` (commands/cmd_stream.c) does one
  * transition when the sampler is the active job. See commands/sampler_job.h.
  *
- * The tunables' specs below repeat the core's table (sampler_params(): names,
- * ranges, whole numbers) so the dispatcher validates them like every other
- * key; tests/test_cmd_sampler.c checks that the two tables agree. */
+ * The kind names and the tunables' specs are not written here: they are
+ * built from the core's kind table (core/mcmc/sampler.h: sampler_types(),
+ * sampler_tunable_at()) when the program loads, before any command, `help`
+ * or Tab completion reads this entry. A new kind or tunable in core/mcmc so
+ * reaches validation, help and completion with no edit here. */
 #include "commands/cmd.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,85 +21,10 @@
 #include "commands/session.h"
 #include "core/spectrum/spectrum.h"
 
-static const char *const kind_choices[] = {"exact", "rwm",   "mala", "hmc", "nuts",
-                                           "sgld",  "gibbs", "off",  NULL};
+#define MAX_KINDS 32
 
-/* The tunables, as in core/sampler.c's table (same order). */
-#define TUNABLE_ARGS                                                                            \
-    {.name = "sigma",                                                                           \
-     .type = ARG_REAL,                                                                          \
-     .open_min = 1,                                                                             \
-     .min = 0,                                                                                  \
-     .max = 1e6,                                                                                \
-     .help = "rwm proposal sd (default: 2.38/sqrt(d) x the posterior's smallest sd, or 1)"},    \
-        {.name = "step",                                                                        \
-         .type = ARG_REAL,                                                                      \
-         .open_min = 1,                                                                         \
-         .min = 0,                                                                              \
-         .max = 1e6,                                                                            \
-         .help = "mala h, hmc/nuts eps, sgld fixed h (default: from the posterior's scale, or " \
-                 "0.1)"},                                                                       \
-        {.name = "leapfrog",                                                                    \
-         .type = ARG_INT,                                                                       \
-         .min = 1,                                                                              \
-         .max = SAMPLER_MAX_LEAPFROG,                                                           \
-         .help = "hmc leapfrog steps L (default 20)"},                                          \
-        {.name = "max_depth",                                                                   \
-         .type = ARG_INT,                                                                       \
-         .min = 1,                                                                              \
-         .max = SAMPLER_MAX_DEPTH,                                                              \
-         .help = "nuts max tree depth (default 10)"},                                           \
-        {.name = "adapt",                                                                       \
-         .type = ARG_INT,                                                                       \
-         .min = 0,                                                                              \
-         .max = 1,                                                                              \
-         .help = "1: Robbins-Monro warmup of sigma/step; warmup draws are left out"},           \
-        {.name = "warmup",                                                                      \
-         .type = ARG_INT,                                                                       \
-         .min = 0,                                                                              \
-         .max = 1e9,                                                                            \
-         .help = "iterations adapted (default 500)"},                                           \
-        {.name = "target_accept",                                                               \
-         .type = ARG_REAL,                                                                      \
-         .min = 0,                                                                              \
-         .max = 0.99,                                                                           \
-         .help = "adaptation target, 0 = the kind's default"},                                  \
-        {.name = "minibatch",                                                                   \
-         .type = ARG_INT,                                                                       \
-         .min = 0,                                                                              \
-         .max = 1e9,                                                                            \
-         .help = "sgld batch b, 0 = full gradient"},                                            \
-        {.name = "schedule",                                                                    \
-         .type = ARG_INT,                                                                       \
-         .min = 0,                                                                              \
-         .max = 1,                                                                              \
-         .help = "sgld: 1 for h_t = a (b0 + t)^-gamma instead of step"},                        \
-        {.name = "a",                                                                           \
-         .type = ARG_REAL,                                                                      \
-         .open_min = 1,                                                                         \
-         .min = 0,                                                                              \
-         .max = 1e6,                                                                            \
-         .help = "sgld schedule scale (default 0.01)"},                                         \
-        {.name = "b0",                                                                          \
-         .type = ARG_REAL,                                                                      \
-         .open_min = 1,                                                                         \
-         .min = 0,                                                                              \
-         .max = 1e12,                                                                           \
-         .help = "sgld schedule offset (default 1)"},                                           \
-    {                                                                                           \
-        .name = "gamma", .type = ARG_REAL, .open_min = 1, .min = 0.5, .max = 1,                 \
-        .help = "sgld schedule decay (default 0.55)"                                            \
-    }
-
-#define NTUNABLES 12
-
-static const struct arg_spec sampler_args[] = {
-    {.name = "name",
-     .type = ARG_CHOICE,
-     .positional = 1,
-     .required = 1,
-     .choices = kind_choices,
-     .help = "exact, rwm, mala, hmc, nuts, sgld, gibbs; off removes the sampler"},
+/* The arguments every kind shares, between the kind's name and the tunables. */
+static const struct arg_spec common_args[] = {
     {.name = "target",
      .type = ARG_CHOICE,
      .choices = smp_target_names,
@@ -127,16 +56,63 @@ static const struct arg_spec sampler_args[] = {
      .max = 1e6,
      .def = "1",
      .help = "logistic: prior precision of the weights"},
-    TUNABLE_ARGS,
     {0},
 };
 
-/* For tests: the tunables' specs (NTUNABLES entries, in the core's order). */
-const struct arg_spec *cmd_sampler_tunables(void);
-const struct arg_spec *
-cmd_sampler_tunables(void)
+/* Filled once at load from the kind table (build_args), read-only after. */
+static const char *kind_choices[MAX_KINDS + 2];
+static char name_help[512];
+static char usage[512];
+static struct arg_spec sampler_args[CMD_MAX_ARGS + 1];
+
+/* Appends to buf[*len..size) like snprintf, never past the end. */
+static void
+cat(char *buf, size_t size, size_t *len, const char *s)
 {
-    return sampler_args + 7;
+    int k = snprintf(buf + *len, size - *len, "%s", s);
+    if (k > 0)
+        *len = *len + (size_t)k < size ? *len + (size_t)k : size - 1;
+}
+
+__attribute__((constructor)) static void
+build_args(void)
+{
+    const sampler_type *const *types = sampler_types();
+    size_t nk = 0, nh = 0, nu = 0, na = 0;
+    cat(usage, sizeof usage, &nu, "sampler ");
+    for (; types[nk] != NULL; nk++) {
+        assert(nk < MAX_KINDS);
+        kind_choices[nk] = types[nk]->name;
+        cat(name_help, sizeof name_help, &nh, nk ? ", " : "");
+        cat(name_help, sizeof name_help, &nh, types[nk]->name);
+        cat(usage, sizeof usage, &nu, types[nk]->name);
+        cat(usage, sizeof usage, &nu, "|");
+    }
+    kind_choices[nk] = "off";
+    cat(name_help, sizeof name_help, &nh, "; off removes the sampler");
+    cat(usage, sizeof usage, &nu, "off [target=T] [chains=K] [step=H] ...");
+    sampler_args[na++] = (struct arg_spec){
+        .name = "name",
+        .type = ARG_CHOICE,
+        .positional = 1,
+        .required = 1,
+        .choices = kind_choices,
+        .help = name_help,
+    };
+    for (size_t i = 0; common_args[i].name != NULL; i++)
+        sampler_args[na++] = common_args[i];
+    const sampler_tunable *tu;
+    for (size_t i = 0; (tu = sampler_tunable_at(i)) != NULL; i++) {
+        assert(na < CMD_MAX_ARGS);
+        sampler_args[na++] = (struct arg_spec){
+            .name = tu->name,
+            .type = tu->integer ? ARG_INT : ARG_REAL,
+            .open_min = tu->min_open,
+            .min = tu->min,
+            .max = tu->max,
+            .help = tu->help,
+        };
+    }
 }
 
 static void
@@ -159,21 +135,21 @@ announce(struct session *s, const struct sampler_setup *o, struct out *out)
         step_given |= strcmp(o->set_name[i], "step") == 0;
         sigma_given |= strcmp(o->set_name[i], "sigma") == 0;
         /* A tunable of another kind is kept but unused: say so. */
-        for (const sampler_param *p = sampler_params(); p->name != NULL; p++)
-            if (strcmp(p->name, o->set_name[i]) == 0 && !(p->kinds & (1u << j->kind)))
-                out_printf(out, "note: %s does not apply to %s (kept, unused)", p->name,
-                           sampler_kind_name(j->kind));
+        const sampler_tunable *tu = sampler_tunable_find(o->set_name[i]);
+        if (tu != NULL && !sampler_type_accepts(j->kind, tu))
+            out_printf(out, "note: %s does not apply to %s (kept, unused)", tu->name,
+                       sampler_kind_name(j->kind));
     }
     bool scaled = o->tid == SMP_POSTERIOR || o->tid == SMP_LOGISTIC;
-    if (scaled && !step_given &&
-        (j->kind == SAMPLER_MALA || j->kind == SAMPLER_HMC || j->kind == SAMPLER_NUTS ||
-         j->kind == SAMPLER_SGLD))
+    bool reads_step = sampler_type_accepts(j->kind, sampler_tunable_find("step"));
+    if (scaled && !step_given && reads_step)
         out_printf(out, "step = %.4g (from the posterior's smallest sd; step= to choose)",
                    eo->step);
     /* Leapfrog is stable on a Gaussian only for step < 2 sqrt(lambda_min(cov))
      * (MATH.md 9): warn before the lecture turns into a divergence show. */
-    if (step_given && j->ref == TARGET_MOMENTS_EXACT &&
-        (j->kind == SAMPLER_HMC || j->kind == SAMPLER_NUTS || j->kind == SAMPLER_MALA)) {
+    /* The kinds that integrate the gradient and then accept or reject. */
+    bool integrates = reads_step && j->kind->needs_grad && (j->kind->events & SAMPLER_EV_ACCEPT);
+    if (step_given && j->ref == TARGET_MOMENTS_EXACT && integrates) {
         double *lam = malloc(j->d * sizeof *lam);
         if (lam != NULL && spectrum_eig_desc(j->ref_cov, j->d, lam, NULL) == BL_OK &&
             lam[j->d - 1] > 0) {
@@ -186,7 +162,7 @@ announce(struct session *s, const struct sampler_setup *o, struct out *out)
         }
         free(lam);
     }
-    if (scaled && !sigma_given && j->kind == SAMPLER_RWM)
+    if (scaled && !sigma_given && sampler_type_accepts(j->kind, sampler_tunable_find("sigma")))
         out_printf(out, "sigma = %.4g (from the posterior's smallest sd; sigma= to choose)",
                    eo->sigma);
     if (s->interactive)
@@ -212,7 +188,7 @@ sampler_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_er
         return BL_OK;
     }
     struct sampler_setup o = {
-        .kind = (sampler_kind)sampler_kind_from_name(name),
+        .kind = sampler_type_find(name),
         .tid = SMP_POSTERIOR,
         .K = (size_t)args_int(a, "chains"),
         .spread = args_real(a, "spread"),
@@ -225,11 +201,14 @@ sampler_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_er
             o.tid = (enum smp_target)i;
     if (args_given(a, "init"))
         o.init = args_vec(a, "init", &o.ninit);
-    const struct arg_spec *tun = cmd_sampler_tunables();
-    for (size_t i = 0; i < NTUNABLES; i++)
-        if (args_given(a, tun[i].name)) {
-            o.set_name[o.nset] = tun[i].name;
-            o.set_value[o.nset++] = args_real(a, tun[i].name);
+    const sampler_tunable *tu;
+    for (size_t i = 0; (tu = sampler_tunable_at(i)) != NULL; i++)
+        if (args_given(a, tu->name)) {
+            if (o.nset == sizeof o.set_name / sizeof o.set_name[0])
+                return bl_fail(err, BL_EINVAL, "%s: at most %zu tunables at once", tu->name,
+                               o.nset);
+            o.set_name[o.nset] = tu->name;
+            o.set_value[o.nset++] = args_real(a, tu->name);
         }
     struct sampler_job *j = session_sampler_new(s, &o, err);
     if (j == NULL)
@@ -241,7 +220,7 @@ sampler_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_er
 
 const struct cmd_entry cmd_sampler_entry = {
     .name = "sampler",
-    .usage = "sampler exact|rwm|mala|hmc|nuts|sgld|gibbs|off [target=T] [chains=K] [step=H] ...",
+    .usage = usage,
     .summary = "choose a sampler and its target (then step, or sample N)",
     .detail = "Targets: posterior (the current blr or nig model's posterior, as of now: later "
               "observations do not change it), banana, donut, mixture, funnel, squiggle (2-D "

@@ -222,7 +222,7 @@ sgld_arrival(struct instrument *in, const double *x, double y, bl_err *err)
     target *t = target_blr_alloc(d, in->sg_G, in->sg_xty, in->sg_yty, in->sg_alpha, beta, err);
     if (t == NULL)
         return err ? err->code : BL_ENOMEM;
-    sampler_ens *e = sampler_ens_alloc(SAMPLER_SGLD, t, &o, K, NULL, 0, in->rng, err);
+    sampler_ens *e = sampler_ens_alloc(&sampler_type_sgld, t, &o, K, NULL, 0, in->rng, err);
     int rc = e ? BL_OK : (err ? err->code : BL_ENOMEM);
     for (size_t k = 0; rc == BL_OK && k < K; k++)
         rc = sampler_set_state(sampler_ens_chain(e, k), in->sg_w + k * d, err);

@@ -181,7 +181,7 @@ sampler_job_new(const struct sampler_setup *o, target *t, const struct smp_model
                 o->ninit == 1 ? "" : "s", d);
         goto fail;
     }
-    if (o->kind == SAMPLER_GIBBS && target_get_kind(j->t) != TARGET_NIG &&
+    if (o->kind == &sampler_type_gibbs && target_get_kind(j->t) != TARGET_NIG &&
         target_get_kind(j->t) != TARGET_STUDENT_T) {
         bl_fail(err, BL_EINVAL,
                 "gibbs needs conditionals to sample: the nig posterior (model nig), not %s%s",
@@ -244,9 +244,9 @@ sampler_job_new(const struct sampler_setup *o, target *t, const struct smp_model
     if ((o->tid == SMP_POSTERIOR || o->tid == SMP_LOGISTIC) && isfinite(smin)) {
         double dd = (double)d;
         if (!given(o, "step"))
-            opts.step = o->kind == SAMPLER_MALA   ? smin * smin * pow(dd, -1.0 / 3)
-                        : o->kind == SAMPLER_SGLD ? 0.1 * smin * smin
-                                                  : 0.3 * smin;
+            opts.step = o->kind == &sampler_type_mala   ? smin * smin * pow(dd, -1.0 / 3)
+                        : o->kind == &sampler_type_sgld ? 0.1 * smin * smin
+                                                        : 0.3 * smin;
         if (!given(o, "sigma"))
             opts.sigma = 2.38 / sqrt(dd) * smin;
     }
@@ -513,24 +513,24 @@ sampler_job_describe_step(const struct sampler_job *j, char *buf, size_t size)
     for (size_t k = 0; k < j->K; k++)
         moved += j->ev[k]->accepted;
     char what[160];
-    switch (j->kind) {
-    case SAMPLER_EXACT: snprintf(what, sizeof what, "an exact draw"); break;
-    case SAMPLER_GIBBS: snprintf(what, sizeof what, "a Gibbs sweep"); break;
-    case SAMPLER_SGLD:
+    if (j->kind == &sampler_type_exact) {
+        snprintf(what, sizeof what, "an exact draw");
+    } else if (j->kind == &sampler_type_gibbs) {
+        snprintf(what, sizeof what, "a Gibbs sweep");
+    } else if (j->kind == &sampler_type_sgld) {
         snprintf(what, sizeof what, "a Langevin move with h = %.3g (no accept step)", e->weight);
-        break;
-    default:
+    } else {
         if (e->nonfinite)
             snprintf(what, sizeof what, "the target gave NaN/inf: proposal rejected (counted)");
         else if (e->divergent)
             snprintf(what, sizeof what, "DIVERGENT trajectory (energy error %.3g): rejected",
                      e->energy_error);
-        else if (j->kind == SAMPLER_HMC)
+        else if (j->kind == &sampler_type_hmc)
             snprintf(what, sizeof what,
                      "proposal %s (acceptance prob %.3g, energy error %.3g, %zu leapfrog steps)",
                      e->accepted ? "accepted" : "rejected", e->accept_prob, e->energy_error,
                      e->n_grad);
-        else if (j->kind == SAMPLER_NUTS)
+        else if (j->kind == &sampler_type_nuts)
             snprintf(what, sizeof what, "%s (tree depth %d, %zu leapfrog steps, accept stat %.3g)",
                      e->accepted ? "moved" : "stayed", e->tree_depth, e->n_grad, e->accept_prob);
         else
@@ -602,9 +602,10 @@ sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *e
     /* The tunables that apply to this kind, as the chains use them now
      * (adaptation included). */
     const sampler_opts *o = sampler_options(sampler_ens_chain(j->ens, 0));
-    for (const sampler_param *p = sampler_params(); p->name != NULL; p++) {
+    const sampler_tunable *p;
+    for (size_t i = 0; (p = sampler_tunable_at(i)) != NULL; i++) {
         double v;
-        if (!(p->kinds & (1u << j->kind)))
+        if (!sampler_type_accepts(j->kind, p))
             continue;
         if (!o->adapt && (strcmp(p->name, "warmup") == 0 || strcmp(p->name, "target_accept") == 0))
             continue;
@@ -655,7 +656,7 @@ sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *e
     /* ULA/SGLD at a fixed step on a Gaussian posterior with the full
      * gradient: the stationary covariance it converges to (MATH.md 9). */
     target_kind tk = target_get_kind(j->t);
-    if (j->kind == SAMPLER_SGLD && !o->schedule && (o->minibatch == 0) &&
+    if (j->kind == &sampler_type_sgld && !o->schedule && (o->minibatch == 0) &&
         (tk == TARGET_BLR || tk == TARGET_BLR_DATA) && j->ref == TARGET_MOMENTS_EXACT) {
         double *P = malloc(d * d * sizeof *P), *S = malloc(d * d * sizeof *S);
         target_info info;

@@ -767,7 +767,7 @@ session_posterior_target(struct session *s, const struct sampler_setup *o, bl_er
         return NULL;
     }
     target *t = target_from_blr(s->blr, err);
-    if (t == NULL || o->kind != SAMPLER_SGLD || s->model != MODEL_BLR || s->n == 0)
+    if (t == NULL || o->kind != &sampler_type_sgld || s->model != MODEL_BLR || s->n == 0)
         return t;
     target_info info;
     target_get_info(t, &info);

@@ -17,8 +17,6 @@
 
 static struct out_buffer ob;
 
-const struct arg_spec *cmd_sampler_tunables(void); /* commands/cmd_sampler.c */
-
 static int
 run(struct session *s, const char *line, bl_err *err)
 {
@@ -60,22 +58,68 @@ posterior_session(const char *model)
     return s;
 }
 
-/* The argument specs of the tunables repeat the core's table exactly. */
-static void
-test_tunables_match_core(void)
+static bool
+listed(char **v, const char *word)
 {
-    const struct arg_spec *a = cmd_sampler_tunables();
-    size_t i = 0;
-    for (const sampler_param *p = sampler_params(); p->name != NULL; p++, i++) {
-        CHECK(a[i].name != NULL && strcmp(a[i].name, p->name) == 0, "tunable %zu: %s vs %s", i,
-              a[i].name ? a[i].name : "(end)", p->name);
+    bool found = false;
+    for (size_t i = 0; v != NULL && v[i] != NULL; i++) {
+        found |= strcmp(v[i], word) == 0;
+        free(v[i]);
+    }
+    free(v);
+    return found;
+}
+
+/* The `sampler` verb's kind names and tunables come from the core's table:
+ * every kind is a choice, every tunable a key with the core's range, type
+ * and help, in the table's order after the common keys; help and Tab
+ * completion show them. */
+static void
+test_args_from_table(void)
+{
+    bl_err err;
+    const struct cmd_entry *c = cmd_find("sampler", &err);
+    CHECK(c != NULL, "%s", err.msg);
+    if (c == NULL)
+        return;
+    const struct arg_spec *a = c->args;
+    CHECK(strcmp(a[0].name, "name") == 0 && a[0].type == ARG_CHOICE, "kind first");
+    const sampler_type *const *ty = sampler_types();
+    size_t k = 0;
+    for (; ty[k] != NULL; k++)
+        CHECK(a[0].choices[k] != NULL && strcmp(a[0].choices[k], ty[k]->name) == 0,
+              "choice %zu: %s", k, ty[k]->name);
+    CHECK(a[0].choices[k] != NULL && strcmp(a[0].choices[k], "off") == 0 &&
+              a[0].choices[k + 1] == NULL,
+          "off ends the choices");
+    CHECK(strcmp(c->usage, "sampler exact|rwm|mala|hmc|nuts|sgld|gibbs|off [target=T] "
+                           "[chains=K] [step=H] ...") == 0,
+          "usage: %s", c->usage);
+    CHECK(strcmp(a[0].help, "exact, rwm, mala, hmc, nuts, sgld, gibbs; off removes the sampler") ==
+              0,
+          "name help: %s", a[0].help);
+    size_t i = 1;
+    while (a[i].name != NULL && sampler_tunable_find(a[i].name) == NULL)
+        i++;
+    CHECK(i == 7, "%zu common keys before the tunables", i - 1);
+    const sampler_tunable *tu;
+    for (size_t j = 0; (tu = sampler_tunable_at(j)) != NULL; j++, i++) {
+        CHECK(a[i].name != NULL && strcmp(a[i].name, tu->name) == 0, "tunable %zu: %s vs %s", j,
+              a[i].name ? a[i].name : "(end)", tu->name);
         if (a[i].name == NULL)
             return;
-        CHECK(a[i].min == p->min && a[i].max == p->max && a[i].open_min == p->min_open,
-              "%s: range differs from the core's", p->name);
-        CHECK((a[i].type == ARG_INT) == p->integer, "%s: integer flag differs", p->name);
+        CHECK(a[i].min == tu->min && a[i].max == tu->max && a[i].open_min == tu->min_open,
+              "%s: range differs from the core's", tu->name);
+        CHECK((a[i].type == ARG_INT) == tu->integer && a[i].help == tu->help && a[i].def == NULL,
+              "%s: type, help or default differs", tu->name);
     }
-    CHECK(i == 12, "%zu tunables", i);
+    CHECK(a[i].name == NULL && i == 19, "%zu keys", i);
+    CHECK(listed(cmd_complete("sampler hmc lea", 12, 15), "leapfrog="), "Tab: leapfrog=");
+    CHECK(listed(cmd_complete("sampler ", 8, 8), "nuts"), "Tab: nuts");
+    ob.len = 0;
+    CHECK(cmd_help_one("sampler", &ob.out, &err) == BL_OK && strstr(ob.text, "max_depth=INT") &&
+              strstr(ob.text, "gamma=NUMBER"),
+          "help lists the tunables");
 }
 
 /* Mean of every coordinate within 5 MC standard errors sqrt(var/ESS) of the
@@ -327,7 +371,7 @@ main(void)
 {
     TEST_INIT();
     out_buffer_init(&ob);
-    test_tunables_match_core();
+    test_args_from_table();
     test_hmc_posterior();
     test_exact_and_gibbs();
     test_errors_keep_everything();

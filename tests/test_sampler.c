@@ -16,6 +16,7 @@
  *  - logistic: |mean - Laplace mean| < 5 MC SE + 0.1 posterior sd (the
  *    Laplace mean differs from the posterior mean by O(1/n) = O(sd/sqrt(n))). */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@
 
 #include "core/stats/diag.h"
 #include "core/mcmc/sampler.h"
+#include "core/mcmc/sampler_impl.h" /* the population kind below reads chains as a kind does */
 #include "core/mcmc/target.h"
 #include "harness.h"
 
@@ -37,6 +39,7 @@ rng_new(unsigned long seed)
 }
 
 static const double P2[4] = {2.0, 0.5, 0.5, 1.0};
+static bl_err err_sink;
 
 static void
 test_math_h(void)
@@ -106,7 +109,7 @@ test_rwm_acceptance(void)
         sampler_opts_default(&o);
         o.sigma = sig[k];
         gsl_rng *r = rng_new(100 + (unsigned long)k);
-        sampler *s = sampler_alloc(SAMPLER_RWM, t, &o, mu, &err);
+        sampler *s = sampler_alloc(&sampler_type_rwm, t, &o, mu, &err);
         sampler_run(s, 1000, r, NULL, NULL, NULL, &err); /* burn-in from the mode */
         double sum = 0;
         for (size_t i = 0; i < n; i++) {
@@ -134,7 +137,7 @@ test_rwm_acceptance(void)
     o.warmup = 5000;
     o.sigma = 0.1;
     gsl_rng *r = rng_new(7);
-    sampler *s = sampler_alloc(SAMPLER_RWM, t, &o, mu, &err);
+    sampler *s = sampler_alloc(&sampler_type_rwm, t, &o, mu, &err);
     sampler_run(s, 6000, r, NULL, NULL, NULL, &err);
     double sa = sampler_options(s)->sigma, pa = 2.0 / M_PI * atan(2.0 / sa);
     CHECK(fabs(pa - 0.44) < 0.05, "adapted sigma %g gives accept %g (target 0.44)", sa, pa);
@@ -232,29 +235,29 @@ test_gaussian_targets(void)
     target *t10 = blr10(42);
     sampler_opts o;
     sampler_opts_default(&o);
-    check_moments(t2, SAMPLER_EXACT, &o, 0, 20000, 1, "exact 2-D");
+    check_moments(t2, &sampler_type_exact, &o, 0, 20000, 1, "exact 2-D");
     o.sigma = 1.5;
-    check_moments(t2, SAMPLER_RWM, &o, 1000, 100000, 2, "rwm 2-D");
+    check_moments(t2, &sampler_type_rwm, &o, 1000, 100000, 2, "rwm 2-D");
     o.step = 0.5;
-    check_moments(t2, SAMPLER_MALA, &o, 1000, 50000, 3, "mala 2-D");
+    check_moments(t2, &sampler_type_mala, &o, 1000, 50000, 3, "mala 2-D");
     o.step = 0.3;
     o.leapfrog = 10;
-    check_moments(t2, SAMPLER_HMC, &o, 500, 20000, 4, "hmc 2-D");
+    check_moments(t2, &sampler_type_hmc, &o, 500, 20000, 4, "hmc 2-D");
     o.step = 0.3;
-    check_moments(t2, SAMPLER_NUTS, &o, 500, 20000, 5, "nuts 2-D");
+    check_moments(t2, &sampler_type_nuts, &o, 500, 20000, 5, "nuts 2-D");
     /* d = 10 BLR posterior (n = 50): the precision's largest eigenvalue is
      * ~ 100, so steps ~ 1/sqrt(100) for hmc/nuts, 0.02 for mala. */
     sampler_opts_default(&o);
-    check_moments(t10, SAMPLER_EXACT, &o, 0, 20000, 6, "exact d=10");
+    check_moments(t10, &sampler_type_exact, &o, 0, 20000, 6, "exact d=10");
     o.step = 0.004;
-    check_moments(t10, SAMPLER_MALA, &o, 2000, 100000, 7, "mala d=10");
+    check_moments(t10, &sampler_type_mala, &o, 2000, 100000, 7, "mala d=10");
     o.step = 0.08;
     o.leapfrog = 20;
-    check_moments(t10, SAMPLER_HMC, &o, 500, 10000, 8, "hmc d=10");
+    check_moments(t10, &sampler_type_hmc, &o, 500, 10000, 8, "hmc d=10");
     o.step = 0.08;
-    check_moments(t10, SAMPLER_NUTS, &o, 500, 10000, 9, "nuts d=10");
+    check_moments(t10, &sampler_type_nuts, &o, 500, 10000, 9, "nuts d=10");
     o.sigma = 0.05;
-    check_moments(t10, SAMPLER_RWM, &o, 5000, 400000, 10, "rwm d=10");
+    check_moments(t10, &sampler_type_rwm, &o, 5000, 400000, 10, "rwm d=10");
     target_free(t2);
     target_free(t10);
 }
@@ -301,14 +304,14 @@ test_gibbs(void)
     double X[60], y[20], w[3], s2;
     nig_data(r, 20, 3, 2.0, 3.0, 2.0, X, y, w, &s2);
     target *t = nig_target(20, 3, X, y, 2.0, 3.0, 2.0);
-    check_moments(t, SAMPLER_GIBBS, NULL, 100, 20000, 11, "gibbs nig");
-    check_moments(t, SAMPLER_EXACT, NULL, 0, 20000, 12, "exact nig");
+    check_moments(t, &sampler_type_gibbs, NULL, 100, 20000, 11, "gibbs nig");
+    check_moments(t, &sampler_type_exact, NULL, 0, 20000, 12, "exact nig");
     sampler_opts o;
     sampler_opts_default(&o);
     o.step = 0.1;
     o.leapfrog = 10;
-    check_moments(t, SAMPLER_HMC, &o, 200, 20000, 13, "hmc nig marginal t");
-    sampler *s = sampler_alloc(SAMPLER_GIBBS, t, NULL, NULL, &err);
+    check_moments(t, &sampler_type_hmc, &o, 200, 20000, 13, "hmc nig marginal t");
+    sampler *s = sampler_alloc(&sampler_type_gibbs, t, NULL, NULL, &err);
     sampler_step(s, r, NULL, &err);
     CHECK(sampler_aux(s) > 0, "nig gibbs s2 = %g", sampler_aux(s));
     sampler_free(s);
@@ -327,10 +330,10 @@ test_gibbs(void)
     target *ts = target_student_t_alloc(n, d, Xs, ys, 2.0, 0.5, 1.0, &err);
     size_t N = 20000;
     double *a = malloc(N * d * sizeof *a), *b = malloc(N * d * sizeof *b);
-    sampler *sg = sampler_alloc(SAMPLER_GIBBS, ts, NULL, NULL, &err);
+    sampler *sg = sampler_alloc(&sampler_type_gibbs, ts, NULL, NULL, &err);
     sampler_opts_default(&o);
     o.step = 0.1;
-    sampler *sn = sampler_alloc(SAMPLER_NUTS, ts, &o, NULL, &err);
+    sampler *sn = sampler_alloc(&sampler_type_nuts, ts, &o, NULL, &err);
     CHECK(sg != NULL && sn != NULL, "student_t samplers: %s", err.msg);
     sampler_run(sg, 200, r, NULL, NULL, NULL, &err);
     sampler_run(sg, N, r, a, NULL, NULL, &err);
@@ -374,7 +377,7 @@ sbc_chi2(sampler_kind kind, unsigned long seed)
     for (int sim = 0; sim < S; sim++) {
         double X[30], y[10], w[3], s2;
         target *t;
-        if (kind == SAMPLER_GIBBS) {
+        if (kind == &sampler_type_gibbs) {
             nig_data(r, 10, 3, 1.0, 3.0, 2.0, X, y, w, &s2);
             t = nig_target(10, 3, X, y, 1.0, 3.0, 2.0);
         } else {
@@ -427,7 +430,7 @@ test_sbc(void)
 {
     double crit = gsl_cdf_chisq_Pinv(0.999, 19);
     CHECK_ABS(crit, 43.82, 0.01);
-    double c1 = sbc_chi2(SAMPLER_HMC, 2024), c2 = sbc_chi2(SAMPLER_GIBBS, 2025);
+    double c1 = sbc_chi2(&sampler_type_hmc, 2024), c2 = sbc_chi2(&sampler_type_gibbs, 2025);
     CHECK(c1 < crit, "SBC hmc: chi2 = %g >= %g", c1, crit);
     CHECK(c2 < crit, "SBC gibbs nig: chi2 = %g >= %g", c2, crit);
     printf("SBC chi2 (19 dof, fail >= %.2f): hmc %.2f, gibbs %.2f\n", crit, c1, c2);
@@ -451,7 +454,7 @@ test_sgld_bias(void)
         sampler_opts_default(&o);
         o.step = h[k];
         gsl_rng *r = rng_new(300 + (unsigned long)k);
-        sampler *s = sampler_alloc(SAMPLER_SGLD, t, &o, mu, &err);
+        sampler *s = sampler_alloc(&sampler_type_sgld, t, &o, mu, &err);
         sampler_run(s, 1000, r, NULL, NULL, NULL, &err);
         sampler_run(s, n, r, x, NULL, NULL, &err);
         double v = 0, var_se2 = 0;
@@ -502,7 +505,7 @@ test_sgld_minibatch(void)
     o.sched_b0 = 10;
     o.sched_gamma = 0.55;
     gsl_rng *r = rng_new(9);
-    sampler *s = sampler_alloc(SAMPLER_SGLD, t, &o, NULL, &err);
+    sampler *s = sampler_alloc(&sampler_type_sgld, t, &o, NULL, &err);
     CHECK(s != NULL, "sgld: %s", err.msg);
     double wts[5];
     sampler_run(s, 5, r, NULL, wts, NULL, &err);
@@ -512,7 +515,7 @@ test_sgld_minibatch(void)
     for (size_t j = 0; j < 10; j++)
         CHECK(isfinite(sampler_state(s)[j]), "sgld state finite");
     o.minibatch = 51;
-    CHECK(sampler_alloc(SAMPLER_SGLD, t, &o, NULL, &err) == NULL &&
+    CHECK(sampler_alloc(&sampler_type_sgld, t, &o, NULL, &err) == NULL &&
               strstr(err.msg, "minibatch=51") != NULL,
           "minibatch > N: %s", err.msg);
     CHECK(sampler_set(s, "minibatch", 60, &err) == BL_EINVAL, "set minibatch > N");
@@ -543,7 +546,7 @@ test_logistic(void)
     sampler_opts_default(&o);
     o.step = 0.02;
     o.leapfrog = 10;
-    sampler *s = sampler_alloc(SAMPLER_HMC, t, &o, mode, &err);
+    sampler *s = sampler_alloc(&sampler_type_hmc, t, &o, mode, &err);
     size_t N = 3000;
     double *x = malloc(N * d * sizeof *x);
     sampler_run(s, 200, r, NULL, NULL, NULL, &err);
@@ -578,7 +581,7 @@ test_events(void)
     o.leapfrog = 12;
     gsl_rng *r = rng_new(3);
     sampler_event *ev = sampler_event_alloc(2, SAMPLER_TRAJ_MAX, &err);
-    sampler *s = sampler_alloc(SAMPLER_HMC, t, &o, mu, &err);
+    sampler *s = sampler_alloc(&sampler_type_hmc, t, &o, mu, &err);
     sampler_step(s, r, ev, &err);
     CHECK(ev->ntraj == 13 && ev->ntraj_total == 13, "hmc trajectory L+1 = %zu", ev->ntraj);
     CHECK(ev->traj[0] == ev->from[0] && ev->traj[24] == ev->proposal[0], "traj ends");
@@ -587,13 +590,13 @@ test_events(void)
     sampler_free(s);
     /* Truncation at a small capacity. */
     sampler_event *small = sampler_event_alloc(2, 4, &err);
-    s = sampler_alloc(SAMPLER_HMC, t, &o, mu, &err);
+    s = sampler_alloc(&sampler_type_hmc, t, &o, mu, &err);
     sampler_step(s, r, small, &err);
     CHECK(small->ntraj == 4 && small->ntraj_total == 13, "truncated %zu/%zu", small->ntraj,
           small->ntraj_total);
     sampler_free(s);
     sampler_event_free(small);
-    s = sampler_alloc(SAMPLER_NUTS, t, &o, mu, &err);
+    s = sampler_alloc(&sampler_type_nuts, t, &o, mu, &err);
     for (int k = 0; k < 20; k++) {
         sampler_step(s, r, ev, &err);
         int ok = ev->ntraj == ev->ntraj_total && ev->ntraj == ev->n_grad + 1 &&
@@ -606,7 +609,7 @@ test_events(void)
     }
     sampler_free(s);
     sampler_event *e3 = sampler_event_alloc(3, 2, &err);
-    s = sampler_alloc(SAMPLER_RWM, t, &o, mu, &err);
+    s = sampler_alloc(&sampler_type_rwm, t, &o, mu, &err);
     CHECK(sampler_step(s, r, e3, &err) == BL_EINVAL && strstr(err.msg, "dimension 3") != NULL,
           "event dims: %s", err.msg);
     sampler_stats st;
@@ -628,19 +631,19 @@ test_bad_input(void)
     sampler_opts o;
     sampler_opts_default(&o);
     o.step = 0;
-    CHECK(sampler_alloc(SAMPLER_HMC, t, &o, NULL, &err) == NULL &&
+    CHECK(sampler_alloc(&sampler_type_hmc, t, &o, NULL, &err) == NULL &&
               strcmp(err.msg, "step=0: must be > 0") == 0,
           "step 0: %s", err.msg);
     o.step = -0.1;
-    CHECK(sampler_alloc(SAMPLER_MALA, t, &o, NULL, &err) == NULL &&
+    CHECK(sampler_alloc(&sampler_type_mala, t, &o, NULL, &err) == NULL &&
               strstr(err.msg, "step=-0.1: must be > 0") != NULL,
           "step < 0: %s", err.msg);
     sampler_opts_default(&o);
     o.leapfrog = 0;
-    CHECK(sampler_alloc(SAMPLER_HMC, t, &o, NULL, &err) == NULL &&
+    CHECK(sampler_alloc(&sampler_type_hmc, t, &o, NULL, &err) == NULL &&
               strstr(err.msg, "leapfrog=0: must be in 1..1024") != NULL,
           "leapfrog 0: %s", err.msg);
-    sampler *s = sampler_alloc(SAMPLER_HMC, t, NULL, NULL, &err);
+    sampler *s = sampler_alloc(&sampler_type_hmc, t, NULL, NULL, &err);
     CHECK(sampler_set(s, "step", 0, &err) == BL_EINVAL, "set step 0");
     CHECK(sampler_set(s, "leapfrog", 2.5, &err) == BL_EINVAL &&
               strstr(err.msg, "whole number") != NULL,
@@ -658,11 +661,11 @@ test_bad_input(void)
     sampler_free(s);
     target *ban = target_toy_alloc(TARGET_BANANA, &err),
            *don = target_toy_alloc(TARGET_DONUT, &err);
-    CHECK(sampler_alloc(SAMPLER_GIBBS, ban, NULL, NULL, &err) == NULL &&
+    CHECK(sampler_alloc(&sampler_type_gibbs, ban, NULL, NULL, &err) == NULL &&
               strstr(err.msg, "gibbs: target banana") != NULL,
           "gibbs on banana: %s", err.msg);
-    CHECK(sampler_alloc(SAMPLER_EXACT, don, NULL, NULL, &err) == NULL, "exact on donut");
-    CHECK(sampler_kind_from_name("nuts") == SAMPLER_NUTS && sampler_kind_from_name("x") < 0,
+    CHECK(sampler_alloc(&sampler_type_exact, don, NULL, NULL, &err) == NULL, "exact on donut");
+    CHECK(sampler_type_find("nuts") == &sampler_type_nuts && sampler_type_find("x") == NULL,
           "kind names");
 
     /* NaN/inf from the target: rwm with huge proposals on the funnel walks
@@ -672,7 +675,7 @@ test_bad_input(void)
     o.sigma = 1000;
     gsl_rng *r = rng_new(1);
     const double start[2] = {0.5, 0.0};
-    s = sampler_alloc(SAMPLER_RWM, f, &o, start, &err);
+    s = sampler_alloc(&sampler_type_rwm, f, &o, start, &err);
     sampler_event *ev = sampler_event_alloc(2, 2, &err);
     size_t flagged = 0;
     for (int i = 0; i < 1000; i++) {
@@ -691,24 +694,24 @@ test_bad_input(void)
     const double neck[2] = {0.01, -4.0};
     o.step = 3.0;
     o.leapfrog = 20;
-    s = sampler_alloc(SAMPLER_HMC, f, &o, neck, &err);
+    s = sampler_alloc(&sampler_type_hmc, f, &o, neck, &err);
     sampler_run(s, 200, r, NULL, NULL, NULL, &err);
     sampler_get_stats(s, &st);
     CHECK(st.divergent + st.nonfinite > 0 && isfinite(sampler_state(s)[1]),
           "hmc funnel: %zu divergent, %zu nonfinite", st.divergent, st.nonfinite);
     sampler_free(s);
-    s = sampler_alloc(SAMPLER_NUTS, f, &o, neck, &err);
+    s = sampler_alloc(&sampler_type_nuts, f, &o, neck, &err);
     sampler_run(s, 100, r, NULL, NULL, NULL, &err);
     sampler_get_stats(s, &st);
     CHECK(st.divergent + st.nonfinite > 0 && isfinite(sampler_state(s)[1]),
           "nuts funnel: %zu divergent, %zu nonfinite", st.divergent, st.nonfinite);
     sampler_free(s);
     const double deep[2] = {1, -800};
-    CHECK(sampler_alloc(SAMPLER_HMC, f, NULL, deep, &err) == NULL &&
+    CHECK(sampler_alloc(&sampler_type_hmc, f, NULL, deep, &err) == NULL &&
               strstr(err.msg, "init") != NULL,
           "non-finite init: %s", err.msg);
     bl_cancel c = 1;
-    s = sampler_alloc(SAMPLER_RWM, f, NULL, start, &err);
+    s = sampler_alloc(&sampler_type_rwm, f, NULL, start, &err);
     CHECK(sampler_run(s, 10, r, NULL, NULL, &c, &err) == BL_ECANCEL, "cancel");
     sampler_free(s);
     sampler_event_free(ev);
@@ -732,8 +735,8 @@ test_ensemble(void)
     size_t K = 4, n = 2000;
     double *a = malloc(K * n * 2 * sizeof *a), *b = malloc(K * n * 2 * sizeof *b);
     gsl_rng *r1 = rng_new(55), *r2 = rng_new(55);
-    sampler_ens *e1 = sampler_ens_alloc(SAMPLER_HMC, t, &o, K, mu, 2.0, r1, &err);
-    sampler_ens *e2 = sampler_ens_alloc(SAMPLER_HMC, t, &o, K, mu, 2.0, r2, &err);
+    sampler_ens *e1 = sampler_ens_alloc(&sampler_type_hmc, t, &o, K, mu, 2.0, r1, &err);
+    sampler_ens *e2 = sampler_ens_alloc(&sampler_type_hmc, t, &o, K, mu, 2.0, r2, &err);
     CHECK(e1 != NULL && e2 != NULL && sampler_ens_size(e1) == K, "ensemble: %s", err.msg);
     sampler_ens_run(e1, n, a, NULL, NULL, &err);
     sampler_ens_run(e2, n, b, NULL, NULL, &err);
@@ -761,6 +764,168 @@ test_ensemble(void)
     target_free(t);
 }
 
+/* The kind table: every entry complete, names unique, what a kind adapts is
+ * a tunable it has; the tunables: each once, in sampler_opts' order, names
+ * and storage unique, defaults inside their ranges. */
+static void
+test_table(void)
+{
+    const sampler_type *const *ty = sampler_types();
+    size_t nk = 0;
+    for (; ty[nk] != NULL; nk++) {
+        const sampler_type *k = ty[nk];
+        CHECK(k->name != NULL && k->help != NULL && (k->step != NULL || k->step_all != NULL),
+              "kind %zu incomplete", nk);
+        CHECK(sampler_type_find(k->name) == k, "%s: found by name", k->name);
+        for (size_t j = 0; j < nk; j++)
+            CHECK(strcmp(ty[j]->name, k->name) != 0, "%s twice", k->name);
+        if (k->adapts) {
+            CHECK(k->scale != NULL && k->scale->store == SAMPLER_TUN_REAL &&
+                      sampler_type_accepts(k, k->scale),
+                  "%s adapts a tunable it has", k->name);
+            CHECK(k->accept_target > 0 && k->accept_target < 1, "%s accept target", k->name);
+        }
+        CHECK(sampler_type_accepts(k, sampler_tunable_find("adapt")) == k->adapts,
+              "%s: adapt accepted iff the kind adapts", k->name);
+        CHECK(k->ws_init == NULL || k->ws_size > 0, "%s: ws_init needs a workspace", k->name);
+        for (size_t i = 0; k->tunables != NULL && k->tunables[i] != NULL; i++)
+            CHECK(!k->tunables[i]->in_ws || k->tunables[i]->offset < k->ws_size,
+                  "%s: %s outside the workspace", k->name, k->tunables[i]->name);
+    }
+    CHECK(nk == 7 && strcmp(ty[0]->name, "exact") == 0 && strcmp(ty[6]->name, "gibbs") == 0,
+          "%zu kinds", nk);
+    static const char *const order[] = {
+        "sigma",     "step",     "leapfrog", "max_depth", "adapt", "warmup", "target_accept",
+        "minibatch", "schedule", "a",        "b0",        "gamma", NULL};
+    sampler_opts o;
+    sampler_opts_default(&o);
+    CHECK(sampler_opts_check(&o, &err_sink) == BL_OK, "defaults in range: %s", err_sink.msg);
+    const sampler_tunable *tu;
+    size_t i = 0;
+    for (; (tu = sampler_tunable_at(i)) != NULL; i++) {
+        CHECK(order[i] != NULL && strcmp(tu->name, order[i]) == 0, "tunable %zu: %s", i, tu->name);
+        CHECK(sampler_tunable_find(tu->name) == tu, "%s found by name", tu->name);
+        CHECK(i == 0 || sampler_tunable_at(i - 1)->offset < tu->offset, "%s: in opts order",
+              tu->name);
+        bool used = false;
+        for (size_t k = 0; ty[k] != NULL; k++)
+            used |= sampler_type_accepts(ty[k], tu);
+        CHECK(used, "%s: some kind reads it", tu->name);
+    }
+    CHECK(i == 12, "%zu tunables", i);
+    /* The defaults of sampler.h, now read from the tunables. */
+    CHECK(o.sigma == 1 && o.step == 0.1 && o.leapfrog == 20 && o.max_depth == 10 && !o.adapt &&
+              o.warmup == 500 && o.target_accept == 0 && o.minibatch == 0 && !o.schedule &&
+              o.sched_a == 0.01 && o.sched_b0 == 1 && o.sched_gamma == 0.55,
+          "defaults");
+    CHECK(sampler_alloc(NULL, NULL, NULL, NULL, &err_sink) == NULL &&
+              strstr(err_sink.msg, "exact, rwm, mala, hmc, nuts, sgld, gibbs") != NULL,
+          "no kind: %s", err_sink.msg);
+}
+
+/* A kind outside the table whose chains move together (as SVGD particles or
+ * a tempering ladder would): each chain goes the fraction `pull` of the way
+ * to the chains' mean, plus N(0, 1) noise from its own generator. Not a
+ * sampler of anything: it checks the dispatcher's joint step (every chain
+ * counted, run and step give the same draws) and a tunable kept in the
+ * kind's workspace. It reads the chain as a kind does (sampler_impl.h). */
+typedef struct pull_ws {
+    double pull;
+} pull_ws;
+
+static const sampler_tunable pull_tun = {
+    .name = "pull",
+    .min = 0.0,
+    .max = 1.0,
+    .min_open = true,
+    .def = 0.5,
+    .store = SAMPLER_TUN_REAL,
+    .in_ws = true,
+    .offset = offsetof(pull_ws, pull),
+    .help = "fraction of the way to the chains' mean",
+};
+
+static const sampler_tunable *const pull_tunables[] = {&pull_tun, NULL};
+
+static int
+pull_step_all(sampler *const *ch, size_t K, gsl_rng *const *rng, sampler_event *const *ev)
+{
+    size_t d = ch[0]->d;
+    double mean[2] = {0, 0};
+    for (size_t k = 0; k < K; k++)
+        for (size_t i = 0; i < d; i++)
+            mean[i] += ch[k]->w[i] / (double)K;
+    for (size_t k = 0; k < K; k++) {
+        double f = ((const pull_ws *)ch[k]->ws)->pull;
+        for (size_t i = 0; i < d; i++)
+            ch[k]->w[i] += f * (mean[i] - ch[k]->w[i]) + gsl_ran_gaussian(rng[k], 1.0);
+        memcpy(ev[k]->proposal, ch[k]->w, d * sizeof *ch[k]->w);
+        ev[k]->accepted = true;
+    }
+    return BL_OK;
+}
+
+static const sampler_type pull_type = {
+    .name = "pull",
+    .help = "test: chains pulled together",
+    .step_all = pull_step_all,
+    .events = SAMPLER_EV_PROPOSAL,
+    .tunables = pull_tunables,
+    .ws_size = sizeof(pull_ws),
+};
+
+static void
+test_population_kind(void)
+{
+    bl_err err;
+    const double mu[2] = {0, 0};
+    target *t = target_gauss_alloc(2, mu, P2, &err);
+    size_t K = 3, n = 50;
+    gsl_rng *r1 = rng_new(9), *r2 = rng_new(9);
+    sampler_ens *e1 = sampler_ens_alloc(&pull_type, t, NULL, K, NULL, 1.0, r1, &err);
+    sampler_ens *e2 = sampler_ens_alloc(&pull_type, t, NULL, K, NULL, 1.0, r2, &err);
+    CHECK(e1 != NULL && e2 != NULL, "population kind: %s", err.msg);
+    double v = 0;
+    CHECK(sampler_get(sampler_ens_chain(e1, 2), "pull", &v, &err) == BL_OK && v == 0.5,
+          "workspace tunable default %g", v);
+    CHECK(sampler_ens_set(e1, "pull", 2, &err) == BL_EINVAL && strstr(err.msg, "pull=2") != NULL,
+          "workspace tunable range: %s", err.msg);
+    CHECK(sampler_ens_set(e1, "pull", 0.25, &err) == BL_OK &&
+              sampler_ens_set(e2, "pull", 0.25, &err) == BL_OK &&
+              sampler_get(sampler_ens_chain(e1, 1), "pull", &v, &err) == BL_OK && v == 0.25,
+          "workspace tunable set on every chain");
+    CHECK(sampler_tunable_find("pull") == NULL, "a kind outside the table adds no key");
+    double *a = malloc(K * n * 2 * sizeof *a), *b = malloc(K * n * 2 * sizeof *b);
+    CHECK(sampler_ens_run(e1, n, a, NULL, NULL, &err) == BL_OK, "run: %s", err.msg);
+    sampler_event *evs[3];
+    for (size_t k = 0; k < K; k++)
+        evs[k] = sampler_event_alloc(2, 4, &err);
+    for (size_t i = 0; i < n; i++) {
+        CHECK(sampler_ens_step(e2, evs, &err) == BL_OK, "step");
+        for (size_t k = 0; k < K; k++)
+            memcpy(b + (k * n + i) * 2, sampler_state(sampler_ens_chain(e2, k)), 2 * sizeof *b);
+    }
+    CHECK(memcmp(a, b, K * n * 2 * sizeof *a) == 0, "joint run = joint steps");
+    for (size_t k = 0; k < K; k++) {
+        sampler_stats st;
+        sampler_get_stats(sampler_ens_chain(e1, k), &st);
+        CHECK(st.iterations == n && st.accepted == n, "chain %zu counted %zu", k, st.iterations);
+        CHECK(evs[k]->accepted && memcmp(evs[k]->proposal, evs[k]->from, 2 * sizeof(double)) != 0,
+              "event %zu filled", k);
+        sampler_event_free(evs[k]);
+    }
+    sampler *lone = sampler_alloc(&pull_type, t, NULL, NULL, &err);
+    CHECK(lone != NULL && sampler_step(lone, r1, NULL, &err) == BL_OK, "a population of one");
+    sampler_free(lone);
+    sampler_ens_free(e1);
+    sampler_ens_free(e2);
+    gsl_rng_free(r1);
+    gsl_rng_free(r2);
+    free(a);
+    free(b);
+    target_free(t);
+}
+
 int
 main(void)
 {
@@ -776,5 +941,7 @@ main(void)
     test_events();
     test_bad_input();
     test_ensemble();
+    test_table();
+    test_population_kind();
     return TEST_REPORT();
 }

@@ -1,7 +1,8 @@
-/* core/sampler.c - the sampler interface: options and tunables, the chain
- * object, one step with its event record and counters, Robbins-Monro warmup,
- * the exact (iid) kind, and ensembles. The other kernels live in
- * sampler_<kind>.c behind core/sampler_impl.h. */
+/* core/mcmc/sampler.c - the kind table and the dispatcher: options and
+ * tunables, the chain object, one step with its event record and counters,
+ * Robbins-Monro warmup for the kinds that adapt, and ensembles. What a kind
+ * does lives in its sampler_<kind>.c; this file only reads the kind's table
+ * entry, never asks which kind it is. */
 #include "core/mcmc/sampler.h"
 
 #include <math.h>
@@ -12,79 +13,173 @@
 
 #include "core/mcmc/sampler_impl.h"
 
-static const char *const kind_names[SAMPLER_NKINDS] = {"exact", "rwm",  "mala", "hmc",
-                                                       "nuts",  "sgld", "gibbs"};
-
-#define K_(k)   (1u << (k))
-#define K_ADAPT (K_(SAMPLER_RWM) | K_(SAMPLER_MALA) | K_(SAMPLER_HMC) | K_(SAMPLER_NUTS))
-#define K_STEP  (K_(SAMPLER_MALA) | K_(SAMPLER_HMC) | K_(SAMPLER_NUTS) | K_(SAMPLER_SGLD))
-
-static const sampler_param params[] = {
-    {"sigma", 0.0, 1e6, true, false, K_(SAMPLER_RWM), "rwm proposal sd"},
-    {"step", 0.0, 1e6, true, false, K_STEP, "mala h, hmc/nuts eps, sgld fixed h"},
-    {"leapfrog", 1.0, SAMPLER_MAX_LEAPFROG, false, true, K_(SAMPLER_HMC), "hmc leapfrog steps L"},
-    {"max_depth", 1.0, SAMPLER_MAX_DEPTH, false, true, K_(SAMPLER_NUTS), "nuts max tree depth"},
-    {"adapt", 0.0, 1.0, false, true, K_ADAPT, "1: Robbins-Monro warmup of sigma/step"},
-    {"warmup", 0.0, 1e9, false, true, K_ADAPT, "iterations adapted"},
-    {"target_accept", 0.0, 0.99, false, false, K_ADAPT, "adaptation target, 0 = default"},
-    {"minibatch", 0.0, 1e9, false, true, K_(SAMPLER_SGLD), "sgld batch b, 0 = full"},
-    {"schedule", 0.0, 1.0, false, true, K_(SAMPLER_SGLD), "1: h_t = a (b0 + t)^-gamma"},
-    {"a", 0.0, 1e6, true, false, K_(SAMPLER_SGLD), "sgld schedule scale"},
-    {"b0", 0.0, 1e12, true, false, K_(SAMPLER_SGLD), "sgld schedule offset"},
-    {"gamma", 0.5, 1.0, true, false, K_(SAMPLER_SGLD), "sgld schedule decay"},
-    {NULL, 0, 0, false, false, 0, NULL},
+/* The kinds, in the order `sampler` lists them. A new kind is its file plus
+ * one line here. */
+static const sampler_type *const types[] = {
+    &sampler_type_exact, &sampler_type_rwm,  &sampler_type_mala,  &sampler_type_hmc,
+    &sampler_type_nuts,  &sampler_type_sgld, &sampler_type_gibbs, NULL,
 };
+
+/* Accepted by every kind that adapts, without the kind listing them. */
+static const sampler_tunable *const adapt_tunables[] = {
+    &sampler_tun_adapt,
+    &sampler_tun_warmup,
+    &sampler_tun_target_accept,
+    NULL,
+};
+
+const sampler_type *const *
+sampler_types(void)
+{
+    return types;
+}
+
+sampler_kind
+sampler_type_find(const char *name)
+{
+    for (size_t k = 0; name != NULL && types[k] != NULL; k++)
+        if (strcmp(name, types[k]->name) == 0)
+            return types[k];
+    return NULL;
+}
 
 const char *
 sampler_kind_name(sampler_kind kind)
 {
-    return (int)kind >= 0 && kind < SAMPLER_NKINDS ? kind_names[kind] : "?";
+    return kind != NULL ? kind->name : "?";
 }
 
-int
-sampler_kind_from_name(const char *name)
+/* The kind's own tunable called name (its list, then the adaptation
+ * tunables if it adapts); NULL if it has none. */
+static const sampler_tunable *
+own_tunable(sampler_kind kind, const char *name)
 {
-    for (int k = 0; name != NULL && k < SAMPLER_NKINDS; k++)
-        if (strcmp(name, kind_names[k]) == 0)
-            return k;
-    return -1;
+    const sampler_tunable *const *lists[2] = {kind->tunables, kind->adapts ? adapt_tunables : NULL};
+    for (int l = 0; l < 2; l++)
+        for (size_t i = 0; lists[l] != NULL && lists[l][i] != NULL; i++)
+            if (strcmp(lists[l][i]->name, name) == 0)
+                return lists[l][i];
+    return NULL;
 }
 
-const sampler_param *
-sampler_params(void)
+bool
+sampler_type_accepts(sampler_kind kind, const sampler_tunable *tu)
 {
-    return params;
+    return kind != NULL && tu != NULL && own_tunable(kind, tu->name) != NULL;
+}
+
+/* A walk over every tunable of every kind of the table, in table order. */
+typedef struct tun_iter {
+    size_t k; /* kind */
+    int l;    /* 0: its list, 1: the adaptation tunables */
+    size_t i;
+} tun_iter;
+
+static const sampler_tunable *
+tun_next(tun_iter *it)
+{
+    while (types[it->k] != NULL) {
+        const sampler_type *ty = types[it->k];
+        const sampler_tunable *const *list = it->l == 0   ? ty->tunables
+                                             : ty->adapts ? adapt_tunables
+                                                          : NULL;
+        if (list != NULL && list[it->i] != NULL)
+            return list[it->i++];
+        it->i = 0;
+        if (++it->l == 2) {
+            it->l = 0;
+            it->k++;
+        }
+    }
+    return NULL;
+}
+
+static const sampler_tunable *
+first_named(const char *name)
+{
+    tun_iter it = {0};
+    const sampler_tunable *tu;
+    while ((tu = tun_next(&it)) != NULL)
+        if (strcmp(tu->name, name) == 0)
+            return tu;
+    return NULL;
+}
+
+/* The union: the tunables kept in sampler_opts, each once, in the order of
+ * their fields; then those kept in a kind's workspace, in table order, the
+ * first of each name. */
+const sampler_tunable *
+sampler_tunable_at(size_t i)
+{
+    const sampler_tunable *prev = NULL, *best, *tu;
+    size_t j = 0;
+    for (;; j++, prev = best) {
+        best = NULL;
+        tun_iter it = {0};
+        while ((tu = tun_next(&it)) != NULL)
+            if (!tu->in_ws && (prev == NULL || tu->offset > prev->offset) &&
+                (best == NULL || tu->offset < best->offset))
+                best = tu;
+        if (best == NULL)
+            break;
+        if (j == i)
+            return best;
+    }
+    tun_iter it = {0};
+    while ((tu = tun_next(&it)) != NULL)
+        if (tu->in_ws && first_named(tu->name) == tu && j++ == i)
+            return tu;
+    return NULL;
+}
+
+const sampler_tunable *
+sampler_tunable_find(const char *name)
+{
+    const sampler_tunable *tu;
+    for (size_t i = 0; name != NULL && (tu = sampler_tunable_at(i)) != NULL; i++)
+        if (strcmp(tu->name, name) == 0)
+            return tu;
+    return NULL;
+}
+
+static double
+field_get(const void *base, const sampler_tunable *tu)
+{
+    const char *field = (const char *)base + tu->offset;
+    switch (tu->store) {
+    case SAMPLER_TUN_SIZE: return (double)*(const size_t *)(const void *)field;
+    case SAMPLER_TUN_INT: return *(const int *)(const void *)field;
+    case SAMPLER_TUN_BOOL: return *(const bool *)(const void *)field;
+    case SAMPLER_TUN_REAL: break;
+    }
+    return *(const double *)(const void *)field;
+}
+
+static void
+field_put(void *base, const sampler_tunable *tu, double v)
+{
+    char *field = (char *)base + tu->offset;
+    switch (tu->store) {
+    case SAMPLER_TUN_SIZE: *(size_t *)(void *)field = (size_t)v; return;
+    case SAMPLER_TUN_INT: *(int *)(void *)field = (int)v; return;
+    case SAMPLER_TUN_BOOL: *(bool *)(void *)field = v != 0.0; return;
+    case SAMPLER_TUN_REAL: break;
+    }
+    *(double *)(void *)field = v;
 }
 
 void
 sampler_opts_default(sampler_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->sigma = 1.0;
-    o->step = 0.1;
-    o->leapfrog = 20;
-    o->max_depth = SAMPLER_MAX_DEPTH;
-    o->adapt = false;
-    o->warmup = 500;
-    o->target_accept = 0.0;
-    o->minibatch = 0;
-    o->schedule = false;
-    o->sched_a = 0.01;
-    o->sched_b0 = 1.0;
-    o->sched_gamma = 0.55;
-}
-
-static const sampler_param *
-param_find(const char *name)
-{
-    for (const sampler_param *p = params; name != NULL && p->name != NULL; p++)
-        if (strcmp(p->name, name) == 0)
-            return p;
-    return NULL;
+    const sampler_tunable *tu;
+    for (size_t i = 0; (tu = sampler_tunable_at(i)) != NULL; i++)
+        if (!tu->in_ws)
+            field_put(o, tu, tu->def);
 }
 
 static int
-param_check(const sampler_param *p, double v, bl_err *err)
+param_check(const sampler_tunable *p, double v, bl_err *err)
 {
     if (!isfinite(v))
         return bl_fail(err, BL_EINVAL, "%s=%g: must be a finite number", p->name, v);
@@ -100,141 +195,14 @@ param_check(const sampler_param *p, double v, bl_err *err)
     return BL_OK;
 }
 
-static int
-opts_get(const sampler_opts *o, const char *name, double *v)
-{
-    if (strcmp(name, "sigma") == 0)
-        *v = o->sigma;
-    else if (strcmp(name, "step") == 0)
-        *v = o->step;
-    else if (strcmp(name, "leapfrog") == 0)
-        *v = (double)o->leapfrog;
-    else if (strcmp(name, "max_depth") == 0)
-        *v = o->max_depth;
-    else if (strcmp(name, "adapt") == 0)
-        *v = o->adapt;
-    else if (strcmp(name, "warmup") == 0)
-        *v = (double)o->warmup;
-    else if (strcmp(name, "target_accept") == 0)
-        *v = o->target_accept;
-    else if (strcmp(name, "minibatch") == 0)
-        *v = (double)o->minibatch;
-    else if (strcmp(name, "schedule") == 0)
-        *v = o->schedule;
-    else if (strcmp(name, "a") == 0)
-        *v = o->sched_a;
-    else if (strcmp(name, "b0") == 0)
-        *v = o->sched_b0;
-    else if (strcmp(name, "gamma") == 0)
-        *v = o->sched_gamma;
-    else
-        return BL_EINVAL;
-    return BL_OK;
-}
-
-static void
-opts_put(sampler_opts *o, const char *name, double v)
-{
-    if (strcmp(name, "sigma") == 0)
-        o->sigma = v;
-    else if (strcmp(name, "step") == 0)
-        o->step = v;
-    else if (strcmp(name, "leapfrog") == 0)
-        o->leapfrog = (size_t)v;
-    else if (strcmp(name, "max_depth") == 0)
-        o->max_depth = (int)v;
-    else if (strcmp(name, "adapt") == 0)
-        o->adapt = v != 0.0;
-    else if (strcmp(name, "warmup") == 0)
-        o->warmup = (size_t)v;
-    else if (strcmp(name, "target_accept") == 0)
-        o->target_accept = v;
-    else if (strcmp(name, "minibatch") == 0)
-        o->minibatch = (size_t)v;
-    else if (strcmp(name, "schedule") == 0)
-        o->schedule = v != 0.0;
-    else if (strcmp(name, "a") == 0)
-        o->sched_a = v;
-    else if (strcmp(name, "b0") == 0)
-        o->sched_b0 = v;
-    else if (strcmp(name, "gamma") == 0)
-        o->sched_gamma = v;
-}
-
 int
 sampler_opts_check(const sampler_opts *o, bl_err *err)
 {
-    for (const sampler_param *p = params; p->name != NULL; p++) {
-        double v = 0.0;
-        opts_get(o, p->name, &v);
-        if (param_check(p, v, err) != BL_OK)
+    const sampler_tunable *tu;
+    for (size_t i = 0; (tu = sampler_tunable_at(i)) != NULL; i++)
+        if (!tu->in_ws && param_check(tu, field_get(o, tu), err) != BL_OK)
             return BL_EINVAL;
-    }
     return BL_OK;
-}
-
-static bool
-uses_grad(sampler_kind k)
-{
-    return k == SAMPLER_MALA || k == SAMPLER_HMC || k == SAMPLER_NUTS;
-}
-
-sampler_event *
-sampler_event_alloc(size_t d, size_t cap, bl_err *err)
-{
-    if (d < 1 || d > TARGET_MAX_DIM) {
-        bl_fail(err, BL_EINVAL, "d=%zu: must be in 1..%d", d, TARGET_MAX_DIM);
-        return NULL;
-    }
-    if (cap > SAMPLER_TRAJ_MAX) {
-        bl_fail(err, BL_EINVAL, "cap=%zu: must be in 0..%d", cap, SAMPLER_TRAJ_MAX);
-        return NULL;
-    }
-    sampler_event *ev = calloc(1, sizeof *ev);
-    if (ev == NULL)
-        goto nomem;
-    ev->d = d;
-    ev->cap = cap;
-    ev->from = calloc(d, sizeof *ev->from);
-    ev->proposal = calloc(d, sizeof *ev->proposal);
-    ev->momentum = calloc(d, sizeof *ev->momentum);
-    ev->traj = calloc(cap * d + 1, sizeof *ev->traj);
-    ev->traj_dir = calloc(cap + 1, sizeof *ev->traj_dir);
-    ev->traj_depth = calloc(cap + 1, sizeof *ev->traj_depth);
-    if (ev->from == NULL || ev->proposal == NULL || ev->momentum == NULL || ev->traj == NULL ||
-        ev->traj_dir == NULL || ev->traj_depth == NULL)
-        goto nomem;
-    return ev;
-nomem:
-    sampler_event_free(ev);
-    bl_fail(err, BL_ENOMEM, "out of memory for a sampler event (d=%zu, cap=%zu)", d, cap);
-    return NULL;
-}
-
-void
-sampler_event_free(sampler_event *ev)
-{
-    if (ev == NULL)
-        return;
-    free(ev->from);
-    free(ev->proposal);
-    free(ev->momentum);
-    free(ev->traj);
-    free(ev->traj_dir);
-    free(ev->traj_depth);
-    free(ev);
-}
-
-void
-sampler_event_push(sampler_event *ev, const double *q, int dir, int depth)
-{
-    if (ev->ntraj < ev->cap) {
-        memcpy(ev->traj + ev->ntraj * ev->d, q, ev->d * sizeof *q);
-        ev->traj_dir[ev->ntraj] = (signed char)dir;
-        ev->traj_depth[ev->ntraj] = (unsigned char)depth;
-        ev->ntraj++;
-    }
-    ev->ntraj_total++;
 }
 
 void
@@ -248,9 +216,9 @@ sampler_free(sampler *s)
     free(s->gp);
     free(s->p);
     free(s->z);
-    free(s->idx);
-    sampler_nuts_ws_free(s->nuts);
-    sampler_gibbs_ws_free(s->gibbs);
+    if (s->ws != NULL && s->type->ws_free != NULL)
+        s->type->ws_free(s->ws);
+    free(s->ws);
     sampler_event_free(s->dummy);
     free(s);
 }
@@ -264,7 +232,7 @@ load_state(sampler *s, const double *w, bl_err *err)
             return bl_fail(err, BL_EINVAL, "init: coordinate %zu is not finite", i);
     double U;
     bl_err e2;
-    bool grad = uses_grad(s->kind) || s->kind == SAMPLER_SGLD;
+    bool grad = s->type->needs_grad;
     if (target_eval(s->t, w, &U, grad ? s->gp : NULL, &e2) != BL_OK)
         return bl_fail(err, BL_EINVAL, "init: %s at the starting point", e2.msg);
     memcpy(s->w, w, s->d * sizeof *w);
@@ -274,32 +242,23 @@ load_state(sampler *s, const double *w, bl_err *err)
     return BL_OK;
 }
 
-static int
-check_fit(sampler_kind kind, const target *t, const sampler_opts *o, bl_err *err)
+/* "exact, rwm, ..." for messages. */
+static const char *
+kind_list(char *buf, size_t size)
 {
-    target_kind tk = target_get_kind(t);
-    if (kind == SAMPLER_EXACT && !target_can_draw(t))
-        return bl_fail(err, BL_EINVAL,
-                       "exact: target %s has no exact draws (choose gauss, blr, blr_data, nig, "
-                       "banana, mixture, funnel, squiggle)",
-                       target_kind_name(tk));
-    if (kind == SAMPLER_GIBBS && tk != TARGET_NIG && tk != TARGET_STUDENT_T)
-        return bl_fail(err, BL_EINVAL,
-                       "gibbs: target %s has no conditionals to sample (choose nig or student_t)",
-                       target_kind_name(tk));
-    if (kind == SAMPLER_SGLD && o->minibatch > target_npoints(t) && target_npoints(t) > 0)
-        return bl_fail(err, BL_EINVAL, "minibatch=%zu: must be <= %zu (data points)", o->minibatch,
-                       target_npoints(t));
-    return BL_OK;
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; types[k] != NULL && len < size; k++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s", k ? ", " : "", types[k]->name);
+    return buf;
 }
 
 sampler *
 sampler_alloc(sampler_kind kind, target *t, const sampler_opts *o, const double *init, bl_err *err)
 {
-    if ((int)kind < 0 || kind >= SAMPLER_NKINDS) {
-        bl_fail(err, BL_EINVAL,
-                "sampler kind %d: unknown (choose exact, rwm, mala, hmc, nuts, sgld, gibbs)",
-                (int)kind);
+    char names[160];
+    if (kind == NULL || (kind->step == NULL && kind->step_all == NULL)) {
+        bl_fail(err, BL_EINVAL, "no sampler kind (choose %s)", kind_list(names, sizeof names));
         return NULL;
     }
     if (t == NULL) {
@@ -311,18 +270,18 @@ sampler_alloc(sampler_kind kind, target *t, const sampler_opts *o, const double 
         sampler_opts_default(&def);
         o = &def;
     }
-    if (sampler_opts_check(o, err) != BL_OK || check_fit(kind, t, o, err) != BL_OK)
+    if (sampler_opts_check(o, err) != BL_OK ||
+        (kind->fits != NULL && kind->fits(t, o, err) != BL_OK))
         return NULL;
     size_t d = target_dim(t);
     sampler *s = calloc(1, sizeof *s);
     if (s == NULL)
         goto nomem;
-    s->kind = kind;
+    s->type = kind;
     s->t = t;
     s->d = d;
     s->o = *o;
     s->aux = NAN;
-    s->has_grad = uses_grad(kind);
     s->w = calloc(d, sizeof *s->w);
     s->g = calloc(d, sizeof *s->g);
     s->wp = calloc(d, sizeof *s->wp);
@@ -332,16 +291,14 @@ sampler_alloc(sampler_kind kind, target *t, const sampler_opts *o, const double 
     if (s->w == NULL || s->g == NULL || s->wp == NULL || s->gp == NULL || s->p == NULL ||
         s->z == NULL)
         goto nomem;
-    if (kind == SAMPLER_SGLD && target_npoints(t) > 0) {
-        s->idx = malloc(target_npoints(t) * sizeof *s->idx);
-        if (s->idx == NULL)
-            goto nomem;
-    }
-    if (kind == SAMPLER_NUTS && (s->nuts = sampler_nuts_ws_alloc(d)) == NULL)
+    if (kind->ws_size > 0 && (s->ws = calloc(1, kind->ws_size)) == NULL)
         goto nomem;
+    for (size_t i = 0; s->ws != NULL && kind->tunables != NULL && kind->tunables[i] != NULL; i++)
+        if (kind->tunables[i]->in_ws)
+            field_put(s->ws, kind->tunables[i], kind->tunables[i]->def);
     if ((s->dummy = sampler_event_alloc(d, 0, err)) == NULL)
         goto fail;
-    if (kind == SAMPLER_GIBBS && sampler_gibbs_init(s, err) != BL_OK)
+    if (kind->ws_init != NULL && kind->ws_init(s, err) != BL_OK)
         goto fail;
     if (init != NULL) {
         if (load_state(s, init, err) != BL_OK)
@@ -351,31 +308,10 @@ sampler_alloc(sampler_kind kind, target *t, const sampler_opts *o, const double 
     }
     return s;
 nomem:
-    bl_fail(err, BL_ENOMEM, "out of memory for a %s sampler", sampler_kind_name(kind));
+    bl_fail(err, BL_ENOMEM, "out of memory for a %s sampler", kind->name);
 fail:
     sampler_free(s);
     return NULL;
-}
-
-/* exact: one iid draw from the target; always "accepted". */
-static int
-exact_step(sampler *s, gsl_rng *rng, sampler_event *ev)
-{
-    double aux = NAN;
-    if (target_draw(s->t, rng, s->wp, &aux, NULL) != BL_OK) {
-        ev->nonfinite = true;
-        return BL_OK;
-    }
-    memcpy(s->w, s->wp, s->d * sizeof *s->w);
-    memcpy(ev->proposal, s->wp, s->d * sizeof *s->wp);
-    double U;
-    s->U = target_eval(s->t, s->w, &U, NULL, NULL) == BL_OK ? U : (double)NAN;
-    s->aux = aux;
-    ev->aux = aux;
-    ev->accepted = true;
-    ev->accept_prob = 1.0;
-    ev->n_grad = 1;
-    return BL_OK;
 }
 
 static double
@@ -383,20 +319,15 @@ default_target_accept(const sampler *s)
 {
     if (s->o.target_accept > 0.0)
         return s->o.target_accept;
-    switch (s->kind) {
-    case SAMPLER_RWM: return s->d == 1 ? 0.44 : 0.234;
-    case SAMPLER_MALA: return 0.574;
-    case SAMPLER_HMC: return 0.65;
-    default: return 0.8;
-    }
+    if (s->d == 1 && s->type->accept_target_d1 > 0.0)
+        return s->type->accept_target_d1;
+    return s->type->accept_target;
 }
 
-int
-sampler_step(sampler *s, gsl_rng *rng, sampler_event *ev, bl_err *err)
+/* The event a step starts from (sampler_impl.h): cleared, from = proposal = w. */
+static sampler_event *
+step_begin(sampler *s, sampler_event *ev)
 {
-    if (ev != NULL && ev->d != s->d)
-        return bl_fail(err, BL_EINVAL, "event dimension %zu: must be %zu (the target's)", ev->d,
-                       s->d);
     sampler_event *e = ev != NULL ? ev : s->dummy;
     e->ntraj = e->ntraj_total = 0;
     e->accept_prob = 0.0;
@@ -411,15 +342,13 @@ sampler_step(sampler *s, gsl_rng *rng, sampler_event *ev, bl_err *err)
     memcpy(e->proposal, s->w, s->d * sizeof *s->w);
     if (ev != NULL)
         memset(e->momentum, 0, s->d * sizeof *e->momentum);
-    switch (s->kind) {
-    case SAMPLER_EXACT: exact_step(s, rng, e); break;
-    case SAMPLER_RWM: sampler_rwm_step(s, rng, e); break;
-    case SAMPLER_MALA: sampler_mala_step(s, rng, e); break;
-    case SAMPLER_HMC: sampler_hmc_step(s, rng, e); break;
-    case SAMPLER_NUTS: sampler_nuts_step(s, rng, e); break;
-    case SAMPLER_SGLD: sampler_sgld_step(s, rng, e); break;
-    default: sampler_gibbs_step(s, rng, e); break;
-    }
+    return e;
+}
+
+/* Counters, and the warmup of the kinds that adapt. */
+static void
+step_end(sampler *s, sampler_event *e)
+{
     e->U_to = s->U;
     s->win[s->iter % SAMPLER_WINDOW] = e->accepted;
     s->iter++;
@@ -428,16 +357,39 @@ sampler_step(sampler *s, gsl_rng *rng, sampler_event *ev, bl_err *err)
     s->nonfin += e->nonfinite;
     s->ngrad += e->n_grad;
     s->sum_acc_prob += e->accept_prob;
-    if (s->o.adapt && s->t_adapt < s->o.warmup && s->kind >= SAMPLER_RWM &&
-        s->kind <= SAMPLER_NUTS) {
+    const sampler_tunable *sc = s->type->scale;
+    if (s->o.adapt && s->t_adapt < s->o.warmup && s->type->adapts && sc != NULL &&
+        sc->store == SAMPLER_TUN_REAL) {
         /* Robbins-Monro on log scale (sampler.h); the step is clamped to the
          * valid range of the tunable. */
         double gain = pow((double)s->t_adapt + 1.0, -0.6);
         double delta = (e->accept_prob - default_target_accept(s)) * gain;
-        double *scale = s->kind == SAMPLER_RWM ? &s->o.sigma : &s->o.step;
+        double *scale = (double *)(void *)((char *)&s->o + sc->offset);
         *scale = fmin(fmax(*scale * exp(delta), 1e-12), 1e6);
         s->t_adapt++;
     }
+}
+
+/* One transition of a lone chain: its kind's step, or for kinds whose chains
+ * move together a population of one. */
+static void
+step_one(sampler *s, gsl_rng *rng, sampler_event *ev)
+{
+    sampler_event *e = step_begin(s, ev);
+    if (s->type->step_all != NULL)
+        s->type->step_all(&s, 1, &rng, &e);
+    else
+        s->type->step(s, rng, e);
+    step_end(s, e);
+}
+
+int
+sampler_step(sampler *s, gsl_rng *rng, sampler_event *ev, bl_err *err)
+{
+    if (ev != NULL && ev->d != s->d)
+        return bl_fail(err, BL_EINVAL, "event dimension %zu: must be %zu (the target's)", ev->d,
+                       s->d);
+    step_one(s, rng, ev);
     return BL_OK;
 }
 
@@ -448,7 +400,7 @@ sampler_run(sampler *s, size_t n, gsl_rng *rng, double *draws, double *weights,
     for (size_t i = 0; i < n; i++) {
         if (bl_cancelled(cancel))
             return bl_fail(err, BL_ECANCEL, "cancelled after %zu of %zu steps", i, n);
-        sampler_step(s, rng, NULL, err);
+        step_one(s, rng, NULL);
         if (draws != NULL)
             memcpy(draws + i * s->d, s->w, s->d * sizeof *s->w);
         if (weights != NULL)
@@ -519,7 +471,8 @@ unknown_param(const char *name, bl_err *err)
 {
     char list[200] = "";
     size_t len = 0;
-    for (const sampler_param *p = params; p->name != NULL; p++) {
+    const sampler_tunable *p;
+    for (size_t i = 0; (p = sampler_tunable_at(i)) != NULL; i++) {
         int k = snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "", p->name);
         if (k < 0 || (size_t)k >= sizeof list - len)
             break;
@@ -528,26 +481,33 @@ unknown_param(const char *name, bl_err *err)
     return bl_fail(err, BL_EINVAL, "unknown parameter '%s' (choose %s)", name ? name : "", list);
 }
 
+/* The chain's own tunable of that name, else the table's; NULL if unknown. */
+static const sampler_tunable *
+chain_tunable(const sampler *s, const char *name)
+{
+    if (name == NULL)
+        return NULL;
+    const sampler_tunable *p = own_tunable(s->type, name);
+    return p != NULL ? p : sampler_tunable_find(name);
+}
+
 int
 sampler_set(sampler *s, const char *name, double value, bl_err *err)
 {
-    const sampler_param *p = param_find(name);
+    const sampler_tunable *p = chain_tunable(s, name);
     if (p == NULL)
         return unknown_param(name, err);
     if (param_check(p, value, err) != BL_OK)
         return BL_EINVAL;
-    if (strcmp(name, "minibatch") == 0 && target_npoints(s->t) > 0 &&
-        value > (double)target_npoints(s->t))
-        return bl_fail(err, BL_EINVAL, "minibatch=%g: must be in 0..%zu (data points)", value,
+    if (p->le_npoints && target_npoints(s->t) > 0 && value > (double)target_npoints(s->t))
+        return bl_fail(err, BL_EINVAL, "%s=%g: must be in 0..%zu (data points)", p->name, value,
                        target_npoints(s->t));
-    if (strcmp(name, "minibatch") == 0 && s->idx == NULL && value > 0.0 &&
-        target_npoints(s->t) > 0) {
-        s->idx = malloc(target_npoints(s->t) * sizeof *s->idx);
-        if (s->idx == NULL)
-            return bl_fail(err, BL_ENOMEM, "out of memory for minibatch indices");
-    }
-    opts_put(&s->o, name, value);
-    if (strcmp(name, "adapt") == 0 && value != 0.0)
+    if (!p->in_ws)
+        field_put(&s->o, p, value);
+    else if (own_tunable(s->type, p->name) == p)
+        field_put(s->ws, p, value);
+    /* else: another kind's workspace tunable, nowhere to keep it (unused anyway) */
+    if (p == &sampler_tun_adapt && value != 0.0)
         s->t_adapt = 0; /* a fresh warmup */
     return BL_OK;
 }
@@ -555,8 +515,13 @@ sampler_set(sampler *s, const char *name, double value, bl_err *err)
 int
 sampler_get(const sampler *s, const char *name, double *value, bl_err *err)
 {
-    if (name == NULL || opts_get(&s->o, name, value) != BL_OK)
+    const sampler_tunable *p = chain_tunable(s, name);
+    if (p == NULL)
         return unknown_param(name, err);
+    if (!p->in_ws)
+        *value = field_get(&s->o, p);
+    else
+        *value = own_tunable(s->type, p->name) == p ? field_get(s->ws, p) : p->def;
     return BL_OK;
 }
 
@@ -564,8 +529,9 @@ sampler_get(const sampler *s, const char *name, double *value, bl_err *err)
 
 struct sampler_ens {
     size_t K;
-    sampler **ch;  /* K chains, owned */
-    gsl_rng **rng; /* K generators, owned */
+    sampler **ch;       /* K chains, owned */
+    gsl_rng **rng;      /* K generators, owned */
+    sampler_event **ev; /* K: the events of one joint step (borrowed entries) */
 };
 
 void
@@ -581,6 +547,7 @@ sampler_ens_free(sampler_ens *e)
     }
     free(e->ch);
     free(e->rng);
+    free(e->ev);
     free(e);
 }
 
@@ -608,7 +575,8 @@ sampler_ens_alloc(sampler_kind kind, target *t, const sampler_opts *o, size_t K,
     e->K = K;
     e->ch = calloc(K, sizeof *e->ch);
     e->rng = calloc(K, sizeof *e->rng);
-    if (e->ch == NULL || e->rng == NULL)
+    e->ev = calloc(K, sizeof *e->ev);
+    if (e->ch == NULL || e->rng == NULL || e->ev == NULL)
         goto nomem;
     for (size_t k = 0; k < K; k++) {
         unsigned long seed = gsl_rng_get(rng);
@@ -642,6 +610,24 @@ sampler_ens_chain(sampler_ens *e, size_t k)
     return k < e->K ? e->ch[k] : NULL;
 }
 
+/* One transition of every chain: independently, or in one call for kinds
+ * whose chains move together. */
+static void
+ens_step(sampler_ens *e, sampler_event *const *evs)
+{
+    const sampler_type *ty = e->ch[0]->type;
+    if (ty->step_all == NULL) {
+        for (size_t k = 0; k < e->K; k++)
+            step_one(e->ch[k], e->rng[k], evs != NULL ? evs[k] : NULL);
+        return;
+    }
+    for (size_t k = 0; k < e->K; k++)
+        e->ev[k] = step_begin(e->ch[k], evs != NULL ? evs[k] : NULL);
+    ty->step_all(e->ch, e->K, e->rng, e->ev);
+    for (size_t k = 0; k < e->K; k++)
+        step_end(e->ch[k], e->ev[k]);
+}
+
 int
 sampler_ens_step(sampler_ens *e, sampler_event *const *evs, bl_err *err)
 {
@@ -650,8 +636,7 @@ sampler_ens_step(sampler_ens *e, sampler_event *const *evs, bl_err *err)
         if (evs[k] != NULL && evs[k]->d != d)
             return bl_fail(err, BL_EINVAL, "event %zu: dimension %zu, must be %zu", k, evs[k]->d,
                            d);
-    for (size_t k = 0; k < e->K; k++)
-        sampler_step(e->ch[k], e->rng[k], evs != NULL ? evs[k] : NULL, err);
+    ens_step(e, evs);
     return BL_OK;
 }
 
@@ -660,6 +645,20 @@ sampler_ens_run(sampler_ens *e, size_t n, double *draws, double *weights, const 
                 bl_err *err)
 {
     size_t d = sampler_dim(e->ch[0]);
+    if (e->ch[0]->type->step_all != NULL) {
+        for (size_t i = 0; i < n; i++) {
+            if (bl_cancelled(cancel))
+                return bl_fail(err, BL_ECANCEL, "cancelled after %zu of %zu steps", i, n);
+            ens_step(e, NULL);
+            for (size_t k = 0; k < e->K; k++) {
+                if (draws != NULL)
+                    memcpy(draws + (k * n + i) * d, e->ch[k]->w, d * sizeof *draws);
+                if (weights != NULL)
+                    weights[k * n + i] = e->ch[k]->dummy->weight;
+            }
+        }
+        return BL_OK;
+    }
     for (size_t k = 0; k < e->K; k++) {
         int rc = sampler_run(e->ch[k], n, e->rng[k], draws != NULL ? draws + k * n * d : NULL,
                              weights != NULL ? weights + k * n : NULL, cancel, err);

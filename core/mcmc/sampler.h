@@ -1,4 +1,4 @@
-/* core/sampler.h - posterior samplers you can step through (MATH.md 9).
+/* core/mcmc/sampler.h - posterior samplers you can step through (MATH.md 9).
  *
  * A sampler is a Markov chain on the target of core/target.h. One interface
  * for every kind:
@@ -10,7 +10,8 @@
  *               sampler_run(s, n, rng, draws, weights, cancel, err): n steps,
  *               no events, draws recorded, cancel polled every step;
  *   TEST        sampler_get_stats, the diagnostics of core/diag.h.
- * Kinds (kernels in sampler_<kind>.c):
+ * Kinds: one const entry each in the table sampler_types() (sampler.c), the
+ * entry and its step in sampler_<kind>.c (docs/samplers.md):
  *   exact  iid draws from the target (target_draw: Gaussian posteriors via
  *          their Cholesky factor, NIG, four teaching densities);
  *   rwm    w' = w + sigma z, Metropolis accept;
@@ -38,8 +39,9 @@
  *   gibbs  NIG target: s2 | w, then w | s2 (MATH.md 2.4); student_t target:
  *          lambda | w, then w | lambda (scale-mixture augmentation, MATH.md 9).
  *          O(d^2) resp. O(n d^2 + d^3) per sweep.
- * Adaptation (adapt = 1, rwm/mala/hmc/nuts): during the first `warmup`
- * iterations, Robbins-Monro on the log of the scale (sigma or step):
+ * Adaptation (adapt = 1, the kinds whose type adapts: rwm/mala/hmc/nuts):
+ * during the first `warmup` iterations, Robbins-Monro on the log of the
+ * type's scale tunable (sigma or step):
  * log s += (a_t - target_accept) (t + 1)^-0.6 with a_t the step's acceptance
  * probability; frozen afterwards. Default targets: rwm 0.234 (0.44 when d = 1),
  * mala 0.574, hmc 0.65, nuts 0.8. Draws made during warmup are not from the
@@ -59,73 +61,11 @@
 #include <gsl/gsl_rng.h>
 
 #include "core/base/err.h"
+#include "core/mcmc/sampler_type.h"
 #include "core/mcmc/target.h"
 
-#define SAMPLER_MAX_LEAPFROG 1024 /* HMC L */
-#define SAMPLER_MAX_DEPTH    10   /* NUTS tree depth: at most 2^10 - 1 leapfrog steps */
-/* Trajectory points a step can produce: HMC q_0..q_L (L + 1 <= 1025), NUTS the
- * start plus 2^max_depth - 1 leaves (<= 1024). */
-#define SAMPLER_TRAJ_MAX   1025
-#define SAMPLER_DIVERGENCE 1000.0 /* H error beyond which a trajectory diverged (Stan) */
-
-typedef enum {
-    SAMPLER_EXACT = 0,
-    SAMPLER_RWM,
-    SAMPLER_MALA,
-    SAMPLER_HMC,
-    SAMPLER_NUTS,
-    SAMPLER_SGLD,
-    SAMPLER_GIBBS,
-    SAMPLER_NKINDS
-} sampler_kind;
-
-typedef struct sampler_opts {
-    double sigma;         /* rwm proposal sd, > 0 */
-    double step;          /* mala h, hmc/nuts eps, sgld fixed h; > 0 */
-    size_t leapfrog;      /* hmc L, 1..SAMPLER_MAX_LEAPFROG */
-    int max_depth;        /* nuts, 1..SAMPLER_MAX_DEPTH */
-    bool adapt;           /* Robbins-Monro warmup of sigma/step (see above) */
-    size_t warmup;        /* iterations adapted when adapt is on */
-    double target_accept; /* in (0,1); 0 = the kind's default */
-    size_t minibatch;     /* sgld b, 0 = full gradient; <= N */
-    bool schedule;        /* sgld: decreasing h_t = a (b0 + t)^-gamma instead of step */
-    double sched_a;       /* > 0 */
-    double sched_b0;      /* > 0 */
-    double sched_gamma;   /* in (0.5, 1] (Welling & Teh) */
-} sampler_opts;
-
-/* What one transition did: the record the UI draws. Allocated with
- * sampler_event_alloc; every array is owned by the event. Fields that do not
- * apply to a kind are 0 / false (arrays untouched). */
-typedef struct sampler_event {
-    size_t d;                  /* dimension of every point */
-    size_t cap;                /* trajectory capacity in points */
-    double *from;              /* d: the state before the step */
-    double *proposal;          /* d: rwm/mala: the proposed point; hmc: q_L; nuts: the point
-                                  drawn from the tree; sgld/gibbs/exact: the new state */
-    double *momentum;          /* d: hmc/nuts initial momentum p0 (draw as an arrow) */
-    double *traj;              /* cap x d row-major: hmc q_0..q_L; nuts q_0 then the leaves in
-                                  the order computed; rwm/mala: from, proposal */
-    signed char *traj_dir;     /* cap: nuts -1 (backward) / +1 (forward) / 0 (start);
-                                  others +1, 0 for the first point */
-    unsigned char *traj_depth; /* cap: nuts doubling (0-based) that added the point */
-    size_t ntraj;              /* points stored, <= cap */
-    size_t ntraj_total;        /* points computed (> ntraj when the capacity truncated) */
-    double accept_prob;        /* min(1, exp(log alpha)); nuts: mean of min(1, exp(H0 - H))
-                                  over the leaves (Stan's accept_stat); 1 for exact, gibbs,
-                                  sgld; 0 when non-finite */
-    bool accepted;             /* the chain moved to proposal (nuts: to a point != start) */
-    bool divergent;            /* hmc/nuts: H error > SAMPLER_DIVERGENCE */
-    bool nonfinite;            /* the target returned NaN/inf: step rejected (nuts: the subtree
-                                  holding it is discarded like a divergence; the point drawn
-                                  from the rest of the tree stands) */
-    double energy_error;       /* hmc/nuts: H(proposal) - H0 (inf if non-finite) */
-    double U_from, U_to;       /* U before and after the step (NaN for sgld: not computed) */
-    int tree_depth;            /* nuts: doublings done */
-    double weight;             /* sgld: h_t; 1 otherwise */
-    double aux;                /* gibbs/exact on nig: the noise variance s2; NaN otherwise */
-    size_t n_grad;             /* gradient evaluations in this step */
-} sampler_event;
+/* A kind is a pointer to its const table entry (sampler_type.h). */
+typedef const sampler_type *sampler_kind;
 
 /* Counters since alloc. */
 typedef struct sampler_stats {
@@ -139,22 +79,23 @@ typedef struct sampler_stats {
     double mean_accept_prob; /* mean of the events' accept_prob */
 } sampler_stats;
 
-/* A tunable: name, valid range, meaning (the `set` command's table). */
-typedef struct sampler_param {
-    const char *name;
-    double min, max; /* valid range */
-    bool min_open;   /* min excluded (step > 0) */
-    bool integer;    /* value must be a whole number */
-    unsigned kinds;  /* bit (1u << kind) set for the kinds it applies to */
-    const char *help;
-} sampler_param;
-
-typedef struct sampler sampler;
-
-/* Kind names "exact", "rwm", "mala", "hmc", "nuts", "sgld", "gibbs"; "?" if out of range. */
+/* The table: every kind, NULL-terminated, in the order `sampler` lists
+ * them. Static storage. */
+const sampler_type *const *sampler_types(void);
+/* Kind from a name (exact match); NULL if unknown. */
+sampler_kind sampler_type_find(const char *name);
+/* The kind's name; "?" for NULL. */
 const char *sampler_kind_name(sampler_kind kind);
-/* Kind from a name (exact match); -1 if unknown. */
-int sampler_kind_from_name(const char *name);
+/* The tunables of every kind, each once: those kept in sampler_opts in the
+ * order of their fields, then those kept in a kind's workspace in table
+ * order (the first of each name). The i-th, NULL past the last. Static
+ * storage. */
+const sampler_tunable *sampler_tunable_at(size_t i);
+/* A tunable by name; NULL if no kind has it. */
+const sampler_tunable *sampler_tunable_find(const char *name);
+/* Whether the kind reads tu: it lists it, or tu is one of adapt, warmup,
+ * target_accept and the kind adapts. */
+bool sampler_type_accepts(sampler_kind kind, const sampler_tunable *tu);
 
 /* Defaults: sigma 1, step 0.1 (sgld too), leapfrog 20, max_depth 10,
  * adapt off, warmup 500, target_accept 0 (kind default), minibatch 0,
@@ -162,8 +103,6 @@ int sampler_kind_from_name(const char *name);
 void sampler_opts_default(sampler_opts *o);
 /* BL_EINVAL naming the first field out of range ("step=0: must be > 0"). */
 int sampler_opts_check(const sampler_opts *o, bl_err *err);
-/* The tunables, terminated by an entry with name NULL. Static storage. */
-const sampler_param *sampler_params(void);
 
 /* New chain of `kind` on t (borrowed, must outlive s), options o (NULL:
  * defaults), starting at init (d values; NULL: the origin). BL_EINVAL when the
@@ -203,39 +142,15 @@ int sampler_set_state(sampler *s, const double *w, bl_err *err);
 void sampler_get_stats(const sampler *s, sampler_stats *st);
 /* Current options (adapted sigma/step included), borrowed. */
 const sampler_opts *sampler_options(const sampler *s);
-/* Set a tunable by name (table of sampler_params). BL_EINVAL with the range
+/* Set a tunable by name (sampler_tunable_find). BL_EINVAL with the range
  * ("leapfrog=0: must be in 1..1024", "unknown parameter 'foo' (choose ...)");
  * s unchanged then. A tunable that does not apply to the kind is accepted and
- * stored (switching kinds keeps it). */
+ * stored (switching kinds keeps it), except one kept in another kind's
+ * workspace: accepted, with nowhere to keep it (sampler_get gives its
+ * default). */
 int sampler_set(sampler *s, const char *name, double value, bl_err *err);
 /* Get a tunable by name into *value; BL_EINVAL if unknown. */
 int sampler_get(const sampler *s, const char *name, double *value, bl_err *err);
-
-/* Events: capacity cap points (1..SAMPLER_TRAJ_MAX; use SAMPLER_TRAJ_MAX to
- * never truncate). BL_EINVAL, BL_ENOMEM. Memory: (3 + cap) d doubles. */
-sampler_event *sampler_event_alloc(size_t d, size_t cap, bl_err *err);
-void sampler_event_free(sampler_event *ev); /* NULL is a no-op */
-
-/* Leapfrog, exactly MATH.md 9 (mass I): p -= (eps/2) g; L times { q += eps p;
- * g = grad U(q); p -= eps g (eps/2 the last time) }. On entry g = grad U(q);
- * on exit q, p, g, *U are those of the end point. traj (may be NULL) receives
- * up to cap points q_0..q_L, *ntraj the number stored. BL_ENUM if U or the
- * gradient became non-finite (q, p, g then hold the failing point). Used by
- * hmc; exposed for tests and for drawing trajectories without a chain. */
-int sampler_leapfrog(target *t, double *q, double *p, double *g, double *U, double eps, size_t L,
-                     double *traj, size_t cap, size_t *ntraj, bl_err *err);
-/* MALA log acceptance ratio for a move w -> wp at step h (MATH.md 9):
- * U(w) - U(wp) + log q(w|wp) - log q(wp|w). BL_ENUM if non-finite. */
-int sampler_mala_log_alpha(target *t, const double *w, const double *wp, double h,
-                           double *log_alpha, bl_err *err);
-/* Stationary covariance of ULA/SGLD at constant step h on a Gaussian target of
- * precision P (d x d) with gradient-noise covariance V (d x d, NULL = 0):
- * the solution of S = G S G^T + h I + (h^2/4) V, G = I - (h/2)P (MATH.md 9),
- * in closed form in the eigenbasis of P:
- * S' _ij = (h delta_ij + (h^2/4) V'_ij) / (1 - g_i g_j), g_i = 1 - h lambda_i/2.
- * BL_EINVAL unless 0 < h < 4/lambda_max (the chain is unstable otherwise);
- * BL_ENUM, BL_ENOMEM. O(d^3). */
-int sampler_ula_cov(size_t d, const double *P, double h, const double *V, double *S, bl_err *err);
 
 /* Ensembles: K chains of one kind on one target, stepping together (for
  * split R-hat, multi-chain ESS and SGLD ensembles). Each chain owns a gsl_rng
@@ -254,6 +169,8 @@ int sampler_ens_step(sampler_ens *e, sampler_event *const *evs, bl_err *err);
 /* n steps of every chain (chain 0 first, n steps, then chain 1, ...: the
  * result does not depend on the order since each chain owns its rng).
  * draws (K x n x d, chain-major, may be NULL), weights (K x n, may be NULL).
+ * Kinds whose chains move together (sampler_type.step_all) step all chains
+ * once per iteration instead, draws landing at the same places.
  * Polls cancel every step: BL_ECANCEL. */
 int sampler_ens_run(sampler_ens *e, size_t n, double *draws, double *weights,
                     const bl_cancel *cancel, bl_err *err);

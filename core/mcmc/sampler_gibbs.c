@@ -1,4 +1,4 @@
-/* core/sampler_gibbs.c - Gibbs samplers with exact conditionals.
+/* core/mcmc/sampler_gibbs.c - Gibbs samplers with exact conditionals.
  *  nig (MATH.md 2.4, m0 = 0, V0 = v0 I), one sweep:
  *    s2 | w ~ IG(a0 + (n+d)/2, b0 + |y - Xw|^2/2 + |w|^2/(2 v0)),
  *    w | s2 ~ N(m_n, s2 V_n);
@@ -19,30 +19,47 @@
 #include "core/base/linalg.h"
 #include "core/mcmc/sampler_impl.h"
 
-void
-sampler_gibbs_ws_free(gibbs_ws *ws)
+/* nig: chol of V_n^-1 and m_n; student_t: lambda, scaled rows. */
+typedef struct gibbs_ws {
+    double *L;      /* d x d */
+    double *mn;     /* d */
+    double *A;      /* d x d (student_t precision) */
+    double *lambda; /* n */
+    double *Xs;     /* n x d (student_t: sqrt(lambda_i)/sigma x_i) */
+    double *b;      /* d */
+} gibbs_ws;
+
+static void
+gibbs_ws_free(void *p)
 {
-    if (ws == NULL)
-        return;
+    gibbs_ws *ws = p;
     free(ws->L);
     free(ws->mn);
     free(ws->A);
     free(ws->lambda);
     free(ws->Xs);
     free(ws->b);
-    free(ws);
 }
 
-int
-sampler_gibbs_init(sampler *s, bl_err *err)
+static int
+gibbs_fits(const target *t, const sampler_opts *o, bl_err *err)
+{
+    (void)o;
+    target_kind tk = target_get_kind(t);
+    if (tk != TARGET_NIG && tk != TARGET_STUDENT_T)
+        return bl_fail(err, BL_EINVAL,
+                       "gibbs: target %s has no conditionals to sample (choose nig or student_t)",
+                       target_kind_name(tk));
+    return BL_OK;
+}
+
+static int
+gibbs_ws_init(sampler *s, bl_err *err)
 {
     target_info ti;
     target_get_info(s->t, &ti);
     size_t d = ti.d, n = ti.n;
-    gibbs_ws *ws = calloc(1, sizeof *ws);
-    if (ws == NULL)
-        return bl_fail(err, BL_ENOMEM, "out of memory for gibbs");
-    s->gibbs = ws;
+    gibbs_ws *ws = s->ws;
     ws->L = calloc(d * d, sizeof *ws->L);
     ws->mn = calloc(d, sizeof *ws->mn);
     ws->b = calloc(d, sizeof *ws->b);
@@ -70,7 +87,7 @@ sampler_gibbs_init(sampler *s, bl_err *err)
 static void
 nig_sweep(sampler *s, gsl_rng *rng, const target_info *ti)
 {
-    gibbs_ws *ws = s->gibbs;
+    gibbs_ws *ws = s->ws;
     size_t d = ti->d;
     double q = ti->yty, ww = 0.0;
     for (size_t i = 0; i < d; i++) {
@@ -95,7 +112,7 @@ nig_sweep(sampler *s, gsl_rng *rng, const target_info *ti)
 static int
 student_sweep(sampler *s, gsl_rng *rng, const target_info *ti)
 {
-    gibbs_ws *ws = s->gibbs;
+    gibbs_ws *ws = s->ws;
     size_t d = ti->d, n = ti->n;
     double s2 = ti->sigma * ti->sigma, shape = 0.5 * (ti->nu + 1.0);
     memset(ws->b, 0, d * sizeof *ws->b);
@@ -129,8 +146,8 @@ student_sweep(sampler *s, gsl_rng *rng, const target_info *ti)
     return BL_OK;
 }
 
-int
-sampler_gibbs_step(sampler *s, gsl_rng *rng, sampler_event *ev)
+static int
+gibbs_step(sampler *s, gsl_rng *rng, sampler_event *ev)
 {
     target_info ti;
     target_get_info(s->t, &ti);
@@ -159,3 +176,15 @@ sampler_gibbs_step(sampler *s, gsl_rng *rng, sampler_event *ev)
     ev->accept_prob = 1.0;
     return BL_OK;
 }
+
+const sampler_type sampler_type_gibbs = {
+    .name = "gibbs",
+    .help =
+        "Gibbs sweep of exact conditionals: nig s2 | w, w | s2; student_t lambda | w, w | lambda",
+    .step = gibbs_step,
+    .events = SAMPLER_EV_TRAJECTORY | SAMPLER_EV_AUX,
+    .ws_size = sizeof(gibbs_ws),
+    .ws_init = gibbs_ws_init,
+    .ws_free = gibbs_ws_free,
+    .fits = gibbs_fits,
+};

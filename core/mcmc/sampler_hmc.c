@@ -1,40 +1,15 @@
-/* core/sampler_hmc.c - Hamiltonian Monte Carlo with a fixed number of
+/* core/mcmc/sampler_hmc.c - Hamiltonian Monte Carlo with a fixed number of
  * leapfrog steps, mass I (MATH.md 9): H = U(q) + |p|^2/2, p0 ~ N(0, I),
  * leapfrog as in sampler_leapfrog, accept with min(1, exp(H0 - H_L)),
  * divergence when H_L - H0 > SAMPLER_DIVERGENCE. L gradients per step.
  * For a Gaussian target the scheme is stable iff eps < 2/sqrt(lambda_max(P)). */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <gsl/gsl_randist.h>
 
 #include "core/mcmc/sampler_impl.h"
-
-int
-sampler_leapfrog(target *t, double *q, double *p, double *g, double *U, double eps, size_t L,
-                 double *traj, size_t cap, size_t *ntraj, bl_err *err)
-{
-    size_t d = target_dim(t), nt = 0;
-    if (traj != NULL && cap > 0)
-        memcpy(traj + d * nt++, q, d * sizeof *q);
-    for (size_t j = 0; j < d; j++)
-        p[j] -= 0.5 * eps * g[j];
-    int rc = BL_OK;
-    for (size_t i = 1; i <= L; i++) {
-        for (size_t j = 0; j < d; j++)
-            q[j] += eps * p[j];
-        if ((rc = target_eval(t, q, U, g, err)) != BL_OK)
-            break;
-        double e = i < L ? eps : 0.5 * eps;
-        for (size_t j = 0; j < d; j++)
-            p[j] -= e * g[j];
-        if (traj != NULL && nt < cap)
-            memcpy(traj + d * nt++, q, d * sizeof *q);
-    }
-    if (ntraj != NULL)
-        *ntraj = nt;
-    return rc;
-}
 
 static double
 half_sq(const double *p, size_t d)
@@ -45,8 +20,8 @@ half_sq(const double *p, size_t d)
     return 0.5 * s;
 }
 
-int
-sampler_hmc_step(sampler *s, gsl_rng *rng, sampler_event *ev)
+static int
+hmc_step(sampler *s, gsl_rng *rng, sampler_event *ev)
 {
     size_t d = s->d, L = s->o.leapfrog, nt = 0;
     for (size_t i = 0; i < d; i++)
@@ -87,3 +62,29 @@ sampler_hmc_step(sampler *s, gsl_rng *rng, sampler_event *ev)
     }
     return BL_OK;
 }
+
+static const sampler_tunable hmc_leapfrog = {
+    .name = "leapfrog",
+    .min = 1.0,
+    .max = SAMPLER_MAX_LEAPFROG,
+    .integer = true,
+    .def = 20.0,
+    .store = SAMPLER_TUN_SIZE,
+    .offset = offsetof(sampler_opts, leapfrog),
+    .help = "hmc leapfrog steps L (default 20)",
+};
+
+static const sampler_tunable *const hmc_tunables[] = {&sampler_tun_step, &hmc_leapfrog, NULL};
+
+const sampler_type sampler_type_hmc = {
+    .name = "hmc",
+    .help = "Hamiltonian Monte Carlo: L leapfrog steps of size eps, accepted with min(1, e^-dH)",
+    .step = hmc_step,
+    .needs_grad = true,
+    .adapts = true,
+    .scale = &sampler_tun_step,
+    .accept_target = 0.65,
+    .events = SAMPLER_EV_PROPOSAL | SAMPLER_EV_TRAJECTORY | SAMPLER_EV_MOMENTUM |
+              SAMPLER_EV_ACCEPT | SAMPLER_EV_ENERGY,
+    .tunables = hmc_tunables,
+};

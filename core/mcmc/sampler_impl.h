@@ -1,67 +1,36 @@
-/* core/sampler_impl.h - private to core/sampler*.c: the sampler object and the
- * per-kind kernels. Callers use core/sampler.h only.
+/* core/mcmc/sampler_impl.h - private to core/mcmc: the chain a kind's step
+ * works on, and the helpers every kind shares (sampler_impl.c). Callers use
+ * core/mcmc/sampler.h only; kinds include this header and nothing of
+ * sampler.c, which reaches them only through their table entries: the
+ * dispatcher calls the kinds, the kinds call these helpers, never back.
  *
- * Invariants between steps: w holds the state, U = U(w) (NaN after sgld),
- * g = grad U(w) when has_grad (gradient kinds), all finite. A kernel fills
- * the event fields that apply to it (sampler_step has already cleared the
- * event and copied `from`), moves the state only on acceptance and returns
- * BL_OK (kernels allocate nothing and cannot fail); a non-finite target sets
- * ev->nonfinite. */
+ * The step contract (docs/samplers.md). Between steps: w holds the state,
+ * U = U(w) (NaN after sgld), and for kinds that keep it g = grad U(w); all
+ * finite. On entry to a step the dispatcher has cleared the event, set
+ * ev->from and ev->proposal to w and ev->U_from to U; the step fills the
+ * fields its type declares (sampler_type.events), moves the state only on
+ * acceptance, and returns BL_OK: steps allocate nothing and cannot fail (a
+ * non-finite target sets ev->nonfinite). After it the dispatcher counts,
+ * records U_to and adapts the scale when the type adapts. */
 #ifndef BAYESLENS_CORE_SAMPLER_IMPL_H
 #define BAYESLENS_CORE_SAMPLER_IMPL_H
 
-#include "core/mcmc/sampler.h"
+#include "core/mcmc/sampler_type.h"
 
 #define SAMPLER_WINDOW 100 /* accept-rate window (MATH.md 9 "last 100 steps") */
 
-/* NUTS workspace, one level per tree depth: the subtree's inner edge (q, p)
- * and its drawn point (q, grad, U) with the log sum of its weights. */
-typedef struct nuts_level {
-    double *q_in, *p_in;
-    double *q_s, *g_s;
-    double U_s;
-    double dH_s; /* H - H0 of the drawn point */
-    double lsw;
-} nuts_level;
-
-typedef struct nuts_ws {
-    nuts_level lv[SAMPLER_MAX_DEPTH + 1];
-    double *qm, *pm, *gm; /* minus end of the tree */
-    double *qp, *pp, *gp; /* plus end */
-    double Um, Up;
-    double *qc, *pc, *gc; /* the end being extended */
-    double Uc;
-    double H0;
-    bool stop, divergent, nonfinite;
-    double acc_sum; /* sum over leaves of min(1, exp(H0 - H)) */
-    size_t nleaf;
-} nuts_ws;
-
-/* Gibbs workspace. nig: chol of V_n^-1 and m_n; student_t: lambda, scaled rows. */
-typedef struct gibbs_ws {
-    double *L;      /* d x d */
-    double *mn;     /* d */
-    double *A;      /* d x d (student_t precision) */
-    double *lambda; /* n */
-    double *Xs;     /* n x d (student_t: sqrt(lambda_i)/sigma x_i) */
-    double *b;      /* d */
-} gibbs_ws;
-
 struct sampler {
-    sampler_kind kind;
+    const sampler_type *type;
     target *t; /* borrowed */
     size_t d;
     sampler_opts o;
-    double *w, *g;   /* state, gradient at the state */
-    double U;        /* U(w) */
-    double aux;      /* nig gibbs s2 */
-    bool has_grad;   /* g is maintained (mala, hmc, nuts, sgld) */
-    double *wp, *gp; /* proposal and its gradient */
-    double *p;       /* momentum */
-    double *z;       /* noise / scratch, d */
-    size_t *idx;     /* sgld minibatch indices */
-    nuts_ws *nuts;
-    gibbs_ws *gibbs;
+    double *w, *g;        /* state, gradient at the state */
+    double U;             /* U(w) */
+    double aux;           /* nig gibbs s2 */
+    double *wp, *gp;      /* proposal and its gradient */
+    double *p;            /* momentum */
+    double *z;            /* noise / scratch, d */
+    void *ws;             /* the kind's workspace (type->ws_size bytes), owned */
     sampler_event *dummy; /* event with cap 0 used when the caller passes NULL */
     /* counters */
     size_t iter, acc, div, nonfin, ngrad;
@@ -70,20 +39,15 @@ struct sampler {
     size_t t_adapt; /* adapted iterations done */
 };
 
+/* Tunables several kinds read (sampler_impl.c). sampler_tun_step is the
+ * scale gradient kinds adapt; the three adaptation tunables are accepted by
+ * every kind whose type adapts, without listing them. */
+extern const sampler_tunable sampler_tun_step;
+extern const sampler_tunable sampler_tun_adapt;
+extern const sampler_tunable sampler_tun_warmup;
+extern const sampler_tunable sampler_tun_target_accept;
+
 /* Append point q to the event's trajectory (drops beyond cap, counts all). */
 void sampler_event_push(sampler_event *ev, const double *q, int dir, int depth);
-
-int sampler_rwm_step(sampler *s, gsl_rng *rng, sampler_event *ev);
-int sampler_mala_step(sampler *s, gsl_rng *rng, sampler_event *ev);
-int sampler_hmc_step(sampler *s, gsl_rng *rng, sampler_event *ev);
-int sampler_nuts_step(sampler *s, gsl_rng *rng, sampler_event *ev);
-int sampler_sgld_step(sampler *s, gsl_rng *rng, sampler_event *ev);
-int sampler_gibbs_step(sampler *s, gsl_rng *rng, sampler_event *ev);
-
-/* Workspaces of nuts and gibbs (NULL-safe frees). */
-nuts_ws *sampler_nuts_ws_alloc(size_t d);
-void sampler_nuts_ws_free(nuts_ws *ws);
-int sampler_gibbs_init(sampler *s, bl_err *err);
-void sampler_gibbs_ws_free(gibbs_ws *ws);
 
 #endif

@@ -1,4 +1,4 @@
-/* core/sampler_mala.c - Metropolis-adjusted Langevin (MATH.md 9):
+/* core/mcmc/sampler_mala.c - Metropolis-adjusted Langevin (MATH.md 9):
  * w' = w - (h/2) grad U(w) + sqrt(h) z,
  * log alpha = U(w) - U(w') + log q(w|w') - log q(w'|w),
  * log q(a|b) = -|a - b + (h/2) grad U(b)|^2 / (2h).
@@ -44,8 +44,8 @@ sampler_mala_log_alpha(target *t, const double *w, const double *wp, double h, d
     return rc;
 }
 
-int
-sampler_mala_step(sampler *s, gsl_rng *rng, sampler_event *ev)
+static int
+mala_step(sampler *s, gsl_rng *rng, sampler_event *ev)
 {
     size_t d = s->d;
     double h = s->o.step, sh = sqrt(h);
@@ -74,3 +74,17 @@ sampler_mala_step(sampler *s, gsl_rng *rng, sampler_event *ev)
     }
     return BL_OK;
 }
+
+static const sampler_tunable *const mala_tunables[] = {&sampler_tun_step, NULL};
+
+const sampler_type sampler_type_mala = {
+    .name = "mala",
+    .help = "Metropolis-adjusted Langevin: w - (h/2) grad U + sqrt(h) z, Metropolis-Hastings",
+    .step = mala_step,
+    .needs_grad = true,
+    .adapts = true,
+    .scale = &sampler_tun_step,
+    .accept_target = 0.574,
+    .events = SAMPLER_EV_PROPOSAL | SAMPLER_EV_TRAJECTORY | SAMPLER_EV_ACCEPT,
+    .tunables = mala_tunables,
+};

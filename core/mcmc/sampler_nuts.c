@@ -1,4 +1,4 @@
-/* core/sampler_nuts.c - the No-U-Turn sampler, multinomial variant.
+/* core/mcmc/sampler_nuts.c - the No-U-Turn sampler, multinomial variant.
  *
  * Algorithm (Hoffman & Gelman 2014 tree building; Betancourt 2017 multinomial
  * sampling, as in Stan), mass I, fixed step eps:
@@ -23,6 +23,7 @@
  * level plus 9d. Events: q0 then every leaf in the order computed, with its
  * direction and doubling, so the UI can draw the tree growing left and right. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,19 +31,39 @@
 
 #include "core/mcmc/sampler_impl.h"
 
-nuts_ws *
-sampler_nuts_ws_alloc(size_t d)
+/* One level per tree depth: the subtree's inner edge (q, p) and its drawn
+ * point (q, grad, U) with the log sum of its weights. */
+typedef struct nuts_level {
+    double *q_in, *p_in;
+    double *q_s, *g_s;
+    double U_s;
+    double dH_s; /* H - H0 of the drawn point */
+    double lsw;
+} nuts_level;
+
+typedef struct nuts_ws {
+    nuts_level lv[SAMPLER_MAX_DEPTH + 1];
+    double *qm, *pm, *gm; /* minus end of the tree */
+    double *qp, *pp, *gp; /* plus end */
+    double Um, Up;
+    double *qc, *pc, *gc; /* the end being extended */
+    double Uc;
+    double H0;
+    bool stop, divergent, nonfinite;
+    double acc_sum; /* sum over leaves of min(1, exp(H0 - H)) */
+    size_t nleaf;
+} nuts_ws;
+
+static int
+nuts_ws_init(sampler *s, bl_err *err)
 {
-    nuts_ws *ws = calloc(1, sizeof *ws);
-    if (ws == NULL)
-        return NULL;
+    nuts_ws *ws = s->ws;
+    size_t d = s->d;
     /* One block: 4d per level, 9d for the ends. */
     size_t nb = (size_t)(SAMPLER_MAX_DEPTH + 1) * 4 * d + 9 * d;
     double *blk = calloc(nb, sizeof *blk);
-    if (blk == NULL) {
-        free(ws);
-        return NULL;
-    }
+    if (blk == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory for a nuts sampler");
     for (int j = 0; j <= SAMPLER_MAX_DEPTH; j++) {
         ws->lv[j].q_in = blk;
         ws->lv[j].p_in = blk + d;
@@ -54,16 +75,14 @@ sampler_nuts_ws_alloc(size_t d)
                         &ws->gp, &ws->qc, &ws->pc, &ws->gc};
     for (int k = 0; k < 9; k++, blk += d)
         *ends[k] = blk;
-    return ws;
+    return BL_OK;
 }
 
-void
-sampler_nuts_ws_free(nuts_ws *ws)
+static void
+nuts_ws_free(void *p)
 {
-    if (ws == NULL)
-        return;
+    nuts_ws *ws = p;
     free(ws->lv[0].q_in); /* the block */
-    free(ws);
 }
 
 static double
@@ -168,11 +187,11 @@ build(sampler *s, nuts_ws *ws, int j, int dir, int depth, gsl_rng *rng, sampler_
         ws->stop = true;
 }
 
-int
-sampler_nuts_step(sampler *s, gsl_rng *rng, sampler_event *ev)
+static int
+nuts_step(sampler *s, gsl_rng *rng, sampler_event *ev)
 {
     size_t d = s->d;
-    nuts_ws *ws = s->nuts;
+    nuts_ws *ws = s->ws;
     for (size_t i = 0; i < d; i++)
         s->p[i] = gsl_ran_gaussian_ziggurat(rng, 1.0);
     memcpy(ev->momentum, s->p, d * sizeof *s->p);
@@ -239,3 +258,32 @@ sampler_nuts_step(sampler *s, gsl_rng *rng, sampler_event *ev)
     }
     return BL_OK;
 }
+
+static const sampler_tunable nuts_max_depth = {
+    .name = "max_depth",
+    .min = 1.0,
+    .max = SAMPLER_MAX_DEPTH,
+    .integer = true,
+    .def = SAMPLER_MAX_DEPTH,
+    .store = SAMPLER_TUN_INT,
+    .offset = offsetof(sampler_opts, max_depth),
+    .help = "nuts max tree depth (default 10)",
+};
+
+static const sampler_tunable *const nuts_tunables[] = {&sampler_tun_step, &nuts_max_depth, NULL};
+
+const sampler_type sampler_type_nuts = {
+    .name = "nuts",
+    .help = "No-U-Turn sampler (multinomial): a leapfrog tree doubled until it turns back",
+    .step = nuts_step,
+    .needs_grad = true,
+    .adapts = true,
+    .scale = &sampler_tun_step,
+    .accept_target = 0.8,
+    .events = SAMPLER_EV_PROPOSAL | SAMPLER_EV_TRAJECTORY | SAMPLER_EV_TREE | SAMPLER_EV_MOMENTUM |
+              SAMPLER_EV_ACCEPT | SAMPLER_EV_ENERGY,
+    .tunables = nuts_tunables,
+    .ws_size = sizeof(nuts_ws),
+    .ws_init = nuts_ws_init,
+    .ws_free = nuts_ws_free,
+};

@@ -1,16 +1,17 @@
-/* core/sampler_rwm.c - random-walk Metropolis (MATH.md 9):
+/* core/mcmc/sampler_rwm.c - random-walk Metropolis (MATH.md 9):
  * w' = w + sigma z, accepted with probability min(1, exp(U(w) - U(w'))).
  * For a 1-D standard normal the stationary acceptance rate is
  * (2/pi) atan(2/sigma) (tests/test_sampler.c checks it). One U per step. */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <gsl/gsl_randist.h>
 
 #include "core/mcmc/sampler_impl.h"
 
-int
-sampler_rwm_step(sampler *s, gsl_rng *rng, sampler_event *ev)
+static int
+rwm_step(sampler *s, gsl_rng *rng, sampler_event *ev)
 {
     size_t d = s->d;
     for (size_t i = 0; i < d; i++)
@@ -33,3 +34,28 @@ sampler_rwm_step(sampler *s, gsl_rng *rng, sampler_event *ev)
     }
     return BL_OK;
 }
+
+static const sampler_tunable rwm_sigma = {
+    .name = "sigma",
+    .min = 0.0,
+    .max = 1e6,
+    .min_open = true,
+    .def = 1.0,
+    .store = SAMPLER_TUN_REAL,
+    .offset = offsetof(sampler_opts, sigma),
+    .help = "rwm proposal sd (default: 2.38/sqrt(d) x the posterior's smallest sd, or 1)",
+};
+
+static const sampler_tunable *const rwm_tunables[] = {&rwm_sigma, NULL};
+
+const sampler_type sampler_type_rwm = {
+    .name = "rwm",
+    .help = "random-walk Metropolis: w + sigma z, accepted with min(1, exp(U(w) - U(w')))",
+    .step = rwm_step,
+    .adapts = true,
+    .scale = &rwm_sigma,
+    .accept_target = 0.234,
+    .accept_target_d1 = 0.44,
+    .events = SAMPLER_EV_PROPOSAL | SAMPLER_EV_TRAJECTORY | SAMPLER_EV_ACCEPT,
+    .tunables = rwm_tunables,
+};

@@ -1,4 +1,4 @@
-/* core/sampler_sgld.c - stochastic-gradient Langevin dynamics (Welling & Teh
+/* core/mcmc/sampler_sgld.c - stochastic-gradient Langevin dynamics (Welling & Teh
  * 2011; MATH.md 9) and the stationary covariance of its constant-step limit.
  * w' = w - (h_t/2) g + sqrt(h_t) z with g the minibatch gradient
  * alpha w + (N/b) sum_{i in B} grad U_i(w), B drawn uniformly with
@@ -7,6 +7,7 @@
  * biased at any h > 0 (ULA on a Gaussian: N(mu, (P(I - hP/4))^-1)).
  * h_t = a (b0 + t)^-gamma with t the steps done, or the fixed step. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,9 +16,41 @@
 #include "core/base/linalg.h"
 #include "core/mcmc/sampler_impl.h"
 
-int
-sampler_sgld_step(sampler *s, gsl_rng *rng, sampler_event *ev)
+/* The minibatch indices (b <= N of them), when the target has data points. */
+typedef struct sgld_ws {
+    size_t *idx; /* N */
+} sgld_ws;
+
+static int
+sgld_ws_init(sampler *s, bl_err *err)
 {
+    sgld_ws *ws = s->ws;
+    size_t N = target_npoints(s->t);
+    if (N > 0 && (ws->idx = malloc(N * sizeof *ws->idx)) == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory for a sgld sampler");
+    return BL_OK;
+}
+
+static void
+sgld_ws_free(void *p)
+{
+    sgld_ws *ws = p;
+    free(ws->idx);
+}
+
+static int
+sgld_fits(const target *t, const sampler_opts *o, bl_err *err)
+{
+    if (o->minibatch > target_npoints(t) && target_npoints(t) > 0)
+        return bl_fail(err, BL_EINVAL, "minibatch=%zu: must be <= %zu (data points)", o->minibatch,
+                       target_npoints(t));
+    return BL_OK;
+}
+
+static int
+sgld_step(sampler *s, gsl_rng *rng, sampler_event *ev)
+{
+    size_t *idx = ((sgld_ws *)s->ws)->idx;
     size_t d = s->d, N = target_npoints(s->t), b = s->o.minibatch;
     double h = s->o.schedule
                    ? s->o.sched_a * pow(s->o.sched_b0 + (double)s->iter, -s->o.sched_gamma)
@@ -28,8 +61,8 @@ sampler_sgld_step(sampler *s, gsl_rng *rng, sampler_event *ev)
     int rc;
     if (b > 0 && N > 0) {
         for (size_t k = 0; k < b; k++)
-            s->idx[k] = gsl_rng_uniform_int(rng, N);
-        rc = target_grad_minibatch(s->t, s->w, s->idx, b, s->gp, NULL);
+            idx[k] = gsl_rng_uniform_int(rng, N);
+        rc = target_grad_minibatch(s->t, s->w, idx, b, s->gp, NULL);
     } else {
         double U;
         rc = target_eval(s->t, s->w, &U, s->gp, NULL);
@@ -55,6 +88,79 @@ sampler_sgld_step(sampler *s, gsl_rng *rng, sampler_event *ev)
     ev->accepted = true;
     return BL_OK;
 }
+
+static const sampler_tunable sgld_minibatch = {
+    .name = "minibatch",
+    .min = 0.0,
+    .max = 1e9,
+    .integer = true,
+    .le_npoints = true,
+    .def = 0.0,
+    .store = SAMPLER_TUN_SIZE,
+    .offset = offsetof(sampler_opts, minibatch),
+    .help = "sgld batch b, 0 = full gradient",
+};
+
+static const sampler_tunable sgld_schedule = {
+    .name = "schedule",
+    .min = 0.0,
+    .max = 1.0,
+    .integer = true,
+    .def = 0.0,
+    .store = SAMPLER_TUN_BOOL,
+    .offset = offsetof(sampler_opts, schedule),
+    .help = "sgld: 1 for h_t = a (b0 + t)^-gamma instead of step",
+};
+
+static const sampler_tunable sgld_a = {
+    .name = "a",
+    .min = 0.0,
+    .max = 1e6,
+    .min_open = true,
+    .def = 0.01,
+    .store = SAMPLER_TUN_REAL,
+    .offset = offsetof(sampler_opts, sched_a),
+    .help = "sgld schedule scale (default 0.01)",
+};
+
+static const sampler_tunable sgld_b0 = {
+    .name = "b0",
+    .min = 0.0,
+    .max = 1e12,
+    .min_open = true,
+    .def = 1.0,
+    .store = SAMPLER_TUN_REAL,
+    .offset = offsetof(sampler_opts, sched_b0),
+    .help = "sgld schedule offset (default 1)",
+};
+
+static const sampler_tunable sgld_gamma = {
+    .name = "gamma",
+    .min = 0.5,
+    .max = 1.0,
+    .min_open = true,
+    .def = 0.55,
+    .store = SAMPLER_TUN_REAL,
+    .offset = offsetof(sampler_opts, sched_gamma),
+    .help = "sgld schedule decay (default 0.55)",
+};
+
+static const sampler_tunable *const sgld_tunables[] = {
+    &sampler_tun_step, &sgld_minibatch, &sgld_schedule, &sgld_a, &sgld_b0, &sgld_gamma, NULL,
+};
+
+const sampler_type sampler_type_sgld = {
+    .name = "sgld",
+    .help = "stochastic-gradient Langevin: w - (h_t/2) g + sqrt(h_t) z, no accept step",
+    .step = sgld_step,
+    .needs_grad = true,
+    .events = SAMPLER_EV_TRAJECTORY | SAMPLER_EV_WEIGHT,
+    .tunables = sgld_tunables,
+    .ws_size = sizeof(sgld_ws),
+    .ws_init = sgld_ws_init,
+    .ws_free = sgld_ws_free,
+    .fits = sgld_fits,
+};
 
 int
 sampler_ula_cov(size_t d, const double *P, double h, const double *V, double *S, bl_err *err)

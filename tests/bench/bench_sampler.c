@@ -108,8 +108,8 @@ main(void)
     o.sigma = 2.38 * sd / sqrt((double)D);
     size_t nh = 1000, nr = 20000;
     double *xh = malloc(nh * D * sizeof *xh), *xr = malloc(nr * D * sizeof *xr);
-    sampler *sh = sampler_alloc(SAMPLER_HMC, t, &o, mean, &err);
-    sampler *sr = sampler_alloc(SAMPLER_RWM, t, &o, mean, &err);
+    sampler *sh = sampler_alloc(&sampler_type_hmc, t, &o, mean, &err);
+    sampler *sr = sampler_alloc(&sampler_type_rwm, t, &o, mean, &err);
     double t0 = now();
     sampler_run(sh, nh, rng, xh, NULL, NULL, &err);
     double th = now() - t0;

@@ -1,0 +1,135 @@
+/* core/mcmc/sampler_impl.c - what the kinds share: the event record, the
+ * leapfrog integrator, and the tunables several kinds read. Nothing here
+ * knows a kind. */
+#include "core/mcmc/sampler_impl.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+const sampler_tunable sampler_tun_step = {
+    .name = "step",
+    .min = 0.0,
+    .max = 1e6,
+    .min_open = true,
+    .def = 0.1,
+    .store = SAMPLER_TUN_REAL,
+    .offset = offsetof(sampler_opts, step),
+    .help = "mala h, hmc/nuts eps, sgld fixed h (default: from the posterior's scale, or 0.1)",
+};
+
+const sampler_tunable sampler_tun_adapt = {
+    .name = "adapt",
+    .min = 0.0,
+    .max = 1.0,
+    .integer = true,
+    .def = 0.0,
+    .store = SAMPLER_TUN_BOOL,
+    .offset = offsetof(sampler_opts, adapt),
+    .help = "1: Robbins-Monro warmup of sigma/step; warmup draws are left out",
+};
+
+const sampler_tunable sampler_tun_warmup = {
+    .name = "warmup",
+    .min = 0.0,
+    .max = 1e9,
+    .integer = true,
+    .def = 500.0,
+    .store = SAMPLER_TUN_SIZE,
+    .offset = offsetof(sampler_opts, warmup),
+    .help = "iterations adapted (default 500)",
+};
+
+const sampler_tunable sampler_tun_target_accept = {
+    .name = "target_accept",
+    .min = 0.0,
+    .max = 0.99,
+    .def = 0.0,
+    .store = SAMPLER_TUN_REAL,
+    .offset = offsetof(sampler_opts, target_accept),
+    .help = "adaptation target, 0 = the kind's default",
+};
+
+sampler_event *
+sampler_event_alloc(size_t d, size_t cap, bl_err *err)
+{
+    if (d < 1 || d > TARGET_MAX_DIM) {
+        bl_fail(err, BL_EINVAL, "d=%zu: must be in 1..%d", d, TARGET_MAX_DIM);
+        return NULL;
+    }
+    if (cap > SAMPLER_TRAJ_MAX) {
+        bl_fail(err, BL_EINVAL, "cap=%zu: must be in 0..%d", cap, SAMPLER_TRAJ_MAX);
+        return NULL;
+    }
+    sampler_event *ev = calloc(1, sizeof *ev);
+    if (ev == NULL)
+        goto nomem;
+    ev->d = d;
+    ev->cap = cap;
+    ev->from = calloc(d, sizeof *ev->from);
+    ev->proposal = calloc(d, sizeof *ev->proposal);
+    ev->momentum = calloc(d, sizeof *ev->momentum);
+    ev->traj = calloc(cap * d + 1, sizeof *ev->traj);
+    ev->traj_dir = calloc(cap + 1, sizeof *ev->traj_dir);
+    ev->traj_depth = calloc(cap + 1, sizeof *ev->traj_depth);
+    if (ev->from == NULL || ev->proposal == NULL || ev->momentum == NULL || ev->traj == NULL ||
+        ev->traj_dir == NULL || ev->traj_depth == NULL)
+        goto nomem;
+    return ev;
+nomem:
+    sampler_event_free(ev);
+    bl_fail(err, BL_ENOMEM, "out of memory for a sampler event (d=%zu, cap=%zu)", d, cap);
+    return NULL;
+}
+
+void
+sampler_event_free(sampler_event *ev)
+{
+    if (ev == NULL)
+        return;
+    free(ev->from);
+    free(ev->proposal);
+    free(ev->momentum);
+    free(ev->traj);
+    free(ev->traj_dir);
+    free(ev->traj_depth);
+    free(ev);
+}
+
+void
+sampler_event_push(sampler_event *ev, const double *q, int dir, int depth)
+{
+    if (ev->ntraj < ev->cap) {
+        memcpy(ev->traj + ev->ntraj * ev->d, q, ev->d * sizeof *q);
+        ev->traj_dir[ev->ntraj] = (signed char)dir;
+        ev->traj_depth[ev->ntraj] = (unsigned char)depth;
+        ev->ntraj++;
+    }
+    ev->ntraj_total++;
+}
+
+int
+sampler_leapfrog(target *t, double *q, double *p, double *g, double *U, double eps, size_t L,
+                 double *traj, size_t cap, size_t *ntraj, bl_err *err)
+{
+    size_t d = target_dim(t), nt = 0;
+    if (traj != NULL && cap > 0)
+        memcpy(traj + d * nt++, q, d * sizeof *q);
+    for (size_t j = 0; j < d; j++)
+        p[j] -= 0.5 * eps * g[j];
+    int rc = BL_OK;
+    for (size_t i = 1; i <= L; i++) {
+        for (size_t j = 0; j < d; j++)
+            q[j] += eps * p[j];
+        if ((rc = target_eval(t, q, U, g, err)) != BL_OK)
+            break;
+        double e = i < L ? eps : 0.5 * eps;
+        for (size_t j = 0; j < d; j++)
+            p[j] -= e * g[j];
+        if (traj != NULL && nt < cap)
+            memcpy(traj + d * nt++, q, d * sizeof *q);
+    }
+    if (ntraj != NULL)
+        *ntraj = nt;
+    return rc;
+}

@@ -1,0 +1,192 @@
+/* core/mcmc/sampler_type.h - what a sampler kind is: one const entry of the
+ * kind table (as GSL's gsl_rng_type), the options its tunables live in, and
+ * the event a step fills for the UI. docs/samplers.md describes the contract.
+ *
+ * Callers include core/mcmc/sampler.h, which includes this header; a kind
+ * (core/mcmc/sampler_<kind>.c) includes core/mcmc/sampler_impl.h, which does
+ * too. Neither sees the other: the table in sampler.c lists the kinds, the
+ * kinds call only the helpers of sampler_impl.h. */
+#ifndef BAYESLENS_CORE_SAMPLER_TYPE_H
+#define BAYESLENS_CORE_SAMPLER_TYPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "core/base/err.h"
+#include "core/mcmc/target.h"
+
+#define SAMPLER_MAX_LEAPFROG 1024 /* HMC L */
+#define SAMPLER_MAX_DEPTH    10   /* NUTS tree depth: at most 2^10 - 1 leapfrog steps */
+/* Trajectory points a step can produce: HMC q_0..q_L (L + 1 <= 1025), NUTS the
+ * start plus 2^max_depth - 1 leaves (<= 1024). */
+#define SAMPLER_TRAJ_MAX   1025
+#define SAMPLER_DIVERGENCE 1000.0 /* H error beyond which a trajectory diverged (Stan) */
+
+/* The tunables' values. Each field is described by one sampler_tunable
+ * (range, default, help) declared by the kinds that read it; the fields'
+ * order is the order `sampler` help lists them in. A new kind keeps its own
+ * tunables in its workspace instead (sampler_tunable.in_ws), so adding one
+ * needs no field here. */
+typedef struct sampler_opts {
+    double sigma;         /* rwm proposal sd, > 0 */
+    double step;          /* mala h, hmc/nuts eps, sgld fixed h; > 0 */
+    size_t leapfrog;      /* hmc L, 1..SAMPLER_MAX_LEAPFROG */
+    int max_depth;        /* nuts, 1..SAMPLER_MAX_DEPTH */
+    bool adapt;           /* Robbins-Monro warmup of the kind's scale (sampler.h) */
+    size_t warmup;        /* iterations adapted when adapt is on */
+    double target_accept; /* in (0,1); 0 = the kind's default */
+    size_t minibatch;     /* sgld b, 0 = full gradient; <= N */
+    bool schedule;        /* sgld: decreasing h_t = a (b0 + t)^-gamma instead of step */
+    double sched_a;       /* > 0 */
+    double sched_b0;      /* > 0 */
+    double sched_gamma;   /* in (0.5, 1] (Welling & Teh) */
+} sampler_opts;
+
+/* How a tunable's value is stored. */
+typedef enum {
+    SAMPLER_TUN_REAL, /* double */
+    SAMPLER_TUN_SIZE, /* size_t */
+    SAMPLER_TUN_INT,  /* int */
+    SAMPLER_TUN_BOOL, /* bool, set as 0 or 1 */
+} sampler_tun_store;
+
+/* A tunable: name, valid range, default, meaning, and where its value lives.
+ * `sampler` help, Tab completion and sampler_set read the same entry. */
+typedef struct sampler_tunable {
+    const char *name;
+    double min, max; /* valid range */
+    bool min_open;   /* min excluded (step > 0) */
+    bool integer;    /* value must be a whole number */
+    bool le_npoints; /* also at most the target's data points, when it has any */
+    double def;      /* default */
+    sampler_tun_store store;
+    bool in_ws;       /* in the kind's workspace (set after alloc), not in sampler_opts */
+    size_t offset;    /* offsetof(sampler_opts, field), or into the workspace when in_ws */
+    const char *help; /* one line for `sampler` help */
+} sampler_tunable;
+
+/* What one transition did: the record the UI draws. Allocated with
+ * sampler_event_alloc; every array is owned by the event. Fields that do not
+ * apply to a kind are 0 / false (arrays untouched); a kind says which it
+ * fills in sampler_type.events (SAMPLER_EV_*). */
+typedef struct sampler_event {
+    size_t d;                  /* dimension of every point */
+    size_t cap;                /* trajectory capacity in points */
+    double *from;              /* d: the state before the step */
+    double *proposal;          /* d: rwm/mala: the proposed point; hmc: q_L; nuts: the point
+                                  drawn from the tree; sgld/gibbs/exact: the new state */
+    double *momentum;          /* d: hmc/nuts initial momentum p0 (draw as an arrow) */
+    double *traj;              /* cap x d row-major: hmc q_0..q_L; nuts q_0 then the leaves in
+                                  the order computed; rwm/mala: from, proposal */
+    signed char *traj_dir;     /* cap: nuts -1 (backward) / +1 (forward) / 0 (start);
+                                  others +1, 0 for the first point */
+    unsigned char *traj_depth; /* cap: nuts doubling (0-based) that added the point */
+    size_t ntraj;              /* points stored, <= cap */
+    size_t ntraj_total;        /* points computed (> ntraj when the capacity truncated) */
+    double accept_prob;        /* min(1, exp(log alpha)); nuts: mean of min(1, exp(H0 - H))
+                                  over the leaves (Stan's accept_stat); 1 for exact, gibbs,
+                                  sgld; 0 when non-finite */
+    bool accepted;             /* the chain moved to proposal (nuts: to a point != start) */
+    bool divergent;            /* hmc/nuts: H error > SAMPLER_DIVERGENCE */
+    bool nonfinite;            /* the target returned NaN/inf: step rejected (nuts: the subtree
+                                  holding it is discarded like a divergence; the point drawn
+                                  from the rest of the tree stands) */
+    double energy_error;       /* hmc/nuts: H(proposal) - H0 (inf if non-finite) */
+    double U_from, U_to;       /* U before and after the step (NaN for sgld: not computed) */
+    int tree_depth;            /* nuts: doublings done */
+    double weight;             /* sgld: h_t; 1 otherwise */
+    double aux;                /* gibbs/exact on nig: the noise variance s2; NaN otherwise */
+    size_t n_grad;             /* gradient evaluations in this step */
+} sampler_event;
+
+/* The event fields a kind fills beyond from, U_from/U_to, accepted, nonfinite
+ * and n_grad (which every step sets). The UI draws what a kind declares. */
+enum {
+    SAMPLER_EV_PROPOSAL = 1u << 0,   /* proposal differs from the new state when rejected */
+    SAMPLER_EV_TRAJECTORY = 1u << 1, /* traj: the path from the state to the proposal */
+    SAMPLER_EV_TREE = 1u << 2,       /* traj_dir/traj_depth and tree_depth: a doubling tree */
+    SAMPLER_EV_MOMENTUM = 1u << 3,   /* momentum p0 */
+    SAMPLER_EV_ACCEPT = 1u << 4,     /* accept_prob of a Metropolis decision */
+    SAMPLER_EV_ENERGY = 1u << 5,     /* energy_error and divergent */
+    SAMPLER_EV_WEIGHT = 1u << 6,     /* weight != 1 (the draw's importance) */
+    SAMPLER_EV_AUX = 1u << 7,        /* aux: an auxiliary variable (nig's s2) */
+};
+
+typedef struct sampler sampler; /* one chain: opaque to callers, core/mcmc/sampler_impl.h */
+
+/* A sampler kind. Every entry is const and lives at the bottom of its
+ * sampler_<kind>.c; the table (sampler_types() in sampler.c) lists them.
+ * No code outside a kind's file asks which kind it is: it reads these fields. */
+typedef struct sampler_type {
+    const char *name; /* the word `sampler NAME` takes */
+    const char *help; /* one line: what a transition does */
+    /* ONE transition of chain s (the contract of core/mcmc/sampler_impl.h):
+     * fill ev, move the state only on acceptance. Returns BL_OK; a non-finite
+     * target sets ev->nonfinite, it is not an error. */
+    int (*step)(sampler *s, gsl_rng *rng, sampler_event *ev);
+    /* Kinds whose K chains move together (particles, tempering ladders): one
+     * call steps every chain of an ensemble, chains[k] with rngs[k] filling
+     * evs[k]. NULL: the chains are independent and `step` runs each. */
+    int (*step_all)(sampler *const *chains, size_t K, gsl_rng *const *rngs,
+                    sampler_event *const *evs);
+    bool needs_grad; /* the step uses grad U: it must be finite at the start, and
+                        g = grad U(w) is loaded with every new state */
+    /* Robbins-Monro warmup (sampler.h) of the tunable `scale`, towards
+     * accept_target (accept_target_d1 when d = 1, if not 0). A kind that
+     * adapts accepts adapt, warmup and target_accept besides its tunables. */
+    bool adapts;
+    const sampler_tunable *scale;
+    double accept_target, accept_target_d1;
+    unsigned events;                        /* SAMPLER_EV_* fields the step fills */
+    const sampler_tunable *const *tunables; /* its tunables (opts or workspace); NULL-ended */
+    /* Workspace: ws_size bytes, zeroed, owned by the chain (s->ws); ws_init
+     * (may be NULL) fills it once the chain's target and options are set
+     * (BL_ENOMEM, or BL_ENUM if a factorization fails); ws_free (may be
+     * NULL) frees what ws_init allocated inside, never the block itself. */
+    size_t ws_size;
+    int (*ws_init)(sampler *s, bl_err *err);
+    void (*ws_free)(void *ws);
+    /* BL_EINVAL naming the culprit when the kind cannot sample t with o
+     * (exact needs exact draws, gibbs conditionals); NULL: any target. */
+    int (*fits)(const target *t, const sampler_opts *o, bl_err *err);
+} sampler_type;
+
+/* The built-in kinds, for callers that name one in C (the command finds them
+ * by name in the table). */
+extern const sampler_type sampler_type_exact;
+extern const sampler_type sampler_type_rwm;
+extern const sampler_type sampler_type_mala;
+extern const sampler_type sampler_type_hmc;
+extern const sampler_type sampler_type_nuts;
+extern const sampler_type sampler_type_sgld;
+extern const sampler_type sampler_type_gibbs;
+
+/* Events: capacity cap points (1..SAMPLER_TRAJ_MAX; use SAMPLER_TRAJ_MAX to
+ * never truncate). BL_EINVAL, BL_ENOMEM. Memory: (3 + cap) d doubles. */
+sampler_event *sampler_event_alloc(size_t d, size_t cap, bl_err *err);
+void sampler_event_free(sampler_event *ev); /* NULL is a no-op */
+
+/* Leapfrog, exactly MATH.md 9 (mass I): p -= (eps/2) g; L times { q += eps p;
+ * g = grad U(q); p -= eps g (eps/2 the last time) }. On entry g = grad U(q);
+ * on exit q, p, g, *U are those of the end point. traj (may be NULL) receives
+ * up to cap points q_0..q_L, *ntraj the number stored. BL_ENUM if U or the
+ * gradient became non-finite (q, p, g then hold the failing point). Used by
+ * hmc; exposed for tests and for drawing trajectories without a chain. */
+int sampler_leapfrog(target *t, double *q, double *p, double *g, double *U, double eps, size_t L,
+                     double *traj, size_t cap, size_t *ntraj, bl_err *err);
+/* MALA log acceptance ratio for a move w -> wp at step h (MATH.md 9):
+ * U(w) - U(wp) + log q(w|wp) - log q(wp|w). BL_ENUM if non-finite. */
+int sampler_mala_log_alpha(target *t, const double *w, const double *wp, double h,
+                           double *log_alpha, bl_err *err);
+/* Stationary covariance of ULA/SGLD at constant step h on a Gaussian target of
+ * precision P (d x d) with gradient-noise covariance V (d x d, NULL = 0):
+ * the solution of S = G S G^T + h I + (h^2/4) V, G = I - (h/2)P (MATH.md 9),
+ * in closed form in the eigenbasis of P:
+ * S' _ij = (h delta_ij + (h^2/4) V'_ij) / (1 - g_i g_j), g_i = 1 - h lambda_i/2.
+ * BL_EINVAL unless 0 < h < 4/lambda_max (the chain is unstable otherwise);
+ * BL_ENUM, BL_ENOMEM. O(d^3). */
+int sampler_ula_cov(size_t d, const double *P, double h, const double *V, double *S, bl_err *err);
+
+#endif
