@@ -54,23 +54,23 @@ struct model_pred {
  * weight-space pane and command then works for it. All pointers borrowed
  * from the instance: valid until it observes or is freed. */
 struct model_weights {
-    size_t dim;             /* d, the number of weights */
-    const blr_model *post;  /* the posterior: mean, Cholesky factor of A, Gram */
-    const features *feat;   /* phi: inputs -> R^d */
-    const double *wstar;    /* the truth in these coordinates, or NULL */
-    double cov_scale;       /* Cov[w | D] = cov_scale A^-1 (inf while undefined) */
+    size_t dim;            /* d, the number of weights */
+    const blr_model *post; /* the posterior: mean, Cholesky factor of A, Gram */
+    const features *feat;  /* phi: inputs -> R^d */
+    const double *wstar;   /* the truth in these coordinates, or NULL */
+    double cov_scale;      /* Cov[w | D] = cov_scale A^-1 (inf while undefined) */
 };
 
 /* A scalar whose prior and posterior densities the posterior pane draws
  * (the output scale of a Student-t process). */
 #define MODEL_SCALAR_GRID 200
 struct model_scalar {
-    const char *xlabel;                /* axis name, e.g. "output scale s" */
-    double lo, hi;                     /* x range */
+    const char *xlabel; /* axis name, e.g. "output scale s" */
+    double lo, hi;      /* x range */
     double x[MODEL_SCALAR_GRID];
-    double prior[MODEL_SCALAR_GRID];   /* densities at x */
+    double prior[MODEL_SCALAR_GRID]; /* densities at x */
     double post[MODEL_SCALAR_GRID];
-    char post_label[64];               /* legend, e.g. "posterior IG(3, 4.5)" */
+    char post_label[64]; /* legend, e.g. "posterior IG(3, 4.5)" */
 };
 
 /* `show WHAT` for one model. Each gets the session (the stream, the seed, the

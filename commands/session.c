@@ -1,10 +1,11 @@
 /* commands/session.c - the session: world, stream, model, traces.
  *
- * Per arrival (session_observe -> arrive) the work is O(d^2): one feature map,
- * one blr_observe (rank-1 Cholesky update), one hindsight update, one
- * triangular solve for w*^T A^-1 w*. Anything costlier (covariance, ball mass)
- * is computed in session_show, when asked. See docs/regret.md for what each
- * trace means exactly. */
+ * The model is a class of commands/model.h: the session only does what is
+ * the same for every model (the stream, the traces against the truth, the
+ * chain-rule evidence, replays with rollback) and asks the class for the
+ * rest. Per arrival the work is the class's observe (O(d^2) for BLR, O(n^2)
+ * for a GP) plus O(1) here. See docs/traces.md for what each trace means
+ * and docs/models.md for the hooks. */
 #include "commands/session.h"
 
 #include <math.h>

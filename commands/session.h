@@ -8,7 +8,7 @@
  *         `export trace` and the panes read.
  * Invariant: when a model exists it has seen exactly the n points of the
  * stream, and every trace has n entries. Changing the model or its
- * hyperparameters replays the stream (O(n d^2)); changing the world clears the
+ * hyperparameters replays the stream (n arrivals); changing the world clears the
  * stream. Every function that fails leaves the session as it was, except
  * session_observe, which keeps the points that arrived before an interrupt
  * or the end of a data set (and says so). */

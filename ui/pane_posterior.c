@@ -489,7 +489,8 @@ draw_scale(struct posterior_pane *p, const struct session *s, struct canvas *c, 
     struct model_scalar sc;
     if (s->mc->pane.scalar == NULL || !s->mc->pane.scalar(s->m, &sc)) {
         char msg[96];
-        snprintf(msg, sizeof msg, "a %s has no weights: its posterior is over functions (data pane)",
+        snprintf(msg, sizeof msg,
+                 "a %s has no weights: its posterior is over functions (data pane)",
                  s->mc->subject.name);
         pane_message(c, col, row, w, h, msg);
         return;
