@@ -155,6 +155,9 @@ struct model_class {
     void (*record)(const void *m, double cum, double *row);
     uint32_t traces;
 
+    /* The predictive at x (in_dim numbers) under the current posterior. m is
+     * const to callers, but a class may use scratch inside it (BLR maps
+     * phi(x) there): one caller at a time. O(d^2) BLR, O(n^2) GP. */
     int (*predict)(const void *m, const double *x, struct model_pred *p, bl_err *err);
     /* log p(y_1..n | x_1..n) of what it has seen. */
     double (*log_evidence)(const void *m);
