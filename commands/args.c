@@ -185,6 +185,12 @@ keys_list(const struct cmd_args *a, char *buf, size_t size)
         len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", a->v[i].spec->name);
 }
 
+const struct subject_spec *
+cmd_subjects(const struct cmd_entry *c)
+{
+    return c->subjects_fn != NULL ? c->subjects_fn() : c->subjects;
+}
+
 int
 cmd_bind(const struct cmd_entry *c, char *const *argv, size_t argc, struct cmd_args *a, bl_err *err)
 {
@@ -194,12 +200,12 @@ cmd_bind(const struct cmd_entry *c, char *const *argv, size_t argc, struct cmd_a
 
     memset(a, 0, sizeof *a);
     a->cmd = c;
-    if (c->subjects != NULL) {
+    if (cmd_subjects(c) != NULL) {
         const struct subject_spec *match = NULL;
         int count = 0;
         if (argc > 1 && strchr(argv[1], '=') == NULL) {
             size_t n = strlen(argv[1]);
-            for (const struct subject_spec *s = c->subjects; s->name != NULL; s++) {
+            for (const struct subject_spec *s = cmd_subjects(c); s->name != NULL; s++) {
                 if (strcmp(s->name, argv[1]) == 0) {
                     match = s;
                     count = 1;
@@ -213,9 +219,10 @@ cmd_bind(const struct cmd_entry *c, char *const *argv, size_t argc, struct cmd_a
         }
         size_t len = 0;
         buf[0] = '\0';
-        for (const struct subject_spec *s = c->subjects; s->name != NULL && len < sizeof buf; s++)
-            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s",
-                                    s == c->subjects ? "" : ", ", s->name);
+        const struct subject_spec *all = cmd_subjects(c);
+        for (const struct subject_spec *s = all; s->name != NULL && len < sizeof buf; s++)
+            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", s == all ? "" : ", ",
+                                    s->name);
         if (count == 1) {
             a->subject = match;
             i = 2;

@@ -72,6 +72,9 @@ struct cmd_entry {
     const char *example;
     const char *detail;                  /* optional longer help text */
     const struct subject_spec *subjects; /* terminated by {0}; NULL: no subject */
+    /* Subjects that come from another table (model classes); read through
+     * cmd_subjects. NULL: subjects is the array. */
+    const struct subject_spec *(*subjects_fn)(void);
     bool subject_optional;
     const struct arg_spec *args; /* common to all subjects; terminated by {0} */
     int (*exec)(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err);
@@ -79,6 +82,9 @@ struct cmd_entry {
 
 /* The table: sorted by name, NULL-terminated (commands/table.c). */
 extern const struct cmd_entry *const cmd_table[];
+
+/* A command's subjects (either form above), or NULL. */
+const struct subject_spec *cmd_subjects(const struct cmd_entry *c);
 
 /* Lookup by exact name or unique prefix. On failure fills err: unknown (with a
  * hint) or ambiguous (listing the candidates). */

@@ -86,7 +86,7 @@ cmd_help_one(const char *name, struct out *out, bl_err *err)
     out_printf(out, "%s", c->summary);
     if (c->detail != NULL)
         out_printf(out, "%s", c->detail);
-    for (const struct subject_spec *s = c->subjects; s != NULL && s->name != NULL; s++) {
+    for (const struct subject_spec *s = cmd_subjects(c); s != NULL && s->name != NULL; s++) {
         out_printf(out, "%s %s: %s", c->name, s->name, s->summary);
         for (const struct arg_spec *a = s->args; a != NULL && a->name != NULL; a++)
             print_arg(out, a);
@@ -94,7 +94,7 @@ cmd_help_one(const char *name, struct out *out, bl_err *err)
             out_printf(out, "  e.g. %s", s->example);
     }
     if (c->args != NULL && c->args[0].name != NULL) {
-        if (c->subjects != NULL)
+        if (cmd_subjects(c) != NULL)
             out_printf(out, "keys for every %s:", c->name);
         for (const struct arg_spec *a = c->args; a->name != NULL; a++)
             print_arg(out, a);

@@ -9,8 +9,6 @@
 
 #include "commands/session.h"
 #include "commands/show_gp.h"
-#include "core/stats/concentration.h"
-#include "core/base/linalg.h"
 
 static const struct arg_spec predictive_args[] = {
     {.name = "x",
@@ -59,7 +57,7 @@ need_model(const struct session *s, bl_err *err)
 {
     if (!session_has_model(s))
         return bl_fail(err, BL_ESTATE,
-                       s->model == MODEL_NONE
+                       s->mc == NULL
                            ? "no model yet: choose one (e.g. model blr)"
                            : "no data yet: choose a world (e.g. data linear d=3)");
     return BL_OK;
@@ -97,28 +95,11 @@ show_posterior(struct session *s, struct out *out, bl_err *err)
     int rc = need_model(s, err);
     if (rc != BL_OK)
         return rc;
-    if (s->gp != NULL)
+    if (s->mc->show.posterior == NULL)
         return bl_fail(err, BL_ESTATE, "a %s has no weights: its posterior lives in function "
                        "space (show predictive x=.., show evidence, show kernel)",
-                       s->model == MODEL_TP ? "tp" : "gp");
-    size_t d = s->dim;
-    double *cov = malloc(d * d * sizeof *cov);
-    if (cov == NULL)
-        return bl_fail(err, BL_ENOMEM, "out of memory for a %zu x %zu covariance", d, d);
-    if ((rc = blr_cov(s->blr, cov, err)) != BL_OK) {
-        free(cov);
-        return rc;
-    }
-    out_kv_int(out, "n", (long long)s->n);
-    out_kv_int(out, "dim", (long long)d);
-    out_kv_vec(out, "mean", blr_mean(s->blr), d);
-    out_kv_mat(out, "cov", cov, d, d);
-    if (s->model == MODEL_NIG) {
-        out_kv_real(out, "a", blr_nig_a(s->blr));
-        out_kv_real(out, "b", blr_nig_b(s->blr));
-    }
-    free(cov);
-    return BL_OK;
+                       s->mc->subject.name);
+    return s->mc->show.posterior(s, out, err);
 }
 
 static int
@@ -138,63 +119,22 @@ show_predictive(struct session *s, const struct cmd_args *a, struct out *out, bl
     out_kv_real(out, "mean", mean);
     out_kv_real(out, "var", var);
     out_kv_real(out, "var_f", var_f);
-    blr_pred p = {0};
-    if (s->model == MODEL_NIG) {
-        session_features(s, x, len, err);
-        blr_predict(s->blr, s->phi, &p);
-        out_kv_real(out, "df", p.df);
-        out_kv_real(out, "scale2", p.scale2);
-    }
+    if (s->mc->show.predictive != NULL && (rc = s->mc->show.predictive(s, x, out, err)) != BL_OK)
+        return rc;
     if (s->world != NULL && world_knows_truth(s->world))
         out_kv_real(out, "truth", world_mean(s->world, x));
     return BL_OK;
 }
 
-/* gamma = sum_i beta l_i / (alpha + beta l_i), l_i the eigenvalues of X^T X:
- * MacKay's count of well-determined directions (MATH.md 2.2). O(d^3). */
-static int
-effective_params(const struct session *s, double *gamma, bl_err *err)
-{
-    size_t d = s->dim;
-    double *lam = malloc(d * sizeof *lam), *g = malloc(d * d * sizeof *g);
-    if (lam == NULL || g == NULL) {
-        free(lam);
-        free(g);
-        return bl_fail(err, BL_ENOMEM, "out of memory");
-    }
-    memcpy(g, blr_gram(s->blr), d * d * sizeof *g);
-    int rc = linalg_eigh(g, d, lam, false, err);
-    free(g);
-    if (rc == BL_OK) {
-        double a = s->model == MODEL_NIG ? 1 / s->bopts.v0 : s->bopts.alpha;
-        double b = s->model == MODEL_NIG ? 1 : s->bopts.beta;
-        *gamma = 0;
-        for (size_t i = 0; i < d; i++)
-            *gamma += b * fmax(lam[i], 0) / (a + b * fmax(lam[i], 0));
-    }
-    free(lam);
-    return rc;
-}
-
 static int
 show_evidence(struct session *s, struct out *out, bl_err *err)
 {
-    if (s->gp != NULL)
-        return show_gp_evidence(s, out, err);
     int rc = need_model(s, err);
-    double gamma = 0;
-    if (rc != BL_OK || (rc = effective_params(s, &gamma, err)) != BL_OK)
+    if (rc != BL_OK)
         return rc;
-    out_kv_real(out, "log_evidence", blr_log_evidence(s->blr));
-    if (s->model == MODEL_NIG) {
-        out_kv_real(out, "v0", s->bopts.v0);
-        out_kv_real(out, "a0", s->bopts.a0);
-        out_kv_real(out, "b0", s->bopts.b0);
-    } else {
-        out_kv_real(out, "alpha", s->bopts.alpha);
-        out_kv_real(out, "beta", s->bopts.beta);
-    }
-    out_kv_real(out, "gamma", gamma);
+    if (s->mc->show.evidence != NULL)
+        return s->mc->show.evidence(s, out, err);
+    out_kv_real(out, "log_evidence", session_log_evidence(s));
     out_kv_int(out, "n", (long long)s->n);
     return BL_OK;
 }
@@ -221,32 +161,12 @@ show_concentration(struct session *s, const struct cmd_args *a, struct out *out,
     int rc = need_model(s, err);
     if (rc != BL_OK)
         return rc;
-    if (s->gp != NULL)
-        return bl_fail(err, BL_ESTATE, "concentration is about weights: a gp has none (show "
-                       "predictive x=.. shows how its bands narrow)");
+    if (s->mc->show.concentration == NULL)
+        return bl_fail(err, BL_ESTATE, "concentration is about weights: a %s has none (show "
+                       "predictive x=.. shows how its bands narrow)", s->mc->subject.name);
     if (args_given(a, "r"))
         s->ball_radius = args_real(a, "r");
-    size_t d = s->dim;
-    double mass = (double)NAN;
-    if (s->wstar != NULL && s->n > 0) {
-        double *cov = malloc(d * d * sizeof *cov);
-        if (cov == NULL)
-            return bl_fail(err, BL_ENOMEM, "out of memory");
-        rc = blr_cov(s->blr, cov, err);
-        if (rc == BL_OK)
-            rc = concentration_ball_mass(blr_mean(s->blr), cov, s->wstar, d, s->ball_radius, &mass,
-                                         s->cancel, err);
-        free(cov);
-        if (rc != BL_OK)
-            return rc;
-    }
-    out_kv_real(out, "trace_cov", last(s, TR_TRACE_COV));
-    out_kv_real(out, "logdet_cov", last(s, TR_LOGDET_COV));
-    out_kv_real(out, "dist_mean_truth", last(s, TR_DIST_TRUTH));
-    out_kv_real(out, "mass_ball", mass);
-    out_kv_real(out, "radius", s->ball_radius);
-    out_kv_int(out, "n", (long long)s->n);
-    return BL_OK;
+    return s->mc->show.concentration(s, out, err);
 }
 
 static int
@@ -267,8 +187,12 @@ show_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
         return show_posterior(s, out, err);
     if (strcmp(what, "sampler") == 0)
         return sampler_job_show(s->smp, session_sampler_current(s), out, err);
-    if (strcmp(what, "kernel") == 0)
-        return show_gp_kernel(s, out, err);
+    if (strcmp(what, "kernel") == 0) {
+        if (s->m == NULL || s->mc->show.kernel == NULL)
+            return bl_fail(err, BL_ESTATE,
+                           "show kernel needs a gp or tp model (model gp kernel=rbf)");
+        return s->mc->show.kernel(s, out, err);
+    }
     if (strcmp(what, "spectrum") == 0)
         return show_spectrum(s, out, err);
     if (strcmp(what, "lens") == 0 || strcmp(what, "bma") == 0 || strcmp(what, "judge") == 0) {

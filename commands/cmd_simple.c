@@ -76,27 +76,7 @@ static int
 optimize_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
     (void)a;
-    if (s->model == MODEL_GP || s->model == MODEL_TP) {
-        gp_opt_result g;
-        int rc = session_optimize_gp(s, &g, err);
-        if (rc == BL_OK) {
-            char buf[700];
-            session_describe_model(s, buf, sizeof buf);
-            out_printf(out, "log marginal %.10g -> %.10g after %zu iterations (%s%s); %s",
-                       g.log_ml_before, g.log_ml_after, g.iterations,
-                       g.used_grad ? "BFGS, analytic gradients" : "Nelder-Mead",
-                       g.converged ? "" : ", not converged", buf);
-        }
-        return rc;
-    }
-    blr_opt_result r;
-    int rc = session_optimize(s, &r, err);
-    if (rc == BL_OK)
-        out_printf(out,
-                   "alpha = %.10g, beta = %.10g after %d iterations; gamma = %.10g; "
-                   "log evidence %.10g",
-                   s->bopts.alpha, s->bopts.beta, r.iterations, r.gamma, r.log_evidence);
-    return rc;
+    return session_optimize(s, out, err);
 }
 
 const struct cmd_entry cmd_optimize_entry = {

@@ -100,14 +100,14 @@ cmd_complete(const char *line, size_t start, size_t end)
         goto done;
     const struct subject_spec *subj = NULL;
     size_t used = 1;
-    if (c->subjects != NULL) {
+    if (cmd_subjects(c) != NULL) {
         if (argc == 1) {
-            for (const struct subject_spec *s = c->subjects; s->name != NULL; s++)
+            for (const struct subject_spec *s = cmd_subjects(c); s->name != NULL; s++)
                 add(&l, "", s->name, "", typed);
             if (!c->subject_optional)
                 goto done;
         } else {
-            for (const struct subject_spec *s = c->subjects; s->name != NULL; s++)
+            for (const struct subject_spec *s = cmd_subjects(c); s->name != NULL; s++)
                 if (strcmp(s->name, argv[1]) == 0)
                     subj = s;
             used = subj ? 2 : 1;

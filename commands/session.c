@@ -1,10 +1,11 @@
 /* commands/session.c - the session: world, stream, model, traces.
  *
- * Per arrival (session_observe -> arrive) the work is O(d^2): one feature map,
- * one blr_observe (rank-1 Cholesky update), one hindsight update, one
- * triangular solve for w*^T A^-1 w*. Anything costlier (covariance, ball mass)
- * is computed in session_show, when asked. See docs/regret.md for what each
- * trace means exactly. */
+ * The model is a class of commands/model.h: the session only does what is
+ * the same for every model (the stream, the traces against the truth, the
+ * chain-rule evidence, replays with rollback) and asks the class for the
+ * rest. Per arrival the work is the class's observe (O(d^2) for BLR, O(n^2)
+ * for a GP) plus O(1) here. See docs/traces.md for what each trace means
+ * and docs/models.md for the hooks. */
 #include "commands/session.h"
 
 #include <math.h>
@@ -14,7 +15,7 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "core/stats/concentration.h"
+#include "core/blr/regret.h"
 
 const char *const trace_names[TR_COUNT + 1] = {
     [TR_LOGLOSS] = "logloss",
@@ -85,61 +86,63 @@ session_alloc(bl_err *err)
     job_set_add(&s->jobs, &stream_job_class, s);
     view_init(&s->view);
     session_seed(s, 1);
-    s->bopts = (blr_opts){.kind = BLR_KNOWN, .alpha = 1, .beta = 1, .v0 = 1, .a0 = 1, .b0 = 1};
-    s->fopts = (feat_opts){.kind = FEAT_IDENTITY};
     return s;
 }
 
-/* The model's objects, built together so that a failure changes nothing. */
+/* A built model: the instance and the session's scratch for its weights,
+ * made together so that a failure changes nothing. */
 struct model_parts {
-    features *feat;
-    blr_model *blr;
-    gp *gp;
-    regret_rls *hind;
-    double *phi, *tmp, *wstar;
-    size_t dim;
+    void *m;
+    double *phi;
 };
 
 static void
-parts_free(struct model_parts *p)
+parts_free(const struct model_class *mc, struct model_parts *p)
 {
-    features_free(p->feat);
-    blr_free(p->blr);
-    gp_free(p->gp);
-    regret_rls_free(p->hind);
+    if (mc != NULL)
+        mc->free(p->m);
     free(p->phi);
-    free(p->tmp);
-    free(p->wstar);
     memset(p, 0, sizeof *p);
 }
 
 static struct model_parts
 parts_of(const struct session *s)
 {
-    return (struct model_parts){s->feat, s->blr, s->gp, s->hind, s->phi, s->tmp, s->wstar, s->dim};
+    return (struct model_parts){s->m, s->phi};
 }
 
+/* Install *p as the session's instance of class mc (and its weight view). */
 static void
-put_parts(struct session *s, const struct model_parts *p)
+put_parts(struct session *s, const struct model_class *mc, const struct model_parts *p)
 {
-    s->feat = p->feat;
-    s->blr = p->blr;
-    s->gp = p->gp;
-    s->hind = p->hind;
+    struct model_weights w = {0};
+    bool has = p->m != NULL && mc->weights != NULL && mc->weights(p->m, &w);
+    s->mc = mc;
+    s->m = p->m;
     s->phi = p->phi;
-    s->tmp = p->tmp;
-    s->wstar = p->wstar;
-    s->dim = p->dim;
+    s->blr = has ? w.post : NULL;
+    s->feat = has ? w.feat : NULL;
+    s->dim = has ? w.dim : 0;
+    s->wstar = has ? w.wstar : NULL;
 }
 
-/* Replace the session's model objects by *p (which is emptied). */
-static void
-take_parts(struct session *s, struct model_parts *p)
+static int
+build_parts(const struct model_class *mc, const void *opts, const world *w,
+            struct model_parts *p, bl_err *err)
 {
-    struct model_parts old = parts_of(s);
-    parts_free(&old);
-    put_parts(s, p);
     memset(p, 0, sizeof *p);
+    p->m = mc->create(opts, w, err);
+    if (p->m == NULL)
+        return err && err->code ? err->code : BL_EINVAL;
+    struct model_weights wv = {0};
+    if (mc->weights != NULL && mc->weights(p->m, &wv) && wv.dim > 0) {
+        p->phi = malloc(wv.dim * sizeof *p->phi);
+        if (p->phi == NULL) {
+            parts_free(mc, p);
+            return bl_fail(err, BL_ENOMEM, "out of memory (feature dimension %zu)", wv.dim);
+        }
+    }
+    return BL_OK;
 }
 
 void
@@ -148,7 +151,8 @@ session_free(struct session *s)
     if (s == NULL)
         return;
     struct model_parts p = parts_of(s);
-    parts_free(&p);
+    parts_free(s->mc, &p);
+    free(s->mopts);
     world_free(s->world);
     instrument_free(s->inst);
     sampler_job_free(s->smp);
@@ -166,99 +170,6 @@ session_seed(struct session *s, unsigned long seed)
     s->seed = seed;
     gsl_rng_set(s->rng, seed);
     s->generation++;
-}
-
-/* The truth in the model's feature coordinates, when the model's feature map
- * contains the world's native one: identity (+bias: a leading 0) for linear
- * worlds, the same Fourier basis (any K' >= K: zero padded) for fourier
- * worlds. Otherwise NULL: the truth is not a point of the model. */
-static double *
-truth_in_features(const world *w, const feat_opts *fo, size_t dim)
-{
-    if (w == NULL || !world_knows_truth(w))
-        return NULL;
-    feat_opts nat;
-    size_t len;
-    world_native_features(w, &nat);
-    const double *t = world_truth(w, &len);
-    double *ws = calloc(dim, sizeof *ws);
-    if (ws == NULL || t == NULL)
-        goto none;
-    if (nat.kind == FEAT_IDENTITY && fo->kind == FEAT_IDENTITY) {
-        size_t off = fo->bias ? 1 : 0;
-        if (len + off != dim)
-            goto none;
-        memcpy(ws + off, t, len * sizeof *t);
-        return ws;
-    }
-    if (nat.kind == FEAT_FOURIER && fo->kind == FEAT_FOURIER && fo->m >= nat.m && len <= dim) {
-        memcpy(ws, t, len * sizeof *t);
-        return ws;
-    }
-none:
-    free(ws);
-    return NULL;
-}
-
-static int
-build_gp(const world *w, const struct gp_setup *gs, struct model_parts *p, bl_err *err)
-{
-    memset(p, 0, sizeof *p);
-    kernel *k = kernel_parse(gs->kernel, world_in_dim(w), err);
-    if (k == NULL)
-        return err ? err->code : BL_EINVAL;
-    p->gp = gp_alloc(k, gs->noise * gs->noise, err); /* takes k, also on failure */
-    if (p->gp == NULL)
-        return err ? err->code : BL_EINVAL;
-    return BL_OK;
-}
-
-static int
-build_parts(const struct session *s, const world *w, enum model_kind kind, const blr_opts *bo,
-            const feat_opts *fo, const struct gp_setup *gs, struct model_parts *p, bl_err *err)
-{
-    if (kind == MODEL_GP || kind == MODEL_TP)
-        return build_gp(w, gs, p, err);
-    size_t in_dim = world_in_dim(w);
-    double *lo = malloc(in_dim * sizeof *lo), *hi = malloc(in_dim * sizeof *hi);
-    int rc = BL_OK;
-
-    (void)s;
-    memset(p, 0, sizeof *p);
-    if (lo == NULL || hi == NULL) {
-        rc = bl_fail(err, BL_ENOMEM, "out of memory");
-        goto fail;
-    }
-    world_input_range(w, lo, hi);
-    p->feat = features_alloc(in_dim, fo, lo, hi, err);
-    if (p->feat == NULL) {
-        rc = err ? err->code : BL_EINVAL;
-        goto fail;
-    }
-    p->dim = features_dim(p->feat);
-    blr_opts o = *bo;
-    o.kind = kind == MODEL_NIG ? BLR_NIG : BLR_KNOWN;
-    p->blr = blr_alloc(p->dim, &o, err);
-    if (p->blr == NULL) {
-        rc = err ? err->code : BL_EINVAL;
-        goto fail;
-    }
-    p->hind = regret_rls_alloc(p->dim, err);
-    p->phi = malloc(p->dim * sizeof *p->phi);
-    p->tmp = malloc(p->dim * sizeof *p->tmp);
-    if (p->hind == NULL || p->phi == NULL || p->tmp == NULL) {
-        rc = bl_fail(err, BL_ENOMEM, "out of memory (feature dimension %zu)", p->dim);
-        goto fail;
-    }
-    p->wstar = truth_in_features(w, fo, p->dim);
-    free(lo);
-    free(hi);
-    return BL_OK;
-fail:
-    free(lo);
-    free(hi);
-    parts_free(p);
-    return rc;
 }
 
 static int
@@ -287,22 +198,13 @@ grow(struct session *s, size_t need, bl_err *err)
     return BL_OK;
 }
 
-static double
-dot(const double *a, const double *b, size_t n)
-{
-    double s = 0;
-    for (size_t i = 0; i < n; i++)
-        s += a[i] * b[i];
-    return s;
-}
-
 double
 session_cov_scale(const struct session *s)
 {
-    if (s->model != MODEL_NIG)
+    struct model_weights w;
+    if (s->m == NULL || s->mc->weights == NULL || !s->mc->weights(s->m, &w))
         return 1.0;
-    double a = blr_nig_a(s->blr);
-    return a > 1 ? blr_nig_b(s->blr) / (a - 1) : (double)INFINITY;
+    return w.cov_scale;
 }
 
 /* The traces against the truth at arrival t (when the world knows it):
@@ -310,8 +212,8 @@ session_cov_scale(const struct session *s)
  * KL(p*(.|x) || q_t) for a Gaussian truth and a Gaussian predictive (BLR,
  * GP: mean, var); NaN otherwise (MATH.md 3.1). */
 static void
-record_truth(struct session *s, size_t t, const double *x, double y, double cum, double mean,
-             double var)
+record_truth(struct session *s, size_t t, const double *x, double y, double cum,
+             const struct model_step *st)
 {
     double **tr = s->trace, nan = (double)NAN;
     if (s->world == NULL || !world_knows_truth(s->world)) {
@@ -321,197 +223,133 @@ record_truth(struct session *s, size_t t, const double *x, double y, double cum,
     s->true_loss -= world_logpdf(s->world, x, y);
     tr[TR_REGRET_TRUTH][t] = cum - s->true_loss;
     double sd = world_noise(s->world);
-    bool gaussian = world_nu(s->world) == 0 && (s->model == MODEL_BLR || s->model == MODEL_GP);
+    bool gaussian = world_nu(s->world) == 0 && st->gaussian;
     tr[TR_RISK][t] =
-        gaussian ? regret_kl_gauss(world_mean(s->world, x), 1 / (sd * sd), mean, var) : nan;
+        gaussian ? regret_kl_gauss(world_mean(s->world, x), 1 / (sd * sd), st->mean, st->var) : nan;
 }
 
 bool
 session_has_model(const struct session *s)
 {
-    return s->blr != NULL || s->gp != NULL;
+    return s->m != NULL;
 }
 
 int
 session_predict(struct session *s, const double *x, double *mean, double *var, double *var_f,
                 bl_err *err)
 {
-    if (s->blr != NULL) {
-        blr_pred pr;
-        features_map(s->feat, x, s->phi);
-        blr_predict(s->blr, s->phi, &pr);
-        *mean = pr.mean;
-        *var = pr.var;
-        *var_f = pr.var_f;
-        return BL_OK;
-    }
-    if (s->gp == NULL)
+    if (s->m == NULL)
         return bl_fail(err, BL_ESTATE, "no model yet: choose one (e.g. model blr)");
-    if (s->model == MODEL_GP)
-        return gp_predict(s->gp, x, 1, mean, var_f, var, NULL, err);
-    const gp_scale_prior *pr = &s->gps.prior;
-    if (pr->kind == GP_SCALE_INVGAMMA) {
-        gp_tp_pred tp;
-        int rc = gp_tp_predict(s->gp, pr->p1, pr->p2, x, 1, &tp, err);
-        if (rc == BL_OK) {
-            double f = tp.df > 2 ? tp.df / (tp.df - 2) : (double)INFINITY;
-            *mean = tp.loc;
-            *var = tp.var;
-            *var_f = tp.scale2_f * f;
-        }
-        return rc;
-    }
-    /* Other scale priors: the scale mixture by quadrature (MATH.md 5.2). */
-    gp_scale_result r;
-    int rc = gp_scale_quad(s->gp, pr, x, 0, &r, err);
+    struct model_pred p;
+    int rc = s->mc->predict(s->m, x, &p, err);
     if (rc == BL_OK) {
-        *mean = r.pred_mean;
-        *var = r.pred_var;
-        *var_f = fmax(r.pred_var - r.mean_s * gp_noise(s->gp), 0);
+        *mean = p.mean;
+        *var = p.var;
+        *var_f = p.var_f;
     }
     return rc;
 }
 
-/* The GP/TP view of an arrival: the one-step predictive (scored before the
- * update), then the O(n^2) extension of the factor. Traces that only BLR
- * defines (hindsight, closed forms, covariance) are NaN. */
-static int
-arrive_gp(struct session *s, const double *x, double y, bl_err *err)
+double
+session_log_evidence(const struct session *s)
+{
+    return s->m != NULL ? s->mc->log_evidence(s->m) : (double)NAN;
+}
+
+/* Store arrival t = s->n (the point is already in the stream): the
+ * session's traces from the step, the class's from its row. */
+static void
+store_arrival(struct session *s, const double *x, double y, const struct model_step *st,
+              const double *row)
 {
     size_t t = s->n;
-    double mean, var, var_f, lp = 0, nan = (double)NAN;
-    int rc = session_predict(s, x, &mean, &var, &var_f, err);
-    if (rc != BL_OK)
-        return rc;
-    const gp_scale_prior *pr = &s->gps.prior;
-    if (s->model == MODEL_TP) {
-        if (pr->kind == GP_SCALE_INVGAMMA) {
-            rc = gp_tp_logpdf(s->gp, pr->p1, pr->p2, x, y, &lp, err);
-        } else {
-            gp_scale_result r;
-            rc = gp_scale_quad(s->gp, pr, x, y, &r, err);
-            lp = r.logpdf;
-        }
-        if (rc != BL_OK)
-            return rc;
-    }
-    double lp_gp;
-    if ((rc = gp_observe(s->gp, x, y, &lp_gp, err)) != BL_OK)
-        return rc;
-    if (s->model == MODEL_GP)
-        lp = lp_gp;
     double **tr = s->trace;
-    double cum = (t ? tr[TR_CUM_LOGLOSS][t - 1] : 0) - lp;
-    tr[TR_LOGLOSS][t] = -lp;
-    tr[TR_PRED_MEAN][t] = mean;
-    tr[TR_PRED_SD][t] = sqrt(var);
+    double cum = (t ? tr[TR_CUM_LOGLOSS][t - 1] : 0) - st->logpred;
+    for (int i = 0; i < TR_COUNT; i++)
+        tr[i][t] = row[i];
+    tr[TR_LOGLOSS][t] = -st->logpred;
+    tr[TR_PRED_MEAN][t] = st->mean;
+    tr[TR_PRED_SD][t] = sqrt(st->var);
     tr[TR_CUM_LOGLOSS][t] = cum;
-    double lml = -cum; /* the chain rule; closed forms where they exist: */
-    if (s->model == MODEL_GP)
-        lml = gp_log_ml(s->gp);
-    else if (pr->kind == GP_SCALE_INVGAMMA && gp_tp_log_ml(s->gp, pr->p1, pr->p2, &lml, NULL))
-        lml = -cum;
-    tr[TR_LOG_EVIDENCE][t] = lml;
-    record_truth(s, t, x, y, cum, mean, var);
-    tr[TR_REGRET_HINDSIGHT][t] = tr[TR_REGRET_CLOSED][t] = tr[TR_BOUND][t] = nan;
-    tr[TR_ASYMPTOTE][t] = tr[TR_TRACE_COV][t] = tr[TR_LOGDET_COV][t] = nan;
-    tr[TR_DIST_TRUTH][t] = nan;
-    return BL_OK;
+    if (!(s->mc->traces & MODEL_TRACE(TR_LOG_EVIDENCE)))
+        tr[TR_LOG_EVIDENCE][t] = -cum;
+    record_truth(s, t, x, y, cum, st);
+}
+
+static void
+row_clear(double *row)
+{
+    for (int i = 0; i < TR_COUNT; i++)
+        row[i] = (double)NAN;
 }
 
 /* Record the model's view of arrival t = s->n (1-based) at x, y. */
 static int
 arrive(struct session *s, const double *x, double y, bl_err *err)
 {
-    size_t t = s->n; /* index into traces; the point is already in the stream */
-    blr_pred pred;
-    double logpred;
-    int rc;
-
-    if (s->gp != NULL)
-        return arrive_gp(s, x, y, err);
-    features_map(s->feat, x, s->phi);
-    if ((rc = blr_observe(s->blr, s->phi, y, &pred, &logpred, err)) != BL_OK)
+    struct model_step st;
+    double row[TR_COUNT];
+    int rc = s->mc->observe(s->m, x, y, &st, err);
+    if (rc != BL_OK)
         return rc;
-    if ((rc = regret_rls_observe(s->hind, s->phi, y, err)) != BL_OK)
-        return rc;
-
-    double **tr = s->trace;
-    size_t d = s->dim;
-    double nn = (double)(t + 1);
-    double cum = (t ? tr[TR_CUM_LOGLOSS][t - 1] : 0) - logpred;
-    tr[TR_LOGLOSS][t] = -logpred;
-    tr[TR_PRED_MEAN][t] = pred.mean;
-    tr[TR_PRED_SD][t] = sqrt(pred.var);
-    tr[TR_CUM_LOGLOSS][t] = cum;
-    tr[TR_LOG_EVIDENCE][t] = blr_log_evidence(s->blr);
-
-    double nan = (double)NAN;
-    record_truth(s, t, x, y, cum, pred.mean, pred.var);
-    double best = s->model == MODEL_NIG ? regret_rls_min_loss_profile(s->hind)
-                                        : regret_rls_min_loss(s->hind, s->bopts.beta);
-    tr[TR_REGRET_HINDSIGHT][t] = cum - best;
-
-    double scale = session_cov_scale(s);
-    double logdet_a = blr_logdet_prec(s->blr);
-    tr[TR_TRACE_COV][t] = scale * blr_trace_inv_prec(s->blr);
-    tr[TR_LOGDET_COV][t] = (double)d * log(scale) - logdet_a;
-
-    if (s->model == MODEL_BLR) {
-        double alpha = s->bopts.alpha, beta = s->bopts.beta;
-        const double *w = s->wstar;
-        if (w == NULL) {
-            regret_rls_w(s->hind, s->tmp);
-            w = s->tmp;
-        }
-        double ww = dot(w, w, d);
-        tr[TR_BOUND][t] = regret_bound(d, alpha, logdet_a, ww);
-        if (s->wstar != NULL) {
-            double wsw = blr_quad_inv_prec(s->blr, s->wstar);
-            tr[TR_REGRET_CLOSED][t] =
-                regret_expected(d, alpha, logdet_a, blr_trace_inv_prec(s->blr), ww, wsw);
-            tr[TR_ASYMPTOTE][t] = regret_asymptote(d, nn, alpha, beta, ww);
-        } else {
-            tr[TR_REGRET_CLOSED][t] = nan;
-            tr[TR_ASYMPTOTE][t] = regret_asymptote(d, nn, alpha, beta, 0);
-        }
-    } else {
-        tr[TR_BOUND][t] = tr[TR_REGRET_CLOSED][t] = tr[TR_ASYMPTOTE][t] = nan;
+    row_clear(row);
+    if (s->mc->record != NULL) {
+        double cum = (s->n ? s->trace[TR_CUM_LOGLOSS][s->n - 1] : 0) - st.logpred;
+        s->mc->record(s->m, cum, row);
     }
-    if (s->wstar != NULL) {
-        const double *m = blr_mean(s->blr);
-        double dd = 0;
-        for (size_t i = 0; i < d; i++)
-            dd += (m[i] - s->wstar[i]) * (m[i] - s->wstar[i]);
-        tr[TR_DIST_TRUTH][t] = sqrt(dd);
-    } else {
-        tr[TR_DIST_TRUTH][t] = nan;
-    }
+    store_arrival(s, x, y, &st, row);
     return BL_OK;
 }
 
-/* Feed the whole stream to freshly built model parts (model change). */
+/* Feed the whole stream to a freshly built model (model change), in blocks
+ * through the class's observe_block when it has one. */
+#define REPLAY_BLOCK 256
 static int
 replay(struct session *s, bl_err *err)
 {
     size_t n = s->n;
     s->true_loss = 0;
-    for (size_t t = 0; t < n; t++) {
-        s->n = t;
-        int rc = arrive(s, s->X + t * s->in_dim, s->Y[t], err);
-        if (rc != BL_OK) {
-            s->n = n;
-            return rc;
+    if (s->mc->observe_block == NULL) {
+        for (size_t t = 0; t < n; t++) {
+            s->n = t;
+            int rc = arrive(s, s->X + t * s->in_dim, s->Y[t], err);
+            if (rc != BL_OK) {
+                s->n = n;
+                return rc;
+            }
+            if (bl_cancelled(s->cancel)) {
+                s->n = n;
+                return bl_fail(err, BL_ECANCEL, "interrupted while refitting %zu points", n);
+            }
+            if ((t & 255) == 255)
+                session_pump(s);
         }
-        if (bl_cancelled(s->cancel)) {
-            s->n = n;
-            return bl_fail(err, BL_ECANCEL, "interrupted while refitting %zu points", n);
+        s->n = n;
+        return BL_OK;
+    }
+    struct model_step *st = malloc(REPLAY_BLOCK * sizeof *st);
+    double *rows = malloc(REPLAY_BLOCK * TR_COUNT * sizeof *rows);
+    int rc = st && rows ? BL_OK : bl_fail(err, BL_ENOMEM, "out of memory");
+    for (size_t t0 = 0; rc == BL_OK && t0 < n; t0 += REPLAY_BLOCK) {
+        size_t b = n - t0 < REPLAY_BLOCK ? n - t0 : REPLAY_BLOCK;
+        double cum = t0 ? s->trace[TR_CUM_LOGLOSS][t0 - 1] : 0;
+        for (size_t i = 0; i < b * TR_COUNT; i++)
+            rows[i] = (double)NAN;
+        rc = s->mc->observe_block(s->m, s->X + t0 * s->in_dim, s->in_dim, s->Y + t0, b, cum, st,
+                                  rows, err);
+        for (size_t i = 0; rc == BL_OK && i < b; i++) {
+            s->n = t0 + i;
+            store_arrival(s, s->X + (t0 + i) * s->in_dim, s->Y[t0 + i], &st[i],
+                          rows + i * TR_COUNT);
         }
-        if ((t & 255) == 255)
-            session_pump(s);
+        if (rc == BL_OK && bl_cancelled(s->cancel))
+            rc = bl_fail(err, BL_ECANCEL, "interrupted while refitting %zu points", n);
+        session_pump(s);
     }
     s->n = n;
-    return BL_OK;
+    free(st);
+    free(rows);
+    return rc;
 }
 
 int
@@ -520,8 +358,8 @@ session_set_world(struct session *s, world *w, gsl_rng *rng, bl_err *err)
     struct model_parts p = {0};
     int rc;
 
-    if (s->model != MODEL_NONE) {
-        rc = build_parts(s, w, s->model, &s->bopts, &s->fopts, &s->gps, &p, err);
+    if (s->mc != NULL) {
+        rc = build_parts(s->mc, s->mopts, w, &p, err);
         if (rc != BL_OK) {
             world_free(w);
             gsl_rng_free(rng);
@@ -547,39 +385,39 @@ session_set_world(struct session *s, world *w, gsl_rng *rng, bl_err *err)
     world_free(s->world);
     s->world = w;
     s->true_loss = 0;
-    if (s->model != MODEL_NONE)
-        take_parts(s, &p);
+    if (s->mc != NULL) {
+        struct model_parts old = parts_of(s);
+        parts_free(s->mc, &old);
+        put_parts(s, s->mc, &p);
+    }
     s->generation++;
     return BL_OK;
 }
 
 int
-session_set_model(struct session *s, enum model_kind kind, const blr_opts *bo, const feat_opts *fo,
-                  const struct gp_setup *gs, bl_err *err)
+session_set_model(struct session *s, const struct model_class *mc, const void *opts, bl_err *err)
 {
     struct model_parts p = {0};
     int rc;
 
-    /* Options of the family not chosen stay as they were. */
-    blr_opts nbo = bo != NULL ? *bo : s->bopts;
-    feat_opts nfo = fo != NULL ? *fo : s->fopts;
-    struct gp_setup ngs = gs != NULL ? *gs : s->gps;
+    void *nopts = malloc(mc->opts_size ? mc->opts_size : 1);
+    if (nopts == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory");
+    memcpy(nopts, opts, mc->opts_size);
     if (s->world == NULL) {
-        s->model = kind;
-        s->bopts = nbo;
-        s->fopts = nfo;
-        s->gps = ngs;
+        free(s->mopts);
+        s->mopts = nopts;
+        put_parts(s, mc, &p);
         s->generation++;
         return BL_OK;
     }
-    if ((rc = build_parts(s, s->world, kind, &nbo, &nfo, &ngs, &p, err)) != BL_OK)
+    if ((rc = build_parts(mc, nopts, s->world, &p, err)) != BL_OK) {
+        free(nopts);
         return rc;
+    }
     /* Swap in, replay; on failure swap the old model back. */
     struct model_parts old = parts_of(s);
-    enum model_kind old_kind = s->model;
-    blr_opts old_bo = s->bopts;
-    feat_opts old_fo = s->fopts;
-    struct gp_setup old_gs = s->gps;
+    const struct model_class *old_mc = s->mc;
     double old_true = s->true_loss;
     double *saved[TR_COUNT] = {0};
     for (int i = 0; i < TR_COUNT && s->n > 0; i++) {
@@ -587,29 +425,25 @@ session_set_model(struct session *s, enum model_kind kind, const blr_opts *bo, c
         if (saved[i] == NULL) {
             for (int j = 0; j < i; j++)
                 free(saved[j]);
-            parts_free(&p);
+            parts_free(mc, &p);
+            free(nopts);
             return bl_fail(err, BL_ENOMEM, "out of memory");
         }
         memcpy(saved[i], s->trace[i], s->n * sizeof(double));
     }
-    put_parts(s, &p);
-    s->model = kind;
-    s->bopts = nbo;
-    s->fopts = nfo;
-    s->gps = ngs;
+    put_parts(s, mc, &p);
     rc = replay(s, err);
     if (rc != BL_OK) {
-        parts_free(&p);
-        put_parts(s, &old);
-        s->model = old_kind;
-        s->bopts = old_bo;
-        s->fopts = old_fo;
-        s->gps = old_gs;
+        parts_free(mc, &p);
+        free(nopts);
+        put_parts(s, old_mc, &old);
         s->true_loss = old_true;
         for (int i = 0; i < TR_COUNT && s->n > 0; i++)
             memcpy(s->trace[i], saved[i], s->n * sizeof(double));
     } else {
-        parts_free(&old);
+        parts_free(old_mc, &old);
+        free(s->mopts);
+        s->mopts = nopts;
         s->generation++;
     }
     for (int i = 0; i < TR_COUNT; i++)
@@ -643,7 +477,7 @@ session_observe(struct session *s, size_t n, struct out *out, bl_err *err)
         memcpy(s->X + s->n * s->in_dim, x, s->in_dim * sizeof *x);
         s->Y[s->n] = y;
         if (session_has_model(s) && (rc = arrive(s, x, y, err)) != BL_OK) {
-            /* blr_observe refused the point (not finite): drop it. */
+            /* The model refused the point (not finite): drop it. */
             break;
         }
         s->n++;
@@ -657,57 +491,14 @@ session_observe(struct session *s, size_t n, struct out *out, bl_err *err)
 }
 
 int
-session_optimize(struct session *s, blr_opt_result *res, bl_err *err)
+session_optimize(struct session *s, struct out *out, bl_err *err)
 {
-    if (s->blr == NULL)
+    if (s->mc == NULL)
         return bl_fail(err, BL_ESTATE, "no model to optimize: choose one first (model blr)");
-    if (s->model != MODEL_BLR)
-        return bl_fail(err, BL_ESTATE,
-                       "optimize works on model blr (the nig model integrates the noise out)");
-    if (s->n == 0)
-        return bl_fail(err, BL_ESTATE, "no data to optimize on: observe some points first");
-    blr_model *trial = blr_copy(s->blr, err);
-    if (trial == NULL)
-        return err ? err->code : BL_ENOMEM;
-    int rc = blr_optimize(trial, 1000, 1e-12, res, s->cancel, err);
-    if (rc == BL_OK) {
-        blr_opts o = s->bopts;
-        o.alpha = blr_options(trial)->alpha;
-        o.beta = blr_options(trial)->beta;
-        rc = session_set_model(s, s->model, &o, &s->fopts, NULL, err);
-    }
-    blr_free(trial);
-    return rc;
-}
-
-int
-session_optimize_gp(struct session *s, gp_opt_result *res, bl_err *err)
-{
-    if (s->gp == NULL)
-        return bl_fail(err, BL_ESTATE, "no gp model to optimize");
-    if (s->n == 0)
-        return bl_fail(err, BL_ESTATE, "no data to optimize on: observe some points first");
-    gp *trial = gp_copy(s->gp, err);
-    if (trial == NULL)
-        return err ? err->code : BL_ENOMEM;
-    int rc = gp_optimize(trial, NULL, res, s->cancel, err);
-    if (rc == BL_OK) {
-        /* The optimum as options, then a replay so every trace matches it. */
-        struct gp_setup gs = s->gps;
-        const kernel *k = gp_kernel(trial);
-        kernel_format(k, gs.kernel, sizeof gs.kernel);
-        gs.noise = sqrt(gp_noise(trial));
-        for (size_t i = 0; i < kernel_nparams(k); i++) {
-            const char *name = kernel_param_name(k, i);
-            if (strstr(name, "sw2") != NULL)
-                gs.nn.sw2 = kernel_param_value(k, i);
-            else if (strstr(name, "sb2") != NULL)
-                gs.nn.sb2 = kernel_param_value(k, i);
-        }
-        rc = session_set_model(s, s->model, NULL, NULL, &gs, err);
-    }
-    gp_free(trial);
-    return rc;
+    if (s->mc->optimize == NULL)
+        return bl_fail(err, BL_ESTATE, "model %s has no hyperparameters to optimize",
+                       s->mc->subject.name);
+    return s->mc->optimize(s, out, err);
 }
 
 int
@@ -725,28 +516,10 @@ session_features(struct session *s, const double *x, size_t len, bl_err *err)
 void
 session_describe_model(const struct session *s, char *buf, size_t size)
 {
-    const char *feat = s->feat ? features_describe(s->feat) : features_kind_name(s->fopts.kind);
-    switch (s->model) {
-    case MODEL_NONE: snprintf(buf, size, "none"); break;
-    case MODEL_BLR:
-        snprintf(buf, size, "blr alpha=%.6g beta=%.6g features=%s", s->bopts.alpha, s->bopts.beta,
-                 feat);
-        break;
-    case MODEL_NIG:
-        snprintf(buf, size, "nig v0=%.6g a0=%.6g b0=%.6g features=%s", s->bopts.v0, s->bopts.a0,
-                 s->bopts.b0, feat);
-        break;
-    case MODEL_GP:
-        snprintf(buf, size, "gp kernel=%s noise=%.4g", s->gps.kernel, s->gps.noise);
-        break;
-    case MODEL_TP: {
-        static const char *const names[] = {"point", "invgamma", "gamma", "burr12",
-                                            "halfcauchy"};
-        snprintf(buf, size, "tp %s(%.4g, %.4g) kernel=%s noise=%.4g", names[s->gps.prior.kind],
-                 s->gps.prior.p1, s->gps.prior.p2, s->gps.kernel, s->gps.noise);
-        break;
-    }
-    }
+    if (s->mc == NULL)
+        snprintf(buf, size, "none");
+    else
+        s->mc->describe(s->mopts, s->m, buf, size);
 }
 
 /* The posterior of the session's model, as of now. SGLD on a known-noise
@@ -755,40 +528,17 @@ session_describe_model(const struct session *s, char *buf, size_t size)
 target *
 session_posterior_target(struct session *s, const struct sampler_setup *o, bl_err *err)
 {
-    if (s->model == MODEL_NONE)
+    if (s->mc == NULL)
         return bl_fail(err, BL_ESTATE, "no model: model blr, or target=banana"), NULL;
-    if (s->blr == NULL) {
-        if (s->world == NULL)
-            bl_fail(err, BL_ESTATE,
-                    "no data yet: the posterior needs a world (data linear d=2), or target=banana");
-        else
-            bl_fail(err, BL_ESTATE,
-                    "target=posterior needs a blr or nig model (model blr), or target=banana");
-        return NULL;
-    }
-    target *t = target_from_blr(s->blr, err);
-    if (t == NULL || o->kind != &sampler_type_sgld || s->model != MODEL_BLR || s->n == 0)
-        return t;
-    target_info info;
-    target_get_info(t, &info);
-    size_t n = s->n, d = s->dim;
-    double *X = malloc(n * d * sizeof *X);
-    if (X == NULL) {
-        target_free(t);
-        return bl_fail(err, BL_ENOMEM, "out of memory for %zu x %zu features", n, d), NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (session_features(s, s->X + i * s->in_dim, s->in_dim, err) != BL_OK) {
-            free(X);
-            target_free(t);
-            return NULL;
-        }
-        memcpy(X + i * d, s->phi, d * sizeof *X);
-    }
-    target *td = target_blr_data_alloc(n, d, X, s->Y, info.alpha, info.beta, err);
-    free(X);
-    target_free(t);
-    return td;
+    if (s->m == NULL && s->world == NULL)
+        return bl_fail(err, BL_ESTATE,
+                       "no data yet: the posterior needs a world (data linear d=2), or target=banana"),
+               NULL;
+    if (s->m == NULL || s->mc->target == NULL)
+        return bl_fail(err, BL_ESTATE,
+                       "target=posterior needs a blr or nig model (model blr), or target=banana"),
+               NULL;
+    return s->mc->target(s->m, s, o->kind == &sampler_type_sgld, err);
 }
 
 struct sampler_job *

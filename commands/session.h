@@ -2,13 +2,13 @@
  *
  * world   where data comes from (synthetic with a truth, or a data set);
  * stream  the points observed so far, in arrival order (X: n x in_dim, Y: n);
- * model   BLR (known noise) or NIG (unknown noise) on a feature map, updated
- *         in O(d^2) per arrival, never refitted per point;
+ * model   a class of commands/model.h (BLR, NIG, GP, TP, ...) and its
+ *         instance, updated per arrival, never refitted per point;
  * traces  per-arrival series (index t-1 for the t-th arrival) that `show`,
  *         `export trace` and the panes read.
  * Invariant: when a model exists it has seen exactly the n points of the
  * stream, and every trace has n entries. Changing the model or its
- * hyperparameters replays the stream (O(n d^2)); changing the world clears the
+ * hyperparameters replays the stream (n arrivals); changing the world clears the
  * stream. Every function that fails leaves the session as it was, except
  * session_observe, which keeps the points that arrived before an interrupt
  * or the end of a data set (and says so). */
@@ -23,33 +23,14 @@
 #include "commands/clock.h"
 #include "commands/instrument.h"
 #include "commands/job.h"
+#include "commands/model.h"
 #include "commands/out.h"
 #include "commands/sampler_job.h"
 #include "commands/view.h"
 #include "core/blr/blr.h"
 #include "core/base/err.h"
 #include "core/blr/features.h"
-#include "core/kernel/gp.h"
-#include "core/kernel/nngp.h"
-#include "core/blr/regret.h"
 #include "datasets/world.h"
-
-enum model_kind {
-    MODEL_NONE = 0,
-    MODEL_BLR, /* Bayesian linear regression, known noise */
-    MODEL_NIG, /* BLR with unknown noise (Normal-Inverse-Gamma) */
-    MODEL_GP,  /* Gaussian process with any kernel */
-    MODEL_TP   /* scale mixture of a GP: Student-t process (inverse-gamma) or another prior */
-};
-
-/* Options of the GP and TP models. */
-struct gp_setup {
-    char kernel[512];         /* kernel spec (core/kernel.h syntax) */
-    double noise;             /* noise sd; Ky = K + noise^2 I */
-    gp_scale_prior prior;     /* TP: the scale prior (INVGAMMA: the Student-t process) */
-    bool nngp;                /* the kernel is an NNGP built from nn (layer spectra) */
-    nngp_opts nn;
-};
 
 /* Per-arrival traces (MATH.md 3.1, 3.2, 10). */
 enum trace_id {
@@ -95,19 +76,17 @@ struct session {
     size_t in_dim; /* input dimension of the world */
     double *X, *Y; /* the stream, X row-major n x in_dim */
 
-    enum model_kind model;
-    blr_opts bopts;  /* prior / noise options of the model */
-    feat_opts fopts; /* feature map options */
-    features *feat;  /* NULL when no model or no world */
-    blr_model *blr;
-    gp *gp;                   /* MODEL_GP, MODEL_TP (then blr and feat are NULL) */
-    struct gp_setup gps;      /* their options */
-    regret_rls *hind; /* best fixed parameter in hindsight */
-    size_t dim;       /* feature dimension */
-    double *phi;      /* scratch, dim */
-    double *wstar;    /* truth in feature space (dim) or NULL when not representable */
-    double *tmp;      /* scratch, dim */
-    double true_loss; /* sum of -log p*(y_t | x_t) */
+    const struct model_class *mc; /* the chosen model (commands/model.h), NULL: none */
+    void *mopts;                  /* its options, mc->opts_size bytes (owned) */
+    void *m;                      /* its instance (owned), NULL until there is a world */
+    /* The weight view of m (struct model_weights), set whenever m changes;
+     * NULL and 0 for a model without weights. Borrowed from m. */
+    const blr_model *blr; /* Gaussian posterior over the weights */
+    const features *feat; /* their feature map */
+    size_t dim;           /* feature dimension */
+    const double *wstar;  /* truth in feature space (dim) or NULL when not representable */
+    double *phi;          /* scratch, dim (session_features) */
+    double true_loss;     /* sum of -log p*(y_t | x_t) */
 
     double *trace[TR_COUNT];
 
@@ -138,27 +117,28 @@ void session_seed(struct session *s, unsigned long seed);
  * (takes ownership of both, also on failure): the stream is cleared, the model
  * (if any) rebuilt for the new inputs with its options. */
 int session_set_world(struct session *s, world *w, gsl_rng *rng, bl_err *err);
-/* Choose the model; built and fed the stream now if there is a world. For
- * GP and TP models pass gs (bo, fo unused); for BLR and NIG pass bo, fo. */
-int session_set_model(struct session *s, enum model_kind kind, const blr_opts *bo,
-                      const feat_opts *fo, const struct gp_setup *gs, bl_err *err);
-/* Whether a model is built and can predict (BLR, NIG, GP, TP). */
+/* Choose the model: the class and its options (mc->opts_size bytes,
+ * copied). Built and fed the stream now if there is a world (O(n) arrivals);
+ * on failure the old model stays. */
+int session_set_model(struct session *s, const struct model_class *mc, const void *opts,
+                      bl_err *err);
+/* Whether a model is built and can predict. */
 bool session_has_model(const struct session *s);
 /* Predictive at input x (in_dim numbers) under the current posterior: mean,
  * var (with noise; Student-t variance for NIG and TP) and var_f (latent). */
 int session_predict(struct session *s, const double *x, double *mean, double *var, double *var_f,
                     bl_err *err);
+/* log evidence of the stream under the model (NaN without one). */
+double session_log_evidence(const struct session *s);
 /* n more points from the world. On interrupt or exhaustion the points that
  * arrived stay (a message goes to out) and BL_ECANCEL / BL_ESTATE is returned. */
 int session_observe(struct session *s, size_t n, struct out *out, bl_err *err);
-/* Empirical Bayes on the model's hyperparameters (MacKay, known noise). */
-int session_optimize(struct session *s, blr_opt_result *res, bl_err *err);
+/* `optimize`: the model's empirical Bayes (its optimize hook), which
+ * replays the stream with the optimum and prints one line. */
+int session_optimize(struct session *s, struct out *out, bl_err *err);
 
-/* Empirical Bayes for a GP or TP: the kernel's hyperparameters and the
- * noise by maximizing the GP marginal likelihood; then a replay. */
-int session_optimize_gp(struct session *s, gp_opt_result *res, bl_err *err);
-
-/* Feature vector of an input x (in_dim numbers) into s->phi. */
+/* Feature vector of an input x (in_dim numbers) into s->phi (models with
+ * weights). */
 int session_features(struct session *s, const double *x, size_t len, bl_err *err);
 /* Name of the model for status lines: "blr alpha=1 beta=100 identity". */
 void session_describe_model(const struct session *s, char *buf, size_t size);
@@ -187,8 +167,9 @@ struct run_ctx session_run_ctx(struct session *s);
 /* The stream as a paced job (commands/cmd_stream.c); self is the session. */
 extern const struct job_class stream_job_class;
 
-/* Scale of the BLR posterior covariance relative to A^-1: 1 for known noise,
- * E[s2 | D] = b_n / (a_n - 1) for NIG (inf while a_n <= 1). */
+/* Scale of the weight posterior covariance relative to A^-1: 1 for known
+ * noise, E[s2 | D] = b_n / (a_n - 1) for NIG (inf while a_n <= 1); 1 for a
+ * model without weights. */
 double session_cov_scale(const struct session *s);
 
 /* Give the front end a chance to breathe (see pump); cheap when not due. */

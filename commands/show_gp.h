@@ -1,6 +1,6 @@
-/* commands/show_gp.h - `show` and `export gram` for kernel models (GP, TP)
- * and `show spectrum` for every model. Kept apart from cmd_show.c so that
- * each file stays about one family. */
+/* commands/show_gp.h - `show spectrum` and `export gram` for every model:
+ * each asks the model's class (commands/model.h) for its matrices; the
+ * eigen-summary lines are printed alike for all. */
 #ifndef BAYESLENS_COMMANDS_SHOW_GP_H
 #define BAYESLENS_COMMANDS_SHOW_GP_H
 
@@ -11,8 +11,9 @@
  * first ones): O(n^3) eigendecompositions stay interactive. */
 #define SHOW_GP_MAX_SPECTRUM 1000
 
-int show_gp_evidence(struct session *s, struct out *out, bl_err *err);
-int show_gp_kernel(struct session *s, struct out *out, bl_err *err);
+/* eigenvalues, effective_rank, alpha_req (+ window) of one spectrum lam[n]
+ * (descending), each key prefixed by prefix. */
+void show_spectrum_lines(struct out *out, const char *prefix, const double *lam, size_t n);
 /* eigenvalues, effective_rank, alpha_req (+ window) of the posterior
  * covariance (BLR, NIG) or of the kernel Gram of the observed inputs (GP,
  * TP; per layer for an NNGP kernel). */

@@ -51,7 +51,7 @@ test_table(void)
         if (n > 0)
             CHECK(strcmp(cmd_table[n - 1]->name, c->name) < 0, "table not sorted at %s",
                   c->name);
-        for (const struct subject_spec *s = c->subjects; s && s->name; s++)
+        for (const struct subject_spec *s = cmd_subjects(c); s && s->name; s++)
             CHECK(s->summary && s->example, "%s %s: no summary or example", c->name, s->name);
     }
     CHECK(n >= 10, "table has %zu commands", n);
@@ -132,7 +132,7 @@ test_bind_errors(void)
         CHECK(strstr(err.msg, bad[i].msg) != NULL, "'%s': message '%s' lacks '%s'", bad[i].line,
               err.msg, bad[i].msg);
         CHECK(s->n == n0 && s->blr != NULL && blr_mean(s->blr)[0] == m0 &&
-                  s->bopts.alpha == 2 && s->bopts.beta == 4,
+                  blr_options(s->blr)->alpha == 2 && blr_options(s->blr)->beta == 4,
               "'%s' changed the session", bad[i].line);
     }
     /* A failure in the middle of a line stops the rest of it. */

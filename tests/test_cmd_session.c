@@ -44,7 +44,7 @@ test_regret_identities(void)
     CHECK(run(s, "seed 3; data linear d=4 noise=0.2; model blr alpha=2; observe 300", &err) ==
               BL_OK,
           "%s", err.msg);
-    CHECK_REL(s->bopts.beta, 25, 1e-12); /* the world's noise precision 1/0.2^2 */
+    CHECK_REL(blr_options(s->blr)->beta, 25, 1e-12); /* the world's noise precision 1/0.2^2 */
     /* Chain rule: cumulative log-loss == -log evidence (closed form), 1e-9. */
     double cum = s->trace[TR_CUM_LOGLOSS][s->n - 1];
     CHECK_REL(cum, -blr_log_evidence(s->blr), 1e-9);
@@ -139,7 +139,7 @@ test_state_survives(void)
                          "data load /no/such/file.csv",   "model blr features=rbf ls=0"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         CHECK(run(s, bad[i], &err) != BL_OK, "'%s' accepted", bad[i]);
-        CHECK(s->world == w && s->n == n && s->model == MODEL_NIG && s->blr != NULL,
+        CHECK(s->world == w && s->n == n && s->mc == model_find("nig") && s->blr != NULL,
               "'%s' lost the loaded state", bad[i]);
     }
     CHECK(run(s, "data load data/ragged.csv", &err) != BL_OK && strstr(err.msg, "ragged.csv:") &&
@@ -168,7 +168,7 @@ test_interrupt(void)
     /* An interrupted refit (model change) restores the old model and traces. */
     double m0 = blr_mean(s->blr)[0], t0 = s->trace[TR_CUM_LOGLOSS][9];
     CHECK(run(s, "model blr alpha=7 features=poly", &err) == BL_ECANCEL, "refit interrupted");
-    CHECK(s->bopts.alpha == 1 && s->fopts.kind == FEAT_IDENTITY && s->dim == 3 &&
+    CHECK(blr_options(s->blr)->alpha == 1 && features_options(s->feat)->kind == FEAT_IDENTITY && s->dim == 3 &&
               blr_mean(s->blr)[0] == m0 && s->trace[TR_CUM_LOGLOSS][9] == t0,
           "old model restored after an interrupted refit");
     flag = 0;
@@ -187,7 +187,7 @@ test_optimize(void)
               &err) == BL_OK,
           "%s", err.msg);
     /* At the optimum the evidence is stationary: nudging alpha or beta lowers it. */
-    double best = blr_log_evidence(s->blr), a = s->bopts.alpha, b = s->bopts.beta;
+    double best = blr_log_evidence(s->blr), a = blr_options(s->blr)->alpha, b = blr_options(s->blr)->beta;
     char line[128];
     snprintf(line, sizeof line, "model blr alpha=%.17g beta=%.17g", a * 1.05, b);
     run(s, line, &err);

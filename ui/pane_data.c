@@ -29,10 +29,12 @@ struct data_pane {
     size_t cap;
     double *z;        /* DATA_DRAWS x zdim fixed normals */
     size_t zdim;
-    /* Kernel models: the predictive on the grid is O(grid n^2), so it is
-     * cached and refreshed at most GP_REFRESH_S apart while animating. */
+    /* Models without weights: the predictive on the grid may be costly
+     * (O(grid n^2) for a GP), so it is cached by generation. */
     double *gmean, *gsd, *gdraw; /* grid, grid, DATA_DRAWS x grid */
-    double *gz;                   /* DATA_DRAWS x grid fixed normals */
+    double *gz;                   /* DATA_DRAWS x gzn fixed normals */
+    size_t gzn;                   /* normals per draw (the model's band_normals) */
+    int gdraws;                   /* draws in gdraw */
     size_t gcap;
     unsigned long ggen;
     double glo, ghi, gtime;
@@ -127,6 +129,22 @@ ensure_normals(struct data_pane *p, size_t d)
     return 0;
 }
 
+/* Predictive means at n inputs: the model's batched hook, else point by point. */
+static int
+model_means(const struct session *s, const double *X, size_t n, double *mean, bl_err *err)
+{
+    if (s->mc->pane.mean != NULL)
+        return s->mc->pane.mean(s->m, X, n, mean, err);
+    for (size_t i = 0; i < n; i++) {
+        double var, var_f;
+        int rc = session_predict((struct session *)s, X + i * s->in_dim, &mean[i], &var, &var_f,
+                                 err);
+        if (rc != BL_OK)
+            return rc;
+    }
+    return BL_OK;
+}
+
 static void
 draw_prediction_view(struct data_pane *p, const struct session *s, struct canvas *c, int col,
                      int row, int w, int h)
@@ -151,10 +169,10 @@ draw_prediction_view(struct data_pane *p, const struct session *s, struct canvas
             yp[i] = f;
         }
     }
-    if (s->gp != NULL && m > 0) {
-        /* One batched predictive for all shown points (cached by generation). */
+    if (s->blr == NULL && m > 0) {
+        /* A model without weights: one batched predictive for all shown points. */
         bl_err err;
-        if (gp_predict(s->gp, s->X + first * s->in_dim, m, yp, NULL, NULL, NULL, &err) != BL_OK)
+        if (model_means(s, s->X + first * s->in_dim, m, yp, &err) != BL_OK)
             for (size_t i = 0; i < m; i++)
                 yp[i] = NAN;
     }
@@ -177,60 +195,65 @@ draw_prediction_view(struct data_pane *p, const struct session *s, struct canvas
     plot_legend(&pl, leg, 2);
 }
 
-/* Predictive mean and sd of a kernel model on the grid, with DATA_DRAWS
- * posterior function draws from fixed normals; cached (see GP_REFRESH_S).
- * Returns 0 when p->gmean, p->gsd, p->gdraw hold the grid. */
+/* Predictive mean and sd of a model without weights on the grid, with up to
+ * DATA_DRAWS posterior function draws from fixed normals (the model's band
+ * hook; without one, the band from its predictive and no draws); cached by
+ * generation, and at most GP_REFRESH_S apart while animating when the band
+ * is costly. Returns 0 when p->gmean, p->gsd, p->gdraw hold the grid. */
 static int
 gp_grid(struct data_pane *p, const struct session *s, const double *gx, size_t grid)
 {
-    bool fresh = p->ggen == s->generation || (s->interactive && clock_now() - p->gtime < GP_REFRESH_S);
+    const struct model_pane *hook = &s->mc->pane;
+    bool fresh = p->ggen == s->generation ||
+                 (s->interactive && hook->band_slow && clock_now() - p->gtime < GP_REFRESH_S);
     if (fresh && p->gn == grid && p->glo == gx[0] && p->ghi == gx[grid - 1] && p->gmean != NULL)
         return 0;
     if (grid > p->gcap) {
         free(p->gmean);
         free(p->gsd);
         free(p->gdraw);
-        free(p->gz);
         p->gmean = malloc(grid * sizeof *p->gmean);
         p->gsd = malloc(grid * sizeof *p->gsd);
         p->gdraw = malloc(DATA_DRAWS * grid * sizeof *p->gdraw);
-        p->gz = malloc(DATA_DRAWS * grid * sizeof *p->gz);
-        p->gcap = p->gmean && p->gsd && p->gdraw && p->gz ? grid : 0;
+        p->gcap = p->gmean && p->gsd && p->gdraw ? grid : 0;
         if (p->gcap == 0)
             return -1;
+    }
+    size_t nz = hook->band != NULL && hook->band_normals != NULL ? hook->band_normals(s->m, grid)
+                                                                 : 0;
+    if (nz != p->gzn || p->gz == NULL) {
+        /* The first DATA_DRAWS nz normals of a fixed stream: a prefix of the
+         * same numbers whatever the size, so draws persist across resizes. */
+        free(p->gz);
+        p->gzn = 0;
+        p->gz = malloc((nz > 0 ? DATA_DRAWS * nz : 1) * sizeof *p->gz);
         gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-        if (r == NULL)
+        if (p->gz == NULL || r == NULL) {
+            gsl_rng_free(r);
             return -1;
+        }
         gsl_rng_set(r, 20240917);
-        for (size_t i = 0; i < DATA_DRAWS * grid; i++)
+        for (size_t i = 0; i < DATA_DRAWS * nz; i++)
             p->gz[i] = gsl_ran_ugaussian(r);
         gsl_rng_free(r);
+        p->gzn = nz;
     }
-    double *vf = p->gdraw; /* scratch before the draws overwrite it */
     bl_err err;
-    if (gp_predict(s->gp, gx, grid, p->gmean, vf, p->gsd, NULL, &err) != BL_OK)
-        return -1;
-    double factor = 1; /* a Student-t process scales the GP's spread */
-    if (s->model == MODEL_TP) {
+    if (hook->band != NULL) {
+        p->gdraws = hook->band(s->m, gx, grid, p->gz, DATA_DRAWS, p->gmean, p->gsd, p->gdraw,
+                               &err);
+        if (p->gdraws < 0)
+            return -1;
+    } else {
         for (size_t g = 0; g < grid; g++) {
-            double mean, var, var_f;
-            if (session_predict((struct session *)s, &gx[g], &mean, &var, &var_f, &err) != BL_OK)
+            double var, var_f;
+            if (session_predict((struct session *)s, &gx[g], &p->gmean[g], &var, &var_f, &err) !=
+                BL_OK)
                 return -1;
-            p->gsd[g] = var;
-            if (g == 0 && vf[0] > 0)
-                factor = var_f / vf[0];
+            p->gsd[g] = sqrt(fmax(var, 0));
         }
+        p->gdraws = 0;
     }
-    for (size_t g = 0; g < grid; g++)
-        p->gsd[g] = sqrt(fmax(p->gsd[g], 0));
-    if (gp_draws(s->gp, gx, grid, p->gz, DATA_DRAWS, p->gdraw, NULL, &err) != BL_OK)
-        return -1;
-    if (factor != 1 && isfinite(factor))
-        for (int j = 0; j < DATA_DRAWS; j++)
-            for (size_t g = 0; g < grid; g++) {
-                double *f = &p->gdraw[(size_t)j * grid + g];
-                *f = p->gmean[g] + sqrt(factor) * (*f - p->gmean[g]);
-            }
     p->ggen = s->generation;
     p->gtime = clock_now();
     p->gn = grid;
@@ -285,7 +308,7 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
 
     bool truth = fn && world_knows_truth(s->world);
     bool model = fn && session_has_model(s);
-    bool kmodel = model && s->gp != NULL;
+    bool kmodel = model && s->blr == NULL; /* no weights: the band comes from the model */
     if (model && !kmodel && ensure_normals(p, s->dim) != 0)
         model = false;
     double *wdraw = model && !kmodel ? malloc(s->dim * sizeof *wdraw) : NULL;
@@ -337,7 +360,7 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
         /* Posterior function draws: w = m + sqrt(k) L^-T z with fixed z. */
         double k = kmodel ? (double)NAN : sqrt(session_cov_scale(s));
         const double *mean = kmodel ? NULL : blr_mean(s->blr);
-        for (int j = 0; kmodel && j < DATA_DRAWS; j++)
+        for (int j = 0; kmodel && j < p->gdraws; j++)
             plot_line(&pl, gx, p->gdraw + (size_t)j * grid, grid, COL_S3, PAT_LONGDASH);
         for (int j = 0; j < DATA_DRAWS && isfinite(k); j++) {
             memcpy(wdraw, p->z + (size_t)j * s->dim, s->dim * sizeof *wdraw);

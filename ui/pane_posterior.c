@@ -83,8 +83,9 @@ static void
 posterior_title(void *self, const struct session *s, char *buf, size_t size)
 {
     (void)self;
-    if (s->gp != NULL && !sampler_view(s)) {
-        snprintf(buf, size, "posterior  %s", s->model == MODEL_TP ? "output scale s" : "gp");
+    if (s->m != NULL && s->blr == NULL && !sampler_view(s)) {
+        const char *what = s->mc->pane.posterior_title;
+        snprintf(buf, size, "posterior  %s", what != NULL ? what : s->mc->subject.name);
         return;
     }
     const struct sampler_job *j = s->smp;
@@ -479,49 +480,34 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
     plot_legend(&pl, leg, nl);
 }
 
-/* log density of IG(a, b) at x > 0. */
-static double
-ig_logpdf(double x, double a, double b)
-{
-    return a * log(b) - lgamma(a) - (a + 1) * log(x) - b / x;
-}
-
-/* A kernel model has no weights. A Student-t process (inverse-gamma scale)
- * has one scalar to learn, the output scale s: its prior and posterior
- * IG(a + n/2, b + q/2) (MATH.md 5.1) show the scale mixture at work. */
+/* A model without weights: a scalar posterior when the model has one to
+ * show (the output scale of a Student-t process), else a word on why not. */
 static void
 draw_scale(struct posterior_pane *p, const struct session *s, struct canvas *c, int col, int row,
            int w, int h)
 {
-    if (s->model != MODEL_TP || s->gps.prior.kind != GP_SCALE_INVGAMMA) {
-        pane_message(c, col, row, w, h,
-                     "a gp has no weights: its posterior is over functions (data pane)");
+    struct model_scalar sc;
+    if (s->mc->pane.scalar == NULL || !s->mc->pane.scalar(s->m, &sc)) {
+        char msg[96];
+        snprintf(msg, sizeof msg,
+                 "a %s has no weights: its posterior is over functions (data pane)",
+                 s->mc->subject.name);
+        pane_message(c, col, row, w, h, msg);
         return;
     }
-    double a = s->gps.prior.p1, b = s->gps.prior.p2, n = (double)gp_n(s->gp);
-    double an = a + n / 2, bn = b + gp_quad(s->gp) / 2;
-    /* Range: both modes and their spread. */
-    double m0 = b / (a + 1), m1 = bn / (an + 1);
-    double hi = 4 * fmax(m0, m1), lo = 0;
-    enum { G = 200 };
-    double x[G], y0[G], y1[G], mx = 0;
-    for (int g = 0; g < G; g++) {
-        x[g] = lo + (hi - lo) * (g + 1) / G;
-        y0[g] = exp(ig_logpdf(x[g], a, b));
-        y1[g] = exp(ig_logpdf(x[g], an, bn));
-        mx = fmax(mx, fmax(y0[g], y1[g]));
-    }
-    plot_range_update(&p->x, lo, hi);
+    enum { G = MODEL_SCALAR_GRID };
+    double mx = 0;
+    for (int g = 0; g < G; g++)
+        mx = fmax(mx, fmax(sc.prior[g], sc.post[g]));
+    plot_range_update(&p->x, sc.lo, sc.hi);
     plot_range_update(&p->y, 0, mx);
     struct plot pl;
-    plot_begin(&pl, c, col, row, w, h, &p->x, &p->y, "output scale s", "density");
-    plot_line(&pl, x, y0, G, COL_S2, PAT_DASHED);
-    plot_line(&pl, x, y1, G, COL_S1, PAT_SOLID);
-    char post[64];
-    snprintf(post, sizeof post, "posterior IG(%.4g, %.4g)", an, bn);
+    plot_begin(&pl, c, col, row, w, h, &p->x, &p->y, sc.xlabel, "density");
+    plot_line(&pl, sc.x, sc.prior, G, COL_S2, PAT_DASHED);
+    plot_line(&pl, sc.x, sc.post, G, COL_S1, PAT_SOLID);
     const struct legend_entry leg[] = {
         {"╌╌", "--", "prior", COL_S2},
-        {"──", "__", post, COL_S1},
+        {"──", "__", sc.post_label, COL_S1},
     };
     plot_legend(&pl, leg, 2);
 }
@@ -535,13 +521,13 @@ posterior_draw(void *self, const struct session *s, struct canvas *c, int col, i
         draw_sampler(p, s, s->smp, c, col, row, w, h);
         return;
     }
-    if (s->gp != NULL) {
+    if (s->m != NULL && s->blr == NULL) {
         draw_scale(p, s, c, col, row, w, h);
         return;
     }
     if (s->blr == NULL) {
         pane_message(c, col, row, w, h,
-                     s->model == MODEL_NONE ? "no model yet: try  model blr" : "no data yet");
+                     s->mc == NULL ? "no model yet: try  model blr" : "no data yet");
         return;
     }
     size_t d = s->dim, i = s->view.post_w[0], j = s->view.post_w[1];

@@ -41,7 +41,8 @@ regret_title(void *self, const struct session *s, char *buf, size_t size)
     (void)self;
     if (s->blr != NULL)
         snprintf(buf, size, "regret (nats) vs n  d=%zu", s->dim);
-    else if (s->gp != NULL && (s->world == NULL || !world_knows_truth(s->world)))
+    else if (s->m != NULL && !(s->mc->traces & MODEL_TRACE(TR_REGRET_HINDSIGHT)) &&
+             (s->world == NULL || !world_knows_truth(s->world)))
         snprintf(buf, size, "sequential log-loss (nats) vs n");
     else
         snprintf(buf, size, "regret (nats) vs n");
@@ -53,7 +54,7 @@ regret_draw(void *self, const struct session *s, struct canvas *c, int col, int 
     struct regret_pane *p = self;
     if (!session_has_model(s)) {
         pane_message(c, col, row, w, h,
-                     s->model == MODEL_NONE ? "no model yet: try  model blr" : "no data yet");
+                     s->mc == NULL ? "no model yet: try  model blr" : "no data yet");
         return;
     }
     if (s->n == 0) {
@@ -78,9 +79,10 @@ regret_draw(void *self, const struct session *s, struct canvas *c, int col, int 
     bool truth = s->world != NULL && world_knows_truth(s->world);
     /* With the truth: measured vs truth, closed form, asymptote. Without:
      * vs hindsight, its bound, asymptote. */
-    /* Kernel models have no parameter to compare with: regret against the
-     * truth when it is known, else the sequential log-loss itself. */
-    bool kmodel = s->gp != NULL;
+    /* Models without a best fixed parameter (kernel models) have nothing to
+     * compare with: regret against the truth when it is known, else the
+     * sequential log-loss itself. */
+    bool kmodel = !(s->mc->traces & MODEL_TRACE(TR_REGRET_HINDSIGHT));
     enum trace_id ia = truth ? TR_REGRET_TRUTH : kmodel ? TR_CUM_LOGLOSS : TR_REGRET_HINDSIGHT;
     enum trace_id ib = s->wstar != NULL ? TR_REGRET_CLOSED
                        : truth          ? TR_REGRET_HINDSIGHT

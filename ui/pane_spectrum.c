@@ -13,8 +13,6 @@
 #include <string.h>
 
 #include "commands/clock.h"
-#include "core/kernel/kernel.h"
-#include "core/kernel/nngp.h"
 #include "core/spectrum/spectrum.h"
 #include "ui/pane.h"
 #include "ui/plot.h"
@@ -72,13 +70,21 @@ spectrum_destroy(void *self)
     free(p);
 }
 
+/* A model without weights whose Gram spectra the pane draws instead. */
+static bool
+gram_model(const struct session *s)
+{
+    return s->m != NULL && s->blr == NULL && s->mc->pane.gram_layers != NULL &&
+           s->mc->pane.gram_spectra != NULL && s->mc->pane.gram_layers(s->m) > 0;
+}
+
 static void
 spectrum_title(void *self, const struct session *s, char *buf, size_t size)
 {
     struct spectrum_pane *p = self;
-    if (s->gp != NULL)
+    if (gram_model(s))
         snprintf(buf, size, "spectrum: kernel Gram of the first %zu points%s", p->kn,
-                 s->gps.nngp ? ", per layer" : "");
+                 s->mc->pane.gram_layers(s->m) > 1 ? ", per layer" : "");
     else if (s->blr == NULL || p->d == 0 || isnan(p->rank_cov))
         snprintf(buf, size, "spectrum: posterior cov and X^T X");
     else
@@ -165,7 +171,7 @@ compute_kernel(struct spectrum_pane *p, const struct session *s)
 {
     bl_err err;
     size_t n = s->n < SPECTRUM_KERNEL_POINTS ? s->n : SPECTRUM_KERNEL_POINTS;
-    size_t L = s->gps.nngp ? s->gps.nn.depth + 1 : 1;
+    size_t L = s->mc->pane.gram_layers(s->m);
     if (L * n > p->kcap) {
         double *a = realloc(p->kl, L * n * sizeof *a);
         if (a == NULL)
@@ -177,31 +183,15 @@ compute_kernel(struct spectrum_pane *p, const struct session *s)
     if (r == NULL)
         return -1;
     p->krank = r;
-    int rc;
-    if (s->gps.nngp) {
-        nngp *m = nngp_alloc(s->in_dim, &s->gps.nn, &err);
-        nngp_layer_spectrum *sp = malloc(L * sizeof *sp);
-        rc = m && sp ? nngp_layer_spectra(m, s->X, n, p->kl, sp, NULL, &err) : BL_ENOMEM;
-        for (size_t l = 0; rc == BL_OK && l < L; l++)
-            p->krank[l] = sp[l].rankme;
-        nngp_free(m);
-        free(sp);
-    } else {
-        double *K = malloc(n * n * sizeof *K);
-        rc = K ? kernel_gram(gp_kernel(s->gp), s->X, n, K, NULL, &err) : BL_ENOMEM;
-        if (rc == BL_OK)
-            rc = spectrum_eig_desc(K, n, p->kl, &err);
-        if (rc == BL_OK && spectrum_rankme_psd(p->kl, n, &p->krank[0], NULL) != BL_OK)
-            p->krank[0] = NAN;
-        free(K);
-    }
+    err.code = BL_OK;
+    int rc = s->mc->pane.gram_spectra(s->m, s->X, n, p->kl, p->krank, &err);
     if (rc != BL_OK) {
         snprintf(p->err, sizeof p->err, "%s", rc == BL_ENOMEM ? "out of memory" : err.msg);
         return -1;
     }
     p->klayers = L;
     p->kn = n;
-    if (!s->gps.nngp)
+    if (L == 1)
         push_trace(p, (double)s->n, p->krank[0], NAN);
     return 0;
 }
@@ -254,7 +244,7 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
     for (size_t i = 0; i < ns; i++) {
         size_t l = show[i];
         plot_line(&pl, idx, p->kl + l * n, n, cols[i % 5], pats[i % 4]);
-        if (s->gps.nngp)
+        if (L > 1)
             snprintf(names[i], sizeof names[i], "layer %zu: rank %.3g", l + 1, p->krank[l]);
         else
             snprintf(names[i], sizeof names[i], "Gram: eff. rank %.3g", p->krank[l]);
@@ -264,9 +254,11 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
     free(idx);
     if (top >= h)
         return;
-    if (s->gps.nngp) {
+    if (L > 1) {
         /* Effective rank against depth: the rank-collapse picture. */
-        double lx[NNGP_MAX_DEPTH + 1];
+        double *lx = malloc(L * sizeof *lx);
+        if (lx == NULL)
+            return;
         for (size_t l = 0; l < L; l++)
             lx[l] = (double)(l + 1);
         mn = 0, mx = NAN;
@@ -277,6 +269,7 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
         plot_line(&pl, lx, p->krank, L, COL_S1, PAT_SOLID);
         for (size_t l = 0; l < L && L <= 40; l++)
             plot_marker(&pl, lx[l], p->krank[l], c->ascii ? 'o' : 0x2022, COL_S1, ATTR_NONE);
+        free(lx);
     } else if (p->nt > 0) {
         mn = 0, mx = NAN;
         plot_range_update(&p->tn, p->tn_v[0], p->tn_v[p->nt - 1] > p->tn_v[0]
@@ -294,11 +287,11 @@ spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, in
               int h)
 {
     struct spectrum_pane *p = self;
-    if (s->gp != NULL) {
-        if (p->model != (const void *)s->gp) {
+    if (gram_model(s)) {
+        if (p->model != s->m) {
             p->nt = 0;
             p->kn = 0;
-            p->model = s->gp;
+            p->model = s->m;
             p->ix = p->iy = (struct plot_range){.log = true};
             p->tn = p->ty = (struct plot_range){0};
         }
@@ -306,8 +299,13 @@ spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, in
         return;
     }
     if (s->blr == NULL) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "model %s has no spectrum to draw",
+                 s->mc != NULL ? s->mc->subject.name : "");
         pane_message(c, col, row, w, h,
-                     s->model == MODEL_NONE ? "no model yet: try  model blr" : "no data yet");
+                     s->mc == NULL ? "no model yet: try  model blr"
+                     : s->m == NULL ? "no data yet"
+                                    : msg);
         return;
     }
     if (s->dim > SPECTRUM_MAX_DIM) {

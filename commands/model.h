@@ -1,0 +1,205 @@
+/* commands/model.h - the model interface: one const class per model family,
+ * one table of them (tmux's cmd_entry, GSL's gsl_rng_type).
+ *
+ * A class is data plus hooks. The session holds a class pointer, the class's
+ * options (opts_size bytes, plain data so that the session copies them) and
+ * an instance built from those options once there is a world. The session
+ * does everything that is the same for every model (the stream, the traces
+ * against the truth, replays, rollback on failure); a class only says what
+ * its own posterior does. A hook left NULL means the session's generic
+ * behaviour, which each hook's comment names.
+ *
+ * Invariant kept by the session: an instance has seen exactly the stream, in
+ * order. A hook that fails fills err and leaves its instance as it was,
+ * except observe, after which the session throws the instance away.
+ *
+ * Adding a model: one file commands/model_NAME.c defining
+ * `const struct model_class model_NAME_class`, plus one line in model.c's
+ * table (docs/models.md walks through it). */
+#ifndef BAYESLENS_COMMANDS_MODEL_H
+#define BAYESLENS_COMMANDS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "commands/cmd.h"
+#include "commands/out.h"
+#include "core/base/err.h"
+#include "core/blr/blr.h"
+#include "core/blr/features.h"
+#include "core/mcmc/target.h"
+#include "datasets/world.h"
+
+struct session;
+
+/* One arrival as the model saw it: the one-step predictive at x_t, scored
+ * before the update (MATH.md 3.1). */
+struct model_step {
+    double logpred; /* log q_t(y_t) */
+    double mean;    /* predictive mean at x_t */
+    double var;     /* predictive variance at x_t, with noise */
+    bool gaussian;  /* q_t is Gaussian: the risk against a Gaussian truth is defined */
+};
+
+/* The predictive at one input under the current posterior. */
+struct model_pred {
+    double mean;
+    double var;   /* with noise (Student-t variance for heavy-tailed predictives) */
+    double var_f; /* of the latent function, without noise */
+};
+
+/* A model whose posterior is Gaussian over the weights of a feature map
+ * (BLR, NIG; a network's last layer) shows it through this view, and every
+ * weight-space pane and command then works for it. All pointers borrowed
+ * from the instance: valid until it observes or is freed. */
+struct model_weights {
+    size_t dim;            /* d, the number of weights */
+    const blr_model *post; /* the posterior: mean, Cholesky factor of A, Gram */
+    const features *feat;  /* phi: inputs -> R^d */
+    const double *wstar;   /* the truth in these coordinates, or NULL */
+    double cov_scale;      /* Cov[w | D] = cov_scale A^-1 (inf while undefined) */
+};
+
+/* A scalar whose prior and posterior densities the posterior pane draws
+ * (the output scale of a Student-t process). */
+#define MODEL_SCALAR_GRID 200
+struct model_scalar {
+    const char *xlabel; /* axis name, e.g. "output scale s" */
+    double lo, hi;      /* x range */
+    double x[MODEL_SCALAR_GRID];
+    double prior[MODEL_SCALAR_GRID]; /* densities at x */
+    double post[MODEL_SCALAR_GRID];
+    char post_label[64]; /* legend, e.g. "posterior IG(3, 4.5)" */
+};
+
+/* `show WHAT` for one model. Each gets the session (the stream, the seed, the
+ * cancel flag) with a built instance s->m, and prints key = value lines. */
+struct model_show {
+    /* show posterior. NULL: fails, the model shows no posterior. */
+    int (*posterior)(struct session *s, struct out *out, bl_err *err);
+    /* show evidence. NULL: log_evidence and n. */
+    int (*evidence)(struct session *s, struct out *out, bl_err *err);
+    /* show predictive: keys after mean, var, var_f (x has in_dim numbers).
+     * NULL: none. */
+    int (*predictive)(struct session *s, const double *x, struct out *out, bl_err *err);
+    /* show kernel. NULL: fails, asking for a kernel model. */
+    int (*kernel)(struct session *s, struct out *out, bl_err *err);
+    /* show spectrum. NULL: fails. */
+    int (*spectrum)(struct session *s, struct out *out, bl_err *err);
+    /* show concentration (the ball radius is s->ball_radius). NULL: fails,
+     * the model has no weights to concentrate. */
+    int (*concentration)(struct session *s, struct out *out, bl_err *err);
+};
+
+/* What the panes ask of a model that has no weight view (ui/ draws, these
+ * return numbers). Each may be NULL. */
+struct model_pane {
+    /* Data pane, predicted-vs-true: predictive means at n inputs (X row-major
+     * n x in_dim), batched. NULL: predict per point. */
+    int (*mean)(const void *m, const double *X, size_t n, double *mean, bl_err *err);
+    /* Data pane, 1-D inputs: the normals one posterior function draw on a grid
+     * of `grid` inputs needs, then mean and sd at each grid input and up to
+     * ndraws draws (row-major ndraws x grid) from the fixed normals z
+     * (ndraws x normals). Returns the draws made (0: a band only), or -1 and
+     * fills err. NULL: the band from predict, no draws. */
+    size_t (*band_normals)(const void *m, size_t grid);
+    int (*band)(const void *m, const double *gx, size_t grid, const double *z, int ndraws,
+                double *mean, double *sd, double *draws, bl_err *err);
+    /* The band is costly (O(grid n^2)): the pane may show one up to a few
+     * tenths of a second old while animating. */
+    bool band_slow;
+    /* Posterior pane: the title word (NULL: the class name) and a scalar
+     * posterior to draw; false: nothing to draw (the pane says why). */
+    const char *posterior_title;
+    bool (*scalar)(const void *m, struct model_scalar *sc);
+    /* Spectrum pane: how many Gram matrices the model has on its inputs (1
+     * for a kernel, L+1 for a layered one, 0: none), then their eigenvalues,
+     * descending (layers x n, row-major) and effective ranks (layers). */
+    size_t (*gram_layers)(const void *m);
+    int (*gram_spectra)(const void *m, const double *X, size_t n, double *lam, double *rank,
+                        bl_err *err);
+};
+
+/* A trace's bit in model_class.traces. */
+#define MODEL_TRACE(id) (UINT32_C(1) << (id))
+
+struct model_class {
+    /* As `model NAME key=...` reads it: the command table, Tab completion
+     * and help take name, summary, example and keys from here. */
+    struct subject_spec subject;
+
+    /* Options: plain data of opts_size bytes. configure fills them from the
+     * parsed keys (already range-checked by the dispatcher; the world, if
+     * any, supplies defaults such as the noise) or fails. */
+    size_t opts_size;
+    int (*configure)(const struct session *s, const struct cmd_args *a, void *opts, bl_err *err);
+
+    /* An instance for the world w from opts, or NULL (err filled). O(model
+     * size). free(NULL) is a no-op. */
+    void *(*create)(const void *opts, const world *w, bl_err *err);
+    void (*free)(void *m);
+
+    /* One arrival: the predictive at x scored on y, then the update. Called
+     * by session_observe and replays, in stream order. */
+    int (*observe)(void *m, const double *x, double y, struct model_step *st, bl_err *err);
+    /* n arrivals at once (X row-major n x in_dim): fills st[n] and, for each
+     * arrival i, the class's traces into rows[i * TR_COUNT + id] as record
+     * would (cum: the cumulative log-loss before the first). Replays use it.
+     * NULL: observe and record, point by point. */
+    int (*observe_block)(void *m, const double *X, size_t in_dim, const double *Y, size_t n,
+                         double cum, struct model_step *st, double *rows, bl_err *err);
+    /* After an arrival: the traces this class defines (the bits in traces)
+     * into row[TR_*]; cum is the cumulative log-loss through it. The rest stay
+     * NaN, except TR_LOG_EVIDENCE, which defaults to -cum (the chain rule). */
+    void (*record)(const void *m, double cum, double *row);
+    uint32_t traces;
+
+    /* The predictive at x (in_dim numbers) under the current posterior. m is
+     * const to callers, but a class may use scratch inside it (BLR maps
+     * phi(x) there): one caller at a time. O(d^2) BLR, O(n^2) GP. */
+    int (*predict)(const void *m, const double *x, struct model_pred *p, bl_err *err);
+    /* log p(y_1..n | x_1..n) of what it has seen. */
+    double (*log_evidence)(const void *m);
+
+    /* `optimize`: empirical Bayes on the hyperparameters, then a replay with
+     * the optimum (session_set_model), printing one line to out. Runs to
+     * completion; a model that trains for long would start a paced job here
+     * instead. NULL: the model has nothing to optimize. */
+    int (*optimize)(struct session *s, struct out *out, bl_err *err);
+
+    /* Status line, "blr alpha=1 beta=100 features=identity": from opts, and
+     * from m when built (NULL before). */
+    void (*describe)(const void *opts, const void *m, char *buf, size_t size);
+
+    /* The Gaussian weight posterior, if the model has one (false: none).
+     * NULL: no weights. */
+    bool (*weights)(const void *m, struct model_weights *w);
+
+    /* target=posterior for the sampler: a core/mcmc target of the current
+     * posterior (owned by the caller). data_backed: the sampler wants the
+     * data-backed form (SGLD's minibatches) where the model has one. NULL:
+     * the model offers none (the caller says so). */
+    target *(*target)(const void *m, const struct session *s, bool data_backed, bl_err *err);
+
+    /* `export gram`: the n x n kernel matrix of the inputs X (layer of a
+     * layered kernel, 1-based; 0: the model's own). O(n^2) kernel calls.
+     * NULL: the model has no kernel. */
+    int (*gram)(const void *m, const double *X, size_t n, long layer, double *K,
+                const bl_cancel *cancel, bl_err *err);
+
+    struct model_show show;
+    struct model_pane pane;
+};
+
+/* The table: every class, NULL-terminated (commands/model.c). */
+extern const struct model_class *const model_table[];
+
+/* The class called name (exact), or NULL. */
+const struct model_class *model_find(const char *name);
+
+/* The subjects of `model`, one per class, {0}-terminated (built from the
+ * table on first use; the command table points here). */
+const struct subject_spec *model_subjects(void);
+
+#endif

@@ -1,0 +1,630 @@
+/* commands/model_gp.c - the kernel models: `model gp` (Gaussian process
+ * regression with any kernel: classic, sums, products, NNGP/NTK) and
+ * `model tp` (a scale mixture of a GP: the Student-t process for an
+ * inverse-gamma scale prior, quadrature for the others, MATH.md 5). They
+ * have no weights: the posterior lives in function space. Per arrival the
+ * one-step predictive is scored before the O(n^2) extension of the factor;
+ * the weight-space traces (hindsight, closed forms, covariance) are NaN. */
+#include "commands/model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "commands/session.h"
+#include "commands/show_gp.h"
+#include "core/kernel/gp.h"
+#include "core/kernel/kernel.h"
+#include "core/kernel/nngp.h"
+#include "core/spectrum/spectrum.h"
+
+static const char *const yesno[] = {"no", "yes", NULL};
+static const char *const act_choices[] = {"relu", "erf", "tanh", "gelu", "silu", "sin",
+                                          "leaky_relu", "abs", NULL};
+
+#define KERNEL_ARGS                                                                        \
+    {.name = "kernel", .type = ARG_STR, .def = "rbf",                                      \
+     .help = "kernel spec, e.g. \"rbf(ls=0.5) + periodic(period=11)\", or nngp"},          \
+    {.name = "noise", .type = ARG_REAL, .min = 0, .max = 1e6,                              \
+     .help = "noise sd (default: the world's when known, else 0.1)"},                      \
+    {.name = "act", .type = ARG_CHOICE, .choices = act_choices, .def = "relu",             \
+     .help = "kernel=nngp: activation"},                                                  \
+    {.name = "depth", .type = ARG_INT, .min = 1, .max = NNGP_MAX_DEPTH, .def = "3",       \
+     .help = "kernel=nngp: hidden layers L"},                                             \
+    {.name = "sw2", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e6, .def = "2",    \
+     .help = "kernel=nngp: weight variance"},                                             \
+    {.name = "sb2", .type = ARG_REAL, .min = 0, .max = 1e6, .def = "0.1",                 \
+     .help = "kernel=nngp: bias variance"},                                               \
+    {.name = "ntk", .type = ARG_CHOICE, .choices = yesno, .def = "no",                    \
+     .help = "kernel=nngp: the neural tangent kernel instead"},                           \
+    {.name = "order", .type = ARG_INT, .min = 2, .max = NNGP_GH_MAX, .def = "80",         \
+     .help = "kernel=nngp: Gauss-Hermite nodes per axis (tanh, gelu, silu, sin)"}
+
+static const struct arg_spec gp_keys[] = {
+    KERNEL_ARGS,
+    {0},
+};
+
+static const char *const prior_choices[] = {"invgamma", "gamma", "burr12", "halfcauchy", NULL};
+
+static const struct arg_spec tp_keys[] = {
+    KERNEL_ARGS,
+    {.name = "prior", .type = ARG_CHOICE, .choices = prior_choices, .def = "invgamma",
+     .help = "prior of the output scale s (invgamma: the Student-t process)"},
+    {.name = "a", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e308, .def = "2",
+     .help = "invgamma / gamma: shape"},
+    {.name = "b", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e308, .def = "2",
+     .help = "invgamma: scale b (E s = b/(a-1)); gamma: scale"},
+    {.name = "c", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e6, .def = "2",
+     .help = "burr12: c"},
+    {.name = "d", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e6, .def = "1",
+     .help = "burr12: d"},
+    {.name = "scale", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e6, .def = "1",
+     .help = "halfcauchy: scale of sqrt(s)"},
+    {0},
+};
+
+static const char *const prior_names[] = {"point", "invgamma", "gamma", "burr12", "halfcauchy"};
+
+/* Options of both classes. */
+struct gp_setup {
+    bool tp;              /* the scale mixture (prior), else the plain GP */
+    char kernel[512];     /* kernel spec (core/kernel.h syntax) */
+    double noise;         /* noise sd; Ky = K + noise^2 I */
+    gp_scale_prior prior; /* TP: the scale prior (INVGAMMA: the Student-t process) */
+    bool nngp;            /* the kernel is an NNGP built from nn (layer spectra) */
+    nngp_opts nn;
+};
+
+struct gp_inst {
+    struct gp_setup set;
+    gp *gp;
+    size_t in_dim;
+};
+
+/* The kernel spec (or the nngp shortcut keys), the noise and the scale prior. */
+static int
+gp_configure(const struct session *s, const struct cmd_args *a, void *opts, bl_err *err)
+{
+    struct gp_setup *gs = opts;
+    memset(gs, 0, sizeof *gs);
+    gs->tp = strcmp(a->subject->name, "tp") == 0;
+    const char *spec = args_str(a, "kernel");
+    if (strcmp(spec, "nngp") == 0 || strcmp(spec, "ntk") == 0) {
+        gs->nngp = true;
+        gs->nn = nngp_opts_default();
+        if (nngp_act_parse(args_str(a, "act"), &gs->nn.act, err) != BL_OK)
+            return BL_EINVAL;
+        gs->nn.depth = (size_t)args_int(a, "depth");
+        gs->nn.sw2 = args_real(a, "sw2");
+        gs->nn.sb2 = args_real(a, "sb2");
+        gs->nn.gh_order = (size_t)args_int(a, "order");
+        bool ntk = strcmp(spec, "ntk") == 0 || strcmp(args_str(a, "ntk"), "yes") == 0;
+        snprintf(gs->kernel, sizeof gs->kernel, "nngp(act=%s, depth=%zu, sw2=%.10g, sb2=%.10g, "
+                 "order=%zu, ntk=%d)",
+                 args_str(a, "act"), gs->nn.depth, gs->nn.sw2, gs->nn.sb2, gs->nn.gh_order, ntk);
+    } else {
+        if (strlen(spec) >= sizeof gs->kernel)
+            return bl_fail(err, BL_EINVAL, "kernel: spec longer than %zu characters",
+                           sizeof gs->kernel - 1);
+        snprintf(gs->kernel, sizeof gs->kernel, "%s", spec);
+    }
+    if (args_given(a, "noise"))
+        gs->noise = args_real(a, "noise");
+    else if (s->world != NULL && world_knows_truth(s->world) && world_noise(s->world) > 0)
+        gs->noise = world_noise(s->world);
+    else
+        gs->noise = 0.1;
+    if (gs->tp) {
+        const char *p = args_str(a, "prior");
+        if (strcmp(p, "invgamma") == 0)
+            gs->prior = (gp_scale_prior){GP_SCALE_INVGAMMA, args_real(a, "a"), args_real(a, "b")};
+        else if (strcmp(p, "gamma") == 0)
+            gs->prior = (gp_scale_prior){GP_SCALE_GAMMA, args_real(a, "a"), args_real(a, "b")};
+        else if (strcmp(p, "burr12") == 0)
+            gs->prior = (gp_scale_prior){GP_SCALE_BURR12, args_real(a, "c"), args_real(a, "d")};
+        else
+            gs->prior = (gp_scale_prior){GP_SCALE_HALFCAUCHY, args_real(a, "scale"), 0};
+        if (gp_scale_prior_check(&gs->prior, err) != BL_OK)
+            return BL_EINVAL;
+    }
+    /* Parse the kernel now, so a bad spec is refused even before data exist. */
+    kernel *k = kernel_parse(gs->kernel, s->world ? s->in_dim : 1, err);
+    if (k == NULL)
+        return err ? err->code : BL_EINVAL;
+    kernel_free(k);
+    return BL_OK;
+}
+
+static void
+gp_inst_free(void *m)
+{
+    struct gp_inst *g = m;
+    if (g == NULL)
+        return;
+    gp_free(g->gp);
+    free(g);
+}
+
+static void *
+gp_create(const void *opts, const world *w, bl_err *err)
+{
+    const struct gp_setup *gs = opts;
+    struct gp_inst *g = calloc(1, sizeof *g);
+    if (g == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory"), NULL;
+    g->set = *gs;
+    g->in_dim = world_in_dim(w);
+    kernel *k = kernel_parse(gs->kernel, g->in_dim, err);
+    if (k != NULL)
+        g->gp = gp_alloc(k, gs->noise * gs->noise, err); /* takes k, also on failure */
+    if (g->gp == NULL) {
+        free(g);
+        return NULL;
+    }
+    return g;
+}
+
+static int
+gp_predict_one(const void *m, const double *x, struct model_pred *p, bl_err *err)
+{
+    const struct gp_inst *g = m;
+    if (!g->set.tp)
+        return gp_predict(g->gp, x, 1, &p->mean, &p->var_f, &p->var, NULL, err);
+    const gp_scale_prior *pr = &g->set.prior;
+    if (pr->kind == GP_SCALE_INVGAMMA) {
+        gp_tp_pred tp;
+        int rc = gp_tp_predict(g->gp, pr->p1, pr->p2, x, 1, &tp, err);
+        if (rc == BL_OK) {
+            double f = tp.df > 2 ? tp.df / (tp.df - 2) : (double)INFINITY;
+            p->mean = tp.loc;
+            p->var = tp.var;
+            p->var_f = tp.scale2_f * f;
+        }
+        return rc;
+    }
+    /* Other scale priors: the scale mixture by quadrature (MATH.md 5.2). */
+    gp_scale_result r;
+    int rc = gp_scale_quad(g->gp, pr, x, 0, &r, err);
+    if (rc == BL_OK) {
+        p->mean = r.pred_mean;
+        p->var = r.pred_var;
+        p->var_f = fmax(r.pred_var - r.mean_s * gp_noise(g->gp), 0);
+    }
+    return rc;
+}
+
+static int
+gp_observe_one(void *m, const double *x, double y, struct model_step *st, bl_err *err)
+{
+    struct gp_inst *g = m;
+    struct model_pred p;
+    double lp = 0;
+    int rc = gp_predict_one(g, x, &p, err);
+    if (rc != BL_OK)
+        return rc;
+    const gp_scale_prior *pr = &g->set.prior;
+    if (g->set.tp) {
+        if (pr->kind == GP_SCALE_INVGAMMA) {
+            rc = gp_tp_logpdf(g->gp, pr->p1, pr->p2, x, y, &lp, err);
+        } else {
+            gp_scale_result r;
+            rc = gp_scale_quad(g->gp, pr, x, y, &r, err);
+            lp = r.logpdf;
+        }
+        if (rc != BL_OK)
+            return rc;
+    }
+    double lp_gp;
+    if ((rc = gp_observe(g->gp, x, y, &lp_gp, err)) != BL_OK)
+        return rc;
+    if (!g->set.tp)
+        lp = lp_gp;
+    *st = (struct model_step){.logpred = lp, .mean = p.mean, .var = p.var, .gaussian = !g->set.tp};
+    return BL_OK;
+}
+
+/* The evidence in closed form where it exists, else the chain rule. */
+static void
+gp_record(const void *m, double cum, double *row)
+{
+    const struct gp_inst *g = m;
+    const gp_scale_prior *pr = &g->set.prior;
+    double lml = -cum;
+    if (!g->set.tp)
+        lml = gp_log_ml(g->gp);
+    else if (pr->kind == GP_SCALE_INVGAMMA && gp_tp_log_ml(g->gp, pr->p1, pr->p2, &lml, NULL))
+        lml = -cum;
+    row[TR_LOG_EVIDENCE] = lml;
+}
+
+/* Point by point: each arrival extends the factor by one row anyway. */
+static int
+gp_observe_block(void *m, const double *X, size_t in_dim, const double *Y, size_t n, double cum,
+                 struct model_step *st, double *rows, bl_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = gp_observe_one(m, X + i * in_dim, Y[i], &st[i], err);
+        if (rc != BL_OK)
+            return rc;
+        cum -= st[i].logpred;
+        gp_record(m, cum, rows + i * TR_COUNT);
+    }
+    return BL_OK;
+}
+
+static double
+gp_evidence(const void *m)
+{
+    const struct gp_inst *g = m;
+    const gp_scale_prior *pr = &g->set.prior;
+    double lml = (double)NAN;
+    if (!g->set.tp)
+        return gp_log_ml(g->gp);
+    if (pr->kind == GP_SCALE_INVGAMMA) {
+        if (gp_tp_log_ml(g->gp, pr->p1, pr->p2, &lml, NULL) != BL_OK)
+            lml = (double)NAN;
+        return lml;
+    }
+    gp_scale_result q;
+    return gp_scale_quad(g->gp, pr, NULL, 0, &q, NULL) == BL_OK ? q.log_ml : (double)NAN;
+}
+
+/* Empirical Bayes: the kernel's hyperparameters and the noise by maximizing
+ * the GP marginal likelihood; then a replay. */
+static int
+gp_optimize_hook(struct session *s, struct out *out, bl_err *err)
+{
+    const struct gp_inst *g = s->m;
+    if (g == NULL)
+        return bl_fail(err, BL_ESTATE, "no gp model to optimize");
+    if (s->n == 0)
+        return bl_fail(err, BL_ESTATE, "no data to optimize on: observe some points first");
+    gp *trial = gp_copy(g->gp, err);
+    if (trial == NULL)
+        return err ? err->code : BL_ENOMEM;
+    gp_opt_result res;
+    int rc = gp_optimize(trial, NULL, &res, s->cancel, err);
+    if (rc == BL_OK) {
+        /* The optimum as options, then a replay so every trace matches it. */
+        struct gp_setup gs = g->set;
+        const kernel *k = gp_kernel(trial);
+        kernel_format(k, gs.kernel, sizeof gs.kernel);
+        gs.noise = sqrt(gp_noise(trial));
+        for (size_t i = 0; i < kernel_nparams(k); i++) {
+            const char *name = kernel_param_name(k, i);
+            if (strstr(name, "sw2") != NULL)
+                gs.nn.sw2 = kernel_param_value(k, i);
+            else if (strstr(name, "sb2") != NULL)
+                gs.nn.sb2 = kernel_param_value(k, i);
+        }
+        rc = session_set_model(s, s->mc, &gs, err);
+    }
+    gp_free(trial);
+    if (rc == BL_OK) {
+        char buf[700];
+        session_describe_model(s, buf, sizeof buf);
+        out_printf(out, "log marginal %.10g -> %.10g after %zu iterations (%s%s); %s",
+                   res.log_ml_before, res.log_ml_after, res.iterations,
+                   res.used_grad ? "BFGS, analytic gradients" : "Nelder-Mead",
+                   res.converged ? "" : ", not converged", buf);
+    }
+    return rc;
+}
+
+static void
+gp_describe(const void *opts, const void *m, char *buf, size_t size)
+{
+    const struct gp_setup *gs = opts;
+    (void)m;
+    if (gs->tp)
+        snprintf(buf, size, "tp %s(%.4g, %.4g) kernel=%s noise=%.4g", prior_names[gs->prior.kind],
+                 gs->prior.p1, gs->prior.p2, gs->kernel, gs->noise);
+    else
+        snprintf(buf, size, "gp kernel=%s noise=%.4g", gs->kernel, gs->noise);
+}
+
+/* ---- show ---------------------------------------------------------------- */
+
+static int
+gp_show_kernel(struct session *s, struct out *out, bl_err *err)
+{
+    const struct gp_inst *g = s->m;
+    const kernel *k = gp_kernel(g->gp);
+    char spec[1024];
+    kernel_format(k, spec, sizeof spec);
+    out_kv_str(out, "kernel", spec);
+    for (size_t i = 0; i < kernel_nparams(k); i++)
+        out_kv_real(out, kernel_param_name(k, i), kernel_param_value(k, i));
+    out_kv_real(out, "noise", sqrt(gp_noise(g->gp)));
+    out_kv_real(out, "jitter", gp_jitter(g->gp));
+    out_kv_int(out, "n", (long long)gp_n(g->gp));
+    out_kv_int(out, "in_dim", (long long)gp_in_dim(g->gp));
+    if (g->set.nngp) {
+        /* The depth picture (MATH.md 4.4): fixed point and chi1. */
+        nngp *nm = nngp_alloc(s->in_dim, &g->set.nn, err);
+        double q, chi, c;
+        if (nm != NULL && nngp_fixed_point(nm, 1.0, &q, &chi, &c, NULL) == BL_OK) {
+            out_kv_real(out, "q_star", q);
+            out_kv_real(out, "chi1", chi);
+            out_kv_real(out, "c_star", c);
+            out_kv_str(out, "phase", chi < 0.999 ? "ordered" : chi > 1.001 ? "chaotic"
+                                                                          : "edge of chaos");
+        }
+        nngp_free(nm);
+    }
+    return BL_OK;
+}
+
+static int
+gp_show_evidence(struct session *s, struct out *out, bl_err *err)
+{
+    const struct gp_inst *g = s->m;
+    const kernel *k = gp_kernel(g->gp);
+    double lml = gp_log_ml(g->gp);
+    if (g->set.tp) {
+        const gp_scale_prior *pr = &g->set.prior;
+        out_kv_str(out, "prior", prior_names[pr->kind]);
+        if (pr->kind == GP_SCALE_INVGAMMA) {
+            int rc = gp_tp_log_ml(g->gp, pr->p1, pr->p2, &lml, err);
+            if (rc != BL_OK)
+                return rc;
+            out_kv_real(out, "log_evidence", lml);
+            out_kv_real(out, "a", pr->p1);
+            out_kv_real(out, "b", pr->p2);
+        } else {
+            /* A non-conjugate scale prior: quadrature, and the paper's importance
+             * sampling with its Monte Carlo error (MATH.md 5.2). */
+            gp_scale_result q, is;
+            int rc = gp_scale_quad(g->gp, pr, NULL, 0, &q, err);
+            if (rc != BL_OK)
+                return rc;
+            gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+            if (r == NULL)
+                return bl_fail(err, BL_ENOMEM, "out of memory");
+            gsl_rng_set(r, s->seed);
+            rc = gp_scale_is(g->gp, pr, GP_IS_IG, 4096, r, NULL, 0, &is, err);
+            gsl_rng_free(r);
+            if (rc != BL_OK)
+                return rc;
+            out_kv_real(out, "log_evidence", q.log_ml);
+            out_kv_real(out, "mean_scale", q.mean_s);
+            out_kv_real(out, "log_evidence_is", is.log_ml);
+            out_kv_real(out, "log_evidence_is_se", is.log_ml_se);
+            out_kv_real(out, "is_ess", is.ess);
+            out_kv_real(out, "p1", pr->p1);
+            out_kv_real(out, "p2", pr->p2);
+        }
+        out_kv_real(out, "log_evidence_gp", gp_log_ml(g->gp));
+    } else {
+        out_kv_real(out, "log_evidence", lml);
+    }
+    for (size_t i = 0; i < kernel_nparams(k); i++)
+        out_kv_real(out, kernel_param_name(k, i), kernel_param_value(k, i));
+    out_kv_real(out, "noise", sqrt(gp_noise(g->gp)));
+    out_kv_real(out, "jitter", gp_jitter(g->gp));
+    out_kv_int(out, "n", (long long)s->n);
+    return BL_OK;
+}
+
+/* The kernel Gram of the first inputs (per layer for an NNGP kernel). */
+static int
+gp_show_spectrum(struct session *s, struct out *out, bl_err *err)
+{
+    const struct gp_inst *g = s->m;
+    size_t n = s->n < SHOW_GP_MAX_SPECTRUM ? s->n : SHOW_GP_MAX_SPECTRUM;
+    if (n == 0)
+        return bl_fail(err, BL_ESTATE, "no points yet: the Gram matrix is empty");
+    out_kv_str(out, "matrix", "kernel Gram of the observed inputs");
+    out_kv_int(out, "points", (long long)n);
+    if (g->set.nngp) {
+        nngp *m = nngp_alloc(s->in_dim, &g->set.nn, err);
+        size_t L = g->set.nn.depth + 1;
+        double *lam = malloc(L * n * sizeof *lam);
+        nngp_layer_spectrum *sp = malloc(L * sizeof *sp);
+        int rc = m && lam && sp ? nngp_layer_spectra(m, s->X, n, lam, sp, s->cancel, err)
+                                : bl_fail(err, BL_ENOMEM, "out of memory");
+        if (rc == BL_OK) {
+            double *rank = malloc(L * sizeof *rank);
+            if (rank != NULL) {
+                for (size_t l = 0; l < L; l++)
+                    rank[l] = sp[l].rankme;
+                out_kv_vec(out, "effective_rank_by_layer", rank, L);
+                free(rank);
+            }
+            show_spectrum_lines(out, "", lam + (L - 1) * n, n);
+        }
+        nngp_free(m);
+        free(lam);
+        free(sp);
+        return rc;
+    }
+    double *K = malloc(n * n * sizeof *K), *lam = malloc(n * sizeof *lam);
+    int rc = K && lam ? kernel_gram(gp_kernel(g->gp), s->X, n, K, s->cancel, err)
+                      : bl_fail(err, BL_ENOMEM, "out of memory");
+    if (rc == BL_OK)
+        rc = spectrum_eig_desc(K, n, lam, err);
+    if (rc == BL_OK)
+        show_spectrum_lines(out, "", lam, n);
+    free(K);
+    free(lam);
+    return rc;
+}
+
+/* The n x n kernel matrix (layer of an NNGP; 0: the model's kernel). */
+static int
+gp_gram(const void *m, const double *X, size_t n, long layer, double *K, const bl_cancel *cancel,
+        bl_err *err)
+{
+    const struct gp_inst *g = m;
+    if (layer <= 0)
+        return kernel_gram(gp_kernel(g->gp), X, n, K, cancel, err);
+    if (!g->set.nngp)
+        return bl_fail(err, BL_EINVAL, "layer=%ld: only an nngp kernel has layers", layer);
+    if ((size_t)layer > g->set.nn.depth + 1)
+        return bl_fail(err, BL_EINVAL, "layer=%ld: the network has layers 1..%zu", layer,
+                       g->set.nn.depth + 1);
+    nngp *nm = nngp_alloc(g->in_dim, &g->set.nn, err);
+    size_t L = g->set.nn.depth + 1;
+    double **Ks = calloc(L, sizeof *Ks);
+    if (nm == NULL || Ks == NULL) {
+        nngp_free(nm);
+        free(Ks);
+        return bl_fail(err, BL_ENOMEM, "out of memory");
+    }
+    Ks[layer - 1] = K;
+    int rc = nngp_gram_layers(nm, X, n, Ks, NULL, cancel, err);
+    nngp_free(nm);
+    free(Ks);
+    return rc;
+}
+
+/* ---- panes --------------------------------------------------------------- */
+
+static int
+gp_pane_mean(const void *m, const double *X, size_t n, double *mean, bl_err *err)
+{
+    const struct gp_inst *g = m;
+    return gp_predict(g->gp, X, n, mean, NULL, NULL, NULL, err);
+}
+
+static size_t
+gp_band_normals(const void *m, size_t grid)
+{
+    (void)m;
+    return grid; /* a draw is one correlated normal vector over the grid */
+}
+
+/* The GP's band and draws; a Student-t process widens both by its spread
+ * relative to the GP's. */
+static int
+gp_band(const void *m, const double *gx, size_t grid, const double *z, int ndraws, double *mean,
+        double *sd, double *draws, bl_err *err)
+{
+    const struct gp_inst *g = m;
+    double *vf = draws; /* scratch before the draws overwrite it */
+    if (gp_predict(g->gp, gx, grid, mean, vf, sd, NULL, err) != BL_OK)
+        return -1;
+    double factor = 1;
+    if (g->set.tp) {
+        for (size_t i = 0; i < grid; i++) {
+            struct model_pred p;
+            if (gp_predict_one(g, &gx[i], &p, err) != BL_OK)
+                return -1;
+            sd[i] = p.var;
+            if (i == 0 && vf[0] > 0)
+                factor = p.var_f / vf[0];
+        }
+    }
+    for (size_t i = 0; i < grid; i++)
+        sd[i] = sqrt(fmax(sd[i], 0));
+    if (gp_draws(g->gp, gx, grid, z, (size_t)ndraws, draws, NULL, err) != BL_OK)
+        return -1;
+    if (factor != 1 && isfinite(factor))
+        for (int j = 0; j < ndraws; j++)
+            for (size_t i = 0; i < grid; i++) {
+                double *f = &draws[(size_t)j * grid + i];
+                *f = mean[i] + sqrt(factor) * (*f - mean[i]);
+            }
+    return ndraws;
+}
+
+/* log density of IG(a, b) at x > 0. */
+static double
+ig_logpdf(double x, double a, double b)
+{
+    return a * log(b) - lgamma(a) - (a + 1) * log(x) - b / x;
+}
+
+/* A Student-t process (inverse-gamma scale) has one scalar to learn, the
+ * output scale s: its prior and posterior IG(a + n/2, b + q/2) (MATH.md 5.1)
+ * show the scale mixture at work. */
+static bool
+tp_scalar(const void *m, struct model_scalar *sc)
+{
+    const struct gp_inst *g = m;
+    if (g->set.prior.kind != GP_SCALE_INVGAMMA)
+        return false;
+    double a = g->set.prior.p1, b = g->set.prior.p2, n = (double)gp_n(g->gp);
+    double an = a + n / 2, bn = b + gp_quad(g->gp) / 2;
+    /* Range: both modes and their spread. */
+    double m0 = b / (a + 1), m1 = bn / (an + 1);
+    double hi = 4 * fmax(m0, m1), lo = 0;
+    enum { G = MODEL_SCALAR_GRID };
+    sc->xlabel = "output scale s";
+    sc->lo = lo;
+    sc->hi = hi;
+    for (int i = 0; i < G; i++) {
+        sc->x[i] = lo + (hi - lo) * (i + 1) / G;
+        sc->prior[i] = exp(ig_logpdf(sc->x[i], a, b));
+        sc->post[i] = exp(ig_logpdf(sc->x[i], an, bn));
+    }
+    snprintf(sc->post_label, sizeof sc->post_label, "posterior IG(%.4g, %.4g)", an, bn);
+    return true;
+}
+
+static size_t
+gp_gram_layers(const void *m)
+{
+    const struct gp_inst *g = m;
+    return g->set.nngp ? g->set.nn.depth + 1 : 1;
+}
+
+static int
+gp_gram_spectra(const void *m, const double *X, size_t n, double *lam, double *rank, bl_err *err)
+{
+    const struct gp_inst *g = m;
+    int rc;
+    if (g->set.nngp) {
+        size_t L = g->set.nn.depth + 1;
+        nngp *nm = nngp_alloc(g->in_dim, &g->set.nn, err);
+        nngp_layer_spectrum *sp = malloc(L * sizeof *sp);
+        rc = nm && sp ? nngp_layer_spectra(nm, X, n, lam, sp, NULL, err)
+                      : bl_fail(err, BL_ENOMEM, "out of memory");
+        for (size_t l = 0; rc == BL_OK && l < L; l++)
+            rank[l] = sp[l].rankme;
+        nngp_free(nm);
+        free(sp);
+        return rc;
+    }
+    double *K = malloc(n * n * sizeof *K);
+    rc = K ? kernel_gram(gp_kernel(g->gp), X, n, K, NULL, err)
+           : bl_fail(err, BL_ENOMEM, "out of memory");
+    if (rc == BL_OK)
+        rc = spectrum_eig_desc(K, n, lam, err);
+    if (rc == BL_OK && spectrum_rankme_psd(lam, n, &rank[0], NULL) != BL_OK)
+        rank[0] = NAN;
+    free(K);
+    return rc;
+}
+
+#define GP_COMMON                                                                          \
+    .opts_size = sizeof(struct gp_setup), .configure = gp_configure, .create = gp_create,  \
+    .free = gp_inst_free, .observe = gp_observe_one, .observe_block = gp_observe_block,    \
+    .record = gp_record, .traces = MODEL_TRACE(TR_LOG_EVIDENCE), .predict = gp_predict_one, \
+    .log_evidence = gp_evidence, .optimize = gp_optimize_hook, .describe = gp_describe,    \
+    .gram = gp_gram,                                                                       \
+    .show = {.evidence = gp_show_evidence, .kernel = gp_show_kernel,                       \
+             .spectrum = gp_show_spectrum}
+
+#define GP_PANE                                                                            \
+    .mean = gp_pane_mean, .band_normals = gp_band_normals, .band = gp_band,                \
+    .band_slow = true, .gram_layers = gp_gram_layers, .gram_spectra = gp_gram_spectra
+
+const struct model_class model_gp_class = {
+    .subject = {"gp",
+                "Gaussian process regression with any kernel (classic, sums, products, NNGP/NTK)",
+                gp_keys, "model gp kernel=nngp act=relu depth=5"},
+    GP_COMMON,
+    .pane = {GP_PANE, .posterior_title = "gp"},
+};
+
+const struct model_class model_tp_class = {
+    .subject = {"tp", "scale mixture of a GP: Student-t process (invgamma) or another scale prior",
+                tp_keys, "model tp kernel=\"rbf(ls=0.2)\" a=2 b=2"},
+    GP_COMMON,
+    .pane = {GP_PANE, .posterior_title = "output scale s", .scalar = tp_scalar},
+};
