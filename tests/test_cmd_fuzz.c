@@ -61,9 +61,9 @@ int
 main(void)
 {
     TEST_INIT();
-    register_view();
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 2026);
+    register_view();
     bl_err err;
     struct session *s = session_alloc(&err);
     struct out out = {.line = quiet};

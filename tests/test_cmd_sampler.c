@@ -16,26 +16,6 @@
 
 static struct out_buffer ob;
 
-/* commands/ knows no panes: the ones the sampler commands name, as a front
- * end would register them (ui/ is not linked here). */
-static void
-register_view(void)
-{
-    static const struct view_key w_key[] = {
-        {.arg = {.name = "w", .type = ARG_VEC, .help = "weights"}, .init = {0, 1}, .init_len = 2},
-        {.arg = {.name = NULL}},
-    };
-    static const struct view_pane data = {.name = "data", .shown = true, .order = 0};
-    static const struct view_pane post = {.name = "posterior", .keys = w_key, .shown = true,
-                                          .order = 1};
-    static const struct view_pane smp = {.name = "sampler", .order = 2};
-    static const struct view_pane *const panes[] = {&data, &post, &smp, NULL};
-    static const struct view_layout def = {"default", NULL}, sl = {"sampler", NULL};
-    static const struct view_layout *const layouts[] = {&def, &sl, NULL};
-    bl_err err;
-    CHECK(view_register(panes, layouts, &err) == BL_OK, "register: %s", err.msg);
-}
-
 const struct arg_spec *cmd_sampler_tunables(void); /* commands/cmd_sampler.c */
 
 static int
@@ -339,12 +319,32 @@ test_logistic_sgld_export(void)
     session_free(s);
 }
 
+/* commands/ knows no panes: the ones the sampler commands name, as a front
+ * end would register them (ui/ is not linked here). */
+static void
+register_view(void)
+{
+    static const struct view_key w_key[] = {
+        {.arg = {.name = "w", .type = ARG_VEC, .help = "weights"}, .init = {0, 1}, .init_len = 2},
+        {.arg = {.name = NULL}},
+    };
+    static const struct view_pane data = {.name = "data", .shown = true, .order = 0};
+    static const struct view_pane post = {.name = "posterior", .keys = w_key, .shown = true,
+                                          .order = 1};
+    static const struct view_pane smp = {.name = "sampler", .order = 2};
+    static const struct view_pane *const panes[] = {&data, &post, &smp, NULL};
+    static const struct view_layout def = {"default", NULL}, sl = {"sampler", NULL};
+    static const struct view_layout *const layouts[] = {&def, &sl, NULL};
+    bl_err err;
+    CHECK(view_register(panes, layouts, &err) == BL_OK, "register: %s", err.msg);
+}
+
 int
 main(void)
 {
     TEST_INIT();
-    out_buffer_init(&ob);
     register_view();
+    out_buffer_init(&ob);
     test_tunables_match_core();
     test_hmc_posterior();
     test_exact_and_gibbs();
