@@ -224,7 +224,11 @@ test_throwaway(void)
     CHECK(screen_has(&u, s, 80, 24, "probe level 7 bars") &&
               u.layout.pane[view_pane_parse("probe")].w == 80,
           "zoomed");
-    /* F2 from the probe wraps to data, the first pane in order. */
+    /* F2 follows the order, not the table: data, then posterior. */
+    s->view.focus = view_pane_parse("data");
+    CHECK(ui_next_focus(&u, &s->view) == view_pane_parse("posterior"), "data, then posterior");
+    /* From the probe it wraps to data, the first pane in order. */
+    s->view.focus = view_pane_parse("probe");
     s->view.zoom = false;
     CHECK(screen_has(&u, s, 250, 60, "probe"), "redrawn");
     CHECK(ui_next_focus(&u, &s->view) == view_pane_parse("data"), "focus wraps to data");
