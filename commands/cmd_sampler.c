@@ -119,14 +119,14 @@ static void
 announce(struct session *s, const struct sampler_setup *o, struct out *out)
 {
     struct sampler_job *j = s->smp;
-    s->view.on[PANE_SAMPLER] = true;
-    s->view.on[PANE_POSTERIOR] = true;
-    s->view.preset = LAYOUT_SAMPLER;
-    s->view.focus = PANE_SAMPLER;
+    view_show(&s->view, "posterior", true);
+    view_focus(&s->view, "sampler");
+    view_set_layout(&s->view, "sampler");
     s->view.zoom = false;
-    if (s->view.post_w[0] >= j->d || s->view.post_w[1] >= j->d) {
-        s->view.post_w[0] = 0;
-        s->view.post_w[1] = j->d > 1 ? 1 : 0;
+    if (view_num(&s->view, "posterior", "w", 0) >= (double)j->d ||
+        view_num(&s->view, "posterior", "w", 1) >= (double)j->d) {
+        const double w[2] = {0, j->d > 1 ? 1 : 0};
+        view_put(&s->view, "posterior", "w", w, 2);
     }
     out_printf(out, "%s (layout sampler; 'layout default' to go back)", j->desc);
     const sampler_opts *eo = sampler_options(sampler_ens_chain(j->ens, 0));
@@ -179,11 +179,11 @@ sampler_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_er
         if (s->smp == NULL)
             return bl_fail(err, BL_ESTATE, "no sampler to remove");
         session_set_sampler(s, NULL);
-        s->view.on[PANE_SAMPLER] = false;
-        if (s->view.preset == LAYOUT_SAMPLER)
-            s->view.preset = LAYOUT_DEFAULT;
-        if (s->view.focus == PANE_SAMPLER)
-            s->view.focus = PANE_DATA;
+        view_show(&s->view, "sampler", false);
+        if (view_layout_is(&s->view, "sampler"))
+            s->view.preset = 0; /* the default */
+        if (view_has_focus(&s->view, "sampler"))
+            s->view.focus = view_pane_first() < 0 ? 0 : view_pane_first();
         out_printf(out, "sampler removed");
         return BL_OK;
     }

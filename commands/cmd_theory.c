@@ -26,9 +26,8 @@ static const struct arg_spec lens_args[] = {
 static void
 announce(struct session *s, struct out *out)
 {
-    s->view.on[PANE_THEORY] = true;
-    s->view.preset = LAYOUT_THEORY;
-    s->view.focus = PANE_THEORY;
+    view_focus(&s->view, "theory");
+    view_set_layout(&s->view, "theory");
     s->view.zoom = false;
     out_printf(out, "%s (layout theory; 'layout default' to go back)", s->inst->desc);
     out_printf(out, "advance it with: run N (live: run rate=R)");

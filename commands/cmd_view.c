@@ -10,11 +10,16 @@
 #include <string.h>
 
 #include "commands/session.h"
+#include "commands/view.h"
 
-static const struct arg_spec layout_args[] = {
+/* Built from the registered layouts and panes (cmd_view_registered), so the
+ * names, help and completion are the front end's. */
+static const char *layout_names[VIEW_MAX_LAYOUTS + 1];
+static char layout_usage[16 + VIEW_MAX_LAYOUTS * 24];
+static char layout_help[VIEW_MAX_LAYOUTS * 64];
+static struct arg_spec layout_args[] = {
     {.name = "name", .type = ARG_CHOICE, .positional = 1, .required = 1, .choices = layout_names,
-     .help = "default: what fits; single: the focused pane; data; theory: the instrument; "
-             "sampler: posterior and sampler"},
+     .help = layout_help},
     {0},
 };
 
@@ -23,7 +28,7 @@ layout_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
 {
     (void)out;
     (void)err;
-    s->view.preset = (enum layout_preset)view_layout_parse(args_str(a, "name"));
+    s->view.preset = view_layout_parse(args_str(a, "name"));
     s->view.zoom = false;
     s->generation++;
     return BL_OK;
@@ -31,7 +36,7 @@ layout_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
 
 const struct cmd_entry cmd_layout_entry = {
     .name = "layout",
-    .usage = "layout default|single|data|theory|sampler",
+    .usage = layout_usage,
     .summary = "arrange the panes",
     .example = "layout theory",
     .args = layout_args,
@@ -39,26 +44,81 @@ const struct cmd_entry cmd_layout_entry = {
 };
 
 static const char *const pane_states[] = {"on", "off", "focus", "zoom", NULL};
-static const char *const yesno[] = {"no", "yes", NULL};
-static const char *const data_views[] = {"coord", "pred", NULL};
+static const char *pane_names[VIEW_MAX_PANES + 1];
 
-static const struct arg_spec pane_args[] = {
+/* name, state, the keys of every listed pane (in registration order, each
+ * name once), then xrange= and yrange= when a pane takes them. Before any
+ * registration: name and state, with no pane to name. */
+static struct arg_spec pane_args[2 + VIEW_MAX_PANES * VIEW_MAX_KEYS + 2 + 1] = {
     {.name = "name", .type = ARG_CHOICE, .positional = 1, .required = 1, .choices = pane_names,
      .help = "pane"},
     {.name = "state", .type = ARG_CHOICE, .positional = 1, .choices = pane_states,
      .help = "show, hide, give it the focus, or zoom it (zoom again to unzoom)"},
-    {.name = "w", .type = ARG_VEC, .help = "posterior: the two weights to show, e.g. w=0,1"},
-    {.name = "coord", .type = ARG_INT, .min = 0, .max = 4095,
-     .help = "data, d > 1: input coordinate on the x axis"},
-    {.name = "view", .type = ARG_CHOICE, .choices = data_views,
-     .help = "data, d > 1: one coordinate, or prediction against truth"},
-    {.name = "logx", .type = ARG_CHOICE, .choices = yesno, .help = "regret: log-scaled n axis"},
+};
+static const struct arg_spec pane_ranges[] = {
     {.name = "xrange", .type = ARG_STR,
      .help = "fix the x axis of the pane's main plot: lo,hi, or auto"},
     {.name = "yrange", .type = ARG_STR,
      .help = "fix the y axis of the pane's main plot: lo,hi, or auto"},
-    {0},
 };
+
+void
+cmd_view_registered(void)
+{
+    size_t n, len;
+    int order[VIEW_MAX_PANES], np = 0;
+    bool ranges = false;
+    /* Names in pane order (insertion sort: a handful of panes). */
+    for (int i = 0; i < view_pane_count(); i++) {
+        if (view_pane_at(i)->unlisted)
+            continue;
+        int j = np++;
+        while (j > 0 && view_pane_at(order[j - 1])->order > view_pane_at(i)->order) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+    for (int j = 0; j < np; j++)
+        pane_names[j] = view_pane_at(order[j])->name;
+    pane_names[np] = NULL;
+
+    n = 2; /* after name and state */
+    memset(pane_args + n, 0, sizeof pane_args - n * sizeof *pane_args);
+    for (int i = 0; i < view_pane_count(); i++) {
+        const struct view_pane *p = view_pane_at(i);
+        if (p->unlisted)
+            continue;
+        ranges |= p->ranges;
+        for (const struct view_key *k = p->keys; k != NULL && k->arg.name != NULL; k++) {
+            size_t j = 0;
+            while (j < n && strcmp(pane_args[j].name, k->arg.name) != 0)
+                j++;
+            if (j == n)
+                pane_args[n++] = k->arg;
+        }
+    }
+    if (ranges) {
+        pane_args[n++] = pane_ranges[0];
+        pane_args[n++] = pane_ranges[1];
+    }
+
+    len = (size_t)snprintf(layout_usage, sizeof layout_usage, "layout ");
+    size_t hlen = 0;
+    layout_help[0] = '\0';
+    for (int i = 0; i < view_layout_count(); i++) {
+        const struct view_layout *l = view_layout_at(i);
+        layout_names[i] = l->name;
+        if (len < sizeof layout_usage)
+            len += (size_t)snprintf(layout_usage + len, sizeof layout_usage - len, "%s%s",
+                                    i ? "|" : "", l->name);
+        if (hlen < sizeof layout_help)
+            hlen += (size_t)snprintf(layout_help + hlen, sizeof layout_help - hlen, "%s%s%s%s",
+                                     i ? "; " : "", l->name, l->help ? ": " : "",
+                                     l->help ? l->help : "");
+    }
+    layout_names[view_layout_count()] = NULL;
+}
 
 /* "auto" or "lo,hi" with finite lo < hi. */
 static int
@@ -89,46 +149,30 @@ pane_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
     int p = view_pane_parse(args_str(a, "name"));
     struct view v = s->view;
     (void)out;
-    if (args_given(a, "w")) {
-        size_t len;
-        const double *w = args_vec(a, "w", &len);
-        if (p != PANE_POSTERIOR)
-            return bl_fail(err, BL_EINVAL, "w= is a key of the posterior pane");
-        if (len != 2 || w[0] < 0 || w[1] < 0 || w[0] != (size_t)w[0] || w[1] != (size_t)w[1] ||
-            w[0] == w[1])
-            return bl_fail(err, BL_EINVAL, "w= needs two different weight indices, e.g. w=0,1");
-        if (s->blr != NULL && (w[0] >= (double)s->dim || w[1] >= (double)s->dim))
-            return bl_fail(err, BL_EINVAL, "w=%g,%g: the model has weights 0..%zu", w[0], w[1],
-                           s->dim - 1);
-        v.post_w[0] = (size_t)w[0];
-        v.post_w[1] = (size_t)w[1];
-    }
-    if (args_given(a, "coord") || args_given(a, "view")) {
-        if (p != PANE_DATA)
-            return bl_fail(err, BL_EINVAL, "coord= and view= are keys of the data pane");
-        if (args_given(a, "coord")) {
-            size_t c = (size_t)args_int(a, "coord");
-            if (s->world != NULL && c >= s->in_dim)
-                return bl_fail(err, BL_EINVAL, "coord=%zu: the inputs have coordinates 0..%zu",
-                               c, s->in_dim - 1);
-            v.data_coord = c;
-            v.data_view = DATA_VIEW_COORD;
-        }
-        if (args_given(a, "view"))
-            v.data_view =
-                strcmp(args_str(a, "view"), "pred") == 0 ? DATA_VIEW_PRED : DATA_VIEW_COORD;
-    }
-    if (args_given(a, "logx")) {
-        if (p != PANE_REGRET)
-            return bl_fail(err, BL_EINVAL, "logx= is a key of the regret pane");
-        v.regret_logx = strcmp(args_str(a, "logx"), "yes") == 0;
+    /* The pane's own keys, in the order help lists them. */
+    for (size_t i = 0; i < a->n; i++) {
+        const struct arg_value *x = &a->v[i];
+        const char *key = x->spec->name;
+        if (!x->given || x->spec == &pane_args[0] || x->spec == &pane_args[1] ||
+            strcmp(key, "xrange") == 0 || strcmp(key, "yrange") == 0)
+            continue;
+        int rc = view_set(&v, s, p, x, err);
+        if (rc != BL_OK)
+            return rc;
     }
     const char *const range_keys[2] = {"xrange", "yrange"};
     for (int k = 0; k < 2; k++) {
-        if (!args_given(a, range_keys[k]))
+        const struct arg_value *x = NULL;
+        for (size_t i = 0; i < a->n; i++)
+            if (a->v[i].given && strcmp(a->v[i].spec->name, range_keys[k]) == 0)
+                x = &a->v[i];
+        if (x == NULL)
             continue;
+        if (!view_pane_at(p)->ranges)
+            return bl_fail(err, BL_EINVAL, "%s= is not a key of the %s pane", range_keys[k],
+                           view_pane_at(p)->name);
         double r[2] = {0, 0};
-        int rc = parse_range(range_keys[k], args_str(a, range_keys[k]), r, err);
+        int rc = parse_range(range_keys[k], x->str, r, err);
         if (rc != BL_OK)
             return rc;
         double *dst = k == 0 ? v.xrange[p] : v.yrange[p];

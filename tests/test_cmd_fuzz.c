@@ -24,6 +24,31 @@ static const char *const seeds[] = {
     "optimize; show data; stream rate=5 n=3; step 2; pause",
 };
 
+/* commands/ knows no panes: a few, as a front end would register them, so
+ * that `pane` and `layout` are fuzzed past their name. */
+static void
+register_view(void)
+{
+    static const char *const yesno[] = {"no", "yes", NULL};
+    static const struct view_key w_key[] = {
+        {.arg = {.name = "w", .type = ARG_VEC, .help = "weights"}, .init = {0, 1}, .init_len = 2},
+        {.arg = {.name = NULL}},
+    };
+    static const struct view_key logx_key[] = {
+        {.arg = {.name = "logx", .type = ARG_CHOICE, .choices = yesno, .help = "log axis"}},
+        {.arg = {.name = NULL}},
+    };
+    static const struct view_pane data = {.name = "data", .shown = true, .ranges = true};
+    static const struct view_pane post = {
+        .name = "posterior", .keys = w_key, .shown = true, .ranges = true, .order = 1};
+    static const struct view_pane regret = {.name = "regret", .keys = logx_key, .order = 2};
+    static const struct view_pane *const panes[] = {&data, &post, &regret, NULL};
+    static const struct view_layout def = {"default", NULL}, th = {"theory", NULL};
+    static const struct view_layout *const layouts[] = {&def, &th, NULL};
+    bl_err err;
+    CHECK(view_register(panes, layouts, &err) == BL_OK, "register: %s", err.msg);
+}
+
 static void
 quiet(void *ctx, enum out_kind kind, const char *text)
 {
@@ -38,6 +63,7 @@ main(void)
     TEST_INIT();
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 2026);
+    register_view();
     bl_err err;
     struct session *s = session_alloc(&err);
     struct out out = {.line = quiet};

@@ -155,7 +155,8 @@ test_hmc_posterior(void)
     CHECK(s->smp != NULL && s->smp->iter == 1500, "batch sample ran %zu",
           s->smp ? s->smp->iter : 0);
     CHECK(job_set_current(&s->jobs)->cls == &sampler_job_class, "the sampler is the current job");
-    CHECK(s->view.on[PANE_SAMPLER] && s->view.preset == LAYOUT_SAMPLER, "sampler layout");
+    CHECK(view_is_on(&s->view, "sampler") && view_layout_is(&s->view, "sampler"),
+          "sampler layout");
     check_mean(s, "hmc");
     CHECK(s->smp->rhat < 1.05, "R-hat %g", s->smp->rhat);
     CHECK(run(s, "show sampler", &err) == BL_OK, "%s", err.msg);
@@ -244,8 +245,8 @@ test_errors_keep_everything(void)
     CHECK(run(s, "sampler hmc target=banana init=1,2,3", &err) != BL_OK &&
               strstr(err.msg, "init has 3 values, the target has d = 2") != NULL,
           "dims msg: %s", err.msg);
-    CHECK(run(s, "sampler off", &err) == BL_OK && s->smp == NULL && !s->view.on[PANE_SAMPLER] &&
-              s->view.preset == LAYOUT_DEFAULT,
+    CHECK(run(s, "sampler off", &err) == BL_OK && s->smp == NULL &&
+              !view_is_on(&s->view, "sampler") && view_layout_is(&s->view, "default"),
           "sampler off");
     CHECK(run(s, "show sampler", &err) == BL_ESTATE, "show without sampler");
     session_free(s);
@@ -366,10 +367,31 @@ test_logistic_sgld_export(void)
     session_free(s);
 }
 
+/* commands/ knows no panes: the ones the sampler commands name, as a front
+ * end would register them (ui/ is not linked here). */
+static void
+register_view(void)
+{
+    static const struct view_key w_key[] = {
+        {.arg = {.name = "w", .type = ARG_VEC, .help = "weights"}, .init = {0, 1}, .init_len = 2},
+        {.arg = {.name = NULL}},
+    };
+    static const struct view_pane data = {.name = "data", .shown = true, .order = 0};
+    static const struct view_pane post = {.name = "posterior", .keys = w_key, .shown = true,
+                                          .order = 1};
+    static const struct view_pane smp = {.name = "sampler", .order = 2};
+    static const struct view_pane *const panes[] = {&data, &post, &smp, NULL};
+    static const struct view_layout def = {"default", NULL}, sl = {"sampler", NULL};
+    static const struct view_layout *const layouts[] = {&def, &sl, NULL};
+    bl_err err;
+    CHECK(view_register(panes, layouts, &err) == BL_OK, "register: %s", err.msg);
+}
+
 int
 main(void)
 {
     TEST_INIT();
+    register_view();
     out_buffer_init(&ob);
     test_args_from_table();
     test_hmc_posterior();

@@ -21,16 +21,17 @@
 #include <math.h>
 #include <string.h>
 
+#include "commands/session.h"
+#include "ui/pane.h"
+
 #define PANE_PREF_W  36 /* a plot with axes and a legend is readable from here */
 #define PANE_PREF_H  9
-#define PANE_MIN_W   20 /* never smaller (layout.h's guarantee) */
-#define PANE_MIN_H   6
 #define LOG_MAX_ROWS 8
-#define DATA_SHARE   (2.0 / 3.0) /* LAYOUT_DATA: the data pane's share of the width */
+#define DATA_SHARE   (2.0 / 3.0) /* LAYOUT_SPLIT: the first pane's share of the width */
 #define ASPECT       2.5         /* preferred pane width / height in cells */
 
-/* LAYOUT_SAMPLER: the column height that also holds the data pane, and the
- * posterior's share of that column. */
+/* LAYOUT_COLUMNS: the left column's height that also holds its second pane,
+ * and the first pane's share of that column (the sampler preset). */
 #define SAMPLER_DATA_MIN_H 30
 #define SAMPLER_POST_SHARE 0.6
 
@@ -59,18 +60,22 @@ place(struct rect a, const int *list, int m, int r, struct rect *out)
 }
 
 /* Worst distance of a shape's panes from the preferred aspect, or -1 when a
- * pane is below min_w x min_h. */
+ * pane is below its size for threshold t: 0 the readable size, 1 that width
+ * with the pane's minimum height, 2 the pane's minimum (never below it). */
 static double
-shape_score(const struct rect *pane, const int *list, int m, int min_w, int min_h)
+shape_score(const struct rect *pane, const int *list, int m, int t)
 {
     double worst = 0.0;
     for (int k = 0; k < m; k++) {
         const struct rect *p = &pane[list[k]];
+        const struct pane_desc *d = pane_at(list[k]);
+        int min_w = t < 2 && d->min_w < PANE_PREF_W ? PANE_PREF_W : d->min_w;
+        int min_h = t < 1 && d->min_h < PANE_PREF_H ? PANE_PREF_H : d->min_h;
         if (p->w < min_w || p->h < min_h)
             return -1.0;
-        double d = fabs(log((double)p->w / ((double)p->h * ASPECT)));
-        if (d > worst)
-            worst = d;
+        double dd = fabs(log((double)p->w / ((double)p->h * ASPECT)));
+        if (dd > worst)
+            worst = dd;
     }
     return worst;
 }
@@ -79,22 +84,17 @@ shape_score(const struct rect *pane, const int *list, int m, int min_w, int min_
 static void
 grid(struct rect a, const int *list, int n, struct rect *pane)
 {
-    static const int thresholds[][2] = {
-        {PANE_PREF_W, PANE_PREF_H},
-        {PANE_PREF_W, PANE_MIN_H},
-        {PANE_MIN_W, PANE_MIN_H},
-    };
-    for (size_t t = 0; t < sizeof thresholds / sizeof thresholds[0]; t++)
+    for (int t = 0; t < 3; t++)
         for (int m = n; m >= 1; m--) {
             int best_r = 0;
             double best = 0.0;
             for (int r = 1; r <= m; r++) {
-                struct rect trial[PANE_COUNT];
+                struct rect trial[VIEW_MAX_PANES];
                 place(a, list, m, r, trial);
-                double s = shape_score(trial, list, m, thresholds[t][0], thresholds[t][1]);
-                if (s >= 0.0 && (best_r == 0 || s < best)) {
+                double sc = shape_score(trial, list, m, t);
+                if (sc >= 0.0 && (best_r == 0 || sc < best)) {
                     best_r = r;
-                    best = s;
+                    best = sc;
                 }
             }
             if (best_r != 0) {
@@ -102,36 +102,113 @@ grid(struct rect a, const int *list, int n, struct rect *pane)
                 return;
             }
         }
-    /* Unreachable above the minimum terminal size (the area is at least
-     * LAYOUT_MIN_COLS x 7); show nothing rather than a pane below 20 x 6. */
+    /* Unreachable above the minimum terminal size for panes of 20 x 6 (the
+     * area is at least LAYOUT_MIN_COLS x 7); show nothing rather than a
+     * pane below its minimum. */
 }
 
 /* Panes of order[0..n-1] that are on, into list; returns how many. */
 static int
-filter(const int *order, int n, const bool on[PANE_COUNT], int *list)
+filter(const int *order, int n, const bool *on, int *list)
 {
     int k = 0;
     for (int i = 0; i < n; i++)
-        if (on[order[i]])
+        if (order[i] >= 0 && on[order[i]])
             list[k++] = order[i];
     return k;
 }
 
-void
-layout_compute(struct layout *l, int cols, int rows, enum layout_preset preset,
-               const bool on[PANE_COUNT], int focus, bool zoom)
+/* The registered tiles in priority order; returns how many. */
+static int
+tiles(int *order)
 {
-    static const int order_default[] = {PANE_DATA,     PANE_POSTERIOR, PANE_REGRET,
-                                        PANE_SPECTRUM, PANE_SAMPLER,   PANE_THEORY};
-    static const int order_theory[] = {PANE_THEORY, PANE_REGRET, PANE_SPECTRUM, PANE_POSTERIOR};
-    static const int order_sampler[] = {PANE_SAMPLER, PANE_POSTERIOR, PANE_DATA};
-    _Static_assert(sizeof order_default / sizeof order_default[0] == PANE_COUNT,
-                   "a new pane needs a place in the priority order");
-    bool all_on[PANE_COUNT];
+    int n = 0;
+    for (int i = 0; i < pane_count(); i++) {
+        const struct pane_desc *d = pane_at(i);
+        if (d->place != PANE_TILE)
+            continue;
+        int j = n++;
+        while (j > 0 && pane_at(order[j - 1])->view.order > d->view.order) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+    return n;
+}
+
+/* A preset's panes as registered indices (-1 for a name not registered). */
+static int
+named(const struct layout_preset *p, int *idx)
+{
+    int n = 0;
+    for (; n < (int)(sizeof p->panes / sizeof p->panes[0]) && p->panes[n] != NULL; n++)
+        idx[n] = view_pane_parse(p->panes[n]);
+    return n;
+}
+
+static bool
+is_on(const bool *on, int i)
+{
+    return i >= 0 && on[i];
+}
+
+/* LAYOUT_SPLIT: false when neither pane is on (the default then applies). */
+static bool
+split(struct layout *l, struct rect a, const int *idx, const bool *on)
+{
+    int main = idx[0], side = idx[1];
+    if (!is_on(on, main) && !is_on(on, side))
+        return false;
+    if (is_on(on, main) && is_on(on, side)) {
+        int wd = (int)lround(DATA_SHARE * a.w);
+        if (a.w - wd >= PANE_PREF_W) {
+            l->pane[main] = (struct rect){a.col, a.row, wd, a.h};
+            l->pane[side] = (struct rect){a.col + wd, a.row, a.w - wd, a.h};
+            return true;
+        }
+    }
+    l->pane[is_on(on, main) ? main : side] = a;
+    return true;
+}
+
+/* LAYOUT_COLUMNS: false when neither of the two columns' panes is on. */
+static bool
+columns(struct layout *l, struct rect a, const int *idx, int n, const bool *on)
+{
+    int right = idx[0], left = n > 1 ? idx[1] : -1, under = n > 2 ? idx[2] : -1;
+    if (!is_on(on, right) && !is_on(on, left))
+        return false;
+    /* The right pane's stacked plots want height; the one under the left
+     * pane only when the column is tall enough for both. Too narrow for
+     * two: the grid. */
+    int half = a.w / 2;
+    if (is_on(on, right) && is_on(on, left) && half >= PANE_PREF_W) {
+        int ph = a.h;
+        if (is_on(on, under) && a.h >= SAMPLER_DATA_MIN_H) {
+            ph = (int)lround(SAMPLER_POST_SHARE * a.h);
+            l->pane[under] = (struct rect){a.col, a.row + ph, half, a.h - ph};
+        }
+        l->pane[left] = (struct rect){a.col, a.row, half, ph};
+        l->pane[right] = (struct rect){a.col + half, a.row, a.w - half, a.h};
+        return true;
+    }
+    int ls[VIEW_MAX_PANES];
+    grid(a, ls, filter(idx, n, on, ls), l->pane);
+    return true;
+}
+
+void
+layout_compute(struct layout *l, int cols, int rows, int preset, const bool *on, int focus,
+               bool zoom)
+{
+    bool all_on[VIEW_MAX_PANES];
+    int order[VIEW_MAX_PANES];
+    int ntiles = tiles(order);
 
     memset(l, 0, sizeof *l);
     if (on == NULL) {
-        for (int i = 0; i < PANE_COUNT; i++)
+        for (int i = 0; i < VIEW_MAX_PANES; i++)
             all_on[i] = true;
         on = all_on;
     }
@@ -151,62 +228,71 @@ layout_compute(struct layout *l, int cols, int rows, enum layout_preset preset,
     struct rect a = {0, 0, cols, rows - 3 - lh};
     l->log = (struct rect){0, a.h, cols, lh};
 
-    int list[PANE_COUNT];
-    int n = filter(order_default, PANE_COUNT, on, list);
+    int list[VIEW_MAX_PANES];
+    int n = filter(order, ntiles, on, list);
     if (n == 0) {
         /* Nothing to plot: the log takes the whole area. */
         l->log = (struct rect){0, 0, cols, rows - 3};
         return;
     }
 
-    if (zoom || preset == LAYOUT_SINGLE) {
-        /* The focused pane, or when it is off (or focus is out of range)
-         * the first pane that is on, in priority order. */
-        int p = focus >= 0 && focus < PANE_COUNT && on[focus] ? focus : list[0];
-        l->pane[p] = a;
+    int npresets = 0;
+    while (layout_presets[npresets].view.name != NULL)
+        npresets++;
+    const struct layout_preset *p = &layout_presets[preset >= 0 && preset < npresets ? preset : 0];
+    if (zoom || p->kind == LAYOUT_SINGLE) {
+        /* The focused pane, or when it is off (or focus is not a tile) the
+         * first pane that is on, in priority order. */
+        bool tile = focus >= 0 && focus < pane_count() && pane_at(focus)->place == PANE_TILE;
+        l->pane[tile && on[focus] ? focus : list[0]] = a;
         return;
     }
-    if (preset == LAYOUT_DATA && (on[PANE_DATA] || on[PANE_POSTERIOR])) {
-        if (on[PANE_DATA] && on[PANE_POSTERIOR]) {
-            int wd = (int)lround(DATA_SHARE * a.w);
-            if (a.w - wd >= PANE_PREF_W) {
-                l->pane[PANE_DATA] = (struct rect){a.col, a.row, wd, a.h};
-                l->pane[PANE_POSTERIOR] = (struct rect){a.col + wd, a.row, a.w - wd, a.h};
-                return;
-            }
-        }
-        l->pane[on[PANE_DATA] ? PANE_DATA : PANE_POSTERIOR] = a;
+    int idx[4];
+    int ni = named(p, idx);
+    if (p->kind == LAYOUT_SPLIT && ni >= 2 && split(l, a, idx, on))
         return;
-    }
-    if (preset == LAYOUT_THEORY) {
-        int lt[PANE_COUNT];
-        int nt = filter(order_theory, (int)(sizeof order_theory / sizeof order_theory[0]), on, lt);
+    if (p->kind == LAYOUT_COLUMNS && ni >= 1 && columns(l, a, idx, ni, on))
+        return;
+    if (p->kind == LAYOUT_GRID && ni > 0) {
+        int lt[VIEW_MAX_PANES];
+        int nt = filter(idx, ni, on, lt);
         if (nt > 0) {
             grid(a, lt, nt, l->pane);
             return;
         }
     }
-    if (preset == LAYOUT_SAMPLER && (on[PANE_SAMPLER] || on[PANE_POSTERIOR])) {
-        /* Posterior and sampler side by side (the sampler's stacked plots
-         * want height); the data pane under the posterior when the column
-         * is tall enough for both. Too narrow for two: the grid. */
-        int half = a.w / 2;
-        if (on[PANE_SAMPLER] && on[PANE_POSTERIOR] && half >= PANE_PREF_W) {
-            int ph = a.h;
-            if (on[PANE_DATA] && a.h >= SAMPLER_DATA_MIN_H) {
-                ph = (int)lround(SAMPLER_POST_SHARE * a.h);
-                l->pane[PANE_DATA] = (struct rect){a.col, a.row + ph, half, a.h - ph};
-            }
-            l->pane[PANE_POSTERIOR] = (struct rect){a.col, a.row, half, ph};
-            l->pane[PANE_SAMPLER] = (struct rect){a.col + half, a.row, a.w - half, a.h};
-            return;
-        }
-        int ls[PANE_COUNT];
-        int ns =
-            filter(order_sampler, (int)(sizeof order_sampler / sizeof order_sampler[0]), on, ls);
-        grid(a, ls, ns, l->pane);
-        return;
-    }
-    /* LAYOUT_DEFAULT, and the presets whose panes are all off. */
+    /* The default, and the presets whose panes are all off. */
     grid(a, list, n, l->pane);
 }
+
+/* Under the theory layout, panes of a model that does not exist give their
+ * room to the instrument. */
+static void
+theory_adjust(const struct session *s, bool *on)
+{
+    int t = view_pane_parse("theory");
+    if (!session_has_model(s) && s->inst != NULL)
+        for (int i = 0; i < pane_count(); i++)
+            on[i] = on[i] && i == t;
+}
+
+/* Under the sampler layout the data pane only belongs beside a sampler of
+ * the model's posterior. */
+static void
+sampler_adjust(const struct session *s, bool *on)
+{
+    int d = view_pane_parse("data");
+    if (d >= 0 && s->smp != NULL && (s->smp->tid != SMP_POSTERIOR || s->blr == NULL))
+        on[d] = false;
+}
+
+const struct layout_preset layout_presets[] = {
+    {{"default", "what fits"}, LAYOUT_GRID, {NULL}, NULL},
+    {{"single", "the focused pane"}, LAYOUT_SINGLE, {NULL}, NULL},
+    {{"data", NULL}, LAYOUT_SPLIT, {"data", "posterior"}, NULL},
+    {{"theory", "the instrument"}, LAYOUT_GRID, {"theory", "regret", "spectrum", "posterior"},
+     theory_adjust},
+    {{"sampler", "posterior and sampler"}, LAYOUT_COLUMNS, {"sampler", "posterior", "data"},
+     sampler_adjust},
+    {{0}, 0, {NULL}, NULL},
+};

@@ -392,14 +392,11 @@ kb_focus(int count, int key)
     (void)count;
     (void)key;
     struct view *v = &L.s->view;
-    for (int k = 1; k <= PANE_COUNT; k++) {
-        int p = (v->focus + k) % PANE_COUNT;
-        if (L.ui.layout.pane[p].w > 0 || v->zoom) {
-            v->focus = p;
-            if (v->zoom)
-                v->on[p] = true;
-            break;
-        }
+    int p = ui_next_focus(&L.ui, v);
+    if (p >= 0) {
+        v->focus = p;
+        if (v->zoom)
+            v->on[p] = true;
     }
     L.dirty = true;
     return 0;

@@ -18,6 +18,7 @@
 #include "commands/session.h"
 #include "ui/blasinfo.h"
 #include "ui/loop.h"
+#include "ui/pane.h"
 #include "ui/plain.h"
 #include "ui/render.h"
 
@@ -107,6 +108,12 @@ main(int argc, char **argv)
     }
 
     bl_err err;
+    /* The panes and layouts before the session: its view starts from them. */
+    if (pane_register(pane_table, &err) != BL_OK) {
+        fprintf(stderr, "bayeslens: %s\n", err.msg);
+        free(items);
+        return 2;
+    }
     struct session *s = session_alloc(&err);
     if (s == NULL) {
         fprintf(stderr, "bayeslens: %s\n", err.msg);

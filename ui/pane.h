@@ -1,4 +1,5 @@
-/* ui/pane.h - panes are objects with hooks (htop Panel, tmux window modes).
+/* ui/pane.h - panes are objects with hooks (htop Panel, tmux window modes),
+ * each described by one const struct pane_desc (docs/panes.md).
  *
  * A pane draws the session's state into a rectangle of a canvas; it never
  * touches ncurses and never changes the session. State that must persist
@@ -11,33 +12,53 @@
 #include <stddef.h>
 
 #include "commands/session.h"
+#include "commands/view.h"
 #include "ui/canvas.h"
 
-struct pane_class {
-    const char *name;
-    void *(*create)(void);       /* NULL on allocation failure */
-    void (*destroy)(void *self); /* NULL self is a no-op */
-    /* Title for the border, e.g. "data: linear d=1  n=137". */
+struct logbuf;
+
+/* What a pane may keep a pointer to from the front end. */
+struct pane_host {
+    const struct logbuf *log; /* command output (the log strip draws it) */
+};
+
+enum pane_place {
+    PANE_TILE,  /* tiled in the pane area by the layout presets, in a border with its title */
+    PANE_STRIP, /* the full-width strip between the tiles and the status line (the log) */
+};
+
+/* A pane: one const descriptor at the bottom of its ui/pane_NAME.c, listed
+ * once in ui/panes.c. */
+struct pane_desc {
+    /* Name, one-line help, the keys `pane NAME key=value` takes (as data),
+     * default visibility and order: what commands/ is told (view.h). */
+    struct view_pane view;
+    enum pane_place place;
+    int min_w, min_h; /* the layout never shows it smaller (a tile's border included) */
+    void *(*create)(const struct pane_host *host); /* NULL on allocation failure */
+    void (*destroy)(void *self);                    /* NULL self is a no-op */
+    /* Title for the border, e.g. "data: linear d=1  n=137"; NULL for a strip. */
     void (*title)(void *self, const struct session *s, char *buf, size_t size);
     /* Draw inside (col, row, w, h), the area within the border; any size, 0 included. */
     void (*draw)(void *self, const struct session *s, struct canvas *c, int col, int row, int w,
                  int h);
 };
 
-extern const struct pane_class pane_data_class;
-extern const struct pane_class pane_posterior_class;
-extern const struct pane_class pane_regret_class;
-extern const struct pane_class pane_spectrum_class;
-extern const struct pane_class pane_sampler_class;
-extern const struct pane_class pane_theory_class;
+/* The front end's panes, NULL-terminated (ui/panes.c). */
+extern const struct pane_desc *const pane_table[];
 
-/* Indexed by enum pane_id. */
-extern const struct pane_class *const pane_classes[];
+/* Register table (NULL-terminated, borrowed for the process) and the layout
+ * presets with commands/ (view_register): call once before making a
+ * session. Pane i of the table is the view's pane i. */
+int pane_register(const struct pane_desc *const *table, bl_err *err);
+/* The registered panes (NULL out of range) and how many. */
+const struct pane_desc *pane_at(int i);
+int pane_count(void);
 
 /* Shared helpers for panes (ui/pane_util.c). */
-/* Apply the user's fixed ranges for pane id to the main plot's ranges. */
+/* Apply the user's fixed ranges for the pane named name to the main plot's ranges. */
 struct plot_range;
-void pane_apply_ranges(const struct session *s, int id, struct plot_range *x,
+void pane_apply_ranges(const struct session *s, const char *name, struct plot_range *x,
                        struct plot_range *y);
 /* Centre a one-line message in the area (e.g. "no model yet: model blr"). */
 void pane_message(struct canvas *c, int col, int row, int w, int h, const char *msg);

@@ -23,6 +23,26 @@
 #define DATA_DRAWS 3
 #define PAT_LONGDASH 0x00FF00FFu /* posterior draws: told apart from truth and 2 sd */
 
+/* What the pane shows for d > 1 inputs: `pane data view=coord|pred`; auto
+ * until set (function of x for 1-D inputs, prediction against truth
+ * otherwise). */
+enum { DATA_VIEW_AUTO = 0, DATA_VIEW_COORD, DATA_VIEW_PRED };
+static const char *const data_views[] = {"coord", "pred", NULL};
+
+static int
+data_view(const struct session *s)
+{
+    int c = view_choice(&s->view, "data", "view");
+    return c < 0 ? DATA_VIEW_AUTO : c == 0 ? DATA_VIEW_COORD : DATA_VIEW_PRED;
+}
+
+/* `pane data coord=i`: the input coordinate on the x axis (d > 1). */
+static size_t
+data_coord(const struct session *s)
+{
+    return (size_t)view_num(&s->view, "data", "coord", 0);
+}
+
 struct data_pane {
     struct plot_range x, y;
     double *buf;      /* scratch for grids */
@@ -44,8 +64,9 @@ struct data_pane {
 #define GP_REFRESH_S 0.2
 
 static void *
-data_create(void)
+data_create(const struct pane_host *host)
 {
+    (void)host;
     struct data_pane *p = calloc(1, sizeof *p);
     return p;
 }
@@ -81,8 +102,8 @@ scratch(struct data_pane *p, size_t n)
 static int
 view_of(const struct session *s)
 {
-    if (s->view.data_view != DATA_VIEW_AUTO)
-        return s->view.data_view;
+    if (data_view(s) != DATA_VIEW_AUTO)
+        return data_view(s);
     return s->in_dim == 1 ? DATA_VIEW_COORD : DATA_VIEW_PRED;
 }
 
@@ -100,7 +121,7 @@ data_title(void *self, const struct session *s, char *buf, size_t size)
     else if (s->in_dim > 1)
         snprintf(buf, size, "data: %s vs %s  n=%zu", world_target_name(s->world),
                  world_input_name(s->world,
-                                  s->view.data_coord < s->in_dim ? s->view.data_coord : 0),
+                                  data_coord(s) < s->in_dim ? data_coord(s) : 0),
                  s->n);
     else
         snprintf(buf, size, "data: %s  n=%zu", world_describe(s->world), s->n);
@@ -270,7 +291,7 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
         pane_message(c, col, row, w, h, "no data yet: try  data linear d=1");
         return;
     }
-    pane_apply_ranges(s, PANE_DATA, &p->x, &p->y);
+    pane_apply_ranges(s, "data", &p->x, &p->y);
     int view = view_of(s);
     if (view == DATA_VIEW_PRED) {
         if (!session_has_model(s)) {
@@ -280,7 +301,7 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
         draw_prediction_view(p, s, c, col, row, w, h);
         return;
     }
-    size_t coord = s->view.data_coord < s->in_dim ? s->view.data_coord : 0;
+    size_t coord = data_coord(s) < s->in_dim ? data_coord(s) : 0;
     size_t first = s->n > DATA_MAX_POINTS ? s->n - DATA_MAX_POINTS : 0, m = s->n - first;
     bool fn = s->in_dim == 1; /* the truth and the predictive are functions of x */
     size_t grid = fn ? (size_t)(w > 0 ? 2 * w : 0) : 0;
@@ -405,8 +426,35 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
     plot_legend(&pl, leg, nl);
 }
 
-const struct pane_class pane_data_class = {
-    .name = "data",
+static int
+check_coord(const struct session *s, const struct arg_value *v, bl_err *err)
+{
+    size_t c = (size_t)v->num;
+    if (s->world != NULL && c >= s->in_dim)
+        return bl_fail(err, BL_EINVAL, "coord=%zu: the inputs have coordinates 0..%zu", c,
+                       s->in_dim - 1);
+    return BL_OK;
+}
+
+static const struct view_key data_keys[] = {
+    {.arg = {.name = "coord", .type = ARG_INT, .min = 0, .max = 4095,
+             .help = "data, d > 1: input coordinate on the x axis"},
+     .also = "view=coord", .check = check_coord},
+    {.arg = {.name = "view", .type = ARG_CHOICE, .choices = data_views,
+             .help = "data, d > 1: one coordinate, or prediction against truth"}},
+    {.arg = {.name = NULL}},
+};
+
+const struct pane_desc pane_data = {
+    .view = {.name = "data",
+             .help = "observed points, the truth and the posterior predictive",
+             .keys = data_keys,
+             .shown = true,
+             .ranges = true,
+             .order = 0},
+    .place = PANE_TILE,
+    .min_w = 20,
+    .min_h = 6,
     .create = data_create,
     .destroy = data_destroy,
     .title = data_title,

@@ -45,9 +45,17 @@ struct posterior_pane {
 #define GRID_MAX_Y  100
 #define DRAWS_SHOWN 2000 /* most recent draws per chain in the cloud, at most */
 
-static void *
-posterior_create(void)
+/* `pane posterior w=i,j`: weight k of the two shown (0, 1 until set). */
+static size_t
+post_w(const struct session *s, int k)
 {
+    return (size_t)view_num(&s->view, "posterior", "w", (size_t)k);
+}
+
+static void *
+posterior_create(const struct pane_host *host)
+{
+    (void)host;
     struct posterior_pane *p = calloc(1, sizeof *p);
     if (p != NULL)
         p->ty.log = true;
@@ -90,13 +98,13 @@ posterior_title(void *self, const struct session *s, char *buf, size_t size)
     }
     const struct sampler_job *j = s->smp;
     if (sampler_view(s) && j->tid != SMP_POSTERIOR)
-        snprintf(buf, size, "%s  w%zu x w%zu  %s draws", j->tname, s->view.post_w[0],
-                 s->view.post_w[1], sampler_kind_name(j->kind));
+        snprintf(buf, size, "%s  w%zu x w%zu  %s draws", j->tname, post_w(s, 0),
+                 post_w(s, 1), sampler_kind_name(j->kind));
     else if (sampler_view(s))
-        snprintf(buf, size, "posterior  w%zu x w%zu  n=%zu  %s draws", s->view.post_w[0],
-                 s->view.post_w[1], s->n, sampler_kind_name(j->kind));
+        snprintf(buf, size, "posterior  w%zu x w%zu  n=%zu  %s draws", post_w(s, 0),
+                 post_w(s, 1), s->n, sampler_kind_name(j->kind));
     else
-        snprintf(buf, size, "posterior  w%zu x w%zu  n=%zu", s->view.post_w[0], s->view.post_w[1],
+        snprintf(buf, size, "posterior  w%zu x w%zu  n=%zu", post_w(s, 0), post_w(s, 1),
                  s->n);
 }
 
@@ -326,7 +334,7 @@ static void
 draw_sampler(struct posterior_pane *p, const struct session *s, const struct sampler_job *j,
              struct canvas *c, int col, int row, int w, int h)
 {
-    size_t d = j->d, i = s->view.post_w[0], k2 = s->view.post_w[1];
+    size_t d = j->d, i = post_w(s, 0), k2 = post_w(s, 1);
     if (d < 2) {
         i = k2 = 0;
     } else if (i >= d || k2 >= d) {
@@ -421,7 +429,7 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
         widen(&xmn, &xmx, s->wstar[i]);
         widen(&ymn, &ymx, s->wstar[k2]);
     }
-    pane_apply_ranges(s, PANE_POSTERIOR, &p->sx, &p->sy);
+    pane_apply_ranges(s, "posterior", &p->sx, &p->sy);
     plot_range_update(&p->sx, xmn, xmx);
     plot_range_update(&p->sy, ymn, ymx);
     char xl[48], yl[48];
@@ -530,7 +538,7 @@ posterior_draw(void *self, const struct session *s, struct canvas *c, int col, i
                      s->mc == NULL ? "no model yet: try  model blr" : "no data yet");
         return;
     }
-    size_t d = s->dim, i = s->view.post_w[0], j = s->view.post_w[1];
+    size_t d = s->dim, i = post_w(s, 0), j = post_w(s, 1);
     if (d < 2) {
         /* One weight: show it against the second axis of nothing; use w0 twice. */
         i = j = 0;
@@ -566,7 +574,7 @@ posterior_draw(void *self, const struct session *s, struct canvas *c, int col, i
         pane_message(c, col, row, w, h, "posterior covariance not finite yet (nig: a_n <= 1)");
         return;
     }
-    pane_apply_ranges(s, PANE_POSTERIOR, &p->x, &p->y);
+    pane_apply_ranges(s, "posterior", &p->x, &p->y);
     plot_range_update(&p->x, xmn, xmx);
     plot_range_update(&p->y, ymn, ymx);
 
@@ -592,8 +600,36 @@ posterior_draw(void *self, const struct session *s, struct canvas *c, int col, i
         draw_traces(p, s, c, col, row + top, w, h - top);
 }
 
-const struct pane_class pane_posterior_class = {
-    .name = "posterior",
+static int
+check_w(const struct session *s, const struct arg_value *v, bl_err *err)
+{
+    const double *w = v->vec;
+    if (v->vlen != 2 || w[0] < 0 || w[1] < 0 || w[0] != (size_t)w[0] || w[1] != (size_t)w[1] ||
+        w[0] == w[1])
+        return bl_fail(err, BL_EINVAL, "w= needs two different weight indices, e.g. w=0,1");
+    if (s->blr != NULL && (w[0] >= (double)s->dim || w[1] >= (double)s->dim))
+        return bl_fail(err, BL_EINVAL, "w=%g,%g: the model has weights 0..%zu", w[0], w[1],
+                       s->dim - 1);
+    return BL_OK;
+}
+
+static const struct view_key posterior_keys[] = {
+    {.arg = {.name = "w", .type = ARG_VEC,
+             .help = "posterior: the two weights to show, e.g. w=0,1"},
+     .init = {0, 1}, .init_len = 2, .check = check_w},
+    {.arg = {.name = NULL}},
+};
+
+const struct pane_desc pane_posterior = {
+    .view = {.name = "posterior",
+             .help = "the joint posterior of two weights, or the sampler's target",
+             .keys = posterior_keys,
+             .shown = true,
+             .ranges = true,
+             .order = 1},
+    .place = PANE_TILE,
+    .min_w = 20,
+    .min_h = 6,
     .create = posterior_create,
     .destroy = posterior_destroy,
     .title = posterior_title,

@@ -19,8 +19,9 @@ struct regret_pane {
 };
 
 static void *
-regret_create(void)
+regret_create(const struct pane_host *host)
 {
+    (void)host;
     return calloc(1, sizeof(struct regret_pane));
 }
 
@@ -73,7 +74,7 @@ regret_draw(void *self, const struct session *s, struct canvas *c, int col, int 
             return;
         p->cap = max;
     }
-    bool logx = s->view.regret_logx;
+    bool logx = view_choice(&s->view, "regret", "logx") == 1;
     size_t k = pane_sample_indices(s->n, max, logx, p->idx);
     double *x = p->buf, *a = x + max, *b = a + max, *t = b + max;
     bool truth = s->world != NULL && world_knows_truth(s->world);
@@ -94,7 +95,7 @@ regret_draw(void *self, const struct session *s, struct canvas *c, int col, int 
         t[i] = s->trace[TR_ASYMPTOTE][p->idx[i]];
     }
     p->x.log = logx;
-    pane_apply_ranges(s, PANE_REGRET, &p->x, &p->y);
+    pane_apply_ranges(s, "regret", &p->x, &p->y);
     double mn = NAN, mx = NAN;
     plot_range_update(&p->x, 1, s->n > 1 ? (double)s->n : 2);
     plot_extent(a, k, false, &mn, &mx);
@@ -124,8 +125,24 @@ regret_draw(void *self, const struct session *s, struct canvas *c, int col, int 
     plot_legend(&pl, leg, kmodel ? 1 : 3);
 }
 
-const struct pane_class pane_regret_class = {
-    .name = "regret",
+static const char *const yesno[] = {"no", "yes", NULL};
+
+static const struct view_key regret_keys[] = {
+    {.arg = {.name = "logx", .type = ARG_CHOICE, .choices = yesno,
+             .help = "regret: log-scaled n axis"}},
+    {.arg = {.name = NULL}},
+};
+
+const struct pane_desc pane_regret = {
+    .view = {.name = "regret",
+             .help = "cumulative log-loss regret against n, with its theory",
+             .keys = regret_keys,
+             .shown = true,
+             .ranges = true,
+             .order = 2},
+    .place = PANE_TILE,
+    .min_w = 20,
+    .min_h = 6,
     .create = regret_create,
     .destroy = regret_destroy,
     .title = regret_title,

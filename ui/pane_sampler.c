@@ -38,8 +38,9 @@ struct sampler_pane {
 static const uint32_t chain_pat[4] = {PAT_SOLID, PAT_DASHED, PAT_LONG, PAT_DASHDOT};
 
 static void *
-sampler_create(void)
+sampler_create(const struct pane_host *host)
 {
+    (void)host;
     return calloc(1, sizeof(struct sampler_pane));
 }
 
@@ -313,8 +314,10 @@ sampler_draw(void *self, const struct session *s, struct canvas *c, int col, int
                                  : "no draws yet: step (F6), or sample 2000");
         return;
     }
-    size_t ci = s->view.post_w[0] < j->d ? s->view.post_w[0] : 0;
-    pane_apply_ranges(s, PANE_SAMPLER, &p->x[SP_TRACE], &p->y[SP_TRACE]);
+    size_t ci = (size_t)view_num(&s->view, "posterior", "w", 0) < j->d
+                    ? (size_t)view_num(&s->view, "posterior", "w", 0)
+                    : 0;
+    pane_apply_ranges(s, "sampler", &p->x[SP_TRACE], &p->y[SP_TRACE]);
     int list[SP_COUNT], n = 0;
     list[n++] = SP_TRACE;
     list[n++] = SP_RHAT;
@@ -360,8 +363,15 @@ sampler_draw(void *self, const struct session *s, struct canvas *c, int col, int
     }
 }
 
-const struct pane_class pane_sampler_class = {
-    .name = "sampler",
+const struct pane_desc pane_sampler = {
+    .view = {.name = "sampler",
+             .help = "the sampler's traces and diagnostics",
+             .shown = false,
+             .ranges = true,
+             .order = 4},
+    .place = PANE_TILE,
+    .min_w = 20,
+    .min_h = 6,
     .create = sampler_create,
     .destroy = sampler_destroy,
     .title = sampler_title,

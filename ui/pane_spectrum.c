@@ -44,8 +44,9 @@ struct spectrum_pane {
 #define SPECTRUM_KERNEL_POINTS 300 /* first points whose Gram is decomposed live */
 
 static void *
-spectrum_create(void)
+spectrum_create(const struct pane_host *host)
 {
+    (void)host;
     struct spectrum_pane *p = calloc(1, sizeof *p);
     if (p != NULL) {
         p->ix.log = p->iy.log = true;
@@ -334,7 +335,7 @@ spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, in
     if (p->d != s->dim)
         return;
     size_t d = p->d;
-    pane_apply_ranges(s, PANE_SPECTRUM, &p->ix, &p->iy);
+    pane_apply_ranges(s, "spectrum", &p->ix, &p->iy);
     int top = h >= 18 ? h * 3 / 5 : h; /* too short for two plots: one good one */
     double mn = NAN, mx = NAN;
     plot_range_update(&p->ix, 1, d > 1 ? (double)d : 2);
@@ -379,8 +380,15 @@ spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, in
                     COL_S1, ATTR_NONE);
 }
 
-const struct pane_class pane_spectrum_class = {
-    .name = "spectrum",
+const struct pane_desc pane_spectrum = {
+    .view = {.name = "spectrum",
+             .help = "eigenvalues of the posterior covariance and of X^T X, effective ranks",
+             .shown = true,
+             .ranges = true,
+             .order = 3},
+    .place = PANE_TILE,
+    .min_w = 20,
+    .min_h = 6,
     .create = spectrum_create,
     .destroy = spectrum_destroy,
     .title = spectrum_title,

@@ -29,8 +29,9 @@ struct theory_pane {
 };
 
 static void *
-theory_create(void)
+theory_create(const struct pane_host *host)
 {
+    (void)host;
     return calloc(1, sizeof(struct theory_pane));
 }
 
@@ -303,7 +304,7 @@ theory_draw(void *self, const struct session *s, struct canvas *c, int col, int 
         memset(p, 0, offsetof(struct theory_pane, idx));
         p->inst = s->inst;
     }
-    pane_apply_ranges(s, PANE_THEORY, &p->x, &p->y);
+    pane_apply_ranges(s, "theory", &p->x, &p->y);
     if (s->inst->kind != INST_JUDGE && s->inst->n == 0) {
         pane_message(c, col, row, w, h, "no arrivals yet: run 500 (or run rate=50)");
         return;
@@ -316,8 +317,15 @@ theory_draw(void *self, const struct session *s, struct canvas *c, int col, int 
     }
 }
 
-const struct pane_class pane_theory_class = {
-    .name = "theory",
+const struct pane_desc pane_theory = {
+    .view = {.name = "theory",
+             .help = "the theory instrument's curves",
+             .shown = false,
+             .ranges = true,
+             .order = 5},
+    .place = PANE_TILE,
+    .min_w = 20,
+    .min_h = 6,
     .create = theory_create,
     .destroy = theory_destroy,
     .title = theory_title,

@@ -5,17 +5,7 @@
 #include <string.h>
 
 #include "core/base/linalg.h"
-#include "ui/pane.h"
 #include "ui/plot.h"
-
-const struct pane_class *const pane_classes[] = {
-    [PANE_DATA] = &pane_data_class,
-    [PANE_POSTERIOR] = &pane_posterior_class,
-    [PANE_REGRET] = &pane_regret_class,
-    [PANE_SPECTRUM] = &pane_spectrum_class,
-    [PANE_SAMPLER] = &pane_sampler_class,
-    [PANE_THEORY] = &pane_theory_class,
-};
 
 void
 pane_message(struct canvas *c, int col, int row, int w, int h, const char *msg)
@@ -81,8 +71,12 @@ apply(struct plot_range *r, const double lim[2])
 }
 
 void
-pane_apply_ranges(const struct session *s, int id, struct plot_range *x, struct plot_range *y)
+pane_apply_ranges(const struct session *s, const char *name, struct plot_range *x,
+                  struct plot_range *y)
 {
+    int id = view_pane_parse(name);
+    if (id < 0)
+        return;
     apply(x, s->view.xrange[id]);
     apply(y, s->view.yrange[id]);
 }

@@ -17,8 +17,9 @@ ui_init(struct ui *u, bool ascii)
     memset(u, 0, sizeof *u);
     u->ascii = ascii;
     logbuf_init(&u->log);
-    for (int i = 0; i < PANE_COUNT; i++) {
-        u->pane_state[i] = pane_classes[i]->create();
+    const struct pane_host host = {.log = &u->log};
+    for (int i = 0; i < pane_count(); i++) {
+        u->pane_state[i] = pane_at(i)->create(&host);
         if (u->pane_state[i] == NULL) {
             ui_free(u);
             return -1;
@@ -30,38 +31,12 @@ ui_init(struct ui *u, bool ascii)
 void
 ui_free(struct ui *u)
 {
-    for (int i = 0; i < PANE_COUNT; i++) {
+    for (int i = 0; i < VIEW_MAX_PANES; i++) {
         if (u->pane_state[i] != NULL)
-            pane_classes[i]->destroy(u->pane_state[i]);
+            pane_at(i)->destroy(u->pane_state[i]);
         u->pane_state[i] = NULL;
     }
     logbuf_free(&u->log);
-}
-
-static void
-draw_log(struct ui *u, const struct session *s, struct canvas *c, const struct rect *r)
-{
-    if (r->w <= 0 || r->h <= 0)
-        return;
-    int scroll = s->view.log_scroll;
-    if (scroll > (int)u->log.count - r->h)
-        scroll = (int)u->log.count - r->h;
-    if (scroll < 0)
-        scroll = 0;
-    for (int k = 0; k < r->h; k++) {
-        bool err;
-        const char *line = logbuf_get(&u->log, (size_t)(scroll + r->h - 1 - k), &err);
-        if (line == NULL)
-            continue;
-        canvas_text(c, r->col + 1, r->row + k, line, err ? COL_ERROR : COL_DEFAULT, ATTR_NONE,
-                    r->w - 1);
-    }
-    if (scroll > 0) {
-        char more[32];
-        snprintf(more, sizeof more, "[+%d]", scroll);
-        int len = (int)strlen(more);
-        canvas_text(c, r->col + r->w - len, r->row + r->h - 1, more, COL_DIM, ATTR_REVERSE, len);
-    }
 }
 
 static void
@@ -113,19 +88,12 @@ ui_render(struct ui *u, const struct session *s, struct canvas *c, const char *i
     struct layout *l = &u->layout;
     c->ascii = u->ascii;
     canvas_clear(c);
-    /* Under the theory layout, panes of a model that does not exist give their
-     * room to the instrument. */
-    bool on[PANE_COUNT];
+    bool on[VIEW_MAX_PANES];
     memcpy(on, s->view.on, sizeof on);
-    if (s->view.preset == LAYOUT_THEORY && !session_has_model(s) && s->inst != NULL)
-        for (int i = 0; i < PANE_COUNT; i++)
-            on[i] = on[i] && i == PANE_THEORY;
-    /* Under the sampler layout the data pane only belongs beside a sampler
-     * of the model's posterior. */
-    if (s->view.preset == LAYOUT_SAMPLER && s->smp != NULL &&
-        (s->smp->tid != SMP_POSTERIOR || s->blr == NULL))
-        on[PANE_DATA] = false;
-    layout_compute(l, c->cols, c->rows, s->view.preset, on, s->view.focus, s->view.zoom);
+    int preset = s->view.preset;
+    if (preset >= 0 && preset < view_layout_count() && layout_presets[preset].adjust != NULL)
+        layout_presets[preset].adjust(s, on);
+    layout_compute(l, c->cols, c->rows, preset, on, s->view.focus, s->view.zoom);
     if (l->too_small) {
         char msg[96];
         snprintf(msg, sizeof msg, "terminal too small (%dx%d): need %dx%d", c->cols, c->rows,
@@ -133,28 +101,62 @@ ui_render(struct ui *u, const struct session *s, struct canvas *c, const char *i
         int rows = c->rows > 1 ? c->rows - 1 : c->rows;
         pane_message(c, 0, 0, c->cols, rows, msg);
     } else {
-        for (int i = 0; i < PANE_COUNT; i++) {
+        for (int i = 0; i < pane_count(); i++) {
+            const struct pane_desc *d = pane_at(i);
             const struct rect *r = &l->pane[i];
-            if (r->w <= 0 || r->h <= 0)
+            if (d->place != PANE_TILE || r->w <= 0 || r->h <= 0)
                 continue;
             bool focused = s->view.focus == i;
             canvas_clip(c, r->col + 1, r->row + 1, r->w - 2, r->h - 2);
-            pane_classes[i]->draw(u->pane_state[i], s, c, r->col + 1, r->row + 1, r->w - 2,
-                                  r->h - 2);
+            d->draw(u->pane_state[i], s, c, r->col + 1, r->row + 1, r->w - 2, r->h - 2);
             canvas_clip(c, 0, 0, -1, -1);
             /* The title after the content: it may report what drawing computed. */
             char title[160];
-            pane_classes[i]->title(u->pane_state[i], s, title, sizeof title);
+            d->title(u->pane_state[i], s, title, sizeof title);
             canvas_box(c, r->col, r->row, r->w, r->h, title, focused ? COL_FOCUS : COL_DIM,
                        focused ? COL_FOCUS : COL_TITLE);
         }
-        draw_log(u, s, c, &l->log);
+        /* The strip (the log) has no border. */
+        for (int i = 0; i < pane_count(); i++) {
+            const struct rect *r = &l->log;
+            if (pane_at(i)->place != PANE_STRIP || r->w <= 0 || r->h <= 0)
+                continue;
+            canvas_clip(c, r->col, r->row, r->w, r->h);
+            pane_at(i)->draw(u->pane_state[i], s, c, r->col, r->row, r->w, r->h);
+            canvas_clip(c, 0, 0, -1, -1);
+        }
         draw_status(s, c, &l->status);
         draw_hint(c, &l->hint);
     }
     if (l->input.w > 0)
         canvas_text(c, l->input.col, l->input.row, input ? input : PROMPT, COL_DEFAULT,
                     ATTR_NONE, l->input.w);
+}
+
+int
+ui_next_focus(const struct ui *u, const struct view *v)
+{
+    /* Tiles in priority order, starting after the focused one. */
+    int order[VIEW_MAX_PANES], n = 0, at = -1;
+    for (int i = 0; i < pane_count(); i++) {
+        if (pane_at(i)->place != PANE_TILE)
+            continue;
+        int j = n++;
+        while (j > 0 && pane_at(order[j - 1])->view.order > pane_at(i)->view.order) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+    for (int j = 0; j < n; j++)
+        if (order[j] == v->focus)
+            at = j;
+    for (int k = 1; k <= n; k++) {
+        int p = order[((at < 0 ? n - 1 : at) + k) % n];
+        if (u->layout.pane[p].w > 0 || v->zoom)
+            return p;
+    }
+    return -1;
 }
 
 static void

@@ -13,7 +13,7 @@
 #include "ui/logbuf.h"
 
 struct ui {
-    void *pane_state[PANE_COUNT]; /* per pane class, created by ui_init */
+    void *pane_state[VIEW_MAX_PANES]; /* per registered pane, created by ui_init */
     struct logbuf log;            /* command output shown in the log area */
     bool ascii;                   /* ASCII glyphs instead of braille and box drawing */
     struct layout layout;         /* the last layout computed */
@@ -29,6 +29,9 @@ void ui_render(struct ui *u, const struct session *s, struct canvas *c, const ch
 /* An out whose lines go to u's log (and, when echo is set, to stdout too:
  * batch mode prints and still shows the log in screenshots). */
 struct out ui_log_out(struct ui *u, bool echo);
+/* The pane F2 focuses after v's focused one: the next tile in order that the
+ * last layout shows (any tile when zoomed), or -1 when there is none. */
+int ui_next_focus(const struct ui *u, const struct view *v);
 /* Make u the renderer behind `screenshot` for s. */
 void ui_attach(struct ui *u, struct session *s);
 
