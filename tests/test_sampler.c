@@ -622,6 +622,44 @@ test_events(void)
     target_free(t);
 }
 
+/* A divergence means the same in HMC and NUTS (issue 10): a non-finite
+ * energy or an H error beyond SAMPLER_DIVERGENCE. At step 1000 on a Gaussian
+ * HMC's 100 leapfrog steps overflow to inf while NUTS's first leaf has a huge
+ * but finite H error: every step of both is a divergence, and only the
+ * overflowing ones are also counted as non-finite. */
+static void
+test_divergence_agrees(void)
+{
+    bl_err err;
+    const double mu[2] = {0, 0};
+    target *t = target_gauss_alloc(2, mu, P2, &err);
+    sampler_opts o;
+    sampler_opts_default(&o);
+    o.step = 1000;
+    o.leapfrog = 100;
+    gsl_rng *r = rng_new(11);
+    sampler_event *ev = sampler_event_alloc(2, SAMPLER_TRAJ_MAX, &err);
+    const sampler_type *kinds[] = {&sampler_type_hmc, &sampler_type_nuts};
+    for (size_t k = 0; k < 2; k++) {
+        sampler *s = sampler_alloc(kinds[k], t, &o, mu, &err);
+        bool all = true;
+        for (int i = 0; i < 50; i++) {
+            sampler_step(s, r, ev, &err);
+            all &= ev->divergent && !ev->accepted;
+        }
+        sampler_stats st;
+        sampler_get_stats(s, &st);
+        CHECK(all && st.divergent == 50, "%s at step=1000: %zu of 50 divergent (%zu non-finite)",
+              kinds[k]->name, st.divergent, st.nonfinite);
+        CHECK(st.nonfinite == (k == 0 ? 50u : 0u), "%s: %zu non-finite", kinds[k]->name,
+              st.nonfinite);
+        sampler_free(s);
+    }
+    sampler_event_free(ev);
+    gsl_rng_free(r);
+    target_free(t);
+}
+
 static void
 test_bad_input(void)
 {
@@ -939,6 +977,7 @@ main(void)
     test_sgld_minibatch();
     test_logistic();
     test_events();
+    test_divergence_agrees();
     test_bad_input();
     test_ensemble();
     test_table();
