@@ -19,7 +19,6 @@
 
 #include "commands/job.h"
 #include "commands/session.h"
-#include "core/spectrum/spectrum.h"
 
 #define MAX_KINDS 32
 
@@ -145,22 +144,15 @@ announce(struct session *s, const struct sampler_setup *o, struct out *out)
     if (scaled && !step_given && reads_step)
         out_printf(out, "step = %.4g (from the posterior's smallest sd; step= to choose)",
                    eo->step);
-    /* Leapfrog is stable on a Gaussian only for step < 2 sqrt(lambda_min(cov))
-     * (MATH.md 9): warn before the lecture turns into a divergence show. */
-    /* The kinds that integrate the gradient and then accept or reject. */
-    bool integrates = reads_step && j->kind->needs_grad && (j->kind->events & SAMPLER_EV_ACCEPT);
-    if (step_given && j->ref == TARGET_MOMENTS_EXACT && integrates) {
-        double *lam = malloc(j->d * sizeof *lam);
-        if (lam != NULL && spectrum_eig_desc(j->ref_cov, j->d, lam, NULL) == BL_OK &&
-            lam[j->d - 1] > 0) {
-            double limit = 2 * sqrt(lam[j->d - 1]);
-            if (eo->step >= limit)
-                out_printf(out, "warning: step=%g is above the leapfrog stability limit "
-                           "2 sqrt(lambda_min(cov)) = %.3g for this posterior: expect "
-                           "divergences (try step=%.2g)",
-                           eo->step, limit, 0.4 * limit);
-        }
-        free(lam);
+    /* Each kind knows its stability bound on a Gaussian (leapfrog: step <
+     * 2 sqrt(lambda_min(cov)), Langevin: 4 lambda_min(cov); docs/math.md §9): warn
+     * before the lecture turns into a divergence show. */
+    if (step_given && reads_step) {
+        double limit = sampler_job_step_limit(j);
+        if (eo->step >= limit)
+            out_printf(
+                out, "warning: step=%g is above %s = %.3g for this posterior: %s (try step=%.2g)",
+                eo->step, j->kind->step_limit_name, limit, j->kind->step_limit_effect, 0.4 * limit);
     }
     if (scaled && !sigma_given && sampler_type_accepts(j->kind, sampler_tunable_find("sigma")))
         out_printf(out, "sigma = %.4g (from the posterior's smallest sd; sigma= to choose)",

@@ -829,7 +829,29 @@ test_table(void)
         for (size_t i = 0; k->tunables != NULL && k->tunables[i] != NULL; i++)
             CHECK(!k->tunables[i]->in_ws || k->tunables[i]->offset < k->ws_size,
                   "%s: %s outside the workspace", k->name, k->tunables[i]->name);
+        /* What the front end reads instead of asking which kind it holds. */
+        bool reads_step = sampler_type_accepts(k, sampler_tunable_find("step"));
+        CHECK((k->step_default == NULL && k->step_limit == NULL) || reads_step,
+              "%s: a step default or bound without a step", k->name);
+        CHECK(k->step_limit == NULL || (k->step_limit_name != NULL && k->step_limit_effect != NULL),
+              "%s: a stability bound says what it is", k->name);
+        CHECK(k->fits_needs == NULL || k->fits != NULL, "%s: fits_needs without fits", k->name);
+        CHECK(k->describe != NULL, "%s: describe", k->name);
+        for (size_t i = 0; k->tunables != NULL && k->tunables[i] != NULL; i++) {
+            const sampler_tunable *w = k->tunables[i]->only_with;
+            CHECK(w == NULL || (w->store == SAMPLER_TUN_BOOL && sampler_type_accepts(k, w)),
+                  "%s: %s is read only with a switch it has", k->name, k->tunables[i]->name);
+        }
     }
+    /* The bounds of docs/math.md §9 on a Gaussian of covariance eigenvalue 0.01:
+     * leapfrog eps < 2 sqrt(0.01), ULA h < 4 x 0.01; none under a schedule. */
+    sampler_opts so;
+    sampler_opts_default(&so);
+    CHECK_REL(sampler_type_hmc.step_limit(&so, 0.01), 0.2, 1e-15);
+    CHECK_REL(sampler_type_nuts.step_limit(&so, 0.01), 0.2, 1e-15);
+    CHECK_REL(sampler_type_sgld.step_limit(&so, 0.01), 0.04, 1e-15);
+    so.schedule = true;
+    CHECK(isnan(sampler_type_sgld.step_limit(&so, 0.01)), "sgld schedule: no fixed step");
     CHECK(nk == 7 && strcmp(ty[0]->name, "exact") == 0 && strcmp(ty[6]->name, "gibbs") == 0,
           "%zu kinds", nk);
     static const char *const order[] = {
