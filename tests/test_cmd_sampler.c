@@ -82,7 +82,7 @@ test_args_from_table(void)
     CHECK(c != NULL, "%s", err.msg);
     if (c == NULL)
         return;
-    const struct arg_spec *a = c->args;
+    const struct arg_spec *a = cmd_keys(c);
     CHECK(strcmp(a[0].name, "name") == 0 && a[0].type == ARG_CHOICE, "kind first");
     const sampler_type *const *ty = sampler_types();
     size_t k = 0;
@@ -92,9 +92,9 @@ test_args_from_table(void)
     CHECK(a[0].choices[k] != NULL && strcmp(a[0].choices[k], "off") == 0 &&
               a[0].choices[k + 1] == NULL,
           "off ends the choices");
-    CHECK(strcmp(c->usage, "sampler exact|rwm|mala|hmc|nuts|sgld|gibbs|off [target=T] "
-                           "[chains=K] [step=H] ...") == 0,
-          "usage: %s", c->usage);
+    CHECK(strcmp(cmd_usage(c), "sampler exact|rwm|mala|hmc|nuts|sgld|gibbs|off [target=T] "
+                               "[chains=K] [step=H] ...") == 0,
+          "usage: %s", cmd_usage(c));
     CHECK(strcmp(a[0].help, "exact, rwm, mala, hmc, nuts, sgld, gibbs; off removes the sampler") ==
               0,
           "name help: %s", a[0].help);
