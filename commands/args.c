@@ -236,7 +236,7 @@ cmd_bind(const struct cmd_entry *c, char *const *argv, size_t argc, struct cmd_a
         if (a->subject != NULL)
             add_specs(a, a->subject->args);
     }
-    add_specs(a, c->args);
+    add_specs(a, cmd_keys(c));
 
     size_t next_pos = 0;
     for (; i < argc; i++) {
@@ -258,7 +258,7 @@ cmd_bind(const struct cmd_entry *c, char *const *argv, size_t argc, struct cmd_a
                 next_pos++;
             if (next_pos >= a->n) {
                 rc = bl_fail(err, BL_EINVAL, "%s: unexpected word '%s' (usage: %s)", c->name, w,
-                             c->usage);
+                             cmd_usage(c));
                 goto fail;
             }
             v = &a->v[next_pos];
@@ -278,7 +278,7 @@ cmd_bind(const struct cmd_entry *c, char *const *argv, size_t argc, struct cmd_a
             continue;
         if (v->spec->required) {
             rc = bl_fail(err, BL_EINVAL, "%s: missing %s (usage: %s)", c->name, v->spec->name,
-                         c->usage);
+                         cmd_usage(c));
             goto fail;
         }
         if (v->spec->def != NULL && (rc = set_value(a, v, v->spec->def, err)) != BL_OK)

@@ -65,6 +65,12 @@ struct cmd_args {
     char *words; /* owned copy of the words the values point into */
 };
 
+/* A command's usage line and its keys (common to all subjects). */
+struct cmd_spec {
+    const char *usage;
+    const struct arg_spec *args; /* terminated by {0}; may be NULL */
+};
+
 struct cmd_entry {
     const char *name;
     const char *usage;
@@ -77,6 +83,12 @@ struct cmd_entry {
     const struct subject_spec *(*subjects_fn)(void);
     bool subject_optional;
     const struct arg_spec *args; /* common to all subjects; terminated by {0} */
+    /* Instead of usage and args, for a command whose keys are made from data
+     * this layer does not own (`sampler`: the core's kind table): returns
+     * them, built on its first call and the same constant object after.
+     * An entry sets spec or usage/args, never both. Parsing, help and
+     * completion all read them through cmd_usage() and cmd_keys(). */
+    const struct cmd_spec *(*spec)(void);
     int (*exec)(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err);
 };
 
@@ -85,6 +97,10 @@ extern const struct cmd_entry *const cmd_table[];
 
 /* A command's subjects (either form above), or NULL. */
 const struct subject_spec *cmd_subjects(const struct cmd_entry *c);
+/* The entry's usage line and keys, from spec when it has one. Commands run
+ * on one thread, so a spec's first call needs no lock. */
+const char *cmd_usage(const struct cmd_entry *c);
+const struct arg_spec *cmd_keys(const struct cmd_entry *c);
 
 /* Lookup by exact name or unique prefix. On failure fills err: unknown (with a
  * hint) or ambiguous (listing the candidates). */

@@ -82,7 +82,7 @@ cmd_help_one(const char *name, struct out *out, bl_err *err)
     const struct cmd_entry *c = cmd_find(name, err);
     if (c == NULL)
         return err ? err->code : BL_EINVAL;
-    out_printf(out, "usage: %s", c->usage);
+    out_printf(out, "usage: %s", cmd_usage(c));
     out_printf(out, "%s", c->summary);
     if (c->detail != NULL)
         out_printf(out, "%s", c->detail);
@@ -93,10 +93,11 @@ cmd_help_one(const char *name, struct out *out, bl_err *err)
         if (s->example != NULL)
             out_printf(out, "  e.g. %s", s->example);
     }
-    if (c->args != NULL && c->args[0].name != NULL) {
+    const struct arg_spec *keys = cmd_keys(c);
+    if (keys != NULL && keys[0].name != NULL) {
         if (cmd_subjects(c) != NULL)
             out_printf(out, "keys for every %s:", c->name);
-        for (const struct arg_spec *a = c->args; a->name != NULL; a++)
+        for (const struct arg_spec *a = keys; a->name != NULL; a++)
             print_arg(out, a);
     }
     out_printf(out, "example: %s", c->example);

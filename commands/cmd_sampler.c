@@ -3,11 +3,11 @@
  * stream, at once in batch mode); `step` (commands/cmd_stream.c) does one
  * transition when the sampler is the active job. See commands/sampler_job.h.
  *
- * The kind names and the tunables' specs are not written here: they are
- * built from the core's kind table (core/mcmc/sampler.h: sampler_types(),
- * sampler_tunable_at()) when the program loads, before any command, `help`
- * or Tab completion reads this entry. A new kind or tunable in core/mcmc so
- * reaches validation, help and completion with no edit here. */
+ * The kind names and the tunables' specs are not written here: the entry's
+ * spec (commands/cmd.h) builds them from the core's kind table
+ * (core/mcmc/sampler.h: sampler_types(), sampler_tunable_at()) the first
+ * time parsing, `help` or Tab completion asks. A new kind or tunable in
+ * core/mcmc so reaches validation, help and completion with no edit here. */
 #include "commands/cmd.h"
 
 #include <assert.h>
@@ -19,7 +19,6 @@
 
 #include "commands/job.h"
 #include "commands/session.h"
-#include "core/spectrum/spectrum.h"
 
 #define MAX_KINDS 32
 
@@ -59,11 +58,17 @@ static const struct arg_spec common_args[] = {
     {0},
 };
 
-/* Filled once at load from the kind table (build_args), read-only after. */
-static const char *kind_choices[MAX_KINDS + 2];
-static char name_help[512];
-static char usage[512];
-static struct arg_spec sampler_args[CMD_MAX_ARGS + 1];
+/* The spec made from the kind table: filled by the first sampler_spec()
+ * call, read-only after (the table is const, so every call would build the
+ * same). */
+static struct {
+    bool built;
+    const char *kind_choices[MAX_KINDS + 2];
+    char name_help[512];
+    char usage[512];
+    struct arg_spec args[CMD_MAX_ARGS + 1];
+    struct cmd_spec spec;
+} made;
 
 /* Appends to buf[*len..size) like snprintf, never past the end. */
 static void
@@ -74,23 +79,28 @@ cat(char *buf, size_t size, size_t *len, const char *s)
         *len = *len + (size_t)k < size ? *len + (size_t)k : size - 1;
 }
 
-__attribute__((constructor)) static void
-build_args(void)
+static const struct cmd_spec *
+sampler_spec(void)
 {
+    if (made.built)
+        return &made.spec;
+    const char **kind_choices = made.kind_choices;
+    char *name_help = made.name_help, *usage = made.usage;
+    struct arg_spec *sampler_args = made.args;
     const sampler_type *const *types = sampler_types();
     size_t nk = 0, nh = 0, nu = 0, na = 0;
-    cat(usage, sizeof usage, &nu, "sampler ");
+    cat(usage, sizeof made.usage, &nu, "sampler ");
     for (; types[nk] != NULL; nk++) {
         assert(nk < MAX_KINDS);
         kind_choices[nk] = types[nk]->name;
-        cat(name_help, sizeof name_help, &nh, nk ? ", " : "");
-        cat(name_help, sizeof name_help, &nh, types[nk]->name);
-        cat(usage, sizeof usage, &nu, types[nk]->name);
-        cat(usage, sizeof usage, &nu, "|");
+        cat(name_help, sizeof made.name_help, &nh, nk ? ", " : "");
+        cat(name_help, sizeof made.name_help, &nh, types[nk]->name);
+        cat(usage, sizeof made.usage, &nu, types[nk]->name);
+        cat(usage, sizeof made.usage, &nu, "|");
     }
     kind_choices[nk] = "off";
-    cat(name_help, sizeof name_help, &nh, "; off removes the sampler");
-    cat(usage, sizeof usage, &nu, "off [target=T] [chains=K] [step=H] ...");
+    cat(name_help, sizeof made.name_help, &nh, "; off removes the sampler");
+    cat(usage, sizeof made.usage, &nu, "off [target=T] [chains=K] [step=H] ...");
     sampler_args[na++] = (struct arg_spec){
         .name = "name",
         .type = ARG_CHOICE,
@@ -113,6 +123,9 @@ build_args(void)
             .help = tu->help,
         };
     }
+    made.spec = (struct cmd_spec){.usage = usage, .args = sampler_args};
+    made.built = true;
+    return &made.spec;
 }
 
 static void
@@ -145,22 +158,15 @@ announce(struct session *s, const struct sampler_setup *o, struct out *out)
     if (scaled && !step_given && reads_step)
         out_printf(out, "step = %.4g (from the posterior's smallest sd; step= to choose)",
                    eo->step);
-    /* Leapfrog is stable on a Gaussian only for step < 2 sqrt(lambda_min(cov))
-     * (MATH.md 9): warn before the lecture turns into a divergence show. */
-    /* The kinds that integrate the gradient and then accept or reject. */
-    bool integrates = reads_step && j->kind->needs_grad && (j->kind->events & SAMPLER_EV_ACCEPT);
-    if (step_given && j->ref == TARGET_MOMENTS_EXACT && integrates) {
-        double *lam = malloc(j->d * sizeof *lam);
-        if (lam != NULL && spectrum_eig_desc(j->ref_cov, j->d, lam, NULL) == BL_OK &&
-            lam[j->d - 1] > 0) {
-            double limit = 2 * sqrt(lam[j->d - 1]);
-            if (eo->step >= limit)
-                out_printf(out, "warning: step=%g is above the leapfrog stability limit "
-                           "2 sqrt(lambda_min(cov)) = %.3g for this posterior: expect "
-                           "divergences (try step=%.2g)",
-                           eo->step, limit, 0.4 * limit);
-        }
-        free(lam);
+    /* Each kind knows its stability bound on a Gaussian (leapfrog: step <
+     * 2 sqrt(lambda_min(cov)), Langevin: 4 lambda_min(cov); docs/math.md §9): warn
+     * before the lecture turns into a divergence show. */
+    if (step_given && reads_step) {
+        double limit = sampler_job_step_limit(j);
+        if (eo->step >= limit)
+            out_printf(
+                out, "warning: step=%g is above %s = %.3g for this posterior: %s (try step=%.2g)",
+                eo->step, j->kind->step_limit_name, limit, j->kind->step_limit_effect, 0.4 * limit);
     }
     if (scaled && !sigma_given && sampler_type_accepts(j->kind, sampler_tunable_find("sigma")))
         out_printf(out, "sigma = %.4g (from the posterior's smallest sd; sigma= to choose)",
@@ -220,7 +226,6 @@ sampler_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_er
 
 const struct cmd_entry cmd_sampler_entry = {
     .name = "sampler",
-    .usage = usage,
     .summary = "choose a sampler and its target (then step, or sample N)",
     .detail = "Targets: posterior (the current blr or nig model's posterior, as of now: later "
               "observations do not change it), banana, donut, mixture, funnel, squiggle (2-D "
@@ -233,7 +238,7 @@ const struct cmd_entry cmd_sampler_entry = {
               "the HMC/NUTS trajectory (solid: accepted, dotted: rejected); the sampler pane "
               "the traces and diagnostics (MATH.md 9).",
     .example = "sampler hmc step=0.02 leapfrog=10",
-    .args = sampler_args,
+    .spec = sampler_spec,
     .exec = sampler_exec,
 };
 

@@ -118,7 +118,7 @@ cmd_complete(const char *line, size_t start, size_t end)
         size_t klen = (size_t)(eq - typed);
         const struct arg_spec *sp = find_spec(subj ? subj->args : NULL, typed, klen);
         if (sp == NULL)
-            sp = find_spec(c->args, typed, klen);
+            sp = find_spec(cmd_keys(c), typed, klen);
         if (sp != NULL) {
             char *prefix = strndup(typed, klen + 1);
             if (prefix && !add_values(&l, sp, prefix, typed))
@@ -131,7 +131,7 @@ cmd_complete(const char *line, size_t start, size_t end)
     size_t positional_seen = 0;
     for (size_t i = used; i < argc; i++)
         positional_seen += strchr(argv[i], '=') == NULL;
-    const struct arg_spec *lists[2] = {subj ? subj->args : NULL, c->args};
+    const struct arg_spec *lists[2] = {subj ? subj->args : NULL, cmd_keys(c)};
     size_t k = 0;
     for (int li = 0; li < 2; li++)
         for (size_t i = 0; lists[li] != NULL && lists[li][i].name != NULL; i++) {
@@ -144,7 +144,7 @@ cmd_complete(const char *line, size_t start, size_t end)
         for (size_t i = 0; cmd_table[i] != NULL; i++)
             add(&l, "", cmd_table[i]->name, "", typed);
     add_keys(&l, subj ? subj->args : NULL, typed);
-    add_keys(&l, c->args, typed);
+    add_keys(&l, cmd_keys(c), typed);
 done:
     cmd_line_free(&cl);
     free(typed);

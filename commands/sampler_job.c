@@ -19,6 +19,7 @@
 
 #include "commands/clock.h"
 #include "core/base/linalg.h"
+#include "core/spectrum/spectrum.h"
 #include "datasets/builtin.h"
 
 const char *const smp_target_names[SMP_NTARGETS + 1] = {
@@ -136,6 +137,34 @@ ref_scales(const struct sampler_job *j, double *smin, double *smax)
     free(w);
 }
 
+/* A kind whose target does not fit says what it needs in the session's
+ * words (sampler_type.fits_needs); otherwise sampler_alloc's own message
+ * comes later. */
+static bool
+fits(const struct sampler_setup *o, const target *t, bl_err *err)
+{
+    const sampler_type *k = o->kind;
+    if (k->fits == NULL || k->fits_needs == NULL)
+        return true;
+    sampler_opts dflt;
+    sampler_opts_default(&dflt);
+    bl_err why;
+    if (k->fits(t, &dflt, &why) == BL_OK)
+        return true;
+    char what[96];
+    target_kind tk = target_get_kind(t);
+    if (o->tid != SMP_POSTERIOR)
+        snprintf(what, sizeof what, "%s", smp_target_names[o->tid]);
+    else if (tk == TARGET_BLR || tk == TARGET_BLR_DATA)
+        snprintf(what, sizeof what, "a known-noise blr posterior");
+    else
+        snprintf(what, sizeof what, "the %s posterior", target_kind_name(tk));
+    bool hint = o->tid != SMP_POSTERIOR && k->fits_instead != NULL;
+    bl_fail(err, BL_EINVAL, "%s needs %s, not %s%s%s%s", k->name, k->fits_needs, what,
+            hint ? " (use " : "", hint ? k->fits_instead : "", hint ? ")" : "");
+    return false;
+}
+
 static bool
 given(const struct sampler_setup *o, const char *name)
 {
@@ -181,14 +210,8 @@ sampler_job_new(const struct sampler_setup *o, target *t, const struct smp_model
                 o->ninit == 1 ? "" : "s", d);
         goto fail;
     }
-    if (o->kind == &sampler_type_gibbs && target_get_kind(j->t) != TARGET_NIG &&
-        target_get_kind(j->t) != TARGET_STUDENT_T) {
-        bl_fail(err, BL_EINVAL,
-                "gibbs needs conditionals to sample: the nig posterior (model nig), not %s%s",
-                o->tid == SMP_POSTERIOR ? "a known-noise blr posterior" : smp_target_names[o->tid],
-                o->tid == SMP_POSTERIOR ? "" : " (use hmc, nuts, mala or rwm)");
+    if (!fits(o, j->t, err))
         goto fail;
-    }
     if (j->coord == NULL && (j->coord = calloc(d, sizeof *j->coord)) == NULL)
         goto nomem;
     for (size_t i = 0; i < d; i++)
@@ -243,10 +266,8 @@ sampler_job_new(const struct sampler_setup *o, target *t, const struct smp_model
     ref_scales(j, &smin, &smax);
     if ((o->tid == SMP_POSTERIOR || o->tid == SMP_LOGISTIC) && isfinite(smin)) {
         double dd = (double)d;
-        if (!given(o, "step"))
-            opts.step = o->kind == &sampler_type_mala   ? smin * smin * pow(dd, -1.0 / 3)
-                        : o->kind == &sampler_type_sgld ? 0.1 * smin * smin
-                                                        : 0.3 * smin;
+        if (!given(o, "step") && o->kind->step_default != NULL)
+            opts.step = o->kind->step_default(smin, d);
         if (!given(o, "sigma"))
             opts.sigma = 2.38 / sqrt(dd) * smin;
     }
@@ -513,30 +534,16 @@ sampler_job_describe_step(const struct sampler_job *j, char *buf, size_t size)
     for (size_t k = 0; k < j->K; k++)
         moved += j->ev[k]->accepted;
     char what[160];
-    if (j->kind == &sampler_type_exact) {
-        snprintf(what, sizeof what, "an exact draw");
-    } else if (j->kind == &sampler_type_gibbs) {
-        snprintf(what, sizeof what, "a Gibbs sweep");
-    } else if (j->kind == &sampler_type_sgld) {
-        snprintf(what, sizeof what, "a Langevin move with h = %.3g (no accept step)", e->weight);
-    } else {
-        if (e->nonfinite)
-            snprintf(what, sizeof what, "the target gave NaN/inf: proposal rejected (counted)");
-        else if (e->divergent)
-            snprintf(what, sizeof what, "DIVERGENT trajectory (energy error %.3g): rejected",
-                     e->energy_error);
-        else if (j->kind == &sampler_type_hmc)
-            snprintf(what, sizeof what,
-                     "proposal %s (acceptance prob %.3g, energy error %.3g, %zu leapfrog steps)",
-                     e->accepted ? "accepted" : "rejected", e->accept_prob, e->energy_error,
-                     e->n_grad);
-        else if (j->kind == &sampler_type_nuts)
-            snprintf(what, sizeof what, "%s (tree depth %d, %zu leapfrog steps, accept stat %.3g)",
-                     e->accepted ? "moved" : "stayed", e->tree_depth, e->n_grad, e->accept_prob);
-        else
-            snprintf(what, sizeof what, "proposal %s (acceptance prob %.3g)",
-                     e->accepted ? "accepted" : "rejected", e->accept_prob);
-    }
+    bool decides = j->kind->events & SAMPLER_EV_ACCEPT;
+    if (decides && e->nonfinite)
+        snprintf(what, sizeof what, "the target gave NaN/inf: proposal rejected (counted)");
+    else if (decides && e->divergent)
+        snprintf(what, sizeof what, "DIVERGENT trajectory (energy error %.3g): rejected",
+                 e->energy_error);
+    else if (j->kind->describe != NULL)
+        j->kind->describe(e, what, sizeof what);
+    else
+        snprintf(what, sizeof what, "a %s step", sampler_kind_name(j->kind));
     char at[96] = "";
     if (j->d <= 4) {
         size_t len = (size_t)snprintf(at, sizeof at, ", now at (");
@@ -551,6 +558,113 @@ sampler_job_describe_step(const struct sampler_job *j, char *buf, size_t size)
 }
 
 /* ---- show and export ----------------------------------------------------- */
+
+double
+sampler_job_step_limit(const struct sampler_job *j)
+{
+    if (j->ref != TARGET_MOMENTS_EXACT || j->kind->step_limit == NULL)
+        return (double)NAN;
+    double limit = (double)NAN;
+    double *lam = malloc(j->d * sizeof *lam);
+    if (lam != NULL && spectrum_eig_desc(j->ref_cov, j->d, lam, NULL) == BL_OK && lam[j->d - 1] > 0)
+        limit = j->kind->step_limit(sampler_options(sampler_ens_chain(j->ens, 0)), lam[j->d - 1]);
+    free(lam);
+    return limit;
+}
+
+/* What `show sampler` needs to say why a value is not finite. */
+struct show_ctx {
+    const struct sampler_job *j;
+    bool diverged;    /* the draws' moments overflowed */
+    size_t nonfinite; /* steps rejected for NaN/inf, all chains */
+    struct out *to;   /* where lines go */
+    const char *why;  /* the comment of the line being written */
+};
+
+/* Forwards a line with "  # why" appended. */
+static void
+commented_line(void *ctx, enum out_kind kind, const char *text)
+{
+    struct show_ctx *c = ctx;
+    char *line = malloc(strlen(text) + strlen(c->why) + 5);
+    if (line == NULL) {
+        c->to->line(c->to->ctx, kind, text);
+        return;
+    }
+    sprintf(line, "%s  # %s", text, c->why);
+    c->to->line(c->to->ctx, kind, line);
+    free(line);
+}
+
+/* Why the value of key is not finite: one phrase for the "# ..." after it. */
+static const char *
+why_not_finite(const struct show_ctx *c, const char *key, char *buf, size_t size)
+{
+    const struct sampler_job *j = c->j;
+    size_t len = strlen(key);
+    if (j->iter == 0)
+        return "no iterations yet: sample N";
+    if (c->diverged) {
+        double step = sampler_options(sampler_ens_chain(j->ens, 0))->step;
+        double limit = sampler_job_step_limit(j);
+        if (step >= limit)
+            snprintf(buf, size,
+                     "chains diverged: the draws overflowed (step=%g is above the stability "
+                     "limit %.3g)",
+                     step, limit);
+        else if (c->nonfinite > 0)
+            snprintf(buf, size, "chains diverged: the draws overflowed (%zu steps hit NaN/inf)",
+                     c->nonfinite);
+        else
+            snprintf(buf, size, "chains diverged: the draws overflowed");
+        return buf;
+    }
+    if (j->ref == TARGET_MOMENTS_LAPLACE && len > 6 && strcmp(key + len - 6, "_exact") == 0)
+        return "no exact moments: the reference is the Laplace approximation (the *_laplace keys)";
+    if (j->ref == TARGET_MOMENTS_NONE && (strncmp(key, "w2", 2) == 0 || strncmp(key, "kl", 2) == 0))
+        return "no reference moments for this target";
+    if (strcmp(key, "ess") == 0 || strcmp(key, "rhat") == 0 || strcmp(key, "kl_floor") == 0) {
+        if (j->count < 4) {
+            snprintf(buf, size, "needs 4 kept draws per chain, has %zu", j->count);
+            return buf;
+        }
+        if (j->acceptance == 0)
+            return "no chain has moved: every proposal was rejected";
+    }
+    if (diag_acc_count(j->acc) <= j->d) {
+        snprintf(buf, size, "needs more than d = %zu draws, has %zu", j->d, diag_acc_count(j->acc));
+        return buf;
+    }
+    return "undefined for these draws (no spread within the chains)";
+}
+
+static bool
+all_finite(const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return false;
+    return true;
+}
+
+/* The out a value's line goes to: the show's own when all n values are
+ * finite, else one that appends why they are not. */
+static struct out *
+value_out(struct show_ctx *c, struct out *commented, const char *key, const double *v, size_t n,
+          char *buf, size_t size)
+{
+    if (all_finite(v, n))
+        return c->to;
+    c->why = why_not_finite(c, key, buf, size);
+    return commented;
+}
+
+static void
+show_real(struct show_ctx *c, struct out *cm, const char *key, double v)
+{
+    char why[192];
+    out_kv_real(value_out(c, cm, key, &v, 1, why, sizeof why), key, v);
+}
 
 int
 sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *err)
@@ -568,21 +682,49 @@ sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *e
         tot.nonfinite += st.nonfinite;
         tot.grad_evals += st.grad_evals;
     }
+    double *cov = malloc(d * d * sizeof *cov);
+    if (cov == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory");
+    bool have = diag_acc_count(j->acc) >= 2 && diag_acc_cov(j->acc, cov, err) == BL_OK;
+    bl_err_clear(err);
+    if (!have)
+        for (size_t i = 0; i < d * d; i++)
+            cov[i] = NAN;
+    struct show_ctx c = {
+        .j = j,
+        .diverged = have && !(all_finite(cov, d * d) && all_finite(diag_acc_mean(j->acc), d)),
+        .nonfinite = tot.nonfinite,
+        .to = out,
+    };
+    struct out cm = {.line = commented_line, .ctx = &c};
+    char why[192];
     bool laplace = j->ref == TARGET_MOMENTS_LAPLACE;
     out_kv_str(out, "name", sampler_kind_name(j->kind));
     out_kv_int(out, "iterations", (long long)j->iter);
-    out_kv_real(out, "acceptance", j->acceptance);
-    out_kv_real(out, "ess", j->ess);
-    out_kv_real(out, "rhat", j->rhat);
-    out_kv_real(out, "w2_exact", laplace ? (double)NAN : j->w2);
-    out_kv_real(out, "kl_exact", laplace ? (double)NAN : j->kl);
+    show_real(&c, &cm, "acceptance", j->acceptance);
+    show_real(&c, &cm, "ess", j->ess);
+    show_real(&c, &cm, "rhat", j->rhat);
+    show_real(&c, &cm, "w2_exact", laplace ? (double)NAN : j->w2);
+    show_real(&c, &cm, "kl_exact", laplace ? (double)NAN : j->kl);
     if (laplace) {
-        out_kv_real(out, "w2_laplace", j->w2);
-        out_kv_real(out, "kl_laplace", j->kl);
+        show_real(&c, &cm, "w2_laplace", j->w2);
+        show_real(&c, &cm, "kl_laplace", j->kl);
     }
-    out_kv_real(out, "kl_floor", j->kl_floor);
-    out_kv_int(out, "divergences", (long long)tot.divergent);
-    out_kv_int(out, "nonfinite", (long long)tot.nonfinite);
+    show_real(&c, &cm, "kl_floor", j->kl_floor);
+    if (tot.divergent > 0) {
+        c.why = "energy error above 1000 or not finite (hmc and nuts alike)";
+        out_kv_int(&cm, "divergences", (long long)tot.divergent);
+    } else {
+        out_kv_int(out, "divergences", 0);
+    }
+    if (tot.nonfinite > 0) {
+        c.why = j->kind->events & SAMPLER_EV_ENERGY
+                    ? "steps rejected because the target gave NaN/inf; divergences too"
+                    : "steps rejected because the target gave NaN/inf";
+        out_kv_int(&cm, "nonfinite", (long long)tot.nonfinite);
+    } else {
+        out_kv_int(out, "nonfinite", 0);
+    }
     out_kv_str(out, "target", smp_target_names[j->tid]);
     if (j->tid == SMP_POSTERIOR) {
         out_kv_int(out, "target_n", (long long)j->model_n);
@@ -593,28 +735,28 @@ sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *e
     out_kv_int(out, "warmup", (long long)j->warmup);
     out_kv_int(out, "draws", (long long)diag_acc_count(j->acc));
     out_kv_int(out, "kept", (long long)j->count);
-    out_kv_real(out, "accept_window", j->accept_window);
+    show_real(&c, &cm, "accept_window", j->accept_window);
     out_kv_int(out, "grad_evals", (long long)tot.grad_evals);
     out_kv_str(out, "reference",
                j->ref == TARGET_MOMENTS_EXACT ? "exact"
                : laplace                      ? "laplace"
                                               : "none");
-    /* The tunables that apply to this kind, as the chains use them now
-     * (adaptation included). */
-    const sampler_opts *o = sampler_options(sampler_ens_chain(j->ens, 0));
+    /* The tunables the chains read, as they use them now (adaptation
+     * included): a tunable only read when another is on is left out when
+     * that one is off. */
+    sampler *ch0 = sampler_ens_chain(j->ens, 0);
+    const sampler_opts *o = sampler_options(ch0);
     const sampler_tunable *p;
     for (size_t i = 0; (p = sampler_tunable_at(i)) != NULL; i++) {
-        double v;
+        double v, on;
         if (!sampler_type_accepts(j->kind, p))
             continue;
-        if (!o->adapt && (strcmp(p->name, "warmup") == 0 || strcmp(p->name, "target_accept") == 0))
-            continue;
-        if (!o->schedule && (strcmp(p->name, "a") == 0 || strcmp(p->name, "b0") == 0 ||
-                             strcmp(p->name, "gamma") == 0))
+        if (p->only_with != NULL &&
+            (sampler_get(ch0, p->only_with->name, &on, err) != BL_OK || on == 0))
             continue;
         if (strcmp(p->name, "warmup") == 0)
             continue; /* printed above */
-        if (sampler_get(sampler_ens_chain(j->ens, 0), p->name, &v, err) == BL_OK)
+        if (sampler_get(ch0, p->name, &v, err) == BL_OK)
             out_kv_real(out, p->name, v);
     }
     bl_err_clear(err);
@@ -628,20 +770,14 @@ sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *e
             snprintf(names + len, sizeof names - len, "]");
         out_kv_str(out, "coords", names);
     }
-    double *cov = malloc(d * d * sizeof *cov);
-    if (cov == NULL)
-        return bl_fail(err, BL_ENOMEM, "out of memory");
-    bool have = diag_acc_count(j->acc) >= 2 && diag_acc_cov(j->acc, cov, err) == BL_OK;
-    bl_err_clear(err);
     if (have) {
-        out_kv_vec(out, "mean", diag_acc_mean(j->acc), d);
+        const double *m = diag_acc_mean(j->acc);
+        out_kv_vec(value_out(&c, &cm, "mean", m, d, why, sizeof why), "mean", m, d);
     } else {
-        for (size_t i = 0; i < d * d; i++)
-            cov[i] = NAN;
-        out_kv_vec(out, "mean", cov, d);
+        out_kv_vec(value_out(&c, &cm, "mean", cov, d, why, sizeof why), "mean", cov, d);
     }
     if (d <= 8)
-        out_kv_mat(out, "cov", cov, d, d);
+        out_kv_mat(value_out(&c, &cm, "cov", cov, d * d, why, sizeof why), "cov", cov, d, d);
     if (j->ref != TARGET_MOMENTS_NONE) {
         out_kv_vec(out, laplace ? "mean_laplace" : "mean_exact", j->ref_mean, d);
         if (d <= 8)
@@ -650,14 +786,14 @@ sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *e
             double a = 0, b = 0;
             for (size_t i = 0; i < d; i++)
                 a += cov[i * d + i], b += j->ref_cov[i * d + i];
-            out_kv_real(out, "trace_ratio", a / b);
+            show_real(&c, &cm, "trace_ratio", a / b);
         }
     }
-    /* ULA/SGLD at a fixed step on a Gaussian posterior with the full
-     * gradient: the stationary covariance it converges to (MATH.md 9). */
+    /* A biased kind on a Gaussian posterior: the covariance it converges to
+     * (ULA at a fixed step, docs/math.md §9), from the posterior's precision. */
     target_kind tk = target_get_kind(j->t);
-    if (j->kind == &sampler_type_sgld && !o->schedule && (o->minibatch == 0) &&
-        (tk == TARGET_BLR || tk == TARGET_BLR_DATA) && j->ref == TARGET_MOMENTS_EXACT) {
+    if (j->kind->stationary_cov != NULL && (tk == TARGET_BLR || tk == TARGET_BLR_DATA) &&
+        j->ref == TARGET_MOMENTS_EXACT) {
         double *P = malloc(d * d * sizeof *P), *S = malloc(d * d * sizeof *S);
         target_info info;
         target_get_info(j->t, &info);
@@ -665,7 +801,7 @@ sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *e
         if (P != NULL && S != NULL && info.G != NULL) {
             for (size_t i = 0; i < d * d; i++)
                 P[i] = info.beta * info.G[i] + (i % (d + 1) == 0 ? info.alpha : 0.0);
-            if (sampler_ula_cov(d, P, o->step, NULL, S, &e2) == BL_OK) {
+            if (j->kind->stationary_cov(o, d, P, S, &e2) == BL_OK) {
                 double a = 0, b = 0;
                 for (size_t i = 0; i < d; i++)
                     a += S[i * d + i], b += j->ref_cov[i * d + i];

@@ -148,6 +148,10 @@ void sampler_job_refresh(struct sampler_job *j, bool force);
  * points, dimension dim and posterior mean `mean` (dim values): the model
  * has not moved on since. */
 bool sampler_job_matches(const struct sampler_job *j, size_t n, size_t dim, const double *mean);
+/* The largest stable step of the job's kind on its reference Gaussian
+ * (sampler_type.step_limit with the covariance's smallest eigenvalue); NaN
+ * when the reference is not exact or the kind knows no bound. */
+double sampler_job_step_limit(const struct sampler_job *j);
 /* One line about the last step of chain 0 for `step` ("iteration 12: ..."). */
 void sampler_job_describe_step(const struct sampler_job *j, char *buf, size_t size);
 /* `sample N rate=R` as a paced job (self: the sampler; units: iterations

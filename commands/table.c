@@ -60,6 +60,18 @@ const struct cmd_entry *const cmd_table[] = {
     NULL,
 };
 
+const char *
+cmd_usage(const struct cmd_entry *c)
+{
+    return c->spec != NULL ? c->spec()->usage : c->usage;
+}
+
+const struct arg_spec *
+cmd_keys(const struct cmd_entry *c)
+{
+    return c->spec != NULL ? c->spec()->args : c->args;
+}
+
 const struct cmd_entry *
 cmd_find(const char *name, bl_err *err)
 {

@@ -44,7 +44,9 @@ test_table(void)
     size_t n = 0;
     for (; cmd_table[n] != NULL; n++) {
         const struct cmd_entry *c = cmd_table[n];
-        CHECK(c->usage && c->summary && c->example && c->exec, "%s: incomplete entry", c->name);
+        CHECK(cmd_usage(c) && c->summary && c->example && c->exec, "%s: incomplete entry", c->name);
+        CHECK(c->spec == NULL || (c->usage == NULL && c->args == NULL),
+              "%s: spec and usage/args both set", c->name);
         /* `help` lists "  NAME      summary" in 80 columns. */
         CHECK(c->summary && strlen(c->summary) <= 67, "%s: summary longer than 67 characters",
               c->name);

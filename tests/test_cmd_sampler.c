@@ -82,7 +82,7 @@ test_args_from_table(void)
     CHECK(c != NULL, "%s", err.msg);
     if (c == NULL)
         return;
-    const struct arg_spec *a = c->args;
+    const struct arg_spec *a = cmd_keys(c);
     CHECK(strcmp(a[0].name, "name") == 0 && a[0].type == ARG_CHOICE, "kind first");
     const sampler_type *const *ty = sampler_types();
     size_t k = 0;
@@ -92,9 +92,9 @@ test_args_from_table(void)
     CHECK(a[0].choices[k] != NULL && strcmp(a[0].choices[k], "off") == 0 &&
               a[0].choices[k + 1] == NULL,
           "off ends the choices");
-    CHECK(strcmp(c->usage, "sampler exact|rwm|mala|hmc|nuts|sgld|gibbs|off [target=T] "
-                           "[chains=K] [step=H] ...") == 0,
-          "usage: %s", c->usage);
+    CHECK(strcmp(cmd_usage(c), "sampler exact|rwm|mala|hmc|nuts|sgld|gibbs|off [target=T] "
+                               "[chains=K] [step=H] ...") == 0,
+          "usage: %s", cmd_usage(c));
     CHECK(strcmp(a[0].help, "exact, rwm, mala, hmc, nuts, sgld, gibbs; off removes the sampler") ==
               0,
           "name help: %s", a[0].help);
@@ -299,6 +299,57 @@ test_nonfinite(void)
     session_free(s);
 }
 
+/* Issue 10. HMC and NUTS count a divergence alike: at step=1000 every HMC
+ * step overflows (non-finite) and is a divergence too, and `show sampler`
+ * says what the counts mean. SGLD at an unstable step warns like the
+ * leapfrog kinds, and every non-finite value `show sampler` prints says why. */
+static bool
+nonfinite_values_explained(void)
+{
+    bool ok = true;
+    for (const char *p = ob.text; p != NULL && *p != '\0';) {
+        const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
+        const char *eq = strstr(p, " = ");
+        if (eq != NULL && eq < end) {
+            const char *hash = strstr(p, "  # ");
+            if (hash == NULL || hash > end)
+                hash = end;
+            for (const char *q = eq + 3; q < hash; q++)
+                if (strncmp(q, "nan", 3) == 0 || strncmp(q, "inf", 3) == 0) {
+                    CHECK(hash < end, "unexplained: %.*s", (int)(end - p), p);
+                    ok &= hash < end;
+                    break;
+                }
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    return ok;
+}
+
+static void
+test_unstable_steps(void)
+{
+    bl_err err;
+    struct session *s = posterior_session("model blr");
+    CHECK(run(s, "sampler hmc step=1000; sample 50; show sampler", &err) == BL_OK, "%s", err.msg);
+    double div = shown("divergences"), nf = shown("nonfinite");
+    CHECK(div == 200 && nf == 200, "hmc step=1000: divergences %g, nonfinite %g", div, nf);
+    CHECK(strstr(ob.text, "divergences = 200  # ") != NULL, "divergences explained:\n%s", ob.text);
+    CHECK(run(s, "sampler nuts step=1000; sample 50; show sampler", &err) == BL_OK, "%s", err.msg);
+    CHECK(shown("divergences") == 200, "nuts step=1000: divergences %g", shown("divergences"));
+
+    CHECK(run(s, "sampler sgld step=1000000", &err) == BL_OK, "%s", err.msg);
+    CHECK(strstr(ob.text, "warning: step=1e+06 is above the Langevin stability limit") != NULL,
+          "sgld warns:\n%s", ob.text);
+    CHECK(run(s, "sample 500; show sampler", &err) == BL_OK, "%s", err.msg);
+    CHECK(strstr(ob.text, "# chains diverged") != NULL, "says the chains diverged:\n%s", ob.text);
+    CHECK(nonfinite_values_explained(), "sgld step=1e6:\n%s", ob.text);
+    /* A stable step warns of nothing. */
+    CHECK(run(s, "sampler sgld step=0.0001", &err) == BL_OK && strstr(ob.text, "warning") == NULL,
+          "stable sgld step: %s", ob.text);
+    session_free(s);
+}
+
 /* Live pacing: sample at a rate, pause/resume/step act on it. */
 static void
 test_live(void)
@@ -400,6 +451,7 @@ main(void)
     test_step_equals_sample();
     test_nonfinite();
     test_live();
+    test_unstable_steps();
     test_logistic_sgld_export();
     out_buffer_free(&ob);
     return TEST_REPORT();

@@ -622,6 +622,44 @@ test_events(void)
     target_free(t);
 }
 
+/* A divergence means the same in HMC and NUTS (issue 10): a non-finite
+ * energy or an H error beyond SAMPLER_DIVERGENCE. At step 1000 on a Gaussian
+ * HMC's 100 leapfrog steps overflow to inf while NUTS's first leaf has a huge
+ * but finite H error: every step of both is a divergence, and only the
+ * overflowing ones are also counted as non-finite. */
+static void
+test_divergence_agrees(void)
+{
+    bl_err err;
+    const double mu[2] = {0, 0};
+    target *t = target_gauss_alloc(2, mu, P2, &err);
+    sampler_opts o;
+    sampler_opts_default(&o);
+    o.step = 1000;
+    o.leapfrog = 100;
+    gsl_rng *r = rng_new(11);
+    sampler_event *ev = sampler_event_alloc(2, SAMPLER_TRAJ_MAX, &err);
+    const sampler_type *kinds[] = {&sampler_type_hmc, &sampler_type_nuts};
+    for (size_t k = 0; k < 2; k++) {
+        sampler *s = sampler_alloc(kinds[k], t, &o, mu, &err);
+        bool all = true;
+        for (int i = 0; i < 50; i++) {
+            sampler_step(s, r, ev, &err);
+            all &= ev->divergent && !ev->accepted;
+        }
+        sampler_stats st;
+        sampler_get_stats(s, &st);
+        CHECK(all && st.divergent == 50, "%s at step=1000: %zu of 50 divergent (%zu non-finite)",
+              kinds[k]->name, st.divergent, st.nonfinite);
+        CHECK(st.nonfinite == (k == 0 ? 50u : 0u), "%s: %zu non-finite", kinds[k]->name,
+              st.nonfinite);
+        sampler_free(s);
+    }
+    sampler_event_free(ev);
+    gsl_rng_free(r);
+    target_free(t);
+}
+
 static void
 test_bad_input(void)
 {
@@ -791,7 +829,29 @@ test_table(void)
         for (size_t i = 0; k->tunables != NULL && k->tunables[i] != NULL; i++)
             CHECK(!k->tunables[i]->in_ws || k->tunables[i]->offset < k->ws_size,
                   "%s: %s outside the workspace", k->name, k->tunables[i]->name);
+        /* What the front end reads instead of asking which kind it holds. */
+        bool reads_step = sampler_type_accepts(k, sampler_tunable_find("step"));
+        CHECK((k->step_default == NULL && k->step_limit == NULL) || reads_step,
+              "%s: a step default or bound without a step", k->name);
+        CHECK(k->step_limit == NULL || (k->step_limit_name != NULL && k->step_limit_effect != NULL),
+              "%s: a stability bound says what it is", k->name);
+        CHECK(k->fits_needs == NULL || k->fits != NULL, "%s: fits_needs without fits", k->name);
+        CHECK(k->describe != NULL, "%s: describe", k->name);
+        for (size_t i = 0; k->tunables != NULL && k->tunables[i] != NULL; i++) {
+            const sampler_tunable *w = k->tunables[i]->only_with;
+            CHECK(w == NULL || (w->store == SAMPLER_TUN_BOOL && sampler_type_accepts(k, w)),
+                  "%s: %s is read only with a switch it has", k->name, k->tunables[i]->name);
+        }
     }
+    /* The bounds of docs/math.md §9 on a Gaussian of covariance eigenvalue 0.01:
+     * leapfrog eps < 2 sqrt(0.01), ULA h < 4 x 0.01; none under a schedule. */
+    sampler_opts so;
+    sampler_opts_default(&so);
+    CHECK_REL(sampler_type_hmc.step_limit(&so, 0.01), 0.2, 1e-15);
+    CHECK_REL(sampler_type_nuts.step_limit(&so, 0.01), 0.2, 1e-15);
+    CHECK_REL(sampler_type_sgld.step_limit(&so, 0.01), 0.04, 1e-15);
+    so.schedule = true;
+    CHECK(isnan(sampler_type_sgld.step_limit(&so, 0.01)), "sgld schedule: no fixed step");
     CHECK(nk == 7 && strcmp(ty[0]->name, "exact") == 0 && strcmp(ty[6]->name, "gibbs") == 0,
           "%zu kinds", nk);
     static const char *const order[] = {
@@ -939,6 +999,7 @@ main(void)
     test_sgld_minibatch();
     test_logistic();
     test_events();
+    test_divergence_agrees();
     test_bad_input();
     test_ensemble();
     test_table();

@@ -399,7 +399,7 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
     double *tx = p->px + m, *ty = p->py + m;
     size_t ntr = 0;
     if (ev != NULL) {
-        if (ev->ntraj >= 2 && j->kind == &sampler_type_nuts) {
+        if (ev->ntraj >= 2 && (j->kind->events & SAMPLER_EV_TREE)) {
             for (size_t q = ev->ntraj; q-- > 0;)
                 if (ev->traj_dir[q] < 0)
                     tx[ntr] = ev->traj[q * d + i], ty[ntr++] = ev->traj[q * d + k2];
@@ -464,7 +464,8 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
     cloud(p, &pl, m, COL_S2);
     if (ev != NULL) {
         double ex = ev->proposal[i], ey = one ? 0 : ev->proposal[k2];
-        if (ev->ntraj >= 2 && j->kind == &sampler_type_hmc)
+        if (ev->ntraj >= 2 &&
+            (j->kind->events & (SAMPLER_EV_TRAJECTORY | SAMPLER_EV_TREE)) == SAMPLER_EV_TRAJECTORY)
             ex = tx[ntr - 1], ey = ty[ntr - 1];
         plot_marker(&pl, ex, ey, acc ? (c->ascii ? '@' : 0x25CF) : (c->ascii ? 'o' : 0x25CB),
                     COL_NEW, ATTR_BOLD);

@@ -17,7 +17,7 @@
  *   rwm    w' = w + sigma z, Metropolis accept;
  *   mala   w' = w - (h/2) grad U(w) + sqrt(h) z, Metropolis-Hastings accept;
  *   hmc    leapfrog exactly as MATH.md 9, mass I, L steps of size eps;
- *          divergence when H_L - H0 > 1000;
+ *          divergence when H_L - H0 > 1000 or not finite;
  *   nuts   efficient NUTS, multinomial variant: trajectory doubled in a
  *          random direction up to max_depth (<= 10) times; inside each new
  *          subtree the point is drawn with weights exp(-H) (uniform
@@ -26,7 +26,7 @@
  *          sampling, Betancourt 2017 A.3.2); the no-U-turn test is Hoffman &
  *          Gelman's end-point criterion (q+ - q-).p- >= 0 and (q+ - q-).p+ >= 0
  *          applied to every subtree and to the whole tree; a leaf with
- *          H - H0 > 1000 is a divergence and ends the step (the diverging
+ *          H - H0 > 1000 (or not finite) is a divergence and ends the step (the diverging
  *          subtree is discarded). Fixed step eps (no dual averaging; the
  *          optional Robbins-Monro warmup below adapts eps towards 0.8);
  *   sgld   w' = w - (h_t/2) g + sqrt(h_t) z, g = alpha w + (N/b) sum_B grad U_i
@@ -71,7 +71,7 @@ typedef const sampler_type *sampler_kind;
 typedef struct sampler_stats {
     size_t iterations;       /* transitions done */
     size_t accepted;         /* steps that moved (always for exact, gibbs, sgld) */
-    size_t divergent;        /* hmc/nuts divergences */
+    size_t divergent;        /* hmc/nuts: H error > SAMPLER_DIVERGENCE or not finite */
     size_t nonfinite;        /* steps rejected because the target gave NaN/inf */
     size_t grad_evals;       /* gradient (or U) evaluations */
     double accept_rate;      /* accepted / iterations (0 before the first step) */

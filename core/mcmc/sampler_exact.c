@@ -3,6 +3,7 @@
  * densities that have exact draws): the baseline every chain is compared
  * with. Always "accepted"; O(d^2) per draw. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/mcmc/sampler_impl.h"
@@ -39,10 +40,18 @@ exact_step(sampler *s, gsl_rng *rng, sampler_event *ev)
     return BL_OK;
 }
 
+static void
+exact_describe(const sampler_event *ev, char *buf, size_t size)
+{
+    (void)ev;
+    snprintf(buf, size, "an exact draw");
+}
+
 const sampler_type sampler_type_exact = {
     .name = "exact",
     .help = "iid draws from the target itself (where it has them): the baseline",
     .step = exact_step,
     .events = SAMPLER_EV_AUX,
     .fits = exact_fits,
+    .describe = exact_describe,
 };

@@ -10,6 +10,7 @@
  *    b = X^T (lambda y)/sigma^2: O(n d^2 + d^3) per sweep.
  * The state exposed is w (the marginal chain on w); nig's s2 is sampler_aux. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,6 +178,13 @@ gibbs_step(sampler *s, gsl_rng *rng, sampler_event *ev)
     return BL_OK;
 }
 
+static void
+gibbs_describe(const sampler_event *ev, char *buf, size_t size)
+{
+    (void)ev;
+    snprintf(buf, size, "a Gibbs sweep");
+}
+
 const sampler_type sampler_type_gibbs = {
     .name = "gibbs",
     .help =
@@ -187,4 +195,7 @@ const sampler_type sampler_type_gibbs = {
     .ws_init = gibbs_ws_init,
     .ws_free = gibbs_ws_free,
     .fits = gibbs_fits,
+    .fits_needs = "conditionals to sample: the nig posterior (model nig)",
+    .fits_instead = "hmc, nuts, mala or rwm",
+    .describe = gibbs_describe,
 };

@@ -1,10 +1,13 @@
 /* core/mcmc/sampler_hmc.c - Hamiltonian Monte Carlo with a fixed number of
  * leapfrog steps, mass I (MATH.md 9): H = U(q) + |p|^2/2, p0 ~ N(0, I),
  * leapfrog as in sampler_leapfrog, accept with min(1, exp(H0 - H_L)),
- * divergence when H_L - H0 > SAMPLER_DIVERGENCE. L gradients per step.
+ * divergence when H_L - H0 > SAMPLER_DIVERGENCE or not finite (as in nuts:
+ * an overflowing trajectory is the same event as a huge H error, only
+ * further gone). L gradients per step.
  * For a Gaussian target the scheme is stable iff eps < 2/sqrt(lambda_max(P)). */
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <gsl/gsl_randist.h>
@@ -41,13 +44,13 @@ hmc_step(sampler *s, gsl_rng *rng, sampler_event *ev)
     ev->n_grad = L;
     memcpy(ev->proposal, s->wp, d * sizeof *s->wp);
     if (rc != BL_OK) {
-        ev->nonfinite = true;
+        ev->nonfinite = ev->divergent = true;
         ev->energy_error = INFINITY;
         return BL_OK;
     }
     double dH = Up + half_sq(s->p, d) - H0;
     if (!isfinite(dH)) {
-        ev->nonfinite = true;
+        ev->nonfinite = ev->divergent = true;
         ev->energy_error = INFINITY;
         return BL_OK;
     }
@@ -61,6 +64,13 @@ hmc_step(sampler *s, gsl_rng *rng, sampler_event *ev)
         ev->accepted = true;
     }
     return BL_OK;
+}
+
+static void
+hmc_describe(const sampler_event *ev, char *buf, size_t size)
+{
+    snprintf(buf, size, "proposal %s (acceptance prob %.3g, energy error %.3g, %zu leapfrog steps)",
+             ev->accepted ? "accepted" : "rejected", ev->accept_prob, ev->energy_error, ev->n_grad);
 }
 
 static const sampler_tunable hmc_leapfrog = {
@@ -87,4 +97,9 @@ const sampler_type sampler_type_hmc = {
     .events = SAMPLER_EV_PROPOSAL | SAMPLER_EV_TRAJECTORY | SAMPLER_EV_MOMENTUM |
               SAMPLER_EV_ACCEPT | SAMPLER_EV_ENERGY,
     .tunables = hmc_tunables,
+    .step_default = sampler_leapfrog_step_default,
+    .step_limit = sampler_leapfrog_step_limit,
+    .step_limit_name = sampler_leapfrog_limit_name,
+    .step_limit_effect = sampler_leapfrog_limit_effect,
+    .describe = hmc_describe,
 };

@@ -3,7 +3,9 @@
  * knows a kind. */
 #include "core/mcmc/sampler_impl.h"
 
+#include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +40,7 @@ const sampler_tunable sampler_tun_warmup = {
     .store = SAMPLER_TUN_SIZE,
     .offset = offsetof(sampler_opts, warmup),
     .help = "iterations adapted (default 500)",
+    .only_with = &sampler_tun_adapt,
 };
 
 const sampler_tunable sampler_tun_target_accept = {
@@ -48,7 +51,32 @@ const sampler_tunable sampler_tun_target_accept = {
     .store = SAMPLER_TUN_REAL,
     .offset = offsetof(sampler_opts, target_accept),
     .help = "adaptation target, 0 = the kind's default",
+    .only_with = &sampler_tun_adapt,
 };
+
+double
+sampler_leapfrog_step_default(double sd_min, size_t d)
+{
+    (void)d;
+    return 0.3 * sd_min;
+}
+
+double
+sampler_leapfrog_step_limit(const sampler_opts *o, double var_min)
+{
+    (void)o;
+    return 2 * sqrt(var_min);
+}
+
+const char sampler_leapfrog_limit_name[] = "the leapfrog stability limit 2 sqrt(lambda_min(cov))";
+const char sampler_leapfrog_limit_effect[] = "expect divergences";
+
+void
+sampler_describe_metropolis(const sampler_event *ev, char *buf, size_t size)
+{
+    snprintf(buf, size, "proposal %s (acceptance prob %.3g)",
+             ev->accepted ? "accepted" : "rejected", ev->accept_prob);
+}
 
 sampler_event *
 sampler_event_alloc(size_t d, size_t cap, bl_err *err)

@@ -47,6 +47,16 @@ extern const sampler_tunable sampler_tun_adapt;
 extern const sampler_tunable sampler_tun_warmup;
 extern const sampler_tunable sampler_tun_target_accept;
 
+/* The front-end hooks leapfrog kinds share (sampler_type.step_default,
+ * step_limit): start at 0.3 sd_min; stable on a Gaussian iff
+ * eps < 2/sqrt(lambda_max(P)) = 2 sqrt(var_min) (docs/math.md §9). */
+double sampler_leapfrog_step_default(double sd_min, size_t d);
+double sampler_leapfrog_step_limit(const sampler_opts *o, double var_min);
+extern const char sampler_leapfrog_limit_name[], sampler_leapfrog_limit_effect[];
+/* sampler_type.describe of a plain Metropolis decision: "proposal accepted
+ * (acceptance prob 0.81)". */
+void sampler_describe_metropolis(const sampler_event *ev, char *buf, size_t size);
+
 /* Append point q to the event's trajectory (drops beyond cap, counts all). */
 void sampler_event_push(sampler_event *ev, const double *q, int dir, int depth);
 

@@ -75,6 +75,14 @@ mala_step(sampler *s, gsl_rng *rng, sampler_event *ev)
     return BL_OK;
 }
 
+/* h is a variance: the proposal's spread is sqrt(h), hence the d^-1/3 of
+ * optimal MALA scaling on sd_min^2 (Roberts & Rosenthal 1998). */
+static double
+mala_step_default(double sd_min, size_t d)
+{
+    return sd_min * sd_min * pow((double)d, -1.0 / 3);
+}
+
 static const sampler_tunable *const mala_tunables[] = {&sampler_tun_step, NULL};
 
 const sampler_type sampler_type_mala = {
@@ -87,4 +95,11 @@ const sampler_type sampler_type_mala = {
     .accept_target = 0.574,
     .events = SAMPLER_EV_PROPOSAL | SAMPLER_EV_TRAJECTORY | SAMPLER_EV_ACCEPT,
     .tunables = mala_tunables,
+    .step_default = mala_step_default,
+    /* The warning compares h with the leapfrog bound, as it always has; the
+     * proposal itself is ULA's move, stable for h < 4 lambda_min(cov). */
+    .step_limit = sampler_leapfrog_step_limit,
+    .step_limit_name = sampler_leapfrog_limit_name,
+    .step_limit_effect = sampler_leapfrog_limit_effect,
+    .describe = sampler_describe_metropolis,
 };

@@ -6,7 +6,8 @@
  *  j = 0, 1, ..., max_depth-1 a direction v = +-1 is drawn and a subtree of 2^j
  *  leapfrog states is built from the tree's end in that direction:
  *   - a leaf is one leapfrog step; its log weight is H0 - H; if H - H0 >
- *     SAMPLER_DIVERGENCE it is a divergence and the build stops;
+ *     SAMPLER_DIVERGENCE or is not finite it is a divergence and the build
+ *     stops;
  *   - a subtree of depth k joins two halves of depth k-1; its point is the
  *     second half's with probability W2/(W1 + W2) (multinomial within the
  *     subtree); it stops if its end points make a U-turn:
@@ -24,6 +25,7 @@
  * direction and doubling, so the UI can draw the tree growing left and right. */
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,7 +138,7 @@ build(sampler *s, nuts_ws *ws, int j, int dir, int depth, gsl_rng *rng, sampler_
         ws->nleaf++;
         ev->n_grad++;
         if (target_eval(s->t, ws->qc, &ws->Uc, ws->gc, NULL) != BL_OK) {
-            ws->stop = ws->nonfinite = true;
+            ws->stop = ws->nonfinite = ws->divergent = true;
             return;
         }
         for (size_t i = 0; i < d; i++)
@@ -144,7 +146,7 @@ build(sampler *s, nuts_ws *ws, int j, int dir, int depth, gsl_rng *rng, sampler_
         sampler_event_push(ev, ws->qc, dir, depth);
         double dH = ws->Uc + 0.5 * dot(ws->pc, ws->pc, d) - ws->H0;
         if (!isfinite(dH)) {
-            ws->stop = ws->nonfinite = true;
+            ws->stop = ws->nonfinite = ws->divergent = true;
             return;
         }
         ws->acc_sum += dH <= 0.0 ? 1.0 : exp(-dH);
@@ -244,8 +246,8 @@ nuts_step(sampler *s, gsl_rng *rng, sampler_event *ev)
     }
     ev->tree_depth = depth + (ws->stop ? 1 : 0);
     ev->divergent = ws->divergent;
-    /* A non-finite leaf ends the tree like a divergence: the subtree holding
-     * it is discarded, the point drawn from the rest stands. */
+    /* A non-finite leaf is a divergence (counted in nonfinite too): the
+     * subtree holding it is discarded, the point drawn from the rest stands. */
     ev->nonfinite = ws->nonfinite;
     ev->energy_error = dHsel;
     ev->accept_prob = ws->nleaf > 0 ? ws->acc_sum / (double)ws->nleaf : 0.0;
@@ -257,6 +259,13 @@ nuts_step(sampler *s, gsl_rng *rng, sampler_event *ev)
         ev->accepted = true;
     }
     return BL_OK;
+}
+
+static void
+nuts_describe(const sampler_event *ev, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s (tree depth %d, %zu leapfrog steps, accept stat %.3g)",
+             ev->accepted ? "moved" : "stayed", ev->tree_depth, ev->n_grad, ev->accept_prob);
 }
 
 static const sampler_tunable nuts_max_depth = {
@@ -286,4 +295,9 @@ const sampler_type sampler_type_nuts = {
     .ws_size = sizeof(nuts_ws),
     .ws_init = nuts_ws_init,
     .ws_free = nuts_ws_free,
+    .step_default = sampler_leapfrog_step_default,
+    .step_limit = sampler_leapfrog_step_limit,
+    .step_limit_name = sampler_leapfrog_limit_name,
+    .step_limit_effect = sampler_leapfrog_limit_effect,
+    .describe = nuts_describe,
 };

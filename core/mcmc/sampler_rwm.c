@@ -58,4 +58,5 @@ const sampler_type sampler_type_rwm = {
     .accept_target_d1 = 0.44,
     .events = SAMPLER_EV_PROPOSAL | SAMPLER_EV_TRAJECTORY | SAMPLER_EV_ACCEPT,
     .tunables = rwm_tunables,
+    .describe = sampler_describe_metropolis,
 };

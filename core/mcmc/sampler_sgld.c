@@ -8,6 +8,7 @@
  * h_t = a (b0 + t)^-gamma with t the steps done, or the fixed step. */
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,6 +121,7 @@ static const sampler_tunable sgld_a = {
     .def = 0.01,
     .store = SAMPLER_TUN_REAL,
     .offset = offsetof(sampler_opts, sched_a),
+    .only_with = &sgld_schedule,
     .help = "sgld schedule scale (default 0.01)",
 };
 
@@ -131,6 +133,7 @@ static const sampler_tunable sgld_b0 = {
     .def = 1.0,
     .store = SAMPLER_TUN_REAL,
     .offset = offsetof(sampler_opts, sched_b0),
+    .only_with = &sgld_schedule,
     .help = "sgld schedule offset (default 1)",
 };
 
@@ -142,12 +145,44 @@ static const sampler_tunable sgld_gamma = {
     .def = 0.55,
     .store = SAMPLER_TUN_REAL,
     .offset = offsetof(sampler_opts, sched_gamma),
+    .only_with = &sgld_schedule,
     .help = "sgld schedule decay (default 0.55)",
 };
 
 static const sampler_tunable *const sgld_tunables[] = {
     &sampler_tun_step, &sgld_minibatch, &sgld_schedule, &sgld_a, &sgld_b0, &sgld_gamma, NULL,
 };
+
+/* 0.1 sd_min^2: well inside the ULA bound 4 lambda_min(cov), where the
+ * variance bias (P(I - hP/4))^-1 is a few percent. */
+static double
+sgld_step_default(double sd_min, size_t d)
+{
+    (void)d;
+    return 0.1 * sd_min * sd_min;
+}
+
+/* w' = (I - (h/2) P) w + noise contracts iff h < 4/lambda_max(P) (docs/math.md §9). */
+static double
+sgld_step_limit(const sampler_opts *o, double var_min)
+{
+    return o->schedule ? (double)NAN : 4 * var_min;
+}
+
+static void
+sgld_describe(const sampler_event *ev, char *buf, size_t size)
+{
+    snprintf(buf, size, "a Langevin move with h = %.3g (no accept step)", ev->weight);
+}
+
+static int
+sgld_stationary_cov(const sampler_opts *o, size_t d, const double *P, double *S, bl_err *err)
+{
+    if (o->schedule || o->minibatch > 0)
+        return bl_fail(err, BL_EINVAL, "sgld: no closed-form stationary law with a %s",
+                       o->schedule ? "step schedule" : "minibatch");
+    return sampler_ula_cov(d, P, o->step, NULL, S, err);
+}
 
 const sampler_type sampler_type_sgld = {
     .name = "sgld",
@@ -160,6 +195,12 @@ const sampler_type sampler_type_sgld = {
     .ws_init = sgld_ws_init,
     .ws_free = sgld_ws_free,
     .fits = sgld_fits,
+    .step_default = sgld_step_default,
+    .step_limit = sgld_step_limit,
+    .step_limit_name = "the Langevin stability limit 4 lambda_min(cov)",
+    .step_limit_effect = "the chains diverge",
+    .describe = sgld_describe,
+    .stationary_cov = sgld_stationary_cov,
 };
 
 int

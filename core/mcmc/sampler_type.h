@@ -22,7 +22,9 @@
 /* Trajectory points a step can produce: HMC q_0..q_L (L + 1 <= 1025), NUTS the
  * start plus 2^max_depth - 1 leaves (<= 1024). */
 #define SAMPLER_TRAJ_MAX   1025
-#define SAMPLER_DIVERGENCE 1000.0 /* H error beyond which a trajectory diverged (Stan) */
+/* H error beyond which a trajectory diverged (Stan); a non-finite H error is a
+ * divergence too, in every kind that integrates a trajectory. */
+#define SAMPLER_DIVERGENCE 1000.0
 
 /* The tunables' values. Each field is described by one sampler_tunable
  * (range, default, help) declared by the kinds that read it; the fields'
@@ -65,6 +67,10 @@ typedef struct sampler_tunable {
     bool in_ws;       /* in the kind's workspace (set after alloc), not in sampler_opts */
     size_t offset;    /* offsetof(sampler_opts, field), or into the workspace when in_ws */
     const char *help; /* one line for `sampler` help */
+    /* The boolean tunable that must be on for this one to be read (warmup
+     * and target_accept: adapt; sgld's a, b0, gamma: schedule); NULL:
+     * always read. `show sampler` leaves out the tunables not read. */
+    const struct sampler_tunable *only_with;
 } sampler_tunable;
 
 /* What one transition did: the record the UI draws. Allocated with
@@ -89,7 +95,7 @@ typedef struct sampler_event {
                                   over the leaves (Stan's accept_stat); 1 for exact, gibbs,
                                   sgld; 0 when non-finite */
     bool accepted;             /* the chain moved to proposal (nuts: to a point != start) */
-    bool divergent;            /* hmc/nuts: H error > SAMPLER_DIVERGENCE */
+    bool divergent;            /* hmc/nuts: H error > SAMPLER_DIVERGENCE or not finite */
     bool nonfinite;            /* the target returned NaN/inf: step rejected (nuts: the subtree
                                   holding it is discarded like a divergence; the point drawn
                                   from the rest of the tree stands) */
@@ -151,6 +157,34 @@ typedef struct sampler_type {
     /* BL_EINVAL naming the culprit when the kind cannot sample t with o
      * (exact needs exact draws, gibbs conditionals); NULL: any target. */
     int (*fits)(const target *t, const sampler_opts *o, bl_err *err);
+
+    /* What the front end says and defaults to, so that it never asks which
+     * kind it holds (docs/samplers.md, "What a kind tells the front end"). */
+    /* When fits refuses: what the kind needs, in a user's words ("conditionals
+     * to sample: the nig posterior (model nig)"), and the kinds to use on a
+     * teaching density instead. NULL: fits' own message. */
+    const char *fits_needs, *fits_instead;
+    /* The step to start from on a target whose smallest standard deviation
+     * is sd_min, in d dimensions. NULL: the default of `step` stays. */
+    double (*step_default)(double sd_min, size_t d);
+    /* The largest stable step with options o on a Gaussian target whose
+     * covariance has smallest eigenvalue var_min (docs/math.md §9); NaN when o's
+     * step is not the one used (sgld's schedule). step_limit_name names the
+     * bound and step_limit_effect says what a larger step does, for the
+     * warning. NULL: no bound known. */
+    double (*step_limit)(const sampler_opts *o, double var_min);
+    const char *step_limit_name;   /* "the leapfrog stability limit 2 sqrt(lambda_min(cov))" */
+    const char *step_limit_effect; /* "expect divergences" */
+    /* One phrase on what the step ev did, for `step` ("proposal accepted
+     * (acceptance prob 0.81)"). A kind with SAMPLER_EV_ACCEPT is called only
+     * for a finite, non-divergent step: the caller words those itself.
+     * NULL: "a <name> step". */
+    void (*describe)(const sampler_event *ev, char *buf, size_t size);
+    /* A biased kind whose stationary law on a Gaussian target of precision
+     * P (d x d) is known in closed form: its covariance into S (ULA at a
+     * fixed step, docs/math.md §9). BL_EINVAL when o leaves it unknown (a
+     * schedule, a minibatch, an unstable step). NULL: none known. */
+    int (*stationary_cov)(const sampler_opts *o, size_t d, const double *P, double *S, bl_err *err);
 } sampler_type;
 
 /* The built-in kinds, for callers that name one in C (the command finds them
