@@ -205,6 +205,15 @@ spectrum_eig_desc(const double *A, size_t d, double *lam, bl_err *err)
     return BL_OK;
 }
 
+double
+spectrum_noise_floor(const double *lam, size_t n)
+{
+    double big = 0.0;
+    for (size_t k = 0; k < n; k++)
+        big = fmax(big, fabs(lam[k]));
+    return (double)n * DBL_EPSILON * big;
+}
+
 int
 spectrum_sv_desc(const double *Z, size_t rows, size_t cols, bool centre, double *s, bl_err *err)
 {

@@ -72,6 +72,13 @@ int spectrum_alpha_req(const double *lam_desc, size_t n, size_t j_lo, size_t j_h
  * convergence); lam is unspecified after a failure. */
 int spectrum_eig_desc(const double *A, size_t d, double *lam, bl_err *err);
 
+/* The rounding floor of n eigenvalues from spectrum_eig_desc: n DBL_EPSILON
+ * max|lam_k| (0 when n = 0 or every value is 0). dsyevd is backward stable, so
+ * each computed eigenvalue is off by up to about this much: below it a value
+ * carries no digits (OpenBLAS's AVX2 and AVX-512 kernels give different
+ * ones), and a display must show "below precision", not the value. O(n). */
+double spectrum_noise_floor(const double *lam, size_t n);
+
 /* Singular values of the rows x cols row-major matrix Z into
  * s[0..min(rows, cols)-1], non-increasing (LAPACK dgesdd, no vectors, on a
  * scratch copy; Z not modified). centre: subtract each column's mean first
