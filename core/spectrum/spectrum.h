@@ -40,13 +40,16 @@ typedef struct spectrum_fit {
 int spectrum_rankme_sv(const double *s, size_t n, double *rank, bl_err *err);
 
 /* RankMe of a PSD matrix from its eigenvalues lam[0..n-1] (any order):
- * sigma_k = sqrt(max(lam_k, 0)), so rounding negatives count as 0. O(n).
+ * sigma_k = sqrt(max(lam_k, 0)), so rounding negatives count as 0, and so
+ * do values at or below spectrum_noise_floor (their digits are rounding
+ * noise, and the sqrt would magnify them into the rank's sixth digit). O(n).
  * BL_EINVAL (n = 0, a non-finite value, no positive eigenvalue); *rank is
  * NaN after a failure. */
 int spectrum_rankme_psd(const double *lam, size_t n, double *rank, bl_err *err);
 
 /* von Neumann effective rank: p_k = max(lam_k, 0) / sum + eps, then as
- * RankMe (MATH.md 6; same eps as reference_values.py). O(n). Errors as
+ * RankMe (MATH.md 6; same eps as reference_values.py), values at or below
+ * the noise floor counted as 0. O(n). Errors as
  * spectrum_rankme_psd. */
 int spectrum_erank_vn(const double *lam, size_t n, double *rank, bl_err *err);
 
