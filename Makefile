@@ -4,7 +4,7 @@ BUILD    ?= build
 ASAN     ?= build-asan
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 DEBS      = libncurses-dev libreadline-dev libopenblas-dev liblapacke-dev libgsl-dev \
-            cmake pkg-config gcc make tmux
+            cmake pkg-config gcc make tmux locales
 
 .PHONY: all deps configure build run test bench asan clean
 
