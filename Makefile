@@ -4,7 +4,7 @@ BUILD    ?= build
 ASAN     ?= build-asan
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 DEBS      = libncurses-dev libreadline-dev libopenblas-dev liblapacke-dev libgsl-dev \
-            cmake pkg-config gcc make tmux
+            cmake pkg-config gcc make tmux locales
 
 .PHONY: all deps configure build run test bench asan clean
 
@@ -13,8 +13,11 @@ all: build
 deps:
 	@sh .ci/deps.sh $(DEBS)
 
+# In CI (CI=true) compiler warnings are errors, in both builds.
+WERROR   := $(if $(filter true,$(CI)),ON,OFF)
+
 $(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBAYESLENS_WERROR=$(WERROR)
 
 configure: deps $(BUILD)/CMakeCache.txt
 
@@ -32,7 +35,7 @@ bench: build
 
 # The test suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan: deps
-	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DBAYESLENS_SANITIZE=ON
+	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DBAYESLENS_SANITIZE=ON -DBAYESLENS_WERROR=$(WERROR)
 	cmake --build $(ASAN) -j $(JOBS)
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
 

@@ -4,13 +4,15 @@
  * CHECK_REL(got, want, rtol)   |got - want| <= rtol * |want| (absolute when want == 0)
  * CHECK_ABS(got, want, atol)   |got - want| <= atol
  * Each binary ends with TEST_REPORT(), which prints "N passed, N failed" and
- * returns non-zero on failure. Every tolerance at a call site says where it
+ * returns non-zero on failure, or when no check ran at all (a test whose
+ * checks were all skipped by mistake must not pass). Every tolerance at a call site says where it
  * comes from (closed form, MATH.md precision, Monte Carlo standard error). */
 #ifndef BAYESLENS_TESTS_HARNESS_H
 #define BAYESLENS_TESTS_HARNESS_H
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <gsl/gsl_errno.h>
 
@@ -46,7 +48,38 @@ static int harness_passed, harness_failed;
 /* Call first in every test main(): GSL's default handler aborts. */
 #define TEST_INIT() gsl_set_error_handler_off()
 
+/* Tests run in a scratch directory of the build tree (CMake's
+ * WORKING_DIRECTORY), so whatever they write stays there; a test that reads
+ * inputs from tests/ (data/, golden/) is given that directory as argv[1] and
+ * calls TEST_INIT_SRC(argc, argv) instead of TEST_INIT(). */
+static const char *harness_src;
+
+#define TEST_INIT_SRC(argc, argv)                                                          \
+    do {                                                                                   \
+        TEST_INIT();                                                                       \
+        if ((argc) < 2) {                                                                  \
+            fprintf(stderr, "usage: %s TESTS_DIR (the source directory tests/)\n",        \
+                    (argv)[0]);                                                            \
+            exit(2);                                                                       \
+        }                                                                                  \
+        harness_src = (argv)[1];                                                           \
+    } while (0)
+
+/* TESTS_DIR/rel in one of 8 rotating buffers (so a few may be live at once). */
+static inline const char *
+test_path(const char *rel)
+{
+    static char buf[8][1024];
+    static unsigned k;
+    char *b = buf[k++ % 8];
+    snprintf(b, sizeof buf[0], "%s/%s", harness_src ? harness_src : ".", rel);
+    return b;
+}
+
 #define TEST_REPORT()                                                                      \
-    (printf("%d passed, %d failed\n", harness_passed, harness_failed), harness_failed != 0)
+    (printf("%d passed, %d failed\n", harness_passed, harness_failed),                     \
+     harness_passed + harness_failed == 0                                                  \
+         ? (fprintf(stderr, "FAIL: no check ran\n"), 1)                                   \
+         : harness_failed != 0)
 
 #endif

@@ -13,14 +13,14 @@
 #include "commands/session.h"
 #include "harness.h"
 
-static const char *const seeds[] = {
+static const char *seeds[] = {
     "seed 1; data linear d=3 noise=0.1; model blr alpha=1 beta=100; observe 20",
     "model nig v0=2 a0=2 b0=0.5 features=poly degree=3; show posterior",
     "data fourier k=3; model blr features=fourier m=3; observe 5; show regret",
     "show predictive x=0.5,1,2; show concentration r=0.2; show evidence",
     "data builtin diabetes y=progression x=bmi,bp standardize=yes; observe 3",
     "pane posterior w=0,1; pane data xrange=-2,2; layout theory; help model",
-    "data load \"data/good.csv\" y=c; export stream /nonexistent/dir/x.csv",
+    NULL, /* data load of tests/data/good.csv, made in main from argv[1] */
     "optimize; show data; stream rate=5 n=3; step 2; pause",
 };
 
@@ -58,9 +58,13 @@ quiet(void *ctx, enum out_kind kind, const char *text)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
-    TEST_INIT();
+    TEST_INIT_SRC(argc, argv);
+    char load[1200];
+    snprintf(load, sizeof load, "data load \"%s\" y=c; export stream /nonexistent/dir/x.csv",
+             test_path("data/good.csv"));
+    seeds[6] = load;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 2026);
     register_view();

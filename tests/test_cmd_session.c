@@ -130,19 +130,28 @@ test_state_survives(void)
 {
     bl_err err;
     struct session *s = session_alloc(&err);
-    CHECK(run(s, "data load data/good.csv; model nig; observe 1", &err) == BL_OK, "%s", err.msg);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "data load \"%s\"; model nig; observe 1", test_path("data/good.csv"));
+    CHECK(run(s, cmd, &err) == BL_OK, "%s", err.msg);
     size_t n = s->n;
     world *w = s->world;
-    const char *bad[] = {"data load data/ragged.csv",     "data load data/nan.csv",
-                         "data load data/binary_nul.csv", "data load data/empty.csv",
-                         "data load data/good.csv y=nope", "data load data/good.csv x=1,1",
-                         "data load /no/such/file.csv",   "model blr features=rbf ls=0"};
+    const char *bad[][2] = {{"data/ragged.csv", ""},     {"data/nan.csv", ""},
+                            {"data/binary_nul.csv", ""}, {"data/empty.csv", ""},
+                            {"data/good.csv", " y=nope"}, {"data/good.csv", " x=1,1"}};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        CHECK(run(s, bad[i], &err) != BL_OK, "'%s' accepted", bad[i]);
+        snprintf(cmd, sizeof cmd, "data load \"%s\"%s", test_path(bad[i][0]), bad[i][1]);
+        CHECK(run(s, cmd, &err) != BL_OK, "'%s' accepted", cmd);
         CHECK(s->world == w && s->n == n && s->mc == model_find("nig") && s->blr != NULL,
-              "'%s' lost the loaded state", bad[i]);
+              "'%s' lost the loaded state", cmd);
     }
-    CHECK(run(s, "data load data/ragged.csv", &err) != BL_OK && strstr(err.msg, "ragged.csv:") &&
+    const char *also_bad[] = {"data load /no/such/file.csv", "model blr features=rbf ls=0"};
+    for (size_t i = 0; i < sizeof also_bad / sizeof *also_bad; i++) {
+        CHECK(run(s, also_bad[i], &err) != BL_OK, "'%s' accepted", also_bad[i]);
+        CHECK(s->world == w && s->n == n && s->mc == model_find("nig") && s->blr != NULL,
+              "'%s' lost the loaded state", also_bad[i]);
+    }
+    snprintf(cmd, sizeof cmd, "data load \"%s\"", test_path("data/ragged.csv"));
+    CHECK(run(s, cmd, &err) != BL_OK && strstr(err.msg, "ragged.csv:") &&
               strstr(err.msg, "cells"),
           "ragged message names file and line: %s", err.msg);
     /* A table world runs out: the points that arrived stay. */
@@ -200,9 +209,9 @@ test_optimize(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
-    TEST_INIT();
+    TEST_INIT_SRC(argc, argv);
     out_buffer_init(&ob);
     test_regret_identities();
     test_replay();

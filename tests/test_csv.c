@@ -1,7 +1,6 @@
 /* tests/test_csv.c - the strict CSV loader and the builtin data sets.
  *
- * Bad inputs live in tests/data/ (the test runs with tests/ as its working
- * directory); each case checks the code and a message fragment naming the
+ * Bad inputs live in tests/data/ (argv[1] names tests/); each case checks the code and a message fragment naming the
  * file, line and column. Good inputs must parse to the exact doubles strtod
  * gives for the same literals. Every builtin set must load with the shape
  * PROVENANCE.md documents, and its first and last cells must match the files. */
@@ -51,27 +50,27 @@ load_ok(const char *path)
 static void
 test_bad_files(void)
 {
-    expect_fail("data/ragged.csv", BL_EINVAL,
+    expect_fail(test_path("data/ragged.csv"), BL_EINVAL,
                 "data/ragged.csv:3: ", "row has 3 cells, header has 2");
-    expect_fail("data/short_row.csv", BL_EINVAL,
+    expect_fail(test_path("data/short_row.csv"), BL_EINVAL,
                 "data/short_row.csv:3: ", "row has 1 cell, header has 2");
-    expect_fail("data/nonnumeric.csv", BL_EINVAL, "data/nonnumeric.csv:3:3: 'abc' is not a number",
+    expect_fail(test_path("data/nonnumeric.csv"), BL_EINVAL, "data/nonnumeric.csv:3:3: 'abc' is not a number",
                 NULL);
-    expect_fail("data/nan.csv", BL_EINVAL, "data/nan.csv:2:3: 'nan' is not a number", "NaN");
-    expect_fail("data/inf.csv", BL_EINVAL, "data/inf.csv:2:1: '-inf' is not a number", "infinity");
-    expect_fail("data/hex.csv", BL_EINVAL, "data/hex.csv:2:1: '0x1p3' is not a number", "decimal");
-    expect_fail("data/empty.csv", BL_EINVAL, "data/empty.csv: empty file", NULL);
-    expect_fail("data/header_only.csv", BL_EINVAL, "data/header_only.csv: no data rows", NULL);
-    expect_fail("data/empty_cell.csv", BL_EINVAL, "data/empty_cell.csv:2:3: empty cell", NULL);
-    expect_fail("data/binary_nul.csv", BL_EINVAL,
+    expect_fail(test_path("data/nan.csv"), BL_EINVAL, "data/nan.csv:2:3: 'nan' is not a number", "NaN");
+    expect_fail(test_path("data/inf.csv"), BL_EINVAL, "data/inf.csv:2:1: '-inf' is not a number", "infinity");
+    expect_fail(test_path("data/hex.csv"), BL_EINVAL, "data/hex.csv:2:1: '0x1p3' is not a number", "decimal");
+    expect_fail(test_path("data/empty.csv"), BL_EINVAL, "data/empty.csv: empty file", NULL);
+    expect_fail(test_path("data/header_only.csv"), BL_EINVAL, "data/header_only.csv: no data rows", NULL);
+    expect_fail(test_path("data/empty_cell.csv"), BL_EINVAL, "data/empty_cell.csv:2:3: empty cell", NULL);
+    expect_fail(test_path("data/binary_nul.csv"), BL_EINVAL,
                 "data/binary_nul.csv:3:3: binary data (byte 0x00)", NULL);
-    expect_fail("data/binary_ctrl.csv", BL_EINVAL,
+    expect_fail(test_path("data/binary_ctrl.csv"), BL_EINVAL,
                 "data/binary_ctrl.csv:2:3: binary data (byte 0x01)", NULL);
-    expect_fail("data/duplicate.csv", BL_EINVAL,
+    expect_fail(test_path("data/duplicate.csv"), BL_EINVAL,
                 "data/duplicate.csv:1:3: duplicate column name 'x'", "also column 1");
-    expect_fail("data/unterminated_quote.csv", BL_EINVAL,
+    expect_fail(test_path("data/unterminated_quote.csv"), BL_EINVAL,
                 "data/unterminated_quote.csv:1:1: unterminated quoted column name", NULL);
-    expect_fail("data/no_such_file.csv", BL_EIO, "data/no_such_file.csv: cannot open", NULL);
+    expect_fail(test_path("data/no_such_file.csv"), BL_EIO, "data/no_such_file.csv: cannot open", NULL);
 }
 
 static void
@@ -110,7 +109,7 @@ test_bad_buffers(void)
 static void
 test_good_files(void)
 {
-    table *t = load_ok("data/good.csv");
+    table *t = load_ok(test_path("data/good.csv"));
     if (t != NULL) {
         CHECK(t->rows == 2 && t->cols == 3, "good.csv is %zux%zu, want 2x3", t->rows, t->cols);
         const double want[] = {0.1, -2.5e-3, +7, 1e10, .5, 5.};
@@ -118,7 +117,7 @@ test_good_files(void)
             CHECK(t->data[i] == want[i], "good.csv cell %zu = %.17g, want %.17g", i, t->data[i],
                   want[i]);
         CHECK(strcmp(t->names[0], "a") == 0 && strcmp(t->names[2], "c") == 0, "names");
-        CHECK(strcmp(t->source, "data/good.csv") == 0, "source '%s'", t->source);
+        CHECK(strcmp(t->source, test_path("data/good.csv")) == 0, "source '%s'", t->source);
         CHECK(table_column(t, "b") == 1, "column b");
         CHECK(table_column(t, "2") == 2, "column '2' as index");
         CHECK(table_column(t, "3") == -1, "column '3' out of range");
@@ -127,20 +126,20 @@ test_good_files(void)
         CHECK(table_column(t, "") == -1, "empty key");
         table_free(t);
     }
-    t = load_ok("data/no_final_newline.csv");
+    t = load_ok(test_path("data/no_final_newline.csv"));
     if (t != NULL) {
         CHECK(t->rows == 2 && t->cols == 2, "no_final_newline is %zux%zu", t->rows, t->cols);
         CHECK(t->data[1] == -2e3 && t->data[3] == 4, "no_final_newline values");
         table_free(t);
     }
-    t = load_ok("data/crlf.csv");
+    t = load_ok(test_path("data/crlf.csv"));
     if (t != NULL) {
         CHECK(t->rows == 2 && t->cols == 2, "crlf is %zux%zu", t->rows, t->cols);
         CHECK(strcmp(t->names[1], "y") == 0, "crlf name '%s'", t->names[1]);
         CHECK(t->data[2] == 3 && t->data[3] == 4, "crlf values with blanks");
         table_free(t);
     }
-    t = load_ok("data/quoted_header.csv");
+    t = load_ok(test_path("data/quoted_header.csv"));
     if (t != NULL) {
         CHECK(t->cols == 3, "quoted header cols %zu", t->cols);
         CHECK(strcmp(t->names[0], "x, first") == 0, "quoted name '%s'", t->names[0]);
@@ -159,7 +158,7 @@ test_good_files(void)
 static void
 test_standardize(void)
 {
-    table *t = load_ok("data/good.csv");
+    table *t = load_ok(test_path("data/good.csv"));
     bl_err err = {0};
     if (t == NULL)
         return;
@@ -254,9 +253,9 @@ test_builtin(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
-    TEST_INIT();
+    TEST_INIT_SRC(argc, argv);
     test_bad_files();
     test_bad_buffers();
     test_good_files();

@@ -6,6 +6,7 @@
  * relative; a pure power law is fitted exactly up to rounding (1e-12);
  * singular values from dgesdd against sqrt of dsyevd eigenvalues of Z^T Z
  * differ by O(eps cond) ~ 1e-14 relative here, we allow 1e-10. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,17 @@ test_errors(void)
     CHECK(strstr(err.msg, "entry (2,1) is not finite") != NULL, "message: %s", err.msg);
 }
 
+/* The noise floor: n eps max|lam|, whatever the sign or order. */
+static void
+test_noise_floor(void)
+{
+    const double lam[] = {-3.0, 2.0, 1e-20};
+    CHECK_REL(spectrum_noise_floor(lam, 3), 3 * DBL_EPSILON * 3.0, 1e-15);
+    const double zero[] = {0.0, 0.0};
+    CHECK(spectrum_noise_floor(zero, 2) == 0.0, "all-zero spectrum: floor 0");
+    CHECK(spectrum_noise_floor(lam, 0) == 0.0, "empty spectrum: floor 0");
+}
+
 int
 main(void)
 {
@@ -305,5 +317,6 @@ main(void)
     test_nngp();
     test_eig();
     test_errors();
+    test_noise_floor();
     return TEST_REPORT();
 }

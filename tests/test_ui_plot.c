@@ -5,7 +5,7 @@
  * multiples, inside the range, increasing, at most max, distinct labels of
  * at most 7 columns), plus a few exact sets worked out by hand. Golden
  * renders: three plots drawn in a 60x16 pane, braille and ASCII, compared
- * byte for byte with tests/golden/plot_*.txt (the test runs in tests/);
+ * byte for byte with tests/golden/plot_*.txt (argv[1] names tests/);
  * BAYESLENS_UPDATE_GOLDEN=1 rewrites the files instead. */
 #include <math.h>
 #include <stdio.h>
@@ -332,7 +332,7 @@ static void
 golden(const char *name, const struct canvas *c)
 {
     char path[256];
-    snprintf(path, sizeof path, "golden/%s.txt", name);
+    snprintf(path, sizeof path, "%s/golden/%s.txt", harness_src, name);
     char *got = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&got, &len);
@@ -485,9 +485,9 @@ test_golden(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
-    TEST_INIT();
+    TEST_INIT_SRC(argc, argv);
     test_ticks();
     test_range();
     test_plot_clip();

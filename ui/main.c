@@ -147,7 +147,13 @@ main(int argc, char **argv)
         status = plain_batch(s, items, nitems, &out);
         ui_free(&ui);
     } else {
-        setlocale(LC_ALL, "");
+        /* Only the character type comes from the environment (wide
+         * characters, UTF-8 detection). LC_NUMERIC is never set, so it
+         * stays "C": strtod and printf read and write '.' in commands,
+         * output and exported CSV under any LANG/LC_ALL (de_DE would make
+         * "noise=0.5" not a number). Neither ncurses nor readline sets a
+         * locale category; tests/e2e/locale.sh checks it under de_DE. */
+        setlocale(LC_CTYPE, "");
         if (strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
             ascii = 1;
         bool curses = !plain && isatty(STDOUT_FILENO) && term != NULL && strcmp(term, "dumb");

@@ -166,6 +166,41 @@ fit_text(char *buf, size_t size, const char *what, const spectrum_fit *f)
         snprintf(buf, size, "%s, alpha %.3g [j %zu..%zu]", what, f->alpha, f->j_lo, f->j_hi);
 }
 
+/* Eigenvalues below their noise floor (spectrum_noise_floor) carry no
+ * digits: two BLAS kernels give different ones. So a series is data only down
+ * to a floor; the indices below it get a dim floor line labelled "below
+ * precision", and a cliff in a spectrum reads as the end of what double
+ * precision resolves, not as a measured decay. Returns how many values of
+ * lam (descending) are above fl (a prefix) and widens the extent by them and,
+ * when some are below, by fl. */
+static size_t
+floor_extent(const double *lam, size_t n, double fl, double *mn, double *mx)
+{
+    size_t k = 0;
+    while (k < n && lam[k] > fl)
+        k++;
+    plot_extent(lam, k, true, mn, mx);
+    if (k < n && fl > 0)
+        plot_extent(&fl, 1, true, mn, mx);
+    return k;
+}
+
+/* The floor line of a series whose values k..n-1 are below fl, and its label
+ * at the right end of the data area, on the line's row. */
+static void
+draw_floor(struct plot *pl, const double *idx, size_t k, size_t n, double fl)
+{
+    if (k >= n || !(fl > 0))
+        return;
+    double xs[2] = {idx[k], idx[n - 1]}, ys[2] = {fl, fl};
+    plot_line(pl, xs, ys, 2, COL_DIM, PAT_DASHED);
+    static const char label[] = " below precision";
+    int row = (int)floor(plot_py(pl, fl) + 0.5) >> 2;
+    int col = pl->pcol + pl->pw - (int)(sizeof label - 1);
+    if (row >= pl->prow && row < pl->prow + pl->ph && col >= pl->pcol)
+        canvas_text(pl->c, col, row, label, COL_DIM, ATTR_NONE, pl->pw);
+}
+
 /* Kernel models: the Gram of the first points, per layer for an NNGP. */
 static int
 compute_kernel(struct spectrum_pane *p, const struct session *s)
@@ -224,33 +259,39 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
     for (size_t i = 0; i < n; i++)
         idx[i] = (double)(i + 1);
     int top = h >= 18 ? h * 3 / 5 : h;
-    double mn = NAN, mx = NAN;
-    for (size_t l = 0; l < L; l++)
-        plot_extent(p->kl + l * n, n, true, &mn, &mx);
-    if (mx > 0 && mn < mx * 1e-12)
-        mn = mx * 1e-12; /* below this, rounding noise */
+    /* At most 5 layers drawn: the first, the last and evenly between. */
+    size_t show[5], ns = L < 5 ? L : 5, above[5];
+    for (size_t i = 0; i < ns; i++)
+        show[i] = ns > 1 ? i * (L - 1) / (ns - 1) : 0;
+    /* The layers share one Gram scale, so one floor line: the highest of
+     * their floors (the others differ from it by their lambda_1 ratio). */
+    double mn = NAN, mx = NAN, fl = 0;
+    size_t below = n;
+    for (size_t i = 0; i < ns; i++)
+        fl = fmax(fl, spectrum_noise_floor(p->kl + show[i] * n, n));
+    for (size_t i = 0; i < ns; i++) {
+        above[i] = floor_extent(p->kl + show[i] * n, n, fl, &mn, &mx);
+        below = above[i] < below ? above[i] : below;
+    }
     plot_range_update(&p->ix, 1, (double)n);
     plot_range_update(&p->iy, mn, mx);
     struct plot pl;
     plot_begin(&pl, c, col, row, w, top, &p->ix, &p->iy, "index j", "eigenvalue");
     static const uint32_t pats[] = {PAT_SOLID, PAT_DASHED, PAT_DOTTED, 0x00FF00FFu};
     static const int cols[] = {COL_S1, COL_S2, COL_S3, COL_S4, COL_S5};
-    /* At most 5 layers drawn: the first, the last and evenly between. */
-    size_t show[5], ns = L < 5 ? L : 5;
-    for (size_t i = 0; i < ns; i++)
-        show[i] = ns > 1 ? i * (L - 1) / (ns - 1) : 0;
     struct legend_entry leg[5];
     char names[5][32];
     static const char *const samples[] = {"──", "╌╌", "··", "─ "}, *const asamples[] = {"__", "--", "..", "- "};
     for (size_t i = 0; i < ns; i++) {
         size_t l = show[i];
-        plot_line(&pl, idx, p->kl + l * n, n, cols[i % 5], pats[i % 4]);
+        plot_line(&pl, idx, p->kl + l * n, above[i], cols[i % 5], pats[i % 4]);
         if (L > 1)
             snprintf(names[i], sizeof names[i], "layer %zu: rank %.3g", l + 1, p->krank[l]);
         else
             snprintf(names[i], sizeof names[i], "Gram: eff. rank %.3g", p->krank[l]);
         leg[i] = (struct legend_entry){samples[i % 4], asamples[i % 4], names[i], cols[i % 5]};
     }
+    draw_floor(&pl, idx, below, n, fl);
     plot_legend(&pl, leg, ns);
     free(idx);
     if (top >= h)
@@ -337,20 +378,28 @@ spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, in
     size_t d = p->d;
     pane_apply_ranges(s, "spectrum", &p->ix, &p->iy);
     int top = h >= 18 ? h * 3 / 5 : h; /* too short for two plots: one good one */
-    double mn = NAN, mx = NAN;
+    double mn = NAN, mx = NAN, fc, fg = 0;
+    size_t kc, kg = 0;
     plot_range_update(&p->ix, 1, d > 1 ? (double)d : 2);
-    plot_extent(p->lc, d, true, &mn, &mx);
-    if (s->n > 0)
-        plot_extent(p->lg, d, true, &mn, &mx);
+    /* Two scales (covariance, Gram), so each series has its own floor. */
+    fc = spectrum_noise_floor(p->lc, d);
+    kc = floor_extent(p->lc, d, fc, &mn, &mx);
+    if (s->n > 0) {
+        fg = spectrum_noise_floor(p->lg, d);
+        kg = floor_extent(p->lg, d, fg, &mn, &mx);
+    }
     plot_range_update(&p->iy, mn, mx);
     struct plot pl;
     plot_begin(&pl, c, col, row, w, top, &p->ix, &p->iy, "index j", "eigenvalue");
-    plot_line(&pl, p->idx, p->lc, d, COL_S1, PAT_SOLID);
-    if (s->n > 0)
-        plot_line(&pl, p->idx, p->lg, d, COL_S2, PAT_DASHED);
+    plot_line(&pl, p->idx, p->lc, kc, COL_S1, PAT_SOLID);
+    draw_floor(&pl, p->idx, kc, d, fc);
+    if (s->n > 0) {
+        plot_line(&pl, p->idx, p->lg, kg, COL_S2, PAT_DASHED);
+        draw_floor(&pl, p->idx, kg, d, fg);
+    }
     if (d <= 64) {
-        plot_points(&pl, p->idx, p->lc, d, COL_S1);
-        for (size_t i = 0; i < d && d <= 12; i++)
+        plot_points(&pl, p->idx, p->lc, kc, COL_S1);
+        for (size_t i = 0; i < kc && d <= 12; i++)
             plot_marker(&pl, p->idx[i], p->lc[i], c->ascii ? 'o' : 0x2022, COL_S1, ATTR_NONE);
     }
     /* The decay exponents, with their windows, name the series. */

@@ -77,13 +77,17 @@ spectrum_rankme_psd(const double *lam, size_t n, double *rank, bl_err *err)
     int rc = check_psd("rankme", lam, n, err);
     if (rc != BL_OK)
         return rc;
-    /* sigma_k = sqrt(max(lam_k, 0)) (MATH.md 6 [C]); two passes avoid a
-     * scratch array. */
-    double sum = 0.0, h = 0.0;
+    /* sigma_k = sqrt(max(lam_k, 0)) (MATH.md 6 [C]), with values inside
+     * the rounding floor counted as the zeros they are: through the sqrt a
+     * floor-sized eigenvalue would weigh sqrt(n eps) ~ 1e-7 relative, the
+     * size of RankMe's eps, and its noise digits (BLAS-kernel dependent)
+     * would show in the rank's sixth digit. Two passes avoid a scratch
+     * array. */
+    double fl = spectrum_noise_floor(lam, n), sum = 0.0, h = 0.0;
     for (size_t k = 0; k < n; k++)
-        sum += sqrt(fmax(lam[k], 0.0));
+        sum += lam[k] > fl ? sqrt(lam[k]) : 0.0;
     for (size_t k = 0; k < n; k++) {
-        double p = sqrt(fmax(lam[k], 0.0)) / sum + SPECTRUM_EPS;
+        double p = (lam[k] > fl ? sqrt(lam[k]) : 0.0) / sum + SPECTRUM_EPS;
         h -= p * log(p);
     }
     *rank = exp(h);
@@ -97,11 +101,12 @@ spectrum_erank_vn(const double *lam, size_t n, double *rank, bl_err *err)
     int rc = check_psd("von neumann rank", lam, n, err);
     if (rc != BL_OK)
         return rc;
-    double sum = 0.0, h = 0.0;
+    /* As RankMe: values inside the rounding floor count as 0. */
+    double fl = spectrum_noise_floor(lam, n), sum = 0.0, h = 0.0;
     for (size_t k = 0; k < n; k++)
-        sum += fmax(lam[k], 0.0);
+        sum += lam[k] > fl ? lam[k] : 0.0;
     for (size_t k = 0; k < n; k++) {
-        double p = fmax(lam[k], 0.0) / sum + SPECTRUM_EPS;
+        double p = (lam[k] > fl ? lam[k] : 0.0) / sum + SPECTRUM_EPS;
         h -= p * log(p);
     }
     *rank = exp(h);
@@ -203,6 +208,15 @@ spectrum_eig_desc(const double *A, size_t d, double *lam, bl_err *err)
         if (lam[i] < 0.0 && lam[i] >= -tol)
             lam[i] = 0.0;
     return BL_OK;
+}
+
+double
+spectrum_noise_floor(const double *lam, size_t n)
+{
+    double big = 0.0;
+    for (size_t k = 0; k < n; k++)
+        big = fmax(big, fabs(lam[k]));
+    return (double)n * DBL_EPSILON * big;
 }
 
 int

@@ -40,13 +40,16 @@ typedef struct spectrum_fit {
 int spectrum_rankme_sv(const double *s, size_t n, double *rank, bl_err *err);
 
 /* RankMe of a PSD matrix from its eigenvalues lam[0..n-1] (any order):
- * sigma_k = sqrt(max(lam_k, 0)), so rounding negatives count as 0. O(n).
+ * sigma_k = sqrt(max(lam_k, 0)), so rounding negatives count as 0, and so
+ * do values at or below spectrum_noise_floor (their digits are rounding
+ * noise, and the sqrt would magnify them into the rank's sixth digit). O(n).
  * BL_EINVAL (n = 0, a non-finite value, no positive eigenvalue); *rank is
  * NaN after a failure. */
 int spectrum_rankme_psd(const double *lam, size_t n, double *rank, bl_err *err);
 
 /* von Neumann effective rank: p_k = max(lam_k, 0) / sum + eps, then as
- * RankMe (MATH.md 6; same eps as reference_values.py). O(n). Errors as
+ * RankMe (MATH.md 6; same eps as reference_values.py), values at or below
+ * the noise floor counted as 0. O(n). Errors as
  * spectrum_rankme_psd. */
 int spectrum_erank_vn(const double *lam, size_t n, double *rank, bl_err *err);
 
@@ -71,6 +74,13 @@ int spectrum_alpha_req(const double *lam_desc, size_t n, size_t j_lo, size_t j_h
  * O(d^3). BL_EINVAL (d = 0, non-finite entry), BL_ENOMEM, BL_ENUM (no
  * convergence); lam is unspecified after a failure. */
 int spectrum_eig_desc(const double *A, size_t d, double *lam, bl_err *err);
+
+/* The rounding floor of n eigenvalues from spectrum_eig_desc: n DBL_EPSILON
+ * max|lam_k| (0 when n = 0 or every value is 0). dsyevd is backward stable, so
+ * each computed eigenvalue is off by up to about this much: below it a value
+ * carries no digits (OpenBLAS's AVX2 and AVX-512 kernels give different
+ * ones), and a display must show "below precision", not the value. O(n). */
+double spectrum_noise_floor(const double *lam, size_t n);
 
 /* Singular values of the rows x cols row-major matrix Z into
  * s[0..min(rows, cols)-1], non-increasing (LAPACK dgesdd, no vectors, on a

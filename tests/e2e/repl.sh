@@ -17,7 +17,7 @@ trap cleanup EXIT
 screen() { $T capture-pane -p -t e2e; }
 # wait_for TEXT [SECONDS]: poll the screen until TEXT shows up.
 wait_for() {
-    i=0 limit=$(( ${2:-5} * 10 ))
+    i=0 limit=$(( ${2:-10} * 10 ))
     while [ $i -lt $limit ]; do
         screen | grep -qF -- "$1" && return 0
         sleep 0.1; i=$((i + 1))
@@ -25,12 +25,28 @@ wait_for() {
     return 1
 }
 check() { # check DESCRIPTION TEXT [SECONDS]
-    if wait_for "$2" "${3:-5}"; then passes=$((passes + 1)); else
+    if wait_for "$2" "${3:-10}"; then passes=$((passes + 1)); else
         fails=$((fails + 1)); echo "FAIL: $1: '$2' not on screen:"; screen; fi
 }
 
-$T new-session -d -s e2e -x 100 -y 40 "env -i HOME=$TMP XDG_STATE_HOME=$TMP/state TERM=xterm-256color PATH=/usr/bin:/bin sh"
-sleep 0.3
+# The program's pid: the child of the pane's shell (never found by name).
+app_pid() { pgrep -P "$($T display-message -p -t e2e '#{pane_pid}')" | head -1; }
+# busy: wait (up to 10 s) until the program has used CPU for 2 clock ticks
+# since the call, i.e. a long computation is under way, however loaded the
+# machine; polls instead of sleeping a guessed time.
+busy() {
+    p=$(app_pid); [ -n "$p" ] || return 1
+    c0=$(awk '{print $14 + $15}' "/proc/$p/stat") i=0
+    while [ $i -lt 100 ]; do
+        c=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null) || return 1
+        [ $((c - c0)) -ge 2 ] && return 0
+        sleep 0.1; i=$((i + 1))
+    done
+    return 1
+}
+
+$T new-session -d -s e2e -x 100 -y 40 "env -i HOME=$TMP XDG_STATE_HOME=$TMP/state TERM=xterm-256color PATH=/usr/bin:/bin PS1='$ ' sh"
+wait_for '$' 10 || { fails=$((fails + 1)); echo "FAIL: the shell did not start"; }
 $T send-keys -t e2e "cd $TMP && stty -g > before.stty" Enter
 $T send-keys -t e2e "$BIN --plain" Enter
 check "banner" "type 'help' for commands"
@@ -46,7 +62,7 @@ $T send-keys -t e2e 'help obs' Tab Enter
 check "help VERB" "usage: observe [N]"
 
 $T send-keys -t e2e 'observe 10000000' Enter
-sleep 0.4
+busy || { fails=$((fails + 1)); echo "FAIL: observe 10000000 does not compute"; }
 $T send-keys -t e2e C-c
 check "Ctrl-C interrupts a long computation" "interrupted after"
 $T send-keys -t e2e 'show data' Enter
@@ -65,6 +81,8 @@ $T send-keys -t e2e 'show model' Enter
 check "history recall with Up" "model = blr alpha=1 beta=4 features=poly(3)" 20
 
 $T send-keys -t e2e C-d
+i=0; while [ $i -lt 100 ] && [ -n "$(app_pid)" ]; do sleep 0.1; i=$((i + 1)); done
+[ -z "$(app_pid)" ] || { fails=$((fails + 1)); echo "FAIL: Ctrl-D: the program is still running"; }
 $T send-keys -t e2e 'stty -g > after.stty; cmp before.stty after.stty && echo TERMINAL-$((6*7))' Enter
 check "terminal restored" "TERMINAL-42"
 if grep -q '^observe 10000000$' "$TMP/state/bayeslens/history"; then passes=$((passes + 1)); else

@@ -1,6 +1,8 @@
 # Run tests/golden/screens.lens in batch mode in a scratch directory and
-# compare every screenshot it writes with the file of the same name here,
-# byte for byte. BAYESLENS_UPDATE_GOLDEN=1 rewrites them: read the diff.
+# compare every screenshot it writes with the file of the same name here
+# through NUMDIFF: text byte for byte, numbers to the last printed digit
+# (rel 1e-9; NAME.tol beside a golden would loosen it, with its reason).
+# BAYESLENS_UPDATE_GOLDEN=1 rewrites them: read every changed file.
 set(work ${WORK}/golden)
 file(REMOVE_RECURSE ${work})
 file(MAKE_DIRECTORY ${work})
@@ -21,8 +23,12 @@ foreach(f ${shots})
   elseif(NOT EXISTS ${DIR}/${f})
     list(APPEND bad "${f} (no golden)")
   else()
-    execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${work}/${f} ${DIR}/${f}
-      RESULT_VARIABLE diff)
+    get_filename_component(stem ${f} NAME_WE)
+    set(rules "")
+    if(EXISTS ${DIR}/${stem}.tol)
+      set(rules ${DIR}/${stem}.tol)
+    endif()
+    execute_process(COMMAND sh ${NUMDIFF} ${DIR}/${f} ${work}/${f} ${rules} RESULT_VARIABLE diff)
     if(NOT diff EQUAL 0)
       execute_process(COMMAND diff -u ${DIR}/${f} ${work}/${f})
       list(APPEND bad ${f})

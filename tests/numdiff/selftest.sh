@@ -1,0 +1,42 @@
+#!/bin/sh
+# tests/numdiff/selftest.sh NUMDIFF - the numeric differ must pass what
+# agrees and fail what does not: each case states the exit status it wants.
+ND=$1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+passes=0 fails=0
+# case NAME WANT_STATUS EXPECTED GOT [RULES]
+case_() {
+    name=$1 want=$2
+    printf '%b' "$3" > "$T/a"; printf '%b' "$4" > "$T/b"
+    if [ $# -ge 5 ]; then printf '%b' "$5" > "$T/r"; sh "$ND" "$T/a" "$T/b" "$T/r" > "$T/out" 2>&1
+    else sh "$ND" "$T/a" "$T/b" > "$T/out" 2>&1; fi
+    st=$?
+    if [ "$st" = "$want" ]; then passes=$((passes + 1))
+    else fails=$((fails + 1)); echo "FAIL: $name: status $st, want $want"; cat "$T/out"; fi
+}
+case_ "identical" 0 "a = 1.5\nb\n" "a = 1.5\nb\n"
+case_ "last-digit rounding within rel 1e-9" 0 "x = 0.1234567891\n" "x = 0.1234567892\n"
+case_ "beyond rel 1e-9" 1 "x = 0.123456789\n" "x = 0.123456799\n"
+case_ "exponent forms compare as numbers" 0 "v = [1e-05, 2]\n" "v = [1.0000000000e-05, 2.0]\n"
+case_ "text differs" 1 "model: blr\n" "model: nig\n"
+case_ "number count differs" 1 "v = [1, 2]\n" "v = [1, 2, 3]\n"
+case_ "number against text" 1 "x = 1\n" "x = nan\n"
+case_ "sign matters" 1 "x = 1\n" "x = -1\n"
+case_ "got is shorter" 1 "a\nb\n" "a\n"
+case_ "got is longer" 1 "a\n" "a\nb\n"
+case_ "integers exact" 1 "n = 1000\n" "n = 1001\n"
+case_ "whitespace is text" 1 "a = 1\n" "a =  1\n"
+case_ "file default loosened" 0 "x = 1.0\n" "x = 1.05\n" "rel=0.1 abs=0\n"
+case_ "line rule by pattern" 0 "mean = 1.0\nsd = 2\n" "mean = 1.2\nsd = 2\n" \
+    "rel=0 abs=0.5 /^mean = / : Monte Carlo mean\n"
+case_ "line rule leaves other lines tight" 1 "mean = 1.0\nsd = 2\n" "mean = 1.2\nsd = 2.1\n" \
+    "rel=0 abs=0.5 /^mean = / : Monte Carlo mean\n"
+case_ "line rule by range" 0 "x = 1\nx = 1\n" "x = 1\nx = 3\n" "rel=0 abs=5 lines=2-2 : second x is noisy\n"
+case_ "range excludes other lines" 1 "x = 1\nx = 1\n" "x = 3\nx = 1\n" "rel=0 abs=5 lines=2-2 : second x is noisy\n"
+case_ "rule without a reason is an error" 2 "x = 1\n" "x = 1\n" "rel=0 abs=5 /^x/\n"
+case_ "unknown field is an error" 2 "x = 1\n" "x = 1\n" "tol=5\n"
+rm -f "$T/b"; if sh "$ND" "$T/a" "$T/nope" > /dev/null 2>&1; then st=0; else st=$?; fi
+[ "$st" = 2 ] && passes=$((passes + 1)) || { fails=$((fails + 1)); echo "FAIL: unreadable file: status $st"; }
+echo "$passes passed, $fails failed"
+[ "$fails" = 0 ]
