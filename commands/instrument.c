@@ -12,6 +12,7 @@
 #include "core/kernel/gp.h"
 #include "core/mcmc/sampler.h"
 #include "core/mcmc/target.h"
+#include "commands/wfile.h"
 
 #define FOURIER_L 5.0 /* half-period of the Fourier class (MATH.md 8, Panwar et al.) */
 #define GP_CLASS_KERNEL "rbf(var=1, ls=1)" /* the GP class's prior over functions */
@@ -621,10 +622,11 @@ instrument_show(struct instrument *in, struct out *out, bl_err *err)
 int
 instrument_export(const struct instrument *in, const char *path, bl_err *err)
 {
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        return bl_fail(err, BL_EIO, "%s: %s", path, strerror(errno));
-    int rc = BL_OK;
+    struct wfile w;
+    int rc = wfile_open(&w, path, err);
+    if (rc != BL_OK)
+        return rc;
+    FILE *f = w.f;
     if (in->kind == INST_LENS) {
         fprintf(f, "n,regret_simple,bound_simple,regret_complex,bound_complex,post_simple,"
                    "post_complex,regret_sgld\n");
@@ -659,7 +661,9 @@ instrument_export(const struct instrument *in, const char *path, bl_err *err)
         }
         free(e);
     }
-    if (fclose(f) != 0 && rc == BL_OK)
-        rc = bl_fail(err, BL_EIO, "%s: write failed", path);
-    return rc;
+    if (rc != BL_OK) {
+        wfile_abort(&w);
+        return rc;
+    }
+    return wfile_commit(&w, err);
 }

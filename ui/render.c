@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands/wfile.h"
 #include "ui/pane.h"
 #include "ui/plain.h"
 
@@ -199,17 +200,18 @@ screenshot(struct session *s, const char *path, int cols, int rows, bl_err *err)
     if (canvas_init(&c, cols, rows, attached->ascii) != 0)
         return bl_fail(err, BL_ENOMEM, "screenshot: out of memory for %dx%d", cols, rows);
     ui_render(attached, s, &c, NULL);
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        canvas_free(&c);
-        return bl_fail(err, BL_EIO, "%s: cannot write", path);
+    struct wfile w;
+    int rc = wfile_open(&w, path, err);
+    if (rc == BL_OK) {
+        if (canvas_write_text(&c, w.f) != 0 && !ferror(w.f)) {
+            wfile_abort(&w);
+            rc = bl_fail(err, BL_EIO, "%s: write failed", path);
+        } else {
+            rc = wfile_commit(&w, err); /* names the system's reason */
+        }
     }
-    int bad = canvas_write_text(&c, f) != 0;
-    bad |= fclose(f) != 0;
     canvas_free(&c);
-    if (bad)
-        return bl_fail(err, BL_EIO, "%s: write failed", path);
-    return BL_OK;
+    return rc;
 }
 
 void
