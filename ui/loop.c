@@ -29,6 +29,7 @@
 
 #include "commands/cmd.h"
 #include "ui/canvas.h"
+#include "ui/ending.h"
 #include "ui/lineedit.h"
 #include "ui/render.h"
 #include "ui/screen.h"
@@ -109,6 +110,8 @@ on_signal(int sig)
     unsigned char b = (unsigned char)sig;
     if (sig == SIGINT && L.s != NULL && L.s->cancel != NULL)
         *(bl_cancel *)L.s->cancel = 1;
+    if (sig == SIGTERM || sig == SIGHUP)
+        ending_note(sig); /* also raises the cancel flag */
     /* A Ctrl-C that interrupts a command is spent on it: byte 0 tells the
      * loop not to also clear the line typed meanwhile. */
     if (sig == SIGINT && L.in_command)
@@ -633,7 +636,7 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
     render();
 
     double last = session_now();
-    while (!s->quit) {
+    while (!s->quit && !ending_signal()) {
         bool animating = (s->stream.active && !s->stream.paused) ||
                          (s->run.active && !s->run.paused) ||
                          (s->sample.active && !s->sample.paused);
