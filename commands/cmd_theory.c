@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "commands/memlimit.h"
 #include "commands/session.h"
 
 static const struct arg_spec lens_args[] = {
@@ -43,6 +44,8 @@ lens_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
         .noise = args_real(a, "noise"),
         .r = args_real(a, "r"),
         .seed = s->seed,
+        .mem_limit = mem_limit(),
+        .cancel = s->cancel,
     };
     struct instrument *in = instrument_lens(&o, err);
     if (in == NULL)

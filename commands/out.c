@@ -134,16 +134,23 @@ out_kv_str(struct out *o, const char *key, const char *v)
     out_printf(o, "%s = %s", key, v);
 }
 
+/* Longest vectors and matrices shown in full: a 4096-dimensional posterior
+ * made one 290 MB line. Beyond, the head and a note with the size. */
+#define SHOW_VEC_MAX 64
+#define SHOW_MAT_MAX 16
+
 static void
-sb_vec(struct sbuf *b, const double *v, size_t n, size_t stride)
+sb_vec(struct sbuf *b, const double *v, size_t n, size_t stride, size_t max)
 {
     char num[32];
     sb_add(b, "[");
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && i < max; i++) {
         if (i > 0)
             sb_add(b, ", ");
         sb_add(b, out_num(num, sizeof num, v[i * stride]));
     }
+    if (n > max)
+        sb_add(b, ", ...");
     sb_add(b, "]");
 }
 
@@ -153,7 +160,12 @@ out_kv_vec(struct out *o, const char *key, const double *v, size_t n)
     struct sbuf b = {0};
     sb_add(&b, key);
     sb_add(&b, " = ");
-    sb_vec(&b, v, n, 1);
+    sb_vec(&b, v, n, 1, SHOW_VEC_MAX);
+    if (n > SHOW_VEC_MAX) {
+        char note[96];
+        snprintf(note, sizeof note, " (%zu entries, the first %d shown)", n, SHOW_VEC_MAX);
+        sb_add(&b, note);
+    }
     if (!b.oom)
         emit(o, OUT_TEXT, b.s);
     free(b.s);
@@ -163,14 +175,23 @@ void
 out_kv_mat(struct out *o, const char *key, const double *m, size_t rows, size_t cols)
 {
     struct sbuf b = {0};
+    const size_t max = SHOW_MAT_MAX;
     sb_add(&b, key);
     sb_add(&b, " = [");
-    for (size_t i = 0; i < rows; i++) {
+    for (size_t i = 0; i < rows && i < max; i++) {
         if (i > 0)
             sb_add(&b, ", ");
-        sb_vec(&b, m + i * cols, cols, 1);
+        sb_vec(&b, m + i * cols, cols, 1, max);
     }
+    if (rows > max)
+        sb_add(&b, ", ...");
     sb_add(&b, "]");
+    if (rows > max || cols > max) {
+        char note[96];
+        snprintf(note, sizeof note, " (%zu x %zu, the first %zu x %zu shown)", rows, cols,
+                 rows < max ? rows : max, cols < max ? cols : max);
+        sb_add(&b, note);
+    }
     if (!b.oom)
         emit(o, OUT_TEXT, b.s);
     free(b.s);

@@ -16,6 +16,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "commands/memlimit.h"
 #include "core/stats/concentration.h"
 
 const char *const trace_names[TR_COUNT + 1] = {
@@ -573,7 +574,8 @@ session_set_model(struct session *s, enum model_kind kind, const blr_opts *bo, c
         s->generation++;
         return BL_OK;
     }
-    if ((rc = build_parts(s, s->world, kind, &nbo, &nfo, &ngs, &p, err)) != BL_OK)
+    if ((rc = mem_check_replay(s, kind, err)) != BL_OK ||
+        (rc = build_parts(s, s->world, kind, &nbo, &nfo, &ngs, &p, err)) != BL_OK)
         return rc;
     /* Swap in, replay; on failure swap the old model back. */
     struct model_parts old = parts_of(s);

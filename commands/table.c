@@ -92,6 +92,10 @@ int
 cmd_run_line(struct session *s, const char *line, struct out *out, bl_err *err)
 {
     struct cmd_line l;
+    size_t len = strnlen(line, CMD_LINE_MAX + 1);
+    if (len > CMD_LINE_MAX)
+        return bl_fail(err, BL_EINVAL, "input line longer than %d bytes (split it, or use a script)",
+                       CMD_LINE_MAX);
     int rc = cmd_split(line, &l, err);
     if (rc != BL_OK)
         return rc;

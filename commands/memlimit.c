@@ -1,0 +1,89 @@
+/* commands/memlimit.c - see memlimit.h. */
+#include "commands/memlimit.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "commands/session.h"
+#include "core/kernel/gp.h"
+
+double
+mem_limit(void)
+{
+    double avail = 0;
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (f != NULL) {
+        char line[128];
+        unsigned long long kb;
+        while (fgets(line, sizeof line, f) != NULL)
+            if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
+                avail = (double)kb * 1024;
+                break;
+            }
+        fclose(f);
+    }
+    static const int res[] = {RLIMIT_AS, RLIMIT_DATA};
+    for (size_t i = 0; i < sizeof res / sizeof res[0]; i++) {
+        struct rlimit rl;
+        if (getrlimit(res[i], &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+            double lim = (double)rl.rlim_cur;
+            if (avail == 0 || lim < avail)
+                avail = lim;
+        }
+    }
+    /* Half: a lecture machine also runs a browser and a projector, and a
+     * construction near all of it would swap rather than fail. */
+    return avail / 2;
+}
+
+static const char *
+human(char *buf, size_t size, double bytes)
+{
+    if (bytes >= 1e9)
+        snprintf(buf, size, "%.1f GB", bytes / 1e9);
+    else
+        snprintf(buf, size, "%.0f MB", bytes / 1e6 < 1 ? 1 : bytes / 1e6);
+    return buf;
+}
+
+int
+mem_check(double bytes, const char *what, bl_err *err)
+{
+    double lim = mem_limit();
+    if (lim <= 0 || bytes <= lim)
+        return BL_OK;
+    char b[32], l[32];
+    return bl_fail(err, BL_ENOMEM, "%s: needs %s, more than %s (half the memory available)", what,
+                   human(b, sizeof b, bytes), human(l, sizeof l, lim));
+}
+
+int
+mem_check_replay(const struct session *s, int kind, bl_err *err)
+{
+    if (kind != MODEL_GP && kind != MODEL_TP)
+        return BL_OK; /* BLR and NIG keep d x d statistics, whatever n */
+    const char *name = kind == MODEL_GP ? "gp" : "tp";
+    if (s->n > GP_MAX_N)
+        return bl_fail(err, BL_EINVAL,
+                       "model %s: %zu points observed, more than a GP holds (%d); start a "
+                       "new stream (data ...) or use model blr",
+                       name, s->n, GP_MAX_N);
+    /* The n x n Cholesky factor, and its copy while it grows by 3/2. */
+    double n = (double)s->n, bytes = 8 * n * n * (1 + 1 / 2.25);
+    char what[64];
+    snprintf(what, sizeof what, "model %s with %zu points", name, s->n);
+    return mem_check(bytes, what, err);
+}
+
+int
+mem_check_sampler(const struct session *s, size_t chains, bl_err *err)
+{
+    /* At least 1000 draws of d numbers per chain, and the reference mean
+     * and covariance (d x d, twice while they are formed). */
+    double d = s->dim > 0 ? (double)s->dim : (double)(s->in_dim + 1);
+    double bytes = 8 * ((double)chains * 1000 * d + 2 * d * d);
+    char what[64];
+    snprintf(what, sizeof what, "sampler with %zu chains in %.0f dimensions", chains, d);
+    return mem_check(bytes, what, err);
+}
