@@ -15,6 +15,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "core/base/linalg.h"
+#include "ui/gp_budget.h"
 #include "ui/pane.h"
 #include "ui/plot.h"
 
@@ -36,6 +37,8 @@ struct data_pane {
     unsigned long ggen;
     double glo, ghi, gtime;
     size_t gn;
+    double gcost;  /* seconds the last grid took (ui/gp_budget.h) */
+    bool gdrawn;   /* draws computed (not left out for a slow kernel) */
 };
 
 #define GP_REFRESH_S 0.2
@@ -182,7 +185,10 @@ draw_prediction_view(struct data_pane *p, const struct session *s, struct canvas
 static int
 gp_grid(struct data_pane *p, const struct session *s, const double *gx, size_t grid)
 {
-    bool fresh = p->ggen == s->generation || (s->interactive && session_now() - p->gtime < GP_REFRESH_S);
+    /* While animating, refresh at most every GP_REFRESH_S, and never spend
+     * more than a fifth of the time on it (a slow kernel stays usable). */
+    double every = fmax(GP_REFRESH_S, 5 * p->gcost);
+    bool fresh = p->ggen == s->generation || (s->interactive && session_now() - p->gtime < every);
     if (fresh && p->gn == grid && p->glo == gx[0] && p->ghi == gx[grid - 1] && p->gmean != NULL)
         return 0;
     if (grid > p->gcap) {
@@ -207,7 +213,10 @@ gp_grid(struct data_pane *p, const struct session *s, const double *gx, size_t g
     }
     double *vf = p->gdraw; /* scratch before the draws overwrite it */
     bl_err err;
-    if (gp_predict(s->gp, gx, grid, p->gmean, vf, p->gsd, NULL, &err) != BL_OK)
+    double t0 = session_now(), eval_s;
+    bool thinned;
+    if (gpb_predict(s->gp, gx, grid, p->gmean, vf, p->gsd, GPB_BUDGET_S, &eval_s, &thinned,
+                    s->cancel, &err) != BL_OK)
         return -1;
     double factor = 1; /* a Student-t process scales the GP's spread */
     if (s->model == MODEL_TP) {
@@ -222,7 +231,8 @@ gp_grid(struct data_pane *p, const struct session *s, const double *gx, size_t g
     }
     for (size_t g = 0; g < grid; g++)
         p->gsd[g] = sqrt(fmax(p->gsd[g], 0));
-    if (gp_draws(s->gp, gx, grid, p->gz, DATA_DRAWS, p->gdraw, NULL, &err) != BL_OK)
+    if (gpb_draws(s->gp, gx, grid, p->gz, DATA_DRAWS, p->gdraw, eval_s, GPB_BUDGET_S, &p->gdrawn,
+                  &err) != BL_OK)
         return -1;
     if (factor != 1 && isfinite(factor))
         for (int j = 0; j < DATA_DRAWS; j++)
@@ -232,6 +242,7 @@ gp_grid(struct data_pane *p, const struct session *s, const double *gx, size_t g
             }
     p->ggen = s->generation;
     p->gtime = session_now();
+    p->gcost = p->gtime - t0;
     p->gn = grid;
     p->glo = gx[0];
     p->ghi = gx[grid - 1];
@@ -336,7 +347,7 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
         /* Posterior function draws: w = m + sqrt(k) L^-T z with fixed z. */
         double k = kmodel ? (double)NAN : sqrt(session_cov_scale(s));
         const double *mean = kmodel ? NULL : blr_mean(s->blr);
-        for (int j = 0; kmodel && j < DATA_DRAWS; j++)
+        for (int j = 0; kmodel && p->gdrawn && j < DATA_DRAWS; j++)
             plot_line(&pl, gx, p->gdraw + (size_t)j * grid, grid, COL_S3, PAT_LONGDASH);
         for (int j = 0; j < DATA_DRAWS && isfinite(k); j++) {
             memcpy(wdraw, p->z + (size_t)j * s->dim, s->dim * sizeof *wdraw);
@@ -375,7 +386,9 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
         leg[nl++] = (struct legend_entry){"⢕⢕", "::", wide ? "1 sd" : "1, 2 sd", COL_BAND};
         if (wide) {
             leg[nl++] = (struct legend_entry){"··", "..", "2 sd", COL_BAND};
-            leg[nl++] = (struct legend_entry){"─ ", "- ", "draws", COL_S3};
+            leg[nl++] = (struct legend_entry){"─ ", "- ",
+                                              kmodel && !p->gdrawn ? "no draws (slow kernel)" : "draws",
+                                              COL_S3};
         }
     }
     plot_legend(&pl, leg, nl);

@@ -180,14 +180,14 @@ compute_kernel(struct spectrum_pane *p, const struct session *s)
     if (s->gps.nngp) {
         nngp *m = nngp_alloc(s->in_dim, &s->gps.nn, &err);
         nngp_layer_spectrum *sp = malloc(L * sizeof *sp);
-        rc = m && sp ? nngp_layer_spectra(m, s->X, n, p->kl, sp, NULL, &err) : BL_ENOMEM;
+        rc = m && sp ? nngp_layer_spectra(m, s->X, n, p->kl, sp, s->cancel, &err) : BL_ENOMEM;
         for (size_t l = 0; rc == BL_OK && l < L; l++)
             p->krank[l] = sp[l].rankme;
         nngp_free(m);
         free(sp);
     } else {
         double *K = malloc(n * n * sizeof *K);
-        rc = K ? kernel_gram(gp_kernel(s->gp), s->X, n, K, NULL, &err) : BL_ENOMEM;
+        rc = K ? kernel_gram(gp_kernel(s->gp), s->X, n, K, s->cancel, &err) : BL_ENOMEM;
         if (rc == BL_OK)
             rc = spectrum_eig_desc(K, n, p->kl, &err);
         if (rc == BL_OK && spectrum_rankme_psd(p->kl, n, &p->krank[0], NULL) != BL_OK)

@@ -62,6 +62,13 @@ expect "long path keeps the reason" 1 "x.lens: No such file or directory" \
 expect "hex in a kernel spec refused" 1 "kernel: expected a decimal number at column 8" \
     "$BIN" -e 'data linear d=1; model gp kernel=rbf(ls=0x10)'
 
+# A slow kernel on the screen: a budget per pane (was 58 s for one frame).
+t0=$(date +%s)
+expect "NNGP depth 50 screenshot" 0 "wrote a 100x30 screenshot" \
+    "$BIN" -e 'data linear d=1; model gp kernel=nngp act=tanh depth=50; observe 20; screenshot s.txt'
+t=$(( $(date +%s) - t0 ))
+[ "$t" -le 20 ] && ok || bad "NNGP depth 50 screenshot took $t s"
+
 # CSV extremes standardize to finite z-scores.
 printf 'x,y\n-1e308,1\n1e308,2\n' > big.csv
 expect "standardize near DBL_MAX" 0 "last_x = [0.7071067812]" \
