@@ -128,6 +128,7 @@ struct session {
     enum { JOB_STREAM = 0, JOB_RUN, JOB_SAMPLE } job; /* what pause/resume/step act on */
     struct view view;
     bool interactive;         /* a front end paces jobs (else they run synchronously) */
+    const char *running;      /* the command executing (cmd_run_line), for the status line */
     int term_cols, term_rows; /* terminal size when interactive (screenshot default) */
     session_render_fn render; /* screenshot renderer, set by the front end (or NULL) */
     /* Called now and then (at most every ~30 ms) from long loops such as

@@ -109,7 +109,9 @@ cmd_run_line(struct session *s, const char *line, struct out *out, bl_err *err)
         struct cmd_args a;
         if ((rc = cmd_bind(c, w->argv, w->argc, &a, err)) != BL_OK)
             break;
+        s->running = c->name;
         rc = c->exec(s, &a, out, err);
+        s->running = NULL;
         args_free(&a);
     }
     cmd_line_free(&l);

@@ -72,7 +72,12 @@ draw_status(const struct session *s, struct canvas *c, const struct rect *r)
     const struct stream_job *j = smp                            ? &s->sample
                                  : s->job == JOB_RUN && s->inst ? &s->run
                                                                 : &s->stream;
-    const char *job = !j->active        ? "idle"
+    /* A command that pumps frames (observe 100000) is not idle. */
+    char cmd[48] = "";
+    if (s->running != NULL && !j->active)
+        snprintf(cmd, sizeof cmd, "running %s", s->running);
+    const char *job = cmd[0]            ? cmd
+                      : !j->active      ? "idle"
                       : j->paused       ? "paused"
                       : j == &s->run    ? "running"
                       : j == &s->sample ? "sampling"
@@ -199,7 +204,11 @@ screenshot(struct session *s, const char *path, int cols, int rows, bl_err *err)
         return bl_fail(err, BL_ESTATE, "screenshot: no renderer");
     if (canvas_init(&c, cols, rows, attached->ascii) != 0)
         return bl_fail(err, BL_ENOMEM, "screenshot: out of memory for %dx%d", cols, rows);
+    /* The picture of the session, not of the screenshot command. */
+    const char *running = s->running;
+    s->running = NULL;
     ui_render(attached, s, &c, NULL);
+    s->running = running;
     struct wfile w;
     int rc = wfile_open(&w, path, err);
     if (rc == BL_OK) {

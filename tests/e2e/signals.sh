@@ -48,6 +48,9 @@ run() {
     sleep 1
     text "$LONG"; keys Enter
     sleep 1.5
+    if [ "$opt" = --no-color ]; then
+        wait_for "running observe" 3 && ok || bad "status line during a long command"
+    fi
     pid=$(cat "$TMP/pid")
     kill -0 "$pid" 2>/dev/null || { bad "$opt: exited before SIG$sig"; return; }
     kill -"$sig" "$pid"
