@@ -13,7 +13,7 @@ struct session;
 /* Bytes a new allocation may take: MemAvailable of /proc/meminfo, lowered
  * to the address-space and data limits (ulimit -v, -d) when they are set,
  * and halved (room for everything else); 0 when nothing is known (then
- * nothing is refused). */
+ * nothing is refused). BAYESLENS_MEM_LIMIT (bytes) replaces all of it. */
 double mem_limit(void);
 /* BL_OK when bytes fit under mem_limit(); else BL_ENOMEM:
  * "WHAT: needs 17.3 GB, more than 12.1 GB (half the memory available)". */
