@@ -12,7 +12,7 @@
 #include "commands/wfile.h"
 
 static const struct arg_spec stream_args[] = {
-    {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1, .help = "CSV to write"},
+    {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1, .help = "CSV to write (- for standard output)"},
     {0},
 };
 
@@ -23,12 +23,12 @@ static const struct arg_spec trace_args[] = {
      .required = 1,
      .choices = trace_names,
      .help = "trace"},
-    {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1, .help = "CSV to write"},
+    {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1, .help = "CSV to write (- for standard output)"},
     {0},
 };
 
 static const struct arg_spec gram_args[] = {
-    {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1, .help = "CSV to write"},
+    {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1, .help = "CSV to write (- for standard output)"},
     {.name = "layer", .type = ARG_INT, .min = 0, .max = 1001, .def = "0",
      .help = "nngp: layer 1..L+1 (0: the model's kernel)"},
     {0},

@@ -36,6 +36,34 @@ sb_add(struct sbuf *b, const char *t)
     b->len += n;
 }
 
+/* One line to the sink, control characters shown escaped (\x1b): a path
+ * or word echoed from the input must not drive the terminal. */
+static void
+emit_line(struct out *o, enum out_kind kind, const char *p, size_t n)
+{
+    size_t extra = 0;
+    for (size_t i = 0; i < n; i++)
+        extra += (unsigned char)p[i] < 0x20 || p[i] == 0x7f ? 3 : 0;
+    char *line = malloc(n + extra + 1), *q = line;
+    if (line == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (ch < 0x20 || ch == 0x7f) {
+            static const char hex[] = "0123456789abcdef";
+            *q++ = '\\';
+            *q++ = 'x';
+            *q++ = hex[ch >> 4];
+            *q++ = hex[ch & 15];
+        } else {
+            *q++ = (char)ch;
+        }
+    }
+    *q = '\0';
+    o->line(o->ctx, kind, line);
+    free(line);
+}
+
 static void
 emit(struct out *o, enum out_kind kind, const char *text)
 {
@@ -44,17 +72,10 @@ emit(struct out *o, enum out_kind kind, const char *text)
     for (;;) {
         const char *nl = strchr(p, '\n');
         if (nl == NULL) {
-            o->line(o->ctx, kind, p);
+            emit_line(o, kind, p, strlen(p));
             return;
         }
-        size_t n = (size_t)(nl - p);
-        char *line = malloc(n + 1);
-        if (line == NULL)
-            return;
-        memcpy(line, p, n);
-        line[n] = '\0';
-        o->line(o->ctx, kind, line);
-        free(line);
+        emit_line(o, kind, p, (size_t)(nl - p));
         p = nl + 1;
         if (*p == '\0')
             return;
