@@ -236,7 +236,7 @@ sampler_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_er
             o.set_name[o.nset] = tun[i].name;
             o.set_value[o.nset++] = args_real(a, tun[i].name);
         }
-    if (mem_check_sampler(s, o.K, err) != BL_OK)
+    if (mem_check_sampler(s->dim > 0 ? s->dim : s->in_dim + 1, o.K, err) != BL_OK)
         return err ? err->code : BL_ENOMEM;
     struct sampler_job *j = sampler_job_new(s, &o, err);
     if (j == NULL)

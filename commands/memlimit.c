@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "commands/session.h"
 #include "core/kernel/gp.h"
 
 double
@@ -68,31 +67,30 @@ mem_check(double bytes, const char *what, bl_err *err)
 }
 
 int
-mem_check_replay(const struct session *s, int kind, bl_err *err)
+mem_check_replay(size_t n, bool kernel_model, bl_err *err)
 {
-    if (kind != MODEL_GP && kind != MODEL_TP)
+    if (!kernel_model)
         return BL_OK; /* BLR and NIG keep d x d statistics, whatever n */
-    const char *name = kind == MODEL_GP ? "gp" : "tp";
-    if (s->n > GP_MAX_N)
+    if (n > GP_MAX_N)
         return bl_fail(err, BL_EINVAL,
-                       "model %s: %zu points observed, more than a GP holds (%d); start a "
-                       "new stream (data ...) or use model blr",
-                       name, s->n, GP_MAX_N);
+                       "model: %zu points observed, more than a GP holds (%d); start a new "
+                       "stream (data ...) or use model blr",
+                       n, GP_MAX_N);
     /* The n x n Cholesky factor, and its copy while it grows by 3/2. */
-    double n = (double)s->n, bytes = 8 * n * n * (1 + 1 / 2.25);
+    double bytes = 8 * (double)n * (double)n * (1 + 1 / 2.25);
     char what[64];
-    snprintf(what, sizeof what, "model %s with %zu points", name, s->n);
+    snprintf(what, sizeof what, "model with %zu points", n);
     return mem_check(bytes, what, err);
 }
 
 int
-mem_check_sampler(const struct session *s, size_t chains, bl_err *err)
+mem_check_sampler(size_t d, size_t chains, bl_err *err)
 {
     /* At least 1000 draws of d numbers per chain, and the reference mean
      * and covariance (d x d, twice while they are formed). */
-    double d = s->dim > 0 ? (double)s->dim : (double)(s->in_dim + 1);
-    double bytes = 8 * ((double)chains * 1000 * d + 2 * d * d);
+    double dd = (double)(d > 0 ? d : 1);
+    double bytes = 8 * ((double)chains * 1000 * dd + 2 * dd * dd);
     char what[64];
-    snprintf(what, sizeof what, "sampler with %zu chains in %.0f dimensions", chains, d);
+    snprintf(what, sizeof what, "sampler with %zu chains in %zu dimensions", chains, d);
     return mem_check(bytes, what, err);
 }

@@ -6,9 +6,10 @@
 #ifndef BAYESLENS_COMMANDS_MEMLIMIT_H
 #define BAYESLENS_COMMANDS_MEMLIMIT_H
 
-#include "core/base/err.h"
+#include <stdbool.h>
+#include <stddef.h>
 
-struct session;
+#include "core/base/err.h"
 
 /* Bytes a new allocation may take: MemAvailable of /proc/meminfo, lowered
  * to the address-space and data limits (ulimit -v, -d) when they are set,
@@ -18,10 +19,10 @@ double mem_limit(void);
 /* BL_OK when bytes fit under mem_limit(); else BL_ENOMEM:
  * "WHAT: needs 17.3 GB, more than 12.1 GB (half the memory available)". */
 int mem_check(double bytes, const char *what, bl_err *err);
-/* Before a sampler ensemble of that many chains on the session's model. */
-int mem_check_sampler(const struct session *s, size_t chains, bl_err *err);
-/* Before a model change replays the stream: can model kind (enum
- * model_kind) hold s->n points? */
-int mem_check_replay(const struct session *s, int kind, bl_err *err);
+/* Before a sampler ensemble of that many chains in d dimensions. */
+int mem_check_sampler(size_t d, size_t chains, bl_err *err);
+/* Before a model change replays n points: a kernel model (GP, TP) holds an
+ * n x n factor and at most GP_MAX_N points; BLR and NIG any number. */
+int mem_check_replay(size_t n, bool kernel_model, bl_err *err);
 
 #endif

@@ -574,7 +574,7 @@ session_set_model(struct session *s, enum model_kind kind, const blr_opts *bo, c
         s->generation++;
         return BL_OK;
     }
-    if ((rc = mem_check_replay(s, kind, err)) != BL_OK ||
+    if ((rc = mem_check_replay(s->n, kind == MODEL_GP || kind == MODEL_TP, err)) != BL_OK ||
         (rc = build_parts(s, s->world, kind, &nbo, &nfo, &ngs, &p, err)) != BL_OK)
         return rc;
     /* Swap in, replay; on failure swap the old model back. */

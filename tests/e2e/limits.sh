@@ -32,9 +32,9 @@ expect() { # expect DESCRIPTION WANT_STATUS WANT_TEXT COMMAND...  (20 s at most)
 expect "lens too large for the machine" 1 \
     "lens m=10000000 d=100: needs 17.3 GB (two classes of 10000000 x 100), more than 2.1 GB" \
     sh -c "ulimit -v 4194304; exec '$BIN' -e 'lens m=10000000 d=100'"
-expect "GP replay beyond the GP's size" 1 "model gp: 60000 points observed, more than a GP holds (50000)" \
+expect "GP replay beyond the GP's size" 1 "model: 60000 points observed, more than a GP holds (50000)" \
     "$BIN" -e 'data linear d=1; observe 60000; model gp'
-expect "GP replay beyond memory" 1 "model gp with 30000 points: needs 10.4 GB" \
+expect "GP replay beyond memory" 1 "model with 30000 points: needs 10.4 GB" \
     sh -c "ulimit -v 4194304; exec '$BIN' -e 'data linear d=1; observe 30000; model gp'"
 
 # Input: bounded lines and scripts.
