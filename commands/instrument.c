@@ -131,20 +131,12 @@ grow(struct instrument *in, bl_err *err)
 struct instrument *
 instrument_lens(const struct lens_setup *o, bl_err *err)
 {
-    /* Two classes of the same size: check both before drawing either. */
-    double need = 2 * lens_bytes(o->M, o->d);
-    if (o->mem_limit > 0 && need > o->mem_limit) {
-        bl_fail(err, BL_ENOMEM,
-                "lens m=%zu d=%zu: needs %.1f GB (two classes of %zu x %zu), more than "
-                "%.1f GB (half the memory available)",
-                o->M, o->d, need / 1e9, o->M, o->d, o->mem_limit / 1e9);
-        return NULL;
-    }
     struct instrument *in = new_instrument(INST_LENS, o->seed, err);
     if (in == NULL)
         return NULL;
     lens_opts lo = {.kind = LENS_GAUSS, .M = o->M, .d = o->d, .alpha = o->alpha,
-                    .beta = 1 / (o->noise * o->noise), .cancel = o->cancel};
+                    .beta = 1 / (o->noise * o->noise), .max_bytes = o->mem_limit / 2,
+                    .cancel = o->cancel};
     double *ws = malloc(o->d * sizeof *ws), *wc = malloc(o->d * sizeof *wc);
     in->x = malloc(o->d * sizeof *in->x);
     if (ws == NULL || wc == NULL || in->x == NULL) {

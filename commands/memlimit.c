@@ -8,10 +8,12 @@
 
 #include "core/kernel/gp.h"
 
-double
-mem_limit(void)
+/* The limit, and in *why where it comes from (for messages). */
+static double
+limit_and_source(const char **why)
 {
     /* An explicit limit (tests, fuzzing, a shared machine): used as is. */
+    *why = "BAYESLENS_MEM_LIMIT";
     const char *env = getenv("BAYESLENS_MEM_LIMIT");
     if (env != NULL && env[0] != '\0') {
         char *end;
@@ -19,6 +21,7 @@ mem_limit(void)
         if (*end == '\0' && v > 0 && v < 1e300)
             return v;
     }
+    *why = "half the memory available";
     double avail = 0;
     FILE *f = fopen("/proc/meminfo", "r");
     if (f != NULL) {
@@ -45,6 +48,13 @@ mem_limit(void)
     return avail / 2;
 }
 
+double
+mem_limit(void)
+{
+    const char *why;
+    return limit_and_source(&why);
+}
+
 static const char *
 human(char *buf, size_t size, double bytes)
 {
@@ -58,12 +68,13 @@ human(char *buf, size_t size, double bytes)
 int
 mem_check(double bytes, const char *what, bl_err *err)
 {
-    double lim = mem_limit();
+    const char *why;
+    double lim = limit_and_source(&why);
     if (lim <= 0 || bytes <= lim)
         return BL_OK;
     char b[32], l[32];
-    return bl_fail(err, BL_ENOMEM, "%s: needs %s, more than %s (half the memory available)", what,
-                   human(b, sizeof b, bytes), human(l, sizeof l, lim));
+    return bl_fail(err, BL_ENOMEM, "%s: needs %s, more than %s (%s)", what,
+                   human(b, sizeof b, bytes), human(l, sizeof l, lim), why);
 }
 
 int

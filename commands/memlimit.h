@@ -17,7 +17,8 @@
  * nothing is refused). BAYESLENS_MEM_LIMIT (bytes) replaces all of it. */
 double mem_limit(void);
 /* BL_OK when bytes fit under mem_limit(); else BL_ENOMEM:
- * "WHAT: needs 17.3 GB, more than 12.1 GB (half the memory available)". */
+ * "WHAT: needs 17.3 GB, more than 12.1 GB (half the memory available)",
+ * or "(BAYESLENS_MEM_LIMIT)" when that sets the limit. */
 int mem_check(double bytes, const char *what, bl_err *err);
 /* Before a sampler ensemble of that many chains in d dimensions. */
 int mem_check_sampler(size_t d, size_t chains, bl_err *err);
