@@ -6,7 +6,7 @@ JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 DEBS      = libncurses-dev libreadline-dev libopenblas-dev liblapacke-dev libgsl-dev \
             cmake pkg-config gcc make tmux locales
 
-.PHONY: all deps configure build run test bench asan clean
+.PHONY: all deps configure build run test bench asan fuzz clean
 
 all: build
 
@@ -39,5 +39,14 @@ asan: deps
 	cmake --build $(ASAN) -j $(JOBS)
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
 
+# libFuzzer harnesses (tests/fuzz): build with clang, run each for FUZZ_S
+# seconds on its seed corpus (tests/fuzz/corpus/*); findings go to
+# $(FUZZ)/findings.
+FUZZ     ?= build-fuzz
+FUZZ_S   ?= 60
+fuzz:
+	@sh .ci/deps.sh clang libclang-rt-14-dev $(DEBS)
+	for h in cmd csv; do sh tests/fuzz/run.sh $(CURDIR) $(CURDIR)/$(FUZZ) $$h $(FUZZ_S) || exit 1; done
+
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ)

@@ -140,6 +140,9 @@ void cmd_line_free(struct cmd_line *l);
 /* Run every command of a line in order, stopping at the first failure (its
  * code is returned and err filled). Errors are not printed here: the caller
  * adds context (file:line) and prints them. */
+/* The longest input line (typed, -e, or in a script): a pasted blob or a
+ * binary file fails with a message instead of growing without bound. */
+#define CMD_LINE_MAX 65536
 int cmd_run_line(struct session *s, const char *line, struct out *out, bl_err *err);
 
 /* help: all commands, or one (usage, subjects, every key with default and

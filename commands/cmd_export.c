@@ -1,19 +1,18 @@
 /* commands/cmd_export.c - "export stream|trace ...": write CSV files.
- * Numbers are written with %.17g so that a re-read is exact. The file is
- * written to a temporary name and renamed, so a failed export never leaves a
- * half-written file under the requested name. */
+ * Numbers are written with %.17g so that a re-read is exact. Files are
+ * written through commands/wfile.h (a temporary renamed into place; only
+ * regular files replaced; "-" is standard output). */
 #include "commands/cmd.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "commands/session.h"
 #include "commands/show_gp.h"
+#include "commands/wfile.h"
 
 static const struct arg_spec stream_args[] = {
-    {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1, .help = "CSV to write"},
+    {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1, .help = "CSV to write (- for standard output)"},
     {0},
 };
 
@@ -24,12 +23,12 @@ static const struct arg_spec trace_args[] = {
      .required = 1,
      .choices = trace_names,
      .help = "trace"},
-    {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1, .help = "CSV to write"},
+    {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1, .help = "CSV to write (- for standard output)"},
     {0},
 };
 
 static const struct arg_spec gram_args[] = {
-    {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1, .help = "CSV to write"},
+    {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1, .help = "CSV to write (- for standard output)"},
     {.name = "layer", .type = ARG_INT, .min = 0, .max = 1001, .def = "0",
      .help = "nngp: layer 1..L+1 (0: the model's kernel)"},
     {0},
@@ -51,38 +50,6 @@ static const struct subject_spec export_subjects[] = {
 };
 
 static int
-open_tmp(const char *path, char **tmp, FILE **f, bl_err *err)
-{
-    size_t n = strlen(path) + 16;
-    *tmp = malloc(n);
-    if (*tmp == NULL)
-        return bl_fail(err, BL_ENOMEM, "out of memory");
-    snprintf(*tmp, n, "%s.tmp%d", path, (int)(n % 97));
-    *f = fopen(*tmp, "w");
-    if (*f == NULL) {
-        int e = errno;
-        free(*tmp);
-        return bl_fail(err, BL_EIO, "%s: %s", path, strerror(e));
-    }
-    return BL_OK;
-}
-
-static int
-close_tmp(const char *path, char *tmp, FILE *f, bl_err *err)
-{
-    int bad = ferror(f);
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        int e = errno;
-        remove(tmp);
-        free(tmp);
-        return bl_fail(err, BL_EIO, "%s: %s", path, bad ? "write failed" : strerror(e));
-    }
-    free(tmp);
-    return BL_OK;
-}
-
-static int
 export_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
     const char *path = args_str(a, "file");
@@ -94,7 +61,20 @@ export_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
         return rc;
     }
     if (strcmp(what, "draws") == 0) {
-        int rc = sampler_job_export(s->smp, path, err);
+        /* The sampler writes by name: let it fill the writer's temporary,
+         * which then takes the target's place like every other export. */
+        struct wfile w;
+        int rc = wfile_open(&w, path, err);
+        if (rc == BL_OK && w.to_stdout) {
+            wfile_abort(&w);
+            rc = sampler_job_export(s->smp, "/dev/stdout", err);
+        } else if (rc == BL_OK) {
+            rc = sampler_job_export(s->smp, w.tmp, err);
+            if (rc == BL_OK)
+                rc = wfile_commit(&w, err);
+            else
+                wfile_abort(&w);
+        }
         if (rc == BL_OK)
             out_printf(out, "wrote the draws to %s", path);
         return rc;
@@ -109,16 +89,16 @@ export_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
     }
     bool stream = strcmp(what, "stream") == 0;
     int id = stream ? -1 : trace_find(args_str(a, "name"));
-    char *tmp;
-    FILE *f;
+    struct wfile w;
 
     if (s->world == NULL)
         return bl_fail(err, BL_ESTATE, "nothing to export: no data yet");
     if (!stream && !session_has_model(s))
         return bl_fail(err, BL_ESTATE, "no traces: choose a model first (model blr)");
-    int rc = open_tmp(path, &tmp, &f, err);
+    int rc = wfile_open(&w, path, err);
     if (rc != BL_OK)
         return rc;
+    FILE *f = w.f;
     if (stream) {
         for (size_t j = 0; j < s->in_dim; j++)
             fprintf(f, "%s,", world_input_name(s->world, j));
@@ -133,7 +113,7 @@ export_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
         for (size_t t = 0; t < s->n; t++)
             fprintf(f, "%zu,%.17g\n", t + 1, s->trace[id][t]);
     }
-    if ((rc = close_tmp(path, tmp, f, err)) == BL_OK)
+    if ((rc = wfile_commit(&w, err)) == BL_OK)
         out_printf(out, "wrote %zu rows to %s", s->n, path);
     return rc;
 }

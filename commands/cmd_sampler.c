@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "commands/job.h"
+#include "commands/memlimit.h"
 #include "commands/session.h"
 
 #define MAX_KINDS 32
@@ -216,6 +217,8 @@ sampler_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_er
             o.set_name[o.nset] = tu->name;
             o.set_value[o.nset++] = args_real(a, tu->name);
         }
+    if (mem_check_sampler(s->dim > 0 ? s->dim : s->in_dim + 1, o.K, err) != BL_OK)
+        return err ? err->code : BL_ENOMEM;
     struct sampler_job *j = session_sampler_new(s, &o, err);
     if (j == NULL)
         return err ? err->code : BL_EINVAL;

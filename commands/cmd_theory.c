@@ -4,9 +4,11 @@
 #include "commands/cmd.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "commands/job.h"
+#include "commands/memlimit.h"
 #include "commands/session.h"
 
 static const struct arg_spec lens_args[] = {
@@ -43,7 +45,14 @@ lens_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
         .noise = args_real(a, "noise"),
         .r = args_real(a, "r"),
         .seed = s->seed,
+        .mem_limit = mem_limit(),
+        .cancel = s->cancel,
     };
+    /* Both classes, before drawing either (17 GB for m=10^7, d=100). */
+    char what[96];
+    snprintf(what, sizeof what, "lens m=%zu d=%zu (two classes of %zu x %zu)", o.M, o.d, o.M, o.d);
+    if (mem_check(2 * lens_bytes(o.M, o.d), what, err) != BL_OK)
+        return BL_ENOMEM;
     struct instrument *in = instrument_lens(&o, err);
     if (in == NULL)
         return err ? err->code : BL_EINVAL;

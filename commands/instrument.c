@@ -12,6 +12,7 @@
 #include "core/kernel/gp.h"
 #include "core/mcmc/sampler.h"
 #include "core/mcmc/target.h"
+#include "commands/wfile.h"
 
 #define FOURIER_L 5.0 /* half-period of the Fourier class (MATH.md 8, Panwar et al.) */
 #define GP_CLASS_KERNEL "rbf(var=1, ls=1)" /* the GP class's prior over functions */
@@ -134,7 +135,8 @@ instrument_lens(const struct lens_setup *o, bl_err *err)
     if (in == NULL)
         return NULL;
     lens_opts lo = {.kind = LENS_GAUSS, .M = o->M, .d = o->d, .alpha = o->alpha,
-                    .beta = 1 / (o->noise * o->noise)};
+                    .beta = 1 / (o->noise * o->noise), .max_bytes = o->mem_limit / 2,
+                    .cancel = o->cancel};
     double *ws = malloc(o->d * sizeof *ws), *wc = malloc(o->d * sizeof *wc);
     in->x = malloc(o->d * sizeof *in->x);
     if (ws == NULL || wc == NULL || in->x == NULL) {
@@ -624,10 +626,11 @@ instrument_show(struct instrument *in, struct out *out, bl_err *err)
 int
 instrument_export(const struct instrument *in, const char *path, bl_err *err)
 {
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        return bl_fail(err, BL_EIO, "%s: %s", path, strerror(errno));
-    int rc = BL_OK;
+    struct wfile w;
+    int rc = wfile_open(&w, path, err);
+    if (rc != BL_OK)
+        return rc;
+    FILE *f = w.f;
     if (in->kind == INST_LENS) {
         fprintf(f, "n,regret_simple,bound_simple,regret_complex,bound_complex,post_simple,"
                    "post_complex,regret_sgld\n");
@@ -662,9 +665,11 @@ instrument_export(const struct instrument *in, const char *path, bl_err *err)
         }
         free(e);
     }
-    if (fclose(f) != 0 && rc == BL_OK)
-        rc = bl_fail(err, BL_EIO, "%s: write failed", path);
-    return rc;
+    if (rc != BL_OK) {
+        wfile_abort(&w);
+        return rc;
+    }
+    return wfile_commit(&w, err);
 }
 
 /* ---- the `run` job --------------------------------------------------------- */

@@ -101,6 +101,8 @@ struct lens_setup {
     double noise;       /* noise sd; beta = 1/noise^2 */
     double r;           /* the complex truth's radius in typical radii */
     unsigned long seed;
+    double mem_limit;        /* bytes both classes may take (half each); 0: no limit */
+    const bl_cancel *cancel; /* polled while drawing the classes */
 };
 struct bma_setup {
     size_t d, s, N, R;  /* input dim, sparsity, Fourier max frequency, prompts */

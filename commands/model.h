@@ -101,11 +101,14 @@ struct model_pane {
     /* Data pane, 1-D inputs: the normals one posterior function draw on a grid
      * of `grid` inputs needs, then mean and sd at each grid input and up to
      * ndraws draws (row-major ndraws x grid) from the fixed normals z
-     * (ndraws x normals). Returns the draws made (0: a band only), or -1 and
-     * fills err. NULL: the band from predict, no draws. */
+     * (ndraws x normals), within a time budget (commands/gp_budget.h: a slow
+     * kernel gets a thinned grid, and no draws when even those would take too
+     * long); cancel is polled. Returns the draws made (0: the draws were left
+     * out, the pane says so), or -1 and fills err. NULL: the band from
+     * predict, no draws. */
     size_t (*band_normals)(const void *m, size_t grid);
     int (*band)(const void *m, const double *gx, size_t grid, const double *z, int ndraws,
-                double *mean, double *sd, double *draws, bl_err *err);
+                double *mean, double *sd, double *draws, const bl_cancel *cancel, bl_err *err);
     /* The band is costly (O(grid n^2)): the pane may show one up to a few
      * tenths of a second old while animating. */
     bool band_slow;
@@ -115,10 +118,11 @@ struct model_pane {
     bool (*scalar)(const void *m, struct model_scalar *sc);
     /* Spectrum pane: how many Gram matrices the model has on its inputs (1
      * for a kernel, L+1 for a layered one, 0: none), then their eigenvalues,
-     * descending (layers x n, row-major) and effective ranks (layers). */
+     * descending (layers x n, row-major) and effective ranks (layers); cancel
+     * is polled. */
     size_t (*gram_layers)(const void *m);
     int (*gram_spectra)(const void *m, const double *X, size_t n, double *lam, double *rank,
-                        bl_err *err);
+                        const bl_cancel *cancel, bl_err *err);
 };
 
 /* A trace's bit in model_class.traces. */
@@ -167,6 +171,11 @@ struct model_class {
      * completion; a model that trains for long would start a paced job here
      * instead. NULL: the model has nothing to optimize. */
     int (*optimize)(struct session *s, struct out *out, bl_err *err);
+    /* Before the model is built on n points (a replay): BL_OK when it can
+     * hold them, else the size and the limit in err (commands/memlimit.h).
+     * Called before any work, so an impossible replay fails at once. NULL:
+     * any n fits. */
+    int (*check_size)(const void *opts, size_t n, bl_err *err);
 
     /* Status line, "blr alpha=1 beta=100 features=identity": from opts, and
      * from m when built (NULL before). */

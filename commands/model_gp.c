@@ -5,6 +5,8 @@
  * have no weights: the posterior lives in function space. Per arrival the
  * one-step predictive is scored before the O(n^2) extension of the factor;
  * the weight-space traces (hindsight, closed forms, covariance) are NaN. */
+#include "commands/gp_budget.h"
+#include "commands/memlimit.h"
 #include "commands/model.h"
 
 #include <math.h>
@@ -498,15 +500,18 @@ gp_band_normals(const void *m, size_t grid)
     return grid; /* a draw is one correlated normal vector over the grid */
 }
 
-/* The GP's band and draws; a Student-t process widens both by its spread
- * relative to the GP's. */
+/* The GP's band and draws within the data pane's time budget; a Student-t
+ * process widens both by its spread relative to the GP's. */
 static int
 gp_band(const void *m, const double *gx, size_t grid, const double *z, int ndraws, double *mean,
-        double *sd, double *draws, bl_err *err)
+        double *sd, double *draws, const bl_cancel *cancel, bl_err *err)
 {
     const struct gp_inst *g = m;
     double *vf = draws; /* scratch before the draws overwrite it */
-    if (gp_predict(g->gp, gx, grid, mean, vf, sd, NULL, err) != BL_OK)
+    double eval_s;
+    bool thinned;
+    if (gpb_predict(g->gp, gx, grid, mean, vf, sd, GPB_BUDGET_S, &eval_s, &thinned, cancel, err) !=
+        BL_OK)
         return -1;
     double factor = 1;
     if (g->set.tp) {
@@ -521,8 +526,12 @@ gp_band(const void *m, const double *gx, size_t grid, const double *z, int ndraw
     }
     for (size_t i = 0; i < grid; i++)
         sd[i] = sqrt(fmax(sd[i], 0));
-    if (gp_draws(g->gp, gx, grid, z, (size_t)ndraws, draws, NULL, err) != BL_OK)
+    bool drawn;
+    if (gpb_draws(g->gp, gx, grid, z, (size_t)ndraws, draws, eval_s, GPB_BUDGET_S, &drawn, err) !=
+        BL_OK)
         return -1;
+    if (!drawn)
+        return 0;
     if (factor != 1 && isfinite(factor))
         for (int j = 0; j < ndraws; j++)
             for (size_t i = 0; i < grid; i++) {
@@ -574,7 +583,8 @@ gp_gram_layers(const void *m)
 }
 
 static int
-gp_gram_spectra(const void *m, const double *X, size_t n, double *lam, double *rank, bl_err *err)
+gp_gram_spectra(const void *m, const double *X, size_t n, double *lam, double *rank,
+                const bl_cancel *cancel, bl_err *err)
 {
     const struct gp_inst *g = m;
     int rc;
@@ -582,7 +592,7 @@ gp_gram_spectra(const void *m, const double *X, size_t n, double *lam, double *r
         size_t L = g->set.nn.depth + 1;
         nngp *nm = nngp_alloc(g->in_dim, &g->set.nn, err);
         nngp_layer_spectrum *sp = malloc(L * sizeof *sp);
-        rc = nm && sp ? nngp_layer_spectra(nm, X, n, lam, sp, NULL, err)
+        rc = nm && sp ? nngp_layer_spectra(nm, X, n, lam, sp, cancel, err)
                       : bl_fail(err, BL_ENOMEM, "out of memory");
         for (size_t l = 0; rc == BL_OK && l < L; l++)
             rank[l] = sp[l].rankme;
@@ -591,7 +601,7 @@ gp_gram_spectra(const void *m, const double *X, size_t n, double *lam, double *r
         return rc;
     }
     double *K = malloc(n * n * sizeof *K);
-    rc = K ? kernel_gram(gp_kernel(g->gp), X, n, K, NULL, err)
+    rc = K ? kernel_gram(gp_kernel(g->gp), X, n, K, cancel, err)
            : bl_fail(err, BL_ENOMEM, "out of memory");
     if (rc == BL_OK)
         rc = spectrum_eig_desc(K, n, lam, err);
@@ -601,11 +611,20 @@ gp_gram_spectra(const void *m, const double *X, size_t n, double *lam, double *r
     return rc;
 }
 
+/* An n x n factor, and at most GP_MAX_N points. */
+static int
+gp_check_size(const void *opts, size_t n, bl_err *err)
+{
+    (void)opts;
+    return mem_check_replay(n, true, err);
+}
+
 #define GP_COMMON                                                                          \
     .opts_size = sizeof(struct gp_setup), .configure = gp_configure, .create = gp_create,  \
     .free = gp_inst_free, .observe = gp_observe_one, .observe_block = gp_observe_block,    \
     .record = gp_record, .traces = MODEL_TRACE(TR_LOG_EVIDENCE), .predict = gp_predict_one, \
     .log_evidence = gp_evidence, .optimize = gp_optimize_hook, .describe = gp_describe,    \
+    .check_size = gp_check_size,                                                           \
     .gram = gp_gram,                                                                       \
     .show = {.evidence = gp_show_evidence, .kernel = gp_show_kernel,                       \
              .spectrum = gp_show_spectrum}

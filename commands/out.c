@@ -36,6 +36,34 @@ sb_add(struct sbuf *b, const char *t)
     b->len += n;
 }
 
+/* One line to the sink, control characters shown escaped (\x1b): a path
+ * or word echoed from the input must not drive the terminal. */
+static void
+emit_line(struct out *o, enum out_kind kind, const char *p, size_t n)
+{
+    size_t extra = 0;
+    for (size_t i = 0; i < n; i++)
+        extra += (unsigned char)p[i] < 0x20 || p[i] == 0x7f ? 3 : 0;
+    char *line = malloc(n + extra + 1), *q = line;
+    if (line == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (ch < 0x20 || ch == 0x7f) {
+            static const char hex[] = "0123456789abcdef";
+            *q++ = '\\';
+            *q++ = 'x';
+            *q++ = hex[ch >> 4];
+            *q++ = hex[ch & 15];
+        } else {
+            *q++ = (char)ch;
+        }
+    }
+    *q = '\0';
+    o->line(o->ctx, kind, line);
+    free(line);
+}
+
 static void
 emit(struct out *o, enum out_kind kind, const char *text)
 {
@@ -44,17 +72,10 @@ emit(struct out *o, enum out_kind kind, const char *text)
     for (;;) {
         const char *nl = strchr(p, '\n');
         if (nl == NULL) {
-            o->line(o->ctx, kind, p);
+            emit_line(o, kind, p, strlen(p));
             return;
         }
-        size_t n = (size_t)(nl - p);
-        char *line = malloc(n + 1);
-        if (line == NULL)
-            return;
-        memcpy(line, p, n);
-        line[n] = '\0';
-        o->line(o->ctx, kind, line);
-        free(line);
+        emit_line(o, kind, p, (size_t)(nl - p));
         p = nl + 1;
         if (*p == '\0')
             return;
@@ -134,16 +155,24 @@ out_kv_str(struct out *o, const char *key, const char *v)
     out_printf(o, "%s = %s", key, v);
 }
 
+/* Longest vectors and matrices shown in full: a 4096-dimensional posterior
+ * made one 290 MB line. Beyond, the head and a note with the size; a
+ * spectrum of a few hundred points or a 32 x 32 covariance stays whole. */
+#define SHOW_VEC_MAX 256
+#define SHOW_MAT_MAX 32
+
 static void
-sb_vec(struct sbuf *b, const double *v, size_t n, size_t stride)
+sb_vec(struct sbuf *b, const double *v, size_t n, size_t stride, size_t max)
 {
     char num[32];
     sb_add(b, "[");
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && i < max; i++) {
         if (i > 0)
             sb_add(b, ", ");
         sb_add(b, out_num(num, sizeof num, v[i * stride]));
     }
+    if (n > max)
+        sb_add(b, ", ...");
     sb_add(b, "]");
 }
 
@@ -153,7 +182,12 @@ out_kv_vec(struct out *o, const char *key, const double *v, size_t n)
     struct sbuf b = {0};
     sb_add(&b, key);
     sb_add(&b, " = ");
-    sb_vec(&b, v, n, 1);
+    sb_vec(&b, v, n, 1, SHOW_VEC_MAX);
+    if (n > SHOW_VEC_MAX) {
+        char note[96];
+        snprintf(note, sizeof note, " (%zu entries, the first %d shown)", n, SHOW_VEC_MAX);
+        sb_add(&b, note);
+    }
     if (!b.oom)
         emit(o, OUT_TEXT, b.s);
     free(b.s);
@@ -163,14 +197,23 @@ void
 out_kv_mat(struct out *o, const char *key, const double *m, size_t rows, size_t cols)
 {
     struct sbuf b = {0};
+    const size_t max = SHOW_MAT_MAX;
     sb_add(&b, key);
     sb_add(&b, " = [");
-    for (size_t i = 0; i < rows; i++) {
+    for (size_t i = 0; i < rows && i < max; i++) {
         if (i > 0)
             sb_add(&b, ", ");
-        sb_vec(&b, m + i * cols, cols, 1);
+        sb_vec(&b, m + i * cols, cols, 1, max);
     }
+    if (rows > max)
+        sb_add(&b, ", ...");
     sb_add(&b, "]");
+    if (rows > max || cols > max) {
+        char note[96];
+        snprintf(note, sizeof note, " (%zu x %zu, the first %zu x %zu shown)", rows, cols,
+                 rows < max ? rows : max, cols < max ? cols : max);
+        sb_add(&b, note);
+    }
     if (!b.oom)
         emit(o, OUT_TEXT, b.s);
     free(b.s);

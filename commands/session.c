@@ -411,7 +411,8 @@ session_set_model(struct session *s, const struct model_class *mc, const void *o
         s->generation++;
         return BL_OK;
     }
-    if ((rc = build_parts(mc, nopts, s->world, &p, err)) != BL_OK) {
+    if ((mc->check_size != NULL && (rc = mc->check_size(nopts, s->n, err)) != BL_OK) ||
+        (rc = build_parts(mc, nopts, s->world, &p, err)) != BL_OK) {
         free(nopts);
         return rc;
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/spectrum/spectrum.h"
+#include "commands/wfile.h"
 
 /* Eigen-summary lines for one spectrum. */
 void
@@ -56,15 +57,12 @@ export_gram(struct session *s, const char *path, long layer, bl_err *err)
         return bl_fail(err, BL_ENOMEM, "out of memory for a %zu x %zu matrix", n, n);
     int rc = s->mc->gram(s->m, s->X, n, layer, K, s->cancel, err);
     if (rc == BL_OK) {
-        FILE *f = fopen(path, "w");
-        if (f == NULL) {
-            rc = bl_fail(err, BL_EIO, "%s: %s", path, strerror(errno));
-        } else {
+        struct wfile w;
+        if ((rc = wfile_open(&w, path, err)) == BL_OK) {
             for (size_t i = 0; i < n; i++)
                 for (size_t j = 0; j < n; j++)
-                    fprintf(f, "%.17g%c", K[i * n + j], j + 1 < n ? ',' : '\n');
-            if (fclose(f) != 0)
-                rc = bl_fail(err, BL_EIO, "%s: write failed", path);
+                    fprintf(w.f, "%.17g%c", K[i * n + j], j + 1 < n ? ',' : '\n');
+            rc = wfile_commit(&w, err);
         }
     }
     free(K);

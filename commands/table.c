@@ -104,6 +104,10 @@ int
 cmd_run_line(struct session *s, const char *line, struct out *out, bl_err *err)
 {
     struct cmd_line l;
+    size_t len = strnlen(line, CMD_LINE_MAX + 1);
+    if (len > CMD_LINE_MAX)
+        return bl_fail(err, BL_EINVAL, "input line longer than %d bytes (split it, or use a script)",
+                       CMD_LINE_MAX);
     int rc = cmd_split(line, &l, err);
     if (rc != BL_OK)
         return rc;
@@ -117,7 +121,9 @@ cmd_run_line(struct session *s, const char *line, struct out *out, bl_err *err)
         struct cmd_args a;
         if ((rc = cmd_bind(c, w->argv, w->argc, &a, err)) != BL_OK)
             break;
+        s->running = c->name;
         rc = c->exec(s, &a, out, err);
+        s->running = NULL;
         args_free(&a);
     }
     cmd_line_free(&l);

@@ -606,9 +606,25 @@ table_standardize(table *t)
             double r = t->data[i * m + j] - mean;
             ss += r * r;
         }
+        /* Values near DBL_MAX overflow the sum or the squares: then z-score
+         * the column divided by its largest magnitude (the same z-scores). */
+        double scale = 1;
+        if (!isfinite(mean) || !isfinite(ss)) {
+            scale = 0;
+            for (size_t i = 0; i < n; i++)
+                scale = fmax(scale, fabs(t->data[i * m + j]));
+            mean = ss = 0;
+            for (size_t i = 0; i < n; i++)
+                mean += t->data[i * m + j] / scale;
+            mean /= (double)n;
+            for (size_t i = 0; i < n; i++) {
+                double r = t->data[i * m + j] / scale - mean;
+                ss += r * r;
+            }
+        }
         double sd = n > 1 ? sqrt(ss / (double)(n - 1)) : 0.0;
         for (size_t i = 0; i < n; i++) {
-            double r = t->data[i * m + j] - mean;
+            double r = t->data[i * m + j] / scale - mean;
             t->data[i * m + j] = sd > 0 ? r / sd : r;
         }
     }

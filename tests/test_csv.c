@@ -5,6 +5,7 @@
  * gives for the same literals. Every builtin set must load with the shape
  * PROVENANCE.md documents, and its first and last cells must match the files. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +190,23 @@ test_standardize(void)
         CHECK(t->data[0] == 0 && t->data[2] == 0 && t->data[4] == 0, "constant column centred");
         CHECK_ABS(t->data[1], -1.0, 1e-15);
         CHECK_ABS(t->data[5], 1.0, 1e-15);
+        table_free(t);
+    }
+
+    /* Extremes whose sum and squares overflow (issue 10): still z-scores. */
+    const char big[] = "x,y\n-1e308,1\n1e308,2\n1.7e308,3\n";
+    t = csv_parse(big, sizeof big - 1, "big.csv", &err);
+    CHECK(t != NULL, "big: %s", err.msg);
+    if (t != NULL) {
+        table_standardize(t);
+        bool finite = true;
+        for (size_t i = 0; i < 6; i++)
+            finite = finite && isfinite(t->data[i]);
+        CHECK(finite, "extremes standardized to finite values: %g %g %g", t->data[0], t->data[2],
+              t->data[4]);
+        /* -1, 1, 1.7 (x 1e308): (-1 - mean) / sd, closed form */
+        CHECK_ABS(t->data[0], -1.1180972599640453, 1e-12);
+        CHECK_ABS(t->data[1], -1.0, 1e-15);
         table_free(t);
     }
 }

@@ -258,6 +258,10 @@ test_parse_errors(void)
     expect_err("rbf(ls=1", "kernel: expected ',' or ')' at column 9 (end of spec)");
     expect_err("rbf(lss=1)", "kernel: unknown parameter 'lss' of rbf at column 5 (choose var, ls)");
     expect_err("rbf(ls=)", "kernel: expected a number at column 8, found ')'");
+    /* Decimal only, like every other argument (issue 10). */
+    expect_err("rbf(ls=0x10)", "kernel: expected a decimal number at column 8, found '0'");
+    expect_err("rbf(ls=inf)", "kernel: expected a number at column 8, found 'i'");
+    expect_err("rbf(ls=1e999)", "kernel: expected a decimal number at column 8, found '1'");
     expect_err("rbf(ls 1)", "kernel: expected '=' at column 8, found '1'");
     expect_err("rbf +", "kernel: expected a kernel name at column 6 (end of spec)");
     expect_err("", "kernel: expected a kernel name at column 1 (end of spec)");

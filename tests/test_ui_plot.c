@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <float.h>
 
 #include "harness.h"
 #include "ui/canvas.h"
@@ -327,6 +329,41 @@ test_plot_clip(void)
         }
 }
 
+/* Degenerate ranges (issue 10): a y range of 1e-9 with data near 1 puts
+ * pixels 1e10 away, and a range narrower than an ulp of its ends; every
+ * drawer must return promptly (alarm: a hang fails the test by SIGALRM)
+ * and draw nothing outside the area. */
+static void
+test_plot_degenerate(void)
+{
+    static const double ranges[][2] = {
+        {0, 1e-9}, {1e15, 1000000000000000.1}, {-1e308, 1e308}, {1, 1}, {0, DBL_MIN}};
+    alarm(20);
+    for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
+        struct canvas c;
+        canvas_init(&c, 48, 12, r % 2 == 1);
+        struct plot_range xr = {.lo = -1, .hi = 1, .valid = true};
+        struct plot_range yr = {.lo = ranges[r][0], .hi = ranges[r][1], .valid = true};
+        struct plot p;
+        plot_begin(&p, &c, 0, 0, 48, 12, &xr, &yr, "x", "y");
+        double x[] = {-1, -0.5, 0, 0.5, 1}, lo[] = {-3, -1, 0.5, 1, 3}, hi[] = {3, 1, 2, 4, 9};
+        double y[] = {1, -1, 1e300, -1e300, 0.5};
+        plot_band(&p, x, lo, hi, 5, COL_BAND);
+        plot_band(&p, x, lo, hi, 1, COL_BAND);
+        double xs[] = {0, 0}, los[] = {-1e300, 1e300}, his[] = {1e300, -1e300};
+        plot_band(&p, xs, los, his, 2, COL_BAND);
+        plot_line(&p, x, y, 5, COL_S1, PAT_SOLID);
+        plot_points(&p, x, y, 5, COL_S2);
+        plot_ellipse(&p, 0, 1, 1, 0, 1, 2, COL_S3, PAT_SOLID);
+        plot_hline(&p, 1, COL_DIM, PAT_DOTTED);
+        plot_marker(&p, 0, 1, 'x', COL_TRUTH, 0);
+        CHECK(dots_outside(&c, p.pcol, p.prow, p.pw, p.ph) == 0, "range [%.17g, %.17g]: inside",
+              ranges[r][0], ranges[r][1]);
+        canvas_free(&c);
+    }
+    alarm(0);
+}
+
 /* Compare a render with tests/golden/NAME.txt, or rewrite it. */
 static void
 golden(const char *name, const struct canvas *c)
@@ -491,6 +528,7 @@ main(int argc, char **argv)
     test_ticks();
     test_range();
     test_plot_clip();
+    test_plot_degenerate();
     test_golden();
     return TEST_REPORT();
 }

@@ -21,6 +21,7 @@
 #include <readline/readline.h>
 
 #include "commands/cmd.h"
+#include "ui/ending.h"
 
 #define HISTORY_MAX 2000
 
@@ -150,9 +151,11 @@ lineedit_loop(const char *prompt, lineedit_fn fn, void *ctx, const bool *stop, b
     line_ctx = ctx;
     eof_seen = false;
     rl_callback_handler_install(prompt, on_line);
-    while (!*stop && !eof_seen) {
+    while (!*stop && !eof_seen && !ending_signal()) {
         struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
         int r = poll(&pfd, 1, -1);
+        if (ending_signal())
+            break; /* SIGTERM, SIGHUP: the handler is removed below */
         if (*interrupt) {
             /* Ctrl-C at the prompt: drop the line, fresh prompt. */
             *interrupt = 0;

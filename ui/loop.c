@@ -31,6 +31,7 @@
 #include "commands/cmd.h"
 #include "commands/job.h"
 #include "ui/canvas.h"
+#include "ui/ending.h"
 #include "ui/lineedit.h"
 #include "ui/render.h"
 #include "ui/screen.h"
@@ -110,6 +111,8 @@ on_signal(int sig)
     unsigned char b = (unsigned char)sig;
     if (sig == SIGINT && L.s != NULL && L.s->cancel != NULL)
         *(bl_cancel *)L.s->cancel = 1;
+    if (sig == SIGTERM || sig == SIGHUP)
+        ending_note(sig); /* also raises the cancel flag */
     /* A Ctrl-C that interrupts a command is spent on it: byte 0 tells the
      * loop not to also clear the line typed meanwhile. */
     if (sig == SIGINT && L.in_command)
@@ -618,7 +621,7 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
     render();
 
     double last = clock_now();
-    while (!s->quit) {
+    while (!s->quit && !ending_signal()) {
         bool animating = job_set_running(&s->jobs);
         int timeout = -1;
         if (animating) {

@@ -17,6 +17,7 @@
 #include "commands/cmd.h"
 #include "commands/session.h"
 #include "ui/blasinfo.h"
+#include "ui/ending.h"
 #include "ui/loop.h"
 #include "ui/pane.h"
 #include "ui/plain.h"
@@ -125,6 +126,7 @@ main(int argc, char **argv)
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
+    ending_install(&interrupted);
 
     if (nitems == 0 && !isatty(STDIN_FILENO)) {
         items[nitems].kind = BATCH_FILE;
@@ -169,5 +171,9 @@ main(int argc, char **argv)
     }
     session_free(s);
     free(items);
+    /* SIGTERM or SIGHUP: the terminal is restored by now; exit as a shell
+     * reports a death by that signal. */
+    if (ending_signal() != 0)
+        return 128 + ending_signal();
     return status;
 }

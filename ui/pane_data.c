@@ -59,6 +59,7 @@ struct data_pane {
     unsigned long ggen;
     double glo, ghi, gtime;
     size_t gn;
+    double gcost;  /* seconds the last grid took (commands/gp_budget.h) */
 };
 
 #define GP_REFRESH_S 0.2
@@ -225,8 +226,11 @@ static int
 gp_grid(struct data_pane *p, const struct session *s, const double *gx, size_t grid)
 {
     const struct model_pane *hook = &s->mc->pane;
+    /* While animating, a costly band refreshes at most every GP_REFRESH_S and
+     * never takes more than a fifth of the time (a slow kernel stays usable). */
+    double every = fmax(GP_REFRESH_S, 5 * p->gcost);
     bool fresh = p->ggen == s->generation ||
-                 (s->interactive && hook->band_slow && clock_now() - p->gtime < GP_REFRESH_S);
+                 (s->interactive && hook->band_slow && clock_now() - p->gtime < every);
     if (fresh && p->gn == grid && p->glo == gx[0] && p->ghi == gx[grid - 1] && p->gmean != NULL)
         return 0;
     if (grid > p->gcap) {
@@ -260,9 +264,10 @@ gp_grid(struct data_pane *p, const struct session *s, const double *gx, size_t g
         p->gzn = nz;
     }
     bl_err err;
+    double t0 = clock_now();
     if (hook->band != NULL) {
         p->gdraws = hook->band(s->m, gx, grid, p->gz, DATA_DRAWS, p->gmean, p->gsd, p->gdraw,
-                               &err);
+                               s->cancel, &err);
         if (p->gdraws < 0)
             return -1;
     } else {
@@ -277,6 +282,7 @@ gp_grid(struct data_pane *p, const struct session *s, const double *gx, size_t g
     }
     p->ggen = s->generation;
     p->gtime = clock_now();
+    p->gcost = p->gtime - t0;
     p->gn = grid;
     p->glo = gx[0];
     p->ghi = gx[grid - 1];
@@ -420,7 +426,11 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
         leg[nl++] = (struct legend_entry){"⢕⢕", "::", wide ? "1 sd" : "1, 2 sd", COL_BAND};
         if (wide) {
             leg[nl++] = (struct legend_entry){"··", "..", "2 sd", COL_BAND};
-            leg[nl++] = (struct legend_entry){"─ ", "- ", "draws", COL_S3};
+            leg[nl++] = (struct legend_entry){"─ ", "- ",
+                                              kmodel && s->mc->pane.band != NULL && p->gdraws == 0
+                                                  ? "no draws (slow kernel)"
+                                                  : "draws",
+                                              COL_S3};
         }
     }
     plot_legend(&pl, leg, nl);

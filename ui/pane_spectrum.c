@@ -220,7 +220,7 @@ compute_kernel(struct spectrum_pane *p, const struct session *s)
         return -1;
     p->krank = r;
     err.code = BL_OK;
-    int rc = s->mc->pane.gram_spectra(s->m, s->X, n, p->kl, p->krank, &err);
+    int rc = s->mc->pane.gram_spectra(s->m, s->X, n, p->kl, p->krank, s->cancel, &err);
     if (rc != BL_OK) {
         snprintf(p->err, sizeof p->err, "%s", rc == BL_ENOMEM ? "out of memory" : err.msg);
         return -1;

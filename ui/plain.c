@@ -1,10 +1,12 @@
 /* ui/plain.c - see plain.h. */
 #include "ui/plain.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands/cmd.h"
+#include "ui/ending.h"
 #include "ui/lineedit.h"
 
 static void
@@ -33,16 +35,18 @@ plain_batch(struct session *s, const struct batch_item *items, int n, struct out
     for (int i = 0; i < n && !s->quit; i++) {
         bl_err_clear(&err);
         int rc;
+        if (ending_signal())
+            break;
         if (items[i].kind == BATCH_EXPR) {
             rc = cmd_run_line(s, items[i].text, out, &err);
-            if (rc != BL_OK) {
+            if (rc != BL_OK && !ending_signal()) {
                 fflush(stdout);
                 fprintf(stderr, "bayeslens: -e:%d: %s\n", i + 1, err.msg);
                 return 1;
             }
         } else {
             rc = session_source(s, items[i].text, out, &err);
-            if (rc != BL_OK) {
+            if (rc != BL_OK && !ending_signal()) {
                 fflush(stdout);
                 fprintf(stderr, "bayeslens: %s\n", err.msg);
                 return 1;
@@ -50,6 +54,11 @@ plain_batch(struct session *s, const struct batch_item *items, int n, struct out
         }
     }
     fflush(stdout);
+    if (ending_signal()) {
+        fprintf(stderr, "bayeslens: ended by signal %d (%s)\n", ending_signal(),
+                ending_signal() == SIGTERM ? "SIGTERM" : "SIGHUP");
+        return 128 + ending_signal();
+    }
     return 0;
 }
 

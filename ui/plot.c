@@ -191,7 +191,8 @@ frac(const struct plot_range *r, double v)
             return NAN;
         return (log10(v) - log10(r->lo)) / (log10(r->hi) - log10(r->lo));
     }
-    return (v - r->lo) / (r->hi - r->lo);
+    /* Halves: hi - lo overflows for [-1e308, 1e308]. */
+    return (v / 2 - r->lo / 2) / (r->hi / 2 - r->lo / 2);
 }
 
 double
@@ -206,9 +207,18 @@ plot_py(const struct plot *p, double y)
     return 4.0 * p->prow + (1 - frac(&p->y, y)) * (4.0 * p->ph - 1);
 }
 
+/* Pixel coordinates far outside any canvas (a range of 1e-9 with data
+ * near 1 puts points 1e10 pixels away) are clamped before the conversion to
+ * int, which is undefined beyond INT_MAX and made loops over them endless. */
+#define PIXEL_FAR 1e6
+
 static int
 pixel(double v)
 {
+    if (!(v > -PIXEL_FAR))
+        return (int)-PIXEL_FAR;
+    if (v > PIXEL_FAR)
+        return (int)PIXEL_FAR;
     return (int)floor(v + 0.5);
 }
 
@@ -479,6 +489,8 @@ plot_band(struct plot *p, const double *x, const double *lo, const double *hi, s
         double k0 = fmax(ceil(a - 0.5), bx0), k1 = fmin(floor(b + 0.5 - 1e-9), bx1);
         if (b == a)
             k1 = k0 = floor(a + 0.5);
+        if (k0 < bx0 || k1 > bx1 || k0 > k1)
+            continue; /* also keeps (int)k defined */
         for (double k = k0; k <= k1; k++) {
             double t = b > a ? (k - a) / (b - a) : 0;
             t = t < 0 ? 0 : t > 1 ? 1 : t;
@@ -489,6 +501,8 @@ plot_band(struct plot *p, const double *x, const double *lo, const double *hi, s
                 y1 = tmp;
             }
             double ylo = fmax(ceil(y0 - 0.5), by0), yhi = fmin(floor(y1 + 0.5), by1);
+            if (!(ylo <= yhi))
+                continue; /* off the area: both ends are then inside it */
             int kx = (int)k;
             /* A sparse checkerboard, a quarter of the dots: even columns
              * take rows 0 mod 4, odd columns rows 2 mod 4 (braille ⠡ in

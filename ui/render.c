@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands/job.h"
+#include "commands/wfile.h"
 #include "ui/pane.h"
 #include "ui/plain.h"
 
@@ -44,7 +45,14 @@ draw_status(const struct session *s, struct canvas *c, const struct rect *r)
 {
     char model[160], buf[512];
     const struct job *j = job_set_const_current(&s->jobs);
-    const char *job = !j->pace.active ? "idle" : j->pace.paused ? "paused" : j->cls->verb;
+    /* A command that pumps frames (observe 100000) is not idle. */
+    char cmd[48] = "";
+    if (s->running != NULL && !j->pace.active)
+        snprintf(cmd, sizeof cmd, "running %s", s->running);
+    const char *job = cmd[0]            ? cmd
+                      : !j->pace.active ? "idle"
+                      : j->pace.paused  ? "paused"
+                                        : j->cls->verb;
     session_describe_model(s, model, sizeof model);
     char rate[96] = "", what[80];
     if (j->pace.active)
@@ -191,18 +199,23 @@ screenshot(struct session *s, const char *path, int cols, int rows, bl_err *err)
         return bl_fail(err, BL_ESTATE, "screenshot: no renderer");
     if (canvas_init(&c, cols, rows, attached->ascii) != 0)
         return bl_fail(err, BL_ENOMEM, "screenshot: out of memory for %dx%d", cols, rows);
+    /* The picture of the session, not of the screenshot command. */
+    const char *running = s->running;
+    s->running = NULL;
     ui_render(attached, s, &c, NULL);
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        canvas_free(&c);
-        return bl_fail(err, BL_EIO, "%s: cannot write", path);
+    s->running = running;
+    struct wfile w;
+    int rc = wfile_open(&w, path, err);
+    if (rc == BL_OK) {
+        if (canvas_write_text(&c, w.f) != 0 && !ferror(w.f)) {
+            wfile_abort(&w);
+            rc = bl_fail(err, BL_EIO, "%s: write failed", path);
+        } else {
+            rc = wfile_commit(&w, err); /* names the system's reason */
+        }
     }
-    int bad = canvas_write_text(&c, f) != 0;
-    bad |= fclose(f) != 0;
     canvas_free(&c);
-    if (bad)
-        return bl_fail(err, BL_EIO, "%s: write failed", path);
-    return BL_OK;
+    return rc;
 }
 
 void

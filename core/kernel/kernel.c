@@ -729,11 +729,22 @@ parse_args(parser *P, leaf *f, nngp_opts *no)
             if (nngp_act_parse(an, &no->act, &e2) != BL_OK)
                 return bl_fail(P->err, BL_EINVAL, "kernel: %s at column %zu", e2.msg, vcol);
         } else {
-            char *end;
-            double v = strtod(P->s + P->i, &end);
-            if (end == P->s + P->i)
+            /* Decimal only, as every other argument: no hex (0x10), no
+             * inf or nan. */
+            const char *num = P->s + P->i;
+            size_t span = strspn(num, "0123456789+-.eE");
+            char buf[64], *end;
+            if (span == 0)
                 return tok_err(P, "expected a number");
-            P->i = (size_t)(end - P->s);
+            if (span >= sizeof buf || isalnum((unsigned char)num[span]) ||
+                num[span] == '_')
+                return tok_err(P, "expected a decimal number");
+            memcpy(buf, num, span);
+            buf[span] = '\0';
+            double v = strtod(buf, &end);
+            if (*end != '\0' || !isfinite(v))
+                return tok_err(P, "expected a decimal number");
+            P->i += span;
             size_t j = 0;
             while (j < f->np && strcmp(ktab[f->t].pn[j], key) != 0)
                 j++;

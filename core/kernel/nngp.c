@@ -679,6 +679,8 @@ nngp_fixed_point(const nngp *m, double q0, double *qstar, double *chi1, double *
     return BL_OK;
 }
 
+#define SPECTRA_GROUP_BYTES (64u << 20)
+
 int
 nngp_layer_spectra(const nngp *m, const double *X, size_t n, double *lam, nngp_layer_spectrum *sp,
                    const bl_cancel *cancel, bl_err *err)
@@ -686,10 +688,13 @@ nngp_layer_spectra(const nngp *m, const double *X, size_t n, double *lam, nngp_l
     size_t L1 = m->o.depth + 1;
     if (n == 0)
         return bl_fail(err, BL_EINVAL, "spectra: no inputs (n=0)");
-    /* One layer at a time: n^2 memory instead of (L+1) n^2. Each layer's
-     * Gram is rebuilt from the diagonals (O(l n^2)); the eigensolves
-     * dominate anyway for n beyond a few dozen. */
-    double *K = malloc(n * n * sizeof *K);
+    /* Layers in groups of G, each group from one pass of the recursion:
+     * one layer at a time cost O(L^2 n^2) expectations (an NNGP of depth
+     * 50 took ~50 s for 20 points), all at once takes (L+1) n^2 memory.
+     * G is as large as SPECTRA_GROUP_BYTES allows; the values are the same. */
+    size_t G = SPECTRA_GROUP_BYTES / (n * n * sizeof(double));
+    G = G < 1 ? 1 : G > L1 ? L1 : G;
+    double *K = malloc(G * n * n * sizeof *K);
     double **pk = calloc(L1, sizeof *pk);
     if (K == NULL || pk == NULL) {
         free(K);
@@ -697,30 +702,34 @@ nngp_layer_spectra(const nngp *m, const double *X, size_t n, double *lam, nngp_l
         return bl_fail(err, BL_ENOMEM, "spectra: out of memory for n=%zu", n);
     }
     int rc = BL_OK;
-    for (size_t l = 0; l < L1 && rc == BL_OK; l++) {
-        pk[l] = K;
+    for (size_t l0 = 0; l0 < L1 && rc == BL_OK; l0 += G) {
+        size_t l1 = l0 + G < L1 ? l0 + G : L1;
+        for (size_t l = l0; l < l1; l++)
+            pk[l] = K + (l - l0) * n * n;
         rc = gram_core(m, X, n, X, n, true, pk, NULL, cancel, err);
-        pk[l] = NULL;
-        if (rc == BL_OK)
-            rc = spectrum_eig_desc(K, n, lam + l * n, err);
-        if (rc != BL_OK || sp == NULL)
-            continue;
-        const double *lv = lam + l * n;
-        nngp_layer_spectrum *o = &sp[l];
-        bl_err e2;
-        if (spectrum_rankme_psd(lv, n, &o->rankme, &e2) != BL_OK)
-            o->rankme = NAN;
-        if (spectrum_erank_vn(lv, n, &o->erank_vn, &e2) != BL_OK)
-            o->erank_vn = NAN;
-        spectrum_fit fit;
-        if (spectrum_alpha_req(lv, n, 0, 0, false, &fit, &e2) == BL_OK) {
-            o->alpha = fit.alpha;
-            o->j_lo = fit.j_lo;
-            o->j_hi = fit.j_hi;
-        } else {
-            o->alpha = NAN;
-            o->j_lo = fit.j_lo;
-            o->j_hi = fit.j_hi;
+        for (size_t l = l0; l < l1; l++)
+            pk[l] = NULL;
+        for (size_t l = l0; l < l1 && rc == BL_OK; l++) {
+            rc = spectrum_eig_desc(K + (l - l0) * n * n, n, lam + l * n, err);
+            if (rc != BL_OK || sp == NULL)
+                continue;
+            const double *lv = lam + l * n;
+            nngp_layer_spectrum *o = &sp[l];
+            bl_err e2;
+            if (spectrum_rankme_psd(lv, n, &o->rankme, &e2) != BL_OK)
+                o->rankme = NAN;
+            if (spectrum_erank_vn(lv, n, &o->erank_vn, &e2) != BL_OK)
+                o->erank_vn = NAN;
+            spectrum_fit fit;
+            if (spectrum_alpha_req(lv, n, 0, 0, false, &fit, &e2) == BL_OK) {
+                o->alpha = fit.alpha;
+                o->j_lo = fit.j_lo;
+                o->j_hi = fit.j_hi;
+            } else {
+                o->alpha = NAN;
+                o->j_lo = fit.j_lo;
+                o->j_hi = fit.j_hi;
+            }
         }
     }
     free(K);

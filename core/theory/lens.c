@@ -236,6 +236,14 @@ nomem:
     return NULL;
 }
 
+double
+lens_bytes(size_t M, size_t d)
+{
+    /* W (M d), logw, pred, kl_sorted, order (M each), and in lens_prepare
+     * the (KL, j) pairs and the two hull arrays (4 M). */
+    return (double)M * (double)sizeof(double) * ((double)d + 8) + 1024;
+}
+
 void
 lens_free(lens *L)
 {
@@ -292,17 +300,34 @@ lens_alloc(const lens_opts *o, const double *w_star, gsl_rng *rng, bl_err *err)
         bl_fail(err, BL_EINVAL, "truth: entries must be finite");
         return NULL;
     }
+    if (o->max_bytes > 0 && o->M <= LENS_MAX_M && o->d <= LENS_MAX_DIM &&
+        lens_bytes(o->M, o->d) > o->max_bytes) {
+        bl_fail(err, BL_ENOMEM, "lens: M=%zu, d=%zu needs %.3g GB, more than the limit of %.3g GB",
+                o->M, o->d, lens_bytes(o->M, o->d) / 1e9, o->max_bytes / 1e9);
+        return NULL;
+    }
     lens *L = lens_new(o->M, o->d, o->beta, err);
     if (!L)
         return NULL;
     size_t Md = o->M * o->d;
-    if (o->kind == LENS_GAUSS) {
+    if (o->kind == LENS_GAUSS || o->kind == LENS_BOX) {
+        /* Same draws in the same order as one loop; the blocks only let a
+         * class of 10^9 numbers be interrupted. */
         double sd = 1.0 / sqrt(o->alpha);
-        for (size_t i = 0; i < Md; i++)
-            L->W[i] = gsl_ran_gaussian_ziggurat(rng, sd);
-    } else if (o->kind == LENS_BOX) {
-        for (size_t i = 0; i < Md; i++)
-            L->W[i] = o->box * (2.0 * gsl_rng_uniform(rng) - 1.0);
+        for (size_t i0 = 0; i0 < Md; i0 += 1u << 16) {
+            if (bl_cancelled(o->cancel)) {
+                lens_free(L);
+                bl_fail(err, BL_ECANCEL, "lens: interrupted while drawing %zu hypotheses", o->M);
+                return NULL;
+            }
+            size_t i1 = Md - i0 > (1u << 16) ? i0 + (1u << 16) : Md;
+            if (o->kind == LENS_GAUSS)
+                for (size_t i = i0; i < i1; i++)
+                    L->W[i] = gsl_ran_gaussian_ziggurat(rng, sd);
+            else
+                for (size_t i = i0; i < i1; i++)
+                    L->W[i] = o->box * (2.0 * gsl_rng_uniform(rng) - 1.0);
+        }
     } else {
         for (size_t j = 0; j < o->M; j++)
             L->W[j] = o->lo + (o->hi - o->lo) * (double)j / (double)(o->M - 1);

@@ -52,6 +52,8 @@ typedef struct lens_opts {
     double lo;    /* GRID: first grid point */
     double hi;    /* GRID: last grid point, > lo */
     double beta;  /* noise precision of every hypothesis and of the truth, > 0 */
+    double max_bytes;       /* refuse a class needing more memory (lens_bytes); 0: no limit */
+    const bl_cancel *cancel; /* polled while drawing the class; NULL: not cancellable */
 } lens_opts;
 
 /* What one arrival did (all before the update except the cumulative fields). */
@@ -77,6 +79,9 @@ typedef struct lens lens;
  * BL_EINVAL naming the bad field ("beta=0: must be > 0", "M=1: grid needs >= 2"),
  * or BL_ENOMEM. Same seed and opts give the same class. */
 lens *lens_alloc(const lens_opts *o, const double *w_star, gsl_rng *rng, bl_err *err);
+/* Peak bytes lens_alloc takes for M hypotheses in d dimensions (the class,
+ * the per-hypothesis state, and the sort and hull scratch). */
+double lens_bytes(size_t M, size_t d);
 /* New learner over the caller's class W (M x d row-major, copied), uniform
  * prior, noise precision beta, truth w_star. BL_EINVAL (M, d out of range,
  * non-finite entries, beta <= 0), BL_ENOMEM. */

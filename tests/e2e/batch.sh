@@ -34,7 +34,7 @@ expect "missing script" 1 "nope.lens: No such file or directory" "$BIN" "$TMP/no
 expect "unknown option" 2 "unknown option '--frob'" "$BIN" --frob
 expect "--version names OpenBLAS" 0 "OpenBLAS" "$BIN" --version
 expect "--help lists modes" 0 "batch" "$BIN" --help
-expect "binary garbage script" 1 "unknown command" sh -c "head -c 300 '$BIN' | '$BIN'"
+expect "binary garbage script" 1 "<stdin>:1: a NUL byte at column" sh -c "head -c 300 '$BIN' | '$BIN'"
 
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]
