@@ -126,6 +126,7 @@ lineedit_remember(const char *line)
         append_history(1, history_path); /* crash-safe: every line on disk at once */
 }
 
+static bool prompt_shown; /* the prompt is on screen (not while a line runs) */
 static lineedit_fn line_fn;
 static void *line_ctx;
 static bool eof_seen;
@@ -139,21 +140,46 @@ on_line(char *line)
         return;
     }
     lineedit_remember(line);
+    prompt_shown = false;
     line_fn(line, line_ctx);
+    prompt_shown = true;
     free(line);
 }
 
 void
-lineedit_loop(const char *prompt, lineedit_fn fn, void *ctx, const bool *stop, bl_cancel *interrupt)
+lineedit_print_begin(void)
+{
+    if (prompt_shown) {
+        rl_clear_visible_line();
+        fflush(rl_outstream ? rl_outstream : stdout);
+    }
+}
+
+void
+lineedit_print_end(void)
+{
+    fflush(stdout);
+    if (prompt_shown)
+        rl_forced_update_display();
+}
+
+void
+lineedit_loop(const char *prompt, lineedit_fn fn, void *ctx, const bool *stop, bl_cancel *interrupt,
+              const struct lineedit_hooks *hooks)
 {
     line_fn = fn;
     line_ctx = ctx;
     eof_seen = false;
     rl_callback_handler_install(prompt, on_line);
+    prompt_shown = true;
+    int timeout = hooks && hooks->tick ? hooks->tick(ctx) : -1;
     while (!*stop && !eof_seen) {
         struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
-        int r = poll(&pfd, 1, -1);
-        if (*interrupt) {
+        int r = poll(&pfd, 1, timeout);
+        if (*interrupt && hooks && hooks->interrupt && hooks->interrupt(ctx)) {
+            /* Ctrl-C stopped a job: the typed line stays. */
+            *interrupt = 0;
+        } else if (*interrupt) {
             /* Ctrl-C at the prompt: drop the line, fresh prompt. */
             *interrupt = 0;
             rl_free_line_state();
@@ -162,15 +188,18 @@ lineedit_loop(const char *prompt, lineedit_fn fn, void *ctx, const bool *stop, b
             rl_crlf();
             rl_on_new_line();
             rl_redisplay();
+            timeout = hooks && hooks->tick ? hooks->tick(ctx) : -1;
             continue;
         }
-        if (r < 0)
-            continue; /* EINTR: a signal, handled above or harmless */
-        if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+        if (r > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
             rl_callback_read_char();
             *interrupt = 0; /* a Ctrl-C during the command has done its job */
         }
+        /* r < 0 is EINTR: a signal, handled above or harmless. */
+        if (hooks && hooks->tick && !*stop && !eof_seen)
+            timeout = hooks->tick(ctx);
     }
+    prompt_shown = false;
     if (!eof_seen)
         rl_callback_handler_remove();
     else
