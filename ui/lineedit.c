@@ -75,11 +75,91 @@ complete(const char *text, int start, int end)
         return NULL;
     }
     rl_attempted_completion_over = 1;
-    /* "alpha=" wants no space after it. */
-    if (matches[0] != NULL && matches[1] == NULL && strchr(matches[0], '=') != NULL &&
-        matches[0][strlen(matches[0]) - 1] == '=')
+    /* "alpha=" and "kernel=rbf(" want no space after them. */
+    size_t mlen = matches[0] != NULL ? strlen(matches[0]) : 0;
+    if (mlen > 0 && matches[1] == NULL &&
+        (matches[0][mlen - 1] == '=' || matches[0][mlen - 1] == '('))
         rl_completion_suppress_append = 1;
     return rl_completion_matches(text, generator);
+}
+
+/* Bytes of the prefix all candidates share, cut after its last separator. */
+static size_t
+shown_from(char *const *cands, size_t n)
+{
+    if (n == 0)
+        return 0;
+    size_t common = strlen(cands[0]);
+    for (size_t i = 1; i < n; i++) {
+        size_t k = 0;
+        while (k < common && cands[i][k] == cands[0][k])
+            k++;
+        common = k;
+    }
+    while (common > 0 && strchr("=(,+*", cands[0][common - 1]) == NULL)
+        common--;
+    /* A candidate that is all prefix would show as nothing: show it whole. */
+    for (size_t i = 0; i < n; i++)
+        if (cands[i][common] == '\0')
+            return 0;
+    return common;
+}
+
+char **
+lineedit_columns(char *const *cands, size_t n, int width)
+{
+    size_t skip = shown_from(cands, n), colw = 1;
+    for (size_t i = 0; i < n; i++)
+        if (strlen(cands[i] + skip) + 2 > colw)
+            colw = strlen(cands[i] + skip) + 2;
+    size_t ncols = width > 0 && (size_t)width >= colw ? (size_t)width / colw : 1;
+    size_t nrows = n ? (n + ncols - 1) / ncols : 0;
+    char **rows = calloc(nrows + 1, sizeof *rows);
+    if (rows == NULL)
+        return NULL;
+    for (size_t r = 0; r < nrows; r++) {
+        char *row = malloc(ncols * colw + 1);
+        if (row == NULL) {
+            for (size_t k = 0; k < r; k++)
+                free(rows[k]);
+            free(rows);
+            return NULL;
+        }
+        size_t len = 0;
+        for (size_t c = 0; c < ncols; c++) {
+            size_t i = c * nrows + r;
+            if (i >= n)
+                break;
+            bool last = c + 1 == ncols || (c + 1) * nrows + r >= n;
+            /* No padding after the last column of a row. */
+            len += (size_t)sprintf(row + len, "%-*s", last ? 0 : (int)colw, cands[i] + skip);
+        }
+        row[len] = '\0';
+        rows[r] = row;
+    }
+    return rows;
+}
+
+/* The plain REPL's listing: readline's own columns of what lineedit_columns
+ * would show (the part after the shared prefix). */
+static void
+display_matches(char **m, int n, int max_len)
+{
+    (void)max_len;
+    size_t skip = shown_from(m + 1, (size_t)n);
+    char **shown = calloc((size_t)n + 2, sizeof *shown);
+    if (shown == NULL)
+        return;
+    int widest = 0;
+    shown[0] = m[0];
+    for (int i = 1; i <= n; i++) {
+        shown[i] = m[i] + skip;
+        if ((int)strlen(shown[i]) > widest)
+            widest = (int)strlen(shown[i]);
+    }
+    rl_display_match_list(shown, n, widest);
+    free(shown);
+    rl_forced_update_display();
 }
 
 void
@@ -96,6 +176,7 @@ lineedit_init(void)
     rl_attempted_completion_function = complete;
     /* Words are separated by blanks and ';' only, so "alpha=" is one word. */
     rl_completer_word_break_characters = " \t\n;";
+    rl_completion_display_matches_hook = display_matches;
     rl_catch_signals = 0;
     using_history();
     stifle_history(HISTORY_MAX);

@@ -38,6 +38,13 @@ void lineedit_print_end(void);
 /* Add a typed line to the history (not blank lines, not a repeat of the
  * last one) and append it to the history file. */
 void lineedit_remember(const char *line);
-/* Path of the history file, or NULL when no home/state directory exists. */
+/* Completion candidates laid out for a screen width: rows of columns, down
+ * then across (readline's order), each column as wide as the widest shown
+ * candidate plus two spaces. A candidate shows what follows the last '=',
+ * '(', ',', '+' or '*' of the prefix all of them share ("kernel=rbf(" and
+ * "kernel=white(" show "rbf(" and "white("), as readline shows file names
+ * without their directory. Returns a malloc'd NULL-terminated array of
+ * malloc'd rows (NULL when out of memory). */
+char **lineedit_columns(char *const *cands, size_t n, int width);
 
 #endif
