@@ -804,6 +804,10 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
     rl_completion_display_matches_hook = show_matches;
     rl_variable_bind("show-all-if-ambiguous", "on");
     rl_outstream = fopen("/dev/null", "w");
+    /* inputrc is read by the first initialization: before our bindings, so
+     * that the keys the live screen documents (F-keys, PgUp/PgDn, Insert;
+     * Debian's /etc/inputrc makes Insert quoted-insert) are ours. */
+    rl_initialize();
     bind_keys();
     int cols, rows;
     screen_size(&cols, &rows);
