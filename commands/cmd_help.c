@@ -64,6 +64,7 @@ help_keys(struct out *out)
         {"F6", "one more point (command: step; Enter on an empty line repeats step)"},
         {"F7 / F8", "stream slower / faster (halve / double the rate)"},
         {"PgUp / PgDn", "scroll the log"},
+        {"q, /, n, space", "in the pager (output longer than the log): close, search, next, page"},
         {"Ctrl-C", "stop the stream or the running command; at the prompt: clear the line"},
         {"Ctrl-L", "redraw the screen"},
         {"Tab", "complete commands, subjects, keys and values (twice: list them)"},

@@ -74,7 +74,7 @@ check "still alive" "idle  n="
 
 text "help keys"; keys Enter
 check "help keys" "leave (on an empty line)"
-# 13 lines do not fit the log strip: they open in the pager; q gives the panes back.
+# 14 lines do not fit the log strip: they open in the pager; q gives the panes back.
 check "help keys opens the pager" "q close"
 text "q"
 check "q closes the pager" "F5 pause"
