@@ -85,7 +85,7 @@ complete(const char *text, int start, int end)
 
 /* Bytes of the prefix all candidates share, cut after its last separator. */
 static size_t
-shown_from(char *const *cands, size_t n)
+shown_from(const char *const *cands, size_t n)
 {
     if (n == 0)
         return 0;
@@ -106,7 +106,7 @@ shown_from(char *const *cands, size_t n)
 }
 
 char **
-lineedit_columns(char *const *cands, size_t n, int width)
+lineedit_columns(const char *const *cands, size_t n, int width)
 {
     size_t skip = shown_from(cands, n), colw = 1;
     for (size_t i = 0; i < n; i++)
@@ -146,7 +146,7 @@ static void
 display_matches(char **m, int n, int max_len)
 {
     (void)max_len;
-    size_t skip = shown_from(m + 1, (size_t)n);
+    size_t skip = shown_from((const char *const *)(m + 1), (size_t)n);
     char **shown = calloc((size_t)n + 2, sizeof *shown);
     if (shown == NULL)
         return;

@@ -45,6 +45,6 @@ void lineedit_remember(const char *line);
  * "kernel=white(" show "rbf(" and "white("), as readline shows file names
  * without their directory. Returns a malloc'd NULL-terminated array of
  * malloc'd rows (NULL when out of memory). */
-char **lineedit_columns(char *const *cands, size_t n, int width);
+char **lineedit_columns(const char *const *cands, size_t n, int width);
 
 #endif

@@ -381,7 +381,7 @@ show_matches(char **matches, int n, int max_len)
     (void)max_len;
     int width = L.ui.layout.log.w > 1 ? L.ui.layout.log.w - 1 : L.canvas.cols;
     unsigned long gen = L.ui.log.generation;
-    char **rows = lineedit_columns(matches + 1, (size_t)n, width);
+    char **rows = lineedit_columns((const char *const *)(matches + 1), (size_t)n, width);
     for (size_t r = 0; rows != NULL && rows[r] != NULL; r++) {
         logbuf_add(&L.ui.log, rows[r], false);
         free(rows[r]);
