@@ -65,8 +65,7 @@ add_values(struct list *l, const struct arg_spec *sp, const char *prefix, const 
 static bool
 name_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
 /* kernel=EXPR (typed[vstart..] is EXPR so far): kernel names where a term

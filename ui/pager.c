@@ -184,11 +184,8 @@ pager_key(struct pager *p, enum pager_key key, int ch)
             go_to_match(p, 1);
             break;
         case PK_ESC:
-        case PK_CTRL_C:
-            p->prompting = false;
-            break;
-        default:
-            break;
+        case PK_CTRL_C: p->prompting = false; break;
+        default: break;
         }
         return true;
     }
@@ -197,30 +194,16 @@ pager_key(struct pager *p, enum pager_key key, int ch)
     case PK_CHAR:
         switch (ch) {
         case 'q':
-        case 'Q':
-            pager_close(p);
-            break;
+        case 'Q': pager_close(p); break;
         case ' ':
-        case 'f':
-            scroll(p, page);
-            break;
-        case 'b':
-            scroll(p, -page);
-            break;
-        case 'j':
-            scroll(p, 1);
-            break;
-        case 'k':
-            scroll(p, -1);
-            break;
+        case 'f': scroll(p, page); break;
+        case 'b': scroll(p, -page); break;
+        case 'j': scroll(p, 1); break;
+        case 'k': scroll(p, -1); break;
         case 'g':
-        case '<':
-            p->top = 0;
-            break;
+        case '<': p->top = 0; break;
         case 'G':
-        case '>':
-            p->top = max_top(p);
-            break;
+        case '>': p->top = max_top(p); break;
         case '/':
             p->prompting = true;
             p->input[0] = '\0';
@@ -235,36 +218,19 @@ pager_key(struct pager *p, enum pager_key key, int ch)
             if (p->pattern[0] != '\0')
                 go_to_match(p, -1);
             break;
-        default:
-            snprintf(p->note, sizeof p->note, "q closes the pager");
-            break;
+        default: snprintf(p->note, sizeof p->note, "q closes the pager"); break;
         }
         break;
     case PK_ESC:
-    case PK_CTRL_C:
-        pager_close(p);
-        break;
+    case PK_CTRL_C: pager_close(p); break;
     case PK_ENTER:
-    case PK_DOWN:
-        scroll(p, 1);
-        break;
-    case PK_UP:
-        scroll(p, -1);
-        break;
-    case PK_PGDN:
-        scroll(p, page);
-        break;
-    case PK_PGUP:
-        scroll(p, -page);
-        break;
-    case PK_HOME:
-        p->top = 0;
-        break;
-    case PK_END:
-        p->top = max_top(p);
-        break;
-    default:
-        return false;
+    case PK_DOWN: scroll(p, 1); break;
+    case PK_UP: scroll(p, -1); break;
+    case PK_PGDN: scroll(p, page); break;
+    case PK_PGUP: scroll(p, -page); break;
+    case PK_HOME: p->top = 0; break;
+    case PK_END: p->top = max_top(p); break;
+    default: return false;
     }
     return true;
 }

@@ -37,13 +37,13 @@ struct pager {
     char **line; /* owned */
     bool *error;
     size_t n, cap;
-    size_t top;          /* first line shown */
-    int page;            /* text rows at the last draw (>= 1) */
-    bool prompting;      /* typing a search after '/' */
-    char input[128];     /* the search being typed */
-    char pattern[128];   /* the last search */
-    long match;          /* line of the current match, -1: none */
-    char note[160];      /* one-off message on the status line ("not found") */
+    size_t top;        /* first line shown */
+    int page;          /* text rows at the last draw (>= 1) */
+    bool prompting;    /* typing a search after '/' */
+    char input[128];   /* the search being typed */
+    char pattern[128]; /* the last search */
+    long match;        /* line of the current match, -1: none */
+    char note[160];    /* one-off message on the status line ("not found") */
 };
 
 void pager_init(struct pager *p);
