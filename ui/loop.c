@@ -62,6 +62,7 @@ static struct {
     unsigned long consumed; /* bytes readline has taken through loop_getc */
     /* Output that does not fit the log opens here, over the panes. */
     struct pager pager;
+    bool startup; /* running the startup commands (the demo): never paged */
 } L;
 
 static int
@@ -357,7 +358,7 @@ page_if_long(unsigned long gen, const char *title)
     unsigned long added = L.ui.log.generation - gen;
     /* No log strip (terminal too small): nothing to compare with, and the
      * screen says so already. */
-    if (L.ui.layout.log.h <= 0 || added <= (unsigned long)L.ui.layout.log.h)
+    if (L.startup || L.ui.layout.log.h <= 0 || added <= (unsigned long)L.ui.layout.log.h)
         return;
     if (added > L.ui.log.count)
         added = L.ui.log.count;
@@ -819,8 +820,12 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
     }
     logbuf_add(&L.ui.log, "bayeslens " BAYESLENS_VERSION ": type help, or F1 for the keys", false);
     render(); /* the layout first: output that does not fit it is paged */
-    if (startup != NULL)
+    if (startup != NULL) {
+        /* The demo should start moving, not behind a pager on a short terminal. */
+        L.startup = true;
         run_line(startup);
+        L.startup = false;
+    }
     render();
 
     double last = clock_now();
