@@ -153,7 +153,9 @@ void cmd_help_all(struct out *out);
 int cmd_help_one(const char *name, struct out *out, bl_err *err);
 
 /* Completion candidates for the word that starts at `start` in line (the text
- * before the cursor is line[0..end)). Returns a malloc'd NULL-terminated array
+ * before the cursor is line[0..end)): verbs, subjects, keys, choice values,
+ * and inside kernel=SPEC kernel names ("kernel=rbf(") and a leaf's keys
+ * ("kernel=rbf(ls="), from the core's kernel table. Returns a malloc'd NULL-terminated array
  * of malloc'd strings (maybe empty), or NULL when the word is a file name and
  * the front end should complete files. */
 char **cmd_complete(const char *line, size_t start, size_t end);
