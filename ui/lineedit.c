@@ -162,6 +162,49 @@ display_matches(char **m, int n, int max_len)
     rl_forced_update_display();
 }
 
+static int
+ignore_key(int count, int key)
+{
+    (void)count;
+    (void)key;
+    return 0;
+}
+
+/* Function keys readline has no binding for would type the tail of their
+ * escape sequence ("~", "24~", "2P"). Bind the xterm/vt220/linux console
+ * forms of F1-F12, plain and with Shift/Alt/Ctrl, to nothing unless
+ * something (ours, inputrc) binds them. The live screen also drops any
+ * other unbound sequence (ui/loop.c). */
+static void
+silence_fkeys(void)
+{
+    static const char ss3[] = "PQRS";                                     /* F1-F4 */
+    static const int tilde[] = {11, 12, 13, 14, 15, 17, 18, 19, 20, 21, 23, 24}; /* F1-F12 */
+    char seq[16];
+    for (int i = 0; i < 4; i++) {
+        snprintf(seq, sizeof seq, "\033O%c", ss3[i]);
+        rl_bind_keyseq_if_unbound(seq, ignore_key);
+        snprintf(seq, sizeof seq, "\033[%c", ss3[i]); /* some terminals: CSI P */
+        rl_bind_keyseq_if_unbound(seq, ignore_key);
+        for (int mod = 2; mod <= 8; mod++) {
+            snprintf(seq, sizeof seq, "\033[1;%d%c", mod, ss3[i]);
+            rl_bind_keyseq_if_unbound(seq, ignore_key);
+        }
+    }
+    for (size_t i = 0; i < sizeof tilde / sizeof tilde[0]; i++) {
+        snprintf(seq, sizeof seq, "\033[%d~", tilde[i]);
+        rl_bind_keyseq_if_unbound(seq, ignore_key);
+        for (int mod = 2; mod <= 8; mod++) {
+            snprintf(seq, sizeof seq, "\033[%d;%d~", tilde[i], mod);
+            rl_bind_keyseq_if_unbound(seq, ignore_key);
+        }
+    }
+    for (char c = 'A'; c <= 'E'; c++) { /* linux console F1-F5 */
+        snprintf(seq, sizeof seq, "\033[[%c", c);
+        rl_bind_keyseq_if_unbound(seq, ignore_key);
+    }
+}
+
 void
 lineedit_init(void)
 {
@@ -178,6 +221,7 @@ lineedit_init(void)
     rl_completer_word_break_characters = " \t\n;";
     rl_completion_display_matches_hook = display_matches;
     rl_catch_signals = 0;
+    silence_fkeys();
     using_history();
     stifle_history(HISTORY_MAX);
     if (history_path[0])

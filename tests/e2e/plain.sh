@@ -2,8 +2,8 @@
 # The plain interactive REPL (--plain, no curses) paces jobs as text: stream
 # without n= runs at its rate with a progress line about once a second, the
 # prompt stays usable while it runs, Ctrl-C stops it and keeps the line
-# being typed, sample N rate=R is paced too; batch still refuses stream
-# without n=.
+# being typed, sample N rate=R is paced too; F-keys type nothing; batch
+# still refuses stream without n=.
 # Usage: plain.sh PATH/TO/bayeslens
 set -u
 BIN=$(readlink -f "$1")
@@ -54,6 +54,11 @@ text "sampler hmc"; keys Enter
 text "sample 200 rate=100"; keys Enter
 check "sample is paced" "sampling at 100/s"
 check "sample ends with its summary" "hmc: 200 iterations" 10
+# F-keys type nothing in the plain REPL either.
+text "ab"; keys F4 F9 F12 S-F5 C-F12; text "c"; sleep 0.4
+row=$(screen | grep '^bayeslens> ' | tail -1 | sed 's/ *$//')
+[ "$row" = "bayeslens> abc" ] && ok || bad "F-keys typed something: '$row'"
+keys C-u
 keys C-d
 sleep 0.3
 
