@@ -7,9 +7,12 @@
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "commands/suggest.h"
 
 static const char *const type_names[] = {"integer",         "number", "choice",
                                          "list of numbers", "word",   "file"};
@@ -102,6 +105,10 @@ set_value(struct cmd_args *a, struct arg_value *v, const char *text, bl_err *err
         }
         if (count != 1) {
             choices_list(sp, buf, sizeof buf);
+            const char *near = count ? NULL : suggest_among(text, sp->choices);
+            if (near != NULL)
+                return bl_fail(err, BL_EINVAL, "%s=%s: unknown: did you mean '%s'? (choose %s)",
+                               sp->name, text, near, buf);
             return bl_fail(err, BL_EINVAL, "%s=%s: %s (choose %s)", sp->name, text,
                            count ? "ambiguous" : "unknown", buf);
         }
@@ -163,7 +170,41 @@ find_value(struct cmd_args *a, const char *name, size_t len)
     for (size_t i = 0; i < a->n; i++)
         if (strlen(a->v[i].spec->name) == len && strncmp(a->v[i].spec->name, name, len) == 0)
             return &a->v[i];
+    for (size_t i = 0; i < a->n; i++) {
+        const char *al = a->v[i].spec->alias;
+        if (al != NULL && strlen(al) == len && strncmp(al, name, len) == 0)
+            return &a->v[i];
+    }
     return NULL;
+}
+
+/* The one key (or alias) close to the unknown key name[0..len), or NULL. */
+static const char *
+near_key(const struct cmd_args *a, const char *name, size_t len)
+{
+    char typed[64];
+    if (len >= sizeof typed)
+        return NULL;
+    memcpy(typed, name, len);
+    typed[len] = '\0';
+    /* A key and its alias are one candidate (the key's name is offered). */
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    int ties = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        const struct arg_spec *sp = a->v[i].spec;
+        size_t d = suggest_distance(typed, sp->name);
+        if (sp->alias != NULL && suggest_distance(typed, sp->alias) < d)
+            d = suggest_distance(typed, sp->alias);
+        if (d < best_d) {
+            best = sp->name;
+            best_d = d;
+            ties = 0;
+        } else if (d == best_d && strcmp(best, sp->name) != 0) {
+            ties++;
+        }
+    }
+    return best != NULL && ties == 0 && best_d <= suggest_bound(len) ? best : NULL;
 }
 
 static int
@@ -229,6 +270,13 @@ cmd_bind(const struct cmd_entry *c, char *const *argv, size_t argc, struct cmd_a
         } else if (count > 1) {
             return bl_fail(err, BL_EINVAL, "%s %s: ambiguous (choose %s)", c->name, argv[1], buf);
         } else if (argc > 1 && strchr(argv[1], '=') == NULL && !c->subject_optional) {
+            struct suggest sg;
+            suggest_init(&sg, argv[1]);
+            for (const struct subject_spec *s = all; s->name != NULL; s++)
+                suggest_add(&sg, s->name);
+            if (suggest_result(&sg) != NULL)
+                return bl_fail(err, BL_EINVAL, "%s %s: unknown: did you mean '%s'? (choose %s)",
+                               c->name, argv[1], suggest_result(&sg), buf);
             return bl_fail(err, BL_EINVAL, "%s %s: unknown (choose %s)", c->name, argv[1], buf);
         } else if (!c->subject_optional) {
             return bl_fail(err, BL_EINVAL, "%s: say what (choose %s)", c->name, buf);
@@ -248,6 +296,12 @@ cmd_bind(const struct cmd_entry *c, char *const *argv, size_t argc, struct cmd_a
             v = find_value(a, w, (size_t)(eq - w));
             text = eq + 1;
             if (v == NULL) {
+                const char *near = near_key(a, w, (size_t)(eq - w));
+                if (near != NULL) {
+                    rc = bl_fail(err, BL_EINVAL, "%s: unknown key '%.*s': did you mean '%s='?",
+                                 c->name, (int)(eq - w), w, near);
+                    goto fail;
+                }
                 keys_list(a, buf, sizeof buf);
                 rc = bl_fail(err, BL_EINVAL, "%s: unknown key '%.*s' (%s%s)", c->name,
                              (int)(eq - w), w, a->n ? "keys: " : "takes no keys", a->n ? buf : "");

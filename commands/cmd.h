@@ -36,6 +36,10 @@ struct arg_spec {
     const char *def;            /* default as the user would type it; NULL: none */
     const char *const *choices; /* ARG_CHOICE: NULL-terminated */
     const char *help;
+    /* Another name accepted for this key, where a neighbouring table says
+     * the same concept differently (the fourier world's k= is the feature
+     * map's m=); help lists it, completion offers only name. */
+    const char *alias;
 };
 
 struct subject_spec {
@@ -102,8 +106,9 @@ const struct subject_spec *cmd_subjects(const struct cmd_entry *c);
 const char *cmd_usage(const struct cmd_entry *c);
 const struct arg_spec *cmd_keys(const struct cmd_entry *c);
 
-/* Lookup by exact name or unique prefix. On failure fills err: unknown (with a
- * hint) or ambiguous (listing the candidates). */
+/* Lookup by exact name or unique prefix. On failure fills err: unknown (with
+ * "did you mean" when one verb is close, commands/suggest.h) or ambiguous
+ * (listing the candidates). */
 const struct cmd_entry *cmd_find(const char *name, bl_err *err);
 
 /* Values: the default applies when not given. Asking for an arg the command
@@ -151,7 +156,9 @@ void cmd_help_all(struct out *out);
 int cmd_help_one(const char *name, struct out *out, bl_err *err);
 
 /* Completion candidates for the word that starts at `start` in line (the text
- * before the cursor is line[0..end)). Returns a malloc'd NULL-terminated array
+ * before the cursor is line[0..end)): verbs, subjects, keys, choice values,
+ * and inside kernel=SPEC kernel names ("kernel=rbf(") and a leaf's keys
+ * ("kernel=rbf(ls="), from the core's kernel table. Returns a malloc'd NULL-terminated array
  * of malloc'd strings (maybe empty), or NULL when the word is a file name and
  * the front end should complete files. */
 char **cmd_complete(const char *line, size_t start, size_t end);

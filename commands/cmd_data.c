@@ -70,7 +70,8 @@ static const struct arg_spec sparse_args[] = {
 };
 
 static const struct arg_spec fourier_args[] = {
-    {.name = "k", .type = ARG_INT, .min = 0, .max = 200, .def = "3", .help = "highest frequency K"},
+    {.name = "k", .type = ARG_INT, .min = 0, .max = 200, .def = "3", .help = "highest frequency K",
+     .alias = "m"},
     NOISE_ARGS,
     {0},
 };

@@ -19,6 +19,9 @@ print_arg(struct out *out, const struct arg_spec *sp)
         snprintf(lhs, sizeof lhs, "[%s=]%s", sp->name, kind_word[sp->type]);
     else
         snprintf(lhs, sizeof lhs, "%s=%s", sp->name, kind_word[sp->type]);
+    char alias[48] = "";
+    if (sp->alias != NULL)
+        snprintf(alias, sizeof alias, "; alias %s=", sp->alias);
     if (sp->type == ARG_INT || sp->type == ARG_REAL) {
         arg_range_text(sp, rng, sizeof rng);
     } else if (sp->type == ARG_CHOICE) {
@@ -33,7 +36,7 @@ print_arg(struct out *out, const struct arg_spec *sp)
         snprintf(def, sizeof def, "default %s", sp->def);
     else
         snprintf(def, sizeof def, "optional");
-    out_printf(out, "  %-22s %s (%s%s%s)", lhs, sp->help, def, rng[0] ? "; " : "", rng);
+    out_printf(out, "  %-22s %s (%s%s%s%s)", lhs, sp->help, def, rng[0] ? "; " : "", rng, alias);
 }
 
 void
@@ -61,6 +64,7 @@ help_keys(struct out *out)
         {"F6", "one more point (command: step; Enter on an empty line repeats step)"},
         {"F7 / F8", "stream slower / faster (halve / double the rate)"},
         {"PgUp / PgDn", "scroll the log"},
+        {"q, /, n, space", "in the pager (output longer than the log): close, search, next, page"},
         {"Ctrl-C", "stop the stream or the running command; at the prompt: clear the line"},
         {"Ctrl-L", "redraw the screen"},
         {"Tab", "complete commands, subjects, keys and values (twice: list them)"},

@@ -1,13 +1,15 @@
 /* commands/complete.c - Tab completion candidates from the command table:
  * verbs, then subjects, then "key=" for the command's keys, then choice values
- * after "key=". File arguments return NULL so that the front end completes
- * file names. The same table drives help and validation. */
+ * after "key=", and kernel specs (kernel=rbf(ls=...) names and keys, from the
+ * core's kernel table). File arguments return NULL so that the front end
+ * completes file names. The same table drives help and validation. */
 #include "commands/cmd.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands/session.h"
+#include "core/kernel/kernel.h"
 
 struct list {
     char **v;
@@ -58,6 +60,63 @@ add_values(struct list *l, const struct arg_spec *sp, const char *prefix, const 
     for (size_t i = 0; sp->type == ARG_CHOICE && sp->choices[i] != NULL; i++)
         add(l, prefix, sp->choices[i], "", typed);
     return 1;
+}
+
+static bool
+name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* kernel=EXPR (typed[vstart..] is EXPR so far): kernel names where a term
+ * starts, the leaf's keys right after its '(' or a ',', nothing in a value. */
+static void
+add_kernel(struct list *l, const char *typed, size_t vstart)
+{
+    if (typed[vstart] == '"' || typed[vstart] == '\'')
+        vstart++;
+    const char *v = typed + vstart;
+    size_t frag = strlen(v);
+    while (frag > 0 && name_char(v[frag - 1]))
+        frag--;
+    /* Innermost open parenthesis: a leaf's (its type) or a group (-1). */
+    int stack[32], depth = 0;
+    for (size_t i = 0; i < frag; i++) {
+        if (v[i] == '(') {
+            size_t e = i, b;
+            while (e > 0 && v[e - 1] == ' ')
+                e--;
+            b = e;
+            while (b > 0 && name_char(v[b - 1]))
+                b--;
+            int type = -1;
+            for (size_t t = 0; kernel_type_name(t) != NULL; t++)
+                if (e > b && strlen(kernel_type_name(t)) == e - b &&
+                    strncmp(kernel_type_name(t), v + b, e - b) == 0)
+                    type = (int)t;
+            if (depth < (int)(sizeof stack / sizeof stack[0]))
+                stack[depth] = type;
+            depth++;
+        } else if (v[i] == ')' && depth > 0) {
+            depth--;
+        }
+    }
+    size_t p = frag;
+    while (p > 0 && v[p - 1] == ' ')
+        p--;
+    char before = p > 0 ? v[p - 1] : '\0';
+    char *prefix = strndup(typed, vstart + frag);
+    if (prefix == NULL)
+        return;
+    int leaf = depth > 0 && depth <= (int)(sizeof stack / sizeof stack[0]) ? stack[depth - 1] : -1;
+    if (leaf >= 0 && (before == '(' || before == ',')) {
+        for (size_t j = 0; kernel_type_key((size_t)leaf, j) != NULL; j++)
+            add(l, prefix, kernel_type_key((size_t)leaf, j), "=", typed);
+    } else if (leaf < 0 && (before == '\0' || before == '+' || before == '*' || before == '(')) {
+        for (size_t t = 0; kernel_type_name(t) != NULL; t++)
+            add(l, prefix, kernel_type_name(t), "(", typed);
+    }
+    free(prefix);
 }
 
 static const struct arg_spec *
@@ -119,7 +178,9 @@ cmd_complete(const char *line, size_t start, size_t end)
         const struct arg_spec *sp = find_spec(subj ? subj->args : NULL, typed, klen);
         if (sp == NULL)
             sp = find_spec(cmd_keys(c), typed, klen);
-        if (sp != NULL) {
+        if (sp != NULL && sp->type == ARG_STR && strcmp(sp->name, "kernel") == 0) {
+            add_kernel(&l, typed, klen + 1);
+        } else if (sp != NULL) {
             char *prefix = strndup(typed, klen + 1);
             if (prefix && !add_values(&l, sp, prefix, typed))
                 files = 1;

@@ -30,7 +30,8 @@ static const char *const yesno[] = {"no", "yes", NULL};
     {.name = "degree", .type = ARG_INT, .min = 0, .max = 30, .def = "3",                  \
      .help = "poly: degree p (Legendre basis above 6)"},                                  \
     {.name = "m", .type = ARG_INT, .min = 1, .max = FEAT_MAX_DIM, .def = "10",            \
-     .help = "rbf: centres; fourier: frequencies K; relu: units"},                        \
+     .help = "rbf: centres; fourier: frequencies K; relu: units",                         \
+     .alias = "k"},                                                                       \
     {.name = "ls", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e308,               \
      .help = "rbf: lengthscale on the [-1,1] scale (default 2/m)"}
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands/session.h"
+#include "commands/suggest.h"
 
 extern const struct cmd_entry cmd_bma_entry;
 extern const struct cmd_entry cmd_data_entry;
@@ -93,8 +94,17 @@ cmd_find(const char *name, bl_err *err)
     }
     if (count == 1)
         return match;
-    if (count > 1)
+    if (count > 1) {
         bl_fail(err, BL_EINVAL, "ambiguous command '%s' (could be %s)", name, list);
+        return NULL;
+    }
+    struct suggest sg;
+    suggest_init(&sg, name);
+    for (size_t i = 0; cmd_table[i] != NULL; i++)
+        suggest_add(&sg, cmd_table[i]->name);
+    const char *near = suggest_result(&sg);
+    if (near != NULL)
+        bl_fail(err, BL_EINVAL, "unknown command '%s': did you mean '%s'?", name, near);
     else
         bl_fail(err, BL_EINVAL, "unknown command '%s' (type 'help' for the list)", name);
     return NULL;

@@ -33,12 +33,14 @@
 #include "ui/canvas.h"
 #include "ui/ending.h"
 #include "ui/lineedit.h"
+#include "ui/pager.h"
 #include "ui/render.h"
 #include "ui/screen.h"
 
 #define PROMPT "bayeslens> "
 #define FRAME_S 0.033  /* ~30 frames per second while animating */
 #define BUDGET_S 0.015 /* compute per frame for a stream */
+#define ESC_WAIT_MS 30 /* the rest of an escape sequence arrives within this */
 
 static int sigpipe_fd[2] = {-1, -1};
 static struct termios saved_termios;
@@ -58,11 +60,16 @@ static struct {
      * the handler returns. */
     unsigned char ta[4096];
     size_t ta_len, ta_pos;
+    unsigned long consumed; /* bytes readline has taken through loop_getc */
+    /* Output that does not fit the log opens here, over the panes. */
+    struct pager pager;
+    bool startup; /* running the startup commands (the demo): never paged */
 } L;
 
 static int
 loop_getc(FILE *f)
 {
+    L.consumed++;
     if (L.ta_pos < L.ta_len) {
         int c = L.ta[L.ta_pos++];
         if (L.ta_pos == L.ta_len)
@@ -70,6 +77,113 @@ loop_getc(FILE *f)
         return c;
     }
     return rl_getc(f);
+}
+
+/* Append what stdin has now to the key queue; -1 at end of input. */
+static int
+read_keys(int timeout_ms)
+{
+    if (L.ta_pos == L.ta_len)
+        L.ta_pos = L.ta_len = 0;
+    struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+    if (L.ta_len >= sizeof L.ta || poll(&p, 1, timeout_ms) <= 0 || !(p.revents & POLLIN))
+        return (p.revents & (POLLHUP | POLLERR)) && !(p.revents & POLLIN) ? -1 : 0;
+    ssize_t n = read(STDIN_FILENO, L.ta + L.ta_len, sizeof L.ta - L.ta_len);
+    if (n <= 0)
+        return n == 0 ? -1 : 0;
+    L.ta_len += (size_t)n;
+    return (int)n;
+}
+
+/* Length of the key at the front of b[0..n): an escape sequence (CSI
+ * "ESC [ params final", SS3 "ESC O x") is one key; 0 when it is not complete
+ * yet. Anything else is one byte (readline puts UTF-8 together itself). */
+static size_t
+key_len(const unsigned char *b, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (b[0] != 0x1b)
+        return 1;
+    if (n < 2)
+        return 0;
+    if (b[1] == 'O')
+        return n >= 3 ? 3 : 0;
+    if (b[1] != '[')
+        return 1; /* ESC then a key: Meta, readline's */
+    for (size_t i = 2; i < n && i < 32; i++)
+        if (b[i] >= 0x40 && b[i] <= 0x7e)
+            return i + 1;
+    return n >= 32 ? n : 0;
+}
+
+/* Whether readline has something bound to the escape sequence: an unbound
+ * one (F4, F9-F12, shifted F-keys, ...) would otherwise insert its tail as
+ * text ("~", "24~"); it is dropped instead, so keys without a binding do
+ * nothing. */
+static bool
+key_bound(const unsigned char *b, size_t n)
+{
+    if (n < 2 || b[0] != 0x1b || (b[1] != '[' && b[1] != 'O'))
+        return true;
+    int type = 0;
+    rl_command_func_t *fn = rl_function_of_keyseq_len((const char *)b, n, NULL, &type);
+    return fn != NULL && type != ISKMAP;
+}
+
+static bool
+key_is(const unsigned char *b, size_t n, const char *seq)
+{
+    return n == strlen(seq) && memcmp(b, seq, n) == 0;
+}
+
+static bool
+key_is_cap(const unsigned char *b, size_t n, const char *capname)
+{
+    char *seq = tigetstr(capname);
+    return seq != NULL && seq != (char *)-1 && seq[0] != '\0' && key_is(b, n, seq);
+}
+
+/* A key for the pager, from its bytes. */
+static enum pager_key
+pager_decode(const unsigned char *b, size_t n, int *ch)
+{
+    *ch = 0;
+    if (n == 1) {
+        if (b[0] == 0x1b)
+            return PK_ESC;
+        if (b[0] == '\r' || b[0] == '\n')
+            return PK_ENTER;
+        if (b[0] == 0x7f || b[0] == 0x08)
+            return PK_BACKSPACE;
+        if (b[0] == 0x03)
+            return PK_CTRL_C;
+        if (b[0] >= 0x20 && b[0] < 0x7f) {
+            *ch = b[0];
+            return PK_CHAR;
+        }
+        return PK_NONE;
+    }
+    static const struct {
+        enum pager_key key;
+        const char *cap;
+        const char *seq[4];
+    } map[] = {
+        {PK_UP, "kcuu1", {"\033[A", "\033OA", NULL}},
+        {PK_DOWN, "kcud1", {"\033[B", "\033OB", NULL}},
+        {PK_PGUP, "kpp", {"\033[5~", NULL}},
+        {PK_PGDN, "knp", {"\033[6~", NULL}},
+        {PK_HOME, "khome", {"\033[H", "\033OH", "\033[1~", "\033[7~"}},
+        {PK_END, "kend", {"\033[F", "\033OF", "\033[4~", "\033[8~"}},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (key_is_cap(b, n, map[i].cap))
+            return map[i].key;
+        for (size_t k = 0; k < 4 && map[i].seq[k] != NULL; k++)
+            if (key_is(b, n, map[i].seq[k]))
+                return map[i].key;
+    }
+    return PK_NONE;
 }
 
 /* What the typeahead would look like on the input line: printable text,
@@ -218,6 +332,13 @@ render(void)
         canvas_resize(&L.canvas, cols, rows);
     L.s->term_cols = cols;
     L.s->term_rows = rows;
+    if (L.pager.open) {
+        int ccol, crow;
+        pager_draw(&L.pager, &L.canvas, &ccol, &crow);
+        screen_blit(&L.canvas, ccol, crow);
+        L.dirty = false;
+        return;
+    }
     char *input = input_view(cols, &cursor);
     ui_render(&L.ui, L.s, &L.canvas, input ? input : PROMPT);
     free(input);
@@ -231,24 +352,48 @@ redisplay(void)
     L.dirty = true;
 }
 
+
+/* The lines the log got since generation gen: when they do not fit the log
+ * strip, they open in the pager (they stay in the log too). */
+static void
+page_if_long(unsigned long gen, const char *title)
+{
+    unsigned long added = L.ui.log.generation - gen;
+    /* No log strip (terminal too small): nothing to compare with, and the
+     * screen says so already. */
+    if (L.startup || L.ui.layout.log.h <= 0 || added <= (unsigned long)L.ui.layout.log.h)
+        return;
+    if (added > L.ui.log.count)
+        added = L.ui.log.count;
+    pager_begin(&L.pager, title);
+    for (unsigned long k = added; k-- > 0;) {
+        bool err = false;
+        const char *line = logbuf_get(&L.ui.log, (size_t)k, &err);
+        if (line != NULL && pager_add(&L.pager, line, err) != 0)
+            break;
+    }
+    pager_show(&L.pager);
+    L.dirty = true;
+}
+
+/* Tab twice: the candidates in columns, down then across like readline's
+ * own listing (lineedit_columns lays them out), in the log when they fit,
+ * else in the pager. */
 static void
 show_matches(char **matches, int n, int max_len)
 {
     (void)max_len;
-    char line[256];
-    size_t len = 0;
-    line[0] = '\0';
-    for (int i = 1; i <= n; i++) {
-        size_t w = strlen(matches[i]) + 2;
-        if (len + w >= 100 || len + w >= sizeof line) {
-            logbuf_add(&L.ui.log, line, false);
-            len = 0;
-            line[0] = '\0';
-        }
-        len += (size_t)snprintf(line + len, sizeof line - len, "%s  ", matches[i]);
+    int width = L.ui.layout.log.w > 1 ? L.ui.layout.log.w - 1 : L.canvas.cols;
+    unsigned long gen = L.ui.log.generation;
+    char **rows = lineedit_columns((const char *const *)(matches + 1), (size_t)n, width);
+    for (size_t r = 0; rows != NULL && rows[r] != NULL; r++) {
+        logbuf_add(&L.ui.log, rows[r], false);
+        free(rows[r]);
     }
-    if (len > 0)
-        logbuf_add(&L.ui.log, line, false);
+    free(rows);
+    char title[64];
+    snprintf(title, sizeof title, "%d completions", n);
+    page_if_long(gen, title);
     L.dirty = true;
 }
 
@@ -270,12 +415,14 @@ run_line(const char *line)
     snprintf(echo, sizeof echo, "%s%s", PROMPT, line);
     logbuf_add(&L.ui.log, echo, false);
     L.s->view.log_scroll = 0;
+    unsigned long gen = L.ui.log.generation;
     L.in_command = true;
     *(bl_cancel *)L.s->cancel = 0;
     if (cmd_run_line(L.s, line, &L.out, &err) != BL_OK)
         out_error(&L.out, "error: %s", err.msg);
     *(bl_cancel *)L.s->cancel = 0;
     L.in_command = false;
+    page_if_long(gen, line);
     L.dirty = true;
 }
 
@@ -327,7 +474,15 @@ drain_signals(void)
                 L.dirty = true;
                 break;
             case SIGINT: {
-                /* Ctrl-C stops every live job; with none, it clears the line. */
+                /* Ctrl-C closes the pager, or stops every live job; with
+                 * none, it clears the line. */
+                if (L.pager.open) {
+                    pager_close(&L.pager);
+                    if (!L.in_command)
+                        *(bl_cancel *)L.s->cancel = 0;
+                    L.dirty = true;
+                    break;
+                }
                 bool stopped = false;
                 for (size_t k = 0; k < L.s->jobs.n; k++) {
                     struct job *j = &L.s->jobs.slot[k];
@@ -384,7 +539,9 @@ kb_help(int count, int key)
     (void)count;
     (void)key;
     bl_err err;
+    unsigned long gen = L.ui.log.generation;
     cmd_help_one("keys", &L.out, &err);
+    page_if_long(gen, "help keys");
     L.dirty = true;
     return 0;
 }
@@ -549,7 +706,51 @@ bind_keys(void)
     bind_key("kf8", f8, kb_faster);
     bind_key("kpp", pgup, kb_pgup);
     bind_key("knp", pgdn, kb_pgdn);
+    /* readline's default for Insert is quoted-insert, which makes the next
+     * key's escape sequence text ("[3~" after Insert, Delete); Insert
+     * toggles overwrite, as in other line editors. Keys with no binding at
+     * all are dropped in dispatch_keys (key_bound). */
+    static const char *const ins[] = {"\033[2~", NULL};
+    bind_key("kich1", ins, rl_overwrite_mode);
     rl_bind_key('L' & 0x1f, kb_redraw);
+}
+
+static void
+dispatch_keys(void)
+{
+    while (L.ta_pos < L.ta_len && !L.s->quit && !L.in_command) {
+        size_t len = key_len(L.ta + L.ta_pos, L.ta_len - L.ta_pos);
+        if (len == 0) {
+            /* Part of an escape sequence: the rest is on its way (or it was
+             * a lone Esc). */
+            size_t had = L.ta_len - L.ta_pos;
+            if (read_keys(ESC_WAIT_MS) > 0)
+                continue;
+            len = had;
+        }
+        const unsigned char *k = L.ta + L.ta_pos;
+        if (L.pager.open) {
+            int ch;
+            enum pager_key pk = pager_decode(k, len, &ch);
+            L.ta_pos += len;
+            if (L.ta_pos == L.ta_len)
+                L.ta_pos = L.ta_len = 0;
+            if (pager_key(&L.pager, pk, ch))
+                L.dirty = true;
+            continue;
+        }
+        if (!key_bound(k, len)) {
+            L.ta_pos += len;
+            if (L.ta_pos == L.ta_len)
+                L.ta_pos = L.ta_len = 0;
+            continue;
+        }
+        /* readline takes the key byte by byte (a bracketed paste: all of it
+         * at once); a command it runs may queue more keys behind these. */
+        unsigned long want = L.consumed + len;
+        while (L.consumed < want && L.ta_pos < L.ta_len && !L.s->quit && !L.in_command)
+            rl_callback_read_char();
+    }
 }
 
 /* Advance one paced job within the frame's compute budget. A unit costs from
@@ -591,6 +792,7 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
         return -1;
     }
     L.out = ui_log_out(&L.ui, false);
+    pager_init(&L.pager);
     ui_attach(&L.ui, s);
     s->interactive = true;
     s->pump = (struct clock_pump){.fn = pump};
@@ -606,6 +808,10 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
     rl_completion_display_matches_hook = show_matches;
     rl_variable_bind("show-all-if-ambiguous", "on");
     rl_outstream = fopen("/dev/null", "w");
+    /* inputrc is read by the first initialization: before our bindings, so
+     * that the keys the live screen documents (F-keys, PgUp/PgDn, Insert;
+     * Debian's /etc/inputrc makes Insert quoted-insert) are ours. */
+    rl_initialize();
     bind_keys();
     int cols, rows;
     screen_size(&cols, &rows);
@@ -616,8 +822,13 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
         /* not fatal */
     }
     logbuf_add(&L.ui.log, "bayeslens " BAYESLENS_VERSION ": type help, or F1 for the keys", false);
-    if (startup != NULL)
+    render(); /* the layout first: output that does not fit it is paged */
+    if (startup != NULL) {
+        /* The demo should start moving, not behind a pager on a short terminal. */
+        L.startup = true;
         run_line(startup);
+        L.startup = false;
+    }
     render();
 
     double last = clock_now();
@@ -636,13 +847,12 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
         if (!drain_signals())
             break;
         if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-            rl_callback_read_char();
-            if (p[0].revents & (POLLHUP | POLLERR) && !(p[0].revents & POLLIN))
+            if (read_keys(0) < 0)
                 break; /* the terminal went away */
         }
-        /* Keys typed while a command ran go to readline now, in order. */
-        while (L.ta_pos < L.ta_len && !s->quit && !L.in_command)
-            rl_callback_read_char();
+        /* Keys (typed now, or while a command ran) go, in order, to the
+         * pager when it is open, else to readline. */
+        dispatch_keys();
         double t = clock_now();
         if (animating || job_set_running(&s->jobs)) {
             struct run_ctx ctx = session_run_ctx(s);
@@ -665,6 +875,7 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
         fclose(rl_outstream);
     rl_outstream = NULL;
     free(L.last_line);
+    pager_free(&L.pager);
     canvas_free(&L.canvas);
     ui_free(&L.ui);
     s->pump.fn = NULL;

@@ -95,7 +95,13 @@ main(int argc, char **argv)
             ascii = 1;
         } else if (strcmp(a, "--no-color") == 0) {
             color = 0;
-        } else if ((strcmp(a, "-e") == 0 || strcmp(a, "-x") == 0) && i + 1 < argc) {
+        } else if (strcmp(a, "-e") == 0 || strcmp(a, "-x") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "bayeslens: option %s needs %s argument (try --help)\n", a,
+                        a[1] == 'e' ? "a command line" : "a file name ('-' for stdin)");
+                free(items);
+                return 2;
+            }
             items[nitems].kind = a[1] == 'e' ? BATCH_EXPR : BATCH_FILE;
             items[nitems++].text = argv[++i];
         } else if (a[0] == '-' && a[1] != '\0') {

@@ -40,19 +40,23 @@ log_draw(void *self, const struct session *s, struct canvas *c, int col, int row
         scroll = (int)p->log->count - h;
     if (scroll < 0)
         scroll = 0;
+    char more[32] = "";
+    if (scroll > 0)
+        snprintf(more, sizeof more, "[+%d]", scroll);
+    int mlen = (int)strlen(more);
     for (int k = 0; k < h; k++) {
         bool err;
         const char *line = logbuf_get(p->log, (size_t)(scroll + h - 1 - k), &err);
         if (line == NULL)
             continue;
-        canvas_text(c, col + 1, row + k, line, err ? COL_ERROR : COL_DEFAULT, ATTR_NONE, w - 1);
+        /* The bottom row leaves room for the marker (and a blank before it):
+         * the marker never covers text. */
+        int room = k == h - 1 && mlen > 0 ? w - 1 - mlen - 1 : w - 1;
+        canvas_text(c, col + 1, row + k, line, err ? COL_ERROR : COL_DEFAULT, ATTR_NONE,
+                    room > 0 ? room : 0);
     }
-    if (scroll > 0) {
-        char more[32];
-        snprintf(more, sizeof more, "[+%d]", scroll);
-        int len = (int)strlen(more);
-        canvas_text(c, col + w - len, row + h - 1, more, COL_DIM, ATTR_REVERSE, len);
-    }
+    if (mlen > 0)
+        canvas_text(c, col + w - mlen, row + h - 1, more, COL_DIM, ATTR_REVERSE, mlen);
 }
 
 const struct pane_desc pane_log = {

@@ -2,7 +2,8 @@
  * Batch: run -e strings and script files in order, synchronously; the first
  * failing command stops the run and makes the exit status 1; its message
  * names the source and line ("-e:1:", "lecture.lens:12:", "<stdin>:3:").
- * Plain interactive: the readline REPL printing text. */
+ * Plain interactive: the readline REPL printing text; stream, run and sample
+ * are paced as live (a progress line a second, Ctrl-C stops them). */
 #ifndef BAYESLENS_UI_PLAIN_H
 #define BAYESLENS_UI_PLAIN_H
 

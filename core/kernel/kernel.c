@@ -910,3 +910,26 @@ kernel_parse(const char *spec, size_t in_dim, bl_err *err)
     finish(k);
     return k;
 }
+
+/* ---- names for completion and suggestions ---------------------------- */
+
+const char *
+kernel_type_name(size_t t)
+{
+    return t < KERNEL_NTYPES ? ktab[t].name : NULL;
+}
+
+const char *
+kernel_type_key(size_t t, size_t j)
+{
+    /* The keys parse_args accepts beyond the hyperparameters. */
+    static const char *const nngp_extra[] = {"act", "depth", "slope", "order", "ntk"};
+    if (t >= KERNEL_NTYPES)
+        return NULL;
+    if (j < ktab[t].np)
+        return ktab[t].pn[j];
+    j -= ktab[t].np;
+    if (t == KERNEL_NNGP && j < sizeof nngp_extra / sizeof nngp_extra[0])
+        return nngp_extra[j];
+    return NULL;
+}

@@ -104,4 +104,10 @@ int kernel_diag(const kernel *k, const double *X, size_t n, double *kd, bl_err *
 int kernel_gram_grad(const kernel *k, const double *X, size_t n, size_t p, double *dK,
                      const bl_cancel *cancel, bl_err *err);
 
+/* Names for completion: the name of kernel type t ("rbf"), NULL when
+ * t >= KERNEL_NTYPES; key j of its argument list ("rbf(var=, ls=)"; nngp
+ * also act, depth, slope, order, ntk), NULL past the last. */
+const char *kernel_type_name(size_t t);
+const char *kernel_type_key(size_t t, size_t j);
+
 #endif

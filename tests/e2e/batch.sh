@@ -32,6 +32,11 @@ expect "stdin ok" 0 "n = 5" sh -c "printf 'data linear\nobserve 5\nshow data\n' 
 expect "commands after quit do not run" 0 "" sh -c "printf 'quit\nfrobnicate\n' | '$BIN'"
 expect "missing script" 1 "nope.lens: No such file or directory" "$BIN" "$TMP/nope.lens"
 expect "unknown option" 2 "unknown option '--frob'" "$BIN" --frob
+expect "-e without its argument" 2 "option -e needs a command line argument" "$BIN" -e
+expect "-x without its argument" 2 "option -x needs a file name" "$BIN" -x
+expect "--help lists -e" 0 "-e 'CMD; CMD'" "$BIN" --help
+expect "a typo gets a suggestion" 1 "unknown command 'obsrve': did you mean 'observe'?" \
+    "$BIN" -e 'data linear; obsrve 5'
 expect "--version names OpenBLAS" 0 "OpenBLAS" "$BIN" --version
 expect "--help lists modes" 0 "batch" "$BIN" --help
 expect "binary garbage script" 1 "<stdin>:1: a NUL byte at column" sh -c "head -c 300 '$BIN' | '$BIN'"

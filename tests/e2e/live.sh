@@ -98,6 +98,10 @@ check "still alive" "idle  n="
 
 text "help keys"; keys Enter
 check "help keys" "leave (on an empty line)"
+# 14 lines do not fit the log strip: they open in the pager; q gives the panes back.
+check "help keys opens the pager" "q close"
+text "q"
+check "q closes the pager" "F5 pause"
 text "model blr alpha=-1"; keys Enter
 check "one-line error" "error: alpha=-1: must be > 0"
 

@@ -1,0 +1,69 @@
+#!/bin/sh
+# The plain interactive REPL (--plain, no curses) paces jobs as text: stream
+# without n= runs at its rate with a progress line about once a second, the
+# prompt stays usable while it runs, Ctrl-C stops it and keeps the line
+# being typed, sample N rate=R is paced too; F-keys type nothing; batch
+# still refuses stream without n=.
+# Usage: plain.sh PATH/TO/bayeslens
+set -u
+BIN=$(readlink -f "$1")
+command -v tmux >/dev/null 2>&1 || { echo "tmux missing (make test installs it)"; exit 1; }
+TMP=$(mktemp -d)
+T="tmux -S $TMP/sock -f /dev/null"
+fails=0 passes=0
+cleanup() { $T kill-server >/dev/null 2>&1; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+screen() { $T capture-pane -p -t plain; }
+wait_for() { # wait_for TEXT [SECONDS]
+    i=0 limit=$(( ${2:-5} * 10 ))
+    while [ $i -lt $limit ]; do
+        screen | grep -qF -- "$1" && return 0
+        sleep 0.1; i=$((i + 1))
+    done
+    return 1
+}
+ok() { passes=$((passes + 1)); }
+bad() { fails=$((fails + 1)); echo "FAIL: $1"; screen; }
+check() { if wait_for "$2" "${3:-5}"; then ok; else bad "$1: '$2' not on screen"; fi; }
+keys() { $T send-keys -t plain "$@"; }
+text() { $T send-keys -t plain -l "$1"; }
+
+$T new-session -d -s plain -x 100 -y 40 \
+    "env -i HOME=$TMP XDG_STATE_HOME=$TMP/state TERM=xterm-256color PATH=/usr/bin:/bin $BIN --plain"
+check "banner" "type 'help' for commands"
+text "seed 1; data linear d=2; model blr; stream rate=20"; keys Enter
+check "stream is paced, not refused" "streaming at 20/s"
+absent_refusal=$(screen | grep -c "give n= in batch mode")
+[ "$absent_refusal" -eq 0 ] && ok || bad "plain mode refused stream"
+check "a progress line" "streaming: n = " 4
+# About 20 points a second: after ~3 s the count is well past 20, far below 1000.
+sleep 2.5
+n=$(screen | sed -n 's/^streaming: n = \([0-9]*\)$/\1/p' | tail -1)
+if [ -n "$n" ] && [ "$n" -ge 30 ] && [ "$n" -le 200 ]; then ok; else bad "paced count ($n)"; fi
+lines=$(screen | grep -c "^streaming: n = ")
+[ "$lines" -ge 2 ] && [ "$lines" -le 6 ] && ok || bad "about one progress line a second ($lines)"
+text "show da"
+keys C-c
+check "Ctrl-C stops the stream" "stream stopped at n = "
+text "ta"; keys Enter
+check "the typed line stayed" "in_dim = 2"
+text "stream n=10 rate=50"; keys Enter
+check "stream n= ends by itself" "stream done (n = "
+text "sampler hmc"; keys Enter
+text "sample 200 rate=100"; keys Enter
+check "sample is paced" "sampling at 100/s"
+check "sample ends with its summary" "hmc: 200 iterations" 10
+# F-keys type nothing in the plain REPL either.
+text "ab"; keys F4 F9 F12 S-F5 C-F12; text "c"; sleep 0.4
+row=$(screen | grep '^bayeslens> ' | tail -1 | sed 's/ *$//')
+[ "$row" = "bayeslens> abc" ] && ok || bad "F-keys typed something: '$row'"
+keys C-u
+keys C-d
+sleep 0.3
+
+out=$("$BIN" -e 'data linear; model blr; stream rate=20' 2>&1)
+case $out in *"give n= in batch mode"*) ok ;; *) bad "batch refuses stream without n= ($out)" ;; esac
+
+echo "$passes passed, $fails failed"
+[ $fails -eq 0 ]

@@ -1,0 +1,139 @@
+/* tests/test_ui_pager.c - the pager's model (paging, search, wrap-around,
+ * close) drawn on a canvas, and the column layout of completion lists. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "ui/canvas.h"
+#include "ui/lineedit.h"
+#include "ui/pager.h"
+
+static void
+row_text(const struct canvas *c, int row, char *buf, size_t size)
+{
+    canvas_row_utf8(c, row, buf, size);
+}
+
+static void
+test_pager(void)
+{
+    struct pager p;
+    struct canvas c;
+    char buf[512];
+    int cc, cr;
+    pager_init(&p);
+    CHECK(canvas_init(&c, 60, 11, true) == 0, "canvas");
+    pager_begin(&p, "help");
+    for (int i = 0; i < 35; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "line %02d%s", i, i == 20 ? " the Needle" : "");
+        pager_add(&p, line, false);
+    }
+    CHECK(!p.open, "pager_begin does not open");
+    pager_show(&p);
+    pager_draw(&p, &c, &cc, &cr);
+    row_text(&c, 0, buf, sizeof buf);
+    CHECK(strncmp(buf, "line 00", 7) == 0, "first page starts at the top: %s", buf);
+    row_text(&c, 10, buf, sizeof buf);
+    CHECK(strstr(buf, "lines 1-10/35") && strstr(buf, "q close"), "status line: %s", buf);
+    CHECK(cr == 10, "cursor on the status line");
+    pager_key(&p, PK_CHAR, ' ');
+    CHECK(p.top == 9, "space pages by a page less one line of context (top %zu)", p.top);
+    pager_key(&p, PK_PGUP, 0);
+    CHECK(p.top == 0, "PgUp back");
+    pager_key(&p, PK_END, 0);
+    CHECK(p.top == 25, "End shows the last page (top %zu)", p.top);
+    pager_key(&p, PK_DOWN, 0);
+    CHECK(p.top == 25, "no scrolling past the end");
+    pager_key(&p, PK_HOME, 0);
+    pager_key(&p, PK_UP, 0);
+    CHECK(p.top == 0, "no scrolling before the start");
+
+    pager_key(&p, PK_CHAR, '/');
+    CHECK(p.prompting, "/ starts a search");
+    for (const char *q = "needle"; *q; q++)
+        pager_key(&p, PK_CHAR, *q);
+    pager_draw(&p, &c, &cc, &cr);
+    row_text(&c, 10, buf, sizeof buf);
+    CHECK(strncmp(buf, "/needle", 7) == 0 && cc == 7, "the search is typed on the status line");
+    pager_key(&p, PK_ENTER, 0);
+    CHECK(!p.prompting && p.match == 20, "case-insensitive match on line 20 (%ld)", p.match);
+    CHECK(p.top <= 20 && p.top + 10 > 20, "the match is on screen (top %zu)", p.top);
+    pager_key(&p, PK_CHAR, 'n');
+    CHECK(p.match == 20 && strstr(p.note, "wrapped"), "n wraps to the only match");
+    pager_key(&p, PK_CHAR, '/');
+    for (const char *q = "line 3"; *q; q++)
+        pager_key(&p, PK_CHAR, *q);
+    pager_key(&p, PK_ENTER, 0);
+    long first = p.match;
+    pager_key(&p, PK_CHAR, 'n');
+    CHECK(first == 30 && p.match == 31, "n goes to the next match (%ld, %ld)", first, p.match);
+    pager_key(&p, PK_CHAR, 'N');
+    CHECK(p.match == 30, "N goes back");
+    pager_key(&p, PK_CHAR, '/');
+    for (const char *q = "absent"; *q; q++)
+        pager_key(&p, PK_CHAR, *q);
+    pager_key(&p, PK_ENTER, 0);
+    CHECK(strstr(p.note, "not found"), "not found is said");
+    pager_key(&p, PK_CHAR, '/');
+    pager_key(&p, PK_BACKSPACE, 0);
+    CHECK(!p.prompting, "backspace on an empty search leaves it");
+
+    pager_key(&p, PK_CHAR, 'x');
+    CHECK(p.open && strstr(p.note, "q closes"), "other letters only remind");
+    pager_key(&p, PK_CHAR, 'q');
+    CHECK(!p.open, "q closes");
+    CHECK(!pager_key(&p, PK_CHAR, ' '), "a closed pager takes no keys");
+    pager_show(&p);
+    pager_key(&p, PK_ESC, 0);
+    CHECK(!p.open, "Esc closes");
+
+    /* Short text: no scrolling at all. */
+    pager_begin(&p, "short");
+    pager_add(&p, "one", false);
+    pager_show(&p);
+    pager_draw(&p, &c, &cc, &cr);
+    pager_key(&p, PK_PGDN, 0);
+    CHECK(p.top == 0, "a short text does not scroll");
+    canvas_free(&c);
+    pager_free(&p);
+}
+
+static void
+test_columns(void)
+{
+    const char *c1[] = {"alpha", "beta", "gamma", "delta", "epsilon"};
+    /* widest 7 + 2 = 9 columns each; width 20 holds two: rows of 3, down then across. */
+    char **rows = lineedit_columns(c1, 5, 20);
+    CHECK(rows && rows[0] && rows[1] && rows[2] && !rows[3], "three rows");
+    if (rows && rows[0] && rows[1] && rows[2]) {
+        CHECK(strcmp(rows[0], "alpha    delta") == 0, "row 0: '%s'", rows[0]);
+        CHECK(strcmp(rows[1], "beta     epsilon") == 0, "row 1: '%s'", rows[1]);
+        CHECK(strcmp(rows[2], "gamma") == 0, "row 2, no padding after the last: '%s'", rows[2]);
+    }
+    for (size_t i = 0; rows && rows[i]; i++)
+        free(rows[i]);
+    free(rows);
+    const char *c2[] = {"kernel=rbf(", "kernel=white("};
+    rows = lineedit_columns(c2, 2, 80);
+    CHECK(rows && rows[0] && strcmp(rows[0], "rbf(    white(") == 0,
+          "the shared prefix up to '=' is not repeated: '%s'", rows && rows[0] ? rows[0] : "");
+    for (size_t i = 0; rows && rows[i]; i++)
+        free(rows[i]);
+    free(rows);
+    const char *c3[] = {"seed", "show", "step"};
+    rows = lineedit_columns(c3, 3, 3);
+    CHECK(rows && rows[2] && strcmp(rows[2], "step") == 0 && !rows[3], "narrow: one column");
+    for (size_t i = 0; rows && rows[i]; i++)
+        free(rows[i]);
+    free(rows);
+}
+
+int
+main(void)
+{
+    test_pager();
+    test_columns();
+    TEST_REPORT();
+}
