@@ -503,6 +503,8 @@ test_block(void)
     block_vs_points("matern32(ls=1.5) * linear(var=0.3)", 3, 0.1, after, 2);
     block_vs_points("nngp(act=relu, depth=10, sw2=2, sb2=0.1)", 10, 0.01, mixed, 5);
     block_vs_points("nngp(act=erf, depth=3, ntk=1)", 4, 0.01, one, 1);
+    const size_t gh[] = {30, 1, 9};
+    block_vs_points("nngp(act=tanh, depth=2, order=16)", 2, 0.05, gh, 3);
 
     /* The TP's per-arrival t from the block state equals gp_tp_logpdf. */
     bl_err err;
