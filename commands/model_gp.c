@@ -653,7 +653,7 @@ gp_gram_spectra(const void *m, const double *X, size_t n, double *lam, double *r
 
 #define GP_COMMON                                                                          \
     .opts_size = sizeof(struct gp_setup), .configure = gp_configure, .create = gp_create,  \
-    .free = gp_inst_free, .observe = gp_observe_one, .observe_block = gp_block,          \
+    .free = gp_inst_free, .observe = gp_observe_one, .observe_block = gp_block,            \
     .record = gp_record, .traces = MODEL_TRACE(TR_LOG_EVIDENCE), .predict = gp_predict_one, \
     .log_evidence = gp_evidence, .optimize = gp_optimize_hook, .describe = gp_describe,    \
     .gram = gp_gram,                                                                       \

@@ -120,8 +120,8 @@ int nngp_cross(const nngp *m, const double *X1, size_t n1, const double *X2, siz
 int nngp_diag(const nngp *m, const double *X, size_t n, double *Kd, double *Td, bl_err *err);
 
 /* The Gram engine's arccos and arcsin on [-1, 1] (fdlibm's rational
- * approximation, branch-free): at most 1 ulp from glibc over [-1, 1]
- * (tests/test_nngp.c). NAN outside. */
+ * approximation, branch-free): at most 1 ulp (acos) and 2 ulp (asin) from
+ * glibc over [-1, 1] (tests/test_nngp.c). NAN outside. */
 double nngp_acos(double x);
 double nngp_asin(double x);
 
