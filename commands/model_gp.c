@@ -243,10 +243,10 @@ gp_record(const void *m, double cum, double *row)
     row[TR_LOG_EVIDENCE] = lml;
 }
 
-/* Point by point: each arrival extends the factor by one row anyway. */
+/* The old path: one arrival at a time (also the jitter fallback). */
 static int
-gp_observe_block(void *m, const double *X, size_t in_dim, const double *Y, size_t n, double cum,
-                 struct model_step *st, double *rows, bl_err *err)
+gp_block_points(void *m, const double *X, size_t in_dim, const double *Y, size_t n, double cum,
+                struct model_step *st, double *rows, bl_err *err)
 {
     for (size_t i = 0; i < n; i++) {
         int rc = gp_observe_one(m, X + i * in_dim, Y[i], &st[i], err);
@@ -256,6 +256,56 @@ gp_observe_block(void *m, const double *X, size_t in_dim, const double *Y, size_
         gp_record(m, cum, rows + i * TR_COUNT);
     }
     return BL_OK;
+}
+
+/* All n arrivals extend the factor by one block (gp_observe_block); each
+ * arrival's predictive, log-loss and evidence come from the block's
+ * sequential state, so the traces equal the point path's to rounding
+ * (docs/gp-blocks.md). A block that would need jitter goes point by point. */
+static int
+gp_block(void *m, const double *X, size_t in_dim, const double *Y, size_t n, double cum,
+         struct model_step *st, double *rows, bl_err *err)
+{
+    struct gp_inst *g = m;
+    if (n < 2 || in_dim != g->in_dim)
+        return gp_block_points(m, X, in_dim, Y, n, cum, st, rows, err);
+    gp_arrival *a = malloc(n * sizeof *a);
+    if (a == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory for a block of %zu points", n);
+    double nb = (double)gp_n(g->gp), qb = gp_quad(g->gp), ldb = gp_logdet(g->gp);
+    bool need_jitter;
+    int rc = gp_observe_block(g->gp, X, Y, n, a, &need_jitter, NULL, err);
+    if (rc != BL_OK || need_jitter) {
+        free(a);
+        return rc != BL_OK ? rc : gp_block_points(m, X, in_dim, Y, n, cum, st, rows, err);
+    }
+    const gp_scale_prior *pr = &g->set.prior;
+    for (size_t i = 0; i < n && rc == BL_OK; i++) {
+        double *row = rows + i * TR_COUNT;
+        if (!g->set.tp) {
+            st[i] = (struct model_step){.logpred = a[i].logpred, .mean = a[i].mean,
+                                        .var = a[i].var, .gaussian = true};
+            row[TR_LOG_EVIDENCE] = a[i].lml;
+        } else if (pr->kind == GP_SCALE_INVGAMMA) {
+            gp_tp_pred p;
+            double lp = gp_tp_step(pr->p1, pr->p2, nb, qb, a[i].mean, a[i].var, Y[i], &p);
+            st[i] = (struct model_step){.logpred = lp, .mean = p.loc, .var = p.var};
+            row[TR_LOG_EVIDENCE] = gp_tp_log_ml_at(pr->p1, pr->p2, nb + 1, a[i].q, a[i].logdet);
+        } else {
+            gp_scale_result r;
+            rc = gp_scale_quad_at(pr, nb, qb, ldb, true, a[i].mean, a[i].var, Y[i], &r, err);
+            st[i] = (struct model_step){.logpred = r.logpdf, .mean = r.pred_mean,
+                                        .var = r.pred_var};
+        }
+        cum -= st[i].logpred;
+        if (g->set.tp && pr->kind != GP_SCALE_INVGAMMA)
+            row[TR_LOG_EVIDENCE] = -cum;
+        nb += 1;
+        qb = a[i].q;
+        ldb = a[i].logdet;
+    }
+    free(a);
+    return rc;
 }
 
 static double
@@ -621,7 +671,7 @@ gp_check_size(const void *opts, size_t n, bl_err *err)
 
 #define GP_COMMON                                                                          \
     .opts_size = sizeof(struct gp_setup), .configure = gp_configure, .create = gp_create,  \
-    .free = gp_inst_free, .observe = gp_observe_one, .observe_block = gp_observe_block,    \
+    .free = gp_inst_free, .observe = gp_observe_one, .observe_block = gp_block,            \
     .record = gp_record, .traces = MODEL_TRACE(TR_LOG_EVIDENCE), .predict = gp_predict_one, \
     .log_evidence = gp_evidence, .optimize = gp_optimize_hook, .describe = gp_describe,    \
     .check_size = gp_check_size,                                                           \

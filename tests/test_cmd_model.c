@@ -49,7 +49,7 @@ test_table(void)
 
 /* Same world and points; the model chosen before (live) or after (replay). */
 static void
-test_replay_equals_live(const char *model)
+test_replay_equals_live(const char *model, double rtol)
 {
     bl_err err;
     char a[256], b[256];
@@ -68,11 +68,11 @@ test_replay_equals_live(const char *model)
         size_t same = 0, nan = 0;
         for (size_t t = 0; t < 300; t++) {
             double x = live->trace[id][t], y = re->trace[id][t];
-            same += x == y || (isnan(x) && isnan(y));
+            same += x == y || (isnan(x) && isnan(y)) || fabs(x - y) <= rtol * fmax(fabs(x), 1);
             nan += isnan(x) != 0;
         }
-        CHECK(same == 300, "%s: trace %s differs in %zu arrivals after a replay", model,
-              trace_info[id].name, 300 - same);
+        CHECK(same == 300, "%s: trace %s differs (rtol %g) in %zu arrivals after a replay", model,
+              trace_info[id].name, rtol, 300 - same);
         if (!((own | generic) & MODEL_TRACE(id)))
             CHECK(nan == 300, "%s: trace %s is not the class's, yet has numbers", model,
                   trace_info[id].name);
@@ -223,14 +223,22 @@ main(void)
     TEST_INIT();
     out_buffer_init(&ob);
     test_table();
-    const char *models[] = {"model blr",
-                            "model blr features=fourier m=3 alpha=2",
-                            "model nig v0=2",
-                            "model gp kernel=\"rbf(ls=0.5)\"",
-                            "model tp a=3 b=2",
-                            "model tp prior=gamma a=2 b=1"};
+    /* Bit for bit, except where a replay's block is a BLAS-3 factor
+     * extension (gp, tp) that equals the point path to rounding: 1e-10
+     * relative (the brief of issue 12; docs/gp-blocks.md), absolute below 1
+     * in magnitude (a log-loss near 0 has no relative accuracy to keep). */
+    const struct {
+        const char *line;
+        double rtol;
+    } models[] = {{"model blr", 0},
+                  {"model blr features=fourier m=3 alpha=2", 0},
+                  {"model nig v0=2", 0},
+                  {"model gp kernel=\"rbf(ls=0.5)\"", 1e-10},
+                  {"model tp a=3 b=2", 1e-10},
+                  {"model tp prior=gamma a=2 b=1", 1e-10},
+                  {"model gp kernel=nngp depth=10", 1e-10}};
     for (size_t i = 0; i < sizeof models / sizeof *models; i++)
-        test_replay_equals_live(models[i]);
+        test_replay_equals_live(models[i].line, models[i].rtol);
     test_target();
     test_generic();
     out_buffer_free(&ob);

@@ -9,6 +9,7 @@
  * Monte Carlo: 5 standard errors of the per-entry mean over nets plus a
  * finite-width bias allowance 4 sqrt(K_ii K_jj)/width (O(1/width), MATH 4.5). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -509,6 +510,192 @@ test_spectra(void)
     nngp_free(m);
 }
 
+/* The Gram engine's arccos/arcsin against glibc over [-1, 1]: a grid of
+ * 2e6 points with their neighbours, plus the 1e5 doubles next to +-1 and
+ * +-1/2 (where the branches meet). Bounds: the measured maxima (acos 1 ulp,
+ * asin 2 ulp, docs/gp-blocks.md). */
+static double
+ulp_err(double got, double want)
+{
+    if (got == want)
+        return 0;
+    return fabs(got - want) / (nextafter(fabs(want), INFINITY) - fabs(want));
+}
+
+static void
+test_fast_acos(void)
+{
+    double wa = 0, ws = 0;
+    const long N = 2000000;
+    for (long i = 0; i <= N; i++) {
+        double x = -1 + 2.0 * (double)i / (double)N;
+        for (int k = 0; k < 2; k++, x = nextafter(x, 2)) {
+            wa = fmax(wa, ulp_err(nngp_acos(x), acos(x)));
+            ws = fmax(ws, ulp_err(nngp_asin(x), asin(x)));
+        }
+    }
+    const double ends[4] = {1, -1, 0.5, -0.5};
+    for (int e = 0; e < 4; e++) {
+        double lo = ends[e], hi = ends[e];
+        for (int i = 0; i < 100000; i++) {
+            lo = nextafter(lo, 0);
+            hi = fabs(ends[e]) < 1 ? nextafter(hi, 2 * ends[e]) : lo;
+            for (int k = 0; k < 2; k++) {
+                double x = k ? hi : lo;
+                wa = fmax(wa, ulp_err(nngp_acos(x), acos(x)));
+                ws = fmax(ws, ulp_err(nngp_asin(x), asin(x)));
+            }
+        }
+    }
+    printf("fast arccos: max %.2f ulp from glibc on [-1, 1]; arcsin %.2f ulp\n", wa, ws);
+    CHECK(wa <= 1.0, "acos: %.3g ulp", wa);
+    CHECK(ws <= 2.0, "asin: %.3g ulp", ws);
+    CHECK(nngp_acos(1) == 0 && nngp_acos(-1) == M_PI && nngp_acos(0) == M_PI_2 &&
+              nngp_asin(1) == M_PI_2 && nngp_asin(-1) == -M_PI_2 && nngp_asin(0) == 0,
+          "acos/asin at the ends");
+}
+
+/* The vectorized Gram against the scalar per-pair recursion with libm
+ * (nngp_pair: today's arithmetic, angle() by asin/acos), per layer, K and
+ * Theta: 1e-12 relative (the brief; the fast arccos is within 1 ulp per
+ * layer and the recursion is well conditioned off the diagonal). Then the
+ * same Gram for 1, 2, 3 and 7 threads and on the baseline ISA: bit for bit.
+ * Then a cross-covariance (one new row, and a block) against the Gram of
+ * the union: bit for bit. n = 203 leaves tails in every lane batch. */
+static void
+gram_engine_case(nngp_act act, size_t L, double sw2, double slope)
+{
+    enum { N = 203, D = 5 };
+    bl_err err;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 11);
+    double *X = malloc(N * D * sizeof *X);
+    for (size_t i = 0; i < N * D; i++)
+        X[i] = gsl_ran_gaussian(r, 1.0);
+    memcpy(X + 7 * D, X + 3 * D, D * sizeof *X); /* a duplicate: c = 1 exactly */
+    for (size_t q = 0; q < D; q++)
+        X[9 * D + q] = -X[4 * D + q]; /* an antipode: c near -1 */
+    gsl_rng_free(r);
+    nngp_opts o = nngp_opts_default();
+    o.act = act;
+    o.depth = L;
+    o.sw2 = sw2;
+    o.slope = slope;
+    o.threads = 1;
+    nngp *m = nngp_alloc(D, &o, &err);
+    CHECK(m != NULL, "%s", err.msg);
+    size_t L1 = L + 1;
+    double **K = malloc(L1 * sizeof *K), **T = malloc(L1 * sizeof *T);
+    for (size_t l = 0; l < L1; l++) {
+        K[l] = malloc(N * N * sizeof **K);
+        T[l] = malloc(N * N * sizeof **T);
+    }
+    CHECK(nngp_gram_layers(m, X, N, K, T, NULL, &err) == BL_OK, "%s", err.msg);
+    double *pk = malloc(2 * L1 * sizeof *pk), *pt = pk + L1, worst = 0, wt = 0, wd = 0;
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = 0; j <= i; j++) {
+            nngp_pair(m, X + i * D, X + j * D, pk, pt, &err);
+            for (size_t l = 0; l < L1; l++) {
+                double sc = sqrt(K[l][i * N + i] * K[l][j * N + j]); /* entry scale */
+                double st = sqrt(T[l][i * N + i] * T[l][j * N + j]);
+                double ek = fabs(K[l][i * N + j] - pk[l]) / fmax(fabs(pk[l]), 1e-3 * sc);
+                double et = fabs(T[l][i * N + j] - pt[l]) / fmax(fabs(pt[l]), 1e-3 * st);
+                if (i == j)
+                    continue; /* both Grams take the diagonal from the chains */
+                if (i == 7 && j == 3) {
+                    worst = fmax(worst, ek);
+                    wd = fmax(wd, et);
+                } else {
+                    worst = fmax(worst, ek);
+                    wt = fmax(wt, et);
+                }
+            }
+        }
+    printf("nngp gram %s depth %zu: max relative difference from the scalar libm path: K %.2g, "
+           "Theta %.2g, Theta at a duplicate pair %.2g\n",
+           nngp_act_name(act), L, worst, wt, wd);
+    CHECK(worst <= 1e-12 && wt <= 1e-12, "%s depth %zu: K %.3g Theta %.3g", nngp_act_name(act), L,
+          worst, wt);
+    /* At c = 1 to rounding, Theta's Edot = h - ab2 acos(c) moves by
+     * sqrt(2 eps) for one ulp of c, in any implementation: 1e-6. */
+    CHECK(wd <= 1e-6, "%s depth %zu: Theta at a duplicate %.3g", nngp_act_name(act), L, wd);
+
+    double *K2 = malloc(N * N * sizeof *K2), *T2 = malloc(N * N * sizeof *T2);
+    const size_t threads[] = {2, 3, 7, 1};
+    for (size_t c = 0; c < 4; c++) {
+        nngp_opts o2 = o;
+        o2.threads = threads[c];
+        o2.portable = c == 3;
+        nngp *m2 = nngp_alloc(D, &o2, &err);
+        CHECK(nngp_gram(m2, X, N, K2, T2, NULL, &err) == BL_OK, "%s", err.msg);
+        CHECK(memcmp(K2, K[L], N * N * sizeof *K2) == 0 &&
+                  memcmp(T2, T[L], N * N * sizeof *T2) == 0,
+              "%s: %zu threads%s: not the same bits", nngp_act_name(act), threads[c],
+              o2.portable ? " (baseline ISA)" : "");
+        /* One new row (n1 = N-1 old points x 1 new) and a block the other
+         * way round (5 new x N-5 old), as the GP asks for them. */
+        double *row = malloc(N * sizeof *row), *rt = malloc(N * sizeof *rt);
+        CHECK(nngp_cross(m2, X, N - 1, X + (N - 1) * D, 1, 0, row, rt, NULL, &err) == BL_OK,
+              "%s", err.msg);
+        size_t bad = 0;
+        for (size_t i = 0; i + 1 < N; i++)
+            bad += row[i] != K[L][(N - 1) * N + i] || rt[i] != T[L][(N - 1) * N + i];
+        double *blk = malloc(5 * N * sizeof *blk);
+        CHECK(nngp_cross(m2, X + (N - 5) * D, 5, X, N - 5, 0, blk, NULL, NULL, &err) == BL_OK,
+              "%s", err.msg);
+        for (size_t i = 0; i < 5; i++)
+            for (size_t j = 0; j < N - 5; j++)
+                bad += blk[i * (N - 5) + j] != K[L][(N - 5 + i) * N + j];
+        CHECK(bad == 0, "%s: %zu cross entries differ from the Gram", nngp_act_name(act), bad);
+        free(row);
+        free(rt);
+        free(blk);
+        nngp_free(m2);
+    }
+    for (size_t l = 0; l < L1; l++) {
+        free(K[l]);
+        free(T[l]);
+    }
+    free(K);
+    free(T);
+    free(K2);
+    free(T2);
+    free(pk);
+    free(X);
+    nngp_free(m);
+}
+
+static void
+test_gram_engine(void)
+{
+    gram_engine_case(NNGP_RELU, 10, 2.0, 0);
+    gram_engine_case(NNGP_RELU, 3, 1.3, 0);
+    gram_engine_case(NNGP_LEAKY_RELU, 6, 1.7, 0.2);
+    gram_engine_case(NNGP_ABS, 4, 0.9, 0);
+    gram_engine_case(NNGP_ERF, 10, 2.5, 0);
+    /* GH: the per-entry scalar quadrature, threads too. */
+    enum { N = 21, D = 2 };
+    bl_err err;
+    double X[N * D], K1[N * N], K2[N * N];
+    for (size_t i = 0; i < N * D; i++)
+        X[i] = sin(1.7 * (double)i);
+    nngp_opts o = nngp_opts_default();
+    o.act = NNGP_TANH;
+    o.gh_order = 20;
+    o.threads = 1;
+    nngp *m = nngp_alloc(D, &o, &err);
+    nngp_gram(m, X, N, K1, NULL, NULL, &err);
+    nngp_free(m);
+    o.threads = 3;
+    m = nngp_alloc(D, &o, &err);
+    nngp_gram(m, X, N, K2, NULL, NULL, &err);
+    CHECK(memcmp(K1, K2, sizeof K1) == 0, "tanh: threads change the bits");
+    double pk[4];
+    nngp_pair(m, X + 5 * D, X + 2 * D, pk, NULL, &err);
+    CHECK(pk[3] == K1[5 * N + 2], "tanh: gram entry is the pair's");
+    nngp_free(m);
+}
+
 int
 main(void)
 {
@@ -525,5 +712,7 @@ main(void)
     test_depth_stability();
     test_bad_input();
     test_spectra();
+    test_fast_acos();
+    test_gram_engine();
     return TEST_REPORT();
 }

@@ -209,8 +209,24 @@ check_finite(const double *v, size_t len, const char *what, bl_err *err)
     return BL_OK;
 }
 
-int
-gp_observe(gp *g, const double *x, double y, double *logpred, bl_err *err)
+/* Capacity for n + m points: growth by 3/2, since the factor is cap^2
+ * doubles and doubling would reserve up to 4x the memory in use; copies stay
+ * amortised O(n). */
+static int
+grow(gp *g, size_t need, bl_err *err)
+{
+    if (need <= g->cap)
+        return BL_OK;
+    size_t cap = g->cap ? g->cap + g->cap / 2 + 64 : 64;
+    if (cap > GP_MAX_N)
+        cap = GP_MAX_N;
+    return reserve(g, need > cap ? need : cap, err);
+}
+
+/* One arrival by the O(n^2) row extension; *a (may be NULL) receives the
+ * one-step predictive it was scored under and the state after it. */
+static int
+observe_point(gp *g, const double *x, double y, gp_arrival *a, bl_err *err)
 {
     int rc = check_finite(x, g->d, "x", err);
     if (rc != BL_OK)
@@ -218,15 +234,8 @@ gp_observe(gp *g, const double *x, double y, double *logpred, bl_err *err)
     if (!isfinite(y))
         return bl_fail(err, BL_EINVAL, "gp: y=%g: must be finite", y);
     size_t n = g->n;
-    if (n + 1 > g->cap) {
-        /* Growth by 3/2: the factor is cap^2 doubles, so doubling would
-         * reserve up to 4x the memory in use; copies stay amortised O(n). */
-        size_t cap = g->cap ? g->cap + g->cap / 2 + 64 : 64;
-        if (cap > GP_MAX_N)
-            cap = GP_MAX_N;
-        if ((rc = reserve(g, n + 1 > cap ? n + 1 : cap, err)) != BL_OK)
-            return rc;
-    }
+    if ((rc = grow(g, n + 1, err)) != BL_OK)
+        return rc;
     double kxx;
     if ((rc = kernel_diag(g->k, x, 1, &kxx, err)) != BL_OK)
         return rc;
@@ -274,9 +283,143 @@ gp_observe(gp *g, const double *x, double y, double *logpred, bl_err *err)
     if (j > g->jitter)
         g->jitter = j;
     g->n = n + 1;
-    if (logpred)
-        *logpred = lp;
+    if (a)
+        *a = (gp_arrival){.mean = mean, .var = piv + j, .resid = zn, .logpred = lp, .q = g->q,
+                          .logdet = g->logdet, .lml = g->lml};
     return BL_OK;
+}
+
+int
+gp_observe(gp *g, const double *x, double y, double *logpred, bl_err *err)
+{
+    gp_arrival a = {0};
+    int rc = observe_point(g, x, y, &a, err);
+    if (rc == BL_OK && logpred)
+        *logpred = a.logpred;
+    return rc;
+}
+
+/* Block extension (docs/gp-blocks.md). With W = K(X2, X) L^-T (m x n) the
+ * factor of Ky grows by the rows [W, L22], L22 L22^T = S = K22 + noise I -
+ * W W^T (the Schur complement): BLAS-3 dtrsm, dsyrk, dpotrf, all in place in
+ * rows n..n+m-1 of L, which are not part of the state until the commit. Row
+ * i of [W, L22] is exactly the row the point path would append for x_i after
+ * x_0..x_{i-1} (the Cholesky factor is unique), so the pivots L22_ii^2 are
+ * the sequential predictive variances and the forward substitution
+ * z2 = L22^-1 (y2 - W z) yields the sequential means and residuals. */
+int
+gp_observe_block(gp *g, const double *X, const double *y, size_t m, gp_arrival *out,
+                 bool *need_jitter, const bl_cancel *cancel, bl_err *err)
+{
+    *need_jitter = false;
+    if (m == 0)
+        return BL_OK;
+    int rc = check_finite(X, m * g->d, "x", err);
+    if (rc == BL_OK)
+        rc = check_finite(y, m, "y", err);
+    if (rc != BL_OK)
+        return rc;
+    size_t n = g->n, ld;
+    if (n + m > GP_MAX_N)
+        return bl_fail(err, BL_EINVAL, "gp: n=%zu points: at most %d", n + m, GP_MAX_N);
+    if ((rc = grow(g, n + m, err)) != BL_OK)
+        return rc;
+    ld = g->cap;
+    double *W = g->L + n * ld, *S = W + n;
+    double *kd = malloc(m * sizeof *kd), *mean = malloc(m * sizeof *mean);
+    /* The new kernel rows go straight into the factor when the layout
+     * allows (a first block filling the capacity), else through scratch. */
+    bool direct = ld == m;
+    double *T = direct ? NULL : malloc(m * (n > m ? n : m) * sizeof *T);
+    if (kd == NULL || mean == NULL || (!direct && T == NULL)) {
+        rc = bl_fail(err, BL_ENOMEM, "gp: out of memory for a block of %zu points", m);
+        goto done;
+    }
+    if ((rc = kernel_diag(g->k, X, m, kd, err)) != BL_OK)
+        goto done;
+    if (n > 0) {
+        if ((rc = kernel_cross(g->k, X, m, g->X, n, T, cancel, err)) != BL_OK)
+            goto done;
+        for (size_t i = 0; i < m; i++)
+            memcpy(W + i * ld, T + i * n, n * sizeof *T);
+        gsl_matrix_const_view Lv = gsl_matrix_const_view_array_with_tda(g->L, n, n, ld);
+        gsl_matrix_view Wv = gsl_matrix_view_array_with_tda(W, m, n, ld);
+        gsl_blas_dtrsm(CblasRight, CblasLower, CblasTrans, CblasNonUnit, 1.0, &Lv.matrix,
+                       &Wv.matrix);
+    }
+    if ((rc = kernel_gram(g->k, X, m, direct ? S : T, cancel, err)) != BL_OK)
+        goto done;
+    if (!direct)
+        for (size_t i = 0; i < m; i++)
+            memcpy(S + i * ld, T + i * m, (i + 1) * sizeof *T);
+    for (size_t i = 0; i < m; i++) {
+        kd[i] += g->noise;
+        S[i * ld + i] = kd[i];
+    }
+    if (n > 0) {
+        gsl_matrix_view Wv = gsl_matrix_view_array_with_tda(W, m, n, ld);
+        gsl_matrix_view Sv = gsl_matrix_view_array_with_tda(S, m, m, ld);
+        gsl_blas_dsyrk(CblasLower, CblasNoTrans, -1.0, &Wv.matrix, 1.0, &Sv.matrix);
+    }
+    /* Row-major lower = column-major upper: no transposition. The _work
+     * variant skips LAPACKE's O(m^2) NaN scan (the inputs were checked). */
+    lapack_int info =
+        LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)m, S, (lapack_int)ld);
+    if (info < 0) {
+        rc = bl_fail(err, BL_ENUM, "gp: dpotrf argument %d invalid", (int)-info);
+        goto done;
+    }
+    /* Any pivot the point path would reject sends the whole block there (it
+     * owns the jitter ladder); the state is untouched so far. */
+    for (size_t i = 0; i < m && info == 0; i++) {
+        double p = S[i * ld + i];
+        if (!(p * p > PIVOT_RTOL * kd[i]))
+            info = (lapack_int)(i + 1);
+    }
+    if (info > 0) {
+        *need_jitter = true;
+        goto done;
+    }
+    if (n > 0) {
+        gsl_vector_const_view zv = gsl_vector_const_view_array(g->z, n);
+        gsl_vector_view mv = gsl_vector_view_array(mean, m);
+        gsl_matrix_const_view Wv = gsl_matrix_const_view_array_with_tda(W, m, n, ld);
+        gsl_blas_dgemv(CblasNoTrans, 1.0, &Wv.matrix, &zv.vector, 0.0, &mv.vector);
+    } else {
+        memset(mean, 0, m * sizeof *mean);
+    }
+    /* Forward substitution, one arrival at a time: the running sums are
+     * the sequential state the point path would hold after each arrival. */
+    double *z2 = g->z + n;
+    double q = g->q, logdet = g->logdet, lml = g->lml;
+    for (size_t i = 0; i < m; i++) {
+        const double *Si = S + i * ld;
+        double mu = mean[i];
+        for (size_t j = 0; j < i; j++)
+            mu += Si[j] * z2[j];
+        double lii = Si[i], zi = (y[i] - mu) / lii;
+        double lp = -0.5 * LOG_2PI - log(lii) - 0.5 * zi * zi;
+        z2[i] = zi;
+        q += zi * zi;
+        logdet += 2.0 * log(lii);
+        lml += lp;
+        if (out)
+            out[i] = (gp_arrival){.mean = mu, .var = lii * lii, .resid = zi, .logpred = lp,
+                                  .q = q, .logdet = logdet, .lml = lml};
+    }
+    memcpy(g->X + n * g->d, X, m * g->d * sizeof *X);
+    memcpy(g->y + n, y, m * sizeof *y);
+    for (size_t i = 0; i < m; i++)
+        g->sum_diag += kd[i];
+    g->q = q;
+    g->logdet = logdet;
+    g->lml = lml;
+    g->n = n + m;
+done:
+    free(kd);
+    free(mean);
+    free(T);
+    return rc;
 }
 
 int
@@ -543,11 +686,40 @@ gp_tp_log_ml(const gp *g, double a, double b, double *lml, bl_err *err)
     int rc = check_ab(a, b, err);
     if (rc != BL_OK)
         return rc;
-    double n = (double)g->n, nu = 2.0 * a;
-    /* MATH 5.1, with log(1 + q/(nu b/a)) = log1p(q/(2b)). */
-    *lml = lgamma(0.5 * (nu + n)) - lgamma(0.5 * nu) - 0.5 * n * log(nu * M_PI) -
-           0.5 * (n * log(b / a) + g->logdet) - 0.5 * (nu + n) * log1p(g->q / (2.0 * b));
+    *lml = gp_tp_log_ml_at(a, b, (double)g->n, g->q, g->logdet);
     return BL_OK;
+}
+
+double
+gp_tp_log_ml_at(double a, double b, double n, double q, double logdet)
+{
+    double nu = 2.0 * a;
+    /* MATH 5.1, with log(1 + q/(nu b/a)) = log1p(q/(2b)). */
+    return lgamma(0.5 * (nu + n)) - lgamma(0.5 * nu) - 0.5 * n * log(nu * M_PI) -
+           0.5 * (n * log(b / a) + logdet) - 0.5 * (nu + n) * log1p(q / (2.0 * b));
+}
+
+/* The predictive t from (n, q) before the arrival and the Gaussian
+ * predictive (mu, var_f, var_y) at s = 1. */
+static gp_tp_pred
+tp_pred(double a, double b, double n, double q, double mu, double var_f, double var_y)
+{
+    double df = 2.0 * a + n, fac = (2.0 * b + q) / df;
+    gp_tp_pred p = {.loc = mu, .scale2_f = fac * var_f, .scale2 = fac * var_y, .df = df};
+    p.var = df > 2.0 ? p.scale2 * df / (df - 2.0) : (double)INFINITY;
+    return p;
+}
+
+static double t_logpdf(double y, double df, double loc, double s2);
+
+double
+gp_tp_step(double a, double b, double n, double q, double mu, double var_y, double y,
+           gp_tp_pred *p)
+{
+    gp_tp_pred t = tp_pred(a, b, n, q, mu, (double)NAN, var_y);
+    if (p)
+        *p = t;
+    return t_logpdf(y, t.df, t.loc, t.scale2);
 }
 
 int
@@ -561,16 +733,9 @@ gp_tp_predict(const gp *g, double a, double b, const double *Xs, size_t m, gp_tp
     if (buf == NULL)
         return bl_fail(err, BL_ENOMEM, "tp: out of memory");
     rc = gp_predict(g, Xs, m, buf, buf + m, buf + 2 * m, NULL, err);
-    if (rc == BL_OK) {
-        double df = 2.0 * a + (double)g->n, fac = (2.0 * b + g->q) / df;
-        for (size_t i = 0; i < m; i++) {
-            out[i].loc = buf[i];
-            out[i].scale2_f = fac * buf[m + i];
-            out[i].scale2 = fac * buf[2 * m + i];
-            out[i].df = df;
-            out[i].var = df > 2.0 ? out[i].scale2 * df / (df - 2.0) : (double)INFINITY;
-        }
-    }
+    if (rc == BL_OK)
+        for (size_t i = 0; i < m; i++)
+            out[i] = tp_pred(a, b, (double)g->n, g->q, buf[i], buf[m + i], buf[2 * m + i]);
     free(buf);
     return rc;
 }
@@ -671,6 +836,12 @@ loglik_s(const gp *g, double s)
 }
 
 static double
+loglik_at(double n, double q, double logdet, double s)
+{
+    return -0.5 * n * (LOG_2PI + log(s)) - 0.5 * logdet - 0.5 * q / s;
+}
+
+static double
 norm_logpdf(double y, double m, double v)
 {
     return -0.5 * (LOG_2PI + log(v) + (y - m) * (y - m) / v);
@@ -700,17 +871,27 @@ gp_scale_quad(const gp *g, const gp_scale_prior *pr, const double *xs, double ys
     double mu = NAN, v = NAN;
     if (xs && (rc = pred_one(g, xs, &mu, &v, err)) != BL_OK)
         return rc;
+    return gp_scale_quad_at(pr, (double)g->n, g->q, g->logdet, xs != NULL, mu, v, ys, r, err);
+}
+
+int
+gp_scale_quad_at(const gp_scale_prior *pr, double n, double q, double logdet, bool pred,
+                 double mu, double v, double ys, gp_scale_result *r, bl_err *err)
+{
+    int rc = gp_scale_prior_check(pr, err);
+    if (rc != BL_OK)
+        return rc;
     nan_result(r);
-    if (xs) {
+    if (pred) {
         r->pred_mean = mu;
         if (!isfinite(ys))
             return bl_fail(err, BL_EINVAL, "scale prior: y*=%g: must be finite", ys);
     }
     if (pr->kind == GP_SCALE_POINT) {
         double s = pr->p1;
-        r->log_ml = loglik_s(g, s);
+        r->log_ml = loglik_at(n, q, logdet, s);
         r->mean_s = s;
-        if (xs) {
+        if (pred) {
             r->pred_var = s * v;
             r->logpdf = norm_logpdf(ys, mu, s * v);
         }
@@ -718,7 +899,7 @@ gp_scale_quad(const gp *g, const gp_scale_prior *pr, const double *xs, double ys
     }
     /* Trapezoid on u = log s, [-30, 30], integrand p(s) p(y|s) s; three
      * running log-sum-exps (evidence, E[s], predictive) with a shared max. */
-    double h = 0.01, n = (double)g->n;
+    double h = 0.01;
     if (n > 0 && sqrt(2.0 / n) / 20.0 < h)
         h = sqrt(2.0 / n) / 20.0;
     size_t N = (size_t)ceil(60.0 / h) + 1;
@@ -726,7 +907,7 @@ gp_scale_quad(const gp *g, const gp_scale_prior *pr, const double *xs, double ys
     double M = -INFINITY;
     for (size_t i = 0; i < N; i++) {
         double u = -30.0 + h * (double)i, s = exp(u);
-        double f = gp_scale_prior_logpdf(pr, s) + u + loglik_s(g, s);
+        double f = gp_scale_prior_logpdf(pr, s) + u + loglik_at(n, q, logdet, s);
         if (f > M)
             M = f;
     }
@@ -735,16 +916,16 @@ gp_scale_quad(const gp *g, const gp_scale_prior *pr, const double *xs, double ys
     double S0 = 0.0, S1 = 0.0, SP = 0.0;
     for (size_t i = 0; i < N; i++) {
         double u = -30.0 + h * (double)i, s = exp(u);
-        double f = gp_scale_prior_logpdf(pr, s) + u + loglik_s(g, s) - M;
+        double f = gp_scale_prior_logpdf(pr, s) + u + loglik_at(n, q, logdet, s) - M;
         double w = exp(f) * ((i == 0 || i == N - 1) ? 0.5 : 1.0);
         S0 += w;
         S1 += w * s;
-        if (xs)
+        if (pred)
             SP += w * exp(norm_logpdf(ys, mu, s * v));
     }
     r->log_ml = M + log(S0 * h);
     r->mean_s = S1 / S0;
-    if (xs) {
+    if (pred) {
         r->pred_var = r->mean_s * v;
         r->logpdf = log(SP / S0);
     }

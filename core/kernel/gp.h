@@ -12,7 +12,9 @@
  * and gp_optimize. Pivots at or below 1e-13 k(x,x) count as failure and go
  * up the jitter ladder (1e-10 .. 1e-4 times the mean of diag Ky, MATH 1.2)
  * [C]; the jitter used stays in the factor (Ky gets + j on that diagonal
- * entry) and the largest one is reported by gp_jitter.
+ * entry) and the largest one is reported by gp_jitter. Arrivals known
+ * together extend the factor by a block instead (gp_observe_block, BLAS-3,
+ * docs/gp-blocks.md), with the same per-arrival predictives.
  * Student-t process (MATH 5.1): s ~ IG(a, b), y | s ~ N(0, s Ky) (noise
  * scaled [C]); everything follows from (n, q, log det Ky), so the same object
  * serves the GP, the TP for any (a, b), and the other scale priors (5.2).
@@ -60,6 +62,32 @@ void gp_alpha(const gp *g, double *out);
  * unchanged on error. */
 int gp_observe(gp *g, const double *x, double y, double *logpred, bl_err *err);
 
+/* One arrival as the block and point paths see it: the one-step
+ * predictive of y_i given every earlier point (the Gaussian at s = 1) and
+ * the state after y_i. */
+typedef struct gp_arrival {
+    double mean;           /* predictive mean l.z */
+    double var;            /* predictive variance of y_i: the pivot L_ii^2 */
+    double resid;          /* standardized residual z_i = (y_i - mean) / L_ii */
+    double logpred;        /* log N(y_i; mean, var) */
+    double q, logdet, lml; /* gp_quad, gp_logdet, gp_log_ml after y_i */
+} gp_arrival;
+
+/* m arrivals at once (X m x in_dim, y m): the factor grows by a block,
+ * W = K(X, X_old) L^-T (dtrsm), Schur complement S = K(X, X) + noise I -
+ * W W^T (dsyrk), L22 = chol(S) (dpotrf), z2 = L22^-1 (y - W z); O(n^2 m +
+ * n m^2 + m^3/3) plus n m + m^2/2 kernel evaluations. out[i] (may be NULL)
+ * receives arrival i as gp_observe would have scored it: equal to m calls
+ * of gp_observe to rounding (the factor rows are the same unique Cholesky
+ * rows). If any pivot of S is at or below the point path's threshold (the
+ * block would need jitter), nothing changes, *need_jitter is set and BL_OK
+ * returned: the caller then feeds the block to gp_observe point by point,
+ * which owns the jitter ladder (docs/gp-blocks.md). m = 0 does nothing.
+ * Errors as gp_observe (BL_EINVAL, BL_ENOMEM, BL_ECANCEL, BL_ENUM), g
+ * unchanged except for its capacity. */
+int gp_observe_block(gp *g, const double *X, const double *y, size_t m, gp_arrival *out,
+                     bool *need_jitter, const bl_cancel *cancel, bl_err *err);
+
 /* Replace the data by X (n x in_dim), y (n) and factor from scratch: one
  * Gram build and one in-place LAPACK dpotrf with the jitter ladder
  * (gp_cholesky). log ML from the batch formula. O(n^3/3). g unchanged on
@@ -102,6 +130,14 @@ typedef struct gp_tp_pred {
 /* log p(y) of the multivariate t (nu = 2a, scale (b/a) Ky). a, b > 0.
  * O(1) from the state. BL_EINVAL. */
 int gp_tp_log_ml(const gp *g, double a, double b, double *lml, bl_err *err);
+/* The same from a state (n points, quadratic form q, log det Ky): what a
+ * block computation tracks per arrival. O(1). a, b > 0 unchecked. */
+double gp_tp_log_ml_at(double a, double b, double n, double q, double logdet);
+/* One-step Student-t predictive from the state before the arrival (n, q)
+ * and the Gaussian predictive (mu, var_y) at s = 1; returns log p(y | past)
+ * and fills *p (may be NULL; scale2_f is NAN). a, b > 0 unchecked. O(1). */
+double gp_tp_step(double a, double b, double n, double q, double mu, double var_y, double y,
+                  gp_tp_pred *p);
 /* Predictive t at m inputs into out[0..m-1]. Cost of gp_predict. */
 int gp_tp_predict(const gp *g, double a, double b, const double *Xs, size_t m, gp_tp_pred *out,
                   bl_err *err);
@@ -148,6 +184,12 @@ double gp_scale_prior_logpdf(const gp_scale_prior *pr, double s);
  * mass: exact. O(grid + one predictive). BL_EINVAL, BL_ENOMEM. */
 int gp_scale_quad(const gp *g, const gp_scale_prior *pr, const double *xs, double ys,
                   gp_scale_result *r, bl_err *err);
+
+/* gp_scale_quad from a state (n, q, logdet) and, when pred, the Gaussian
+ * predictive (mu, v = var_y at s = 1) for target ys: the per-arrival form a
+ * block computation uses. Same grid, same results. */
+int gp_scale_quad_at(const gp_scale_prior *pr, double n, double q, double logdet, bool pred,
+                     double mu, double v, double ys, gp_scale_result *r, bl_err *err);
 
 typedef enum {
     GP_IS_PRIOR = 0, /* proposal = prior (the paper's algorithm) */

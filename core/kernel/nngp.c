@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include <lapacke.h>
+#include <pthread.h>
+#include <unistd.h>
 
 #include "core/base/linalg.h"
 #include "core/spectrum/spectrum.h"
@@ -246,6 +248,15 @@ expect_gh(const nngp *m, double k11, double k12, double k22, double *E, double *
 {
     size_t n = m->o.gh_order;
     const double *z = m->z, *w = m->w;
+    /* The rule below is not symmetric in (k11, k22) to rounding (to the
+     * quadrature's error, in fact): a canonical order makes k(x, x') and
+     * k(x', x) the same bits, so a Gram, a cross and a GP's block and point
+     * paths agree. */
+    if (k11 > k22) {
+        double tmp = k11;
+        k11 = k22;
+        k22 = tmp;
+    }
     double s1 = sqrt(fmax(k11, 0.0)), a, b;
     if (s1 > 0.0) {
         a = k12 / s1;
@@ -433,121 +444,476 @@ nngp_pair(const nngp *m, const double *x, const double *x2, double *K, double *T
     return BL_OK;
 }
 
+/* ---- Gram engine ---------------------------------------------------------
+ * docs/gp-blocks.md, "The NNGP Gram". Every entry (a, b) runs all layers
+ * with its state in registers; entries are taken NNGP_LANES at a time along
+ * b, in fixed-width loops with no branches (selects instead), so the
+ * compiler keeps the lanes in SIMD registers. The closed forms use the
+ * branch-free arccos/arcsin below, never libm in the loop. Each entry is a
+ * function of its two points alone: no sums across entries, no FMA (the
+ * loops are written for -ffp-contract=off), so the result does not depend on
+ * the lane an entry lands in, on the batch, or on which thread computes it.
+ * Threads split the work into contiguous ranges fixed by (n, threads). */
+
+#define NNGP_LANES 8
+
+/* fdlibm's rational approximation R(z) of (asin(sqrt z) - sqrt z)/sqrt(z)^3
+ * on z in [0, 1/4] (|error| < 2^-58.75), the core of its asin and acos. */
+static inline double
+asin_R(double z)
+{
+    const double pS0 = 1.66666666666666657415e-01, pS1 = -3.25565818622400915405e-01,
+                 pS2 = 2.01212532134862925881e-01, pS3 = -4.00555345006794114027e-02,
+                 pS4 = 7.91534994289814532176e-04, pS5 = 3.47933107596021167570e-05,
+                 qS1 = -2.40339491173441421878e+00, qS2 = 2.02094576023350569471e+00,
+                 qS3 = -6.88283971605453293030e-01, qS4 = 7.70381505559019352791e-02;
+    double p = z * (pS0 + z * (pS1 + z * (pS2 + z * (pS3 + z * (pS4 + z * pS5)))));
+    double q = 1.0 + z * (qS1 + z * (qS2 + z * (qS3 + z * qS4)));
+    return p / q;
+}
+
+#define PIO2_HI 1.57079632679489655800e+00
+#define PIO2_LO 6.12323399573676603587e-17
+
+/* acos on [-1, 1] without branches: |x| <= 1/2 from asin(x) = x + x R(x^2);
+ * beyond, the half-angle form 2 asin(sqrt((1-|x|)/2)), where 1-|x| is exact
+ * (Sterbenz), so near x = +-1 the result is as accurate as the asin(s) of
+ * the old angle() (docs/gp-blocks.md: max error against glibc). Both sides
+ * are computed and one is selected, so a vector lane never branches. */
+static inline double
+acos_fast(double x)
+{
+    double ax = fabs(x), zb = 0.5 * (1.0 - ax);
+    bool big = ax > 0.5;
+    double z = big ? zb : x * x;
+    double r = asin_R(z), s = sqrt(zb), w = r * s;
+    double pos = 2.0 * (s + w), neg = M_PI - 2.0 * (s + (w - PIO2_LO));
+    double small = PIO2_HI - (x - (PIO2_LO - x * r));
+    return big ? (x > 0.0 ? pos : neg) : small;
+}
+
+/* asin on [-1, 1], the same way: pi/2 - 2 asin(sqrt((1-|x|)/2)) beyond 1/2. */
+static inline double
+asin_fast(double x)
+{
+    double ax = fabs(x), zb = 0.5 * (1.0 - ax);
+    bool big = ax > 0.5;
+    double z = big ? zb : x * x;
+    double r = asin_R(z), s = sqrt(zb);
+    double hi = PIO2_HI - (2.0 * (s + s * r) - PIO2_LO);
+    double small = x + x * r;
+    return big ? (x > 0.0 ? hi : -hi) : small;
+}
+
+double
+nngp_acos(double x)
+{
+    return acos_fast(x);
+}
+
+double
+nngp_asin(double x)
+{
+    return asin_fast(x);
+}
+
+/* One Gram/cross job. Side a is walked point by point, side b in lane
+ * batches from its transposed data: XT (d x nb) and DS (L1 x nb), the roots
+ * the closed forms need per layer (sqrt K^l(x,x) for ABReLU, sqrt(1 + 2K^l)
+ * for erf). Entry (a, b) goes to out[l][a * sa + b * sb]. */
+typedef struct gjob {
+    const nngp *m;
+    int mode; /* 1 ABReLU, 2 erf, 0 GH */
+    size_t L1, lmax, d;
+    bool wantT;
+    double *const *Kout, *const *Tout;
+    const double *XA, *DKA, *DSA; /* side a: rows (na x d), chains (na x L1) */
+    const double *XT, *DST, *DKB; /* side b: transposed (d x nb, L1 x nb), chains (nb x L1) */
+    size_t na, nb, sa, sb;
+    bool sym;       /* b < a only, plus the diagonal from the chains */
+    const double *DT; /* sym: Theta chains (na x L1) for the diagonal */
+    const bl_cancel *cancel;
+    bool avx2; /* the AVX2 build of the lane loops */
+} gjob;
+
+/* Lane-batch state of NNGP_LANES entries (a, b0 .. b0 + LANES - 1): the
+ * inputs xb (d x LANES, stride xs) and roots dsb (L1 x LANES, stride xs). */
+static inline __attribute__((always_inline)) void
+batch_body(const gjob *J, size_t a, const double *xb, const double *dsb, size_t xs, size_t cnt,
+           size_t o0)
+{
+    enum { W = NNGP_LANES };
+    const nngp *m = J->m;
+    const double sw2 = m->o.sw2, sb2 = m->o.sb2, dd = (double)J->d;
+    const double h = 0.5 * (m->a * m->a + m->b * m->b),
+                 ab2 = (m->a - m->b) * (m->a - m->b) / (2.0 * M_PI), edz = h - ab2 * M_PI_2;
+    const double *xa = J->XA + a * J->d, *dsa = J->DSA + a * J->L1;
+    double k[W], t[W];
+    for (size_t u = 0; u < W; u++)
+        k[u] = 0.0;
+    for (size_t q = 0; q < J->d; q++) {
+        const double xq = xa[q], *xr = xb + q * xs;
+        for (size_t u = 0; u < W; u++)
+            k[u] += xq * xr[u];
+    }
+    for (size_t u = 0; u < W; u++) {
+        k[u] = sw2 * k[u] / dd + sb2;
+        t[u] = k[u];
+    }
+    size_t sbs = J->sb;
+    if (J->Kout && J->Kout[0])
+        for (size_t u = 0; u < cnt; u++)
+            J->Kout[0][o0 + u * sbs] = k[u];
+    if (J->Tout && J->Tout[0])
+        for (size_t u = 0; u < cnt; u++)
+            J->Tout[0][o0 + u * sbs] = t[u];
+    for (size_t l = 1; l < J->lmax; l++) {
+        const double da = dsa[l - 1], *db = dsb + (l - 1) * xs;
+        double ed[W];
+        if (J->mode == 1) {
+            for (size_t u = 0; u < W; u++) {
+                double f = da * db[u], c = k[u] / f;
+                c = c > 1.0 ? 1.0 : c < -1.0 ? -1.0 : c;
+                double s = sqrt((1.0 - c) * (1.0 + c));
+                double e1 = h - ab2 * acos_fast(c);
+                double E = f * (ab2 * s + e1 * c);
+                bool pos = f > 0.0;
+                ed[u] = pos ? e1 : edz;
+                k[u] = sw2 * (pos ? E : 0.0) + sb2;
+            }
+        } else {
+            for (size_t u = 0; u < W; u++) {
+                double sp = da * db[u], r = 2.0 * k[u] / sp;
+                r = r > 1.0 ? 1.0 : r < -1.0 ? -1.0 : r;
+                double E = M_2_PI * asin_fast(r);
+                ed[u] = 2.0 * M_2_PI / (sp * sqrt((1.0 - r) * (1.0 + r)));
+                k[u] = sw2 * E + sb2;
+            }
+        }
+        if (J->wantT)
+            for (size_t u = 0; u < W; u++)
+                t[u] = k[u] + sw2 * ed[u] * t[u];
+        if (J->Kout && J->Kout[l])
+            for (size_t u = 0; u < cnt; u++)
+                J->Kout[l][o0 + u * sbs] = k[u];
+        if (J->Tout && J->Tout[l])
+            for (size_t u = 0; u < cnt; u++)
+                J->Tout[l][o0 + u * sbs] = t[u];
+    }
+}
+
+/* The same body compiled twice: for the baseline ISA and for AVX2 (4 lanes
+ * per instruction), chosen per machine at run time. AVX2 here does not mean
+ * FMA (a separate target feature, never enabled), and every operation is a
+ * correctly rounded IEEE one per lane, so both give the same bits. */
+static void
+batch_base(const gjob *J, size_t a, const double *xb, const double *dsb, size_t xs, size_t cnt,
+           size_t o0)
+{
+    batch_body(J, a, xb, dsb, xs, cnt, o0);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define NNGP_HAVE_AVX2 1
+__attribute__((target("avx2"))) static void
+batch_avx2(const gjob *J, size_t a, const double *xb, const double *dsb, size_t xs, size_t cnt,
+           size_t o0)
+{
+    batch_body(J, a, xb, dsb, xs, cnt, o0);
+}
+#endif
+
+static inline void
+batch_closed(const gjob *J, size_t a, const double *xb, const double *dsb, size_t xs,
+             size_t cnt, size_t o0)
+{
+#ifdef NNGP_HAVE_AVX2
+    if (J->avx2) {
+        batch_avx2(J, a, xb, dsb, xs, cnt, o0);
+        return;
+    }
+#endif
+    batch_base(J, a, xb, dsb, xs, cnt, o0);
+}
+
+/* GH and anything else: one entry at a time (the quadrature dominates). */
+static void
+entry_gh(const gjob *J, size_t a, size_t b, size_t o)
+{
+    const nngp *m = J->m;
+    const double sw2 = m->o.sw2, sb2 = m->o.sb2;
+    const double *dka = J->DKA + a * J->L1, *dkb = J->DKB + b * J->L1;
+    double s = 0.0;
+    for (size_t q = 0; q < J->d; q++)
+        s += J->XA[a * J->d + q] * J->XT[q * J->nb + b];
+    double k = sw2 * s / (double)J->d + sb2, t = k;
+    if (J->Kout && J->Kout[0])
+        J->Kout[0][o] = k;
+    if (J->Tout && J->Tout[0])
+        J->Tout[0][o] = t;
+    for (size_t l = 1; l < J->lmax; l++) {
+        double E, Ed;
+        nngp_expect(m, dka[l - 1], k, dkb[l - 1], &E, &Ed);
+        k = sw2 * E + sb2;
+        if (J->wantT)
+            t = k + sw2 * Ed * t;
+        if (J->Kout && J->Kout[l])
+            J->Kout[l][o] = k;
+        if (J->Tout && J->Tout[l])
+            J->Tout[l][o] = t;
+    }
+}
+
+/* Entries (a, b) for b in [b0, b1). Full batches read the transposed data
+ * in place; a short tail is copied into the padded batch pad ((d + L1) x
+ * LANES; padding lanes repeat the last point and are not stored). */
+static void
+run_range(const gjob *J, size_t a, size_t b0, size_t b1, double *pad)
+{
+    enum { W = NNGP_LANES };
+    if (J->mode == 0) {
+        for (size_t b = b0; b < b1; b++)
+            entry_gh(J, a, b, a * J->sa + b * J->sb);
+        return;
+    }
+    size_t b = b0;
+    for (; b + W <= b1; b += W)
+        batch_closed(J, a, J->XT + b, J->DST + b, J->nb, W, a * J->sa + b * J->sb);
+    if (b == b1)
+        return;
+    size_t cnt = b1 - b;
+    double *pd = pad + J->d * W;
+    for (size_t u = 0; u < W; u++) {
+        size_t src = b + (u < cnt ? u : cnt - 1);
+        for (size_t q = 0; q < J->d; q++)
+            pad[q * W + u] = J->XT[q * J->nb + src];
+        for (size_t l = 0; l < J->L1; l++)
+            pd[l * W + u] = J->DST[l * J->nb + src];
+    }
+    batch_closed(J, a, pad, pd, W, cnt, a * J->sa + b * J->sb);
+}
+
+/* One thread's share: rows a in [a0, a1) against b in [b0, b1) (sym: b < a). */
+typedef struct gtask {
+    const gjob *J;
+    size_t a0, a1, b0, b1;
+    int rc;   /* BL_OK, BL_ENOMEM, BL_ECANCEL */
+    int bad;  /* a non-finite value was produced */
+    pthread_t th;
+} gtask;
+
+static void *
+gtask_run(void *arg)
+{
+    gtask *T = arg;
+    const gjob *J = T->J;
+    double *pad = malloc((J->d + J->L1) * NNGP_LANES * sizeof *pad);
+    if (pad == NULL) {
+        T->rc = BL_ENOMEM;
+        return NULL;
+    }
+    for (size_t a = T->a0; a < T->a1; a++) {
+        if (bl_cancelled(J->cancel)) {
+            T->rc = BL_ECANCEL;
+            break;
+        }
+        size_t b1 = J->sym ? a : T->b1;
+        run_range(J, a, T->b0, b1, pad);
+        if (J->sym) {
+            size_t o = a * J->sa + a * J->sb;
+            for (size_t l = 0; l < J->lmax; l++) {
+                double kd = J->DKA[a * J->L1 + l], td = J->DT[a * J->L1 + l];
+                if (J->Kout && J->Kout[l])
+                    J->Kout[l][o] = kd;
+                if (J->Tout && J->Tout[l])
+                    J->Tout[l][o] = td;
+            }
+        }
+        /* Overflow check on what was stored for this row (cheap next to
+         * the layers; the stores are still in cache). */
+        size_t lo = T->b0, hi = J->sym ? a + 1 : T->b1;
+        for (size_t l = 0; l < J->lmax; l++)
+            for (int w = 0; w < 2; w++) {
+                double *A = w == 0 ? (J->Kout ? J->Kout[l] : NULL) : (J->Tout ? J->Tout[l] : NULL);
+                if (A == NULL)
+                    continue;
+                for (size_t b = lo; b < hi; b++)
+                    T->bad |= !isfinite(A[a * J->sa + b * J->sb]);
+            }
+    }
+    free(pad);
+    return NULL;
+}
+
+#define NNGP_MAX_THREADS 64
+#define NNGP_MIN_WORK    200000 /* entry-layers per thread worth a thread start */
+
+static size_t
+thread_count(const nngp *m, double work)
+{
+    if (m->o.threads)
+        return m->o.threads < NNGP_MAX_THREADS ? m->o.threads : NNGP_MAX_THREADS;
+    long t = sysconf(_SC_NPROCESSORS_ONLN);
+    if (t < 1)
+        t = 1;
+    if (t > NNGP_MAX_THREADS)
+        t = NNGP_MAX_THREADS;
+    double cap = work / NNGP_MIN_WORK;
+    if ((double)t > cap)
+        t = cap < 1.0 ? 1 : (long)cap;
+    return (size_t)t;
+}
+
 /* Shared engine. Outputs: Kout[l-1] / Tout[l-1] for layer l (NULL skipped),
- * row-major n1 x n2. sym: X2 == X1 and only j <= i is computed, then mirrored;
- * diagonal entries come from the diagonal chains. */
+ * row-major n1 x n2. sym: X2 == X1 and only j <= i is computed, then
+ * mirrored; diagonal entries come from the diagonal chains. */
 static int
 gram_core(const nngp *m, const double *X1, size_t n1, const double *X2, size_t n2, bool sym,
           double *const *Kout, double *const *Tout, const bl_cancel *cancel, bl_err *err)
 {
     size_t L1 = m->o.depth + 1, d = m->d;
-    double sw2 = m->o.sw2, sb2 = m->o.sb2;
     if (n1 == 0 || n2 == 0)
         return bl_fail(err, BL_EINVAL, "nngp: no inputs (n=0)");
-    size_t nd = sym ? n1 : n1 + n2;
-    /* Per point and layer: K^l(x,x), Theta^l(x,x), and the root the closed
-     * forms need (sqrt K for ABReLU, sqrt(1 + 2K) for erf). */
-    double *DK = malloc(nd * L1 * sizeof *DK), *DT = malloc(nd * L1 * sizeof *DT);
-    double *DS = malloc(nd * L1 * sizeof *DS);
-    if (DK == NULL || DT == NULL || DS == NULL) {
-        free(DK);
-        free(DT);
-        free(DS);
-        return bl_fail(err, BL_ENOMEM, "nngp: out of memory for %zu inputs", nd);
-    }
-    for (size_t i = 0; i < nd; i++) {
-        const double *x = i < n1 ? X1 + i * d : X2 + (i - n1) * d;
-        diag_chain(m, x, DK + i * L1, DT + i * L1);
-        for (size_t l = 0; l < L1; l++) {
-            double k = DK[i * L1 + l];
-            DS[i * L1 + l] = m->o.act == NNGP_ERF ? sqrt(1.0 + 2.0 * k) : sqrt(k);
-        }
-    }
-    const double *DK2 = sym ? DK : DK + n1 * L1, *DS2 = sym ? DS : DS + n1 * L1;
-    bool wantT = false, wantl[NNGP_MAX_DEPTH + 1];
+    bool wantT = false;
     size_t lmax = 0; /* highest layer anyone asked for */
     for (size_t l = 0; l < L1; l++) {
-        wantl[l] = (Kout && Kout[l]) || (Tout && Tout[l]);
-        if (wantl[l])
+        if ((Kout && Kout[l]) || (Tout && Tout[l]))
             lmax = l + 1;
         if (Tout && Tout[l])
             wantT = true;
     }
-    /* Closed forms run inline on the precomputed roots; mode 0 = GH. */
-    int mode = m->quad ? 0 : m->o.act == NNGP_ERF ? 2 : 1;
-    double h = 0.5 * (m->a * m->a + m->b * m->b),
-           ab2 = (m->a - m->b) * (m->a - m->b) / (2.0 * M_PI);
-    int bad = 0, rc = BL_OK;
-    for (size_t i = 0; i < n1 && lmax > 0; i++) {
-        if (bl_cancelled(cancel)) {
-            rc = bl_fail(err, BL_ECANCEL, "nngp: cancelled");
+    if (lmax == 0)
+        return BL_OK;
+    /* Side b is the longer one (a single new row walks its n old points in
+     * lanes); for a cross with n1 > n2 the roles swap and the output is
+     * written with strides (n2, 1) the other way round. */
+    bool swap = !sym && n1 > n2;
+    const double *XA = swap ? X2 : X1, *XB = swap ? X1 : X2;
+    size_t na = swap ? n2 : n1, nb = swap ? n1 : n2;
+    size_t nd = sym ? na : na + nb;
+    double *DK = malloc(nd * L1 * sizeof *DK), *DT = malloc(nd * L1 * sizeof *DT);
+    double *DSA = malloc(na * L1 * sizeof *DSA), *DST = malloc(nb * L1 * sizeof *DST);
+    double *XT = malloc(nb * d * sizeof *XT);
+    gtask *tasks = NULL;
+    int rc = BL_OK;
+    if (!DK || !DT || !DSA || !DST || !XT) {
+        rc = bl_fail(err, BL_ENOMEM, "nngp: out of memory for %zu inputs", nd);
+        goto done;
+    }
+    /* Per point and layer: K^l(x,x), Theta^l(x,x), and the root the closed
+     * forms need (sqrt K for ABReLU, sqrt(1 + 2K) for erf). */
+    for (size_t i = 0; i < nd; i++) {
+        const double *x = i < na ? XA + i * d : XB + (i - na) * d;
+        diag_chain(m, x, DK + i * L1, DT + i * L1);
+    }
+    const double *DKB = sym ? DK : DK + na * L1;
+    for (size_t i = 0; i < na + nb; i++) {
+        bool isa = i < na;
+        if (sym && !isa)
             break;
-        }
-        const double *xi = X1 + i * d, *dki = DK + i * L1, *dsi = DS + i * L1;
-        size_t jend = sym ? i : n2;
-        for (size_t j = 0; j < jend; j++) {
-            const double *dkj = DK2 + j * L1, *dsj = DS2 + j * L1;
-            double k = sw2 * dotd(xi, X2 + j * d, d) / (double)d + sb2, t = k;
-            size_t o = i * n2 + j;
-            if (wantl[0]) {
-                if (Kout && Kout[0])
-                    Kout[0][o] = k;
-                if (Tout && Tout[0])
-                    Tout[0][o] = t;
-            }
-            for (size_t l = 1; l < lmax; l++) {
-                double E, Ed;
-                if (mode == 1) {
-                    double f = dsi[l - 1] * dsj[l - 1];
-                    if (f > 0.0)
-                        abrelu_corr(h, ab2, f, k, &E, &Ed);
-                    else
-                        E = 0.0, Ed = h - ab2 * M_PI_2;
-                } else if (mode == 2) {
-                    erf_sp(dsi[l - 1] * dsj[l - 1], k, &E, &Ed);
-                } else {
-                    nngp_expect(m, dki[l - 1], k, dkj[l - 1], &E, &Ed);
-                }
-                k = sw2 * E + sb2;
-                if (wantT)
-                    t = k + sw2 * Ed * t;
-                if (wantl[l]) {
-                    if (Kout && Kout[l])
-                        Kout[l][o] = k;
-                    if (Tout && Tout[l])
-                        Tout[l][o] = t;
-                }
-            }
-            bad |= !isfinite(k) || !isfinite(t);
-        }
-        if (sym) {
-            size_t o = i * n2 + i;
-            for (size_t l = 0; l < lmax; l++) {
-                if (Kout && Kout[l])
-                    Kout[l][o] = dki[l];
-                if (Tout && Tout[l])
-                    Tout[l][o] = DT[i * L1 + l];
-                bad |= !isfinite(dki[l]) || !isfinite(DT[i * L1 + l]);
-            }
+        for (size_t l = 0; l < L1; l++) {
+            double k = isa ? DK[i * L1 + l] : DKB[(i - na) * L1 + l];
+            double r = m->o.act == NNGP_ERF ? sqrt(1.0 + 2.0 * k) : sqrt(k);
+            if (isa)
+                DSA[i * L1 + l] = r;
+            else
+                DST[l * nb + (i - na)] = r;
         }
     }
-    free(DK);
-    free(DT);
-    free(DS);
-    if (rc != BL_OK)
-        return rc;
-    if (bad)
-        return bl_fail(err, BL_ENUM, "nngp: kernel overflows the double range (sw2=%g, depth=%zu)",
-                       m->o.sw2, m->o.depth);
     if (sym)
+        for (size_t i = 0; i < nb; i++)
+            for (size_t l = 0; l < L1; l++)
+                DST[l * nb + i] = DSA[i * L1 + l];
+    for (size_t i = 0; i < nb; i++)
+        for (size_t q = 0; q < d; q++)
+            XT[q * nb + i] = XB[i * d + q];
+    gjob J = {.m = m,
+              .mode = m->quad ? 0 : m->o.act == NNGP_ERF ? 2 : 1,
+              .L1 = L1,
+              .lmax = lmax,
+              .d = d,
+              .wantT = wantT,
+              .Kout = Kout,
+              .Tout = Tout,
+              .XA = XA,
+              .DKA = DK,
+              .DSA = DSA,
+              .XT = XT,
+              .DST = DST,
+              .DKB = DKB,
+              .na = na,
+              .nb = nb,
+              .sa = swap ? 1 : n2,
+              .sb = swap ? n2 : 1,
+              .sym = sym,
+              .DT = DT,
+              .cancel = cancel};
+#ifdef NNGP_HAVE_AVX2
+    J.avx2 = !m->o.portable && __builtin_cpu_supports("avx2");
+#endif
+    double entries = sym ? 0.5 * (double)na * (double)(na + 1) : (double)na * (double)nb;
+    double cost = m->quad ? (double)m->o.gh_order * (double)m->o.gh_order : 1.0;
+    size_t nt = thread_count(m, entries * (double)lmax * cost);
+    tasks = calloc(nt, sizeof *tasks);
+    if (tasks == NULL) {
+        rc = bl_fail(err, BL_ENOMEM, "nngp: out of memory");
+        goto done;
+    }
+    /* Fixed contiguous shares: rows of equal triangle area for a Gram, equal
+     * row counts for a cross, or equal slices of b when there are fewer
+     * rows than threads (one new arrival's row). */
+    bool split_b = !sym && na < nt;
+    for (size_t t = 0; t < nt; t++) {
+        gtask *T = &tasks[t];
+        T->J = &J;
+        T->a0 = 0, T->a1 = na, T->b0 = 0, T->b1 = nb;
+        if (sym) {
+            T->a0 = (size_t)((double)na * sqrt((double)t / (double)nt));
+            T->a1 = t + 1 == nt ? na : (size_t)((double)na * sqrt((double)(t + 1) / (double)nt));
+        } else if (split_b) {
+            T->b0 = nb * t / nt;
+            T->b1 = nb * (t + 1) / nt;
+        } else {
+            T->a0 = na * t / nt;
+            T->a1 = na * (t + 1) / nt;
+        }
+    }
+    size_t started = 1;
+    for (size_t t = 1; t < nt; t++, started++)
+        if (pthread_create(&tasks[t].th, NULL, gtask_run, &tasks[t]) != 0)
+            break;
+    /* Shares whose thread did not start run here, after this thread's own. */
+    gtask_run(&tasks[0]);
+    for (size_t t = started; t < nt; t++)
+        gtask_run(&tasks[t]);
+    for (size_t t = 1; t < started; t++)
+        pthread_join(tasks[t].th, NULL);
+    int bad = 0;
+    for (size_t t = 0; t < nt; t++) {
+        if (tasks[t].rc == BL_ENOMEM && rc == BL_OK)
+            rc = bl_fail(err, BL_ENOMEM, "nngp: out of memory");
+        else if (tasks[t].rc == BL_ECANCEL && rc == BL_OK)
+            rc = bl_fail(err, BL_ECANCEL, "nngp: cancelled");
+        bad |= tasks[t].bad;
+    }
+    if (rc == BL_OK && bad)
+        rc = bl_fail(err, BL_ENUM, "nngp: kernel overflows the double range (sw2=%g, depth=%zu)",
+                     m->o.sw2, m->o.depth);
+    if (rc == BL_OK && sym)
         for (size_t l = 0; l < lmax; l++)
             for (int w = 0; w < 2; w++) {
                 double *A = w == 0 ? (Kout ? Kout[l] : NULL) : (Tout ? Tout[l] : NULL);
-                if (A == NULL)
-                    continue;
-                linalg_mirror_lower(A, n1);
+                if (A != NULL)
+                    linalg_mirror_lower(A, n1);
             }
-    return BL_OK;
+done:
+    free(DK);
+    free(DT);
+    free(DSA);
+    free(DST);
+    free(XT);
+    free(tasks);
+    return rc;
 }
 
 int

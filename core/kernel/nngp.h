@@ -22,7 +22,13 @@
  * use the closed forms.
  * Gram matrices: the diagonals K^l(x,x) are computed first, then every entry
  * of the lower triangle runs all layers in registers and is mirrored, so
- * every output matrix is exactly symmetric. */
+ * every output matrix is exactly symmetric. The closed forms run 8 entries
+ * at a time in branch-free loops the compiler vectorizes, with a
+ * branch-free arccos/arcsin (nngp_acos, nngp_asin); work is split over
+ * threads in fixed contiguous shares, and each entry depends only on its two
+ * points, so results are bit-identical for every thread count
+ * (docs/gp-blocks.md). A cross-covariance with one new point (a GP arrival)
+ * runs along the old points in the same lanes. */
 #ifndef BAYESLENS_CORE_NNGP_H
 #define BAYESLENS_CORE_NNGP_H
 
@@ -55,6 +61,9 @@ typedef struct nngp_opts {
     double slope;    /* leaky_relu negative-side slope (finite); ignored otherwise */
     size_t gh_order; /* GH nodes per axis, 0 = NNGP_GH_DEFAULT; 2..NNGP_GH_MAX */
     bool quadrature; /* force GH even where a closed form exists (tests) */
+    bool portable;   /* Gram on the baseline ISA even where AVX2 exists (tests: same bits) */
+    size_t threads;  /* Gram threads; 0 = one per online CPU when the work is large
+                        enough. Results do not depend on it (docs/gp-blocks.md) */
 } nngp_opts;
 
 typedef struct nngp nngp; /* opaque: options plus the GH rule */
@@ -109,6 +118,12 @@ int nngp_cross(const nngp *m, const double *X1, size_t n1, const double *X2, siz
 
 /* Diagonal K^{L+1}(x_i, x_i) and/or Theta^{L+1}(x_i, x_i) (either NULL). O(n L). */
 int nngp_diag(const nngp *m, const double *X, size_t n, double *Kd, double *Td, bl_err *err);
+
+/* The Gram engine's arccos and arcsin on [-1, 1] (fdlibm's rational
+ * approximation, branch-free): at most 1 ulp (acos) and 2 ulp (asin) from
+ * glibc over [-1, 1] (tests/test_nngp.c). NAN outside. */
+double nngp_acos(double x);
+double nngp_asin(double x);
 
 /* Depth demo (MATH 4.4). Length map fixed point q* from q0 > 0 (the input's
  * K^1(x,x); for relu at sw2 = 2, sb2 = 0 every q is fixed, so q* = q0);
