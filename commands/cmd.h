@@ -36,6 +36,10 @@ struct arg_spec {
     const char *def;            /* default as the user would type it; NULL: none */
     const char *const *choices; /* ARG_CHOICE: NULL-terminated */
     const char *help;
+    /* ARG_INT, ARG_REAL: why the range ends where it does (the refusal says
+     * it: "beta=1e308: must be in 1e-100..1e+100: beta |phi|^2 overflows").
+     * NULL: the range needs no reason. */
+    const char *why;
 };
 
 struct subject_spec {

@@ -139,6 +139,11 @@ struct model_class {
      * size). free(NULL) is a no-op. */
     void *(*create)(const void *opts, const world *w, bl_err *err);
     void (*free)(void *m);
+    /* Can the model hold n points? Asked before a replay or an `observe N`
+     * does any work, so that a size the model cannot reach is refused at
+     * once, naming n, the size and the limit (a GP's n x n factor against
+     * the memory available). NULL: any n. */
+    int (*fits)(const void *opts, size_t n, bl_err *err);
 
     /* One arrival: the predictive at x scored on y, then the update. Called
      * by session_observe and replays, in stream order. */

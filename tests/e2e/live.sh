@@ -75,7 +75,7 @@ check "still alive" "idle  n="
 text "help keys"; keys Enter
 check "help keys" "leave (on an empty line)"
 text "model blr alpha=-1"; keys Enter
-check "one-line error" "error: alpha=-1: must be > 0"
+check "one-line error" "error: alpha=-1: must be in 1e-50..1e+50"
 
 # A long command: keys typed meanwhile must echo, Ctrl-C must stop it.
 text "observe 5000000"; keys Enter
