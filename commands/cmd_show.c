@@ -213,6 +213,18 @@ show_regret(struct session *s, struct out *out, bl_err *err)
         char buf[160];
         double v = last(s, ids[i]);
         const char *why = trace_why(s, ids[i], &v, buf, sizeof buf);
+        /* A regret is a difference of two log-losses: when they are huge
+         * (a precision far from the data's) it keeps few or no digits, and
+         * the line says so rather than print rounding as a number. */
+        double cum = last(s, TR_CUM_LOGLOSS), ulp = 1e-10 * fabs(cum);
+        if (why == NULL && (ids[i] == TR_REGRET_TRUTH || ids[i] == TR_REGRET_HINDSIGHT) &&
+            isfinite(cum) && fabs(v) < ulp) {
+            char num[32];
+            out_printf(out, "%s = %s  # not resolved: a difference of log-losses near %.3g "
+                       "(a hyperparameter far from the data's scale)",
+                       keys[i], out_num(num, sizeof num, v), cum);
+            continue;
+        }
         out_kv_why(out, keys[i], v, why);
     }
     return BL_OK;

@@ -205,6 +205,10 @@ test_cases(void)
      * closed form is finite. */
     check_case("data linear; model blr alpha=1e50; observe 5", model_shows);
 
+    /* beta = 1e20 against noise 0.1: the regret is a difference of two
+     * log-losses near 6e18, printed as -6144. */
+    prints("seed 2; data linear d=3; model blr beta=1e20; observe 20; show regret",
+           "# not resolved: a difference of log-losses near");
     /* A kernel variance of 1e308: the jitter became inf and var_f 0. */
     refused("data linear; model gp kernel=\"rbf(var=1e308)\"", "rbf.var=1e+308");
     refused("data linear; model gp kernel=\"rbf(var=1e308)\"", "must be in 1e-100..1e+100");
