@@ -123,10 +123,10 @@ check_case(const char *line, const char *const *shows)
     session_free(s);
 }
 
-static const char *const model_shows[] = {"show model",      "show evidence",      "show posterior",
-                                          "show regret",     "show concentration", "show sampler",
-                                          "show predictive x=0.5", "show spectrum", "show kernel",
-                                          NULL};
+static const char *const model_shows[] = {
+    "show data",          "show model",   "show evidence",         "show posterior",
+    "show regret",        "show concentration", "show sampler",    "show predictive x=0.5",
+    "show spectrum",      "show kernel",  NULL};
 
 /* ---- the cases of issue 10, one by one ----------------------------------- */
 
