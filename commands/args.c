@@ -6,6 +6,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,7 +18,10 @@
 static const char *const type_names[] = {"integer",         "number", "choice",
                                          "list of numbers", "word",   "file"};
 
-/* Strict decimal number: the whole word, finite, no hex, no nan/inf. */
+/* Strict decimal number: the whole word, finite, no hex, no nan/inf.
+ * Returns 1, 0 (not a number), or -1: a number too large for a double or
+ * too small to be a normal one (1e-308 is subnormal: it has lost digits
+ * already, and any product with it underflows to 0). */
 static int
 parse_real(const char *s, double *v)
 {
@@ -29,7 +33,11 @@ parse_real(const char *s, double *v)
             return 0;
     errno = 0;
     *v = strtod(s, &end);
-    return *end == '\0' && isfinite(*v) && errno != ERANGE;
+    if (*end != '\0')
+        return 0;
+    if (errno == ERANGE || !isfinite(*v) || (*v != 0 && fabs(*v) < DBL_MIN))
+        return -1;
+    return 1;
 }
 
 static int
@@ -80,12 +88,17 @@ set_value(struct cmd_args *a, struct arg_value *v, const char *text, bl_err *err
     switch (sp->type) {
     case ARG_INT:
     case ARG_REAL:
-        if (!(sp->type == ARG_INT ? parse_int(text, &v->num) : parse_real(text, &v->num)))
+        int ok = sp->type == ARG_INT ? parse_int(text, &v->num) : parse_real(text, &v->num);
+        if (ok < 0)
+            return bl_fail(err, BL_EINVAL, "%s=%s: out of double range (magnitudes 2.2e-308 to "
+                           "1.8e+308, or 0)", sp->name, text);
+        if (!ok)
             return bl_fail(err, BL_EINVAL, "%s=%s: not a%s %s", sp->name, text,
                            sp->type == ARG_INT ? "n" : "", type_names[sp->type]);
         if (v->num < sp->min || v->num > sp->max || (sp->open_min && v->num <= sp->min)) {
             arg_range_text(sp, buf, sizeof buf);
-            return bl_fail(err, BL_EINVAL, "%s=%s: must be %s", sp->name, text, buf);
+            return bl_fail(err, BL_EINVAL, "%s=%s: must be %s%s%s", sp->name, text, buf,
+                           sp->why ? ": " : "", sp->why ? sp->why : "");
         }
         break;
     case ARG_CHOICE: {
@@ -134,7 +147,7 @@ set_value(struct cmd_args *a, struct arg_value *v, const char *text, bl_err *err
             body++;
         }
         for (char *tok = strtok_r(body, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-            if (!parse_real(tok, &vec[k])) {
+            if (parse_real(tok, &vec[k]) != 1) {
                 bl_fail(err, BL_EINVAL, "%s=%s: '%s' is not a finite number", sp->name, text, tok);
                 free(copy);
                 free(vec);

@@ -40,6 +40,10 @@ struct arg_spec {
      * the same concept differently (the fourier world's k= is the feature
      * map's m=); help lists it, completion offers only name. */
     const char *alias;
+    /* ARG_INT, ARG_REAL: why the range ends where it does (the refusal says
+     * it: "beta=1e308: must be in 1e-100..1e+100: beta |phi|^2 overflows").
+     * NULL: the range needs no reason. */
+    const char *why;
 };
 
 struct subject_spec {

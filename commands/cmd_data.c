@@ -16,22 +16,26 @@ static const char *const yesno[] = {"no", "yes", NULL};
 static const char *const builtin_choices[] = {"breast_cancer", "co2_monthly", "diabetes",
                                               "sunspots_yearly", NULL};
 
+#define NOISE_MIN 1e-20 /* 1/noise^2 <= 1e40, inside model blr's beta range */
+#define NU_MIN 0.1
+
 #define NOISE_ARGS                                                                             \
     {.name = "noise",                                                                          \
      .type = ARG_REAL,                                                                         \
      .min = 0,                                                                                 \
      .max = 1e6,                                                                               \
      .def = "0.1",                                                                             \
-     .help = "noise scale (sd when Gaussian)"},                                                \
+     .help = "noise scale (sd when Gaussian); 0 or >= 1e-20"},                                                \
         {.name = "nu",                                                                         \
          .type = ARG_REAL,                                                                     \
          .min = 0,                                                                             \
          .max = 1e6,                                                                           \
          .def = "0",                                                                           \
-         .help = "Student-t noise with nu dof; 0 = Gaussian"},                                 \
+         .help = "Student-t noise with nu dof; 0 = Gaussian, else >= 0.1"},                                 \
     {                                                                                          \
-        .name = "wscale", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e308, .def = "1", \
-        .help = "sd of the drawn true weights"                                                 \
+        .name = "wscale", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e50, .def = "1", \
+        .help = "sd of the drawn true weights",                                                \
+        .why = "above 1e50 the squares of y overflow in the models' evidence"                  \
     }
 
 #define INPUTS_ARG                                                                          \
@@ -207,6 +211,17 @@ data_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
             .nu = args_real(a, "nu"),
             .wscale = args_real(a, "wscale"),
         };
+        /* 0 means noiseless and Gaussian; just above 0 the numbers break. */
+        if (o.noise > 0 && o.noise < NOISE_MIN)
+            return bl_fail(err, BL_EINVAL,
+                           "noise=%s: must be 0 or in %g..1e+06: below that the models' noise "
+                           "precision 1/noise^2 overflows",
+                           args_str(a, "noise"), NOISE_MIN);
+        if (o.nu > 0 && o.nu < NU_MIN)
+            return bl_fail(err, BL_EINVAL,
+                           "nu=%s: must be 0 (Gaussian) or in %g..1e+06: below that the "
+                           "Student-t draws (|y| ~ u^(-1/nu)) overflow",
+                           args_str(a, "nu"), NU_MIN);
         if (strcmp(what, "fourier") == 0) {
             o.kind = WORLD_FOURIER;
             o.d = 1;

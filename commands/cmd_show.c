@@ -116,9 +116,11 @@ show_predictive(struct session *s, const struct cmd_args *a, struct out *out, bl
     double mean, var, var_f;
     if ((rc = session_predict(s, x, &mean, &var, &var_f, err)) != BL_OK)
         return rc;
-    out_kv_real(out, "mean", mean);
-    out_kv_real(out, "var", var);
-    out_kv_real(out, "var_f", var_f);
+    out_kv_why(out, "mean", mean, "overflows double precision");
+    out_kv_why(out, "var", var, "no finite variance: the predictive's tails are too heavy "
+               "(Student-t with df <= 2)");
+    out_kv_why(out, "var_f", var_f, "no finite variance: the predictive's tails are too heavy "
+               "(Student-t with df <= 2)");
     if (s->mc->show.predictive != NULL && (rc = s->mc->show.predictive(s, x, out, err)) != BL_OK)
         return rc;
     if (s->world != NULL && world_knows_truth(s->world))
@@ -134,24 +136,103 @@ show_evidence(struct session *s, struct out *out, bl_err *err)
         return rc;
     if (s->mc->show.evidence != NULL)
         return s->mc->show.evidence(s, out, err);
-    out_kv_real(out, "log_evidence", session_log_evidence(s));
+    out_kv_why(out, "log_evidence", session_log_evidence(s),
+               "overflows: the model gives the points (almost) zero density");
     out_kv_int(out, "n", (long long)s->n);
     return BL_OK;
+}
+
+/* Why a trace shown by show regret is not a number (issue 10), or NULL when
+ * it is one. Before any point the sums are empty: 0 for the regrets the
+ * model defines. */
+static const char *
+trace_why(const struct session *s, enum trace_id id, double *v, char *buf, size_t size)
+{
+    uint32_t bit = MODEL_TRACE(id);
+    bool own = (s->mc->traces & bit) != 0;
+    bool truth = s->world != NULL && world_knows_truth(s->world);
+    const char *name = s->mc->subject.name;
+    switch (id) {
+    case TR_REGRET_TRUTH:
+        if (s->n == 0)
+            *v = 0;
+        else if (!truth)
+            return "the world's true density is unknown (a data set)";
+        break;
+    case TR_REGRET_HINDSIGHT:
+        if (!own)
+            return snprintf(buf, size, "a %s has no fixed parameter to compare with", name), buf;
+        if (s->n == 0)
+            *v = 0;
+        break;
+    case TR_REGRET_CLOSED:
+        if (!own)
+            return snprintf(buf, size,
+                            s->blr != NULL ? "the closed form assumes a known noise; a %s learns it"
+                                           : "a %s has no weights: the closed form is about d weights",
+                            name),
+                   buf;
+        if (s->wstar == NULL)
+            return truth ? "the truth is not a point of the model's features"
+                         : "the world's truth is unknown (a data set)";
+        if (s->n == 0)
+            *v = 0;
+        break;
+    case TR_BOUND:
+    case TR_ASYMPTOTE:
+        if (!own)
+            return snprintf(buf, size,
+                            s->blr != NULL ? "the bound assumes a known noise; a %s learns it"
+                                           : "a %s has no weights: the bound is about d weights",
+                            name),
+                   buf;
+        if (s->n == 0)
+            return id == TR_BOUND ? "no points yet: w_ML (or the truth's |w|) from n = 1"
+                                  : "no points yet: (d/2) log n needs n >= 1";
+        break;
+    case TR_CUM_LOGLOSS:
+        if (s->n == 0)
+            *v = 0;
+        break;
+    default: break;
+    }
+    if (isnan(*v))
+        return "not a number: a quantity of the model overflowed double precision";
+    if (isinf(*v))
+        return *v > 0 ? "overflows: the model gives the points (almost) zero density"
+                      : "overflows double precision";
+    return NULL;
 }
 
 static int
 show_regret(struct session *s, struct out *out, bl_err *err)
 {
+    static const enum trace_id ids[] = {TR_REGRET_TRUTH, TR_REGRET_HINDSIGHT, TR_REGRET_CLOSED,
+                                        TR_BOUND, TR_ASYMPTOTE, TR_CUM_LOGLOSS};
+    static const char *const keys[] = {"regret_truth", "regret_hindsight", "regret_closed_form",
+                                       "bound", "asymptote", "cum_logloss"};
     int rc = need_model(s, err);
     if (rc != BL_OK)
         return rc;
     out_kv_int(out, "n", (long long)s->n);
-    out_kv_real(out, "regret_truth", last(s, TR_REGRET_TRUTH));
-    out_kv_real(out, "regret_hindsight", last(s, TR_REGRET_HINDSIGHT));
-    out_kv_real(out, "regret_closed_form", last(s, TR_REGRET_CLOSED));
-    out_kv_real(out, "bound", last(s, TR_BOUND));
-    out_kv_real(out, "asymptote", last(s, TR_ASYMPTOTE));
-    out_kv_real(out, "cum_logloss", last(s, TR_CUM_LOGLOSS));
+    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) {
+        char buf[160];
+        double v = last(s, ids[i]);
+        const char *why = trace_why(s, ids[i], &v, buf, sizeof buf);
+        /* A regret is a difference of two log-losses: when they are huge
+         * (a precision far from the data's) it keeps few or no digits, and
+         * the line says so rather than print rounding as a number. */
+        double cum = last(s, TR_CUM_LOGLOSS), ulp = 1e-10 * fabs(cum);
+        if (why == NULL && (ids[i] == TR_REGRET_TRUTH || ids[i] == TR_REGRET_HINDSIGHT) &&
+            isfinite(cum) && fabs(v) < ulp) {
+            char num[32];
+            out_printf(out, "%s = %s  # not resolved: a difference of log-losses near %.3g "
+                       "(a hyperparameter far from the data's scale)",
+                       keys[i], out_num(num, sizeof num, v), cum);
+            continue;
+        }
+        out_kv_why(out, keys[i], v, why);
+    }
     return BL_OK;
 }
 
@@ -215,7 +296,8 @@ const struct cmd_entry cmd_show_entry = {
     .usage = "show WHAT (data, model, posterior, predictive, evidence, regret, ...)",
     .summary = "print a summary as key = value lines",
     .detail = "Numbers print with %.10g, vectors as [a, b], matrices as [[a, b], [c, d]]; "
-              "nan where a value is undefined (no truth known, or not in the model).",
+              "a value that is not finite says why after a '#' (no truth known, not in the "
+              "model, no points yet).",
     .example = "show predictive x=0.5",
     .subjects = show_subjects,
     .exec = show_exec,

@@ -2,6 +2,7 @@
  * source, quit. Each is a few lines over the session API. */
 #include "commands/cmd.h"
 
+#include <math.h>
 #include <stdio.h>
 
 #include "commands/session.h"
@@ -53,9 +54,13 @@ observe_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_er
 {
     size_t before = s->n;
     int rc = session_observe(s, (size_t)args_int(a, "n"), out, err);
-    if (rc == BL_OK && s->n > before && session_has_model(s))
-        out_printf(out, "observed %zu points (n = %zu); log evidence %.6g", s->n - before, s->n,
-                   s->trace[TR_LOG_EVIDENCE][s->n - 1]);
+    if (rc == BL_OK && s->n > before && session_has_model(s)) {
+        double le = s->trace[TR_LOG_EVIDENCE][s->n - 1];
+        out_printf(out, "observed %zu points (n = %zu); log evidence %.6g%s", s->n - before, s->n,
+                   le, isfinite(le) ? ""
+                                    : "  # overflows: the model gives the points (almost) zero "
+                                      "density");
+    }
     else if (rc == BL_OK)
         out_printf(out, "observed %zu points (n = %zu)", s->n - before, s->n);
     return rc;

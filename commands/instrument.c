@@ -598,8 +598,12 @@ instrument_show(struct instrument *in, struct out *out, bl_err *err)
     if (rc == BL_OK) {
         double slope = NAN, slope_se = NAN;
         size_t lo = K >= 8 ? K / 8 : 1;
+        bl_err se = {0};
         if (K >= 4)
-            judge_sim_slope(in->js, lo, K, &slope, &slope_se, NULL);
+            judge_sim_slope(in->js, lo, K, &slope, &slope_se, &se);
+        const char *why = K < 4 ? "the slope of log error against log k needs k >= 4"
+                          : se.msg[0] ? se.msg
+                                      : "too few trials for a fit";
         double *k = malloc(K * sizeof *k);
         if (k != NULL) {
             for (size_t i = 0; i < K; i++)
@@ -609,8 +613,8 @@ instrument_show(struct instrument *in, struct out *out, bl_err *err)
         }
         out_kv_vec(out, "error", e, K);
         out_kv_vec(out, "error_se", e + K, K);
-        out_kv_real(out, "slope", slope);
-        out_kv_real(out, "slope_se", slope_se);
+        out_kv_why(out, "slope", slope, why);
+        out_kv_why(out, "slope_se", slope_se, why);
         out_kv_int(out, "slope_k_lo", (long long)lo);
         out_kv_int(out, "k_opt", (long long)judge_sim_kopt(in->js));
         out_kv_int(out, "trials", (long long)judge_sim_trials(in->js));

@@ -78,23 +78,6 @@ mem_check(double bytes, const char *what, bl_err *err)
 }
 
 int
-mem_check_replay(size_t n, bool kernel_model, bl_err *err)
-{
-    if (!kernel_model)
-        return BL_OK; /* BLR and NIG keep d x d statistics, whatever n */
-    if (n > GP_MAX_N)
-        return bl_fail(err, BL_EINVAL,
-                       "model: %zu points observed, more than a GP holds (%d); start a new "
-                       "stream (data ...) or use model blr",
-                       n, GP_MAX_N);
-    /* The n x n Cholesky factor, and its copy while it grows by 3/2. */
-    double bytes = 8 * (double)n * (double)n * (1 + 1 / 2.25);
-    char what[64];
-    snprintf(what, sizeof what, "model with %zu points", n);
-    return mem_check(bytes, what, err);
-}
-
-int
 mem_check_sampler(size_t d, size_t chains, bl_err *err)
 {
     /* At least 1000 draws of d numbers per chain, and the reference mean

@@ -22,8 +22,5 @@ double mem_limit(void);
 int mem_check(double bytes, const char *what, bl_err *err);
 /* Before a sampler ensemble of that many chains in d dimensions. */
 int mem_check_sampler(size_t d, size_t chains, bl_err *err);
-/* Before a model change replays n points: a kernel model (GP, TP) holds an
- * n x n factor and at most GP_MAX_N points; BLR and NIG any number. */
-int mem_check_replay(size_t n, bool kernel_model, bl_err *err);
 
 #endif

@@ -143,6 +143,11 @@ struct model_class {
      * size). free(NULL) is a no-op. */
     void *(*create)(const void *opts, const world *w, bl_err *err);
     void (*free)(void *m);
+    /* Can the model hold n points? Asked before a replay or an `observe N`
+     * does any work, so that a size the model cannot reach is refused at
+     * once, naming n, the size and the limit (a GP's n x n factor against
+     * the memory available). NULL: any n. */
+    int (*fits)(const void *opts, size_t n, bl_err *err);
 
     /* One arrival: the predictive at x scored on y, then the update. Called
      * by session_observe and replays, in stream order. */
@@ -171,11 +176,6 @@ struct model_class {
      * completion; a model that trains for long would start a paced job here
      * instead. NULL: the model has nothing to optimize. */
     int (*optimize)(struct session *s, struct out *out, bl_err *err);
-    /* Before the model is built on n points (a replay): BL_OK when it can
-     * hold them, else the size and the limit in err (commands/memlimit.h).
-     * Called before any work, so an impossible replay fails at once. NULL:
-     * any n fits. */
-    int (*check_size)(const void *opts, size_t n, bl_err *err);
 
     /* Status line, "blr alpha=1 beta=100 features=identity": from opts, and
      * from m when built (NULL before). */

@@ -19,6 +19,10 @@
 #include "core/spectrum/spectrum.h"
 #include "core/stats/concentration.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define FEAT_MAX_DIM_S STR(FEAT_MAX_DIM)
+
 static const char *const feat_choices[] = {"identity", "poly", "rbf", "fourier", "relu", NULL};
 static const char *const yesno[] = {"no", "yes", NULL};
 
@@ -29,26 +33,29 @@ static const char *const yesno[] = {"no", "yes", NULL};
      .help = "identity/relu: prepend a constant feature"},                                \
     {.name = "degree", .type = ARG_INT, .min = 0, .max = 30, .def = "3",                  \
      .help = "poly: degree p (Legendre basis above 6)"},                                  \
-    {.name = "m", .type = ARG_INT, .min = 1, .max = FEAT_MAX_DIM, .def = "10",            \
-     .help = "rbf: centres; fourier: frequencies K; relu: units",                         \
+    {.name = "m", .type = ARG_INT, .min = 1, .max = FEAT_MAX_DIM - 1, .def = "10",        \
+     .help = "rbf: centres; fourier: frequencies K; relu: units (at most " FEAT_MAX_DIM_S    \
+             " features: rbf 1 + d m, fourier 1 + 2 d m, relu m + bias)",                 \
+     .why = "the feature dimension is at most " FEAT_MAX_DIM_S " and rbf adds a constant",   \
      .alias = "k"},                                                                       \
-    {.name = "ls", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e308,               \
-     .help = "rbf: lengthscale on the [-1,1] scale (default 2/m)"}
+    {.name = "ls", .type = ARG_REAL, .min = 1e-100, .max = 1e100,                         \
+     .help = "rbf: lengthscale on the [-1,1] scale (default 2/m)",                        \
+     .why = "ls^2 under- or overflows beyond 1e+-100"}
 
 static const struct arg_spec blr_keys[] = {
     FEATURE_ARGS,
     {.name = "alpha",
      .type = ARG_REAL,
-     .open_min = 1,
-     .min = 0,
-     .max = 1e308,
+     .min = 1e-50,
+     .max = 1e50,
+     .why = "beyond 1e+-50, beta y^2 or alpha |w|^2 overflows, or log det A cancels",
      .def = "1",
      .help = "prior precision of the weights, w ~ N(0, I/alpha)"},
     {.name = "beta",
      .type = ARG_REAL,
-     .open_min = 1,
-     .min = 0,
-     .max = 1e308,
+     .min = 1e-50,
+     .max = 1e50,
+     .why = "beyond 1e+-50, beta y^2 or alpha |w|^2 overflows, or log det A cancels",
      .help = "noise precision (default: the world's 1/noise^2 when known, else 1)"},
     {0},
 };
@@ -57,23 +64,23 @@ static const struct arg_spec nig_keys[] = {
     FEATURE_ARGS,
     {.name = "v0",
      .type = ARG_REAL,
-     .open_min = 1,
-     .min = 0,
-     .max = 1e308,
+     .min = 1e-50,
+     .max = 1e50,
+     .why = "beyond 1e+-50, |w|^2 / v0 overflows, or log det A cancels",
      .def = "1",
      .help = "prior scale, w | s2 ~ N(0, s2 v0 I)"},
     {.name = "a0",
      .type = ARG_REAL,
-     .open_min = 1,
-     .min = 0,
-     .max = 1e308,
+     .min = 1e-50,
+     .max = 1e8,
+     .why = "above 1e8, lgamma(a0 + n/2) - lgamma(a0) keeps no digit of the evidence",
      .def = "1",
      .help = "noise variance prior s2 ~ IG(a0, b0): shape"},
     {.name = "b0",
      .type = ARG_REAL,
-     .open_min = 1,
-     .min = 0,
-     .max = 1e308,
+     .min = 1e-50,
+     .max = 1e50,
+     .why = "beyond 1e+-50, b0 + y^2 / 2 loses y or overflows",
      .def = "1",
      .help = "noise variance prior: scale"},
     {0},
@@ -107,7 +114,6 @@ blr_configure(const struct session *s, const struct cmd_args *a, void *opts, bl_
 {
     struct blr_setup *o = opts;
     bool nig = strcmp(a->subject->name, "nig") == 0;
-    (void)err;
     /* The prior fields of the other kind are unused: defaults. */
     o->bo = (blr_opts){.kind = BLR_KNOWN, .alpha = 1, .beta = 1, .v0 = 1, .a0 = 1, .b0 = 1};
     if (nig) {
@@ -134,6 +140,24 @@ blr_configure(const struct session *s, const struct cmd_args *a, void *opts, bl_
     o->fo.m = (size_t)args_int(a, "m");
     o->fo.lengthscale = args_has(a, "ls") ? args_real(a, "ls") : 0;
     o->fo.seed = s->seed;
+    /* The feature dimension depends on the inputs: with a world, refuse here,
+     * naming the key, rather than at the build. */
+    size_t d = s->world ? s->in_dim : 1, m = o->fo.m, dim = 0;
+    const char *key = "m";
+    if (o->fo.kind == FEAT_POLY) {
+        key = "degree";
+        m = o->fo.degree;
+        dim = 1 + d * m;
+    } else if (o->fo.kind == FEAT_RBF)
+        dim = 1 + d * m;
+    else if (o->fo.kind == FEAT_FOURIER)
+        dim = 1 + 2 * d * m;
+    else if (o->fo.kind == FEAT_RELU)
+        dim = m + o->fo.bias;
+    if (dim > FEAT_MAX_DIM)
+        return bl_fail(err, BL_EINVAL,
+                       "%s=%zu: %s features of %zu input%s number %zu, at most " FEAT_MAX_DIM_S,
+                       key, m, features_kind_name(o->fo.kind), d, d == 1 ? "" : "s", dim);
     return BL_OK;
 }
 
@@ -434,7 +458,11 @@ blr_show_posterior(struct session *s, struct out *out, bl_err *err)
     out_kv_int(out, "n", (long long)s->n);
     out_kv_int(out, "dim", (long long)d);
     out_kv_vec(out, "mean", blr_mean(b->blr), d);
-    out_kv_mat(out, "cov", cov, d, d);
+    if (isfinite(blr_cov_scale(b)))
+        out_kv_mat(out, "cov", cov, d, d);
+    else /* the matrix would be inf on the diagonal, nan off it */
+        out_kv_why(out, "cov", (double)INFINITY,
+                   "the noise variance has no posterior mean yet (a <= 1): Cov[w] is infinite");
     if (is_nig(b)) {
         out_kv_real(out, "a", blr_nig_a(b->blr));
         out_kv_real(out, "b", blr_nig_b(b->blr));
@@ -491,7 +519,8 @@ blr_show_evidence(struct session *s, struct out *out, bl_err *err)
     if (rc != BL_OK)
         return rc;
     const blr_opts *o = &b->set.bo;
-    out_kv_real(out, "log_evidence", blr_log_evidence(b->blr));
+    out_kv_why(out, "log_evidence", blr_log_evidence(b->blr),
+               "overflows: the model gives the points (almost) zero density");
     if (is_nig(b)) {
         out_kv_real(out, "v0", o->v0);
         out_kv_real(out, "a0", o->a0);
@@ -500,7 +529,7 @@ blr_show_evidence(struct session *s, struct out *out, bl_err *err)
         out_kv_real(out, "alpha", o->alpha);
         out_kv_real(out, "beta", o->beta);
     }
-    out_kv_real(out, "gamma", gamma);
+    out_kv_why(out, "gamma", gamma, "overflows: a precision times an eigenvalue of the Gram");
     out_kv_int(out, "n", (long long)s->n);
     return BL_OK;
 }
@@ -525,13 +554,15 @@ blr_show_spectrum(struct session *s, struct out *out, bl_err *err)
     return rc;
 }
 
+/* From the posterior as it is now, so that before any point it shows the
+ * prior's (the same numbers the traces record after each arrival). */
 static int
 blr_show_concentration(struct session *s, struct out *out, bl_err *err)
 {
     const struct blr_inst *b = s->m;
     size_t d = b->dim;
-    double mass = (double)NAN;
-    if (b->wstar != NULL && s->n > 0) {
+    double mass = (double)NAN, dist = (double)NAN;
+    if (b->wstar != NULL) {
         double *cov = malloc(d * d * sizeof *cov);
         if (cov == NULL)
             return bl_fail(err, BL_ENOMEM, "out of memory");
@@ -542,13 +573,23 @@ blr_show_concentration(struct session *s, struct out *out, bl_err *err)
         free(cov);
         if (rc != BL_OK)
             return rc;
+        const double *mean = blr_mean(b->blr);
+        double dd = 0;
+        for (size_t i = 0; i < d; i++)
+            dd += (mean[i] - b->wstar[i]) * (mean[i] - b->wstar[i]);
+        dist = sqrt(dd);
     }
-    size_t t = s->n - (s->n > 0);
-    double nan = (double)NAN;
-    out_kv_real(out, "trace_cov", s->n ? s->trace[TR_TRACE_COV][t] : nan);
-    out_kv_real(out, "logdet_cov", s->n ? s->trace[TR_LOGDET_COV][t] : nan);
-    out_kv_real(out, "dist_mean_truth", s->n ? s->trace[TR_DIST_TRUTH][t] : nan);
-    out_kv_real(out, "mass_ball", mass);
+    double scale = blr_cov_scale(b);
+    const char *no_truth = s->world != NULL && world_knows_truth(s->world)
+                               ? "the truth is not a point of the model's features"
+                               : "the world's truth is unknown (a data set)";
+    const char *no_scale =
+        is_nig(b) ? "the noise variance has no posterior mean yet (a <= 1): Cov[w] is infinite"
+                  : "overflows double precision";
+    out_kv_why(out, "trace_cov", scale * blr_trace_inv_prec(b->blr), no_scale);
+    out_kv_why(out, "logdet_cov", (double)d * log(scale) - blr_logdet_prec(b->blr), no_scale);
+    out_kv_why(out, "dist_mean_truth", dist, no_truth);
+    out_kv_why(out, "mass_ball", mass, isfinite(scale) ? no_truth : no_scale);
     out_kv_real(out, "radius", s->ball_radius);
     out_kv_int(out, "n", (long long)s->n);
     return BL_OK;

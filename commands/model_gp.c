@@ -16,6 +16,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "commands/memlimit.h"
 #include "commands/session.h"
 #include "commands/show_gp.h"
 #include "core/kernel/gp.h"
@@ -56,10 +57,12 @@ static const struct arg_spec tp_keys[] = {
     KERNEL_ARGS,
     {.name = "prior", .type = ARG_CHOICE, .choices = prior_choices, .def = "invgamma",
      .help = "prior of the output scale s (invgamma: the Student-t process)"},
-    {.name = "a", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e308, .def = "2",
-     .help = "invgamma / gamma: shape"},
-    {.name = "b", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e308, .def = "2",
-     .help = "invgamma: scale b (E s = b/(a-1)); gamma: scale"},
+    {.name = "a", .type = ARG_REAL, .min = 1e-50, .max = 1e8, .def = "2",
+     .help = "invgamma / gamma: shape",
+     .why = "above 1e8, lgamma(a + n/2) - lgamma(a) keeps no digit of the evidence"},
+    {.name = "b", .type = ARG_REAL, .min = 1e-50, .max = 1e50, .def = "2",
+     .help = "invgamma: scale b (E s = b/(a-1)); gamma: scale",
+     .why = "beyond 1e+-50, b + q / 2 loses q or overflows"},
     {.name = "c", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e6, .def = "2",
      .help = "burr12: c"},
     {.name = "d", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e6, .def = "1",
@@ -86,6 +89,27 @@ struct gp_inst {
     gp *gp;
     size_t in_dim;
 };
+
+/* Every kernel parameter within 1e+-100: a variance of 1e308 sums to inf on
+ * the diagonal (the jitter becomes inf, var_f 0), a lengthscale of 1e-200
+ * squares to 0 (every pair of points looks like a duplicate). Products of a
+ * few such factors stay finite. */
+#define KERNEL_PARAM_MAX 1e100
+static int
+kernel_params_check(const kernel *k, bl_err *err)
+{
+    for (size_t i = 0; i < kernel_nparams(k); i++) {
+        double v = kernel_param_value(k, i), a = fabs(v);
+        bool pos = kernel_param_is_log(k, i);
+        if (a > KERNEL_PARAM_MAX || (pos && a < 1 / KERNEL_PARAM_MAX))
+            return bl_fail(err, BL_EINVAL,
+                           "kernel: %s=%.10g: must be in %s%g..%g: beyond that its square "
+                           "under- or overflows in the Gram matrix",
+                           kernel_param_name(k, i), v, pos ? "" : "-",
+                           pos ? 1 / KERNEL_PARAM_MAX : KERNEL_PARAM_MAX, KERNEL_PARAM_MAX);
+    }
+    return BL_OK;
+}
 
 /* The kernel spec (or the nngp shortcut keys), the noise and the scale prior. */
 static int
@@ -137,8 +161,9 @@ gp_configure(const struct session *s, const struct cmd_args *a, void *opts, bl_e
     kernel *k = kernel_parse(gs->kernel, s->world ? s->in_dim : 1, err);
     if (k == NULL)
         return err ? err->code : BL_EINVAL;
+    int rc = kernel_params_check(k, err);
     kernel_free(k);
-    return BL_OK;
+    return rc;
 }
 
 static void
@@ -168,6 +193,24 @@ gp_create(const void *opts, const world *w, bl_err *err)
         return NULL;
     }
     return g;
+}
+
+/* The factor L (n x n doubles) and, while it grows by 3/2, its copy. */
+static int
+gp_fits(const void *opts, size_t n, bl_err *err)
+{
+    const struct gp_setup *gs = opts;
+    const char *name = gs->tp ? "tp" : "gp";
+    double bytes = 8.0 * (double)n * (double)n;
+    if (n > GP_MAX_N)
+        return bl_fail(err, BL_EINVAL,
+                       "model %s: %zu points, at most %d (the n x n factor alone would take "
+                       "%.1f GB); start a new stream (data ...) or use model blr",
+                       name, n, GP_MAX_N, bytes / 1e9);
+    char what[96];
+    snprintf(what, sizeof what, "model %s with %zu points (an n x n factor, at most %d points)",
+             name, n, GP_MAX_N);
+    return mem_check(bytes * (1 + 1 / 2.25), what, err);
 }
 
 static int
@@ -661,20 +704,12 @@ gp_gram_spectra(const void *m, const double *X, size_t n, double *lam, double *r
     return rc;
 }
 
-/* An n x n factor, and at most GP_MAX_N points. */
-static int
-gp_check_size(const void *opts, size_t n, bl_err *err)
-{
-    (void)opts;
-    return mem_check_replay(n, true, err);
-}
-
 #define GP_COMMON                                                                          \
     .opts_size = sizeof(struct gp_setup), .configure = gp_configure, .create = gp_create,  \
-    .free = gp_inst_free, .observe = gp_observe_one, .observe_block = gp_block,            \
+    .free = gp_inst_free, .fits = gp_fits, .observe = gp_observe_one,                      \
+    .observe_block = gp_block,                                                             \
     .record = gp_record, .traces = MODEL_TRACE(TR_LOG_EVIDENCE), .predict = gp_predict_one, \
     .log_evidence = gp_evidence, .optimize = gp_optimize_hook, .describe = gp_describe,    \
-    .check_size = gp_check_size,                                                           \
     .gram = gp_gram,                                                                       \
     .show = {.evidence = gp_show_evidence, .kernel = gp_show_kernel,                       \
              .spectrum = gp_show_spectrum}

@@ -144,6 +144,16 @@ out_kv_real(struct out *o, const char *key, double v)
 }
 
 void
+out_kv_why(struct out *o, const char *key, double v, const char *why)
+{
+    char b[32];
+    if (isfinite(v) || why == NULL)
+        out_kv_real(o, key, v);
+    else
+        out_printf(o, "%s = %s  # %s", key, out_num(b, sizeof b, v), why);
+}
+
+void
 out_kv_int(struct out *o, const char *key, long long v)
 {
     out_printf(o, "%s = %lld", key, v);

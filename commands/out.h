@@ -20,6 +20,9 @@ struct out {
 void out_printf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void out_error(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void out_kv_real(struct out *o, const char *key, double v);
+/* As out_kv_real; a value that is not finite gets its reason on the line,
+ * "key = nan  # why" (issue 10: nothing prints nan or inf unexplained). */
+void out_kv_why(struct out *o, const char *key, double v, const char *why);
 void out_kv_int(struct out *o, const char *key, long long v);
 void out_kv_str(struct out *o, const char *key, const char *v);
 void out_kv_vec(struct out *o, const char *key, const double *v, size_t n);

@@ -411,7 +411,7 @@ session_set_model(struct session *s, const struct model_class *mc, const void *o
         s->generation++;
         return BL_OK;
     }
-    if ((mc->check_size != NULL && (rc = mc->check_size(nopts, s->n, err)) != BL_OK) ||
+    if ((mc->fits != NULL && (rc = mc->fits(nopts, s->n, err)) != BL_OK) ||
         (rc = build_parts(mc, nopts, s->world, &p, err)) != BL_OK) {
         free(nopts);
         return rc;
@@ -457,6 +457,12 @@ session_observe(struct session *s, size_t n, struct out *out, bl_err *err)
 {
     if (s->world == NULL)
         return bl_fail(err, BL_ESTATE, "no data yet: choose a world first (e.g. data linear d=3)");
+    if (session_has_model(s) && s->mc->fits != NULL) {
+        size_t left = world_remaining(s->world), more = n < left ? n : left;
+        int rc = s->mc->fits(s->mopts, s->n + more, err);
+        if (rc != BL_OK)
+            return rc;
+    }
     double *x = malloc(s->in_dim * sizeof *x);
     if (x == NULL)
         return bl_fail(err, BL_ENOMEM, "out of memory");

@@ -17,14 +17,16 @@ show_spectrum_lines(struct out *out, const char *prefix, const double *lam, size
     char key[64];
     double rank = NAN;
     spectrum_fit fit = {.alpha = NAN};
-    spectrum_rankme_psd(lam, n, &rank, NULL);
-    spectrum_alpha_req(lam, n, 0, 0, false, &fit, NULL);
+    bl_err er = {0}, ea = {0};
+    /* A fit that fails says why on its line (issue 10). */
+    spectrum_rankme_psd(lam, n, &rank, &er);
+    spectrum_alpha_req(lam, n, 0, 0, false, &fit, &ea);
     snprintf(key, sizeof key, "%seigenvalues", prefix);
     out_kv_vec(out, key, lam, n);
     snprintf(key, sizeof key, "%seffective_rank", prefix);
-    out_kv_real(out, key, rank);
+    out_kv_why(out, key, rank, er.msg[0] ? er.msg : "no positive eigenvalue");
     snprintf(key, sizeof key, "%salpha_req", prefix);
-    out_kv_real(out, key, fit.alpha);
+    out_kv_why(out, key, fit.alpha, ea.msg[0] ? ea.msg : "too few eigenvalues to fit a power law");
     if (!isnan(fit.alpha)) {
         double w[2] = {(double)fit.j_lo, (double)fit.j_hi};
         snprintf(key, sizeof key, "%salpha_req_window", prefix);

@@ -120,7 +120,7 @@ test_optimize_and_errors(void)
         {"model gp kernel=nngp depth=1000000", "depth=1000000: must be in 1..1000"},
         {"model gp kernel=nngp act=swishy", "act=swishy: unknown"},
         {"model gp noise=-1", "noise=-1: must be in 0..1000000"},
-        {"model tp a=0", "a=0: must be > 0"},
+        {"model tp a=0", "a=0: must be in 1e-50..100000000: above 1e8"},
         {"show posterior", "has no weights"},
         {"show concentration", "a gp has none"},
         {"export gram g.csv layer=3", "only an nngp kernel has layers"},

@@ -89,9 +89,9 @@ test_bind_errors(void)
     struct {
         const char *line, *msg;
     } bad[] = {
-        {"model blr alpha=-1", "alpha=-1: must be > 0"},
+        {"model blr alpha=-1", "alpha=-1: must be in 1e-50..1e+50: beyond 1e+-50"},
         {"model blr alpha=nan", "alpha=nan: not a number"},
-        {"model blr alpha=1e400", "alpha=1e400: not a number"},
+        {"model blr alpha=1e400", "alpha=1e400: out of double range"},
         {"model blr alpha=0x10", "alpha=0x10: not a number"},
         {"model blr gamma=3", "model: unknown key 'gamma'"},
         {"model blr alpha=1 alpha=2", "model: alpha given twice"},
@@ -203,7 +203,7 @@ test_help(void)
     }
     out_buffer_init(&ob);
     cmd_help_one("model", &ob.out, &err);
-    CHECK(strstr(ob.text, "alpha=NUMBER") && strstr(ob.text, "default 1; > 0"),
+    CHECK(strstr(ob.text, "alpha=NUMBER") && strstr(ob.text, "default 1; in 1e-50..1e+50"),
           "keys with default and range:\n%s", ob.text);
     out_buffer_free(&ob);
 }

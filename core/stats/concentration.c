@@ -38,6 +38,18 @@ concentration_ncx2_cdf(double x, double k, double nc)
     if (nc == 0.0)
         return gsl_cdf_chisq_P(x, k);
     double h = 0.5 * nc, j0 = floor(h), sum = 0.0;
+    if (h > 1e5) {
+        /* The Poisson sum would take ~sqrt(h) terms each way (and never ends
+         * once j - 1 == j, h > 2^53): Sankaran's normal approximation of the
+         * cube-root transform instead, accurate to ~1e-4 already at nc = 100
+         * and better as nc grows (Johnson, Kotz & Balakrishnan 29.8). */
+        double s1 = k + nc, s2 = k + 2.0 * nc, s3 = k + 3.0 * nc;
+        double e = 1.0 - 2.0 / 3.0 * s1 * s3 / (s2 * s2), p = s2 / (s1 * s1);
+        double m = (e - 1.0) * (1.0 - 3.0 * e);
+        double z = (pow(x / s1, e) - (1.0 + e * p * (e - 1.0 - 0.5 * (2.0 - e) * m * p))) /
+                   (e * sqrt(2.0 * p) * (1.0 + 0.5 * m * p));
+        return gsl_cdf_ugaussian_P(z);
+    }
     /* Outward from the Poisson mode j0 (MATH.md 1.8): upward the weights and
      * the cdfs both fall, downward the weights fall and the cdfs are <= 1. */
     for (double j = j0; j < j0 + 100000.0; j += 1.0) {

@@ -22,7 +22,7 @@ expect() { # expect DESCRIPTION WANT_STATUS WANT_TEXT COMMAND...
 
 expect "-e runs commands" 0 "dim = 3" \
     "$BIN" -e 'seed 1; data linear d=3 noise=0.1; model blr alpha=1 beta=100; observe 200; show posterior'
-expect "second -e fails and is named" 1 "bayeslens: -e:2: alpha=0: must be > 0" \
+expect "second -e fails and is named" 1 "bayeslens: -e:2: alpha=0: must be in 1e-50..1e+50: beyond" \
     "$BIN" -e 'data linear' -e 'model blr alpha=0' -e 'show data'
 printf 'seed 1\ndata linear d=2\nobserve 5\nfrobnicate\nshow data\n' > "$TMP/s.lens"
 expect "script error names file and line" 1 "s.lens:4: unknown command 'frobnicate'" "$BIN" "$TMP/s.lens"

@@ -34,9 +34,9 @@ export BAYESLENS_MEM_LIMIT=2000000000
 expect "lens too large for the machine" 1 \
     "lens m=10000000 d=100 (two classes of 10000000 x 100): needs 17.3 GB, more than 2.0 GB (BAYESLENS_MEM_LIMIT)" \
     "$BIN" -e 'lens m=10000000 d=100'
-expect "GP replay beyond the GP's size" 1 "model: 60000 points observed, more than a GP holds (50000)" \
+expect "GP replay beyond the GP's size" 1 "model gp: 60000 points, at most 50000 (the n x n factor alone would take 28.8 GB)" \
     "$BIN" -e 'data linear d=1; observe 60000; model gp'
-expect "GP replay beyond memory" 1 "model with 30000 points: needs 10.4 GB, more than 2.0 GB" \
+expect "GP replay beyond memory" 1 "model gp with 30000 points (an n x n factor, at most 50000 points): needs 10.4 GB, more than 2.0 GB" \
     "$BIN" -e 'data linear d=1; observe 30000; model gp'
 expect "sampler ensemble beyond memory" 1 "sampler with 64 chains in 4096 dimensions: needs 2.4 GB" \
     "$BIN" -e 'data linear d=4096; model blr; observe 1; sampler hmc chains=64'

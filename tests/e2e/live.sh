@@ -103,7 +103,7 @@ check "help keys opens the pager" "q close"
 text "q"
 check "q closes the pager" "F5 pause"
 text "model blr alpha=-1"; keys Enter
-check "one-line error" "error: alpha=-1: must be > 0"
+check "one-line error" "error: alpha=-1: must be in 1e-50..1e+50"
 
 # A long command: keys typed meanwhile must echo, Ctrl-C must stop it.
 text "observe 5000000"; keys Enter

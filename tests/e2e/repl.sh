@@ -69,7 +69,7 @@ $T send-keys -t e2e 'show data' Enter
 check "the program carries on" "in_dim = 2"
 
 $T send-keys -t e2e 'model blr alpha=-2' Enter
-check "bad value: one clear line" "error: alpha=-2: must be > 0"
+check "bad value: one clear line" "error: alpha=-2: must be in 1e-50..1e+50"
 $T send-keys -t e2e 'frobnicate' Enter
 check "unknown command" "error: unknown command 'frobnicate'"
 
