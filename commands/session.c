@@ -451,20 +451,18 @@ session_set_model(struct session *s, const struct model_class *mc, const void *o
     return rc;
 }
 
-int
-session_observe(struct session *s, size_t n, struct out *out, bl_err *err)
+/* Points one at a time: the live path, and a model without observe_block. */
+static int
+observe_points(struct session *s, size_t n, size_t *done, bl_err *err)
 {
-    if (s->world == NULL)
-        return bl_fail(err, BL_ESTATE, "no data yet: choose a world first (e.g. data linear d=3)");
     double *x = malloc(s->in_dim * sizeof *x);
     if (x == NULL)
         return bl_fail(err, BL_ENOMEM, "out of memory");
     int rc = BL_OK;
-    size_t done = 0;
-    for (; done < n; done++) {
+    for (; *done < n; ++*done) {
         if (bl_cancelled(s->cancel)) {
-            rc = bl_fail(err, BL_ECANCEL, "interrupted after %zu of %zu points (n = %zu)", done, n,
-                         s->n);
+            rc = bl_fail(err, BL_ECANCEL, "interrupted after %zu of %zu points (n = %zu)", *done,
+                         n, s->n);
             break;
         }
         double y;
@@ -472,7 +470,7 @@ session_observe(struct session *s, size_t n, struct out *out, bl_err *err)
             break;
         if ((rc = world_next(s->world, s->rng, x, &y, err)) != BL_OK)
             break;
-        if ((done & 63) == 63)
+        if ((*done & 63) == 63)
             session_pump(s);
         memcpy(s->X + s->n * s->in_dim, x, s->in_dim * sizeof *x);
         s->Y[s->n] = y;
@@ -483,6 +481,78 @@ session_observe(struct session *s, size_t n, struct out *out, bl_err *err)
         s->n++;
     }
     free(x);
+    return rc;
+}
+
+/* Points in blocks through the class's observe_block (docs/blocks.md). A
+ * block ends where a replay's would (a multiple of REPLAY_BLOCK in the
+ * stream), so observing and replaying cut the stream alike and give the same
+ * traces bit for bit. Cancel is checked between blocks, the pump ticked
+ * while points are drawn and after each block (a block of 256 at d = 256 is
+ * a few milliseconds). */
+static int
+observe_blocks(struct session *s, size_t n, size_t *done, bl_err *err)
+{
+    struct model_step *st = malloc(REPLAY_BLOCK * sizeof *st);
+    double *rows = malloc(REPLAY_BLOCK * TR_COUNT * sizeof *rows);
+    int rc = st && rows ? BL_OK : bl_fail(err, BL_ENOMEM, "out of memory");
+    while (rc == BL_OK && *done < n) {
+        if (bl_cancelled(s->cancel)) {
+            rc = bl_fail(err, BL_ECANCEL, "interrupted after %zu of %zu points (n = %zu)", *done,
+                         n, s->n);
+            break;
+        }
+        size_t k = REPLAY_BLOCK - s->n % REPLAY_BLOCK, t0 = s->n;
+        if (k > n - *done)
+            k = n - *done;
+        if ((rc = grow(s, t0 + k, err)) != BL_OK)
+            break;
+        size_t got = 0;
+        for (; got < k; got++) {
+            rc = world_next(s->world, s->rng, s->X + (t0 + got) * s->in_dim, &s->Y[t0 + got], err);
+            if (rc != BL_OK)
+                break;
+            if ((got & 63) == 63)
+                session_pump(s);
+        }
+        if (got == 0)
+            break;
+        for (size_t i = 0; i < got * TR_COUNT; i++)
+            rows[i] = (double)NAN;
+        double cum = t0 ? s->trace[TR_CUM_LOGLOSS][t0 - 1] : 0;
+        bl_err berr;
+        if (s->mc->observe_block(s->m, s->X + t0 * s->in_dim, s->in_dim, s->Y + t0, got, cum, st,
+                                 rows, &berr) == BL_OK) {
+            for (size_t i = 0; i < got; i++, s->n++, ++*done)
+                store_arrival(s, s->X + s->n * s->in_dim, s->Y[s->n], &st[i],
+                              rows + i * TR_COUNT);
+        } else {
+            /* The block refused a point and changed nothing: one at a time,
+             * which keeps the points before it and names it. */
+            int prc = BL_OK;
+            for (size_t i = 0; i < got && prc == BL_OK; i++) {
+                prc = arrive(s, s->X + s->n * s->in_dim, s->Y[s->n], err);
+                if (prc == BL_OK)
+                    s->n++, ++*done;
+            }
+            if (prc != BL_OK)
+                rc = prc;
+        }
+        session_pump(s);
+    }
+    free(st);
+    free(rows);
+    return rc;
+}
+
+int
+session_observe(struct session *s, size_t n, struct out *out, bl_err *err)
+{
+    if (s->world == NULL)
+        return bl_fail(err, BL_ESTATE, "no data yet: choose a world first (e.g. data linear d=3)");
+    size_t done = 0;
+    bool blocks = n > 1 && session_has_model(s) && s->mc->observe_block != NULL;
+    int rc = blocks ? observe_blocks(s, n, &done, err) : observe_points(s, n, &done, err);
     if (done > 0)
         s->generation++;
     if (rc == BL_ESTATE && done > 0)

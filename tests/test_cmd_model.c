@@ -217,6 +217,107 @@ test_generic(void)
     session_free(s);
 }
 
+/* The block path against the point path: the same class, world and points,
+ * one instance fed by observe + record, another by observe_block in blocks of
+ * bs; every trace and every step within 1e-10, relative to the larger of the
+ * two values, or to 1e-3 of the trace's largest magnitude (1e-2 for logpred
+ * and the predictive mean, which cross zero): both paths are rounding of the
+ * same numbers (docs/blocks.md), and near zero only an absolute error means
+ * anything. Returns the worst relative difference seen. */
+#define STEP_OR_ROW(st, rows, id, t)                                                       \
+    ((id) == -3   ? (st)[t].logpred                                                        \
+     : (id) == -2 ? (st)[t].mean                                                           \
+     : (id) == -1 ? (st)[t].var                                                            \
+                  : (rows)[(t) * TR_COUNT + (id)])
+
+static double
+block_vs_points(const char *setup, size_t npts, size_t bs)
+{
+    bl_err err;
+    struct session *s = session_alloc(&err);
+    CHECK(run(s, setup, &err) == BL_OK, "%s: %s", setup, err.msg);
+    const struct model_class *mc = s->mc;
+    size_t in = s->in_dim;
+    double *X = malloc(npts * in * sizeof *X), *Y = malloc(npts * sizeof *Y);
+    double *ra = malloc(npts * TR_COUNT * sizeof *ra), *rb = malloc(npts * TR_COUNT * sizeof *rb);
+    struct model_step *sa = malloc(npts * sizeof *sa), *sb = malloc(npts * sizeof *sb);
+    for (size_t t = 0; t < npts; t++)
+        CHECK(world_next(s->world, s->rng, X + t * in, &Y[t], &err) == BL_OK, "%s", err.msg);
+    void *a = mc->create(s->mopts, s->world, &err), *b = mc->create(s->mopts, s->world, &err);
+    CHECK(a != NULL && b != NULL, "%s: create: %s", setup, err.msg);
+    double cum = 0;
+    for (size_t t = 0; t < npts; t++) {
+        for (int i = 0; i < TR_COUNT; i++)
+            ra[t * TR_COUNT + i] = rb[t * TR_COUNT + i] = (double)NAN;
+        CHECK(mc->observe(a, X + t * in, Y[t], &sa[t], &err) == BL_OK, "%s", err.msg);
+        cum -= sa[t].logpred;
+        mc->record(a, cum, ra + t * TR_COUNT);
+    }
+    cum = 0;
+    for (size_t t0 = 0; t0 < npts; t0 += bs) {
+        size_t k = npts - t0 < bs ? npts - t0 : bs;
+        CHECK(mc->observe_block(b, X + t0 * in, in, Y + t0, k, cum, sb + t0, rb + t0 * TR_COUNT,
+                                &err) == BL_OK,
+              "%s: %s", setup, err.msg);
+        for (size_t i = 0; i < k; i++)
+            cum -= sb[t0 + i].logpred;
+    }
+    double worst = 0;
+    /* ids -3..-1: the steps' logpred, mean and var; then the rows. */
+    for (int id = -3; id < TR_COUNT; id++) {
+        double scale = 0;
+        for (size_t t = 0; t < npts; t++) {
+            double v = STEP_OR_ROW(sa, ra, id, t);
+            if (isfinite(v) && fabs(v) > scale)
+                scale = fabs(v);
+        }
+        size_t bad = 0, first = 0;
+        double bad_rel = 0;
+        for (size_t t = 0; t < npts; t++) {
+            double x = STEP_OR_ROW(sa, ra, id, t), y = STEP_OR_ROW(sb, rb, id, t);
+            if ((isnan(x) && isnan(y)) || x == y)
+                continue;
+            double floor = (id < -1 ? 1e-2 : 1e-3) * scale; /* logpred, mean cross zero */
+            double rel = fabs(x - y) / fmax(fmax(fabs(x), fabs(y)), floor);
+            if (rel > worst)
+                worst = rel;
+            if (!(rel <= 1e-10) && bad++ == 0)
+                first = t, bad_rel = rel;
+        }
+        const char *what[] = {"logpred", "the predictive mean", "the predictive variance"};
+        CHECK(bad == 0, "%s, blocks of %zu: %s differs in %zu arrivals (first %zu: rel %.3g)",
+              setup, bs, id < 0 ? what[id + 3] : trace_info[id].name, bad, first + 1, bad_rel);
+    }
+    mc->free(a);
+    mc->free(b);
+    free(X), free(Y), free(ra), free(rb), free(sa), free(sb);
+    session_free(s);
+    return worst;
+}
+
+static void
+test_blocks(void)
+{
+    const char *setups[] = {
+        "seed 3; data linear d=1 noise=0.3; model blr",
+        "seed 3; data linear d=1 noise=0.3; model nig v0=2",
+        "seed 4; data linear d=5 noise=0.1; model blr alpha=2",
+        "seed 4; data linear d=5 noise=0.1; model nig",
+        "seed 5; data linear d=3 noise=0.2; model blr features=rbf m=12",
+        "seed 5; data linear d=1 noise=0.2; model nig features=poly degree=4",
+        "seed 6; data linear d=40 noise=0.1; model blr",
+        "seed 6; data linear d=40 noise=0.1; model nig a0=2 b0=0.5",
+    };
+    const size_t sizes[] = {1, 7, 64, 256};
+    double worst = 0;
+    for (size_t i = 0; i < sizeof setups / sizeof *setups; i++)
+        for (size_t j = 0; j < sizeof sizes / sizeof *sizes; j++)
+            worst = fmax(worst, block_vs_points(setups[i], 700, sizes[j]));
+    worst = fmax(worst, block_vs_points("seed 7; data linear d=256 noise=0.1; model blr", 1100, 256));
+    worst = fmax(worst, block_vs_points("seed 7; data linear d=256 noise=0.1; model nig", 1100, 200));
+    printf("blocks: worst relative difference from the point path %.3g\n", worst);
+}
+
 int
 main(void)
 {
@@ -233,6 +334,7 @@ main(void)
         test_replay_equals_live(models[i]);
     test_target();
     test_generic();
+    test_blocks();
     out_buffer_free(&ob);
     return TEST_REPORT();
 }
