@@ -374,7 +374,10 @@ block_commit(blr_model *m, const double *Phi, const double *y, size_t nb, const 
     for (size_t j = 0; j < nb; j++) {
         const double *z = Z + j * d;
         blr_arrival *a = &out[j];
-        pred_make_at(m, m->n + j, E, mu[j], s2[j] - 1.0 / c, &a->pred);
+        /* q = phi^T A_{j-1}^-1 phi = R_jj phi.z_j: s2 - 1/c would cancel
+         * once q << 1/c. */
+        double q = sqrt(s2[j]) * dot(Phi + j * d, z, d);
+        pred_make_at(m, m->n + j, E, mu[j], q, &a->pred);
         if (m->o.kind == BLR_KNOWN)
             a->pred.var = a->pred.scale2 = s2[j]; /* 1/beta + q, without the rounding of q */
         a->logpred = pred_logpdf(&a->pred, y[j]);
