@@ -145,7 +145,10 @@ struct model_class {
     int (*observe)(void *m, const double *x, double y, struct model_step *st, bl_err *err);
     /* n arrivals at once (X row-major n x in_dim): fills st[n] and, for each
      * arrival i, the class's traces into rows[i * TR_COUNT + id] as record
-     * would (cum: the cumulative log-loss before the first). Replays use it.
+     * would (cum: the cumulative log-loss before the first), to rounding.
+     * Replays and `observe N` use it, in blocks that end on multiples of 256
+     * in the stream. On failure the instance is as before the call (check
+     * every point first): the session then feeds the block point by point.
      * NULL: observe and record, point by point. */
     int (*observe_block)(void *m, const double *X, size_t in_dim, const double *Y, size_t n,
                          double cum, struct model_step *st, double *rows, bl_err *err);

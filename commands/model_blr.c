@@ -3,8 +3,10 @@
  * noise, Normal-Inverse-Gamma prior, Student-t predictive), both on a
  * feature map phi. Per arrival the work is O(d^2): one feature map, one
  * blr_observe (rank-1 Cholesky update), one hindsight update, one triangular
- * solve for w*^T A^-1 w*. Anything costlier (covariance, ball mass, gamma) is
- * computed by the show hooks, when asked. See docs/regret.md for the traces. */
+ * solve for w*^T A^-1 w*. Several points at once (observe_block) go through
+ * the block form of docs/blocks.md, with the same traces per arrival.
+ * Anything costlier (covariance, ball mass, gamma) is computed by the show
+ * hooks, when asked. See docs/regret.md for the traces. */
 #include "commands/model.h"
 
 #include <math.h>
