@@ -358,8 +358,8 @@ block_room(struct blr_inst *b, size_t n, bl_err *err)
     if (rw != NULL)
         b->brw = rw;
     if (phi == NULL || arr == NULL || rw == NULL)
-        return bl_fail(err, BL_ENOMEM, "out of memory for a block of %zu points (dimension %zu)",
-                       n, b->dim);
+        return bl_fail(err, BL_ENOMEM, "out of memory for a block of %zu points (dimension %zu)", n,
+                       b->dim);
     b->bcap = n;
     return BL_OK;
 }
@@ -369,7 +369,7 @@ block_room(struct blr_inst *b, size_t n, bl_err *err)
  * hindsight ones; every trace equals observe + record's to rounding. */
 static int
 blr_observe_many(void *m, const double *X, size_t in_dim, const double *Y, size_t n, double cum,
-                  struct model_step *st, double *rows, bl_err *err)
+                 struct model_step *st, double *rows, bl_err *err)
 {
     struct blr_inst *b = m;
     size_t d = b->dim;
@@ -389,8 +389,10 @@ blr_observe_many(void *m, const double *X, size_t in_dim, const double *Y, size_
     double ww = w != NULL ? dot(w, w, d) : 0;
     for (size_t i = 0; i < n; i++) {
         const blr_arrival *a = &b->barr[i];
-        st[i] = (struct model_step){.logpred = a->logpred, .mean = a->pred.mean,
-                                    .var = a->pred.var, .gaussian = !is_nig(b)};
+        st[i] = (struct model_step){.logpred = a->logpred,
+                                    .mean = a->pred.mean,
+                                    .var = a->pred.var,
+                                    .gaussian = !is_nig(b)};
         cum -= a->logpred;
         size_t count = n0 + i + 1;
         struct blr_figures f = {
@@ -646,10 +648,10 @@ blr_show_concentration(struct session *s, struct out *out, bl_err *err)
     return BL_OK;
 }
 
-#define BLR_COMMON                                                                         \
+#define BLR_COMMON                                                                           \
     .opts_size = sizeof(struct blr_setup), .configure = blr_configure, .create = blr_create, \
-    .free = blr_inst_free, .observe = blr_observe_one, .observe_block = blr_observe_many,  \
-    .record = blr_record, .predict = blr_predict_one, .log_evidence = blr_evidence,        \
+    .free = blr_inst_free, .observe = blr_observe_one, .observe_block = blr_observe_many,    \
+    .record = blr_record, .predict = blr_predict_one, .log_evidence = blr_evidence,          \
     .describe = blr_describe, .weights = blr_weights, .target = blr_target
 
 const struct model_class model_blr_class = {

@@ -461,8 +461,8 @@ observe_points(struct session *s, size_t n, size_t *done, bl_err *err)
     int rc = BL_OK;
     for (; *done < n; ++*done) {
         if (bl_cancelled(s->cancel)) {
-            rc = bl_fail(err, BL_ECANCEL, "interrupted after %zu of %zu points (n = %zu)", *done,
-                         n, s->n);
+            rc = bl_fail(err, BL_ECANCEL, "interrupted after %zu of %zu points (n = %zu)", *done, n,
+                         s->n);
             break;
         }
         double y;
@@ -498,8 +498,8 @@ observe_blocks(struct session *s, size_t n, size_t *done, bl_err *err)
     int rc = st && rows ? BL_OK : bl_fail(err, BL_ENOMEM, "out of memory");
     while (rc == BL_OK && *done < n) {
         if (bl_cancelled(s->cancel)) {
-            rc = bl_fail(err, BL_ECANCEL, "interrupted after %zu of %zu points (n = %zu)", *done,
-                         n, s->n);
+            rc = bl_fail(err, BL_ECANCEL, "interrupted after %zu of %zu points (n = %zu)", *done, n,
+                         s->n);
             break;
         }
         size_t k = REPLAY_BLOCK - s->n % REPLAY_BLOCK, t0 = s->n;
@@ -524,8 +524,7 @@ observe_blocks(struct session *s, size_t n, size_t *done, bl_err *err)
         if (s->mc->observe_block(s->m, s->X + t0 * s->in_dim, s->in_dim, s->Y + t0, got, cum, st,
                                  rows, &berr) == BL_OK) {
             for (size_t i = 0; i < got; i++, s->n++, ++*done)
-                store_arrival(s, s->X + s->n * s->in_dim, s->Y[s->n], &st[i],
-                              rows + i * TR_COUNT);
+                store_arrival(s, s->X + s->n * s->in_dim, s->Y[s->n], &st[i], rows + i * TR_COUNT);
         } else {
             /* The block refused a point and changed nothing: one at a time,
              * which keeps the points before it and names it. */

@@ -14,9 +14,9 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "core/base/linalg.h"
 #include "core/blr/blr.h"
 #include "core/blr/regret.h"
-#include "core/base/linalg.h"
 #include "harness.h"
 
 #define LOG_2PI 1.8378770664093454836
@@ -566,21 +566,20 @@ test_block_one(size_t d, size_t nb, blr_kind kind, size_t npts, unsigned long se
         double dd = 0;
         for (size_t i = 0; i < d; i++)
             dd += (blr_mean(a)[i] - w[i]) * (blr_mean(a)[i] - w[i]);
-        bool ok = close_to(q->pred.mean, p.mean, 1e-10, 1e-2) &&
-                  close_to(q->pred.var, p.var, 1e-10, 0) &&
-                  close_to(q->pred.var_f, p.var_f, 1e-10, 0) &&
-                  close_to(q->logpred, lp, 1e-10, 1e-2) &&
-                  close_to(q->logdet, blr_logdet_prec(a), 1e-10, 1) &&
-                  close_to(q->trinv, blr_trace_inv_prec(a), 1e-10, 0) &&
-                  close_to(q->log_evidence, blr_log_evidence(a), 1e-10, 1) &&
-                  close_to(q->nig_b, blr_nig_b(a), 1e-10, 0) && q->nig_a == blr_nig_a(a) &&
-                  close_to(q->dist, sqrt(dd), 1e-10, 1e-4 * ww) &&
-                  close_to(q->wqw, blr_quad_inv_prec(a, w), 1e-10, 0);
+        bool ok =
+            close_to(q->pred.mean, p.mean, 1e-10, 1e-2) && close_to(q->pred.var, p.var, 1e-10, 0) &&
+            close_to(q->pred.var_f, p.var_f, 1e-10, 0) && close_to(q->logpred, lp, 1e-10, 1e-2) &&
+            close_to(q->logdet, blr_logdet_prec(a), 1e-10, 1) &&
+            close_to(q->trinv, blr_trace_inv_prec(a), 1e-10, 0) &&
+            close_to(q->log_evidence, blr_log_evidence(a), 1e-10, 1) &&
+            close_to(q->nig_b, blr_nig_b(a), 1e-10, 0) && q->nig_a == blr_nig_a(a) &&
+            close_to(q->dist, sqrt(dd), 1e-10, 1e-4 * ww) &&
+            close_to(q->wqw, blr_quad_inv_prec(a, w), 1e-10, 0);
         if (!ok && bad++ == 0)
             first = t;
     }
-    CHECK(bad == 0, "d=%zu nb=%zu %s: %zu arrivals differ from the point path (first %zu)", d,
-          nb, kind == BLR_NIG ? "nig" : "known", bad, first + 1);
+    CHECK(bad == 0, "d=%zu nb=%zu %s: %zu arrivals differ from the point path (first %zu)", d, nb,
+          kind == BLR_NIG ? "nig" : "known", bad, first + 1);
     CHECK(blr_count(b) == npts && rel_diff(blr_mean(b), blr_mean(a), d) < 1e-10 &&
               rel_diff(blr_factor(b), blr_factor(a), d * d) < 1e-10 &&
               rel_diff(blr_gram(b), blr_gram(a), d * d) < 1e-12 &&
@@ -618,8 +617,7 @@ test_block_regret(size_t d, size_t nb, size_t npts)
         y[t] = X[t * d] - 0.5 * X[t * d + d - 1] + gsl_ran_gaussian(rng, 0.3);
     for (size_t t0 = 0; t0 < npts; t0 += nb) {
         size_t k = npts - t0 < nb ? npts - t0 : nb;
-        CHECK(blr_observe_block(g, X + t0 * d, y + t0, k, NULL, out, &err) == BL_OK, "%s",
-              err.msg);
+        CHECK(blr_observe_block(g, X + t0 * d, y + t0, k, NULL, out, &err) == BL_OK, "%s", err.msg);
         CHECK(regret_rls_observe_block(b, X + t0 * d, y + t0, k, blr_gram(g), rss + t0, w2 + t0,
                                        &err) == BL_OK,
               "%s", err.msg);
@@ -637,8 +635,7 @@ test_block_regret(size_t d, size_t nb, size_t npts)
             bad++ == 0)
             first = t;
     }
-    CHECK(bad == 0, "regret d=%zu nb=%zu: %zu arrivals differ (first %zu)", d, nb, bad,
-          first + 1);
+    CHECK(bad == 0, "regret d=%zu nb=%zu: %zu arrivals differ (first %zu)", d, nb, bad, first + 1);
     CHECK(regret_rls_count(b) == npts, "regret d=%zu: count", d);
     free(X), free(y), free(rss), free(w), free(out);
     blr_free(g);

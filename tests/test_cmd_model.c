@@ -224,11 +224,11 @@ test_generic(void)
  * and the predictive mean, which cross zero): both paths are rounding of the
  * same numbers (docs/blocks.md), and near zero only an absolute error means
  * anything. Returns the worst relative difference seen. */
-#define STEP_OR_ROW(st, rows, id, t)                                                       \
-    ((id) == -3   ? (st)[t].logpred                                                        \
-     : (id) == -2 ? (st)[t].mean                                                           \
-     : (id) == -1 ? (st)[t].var                                                            \
-                  : (rows)[(t) * TR_COUNT + (id)])
+#define STEP_OR_ROW(st, rows, id, t) \
+    ((id) == -3   ? (st)[t].logpred  \
+     : (id) == -2 ? (st)[t].mean     \
+     : (id) == -1 ? (st)[t].var      \
+                  : (rows)[(t)*TR_COUNT + (id)])
 
 static double
 block_vs_points(const char *setup, size_t npts, size_t bs)
@@ -313,8 +313,10 @@ test_blocks(void)
     for (size_t i = 0; i < sizeof setups / sizeof *setups; i++)
         for (size_t j = 0; j < sizeof sizes / sizeof *sizes; j++)
             worst = fmax(worst, block_vs_points(setups[i], 700, sizes[j]));
-    worst = fmax(worst, block_vs_points("seed 7; data linear d=256 noise=0.1; model blr", 1100, 256));
-    worst = fmax(worst, block_vs_points("seed 7; data linear d=256 noise=0.1; model nig", 1100, 200));
+    worst =
+        fmax(worst, block_vs_points("seed 7; data linear d=256 noise=0.1; model blr", 1100, 256));
+    worst =
+        fmax(worst, block_vs_points("seed 7; data linear d=256 noise=0.1; model nig", 1100, 200));
     printf("blocks: worst relative difference from the point path %.3g\n", worst);
 }
 

@@ -48,15 +48,14 @@ blk_threads_set(int n)
 }
 
 size_t
-blk_solve(const double *L, size_t d, const double *m, const double *Phi, const double *y,
-          size_t nb, double c, double *Z, double *mu, double *s2, double *e,
-          double *ws)
+blk_solve(const double *L, size_t d, const double *m, const double *Phi, const double *y, size_t nb,
+          double c, double *Z, double *mu, double *s2, double *e, double *ws)
 {
     double *W = ws, *R = W + d * nb, *mu0 = R + nb * nb;
     int di = (int)d, bi = (int)nb;
     memcpy(W, Phi, d * nb * sizeof *W);
-    cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, di, bi, 1.0, L,
-                di, W, di);
+    cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, di, bi, 1.0, L, di,
+                W, di);
     cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, bi, di, 1.0, W, di, 0.0, R, bi);
     for (size_t j = 0; j < nb; j++)
         if (!(c * R[j * nb + j] <= BLK_MAX_GAIN))
@@ -75,8 +74,8 @@ blk_solve(const double *L, size_t d, const double *m, const double *Phi, const d
         s2[j] = rjj * rjj;
         e[j] = (y[j] - mu[j]) / rjj;
     }
-    cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, di, bi, 1.0, R,
-                bi, W, di);
+    cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, di, bi, 1.0, R, bi,
+                W, di);
     cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, di, bi, 1.0, L,
                 di, W, di);
     memcpy(Z, W, d * nb * sizeof *Z);

@@ -37,8 +37,7 @@ size_t blk_scratch(size_t d, size_t nb);
  * mu[j], s2[j] = R_jj^2 and e[j]; otherwise the outputs are unspecified
  * (a failed Cholesky returns 0). ws: blk_scratch doubles. */
 size_t blk_solve(const double *L, size_t d, const double *m, const double *Phi, const double *y,
-               size_t nb, double c, double *Z, double *mu, double *s2, double *e,
-               double *ws);
+                 size_t nb, double c, double *Z, double *mu, double *s2, double *e, double *ws);
 
 /* Set the OpenBLAS thread count for a level-3 call of about flops
  * operations and return the previous count (restore with blk_threads_set). */

@@ -359,8 +359,8 @@ arrival_from_state(const blr_model *m, const double *w, blr_arrival *a)
  * updates cost nb passes over L instead). ws: d*d + 2d doubles. */
 static int
 block_commit(blr_model *m, const double *Phi, const double *y, size_t nb, const double *w,
-             const double *Z, const double *mu, const double *s2, const double *e,
-             blr_arrival *out, double *ws, bl_err *err)
+             const double *Z, const double *mu, const double *s2, const double *e, blr_arrival *out,
+             double *ws, bl_err *err)
 {
     size_t d = m->d;
     double c = m->c, E = m->E, logdet = m->logdet, trinv = m->trinv, wqw = NAN;
@@ -417,8 +417,7 @@ block_commit(blr_model *m, const double *Phi, const double *y, size_t nb, const 
     int rc = linalg_cholesky(L, d, &jitter, err);
     if (rc != BL_OK) {
         /* Undo the Gram update: the block never happened. */
-        cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, di, bi, -1.0, Phi, di, 1.0, m->G,
-                    di);
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, di, bi, -1.0, Phi, di, 1.0, m->G, di);
         return rc;
     }
     memcpy(m->L, L, d * d * sizeof *L);
@@ -459,8 +458,7 @@ blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb, c
     if (m->bws_len < need) {
         double *ws = realloc(m->bws, need * sizeof *ws);
         if (ws == NULL)
-            return bl_fail(err, BL_ENOMEM, "blr: out of memory for a block of %zu at d=%zu", nb,
-                           d);
+            return bl_fail(err, BL_ENOMEM, "blr: out of memory for a block of %zu at d=%zu", nb, d);
         m->bws = ws;
         m->bws_len = need;
     }

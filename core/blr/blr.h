@@ -90,8 +90,8 @@ typedef struct blr_arrival {
  * (a weak prior, the first ~d points) are taken one at a time inside (same
  * results). Non-finite input: BL_EINVAL naming the point, m unchanged;
  * BL_ENOMEM, m unchanged. */
-int blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb,
-                      const double *w, blr_arrival *out, bl_err *err);
+int blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb, const double *w,
+                      blr_arrival *out, bl_err *err);
 
 /* Predictive at phi (O(d^2)). */
 void blr_predict(const blr_model *m, const double *phi, blr_pred *pred);

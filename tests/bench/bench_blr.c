@@ -23,10 +23,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <gsl/gsl_cblas.h> /* commands/ headers bring GSL's CBLAS; it binds to OpenBLAS */
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
-#include <gsl/gsl_cblas.h> /* commands/ headers bring GSL's CBLAS; it binds to OpenBLAS */
 #include <lapacke.h>
 
 #include "bench_util.h"
@@ -182,8 +182,7 @@ bench_command_layer(const double *X, const double *y)
         printf("  numpy peer (bench_blr_numpy.py, same run): %.1f ms\n", 1e3 * t_np);
     else
         printf("  numpy peer: skipped (no numpy in /usr/bin/python3)\n");
-    printf("  ratio C peer / observe: %.2fx (target >= 2x)%s\n", peer / blk,
-           t_np >= 0 ? "" : "");
+    printf("  ratio C peer / observe: %.2fx (target >= 2x)%s\n", peer / blk, t_np >= 0 ? "" : "");
     if (t_np >= 0)
         printf("  ratio numpy / observe: %.2fx\n", t_np / blk);
     const size_t sizes[] = {32, 64, 128, 256};
