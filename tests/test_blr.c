@@ -644,6 +644,44 @@ test_block_regret(size_t d, size_t nb, size_t npts)
     gsl_rng_free(rng);
 }
 
+/* blr_track: w^T A^-1 w carried by the rotations equals a fresh forward
+ * substitution after arrivals, blocks, a refit and a copy. */
+static void
+test_track(void)
+{
+    bl_err err;
+    const size_t d = 9;
+    blr_opts o = {.kind = BLR_KNOWN, .alpha = 0.5, .beta = 30.0};
+    blr_model *m = blr_alloc(d, &o, &err);
+    double w[9], X[40 * 9], y[40];
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    for (size_t i = 0; i < d; i++)
+        w[i] = gsl_ran_gaussian(rng, 1.0);
+    for (size_t i = 0; i < 40 * d; i++)
+        X[i] = gsl_ran_gaussian(rng, 0.5);
+    for (size_t t = 0; t < 40; t++)
+        y[t] = gsl_ran_gaussian(rng, 1.0);
+    CHECK(isnan(blr_tracked_quad(m)) && blr_track(m, w, &err) == BL_OK, "track");
+    CHECK_REL(blr_tracked_quad(m), blr_quad_inv_prec(m, w), 1e-14);
+    for (size_t t = 0; t < 20; t++)
+        blr_observe(m, X + t * d, y[t], NULL, NULL, &err);
+    CHECK_REL(blr_tracked_quad(m), blr_quad_inv_prec(m, w), 1e-12);
+    blr_arrival out[20];
+    CHECK(blr_observe_block(m, X + 20 * d, y + 20, 20, w, out, &err) == BL_OK, "%s", err.msg);
+    CHECK_REL(blr_tracked_quad(m), blr_quad_inv_prec(m, w), 1e-12);
+    CHECK_REL(out[19].wqw, blr_quad_inv_prec(m, w), 1e-10);
+    o.alpha = 3.0;
+    CHECK(blr_set_opts(m, &o, &err) == BL_OK, "%s", err.msg);
+    blr_model *c = blr_copy(m, &err);
+    blr_observe(c, X, 1.0, NULL, NULL, &err);
+    CHECK_REL(blr_tracked_quad(m), blr_quad_inv_prec(m, w), 1e-12);
+    CHECK_REL(blr_tracked_quad(c), blr_quad_inv_prec(c, w), 1e-12);
+    CHECK(blr_track(c, NULL, &err) == BL_OK && isnan(blr_tracked_quad(c)), "untrack");
+    blr_free(c);
+    blr_free(m);
+    gsl_rng_free(rng);
+}
+
 static void
 test_blocks(void)
 {
@@ -667,6 +705,7 @@ main(void)
     test_online_vs_batch();
     test_trace_long();
     test_errors();
+    test_track();
     test_blocks();
     return TEST_REPORT();
 }

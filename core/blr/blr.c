@@ -60,11 +60,13 @@ struct blr_model {
     double jitter; /* jitter the last refit needed (MATH.md 1.2), 0 normally */
     bool g_full;   /* upper triangle of G mirrors the lower one */
     double *block; /* the one allocation all arrays above live in */
+    double *ut;    /* 2d: u = L^-1 w, then the tracked w (blr_track), or NULL */
     double *bws;   /* blr_observe_block's scratch (bws_len doubles), not copied */
     size_t bws_len;
 };
 
 static double evidence_of(const blr_model *m, size_t count, double E, double logdet);
+static void track_refresh(blr_model *m);
 
 static size_t
 block_len(size_t d)
@@ -172,6 +174,7 @@ blr_free(blr_model *m)
     if (m == NULL)
         return;
     free(m->block);
+    free(m->ut);
     free(m->bws);
     free(m);
 }
@@ -187,8 +190,18 @@ blr_copy(const blr_model *m, bl_err *err)
         bl_fail(err, BL_ENOMEM, "blr: out of memory copying a model of d=%zu", m->d);
         return NULL;
     }
+    double *ut = m->ut != NULL ? malloc(2 * m->d * sizeof *ut) : NULL;
+    if (m->ut != NULL && ut == NULL) {
+        free(c);
+        free(block);
+        bl_fail(err, BL_ENOMEM, "blr: out of memory copying a model of d=%zu", m->d);
+        return NULL;
+    }
     *c = *m;
     memcpy(block, m->block, block_len(m->d) * sizeof *block);
+    if (ut != NULL)
+        memcpy(ut, m->ut, 2 * m->d * sizeof *ut);
+    c->ut = ut;
     c->block = block;
     c->bws = NULL;
     c->bws_len = 0;
@@ -305,6 +318,10 @@ observe_checked(blr_model *m, const double *phi, double y, blr_pred *pred, doubl
     linalg_givens_apply(rot, d, g, &one);
     memcpy(m->m, m->h, d * sizeof *m->m);
     linalg_solve_lower_t2(m->L, d, m->m, g); /* m = A^-1 b, g = sqrt(c) A_new^-1 phi */
+    if (m->ut != NULL) {
+        double zero = 0.0; /* L_new u_new = w = [L, sqrt(c) phi] [u; 0] */
+        linalg_givens_apply(rot, d, m->ut, &zero);
+    }
 
     m->E += e * e;
     m->trinv -= (1.0 + cq) * dot(g, g, d);
@@ -433,6 +450,7 @@ block_commit(blr_model *m, const double *Phi, const double *y, size_t nb, const 
     m->logdet = logdet;
     m->trinv = trinv;
     m->n += nb;
+    track_refresh(m);
     return BL_OK;
 }
 
@@ -490,6 +508,37 @@ blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb, c
     }
     blk_threads_set(threads);
     return rc;
+}
+
+/* u = L^-1 w afresh, after L was refitted. */
+static void
+track_refresh(blr_model *m)
+{
+    if (m->ut == NULL)
+        return;
+    memcpy(m->ut, m->ut + m->d, m->d * sizeof *m->ut);
+    linalg_solve_lower(m->L, m->d, m->ut);
+}
+
+int
+blr_track(blr_model *m, const double *w, bl_err *err)
+{
+    if (w == NULL) {
+        free(m->ut);
+        m->ut = NULL;
+        return BL_OK;
+    }
+    if (m->ut == NULL && (m->ut = malloc(2 * m->d * sizeof *m->ut)) == NULL)
+        return bl_fail(err, BL_ENOMEM, "blr: out of memory for d=%zu", m->d);
+    memcpy(m->ut + m->d, w, m->d * sizeof *w);
+    track_refresh(m);
+    return BL_OK;
+}
+
+double
+blr_tracked_quad(const blr_model *m)
+{
+    return m->ut != NULL ? dot(m->ut, m->ut, m->d) : (double)NAN;
 }
 
 double
@@ -657,6 +706,7 @@ blr_set_opts(blr_model *m, const blr_opts *o, bl_err *err)
         m->jitter = jitter;
         m->o = *o;
         m->c = obs_weight(o);
+        track_refresh(m);
     }
     free(L);
     return rc;

@@ -110,6 +110,14 @@ double blr_logdet_prec(const blr_model *m);
 /* tr(A^-1), maintained incrementally by Sherman-Morrison in O(d^2) per point
  * (MATH.md 2.3), so concentration traces need no factorization. */
 double blr_trace_inv_prec(const blr_model *m);
+/* Track a fixed vector w (d; NULL stops): from now on blr_tracked_quad
+ * returns w^T A^-1 w in O(1), kept as u = L^-1 w, which each arrival's
+ * rotations carry in O(d) (u is the solution carried with a zero companion,
+ * like h with y = 0) instead of a forward substitution per query. Copied by
+ * blr_copy. BL_ENOMEM. */
+int blr_track(blr_model *m, const double *w, bl_err *err);
+/* w^T A^-1 w of the tracked w, NaN when none. O(d). */
+double blr_tracked_quad(const blr_model *m);
 /* v^T A^-1 v, O(d^2). */
 double blr_quad_inv_prec(const blr_model *m, const double *v);
 /* Borrowed pointer to the row-major lower Cholesky factor of A (d*d); the
