@@ -147,8 +147,9 @@ struct model_class {
      * arrival i, the class's traces into rows[i * TR_COUNT + id] as record
      * would (cum: the cumulative log-loss before the first), to rounding.
      * Replays and `observe N` use it, in blocks that end on multiples of 256
-     * in the stream. On failure the instance is as before the call (check
-     * every point first): the session then feeds the block point by point.
+     * in the stream. After a failure the session rebuilds the instance from
+     * the stream (a replay) and feeds that block point by point, so a class
+     * may stop at a refused point with the points before it taken.
      * NULL: observe and record, point by point. */
     int (*observe_block)(void *m, const double *X, size_t in_dim, const double *Y, size_t n,
                          double cum, struct model_step *st, double *rows, bl_err *err);

@@ -526,9 +526,12 @@ observe_blocks(struct session *s, size_t n, size_t *done, bl_err *err)
             for (size_t i = 0; i < got; i++, s->n++, ++*done)
                 store_arrival(s, s->X + s->n * s->in_dim, s->Y[s->n], &st[i], rows + i * TR_COUNT);
         } else {
-            /* The block refused a point and changed nothing: one at a time,
-             * which keeps the points before it and names it. */
-            int prc = BL_OK;
+            /* The block refused a point (not finite) or failed. Whatever the
+             * class left behind, rebuild the instance from the stream so far
+             * (a replay, which restores the old one if it fails), then take
+             * the block one point at a time: that keeps the points before a
+             * refused one and names it, as observe_points does. */
+            int prc = session_set_model(s, s->mc, s->mopts, err);
             for (size_t i = 0; i < got && prc == BL_OK; i++) {
                 prc = arrive(s, s->X + s->n * s->in_dim, s->Y[s->n], err);
                 if (prc == BL_OK)

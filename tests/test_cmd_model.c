@@ -7,6 +7,7 @@
  * no weights) gets the generic behaviour everywhere: the chain-rule evidence
  * against its closed form, and a clear refusal from each show it lacks. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -320,6 +321,86 @@ test_blocks(void)
     printf("blocks: worst relative difference from the point path %.3g\n", worst);
 }
 
+/* A toy that refuses |y| > 100 and whose observe_block, a loop, stops at a
+ * refused point with the points before it already taken (as a class may):
+ * the session must not count those twice. */
+static int
+toy_observe_picky(void *m, const double *x, double y, struct model_step *st, bl_err *err)
+{
+    if (fabs(y) > 100)
+        return bl_fail(err, BL_EINVAL, "y=%g: too large for the toy", y);
+    return toy_observe(m, x, y, st, err);
+}
+
+static int
+toy_block_partial(void *m, const double *X, size_t in_dim, const double *Y, size_t n, double cum,
+                  struct model_step *st, double *rows, bl_err *err)
+{
+    (void)cum, (void)rows;
+    for (size_t i = 0; i < n; i++) {
+        int rc = toy_observe_picky(m, X + i * in_dim, Y[i], &st[i], err);
+        if (rc != BL_OK)
+            return rc;
+    }
+    return BL_OK;
+}
+
+static const struct model_class picky_class = {
+    .subject = {"picky", "the toy, refusing large y", NULL, "model picky"},
+    .opts_size = 1,
+    .configure = toy_configure,
+    .create = toy_create,
+    .free = free,
+    .observe = toy_observe_picky,
+    .observe_block = toy_block_partial,
+    .predict = toy_predict,
+    .log_evidence = toy_evidence,
+    .describe = toy_describe,
+};
+
+/* observe N when the model refuses a point inside a block: the points
+ * before it stay, once each, the message names it, and the traces are those
+ * of a session that observed only those points one at a time. */
+static void
+test_block_refusal(void)
+{
+    bl_err err;
+    const char *path = "block_refusal.csv";
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL, "cannot write %s", path);
+    if (f == NULL)
+        return;
+    fprintf(f, "x,y\n");
+    for (int i = 0; i < 40; i++)
+        fprintf(f, "%.17g,%.17g\n", 0.05 * i - 1, i == 30 ? 1e3 : 0.3 * i);
+    fclose(f);
+    struct session *s = session_alloc(&err), *t = session_alloc(&err);
+    char opts = 0;
+    CHECK(run(s, "data load block_refusal.csv y=y x=x; observe 3", &err) == BL_OK, "%s", err.msg);
+    CHECK(run(t, "data load block_refusal.csv y=y x=x; observe 3", &err) == BL_OK, "%s", err.msg);
+    CHECK(session_set_model(s, &picky_class, &opts, &err) == BL_OK &&
+              session_set_model(t, &picky_class, &opts, &err) == BL_OK,
+          "%s", err.msg);
+    int rc = run(s, "observe 37", &err);
+    CHECK(rc == BL_EINVAL && strstr(err.msg, "too large") != NULL && s->n == 30,
+          "refused point: rc %d, n = %zu: %s", rc, s->n, err.msg);
+    for (int i = 0; i < 27; i++)
+        CHECK(run(t, "observe 1", &err) == BL_OK, "%s", err.msg);
+    const struct toy *a = s->m, *b = t->m;
+    CHECK(t->n == 30 && a->prec == 31 && a->prec == b->prec && a->mean == b->mean,
+          "each point once: prec %g and %g after 30 points", a->prec, b->prec);
+    size_t same = 0;
+    for (int id = 0; id < TR_COUNT; id++)
+        for (size_t k = 0; k < 30; k++) {
+            double x = s->trace[id][k], y = t->trace[id][k];
+            same += (isnan(x) && isnan(y)) || x == y;
+        }
+    CHECK(same == 30 * TR_COUNT, "traces after a refusal: %zu of %d agree", same, 30 * TR_COUNT);
+    session_free(s);
+    session_free(t);
+    remove(path);
+}
+
 int
 main(void)
 {
@@ -337,6 +418,7 @@ main(void)
     test_target();
     test_generic();
     test_blocks();
+    test_block_refusal();
     out_buffer_free(&ob);
     return TEST_REPORT();
 }
