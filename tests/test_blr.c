@@ -685,7 +685,7 @@ test_track(void)
 static void
 test_blocks(void)
 {
-    const size_t dims[] = {1, 2, 7, 64, 256}, sizes[] = {1, 5, 64, 256};
+    const size_t dims[] = {1, 2, 7, 24, 33, 64, 256}, sizes[] = {1, 5, 64, 256};
     for (size_t i = 0; i < sizeof dims / sizeof *dims; i++)
         for (size_t j = 0; j < sizeof sizes / sizeof *sizes; j++) {
             size_t npts = dims[i] == 256 ? 900 : 600;

@@ -222,9 +222,8 @@ test_generic(void)
  * one instance fed by observe + record, another by observe_block in blocks of
  * bs; every trace and every step within 1e-10, relative to the larger of the
  * two values, or to 1e-3 of the trace's largest magnitude (1e-2 for logpred
- * and the predictive mean, which cross zero): both paths are rounding of the
- * same numbers (docs/blocks.md), and near zero only an absolute error means
- * anything. Returns the worst relative difference seen. */
+ * and the predictive mean, which cross zero): both paths are rounding of the same numbers
+ * (docs/blocks.md), and near zero only an absolute error means anything. Returns the worst relative difference seen. */
 #define STEP_OR_ROW(st, rows, id, t) \
     ((id) == -3   ? (st)[t].logpred  \
      : (id) == -2 ? (st)[t].mean     \
@@ -305,6 +304,8 @@ test_blocks(void)
         "seed 4; data linear d=5 noise=0.1; model blr alpha=2",
         "seed 4; data linear d=5 noise=0.1; model nig",
         "seed 5; data linear d=3 noise=0.2; model blr features=rbf m=12",
+        "seed 5; data linear d=2 noise=0.2; model blr features=rbf m=40",
+        "seed 5; data linear d=1 noise=0.2; model nig features=fourier m=20",
         "seed 5; data linear d=1 noise=0.2; model nig features=poly degree=4",
         "seed 6; data linear d=40 noise=0.1; model blr",
         "seed 6; data linear d=40 noise=0.1; model nig a0=2 b0=0.5",

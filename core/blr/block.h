@@ -23,9 +23,13 @@
  * caller takes the points one at a time, where the rotations lose nothing. */
 #define BLK_MAX_GAIN 64.0
 
+/* Below this dimension a point's rotations (O(d^2), no BLAS) cost less than
+ * its share of a block's nb x nb work: the block paths go point by point. */
+#define BLK_MIN_DIM 24
+
 /* Smallest ratio of squared pivots of a factor (about lambda_min /
  * lambda_max of its matrix) for which the hindsight tracker takes a block. */
-#define BLK_MIN_PIVOT 1e-4
+#define BLK_MIN_PIVOT 1e-2
 
 /* Scratch doubles blk_solve needs for dimension d and nb points. */
 size_t blk_scratch(size_t d, size_t nb);

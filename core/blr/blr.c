@@ -484,11 +484,16 @@ blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb, c
     double *bw = cw + d * d + 2 * d;
     int threads = blk_threads_for(2.0 * (double)d * (double)d * (double)nb);
     int rc = BL_OK;
-    size_t j = 0;
+    /* Blocks of about d points: the nb x nb work (d nb^2 + nb^3/6) then
+     * stays below the d^2 per point of the triangular solves, and the
+     * refit's d^3/6 is spread over enough points. Below BLK_MIN_DIM the
+     * rotations are cheaper than any block. */
+    size_t chunk = d < BLK_MIN_DIM ? 0 : d < 2 * BLOCK_MIN ? 2 * BLOCK_MIN : d;
+    size_t j = 0, backoff = BLOCK_MIN;
     while (rc == BL_OK && j < nb) {
-        size_t len = nb - j, p = len >= BLOCK_MIN ? blk_solve(m->L, d, m->m, Phi + j * d, y + j,
-                                                              len, m->c, Z, mu, s2, e, bw)
-                                                  : 0;
+        size_t len = nb - j < chunk ? nb - j : chunk, p = 0;
+        if (len >= BLOCK_MIN)
+            p = blk_solve(m->L, d, m->m, Phi + j * d, y + j, len, m->c, Z, mu, s2, e, bw);
         if (p < len && p >= BLOCK_MIN) {
             len = p; /* the leading points that pass, as a block of their own */
             p = blk_solve(m->L, d, m->m, Phi + j * d, y + j, len, m->c, Z, mu, s2, e, bw);
@@ -498,13 +503,19 @@ blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb, c
             j += len;
             continue;
         }
-        /* A weak prior: one point at a time until the gains are small. */
+        /* A weak prior: one point at a time until the gains are small, and
+         * at least `backoff` points, doubled after each refused attempt, so
+         * that fluctuating gains cost O(log nb) wasted attempts. */
         double cq = HUGE_VAL;
-        while (rc == BL_OK && j < nb && (cq > 0.25 * BLK_MAX_GAIN || nb - j < BLOCK_MIN)) {
+        size_t k = 0;
+        while (j < nb &&
+               (chunk == 0 || cq > 0.25 * BLK_MAX_GAIN || k < backoff || nb - j < BLOCK_MIN)) {
             cq = observe_checked(m, Phi + j * d, y[j], &out[j].pred, &out[j].logpred);
             arrival_from_state(m, w, &out[j]);
-            j++;
+            j++, k++;
         }
+        if (len >= BLOCK_MIN)
+            backoff *= 2;
     }
     blk_threads_set(threads);
     return rc;

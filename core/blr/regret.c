@@ -253,24 +253,27 @@ regret_rls_observe_block(regret_rls *r, const double *Phi, const double *y, size
     int threads = blk_threads_for(2.0 * (double)d * (double)d * (double)nb);
     /* One at a time while the design is rank-deficient or the gains are
      * large; then the rest in one block (G is the Gram after all nb). */
-    size_t j = 0;
-    double q = HUGE_VAL;
+    size_t j = 0, backoff = 8, k = backoff;
+    double q = 0; /* try a block at once; blk_solve checks the gains */
     while (j < nb) {
-        if (r->n >= d && q <= 0.25 * BLK_MAX_GAIN && nb - j >= 8) {
+        if (d >= BLK_MIN_DIM && r->n >= d && q <= 0.25 * BLK_MAX_GAIN && k >= backoff &&
+            nb - j >= 8) {
             rc = block_try(r, Phi + j * d, y + j, nb - j, G, rss + j, w2 + j, ws, err);
             if (rc == BL_OK)
                 break;
             if (rc != BL_ENUM)
                 break;
             rc = BL_OK;
-            q = HUGE_VAL; /* a large gain inside: one more point at a time */
+            /* Refused: more points one at a time before the next try. */
+            backoff *= 2;
+            k = 0;
         }
         double qj = observe_checked(r, Phi + j * d, y[j]);
         q = r->n >= d ? qj : HUGE_VAL;
         regret_rls_w(r, ws);
         w2[j] = norm2(ws, d);
         rss[j] = regret_rls_rss(r);
-        j++;
+        j++, k++;
     }
     blk_threads_set(threads);
     free(ws);
