@@ -547,19 +547,31 @@ observe_blocks(struct session *s, size_t n, size_t *done, bl_err *err)
     return rc;
 }
 
-int
-session_observe(struct session *s, size_t n, struct out *out, bl_err *err)
+static int
+observe_n(struct session *s, size_t n, bool live, struct out *out, bl_err *err)
 {
     if (s->world == NULL)
         return bl_fail(err, BL_ESTATE, "no data yet: choose a world first (e.g. data linear d=3)");
     size_t done = 0;
-    bool blocks = n > 1 && session_has_model(s) && s->mc->observe_block != NULL;
+    bool blocks = !live && n > 1 && session_has_model(s) && s->mc->observe_block != NULL;
     int rc = blocks ? observe_blocks(s, n, &done, err) : observe_points(s, n, &done, err);
     if (done > 0)
         s->generation++;
     if (rc == BL_ESTATE && done > 0)
         out_printf(out, "observed %zu of %zu points (n = %zu)", done, n, s->n);
     return rc;
+}
+
+int
+session_observe(struct session *s, size_t n, struct out *out, bl_err *err)
+{
+    return observe_n(s, n, false, out, err);
+}
+
+int
+session_stream(struct session *s, size_t n, struct out *out, bl_err *err)
+{
+    return observe_n(s, n, true, out, err);
 }
 
 int

@@ -402,6 +402,30 @@ test_block_refusal(void)
     remove(path);
 }
 
+/* The stream goes point by point (observe, record): `stream n=300` equals
+ * 300 `observe 1` bit for bit, while `observe 300` takes blocks. */
+static void
+test_stream_points(void)
+{
+    bl_err err;
+    struct session *a = session_alloc(&err), *b = session_alloc(&err);
+    const char *setup = "seed 8; data linear d=30 noise=0.1; model blr";
+    CHECK(run(a, setup, &err) == BL_OK && run(b, setup, &err) == BL_OK, "%s", err.msg);
+    CHECK(run(a, "stream n=300", &err) == BL_OK, "%s", err.msg);
+    for (int i = 0; i < 300; i++)
+        run(b, "observe 1", &err);
+    size_t same = 0;
+    for (int id = 0; id < TR_COUNT; id++)
+        for (size_t t = 0; t < 300; t++) {
+            double x = a->trace[id][t], y = b->trace[id][t];
+            same += x == y || (isnan(x) && isnan(y));
+        }
+    CHECK(a->n == 300 && b->n == 300 && same == 300 * TR_COUNT,
+          "stream vs observe 1: %zu of %d equal", same, 300 * TR_COUNT);
+    session_free(a);
+    session_free(b);
+}
+
 int
 main(void)
 {
@@ -420,6 +444,7 @@ main(void)
     test_generic();
     test_blocks();
     test_block_refusal();
+    test_stream_points();
     out_buffer_free(&ob);
     return TEST_REPORT();
 }
