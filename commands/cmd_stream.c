@@ -20,7 +20,7 @@ stream_advance(void *self, size_t n, const struct run_ctx *ctx, struct out *out,
     struct session *s = self;
     size_t before = s->n;
     (void)ctx; /* the session's own cancel flag and pump are the context's */
-    session_observe(s, n, out, err);
+    session_stream(s, n, out, err);
     return s->n - before;
 }
 
@@ -86,7 +86,7 @@ stream_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
             return bl_fail(err, BL_EINVAL,
                            "stream: give n= in batch mode (it runs at once, not paced)");
         size_t before = s->n;
-        int rc = session_observe(s, (size_t)args_int(a, "n"), out, err);
+        int rc = session_stream(s, (size_t)args_int(a, "n"), out, err);
         if (rc == BL_OK)
             out_printf(out, "streamed %zu points (n = %zu)", s->n - before, s->n);
         return rc;

@@ -154,10 +154,17 @@ struct model_class {
     int (*observe)(void *m, const double *x, double y, struct model_step *st, bl_err *err);
     /* n arrivals at once (X row-major n x in_dim): fills st[n] and, for each
      * arrival i, the class's traces into rows[i * TR_COUNT + id] as record
-     * would (cum: the cumulative log-loss before the first). Replays use it.
+     * would (cum: the cumulative log-loss before the first), to rounding.
+     * Replays and `observe N` use it, in blocks that end on multiples of 256
+     * in the stream. After a failure the session rebuilds the instance from
+     * the stream (a replay) and feeds that block point by point, so a class
+     * may stop at a refused point with the points before it taken.
+     * cancel is polled where the block is long (a slow kernel's rows); on
+     * BL_ECANCEL the instance is as it was before the block.
      * NULL: observe and record, point by point. */
     int (*observe_block)(void *m, const double *X, size_t in_dim, const double *Y, size_t n,
-                         double cum, struct model_step *st, double *rows, bl_err *err);
+                         double cum, struct model_step *st, double *rows, const bl_cancel *cancel,
+                         bl_err *err);
     /* After an arrival: the traces this class defines (the bits in traces)
      * into row[TR_*]; cum is the cumulative log-loss through it. The rest stay
      * NaN, except TR_LOG_EVIDENCE, which defaults to -cum (the chain rule). */

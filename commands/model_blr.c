@@ -2,9 +2,11 @@
  * linear regression, known noise precision beta) and `model nig` (unknown
  * noise, Normal-Inverse-Gamma prior, Student-t predictive), both on a
  * feature map phi. Per arrival the work is O(d^2): one feature map, one
- * blr_observe (rank-1 Cholesky update), one hindsight update, one triangular
- * solve for w*^T A^-1 w*. Anything costlier (covariance, ball mass, gamma) is
- * computed by the show hooks, when asked. See docs/regret.md for the traces. */
+ * blr_observe (rank-1 Cholesky update), one hindsight update; w*^T A^-1 w*
+ * is carried by the model in O(d) (blr_track). Several points at once (observe_block) go through
+ * the block form of docs/blocks.md, with the same traces per arrival.
+ * Anything costlier (covariance, ball mass, gamma) is computed by the show
+ * hooks, when asked. See docs/regret.md for the traces. */
 #include "commands/model.h"
 
 #include <math.h>
@@ -101,6 +103,11 @@ struct blr_inst {
     double *phi;      /* scratch, dim */
     double *wstar;    /* truth in feature space (dim) or NULL when not representable */
     double *tmp;      /* scratch, dim */
+    /* observe_block's scratch for bcap points: features, figures, RSS and |w_ML|^2 */
+    double *bphi;
+    blr_arrival *barr;
+    double *brw;
+    size_t bcap;
 };
 
 static bool
@@ -205,6 +212,9 @@ blr_inst_free(void *m)
     free(b->phi);
     free(b->tmp);
     free(b->wstar);
+    free(b->bphi);
+    free(b->barr);
+    free(b->brw);
     free(b);
 }
 
@@ -237,6 +247,9 @@ blr_create(const void *opts, const world *w, bl_err *err)
         goto fail;
     }
     b->wstar = truth_in_features(w, &o->fo, b->dim);
+    /* w*^T A^-1 w* per arrival in O(d) instead of a forward substitution. */
+    if (b->wstar != NULL && !is_nig(b) && blr_track(b->blr, b->wstar, err) != BL_OK)
+        goto fail;
     free(lo);
     free(hi);
     return b;
@@ -273,71 +286,159 @@ dot(const double *a, const double *b, size_t n)
     return s;
 }
 
+static double cov_scale_of(const struct blr_inst *b, double a, double bn);
+
 static double
 blr_cov_scale(const struct blr_inst *b)
 {
-    if (!is_nig(b))
-        return 1.0;
-    double a = blr_nig_a(b->blr);
-    return a > 1 ? blr_nig_b(b->blr) / (a - 1) : (double)INFINITY;
+    return cov_scale_of(b, blr_nig_a(b->blr), blr_nig_b(b->blr));
 }
 
-/* The weight-space traces after arrival n = blr_count (MATH.md 3.2, 10). */
+/* What the weight-space traces of one arrival are made of: the state after
+ * it, from the model (record) or from a block (observe_block). */
+struct blr_figures {
+    size_t n;            /* points seen */
+    double log_evidence; /* blr_log_evidence */
+    double best;         /* min cumulative log-loss in hindsight */
+    double scale;        /* Cov[w | D] = scale A^-1 */
+    double logdet_a;     /* log det A */
+    double trinv;        /* tr A^-1 */
+    double ww;           /* |w*|^2, or |w_ML|^2 without the truth */
+    double wsw;          /* w*^T A^-1 w* (with the truth) */
+    double dist;         /* |m - w*| (with the truth) */
+};
+
+static double
+cov_scale_of(const struct blr_inst *b, double a, double bn)
+{
+    if (!is_nig(b))
+        return 1.0;
+    return a > 1 ? bn / (a - 1) : (double)INFINITY;
+}
+
+/* The weight-space traces (MATH.md 3.2, 10) from the figures. */
+static void
+record_figures(const struct blr_inst *b, const struct blr_figures *f, double cum, double *row)
+{
+    size_t d = b->dim;
+    row[TR_LOG_EVIDENCE] = f->log_evidence;
+    row[TR_REGRET_HINDSIGHT] = cum - f->best;
+    row[TR_TRACE_COV] = f->scale * f->trinv;
+    row[TR_LOGDET_COV] = (double)d * log(f->scale) - f->logdet_a;
+    if (!is_nig(b)) {
+        double alpha = b->set.bo.alpha, beta = b->set.bo.beta;
+        row[TR_BOUND] = regret_bound(d, alpha, f->logdet_a, f->ww);
+        if (b->wstar != NULL) {
+            row[TR_REGRET_CLOSED] = regret_expected(d, alpha, f->logdet_a, f->trinv, f->ww, f->wsw);
+            row[TR_ASYMPTOTE] = regret_asymptote(d, (double)f->n, alpha, beta, f->ww);
+        } else {
+            row[TR_ASYMPTOTE] = regret_asymptote(d, (double)f->n, alpha, beta, 0);
+        }
+    }
+    if (b->wstar != NULL)
+        row[TR_DIST_TRUTH] = f->dist;
+}
+
+/* The weight-space traces after arrival n = blr_count. */
 static void
 blr_record(const void *m, double cum, double *row)
 {
     const struct blr_inst *b = m;
     size_t d = b->dim;
-    double nn = (double)blr_count(b->blr);
-    row[TR_LOG_EVIDENCE] = blr_log_evidence(b->blr);
-    double best = is_nig(b) ? regret_rls_min_loss_profile(b->hind)
-                            : regret_rls_min_loss(b->hind, b->set.bo.beta);
-    row[TR_REGRET_HINDSIGHT] = cum - best;
-
-    double scale = blr_cov_scale(b);
-    double logdet_a = blr_logdet_prec(b->blr);
-    row[TR_TRACE_COV] = scale * blr_trace_inv_prec(b->blr);
-    row[TR_LOGDET_COV] = (double)d * log(scale) - logdet_a;
-
-    if (!is_nig(b)) {
-        double alpha = b->set.bo.alpha, beta = b->set.bo.beta;
-        const double *w = b->wstar;
-        if (w == NULL) {
-            regret_rls_w(b->hind, b->tmp);
-            w = b->tmp;
-        }
-        double ww = dot(w, w, d);
-        row[TR_BOUND] = regret_bound(d, alpha, logdet_a, ww);
-        if (b->wstar != NULL) {
-            double wsw = blr_quad_inv_prec(b->blr, b->wstar);
-            row[TR_REGRET_CLOSED] =
-                regret_expected(d, alpha, logdet_a, blr_trace_inv_prec(b->blr), ww, wsw);
-            row[TR_ASYMPTOTE] = regret_asymptote(d, nn, alpha, beta, ww);
-        } else {
-            row[TR_ASYMPTOTE] = regret_asymptote(d, nn, alpha, beta, 0);
-        }
-    }
+    struct blr_figures f = {
+        .n = blr_count(b->blr),
+        .log_evidence = blr_log_evidence(b->blr),
+        .best = is_nig(b) ? regret_rls_min_loss_profile(b->hind)
+                          : regret_rls_min_loss(b->hind, b->set.bo.beta),
+        .scale = blr_cov_scale(b),
+        .logdet_a = blr_logdet_prec(b->blr),
+        .trinv = blr_trace_inv_prec(b->blr),
+    };
     if (b->wstar != NULL) {
+        f.ww = dot(b->wstar, b->wstar, d);
+        if (!is_nig(b))
+            f.wsw = blr_tracked_quad(b->blr);
         const double *mean = blr_mean(b->blr);
         double dd = 0;
         for (size_t i = 0; i < d; i++)
             dd += (mean[i] - b->wstar[i]) * (mean[i] - b->wstar[i]);
-        row[TR_DIST_TRUTH] = sqrt(dd);
+        f.dist = sqrt(dd);
+    } else if (!is_nig(b)) {
+        regret_rls_w(b->hind, b->tmp);
+        f.ww = dot(b->tmp, b->tmp, d);
     }
+    record_figures(b, &f, cum, row);
 }
 
-/* Point by point for now; a BLAS-3 block update of the factor is the
- * reason the hook exists (issue 12). */
+/* Grow the instance's block scratch to n points. */
 static int
-blr_observe_block(void *m, const double *X, size_t in_dim, const double *Y, size_t n, double cum,
-                  struct model_step *st, double *rows, bl_err *err)
+block_room(struct blr_inst *b, size_t n, bl_err *err)
 {
+    if (n <= b->bcap)
+        return BL_OK;
+    double *phi = realloc(b->bphi, n * b->dim * sizeof *phi);
+    if (phi != NULL)
+        b->bphi = phi;
+    blr_arrival *arr = realloc(b->barr, n * sizeof *arr);
+    if (arr != NULL)
+        b->barr = arr;
+    double *rw = realloc(b->brw, 2 * n * sizeof *rw);
+    if (rw != NULL)
+        b->brw = rw;
+    if (phi == NULL || arr == NULL || rw == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory for a block of %zu points (dimension %zu)", n,
+                       b->dim);
+    b->bcap = n;
+    return BL_OK;
+}
+
+/* n arrivals as one block (docs/blocks.md): blr_observe_block gives the
+ * posterior and its per-arrival figures, regret_rls_observe_block the
+ * hindsight ones; every trace equals observe + record's to rounding. A
+ * block is O(B d^2), milliseconds: cancel is left to the session, between
+ * blocks. */
+static int
+blr_observe_many(void *m, const double *X, size_t in_dim, const double *Y, size_t n, double cum,
+                 struct model_step *st, double *rows, const bl_cancel *cancel, bl_err *err)
+{
+    (void)cancel;
+    struct blr_inst *b = m;
+    size_t d = b->dim;
+    int rc = block_room(b, n, err);
+    if (rc != BL_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        features_map(b->feat, X + i * in_dim, b->bphi + i * d);
+    const double *w = b->wstar;
+    if ((rc = blr_observe_block(b->blr, b->bphi, Y, n, w, b->barr, err)) != BL_OK)
+        return rc;
+    double *rss = b->brw, *w2 = rss + n;
+    rc = regret_rls_observe_block(b->hind, b->bphi, Y, n, blr_gram(b->blr), rss, w2, err);
+    if (rc != BL_OK)
+        return rc;
+    size_t n0 = blr_count(b->blr) - n;
+    double ww = w != NULL ? dot(w, w, d) : 0;
     for (size_t i = 0; i < n; i++) {
-        int rc = blr_observe_one(m, X + i * in_dim, Y[i], &st[i], err);
-        if (rc != BL_OK)
-            return rc;
-        cum -= st[i].logpred;
-        blr_record(m, cum, rows + i * TR_COUNT);
+        const blr_arrival *a = &b->barr[i];
+        st[i] = (struct model_step){.logpred = a->logpred,
+                                    .mean = a->pred.mean,
+                                    .var = a->pred.var,
+                                    .gaussian = !is_nig(b)};
+        cum -= a->logpred;
+        size_t count = n0 + i + 1;
+        struct blr_figures f = {
+            .n = count,
+            .log_evidence = a->log_evidence,
+            .best = is_nig(b) ? regret_min_loss_profile(count, rss[i])
+                              : regret_min_loss(count, rss[i], b->set.bo.beta),
+            .scale = cov_scale_of(b, a->nig_a, a->nig_b),
+            .logdet_a = a->logdet,
+            .trinv = a->trinv,
+            .ww = w != NULL ? ww : w2[i],
+            .wsw = a->wqw,
+            .dist = a->dist,
+        };
+        record_figures(b, &f, cum, rows + i * TR_COUNT);
     }
     return BL_OK;
 }
@@ -595,10 +696,10 @@ blr_show_concentration(struct session *s, struct out *out, bl_err *err)
     return BL_OK;
 }
 
-#define BLR_COMMON                                                                         \
+#define BLR_COMMON                                                                           \
     .opts_size = sizeof(struct blr_setup), .configure = blr_configure, .create = blr_create, \
-    .free = blr_inst_free, .observe = blr_observe_one, .observe_block = blr_observe_block, \
-    .record = blr_record, .predict = blr_predict_one, .log_evidence = blr_evidence,        \
+    .free = blr_inst_free, .observe = blr_observe_one, .observe_block = blr_observe_many,    \
+    .record = blr_record, .predict = blr_predict_one, .log_evidence = blr_evidence,          \
     .describe = blr_describe, .weights = blr_weights, .target = blr_target
 
 const struct model_class model_blr_class = {

@@ -307,7 +307,7 @@ gp_block_points(void *m, const double *X, size_t in_dim, const double *Y, size_t
  * (docs/gp-blocks.md). A block that would need jitter goes point by point. */
 static int
 gp_block(void *m, const double *X, size_t in_dim, const double *Y, size_t n, double cum,
-         struct model_step *st, double *rows, bl_err *err)
+         struct model_step *st, double *rows, const bl_cancel *cancel, bl_err *err)
 {
     struct gp_inst *g = m;
     if (n < 2 || in_dim != g->in_dim)
@@ -317,7 +317,7 @@ gp_block(void *m, const double *X, size_t in_dim, const double *Y, size_t n, dou
         return bl_fail(err, BL_ENOMEM, "out of memory for a block of %zu points", n);
     double nb = (double)gp_n(g->gp), qb = gp_quad(g->gp), ldb = gp_logdet(g->gp);
     bool need_jitter;
-    int rc = gp_observe_block(g->gp, X, Y, n, a, &need_jitter, NULL, err);
+    int rc = gp_observe_block(g->gp, X, Y, n, a, &need_jitter, cancel, err);
     if (rc != BL_OK || need_jitter) {
         free(a);
         return rc != BL_OK ? rc : gp_block_points(m, X, in_dim, Y, n, cum, st, rows, err);

@@ -15,6 +15,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "commands/clock.h"
 #include "core/blr/regret.h"
 
 const char *const trace_names[TR_COUNT + 1] = {
@@ -303,6 +304,7 @@ arrive(struct session *s, const double *x, double y, bl_err *err)
 
 /* Feed the whole stream to a freshly built model (model change), in blocks
  * through the class's observe_block when it has one. */
+#define LIVE_BLOCK_S 0.1 /* live: longest a block may keep the screen still */
 #define REPLAY_BLOCK 256
 static int
 replay(struct session *s, bl_err *err)
@@ -336,7 +338,7 @@ replay(struct session *s, bl_err *err)
         for (size_t i = 0; i < b * TR_COUNT; i++)
             rows[i] = (double)NAN;
         rc = s->mc->observe_block(s->m, s->X + t0 * s->in_dim, s->in_dim, s->Y + t0, b, cum, st,
-                                  rows, err);
+                                  rows, s->cancel, err);
         for (size_t i = 0; rc == BL_OK && i < b; i++) {
             s->n = t0 + i;
             store_arrival(s, s->X + (t0 + i) * s->in_dim, s->Y[t0 + i], &st[i],
@@ -432,19 +434,23 @@ session_set_model(struct session *s, const struct model_class *mc, const void *o
         }
         memcpy(saved[i], s->trace[i], s->n * sizeof(double));
     }
+    /* The replay pumps the front end, which draws the session: class,
+     * options and instance must agree throughout. */
+    void *old_opts = s->mopts;
+    s->mopts = nopts;
     put_parts(s, mc, &p);
     rc = replay(s, err);
     if (rc != BL_OK) {
         parts_free(mc, &p);
         free(nopts);
+        s->mopts = old_opts;
         put_parts(s, old_mc, &old);
         s->true_loss = old_true;
         for (int i = 0; i < TR_COUNT && s->n > 0; i++)
             memcpy(s->trace[i], saved[i], s->n * sizeof(double));
     } else {
         parts_free(old_mc, &old);
-        free(s->mopts);
-        s->mopts = nopts;
+        free(old_opts);
         s->generation++;
     }
     for (int i = 0; i < TR_COUNT; i++)
@@ -452,25 +458,17 @@ session_set_model(struct session *s, const struct model_class *mc, const void *o
     return rc;
 }
 
-int
-session_observe(struct session *s, size_t n, struct out *out, bl_err *err)
+/* Points one at a time: the live path, and a model without observe_block. */
+static int
+observe_points(struct session *s, size_t n, size_t *done, bl_err *err)
 {
-    if (s->world == NULL)
-        return bl_fail(err, BL_ESTATE, "no data yet: choose a world first (e.g. data linear d=3)");
-    if (session_has_model(s) && s->mc->fits != NULL) {
-        size_t left = world_remaining(s->world), more = n < left ? n : left;
-        int rc = s->mc->fits(s->mopts, s->n + more, err);
-        if (rc != BL_OK)
-            return rc;
-    }
     double *x = malloc(s->in_dim * sizeof *x);
     if (x == NULL)
         return bl_fail(err, BL_ENOMEM, "out of memory");
     int rc = BL_OK;
-    size_t done = 0;
-    for (; done < n; done++) {
+    for (; *done < n; ++*done) {
         if (bl_cancelled(s->cancel)) {
-            rc = bl_fail(err, BL_ECANCEL, "interrupted after %zu of %zu points (n = %zu)", done, n,
+            rc = bl_fail(err, BL_ECANCEL, "interrupted after %zu of %zu points (n = %zu)", *done, n,
                          s->n);
             break;
         }
@@ -479,7 +477,7 @@ session_observe(struct session *s, size_t n, struct out *out, bl_err *err)
             break;
         if ((rc = world_next(s->world, s->rng, x, &y, err)) != BL_OK)
             break;
-        if ((done & 63) == 63)
+        if ((*done & 63) == 63)
             session_pump(s);
         memcpy(s->X + s->n * s->in_dim, x, s->in_dim * sizeof *x);
         s->Y[s->n] = y;
@@ -490,11 +488,118 @@ session_observe(struct session *s, size_t n, struct out *out, bl_err *err)
         s->n++;
     }
     free(x);
+    return rc;
+}
+
+/* Points in blocks through the class's observe_block (docs/blocks.md). A
+ * block ends where a replay's would (a multiple of REPLAY_BLOCK in the
+ * stream), so observing and replaying cut the stream alike and give the same
+ * traces bit for bit. Cancel is checked between blocks, the pump ticked
+ * while points are drawn and after each block (a block of 256 at d = 256 is
+ * a few milliseconds). */
+static int
+observe_blocks(struct session *s, size_t n, size_t *done, bl_err *err)
+{
+    size_t bmax = REPLAY_BLOCK;
+    struct model_step *st = malloc(REPLAY_BLOCK * sizeof *st);
+    double *rows = malloc(REPLAY_BLOCK * TR_COUNT * sizeof *rows);
+    int rc = st && rows ? BL_OK : bl_fail(err, BL_ENOMEM, "out of memory");
+    while (rc == BL_OK && *done < n) {
+        if (bl_cancelled(s->cancel)) {
+            rc = bl_fail(err, BL_ECANCEL, "interrupted after %zu of %zu points (n = %zu)", *done, n,
+                         s->n);
+            break;
+        }
+        size_t k = REPLAY_BLOCK - s->n % REPLAY_BLOCK, t0 = s->n;
+        if (k > n - *done)
+            k = n - *done;
+        if (k > bmax)
+            k = bmax;
+        double b0 = clock_now();
+        if ((rc = grow(s, t0 + k, err)) != BL_OK)
+            break;
+        size_t got = 0;
+        for (; got < k; got++) {
+            rc = world_next(s->world, s->rng, s->X + (t0 + got) * s->in_dim, &s->Y[t0 + got], err);
+            if (rc != BL_OK)
+                break;
+            if ((got & 63) == 63)
+                session_pump(s);
+        }
+        if (got == 0)
+            break;
+        for (size_t i = 0; i < got * TR_COUNT; i++)
+            rows[i] = (double)NAN;
+        double cum = t0 ? s->trace[TR_CUM_LOGLOSS][t0 - 1] : 0;
+        bl_err berr;
+        int brc = s->mc->observe_block(s->m, s->X + t0 * s->in_dim, s->in_dim, s->Y + t0, got,
+                                       cum, st, rows, s->cancel, &berr);
+        if (brc == BL_OK) {
+            for (size_t i = 0; i < got; i++, s->n++, ++*done)
+                store_arrival(s, s->X + s->n * s->in_dim, s->Y[s->n], &st[i], rows + i * TR_COUNT);
+        } else if (brc == BL_ECANCEL) {
+            /* The instance is as before the block; its points never arrived. */
+            rc = bl_fail(err, BL_ECANCEL, "interrupted after %zu of %zu points (n = %zu)", *done, n,
+                         s->n);
+        } else {
+            /* The block refused a point (not finite) or failed. Whatever the
+             * class left behind, rebuild the instance from the stream so far
+             * (a replay, which restores the old one if it fails), then take
+             * the block one point at a time: that keeps the points before a
+             * refused one and names it, as observe_points does. */
+            int prc = session_set_model(s, s->mc, s->mopts, err);
+            for (size_t i = 0; i < got && prc == BL_OK; i++) {
+                prc = arrive(s, s->X + s->n * s->in_dim, s->Y[s->n], err);
+                if (prc == BL_OK)
+                    s->n++, ++*done;
+            }
+            if (prc != BL_OK)
+                rc = prc;
+        }
+        /* Live, a block that kept the screen frozen for long (a slow
+         * kernel's rows) is split for the next ones, so keys echo and the
+         * status redraws at least a few times a second; blocks still end
+         * where a replay's would. Batch keeps whole blocks (reproducible). */
+        if (s->interactive && clock_now() - b0 > LIVE_BLOCK_S && bmax > 1)
+            bmax = (got < bmax ? got : bmax) / 2 > 0 ? (got < bmax ? got : bmax) / 2 : 1;
+        session_pump(s);
+    }
+    free(st);
+    free(rows);
+    return rc;
+}
+
+static int
+observe_n(struct session *s, size_t n, bool live, struct out *out, bl_err *err)
+{
+    if (s->world == NULL)
+        return bl_fail(err, BL_ESTATE, "no data yet: choose a world first (e.g. data linear d=3)");
+    if (session_has_model(s) && s->mc->fits != NULL) {
+        size_t left = world_remaining(s->world), more = n < left ? n : left;
+        int rc = s->mc->fits(s->mopts, s->n + more, err);
+        if (rc != BL_OK)
+            return rc;
+    }
+    size_t done = 0;
+    bool blocks = !live && n > 1 && session_has_model(s) && s->mc->observe_block != NULL;
+    int rc = blocks ? observe_blocks(s, n, &done, err) : observe_points(s, n, &done, err);
     if (done > 0)
         s->generation++;
     if (rc == BL_ESTATE && done > 0)
         out_printf(out, "observed %zu of %zu points (n = %zu)", done, n, s->n);
     return rc;
+}
+
+int
+session_observe(struct session *s, size_t n, struct out *out, bl_err *err)
+{
+    return observe_n(s, n, false, out, err);
+}
+
+int
+session_stream(struct session *s, size_t n, struct out *out, bl_err *err)
+{
+    return observe_n(s, n, true, out, err);
 }
 
 int

@@ -132,8 +132,11 @@ int session_predict(struct session *s, const double *x, double *mean, double *va
 /* log evidence of the stream under the model (NaN without one). */
 double session_log_evidence(const struct session *s);
 /* n more points from the world. On interrupt or exhaustion the points that
- * arrived stay (a message goes to out) and BL_ECANCEL / BL_ESTATE is returned. */
+ * arrived stay (a message goes to out) and BL_ECANCEL / BL_ESTATE is returned.
+ * Several points go to the model as blocks (observe_block, docs/blocks.md). */
 int session_observe(struct session *s, size_t n, struct out *out, bl_err *err);
+/* The same, one point at a time through observe: the live stream. */
+int session_stream(struct session *s, size_t n, struct out *out, bl_err *err);
 /* `optimize`: the model's empirical Bayes (its optimize hook), which
  * replays the stream with the optimum and prints one line. */
 int session_optimize(struct session *s, struct out *out, bl_err *err);

@@ -6,6 +6,7 @@
  * well-conditioned random problems (cond(A) ~ 1e2..1e3) 1e-10 norm-wise as the
  * brief asks, which leaves several orders for rounding (~1e-13 observed). */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,8 +14,9 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "core/blr/blr.h"
 #include "core/base/linalg.h"
+#include "core/blr/blr.h"
+#include "core/blr/regret.h"
 #include "harness.h"
 
 #define LOG_2PI 1.8378770664093454836
@@ -508,6 +510,191 @@ test_errors(void)
     blr_free(NULL);
 }
 
+/* |a - b| within rtol of the larger of |a|, |b| and floor. */
+static bool
+close_to(double a, double b, double rtol, double floor)
+{
+    if (a == b || (isnan(a) && isnan(b)))
+        return true;
+    return fabs(a - b) <= rtol * fmax(fmax(fabs(a), fabs(b)), floor);
+}
+
+/* blr_observe_block against blr_observe one point at a time (docs/blocks.md):
+ * every per-arrival figure and the final state to 1e-10 relative (of the
+ * value, or of 1e-2 for a mean or log density that crosses zero, of 1e-4 |w|
+ * for |m - w|). Design: Gaussian features of sd 1/sqrt(d) plus a shift, so
+ * that the prior gains start large (the first points go one at a time
+ * inside the block) and fall below BLK_MAX_GAIN (the rest are a block). */
+static void
+test_block_one(size_t d, size_t nb, blr_kind kind, size_t npts, unsigned long seed)
+{
+    bl_err err;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, seed);
+    blr_opts o = {.kind = kind, .alpha = 2.0, .beta = 50.0, .v0 = 1.5, .a0 = 2.0, .b0 = 0.5};
+    blr_model *a = blr_alloc(d, &o, &err), *b = blr_alloc(d, &o, &err);
+    double *X = malloc(npts * d * sizeof *X), *y = malloc(npts * sizeof *y);
+    double *w = malloc(d * sizeof *w);
+    blr_arrival *out = malloc(npts * sizeof *out);
+    for (size_t i = 0; i < d; i++)
+        w[i] = gsl_ran_gaussian(rng, 1.0);
+    for (size_t t = 0; t < npts; t++) {
+        double f = 0;
+        for (size_t i = 0; i < d; i++) {
+            X[t * d + i] = 0.1 + gsl_ran_gaussian(rng, 1.0) / sqrt((double)d);
+            f += X[t * d + i] * w[i];
+        }
+        y[t] = f + gsl_ran_gaussian(rng, 0.2);
+    }
+    for (size_t t0 = 0; t0 < npts; t0 += nb) {
+        size_t k = npts - t0 < nb ? npts - t0 : nb;
+        CHECK(blr_observe_block(b, X + t0 * d, y + t0, k, w, out + t0, &err) == BL_OK, "%s",
+              err.msg);
+    }
+    /* |m - w| is a difference that may approach 0 (d = 1): at the scale of
+     * |w|, its value under the prior, an absolute error of 1e-14 |w|. */
+    double ww = 0;
+    for (size_t i = 0; i < d; i++)
+        ww += w[i] * w[i];
+    ww = sqrt(ww);
+    size_t bad = 0, first = 0;
+    for (size_t t = 0; t < npts; t++) {
+        blr_pred p;
+        double lp;
+        CHECK(blr_observe(a, X + t * d, y[t], &p, &lp, &err) == BL_OK, "%s", err.msg);
+        const blr_arrival *q = &out[t];
+        double dd = 0;
+        for (size_t i = 0; i < d; i++)
+            dd += (blr_mean(a)[i] - w[i]) * (blr_mean(a)[i] - w[i]);
+        bool ok =
+            close_to(q->pred.mean, p.mean, 1e-10, 1e-2) && close_to(q->pred.var, p.var, 1e-10, 0) &&
+            close_to(q->pred.var_f, p.var_f, 1e-10, 0) && close_to(q->logpred, lp, 1e-10, 1e-2) &&
+            close_to(q->logdet, blr_logdet_prec(a), 1e-10, 1) &&
+            close_to(q->trinv, blr_trace_inv_prec(a), 1e-10, 0) &&
+            close_to(q->log_evidence, blr_log_evidence(a), 1e-10, 1) &&
+            close_to(q->nig_b, blr_nig_b(a), 1e-10, 0) && q->nig_a == blr_nig_a(a) &&
+            close_to(q->dist, sqrt(dd), 1e-10, 1e-4 * ww) &&
+            close_to(q->wqw, blr_quad_inv_prec(a, w), 1e-10, 0);
+        if (!ok && bad++ == 0)
+            first = t;
+    }
+    CHECK(bad == 0, "d=%zu nb=%zu %s: %zu arrivals differ from the point path (first %zu)", d, nb,
+          kind == BLR_NIG ? "nig" : "known", bad, first + 1);
+    CHECK(blr_count(b) == npts && rel_diff(blr_mean(b), blr_mean(a), d) < 1e-10 &&
+              rel_diff(blr_factor(b), blr_factor(a), d * d) < 1e-10 &&
+              rel_diff(blr_gram(b), blr_gram(a), d * d) < 1e-12 &&
+              rel_diff(blr_xty(b), blr_xty(a), d) < 1e-12,
+          "d=%zu nb=%zu: the state after the blocks", d, nb);
+    /* Input errors name the point and change nothing. */
+    X[3 * d] = NAN;
+    size_t n0 = blr_count(b);
+    CHECK(blr_observe_block(b, X, y, npts < 5 ? npts : 5, w, out, &err) == BL_EINVAL &&
+              strstr(err.msg, "point 4 of") != NULL && blr_count(b) == n0,
+          "a non-finite feature: %s", err.msg);
+    free(X), free(y), free(w), free(out);
+    blr_free(a);
+    blr_free(b);
+    gsl_rng_free(rng);
+}
+
+/* regret_rls_observe_block against regret_rls_observe: RSS_min and
+ * |w_ML|^2 per arrival, from the Gram of a blr model fed the same blocks. */
+static void
+test_block_regret(size_t d, size_t nb, size_t npts)
+{
+    bl_err err;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 11 + d);
+    blr_opts o = {.kind = BLR_KNOWN, .alpha = 1.0, .beta = 1.0};
+    blr_model *g = blr_alloc(d, &o, &err);
+    regret_rls *a = regret_rls_alloc(d, &err), *b = regret_rls_alloc(d, &err);
+    double *X = malloc(npts * d * sizeof *X), *y = malloc(npts * sizeof *y);
+    double *rss = malloc(2 * npts * sizeof *rss), *w2 = rss + npts, *w = malloc(d * sizeof *w);
+    blr_arrival *out = malloc(nb * sizeof *out);
+    for (size_t t = 0; t < npts * d; t++)
+        X[t] = gsl_ran_gaussian(rng, 1.0);
+    for (size_t t = 0; t < npts; t++)
+        y[t] = X[t * d] - 0.5 * X[t * d + d - 1] + gsl_ran_gaussian(rng, 0.3);
+    for (size_t t0 = 0; t0 < npts; t0 += nb) {
+        size_t k = npts - t0 < nb ? npts - t0 : nb;
+        CHECK(blr_observe_block(g, X + t0 * d, y + t0, k, NULL, out, &err) == BL_OK, "%s", err.msg);
+        CHECK(regret_rls_observe_block(b, X + t0 * d, y + t0, k, blr_gram(g), rss + t0, w2 + t0,
+                                       &err) == BL_OK,
+              "%s", err.msg);
+    }
+    size_t bad = 0, first = 0;
+    for (size_t t = 0; t < npts; t++) {
+        regret_rls_observe(a, X + t * d, y[t], &err);
+        regret_rls_w(a, w);
+        double ww = 0;
+        for (size_t i = 0; i < d; i++)
+            ww += w[i] * w[i];
+        /* Below n = d the minimum is 0 and both values are rounding. */
+        double floor = t + 1 > d ? 0 : 1e-6 * ww;
+        if (!(close_to(rss[t], regret_rls_rss(a), 1e-10, floor) && close_to(w2[t], ww, 1e-10, 0)) &&
+            bad++ == 0)
+            first = t;
+    }
+    CHECK(bad == 0, "regret d=%zu nb=%zu: %zu arrivals differ (first %zu)", d, nb, bad, first + 1);
+    CHECK(regret_rls_count(b) == npts, "regret d=%zu: count", d);
+    free(X), free(y), free(rss), free(w), free(out);
+    blr_free(g);
+    regret_rls_free(a);
+    regret_rls_free(b);
+    gsl_rng_free(rng);
+}
+
+/* blr_track: w^T A^-1 w carried by the rotations equals a fresh forward
+ * substitution after arrivals, blocks, a refit and a copy. */
+static void
+test_track(void)
+{
+    bl_err err;
+    const size_t d = 9;
+    blr_opts o = {.kind = BLR_KNOWN, .alpha = 0.5, .beta = 30.0};
+    blr_model *m = blr_alloc(d, &o, &err);
+    double w[9], X[40 * 9], y[40];
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    for (size_t i = 0; i < d; i++)
+        w[i] = gsl_ran_gaussian(rng, 1.0);
+    for (size_t i = 0; i < 40 * d; i++)
+        X[i] = gsl_ran_gaussian(rng, 0.5);
+    for (size_t t = 0; t < 40; t++)
+        y[t] = gsl_ran_gaussian(rng, 1.0);
+    CHECK(isnan(blr_tracked_quad(m)) && blr_track(m, w, &err) == BL_OK, "track");
+    CHECK_REL(blr_tracked_quad(m), blr_quad_inv_prec(m, w), 1e-14);
+    for (size_t t = 0; t < 20; t++)
+        blr_observe(m, X + t * d, y[t], NULL, NULL, &err);
+    CHECK_REL(blr_tracked_quad(m), blr_quad_inv_prec(m, w), 1e-12);
+    blr_arrival out[20];
+    CHECK(blr_observe_block(m, X + 20 * d, y + 20, 20, w, out, &err) == BL_OK, "%s", err.msg);
+    CHECK_REL(blr_tracked_quad(m), blr_quad_inv_prec(m, w), 1e-12);
+    CHECK_REL(out[19].wqw, blr_quad_inv_prec(m, w), 1e-10);
+    o.alpha = 3.0;
+    CHECK(blr_set_opts(m, &o, &err) == BL_OK, "%s", err.msg);
+    blr_model *c = blr_copy(m, &err);
+    blr_observe(c, X, 1.0, NULL, NULL, &err);
+    CHECK_REL(blr_tracked_quad(m), blr_quad_inv_prec(m, w), 1e-12);
+    CHECK_REL(blr_tracked_quad(c), blr_quad_inv_prec(c, w), 1e-12);
+    CHECK(blr_track(c, NULL, &err) == BL_OK && isnan(blr_tracked_quad(c)), "untrack");
+    blr_free(c);
+    blr_free(m);
+    gsl_rng_free(rng);
+}
+
+static void
+test_blocks(void)
+{
+    const size_t dims[] = {1, 2, 7, 24, 33, 64, 256}, sizes[] = {1, 5, 64, 256};
+    for (size_t i = 0; i < sizeof dims / sizeof *dims; i++)
+        for (size_t j = 0; j < sizeof sizes / sizeof *sizes; j++) {
+            size_t npts = dims[i] == 256 ? 900 : 600;
+            test_block_one(dims[i], sizes[j], BLR_KNOWN, npts, 1 + i + j);
+            test_block_one(dims[i], sizes[j], BLR_NIG, npts, 2 + i + j);
+            test_block_regret(dims[i], sizes[j], npts);
+        }
+}
+
 int
 main(void)
 {
@@ -518,5 +705,7 @@ main(void)
     test_online_vs_batch();
     test_trace_long();
     test_errors();
+    test_track();
+    test_blocks();
     return TEST_REPORT();
 }

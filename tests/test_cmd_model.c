@@ -7,6 +7,7 @@
  * no weights) gets the generic behaviour everywhere: the chain-rule evidence
  * against its closed form, and a clear refusal from each show it lacks. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,8 +38,8 @@ test_table(void)
         CHECK(mc->opts_size > 0 && mc->configure && mc->create && mc->free && mc->observe &&
                   mc->predict && mc->log_evidence && mc->describe,
               "%s: a required hook is missing", name);
-        CHECK(subj[n].name != NULL && strcmp(subj[n].name, name) == 0,
-              "subject %zu is not %s", n, name);
+        CHECK(subj[n].name != NULL && strcmp(subj[n].name, name) == 0, "subject %zu is not %s", n,
+              name);
         CHECK(model_find(name) == mc, "model_find(%s)", name);
         for (size_t j = 0; j < n; j++)
             CHECK(strcmp(model_table[j]->subject.name, name) != 0, "%s twice", name);
@@ -217,6 +218,214 @@ test_generic(void)
     session_free(s);
 }
 
+/* The block path against the point path: the same class, world and points,
+ * one instance fed by observe + record, another by observe_block in blocks of
+ * bs; every trace and every step within 1e-10, relative to the larger of the
+ * two values, or to 1e-3 of the trace's largest magnitude (1e-2 for logpred
+ * and the predictive mean, which cross zero): both paths are rounding of the same numbers
+ * (docs/blocks.md), and near zero only an absolute error means anything. Returns the worst relative difference seen. */
+#define STEP_OR_ROW(st, rows, id, t) \
+    ((id) == -3   ? (st)[t].logpred  \
+     : (id) == -2 ? (st)[t].mean     \
+     : (id) == -1 ? (st)[t].var      \
+                  : (rows)[(t)*TR_COUNT + (id)])
+
+static double
+block_vs_points(const char *setup, size_t npts, size_t bs)
+{
+    bl_err err;
+    struct session *s = session_alloc(&err);
+    CHECK(run(s, setup, &err) == BL_OK, "%s: %s", setup, err.msg);
+    const struct model_class *mc = s->mc;
+    size_t in = s->in_dim;
+    double *X = malloc(npts * in * sizeof *X), *Y = malloc(npts * sizeof *Y);
+    double *ra = malloc(npts * TR_COUNT * sizeof *ra), *rb = malloc(npts * TR_COUNT * sizeof *rb);
+    struct model_step *sa = malloc(npts * sizeof *sa), *sb = malloc(npts * sizeof *sb);
+    for (size_t t = 0; t < npts; t++)
+        CHECK(world_next(s->world, s->rng, X + t * in, &Y[t], &err) == BL_OK, "%s", err.msg);
+    void *a = mc->create(s->mopts, s->world, &err), *b = mc->create(s->mopts, s->world, &err);
+    CHECK(a != NULL && b != NULL, "%s: create: %s", setup, err.msg);
+    double cum = 0;
+    for (size_t t = 0; t < npts; t++) {
+        for (int i = 0; i < TR_COUNT; i++)
+            ra[t * TR_COUNT + i] = rb[t * TR_COUNT + i] = (double)NAN;
+        CHECK(mc->observe(a, X + t * in, Y[t], &sa[t], &err) == BL_OK, "%s", err.msg);
+        cum -= sa[t].logpred;
+        mc->record(a, cum, ra + t * TR_COUNT);
+    }
+    cum = 0;
+    for (size_t t0 = 0; t0 < npts; t0 += bs) {
+        size_t k = npts - t0 < bs ? npts - t0 : bs;
+        CHECK(mc->observe_block(b, X + t0 * in, in, Y + t0, k, cum, sb + t0, rb + t0 * TR_COUNT,
+                                NULL, &err) == BL_OK,
+              "%s: %s", setup, err.msg);
+        for (size_t i = 0; i < k; i++)
+            cum -= sb[t0 + i].logpred;
+    }
+    double worst = 0;
+    /* ids -3..-1: the steps' logpred, mean and var; then the rows. */
+    for (int id = -3; id < TR_COUNT; id++) {
+        double scale = 0;
+        for (size_t t = 0; t < npts; t++) {
+            double v = STEP_OR_ROW(sa, ra, id, t);
+            if (isfinite(v) && fabs(v) > scale)
+                scale = fabs(v);
+        }
+        size_t bad = 0, first = 0;
+        double bad_rel = 0;
+        for (size_t t = 0; t < npts; t++) {
+            double x = STEP_OR_ROW(sa, ra, id, t), y = STEP_OR_ROW(sb, rb, id, t);
+            if ((isnan(x) && isnan(y)) || x == y)
+                continue;
+            double floor = (id < -1 ? 1e-2 : 1e-3) * scale; /* logpred, mean cross zero */
+            double rel = fabs(x - y) / fmax(fmax(fabs(x), fabs(y)), floor);
+            if (rel > worst)
+                worst = rel;
+            if (!(rel <= 1e-10) && bad++ == 0)
+                first = t, bad_rel = rel;
+        }
+        const char *what[] = {"logpred", "the predictive mean", "the predictive variance"};
+        CHECK(bad == 0, "%s, blocks of %zu: %s differs in %zu arrivals (first %zu: rel %.3g)",
+              setup, bs, id < 0 ? what[id + 3] : trace_info[id].name, bad, first + 1, bad_rel);
+    }
+    mc->free(a);
+    mc->free(b);
+    free(X), free(Y), free(ra), free(rb), free(sa), free(sb);
+    session_free(s);
+    return worst;
+}
+
+static void
+test_blocks(void)
+{
+    const char *setups[] = {
+        "seed 3; data linear d=1 noise=0.3; model blr",
+        "seed 3; data linear d=1 noise=0.3; model nig v0=2",
+        "seed 4; data linear d=5 noise=0.1; model blr alpha=2",
+        "seed 4; data linear d=5 noise=0.1; model nig",
+        "seed 5; data linear d=3 noise=0.2; model blr features=rbf m=12",
+        "seed 5; data linear d=2 noise=0.2; model blr features=rbf m=40",
+        "seed 5; data linear d=1 noise=0.2; model nig features=fourier m=20",
+        "seed 5; data linear d=1 noise=0.2; model nig features=poly degree=4",
+        "seed 6; data linear d=40 noise=0.1; model blr",
+        "seed 6; data linear d=40 noise=0.1; model nig a0=2 b0=0.5",
+    };
+    const size_t sizes[] = {1, 7, 64, 256};
+    double worst = 0;
+    for (size_t i = 0; i < sizeof setups / sizeof *setups; i++)
+        for (size_t j = 0; j < sizeof sizes / sizeof *sizes; j++)
+            worst = fmax(worst, block_vs_points(setups[i], 700, sizes[j]));
+    worst =
+        fmax(worst, block_vs_points("seed 7; data linear d=256 noise=0.1; model blr", 1100, 256));
+    worst =
+        fmax(worst, block_vs_points("seed 7; data linear d=256 noise=0.1; model nig", 1100, 200));
+    printf("blocks: worst relative difference from the point path %.3g\n", worst);
+}
+
+/* A toy that refuses |y| > 100 and whose observe_block, a loop, stops at a
+ * refused point with the points before it already taken (as a class may):
+ * the session must not count those twice. */
+static int
+toy_observe_picky(void *m, const double *x, double y, struct model_step *st, bl_err *err)
+{
+    if (fabs(y) > 100)
+        return bl_fail(err, BL_EINVAL, "y=%g: too large for the toy", y);
+    return toy_observe(m, x, y, st, err);
+}
+
+static int
+toy_block_partial(void *m, const double *X, size_t in_dim, const double *Y, size_t n, double cum,
+                  struct model_step *st, double *rows, const bl_cancel *cancel, bl_err *err)
+{
+    (void)cum, (void)rows, (void)cancel;
+    for (size_t i = 0; i < n; i++) {
+        int rc = toy_observe_picky(m, X + i * in_dim, Y[i], &st[i], err);
+        if (rc != BL_OK)
+            return rc;
+    }
+    return BL_OK;
+}
+
+static const struct model_class picky_class = {
+    .subject = {"picky", "the toy, refusing large y", NULL, "model picky"},
+    .opts_size = 1,
+    .configure = toy_configure,
+    .create = toy_create,
+    .free = free,
+    .observe = toy_observe_picky,
+    .observe_block = toy_block_partial,
+    .predict = toy_predict,
+    .log_evidence = toy_evidence,
+    .describe = toy_describe,
+};
+
+/* observe N when the model refuses a point inside a block: the points
+ * before it stay, once each, the message names it, and the traces are those
+ * of a session that observed only those points one at a time. */
+static void
+test_block_refusal(void)
+{
+    bl_err err;
+    const char *path = "block_refusal.csv";
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL, "cannot write %s", path);
+    if (f == NULL)
+        return;
+    fprintf(f, "x,y\n");
+    for (int i = 0; i < 40; i++)
+        fprintf(f, "%.17g,%.17g\n", 0.05 * i - 1, i == 30 ? 1e3 : 0.3 * i);
+    fclose(f);
+    struct session *s = session_alloc(&err), *t = session_alloc(&err);
+    char opts = 0;
+    CHECK(run(s, "data load block_refusal.csv y=y x=x; observe 3", &err) == BL_OK, "%s", err.msg);
+    CHECK(run(t, "data load block_refusal.csv y=y x=x; observe 3", &err) == BL_OK, "%s", err.msg);
+    CHECK(session_set_model(s, &picky_class, &opts, &err) == BL_OK &&
+              session_set_model(t, &picky_class, &opts, &err) == BL_OK,
+          "%s", err.msg);
+    int rc = run(s, "observe 37", &err);
+    CHECK(rc == BL_EINVAL && strstr(err.msg, "too large") != NULL && s->n == 30,
+          "refused point: rc %d, n = %zu: %s", rc, s->n, err.msg);
+    for (int i = 0; i < 27; i++)
+        CHECK(run(t, "observe 1", &err) == BL_OK, "%s", err.msg);
+    const struct toy *a = s->m, *b = t->m;
+    CHECK(t->n == 30 && a->prec == 31 && a->prec == b->prec && a->mean == b->mean,
+          "each point once: prec %g and %g after 30 points", a->prec, b->prec);
+    size_t same = 0;
+    for (int id = 0; id < TR_COUNT; id++)
+        for (size_t k = 0; k < 30; k++) {
+            double x = s->trace[id][k], y = t->trace[id][k];
+            same += (isnan(x) && isnan(y)) || x == y;
+        }
+    CHECK(same == 30 * TR_COUNT, "traces after a refusal: %zu of %d agree", same, 30 * TR_COUNT);
+    session_free(s);
+    session_free(t);
+    remove(path);
+}
+
+/* The stream goes point by point (observe, record): `stream n=300` equals
+ * 300 `observe 1` bit for bit, while `observe 300` takes blocks. */
+static void
+test_stream_points(void)
+{
+    bl_err err;
+    struct session *a = session_alloc(&err), *b = session_alloc(&err);
+    const char *setup = "seed 8; data linear d=30 noise=0.1; model blr";
+    CHECK(run(a, setup, &err) == BL_OK && run(b, setup, &err) == BL_OK, "%s", err.msg);
+    CHECK(run(a, "stream n=300", &err) == BL_OK, "%s", err.msg);
+    for (int i = 0; i < 300; i++)
+        run(b, "observe 1", &err);
+    size_t same = 0;
+    for (int id = 0; id < TR_COUNT; id++)
+        for (size_t t = 0; t < 300; t++) {
+            double x = a->trace[id][t], y = b->trace[id][t];
+            same += x == y || (isnan(x) && isnan(y));
+        }
+    CHECK(a->n == 300 && b->n == 300 && same == 300 * TR_COUNT,
+          "stream vs observe 1: %zu of %d equal", same, 300 * TR_COUNT);
+    session_free(a);
+    session_free(b);
+}
+
 int
 main(void)
 {
@@ -241,6 +450,9 @@ main(void)
         test_replay_equals_live(models[i].line, models[i].rtol);
     test_target();
     test_generic();
+    test_blocks();
+    test_block_refusal();
+    test_stream_points();
     out_buffer_free(&ob);
     return TEST_REPORT();
 }

@@ -32,7 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+
 #include "core/base/linalg.h"
+#include "core/blr/block.h"
 
 #define LOG_2PI    1.8378770664093454836
 #define GRAM_BATCH 16 /* arrivals buffered before G += P^T P (one sweep of G) */
@@ -57,7 +60,13 @@ struct blr_model {
     double jitter; /* jitter the last refit needed (MATH.md 1.2), 0 normally */
     bool g_full;   /* upper triangle of G mirrors the lower one */
     double *block; /* the one allocation all arrays above live in */
+    double *ut;    /* 2d: u = L^-1 w, then the tracked w (blr_track), or NULL */
+    double *bws;   /* blr_observe_block's scratch (bws_len doubles), not copied */
+    size_t bws_len;
 };
+
+static double evidence_of(const blr_model *m, size_t count, double E, double logdet);
+static void track_refresh(blr_model *m);
 
 static size_t
 block_len(size_t d)
@@ -165,6 +174,8 @@ blr_free(blr_model *m)
     if (m == NULL)
         return;
     free(m->block);
+    free(m->ut);
+    free(m->bws);
     free(m);
 }
 
@@ -179,9 +190,21 @@ blr_copy(const blr_model *m, bl_err *err)
         bl_fail(err, BL_ENOMEM, "blr: out of memory copying a model of d=%zu", m->d);
         return NULL;
     }
+    double *ut = m->ut != NULL ? malloc(2 * m->d * sizeof *ut) : NULL;
+    if (m->ut != NULL && ut == NULL) {
+        free(c);
+        free(block);
+        bl_fail(err, BL_ENOMEM, "blr: out of memory copying a model of d=%zu", m->d);
+        return NULL;
+    }
     *c = *m;
     memcpy(block, m->block, block_len(m->d) * sizeof *block);
+    if (ut != NULL)
+        memcpy(ut, m->ut, 2 * m->d * sizeof *ut);
+    c->ut = ut;
     c->block = block;
+    c->bws = NULL;
+    c->bws_len = 0;
     set_pointers(c);
     return c;
 }
@@ -235,7 +258,7 @@ dot(const double *a, const double *b, size_t n)
  * and var_f = (b_n/a_n) q df/(df-2) (the variance of phi.w under the marginal
  * Student-t posterior of w), both +inf while df <= 2. */
 static void
-pred_make(const blr_model *m, double mu, double q, blr_pred *p)
+pred_make_at(const blr_model *m, size_t count, double E, double mu, double q, blr_pred *p)
 {
     p->mean = mu;
     if (m->o.kind == BLR_KNOWN) {
@@ -244,12 +267,18 @@ pred_make(const blr_model *m, double mu, double q, blr_pred *p)
         p->scale2 = p->var;
         p->df = 0.0;
     } else {
-        double a = blr_nig_a(m), b = blr_nig_b(m), s2 = b / a, nu = 2.0 * a;
+        double a = m->o.a0 + 0.5 * (double)count, b = m->o.b0 + 0.5 * E, s2 = b / a, nu = 2.0 * a;
         p->df = nu;
         p->scale2 = s2 * (1.0 + q);
         p->var = nu > 2.0 ? p->scale2 * nu / (nu - 2.0) : HUGE_VAL;
         p->var_f = nu > 2.0 ? s2 * q * nu / (nu - 2.0) : HUGE_VAL;
     }
+}
+
+static void
+pred_make(const blr_model *m, double mu, double q, blr_pred *p)
+{
+    pred_make_at(m, m->n, m->E, mu, q, p);
 }
 
 static double
@@ -263,16 +292,11 @@ pred_logpdf(const blr_pred *p, double y)
            0.5 * (nu + 1.0) * log1p(r * r / (nu * c2));
 }
 
-int
-blr_observe(blr_model *m, const double *phi, double y, blr_pred *pred, double *logpred, bl_err *err)
+/* blr_observe on checked input; returns c phi^T A^-1 phi (the prior gain). */
+static double
+observe_checked(blr_model *m, const double *phi, double y, blr_pred *pred, double *logpred)
 {
     size_t d = m->d;
-    if (!isfinite(y))
-        return bl_fail(err, BL_EINVAL, "y=%g: must be finite", y);
-    for (size_t i = 0; i < d; i++)
-        if (!isfinite(phi[i]))
-            return bl_fail(err, BL_EINVAL, "phi[%zu]=%g: features must be finite", i, phi[i]);
-
     double c = m->c, sc = sqrt(c);
     double *v = m->work, *rot = m->work + d, *g = m->work + 3 * d;
     double mu = dot(phi, m->m, d);
@@ -294,6 +318,10 @@ blr_observe(blr_model *m, const double *phi, double y, blr_pred *pred, double *l
     linalg_givens_apply(rot, d, g, &one);
     memcpy(m->m, m->h, d * sizeof *m->m);
     linalg_solve_lower_t2(m->L, d, m->m, g); /* m = A^-1 b, g = sqrt(c) A_new^-1 phi */
+    if (m->ut != NULL) {
+        double zero = 0.0; /* L_new u_new = w = [L, sqrt(c) phi] [u; 0] */
+        linalg_givens_apply(rot, d, m->ut, &zero);
+    }
 
     m->E += e * e;
     m->trinv -= (1.0 + cq) * dot(g, g, d);
@@ -305,7 +333,223 @@ blr_observe(blr_model *m, const double *phi, double y, blr_pred *pred, double *l
         gram_flush(m);
     m->yty += y * y;
     m->n++;
+    return cq;
+}
+
+int
+blr_observe(blr_model *m, const double *phi, double y, blr_pred *pred, double *logpred, bl_err *err)
+{
+    size_t d = m->d;
+    if (!isfinite(y))
+        return bl_fail(err, BL_EINVAL, "y=%g: must be finite", y);
+    for (size_t i = 0; i < d; i++)
+        if (!isfinite(phi[i]))
+            return bl_fail(err, BL_EINVAL, "phi[%zu]=%g: features must be finite", i, phi[i]);
+    observe_checked(m, phi, y, pred, logpred);
     return BL_OK;
+}
+
+/* The figures of one arrival from the model's own state (after it). */
+static void
+arrival_from_state(const blr_model *m, const double *w, blr_arrival *a)
+{
+    size_t d = m->d;
+    a->logdet = m->logdet;
+    a->trinv = m->trinv;
+    a->log_evidence = blr_log_evidence(m);
+    a->nig_a = blr_nig_a(m);
+    a->nig_b = blr_nig_b(m);
+    a->dist = a->wqw = NAN;
+    if (w != NULL) {
+        double dd = 0.0;
+        for (size_t i = 0; i < d; i++)
+            dd += (m->m[i] - w[i]) * (m->m[i] - w[i]);
+        a->dist = sqrt(dd);
+        a->wqw = blr_quad_inv_prec(m, w);
+    }
+}
+
+/* Arrivals from blk_solve's output into out[], then the state moved past
+ * the nb points: G, X^T y, y^T y and n from the block, E, log det and
+ * tr A^-1 from the per-arrival recursion, and L, h, m refitted from G
+ * (L_new L_new^T = p0 I + c G, one dpotrf; the rotations of nb rank-1
+ * updates cost nb passes over L instead). ws: d*d + 2d doubles. */
+static int
+block_commit(blr_model *m, const double *Phi, const double *y, size_t nb, const double *w,
+             const double *Z, const double *mu, const double *s2, const double *e, blr_arrival *out,
+             double *ws, bl_err *err)
+{
+    size_t d = m->d;
+    double c = m->c, E = m->E, logdet = m->logdet, trinv = m->trinv, wqw = NAN;
+    double *L = ws, *mcur = L + d * d, *u = mcur + d;
+    memcpy(mcur, m->m, d * sizeof *mcur);
+    if (w != NULL) {
+        memcpy(u, w, d * sizeof *u);
+        linalg_solve_lower(m->L, d, u);
+        wqw = dot(u, u, d);
+    }
+    for (size_t j = 0; j < nb; j++) {
+        const double *z = Z + j * d;
+        blr_arrival *a = &out[j];
+        /* q = phi^T A_{j-1}^-1 phi = R_jj phi.z_j: s2 - 1/c would cancel
+         * once q << 1/c. */
+        double q = sqrt(s2[j]) * dot(Phi + j * d, z, d);
+        pred_make_at(m, m->n + j, E, mu[j], q, &a->pred);
+        if (m->o.kind == BLR_KNOWN)
+            a->pred.var = a->pred.scale2 = s2[j]; /* 1/beta + q, without the rounding of q */
+        a->logpred = pred_logpdf(&a->pred, y[j]);
+        E += e[j] * e[j];
+        logdet += log(c * s2[j]);
+        trinv -= dot(z, z, d);
+        a->logdet = logdet;
+        a->trinv = trinv;
+        a->log_evidence = evidence_of(m, m->n + j + 1, E, logdet);
+        a->nig_a = m->o.kind == BLR_NIG ? m->o.a0 + 0.5 * (double)(m->n + j + 1) : 0.0;
+        a->nig_b = m->o.kind == BLR_NIG ? m->o.b0 + 0.5 * E : 0.0;
+        a->dist = NAN;
+        a->wqw = NAN;
+        for (size_t i = 0; i < d; i++)
+            mcur[i] += e[j] * z[i];
+        if (w != NULL) {
+            double zw = dot(z, w, d), dd = 0.0;
+            wqw -= zw * zw;
+            for (size_t i = 0; i < d; i++)
+                dd += (mcur[i] - w[i]) * (mcur[i] - w[i]);
+            a->dist = sqrt(dd);
+            a->wqw = wqw;
+        }
+    }
+    /* The new factor first, into scratch: a failure leaves m as it was. */
+    gram_flush(m);
+    int di = (int)d, bi = (int)nb;
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, di, bi, 1.0, Phi, di, 1.0, m->G, di);
+    m->g_full = false;
+    double p0 = prior_prec(&m->o);
+    for (size_t i = 0; i < d; i++) {
+        for (size_t k = 0; k <= i; k++)
+            L[i * d + k] = c * m->G[i * d + k];
+        L[i * d + i] += p0;
+    }
+    double jitter = 0.0;
+    int rc = linalg_cholesky(L, d, &jitter, err);
+    if (rc != BL_OK) {
+        /* Undo the Gram update: the block never happened. */
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, di, bi, -1.0, Phi, di, 1.0, m->G, di);
+        return rc;
+    }
+    memcpy(m->L, L, d * d * sizeof *L);
+    cblas_dgemv(CblasRowMajor, CblasTrans, bi, di, 1.0, Phi, di, y, 1, 1.0, m->xty, 1);
+    for (size_t j = 0; j < nb; j++)
+        m->yty += y[j] * y[j];
+    for (size_t i = 0; i < d; i++)
+        m->h[i] = c * m->xty[i];
+    linalg_solve_lower(m->L, d, m->h);
+    memcpy(m->m, m->h, d * sizeof *m->m);
+    linalg_solve_lower_t(m->L, d, m->m);
+    m->E = E;
+    m->logdet = logdet;
+    m->trinv = trinv;
+    m->n += nb;
+    track_refresh(m);
+    return BL_OK;
+}
+
+/* Shortest run worth a block: below it the per-point path is as fast. */
+#define BLOCK_MIN 8
+
+int
+blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb, const double *w,
+                  blr_arrival *out, bl_err *err)
+{
+    size_t d = m->d;
+    for (size_t j = 0; j < nb; j++) {
+        if (!isfinite(y[j]))
+            return bl_fail(err, BL_EINVAL, "point %zu of %zu: y=%g: must be finite", j + 1, nb,
+                           y[j]);
+        for (size_t i = 0; i < d; i++)
+            if (!isfinite(Phi[j * d + i]))
+                return bl_fail(err, BL_EINVAL,
+                               "point %zu of %zu: phi[%zu]=%g: features must be finite", j + 1, nb,
+                               i, Phi[j * d + i]);
+    }
+    size_t need = blk_scratch(d, nb) + d * nb + 3 * nb + d * d + 2 * d;
+    if (m->bws_len < need) {
+        double *ws = realloc(m->bws, need * sizeof *ws);
+        if (ws == NULL)
+            return bl_fail(err, BL_ENOMEM, "blr: out of memory for a block of %zu at d=%zu", nb, d);
+        m->bws = ws;
+        m->bws_len = need;
+    }
+    double *Z = m->bws, *mu = Z + d * nb, *s2 = mu + nb, *e = s2 + nb, *cw = e + nb;
+    double *bw = cw + d * d + 2 * d;
+    int threads = blk_threads_for(2.0 * (double)d * (double)d * (double)nb);
+    int rc = BL_OK;
+    /* Blocks of about d points: the nb x nb work (d nb^2 + nb^3/6) then
+     * stays below the d^2 per point of the triangular solves, and the
+     * refit's d^3/6 is spread over enough points. Below BLK_MIN_DIM the
+     * rotations are cheaper than any block. */
+    size_t chunk = d < BLK_MIN_DIM ? 0 : d < 2 * BLOCK_MIN ? 2 * BLOCK_MIN : d;
+    size_t j = 0, backoff = BLOCK_MIN;
+    while (rc == BL_OK && j < nb) {
+        size_t len = nb - j < chunk ? nb - j : chunk, p = 0;
+        if (len >= BLOCK_MIN)
+            p = blk_solve(m->L, d, m->m, Phi + j * d, y + j, len, m->c, Z, mu, s2, e, bw);
+        if (p < len && p >= BLOCK_MIN) {
+            len = p; /* the leading points that pass, as a block of their own */
+            p = blk_solve(m->L, d, m->m, Phi + j * d, y + j, len, m->c, Z, mu, s2, e, bw);
+        }
+        if (p == len && len >= BLOCK_MIN) {
+            rc = block_commit(m, Phi + j * d, y + j, len, w, Z, mu, s2, e, out + j, cw, err);
+            j += len;
+            continue;
+        }
+        /* A weak prior: one point at a time until the gains are small, and
+         * at least `backoff` points, doubled after each refused attempt, so
+         * that fluctuating gains cost O(log nb) wasted attempts. */
+        double cq = HUGE_VAL;
+        size_t k = 0;
+        while (j < nb &&
+               (chunk == 0 || cq > 0.25 * BLK_MAX_GAIN || k < backoff || nb - j < BLOCK_MIN)) {
+            cq = observe_checked(m, Phi + j * d, y[j], &out[j].pred, &out[j].logpred);
+            arrival_from_state(m, w, &out[j]);
+            j++, k++;
+        }
+        if (len >= BLOCK_MIN)
+            backoff *= 2;
+    }
+    blk_threads_set(threads);
+    return rc;
+}
+
+/* u = L^-1 w afresh, after L was refitted. */
+static void
+track_refresh(blr_model *m)
+{
+    if (m->ut == NULL)
+        return;
+    memcpy(m->ut, m->ut + m->d, m->d * sizeof *m->ut);
+    linalg_solve_lower(m->L, m->d, m->ut);
+}
+
+int
+blr_track(blr_model *m, const double *w, bl_err *err)
+{
+    if (w == NULL) {
+        free(m->ut);
+        m->ut = NULL;
+        return BL_OK;
+    }
+    if (m->ut == NULL && (m->ut = malloc(2 * m->d * sizeof *m->ut)) == NULL)
+        return bl_fail(err, BL_ENOMEM, "blr: out of memory for d=%zu", m->d);
+    memcpy(m->ut + m->d, w, m->d * sizeof *w);
+    track_refresh(m);
+    return BL_OK;
+}
+
+double
+blr_tracked_quad(const blr_model *m)
+{
+    return m->ut != NULL ? dot(m->ut, m->ut, m->d) : (double)NAN;
 }
 
 double
@@ -368,17 +612,24 @@ blr_factor(const blr_model *m)
     return m->L;
 }
 
+/* The log evidence of a state with n points, E and logdet (see the top). */
+static double
+evidence_of(const blr_model *m, size_t count, double E, double logdet)
+{
+    double n = (double)count, d = (double)m->d;
+    if (m->o.kind == BLR_KNOWN)
+        return 0.5 * d * log(m->o.alpha) + 0.5 * n * log(m->o.beta) - 0.5 * E - 0.5 * logdet -
+               0.5 * n * LOG_2PI;
+    double a0 = m->o.a0, b0 = m->o.b0, an = a0 + 0.5 * n, bn = b0 + 0.5 * E;
+    /* log det V_n - log det V0 = -log det A - d log v0 */
+    return lgamma(an) - lgamma(a0) + a0 * log(b0) - an * log(bn) +
+           0.5 * (-logdet - d * log(m->o.v0)) - 0.5 * n * LOG_2PI;
+}
+
 double
 blr_log_evidence(const blr_model *m)
 {
-    double n = (double)m->n, d = (double)m->d;
-    if (m->o.kind == BLR_KNOWN)
-        return 0.5 * d * log(m->o.alpha) + 0.5 * n * log(m->o.beta) - 0.5 * m->E - 0.5 * m->logdet -
-               0.5 * n * LOG_2PI;
-    double a0 = m->o.a0, b0 = m->o.b0, an = blr_nig_a(m), bn = blr_nig_b(m);
-    /* log det V_n - log det V0 = -log det A - d log v0 */
-    return lgamma(an) - lgamma(a0) + a0 * log(b0) - an * log(bn) +
-           0.5 * (-m->logdet - d * log(m->o.v0)) - 0.5 * n * LOG_2PI;
+    return evidence_of(m, m->n, m->E, m->logdet);
 }
 
 const double *
@@ -466,6 +717,7 @@ blr_set_opts(blr_model *m, const blr_opts *o, bl_err *err)
         m->jitter = jitter;
         m->o = *o;
         m->c = obs_weight(o);
+        track_refresh(m);
     }
     free(L);
     return rc;

@@ -68,6 +68,31 @@ const blr_opts *blr_options(const blr_model *m);  /* borrowed */
 int blr_observe(blr_model *m, const double *phi, double y, blr_pred *pred, double *logpred,
                 bl_err *err);
 
+/* The state after one arrival of a block, as the traces need it. */
+typedef struct blr_arrival {
+    blr_pred pred;       /* the predictive at phi_j before it */
+    double logpred;      /* log q_j(y_j) */
+    double logdet;       /* log det A after it */
+    double trinv;        /* tr A^-1 after it */
+    double log_evidence; /* blr_log_evidence after it */
+    double nig_a, nig_b; /* blr_nig_a, blr_nig_b after it */
+    double dist;         /* |m - w| after it (NaN without w) */
+    double wqw;          /* w^T A^-1 w after it (NaN without w) */
+} blr_arrival;
+
+/* nb arrivals at once (Phi nb x d row-major, y nb): the same posterior and,
+ * per arrival, the same predictive and state figures as nb calls of
+ * blr_observe (to rounding, docs/blocks.md), at BLAS-3 speed: one triangular
+ * solve of the block, an nb x nb Cholesky factor of its predictive
+ * covariance, and one refactorization of A from the Gram matrix. w (may be
+ * NULL) is a fixed vector whose distance to the mean and A^-1-norm are
+ * reported per arrival. Points whose prior gain c phi^T A^-1 phi is large
+ * (a weak prior, the first ~d points) are taken one at a time inside (same
+ * results). Non-finite input: BL_EINVAL naming the point, m unchanged;
+ * BL_ENOMEM, m unchanged. */
+int blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb, const double *w,
+                      blr_arrival *out, bl_err *err);
+
 /* Predictive at phi (O(d^2)). */
 void blr_predict(const blr_model *m, const double *phi, blr_pred *pred);
 /* Log density of y under the predictive at phi. */
@@ -85,6 +110,14 @@ double blr_logdet_prec(const blr_model *m);
 /* tr(A^-1), maintained incrementally by Sherman-Morrison in O(d^2) per point
  * (MATH.md 2.3), so concentration traces need no factorization. */
 double blr_trace_inv_prec(const blr_model *m);
+/* Track a fixed vector w (d; NULL stops): from now on blr_tracked_quad
+ * returns w^T A^-1 w in O(1), kept as u = L^-1 w, which each arrival's
+ * rotations carry in O(d) (u is the solution carried with a zero companion,
+ * like h with y = 0) instead of a forward substitution per query. Copied by
+ * blr_copy. BL_ENOMEM. */
+int blr_track(blr_model *m, const double *w, bl_err *err);
+/* w^T A^-1 w of the tracked w, NaN when none. O(d). */
+double blr_tracked_quad(const blr_model *m);
 /* v^T A^-1 v, O(d^2). */
 double blr_quad_inv_prec(const blr_model *m, const double *v);
 /* Borrowed pointer to the row-major lower Cholesky factor of A (d*d); the

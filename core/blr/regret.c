@@ -19,7 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+
 #include "core/base/linalg.h"
+#include "core/blr/block.h"
 
 #define LOG_2PI 1.8378770664093454836
 
@@ -125,23 +128,156 @@ regret_rls_copy(const regret_rls *r, bl_err *err)
     return c;
 }
 
-int
-regret_rls_observe(regret_rls *r, const double *phi, double y, bl_err *err)
+/* One checked point; returns phi^T (G + eps I)^-1 phi before it. */
+static double
+observe_checked(regret_rls *r, const double *phi, double y)
 {
     size_t d = r->d;
+    double *v = r->work, *rot = r->work + d;
+    memcpy(v, phi, d * sizeof *v);
+    double q = linalg_chol_update(r->L, d, v, rot);
+    double e = y;
+    linalg_givens_apply(rot, d, r->h, &e);
+    r->J += e * e;
+    r->n++;
+    return q;
+}
+
+static int
+check_point(size_t d, const double *phi, double y, bl_err *err)
+{
     if (!isfinite(y))
         return bl_fail(err, BL_EINVAL, "y=%g: must be finite", y);
     for (size_t i = 0; i < d; i++)
         if (!isfinite(phi[i]))
             return bl_fail(err, BL_EINVAL, "phi[%zu]=%g: features must be finite", i, phi[i]);
-    double *v = r->work, *rot = r->work + d;
-    memcpy(v, phi, d * sizeof *v);
-    linalg_chol_update(r->L, d, v, rot);
-    double e = y;
-    linalg_givens_apply(rot, d, r->h, &e);
-    r->J += e * e;
-    r->n++;
     return BL_OK;
+}
+
+int
+regret_rls_observe(regret_rls *r, const double *phi, double y, bl_err *err)
+{
+    int rc = check_point(r->d, phi, y, err);
+    if (rc == BL_OK)
+        observe_checked(r, phi, y);
+    return rc;
+}
+
+double
+regret_min_loss(size_t count, double rss, double beta)
+{
+    double n = (double)count;
+    return 0.5 * n * (LOG_2PI - log(beta)) + 0.5 * beta * rss;
+}
+
+double
+regret_min_loss_profile(size_t count, double rss)
+{
+    if (count == 0)
+        return 0.0;
+    double n = (double)count;
+    return rss > 0.0 ? 0.5 * n * (LOG_2PI + log(rss / n) + 1.0) : -HUGE_VAL;
+}
+
+static double
+norm2(const double *a, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += a[i] * a[i];
+    return s;
+}
+
+/* The points [j, nb) as one block from the state after point j - 1, or
+ * BL_ENUM when a gain is too large for the block form (nothing changed). */
+static int
+block_try(regret_rls *r, const double *Phi, const double *y, size_t nb, const double *G,
+          double *rss, double *w2, double *ws, bl_err *err)
+{
+    size_t d = r->d;
+    double *Z = ws, *mu = Z + d * nb, *s2 = mu + nb, *e = s2 + nb, *w = e + nb, *b = w + d;
+    double *L = b + d, *bw = L + d * d;
+    /* An ill-conditioned design (eigenvalues of G near eps) leaves w_ML
+     * sensitive to rounding at the level of 1/lambda_min: there the
+     * rotations decide, and the block would only add a different rounding. */
+    double lo = HUGE_VAL, hi = 0.0;
+    for (size_t i = 0; i < d; i++) {
+        double l2 = r->L[i * d + i] * r->L[i * d + i];
+        lo = fmin(lo, l2);
+        hi = fmax(hi, l2);
+    }
+    if (!(lo > BLK_MIN_PIVOT * hi))
+        return BL_ENUM;
+    regret_rls_w(r, w);
+    if (blk_solve(r->L, d, w, Phi, y, nb, 1.0, Z, mu, s2, e, bw) != nb)
+        return BL_ENUM;
+    for (size_t i = 0; i < d; i++)
+        for (size_t k = 0; k <= i; k++)
+            L[i * d + k] = G[i * d + k] + (i == k ? REGRET_RLS_EPS : 0.0);
+    int rc = linalg_cholesky(L, d, NULL, err);
+    if (rc != BL_OK)
+        return rc;
+    double J = r->J;
+    for (size_t j = 0; j < nb; j++) {
+        J += e[j] * e[j];
+        for (size_t i = 0; i < d; i++)
+            w[i] += e[j] * Z[j * d + i];
+        w2[j] = norm2(w, d);
+        rss[j] = fmax(J - REGRET_RLS_EPS * w2[j], 0.0);
+    }
+    /* b = X^T y = L_old h_old + Phi^T y, then h = L_new^-1 b. */
+    for (size_t i = 0; i < d; i++)
+        b[i] = cblas_ddot((int)(i + 1), r->L + i * d, 1, r->h, 1);
+    cblas_dgemv(CblasRowMajor, CblasTrans, (int)nb, (int)d, 1.0, Phi, (int)d, y, 1, 1.0, b, 1);
+    linalg_solve_lower(L, d, b);
+    memcpy(r->L, L, d * d * sizeof *L);
+    memcpy(r->h, b, d * sizeof *b);
+    r->J = J;
+    r->n += nb;
+    return BL_OK;
+}
+
+int
+regret_rls_observe_block(regret_rls *r, const double *Phi, const double *y, size_t nb,
+                         const double *G, double *rss, double *w2, bl_err *err)
+{
+    size_t d = r->d;
+    int rc = BL_OK;
+    for (size_t j = 0; j < nb && rc == BL_OK; j++)
+        rc = check_point(d, Phi + j * d, y[j], err);
+    if (rc != BL_OK)
+        return rc;
+    double *ws = malloc((blk_scratch(d, nb) + 2 * d * nb + 3 * nb + d * d + 2 * d) * sizeof *ws);
+    if (ws == NULL)
+        return bl_fail(err, BL_ENOMEM, "regret: out of memory for a block of %zu at d=%zu", nb, d);
+    int threads = blk_threads_for(2.0 * (double)d * (double)d * (double)nb);
+    /* One at a time while the design is rank-deficient or the gains are
+     * large; then the rest in one block (G is the Gram after all nb). */
+    size_t j = 0, backoff = 8, k = backoff;
+    double q = 0; /* try a block at once; blk_solve checks the gains */
+    while (j < nb) {
+        if (d >= BLK_MIN_DIM && r->n >= d && q <= 0.25 * BLK_MAX_GAIN && k >= backoff &&
+            nb - j >= 8) {
+            rc = block_try(r, Phi + j * d, y + j, nb - j, G, rss + j, w2 + j, ws, err);
+            if (rc == BL_OK)
+                break;
+            if (rc != BL_ENUM)
+                break;
+            rc = BL_OK;
+            /* Refused: more points one at a time before the next try. */
+            backoff *= 2;
+            k = 0;
+        }
+        double qj = observe_checked(r, Phi + j * d, y[j]);
+        q = r->n >= d ? qj : HUGE_VAL;
+        regret_rls_w(r, ws);
+        w2[j] = norm2(ws, d);
+        rss[j] = regret_rls_rss(r);
+        j++, k++;
+    }
+    blk_threads_set(threads);
+    free(ws);
+    return rc;
 }
 
 size_t

@@ -78,6 +78,20 @@ double regret_rls_min_loss(const regret_rls *r, double beta);
  * (n/2)(log(2 pi RSS_min/n) + 1); -inf when RSS_min = 0 (interpolation),
  * 0 when n = 0. O(d^2). */
 double regret_rls_min_loss_profile(const regret_rls *r);
+/* nb points at once (Phi nb x d row-major, y nb): the same tracker as nb
+ * calls of regret_rls_observe, and per arrival j the RSS_min and |w_ML|^2
+ * after it (rss[j], w2[j]; as regret_rls_rss and |regret_rls_w|^2), from the
+ * block form of docs/blocks.md. G is the lower triangle of X^T X over every
+ * point the tracker will have seen after this block (row-major d x d, e.g.
+ * blr_gram of a blr_model fed the same points): the factor is refitted from
+ * G + eps I instead of nb rank-1 updates. While the design is rank-deficient
+ * (the first d points) the points go one at a time. Non-finite input:
+ * BL_EINVAL, r unchanged; BL_ENOMEM. */
+int regret_rls_observe_block(regret_rls *r, const double *Phi, const double *y, size_t nb,
+                             const double *G, double *rss, double *w2, bl_err *err);
+/* regret_rls_min_loss and regret_rls_min_loss_profile from n and RSS_min. */
+double regret_min_loss(size_t n, double rss, double beta);
+double regret_min_loss_profile(size_t n, double rss);
 /* w_ML (the eps-ridge solution, the minimum-norm one in the limit when G is
  * singular) into w (length d). O(d^2). */
 void regret_rls_w(const regret_rls *r, double *w);

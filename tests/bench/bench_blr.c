@@ -1,6 +1,13 @@
 /* tests/bench/bench_blr.c - speed of the online BLR update at d = 256.
  *
  * Prints, all measured in the same run (median of repeats, CLOCK_MONOTONIC):
+ *  (0) `observe 5000` through the command layer (session, model blr, every
+ *      trace on: the block path of docs/blocks.md), the same points one
+ *      `observe 1` at a time (the live path), and the peers: a C loop doing
+ *      the covariance form of the update (one dsymv and one dsyr on the
+ *      lower triangle per point) at one and at two OpenBLAS threads, and the
+ *      numpy loop of bench_blr_numpy.py when /usr/bin/python3 has numpy;
+ *      the ratio is the faster C peer's time over observe's (target >= 2);
  *  (a) blr_observe updates/s over 5000 arrivals;
  *  (b) the refit-per-point baseline (A = alpha I + beta G re-formed, dpotrf,
  *      two triangular solves, per arrival; 200 arrivals) and the speed ratio;
@@ -16,19 +23,181 @@
 #include <string.h>
 #include <time.h>
 
+#include <gsl/gsl_cblas.h> /* commands/ headers bring GSL's CBLAS; it binds to OpenBLAS */
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <lapacke.h>
 
 #include "bench_util.h"
-#include "core/blr/blr.h"
+#include "commands/cmd.h"
+#include "commands/out.h"
+#include "commands/session.h"
 #include "core/base/linalg.h"
+#include "core/blr/blr.h"
+#include "core/blr/regret.h"
 
 #define D    256
 #define NARR 5000
 #define NREF 200
 #define REPS 5
+
+void openblas_set_num_threads(int n); /* OpenBLAS's, not in gsl_cblas.h */
+int openblas_get_num_threads(void);
+
+#define SETUP "seed 1; data linear d=256 noise=0.1; model blr"
+
+/* Seconds for `obs` (run `times` times) in a fresh session after SETUP. */
+static double
+time_command(const char *obs, int times)
+{
+    bl_err err;
+    struct out_buffer ob;
+    out_buffer_init(&ob);
+    struct session *s = session_alloc(&err);
+    double t = -1;
+    if (s != NULL && cmd_run_line(s, SETUP, &ob.out, &err) == BL_OK) {
+        double t0 = now();
+        int rc = BL_OK;
+        for (int i = 0; i < times && rc == BL_OK; i++)
+            rc = cmd_run_line(s, obs, &ob.out, &err);
+        t = now() - t0;
+        if (rc != BL_OK || s->n != NARR)
+            fprintf(stderr, "bench_blr: %s: %s (n = %zu)\n", obs, err.msg, s->n);
+    }
+    session_free(s);
+    out_buffer_free(&ob);
+    return t;
+}
+
+/* The covariance form, point by point: u = S phi (dsymv), s = 1/beta +
+ * phi.u, m += u (y - phi.m)/s, S -= u u^T/s (dsyr), lower triangle. */
+static double
+time_cov_loop(const double *X, const double *y, double alpha, double beta, double *sink)
+{
+    const int d = D;
+    double *S = calloc((size_t)d * d, sizeof *S), *u = malloc(d * sizeof *u);
+    double *m = calloc(d, sizeof *m);
+    for (int i = 0; i < d; i++)
+        S[i * d + i] = 1 / alpha;
+    double t0 = now();
+    for (size_t t = 0; t < NARR; t++) {
+        const double *phi = X + t * d;
+        cblas_dsymv(CblasColMajor, CblasLower, d, 1.0, S, d, phi, 1, 0.0, u, 1);
+        double sv = 1 / beta + cblas_ddot(d, phi, 1, u, 1);
+        double r = y[t] - cblas_ddot(d, phi, 1, m, 1);
+        cblas_daxpy(d, r / sv, u, 1, m, 1);
+        cblas_dsyr(CblasColMajor, CblasLower, d, -1 / sv, u, 1, S, d);
+    }
+    double el = now() - t0;
+    *sink += m[0] + S[d + 1];
+    free(S);
+    free(u);
+    free(m);
+    return el;
+}
+
+/* The numpy peer's median in seconds, or -1 when there is no numpy. */
+static double
+time_numpy(void)
+{
+    if (system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") != 0)
+        return -1;
+    char dir[4096], cmd[4200];
+    snprintf(dir, sizeof dir, "%s", __FILE__);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else
+        *slash = 0;
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/bench_blr_numpy.py %d %d", dir, D, NARR);
+    FILE *p = popen(cmd, "r");
+    double ms = -1;
+    if (p != NULL) {
+        if (fscanf(p, "numpy_ms %lf", &ms) != 1)
+            ms = -1;
+        pclose(p);
+    }
+    return ms < 0 ? -1 : ms / 1e3;
+}
+
+/* The block kernels alone on NARR points in blocks of nb: blr_observe_block
+ * and regret_rls_observe_block, seconds per point each. */
+static void
+time_kernels(const double *X, const double *y, size_t nb, double *t_blr, double *t_rls)
+{
+    bl_err err;
+    const size_t d = D;
+    blr_opts o = {.kind = BLR_KNOWN, .alpha = 1.0, .beta = 100.0};
+    blr_model *m = blr_alloc(d, &o, &err);
+    regret_rls *r = regret_rls_alloc(d, &err);
+    blr_arrival *out = malloc(nb * sizeof *out);
+    double *rss = malloc(2 * nb * sizeof *rss);
+    *t_blr = *t_rls = 0;
+    for (size_t t0 = 0; t0 < NARR; t0 += nb) {
+        size_t k = NARR - t0 < nb ? NARR - t0 : nb;
+        double a = now();
+        blr_observe_block(m, X + t0 * d, y + t0, k, NULL, out, &err);
+        double b = now();
+        regret_rls_observe_block(r, X + t0 * d, y + t0, k, blr_gram(m), rss, rss + nb, &err);
+        double c = now();
+        if (t0 >= 1024) { /* the steady state: after the first d points go one at a time */
+            *t_blr += b - a;
+            *t_rls += c - b;
+        }
+    }
+    *t_blr /= NARR - 1024;
+    *t_rls /= NARR - 1024;
+    free(out);
+    free(rss);
+    blr_free(m);
+    regret_rls_free(r);
+}
+
+static void
+bench_command_layer(const double *X, const double *y)
+{
+    double t_blk[REPS], t_c1[REPS], t_c2[REPS], sink = 0;
+    int threads = openblas_get_num_threads();
+    /* Interleaved, so that the other engineers' load hits every figure alike. */
+    for (int r = 0; r < REPS; r++) {
+        t_blk[r] = time_command("observe 5000", 1);
+        openblas_set_num_threads(1);
+        t_c1[r] = time_cov_loop(X, y, 1.0, 100.0, &sink);
+        openblas_set_num_threads(2);
+        t_c2[r] = time_cov_loop(X, y, 1.0, 100.0, &sink);
+        openblas_set_num_threads(threads);
+    }
+    double t_live = time_command("observe 1", NARR);
+    double t_np = time_numpy();
+    double blk = median(t_blk, REPS), c1 = median(t_c1, REPS), c2 = median(t_c2, REPS);
+    double peer = c1 < c2 ? c1 : c2;
+    printf("observe 5000, model blr d=256, every trace, command layer: %.1f ms (%.2f us per "
+           "point, %.0f arrivals/s); one point at a time (observe 1 x 5000): %.1f ms\n",
+           1e3 * blk, 1e6 * blk / NARR, NARR / blk, 1e3 * t_live);
+    printf("  C peer, covariance form (dsymv + dsyr per point): %.1f ms at 1 thread, %.1f ms at "
+           "2 threads (%.2f us per point at best)\n",
+           1e3 * c1, 1e3 * c2, 1e6 * peer / NARR);
+    if (t_np >= 0)
+        printf("  numpy peer (bench_blr_numpy.py, same run): %.1f ms\n", 1e3 * t_np);
+    else
+        printf("  numpy peer: skipped (no numpy in /usr/bin/python3)\n");
+    printf("  ratio C peer / observe: %.2fx (target >= 2x)%s\n", peer / blk, t_np >= 0 ? "" : "");
+    if (t_np >= 0)
+        printf("  ratio numpy / observe: %.2fx\n", t_np / blk);
+    const size_t sizes[] = {32, 64, 128, 256};
+    printf("  block kernels, steady state (n > 1024), us per point:");
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        double tb[3], tr[3];
+        for (int r = 0; r < 3; r++)
+            time_kernels(X, y, sizes[i], &tb[r], &tr[r]);
+        printf(" nb=%zu: blr %.2f + hindsight %.2f;", sizes[i], 1e6 * median(tb, 3),
+               1e6 * median(tr, 3));
+    }
+    printf("\n");
+    if (sink == 1.2345)
+        printf("%g\n", sink);
+}
 
 int
 main(void)
@@ -44,6 +213,7 @@ main(void)
     for (size_t i = 0; i < NARR; i++)
         y[i] = gsl_ran_gaussian(rng, 1.0);
     blr_opts o = {.kind = BLR_KNOWN, .alpha = 1.0, .beta = 25.0};
+    bench_command_layer(X, y);
 
     /* (a) online */
     double t_obs[REPS];

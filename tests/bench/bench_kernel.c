@@ -175,7 +175,7 @@ bench_gp_observe(void)
         struct model_step *st = malloc(NGP * sizeof *st);
         double *rows = malloc((size_t)NGP * TR_COUNT * sizeof *rows);
         t0 = now();
-        if (m == NULL || s->mc->observe_block(m, s->X, DIN, s->Y, NGP, 0, st, rows, &err) != BL_OK) {
+        if (m == NULL || s->mc->observe_block(m, s->X, DIN, s->Y, NGP, 0, st, rows, NULL, &err) != BL_OK) {
             fprintf(stderr, "observe_block: %s\n", err.msg);
             return;
         }
