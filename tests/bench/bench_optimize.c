@@ -8,8 +8,11 @@
  *      least scikit-learn's from the same start;
  *  (b) examples/sunspots.lens's GP: sunspots_yearly standardised, all 309
  *      rows, "rbf(var=0.5, ls=0.05)", noise=0.3;
- *  (c) scikit-learn's L-BFGS-B on (a) (tests/bench/co2_sklearn.py) when
- *      /usr/bin/python3 can import sklearn, else skipped.
+ *  (c) scikit-learn's L-BFGS-B on (a) (tests/bench/co2_sklearn.py, its
+ *      default box and a wider one) when /usr/bin/python3 can import
+ *      sklearn, else skipped; (a) must reach the best of its log MLs.
+ * The 0.5 s target is checked on CPU time (CLOCK_PROCESS_CPUTIME_ID), wall
+ * time printed beside it.
  * BENCH_OPT_TRACE=1 prints every iteration of (a). Never part of the test
  * suite (DESIGN.md). */
 #include <math.h>
@@ -23,6 +26,14 @@
 #include "datasets/builtin.h"
 
 #define REPS 5
+
+static double
+cpu_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 typedef struct problem {
     const char *name, *data, *spec;
@@ -78,7 +89,7 @@ static double co2_lml = NAN; /* (a)'s result, for (c) */
 static int
 bench(const problem *p, bool show_trace, int *bad)
 {
-    double times[REPS];
+    double times[REPS], cpu[REPS];
     gp_opt_result r = {0};
     char spec[1024] = "";
     for (int rep = 0; rep < REPS; rep++) {
@@ -91,9 +102,10 @@ bench(const problem *p, bool show_trace, int *bad)
             printf("  %s, trace:\n", p->name);
         }
         bl_err err;
-        double t0 = now();
+        double t0 = now(), c0 = cpu_now();
         int rc = gp_optimize(g, &o, &r, NULL, &err);
         times[rep] = now() - t0;
+        cpu[rep] = cpu_now() - c0;
         if (rc != BL_OK) {
             fprintf(stderr, "%s: %s\n", p->name, err.msg);
             gp_free(g);
@@ -104,18 +116,20 @@ bench(const problem *p, bool show_trace, int *bad)
                  sqrt(gp_noise(g)));
         gp_free(g);
     }
-    double t = median(times, REPS);
+    double t = median(times, REPS), tc = median(cpu, REPS);
     printf("  %-20s log ML %.10g -> %.10g, %zu iterations, %zu factorisations, %s "
-           "(%s, |grad| %.2g), %.3f s\n    %s\n",
+           "(%s, |grad| %.2g), %.3f s (CPU %.3f s)\n    %s\n",
            p->name, r.log_ml_before, r.log_ml_after, r.iterations, r.evaluations,
            r.converged ? "converged" : "NOT converged", gp_opt_stop_name(r.stop), r.grad_norm, t,
-           spec);
+           tc, spec);
     if (p == &problems[0])
         co2_lml = r.log_ml_after;
     if (!r.converged)
         (*bad)++;
-    if (p == &problems[0] && t > 0.5) {
-        printf("  target missed: %.3f s > 0.5 s\n", t);
+    /* The target is on CPU time: this machine's two cores are shared, and
+     * the wall clock then measures the neighbours (both are printed). */
+    if (p == &problems[0] && tc > 0.5) {
+        printf("  target missed: CPU %.3f s > 0.5 s\n", tc);
         (*bad)++;
     }
     return 0;
@@ -141,10 +155,12 @@ main(void)
                          "/datasets/data/co2_monthly.csv",
                          "r");
         char line[1024];
-        double before = NAN, after = NAN;
+        double after = NAN; /* the best of its runs */
         while (py && fgets(line, sizeof line, py)) {
+            double b, a;
             printf("    %s", line);
-            sscanf(line, "log marginal %lf -> %lf", &before, &after);
+            if (sscanf(line, "log marginal %lf -> %lf", &b, &a) == 2 && !(a <= after))
+                after = a;
         }
         if (py == NULL || pclose(py) != 0 || isnan(after)) {
             printf("  scikit-learn: the script failed\n");
