@@ -90,8 +90,11 @@ const struct cmd_entry cmd_optimize_entry = {
     .summary = "empirical Bayes: maximize the evidence over the hyperparameters",
     .detail = "blr: MacKay's fixed point for alpha and beta (MATH.md 2.2). gp and tp: the "
               "kernel's hyperparameters and the noise by maximizing the GP marginal likelihood "
-              "(BFGS with analytic gradients; Nelder-Mead for NNGP kernels). The stream is then "
-              "replayed through the optimized model.",
+              "(L-BFGS with analytic gradients and a strong-Wolfe line search on the log "
+              "parameters, until the gradient or the relative change is below tolerance; "
+              "Nelder-Mead for NNGP kernels; docs/optimize.md). The stream is then replayed "
+              "through the optimized model. Live, a line every 5 iterations shows the progress "
+              "and Ctrl-C keeps the best point so far.",
     .example = "optimize",
     .exec = optimize_exec,
 };

@@ -368,8 +368,32 @@ gp_evidence(const void *m)
     return gp_scale_quad(g->gp, pr, NULL, 0, &q, NULL) == BL_OK ? q.log_ml : (double)NAN;
 }
 
+/* Live progress of `optimize`: the pump on every iteration (Ctrl-C, redraw)
+ * and, on the live screen only, a log line every OPT_LIVE_EVERY iterations;
+ * batch output stays the one summary line, so scripts stay reproducible. */
+#define OPT_LIVE_EVERY 5
+struct opt_live {
+    struct session *s;
+    struct out *out;
+};
+
+static void
+gp_opt_progress(void *ctx, size_t iter, double log_ml, double grad_norm)
+{
+    struct opt_live *l = ctx;
+    if (l->s->interactive && iter % OPT_LIVE_EVERY == 0) {
+        if (isnan(grad_norm))
+            out_printf(l->out, "optimize: iteration %zu, log marginal %.10g", iter, log_ml);
+        else
+            out_printf(l->out, "optimize: iteration %zu, log marginal %.10g, |grad| %.2g", iter,
+                       log_ml, grad_norm);
+    }
+    session_pump(l->s);
+}
+
 /* Empirical Bayes: the kernel's hyperparameters and the noise by maximizing
- * the GP marginal likelihood; then a replay. */
+ * the GP marginal likelihood; then a replay. Ctrl-C keeps the best point so
+ * far (replayed, then reported as an interruption). */
 static int
 gp_optimize_hook(struct session *s, struct out *out, bl_err *err)
 {
@@ -382,7 +406,9 @@ gp_optimize_hook(struct session *s, struct out *out, bl_err *err)
     if (trial == NULL)
         return err ? err->code : BL_ENOMEM;
     gp_opt_result res;
-    int rc = gp_optimize(trial, NULL, &res, s->cancel, err);
+    struct opt_live live = {s, out};
+    gp_opt_opts oo = {.progress = gp_opt_progress, .progress_ctx = &live};
+    int rc = gp_optimize(trial, &oo, &res, s->cancel, err);
     if (rc == BL_OK) {
         /* The optimum as options, then a replay so every trace matches it. */
         struct gp_setup gs = g->set;
@@ -396,18 +422,33 @@ gp_optimize_hook(struct session *s, struct out *out, bl_err *err)
             else if (strstr(name, "sb2") != NULL)
                 gs.nn.sb2 = kernel_param_value(k, i);
         }
+        /* After Ctrl-C the flag is still up: the replay of the kept point
+         * must not see it (it is O(n^2) per point, short next to the run). */
+        const bl_cancel *cancel = s->cancel;
+        if (res.stop == GP_OPT_INTERRUPTED)
+            s->cancel = NULL;
         rc = session_set_model(s, s->mc, &gs, err);
+        s->cancel = cancel;
     }
     gp_free(trial);
-    if (rc == BL_OK) {
-        char buf[700];
-        session_describe_model(s, buf, sizeof buf);
-        out_printf(out, "log marginal %.10g -> %.10g after %zu iterations (%s%s); %s",
-                   res.log_ml_before, res.log_ml_after, res.iterations,
-                   res.used_grad ? "BFGS, analytic gradients" : "Nelder-Mead",
-                   res.converged ? "" : ", not converged", buf);
-    }
-    return rc;
+    if (rc != BL_OK)
+        return rc;
+    char how[160], buf[700];
+    if (!res.used_grad)
+        snprintf(how, sizeof how, "Nelder-Mead; %s%s", res.converged ? "converged: " : "",
+                 gp_opt_stop_name(res.stop));
+    else
+        snprintf(how, sizeof how, "L-BFGS, analytic gradients; %s%s, |grad| %.2g",
+                 res.converged ? "converged: " : "", gp_opt_stop_name(res.stop), res.grad_norm);
+    session_describe_model(s, buf, sizeof buf);
+    if (res.stop == GP_OPT_INTERRUPTED)
+        return bl_fail(err, BL_ECANCEL,
+                       "optimize interrupted after %zu iterations: kept the best point, log "
+                       "marginal %.10g -> %.10g; %s",
+                       res.iterations, res.log_ml_before, res.log_ml_after, buf);
+    out_printf(out, "log marginal %.10g -> %.10g after %zu iterations (%s); %s",
+               res.log_ml_before, res.log_ml_after, res.iterations, how, buf);
+    return BL_OK;
 }
 
 static void

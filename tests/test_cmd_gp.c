@@ -142,6 +142,57 @@ test_optimize_and_errors(void)
     session_free(s);
 }
 
+/* Live `optimize`: progress lines every 5 iterations, and Ctrl-C (raised
+ * here from the pump, as the front end's signal handler would) keeps the
+ * best point so far, replayed, reported as an interruption. Batch mode
+ * prints the summary line only. */
+static bl_cancel live_flag;
+
+/* Ctrl-C once the first live line is out. */
+static void
+live_pump(void *ctx)
+{
+    (void)ctx;
+    if (ob.text && strstr(ob.text, "optimize: iteration 5,"))
+        live_flag = 1;
+}
+
+static void
+test_optimize_live(void)
+{
+    bl_err err;
+    struct session *s = session_alloc(&err);
+    const char *setup = "seed 1; data builtin co2_monthly; model gp kernel=\"rbf(var=100, ls=20) "
+                        "+ periodic(var=4, period=1, ls=1) * rbf(ls=50)\" noise=0.5; observe 240";
+    CHECK(run(s, setup, &err) == BL_OK, "%s", err.msg);
+    double before = session_log_evidence(s);
+    s->interactive = true;
+    s->cancel = &live_flag;
+    s->pump = (struct clock_pump){.fn = live_pump};
+    ob.len = 0;
+    ob.text[0] = '\0';
+    int rc = run(s, "optimize", &err);
+    CHECK(rc == BL_ECANCEL && strstr(err.msg, "interrupted after") &&
+              strstr(err.msg, "kept the best point"),
+          "rc %d: %s", rc, err.msg);
+    CHECK(strstr(ob.text, "optimize: iteration 5, log marginal") != NULL, "no live line: %s",
+          ob.text);
+    double after = session_log_evidence(s);
+    CHECK(after > before + 100 && s->n == 240, "kept %g (start %g), n %zu", after, before, s->n);
+    CHECK(s->cancel == &live_flag, "cancel flag not restored");
+    /* batch: one summary line, converged */
+    session_free(s);
+    s = session_alloc(&err);
+    CHECK(run(s, setup, &err) == BL_OK, "%s", err.msg);
+    ob.len = 0;
+    ob.text[0] = '\0';
+    CHECK(run(s, "optimize", &err) == BL_OK, "%s", err.msg);
+    CHECK(strstr(ob.text, "optimize: iteration") == NULL && strstr(ob.text, "converged: ") &&
+              strchr(ob.text, '\n') == strrchr(ob.text, '\n'),
+          "batch output: %s", ob.text);
+    session_free(s);
+}
+
 int
 main(void)
 {
@@ -150,6 +201,7 @@ main(void)
     test_blr_equals_gp();
     test_tp_and_priors();
     test_optimize_and_errors();
+    test_optimize_live();
     out_buffer_free(&ob);
     return TEST_REPORT();
 }

@@ -326,7 +326,7 @@ test_optimize(void)
  * in theta: truncation ~1e-10, rounding ~1e-13 |logML| / 1e-5 ~ 1e-7 abs;
  * 1e-6 relative to max(|g|, 1)). */
 static void
-test_lml_grad(void)
+check_lml_grad(const char *spec, size_t want_np)
 {
     bl_err err;
     const size_t n = 40;
@@ -336,17 +336,15 @@ test_lml_grad(void)
         X[2 * i + 1] = sin(0.9 * (double)i + 0.3);
         y[i] = X[2 * i] * X[2 * i + 1] + 0.1 * cos(5.0 * (double)i);
     }
-    const char *spec = "rbf(var=1.3, ls=0.7) * periodic(period=2.5) + matern52(ls=0.4) + "
-                       "linear(var=0.2, c=0.1)";
     gp *g = gp_alloc(kernel_parse(spec, 2, &err), 0.05, &err);
     gp_fit(g, X, y, n, NULL, &err);
-    double grad[11], lml;
+    double grad[16], lml;
     CHECK(gp_log_ml_grad(g, grad, &lml, &err) == BL_OK, "%s", err.msg);
     CHECK_REL(lml, gp_log_ml(g), 1e-12);
     kernel *k = kernel_parse(spec, 2, &err);
     size_t np = kernel_nparams(k);
-    CHECK(np == 9, "np %zu", np);
-    double th[9], tp[9];
+    CHECK(np == want_np, "np %zu", np);
+    double th[16], tp[16];
     kernel_get_theta(k, th);
     const double h = 1e-5;
     for (size_t p = 0; p <= np; p++) {
@@ -367,9 +365,149 @@ test_lml_grad(void)
         }
         double fd = (f[0] - f[1]) / (2 * h);
         CHECK(fabs(fd - grad[p]) <= 1e-6 * fmax(fabs(grad[p]), 1.0),
-              "dlogML/dtheta[%zu]: analytic %.10g, central difference %.10g", p, grad[p], fd);
+              "%s: dlogML/dtheta[%zu]: analytic %.10g, central difference %.10g", spec, p,
+              grad[p], fd);
     }
     kernel_free(k);
+    gp_free(g);
+}
+
+static void
+test_lml_grad(void)
+{
+    check_lml_grad("rbf(var=1.3, ls=0.7) * periodic(period=2.5) + matern52(ls=0.4) + "
+                   "linear(var=0.2, c=0.1)",
+                   9);
+    /* every other leaf, a product of three and white noise in the kernel */
+    check_lml_grad("matern12(var=0.8, ls=0.5) * constant(var=1.5) * periodic(var=0.7, ls=0.6, "
+                   "period=1.3) + matern32(ls=0.9) + white(var=0.02)",
+                   9);
+}
+
+/* kernel_gram_grad_dot against the sum of W o dK/dtheta_p built by
+ * kernel_gram_grad, for a W with every entry distinct: the same sums in
+ * another order, 1e-12 relative to sum |W_ij dK_ij|. */
+static void
+test_grad_dot(void)
+{
+    bl_err err;
+    const size_t n = 30;
+    const char *spec = "rbf(var=1.3, ls=0.7) * periodic(period=2.5, ls=0.8) + matern52(ls=0.4) + "
+                       "linear(var=0.2, c=0.1) * matern12(ls=2) + matern32(var=0.5) + "
+                       "constant(var=0.3) + white(var=0.1)";
+    kernel *k = kernel_parse(spec, 2, &err);
+    CHECK(k != NULL, "%s", err.msg);
+    size_t np = kernel_nparams(k);
+    double X[60], W[900], dK[900], g[32];
+    for (size_t i = 0; i < n; i++) {
+        X[2 * i] = cos(1.3 * (double)i);
+        X[2 * i + 1] = sin(0.7 * (double)i);
+    }
+    X[2] = X[0]; /* a duplicate input: white counts only on the diagonal */
+    X[3] = X[1];
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j <= i; j++)
+            W[i * n + j] = W[j * n + i] = sin(0.37 * (double)(i * n + j)) + (i == j ? 2.0 : 0.0);
+    CHECK(kernel_gram_grad_dot(k, X, n, W, g, NULL, &err) == BL_OK, "%s", err.msg);
+    for (size_t p = 0; p < np; p++) {
+        CHECK(kernel_gram_grad(k, X, n, p, dK, NULL, &err) == BL_OK, "%s", err.msg);
+        double s = 0.0, a = 0.0;
+        for (size_t t = 0; t < n * n; t++) {
+            s += W[t] * dK[t];
+            a += fabs(W[t] * dK[t]);
+        }
+        CHECK(fabs(g[p] - s) <= 1e-12 * a, "%s: tr(W dK) %.15g, by matrices %.15g",
+              kernel_param_name(k, p), g[p], s);
+    }
+    kernel *nn = kernel_parse("nngp(depth=2)", 2, &err);
+    CHECK(kernel_gram_grad_dot(nn, X, n, W, g, NULL, &err) == BL_EINVAL, "nngp accepted");
+    kernel_free(nn);
+    kernel_free(k);
+}
+
+/* A problem with a closed-form optimum: constant(var) + noise s2 makes
+ * Ky = var 11^T + s2 I, with eigenvalue n var + s2 along 1 and s2 on the
+ * rest, so log ML = -0.5 (n log 2pi + log(n var + s2) + (n-1) log s2
+ * + n ybar^2 / (n var + s2) + S / s2), S = sum (y - ybar)^2, is maximal at
+ * s2 = S / (n - 1), var = ybar^2 - s2 / n. Converged from a start far off
+ * (var 100x, noise 1/50). Tolerances from the stopping rule: f = -log ML
+ * stops changing by GP_OPT_FTOL |f| = 1e-9 |f|, so log ML is right to
+ * ~1e-9 relative and the parameters to ~sqrt(2e-9 |f| / curvature) ~ 1e-4
+ * (curvature ~ n/2 in log s2, ~1/2 in log var). */
+static void
+test_known_optimum(void)
+{
+    bl_err err;
+    const size_t n = 60;
+    double X[60], y[60], ybar = 0.0, S = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        X[i] = 0.1 * (double)i;
+        y[i] = 1.5 + 0.4 * sin(2.3 * (double)i) + 0.2 * cos(7.1 * (double)i);
+        ybar += y[i] / (double)n;
+    }
+    for (size_t i = 0; i < n; i++)
+        S += (y[i] - ybar) * (y[i] - ybar);
+    double s2 = S / (double)(n - 1), var = ybar * ybar - s2 / (double)n;
+    double lml = -0.5 * ((double)n * log(2 * M_PI) + log((double)n * var + s2) +
+                         (double)(n - 1) * log(s2) + (double)n * ybar * ybar / ((double)n * var + s2) +
+                         S / s2);
+    gp *g = gp_alloc(kernel_parse("constant(var=200)", 1, &err), s2 / 50, &err);
+    CHECK(gp_fit(g, X, y, n, NULL, &err) == BL_OK, "%s", err.msg);
+    gp_opt_result r;
+    CHECK(gp_optimize(g, NULL, &r, NULL, &err) == BL_OK, "%s", err.msg);
+    printf("known optimum: %zu iterations, %zu factorisations, %s, |grad| %.2g\n", r.iterations,
+           r.evaluations, gp_opt_stop_name(r.stop), r.grad_norm);
+    CHECK(r.converged && r.iterations < 40, "%zu iterations, stop %s", r.iterations,
+          gp_opt_stop_name(r.stop));
+    CHECK_REL(kernel_param_value(gp_kernel(g), 0), var, 1e-4);
+    CHECK_REL(gp_noise(g), s2, 1e-4);
+    CHECK_REL(r.log_ml_after, lml, 1e-9);
+    CHECK_REL(gp_log_ml(g), lml, 1e-9);
+    gp_free(g);
+}
+
+/* Cancel raised from the progress callback after 3 iterations: the best
+ * point so far is installed (BL_OK, stop = interrupted), and it is better
+ * than the start. */
+typedef struct stopper {
+    bl_cancel flag;
+    size_t calls;
+    double last;
+} stopper;
+
+static void
+stop_at_3(void *ctx, size_t iter, double log_ml, double gnorm)
+{
+    stopper *st = ctx;
+    (void)gnorm;
+    st->calls++;
+    st->last = log_ml;
+    if (iter == 3)
+        st->flag = 1;
+}
+
+static void
+test_interrupt(void)
+{
+    bl_err err;
+    double X[50], y[50];
+    for (size_t i = 0; i < 50; i++) {
+        X[i] = 0.2 * (double)i;
+        y[i] = sin(X[i]) + 0.1 * cos(13.0 * (double)i);
+    }
+    gp *g = gp_alloc(kernel_parse("rbf(var=5, ls=3)", 1, &err), 0.5, &err);
+    gp_fit(g, X, y, 50, NULL, &err);
+    double before = gp_log_ml(g);
+    stopper st = {0};
+    gp_opt_opts o = {.progress = stop_at_3, .progress_ctx = &st};
+    gp_opt_result r;
+    CHECK(gp_optimize(g, &o, &r, &st.flag, &err) == BL_OK, "%s", err.msg);
+    CHECK(r.stop == GP_OPT_INTERRUPTED && !r.converged && r.iterations == 3 && st.calls == 3,
+          "stop %s after %zu iterations, %zu calls", gp_opt_stop_name(r.stop), r.iterations,
+          st.calls);
+    CHECK(r.log_ml_after > before && r.log_ml_after == st.last, "kept %g (start %g, last %g)",
+          r.log_ml_after, before, st.last);
+    CHECK_REL(gp_log_ml(g), r.log_ml_after, 1e-12);
     gp_free(g);
 }
 
@@ -559,6 +697,9 @@ main(void)
     test_jitter();
     test_optimize();
     test_lml_grad();
+    test_grad_dot();
+    test_known_optimum();
+    test_interrupt();
     test_bad_input();
     test_block();
     return TEST_REPORT();

@@ -17,6 +17,10 @@
 
 #include <lapacke.h>
 
+/* From OpenBLAS (its <cblas.h> clashes with GSL's headers). */
+void openblas_set_num_threads(int n);
+int openblas_get_num_threads(void);
+
 /* SIMD through GCC's generic vector extensions (no intrinsics, any target):
  * 4 doubles per vector, unaligned loads/stores (aligned(8)). On x86-64 the
  * two hot kernels are also compiled for x86-64-v3 (AVX2) and picked at load
@@ -468,4 +472,20 @@ linalg_mirror_lower(double *A, size_t d)
                 for (size_t j = j0; j < j1 && j < i; j++)
                     A[j * d + i] = A[i * d + j];
         }
+}
+
+int
+linalg_threads_one(void)
+{
+    int before = openblas_get_num_threads();
+    if (before != 1)
+        openblas_set_num_threads(1);
+    return before;
+}
+
+void
+linalg_threads_restore(int count)
+{
+    if (count > 0 && openblas_get_num_threads() != count)
+        openblas_set_num_threads(count);
 }

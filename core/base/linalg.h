@@ -88,4 +88,14 @@ void linalg_symmetrize(double *A, size_t d);
 /* Copy the lower triangle onto the upper one. O(d^2). */
 void linalg_mirror_lower(double *A, size_t d);
 
+/* OpenBLAS on one thread around a computation whose result is kept or
+ * printed: a threaded dtrsm, dsyrk or dpotrf sums in an order that depends
+ * on the thread count, so the same script would print different last
+ * digits with OPENBLAS_NUM_THREADS=1 and =2 (and an optimizer or a sampler
+ * turns those into different results). Returns the count to restore. The
+ * NNGP Gram, our own threaded code, partitions by entries and is
+ * bit-identical for any count (core/kernel/nngp.c). */
+int linalg_threads_one(void);
+void linalg_threads_restore(int count);
+
 #endif

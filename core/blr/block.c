@@ -19,11 +19,7 @@
 #include <cblas.h>
 #include <lapacke.h>
 
-/* Level-3 calls below this many flops run on one OpenBLAS thread: on two
- * cores a second thread made the level-2 and small level-3 calls of a
- * d = 256 model slower (thread wake-up and the shared L2 cost more than the
- * halved arithmetic). Larger calls keep the process's count. */
-#define BLK_THREAD_FLOPS 6.0e7
+#include "core/base/linalg.h"
 
 size_t
 blk_scratch(size_t d, size_t nb)
@@ -31,20 +27,22 @@ blk_scratch(size_t d, size_t nb)
     return d * nb + nb * nb + nb;
 }
 
+/* One OpenBLAS thread for every block call: the results then do not depend
+ * on OPENBLAS_NUM_THREADS (linalg_threads_one), and on two cores a second
+ * thread made the level-2 and level-3 calls of a d = 256 model slower, not
+ * faster (thread wake-up and the shared L2 cost more than the halved
+ * arithmetic). */
 int
 blk_threads_for(double flops)
 {
-    int before = openblas_get_num_threads();
-    if (flops < BLK_THREAD_FLOPS && before > 1)
-        openblas_set_num_threads(1);
-    return before;
+    (void)flops;
+    return linalg_threads_one();
 }
 
 void
 blk_threads_set(int n)
 {
-    if (openblas_get_num_threads() != n)
-        openblas_set_num_threads(n);
+    linalg_threads_restore(n);
 }
 
 size_t

@@ -307,9 +307,9 @@ gp_observe(gp *g, const double *x, double y, double *logpred, bl_err *err)
  * x_0..x_{i-1} (the Cholesky factor is unique), so the pivots L22_ii^2 are
  * the sequential predictive variances and the forward substitution
  * z2 = L22^-1 (y2 - W z) yields the sequential means and residuals. */
-int
-gp_observe_block(gp *g, const double *X, const double *y, size_t m, gp_arrival *out,
-                 bool *need_jitter, const bl_cancel *cancel, bl_err *err)
+static int
+observe_block(gp *g, const double *X, const double *y, size_t m, gp_arrival *out,
+              bool *need_jitter, const bl_cancel *cancel, bl_err *err)
 {
     *need_jitter = false;
     if (m == 0)
@@ -419,6 +419,18 @@ done:
     free(kd);
     free(mean);
     free(T);
+    return rc;
+}
+
+/* On one OpenBLAS thread: the factor's last bits, and so every printed
+ * figure after it, must not depend on OPENBLAS_NUM_THREADS. */
+int
+gp_observe_block(gp *g, const double *X, const double *y, size_t m, gp_arrival *out,
+                 bool *need_jitter, const bl_cancel *cancel, bl_err *err)
+{
+    int threads = linalg_threads_one();
+    int rc = observe_block(g, X, y, m, out, need_jitter, cancel, err);
+    linalg_threads_restore(threads);
     return rc;
 }
 
@@ -1011,111 +1023,159 @@ gp_scale_is(const gp *g, const gp_scale_prior *pr, gp_is_proposal prop, size_t n
 
 /* ---- Hyperparameter optimisation ---------------------------------------- */
 
+/* The optimizer runs OpenBLAS on one thread (linalg_threads_one): a
+ * threaded dpotrf/dpotri sums in an order that depends on the count, and the
+ * optimizer's path amplifies those last bits into a different optimum; at n
+ * in the hundreds the threads only spin. */
+
 typedef struct optctx {
     const gp *g;
     kernel *k; /* working copy */
     size_t np; /* kernel parameters */
+    size_t dim;
     bool fix_noise;
-    double *Kinv;  /* n x n scratch */
-    double *dK;    /* n x n scratch */
-    double *alpha; /* n */
+    double *K;     /* n x n: Ky, then its factor at the last evaluated point */
+    double *W;     /* n x n: alpha alpha^T - Ky^-1 (lower triangle) */
+    double *alpha; /* n: Ky^-1 y at the last evaluated point */
+    double noise;  /* at the last evaluated point */
+    double jitter, sum_diag, q, logdet;
+    size_t nevals;
     const bl_cancel *cancel;
     int fail; /* first hard error (ENOMEM, ECANCEL) */
     bl_err err;
 } optctx;
 
-#define OPT_BAD 1e300 /* objective for invalid parameters: rejected by the line search */
-
-/* Set theta into the working kernel, return the noise; false if invalid. */
+/* Set theta into the working kernel and the noise; false if invalid. */
 static bool
-opt_set(optctx *c, const gsl_vector *x, double *noise)
+opt_set(optctx *c, const double *x)
 {
-    double th[KERNEL_MAX_LEAVES * 3];
-    for (size_t i = 0; i < c->np; i++)
-        th[i] = gsl_vector_get(x, i);
-    *noise = c->fix_noise ? c->g->noise : exp(gsl_vector_get(x, c->np));
-    if (!isfinite(*noise) || !(*noise >= 0.0))
+    c->noise = c->fix_noise ? c->g->noise : exp(x[c->np]);
+    if (!isfinite(c->noise) || !(c->noise >= 0.0))
         return false;
-    return kernel_set_theta(c->k, th, NULL) == BL_OK;
+    return kernel_set_theta(c->k, x, NULL) == BL_OK;
 }
 
-/* -log ML and, if grad != NULL, its gradient. */
+/* -log ML at x, +inf where Ky is not positive definite (even with the
+ * jitter ladder) or x invalid; the factor and alpha stay for opt_grad. The
+ * same operations as batch_fit, so the final refit reproduces the value. */
 static double
-opt_eval(optctx *c, const gsl_vector *x, gsl_vector *grad)
+opt_value(optctx *c, const double *x)
 {
-    if (grad)
-        gsl_vector_set_zero(grad);
     if (c->fail)
-        return OPT_BAD;
+        return HUGE_VAL;
     if (bl_cancelled(c->cancel)) {
         c->fail = bl_fail(&c->err, BL_ECANCEL, "gp: optimisation cancelled");
-        return OPT_BAD;
+        return HUGE_VAL;
     }
-    double noise;
-    if (!opt_set(c, x, &noise))
-        return OPT_BAD;
+    if (!opt_set(c, x))
+        return HUGE_VAL;
     size_t n = c->g->n;
-    batch b;
     bl_err e;
-    int rc = batch_fit(c->k, noise, c->g->X, c->g->y, n, &b, c->cancel, &e);
+    c->nevals++;
+    int rc = kernel_gram(c->k, c->g->X, n, c->K, c->cancel, &e);
+    if (rc == BL_OK) {
+        c->sum_diag = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            c->K[i * n + i] += c->noise;
+            c->sum_diag += c->K[i * n + i];
+        }
+        rc = gp_cholesky(c->K, n, n, &c->jitter, &e);
+    }
     if (rc == BL_ENOMEM || rc == BL_ECANCEL) {
         c->fail = rc;
         c->err = e;
-        return OPT_BAD;
     }
     if (rc != BL_OK)
-        return OPT_BAD;
-    double f = -b.lml;
-    if (grad) {
-        /* d logML/d theta = 0.5 tr((alpha alpha^T - Ky^-1) dKy/dtheta). */
-        memcpy(c->alpha, b.z, n * sizeof *c->alpha);
-        linalg_solve_lower_t_ld(b.L, n, n, c->alpha);
-        if (linalg_chol_inverse(b.L, n, c->Kinv, &e) != BL_OK) {
-            free(b.L);
-            free(b.z);
-            return OPT_BAD;
-        }
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < n; j++)
-                c->Kinv[i * n + j] = c->alpha[i] * c->alpha[j] - c->Kinv[i * n + j];
-        for (size_t p = 0; p < c->np; p++) {
-            if (kernel_gram_grad(c->k, c->g->X, n, p, c->dK, c->cancel, &e) != BL_OK) {
-                f = OPT_BAD;
-                break;
-            }
-            double s = 0.0;
-            for (size_t t = 0; t < n * n; t++)
-                s += c->Kinv[t] * c->dK[t];
-            gsl_vector_set(grad, p, -0.5 * s);
-        }
-        if (!c->fix_noise) {
-            double tr = 0.0;
-            for (size_t i = 0; i < n; i++)
-                tr += c->Kinv[i * n + i];
-            gsl_vector_set(grad, c->np, -0.5 * noise * tr);
-        }
+        return HUGE_VAL;
+    memcpy(c->alpha, c->g->y, n * sizeof *c->alpha);
+    linalg_solve_lower_ld(c->K, n, n, c->alpha);
+    c->q = 0.0;
+    c->logdet = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        c->q += c->alpha[i] * c->alpha[i];
+        c->logdet += 2.0 * log(c->K[i * n + i]);
     }
-    free(b.L);
-    free(b.z);
-    return f;
+    linalg_solve_lower_t_ld(c->K, n, n, c->alpha);
+    double f = 0.5 * ((double)n * LOG_2PI + c->logdet + c->q);
+    return isfinite(f) ? f : HUGE_VAL;
 }
 
-static double
-opt_f(const gsl_vector *x, void *p)
+/* Gradient of -log ML at the point opt_value saw last (its factor):
+ * -0.5 tr(W dKy/dtheta), W = alpha alpha^T - Ky^-1; false on failure. */
+static bool
+opt_grad(optctx *c, double *grad)
 {
-    return opt_eval(p, x, NULL);
+    size_t n = c->g->n;
+    bl_err e;
+    if (linalg_chol_inverse(c->K, n, c->W, &e) != BL_OK) {
+        if (e.code == BL_ENOMEM) {
+            c->fail = BL_ENOMEM;
+            c->err = e;
+        }
+        return false;
+    }
+    double tr = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double *Wi = c->W + i * n, ai = c->alpha[i];
+        for (size_t j = 0; j <= i; j++)
+            Wi[j] = ai * c->alpha[j] - Wi[j];
+        tr += Wi[i];
+    }
+    int rc = kernel_gram_grad_dot(c->k, c->g->X, n, c->W, grad, c->cancel, &e);
+    if (rc != BL_OK) {
+        if (rc == BL_ECANCEL || rc == BL_ENOMEM) {
+            c->fail = rc;
+            c->err = e;
+        }
+        return false;
+    }
+    for (size_t p = 0; p < c->np; p++)
+        grad[p] *= -0.5;
+    if (!c->fix_noise)
+        grad[c->np] = -0.5 * c->noise * tr; /* dKy/dlog s2 = s2 I */
+    for (size_t p = 0; p < c->dim; p++)
+        if (!isfinite(grad[p]))
+            return false;
+    return true;
 }
 
 static void
-opt_df(const gsl_vector *x, void *p, gsl_vector *g)
+opt_free(optctx *c)
 {
-    opt_eval(p, x, g);
+    kernel_free(c->k);
+    free(c->K);
+    free(c->W);
+    free(c->alpha);
 }
 
-static void
-opt_fdf(const gsl_vector *x, void *p, double *f, gsl_vector *g)
+/* Working copy of g's kernel and the buffers, allocated once per call. */
+static int
+opt_init(optctx *c, const gp *g, bool fix_noise, bool grad, const bl_cancel *cancel, bl_err *err)
 {
-    *f = opt_eval(p, x, g);
+    size_t n = g->n;
+    *c = (optctx){.g = g, .np = kernel_nparams(g->k), .fix_noise = fix_noise, .cancel = cancel};
+    c->dim = c->np + (fix_noise ? 0 : 1);
+    c->k = kernel_copy(g->k, err);
+    if (c->k == NULL)
+        return BL_ENOMEM;
+    c->K = malloc(n * n * sizeof *c->K);
+    c->alpha = malloc(n * sizeof *c->alpha);
+    if (grad)
+        c->W = malloc(n * n * sizeof *c->W);
+    if (c->K == NULL || c->alpha == NULL || (grad && c->W == NULL)) {
+        opt_free(c);
+        return bl_fail(err, BL_ENOMEM, "gp: out of memory for optimisation (n=%zu)", n);
+    }
+    return BL_OK;
+}
+
+/* The starting vector: theta and log noise. */
+static void
+opt_start(const optctx *c, double *x)
+{
+    kernel_get_theta(c->g->k, x);
+    if (!c->fix_noise)
+        x[c->np] = log(c->g->noise);
 }
 
 int
@@ -1126,46 +1186,445 @@ gp_log_ml_grad(const gp *g, double *grad, double *lml, bl_err *err)
         return bl_fail(err, BL_EINVAL, "gp: gradient needs data (n=0)");
     if (!kernel_has_grad(g->k))
         return bl_fail(err, BL_EINVAL, "gp: the kernel has no analytic gradient (nngp)");
-    optctx c = {0};
-    c.g = g;
-    c.np = kernel_nparams(g->k);
-    c.k = kernel_copy(g->k, err);
-    c.alpha = malloc(n * sizeof *c.alpha);
-    c.Kinv = malloc(n * n * sizeof *c.Kinv);
-    c.dK = malloc(n * n * sizeof *c.dK);
-    size_t dim = c.np + 1;
-    gsl_vector *x = gsl_vector_alloc(dim), *gr = gsl_vector_alloc(dim);
-    int rc = BL_OK;
-    if (!c.k || !c.alpha || !c.Kinv || !c.dK || !x || !gr) {
-        rc = bl_fail(err, BL_ENOMEM, "gp: out of memory for the gradient (n=%zu)", n);
-        goto done;
-    }
-    double th[KERNEL_MAX_LEAVES * 3];
-    kernel_get_theta(g->k, th);
-    for (size_t i = 0; i < c.np; i++)
-        gsl_vector_set(x, i, th[i]);
-    gsl_vector_set(x, c.np, log(g->noise));
-    double f = opt_eval(&c, x, gr);
+    optctx c;
+    int rc = opt_init(&c, g, false, true, NULL, err);
+    if (rc != BL_OK)
+        return rc;
+    int threads = linalg_threads_one();
+    double x[KERNEL_MAX_LEAVES * 3 + 1];
+    opt_start(&c, x);
+    double f = opt_value(&c, x);
+    bool ok = isfinite(f) && opt_grad(&c, grad);
+    linalg_threads_restore(threads);
     if (c.fail) {
         rc = c.fail;
         *err = c.err;
-        goto done;
-    }
-    if (!(f < OPT_BAD)) {
+    } else if (!ok) {
         rc = bl_fail(err, BL_ENUM, "gp: Ky is not positive definite");
+    } else {
+        for (size_t i = 0; i < c.dim; i++)
+            grad[i] = -grad[i];
+        if (lml)
+            *lml = -f;
+    }
+    opt_free(&c);
+    return rc;
+}
+
+const char *
+gp_opt_stop_name(gp_opt_stop s)
+{
+    switch (s) {
+    case GP_OPT_MAXITER: return "max_iter";
+    case GP_OPT_GRAD: return "gradient";
+    case GP_OPT_RELCHANGE: return "relative change";
+    case GP_OPT_SIMPLEX: return "simplex size";
+    case GP_OPT_STALLED: return "stalled";
+    case GP_OPT_INTERRUPTED: return "interrupted";
+    }
+    return "?";
+}
+
+/* ---- L-BFGS in the log box ---- */
+
+#define OPT_DIM_MAX (KERNEL_MAX_LEAVES * 3 + 1)
+#define LS_C1       1e-4 /* sufficient decrease */
+#define LS_C2       0.9  /* curvature (strong Wolfe): the usual quasi-Newton value */
+#define LS_MAX_EVAL 20   /* evaluations per line search */
+
+/* One point of the line search phi(t) = f(x + t d). */
+typedef struct lspt {
+    double t, f, dphi; /* dphi = g.d, NAN when the gradient was not taken */
+} lspt;
+
+typedef struct lbfgs {
+    optctx *c;
+    size_t dim;
+    double lo[OPT_DIM_MAX], hi[OPT_DIM_MAX];
+    double x[OPT_DIM_MAX], g[OPT_DIM_MAX], f;    /* current point */
+    double xt[OPT_DIM_MAX], gt[OPT_DIM_MAX];    /* trial point */
+    double xa[OPT_DIM_MAX], ga[OPT_DIM_MAX], fa; /* best accepted trial */
+    double d[OPT_DIM_MAX];
+    double S[GP_OPT_MEMORY][OPT_DIM_MAX], Y[GP_OPT_MEMORY][OPT_DIM_MAX], rho[GP_OPT_MEMORY];
+    size_t m, head; /* stored pairs, index of the oldest */
+    double D[OPT_DIM_MAX]; /* diagonal Hessian estimate, H0 = D^-1 */
+} lbfgs;
+
+/* Evaluate phi at t (the trial clamped into the box against rounding); the
+ * gradient only when want_grad (and f is finite). */
+static lspt
+ls_eval(lbfgs *B, double t, bool want_grad, const double *f_armijo)
+{
+    lspt p = {t, HUGE_VAL, (double)NAN};
+    for (size_t i = 0; i < B->dim; i++) {
+        double v = B->x[i] + t * B->d[i];
+        B->xt[i] = v < B->lo[i] ? B->lo[i] : v > B->hi[i] ? B->hi[i] : v;
+    }
+    p.f = opt_value(B->c, B->xt);
+    /* The gradient costs a dpotri: skip it where the step is rejected anyway. */
+    if (!isfinite(p.f) || !want_grad || (f_armijo && p.f > *f_armijo))
+        return p;
+    if (!opt_grad(B->c, B->gt)) {
+        p.f = HUGE_VAL;
+        return p;
+    }
+    p.dphi = 0.0;
+    for (size_t i = 0; i < B->dim; i++)
+        p.dphi += B->gt[i] * B->d[i];
+    return p;
+}
+
+static void
+ls_keep(lbfgs *B, const lspt *p)
+{
+    memcpy(B->xa, B->xt, B->dim * sizeof *B->xa);
+    memcpy(B->ga, B->gt, B->dim * sizeof *B->ga);
+    B->fa = p->f;
+}
+
+/* Minimiser of the cubic through (a, fa, da), (b, fb, db), or NAN. */
+static double
+cubic_min(double a, double fa, double da, double b, double fb, double db)
+{
+    double d1 = da + db - 3.0 * (fa - fb) / (a - b);
+    double disc = d1 * d1 - da * db;
+    if (!(disc >= 0.0))
+        return (double)NAN;
+    double d2 = copysign(sqrt(disc), b - a);
+    return b - (b - a) * (db + d2 - d1) / (db - da + 2.0 * d2);
+}
+
+/* Strong-Wolfe search along B->d from t0 <= tmax (Nocedal & Wright, Alg.
+ * 3.5 and 3.6: bracket, then zoom by safeguarded cubic interpolation, by
+ * bisection next to infeasible points). On success the accepted point is
+ * in xa, ga, fa; a point at tmax (a bound) is accepted on sufficient
+ * decrease alone. False when no point satisfying sufficient decrease was
+ * found. */
+static bool
+line_search(lbfgs *B, double t0, double tmax, double dphi0)
+{
+    const double f0 = B->f;
+    lspt lo = {0.0, f0, dphi0}, prev = lo, cur;
+    double t = t0;
+    bool found = false; /* a point with sufficient decrease is in xa */
+    int evals = 0;
+    lspt hi = {0};
+    /* Bracketing. */
+    for (;;) {
+        double fa = f0 + LS_C1 * t * dphi0;
+        cur = ls_eval(B, t, true, &fa);
+        evals++;
+        if (B->c->fail)
+            return found;
+        if (!isfinite(cur.f) || cur.f > fa || (evals > 1 && cur.f >= prev.f)) {
+            lo = prev;
+            hi = cur;
+            break;
+        }
+        ls_keep(B, &cur);
+        found = true;
+        if (fabs(cur.dphi) <= -LS_C2 * dphi0 || t >= tmax)
+            return true;
+        if (cur.dphi >= 0.0) {
+            lo = cur;
+            hi = prev;
+            break;
+        }
+        if (evals >= LS_MAX_EVAL)
+            return true;
+        /* Extrapolate: the cubic's step if it lies well beyond, else 4x. */
+        double tn = cubic_min(prev.t, prev.f, prev.dphi, cur.t, cur.f, cur.dphi);
+        if (!(tn > 1.1 * t) || !(tn < 4.0 * t))
+            tn = 4.0 * t;
+        prev = cur;
+        t = tn < tmax ? tn : tmax;
+    }
+    /* Zoom: lo satisfies sufficient decrease (or is t = 0) with the lowest f. */
+    double dmax = 0.0;
+    for (size_t i = 0; i < B->dim; i++)
+        dmax = fmax(dmax, fabs(B->d[i]));
+    while (evals < LS_MAX_EVAL) {
+        double a = lo.t, b = hi.t, w = fabs(b - a);
+        /* A bracket narrower than 1e-12 in every log parameter: f cannot
+         * tell its points apart. */
+        if (w * dmax <= 1e-12)
+            break;
+        double tn = (double)NAN;
+        if (isfinite(hi.f) && !isnan(hi.dphi) && !isnan(lo.dphi))
+            tn = cubic_min(a, lo.f, lo.dphi, b, hi.f, hi.dphi);
+        else if (isfinite(hi.f) && !isnan(lo.dphi)) {
+            /* Quadratic through f(a), phi'(a), f(b). */
+            double den = 2.0 * (hi.f - lo.f - lo.dphi * (b - a));
+            if (den > 0.0)
+                tn = a - lo.dphi * (b - a) * (b - a) / den;
+        }
+        /* Safeguards: at least 1% of the interval from either end (a huge f
+         * at b pulls the quadratic's step towards a, as it should), bisection
+         * next to an infeasible point or without a model. */
+        double l = fmin(a, b) + 0.01 * w, r = fmax(a, b) - 0.01 * w;
+        if (!isfinite(hi.f) || isnan(tn))
+            tn = a + 0.5 * (b - a);
+        else
+            tn = tn < l ? l : tn > r ? r : tn;
+        double fa = f0 + LS_C1 * tn * dphi0;
+        cur = ls_eval(B, tn, true, &fa);
+        evals++;
+        if (B->c->fail)
+            return found;
+        if (!isfinite(cur.f) || cur.f > fa || cur.f >= lo.f) {
+            hi = cur;
+            continue;
+        }
+        ls_keep(B, &cur);
+        found = true;
+        if (fabs(cur.dphi) <= -LS_C2 * dphi0)
+            return true;
+        if (cur.dphi * (hi.t - lo.t) >= 0.0)
+            hi = lo;
+        lo = cur;
+    }
+    return found;
+}
+
+/* Projected gradient's largest entry: components held at a bound by a
+ * gradient pointing out of the box do not count. */
+static double
+proj_grad_norm(const lbfgs *B, const double *x, const double *g)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < B->dim; i++) {
+        if ((x[i] <= B->lo[i] && g[i] > 0.0) || (x[i] >= B->hi[i] && g[i] < 0.0))
+            continue;
+        m = fmax(m, fabs(g[i]));
+    }
+    return m;
+}
+
+/* d = -H g by the two-loop recursion (H0 = gamma I from the newest pair). */
+static void
+lbfgs_direction(lbfgs *B)
+{
+    size_t dim = B->dim;
+    double a[GP_OPT_MEMORY];
+    for (size_t i = 0; i < dim; i++)
+        B->d[i] = -B->g[i];
+    for (size_t k = B->m; k-- > 0;) {
+        size_t j = (B->head + k) % GP_OPT_MEMORY;
+        double s = 0.0;
+        for (size_t i = 0; i < dim; i++)
+            s += B->S[j][i] * B->d[i];
+        a[k] = B->rho[j] * s;
+        for (size_t i = 0; i < dim; i++)
+            B->d[i] -= a[k] * B->Y[j][i];
+    }
+    if (B->m > 0)
+        for (size_t i = 0; i < dim; i++)
+            B->d[i] /= B->D[i];
+    for (size_t k = 0; k < B->m; k++) {
+        size_t j = (B->head + k) % GP_OPT_MEMORY;
+        double s = 0.0;
+        for (size_t i = 0; i < dim; i++)
+            s += B->Y[j][i] * B->d[i];
+        double beta = B->rho[j] * s;
+        for (size_t i = 0; i < dim; i++)
+            B->d[i] += (a[k] - beta) * B->S[j][i];
+    }
+}
+
+/* Zero the components that would leave the box from a bound; returns g.d. */
+static double
+lbfgs_project(lbfgs *B)
+{
+    double gd = 0.0;
+    for (size_t i = 0; i < B->dim; i++) {
+        if ((B->x[i] <= B->lo[i] && B->d[i] < 0.0) || (B->x[i] >= B->hi[i] && B->d[i] > 0.0))
+            B->d[i] = 0.0;
+        gd += B->g[i] * B->d[i];
+    }
+    return gd;
+}
+
+typedef struct opt_run {
+    size_t max_iter;
+    double tol;
+    void (*progress)(void *ctx, size_t iter, double log_ml, double grad_norm);
+    void *progress_ctx;
+} opt_run;
+
+/* Minimise from B->x (f, g already set). Fills iterations, stop, |pg|. */
+static void
+lbfgs_run(lbfgs *B, const opt_run *o, size_t *iters, gp_opt_stop *stop, double *gnorm)
+{
+    size_t dim = B->dim, it = 0;
+    bool restarted = false;
+    *stop = GP_OPT_MAXITER;
+    *gnorm = proj_grad_norm(B, B->x, B->g);
+    if (*gnorm <= o->tol) {
+        *stop = GP_OPT_GRAD;
+        *iters = 0;
+        return;
+    }
+    while (it < o->max_iter) {
+        lbfgs_direction(B);
+        double gd = lbfgs_project(B);
+        if (!(gd < 0.0)) {
+            /* Not a descent direction (the bounds cut it): steepest descent. */
+            B->m = 0;
+            for (size_t i = 0; i < dim; i++)
+                B->d[i] = -B->g[i];
+            gd = lbfgs_project(B);
+        }
+        /* Longest step inside the box; the first trial moves by at most one
+         * unit in any log parameter (a factor e), later ones try t = 1. */
+        double tmax = HUGE_VAL, dmax = 0.0;
+        for (size_t i = 0; i < dim; i++) {
+            if (B->d[i] > 0.0)
+                tmax = fmin(tmax, (B->hi[i] - B->x[i]) / B->d[i]);
+            else if (B->d[i] < 0.0)
+                tmax = fmin(tmax, (B->lo[i] - B->x[i]) / B->d[i]);
+            dmax = fmax(dmax, fabs(B->d[i]));
+        }
+        /* At most GP_OPT_MAX_STEP in any log parameter per iteration, so
+         * that a step stays where the curvature model was learnt: the
+         * marginal likelihood can have several maxima (kernels.lens has
+         * three along the trend's ls, docs/optimize.md). */
+        tmax = fmin(tmax, GP_OPT_MAX_STEP / dmax);
+        double t0 = B->m == 0 ? fmin(1.0, 1.0 / dmax) : 1.0;
+        /* The quasi-Newton model predicts a decrease of -g.d / 2 for the
+         * full step: below the relative tolerance there is nothing left to
+         * gain that f could resolve (the Newton decrement test). */
+        if (B->m > 0 && -0.5 * gd <= GP_OPT_FTOL * fmax(fabs(B->f), 1.0)) {
+            *stop = GP_OPT_RELCHANGE;
+            break;
+        }
+        if (!(tmax > 0.0) || !(gd < 0.0) || !(dmax > 0.0)) {
+            *stop = GP_OPT_STALLED;
+            break;
+        }
+        bool ok = line_search(B, fmin(t0, tmax), tmax, gd);
+        if (B->c->fail)
+            break;
+        if (!ok) {
+            if (B->m > 0 && !restarted) {
+                B->m = 0; /* a stale curvature model: once more from steepest descent */
+                restarted = true;
+                continue;
+            }
+            *stop = GP_OPT_STALLED;
+            break;
+        }
+        restarted = false;
+        it++;
+        /* Curvature pair; skipped when s.y is not safely positive. */
+        size_t j = (B->head + B->m) % GP_OPT_MEMORY;
+        double sy = 0.0, yy = 0.0;
+        for (size_t i = 0; i < dim; i++) {
+            B->S[j][i] = B->xa[i] - B->x[i];
+            B->Y[j][i] = B->ga[i] - B->g[i];
+            sy += B->S[j][i] * B->Y[j][i];
+            yy += B->Y[j][i] * B->Y[j][i];
+        }
+        if (sy > 1e-12 * yy && yy > 0.0) {
+            /* H0 = D^-1 with D the diagonal of a BFGS update of diag(D)
+             * (Gilbert & Lemarechal 1989) instead of the usual scalar
+             * s.y / y.y: the period's curvature is ~1e6 times the others'
+             * (docs/optimize.md), and one scalar fits only one of them. */
+            const double *sv = B->S[j], *yv = B->Y[j];
+            if (B->m == 0)
+                for (size_t i = 0; i < dim; i++)
+                    B->D[i] = yy / sy;
+            double sDs = 0.0;
+            for (size_t i = 0; i < dim; i++)
+                sDs += B->D[i] * sv[i] * sv[i];
+            for (size_t i = 0; i < dim; i++) {
+                double Ds = B->D[i] * sv[i], v = B->D[i] + yv[i] * yv[i] / sy - Ds * Ds / sDs;
+                B->D[i] = fmax(v, 1e-10 * yy / sy);
+            }
+            B->rho[j] = 1.0 / sy;
+            if (B->m < GP_OPT_MEMORY)
+                B->m++;
+            else
+                B->head = (B->head + 1) % GP_OPT_MEMORY;
+        }
+        double fprev = B->f;
+        memcpy(B->x, B->xa, dim * sizeof *B->x);
+        memcpy(B->g, B->ga, dim * sizeof *B->g);
+        B->f = B->fa;
+        *gnorm = proj_grad_norm(B, B->x, B->g);
+        if (o->progress)
+            o->progress(o->progress_ctx, it, -B->f, *gnorm);
+        if (*gnorm <= o->tol) {
+            *stop = GP_OPT_GRAD;
+            break;
+        }
+        if (fprev - B->f <= GP_OPT_FTOL * fmax(fmax(fabs(fprev), fabs(B->f)), 1.0)) {
+            *stop = GP_OPT_RELCHANGE;
+            break;
+        }
+    }
+    *iters = it;
+}
+
+/* Nelder-Mead (GSL nmsimplex2) for kernels without gradients. */
+static double
+nm_f(const gsl_vector *v, void *p)
+{
+    optctx *c = p;
+    double x[OPT_DIM_MAX];
+    for (size_t i = 0; i < c->dim; i++)
+        x[i] = gsl_vector_get(v, i);
+    double f = opt_value(c, x);
+    return isfinite(f) ? f : 1e300; /* rejected by the simplex moves */
+}
+
+/* From x; on return x is the best vertex and *fbest its value (also when
+ * cancelled). */
+static int
+nm_run(optctx *c, double *x, const opt_run *o, size_t *iters, gp_opt_stop *stop, double *fbest,
+       bl_err *err)
+{
+    size_t dim = c->dim;
+    gsl_vector *v = gsl_vector_alloc(dim), *ss = gsl_vector_alloc(dim);
+    gsl_multimin_fminimizer *ms = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, dim);
+    int rc = BL_OK;
+    *stop = GP_OPT_MAXITER;
+    *iters = 0;
+    *fbest = HUGE_VAL;
+    if (v == NULL || ss == NULL || ms == NULL) {
+        rc = bl_fail(err, BL_ENOMEM, "gp: out of memory for the simplex");
         goto done;
     }
     for (size_t i = 0; i < dim; i++)
-        grad[i] = -gsl_vector_get(gr, i);
-    if (lml)
-        *lml = -f;
+        gsl_vector_set(v, i, x[i]);
+    gsl_vector_set_all(ss, 0.5);
+    gsl_multimin_function F = {nm_f, dim, c};
+    if (gsl_multimin_fminimizer_set(ms, &F, v, ss) != GSL_SUCCESS) {
+        rc = c->fail ? BL_OK : bl_fail(err, BL_ENUM, "gp: minimiser setup failed");
+        goto done;
+    }
+    size_t it = 0;
+    while (it < o->max_iter && !c->fail) {
+        if (gsl_multimin_fminimizer_iterate(ms) != GSL_SUCCESS) {
+            *stop = GP_OPT_STALLED;
+            break;
+        }
+        it++;
+        if (o->progress)
+            o->progress(o->progress_ctx, it, -ms->fval, (double)NAN);
+        if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(ms), o->tol) == GSL_SUCCESS) {
+            *stop = GP_OPT_SIMPLEX;
+            break;
+        }
+    }
+    *iters = it;
+    for (size_t i = 0; i < dim; i++)
+        x[i] = gsl_vector_get(ms->x, i);
+    *fbest = ms->fval < 1e300 ? ms->fval : HUGE_VAL;
 done:
-    gsl_vector_free(x);
-    gsl_vector_free(gr);
-    kernel_free(c.k);
-    free(c.alpha);
-    free(c.Kinv);
-    free(c.dK);
+    if (ms)
+        gsl_multimin_fminimizer_free(ms);
+    gsl_vector_free(v);
+    gsl_vector_free(ss);
     return rc;
 }
 
@@ -1173,8 +1632,8 @@ int
 gp_optimize(gp *g, const gp_opt_opts *o, gp_opt_result *res, const bl_cancel *cancel, bl_err *err)
 {
     gp_opt_opts oo = o ? *o : (gp_opt_opts){0};
-    size_t max_iter = oo.max_iter ? oo.max_iter : 200;
-    double tol = oo.tol > 0 ? oo.tol : 1e-5;
+    opt_run run = {oo.max_iter ? oo.max_iter : 200, oo.tol > 0 ? oo.tol : 1e-5, oo.progress,
+                   oo.progress_ctx};
     size_t n = g->n;
     if (n == 0)
         return bl_fail(err, BL_EINVAL, "gp: optimize needs data (n=0)");
@@ -1182,91 +1641,77 @@ gp_optimize(gp *g, const gp_opt_opts *o, gp_opt_result *res, const bl_cancel *ca
         return bl_fail(err, BL_EINVAL,
                        "gp: noise=0 cannot be optimised on a log scale: set "
                        "noise > 0 or fix it");
-    optctx c = {0};
-    c.g = g;
-    c.np = kernel_nparams(g->k);
-    c.fix_noise = oo.fix_noise;
-    c.cancel = cancel;
-    size_t dim = c.np + (oo.fix_noise ? 0 : 1);
+    size_t np = kernel_nparams(g->k), dim = np + (oo.fix_noise ? 0 : 1);
     if (dim == 0)
         return bl_fail(err, BL_EINVAL, "gp: nothing to optimise");
     bool use_grad = kernel_has_grad(g->k) && !oo.simplex;
-    c.k = kernel_copy(g->k, err);
-    if (c.k == NULL)
-        return BL_ENOMEM;
-    c.alpha = malloc(n * sizeof *c.alpha);
-    if (use_grad) {
-        c.Kinv = malloc(n * n * sizeof *c.Kinv);
-        c.dK = malloc(n * n * sizeof *c.dK);
+    optctx c;
+    int rc = opt_init(&c, g, oo.fix_noise, use_grad, cancel, err);
+    if (rc != BL_OK)
+        return rc;
+    lbfgs *B = use_grad ? calloc(1, sizeof *B) : NULL;
+    if (use_grad && B == NULL) {
+        opt_free(&c);
+        return bl_fail(err, BL_ENOMEM, "gp: out of memory for optimisation");
     }
-    gsl_vector *x = gsl_vector_alloc(dim), *ss = gsl_vector_alloc(dim);
-    gsl_multimin_fdfminimizer *md = NULL;
-    gsl_multimin_fminimizer *ms = NULL;
-    int rc = BL_OK;
-    if (c.alpha == NULL || x == NULL || ss == NULL || (use_grad && (!c.Kinv || !c.dK))) {
-        rc = bl_fail(err, BL_ENOMEM, "gp: out of memory for optimisation (n=%zu)", n);
-        goto done;
-    }
-    double th[KERNEL_MAX_LEAVES * 3];
-    kernel_get_theta(g->k, th);
-    for (size_t i = 0; i < c.np; i++)
-        gsl_vector_set(x, i, th[i]);
-    if (!oo.fix_noise)
-        gsl_vector_set(x, c.np, log(g->noise));
-    double f0 = opt_eval(&c, x, NULL);
+    int threads = linalg_threads_one();
+    double x0[OPT_DIM_MAX], x[OPT_DIM_MAX];
+    opt_start(&c, x0);
+    memcpy(x, x0, dim * sizeof *x);
+    double f0 = opt_value(&c, x0), fbest = HUGE_VAL, gnorm = (double)NAN;
+    size_t it = 0;
+    gp_opt_stop stop = GP_OPT_MAXITER;
     if (c.fail) {
         rc = c.fail;
         *err = c.err;
         goto done;
     }
-    if (!(f0 < OPT_BAD)) {
+    if (!isfinite(f0)) {
         rc = bl_fail(err, BL_ENUM, "gp: Ky is not positive definite at the starting parameters");
         goto done;
     }
-    size_t it = 0;
-    int status = GSL_CONTINUE;
     if (use_grad) {
-        gsl_multimin_function_fdf F = {opt_f, opt_df, opt_fdf, dim, &c};
-        md = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, dim);
-        if (md == NULL || gsl_multimin_fdfminimizer_set(md, &F, x, 0.1, 0.1) != GSL_SUCCESS) {
-            rc = bl_fail(err, md ? BL_ENUM : BL_ENOMEM, "gp: minimiser setup failed");
+        B->c = &c;
+        B->dim = dim;
+        for (size_t i = 0; i < dim; i++) {
+            bool lg = i >= np || kernel_param_is_log(g->k, i);
+            B->lo[i] = lg ? -GP_OPT_LOG_BOX : -HUGE_VAL;
+            B->hi[i] = lg ? GP_OPT_LOG_BOX : HUGE_VAL;
+            /* A start outside the box moves into it. */
+            B->x[i] = x0[i] < B->lo[i] ? B->lo[i] : x0[i] > B->hi[i] ? B->hi[i] : x0[i];
+        }
+        B->f = opt_value(&c, B->x);
+        if (!c.fail && (!isfinite(B->f) || !opt_grad(&c, B->g)) && !c.fail) {
+            rc = bl_fail(err, BL_ENUM, "gp: no gradient at the starting parameters");
             goto done;
         }
-        while (it < max_iter && status == GSL_CONTINUE && !c.fail) {
-            it++;
-            if (gsl_multimin_fdfminimizer_iterate(md) != GSL_SUCCESS)
-                break; /* no progress possible: keep the best point */
-            status = gsl_multimin_test_gradient(md->gradient, tol);
-        }
-        gsl_vector_memcpy(x, md->x);
-    } else {
-        gsl_multimin_function F = {opt_f, dim, &c};
-        ms = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, dim);
-        gsl_vector_set_all(ss, 0.5);
-        if (ms == NULL || gsl_multimin_fminimizer_set(ms, &F, x, ss) != GSL_SUCCESS) {
-            rc = bl_fail(err, ms ? BL_ENUM : BL_ENOMEM, "gp: minimiser setup failed");
-            goto done;
-        }
-        while (it < max_iter && status == GSL_CONTINUE && !c.fail) {
-            it++;
-            if (gsl_multimin_fminimizer_iterate(ms) != GSL_SUCCESS)
-                break;
-            status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(ms), tol);
-        }
-        gsl_vector_memcpy(x, ms->x);
+        if (!c.fail)
+            lbfgs_run(B, &run, &it, &stop, &gnorm);
+        /* The current point is the best accepted one, also when cancelled. */
+        memcpy(x, B->x, dim * sizeof *x);
+        fbest = isfinite(B->f) ? B->f : HUGE_VAL;
+    } else if ((rc = nm_run(&c, x, &run, &it, &stop, &fbest, err)) != BL_OK) {
+        goto done;
+    }
+    if (c.fail == BL_ECANCEL && fbest < f0) {
+        /* Ctrl-C after progress: keep the best point so far. */
+        stop = GP_OPT_INTERRUPTED;
+        if (use_grad)
+            gnorm = proj_grad_norm(B, B->x, B->g);
+        c.fail = 0;
     }
     if (c.fail) {
         rc = c.fail;
         *err = c.err;
         goto done;
     }
-    double noise;
-    if (!opt_set(&c, x, &noise)) {
+    if (!opt_set(&c, x)) {
         rc = bl_fail(err, BL_ENUM, "gp: optimiser ended at invalid parameters");
         goto done;
     }
+    /* The refit may not be cancelled: an interrupted run keeps its best point. */
     batch b;
-    if ((rc = batch_fit(c.k, noise, g->X, g->y, n, &b, cancel, err)) != BL_OK)
+    if ((rc = batch_fit(c.k, c.noise, g->X, g->y, n, &b, NULL, err)) != BL_OK)
         goto done;
     if (!(-b.lml <= f0)) {
         free(b.L);
@@ -1276,28 +1721,25 @@ gp_optimize(gp *g, const gp_opt_opts *o, gp_opt_result *res, const bl_cancel *ca
         goto done;
     }
     if (res) {
-        res->log_ml_before = -f0;
-        res->log_ml_after = b.lml;
-        res->iterations = it;
-        res->used_grad = use_grad;
-        res->converged = status == GSL_SUCCESS;
+        *res = (gp_opt_result){.log_ml_before = -f0,
+                               .log_ml_after = b.lml,
+                               .iterations = it,
+                               .evaluations = c.nevals + 1,
+                               .grad_norm = gnorm,
+                               .stop = stop,
+                               .used_grad = use_grad,
+                               .converged = stop == GP_OPT_GRAD || stop == GP_OPT_RELCHANGE ||
+                                            stop == GP_OPT_SIMPLEX};
     }
     /* Commit: swap kernels, install the batch factor (capacity suffices). */
     kernel *old = g->k;
     g->k = c.k;
     c.k = old;
-    g->noise = noise;
+    g->noise = c.noise;
     install(g, g->X, g->y, n, &b);
 done:
-    if (md)
-        gsl_multimin_fdfminimizer_free(md);
-    if (ms)
-        gsl_multimin_fminimizer_free(ms);
-    gsl_vector_free(x);
-    gsl_vector_free(ss);
-    kernel_free(c.k);
-    free(c.Kinv);
-    free(c.dK);
-    free(c.alpha);
+    linalg_threads_restore(threads);
+    free(B);
+    opt_free(&c);
     return rc;
 }

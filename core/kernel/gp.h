@@ -204,36 +204,86 @@ int gp_scale_is(const gp *g, const gp_scale_prior *pr, gp_is_proposal prop, size
 
 /* ---- Hyperparameters ---------------------------------------------------- */
 
+/* Why gp_optimize stopped. */
+typedef enum {
+    GP_OPT_MAXITER = 0, /* max_iter reached: not converged */
+    GP_OPT_GRAD,        /* max |projected gradient| <= tol */
+    GP_OPT_RELCHANGE,   /* relative decrease of -log ML below GP_OPT_FTOL */
+    GP_OPT_SIMPLEX,     /* Nelder-Mead simplex size <= tol */
+    GP_OPT_STALLED,     /* no line search progress even from steepest descent */
+    GP_OPT_INTERRUPTED  /* cancel raised: the best point so far was kept */
+} gp_opt_stop;
+
+/* The relative-change test, f = -log ML: the step's decrease
+ * f_prev - f, or the decrease -g.d/2 the quasi-Newton model predicts for
+ * the next one, at most GP_OPT_FTOL max(|f|, 1). At a stiff optimum (the
+ * period of kernels.lens: curvature ~5e6) the gradient keeps ~0.1 where f
+ * no longer changes beyond its rounding (~1e-9 relative at cond(Ky) ~1e8),
+ * so the gradient test alone would never end (docs/optimize.md). */
+#define GP_OPT_FTOL 1e-9
+
+/* The box for log-parametrised hyperparameters (theta = log value, noise
+ * included): |theta| <= GP_OPT_LOG_BOX, values in about [1e-13, 1e13]; the
+ * untransformed ones (linear.c) are unbounded. */
+#define GP_OPT_LOG_BOX 30.0
+#define GP_OPT_MEMORY  20 /* L-BFGS correction pairs */
+/* Largest change of any log parameter in one iteration (a factor e^2). */
+#define GP_OPT_MAX_STEP 2.0
+
 typedef struct gp_opt_opts {
     size_t max_iter; /* iterations, 0 = 200 */
-    double tol;      /* gradient-norm (bfgs) or simplex-size tolerance, 0 = 1e-5 */
+    double tol;      /* max |gradient| (L-BFGS) or simplex-size tolerance, 0 = 1e-5 */
     bool fix_noise;  /* keep the noise; otherwise log noise is optimised too */
     bool simplex;    /* force Nelder-Mead even when gradients exist */
+    /* Called after every iteration when not NULL (the front end's pump and
+     * live progress): iteration number, log ML and max |gradient| at the
+     * current point (NAN for Nelder-Mead). It may raise the cancel flag. */
+    void (*progress)(void *ctx, size_t iter, double log_ml, double grad_norm);
+    void *progress_ctx;
 } gp_opt_opts;
 
 typedef struct gp_opt_result {
     double log_ml_before, log_ml_after; /* batch log ML at start and end */
     size_t iterations;
-    bool used_grad; /* vector BFGS2 with analytic gradients, else nmsimplex2 */
-    bool converged; /* tolerance met (else max_iter reached) */
+    size_t evaluations; /* factorisations of Ky */
+    double grad_norm;   /* max |projected gradient| at the end (NAN for Nelder-Mead) */
+    gp_opt_stop stop;
+    bool used_grad; /* L-BFGS with analytic gradients, else nmsimplex2 */
+    bool converged; /* stop is GP_OPT_GRAD, GP_OPT_RELCHANGE or GP_OPT_SIMPLEX */
 } gp_opt_result;
+
+/* "gradient", "relative change", "simplex size", "max_iter", "stalled",
+ * "interrupted". */
+const char *gp_opt_stop_name(gp_opt_stop s);
 
 /* Gradient of the batch log ML at the current parameters w.r.t. the
  * kernel's transformed parameters (grad[0..nparams-1]) and log noise
- * (grad[nparams]): 0.5 tr((alpha alpha^T - Ky^-1) dKy/dtheta). *lml (may be
- * NULL) receives the batch log ML. O(n^3 + nparams n^2). BL_EINVAL (n = 0,
- * kernel without gradient), BL_ENOMEM, BL_ENUM. */
+ * (grad[nparams]): 0.5 tr((alpha alpha^T - Ky^-1) dKy/dtheta), with Ky^-1
+ * formed once from the factor (dpotri) and contracted with every dK/dtheta
+ * in one pass over the pairs (kernel_gram_grad_dot). *lml (may be NULL)
+ * receives the batch log ML. O(n^3 + nparams n^2), OpenBLAS on one thread.
+ * BL_EINVAL (n = 0, kernel without gradient), BL_ENOMEM, BL_ENUM. */
 int gp_log_ml_grad(const gp *g, double *grad, double *lml, bl_err *err);
 
 /* Maximise log p(y | theta, noise) over the kernel's transformed parameters
- * and log noise (GSL multimin): BFGS2 with the gradient
- * 0.5 tr((alpha alpha^T - Ky^-1) dKy/dtheta) when kernel_has_grad, else
- * Nelder-Mead. Each evaluation refits from scratch (O(n^3)); on success the
- * model is refitted with the best parameters (the factor then comes from
- * gp_fit's batch Cholesky). Polls cancel per evaluation. Needs n >= 1 and
- * noise > 0 unless fix_noise. On any error (BL_EINVAL, BL_ENOMEM, BL_ENUM,
- * BL_ECANCEL) g is unchanged. The result is accepted only if the log ML did
- * not decrease. */
+ * and log noise (docs/optimize.md). With kernel_has_grad: L-BFGS (memory
+ * GP_OPT_MEMORY, diagonal initial Hessian) with a strong-Wolfe line search
+ * (bracketing and cubic zoom) on -log ML in theta, log parameters clamped
+ * to the box GP_OPT_LOG_BOX (active bounds fixed per iteration, the step
+ * cut at the box and at GP_OPT_MAX_STEP); each evaluation is one Gram build and one Cholesky, and the
+ * gradient (only at points that pass the sufficient-decrease test) one
+ * dpotri plus one O(n^2 nparams) pass, all in buffers allocated once.
+ * Stops on max |projected gradient| <= tol or a relative change below
+ * GP_OPT_FTOL. Without gradients: GSL's Nelder-Mead. OpenBLAS runs on one
+ * thread for the whole call (restored after), so the result does not
+ * depend on OPENBLAS_NUM_THREADS. Polls cancel per evaluation: when it is
+ * raised after an improvement, the best point so far is installed and
+ * BL_OK returned with stop = GP_OPT_INTERRUPTED; before any improvement,
+ * BL_ECANCEL and g unchanged. On success the model is refitted with the
+ * best parameters (gp_fit's batch factor). Needs n >= 1 and noise > 0
+ * unless fix_noise. On any error (BL_EINVAL, BL_ENOMEM, BL_ENUM,
+ * BL_ECANCEL) g is unchanged. The result is accepted only if the log ML
+ * did not decrease. */
 int gp_optimize(gp *g, const gp_opt_opts *o, gp_opt_result *res, const bl_cancel *cancel,
                 bl_err *err);
 

@@ -592,6 +592,140 @@ kernel_gram_grad(const kernel *k, const double *X, size_t n, size_t p, double *d
     return rc;
 }
 
+/* ---- contracted gradients ------------------------------------------- */
+
+/* One classic leaf at (x, x2) with its derivatives w.r.t. every transformed
+ * parameter of the leaf in dv[0..np-1]: the formulas of leaf_val, each
+ * exponential once. */
+static inline double
+leaf_grads(const leaf *f, const double *x, const double *x2, size_t d, bool same, double *dv)
+{
+    const double *p = f->p;
+    double r2 = 0.0, k;
+    if (f->t != KERNEL_LINEAR)
+        for (size_t i = 0; i < d; i++) {
+            double t = x[i] - x2[i];
+            r2 += t * t;
+        }
+    switch (f->t) {
+    case KERNEL_RBF: {
+        double t = r2 / (p[1] * p[1]);
+        k = p[0] * exp(-0.5 * t);
+        dv[1] = k * t;
+        break;
+    }
+    case KERNEL_MATERN12: {
+        double s = sqrt(r2) / p[1];
+        k = p[0] * exp(-s);
+        dv[1] = k * s;
+        break;
+    }
+    case KERNEL_MATERN32: {
+        double s = sqrt(3.0 * r2) / p[1], e = p[0] * exp(-s);
+        k = e * (1.0 + s);
+        dv[1] = e * s * s;
+        break;
+    }
+    case KERNEL_MATERN52: {
+        double s = sqrt(5.0 * r2) / p[1], e = p[0] * exp(-s);
+        k = e * (1.0 + s + s * s / 3.0);
+        dv[1] = e * s * s * (1.0 + s) / 3.0;
+        break;
+    }
+    case KERNEL_PERIODIC: {
+        double a = M_PI * sqrt(r2) / p[2], sn = sin(a), il2 = 1.0 / (p[1] * p[1]);
+        k = p[0] * exp(-2.0 * sn * sn * il2);
+        dv[1] = k * 4.0 * sn * sn * il2;
+        dv[2] = k * 4.0 * a * sn * cos(a) * il2; /* = 2 a sin(2a) / ls^2 */
+        break;
+    }
+    case KERNEL_LINEAR: {
+        double c = p[1], s = 0.0, sd = 0.0;
+        for (size_t i = 0; i < d; i++) {
+            s += (x[i] - c) * (x2[i] - c);
+            sd += (x[i] - c) + (x2[i] - c);
+        }
+        k = p[0] * s;
+        dv[1] = -p[0] * sd;
+        break;
+    }
+    case KERNEL_CONSTANT: k = p[0]; break;
+    case KERNEL_WHITE: k = same ? p[0] : 0.0; break;
+    default: k = NAN;
+    }
+    dv[0] = k; /* every var is log-transformed: dk/dlog var = k */
+    return k;
+}
+
+/* Value of subtree ni at one pair; dv[p] for the parameters p in [lo, hi)
+ * of the subtree (contiguous: the parser appends leaves in spec order and a
+ * subtree is a substring of the spec). */
+static double
+pair_grads(const kernel *k, int ni, const size_t *lo, const size_t *hi, const double *x,
+           const double *x2, bool same, double *dv)
+{
+    const node *nd = &k->nodes[ni];
+    if (nd->op == 'L') {
+        const leaf *f = &k->leaves[nd->leaf];
+        return leaf_grads(f, x, x2, k->d, same, dv + f->off);
+    }
+    double va = pair_grads(k, nd->a, lo, hi, x, x2, same, dv);
+    double vb = pair_grads(k, nd->b, lo, hi, x, x2, same, dv);
+    if (nd->op == '+')
+        return va + vb;
+    for (size_t p = lo[nd->a]; p < hi[nd->a]; p++)
+        dv[p] *= vb;
+    for (size_t p = lo[nd->b]; p < hi[nd->b]; p++)
+        dv[p] *= va;
+    return va * vb;
+}
+
+int
+kernel_gram_grad_dot(const kernel *k, const double *X, size_t n, const double *W, double *g,
+                     const bl_cancel *cancel, bl_err *err)
+{
+    if (!kernel_has_grad(k))
+        return bl_fail(err, BL_EINVAL, "kernel: nngp kernels have no analytic gradient");
+    if (n == 0)
+        return bl_fail(err, BL_EINVAL, "kernel: no inputs (n=0)");
+    /* Parameter range of every node: children precede their parents. */
+    size_t lo[2 * KERNEL_MAX_LEAVES], hi[2 * KERNEL_MAX_LEAVES];
+    for (size_t i = 0; i < k->nnode; i++) {
+        const node *nd = &k->nodes[i];
+        if (nd->op == 'L') {
+            lo[i] = k->leaves[nd->leaf].off;
+            hi[i] = lo[i] + k->leaves[nd->leaf].np;
+        } else {
+            lo[i] = lo[nd->a] < lo[nd->b] ? lo[nd->a] : lo[nd->b];
+            hi[i] = hi[nd->a] > hi[nd->b] ? hi[nd->a] : hi[nd->b];
+        }
+    }
+    size_t np = k->np, d = k->d;
+    int root = (int)k->nnode - 1;
+    double dv[KERNEL_MAX_LEAVES * 3], acc[KERNEL_MAX_LEAVES * 3], row[KERNEL_MAX_LEAVES * 3];
+    for (size_t p = 0; p < np; p++)
+        acc[p] = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if ((i & 63) == 0 && bl_cancelled(cancel))
+            return bl_fail(err, BL_ECANCEL, "kernel: cancelled");
+        /* Row sums first: the lower triangle counts twice off the diagonal. */
+        for (size_t p = 0; p < np; p++)
+            row[p] = 0.0;
+        const double *xi = X + i * d, *Wi = W + i * n;
+        for (size_t j = 0; j < i; j++) {
+            pair_grads(k, root, lo, hi, xi, X + j * d, false, dv);
+            for (size_t p = 0; p < np; p++)
+                row[p] += Wi[j] * dv[p];
+        }
+        pair_grads(k, root, lo, hi, xi, xi, true, dv);
+        for (size_t p = 0; p < np; p++)
+            acc[p] += 2.0 * row[p] + Wi[i] * dv[p];
+    }
+    for (size_t p = 0; p < np; p++)
+        g[p] = acc[p];
+    return BL_OK;
+}
+
 /* ---- formatting ------------------------------------------------------ */
 
 typedef struct sbuf {

@@ -109,5 +109,14 @@ int kernel_gram_grad(const kernel *k, const double *X, size_t n, size_t p, doubl
  * also act, depth, slope, order, ntk), NULL past the last. */
 const char *kernel_type_name(size_t t);
 const char *kernel_type_key(size_t t, size_t j);
+/* g[p] = sum_ij W_ij dK_ij/dtheta_p for every parameter p (g has nparams
+ * entries): the contraction tr(W dK/dtheta_p) the log-ML gradient needs
+ * (W symmetric n x n row-major; only its lower triangle and diagonal are
+ * read). One pass over the pairs with all derivatives of a pair at once and
+ * no n x n scratch: O(n^2 (in_dim + nparams)), against nparams Gram builds
+ * for kernel_gram_grad. BL_EINVAL (nngp leaf, n = 0), BL_ECANCEL (polled
+ * per row). */
+int kernel_gram_grad_dot(const kernel *k, const double *X, size_t n, const double *W, double *g,
+                         const bl_cancel *cancel, bl_err *err);
 
 #endif
