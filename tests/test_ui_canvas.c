@@ -230,6 +230,10 @@ test_box(void)
     canvas_row_utf8(&c, 0, row, sizeof row);
     CHECK(strcmp(row, "┌─ a lo… ─┐") == 0, "truncated title '%s'", row);
     canvas_clear(&c);
+    canvas_box(&c, 0, 0, 14, 3, "data n=12345", COL_DIM, COL_TITLE);
+    canvas_row_utf8(&c, 0, row, sizeof row);
+    CHECK(strcmp(row, "┌─ data… ────┐") == 0, "a number is not split by a cut: '%s'", row);
+    canvas_clear(&c);
     canvas_box(&c, 0, 0, 11, 3, "漢字漢字", COL_DIM, COL_TITLE);
     canvas_row_utf8(&c, 0, row, sizeof row);
     CHECK(strcmp(row, "┌─ 漢字… ─┐") == 0, "wide title truncated to the box: '%s'", row);

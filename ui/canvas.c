@@ -766,26 +766,34 @@ canvas_box(struct canvas *c, int col, int row, int w, int h, const char *title, 
     if (tw <= avail) {
         x += canvas_text(c, x, row, title, title_color, ATTR_BOLD, avail);
     } else {
-        /* Cut at a blank when there is one, so no word or number is split
-         * ("n=1…" would read as another number). */
+        /* A number is not split ("n=1…" would read as another number): a
+         * cut inside a word with a digit backs up to the blank before it. */
         int room = c->ascii ? (avail >= 4 ? avail - 3 : 0) : avail - 1;
         char head[256];
         size_t hb = 0, last_blank = 0;
         int cols = 0;
+        bool digit = false; /* the word being cut has a digit */
         const unsigned char *t = (const unsigned char *)title;
         while (*t && hb + 4 < sizeof head) {
             const unsigned char *from = t;
             uint32_t cp = utf8_next(&t);
             int cw = canvas_cp_width(cp);
-            if (cols + cw > room)
+            if (cols + cw > room) {
+                digit |= cp >= '0' && cp <= '9';
+                if (cp == ' ')
+                    digit = false;
                 break;
-            if (cp == ' ')
+            }
+            if (cp == ' ') {
                 last_blank = hb;
+                digit = false;
+            }
+            digit |= cp >= '0' && cp <= '9';
             memcpy(head + hb, from, (size_t)(t - from));
             hb += (size_t)(t - from);
             cols += cw;
         }
-        if (last_blank > 0)
+        if (digit && last_blank > 0)
             hb = last_blank;
         head[hb] = '\0';
         if (room > 0)
