@@ -861,7 +861,9 @@ plot_legend_checked(struct plot *p, const struct legend_entry *e, size_t n,
     struct canvas *c = p->c;
     /* The data area as it was, to take the legend back off it. */
     size_t cells = (size_t)p->pw * (size_t)p->ph;
-    struct cell *save = malloc(cells * sizeof *save);
+    bool inside = p->pcol >= 0 && p->prow >= 0 && p->pcol + p->pw <= c->cols &&
+                  p->prow + p->ph <= c->rows;
+    struct cell *save = inside ? malloc(cells * sizeof *save) : NULL;
     if (save != NULL)
         for (int r = 0; r < p->ph; r++)
             memcpy(save + (size_t)r * (size_t)p->pw,
