@@ -4,7 +4,8 @@
  * must own at least MIN_CELLS cells (one, for a series drawn only as glyph
  * markers), or the legend must say it is hidden and why. Sessions: tests/golden/screens.lens at every screenshot it takes (at
  * that size), and every examples/NAME.lens at its end, at 80x24 and 200x60.
- * The table of counts is printed (ctest -V shows it). */
+ * The table of counts is printed (ctest -V shows it). Also: a long error
+ * wraps in the log strip, and the too-small screen names the size needed. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "commands/session.h"
 #include "harness.h"
 #include "ui/canvas.h"
+#include "ui/logbuf.h"
 #include "ui/pane.h"
 #include "ui/render.h"
 
@@ -128,6 +130,53 @@ run_script(const char *path, const char *name, bool at_end)
     session_free(s);
 }
 
+/* Text is not cut silently: a long error wraps in the log strip, and the
+ * too-small screen names the size it needs in the space it has. */
+static void
+test_text(void)
+{
+    bl_err err;
+    struct session *s = session_alloc(&err);
+    CHECK(s != NULL && ui_init(&ui, false) == 0, "session and ui");
+    if (s == NULL)
+        return;
+    logbuf_add(&ui.log,
+               "kernel: unknown name 'foo': choose rbf, matern12, matern32, matern52, periodic, "
+               "linear, poly or a sum of these",
+               true);
+    struct canvas c;
+    CHECK(canvas_init(&c, 60, 24, false) == 0, "canvas");
+    ui_render(&ui, s, &c, NULL);
+    char text[24 * 256] = "";
+    for (int r = 0; r < c.rows; r++) {
+        char row[256];
+        canvas_row_utf8(&c, r, row, sizeof row);
+        strcat(text, row);
+        strcat(text, "\n");
+    }
+    CHECK(strstr(text, "matern32") != NULL && strstr(text, "   these") != NULL,
+          "a long error wraps whole onto the log strip:\n%s", text);
+    static const struct {
+        int cols, rows;
+        const char *want;
+    } small[] = {{30, 10, "too small (30x10): need 40x12"}, {22, 5, "too small: need 40x12"},
+                 {12, 4, "need 40x12"}};
+    for (size_t i = 0; i < sizeof small / sizeof small[0]; i++) {
+        canvas_resize(&c, small[i].cols, small[i].rows);
+        ui_render(&ui, s, &c, NULL);
+        bool found = false;
+        for (int r = 0; r < c.rows && !found; r++) {
+            char row[256];
+            canvas_row_utf8(&c, r, row, sizeof row);
+            found = strstr(row, small[i].want) != NULL;
+        }
+        CHECK(found, "%dx%d says '%s'", small[i].cols, small[i].rows, small[i].want);
+    }
+    canvas_free(&c);
+    ui_free(&ui);
+    session_free(s);
+}
+
 static int
 by_name(const void *a, const void *b)
 {
@@ -140,6 +189,7 @@ main(int argc, char **argv)
     TEST_INIT_SRC(argc, argv);
     bl_err err;
     CHECK(pane_register(pane_table, &err) == BL_OK, "panes: %s", err.msg);
+    test_text();
     run_script(test_path("golden/screens.lens"), "screens.lens", false);
 
     /* The lectures, in name order. */
