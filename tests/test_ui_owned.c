@@ -159,7 +159,8 @@ test_text(void)
     static const struct {
         int cols, rows;
         const char *want;
-    } small[] = {{30, 10, "too small (30x10): need 40x12"}, {22, 5, "too small: need 40x12"},
+    } small[] = {{30, 10, "too small (30x10): need 40x12"},
+                 {22, 5, "too small: need 40x12"},
                  {12, 4, "need 40x12"}};
     for (size_t i = 0; i < sizeof small / sizeof small[0]; i++) {
         canvas_resize(&c, small[i].cols, small[i].rows);

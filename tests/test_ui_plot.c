@@ -530,15 +530,15 @@ test_format_number(void)
         int sig;
         const char *want;
     } cases[] = {
-        {17660.4, 3, "1.77e4"}, {17660.4, 4, "1.766e4"}, {4560, 4, "4560"}, {4560, 3, "4.56e3"}, {0.0123, 3, "0.0123"},
-        {-2.59641, 4, "-2.596"}, {2e-5, 3, "2e-5"},    {0, 3, "0"},          {9.996e5, 3, "1e6"},
-        {-123456, 2, "-1.2e5"},  {1, 3, "1"},
+        {17660.4, 3, "1.77e4"}, {17660.4, 4, "1.766e4"}, {4560, 4, "4560"}, {4560, 3, "4.56e3"},
+        {0.0123, 3, "0.0123"},  {-2.59641, 4, "-2.596"}, {2e-5, 3, "2e-5"}, {0, 3, "0"},
+        {9.996e5, 3, "1e6"},    {-123456, 2, "-1.2e5"},  {1, 3, "1"},
     };
     char buf[32];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         plot_format_number(cases[i].v, cases[i].sig, buf, sizeof buf);
-        CHECK(strcmp(buf, cases[i].want) == 0, "format %g (%d digits): '%s', want '%s'",
-              cases[i].v, cases[i].sig, buf, cases[i].want);
+        CHECK(strcmp(buf, cases[i].want) == 0, "format %g (%d digits): '%s', want '%s'", cases[i].v,
+              cases[i].sig, buf, cases[i].want);
     }
     plot_format_number(NAN, 3, buf, sizeof buf);
     CHECK(strcmp(buf, "nan") == 0, "format nan: %s", buf);
@@ -585,7 +585,8 @@ test_layers(void)
     double tx[2] = {0, 1}, ty[2] = {1, 1};
     plot_series(&pl, "top");
     plot_line(&pl, tx, ty, 2, COL_S3, PAT_SOLID);
-    const struct legend_entry leg[] = {{"╌╌", "--", "truth", COL_TRUTH}, {"──", "__", "mean", COL_S1}};
+    const struct legend_entry leg[] = {{"╌╌", "--", "truth", COL_TRUTH},
+                                       {"──", "__", "mean", COL_S1}};
     plot_legend(&pl, leg, 2);
     int top_row = -1;
     for (int r = 0; r < c.rows && top_row < 0; r++) {

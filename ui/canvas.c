@@ -474,10 +474,15 @@ canvas_shape_add(struct canvas *c, enum canvas_shape_kind kind, int color, uint3
         c->dl_failed = true;
         return -1;
     }
-    c->shape[c->nshape++] = (struct canvas_shape){
-        .kind = (uint8_t)kind, .layer = (uint8_t)c->pen_layer, .series = (uint8_t)c->pen_series,
-        .color = (uint8_t)color, .pattern = pattern, .glyph = glyph, .pane = c->pane,
-        .first = c->nxy, .n = n};
+    c->shape[c->nshape++] = (struct canvas_shape){.kind = (uint8_t)kind,
+                                                  .layer = (uint8_t)c->pen_layer,
+                                                  .series = (uint8_t)c->pen_series,
+                                                  .color = (uint8_t)color,
+                                                  .pattern = pattern,
+                                                  .glyph = glyph,
+                                                  .pane = c->pane,
+                                                  .first = c->nxy,
+                                                  .n = n};
     if (n > 0)
         memcpy(c->xy + 2 * c->nxy, pts, 2 * n * sizeof *pts);
     c->nxy += n;

@@ -113,8 +113,9 @@ regret_draw(void *self, const struct session *s, struct canvas *c, int col, int 
     plot_range_update(&p->y, mn, mx);
     struct plot pl;
     plot_begin(&pl, c, col, row, w, h, &p->x, &p->y, "n", "nats");
-    const char *na = truth ? "measured vs truth" : kmodel ? "cumulative log-loss"
-                                                          : "vs best in hindsight";
+    const char *na = truth    ? "measured vs truth"
+                     : kmodel ? "cumulative log-loss"
+                              : "vs best in hindsight";
     const char *nb = ib == TR_REGRET_CLOSED      ? "E[regret], closed form"
                      : ib == TR_REGRET_HINDSIGHT ? "vs best in hindsight"
                                                  : "bound";

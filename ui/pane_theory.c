@@ -184,7 +184,8 @@ draw_bma(struct theory_pane *p, const struct instrument *in, struct canvas *c, i
     plot_series(&pl, "ridge");
     plot_line(&pl, x, e[3], k, COL_S4, PAT_LONG);
     plot_series(&pl, "oracle (knows the class)");
-    plot_layer(&pl, LAYER_OVER); /* dashed over BMA, which it equals once BMA has learnt the class */
+    plot_layer(&pl,
+               LAYER_OVER); /* dashed over BMA, which it equals once BMA has learnt the class */
     plot_line(&pl, x, e[1], k, COL_S2, PAT_DASHED);
     plot_series(&pl, "BMA");
     plot_layer(&pl, -1);
@@ -277,8 +278,7 @@ draw_judge(struct theory_pane *p, const struct instrument *in, struct canvas *c,
     snprintf(best, sizeof best, "best k = %zu", kopt);
     plot_series(&pl, best);
     if (kopt >= 1 && kopt <= K)
-        plot_marker(&pl, kx[kopt - 1], e[kopt - 1], c->ascii ? '*' : 0x2605, COL_NEW,
-                    ATTR_BOLD);
+        plot_marker(&pl, kx[kopt - 1], e[kopt - 1], c->ascii ? '*' : 0x2605, COL_NEW, ATTR_BOLD);
     const struct legend_entry leg[] = {
         {"──", "__", "measured (bars: 2 SE)", COL_S1},
         {"╌╌", "--", lawname, COL_S2},

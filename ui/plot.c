@@ -796,8 +796,8 @@ plot_legend(struct plot *p, const struct legend_entry *e, size_t n)
      * every corner hides some, the emptiest place down the right or left edge. */
     int right = p->pcol + p->pw - bw;
     int bottom = p->prow + p->ph - rows;
-    const int corner[4][2] = {{right, p->prow}, {p->pcol, p->prow}, {right, bottom},
-                              {p->pcol, bottom}};
+    const int corner[4][2] = {
+        {right, p->prow}, {p->pcol, p->prow}, {right, bottom}, {p->pcol, bottom}};
     int best = 0, best_cov = -1;
     for (int k = 0; k < 4; k++) {
         int x = corner[k][0] == right ? right - 1 : p->pcol;
@@ -861,8 +861,8 @@ plot_legend_checked(struct plot *p, const struct legend_entry *e, size_t n,
     struct canvas *c = p->c;
     /* The data area as it was, to take the legend back off it. */
     size_t cells = (size_t)p->pw * (size_t)p->ph;
-    bool inside = p->pcol >= 0 && p->prow >= 0 && p->pcol + p->pw <= c->cols &&
-                  p->prow + p->ph <= c->rows;
+    bool inside =
+        p->pcol >= 0 && p->prow >= 0 && p->pcol + p->pw <= c->cols && p->prow + p->ph <= c->rows;
     struct cell *save = inside ? malloc(cells * sizeof *save) : NULL;
     if (save != NULL)
         for (int r = 0; r < p->ph; r++)

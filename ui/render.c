@@ -117,12 +117,11 @@ ui_render(struct ui *u, const struct session *s, struct canvas *c, const char *i
     if (l->too_small) {
         /* The longest form that fits: the size needed is never cut off. */
         char msg[4][96];
-        snprintf(msg[0], sizeof msg[0], "terminal too small (%dx%d): need at least %dx%d",
-                 c->cols, c->rows, LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
+        snprintf(msg[0], sizeof msg[0], "terminal too small (%dx%d): need at least %dx%d", c->cols,
+                 c->rows, LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
         snprintf(msg[1], sizeof msg[1], "too small (%dx%d): need %dx%d", c->cols, c->rows,
                  LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
-        snprintf(msg[2], sizeof msg[2], "too small: need %dx%d", LAYOUT_MIN_COLS,
-                 LAYOUT_MIN_ROWS);
+        snprintf(msg[2], sizeof msg[2], "too small: need %dx%d", LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
         snprintf(msg[3], sizeof msg[3], "need %dx%d", LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
         int k = 0;
         while (k < 3 && canvas_text_width(msg[k]) > c->cols)
