@@ -230,6 +230,10 @@ test_box(void)
     canvas_row_utf8(&c, 0, row, sizeof row);
     CHECK(strcmp(row, "┌─ a lo… ─┐") == 0, "truncated title '%s'", row);
     canvas_clear(&c);
+    canvas_box(&c, 0, 0, 14, 3, "data n=12345", COL_DIM, COL_TITLE);
+    canvas_row_utf8(&c, 0, row, sizeof row);
+    CHECK(strcmp(row, "┌─ data… ────┐") == 0, "a number is not split by a cut: '%s'", row);
+    canvas_clear(&c);
     canvas_box(&c, 0, 0, 11, 3, "漢字漢字", COL_DIM, COL_TITLE);
     canvas_row_utf8(&c, 0, row, sizeof row);
     CHECK(strcmp(row, "┌─ 漢字… ─┐") == 0, "wide title truncated to the box: '%s'", row);
@@ -291,10 +295,11 @@ test_text(void)
     n = canvas_text(&c, 0, 0, "\xed\xa0\x80", 0, 0, -1);
     CHECK(n == 3 && canvas_glyph(&c, 0, 0) == 0xFFFD, "surrogate rejected (%d cols)", n);
 
-    /* Clipping: a wide glyph that does not fit stops the text. */
+    /* Clipping: a wide glyph that does not fit stops the text, and the last
+     * column says it was cut. */
     canvas_clear(&c);
     n = canvas_text(&c, 7, 0, "ab\xe6\xbc\xa2", 0, 0, -1);
-    CHECK(n == 2 && canvas_glyph(&c, 9, 0) == ' ', "wide glyph at the edge stops (%d)", n);
+    CHECK(n == 3 && canvas_glyph(&c, 9, 0) == 0x2026, "wide glyph at the edge stops (%d)", n);
     n = canvas_text(&c, 0, 1, "hello", 0, 0, 3);
     CHECK(n == 3 && canvas_glyph(&c, 3, 1) == ' ', "max_cols honoured (%d)", n);
     n = canvas_text(&c, -2, 1, "hello", 0, 0, -1);
@@ -358,7 +363,7 @@ test_sizes(void)
     free(s);
     canvas_clear(&c);
     canvas_text(&c, 0, 0, "\xe6\xbc\xa2", 0, 0, -1);
-    CHECK(canvas_glyph(&c, 0, 0) == ' ', "wide glyph does not fit a 1x1 canvas");
+    CHECK(canvas_glyph(&c, 0, 0) == 0x2026, "wide glyph does not fit a 1x1 canvas: cut, marked");
     canvas_free(&c);
 
     CHECK(canvas_init(&c, -3, 4, false) == 0 && c.cols == 0 && c.rows == 0, "negative size is 0x0");

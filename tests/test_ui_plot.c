@@ -521,6 +521,85 @@ test_golden(void)
         }
 }
 
+/* One rule for numbers shown in text: sig digits, plain or 1.77e4. */
+static void
+test_format_number(void)
+{
+    static const struct {
+        double v;
+        int sig;
+        const char *want;
+    } cases[] = {
+        {17660.4, 3, "1.77e4"}, {17660.4, 4, "1.766e4"}, {4560, 4, "4560"}, {4560, 3, "4.56e3"},
+        {0.0123, 3, "0.0123"},  {-2.59641, 4, "-2.596"}, {2e-5, 3, "2e-5"}, {0, 3, "0"},
+        {9.996e5, 3, "1e6"},    {-123456, 2, "-1.2e5"},  {1, 3, "1"},
+    };
+    char buf[32];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        plot_format_number(cases[i].v, cases[i].sig, buf, sizeof buf);
+        CHECK(strcmp(buf, cases[i].want) == 0, "format %g (%d digits): '%s', want '%s'", cases[i].v,
+              cases[i].sig, buf, cases[i].want);
+    }
+    plot_format_number(NAN, 3, buf, sizeof buf);
+    CHECK(strcmp(buf, "nan") == 0, "format nan: %s", buf);
+}
+
+/* Shared cells: the higher layer owns them whatever the order; density
+ * dots give way to lines; the legend finds the emptiest corner and names
+ * its series. */
+static void
+test_layers(void)
+{
+    struct canvas c;
+    CHECK(canvas_init(&c, 40, 12, false) == 0, "canvas");
+    struct plot_range xr = {.lo = 0, .hi = 1, .valid = true, .fixed = true};
+    struct plot_range yr = {.lo = 0, .hi = 1, .valid = true, .fixed = true};
+    struct plot pl;
+    plot_begin(&pl, &c, 0, 0, 40, 12, &xr, &yr, NULL, NULL);
+    double x[2] = {0, 1}, y[2] = {0.5, 0.5};
+    int truth = plot_series(&pl, "truth");
+    plot_layer(&pl, LAYER_OVER);
+    plot_line(&pl, x, y, 2, COL_TRUTH, PAT_DASHED);
+    plot_layer(&pl, -1);
+    int mean = plot_series(&pl, "mean");
+    plot_line(&pl, x, y, 2, COL_S1, PAT_SOLID); /* drawn later, on the same cells */
+    size_t nt = canvas_series_cells(&c, truth), nm = canvas_series_cells(&c, mean);
+    CHECK(nt >= 3 && nm >= 3, "truth over the mean: both own cells (%zu, %zu)", nt, nm);
+    /* Density points along the line: none lands in a line's cell. */
+    double px[400], py[400];
+    for (int i = 0; i < 400; i++) {
+        px[i] = i / 399.0;
+        py[i] = 0.5;
+    }
+    int pts = plot_series(&pl, "points");
+    plot_layer(&pl, LAYER_DENSITY);
+    plot_points(&pl, px, py, 400, COL_S2);
+    CHECK(canvas_series_cells(&c, pts) == 0, "density gives way to lines (%zu cells)",
+          canvas_series_cells(&c, pts));
+    CHECK(canvas_series_cells(&c, truth) == nt && canvas_series_cells(&c, mean) == nm,
+          "lines keep their cells under density dots");
+    CHECK(c.nshape == 3 && c.shape[0].layer == LAYER_OVER && c.shape[1].series == mean &&
+              c.shape[2].kind == SHAPE_DOTS && c.shape[2].n == 400,
+          "display list: one shape per call with layer and series (%zu)", c.nshape);
+    /* The top corners hold data: the legend goes to an empty one below. */
+    double tx[2] = {0, 1}, ty[2] = {1, 1};
+    plot_series(&pl, "top");
+    plot_line(&pl, tx, ty, 2, COL_S3, PAT_SOLID);
+    const struct legend_entry leg[] = {{"╌╌", "--", "truth", COL_TRUTH},
+                                       {"──", "__", "mean", COL_S1}};
+    plot_legend(&pl, leg, 2);
+    int top_row = -1;
+    for (int r = 0; r < c.rows && top_row < 0; r++) {
+        char row[256];
+        canvas_row_utf8(&c, r, row, sizeof row);
+        if (strstr(row, "truth") != NULL)
+            top_row = r;
+    }
+    CHECK(top_row > pl.prow, "legend not over the top line (row %d)", top_row);
+    CHECK(c.series[truth - 1].legend && c.series[mean - 1].legend, "legend names its series");
+    canvas_free(&c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -530,5 +609,7 @@ main(int argc, char **argv)
     test_plot_clip();
     test_plot_degenerate();
     test_golden();
+    test_format_number();
+    test_layers();
     return TEST_REPORT();
 }

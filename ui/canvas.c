@@ -353,6 +353,7 @@ canvas_init(struct canvas *c, int cols, int rows, bool ascii)
 {
     memset(c, 0, sizeof *c);
     c->ascii = ascii;
+    c->pane = -1;
     if (cols <= 0 || rows <= 0)
         return 0;
     bool ok;
@@ -391,6 +392,11 @@ canvas_free(struct canvas *c)
     free(c->cells);
     c->cells = NULL;
     c->cols = c->rows = 0;
+    free(c->shape);
+    free(c->xy);
+    c->shape = NULL;
+    c->xy = NULL;
+    c->nshape = c->shape_cap = c->nxy = c->xy_cap = 0;
     c->clip_on = false;
 }
 
@@ -399,6 +405,88 @@ canvas_clear(struct canvas *c)
 {
     if (c->cells != NULL)
         memset(c->cells, 0, (size_t)c->cols * (size_t)c->rows * sizeof *c->cells);
+    c->pen_series = c->pen_layer = 0;
+    c->nseries = 0;
+    c->nshape = c->nxy = 0;
+    c->dl_failed = false;
+}
+
+int
+canvas_series_add(struct canvas *c, const char *label)
+{
+    if (c->nseries >= CANVAS_MAX_SERIES || c->nseries >= 255)
+        return 0;
+    struct canvas_series *sr = &c->series[c->nseries++];
+    memset(sr, 0, sizeof *sr);
+    snprintf(sr->label, sizeof sr->label, "%s", label ? label : "");
+    sr->pane = c->pane;
+    return c->nseries;
+}
+
+void
+canvas_pen(struct canvas *c, int series, int layer)
+{
+    c->pen_series = series >= 0 && series <= c->nseries ? series : 0;
+    c->pen_layer = layer >= 0 && layer < LAYER_COUNT ? layer : 0;
+}
+
+size_t
+canvas_series_cells(const struct canvas *c, int series)
+{
+    size_t n = 0;
+    if (series <= 0)
+        return 0;
+    for (size_t i = 0; i < (size_t)c->cols * (size_t)c->rows; i++)
+        n += c->cells[i].series == series && (c->cells[i].dots != 0 || c->cells[i].ch != 0);
+    return n;
+}
+
+/* Grow *p (of *cap elements of size sz) to hold need; false when out of memory. */
+static bool
+grow(void **p, size_t *cap, size_t need, size_t sz)
+{
+    if (need <= *cap)
+        return true;
+    size_t n = *cap ? *cap : 64;
+    while (n < need) {
+        if (n > SIZE_MAX / 2 / sz)
+            return false;
+        n *= 2;
+    }
+    void *q = realloc(*p, n * sz);
+    if (q == NULL)
+        return false;
+    *p = q;
+    *cap = n;
+    return true;
+}
+
+int
+canvas_shape_add(struct canvas *c, enum canvas_shape_kind kind, int color, uint32_t pattern,
+                 uint32_t glyph, const double *pts, size_t n)
+{
+    void *sp = c->shape, *xp = c->xy;
+    bool ok = grow(&sp, &c->shape_cap, c->nshape + 1, sizeof *c->shape);
+    c->shape = sp;
+    ok = ok && n <= SIZE_MAX / 4 && grow(&xp, &c->xy_cap, c->nxy + n, 2 * sizeof *c->xy);
+    c->xy = xp;
+    if (!ok) {
+        c->dl_failed = true;
+        return -1;
+    }
+    c->shape[c->nshape++] = (struct canvas_shape){.kind = (uint8_t)kind,
+                                                  .layer = (uint8_t)c->pen_layer,
+                                                  .series = (uint8_t)c->pen_series,
+                                                  .color = (uint8_t)color,
+                                                  .pattern = pattern,
+                                                  .glyph = glyph,
+                                                  .pane = c->pane,
+                                                  .first = c->nxy,
+                                                  .n = n};
+    if (n > 0)
+        memcpy(c->xy + 2 * c->nxy, pts, 2 * n * sizeof *pts);
+    c->nxy += n;
+    return 0;
 }
 
 /* Before (col, row) is overwritten: blank the other half of a wide pair it belongs to. */
@@ -459,8 +547,18 @@ dot_in(struct canvas *c, int x, int y, int color)
     struct cell *cl = cell_at(c, x >> 1, y >> 2);
     if (cl->ch != 0 || cl->wide)
         return;
+    int layer = c->pen_layer;
+    /* Density dots give way to anything above them (enum canvas_layer). */
+    if (layer == LAYER_DENSITY && cl->layer > LAYER_DENSITY)
+        return;
+    if (layer > LAYER_DENSITY && cl->layer == LAYER_DENSITY)
+        cl->dots = 0;
     cl->dots |= dot_bit[y & 3][x & 1];
-    cl->color = (uint8_t)color;
+    if (layer >= cl->layer) {
+        cl->color = (uint8_t)color;
+        cl->series = (uint8_t)c->pen_series;
+        cl->layer = (uint8_t)layer;
+    }
 }
 
 void
@@ -580,6 +678,8 @@ canvas_put(struct canvas *c, int col, int row, uint32_t ch, int color, int attr)
     cl->ch = ch;
     cl->dots = 0;
     cl->color = (uint8_t)color;
+    cl->series = (uint8_t)c->pen_series;
+    cl->layer = (uint8_t)c->pen_layer;
     cl->attr = (uint8_t)attr;
     cl->wide = 0;
     if (w == 2) {
@@ -589,8 +689,10 @@ canvas_put(struct canvas *c, int col, int row, uint32_t ch, int color, int attr)
     }
 }
 
-int
-canvas_text(struct canvas *c, int col, int row, const char *utf8, int color, int attr, int max_cols)
+/* canvas_text; mark: end cut text with an ellipsis (canvas_box marks its own). */
+static int
+text_run(struct canvas *c, int col, int row, const char *utf8, int color, int attr, int max_cols,
+         bool mark)
 {
     if (utf8 == NULL || row < 0 || row >= c->rows || col >= c->cols)
         return 0;
@@ -602,8 +704,17 @@ canvas_text(struct canvas *c, int col, int row, const char *utf8, int color, int
         int w = canvas_cp_width(cp);
         if (w == 0)
             continue;
-        if (x + w > end)
+        if (x + w > end) {
+            /* Cut: the last column says so. */
+            int at = end - 1;
+            if (mark && at >= col && at >= 0) {
+                if (at > 0 && cell_at(c, at, row)->wide)
+                    canvas_put(c, at - 1, row, ' ', color, attr);
+                canvas_put(c, at, row, CP_ELLIPSIS, color, attr);
+                x = end;
+            }
             break;
+        }
         if (x >= 0)
             canvas_put(c, x, row, cp, color, attr);
         else if (x + w > 0)
@@ -611,6 +722,12 @@ canvas_text(struct canvas *c, int col, int row, const char *utf8, int color, int
         x += w;
     }
     return x - col;
+}
+
+int
+canvas_text(struct canvas *c, int col, int row, const char *utf8, int color, int attr, int max_cols)
+{
+    return text_run(c, col, row, utf8, color, attr, max_cols, true);
 }
 
 int
@@ -653,13 +770,43 @@ canvas_box(struct canvas *c, int col, int row, int w, int h, const char *title, 
     canvas_put(c, col + 2, row, ' ', color, ATTR_NONE);
     if (tw <= avail) {
         x += canvas_text(c, x, row, title, title_color, ATTR_BOLD, avail);
-    } else if (c->ascii) {
-        if (avail >= 4)
-            x += canvas_text(c, x, row, title, title_color, ATTR_BOLD, avail - 3);
-        x += canvas_text(c, x, row, avail >= 3 ? "..." : "..", title_color, ATTR_BOLD, avail);
     } else {
-        x += canvas_text(c, x, row, title, title_color, ATTR_BOLD, avail - 1);
-        canvas_put(c, x++, row, CP_ELLIPSIS, title_color, ATTR_BOLD);
+        /* A number is not split ("n=1…" would read as another number): a
+         * cut inside a word with a digit backs up to the blank before it. */
+        int room = c->ascii ? (avail >= 4 ? avail - 3 : 0) : avail - 1;
+        char head[256];
+        size_t hb = 0, last_blank = 0;
+        int cols = 0;
+        bool digit = false; /* the word being cut has a digit */
+        const unsigned char *t = (const unsigned char *)title;
+        while (*t && hb + 4 < sizeof head) {
+            const unsigned char *from = t;
+            uint32_t cp = utf8_next(&t);
+            int cw = canvas_cp_width(cp);
+            if (cols + cw > room) {
+                digit |= cp >= '0' && cp <= '9';
+                if (cp == ' ')
+                    digit = false;
+                break;
+            }
+            if (cp == ' ') {
+                last_blank = hb;
+                digit = false;
+            }
+            digit |= cp >= '0' && cp <= '9';
+            memcpy(head + hb, from, (size_t)(t - from));
+            hb += (size_t)(t - from);
+            cols += cw;
+        }
+        if (digit && last_blank > 0)
+            hb = last_blank;
+        head[hb] = '\0';
+        if (room > 0)
+            x += text_run(c, x, row, head, title_color, ATTR_BOLD, room, false);
+        if (c->ascii)
+            x += canvas_text(c, x, row, avail >= 3 ? "..." : "..", title_color, ATTR_BOLD, avail);
+        else
+            canvas_put(c, x++, row, CP_ELLIPSIS, title_color, ATTR_BOLD);
     }
     canvas_put(c, x, row, ' ', color, ATTR_NONE);
 }

@@ -41,6 +41,56 @@ struct cell {
     uint8_t color; /* enum canvas_color */
     uint8_t attr;  /* enum canvas_attr bits */
     uint8_t wide;  /* 1 on the cell after a double-width glyph (skipped when written) */
+    uint8_t series; /* the series that owns the cell (canvas_series_add), 0 for none */
+    uint8_t layer;  /* the layer of that owner (enum canvas_layer) */
+};
+
+/* Drawing layers, back to front. Where two series want one cell the higher
+ * layer owns it (its colour, its series id); equal layers: the later one.
+ * Braille dots are OR-ed, so drawing at once under this rule gives the same
+ * cells as rendering the display list sorted by layer. Density dots are
+ * knocked out of cells a line or marker owns (and a line clears density dots
+ * from its cells), so many points never hide a curve. */
+enum canvas_layer {
+    LAYER_NONE = 0, /* text, axes, anything drawn outside a plot */
+    LAYER_BAND,     /* uncertainty bands, shaded areas */
+    LAYER_DENSITY,  /* many points drawn as a density under the lines */
+    LAYER_LINE,     /* curves */
+    LAYER_OVER,     /* curves that must stay visible over others (the truth) */
+    LAYER_MARKER,   /* points and glyph markers */
+    LAYER_NEW,      /* the newest point */
+    LAYER_COUNT
+};
+
+/* A series registered on the canvas this frame: its legend label and whether
+ * a legend shows it (or says it is hidden, and why). */
+#define CANVAS_MAX_SERIES 128
+#define CANVAS_LABEL_SIZE 40
+struct canvas_series {
+    char label[CANVAS_LABEL_SIZE];
+    int pane;    /* canvas->pane when it was registered (-1: none) */
+    bool legend; /* a legend names it */
+    bool hidden; /* its legend says it is hidden: why */
+    char why[CANVAS_LABEL_SIZE];
+};
+
+/* The display list: one shape per plot call, in the order drawn, with its
+ * layer and series; coordinates are canvas pixels (x right, y down, 2 x 4
+ * per cell), kept in canvas.xy as (x, y) pairs. The braille/ASCII back end
+ * rasterizes each shape as it is appended (see enum canvas_layer); a vector
+ * back end renders the same list, sorted stably by layer (docs/panes.md). */
+enum canvas_shape_kind {
+    SHAPE_POLYLINE, /* n points joined; a NaN pair breaks it */
+    SHAPE_DOTS,     /* n single points */
+    SHAPE_BAND,     /* n/2 upper points left to right, then n/2 lower ones right to left */
+    SHAPE_GLYPH     /* one glyph centred on its single point */
+};
+struct canvas_shape {
+    uint8_t kind, layer, series, color;
+    uint32_t pattern; /* line dash mask (canvas_line) */
+    uint32_t glyph;   /* SHAPE_GLYPH */
+    int pane;         /* canvas->pane when appended */
+    size_t first, n;  /* points xy[2*first ..] */
 };
 
 struct canvas {
@@ -51,6 +101,17 @@ struct canvas {
      * [clip_x0, clip_x1] x [clip_y0, clip_y1], inclusive, already cut to the canvas. */
     bool clip_on;
     int clip_x0, clip_y0, clip_x1, clip_y1;
+    /* The pen: series id and layer given to every cell drawn (canvas_pen). */
+    int pen_series, pen_layer;
+    int pane; /* the pane being drawn (set by the renderer), -1 outside panes */
+    int nseries;
+    struct canvas_series series[CANVAS_MAX_SERIES]; /* id i at series[i - 1] */
+    /* The display list of this frame (cleared by canvas_clear); owned. */
+    struct canvas_shape *shape;
+    size_t nshape, shape_cap;
+    double *xy;
+    size_t nxy, xy_cap; /* in points */
+    bool dl_failed;     /* out of memory: the list is incomplete (the cells are not) */
 };
 
 /* 0 on success, -1 when out of memory (c is then empty, 0 x 0). Any size >= 0. */
@@ -84,7 +145,8 @@ void canvas_clip(struct canvas *c, int col, int row, int w, int h);
 void canvas_put(struct canvas *c, int col, int row, uint32_t ch, int color, int attr);
 /* UTF-8 text from (col, row), clipped at max_cols columns (or the canvas
  * edge when max_cols < 0); invalid UTF-8 shows as U+FFFD ('?' in ASCII).
- * Returns the number of columns written. */
+ * Text is never cut silently: when it does not fit, its last column shows
+ * an ellipsis (U+2026, '.' in ASCII). Returns the number of columns written. */
 int canvas_text(struct canvas *c, int col, int row, const char *utf8, int color, int attr,
                 int max_cols);
 /* Display width of UTF-8 text in columns (wcwidth rules; control chars 0). */
@@ -96,6 +158,18 @@ int canvas_cp_width(uint32_t cp);
  * box-drawing glyphs, or + - | in ASCII mode. */
 void canvas_box(struct canvas *c, int col, int row, int w, int h, const char *title, int color,
                 int title_color);
+
+/* Register a series labelled label (copied, cut to fit) in the current pane;
+ * returns its id (1 ..), or 0 when the table is full (cells then stay unowned). */
+int canvas_series_add(struct canvas *c, const char *label);
+/* Set the pen: cells drawn from now on are owned by series (0 none) at layer. */
+void canvas_pen(struct canvas *c, int series, int layer);
+/* Cells series id owns. */
+size_t canvas_series_cells(const struct canvas *c, int series);
+/* Append a shape to the display list (pts: n (x, y) pixel pairs, copied).
+ * Returns 0, or -1 when out of memory (dl_failed is then set). */
+int canvas_shape_add(struct canvas *c, enum canvas_shape_kind kind, int color, uint32_t pattern,
+                     uint32_t glyph, const double *pts, size_t n);
 
 /* The glyph a cell shows (resolving dots to braille or ASCII), 0 for a
  * continuation cell of a wide glyph, ' ' for empty. */

@@ -17,7 +17,7 @@ struct logbuf {
 
 void logbuf_init(struct logbuf *l);
 void logbuf_free(struct logbuf *l);
-/* Append one line (copied; long lines are kept whole and clipped when drawn). */
+/* Append one line (copied; long lines are kept whole and wrapped when drawn). */
 void logbuf_add(struct logbuf *l, const char *text, bool error);
 /* Line i counted from the newest (0 = newest), or NULL. */
 const char *logbuf_get(const struct logbuf *l, size_t back, bool *error);

@@ -60,7 +60,8 @@ int pane_count(void);
 struct plot_range;
 void pane_apply_ranges(const struct session *s, const char *name, struct plot_range *x,
                        struct plot_range *y);
-/* Centre a one-line message in the area (e.g. "no model yet: model blr"). */
+/* Centre a message in the area (e.g. "no model yet: model blr"), wrapped at
+ * blanks onto as many rows as it needs; never cut without an ellipsis. */
 void pane_message(struct canvas *c, int col, int row, int w, int h, const char *msg);
 /* Column i of the posterior covariance (d numbers) by two triangular solves
  * on the factor: O(d^2), no full inverse. */

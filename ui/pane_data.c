@@ -167,6 +167,15 @@ model_means(const struct session *s, const double *X, size_t n, double *mean, bl
     return BL_OK;
 }
 
+/* Points as markers while few, as a density under the curves once they
+ * would cover them: more than one point per 16 cells of the area is enough
+ * for their dots to merge with a curve's in the same braille cells. */
+static void
+points_layer(struct plot *pl, size_t m)
+{
+    plot_layer(pl, 16 * m > (size_t)pl->pw * (size_t)pl->ph ? LAYER_DENSITY : LAYER_MARKER);
+}
+
 static void
 draw_prediction_view(struct data_pane *p, const struct session *s, struct canvas *c, int col,
                      int row, int w, int h)
@@ -206,8 +215,13 @@ draw_prediction_view(struct data_pane *p, const struct session *s, struct canvas
     plot_begin(&pl, c, col, row, w, h, &p->x, &p->y, truth ? "true mean" : "observed y",
                "predicted");
     double diag[2] = {p->x.lo, p->x.hi};
+    plot_series(&pl, "perfect");
     plot_line(&pl, diag, diag, 2, COL_DIM, PAT_DASHED);
+    plot_series(&pl, "points");
+    points_layer(&pl, m);
     plot_points(&pl, xt, yp, m, COL_S2);
+    plot_layer(&pl, LAYER_NEW);
+    plot_series(&pl, NULL);
     if (m > 0)
         plot_marker(&pl, xt[m - 1], yp[m - 1], c->ascii ? 'O' : 0x25CF, COL_NEW, ATTR_BOLD);
     const struct legend_entry leg[] = {
@@ -380,10 +394,20 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
     struct plot pl;
     plot_begin(&pl, c, col, row, w, h, &p->x, &p->y, world_input_name(s->world, coord),
                world_target_name(s->world));
+    /* Layers keep every named series visible (enum canvas_layer): bands at
+     * the back, then the draws, the mean over them, the truth over both with
+     * its own dashes, the points as a density under the curves once they
+     * would cover them, the newest point on top. */
+    bool wide = w >= 60;
     if (model) {
+        plot_series(&pl, wide ? "1 sd" : "1, 2 sd");
         plot_band(&pl, gx, g1, g2, grid, COL_BAND);
+        plot_series(&pl, wide ? "2 sd" : "1, 2 sd");
+        plot_layer(&pl, LAYER_BAND);
         plot_line(&pl, gx, gd, grid, COL_BAND, PAT_DOTTED);
         plot_line(&pl, gx, gd + grid, grid, COL_BAND, PAT_DOTTED);
+        plot_layer(&pl, -1);
+        plot_series(&pl, "draws");
         /* Posterior function draws: w = m + sqrt(k) L^-T z with fixed z. */
         double k = kmodel ? (double)NAN : sqrt(session_cov_scale(s));
         const double *mean = kmodel ? NULL : blr_mean(s->blr);
@@ -405,16 +429,28 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
             plot_line(&pl, gx, gy, grid, COL_S3, PAT_LONGDASH);
         }
     }
-    if (truth)
-        plot_line(&pl, gx, gt, grid, COL_TRUTH, PAT_DASHED);
-    if (model)
+    if (model) {
+        plot_series(&pl, "mean");
         plot_line(&pl, gx, gm, grid, COL_S1, PAT_SOLID);
+    }
+    if (truth) {
+        plot_series(&pl, "truth");
+        plot_layer(&pl, LAYER_OVER);
+        plot_line(&pl, gx, gt, grid, COL_TRUTH, PAT_DASHED);
+    }
+    plot_series(&pl, "points");
+    points_layer(&pl, m);
     plot_points(&pl, px, py, m, COL_S2);
+    plot_series(&pl, "newest");
+    plot_layer(&pl, LAYER_NEW);
     if (m > 0)
         plot_marker(&pl, px[m - 1], py[m - 1], c->ascii ? 'O' : 0x25CF, COL_NEW, ATTR_BOLD);
     free(wdraw);
 
     struct legend_entry leg[7];
+    /* A band thinner than the curves drawn over it, or draws that all but
+     * coincide with the mean (a sharp posterior), cannot be seen: say so. */
+    const char *why[7] = {NULL};
     size_t nl = 0;
     leg[nl++] = (struct legend_entry){"● ", "O ", "newest", COL_NEW};
     if (truth)
@@ -422,18 +458,17 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
     if (model) {
         leg[nl++] = (struct legend_entry){"──", "__", "mean", COL_S1};
         /* Narrow panes: one entry for both bands, none for the draws. */
-        bool wide = w >= 60;
+        why[nl] = "under the curves";
         leg[nl++] = (struct legend_entry){"⢕⢕", "::", wide ? "1 sd" : "1, 2 sd", COL_BAND};
         if (wide) {
             leg[nl++] = (struct legend_entry){"··", "..", "2 sd", COL_BAND};
-            leg[nl++] = (struct legend_entry){"─ ", "- ",
-                                              kmodel && s->mc->pane.band != NULL && p->gdraws == 0
-                                                  ? "no draws (slow kernel)"
-                                                  : "draws",
-                                              COL_S3};
+            if (kmodel && s->mc->pane.band != NULL && p->gdraws == 0)
+                plot_series_hidden(&pl, "draws", "slow kernel");
+            why[nl] = "on the mean";
+            leg[nl++] = (struct legend_entry){"─ ", "- ", "draws", COL_S3};
         }
     }
-    plot_legend(&pl, leg, nl);
+    plot_legend_checked(&pl, leg, nl, why);
 }
 
 static int

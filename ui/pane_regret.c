@@ -49,6 +49,15 @@ regret_title(void *self, const struct session *s, char *buf, size_t size)
         snprintf(buf, size, "regret (nats) vs n");
 }
 
+static bool
+any_finite(const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i]))
+            return true;
+    return false;
+}
+
 static void
 regret_draw(void *self, const struct session *s, struct canvas *c, int col, int row, int w, int h)
 {
@@ -104,22 +113,29 @@ regret_draw(void *self, const struct session *s, struct canvas *c, int col, int 
     plot_range_update(&p->y, mn, mx);
     struct plot pl;
     plot_begin(&pl, c, col, row, w, h, &p->x, &p->y, "n", "nats");
+    const char *na = truth    ? "measured vs truth"
+                     : kmodel ? "cumulative log-loss"
+                              : "vs best in hindsight";
+    const char *nb = ib == TR_REGRET_CLOSED      ? "E[regret], closed form"
+                     : ib == TR_REGRET_HINDSIGHT ? "vs best in hindsight"
+                                                 : "bound";
     if (!kmodel) {
+        plot_series(&pl, "(d/2) log n + c");
         plot_line(&pl, x, t, k, COL_S3, PAT_DOTTED);
+        plot_series(&pl, nb);
         plot_line(&pl, x, b, k, COL_S2, PAT_DASHED);
     }
+    plot_series(&pl, na);
     plot_line(&pl, x, a, k, COL_S1, PAT_SOLID);
+    /* A reference this world does not define (no finite value) is named
+     * hidden in the legend rather than listed as if drawn. */
+    if (!kmodel && !any_finite(b, k))
+        plot_series_hidden(&pl, nb, "undefined here");
+    if (!kmodel && !any_finite(t, k))
+        plot_series_hidden(&pl, "(d/2) log n + c", "undefined here");
     const struct legend_entry leg[] = {
-        {"──", "__",
-         truth    ? "measured vs truth"
-         : kmodel ? "cumulative log-loss"
-                  : "vs best in hindsight",
-         COL_S1},
-        {"╌╌", "--",
-         ib == TR_REGRET_CLOSED      ? "E[regret], closed form"
-         : ib == TR_REGRET_HINDSIGHT ? "vs best in hindsight"
-                                     : "bound",
-         COL_S2},
+        {"──", "__", na, COL_S1},
+        {"╌╌", "--", nb, COL_S2},
         {"··", "..", "(d/2) log n + c", COL_S3},
     };
     plot_legend(&pl, leg, kmodel ? 1 : 3);

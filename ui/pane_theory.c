@@ -122,10 +122,15 @@ draw_lens(struct theory_pane *p, const struct instrument *in, struct canvas *c, 
     plot_range_update(&p->y, mn, mx);
     struct plot pl;
     plot_begin(&pl, c, col, row, w, ph, &p->x, &p->y, "n", "nats");
+    plot_series(&pl, "simple: -log W(e) + n e");
     plot_line(&pl, x, y[1], k, COL_S1, PAT_DOTTED);
+    plot_series(&pl, "complex: bound");
     plot_line(&pl, x, y[3], k, COL_S2, PAT_LONG);
+    plot_series(&pl, "SGLD ensemble, simple truth");
     plot_points(&pl, x, y[4], k, COL_S3);
+    plot_series(&pl, "simple truth: regret");
     plot_line(&pl, x, y[0], k, COL_S1, PAT_SOLID);
+    plot_series(&pl, "complex truth: regret");
     plot_line(&pl, x, y[2], k, COL_S2, PAT_DASHED);
     const struct legend_entry leg[] = {
         {"──", "__", "simple truth: regret", COL_S1},
@@ -174,9 +179,16 @@ draw_bma(struct theory_pane *p, const struct instrument *in, struct canvas *c, i
     plot_range_update(&p->y, mn, mx);
     struct plot pl;
     plot_begin(&pl, c, col, row, w, top, &p->x, &p->y, "examples T", "sq. error");
+    plot_series(&pl, "least squares");
     plot_line(&pl, x, e[2], k, COL_S3, PAT_DOTTED);
+    plot_series(&pl, "ridge");
     plot_line(&pl, x, e[3], k, COL_S4, PAT_LONG);
+    plot_series(&pl, "oracle (knows the class)");
+    plot_layer(&pl,
+               LAYER_OVER); /* dashed over BMA, which it equals once BMA has learnt the class */
     plot_line(&pl, x, e[1], k, COL_S2, PAT_DASHED);
+    plot_series(&pl, "BMA");
+    plot_layer(&pl, -1);
     plot_line(&pl, x, e[0], k, COL_S1, PAT_SOLID);
     const struct legend_entry leg[] = {
         {"──", "__", "BMA", COL_S1},
@@ -194,7 +206,9 @@ draw_bma(struct theory_pane *p, const struct instrument *in, struct canvas *c, i
         plot_range_update(&p->y2, rmn, rmx);
         plot_begin(&pl, c, col, row + top, w, rest - top, &p->x2, &p->y2, "T",
                    "regret/T vs oracle");
+        plot_series(&pl, "log(1/pi) / T");
         plot_line(&pl, x, line, k, COL_S3, PAT_DOTTED);
+        plot_series(&pl, "BMA - oracle, per example");
         plot_line(&pl, x, rg, k, COL_S1, PAT_SOLID);
         const struct legend_entry l2[] = {
             {"──", "__", "BMA - oracle, per example", COL_S1},
@@ -240,13 +254,17 @@ draw_judge(struct theory_pane *p, const struct instrument *in, struct canvas *c,
         law[k] = teacher ? l : limit;
     }
     plot_extent(e, K, true, &mn, &mx);
+    plot_extent(law, K, true, &mn, &mx); /* the law is in the legend: keep it on the plot */
     int top = h >= 18 && in->temps_done ? h * 3 / 5 : h;
     p->x.log = p->y.log = true;
     plot_range_update(&p->x, 1, K > 1 ? (double)K : 2);
     plot_range_update(&p->y, mn, mx);
     struct plot pl;
     plot_begin(&pl, c, col, row, w, top, &p->x, &p->y, "k", "error");
+    const char *lawname = teacher ? "pi s^2 e^(a^2/s^2) / k^2" : "k -> inf limit";
+    plot_series(&pl, lawname);
     plot_line(&pl, kx, law, K, COL_S2, PAT_DASHED);
+    plot_series(&pl, "measured (bars: 2 SE)");
     /* Error bars: 2 standard errors, at log-spaced k. */
     for (size_t k = 0; k < K; k = k < 4 ? k + 1 : (size_t)(k * 1.25) + 1) {
         double ex[2] = {kx[k], kx[k]}, ey[2] = {e[k] - 2 * se[k], e[k] + 2 * se[k]};
@@ -256,14 +274,14 @@ draw_judge(struct theory_pane *p, const struct instrument *in, struct canvas *c,
     }
     plot_line(&pl, kx, e, K, COL_S1, PAT_SOLID);
     size_t kopt = judge_sim_kopt(in->js);
-    if (kopt >= 1 && kopt <= K)
-        plot_marker(&pl, kx[kopt - 1], e[kopt - 1], c->ascii ? '*' : 0x2605, COL_NEW,
-                    ATTR_BOLD);
     char best[48];
     snprintf(best, sizeof best, "best k = %zu", kopt);
+    plot_series(&pl, best);
+    if (kopt >= 1 && kopt <= K)
+        plot_marker(&pl, kx[kopt - 1], e[kopt - 1], c->ascii ? '*' : 0x2605, COL_NEW, ATTR_BOLD);
     const struct legend_entry leg[] = {
         {"──", "__", "measured (bars: 2 SE)", COL_S1},
-        {"╌╌", "--", teacher ? "pi s^2 e^(a^2/s^2) / k^2" : "k -> inf limit", COL_S2},
+        {"╌╌", "--", lawname, COL_S2},
         {"★ ", "* ", best, COL_NEW},
     };
     plot_legend(&pl, leg, 3);
@@ -282,7 +300,9 @@ draw_judge(struct theory_pane *p, const struct instrument *in, struct canvas *c,
         plot_range_update(&p->y2, a, z);
         plot_begin(&pl, c, col, row + top, w, h - top, &p->x2, &p->y2, "temperature T",
                    "error at k max");
+        plot_series(&pl, "best-of-k (T = 0)");
         plot_hline(&pl, in->terr[0], COL_S2, PAT_DASHED);
+        plot_series(&pl, "softmax judge");
         plot_line(&pl, tx, ty, m, COL_S1, PAT_SOLID);
         const struct legend_entry l2[] = {
             {"──", "__", "softmax judge", COL_S1},

@@ -7,14 +7,64 @@
 #include "core/base/linalg.h"
 #include "ui/plot.h"
 
+/* Bytes of msg + at that fill at most w columns, ending at a blank when the
+ * rest does not fit (or mid-word when a word is wider than w); *cols out. */
+static size_t
+message_row(const char *msg, size_t at, int w, int *cols)
+{
+    size_t i = at, blank = 0, len = strlen(msg);
+    int n = 0, at_blank = 0;
+    while (i < len && n < w) {
+        unsigned char ch = (unsigned char)msg[i];
+        size_t step = ch < 0x80 ? 1 : ch < 0xE0 ? 2 : ch < 0xF0 ? 3 : 4;
+        if (ch == ' ') {
+            blank = i;
+            at_blank = n;
+        }
+        n++;
+        i += step;
+    }
+    if (i < len && msg[i] != ' ' && blank > at) {
+        *cols = at_blank;
+        return blank - at;
+    }
+    *cols = n;
+    return i - at;
+}
+
 void
 pane_message(struct canvas *c, int col, int row, int w, int h, const char *msg)
 {
     if (w <= 0 || h <= 0)
         return;
-    int len = canvas_text_width(msg);
-    int x = col + (len < w ? (w - len) / 2 : 0);
-    canvas_text(c, x, row + h / 2, msg, COL_DIM, ATTR_NONE, w - (x - col));
+    /* Wrapped at blanks into as many rows as it needs (the last row that
+     * fits is cut with an ellipsis), each centred, the block centred. */
+    size_t starts[16], nb[16], len = strlen(msg), at = 0;
+    int widths[16], n = 0;
+    while (at < len && n < 16 && n < h) {
+        size_t k = message_row(msg, at, w, &widths[n]);
+        if (k == 0)
+            break;
+        starts[n] = at;
+        nb[n++] = k;
+        at += k;
+        while (at < len && msg[at] == ' ')
+            at++;
+    }
+    if (n == 0)
+        return;
+    if (at < len) /* more than fits: the last row keeps the rest, cut */
+        nb[n - 1] = len - starts[n - 1];
+    int top = row + (h - n) / 2;
+    for (int i = 0; i < n; i++) {
+        char line[512];
+        size_t k = nb[i] < sizeof line - 1 ? nb[i] : sizeof line - 1;
+        memcpy(line, msg + starts[i], k);
+        line[k] = '\0';
+        int lw = canvas_text_width(line);
+        int x = col + (lw < w ? (w - lw) / 2 : 0);
+        canvas_text(c, x, top + i, line, COL_DIM, ATTR_NONE, w - (x - col));
+    }
 }
 
 void

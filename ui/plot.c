@@ -26,6 +26,9 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define GROW_PAD  0.25 /* fraction of the span added when growing */
@@ -285,6 +288,8 @@ plot_begin(struct plot *p, struct canvas *c, int col, int row, int w, int h,
 {
     memset(p, 0, sizeof *p);
     p->c = c;
+    p->layer = -1;
+    p->first_series = c->nseries + 1;
     p->col = col;
     p->row = row;
     p->w = w < 0 ? 0 : w;
@@ -361,19 +366,57 @@ struct clip_save {
     int x0, y0, x1, y1;
 };
 
+/* The pen of one drawer: the plot's series, at the layer plot_layer set or
+ * else the drawer's own (enum canvas_layer); lifted by clip_restore. */
+static void
+pen_on(struct plot *p, int layer)
+{
+    canvas_pen(p->c, p->series, p->layer >= 0 ? p->layer : layer);
+}
+
 static struct clip_save
-clip_area(struct plot *p)
+clip_area(struct plot *p, int layer)
 {
     struct canvas *c = p->c;
     struct clip_save s = {c->clip_on, c->clip_x0, c->clip_y0, c->clip_x1, c->clip_y1};
     canvas_clip(c, p->pcol, p->prow, p->pw, p->ph);
+    pen_on(p, layer);
     return s;
+}
+
+/* Append a shape to the display list: n data points (x[i], y[i]) in pixels,
+ * then, for a band, the n points (x[i], y2[i]) backwards. */
+static void
+record(struct plot *p, enum canvas_shape_kind kind, int color, uint32_t pattern, uint32_t glyph,
+       const double *x, const double *y, const double *y2, size_t n)
+{
+    size_t m = y2 != NULL ? 2 * n : n;
+    if (n > SIZE_MAX / 4 / sizeof(double)) {
+        p->c->dl_failed = true;
+        return;
+    }
+    double *xy = malloc(2 * (m ? m : 1) * sizeof *xy);
+    if (xy == NULL) {
+        p->c->dl_failed = true;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        xy[2 * i] = plot_px(p, x[i]);
+        xy[2 * i + 1] = plot_py(p, y[i]);
+        if (y2 != NULL) {
+            xy[2 * (m - 1 - i)] = xy[2 * i];
+            xy[2 * (m - 1 - i) + 1] = plot_py(p, y2[i]);
+        }
+    }
+    canvas_shape_add(p->c, kind, color, pattern, glyph, xy, m);
+    free(xy);
 }
 
 static void
 clip_restore(struct plot *p, struct clip_save s)
 {
     struct canvas *c = p->c;
+    canvas_pen(c, 0, LAYER_NONE);
     c->clip_on = s.on;
     c->clip_x0 = s.x0;
     c->clip_y0 = s.y0;
@@ -426,7 +469,8 @@ plot_line(struct plot *p, const double *x, const double *y, size_t n, int color,
 {
     if (empty(p))
         return;
-    struct clip_save s = clip_area(p);
+    struct clip_save s = clip_area(p, LAYER_LINE);
+    record(p, SHAPE_POLYLINE, color, pattern, 0, x, y, NULL, n);
     struct pen pn = {.p = p, .color = color, .pattern = pattern};
     for (size_t i = 0; i < n; i++)
         pen_to(&pn, plot_px(p, x[i]), plot_py(p, y[i]));
@@ -439,7 +483,8 @@ plot_points(struct plot *p, const double *x, const double *y, size_t n, int colo
 {
     if (empty(p))
         return;
-    struct clip_save s = clip_area(p);
+    struct clip_save s = clip_area(p, LAYER_MARKER);
+    record(p, SHAPE_DOTS, color, 0, 0, x, y, NULL, n);
     for (size_t i = 0; i < n; i++) {
         double X = plot_px(p, x[i]), Y = plot_py(p, y[i]);
         /* The range test also keeps huge values away from the int conversion. */
@@ -465,7 +510,10 @@ plot_marker(struct plot *p, double x, double y, uint32_t glyph, int color, int a
         cc = p->pcol + p->pw - gw;
     if (cc < p->pcol)
         return;
+    pen_on(p, LAYER_MARKER);
+    record(p, SHAPE_GLYPH, color, 0, glyph, &x, &y, NULL, 1);
     canvas_put(p->c, cc, rr, glyph, color, attr);
+    canvas_pen(p->c, 0, LAYER_NONE);
 }
 
 void
@@ -473,7 +521,8 @@ plot_band(struct plot *p, const double *x, const double *lo, const double *hi, s
 {
     if (empty(p) || n == 0)
         return;
-    struct clip_save s = clip_area(p);
+    struct clip_save s = clip_area(p, LAYER_BAND);
+    record(p, SHAPE_BAND, color, 0, 0, x, hi, lo, n);
     int bx0 = 2 * p->pcol, bx1 = 2 * (p->pcol + p->pw) - 1;
     int by0 = 4 * p->prow, by1 = 4 * (p->prow + p->ph) - 1;
     bool ascii = p->c->ascii;
@@ -539,8 +588,9 @@ plot_ellipse(struct plot *p, double cx, double cy, double sxx, double sxy, doubl
     double th = 0.5 * atan2(2 * sxy, sxx - syy);
     double a1 = fabs(k) * sqrt(l1), a2 = fabs(k) * sqrt(l2);
     double ux = cos(th), uy = sin(th);
-    struct clip_save s = clip_area(p);
+    struct clip_save s = clip_area(p, LAYER_LINE);
     if (a1 == 0 && a2 == 0) {
+        record(p, SHAPE_DOTS, color, 0, 0, &cx, &cy, NULL, 1);
         double X = plot_px(p, cx), Y = plot_py(p, cy);
         if (X > -1 && Y > -1 && X < 2.0 * (p->pcol + p->pw) && Y < 4.0 * (p->prow + p->ph))
             canvas_dot(p->c, pixel(X), pixel(Y), color);
@@ -560,6 +610,18 @@ plot_ellipse(struct plot *p, double cx, double cy, double sxx, double sxy, doubl
         py0 = Y;
     }
     int m = isfinite(per) ? (int)fmin(fmax(ceil(per), 24), 20000) : 20000;
+    double *ex = malloc(2 * ((size_t)m + 1) * sizeof *ex);
+    if (ex != NULL) {
+        for (int i = 0; i <= m; i++) {
+            double t = TWO_PI * i / m, ct = cos(t), st = sin(t);
+            ex[i] = cx + a1 * ct * ux - a2 * st * uy;
+            ex[m + 1 + i] = cy + a1 * ct * uy + a2 * st * ux;
+        }
+        record(p, SHAPE_POLYLINE, color, pattern, 0, ex, ex + m + 1, NULL, (size_t)m + 1);
+        free(ex);
+    } else {
+        p->c->dl_failed = true;
+    }
     struct pen pn = {.p = p, .color = color, .pattern = pattern};
     for (int i = 0; i <= m; i++) {
         double t = TWO_PI * i / m, ct = cos(t), st = sin(t);
@@ -575,7 +637,9 @@ plot_hline(struct plot *p, double y, int color, uint32_t pattern)
 {
     if (empty(p))
         return;
-    struct clip_save s = clip_area(p);
+    struct clip_save s = clip_area(p, LAYER_LINE);
+    double hx[2] = {p->x.lo, p->x.hi}, hy[2] = {y, y};
+    record(p, SHAPE_POLYLINE, color, pattern, 0, hx, hy, NULL, 2);
     double Y = plot_py(p, y);
     canvas_line(p->c, 2.0 * p->pcol, Y, 2.0 * (p->pcol + p->pw) - 1, Y, color, pattern);
     clip_restore(p, s);
@@ -586,7 +650,9 @@ plot_vline(struct plot *p, double x, int color, uint32_t pattern)
 {
     if (empty(p))
         return;
-    struct clip_save s = clip_area(p);
+    struct clip_save s = clip_area(p, LAYER_LINE);
+    double vx[2] = {x, x}, vy[2] = {p->y.lo, p->y.hi};
+    record(p, SHAPE_POLYLINE, color, pattern, 0, vx, vy, NULL, 2);
     double X = plot_px(p, x);
     canvas_line(p->c, X, 4.0 * p->prow, X, 4.0 * (p->prow + p->ph) - 1, color, pattern);
     clip_restore(p, s);
@@ -606,49 +672,219 @@ covered(const struct canvas *c, int col, int row, int w, int h)
     return n;
 }
 
+/* The series of this plot named label, or 0. */
+static int
+find_series(const struct plot *p, const char *label)
+{
+    const struct canvas *c = p->c;
+    for (int id = c->nseries; id >= p->first_series && id >= 1; id--)
+        if (strcmp(c->series[id - 1].label, label) == 0)
+            return id;
+    return 0;
+}
+
+int
+plot_series(struct plot *p, const char *label)
+{
+    if (p->c == NULL)
+        return 0;
+    if (label == NULL) {
+        p->series = 0;
+        return 0;
+    }
+    int id = find_series(p, label);
+    p->series = id != 0 ? id : canvas_series_add(p->c, label);
+    return p->series;
+}
+
+void
+plot_layer(struct plot *p, int layer)
+{
+    p->layer = layer >= 0 && layer < LAYER_COUNT ? layer : -1;
+}
+
+void
+plot_series_hidden(struct plot *p, const char *label, const char *why)
+{
+    if (p->c == NULL || label == NULL)
+        return;
+    int id = find_series(p, label);
+    if (id == 0)
+        id = canvas_series_add(p->c, label);
+    if (id == 0)
+        return;
+    struct canvas_series *sr = &p->c->series[id - 1];
+    sr->hidden = true;
+    snprintf(sr->why, sizeof sr->why, "%s", why ? why : "");
+}
+
+void
+plot_format_number(double v, int sig, char *buf, size_t size)
+{
+    if (size == 0)
+        return;
+    if (sig < 1)
+        sig = 1;
+    if (sig > 15)
+        sig = 15;
+    if (!isfinite(v)) {
+        snprintf(buf, size, "%s", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
+        return;
+    }
+    if (v == 0) {
+        snprintf(buf, size, "0");
+        return;
+    }
+    /* The exponent after rounding to sig digits (9.996 -> 10.0). */
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%.*e", sig - 1, v);
+    const char *e = strchr(tmp, 'e');
+    int ex = e ? atoi(e + 1) : 0;
+    char plain[64], sci[64];
+    snprintf(plain, sizeof plain, "%.*g", sig, v);
+    if (strchr(plain, 'e') != NULL)
+        plain[0] = '\0';
+    /* Mantissa without trailing zeros, exponent without sign padding. */
+    char mant[32];
+    snprintf(mant, sizeof mant, "%.*g", sig, v / pow(10, ex));
+    if (strchr(mant, 'e') != NULL || fabs(atof(mant)) >= 10) /* rounding crossed a power */
+        snprintf(mant, sizeof mant, "%s1", v < 0 ? "-" : "");
+    snprintf(sci, sizeof sci, "%se%d", mant, ex);
+    const char *best = sci;
+    if (plain[0] != '\0' && strlen(plain) <= strlen(best))
+        best = plain;
+    snprintf(buf, size, "%s", best);
+}
+
+/* Columns of entry i: the sample, a blank, the name (and why it is hidden). */
+static int
+entry_width(const struct plot *p, const struct legend_entry *e, char *name, size_t size)
+{
+    const char *smp = p->c->ascii && e->ascii_sample ? e->ascii_sample : e->sample;
+    int id = e->name ? find_series(p, e->name) : 0;
+    const struct canvas_series *sr = id ? &p->c->series[id - 1] : NULL;
+    if (sr != NULL && sr->hidden)
+        snprintf(name, size, "%s (hidden: %s)", e->name, sr->why);
+    else
+        snprintf(name, size, "%s", e->name ? e->name : "");
+    return canvas_text_width(smp ? smp : "") + 1 + canvas_text_width(name);
+}
+
 void
 plot_legend(struct plot *p, const struct legend_entry *e, size_t n)
 {
     if (empty(p))
         return;
     struct canvas *c = p->c;
+    char name[2 * CANVAS_LABEL_SIZE + 16];
     int bw = 0; /* block width: the widest entry that fits */
+    int rows = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *smp = c->ascii && e[i].ascii_sample ? e[i].ascii_sample : e[i].sample;
-        int ew = canvas_text_width(smp) + 1 + canvas_text_width(e[i].name);
-        if (ew <= p->pw && ew > bw)
-            bw = ew;
+        int ew = entry_width(p, &e[i], name, sizeof name);
+        if (ew <= p->pw) {
+            rows++;
+            if (ew > bw)
+                bw = ew;
+        }
     }
     if (bw == 0)
         return;
-    int rows = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *smp = c->ascii && e[i].ascii_sample ? e[i].ascii_sample : e[i].sample;
-        rows += canvas_text_width(smp) + 1 + canvas_text_width(e[i].name) <= p->pw;
-    }
     rows = rows < p->ph ? rows : p->ph;
-    /* Top-right, unless that hides more of the series than top-left would
-     * (curves that rise to the right, like regret, end in the top-right). */
+    /* The corner where the block (and its blank column) hides the fewest
+     * drawn cells: curves that rise to the right, like regret, end in the
+     * top-right; the spectrum's largest eigenvalue runs along the top. When
+     * every corner hides some, the emptiest place down the right or left edge. */
     int right = p->pcol + p->pw - bw;
-    int x0 =
-        covered(c, right - 1, p->prow, bw + 1, rows) > covered(c, p->pcol, p->prow, bw + 1, rows)
-            ? p->pcol
-            : right;
-    int row = p->prow;
+    int bottom = p->prow + p->ph - rows;
+    const int corner[4][2] = {
+        {right, p->prow}, {p->pcol, p->prow}, {right, bottom}, {p->pcol, bottom}};
+    int best = 0, best_cov = -1;
+    for (int k = 0; k < 4; k++) {
+        int x = corner[k][0] == right ? right - 1 : p->pcol;
+        int cov = covered(c, x, corner[k][1], bw + 1, rows);
+        if (best_cov < 0 || cov < best_cov) {
+            best = k;
+            best_cov = cov;
+        }
+    }
+    int x0 = corner[best][0], row = corner[best][1];
+    /* Every corner hides data: slide down either side for an emptier place. */
+    for (int side = 0; side < 2 && best_cov > 0; side++) {
+        int xs = side == 0 ? right : p->pcol;
+        for (int r = p->prow + 1; r + rows < p->prow + p->ph; r++) {
+            int cov = covered(c, side == 0 ? right - 1 : p->pcol, r, bw + 1, rows);
+            if (cov < best_cov) {
+                best_cov = cov;
+                x0 = xs;
+                row = r;
+            }
+        }
+    }
+    int end = row + rows;
     /* One blank column beside the block, when there is room, keeps lines off the text. */
     int c0 = x0 == right && x0 > p->pcol ? x0 - 1 : x0;
     int c1 = x0 == right || x0 + bw >= p->pcol + p->pw ? x0 + bw : x0 + bw + 1;
-    for (size_t i = 0; i < n && row < p->prow + p->ph; i++) {
+    for (size_t i = 0; i < n; i++) {
         const char *smp = c->ascii && e[i].ascii_sample ? e[i].ascii_sample : e[i].sample;
-        int sw = canvas_text_width(smp);
-        int ew = sw + 1 + canvas_text_width(e[i].name);
+        int sw = canvas_text_width(smp ? smp : "");
+        int ew = entry_width(p, &e[i], name, sizeof name);
         if (ew > p->pw)
             continue;
+        int id = e[i].name ? find_series(p, e[i].name) : 0;
+        if (id == 0 && e[i].name != NULL)
+            id = canvas_series_add(c, e[i].name); /* named but never drawn: owns nothing */
+        if (row >= end) {
+            if (id != 0 && !c->series[id - 1].hidden) {
+                c->series[id - 1].hidden = true;
+                snprintf(c->series[id - 1].why, sizeof c->series[id - 1].why, "no room");
+            }
+            continue;
+        }
+        if (id != 0)
+            c->series[id - 1].legend = true;
         for (int cc = c0; cc < c1; cc++)
             canvas_put(c, cc, row, ' ', COL_DEFAULT, ATTR_NONE);
         canvas_text(c, x0, row, smp ? smp : "", e[i].color, ATTR_NONE, sw);
-        canvas_text(c, x0 + sw + 1, row, e[i].name ? e[i].name : "", COL_DEFAULT, ATTR_NONE,
-                    bw - sw - 1);
+        canvas_text(c, x0 + sw + 1, row, name, COL_DEFAULT, ATTR_NONE, bw - sw - 1);
         row++;
     }
+}
+
+void
+plot_legend_checked(struct plot *p, const struct legend_entry *e, size_t n,
+                    const char *const *why_hidden)
+{
+    if (empty(p)) {
+        plot_legend(p, e, n);
+        return;
+    }
+    struct canvas *c = p->c;
+    /* The data area as it was, to take the legend back off it. */
+    size_t cells = (size_t)p->pw * (size_t)p->ph;
+    bool inside =
+        p->pcol >= 0 && p->prow >= 0 && p->pcol + p->pw <= c->cols && p->prow + p->ph <= c->rows;
+    struct cell *save = inside ? malloc(cells * sizeof *save) : NULL;
+    if (save != NULL)
+        for (int r = 0; r < p->ph; r++)
+            memcpy(save + (size_t)r * (size_t)p->pw,
+                   &c->cells[(size_t)(p->prow + r) * (size_t)c->cols + (size_t)p->pcol],
+                   (size_t)p->pw * sizeof *save);
+    plot_legend(p, e, n);
+    bool again = false;
+    for (size_t i = 0; i < n && save != NULL; i++) {
+        int id = why_hidden && why_hidden[i] && e[i].name ? find_series(p, e[i].name) : 0;
+        if (id == 0 || c->series[id - 1].hidden || !c->series[id - 1].legend)
+            continue;
+        if (canvas_series_cells(c, id) < PLOT_MIN_VISIBLE) {
+            plot_series_hidden(p, e[i].name, why_hidden[i]);
+            again = true;
+        }
+    }
+    if (again) {
+        for (int r = 0; r < p->ph; r++)
+            memcpy(&c->cells[(size_t)(p->prow + r) * (size_t)c->cols + (size_t)p->pcol],
+                   save + (size_t)r * (size_t)p->pw, (size_t)p->pw * sizeof *save);
+        plot_legend(p, e, n);
+    }
+    free(save);
 }

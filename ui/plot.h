@@ -45,7 +45,31 @@ struct plot {
     int col, row, w, h;       /* the whole region given to plot_begin, in cells */
     int pcol, prow, pw, ph;   /* the data area inside the axes, in cells */
     struct plot_range x, y;   /* the ranges used for this frame (copies) */
+    /* The series and layer the next drawers use (plot_series, plot_layer);
+     * plot_begin resets them: no series, each drawer's own layer. */
+    int series, layer;
+    int first_series; /* the first canvas series id registered by this plot */
 };
+
+/* Name the series the following drawers draw (until the next call; NULL for
+ * none): the cells they take are owned by it on the canvas, and a legend
+ * entry with the same name is matched to it (tests count its cells). Returns
+ * its id. Layers by drawer: bands LAYER_BAND, lines, ellipses and reference
+ * lines LAYER_LINE, points and markers LAYER_MARKER. */
+int plot_series(struct plot *p, const char *label);
+/* Draw the following shapes at this layer (enum canvas_layer), or -1 for each
+ * drawer's own: e.g. LAYER_OVER for the truth over the mean, LAYER_DENSITY
+ * for many points under the lines, LAYER_NEW for the newest point. */
+void plot_layer(struct plot *p, int layer);
+/* Say that the legend entry named label is hidden, and why (e.g. "behind the
+ * mean"): the legend shows the reason instead of a sample. */
+void plot_series_hidden(struct plot *p, const char *label, const char *why);
+
+/* A number in at most sig significant digits, in the shorter of plain
+ * (0.0123; 4560 with 4 digits) and exponent form without padding (1.77e4,
+ * 2e-5; plain never pads with zeros the digits do not carry): the one rule
+ * for numbers in titles, status and legends. */
+void plot_format_number(double v, int sig, char *buf, size_t size);
 
 /* Lay out and draw axes, ticks and tick labels (never overlapping; 1-2-5
  * steps; decades on log axes; labels like 0.5, 20, 1.5k, 2e-05, 1e3) and the
@@ -78,11 +102,14 @@ void plot_ellipse(struct plot *p, double cx, double cy, double sxx, double sxy, 
 void plot_hline(struct plot *p, double y, int color, uint32_t pattern);
 void plot_vline(struct plot *p, double x, int color, uint32_t pattern);
 
-/* A legend in the top-right corner of the data area, one entry per line:
- * a sample glyph (e.g. "──", "··", "● ", "░░") in the entry's colour, then its name,
- * so that series are told apart without colour. Entries that do not fit are dropped.
- * Draw it last: when the top-right block would hide more drawn cells than the
- * top-left one, it goes top-left instead. */
+/* A legend in a corner of the data area, one entry per line: a sample glyph
+ * (e.g. "──", "··", "● ", "░░") in the entry's colour, then its name, so
+ * that series are told apart without colour. Entries that do not fit are
+ * dropped. Draw it last: it goes in the corner where it hides the fewest
+ * drawn cells (top-right, top-left, bottom-right, bottom-left on ties), or,
+ * when every corner hides some, the emptiest place down the right or left edge.
+ * Each entry is matched by name to a series of this plot (plot_series) and
+ * marked as named by a legend on the canvas. */
 struct legend_entry {
     const char *sample; /* UTF-8; ASCII mode falls back to ascii_sample */
     const char *ascii_sample;
@@ -90,6 +117,13 @@ struct legend_entry {
     int color;
 };
 void plot_legend(struct plot *p, const struct legend_entry *e, size_t n);
+/* plot_legend, then: an entry i with why_hidden[i] != NULL whose series owns
+ * fewer than PLOT_MIN_VISIBLE cells once the legend is drawn (a band thinner
+ * than the curves over it, draws on the mean) is marked hidden with that
+ * reason and the legend drawn again, saying so. why_hidden may be NULL. */
+#define PLOT_MIN_VISIBLE 3
+void plot_legend_checked(struct plot *p, const struct legend_entry *e, size_t n,
+                         const char *const *why_hidden);
 
 /* Tick positions and labels (pure; exposed for tests). axis_ticks fills up
  * to max ticks inside [lo, hi] on a 1-2-5 ladder (log: decades, or 1-2-5

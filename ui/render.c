@@ -9,6 +9,7 @@
 #include "commands/wfile.h"
 #include "ui/pane.h"
 #include "ui/plain.h"
+#include "ui/plot.h"
 
 #define PROMPT "bayeslens> "
 
@@ -60,10 +61,21 @@ draw_status(const struct session *s, struct canvas *c, const struct rect *r)
     j->cls->describe(j->self, what, sizeof what);
     if (what[0] != '\0')
         snprintf(rate + strlen(rate), sizeof rate - strlen(rate), " (%s)", what);
-    char ev[48] = "";
-    if (session_has_model(s) && s->n > 0)
-        snprintf(ev, sizeof ev, "  log evidence %.4g", s->trace[TR_LOG_EVIDENCE][s->n - 1]);
+    char ev[48] = "", num[32];
+    if (session_has_model(s) && s->n > 0) {
+        /* Whole in any width: a number cut mid-digit reads as another number. */
+        plot_format_number(s->trace[TR_LOG_EVIDENCE][s->n - 1], 4, num, sizeof num);
+        snprintf(ev, sizeof ev, "  log evidence %s", num);
+    }
     snprintf(buf, sizeof buf, " %s%s  n=%zu  seed %lu  %s%s", job, rate, s->n, s->seed, model, ev);
+    /* Too wide: the evidence moves before the model's description, which is
+     * then cut with an ellipsis (canvas_text), so the number stays whole. */
+    if (canvas_text_width(buf) > r->w && ev[0] != '\0') {
+        char head[400];
+        snprintf(head, sizeof head, " %s%s  n=%zu  seed %lu%s  %s", job, rate, s->n, s->seed, ev,
+                 model);
+        snprintf(buf, sizeof buf, "%s", head);
+    }
     for (int x = 0; x < r->w; x++)
         canvas_put(c, r->col + x, r->row, ' ', COL_TITLE, ATTR_REVERSE);
     canvas_text(c, r->col, r->row, buf, COL_TITLE, ATTR_REVERSE, r->w);
@@ -103,11 +115,19 @@ ui_render(struct ui *u, const struct session *s, struct canvas *c, const char *i
         layout_presets[preset].adjust(s, on);
     layout_compute(l, c->cols, c->rows, preset, on, s->view.focus, s->view.zoom);
     if (l->too_small) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "terminal too small (%dx%d): need %dx%d", c->cols, c->rows,
+        /* The longest form that fits: the size needed is never cut off. */
+        char msg[4][96];
+        snprintf(msg[0], sizeof msg[0], "terminal too small (%dx%d): need at least %dx%d", c->cols,
+                 c->rows, LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
+        snprintf(msg[1], sizeof msg[1], "too small (%dx%d): need %dx%d", c->cols, c->rows,
                  LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
+        snprintf(msg[2], sizeof msg[2], "too small: need %dx%d", LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
+        snprintf(msg[3], sizeof msg[3], "need %dx%d", LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
+        int k = 0;
+        while (k < 3 && canvas_text_width(msg[k]) > c->cols)
+            k++;
         int rows = c->rows > 1 ? c->rows - 1 : c->rows;
-        pane_message(c, 0, 0, c->cols, rows, msg);
+        pane_message(c, 0, 0, c->cols, rows, msg[k]);
     } else {
         for (int i = 0; i < pane_count(); i++) {
             const struct pane_desc *d = pane_at(i);
@@ -116,7 +136,10 @@ ui_render(struct ui *u, const struct session *s, struct canvas *c, const char *i
                 continue;
             bool focused = s->view.focus == i;
             canvas_clip(c, r->col + 1, r->row + 1, r->w - 2, r->h - 2);
+            c->pane = i; /* series and shapes drawn now belong to this pane */
             d->draw(u->pane_state[i], s, c, r->col + 1, r->row + 1, r->w - 2, r->h - 2);
+            canvas_pen(c, 0, LAYER_NONE);
+            c->pane = -1;
             canvas_clip(c, 0, 0, -1, -1);
             /* The title after the content: it may report what drawing computed. */
             char title[160];

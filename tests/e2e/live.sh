@@ -87,10 +87,10 @@ absent "80x24 drops regret" "regret (nats)"
 check "80x24 keeps data" "data: fourier"
 check "80x24 keeps posterior" "posterior  w0"
 $T resize-window -t live -x 30 -y 10
-check "tiny terminal" "terminal too small"
+check "tiny terminal says the size it needs" "too small (30x10): need 40x12"
 $T resize-window -t live -x 160 -y 48
 check "grows back" "regret (nats)"
-absent "grows back cleanly" "terminal too small"
+absent "grows back cleanly" "too small"
 
 keys F5; check "F5 resumes" "streaming 8/s"
 keys C-c; check "Ctrl-C stops the stream" "stream stopped at n ="
