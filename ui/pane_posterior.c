@@ -9,18 +9,26 @@
  * current posterior, or a teaching density / logistic regression, the pane
  * shows the sampler's target instead, full height: the reference ellipses
  * (exact, or Laplace for logistic) or, for 2-D non-Gaussian targets, density
- * contours by marching squares on a grid of U (cached per axis range); over
- * them the recent draws as a cloud of dots; then chain 0's last step: the
+ * contours by marching squares on a grid of U (cached per axis range); behind
+ * them every kept draw as a 2-D histogram in shade levels (ui/shade.h), so
+ * thousands of draws fill the target visibly; then chain 0's last step: the
  * trajectory (HMC: q_0..q_L; NUTS: the tree's leaves in order along the
  * trajectory; others: from -> proposal), solid when accepted and dotted when
- * rejected, ending in a filled dot (accepted) or a ring (rejected). */
+ * rejected, ending in a filled dot (accepted) or a ring (rejected).
+ * The view of a target is its own: the box of its 99% region (a teaching
+ * density: from U on a wide grid around its exact moments, computed once per
+ * target; a Gaussian reference: 3.03 sd, the 99% ellipse's box), so it
+ * stays put while chains wander; contour levels come from that wide grid
+ * too, so they hold 39/86/99% of the whole mass, not of the window's. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ui/pane.h"
+#include "ui/pane_posterior.h"
 #include "ui/plot.h"
+#include "ui/shade.h"
 
 struct posterior_pane {
     struct plot_range x, y;   /* the ellipse plot */
@@ -39,11 +47,22 @@ struct posterior_pane {
     int gx, gy;
     double glo[2], ghi[2]; /* the ranges the grid was computed for */
     double glevel[3];      /* U at the contours holding 39%, 86%, 99% of the mass */
+    /* the target's own frame (computed once per job and pair of weights) */
+    const void *fjob;
+    size_t fi, fk;
+    bool framed;           /* lo, hi hold the frame */
+    double flo[2], fhi[2]; /* the box of the 99% region */
+    double flevel[3];      /* contour levels over the whole mass (NaN: none) */
+    struct shade_hist hist;
+    struct plot last;      /* the sampler plot of the last frame */
+    bool have_last;
 };
 
 #define GRID_MAX_X  160 /* contour grid: at most this many columns */
 #define GRID_MAX_Y  100
-#define DRAWS_SHOWN 2000 /* most recent draws per chain in the cloud, at most */
+#define FRAME_GRID  240 /* the wide grid a teaching density's frame and levels come from */
+#define FRAME_SD    8.0 /* its half-width in reference sd */
+#define GAUSS_R99   3.0349 /* sqrt(-2 ln 0.01): the 99% ellipse of a 2-D Gaussian */
 
 /* `pane posterior w=i,j`: weight k of the two shown (0, 1 until set). */
 static size_t
@@ -76,6 +95,7 @@ posterior_destroy(void *self)
     free(p->px);
     free(p->py);
     free(p->grid);
+    shade_hist_free(&p->hist);
     free(p);
 }
 
@@ -178,31 +198,93 @@ cmp_desc(const void *a, const void *b)
  * mass) holding those fractions. Levels by density alone would miss where
  * the mass is, e.g. in the funnel's mouth. */
 static void
-grid_levels(struct posterior_pane *p)
+mass_levels(const double *grid, size_t n, double level[3])
 {
     static const double frac[3] = {0.3935, 0.8647, 0.9889};
-    size_t n = (size_t)p->gx * (size_t)p->gy;
     double umin = INFINITY, tot = 0;
     for (int q = 0; q < 3; q++)
-        p->glevel[q] = (double)NAN;
+        level[q] = (double)NAN;
     for (size_t i = 0; i < n; i++)
-        umin = fmin(umin, p->grid[i]);
+        umin = fmin(umin, grid[i]);
     double *v = malloc(n * sizeof *v);
     if (v == NULL || !isfinite(umin)) {
         free(v);
         return;
     }
     for (size_t i = 0; i < n; i++)
-        tot += v[i] = exp(-(p->grid[i] - umin));
+        tot += v[i] = exp(-(grid[i] - umin));
     qsort(v, n, sizeof *v, cmp_desc);
     double cum = 0;
     int q = 0;
     for (size_t i = 0; i < n && q < 3; i++) {
         cum += v[i];
         while (q < 3 && cum >= frac[q] * tot)
-            p->glevel[q++] = umin - log(v[i]);
+            level[q++] = umin - log(v[i]);
     }
     free(v);
+}
+
+/* The target's own frame for weights (i, k): a teaching density's 99%
+ * region's box and its contour levels from U on a wide grid (FRAME_SD
+ * reference sd around the mean); a Gaussian reference's 99% ellipse's box.
+ * Computed once per job and pair: the view never follows the chains. */
+static void
+target_frame(struct posterior_pane *p, const struct sampler_job *j, size_t i, size_t k,
+             bool contours)
+{
+    if (p->fjob == (const void *)j && p->fi == i && p->fk == k)
+        return;
+    p->fjob = j, p->fi = i, p->fk = k;
+    p->framed = false;
+    for (int q = 0; q < 3; q++)
+        p->flevel[q] = (double)NAN;
+    if (j->ref == TARGET_MOMENTS_NONE)
+        return;
+    size_t d = j->d;
+    double m[2] = {j->ref_mean[i], j->ref_mean[k]};
+    double sd[2] = {sqrt(j->ref_cov[i * d + i]), sqrt(j->ref_cov[k * d + k])};
+    if (!(sd[0] > 0 && sd[1] > 0 && isfinite(sd[0]) && isfinite(sd[1])))
+        return;
+    if (!contours) {
+        for (int a = 0; a < 2; a++) {
+            p->flo[a] = m[a] - GAUSS_R99 * sd[a];
+            p->fhi[a] = m[a] + GAUSS_R99 * sd[a];
+        }
+        p->framed = true;
+        return;
+    }
+    enum { G = FRAME_GRID };
+    double *g = malloc((size_t)G * G * sizeof *g);
+    if (g == NULL)
+        return;
+    double lo[2], step[2];
+    for (int a = 0; a < 2; a++) {
+        lo[a] = m[a] - FRAME_SD * sd[a];
+        step[a] = 2 * FRAME_SD * sd[a] / (G - 1);
+    }
+    for (int b = 0; b < G; b++)
+        for (int a = 0; a < G; a++) {
+            double w[2] = {lo[0] + step[0] * a, lo[1] + step[1] * b}, U;
+            bl_err err;
+            g[b * G + a] =
+                target_eval(j->t, w, &U, NULL, &err) == BL_OK && isfinite(U) ? U : (double)INFINITY;
+        }
+    mass_levels(g, (size_t)G * G, p->flevel);
+    int a0 = G, a1 = -1, b0 = G, b1 = -1;
+    if (isfinite(p->flevel[2]))
+        for (int b = 0; b < G; b++)
+            for (int a = 0; a < G; a++)
+                if (g[b * G + a] <= p->flevel[2]) {
+                    a0 = a < a0 ? a : a0, a1 = a > a1 ? a : a1;
+                    b0 = b < b0 ? b : b0, b1 = b > b1 ? b : b1;
+                }
+    free(g);
+    if (a1 < 0)
+        return;
+    /* One grid step beyond the last cell inside, so the contour closes. */
+    p->flo[0] = lo[0] + step[0] * (a0 - 1), p->fhi[0] = lo[0] + step[0] * (a1 + 1);
+    p->flo[1] = lo[1] + step[1] * (b0 - 1), p->fhi[1] = lo[1] + step[1] * (b1 + 1);
+    p->framed = true;
 }
 
 /* U on a gx x gy grid over the plot's ranges (2-D targets), cached while the
@@ -235,7 +317,10 @@ contour_grid(struct posterior_pane *p, const struct sampler_job *j, const struct
             g[b * gx + a] =
                 target_eval(j->t, w, &U, NULL, &err) == BL_OK && isfinite(U) ? U : (double)INFINITY;
         }
-    grid_levels(p);
+    if (isfinite(p->flevel[0]))
+        memcpy(p->glevel, p->flevel, sizeof p->glevel);
+    else
+        mass_levels(g, (size_t)gx * (size_t)gy, p->glevel);
     return true;
 }
 
@@ -302,32 +387,22 @@ widen(double *mn, double *mx, double v)
         *mx = v;
 }
 
-/* The cloud of draws as single dots, except in cells that already hold
- * something (ellipses, contours, the trajectory): those lines stay readable
- * without colour, as a clean line through the cloud. */
+/* Every kept draw of every chain (weighted: SGLD) into the histogram. */
 static void
-cloud(struct posterior_pane *p, struct plot *pl, size_t n, int color)
+bin_draws(struct posterior_pane *p, const struct sampler_job *j, const struct plot *pl, size_t i,
+          size_t k2, bool one, double ry)
 {
-    int W = pl->pw, H = pl->ph;
-    if (W <= 0 || H <= 0 || n == 0)
+    if (shade_hist_reset(&p->hist, pl) != 0)
         return;
-    unsigned char *busy = calloc((size_t)W * (size_t)H, 1);
-    if (busy == NULL)
-        return;
-    for (int b = 0; b < H; b++)
-        for (int a = 0; a < W; a++)
-            busy[b * W + a] = canvas_glyph(pl->c, pl->pcol + a, pl->prow + b) != ' ';
-    for (size_t i = 0; i < n; i++) {
-        double X = plot_px(pl, p->px[i]), Y = plot_py(pl, p->py[i]);
-        if (!(X > -1 && Y > -1 && X < 2.0 * (pl->pcol + W) && Y < 4.0 * (pl->prow + H)))
-            continue;
-        int x = (int)floor(X + 0.5), y = (int)floor(Y + 0.5);
-        int a = (x >> 1) - pl->pcol, b = (y >> 2) - pl->prow;
-        if (a < 0 || b < 0 || a >= W || b >= H || busy[b * W + a])
-            continue;
-        canvas_dot(pl->c, x, y, color);
-    }
-    free(busy);
+    size_t d = j->d;
+    for (size_t k = 0; k < j->K; k++)
+        for (size_t q = 0; q < j->count; q++) {
+            const double *x = j->draws + (k * j->keep + q) * d;
+            /* One coordinate: spread the draws vertically (a strip plot). */
+            double y = one ? ry * (((double)((q * 7919 + k * 104729) % 1000)) / 500.0 - 1.0)
+                           : x[k2];
+            shade_hist_add(&p->hist, pl, x[i], y, j->wts[k * j->keep + q]);
+        }
 }
 
 static void
@@ -335,6 +410,7 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
              struct canvas *c, int col, int row, int w, int h)
 {
     size_t d = j->d, i = post_w(s, 0), k2 = post_w(s, 1);
+    p->have_last = false;
     if (d < 2) {
         i = k2 = 0;
     } else if (i >= d || k2 >= d) {
@@ -348,6 +424,7 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
         p->sy = (struct plot_range){0};
         free(p->grid);
         p->grid = NULL;
+        p->fjob = NULL;
     }
     bool ref = j->ref != TARGET_MOMENTS_NONE, lap = j->ref == TARGET_MOMENTS_LAPLACE;
     bool one = d < 2;
@@ -358,45 +435,30 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
         syy = sxx;
     bool contours = d == 2 && j->tid != SMP_POSTERIOR && i != k2;
     double xmn = NAN, xmx = NAN, ymn = NAN, ymx = NAN;
-    double rx = sqrt(sxx), ry = sqrt(syy);
-    if (ref) {
-        widen(&xmn, &xmx, mx - 3 * rx), widen(&xmn, &xmx, mx + 3 * rx);
-        widen(&ymn, &ymx, my - 3 * ry), widen(&ymn, &ymx, my + 3 * ry);
+    double ry = sqrt(syy);
+    target_frame(p, j, i, k2, contours);
+    bool framed = p->framed && !one;
+    if (framed) {
+        widen(&xmn, &xmx, p->flo[0]), widen(&xmn, &xmx, p->fhi[0]);
+        widen(&ymn, &ymx, p->flo[1]), widen(&ymn, &ymx, p->fhi[1]);
     }
-    /* Gaussian references frame the plot (3 sd); the draws and the
-     * trajectory widen it only within 10 sd, so one far excursion does not
-     * shrink the ellipses to a dot. Without a Gaussian frame (contours),
-     * the draws set the range. */
-    bool framed = ref && !contours;
-    /* The cloud: the most recent draws of every chain, fewer on small panes
-     * so that it stays a cloud and the ellipses show through. */
-    size_t budget = (size_t)(w > 0 && h > 0 ? (2 * w) * (4 * h) / 10 : 0);
-    size_t per = j->K > 0 ? budget / j->K : 0;
-    if (per > DRAWS_SHOWN)
-        per = DRAWS_SHOWN;
-    if (per > j->count)
-        per = j->count;
     const sampler_event *ev = j->have_ev ? j->ev[0] : NULL;
     size_t nt = ev != NULL ? (ev->ntraj > 0 ? ev->ntraj : 0) + 2 : 0;
-    if (!pbuf(p, j->K * per + nt + 1))
+    if (!pbuf(p, nt + 1))
         return;
-    size_t m = 0;
-    for (size_t k = 0; k < j->K; k++)
-        for (size_t q = j->count - per; q < j->count; q++) {
-            const double *x = j->draws + (k * j->keep + q) * d;
-            p->px[m] = x[i];
-            /* One coordinate: spread the dots vertically (a strip plot). */
-            p->py[m] =
-                one ? ry * (((double)((q * 7919 + k * 104729) % 1000)) / 500.0 - 1.0) : x[k2];
-            if (!framed || (fabs(p->px[m] - mx) < 10 * rx && fabs(p->py[m] - my) < 10 * ry &&
-                            q + 1 == j->count)) {
-                widen(&xmn, &xmx, p->px[m]);
-                widen(&ymn, &ymx, p->py[m]);
+    /* Without the target's own frame (no reference moments, or one
+     * coordinate), the draws set the range. */
+    if (!framed)
+        for (size_t k = 0; k < j->K; k++)
+            for (size_t q = 0; q < j->count; q++) {
+                const double *x = j->draws + (k * j->keep + q) * d;
+                widen(&xmn, &xmx, x[i]);
+                widen(&ymn, &ymx, one ? ry * (((double)((q * 7919 + k * 104729) % 1000)) /
+                                                  500.0 - 1.0)
+                                      : x[k2]);
             }
-            m++;
-        }
     /* Chain 0's last step, as a polyline in trajectory order. */
-    double *tx = p->px + m, *ty = p->py + m;
+    double *tx = p->px, *ty = p->py;
     size_t ntr = 0;
     if (ev != NULL) {
         if (ev->ntraj >= 2 && (j->kind->events & SAMPLER_EV_TREE)) {
@@ -417,9 +479,8 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
         if (one)
             for (size_t q = 0; q < ntr; q++)
                 ty[q] = 0;
-        /* Far excursions (a diverging trajectory) do not rescale the plot. */
-        for (size_t q = 0; q < ntr; q++)
-            if (!ref || (fabs(tx[q] - mx) < 10 * rx && fabs(ty[q] - my) < 10 * ry)) {
+        if (!framed)
+            for (size_t q = 0; q < ntr; q++) {
                 widen(&xmn, &xmx, tx[q]);
                 widen(&ymn, &ymx, ty[q]);
             }
@@ -439,6 +500,8 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
              j->tid == SMP_LOGISTIC ? j->coord[k2] : "", j->tid == SMP_LOGISTIC ? ")" : "");
     struct plot pl;
     plot_begin(&pl, c, col, row, w, h, &p->sx, &p->sy, xl, one ? NULL : yl);
+    bin_draws(p, j, &pl, i, k2, one, ry);
+    shade_draw(&p->hist, &pl, false);
     if (contours && contour_grid(p, j, &pl)) {
         for (int q = 0; q < 3; q++)
             if (isfinite(p->glevel[q]))
@@ -461,7 +524,6 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
     if (ev != NULL && ntr > 2 && ntr <= 64)
         for (size_t q = 1; q + 1 < ntr; q++)
             plot_marker(&pl, tx[q], ty[q], c->ascii ? '.' : 0x2022, COL_NEW, ATTR_NONE);
-    cloud(p, &pl, m, COL_S2);
     if (ev != NULL) {
         double ex = ev->proposal[i], ey = one ? 0 : ev->proposal[k2];
         if (ev->ntraj >= 2 &&
@@ -470,6 +532,9 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
         plot_marker(&pl, ex, ey, acc ? (c->ascii ? '@' : 0x25CF) : (c->ascii ? 'o' : 0x25CB),
                     COL_NEW, ATTR_BOLD);
     }
+    shade_draw(&p->hist, &pl, true); /* ASCII: the ramp into the cells left free */
+    p->last = pl;
+    p->have_last = true;
     struct legend_entry leg[6];
     size_t nl = 0;
     if (contours) {
@@ -480,13 +545,28 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
         leg[nl++] = (struct legend_entry){"──", "__", lap ? "Laplace 1 sd" : "exact 1 sd", COL_S1};
         leg[nl++] = (struct legend_entry){"╌╌", "--", "2 sd", COL_S1};
     }
-    leg[nl++] = (struct legend_entry){"⠿ ", ": ", "draws", COL_S2};
+    leg[nl++] = (struct legend_entry){"⢕⣿", "=@", "draws (density)", COL_S2};
     if (ev != NULL)
         leg[nl++] = acc ? (struct legend_entry){"●─", "@_", "accepted", COL_NEW}
                         : (struct legend_entry){"○·", "o.", "rejected", COL_NEW};
     if (truth)
         leg[nl++] = (struct legend_entry){"+ ", "+ ", "truth", COL_TRUTH};
     plot_legend(&pl, leg, nl);
+}
+
+bool
+pane_posterior_sampler_plot(const void *self, struct plot *pl, double level[3],
+                            const struct shade_hist **hist)
+{
+    const struct posterior_pane *p = self;
+    if (p == NULL || !p->have_last)
+        return false;
+    *pl = p->last;
+    for (int q = 0; q < 3; q++)
+        level[q] = p->glevel[q];
+    if (hist != NULL)
+        *hist = &p->hist;
+    return true;
 }
 
 /* A model without weights: a scalar posterior when the model has one to
