@@ -99,6 +99,14 @@ posterior_destroy(void *self)
     free(p);
 }
 
+/* One coordinate to show: a model with one weight, or `pane posterior w=j`. */
+static bool
+one_weight(const struct session *s)
+{
+    const struct view_value *v = view_get(&s->view, "posterior", "w");
+    return s->dim < 2 || (v != NULL && v->len == 1);
+}
+
 /* The sampler view is shown when a sampler exists and its target is not the
  * model's posterior, or is the model's current posterior. */
 static bool
@@ -123,6 +131,8 @@ posterior_title(void *self, const struct session *s, char *buf, size_t size)
     else if (sampler_view(s))
         snprintf(buf, size, "posterior  w%zu x w%zu  n=%zu  %s draws", post_w(s, 0),
                  post_w(s, 1), s->n, sampler_kind_name(j->kind));
+    else if (one_weight(s))
+        snprintf(buf, size, "posterior  w%zu  n=%zu", s->dim < 2 ? 0 : post_w(s, 0), s->n);
     else
         snprintf(buf, size, "posterior  w%zu x w%zu  n=%zu", post_w(s, 0), post_w(s, 1),
                  s->n);
@@ -427,7 +437,10 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
         p->fjob = NULL;
     }
     bool ref = j->ref != TARGET_MOMENTS_NONE, lap = j->ref == TARGET_MOMENTS_LAPLACE;
-    bool one = d < 2;
+    const struct view_value *wv = view_get(&s->view, "posterior", "w");
+    bool one = d < 2 || (wv != NULL && wv->len == 1);
+    if (one)
+        k2 = i;
     double mx = ref ? j->ref_mean[i] : 0, my = ref && !one ? j->ref_mean[k2] : 0;
     double sxx = ref ? j->ref_cov[i * d + i] : 1, syy = ref ? j->ref_cov[k2 * d + k2] : 1;
     double sxy = ref && !one ? j->ref_cov[i * d + k2] : 0;
@@ -601,6 +614,66 @@ draw_scale(struct posterior_pane *p, const struct session *s, struct canvas *c, 
     plot_legend(&pl, leg, 2);
 }
 
+/* One weight's marginal: its density (Gaussian with the model's covariance
+ * scale), the 1 and 2 sd regions under it as bands, the mean and the truth;
+ * no second axis. */
+static void
+draw_marginal(struct posterior_pane *p, const struct session *s, size_t i, struct canvas *c,
+              int col, int row, int w, int h)
+{
+    enum { G = 161 };
+    pane_cov_column(s, i, p->col);
+    double m = blr_mean(s->blr)[i], v = p->col[i], sd = sqrt(v);
+    if (!(sd > 0) || !isfinite(sd)) {
+        pane_message(c, col, row, w, h, "posterior variance not finite yet (nig: a_n <= 1)");
+        return;
+    }
+    bool truth = s->wstar != NULL && i < s->dim;
+    double t = truth ? s->wstar[i] : (double)NAN;
+    double lo = m - 3.5 * sd, hi = m + 3.5 * sd;
+    if (truth)
+        lo = fmin(lo, t), hi = fmax(hi, t);
+    double x[G], y[G], zero[G], pk = 1 / (sd * sqrt(2 * M_PI));
+    pane_apply_ranges(s, "posterior", &p->x, &p->y);
+    plot_range_update(&p->x, lo, hi);
+    plot_range_update(&p->y, 0, pk);
+    char xl[16];
+    snprintf(xl, sizeof xl, "w%zu", i);
+    struct plot pl;
+    plot_begin(&pl, c, col, row, w, h, &p->x, &p->y, xl, "density");
+    /* The 1 sd region as a band under the curve, the 2 sd bounds and the
+     * mean as segments up to it, the truth across the whole height. */
+    for (int g = 0; g < G; g++) {
+        x[g] = m - sd + 2.0 * sd * g / (G - 1);
+        double z = (x[g] - m) / sd;
+        y[g] = pk * exp(-0.5 * z * z);
+        zero[g] = 0;
+    }
+    plot_band(&pl, x, zero, y, G, COL_BAND);
+    for (int g = 0; g < G; g++) {
+        x[g] = pl.x.lo + (pl.x.hi - pl.x.lo) * g / (G - 1);
+        double z = (x[g] - m) / sd;
+        y[g] = pk * exp(-0.5 * z * z);
+    }
+    plot_line(&pl, x, y, G, COL_S1, PAT_SOLID);
+    const double at[3] = {m - 2 * sd, m, m + 2 * sd};
+    for (int k = 0; k < 3; k++) {
+        double z = (at[k] - m) / sd, sx[2] = {at[k], at[k]}, sy[2] = {0, pk * exp(-0.5 * z * z)};
+        plot_line(&pl, sx, sy, 2, COL_S1, k == 1 ? PAT_SOLID : PAT_DASHED);
+    }
+    if (truth) {
+        plot_vline(&pl, t, COL_TRUTH, PAT_DOTTED);
+        plot_marker(&pl, t, 0, '+', COL_TRUTH, ATTR_BOLD);
+    }
+    const struct legend_entry leg[] = {
+        {"──", "__", "posterior density", COL_S1},
+        {"░░", "::", "1 sd region", COL_BAND},
+        {"╎ ", ": ", "2 sd bounds", COL_S1},
+        {"+·", "+.", "truth", COL_TRUTH},
+    };
+    plot_legend(&pl, leg, truth ? 4 : 3);
+}
+
 static void
 posterior_draw(void *self, const struct session *s, struct canvas *c, int col, int row, int w,
                int h)
@@ -620,10 +693,12 @@ posterior_draw(void *self, const struct session *s, struct canvas *c, int col, i
         return;
     }
     size_t d = s->dim, i = post_w(s, 0), j = post_w(s, 1);
-    if (d < 2) {
-        /* One weight: show it against the second axis of nothing; use w0 twice. */
+    bool one = one_weight(s);
+    if (d < 2)
         i = j = 0;
-    } else if (i >= d || j >= d) {
+    if (one)
+        j = i;
+    if (i >= d || j >= d) {
         char msg[96];
         snprintf(msg, sizeof msg, "w%zu,%zu out of range: the model has w0..w%zu", i, j, d - 1);
         pane_message(c, col, row, w, h, msg);
@@ -635,6 +710,13 @@ posterior_draw(void *self, const struct session *s, struct canvas *c, int col, i
             return;
         p->col = b;
         p->cap = 2 * d;
+    }
+    int top = h >= 18 ? h * 3 / 5 : h; /* too short for two plots: one good one */
+    if (one) {
+        draw_marginal(p, s, i, c, col, row, w, top);
+        if (top < h && s->n > 0)
+            draw_traces(p, s, c, col, row + top, w, h - top);
+        return;
     }
     pane_cov_column(s, i, p->col);
     pane_cov_column(s, j, p->col + d);
@@ -659,7 +741,6 @@ posterior_draw(void *self, const struct session *s, struct canvas *c, int col, i
     plot_range_update(&p->x, xmn, xmx);
     plot_range_update(&p->y, ymn, ymx);
 
-    int top = h >= 18 ? h * 3 / 5 : h; /* too short for two plots: one good one */
     char xl[16], yl[16];
     snprintf(xl, sizeof xl, "w%zu", i);
     snprintf(yl, sizeof yl, "w%zu", j);
@@ -685,9 +766,16 @@ static int
 check_w(const struct session *s, const struct arg_value *v, bl_err *err)
 {
     const double *w = v->vec;
+    if (v->vlen == 1 && w[0] >= 0 && w[0] == (size_t)w[0]) {
+        if (s->blr != NULL && w[0] >= (double)s->dim)
+            return bl_fail(err, BL_EINVAL, "w=%g: the model has weights 0..%zu", w[0],
+                           s->dim - 1);
+        return BL_OK;
+    }
     if (v->vlen != 2 || w[0] < 0 || w[1] < 0 || w[0] != (size_t)w[0] || w[1] != (size_t)w[1] ||
         w[0] == w[1])
-        return bl_fail(err, BL_EINVAL, "w= needs two different weight indices, e.g. w=0,1");
+        return bl_fail(err, BL_EINVAL,
+                       "w= needs two different weight indices, e.g. w=0,1 (or one: w=0)");
     if (s->blr != NULL && (w[0] >= (double)s->dim || w[1] >= (double)s->dim))
         return bl_fail(err, BL_EINVAL, "w=%g,%g: the model has weights 0..%zu", w[0], w[1],
                        s->dim - 1);
@@ -696,7 +784,7 @@ check_w(const struct session *s, const struct arg_value *v, bl_err *err)
 
 static const struct view_key posterior_keys[] = {
     {.arg = {.name = "w", .type = ARG_VEC,
-             .help = "posterior: the two weights to show, e.g. w=0,1"},
+             .help = "posterior: the two weights to show, e.g. w=0,1, or one's marginal: w=2"},
      .init = {0, 1}, .init_len = 2, .check = check_w},
     {.arg = {.name = NULL}},
 };
