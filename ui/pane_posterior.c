@@ -162,6 +162,7 @@ draw_traces(struct posterior_pane *p, const struct session *s, struct canvas *c,
         p->t1[i] = s->trace[TR_TRACE_COV][p->idx[i]];
         p->t2[i] = s->trace[TR_DIST_TRUTH][p->idx[i]];
     }
+    p->tn.integer = true;
     plot_range_update(&p->tn, 1, s->n > 1 ? (double)s->n : 2);
     plot_extent(p->t1, k, true, &mn, &mx);
     plot_extent(p->t2, k, true, &mn, &mx);
