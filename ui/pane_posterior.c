@@ -590,12 +590,16 @@ draw_scale(struct posterior_pane *p, const struct session *s, struct canvas *c, 
            int w, int h)
 {
     struct model_scalar sc;
-    if (s->mc->pane.scalar == NULL || !s->mc->pane.scalar(s->m, &sc)) {
+    if (s->mc->pane.scalar == NULL) {
+        /* Short, so it fits a half-width pane at 80x24. */
         char msg[96];
-        snprintf(msg, sizeof msg,
-                 "a %s has no weights: its posterior is over functions (data pane)",
+        snprintf(msg, sizeof msg, "a %s: posterior over functions (data pane)",
                  s->mc->subject.name);
         pane_message(c, col, row, w, h, msg);
+        return;
+    }
+    if (!s->mc->pane.scalar(s->m, &sc)) {
+        pane_message(c, col, row, w, h, "no posterior scale to draw yet: observe");
         return;
     }
     enum { G = MODEL_SCALAR_GRID };
