@@ -149,6 +149,9 @@ show_regret(struct session *s, struct out *out, bl_err *err)
     out_kv_real(out, "regret_truth", last(s, TR_REGRET_TRUTH));
     out_kv_real(out, "regret_hindsight", last(s, TR_REGRET_HINDSIGHT));
     out_kv_real(out, "regret_closed_form", last(s, TR_REGRET_CLOSED));
+    if (s->wstar != NULL && !s->truth_in_model)
+        out_kv_str(out, "closed_form_note",
+                   "not applicable: the world's noise is not the model's Gaussian");
     out_kv_real(out, "bound", last(s, TR_BOUND));
     out_kv_real(out, "asymptote", last(s, TR_ASYMPTOTE));
     out_kv_real(out, "cum_logloss", last(s, TR_CUM_LOGLOSS));
@@ -180,7 +183,7 @@ show_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
         session_describe_model(s, buf, sizeof buf);
         out_kv_str(out, "model", buf);
         out_kv_int(out, "dim", (long long)s->dim);
-        out_kv_str(out, "truth_in_model", s->wstar ? "yes" : "no");
+        out_kv_str(out, "truth_in_model", s->truth_in_model ? "yes" : "no");
         return BL_OK;
     }
     if (strcmp(what, "posterior") == 0)

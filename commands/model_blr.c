@@ -92,6 +92,7 @@ struct blr_inst {
     size_t dim;       /* feature dimension */
     double *phi;      /* scratch, dim */
     double *wstar;    /* truth in feature space (dim) or NULL when not representable */
+    bool truth_in_model; /* wstar and the world's noise Gaussian (model_weights) */
     double *tmp;      /* scratch, dim */
 };
 
@@ -212,6 +213,7 @@ blr_create(const void *opts, const world *w, bl_err *err)
         goto fail;
     }
     b->wstar = truth_in_features(w, &o->fo, b->dim);
+    b->truth_in_model = b->wstar != NULL && !(world_nu(w) > 0);
     free(lo);
     free(hi);
     return b;
@@ -284,9 +286,11 @@ blr_record(const void *m, double cum, double *row)
         double ww = dot(w, w, d);
         row[TR_BOUND] = regret_bound(d, alpha, logdet_a, ww);
         if (b->wstar != NULL) {
-            double wsw = blr_quad_inv_prec(b->blr, b->wstar);
-            row[TR_REGRET_CLOSED] =
-                regret_expected(d, alpha, logdet_a, blr_trace_inv_prec(b->blr), ww, wsw);
+            /* The closed form assumes y | x is the model's own Gaussian. */
+            if (b->truth_in_model)
+                row[TR_REGRET_CLOSED] = regret_expected(d, alpha, logdet_a,
+                                                        blr_trace_inv_prec(b->blr), ww,
+                                                        blr_quad_inv_prec(b->blr, b->wstar));
             row[TR_ASYMPTOTE] = regret_asymptote(d, nn, alpha, beta, ww);
         } else {
             row[TR_ASYMPTOTE] = regret_asymptote(d, nn, alpha, beta, 0);
@@ -385,7 +389,8 @@ blr_weights(const void *m, struct model_weights *w)
 {
     const struct blr_inst *b = m;
     *w = (struct model_weights){.dim = b->dim, .post = b->blr, .feat = b->feat,
-                                .wstar = b->wstar, .cov_scale = blr_cov_scale(b)};
+                                .wstar = b->wstar, .cov_scale = blr_cov_scale(b),
+                                .truth_in_model = b->truth_in_model};
     return true;
 }
 
