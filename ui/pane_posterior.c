@@ -54,6 +54,7 @@ struct posterior_pane {
     double flo[2], fhi[2]; /* the box of the 99% region */
     double flevel[3];      /* contour levels over the whole mass (NaN: none) */
     struct shade_hist hist;
+    struct canvas top;     /* the lines of the sampler view, composed over the shade */
     struct plot last;      /* the sampler plot of the last frame */
     bool have_last;
 };
@@ -96,6 +97,7 @@ posterior_destroy(void *self)
     free(p->py);
     free(p->grid);
     shade_hist_free(&p->hist);
+    canvas_free(&p->top);
     free(p);
 }
 
@@ -398,6 +400,21 @@ widen(double *mn, double *mx, double v)
         *mx = v;
 }
 
+/* p->top cleared at c's size and mode; false when out of memory. */
+static bool
+top_canvas(struct posterior_pane *p, const struct canvas *c)
+{
+    if (p->top.cells == NULL || p->top.cols != c->cols || p->top.rows != c->rows) {
+        canvas_free(&p->top);
+        if (canvas_init(&p->top, c->cols, c->rows, c->ascii) != 0)
+            return false;
+    }
+    p->top.ascii = c->ascii;
+    canvas_clear(&p->top);
+    canvas_clip(&p->top, 0, 0, -1, -1);
+    return p->top.cells != NULL;
+}
+
 /* Every kept draw of every chain (weighted: SGLD) into the histogram. */
 static void
 bin_draws(struct posterior_pane *p, const struct sampler_job *j, const struct plot *pl, size_t i,
@@ -414,6 +431,104 @@ bin_draws(struct posterior_pane *p, const struct sampler_job *j, const struct pl
                            : x[k2];
             shade_hist_add(&p->hist, pl, x[i], y, j->wts[k * j->keep + q]);
         }
+}
+
+#define MARG_MIN_W 70 /* marginals along the axes from this pane size */
+#define MARG_MIN_H 24
+
+/* The marginal of coordinate ci along one axis of pl (axis 0: x, in the
+ * rows [lo, hi) above the plot; axis 1: y, in the columns [lo, hi) at its
+ * right): the draws' histogram per cell of the plot as bars, the exact
+ * marginal over them as a line (a Gaussian reference's N(m, sd^2), or a 2-D
+ * density's from its grid over the view), both as expected counts per cell. */
+static void
+marginal(struct posterior_pane *p, const struct sampler_job *j, const struct plot *pl, size_t ci,
+         bool contours, bool ref, double m, double sd, int axis, int lo, int hi)
+{
+    int nb = axis == 0 ? pl->pw : pl->ph, depth = (hi - lo) * (axis == 0 ? 4 : 2);
+    if (nb <= 0 || depth < 4)
+        return;
+    double *cnt = calloc((size_t)nb * 2, sizeof *cnt), *ex = cnt + nb;
+    if (cnt == NULL)
+        return;
+    double tot = 0;
+    for (size_t k = 0; k < j->K; k++)
+        for (size_t q = 0; q < j->count; q++) {
+            double v = j->draws[(k * j->keep + q) * j->d + ci], wt = j->wts[k * j->keep + q];
+            tot += wt;
+            double P = floor((axis == 0 ? plot_px(pl, v) : plot_py(pl, v)) + 0.5);
+            double b = axis == 0 ? floor(P / 2) - pl->pcol : floor(P / 4) - pl->prow;
+            if (isfinite(P) && b >= 0 && b < nb)
+                cnt[(int)b] += wt;
+        }
+    /* Bin edges in data coordinates: a cell spans 2 (x) or 4 (y) pixels. */
+    const struct plot_range *r = axis == 0 ? &pl->x : &pl->y;
+    double width = (r->hi - r->lo) / nb;
+    bool have = false;
+    if (contours && p->grid != NULL) {
+        /* Sum exp(-U) over the other axis of the view grid, per grid line. */
+        int ga = axis == 0 ? p->gx : p->gy, gb = axis == 0 ? p->gy : p->gx;
+        double umin = INFINITY, all = 0, *line = calloc((size_t)ga, sizeof *line);
+        if (line != NULL) {
+            for (int a = 0; a < p->gx * p->gy; a++)
+                umin = fmin(umin, p->grid[a]);
+            for (int a = 0; a < ga && isfinite(umin); a++)
+                for (int b = 0; b < gb; b++) {
+                    double U = axis == 0 ? p->grid[b * p->gx + a] : p->grid[a * p->gx + b];
+                    line[a] += exp(-(U - umin));
+                }
+            for (int a = 0; a < ga; a++)
+                all += line[a];
+            /* Grid line a sits at lo + a (hi - lo)/(ga - 1); y bins run top down. */
+            for (int b = 0; b < nb && all > 0; b++) {
+                double v = axis == 0 ? r->lo + width * (b + 0.5) : r->hi - width * (b + 0.5);
+                double g = (v - r->lo) / (r->hi - r->lo) * (ga - 1);
+                int g0 = (int)floor(g);
+                g0 = g0 < 0 ? 0 : g0 >= ga - 1 ? ga - 2 : g0;
+                double f = g - g0, dens = (1 - f) * line[g0] + f * line[g0 + 1];
+                ex[b] = tot * dens / all * (ga - 1) * width / (r->hi - r->lo);
+            }
+            have = all > 0;
+            free(line);
+        }
+    } else if (ref && sd > 0) {
+        for (int b = 0; b < nb; b++) {
+            double v = axis == 0 ? r->lo + width * (b + 0.5) : r->hi - width * (b + 0.5);
+            double z = (v - m) / sd;
+            ex[b] = tot * width * exp(-0.5 * z * z) / (sd * sqrt(2 * M_PI));
+        }
+        have = true;
+    }
+    double top = 0;
+    for (int b = 0; b < nb; b++)
+        top = fmax(top, fmax(cnt[b], have ? ex[b] : 0));
+    if (top > 0) {
+        struct canvas *c = pl->c;
+        for (int b = 0; b < nb; b++) {
+            /* Thin bars (one dot column, two dot rows per cell) so the
+             * exact curve stays visible across them. */
+            int len = (int)floor(cnt[b] / top * depth + 0.5);
+            for (int t = 0; t < len; t++)
+                for (int e = 1; e < (axis == 0 ? 2 : 3); e++) {
+                    if (axis == 0)
+                        canvas_dot(c, 2 * (pl->pcol + b), 4 * hi - 1 - t, COL_S2);
+                    else
+                        canvas_dot(c, 2 * lo + t, 4 * (pl->prow + b) + e, COL_S2);
+                }
+        }
+        double ph = 0;
+        for (int b = 0; have && b + 1 < nb; b++) {
+            double a0 = ex[b] / top * depth, a1 = ex[b + 1] / top * depth;
+            if (axis == 0)
+                canvas_line_phased(c, 2.0 * (pl->pcol + b) + 0.5, 4.0 * hi - 1 - a0,
+                                   2.0 * (pl->pcol + b + 1) + 0.5, 4.0 * hi - 1 - a1, COL_S1,
+                                   PAT_SOLID, &ph);
+            else
+                canvas_line_phased(c, 2.0 * lo + a0, 4.0 * (pl->prow + b) + 1.5, 2.0 * lo + a1,
+                                   4.0 * (pl->prow + b + 1) + 1.5, COL_S1, PAT_SOLID, &ph);
+        }
+    }
+    free(cnt);
 }
 
 static void
@@ -512,41 +627,58 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
              j->tid == SMP_LOGISTIC ? j->coord[i] : "", j->tid == SMP_LOGISTIC ? ")" : "");
     snprintf(yl, sizeof yl, "w%zu%s%s%s", k2, j->tid == SMP_LOGISTIC ? " (" : "",
              j->tid == SMP_LOGISTIC ? j->coord[k2] : "", j->tid == SMP_LOGISTIC ? ")" : "");
+    /* Marginals along the axes where the pane is large enough: a strip
+     * above for the first coordinate, a column at the right for the second. */
+    int mh = !one && w >= MARG_MIN_W && h >= MARG_MIN_H ? h / 6 : 0;
+    int mw = mh > 0 ? w / 8 : 0;
     struct plot pl;
-    plot_begin(&pl, c, col, row, w, h, &p->sx, &p->sy, xl, one ? NULL : yl);
+    plot_begin(&pl, c, col, row + mh, w - mw, h - mh, &p->sx, &p->sy, xl, one ? NULL : yl);
     bin_draws(p, j, &pl, i, k2, one, ry);
-    shade_draw(&p->hist, &pl, false);
-    if (contours && contour_grid(p, j, &pl)) {
+    /* Lines and markers go on a canvas of their own, then over the shade:
+     * each owns its cells, so an ellipse or a contour reads as a clean line
+     * through the densest shade, without colour too. */
+    struct plot lp = pl;
+    bool layered = top_canvas(p, c);
+    if (layered)
+        lp.c = &p->top;
+    if (contours && contour_grid(p, j, &lp)) {
         for (int q = 0; q < 3; q++)
             if (isfinite(p->glevel[q]))
-                contour_level(p, &pl, p->glevel[q], COL_S1);
+                contour_level(p, &lp, p->glevel[q], COL_S1);
         if (ref)
-            plot_ellipse(&pl, mx, my, sxx, sxy, syy, 2.0, COL_S3, PAT_DOTTED);
+            plot_ellipse(&lp, mx, my, sxx, sxy, syy, 2.0, COL_S3, PAT_DOTTED);
     } else if (ref) {
-        plot_ellipse(&pl, mx, my, sxx, sxy, syy, 2.0, COL_S1, PAT_DASHED);
-        plot_ellipse(&pl, mx, my, sxx, sxy, syy, 1.0, COL_S1, PAT_SOLID);
+        plot_ellipse(&lp, mx, my, sxx, sxy, syy, 2.0, COL_S1, PAT_DASHED);
+        plot_ellipse(&lp, mx, my, sxx, sxy, syy, 1.0, COL_S1, PAT_SOLID);
     }
     p->job = j;
     if (ref)
-        plot_marker(&pl, mx, my, c->ascii ? 'x' : 0x00D7, COL_S1, ATTR_BOLD);
+        plot_marker(&lp, mx, my, c->ascii ? 'x' : 0x00D7, COL_S1, ATTR_BOLD);
     if (truth)
-        plot_marker(&pl, s->wstar[i], s->wstar[k2], '+', COL_TRUTH, ATTR_BOLD);
+        plot_marker(&lp, s->wstar[i], s->wstar[k2], '+', COL_TRUTH, ATTR_BOLD);
     bool acc = ev != NULL && ev->accepted;
     if (ev != NULL)
-        plot_line(&pl, tx, ty, ntr, COL_NEW, acc ? PAT_SOLID : PAT_DOTTED);
+        plot_line(&lp, tx, ty, ntr, COL_NEW, acc ? PAT_SOLID : PAT_DOTTED);
     /* The leapfrog points of a short trajectory, so each step shows. */
     if (ev != NULL && ntr > 2 && ntr <= 64)
         for (size_t q = 1; q + 1 < ntr; q++)
-            plot_marker(&pl, tx[q], ty[q], c->ascii ? '.' : 0x2022, COL_NEW, ATTR_NONE);
+            plot_marker(&lp, tx[q], ty[q], c->ascii ? '.' : 0x2022, COL_NEW, ATTR_NONE);
     if (ev != NULL) {
         double ex = ev->proposal[i], ey = one ? 0 : ev->proposal[k2];
         if (ev->ntraj >= 2 &&
             (j->kind->events & (SAMPLER_EV_TRAJECTORY | SAMPLER_EV_TREE)) == SAMPLER_EV_TRAJECTORY)
             ex = tx[ntr - 1], ey = ty[ntr - 1];
-        plot_marker(&pl, ex, ey, acc ? (c->ascii ? '@' : 0x25CF) : (c->ascii ? 'o' : 0x25CB),
+        plot_marker(&lp, ex, ey, acc ? (c->ascii ? '@' : 0x25CF) : (c->ascii ? 'o' : 0x25CB),
                     COL_NEW, ATTR_BOLD);
     }
-    shade_draw(&p->hist, &pl, true); /* ASCII: the ramp into the cells left free */
+    shade_draw(&p->hist, &pl);
+    if (layered)
+        shade_compose(&pl, &p->top);
+    if (mh > 0 && pl.pw > 0 && pl.ph > 0) {
+        marginal(p, j, &pl, i, contours, ref, mx, sqrt(sxx), 0, row + 1, pl.prow - 1);
+        marginal(p, j, &pl, k2, contours, ref, my, sqrt(syy), 1, pl.pcol + pl.pw + 1,
+                 col + w - 1);
+    }
     p->last = pl;
     p->have_last = true;
     struct legend_entry leg[6];

@@ -70,11 +70,10 @@ shade_level(double count, double max)
 }
 
 void
-shade_draw(const struct shade_hist *sh, struct plot *pl, bool late)
+shade_draw(const struct shade_hist *sh, struct plot *pl)
 {
-    if (sh->count == NULL || sh->w != pl->pw || sh->h != pl->ph || late != pl->c->ascii)
+    if (sh->count == NULL || sh->w != pl->pw || sh->h != pl->ph)
         return;
-    bool behind = late;
     double max = 0;
     for (size_t i = 0; i < (size_t)sh->w * (size_t)sh->h; i++)
         max = fmax(max, sh->count[i]);
@@ -83,7 +82,7 @@ shade_draw(const struct shade_hist *sh, struct plot *pl, bool late)
         for (int a = 0; a < sh->w; a++) {
             int l = shade_level(sh->count[(size_t)b * (size_t)sh->w + (size_t)a], max);
             int col = pl->pcol + a, row = pl->prow + b;
-            if (l == 0 || (behind && canvas_glyph(c, col, row) != ' '))
+            if (l == 0 || canvas_glyph(c, col, row) != ' ')
                 continue;
             int color = l <= LOW_LEVELS ? COL_DIM : COL_S2;
             if (c->ascii) {
@@ -92,6 +91,23 @@ shade_draw(const struct shade_hist *sh, struct plot *pl, bool late)
             }
             for (int k = 0; k < l; k++)
                 canvas_dot(c, 2 * col + fill_order[k][0], 4 * row + fill_order[k][1], color);
+        }
+}
+
+void
+shade_compose(struct plot *pl, const struct canvas *top)
+{
+    struct canvas *c = pl->c;
+    if (top->cols != c->cols || top->rows != c->rows || top->cells == NULL)
+        return;
+    for (int r = pl->prow; r < pl->prow + pl->ph; r++)
+        for (int k = pl->pcol; k < pl->pcol + pl->pw; k++) {
+            if (k < 0 || r < 0 || k >= c->cols || r >= c->rows)
+                continue;
+            size_t at = (size_t)r * (size_t)c->cols + (size_t)k;
+            const struct cell *t = &top->cells[at];
+            if (t->ch != 0 || t->dots != 0 || t->wide)
+                c->cells[at] = *t;
         }
 }
 

@@ -34,13 +34,14 @@ void shade_hist_add(struct shade_hist *sh, const struct plot *pl, double x, doub
 /* The shade level (0 = empty .. SHADE_LEVELS) of a cell's count. */
 #define SHADE_LEVELS 8
 int shade_level(double count, double max);
-/* Draw the histogram over pl's data area. Call it twice: first (late
- * false) before anything else in the plot, so that it is at the back; in
- * UTF-8 that pass draws the braille dots and lines drawn later add theirs
- * (and their colour) to the cell. ASCII glyphs cannot merge with lines, so
- * there the second call (late true, after the lines and markers) puts the
- * ramp into the cells left free. */
-void shade_draw(const struct shade_hist *sh, struct plot *pl, bool late);
+/* Draw the histogram over pl's data area, into the cells nothing holds yet:
+ * it is at the back. Lines meant to cross the shade are drawn on a canvas
+ * of their own (a copy of the plot with .c pointing there) and composed
+ * over it with shade_compose, so that each line owns its cells. */
+void shade_draw(const struct shade_hist *sh, struct plot *pl);
+/* Copy every non-blank cell of top inside pl's data area onto pl->c (top
+ * has pl->c's size): the lines over the shade. */
+void shade_compose(struct plot *pl, const struct canvas *top);
 /* True when the glyph and colour of a canvas cell are those shade_draw
  * gives a non-empty level (for tests). */
 bool shade_cell_is_shade(const struct canvas *c, int col, int row);
