@@ -128,6 +128,29 @@ test_banana(void)
         CHECK(fabs(f - want[l]) <= 0.03, "draws inside the %.0f%% contour: %.4f", 100 * want[l],
               f);
     }
+    /* ASCII: the ramp in the free cells, the lines still drawn. */
+    struct canvas a;
+    CHECK(canvas_init(&a, 120, 40, true) == 0, "ASCII canvas");
+    draw(st, s, &a);
+    CHECK(pane_posterior_sampler_plot(st, &pl, level, &hist), "an ASCII sampler view");
+    size_t afree = 0, ashade = 0, alines = 0;
+    for (int r = pl.prow; r < pl.prow + pl.ph; r++)
+        for (int k = pl.pcol; k < pl.pcol + pl.pw; k++) {
+            double w[2] = {inv(plot_px, &pl, 2.0 * k + 0.5), inv(plot_py, &pl, 4.0 * r + 1.5)}, U;
+            if (target_eval(j->t, w, &U, NULL, &err) != BL_OK || !(U < level[1]))
+                continue;
+            bool shade = shade_cell_is_shade(&a, k, r);
+            if (shade || canvas_glyph(&a, k, r) == ' ')
+                afree++, ashade += shade;
+            else
+                alines++;
+        }
+    printf("# ASCII: %zu free cells in the 86%% region, %zu show the ramp; %zu hold lines\n",
+           afree, ashade, alines);
+    CHECK(afree > 0 && ashade * 2 >= afree, "ASCII ramp in the free cells: %zu of %zu", ashade,
+          afree);
+    CHECK(alines > 0, "ASCII: the contours are drawn over the ramp");
+    canvas_free(&a);
     canvas_free(&c);
     pane_posterior.destroy(st);
     session_free(s);
