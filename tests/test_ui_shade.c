@@ -3,7 +3,8 @@
  * shades at least half of the cells inside its 86% contour that a line or
  * marker has not taken, and the draws inside the 39/86/99% contours (U
  * below the pane's contour levels) are within 3 points of 39/86/99%. Also
- * the shade primitive's levels and the fixed view (a step does not move it). */
+ * the shade primitive's levels and the fixed view (a step does not move it),
+ * and a GP's posterior pane: f at two inputs. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +157,40 @@ test_banana(void)
     session_free(s);
 }
 
+/* A GP's posterior pane: the joint posterior of f at two inputs with the
+ * prior's ellipse, not a sentence; x= chooses the inputs. */
+static void
+test_gp_joint(void)
+{
+    bl_err err;
+    struct session *s = session_alloc(&err);
+    CHECK(s != NULL, "session");
+    if (s == NULL)
+        return;
+    CHECK(run(s, "seed 1; data linear d=1; model gp; observe 20; pane posterior x=-1,0.5", &err) ==
+              BL_OK,
+          "gp: %s", err.msg);
+    void *st = pane_posterior.create(NULL);
+    struct canvas c;
+    CHECK(st != NULL && canvas_init(&c, 80, 22, false) == 0, "pane and canvas");
+    draw(st, s, &c);
+    char row[1024], title[128];
+    bool post = false, prior = false, xl = false;
+    for (int r = 0; r < c.rows; r++) {
+        canvas_row_utf8(&c, r, row, sizeof row);
+        post |= strstr(row, "posterior 1 sd") != NULL;
+        prior |= strstr(row, "prior 2 sd") != NULL;
+        xl |= strstr(row, "f(-1)") != NULL;
+    }
+    CHECK(post && prior, "gp: posterior and prior ellipses named in the legend");
+    CHECK(xl, "gp: the axis names the chosen input f(-1)");
+    pane_posterior.title(st, s, title, sizeof title);
+    CHECK(strstr(title, "f(-1), f(0.5)") != NULL, "gp title: %s", title);
+    canvas_free(&c);
+    pane_posterior.destroy(st);
+    session_free(s);
+}
+
 int
 main(void)
 {
@@ -165,6 +200,7 @@ main(void)
     CHECK(pane_register(pane_table, &err) == BL_OK, "register: %s", err.msg);
     test_levels();
     test_banana();
+    test_gp_joint();
     out_buffer_free(&ob);
     return TEST_REPORT();
 }

@@ -287,17 +287,19 @@ sampler_adjust(const struct session *s, bool *on)
         on[d] = false;
 }
 
-/* The default gives a model's room to the panes that have something to
- * show: a model without weights and without a scalar posterior (a GP) has
- * only a sentence for the posterior pane, so at 80x24 data and regret
- * share the screen instead, unless the posterior pane is focused (asked
- * for) or a sampler draws in it. */
+/* The default gives a model's room to its most informative panes: for a
+ * model without weights and without a scalar posterior (a GP) those are
+ * data and regret (f at two inputs, in the posterior pane, is a detail), so
+ * at 80x24 they share the screen, unless the posterior pane is focused or
+ * its inputs were chosen (`pane posterior x=a,b`), or a sampler draws in it. */
 static void
 default_adjust(const struct session *s, bool *on)
 {
     int p = view_pane_parse("posterior");
+    const struct view_value *x = view_get(&s->view, "posterior", "x");
     if (p < 0 || s->m == NULL || s->blr != NULL || s->smp != NULL ||
-        s->mc->pane.scalar != NULL || view_has_focus(&s->view, "posterior"))
+        s->mc->pane.scalar != NULL || view_has_focus(&s->view, "posterior") ||
+        (x != NULL && x->set))
         return;
     on[p] = false;
 }

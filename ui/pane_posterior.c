@@ -25,6 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
 #include "ui/pane.h"
 #include "ui/pane_posterior.h"
 #include "ui/plot.h"
@@ -55,6 +58,16 @@ struct posterior_pane {
     double flevel[3];      /* contour levels over the whole mass (NaN: none) */
     struct shade_hist hist;
     struct canvas top;     /* the lines of the sampler view, composed over the shade */
+    /* a model without weights: f at two inputs (`pane posterior x=a,b`) */
+    unsigned long fgen;    /* session generation the numbers below belong to */
+    double fx[2];          /* the inputs */
+    double fm[2], fsd[2], frho; /* posterior mean, sd, correlation of f(a), f(b) */
+    struct plot_range jx, jy; /* its plot's ranges */
+    double fK[3];          /* prior covariance k(a,a), k(a,b), k(b,b) (NaN: unknown) */
+    double *fz, *fd;       /* normals, draws (FDRAWS x 2) */
+    size_t fzn;
+    int fdraws;
+    bool fok;
     struct plot last;      /* the sampler plot of the last frame */
     bool have_last;
 };
@@ -97,6 +110,8 @@ posterior_destroy(void *self)
     free(p->py);
     free(p->grid);
     shade_hist_free(&p->hist);
+    free(p->fz);
+    free(p->fd);
     canvas_free(&p->top);
     free(p);
 }
@@ -117,13 +132,38 @@ sampler_view(const struct session *s)
     return s->smp != NULL && (s->smp->tid != SMP_POSTERIOR || session_sampler_current(s));
 }
 
+/* The two inputs: `x=a,b`, else the quartiles of the inputs seen. */
+static void
+f_inputs(const struct session *s, double x[2])
+{
+    const struct view_value *v = view_get(&s->view, "posterior", "x");
+    if (v != NULL && v->set && v->len == 2) {
+        x[0] = v->num[0], x[1] = v->num[1];
+        return;
+    }
+    x[0] = -1, x[1] = 1;
+    if (s->n < 2)
+        return;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t t = 0; t < s->n; t++)
+        lo = fmin(lo, s->X[t]), hi = fmax(hi, s->X[t]);
+    x[0] = lo + 0.25 * (hi - lo), x[1] = lo + 0.75 * (hi - lo);
+}
+
 static void
 posterior_title(void *self, const struct session *s, char *buf, size_t size)
 {
     (void)self;
     if (s->m != NULL && s->blr == NULL && !sampler_view(s)) {
         const char *what = s->mc->pane.posterior_title;
-        snprintf(buf, size, "posterior  %s", what != NULL ? what : s->mc->subject.name);
+        double x[2];
+        f_inputs(s, x);
+        if (s->mc->pane.band != NULL && s->in_dim == 1)
+            snprintf(buf, size, "posterior  %s%sf(%.3g), f(%.3g)  n=%zu",
+                     s->mc->pane.scalar != NULL ? what : "", s->mc->pane.scalar != NULL ? ", " : "",
+                     x[0], x[1], s->n);
+        else
+            snprintf(buf, size, "posterior  %s", what != NULL ? what : s->mc->subject.name);
         return;
     }
     const struct sampler_job *j = s->smp;
@@ -715,6 +755,123 @@ pane_posterior_sampler_plot(const void *self, struct plot *pl, double level[3],
     return true;
 }
 
+#define FDRAWS 400 /* posterior draws of (f(a), f(b)): their correlation, and a few shown */
+#define FSHOWN 24
+
+/* Mean, sd and correlation of (f(a), f(b)) from the model's band hook (sd
+ * exact, correlation from FDRAWS draws), the prior covariance from its gram
+ * hook; cached by the session's generation. */
+static bool
+f_joint(struct posterior_pane *p, const struct session *s)
+{
+    double x[2];
+    f_inputs(s, x);
+    if (p->fgen == s->generation && p->fx[0] == x[0] && p->fx[1] == x[1] && p->fd != NULL)
+        return p->fok;
+    p->fgen = s->generation, p->fx[0] = x[0], p->fx[1] = x[1];
+    p->fok = false;
+    const struct model_pane *hk = &s->mc->pane;
+    if (hk->band == NULL || hk->band_normals == NULL || s->in_dim != 1)
+        return false;
+    size_t nz = hk->band_normals(s->m, 2);
+    if (p->fz == NULL || p->fzn != nz) {
+        free(p->fz);
+        p->fz = malloc((nz > 0 ? FDRAWS * nz : 1) * sizeof *p->fz);
+        gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+        if (p->fz == NULL || r == NULL) {
+            gsl_rng_free(r);
+            free(p->fz);
+            p->fz = NULL;
+            return false;
+        }
+        gsl_rng_set(r, 20240918);
+        for (size_t i = 0; i < FDRAWS * nz; i++)
+            p->fz[i] = gsl_ran_ugaussian(r);
+        gsl_rng_free(r);
+        p->fzn = nz;
+    }
+    if (p->fd == NULL && (p->fd = malloc(2 * FDRAWS * sizeof *p->fd)) == NULL)
+        return false;
+    bl_err err;
+    p->fdraws = hk->band(s->m, x, 2, p->fz, FDRAWS, p->fm, p->fsd, p->fd, s->cancel, &err);
+    if (p->fdraws < 0)
+        return false;
+    p->frho = 0;
+    if (p->fdraws >= 10) {
+        double m0 = 0, m1 = 0, s00 = 0, s01 = 0, s11 = 0, n = p->fdraws;
+        for (int q = 0; q < p->fdraws; q++)
+            m0 += p->fd[q * 2], m1 += p->fd[q * 2 + 1];
+        m0 /= n, m1 /= n;
+        for (int q = 0; q < p->fdraws; q++) {
+            double a = p->fd[q * 2] - m0, b = p->fd[q * 2 + 1] - m1;
+            s00 += a * a, s01 += a * b, s11 += b * b;
+        }
+        p->frho = s00 > 0 && s11 > 0 ? s01 / sqrt(s00 * s11) : 0;
+    }
+    double K[4];
+    p->fK[0] = p->fK[1] = p->fK[2] = (double)NAN;
+    if (s->mc->gram != NULL && s->mc->gram(s->m, x, 2, 0, K, s->cancel, &err) == BL_OK)
+        p->fK[0] = K[0], p->fK[1] = K[1], p->fK[2] = K[3];
+    p->fok = isfinite(p->fm[0]) && isfinite(p->fm[1]) && p->fsd[0] > 0 && p->fsd[1] > 0;
+    return p->fok;
+}
+
+/* The joint posterior of f at two inputs: its 1 and 2 sd ellipses, a few
+ * draws, the truth's values when the world knows them, and the prior's
+ * ellipse (the kernel at the two inputs) around 0. */
+static bool
+draw_joint_f(struct posterior_pane *p, const struct session *s, struct canvas *c, int col,
+             int row, int w, int h)
+{
+    if (!f_joint(p, s))
+        return false;
+    double sxx = p->fsd[0] * p->fsd[0], syy = p->fsd[1] * p->fsd[1];
+    double sxy = p->frho * p->fsd[0] * p->fsd[1];
+    bool prior = isfinite(p->fK[0]) && isfinite(p->fK[2]) && p->fK[0] > 0 && p->fK[2] > 0;
+    bool truth = s->world != NULL && world_knows_truth(s->world);
+    double t0 = truth ? world_mean(s->world, &p->fx[0]) : (double)NAN;
+    double t1 = truth ? world_mean(s->world, &p->fx[1]) : (double)NAN;
+    double xmn = p->fm[0] - 2.5 * p->fsd[0], xmx = p->fm[0] + 2.5 * p->fsd[0];
+    double ymn = p->fm[1] - 2.5 * p->fsd[1], ymx = p->fm[1] + 2.5 * p->fsd[1];
+    if (prior) {
+        xmn = fmin(xmn, -2.2 * sqrt(p->fK[0])), xmx = fmax(xmx, 2.2 * sqrt(p->fK[0]));
+        ymn = fmin(ymn, -2.2 * sqrt(p->fK[2])), ymx = fmax(ymx, 2.2 * sqrt(p->fK[2]));
+    }
+    if (isfinite(t0) && isfinite(t1))
+        xmn = fmin(xmn, t0), xmx = fmax(xmx, t0), ymn = fmin(ymn, t1), ymx = fmax(ymx, t1);
+    pane_apply_ranges(s, "posterior", &p->jx, &p->jy);
+    plot_range_update(&p->jx, xmn, xmx);
+    plot_range_update(&p->jy, ymn, ymx);
+    char xl[32], yl[32];
+    snprintf(xl, sizeof xl, "f(%.3g)", p->fx[0]);
+    snprintf(yl, sizeof yl, "f(%.3g)", p->fx[1]);
+    struct plot pl;
+    plot_begin(&pl, c, col, row, w, h, &p->jx, &p->jy, xl, yl);
+    if (prior)
+        plot_ellipse(&pl, 0, 0, p->fK[0], p->fK[1], p->fK[2], 2.0, COL_S3, PAT_DOTTED);
+    plot_ellipse(&pl, p->fm[0], p->fm[1], sxx, sxy, syy, 2.0, COL_S1, PAT_DASHED);
+    plot_ellipse(&pl, p->fm[0], p->fm[1], sxx, sxy, syy, 1.0, COL_S1, PAT_SOLID);
+    int shown = p->fdraws < FSHOWN ? p->fdraws : FSHOWN;
+    for (int q = 0; q < shown; q++)
+        plot_marker(&pl, p->fd[q * 2], p->fd[q * 2 + 1], c->ascii ? '.' : 0x00B7, COL_S2,
+                    ATTR_NONE);
+    plot_marker(&pl, p->fm[0], p->fm[1], c->ascii ? 'x' : 0x00D7, COL_S1, ATTR_BOLD);
+    if (isfinite(t0) && isfinite(t1))
+        plot_marker(&pl, t0, t1, '+', COL_TRUTH, ATTR_BOLD);
+    struct legend_entry leg[5];
+    size_t nl = 0;
+    leg[nl++] = (struct legend_entry){"──", "__", "posterior 1 sd", COL_S1};
+    leg[nl++] = (struct legend_entry){"╌╌", "--", "2 sd", COL_S1};
+    if (prior)
+        leg[nl++] = (struct legend_entry){"··", "..", "prior 2 sd", COL_S3};
+    if (shown > 0)
+        leg[nl++] = (struct legend_entry){"· ", ". ", "draws", COL_S2};
+    if (isfinite(t0) && isfinite(t1))
+        leg[nl++] = (struct legend_entry){"+ ", "+ ", "truth", COL_TRUTH};
+    plot_legend(&pl, leg, nl);
+    return true;
+}
+
 /* A model without weights: a scalar posterior when the model has one to
  * show (the output scale of a Student-t process), else a word on why not. */
 static void
@@ -723,6 +880,8 @@ draw_scale(struct posterior_pane *p, const struct session *s, struct canvas *c, 
 {
     struct model_scalar sc;
     if (s->mc->pane.scalar == NULL) {
+        if (draw_joint_f(p, s, c, col, row, w, h))
+            return;
         /* Short, so it fits a half-width pane at 80x24. */
         char msg[96];
         snprintf(msg, sizeof msg, "a %s: posterior over functions (data pane)",
@@ -733,6 +892,11 @@ draw_scale(struct posterior_pane *p, const struct session *s, struct canvas *c, 
     if (!s->mc->pane.scalar(s->m, &sc)) {
         pane_message(c, col, row, w, h, "no posterior scale to draw yet: observe");
         return;
+    }
+    /* A TP: f at two inputs beside the scale when the pane is wide enough. */
+    if (w >= 76 && draw_joint_f(p, s, c, col, row, w / 2, h)) {
+        col += w / 2;
+        w -= w / 2;
     }
     enum { G = MODEL_SCALAR_GRID };
     double mx = 0;
@@ -919,10 +1083,22 @@ check_w(const struct session *s, const struct arg_value *v, bl_err *err)
     return BL_OK;
 }
 
+static int
+check_x(const struct session *s, const struct arg_value *v, bl_err *err)
+{
+    (void)s;
+    if (v->vlen != 2 || !isfinite(v->vec[0]) || !isfinite(v->vec[1]) || v->vec[0] == v->vec[1])
+        return bl_fail(err, BL_EINVAL, "x= needs two different finite inputs, e.g. x=0.2,0.8");
+    return BL_OK;
+}
+
 static const struct view_key posterior_keys[] = {
     {.arg = {.name = "w", .type = ARG_VEC,
              .help = "posterior: the two weights to show, e.g. w=0,1, or one's marginal: w=2"},
      .init = {0, 1}, .init_len = 2, .check = check_w},
+    {.arg = {.name = "x", .type = ARG_VEC,
+             .help = "posterior: a gp or tp's two inputs for the joint posterior of f, e.g. x=0.2,0.8"},
+     .init = {0, 0}, .init_len = 2, .check = check_x},
     {.arg = {.name = NULL}},
 };
 
