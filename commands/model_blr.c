@@ -288,9 +288,9 @@ blr_record(const void *m, double cum, double *row)
         if (b->wstar != NULL) {
             /* The closed form assumes y | x is the model's own Gaussian. */
             if (b->truth_in_model)
-                row[TR_REGRET_CLOSED] = regret_expected(d, alpha, logdet_a,
-                                                        blr_trace_inv_prec(b->blr), ww,
-                                                        blr_quad_inv_prec(b->blr, b->wstar));
+                row[TR_REGRET_CLOSED] =
+                    regret_expected(d, alpha, logdet_a, blr_trace_inv_prec(b->blr), ww,
+                                    blr_quad_inv_prec(b->blr, b->wstar));
             row[TR_ASYMPTOTE] = regret_asymptote(d, nn, alpha, beta, ww);
         } else {
             row[TR_ASYMPTOTE] = regret_asymptote(d, nn, alpha, beta, 0);

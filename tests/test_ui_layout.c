@@ -11,9 +11,9 @@
 #include "commands/session.h"
 #include "harness.h"
 #include "ui/canvas.h"
-#include "ui/render.h"
 #include "ui/layout.h"
 #include "ui/pane.h"
+#include "ui/render.h"
 
 /* Registered indices of the panes and layouts (the table's order is not
  * the priority order), the tiles in priority order, and how many. */

@@ -126,8 +126,7 @@ test_banana(void)
     for (int l = 0; l < 3; l++) {
         double f = (double)in[l] / (double)n;
         printf("# draws inside the %.0f%% contour: %.4f\n", 100 * want[l], f);
-        CHECK(fabs(f - want[l]) <= 0.03, "draws inside the %.0f%% contour: %.4f", 100 * want[l],
-              f);
+        CHECK(fabs(f - want[l]) <= 0.03, "draws inside the %.0f%% contour: %.4f", 100 * want[l], f);
     }
     /* ASCII: the ramp in the free cells, the lines still drawn. */
     struct canvas a;
@@ -146,8 +145,8 @@ test_banana(void)
             else
                 alines++;
         }
-    printf("# ASCII: %zu free cells in the 86%% region, %zu show the ramp; %zu hold lines\n",
-           afree, ashade, alines);
+    printf("# ASCII: %zu free cells in the 86%% region, %zu show the ramp; %zu hold lines\n", afree,
+           ashade, alines);
     CHECK(afree > 0 && ashade * 2 >= afree, "ASCII ramp in the free cells: %zu of %zu", ashade,
           afree);
     CHECK(alines > 0, "ASCII: the contours are drawn over the ramp");

@@ -297,9 +297,8 @@ default_adjust(const struct session *s, bool *on)
 {
     int p = view_pane_parse("posterior");
     const struct view_value *x = view_get(&s->view, "posterior", "x");
-    if (p < 0 || s->m == NULL || s->blr != NULL || s->smp != NULL ||
-        s->mc->pane.scalar != NULL || view_has_focus(&s->view, "posterior") ||
-        (x != NULL && x->set))
+    if (p < 0 || s->m == NULL || s->blr != NULL || s->smp != NULL || s->mc->pane.scalar != NULL ||
+        view_has_focus(&s->view, "posterior") || (x != NULL && x->set))
         return;
     on[p] = false;
 }

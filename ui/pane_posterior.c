@@ -57,25 +57,25 @@ struct posterior_pane {
     double flo[2], fhi[2]; /* the box of the 99% region */
     double flevel[3];      /* contour levels over the whole mass (NaN: none) */
     struct shade_hist hist;
-    struct canvas top;     /* the lines of the sampler view, composed over the shade */
+    struct canvas top; /* the lines of the sampler view, composed over the shade */
     /* a model without weights: f at two inputs (`pane posterior x=a,b`) */
-    unsigned long fgen;    /* session generation the numbers below belong to */
-    double fx[2];          /* the inputs */
+    unsigned long fgen;         /* session generation the numbers below belong to */
+    double fx[2];               /* the inputs */
     double fm[2], fsd[2], frho; /* posterior mean, sd, correlation of f(a), f(b) */
-    struct plot_range jx, jy; /* its plot's ranges */
-    double fK[3];          /* prior covariance k(a,a), k(a,b), k(b,b) (NaN: unknown) */
-    double *fz, *fd;       /* normals, draws (FDRAWS x 2) */
+    struct plot_range jx, jy;   /* its plot's ranges */
+    double fK[3];               /* prior covariance k(a,a), k(a,b), k(b,b) (NaN: unknown) */
+    double *fz, *fd;            /* normals, draws (FDRAWS x 2) */
     size_t fzn;
     int fdraws;
     bool fok;
-    struct plot last;      /* the sampler plot of the last frame */
+    struct plot last; /* the sampler plot of the last frame */
     bool have_last;
 };
 
 #define GRID_MAX_X  160 /* contour grid: at most this many columns */
 #define GRID_MAX_Y  100
-#define FRAME_GRID  240 /* the wide grid a teaching density's frame and levels come from */
-#define FRAME_SD    8.0 /* its half-width in reference sd */
+#define FRAME_GRID  240    /* the wide grid a teaching density's frame and levels come from */
+#define FRAME_SD    8.0    /* its half-width in reference sd */
 #define GAUSS_R99   3.0349 /* sqrt(-2 ln 0.01): the 99% ellipse of a 2-D Gaussian */
 
 /* `pane posterior w=i,j`: weight k of the two shown (0, 1 until set). */
@@ -467,8 +467,8 @@ bin_draws(struct posterior_pane *p, const struct sampler_job *j, const struct pl
         for (size_t q = 0; q < j->count; q++) {
             const double *x = j->draws + (k * j->keep + q) * d;
             /* One coordinate: spread the draws vertically (a strip plot). */
-            double y = one ? ry * (((double)((q * 7919 + k * 104729) % 1000)) / 500.0 - 1.0)
-                           : x[k2];
+            double y =
+                one ? ry * (((double)((q * 7919 + k * 104729) % 1000)) / 500.0 - 1.0) : x[k2];
             shade_hist_add(&p->hist, pl, x[i], y, j->wts[k * j->keep + q]);
         }
 }
@@ -622,9 +622,9 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
             for (size_t q = 0; q < j->count; q++) {
                 const double *x = j->draws + (k * j->keep + q) * d;
                 widen(&xmn, &xmx, x[i]);
-                widen(&ymn, &ymx, one ? ry * (((double)((q * 7919 + k * 104729) % 1000)) /
-                                                  500.0 - 1.0)
-                                      : x[k2]);
+                widen(&ymn, &ymx,
+                      one ? ry * (((double)((q * 7919 + k * 104729) % 1000)) / 500.0 - 1.0)
+                          : x[k2]);
             }
     /* Chain 0's last step, as a polyline in trajectory order. */
     double *tx = p->px, *ty = p->py;
@@ -716,8 +716,7 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
         shade_compose(&pl, &p->top);
     if (mh > 0 && pl.pw > 0 && pl.ph > 0) {
         marginal(p, j, &pl, i, contours, ref, mx, sqrt(sxx), 0, row + 1, pl.prow - 1);
-        marginal(p, j, &pl, k2, contours, ref, my, sqrt(syy), 1, pl.pcol + pl.pw + 1,
-                 col + w - 1);
+        marginal(p, j, &pl, k2, contours, ref, my, sqrt(syy), 1, pl.pcol + pl.pw + 1, col + w - 1);
     }
     p->last = pl;
     p->have_last = true;
@@ -820,8 +819,8 @@ f_joint(struct posterior_pane *p, const struct session *s)
  * draws, the truth's values when the world knows them, and the prior's
  * ellipse (the kernel at the two inputs) around 0. */
 static bool
-draw_joint_f(struct posterior_pane *p, const struct session *s, struct canvas *c, int col,
-             int row, int w, int h)
+draw_joint_f(struct posterior_pane *p, const struct session *s, struct canvas *c, int col, int row,
+             int w, int h)
 {
     if (!f_joint(p, s))
         return false;
@@ -1069,8 +1068,7 @@ check_w(const struct session *s, const struct arg_value *v, bl_err *err)
     const double *w = v->vec;
     if (v->vlen == 1 && w[0] >= 0 && w[0] == (size_t)w[0]) {
         if (s->blr != NULL && w[0] >= (double)s->dim)
-            return bl_fail(err, BL_EINVAL, "w=%g: the model has weights 0..%zu", w[0],
-                           s->dim - 1);
+            return bl_fail(err, BL_EINVAL, "w=%g: the model has weights 0..%zu", w[0], s->dim - 1);
         return BL_OK;
     }
     if (v->vlen != 2 || w[0] < 0 || w[1] < 0 || w[0] != (size_t)w[0] || w[1] != (size_t)w[1] ||
@@ -1093,12 +1091,19 @@ check_x(const struct session *s, const struct arg_value *v, bl_err *err)
 }
 
 static const struct view_key posterior_keys[] = {
-    {.arg = {.name = "w", .type = ARG_VEC,
+    {.arg = {.name = "w",
+             .type = ARG_VEC,
              .help = "posterior: the two weights to show, e.g. w=0,1, or one's marginal: w=2"},
-     .init = {0, 1}, .init_len = 2, .check = check_w},
-    {.arg = {.name = "x", .type = ARG_VEC,
-             .help = "posterior: a gp or tp's two inputs for the joint posterior of f, e.g. x=0.2,0.8"},
-     .init = {0, 0}, .init_len = 2, .check = check_x},
+     .init = {0, 1},
+     .init_len = 2,
+     .check = check_w},
+    {.arg = {.name = "x",
+             .type = ARG_VEC,
+             .help =
+                 "posterior: a gp or tp's two inputs for the joint posterior of f, e.g. x=0.2,0.8"},
+     .init = {0, 0},
+     .init_len = 2,
+     .check = check_x},
     {.arg = {.name = NULL}},
 };
 
