@@ -167,7 +167,11 @@ posterior_title(void *self, const struct session *s, char *buf, size_t size)
         return;
     }
     const struct sampler_job *j = s->smp;
-    if (sampler_view(s) && j->tid != SMP_POSTERIOR)
+    const struct view_value *wv = view_get(&s->view, "posterior", "w");
+    if (sampler_view(s) && (j->d < 2 || (wv != NULL && wv->len == 1)))
+        snprintf(buf, size, "%s  w%zu  %s draws", j->tid != SMP_POSTERIOR ? j->tname : "posterior",
+                 j->d < 2 ? 0 : post_w(s, 0), sampler_kind_name(j->kind));
+    else if (sampler_view(s) && j->tid != SMP_POSTERIOR)
         snprintf(buf, size, "%s  w%zu x w%zu  %s draws", j->tname, post_w(s, 0),
                  post_w(s, 1), sampler_kind_name(j->kind));
     else if (sampler_view(s))
@@ -571,6 +575,98 @@ marginal(struct posterior_pane *p, const struct sampler_job *j, const struct plo
     free(cnt);
 }
 
+/* One coordinate of a sampler's target: the draws' histogram (density per
+ * cell column, as thin bars), the exact or Laplace density over it, the
+ * truth and chain 0's last proposal on the axis; no second axis. */
+static void
+draw_sampler_1d(struct posterior_pane *p, const struct session *s, const struct sampler_job *j,
+                size_t i, struct canvas *c, int col, int row, int w, int h)
+{
+    size_t d = j->d;
+    bool ref = j->ref != TARGET_MOMENTS_NONE;
+    double m = ref ? j->ref_mean[i] : (double)NAN, sd = ref ? sqrt(j->ref_cov[i * d + i]) : (double)NAN;
+    double xmn = NAN, xmx = NAN;
+    if (ref && sd > 0) {
+        widen(&xmn, &xmx, m - 3.5 * sd);
+        widen(&xmn, &xmx, m + 3.5 * sd);
+    } else {
+        for (size_t k = 0; k < j->K; k++)
+            for (size_t q = 0; q < j->count; q++)
+                widen(&xmn, &xmx, j->draws[(k * j->keep + q) * d + i]);
+    }
+    bool truth = j->tid == SMP_POSTERIOR && s->wstar != NULL && i < s->dim;
+    if (truth)
+        widen(&xmn, &xmx, s->wstar[i]);
+    pane_apply_ranges(s, "posterior", &p->sx, &p->sy);
+    plot_range_update(&p->sx, xmn, xmx);
+    /* Bins: one per cell column of the data area, known after plot_begin;
+     * the density's peak sets the y range first. */
+    double peak = ref && sd > 0 ? 1 / (sd * sqrt(2 * M_PI)) : (double)NAN;
+    int nb = w > 8 ? w - 8 : 1;
+    double *cnt = calloc((size_t)nb, sizeof *cnt), tot = 0;
+    if (cnt == NULL)
+        return;
+    double lo = p->sx.lo, bw = (p->sx.hi - p->sx.lo) / nb;
+    for (size_t k = 0; k < j->K; k++)
+        for (size_t q = 0; q < j->count; q++) {
+            double v = j->draws[(k * j->keep + q) * d + i], wt = j->wts[k * j->keep + q];
+            tot += wt;
+            double b = floor((v - lo) / bw);
+            if (b >= 0 && b < nb)
+                cnt[(int)b] += wt;
+        }
+    double top = isfinite(peak) ? peak : 0;
+    for (int b = 0; b < nb && tot > 0; b++)
+        top = fmax(top, cnt[b] / (tot * bw));
+    plot_range_update(&p->sy, 0, top > 0 ? top : 1);
+    char xl[48];
+    snprintf(xl, sizeof xl, "w%zu%s%s%s", i, j->tid == SMP_LOGISTIC ? " (" : "",
+             j->tid == SMP_LOGISTIC ? j->coord[i] : "", j->tid == SMP_LOGISTIC ? ")" : "");
+    struct plot pl;
+    plot_begin(&pl, c, col, row, w, h, &p->sx, &p->sy, xl, "density");
+    /* Thin bars at the bins' centres. */
+    for (int b = 0; b < nb && tot > 0; b++) {
+        double x = lo + bw * (b + 0.5), y = cnt[b] / (tot * bw);
+        double X = plot_px(&pl, x), Y0 = plot_py(&pl, 0), Y1 = plot_py(&pl, y);
+        if (y > 0)
+            canvas_line(c, X, Y0, X, Y1, COL_S2, PAT_SOLID);
+    }
+    free(cnt);
+    if (ref && sd > 0) {
+        enum { G = 161 };
+        double gx[G], gy[G];
+        for (int g = 0; g < G; g++) {
+            gx[g] = pl.x.lo + (pl.x.hi - pl.x.lo) * g / (G - 1);
+            double z = (gx[g] - m) / sd;
+            gy[g] = peak * exp(-0.5 * z * z);
+        }
+        plot_line(&pl, gx, gy, G, COL_S1, PAT_SOLID);
+    }
+    if (truth) {
+        plot_vline(&pl, s->wstar[i], COL_TRUTH, PAT_DOTTED);
+        plot_marker(&pl, s->wstar[i], 0, '+', COL_TRUTH, ATTR_BOLD);
+    }
+    const sampler_event *ev = j->have_ev ? j->ev[0] : NULL;
+    if (ev != NULL)
+        plot_marker(&pl, ev->proposal[i], 0,
+                    ev->accepted ? (c->ascii ? '@' : 0x25CF) : (c->ascii ? 'o' : 0x25CB), COL_NEW,
+                    ATTR_BOLD);
+    struct legend_entry leg[4];
+    size_t nl = 0;
+    if (ref)
+        leg[nl++] = (struct legend_entry){"──", "__",
+                                          j->ref == TARGET_MOMENTS_LAPLACE ? "Laplace density"
+                                                                           : "exact density",
+                                          COL_S1};
+    leg[nl++] = (struct legend_entry){"│ ", "| ", "draws (histogram)", COL_S2};
+    if (ev != NULL)
+        leg[nl++] = ev->accepted ? (struct legend_entry){"● ", "@ ", "accepted", COL_NEW}
+                                 : (struct legend_entry){"○ ", "o ", "rejected", COL_NEW};
+    if (truth)
+        leg[nl++] = (struct legend_entry){"+·", "+.", "truth", COL_TRUTH};
+    plot_legend(&pl, leg, nl);
+}
+
 static void
 draw_sampler(struct posterior_pane *p, const struct session *s, const struct sampler_job *j,
              struct canvas *c, int col, int row, int w, int h)
@@ -595,8 +691,11 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
     bool ref = j->ref != TARGET_MOMENTS_NONE, lap = j->ref == TARGET_MOMENTS_LAPLACE;
     const struct view_value *wv = view_get(&s->view, "posterior", "w");
     bool one = d < 2 || (wv != NULL && wv->len == 1);
-    if (one)
-        k2 = i;
+    if (one) {
+        draw_sampler_1d(p, s, j, i, c, col, row, w, h);
+        p->job = j;
+        return;
+    }
     double mx = ref ? j->ref_mean[i] : 0, my = ref && !one ? j->ref_mean[k2] : 0;
     double sxx = ref ? j->ref_cov[i * d + i] : 1, syy = ref ? j->ref_cov[k2 * d + k2] : 1;
     double sxy = ref && !one ? j->ref_cov[i * d + k2] : 0;
