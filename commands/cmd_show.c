@@ -175,6 +175,9 @@ trace_why(const struct session *s, enum trace_id id, double *v, char *buf, size_
         if (s->wstar == NULL)
             return truth ? "the truth is not a point of the model's features"
                          : "the world's truth is unknown (a data set)";
+        if (!s->truth_in_model)
+            return "not applicable: the world's noise is not the model's Gaussian (the regret "
+                   "pane draws the hindsight regret as the reference)";
         if (s->n == 0)
             *v = 0;
         break;
@@ -261,7 +264,7 @@ show_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
         session_describe_model(s, buf, sizeof buf);
         out_kv_str(out, "model", buf);
         out_kv_int(out, "dim", (long long)s->dim);
-        out_kv_str(out, "truth_in_model", s->wstar ? "yes" : "no");
+        out_kv_str(out, "truth_in_model", s->truth_in_model ? "yes" : "no");
         return BL_OK;
     }
     if (strcmp(what, "posterior") == 0)

@@ -59,6 +59,10 @@ struct model_weights {
     const features *feat;  /* phi: inputs -> R^d */
     const double *wstar;   /* the truth in these coordinates, or NULL */
     double cov_scale;      /* Cov[w | D] = cov_scale A^-1 (inf while undefined) */
+    /* The world's y | x is one of the model's: wstar exists (the feature map
+     * expresses the truth) and the noise family is the model's (Gaussian, not
+     * Student-t); the closed-form E[regret] applies only then. */
+    bool truth_in_model;
 };
 
 /* A scalar whose prior and posterior densities the posterior pane draws

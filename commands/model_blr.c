@@ -102,6 +102,7 @@ struct blr_inst {
     size_t dim;       /* feature dimension */
     double *phi;      /* scratch, dim */
     double *wstar;    /* truth in feature space (dim) or NULL when not representable */
+    bool truth_in_model; /* wstar and the world's noise Gaussian (model_weights) */
     double *tmp;      /* scratch, dim */
     /* observe_block's scratch for bcap points: features, figures, RSS and |w_ML|^2 */
     double *bphi;
@@ -250,6 +251,7 @@ blr_create(const void *opts, const world *w, bl_err *err)
     /* w*^T A^-1 w* per arrival in O(d) instead of a forward substitution. */
     if (b->wstar != NULL && !is_nig(b) && blr_track(b->blr, b->wstar, err) != BL_OK)
         goto fail;
+    b->truth_in_model = b->wstar != NULL && !(world_nu(w) > 0);
     free(lo);
     free(hi);
     return b;
@@ -329,7 +331,10 @@ record_figures(const struct blr_inst *b, const struct blr_figures *f, double cum
         double alpha = b->set.bo.alpha, beta = b->set.bo.beta;
         row[TR_BOUND] = regret_bound(d, alpha, f->logdet_a, f->ww);
         if (b->wstar != NULL) {
-            row[TR_REGRET_CLOSED] = regret_expected(d, alpha, f->logdet_a, f->trinv, f->ww, f->wsw);
+            /* The closed form assumes y | x is the model's own Gaussian. */
+            if (b->truth_in_model)
+                row[TR_REGRET_CLOSED] =
+                    regret_expected(d, alpha, f->logdet_a, f->trinv, f->ww, f->wsw);
             row[TR_ASYMPTOTE] = regret_asymptote(d, (double)f->n, alpha, beta, f->ww);
         } else {
             row[TR_ASYMPTOTE] = regret_asymptote(d, (double)f->n, alpha, beta, 0);
@@ -511,7 +516,8 @@ blr_weights(const void *m, struct model_weights *w)
 {
     const struct blr_inst *b = m;
     *w = (struct model_weights){.dim = b->dim, .post = b->blr, .feat = b->feat,
-                                .wstar = b->wstar, .cov_scale = blr_cov_scale(b)};
+                                .wstar = b->wstar, .cov_scale = blr_cov_scale(b),
+                                .truth_in_model = b->truth_in_model};
     return true;
 }
 

@@ -125,6 +125,7 @@ put_parts(struct session *s, const struct model_class *mc, const struct model_pa
     s->feat = has ? w.feat : NULL;
     s->dim = has ? w.dim : 0;
     s->wstar = has ? w.wstar : NULL;
+    s->truth_in_model = has && w.wstar != NULL && w.truth_in_model;
 }
 
 static int

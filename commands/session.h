@@ -85,6 +85,7 @@ struct session {
     const features *feat; /* their feature map */
     size_t dim;           /* feature dimension */
     const double *wstar;  /* truth in feature space (dim) or NULL when not representable */
+    bool truth_in_model;  /* the world's y | x is one of the model's (model_weights) */
     double *phi;          /* scratch, dim (session_features) */
     double true_loss;     /* sum of -log p*(y_t | x_t) */
 

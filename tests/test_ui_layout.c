@@ -7,9 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "commands/cmd.h"
+#include "commands/session.h"
 #include "harness.h"
+#include "ui/canvas.h"
 #include "ui/layout.h"
 #include "ui/pane.h"
+#include "ui/render.h"
 
 /* Registered indices of the panes and layouts (the table's order is not
  * the priority order), the tiles in priority order, and how many. */
@@ -420,6 +424,41 @@ test_log_rows(void)
     }
 }
 
+/* The default at 80x24 shows a model's two most informative panes: a GP
+ * (no weights, no scalar posterior) data and regret, not the posterior
+ * pane's sentence; a focused posterior pane comes back; blr keeps it. */
+static void
+test_model_panes(void)
+{
+    bl_err err;
+    struct session *s = session_alloc(&err);
+    struct ui u;
+    struct canvas c;
+    struct out_buffer ob;
+    out_buffer_init(&ob);
+    CHECK(s != NULL && ui_init(&u, false) == 0 && canvas_init(&c, 80, 24, false) == 0,
+          "session, ui, canvas");
+    CHECK(cmd_run_line(s, "seed 1; data linear d=1; model gp; observe 20", &ob.out, &err) == BL_OK,
+          "gp: %s", err.msg);
+    ui_render(&u, s, &c, NULL);
+    CHECK(u.layout.pane[ix_data].w > 0 && u.layout.pane[ix_regret].w > 0 &&
+              u.layout.pane[ix_post].w == 0,
+          "gp at 80x24: data and regret, no posterior sentence");
+    CHECK(cmd_run_line(s, "pane posterior on", &ob.out, &err) == BL_OK, "%s", err.msg);
+    view_focus(&s->view, "posterior");
+    ui_render(&u, s, &c, NULL);
+    CHECK(u.layout.pane[ix_post].w > 0, "a focused posterior pane is shown");
+    view_focus(&s->view, "data");
+    CHECK(cmd_run_line(s, "model blr; observe 5", &ob.out, &err) == BL_OK, "blr: %s", err.msg);
+    ui_render(&u, s, &c, NULL);
+    CHECK(u.layout.pane[ix_data].w > 0 && u.layout.pane[ix_post].w > 0,
+          "blr at 80x24: data and posterior");
+    canvas_free(&c);
+    ui_free(&u);
+    out_buffer_free(&ob);
+    session_free(s);
+}
+
 int
 main(void)
 {
@@ -430,5 +469,6 @@ main(void)
     test_small();
     test_presets();
     test_log_rows();
+    test_model_panes();
     return TEST_REPORT();
 }

@@ -600,11 +600,33 @@ test_layers(void)
     canvas_free(&c);
 }
 
+/* Integer quantities: integer ticks, one point included; short log index
+ * axes list every index. */
+static void
+test_ticks_int(void)
+{
+    double t[64], step;
+    size_t n = axis_ticks_int(199.5, 200.5, false, 8, t, &step);
+    CHECK(n == 1 && t[0] == 200, "one point at 200: the tick 200 (%zu ticks, first %g)", n,
+          n ? t[0] : (double)NAN);
+    n = axis_ticks_int(200, 201, false, 8, t, &step);
+    CHECK(n == 2 && t[0] == 200 && t[1] == 201, "200..201: 200 and 201 (%zu ticks)", n);
+    n = axis_ticks_int(0, 5000, false, 6, t, &step);
+    for (size_t i = 0; i < n; i++)
+        CHECK(t[i] == floor(t[i]), "0..5000: tick %g is an integer", t[i]);
+    n = axis_ticks_int(1, 3, true, 8, t, &step);
+    CHECK(n == 3 && t[0] == 1 && t[1] == 2 && t[2] == 3, "log 1..3: 1, 2, 3 (%zu ticks)", n);
+    n = axis_ticks_int(0.5, 12.5, false, 20, t, &step);
+    CHECK(n >= 2 && t[0] >= 1 && t[n - 1] <= 12 && step >= 1, "layers 1..12: integer steps");
+    CHECK(axis_ticks_int(200.2, 200.8, false, 8, t, &step) == 0, "no integer inside: no tick");
+}
+
 int
 main(int argc, char **argv)
 {
     TEST_INIT_SRC(argc, argv);
     test_ticks();
+    test_ticks_int();
     test_range();
     test_plot_clip();
     test_plot_degenerate();

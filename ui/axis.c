@@ -207,6 +207,53 @@ axis_ticks(double lo, double hi, bool log, size_t max, double *ticks, double *st
     return linear_ticks(lo, hi, max, ticks, step);
 }
 
+size_t
+axis_ticks_int(double lo, double hi, bool log, size_t max, double *ticks, double *step)
+{
+    double dummy;
+    if (step == NULL)
+        step = &dummy;
+    size_t n = axis_ticks(lo, hi, log, max, ticks, step);
+    /* A short log index axis (1..d, d small) gets every index: 1, 2, 3, not 1, 2. */
+    if (log && lo >= 1 - EPS && hi <= 20 && floor(hi + EPS) - ceil(lo - EPS) + 1 <= (double)max &&
+        max <= 64) {
+        size_t c = 0;
+        for (double v = ceil(lo - EPS); v <= hi + EPS; v++)
+            ticks[c++] = v;
+        *step = 0;
+        return c;
+    }
+    bool whole = true;
+    for (size_t i = 0; i < n; i++)
+        whole = whole && ticks[i] == floor(ticks[i]);
+    if (whole || !isfinite(lo) || !isfinite(hi) || max == 0)
+        return n;
+    if (lo > hi) {
+        double t = lo;
+        lo = hi;
+        hi = t;
+    }
+    if (log && hi >= 1 && lo < 1)
+        lo = 1;
+    double k0 = ceil(lo - EPS), k1 = floor(hi + EPS);
+    if (k1 < k0)
+        return 0;
+    /* The finest 1-2-5 step of at least 1 giving at most max multiples. */
+    double s = 1;
+    while (floor(k1 / s) - ceil(k0 / s) + 1 > (double)max && isfinite(s))
+        s = ladder_step(s, +1);
+    double a = ceil(k0 / s) * s;
+    size_t cnt = 0;
+    for (double v = a; v <= k1 && cnt < max; v += s)
+        ticks[cnt++] = v;
+    if (cnt == 0) {
+        ticks[cnt++] = k0; /* no multiple of s inside: the first integer */
+        s = 1;
+    }
+    *step = s;
+    return cnt;
+}
+
 /* Decimals needed to show multiples of step. */
 static int
 decimals_for(double step)

@@ -15,7 +15,8 @@
  * the same m, the one whose worst pane is closest to the aspect ASPECT
  * (columns per row; a terminal cell is about twice as tall as wide, so 2.5
  * is a little wider than square) wins, ties to fewer rows. That gives 2 side
- * by side at 80x24, 2x2 at 100x30 and up, 4 in a row at 200x24. */
+ * by side at 80x24, 2x2 at 100x30 and up, 4 in a row at 200x24; a model
+ * with nothing to draw in the posterior pane (a GP) leaves it out. */
 #include "ui/layout.h"
 
 #include <math.h>
@@ -286,8 +287,24 @@ sampler_adjust(const struct session *s, bool *on)
         on[d] = false;
 }
 
+/* The default gives a model's room to its most informative panes: for a
+ * model without weights and without a scalar posterior (a GP) those are
+ * data and regret (f at two inputs, in the posterior pane, is a detail), so
+ * at 80x24 they share the screen, unless the posterior pane is focused or
+ * its inputs were chosen (`pane posterior x=a,b`), or a sampler draws in it. */
+static void
+default_adjust(const struct session *s, bool *on)
+{
+    int p = view_pane_parse("posterior");
+    const struct view_value *x = view_get(&s->view, "posterior", "x");
+    if (p < 0 || s->m == NULL || s->blr != NULL || s->smp != NULL || s->mc->pane.scalar != NULL ||
+        view_has_focus(&s->view, "posterior") || (x != NULL && x->set))
+        return;
+    on[p] = false;
+}
+
 const struct layout_preset layout_presets[] = {
-    {{"default", "what fits"}, LAYOUT_GRID, {NULL}, NULL},
+    {{"default", "what fits"}, LAYOUT_GRID, {NULL}, default_adjust},
     {{"single", "the focused pane"}, LAYOUT_SINGLE, {NULL}, NULL},
     {{"data", NULL}, LAYOUT_SPLIT, {"data", "posterior"}, NULL},
     {{"theory", "the instrument"}, LAYOUT_GRID, {"theory", "regret", "spectrum", "posterior"},

@@ -65,7 +65,9 @@ extern const struct layout_preset layout_presets[];
  * Presets: default is a grid of every tile that is on, in order (data,
  * posterior, regret, spectrum, ...), as many as fit at 36 x 9 or more each:
  * at 80x24 two side by side (data, posterior); from about 100x30 all four
- * in a 2x2 grid; at 200x24 four in a row. single and zoom: the focused
+ * in a 2x2 grid; at 200x24 four in a row; a model with nothing to draw in
+ * the posterior pane (a GP: no weights, no scalar posterior) leaves it out
+ * unless it is focused, so data and regret share 80x24. single and zoom: the focused
  * pane, or the first pane that is on when the focused one is off. data:
  * data on 2/3 of the width, posterior beside it when that leaves it 36
  * columns, else data alone. theory: theory, regret, spectrum, posterior as

@@ -9,18 +9,29 @@
  * current posterior, or a teaching density / logistic regression, the pane
  * shows the sampler's target instead, full height: the reference ellipses
  * (exact, or Laplace for logistic) or, for 2-D non-Gaussian targets, density
- * contours by marching squares on a grid of U (cached per axis range); over
- * them the recent draws as a cloud of dots; then chain 0's last step: the
+ * contours by marching squares on a grid of U (cached per axis range); behind
+ * them every kept draw as a 2-D histogram in shade levels (ui/shade.h), so
+ * thousands of draws fill the target visibly; then chain 0's last step: the
  * trajectory (HMC: q_0..q_L; NUTS: the tree's leaves in order along the
  * trajectory; others: from -> proposal), solid when accepted and dotted when
- * rejected, ending in a filled dot (accepted) or a ring (rejected). */
+ * rejected, ending in a filled dot (accepted) or a ring (rejected).
+ * The view of a target is its own: the box of its 99% region (a teaching
+ * density: from U on a wide grid around its exact moments, computed once per
+ * target; a Gaussian reference: 3.03 sd, the 99% ellipse's box), so it
+ * stays put while chains wander; contour levels come from that wide grid
+ * too, so they hold 39/86/99% of the whole mass, not of the window's. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
 #include "ui/pane.h"
+#include "ui/pane_posterior.h"
 #include "ui/plot.h"
+#include "ui/shade.h"
 
 struct posterior_pane {
     struct plot_range x, y;   /* the ellipse plot */
@@ -39,11 +50,33 @@ struct posterior_pane {
     int gx, gy;
     double glo[2], ghi[2]; /* the ranges the grid was computed for */
     double glevel[3];      /* U at the contours holding 39%, 86%, 99% of the mass */
+    /* the target's own frame (computed once per job and pair of weights) */
+    const void *fjob;
+    size_t fi, fk;
+    bool framed;           /* lo, hi hold the frame */
+    double flo[2], fhi[2]; /* the box of the 99% region */
+    double flevel[3];      /* contour levels over the whole mass (NaN: none) */
+    struct shade_hist hist;
+    struct canvas top; /* the lines of the sampler view, composed over the shade */
+    /* a model without weights: f at two inputs (`pane posterior x=a,b`) */
+    unsigned long fgen;         /* session generation the numbers below belong to */
+    double fx[2];               /* the inputs */
+    double fm[2], fsd[2], frho; /* posterior mean, sd, correlation of f(a), f(b) */
+    struct plot_range jx, jy;   /* its plot's ranges */
+    double fK[3];               /* prior covariance k(a,a), k(a,b), k(b,b) (NaN: unknown) */
+    double *fz, *fd;            /* normals, draws (FDRAWS x 2) */
+    size_t fzn;
+    int fdraws;
+    bool fok;
+    struct plot last; /* the sampler plot of the last frame */
+    bool have_last;
 };
 
 #define GRID_MAX_X  160 /* contour grid: at most this many columns */
 #define GRID_MAX_Y  100
-#define DRAWS_SHOWN 2000 /* most recent draws per chain in the cloud, at most */
+#define FRAME_GRID  240    /* the wide grid a teaching density's frame and levels come from */
+#define FRAME_SD    8.0    /* its half-width in reference sd */
+#define GAUSS_R99   3.0349 /* sqrt(-2 ln 0.01): the 99% ellipse of a 2-D Gaussian */
 
 /* `pane posterior w=i,j`: weight k of the two shown (0, 1 until set). */
 static size_t
@@ -76,7 +109,19 @@ posterior_destroy(void *self)
     free(p->px);
     free(p->py);
     free(p->grid);
+    shade_hist_free(&p->hist);
+    free(p->fz);
+    free(p->fd);
+    canvas_free(&p->top);
     free(p);
+}
+
+/* One coordinate to show: a model with one weight, or `pane posterior w=j`. */
+static bool
+one_weight(const struct session *s)
+{
+    const struct view_value *v = view_get(&s->view, "posterior", "w");
+    return s->dim < 2 || (v != NULL && v->len == 1);
 }
 
 /* The sampler view is shown when a sampler exists and its target is not the
@@ -87,22 +132,53 @@ sampler_view(const struct session *s)
     return s->smp != NULL && (s->smp->tid != SMP_POSTERIOR || session_sampler_current(s));
 }
 
+/* The two inputs: `x=a,b`, else the quartiles of the inputs seen. */
+static void
+f_inputs(const struct session *s, double x[2])
+{
+    const struct view_value *v = view_get(&s->view, "posterior", "x");
+    if (v != NULL && v->set && v->len == 2) {
+        x[0] = v->num[0], x[1] = v->num[1];
+        return;
+    }
+    x[0] = -1, x[1] = 1;
+    if (s->n < 2)
+        return;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t t = 0; t < s->n; t++)
+        lo = fmin(lo, s->X[t]), hi = fmax(hi, s->X[t]);
+    x[0] = lo + 0.25 * (hi - lo), x[1] = lo + 0.75 * (hi - lo);
+}
+
 static void
 posterior_title(void *self, const struct session *s, char *buf, size_t size)
 {
     (void)self;
     if (s->m != NULL && s->blr == NULL && !sampler_view(s)) {
         const char *what = s->mc->pane.posterior_title;
-        snprintf(buf, size, "posterior  %s", what != NULL ? what : s->mc->subject.name);
+        double x[2];
+        f_inputs(s, x);
+        if (s->mc->pane.band != NULL && s->in_dim == 1)
+            snprintf(buf, size, "posterior  %s%sf(%.3g), f(%.3g)  n=%zu",
+                     s->mc->pane.scalar != NULL ? what : "", s->mc->pane.scalar != NULL ? ", " : "",
+                     x[0], x[1], s->n);
+        else
+            snprintf(buf, size, "posterior  %s", what != NULL ? what : s->mc->subject.name);
         return;
     }
     const struct sampler_job *j = s->smp;
-    if (sampler_view(s) && j->tid != SMP_POSTERIOR)
+    const struct view_value *wv = view_get(&s->view, "posterior", "w");
+    if (sampler_view(s) && (j->d < 2 || (wv != NULL && wv->len == 1)))
+        snprintf(buf, size, "%s  w%zu  %s draws", j->tid != SMP_POSTERIOR ? j->tname : "posterior",
+                 j->d < 2 ? 0 : post_w(s, 0), sampler_kind_name(j->kind));
+    else if (sampler_view(s) && j->tid != SMP_POSTERIOR)
         snprintf(buf, size, "%s  w%zu x w%zu  %s draws", j->tname, post_w(s, 0),
                  post_w(s, 1), sampler_kind_name(j->kind));
     else if (sampler_view(s))
         snprintf(buf, size, "posterior  w%zu x w%zu  n=%zu  %s draws", post_w(s, 0),
                  post_w(s, 1), s->n, sampler_kind_name(j->kind));
+    else if (one_weight(s))
+        snprintf(buf, size, "posterior  w%zu  n=%zu", s->dim < 2 ? 0 : post_w(s, 0), s->n);
     else
         snprintf(buf, size, "posterior  w%zu x w%zu  n=%zu", post_w(s, 0), post_w(s, 1),
                  s->n);
@@ -132,6 +208,7 @@ draw_traces(struct posterior_pane *p, const struct session *s, struct canvas *c,
         p->t1[i] = s->trace[TR_TRACE_COV][p->idx[i]];
         p->t2[i] = s->trace[TR_DIST_TRUTH][p->idx[i]];
     }
+    p->tn.integer = true;
     plot_range_update(&p->tn, 1, s->n > 1 ? (double)s->n : 2);
     plot_extent(p->t1, k, true, &mn, &mx);
     plot_extent(p->t2, k, true, &mn, &mx);
@@ -178,31 +255,93 @@ cmp_desc(const void *a, const void *b)
  * mass) holding those fractions. Levels by density alone would miss where
  * the mass is, e.g. in the funnel's mouth. */
 static void
-grid_levels(struct posterior_pane *p)
+mass_levels(const double *grid, size_t n, double level[3])
 {
     static const double frac[3] = {0.3935, 0.8647, 0.9889};
-    size_t n = (size_t)p->gx * (size_t)p->gy;
     double umin = INFINITY, tot = 0;
     for (int q = 0; q < 3; q++)
-        p->glevel[q] = (double)NAN;
+        level[q] = (double)NAN;
     for (size_t i = 0; i < n; i++)
-        umin = fmin(umin, p->grid[i]);
+        umin = fmin(umin, grid[i]);
     double *v = malloc(n * sizeof *v);
     if (v == NULL || !isfinite(umin)) {
         free(v);
         return;
     }
     for (size_t i = 0; i < n; i++)
-        tot += v[i] = exp(-(p->grid[i] - umin));
+        tot += v[i] = exp(-(grid[i] - umin));
     qsort(v, n, sizeof *v, cmp_desc);
     double cum = 0;
     int q = 0;
     for (size_t i = 0; i < n && q < 3; i++) {
         cum += v[i];
         while (q < 3 && cum >= frac[q] * tot)
-            p->glevel[q++] = umin - log(v[i]);
+            level[q++] = umin - log(v[i]);
     }
     free(v);
+}
+
+/* The target's own frame for weights (i, k): a teaching density's 99%
+ * region's box and its contour levels from U on a wide grid (FRAME_SD
+ * reference sd around the mean); a Gaussian reference's 99% ellipse's box.
+ * Computed once per job and pair: the view never follows the chains. */
+static void
+target_frame(struct posterior_pane *p, const struct sampler_job *j, size_t i, size_t k,
+             bool contours)
+{
+    if (p->fjob == (const void *)j && p->fi == i && p->fk == k)
+        return;
+    p->fjob = j, p->fi = i, p->fk = k;
+    p->framed = false;
+    for (int q = 0; q < 3; q++)
+        p->flevel[q] = (double)NAN;
+    if (j->ref == TARGET_MOMENTS_NONE)
+        return;
+    size_t d = j->d;
+    double m[2] = {j->ref_mean[i], j->ref_mean[k]};
+    double sd[2] = {sqrt(j->ref_cov[i * d + i]), sqrt(j->ref_cov[k * d + k])};
+    if (!(sd[0] > 0 && sd[1] > 0 && isfinite(sd[0]) && isfinite(sd[1])))
+        return;
+    if (!contours) {
+        for (int a = 0; a < 2; a++) {
+            p->flo[a] = m[a] - GAUSS_R99 * sd[a];
+            p->fhi[a] = m[a] + GAUSS_R99 * sd[a];
+        }
+        p->framed = true;
+        return;
+    }
+    enum { G = FRAME_GRID };
+    double *g = malloc((size_t)G * G * sizeof *g);
+    if (g == NULL)
+        return;
+    double lo[2], step[2];
+    for (int a = 0; a < 2; a++) {
+        lo[a] = m[a] - FRAME_SD * sd[a];
+        step[a] = 2 * FRAME_SD * sd[a] / (G - 1);
+    }
+    for (int b = 0; b < G; b++)
+        for (int a = 0; a < G; a++) {
+            double w[2] = {lo[0] + step[0] * a, lo[1] + step[1] * b}, U;
+            bl_err err;
+            g[b * G + a] =
+                target_eval(j->t, w, &U, NULL, &err) == BL_OK && isfinite(U) ? U : (double)INFINITY;
+        }
+    mass_levels(g, (size_t)G * G, p->flevel);
+    int a0 = G, a1 = -1, b0 = G, b1 = -1;
+    if (isfinite(p->flevel[2]))
+        for (int b = 0; b < G; b++)
+            for (int a = 0; a < G; a++)
+                if (g[b * G + a] <= p->flevel[2]) {
+                    a0 = a < a0 ? a : a0, a1 = a > a1 ? a : a1;
+                    b0 = b < b0 ? b : b0, b1 = b > b1 ? b : b1;
+                }
+    free(g);
+    if (a1 < 0)
+        return;
+    /* One grid step beyond the last cell inside, so the contour closes. */
+    p->flo[0] = lo[0] + step[0] * (a0 - 1), p->fhi[0] = lo[0] + step[0] * (a1 + 1);
+    p->flo[1] = lo[1] + step[1] * (b0 - 1), p->fhi[1] = lo[1] + step[1] * (b1 + 1);
+    p->framed = true;
 }
 
 /* U on a gx x gy grid over the plot's ranges (2-D targets), cached while the
@@ -235,7 +374,10 @@ contour_grid(struct posterior_pane *p, const struct sampler_job *j, const struct
             g[b * gx + a] =
                 target_eval(j->t, w, &U, NULL, &err) == BL_OK && isfinite(U) ? U : (double)INFINITY;
         }
-    grid_levels(p);
+    if (isfinite(p->flevel[0]))
+        memcpy(p->glevel, p->flevel, sizeof p->glevel);
+    else
+        mass_levels(g, (size_t)gx * (size_t)gy, p->glevel);
     return true;
 }
 
@@ -302,32 +444,227 @@ widen(double *mn, double *mx, double v)
         *mx = v;
 }
 
-/* The cloud of draws as single dots, except in cells that already hold
- * something (ellipses, contours, the trajectory): those lines stay readable
- * without colour, as a clean line through the cloud. */
-static void
-cloud(struct posterior_pane *p, struct plot *pl, size_t n, int color)
+/* p->top cleared at c's size and mode; false when out of memory. */
+static bool
+top_canvas(struct posterior_pane *p, const struct canvas *c)
 {
-    int W = pl->pw, H = pl->ph;
-    if (W <= 0 || H <= 0 || n == 0)
-        return;
-    unsigned char *busy = calloc((size_t)W * (size_t)H, 1);
-    if (busy == NULL)
-        return;
-    for (int b = 0; b < H; b++)
-        for (int a = 0; a < W; a++)
-            busy[b * W + a] = canvas_glyph(pl->c, pl->pcol + a, pl->prow + b) != ' ';
-    for (size_t i = 0; i < n; i++) {
-        double X = plot_px(pl, p->px[i]), Y = plot_py(pl, p->py[i]);
-        if (!(X > -1 && Y > -1 && X < 2.0 * (pl->pcol + W) && Y < 4.0 * (pl->prow + H)))
-            continue;
-        int x = (int)floor(X + 0.5), y = (int)floor(Y + 0.5);
-        int a = (x >> 1) - pl->pcol, b = (y >> 2) - pl->prow;
-        if (a < 0 || b < 0 || a >= W || b >= H || busy[b * W + a])
-            continue;
-        canvas_dot(pl->c, x, y, color);
+    if (p->top.cells == NULL || p->top.cols != c->cols || p->top.rows != c->rows) {
+        canvas_free(&p->top);
+        if (canvas_init(&p->top, c->cols, c->rows, c->ascii) != 0)
+            return false;
     }
-    free(busy);
+    p->top.ascii = c->ascii;
+    canvas_clear(&p->top);
+    canvas_clip(&p->top, 0, 0, -1, -1);
+    return p->top.cells != NULL;
+}
+
+/* Every kept draw of every chain (weighted: SGLD) into the histogram. */
+static void
+bin_draws(struct posterior_pane *p, const struct sampler_job *j, const struct plot *pl, size_t i,
+          size_t k2, bool one, double ry)
+{
+    if (shade_hist_reset(&p->hist, pl) != 0)
+        return;
+    size_t d = j->d;
+    for (size_t k = 0; k < j->K; k++)
+        for (size_t q = 0; q < j->count; q++) {
+            const double *x = j->draws + (k * j->keep + q) * d;
+            /* One coordinate: spread the draws vertically (a strip plot). */
+            double y =
+                one ? ry * (((double)((q * 7919 + k * 104729) % 1000)) / 500.0 - 1.0) : x[k2];
+            shade_hist_add(&p->hist, pl, x[i], y, j->wts[k * j->keep + q]);
+        }
+}
+
+#define MARG_MIN_W 70 /* marginals along the axes from this pane size */
+#define MARG_MIN_H 24
+
+/* The marginal of coordinate ci along one axis of pl (axis 0: x, in the
+ * rows [lo, hi) above the plot; axis 1: y, in the columns [lo, hi) at its
+ * right): the draws' histogram per cell of the plot as bars, the exact
+ * marginal over them as a line (a Gaussian reference's N(m, sd^2), or a 2-D
+ * density's from its grid over the view), both as expected counts per cell. */
+static void
+marginal(struct posterior_pane *p, const struct sampler_job *j, const struct plot *pl, size_t ci,
+         bool contours, bool ref, double m, double sd, int axis, int lo, int hi)
+{
+    int nb = axis == 0 ? pl->pw : pl->ph, depth = (hi - lo) * (axis == 0 ? 4 : 2);
+    if (nb <= 0 || depth < 4)
+        return;
+    double *cnt = calloc((size_t)nb * 2, sizeof *cnt), *ex = cnt + nb;
+    if (cnt == NULL)
+        return;
+    double tot = 0;
+    for (size_t k = 0; k < j->K; k++)
+        for (size_t q = 0; q < j->count; q++) {
+            double v = j->draws[(k * j->keep + q) * j->d + ci], wt = j->wts[k * j->keep + q];
+            tot += wt;
+            double P = floor((axis == 0 ? plot_px(pl, v) : plot_py(pl, v)) + 0.5);
+            double b = axis == 0 ? floor(P / 2) - pl->pcol : floor(P / 4) - pl->prow;
+            if (isfinite(P) && b >= 0 && b < nb)
+                cnt[(int)b] += wt;
+        }
+    /* Bin edges in data coordinates: a cell spans 2 (x) or 4 (y) pixels. */
+    const struct plot_range *r = axis == 0 ? &pl->x : &pl->y;
+    double width = (r->hi - r->lo) / nb;
+    bool have = false;
+    if (contours && p->grid != NULL) {
+        /* Sum exp(-U) over the other axis of the view grid, per grid line. */
+        int ga = axis == 0 ? p->gx : p->gy, gb = axis == 0 ? p->gy : p->gx;
+        double umin = INFINITY, all = 0, *line = calloc((size_t)ga, sizeof *line);
+        if (line != NULL) {
+            for (int a = 0; a < p->gx * p->gy; a++)
+                umin = fmin(umin, p->grid[a]);
+            for (int a = 0; a < ga && isfinite(umin); a++)
+                for (int b = 0; b < gb; b++) {
+                    double U = axis == 0 ? p->grid[b * p->gx + a] : p->grid[a * p->gx + b];
+                    line[a] += exp(-(U - umin));
+                }
+            for (int a = 0; a < ga; a++)
+                all += line[a];
+            /* Grid line a sits at lo + a (hi - lo)/(ga - 1); y bins run top down. */
+            for (int b = 0; b < nb && all > 0; b++) {
+                double v = axis == 0 ? r->lo + width * (b + 0.5) : r->hi - width * (b + 0.5);
+                double g = (v - r->lo) / (r->hi - r->lo) * (ga - 1);
+                int g0 = (int)floor(g);
+                g0 = g0 < 0 ? 0 : g0 >= ga - 1 ? ga - 2 : g0;
+                double f = g - g0, dens = (1 - f) * line[g0] + f * line[g0 + 1];
+                ex[b] = tot * dens / all * (ga - 1) * width / (r->hi - r->lo);
+            }
+            have = all > 0;
+            free(line);
+        }
+    } else if (ref && sd > 0) {
+        for (int b = 0; b < nb; b++) {
+            double v = axis == 0 ? r->lo + width * (b + 0.5) : r->hi - width * (b + 0.5);
+            double z = (v - m) / sd;
+            ex[b] = tot * width * exp(-0.5 * z * z) / (sd * sqrt(2 * M_PI));
+        }
+        have = true;
+    }
+    double top = 0;
+    for (int b = 0; b < nb; b++)
+        top = fmax(top, fmax(cnt[b], have ? ex[b] : 0));
+    if (top > 0) {
+        struct canvas *c = pl->c;
+        for (int b = 0; b < nb; b++) {
+            /* Thin bars (one dot column, two dot rows per cell) so the
+             * exact curve stays visible across them. */
+            int len = (int)floor(cnt[b] / top * depth + 0.5);
+            for (int t = 0; t < len; t++)
+                for (int e = 1; e < (axis == 0 ? 2 : 3); e++) {
+                    if (axis == 0)
+                        canvas_dot(c, 2 * (pl->pcol + b), 4 * hi - 1 - t, COL_S2);
+                    else
+                        canvas_dot(c, 2 * lo + t, 4 * (pl->prow + b) + e, COL_S2);
+                }
+        }
+        double ph = 0;
+        for (int b = 0; have && b + 1 < nb; b++) {
+            double a0 = ex[b] / top * depth, a1 = ex[b + 1] / top * depth;
+            if (axis == 0)
+                canvas_line_phased(c, 2.0 * (pl->pcol + b) + 0.5, 4.0 * hi - 1 - a0,
+                                   2.0 * (pl->pcol + b + 1) + 0.5, 4.0 * hi - 1 - a1, COL_S1,
+                                   PAT_SOLID, &ph);
+            else
+                canvas_line_phased(c, 2.0 * lo + a0, 4.0 * (pl->prow + b) + 1.5, 2.0 * lo + a1,
+                                   4.0 * (pl->prow + b + 1) + 1.5, COL_S1, PAT_SOLID, &ph);
+        }
+    }
+    free(cnt);
+}
+
+/* One coordinate of a sampler's target: the draws' histogram (density per
+ * cell column, as thin bars), the exact or Laplace density over it, the
+ * truth and chain 0's last proposal on the axis; no second axis. */
+static void
+draw_sampler_1d(struct posterior_pane *p, const struct session *s, const struct sampler_job *j,
+                size_t i, struct canvas *c, int col, int row, int w, int h)
+{
+    size_t d = j->d;
+    bool ref = j->ref != TARGET_MOMENTS_NONE;
+    double m = ref ? j->ref_mean[i] : (double)NAN, sd = ref ? sqrt(j->ref_cov[i * d + i]) : (double)NAN;
+    double xmn = NAN, xmx = NAN;
+    if (ref && sd > 0) {
+        widen(&xmn, &xmx, m - 3.5 * sd);
+        widen(&xmn, &xmx, m + 3.5 * sd);
+    } else {
+        for (size_t k = 0; k < j->K; k++)
+            for (size_t q = 0; q < j->count; q++)
+                widen(&xmn, &xmx, j->draws[(k * j->keep + q) * d + i]);
+    }
+    bool truth = j->tid == SMP_POSTERIOR && s->wstar != NULL && i < s->dim;
+    if (truth)
+        widen(&xmn, &xmx, s->wstar[i]);
+    pane_apply_ranges(s, "posterior", &p->sx, &p->sy);
+    plot_range_update(&p->sx, xmn, xmx);
+    /* Bins: one per cell column of the data area, known after plot_begin;
+     * the density's peak sets the y range first. */
+    double peak = ref && sd > 0 ? 1 / (sd * sqrt(2 * M_PI)) : (double)NAN;
+    int nb = w > 8 ? w - 8 : 1;
+    double *cnt = calloc((size_t)nb, sizeof *cnt), tot = 0;
+    if (cnt == NULL)
+        return;
+    double lo = p->sx.lo, bw = (p->sx.hi - p->sx.lo) / nb;
+    for (size_t k = 0; k < j->K; k++)
+        for (size_t q = 0; q < j->count; q++) {
+            double v = j->draws[(k * j->keep + q) * d + i], wt = j->wts[k * j->keep + q];
+            tot += wt;
+            double b = floor((v - lo) / bw);
+            if (b >= 0 && b < nb)
+                cnt[(int)b] += wt;
+        }
+    double top = isfinite(peak) ? peak : 0;
+    for (int b = 0; b < nb && tot > 0; b++)
+        top = fmax(top, cnt[b] / (tot * bw));
+    plot_range_update(&p->sy, 0, top > 0 ? top : 1);
+    char xl[48];
+    snprintf(xl, sizeof xl, "w%zu%s%s%s", i, j->tid == SMP_LOGISTIC ? " (" : "",
+             j->tid == SMP_LOGISTIC ? j->coord[i] : "", j->tid == SMP_LOGISTIC ? ")" : "");
+    struct plot pl;
+    plot_begin(&pl, c, col, row, w, h, &p->sx, &p->sy, xl, "density");
+    /* Thin bars at the bins' centres. */
+    for (int b = 0; b < nb && tot > 0; b++) {
+        double x = lo + bw * (b + 0.5), y = cnt[b] / (tot * bw);
+        double X = plot_px(&pl, x), Y0 = plot_py(&pl, 0), Y1 = plot_py(&pl, y);
+        if (y > 0)
+            canvas_line(c, X, Y0, X, Y1, COL_S2, PAT_SOLID);
+    }
+    free(cnt);
+    if (ref && sd > 0) {
+        enum { G = 161 };
+        double gx[G], gy[G];
+        for (int g = 0; g < G; g++) {
+            gx[g] = pl.x.lo + (pl.x.hi - pl.x.lo) * g / (G - 1);
+            double z = (gx[g] - m) / sd;
+            gy[g] = peak * exp(-0.5 * z * z);
+        }
+        plot_line(&pl, gx, gy, G, COL_S1, PAT_SOLID);
+    }
+    if (truth) {
+        plot_vline(&pl, s->wstar[i], COL_TRUTH, PAT_DOTTED);
+        plot_marker(&pl, s->wstar[i], 0, '+', COL_TRUTH, ATTR_BOLD);
+    }
+    const sampler_event *ev = j->have_ev ? j->ev[0] : NULL;
+    if (ev != NULL)
+        plot_marker(&pl, ev->proposal[i], 0,
+                    ev->accepted ? (c->ascii ? '@' : 0x25CF) : (c->ascii ? 'o' : 0x25CB), COL_NEW,
+                    ATTR_BOLD);
+    struct legend_entry leg[4];
+    size_t nl = 0;
+    if (ref)
+        leg[nl++] = (struct legend_entry){"──", "__",
+                                          j->ref == TARGET_MOMENTS_LAPLACE ? "Laplace density"
+                                                                           : "exact density",
+                                          COL_S1};
+    leg[nl++] = (struct legend_entry){"│ ", "| ", "draws (histogram)", COL_S2};
+    if (ev != NULL)
+        leg[nl++] = ev->accepted ? (struct legend_entry){"● ", "@ ", "accepted", COL_NEW}
+                                 : (struct legend_entry){"○ ", "o ", "rejected", COL_NEW};
+    if (truth)
+        leg[nl++] = (struct legend_entry){"+·", "+.", "truth", COL_TRUTH};
+    plot_legend(&pl, leg, nl);
 }
 
 static void
@@ -335,6 +672,7 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
              struct canvas *c, int col, int row, int w, int h)
 {
     size_t d = j->d, i = post_w(s, 0), k2 = post_w(s, 1);
+    p->have_last = false;
     if (d < 2) {
         i = k2 = 0;
     } else if (i >= d || k2 >= d) {
@@ -348,9 +686,16 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
         p->sy = (struct plot_range){0};
         free(p->grid);
         p->grid = NULL;
+        p->fjob = NULL;
     }
     bool ref = j->ref != TARGET_MOMENTS_NONE, lap = j->ref == TARGET_MOMENTS_LAPLACE;
-    bool one = d < 2;
+    const struct view_value *wv = view_get(&s->view, "posterior", "w");
+    bool one = d < 2 || (wv != NULL && wv->len == 1);
+    if (one) {
+        draw_sampler_1d(p, s, j, i, c, col, row, w, h);
+        p->job = j;
+        return;
+    }
     double mx = ref ? j->ref_mean[i] : 0, my = ref && !one ? j->ref_mean[k2] : 0;
     double sxx = ref ? j->ref_cov[i * d + i] : 1, syy = ref ? j->ref_cov[k2 * d + k2] : 1;
     double sxy = ref && !one ? j->ref_cov[i * d + k2] : 0;
@@ -358,45 +703,30 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
         syy = sxx;
     bool contours = d == 2 && j->tid != SMP_POSTERIOR && i != k2;
     double xmn = NAN, xmx = NAN, ymn = NAN, ymx = NAN;
-    double rx = sqrt(sxx), ry = sqrt(syy);
-    if (ref) {
-        widen(&xmn, &xmx, mx - 3 * rx), widen(&xmn, &xmx, mx + 3 * rx);
-        widen(&ymn, &ymx, my - 3 * ry), widen(&ymn, &ymx, my + 3 * ry);
+    double ry = sqrt(syy);
+    target_frame(p, j, i, k2, contours);
+    bool framed = p->framed && !one;
+    if (framed) {
+        widen(&xmn, &xmx, p->flo[0]), widen(&xmn, &xmx, p->fhi[0]);
+        widen(&ymn, &ymx, p->flo[1]), widen(&ymn, &ymx, p->fhi[1]);
     }
-    /* Gaussian references frame the plot (3 sd); the draws and the
-     * trajectory widen it only within 10 sd, so one far excursion does not
-     * shrink the ellipses to a dot. Without a Gaussian frame (contours),
-     * the draws set the range. */
-    bool framed = ref && !contours;
-    /* The cloud: the most recent draws of every chain, fewer on small panes
-     * so that it stays a cloud and the ellipses show through. */
-    size_t budget = (size_t)(w > 0 && h > 0 ? (2 * w) * (4 * h) / 10 : 0);
-    size_t per = j->K > 0 ? budget / j->K : 0;
-    if (per > DRAWS_SHOWN)
-        per = DRAWS_SHOWN;
-    if (per > j->count)
-        per = j->count;
     const sampler_event *ev = j->have_ev ? j->ev[0] : NULL;
     size_t nt = ev != NULL ? (ev->ntraj > 0 ? ev->ntraj : 0) + 2 : 0;
-    if (!pbuf(p, j->K * per + nt + 1))
+    if (!pbuf(p, nt + 1))
         return;
-    size_t m = 0;
-    for (size_t k = 0; k < j->K; k++)
-        for (size_t q = j->count - per; q < j->count; q++) {
-            const double *x = j->draws + (k * j->keep + q) * d;
-            p->px[m] = x[i];
-            /* One coordinate: spread the dots vertically (a strip plot). */
-            p->py[m] =
-                one ? ry * (((double)((q * 7919 + k * 104729) % 1000)) / 500.0 - 1.0) : x[k2];
-            if (!framed || (fabs(p->px[m] - mx) < 10 * rx && fabs(p->py[m] - my) < 10 * ry &&
-                            q + 1 == j->count)) {
-                widen(&xmn, &xmx, p->px[m]);
-                widen(&ymn, &ymx, p->py[m]);
+    /* Without the target's own frame (no reference moments, or one
+     * coordinate), the draws set the range. */
+    if (!framed)
+        for (size_t k = 0; k < j->K; k++)
+            for (size_t q = 0; q < j->count; q++) {
+                const double *x = j->draws + (k * j->keep + q) * d;
+                widen(&xmn, &xmx, x[i]);
+                widen(&ymn, &ymx,
+                      one ? ry * (((double)((q * 7919 + k * 104729) % 1000)) / 500.0 - 1.0)
+                          : x[k2]);
             }
-            m++;
-        }
     /* Chain 0's last step, as a polyline in trajectory order. */
-    double *tx = p->px + m, *ty = p->py + m;
+    double *tx = p->px, *ty = p->py;
     size_t ntr = 0;
     if (ev != NULL) {
         if (ev->ntraj >= 2 && (j->kind->events & SAMPLER_EV_TREE)) {
@@ -417,9 +747,8 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
         if (one)
             for (size_t q = 0; q < ntr; q++)
                 ty[q] = 0;
-        /* Far excursions (a diverging trajectory) do not rescale the plot. */
-        for (size_t q = 0; q < ntr; q++)
-            if (!ref || (fabs(tx[q] - mx) < 10 * rx && fabs(ty[q] - my) < 10 * ry)) {
+        if (!framed)
+            for (size_t q = 0; q < ntr; q++) {
                 widen(&xmn, &xmx, tx[q]);
                 widen(&ymn, &ymx, ty[q]);
             }
@@ -437,39 +766,59 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
              j->tid == SMP_LOGISTIC ? j->coord[i] : "", j->tid == SMP_LOGISTIC ? ")" : "");
     snprintf(yl, sizeof yl, "w%zu%s%s%s", k2, j->tid == SMP_LOGISTIC ? " (" : "",
              j->tid == SMP_LOGISTIC ? j->coord[k2] : "", j->tid == SMP_LOGISTIC ? ")" : "");
+    /* Marginals along the axes where the pane is large enough: a strip
+     * above for the first coordinate, a column at the right for the second. */
+    int mh = !one && w >= MARG_MIN_W && h >= MARG_MIN_H ? h / 6 : 0;
+    int mw = mh > 0 ? w / 8 : 0;
     struct plot pl;
-    plot_begin(&pl, c, col, row, w, h, &p->sx, &p->sy, xl, one ? NULL : yl);
-    if (contours && contour_grid(p, j, &pl)) {
+    plot_begin(&pl, c, col, row + mh, w - mw, h - mh, &p->sx, &p->sy, xl, one ? NULL : yl);
+    bin_draws(p, j, &pl, i, k2, one, ry);
+    /* Lines and markers go on a canvas of their own, then over the shade:
+     * each owns its cells, so an ellipse or a contour reads as a clean line
+     * through the densest shade, without colour too. */
+    struct plot lp = pl;
+    bool layered = top_canvas(p, c);
+    if (layered)
+        lp.c = &p->top;
+    if (contours && contour_grid(p, j, &lp)) {
         for (int q = 0; q < 3; q++)
             if (isfinite(p->glevel[q]))
-                contour_level(p, &pl, p->glevel[q], COL_S1);
+                contour_level(p, &lp, p->glevel[q], COL_S1);
         if (ref)
-            plot_ellipse(&pl, mx, my, sxx, sxy, syy, 2.0, COL_S3, PAT_DOTTED);
+            plot_ellipse(&lp, mx, my, sxx, sxy, syy, 2.0, COL_S3, PAT_DOTTED);
     } else if (ref) {
-        plot_ellipse(&pl, mx, my, sxx, sxy, syy, 2.0, COL_S1, PAT_DASHED);
-        plot_ellipse(&pl, mx, my, sxx, sxy, syy, 1.0, COL_S1, PAT_SOLID);
+        plot_ellipse(&lp, mx, my, sxx, sxy, syy, 2.0, COL_S1, PAT_DASHED);
+        plot_ellipse(&lp, mx, my, sxx, sxy, syy, 1.0, COL_S1, PAT_SOLID);
     }
     p->job = j;
     if (ref)
-        plot_marker(&pl, mx, my, c->ascii ? 'x' : 0x00D7, COL_S1, ATTR_BOLD);
+        plot_marker(&lp, mx, my, c->ascii ? 'x' : 0x00D7, COL_S1, ATTR_BOLD);
     if (truth)
-        plot_marker(&pl, s->wstar[i], s->wstar[k2], '+', COL_TRUTH, ATTR_BOLD);
+        plot_marker(&lp, s->wstar[i], s->wstar[k2], '+', COL_TRUTH, ATTR_BOLD);
     bool acc = ev != NULL && ev->accepted;
     if (ev != NULL)
-        plot_line(&pl, tx, ty, ntr, COL_NEW, acc ? PAT_SOLID : PAT_DOTTED);
+        plot_line(&lp, tx, ty, ntr, COL_NEW, acc ? PAT_SOLID : PAT_DOTTED);
     /* The leapfrog points of a short trajectory, so each step shows. */
     if (ev != NULL && ntr > 2 && ntr <= 64)
         for (size_t q = 1; q + 1 < ntr; q++)
-            plot_marker(&pl, tx[q], ty[q], c->ascii ? '.' : 0x2022, COL_NEW, ATTR_NONE);
-    cloud(p, &pl, m, COL_S2);
+            plot_marker(&lp, tx[q], ty[q], c->ascii ? '.' : 0x2022, COL_NEW, ATTR_NONE);
     if (ev != NULL) {
         double ex = ev->proposal[i], ey = one ? 0 : ev->proposal[k2];
         if (ev->ntraj >= 2 &&
             (j->kind->events & (SAMPLER_EV_TRAJECTORY | SAMPLER_EV_TREE)) == SAMPLER_EV_TRAJECTORY)
             ex = tx[ntr - 1], ey = ty[ntr - 1];
-        plot_marker(&pl, ex, ey, acc ? (c->ascii ? '@' : 0x25CF) : (c->ascii ? 'o' : 0x25CB),
+        plot_marker(&lp, ex, ey, acc ? (c->ascii ? '@' : 0x25CF) : (c->ascii ? 'o' : 0x25CB),
                     COL_NEW, ATTR_BOLD);
     }
+    shade_draw(&p->hist, &pl);
+    if (layered)
+        shade_compose(&pl, &p->top);
+    if (mh > 0 && pl.pw > 0 && pl.ph > 0) {
+        marginal(p, j, &pl, i, contours, ref, mx, sqrt(sxx), 0, row + 1, pl.prow - 1);
+        marginal(p, j, &pl, k2, contours, ref, my, sqrt(syy), 1, pl.pcol + pl.pw + 1, col + w - 1);
+    }
+    p->last = pl;
+    p->have_last = true;
     struct legend_entry leg[6];
     size_t nl = 0;
     if (contours) {
@@ -480,13 +829,145 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
         leg[nl++] = (struct legend_entry){"──", "__", lap ? "Laplace 1 sd" : "exact 1 sd", COL_S1};
         leg[nl++] = (struct legend_entry){"╌╌", "--", "2 sd", COL_S1};
     }
-    leg[nl++] = (struct legend_entry){"⠿ ", ": ", "draws", COL_S2};
+    leg[nl++] = (struct legend_entry){"⢕⣿", "=@", "draws (density)", COL_S2};
     if (ev != NULL)
         leg[nl++] = acc ? (struct legend_entry){"●─", "@_", "accepted", COL_NEW}
                         : (struct legend_entry){"○·", "o.", "rejected", COL_NEW};
     if (truth)
         leg[nl++] = (struct legend_entry){"+ ", "+ ", "truth", COL_TRUTH};
     plot_legend(&pl, leg, nl);
+}
+
+bool
+pane_posterior_sampler_plot(const void *self, struct plot *pl, double level[3],
+                            const struct shade_hist **hist)
+{
+    const struct posterior_pane *p = self;
+    if (p == NULL || !p->have_last)
+        return false;
+    *pl = p->last;
+    for (int q = 0; q < 3; q++)
+        level[q] = p->glevel[q];
+    if (hist != NULL)
+        *hist = &p->hist;
+    return true;
+}
+
+#define FDRAWS 400 /* posterior draws of (f(a), f(b)): their correlation, and a few shown */
+#define FSHOWN 24
+
+/* Mean, sd and correlation of (f(a), f(b)) from the model's band hook (sd
+ * exact, correlation from FDRAWS draws), the prior covariance from its gram
+ * hook; cached by the session's generation. */
+static bool
+f_joint(struct posterior_pane *p, const struct session *s)
+{
+    double x[2];
+    f_inputs(s, x);
+    if (p->fgen == s->generation && p->fx[0] == x[0] && p->fx[1] == x[1] && p->fd != NULL)
+        return p->fok;
+    p->fgen = s->generation, p->fx[0] = x[0], p->fx[1] = x[1];
+    p->fok = false;
+    const struct model_pane *hk = &s->mc->pane;
+    if (hk->band == NULL || hk->band_normals == NULL || s->in_dim != 1)
+        return false;
+    size_t nz = hk->band_normals(s->m, 2);
+    if (p->fz == NULL || p->fzn != nz) {
+        free(p->fz);
+        p->fz = malloc((nz > 0 ? FDRAWS * nz : 1) * sizeof *p->fz);
+        gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+        if (p->fz == NULL || r == NULL) {
+            gsl_rng_free(r);
+            free(p->fz);
+            p->fz = NULL;
+            return false;
+        }
+        gsl_rng_set(r, 20240918);
+        for (size_t i = 0; i < FDRAWS * nz; i++)
+            p->fz[i] = gsl_ran_ugaussian(r);
+        gsl_rng_free(r);
+        p->fzn = nz;
+    }
+    if (p->fd == NULL && (p->fd = malloc(2 * FDRAWS * sizeof *p->fd)) == NULL)
+        return false;
+    bl_err err;
+    p->fdraws = hk->band(s->m, x, 2, p->fz, FDRAWS, p->fm, p->fsd, p->fd, s->cancel, &err);
+    if (p->fdraws < 0)
+        return false;
+    p->frho = 0;
+    if (p->fdraws >= 10) {
+        double m0 = 0, m1 = 0, s00 = 0, s01 = 0, s11 = 0, n = p->fdraws;
+        for (int q = 0; q < p->fdraws; q++)
+            m0 += p->fd[q * 2], m1 += p->fd[q * 2 + 1];
+        m0 /= n, m1 /= n;
+        for (int q = 0; q < p->fdraws; q++) {
+            double a = p->fd[q * 2] - m0, b = p->fd[q * 2 + 1] - m1;
+            s00 += a * a, s01 += a * b, s11 += b * b;
+        }
+        p->frho = s00 > 0 && s11 > 0 ? s01 / sqrt(s00 * s11) : 0;
+    }
+    double K[4];
+    p->fK[0] = p->fK[1] = p->fK[2] = (double)NAN;
+    if (s->mc->gram != NULL && s->mc->gram(s->m, x, 2, 0, K, s->cancel, &err) == BL_OK)
+        p->fK[0] = K[0], p->fK[1] = K[1], p->fK[2] = K[3];
+    p->fok = isfinite(p->fm[0]) && isfinite(p->fm[1]) && p->fsd[0] > 0 && p->fsd[1] > 0;
+    return p->fok;
+}
+
+/* The joint posterior of f at two inputs: its 1 and 2 sd ellipses, a few
+ * draws, the truth's values when the world knows them, and the prior's
+ * ellipse (the kernel at the two inputs) around 0. */
+static bool
+draw_joint_f(struct posterior_pane *p, const struct session *s, struct canvas *c, int col, int row,
+             int w, int h)
+{
+    if (!f_joint(p, s))
+        return false;
+    double sxx = p->fsd[0] * p->fsd[0], syy = p->fsd[1] * p->fsd[1];
+    double sxy = p->frho * p->fsd[0] * p->fsd[1];
+    bool prior = isfinite(p->fK[0]) && isfinite(p->fK[2]) && p->fK[0] > 0 && p->fK[2] > 0;
+    bool truth = s->world != NULL && world_knows_truth(s->world);
+    double t0 = truth ? world_mean(s->world, &p->fx[0]) : (double)NAN;
+    double t1 = truth ? world_mean(s->world, &p->fx[1]) : (double)NAN;
+    double xmn = p->fm[0] - 2.5 * p->fsd[0], xmx = p->fm[0] + 2.5 * p->fsd[0];
+    double ymn = p->fm[1] - 2.5 * p->fsd[1], ymx = p->fm[1] + 2.5 * p->fsd[1];
+    if (prior) {
+        xmn = fmin(xmn, -2.2 * sqrt(p->fK[0])), xmx = fmax(xmx, 2.2 * sqrt(p->fK[0]));
+        ymn = fmin(ymn, -2.2 * sqrt(p->fK[2])), ymx = fmax(ymx, 2.2 * sqrt(p->fK[2]));
+    }
+    if (isfinite(t0) && isfinite(t1))
+        xmn = fmin(xmn, t0), xmx = fmax(xmx, t0), ymn = fmin(ymn, t1), ymx = fmax(ymx, t1);
+    pane_apply_ranges(s, "posterior", &p->jx, &p->jy);
+    plot_range_update(&p->jx, xmn, xmx);
+    plot_range_update(&p->jy, ymn, ymx);
+    char xl[32], yl[32];
+    snprintf(xl, sizeof xl, "f(%.3g)", p->fx[0]);
+    snprintf(yl, sizeof yl, "f(%.3g)", p->fx[1]);
+    struct plot pl;
+    plot_begin(&pl, c, col, row, w, h, &p->jx, &p->jy, xl, yl);
+    if (prior)
+        plot_ellipse(&pl, 0, 0, p->fK[0], p->fK[1], p->fK[2], 2.0, COL_S3, PAT_DOTTED);
+    plot_ellipse(&pl, p->fm[0], p->fm[1], sxx, sxy, syy, 2.0, COL_S1, PAT_DASHED);
+    plot_ellipse(&pl, p->fm[0], p->fm[1], sxx, sxy, syy, 1.0, COL_S1, PAT_SOLID);
+    int shown = p->fdraws < FSHOWN ? p->fdraws : FSHOWN;
+    for (int q = 0; q < shown; q++)
+        plot_marker(&pl, p->fd[q * 2], p->fd[q * 2 + 1], c->ascii ? '.' : 0x00B7, COL_S2,
+                    ATTR_NONE);
+    plot_marker(&pl, p->fm[0], p->fm[1], c->ascii ? 'x' : 0x00D7, COL_S1, ATTR_BOLD);
+    if (isfinite(t0) && isfinite(t1))
+        plot_marker(&pl, t0, t1, '+', COL_TRUTH, ATTR_BOLD);
+    struct legend_entry leg[5];
+    size_t nl = 0;
+    leg[nl++] = (struct legend_entry){"──", "__", "posterior 1 sd", COL_S1};
+    leg[nl++] = (struct legend_entry){"╌╌", "--", "2 sd", COL_S1};
+    if (prior)
+        leg[nl++] = (struct legend_entry){"··", "..", "prior 2 sd", COL_S3};
+    if (shown > 0)
+        leg[nl++] = (struct legend_entry){"· ", ". ", "draws", COL_S2};
+    if (isfinite(t0) && isfinite(t1))
+        leg[nl++] = (struct legend_entry){"+ ", "+ ", "truth", COL_TRUTH};
+    plot_legend(&pl, leg, nl);
+    return true;
 }
 
 /* A model without weights: a scalar posterior when the model has one to
@@ -496,13 +977,24 @@ draw_scale(struct posterior_pane *p, const struct session *s, struct canvas *c, 
            int w, int h)
 {
     struct model_scalar sc;
-    if (s->mc->pane.scalar == NULL || !s->mc->pane.scalar(s->m, &sc)) {
+    if (s->mc->pane.scalar == NULL) {
+        if (draw_joint_f(p, s, c, col, row, w, h))
+            return;
+        /* Short, so it fits a half-width pane at 80x24. */
         char msg[96];
-        snprintf(msg, sizeof msg,
-                 "a %s has no weights: its posterior is over functions (data pane)",
+        snprintf(msg, sizeof msg, "a %s: posterior over functions (data pane)",
                  s->mc->subject.name);
         pane_message(c, col, row, w, h, msg);
         return;
+    }
+    if (!s->mc->pane.scalar(s->m, &sc)) {
+        pane_message(c, col, row, w, h, "no posterior scale to draw yet: observe");
+        return;
+    }
+    /* A TP: f at two inputs beside the scale when the pane is wide enough. */
+    if (w >= 76 && draw_joint_f(p, s, c, col, row, w / 2, h)) {
+        col += w / 2;
+        w -= w / 2;
     }
     enum { G = MODEL_SCALAR_GRID };
     double mx = 0;
@@ -519,6 +1011,66 @@ draw_scale(struct posterior_pane *p, const struct session *s, struct canvas *c, 
         {"──", "__", sc.post_label, COL_S1},
     };
     plot_legend(&pl, leg, 2);
+}
+
+/* One weight's marginal: its density (Gaussian with the model's covariance
+ * scale), the 1 and 2 sd regions under it as bands, the mean and the truth;
+ * no second axis. */
+static void
+draw_marginal(struct posterior_pane *p, const struct session *s, size_t i, struct canvas *c,
+              int col, int row, int w, int h)
+{
+    enum { G = 161 };
+    pane_cov_column(s, i, p->col);
+    double m = blr_mean(s->blr)[i], v = p->col[i], sd = sqrt(v);
+    if (!(sd > 0) || !isfinite(sd)) {
+        pane_message(c, col, row, w, h, "posterior variance not finite yet (nig: a_n <= 1)");
+        return;
+    }
+    bool truth = s->wstar != NULL && i < s->dim;
+    double t = truth ? s->wstar[i] : (double)NAN;
+    double lo = m - 3.5 * sd, hi = m + 3.5 * sd;
+    if (truth)
+        lo = fmin(lo, t), hi = fmax(hi, t);
+    double x[G], y[G], zero[G], pk = 1 / (sd * sqrt(2 * M_PI));
+    pane_apply_ranges(s, "posterior", &p->x, &p->y);
+    plot_range_update(&p->x, lo, hi);
+    plot_range_update(&p->y, 0, pk);
+    char xl[16];
+    snprintf(xl, sizeof xl, "w%zu", i);
+    struct plot pl;
+    plot_begin(&pl, c, col, row, w, h, &p->x, &p->y, xl, "density");
+    /* The 1 sd region as a band under the curve, the 2 sd bounds and the
+     * mean as segments up to it, the truth across the whole height. */
+    for (int g = 0; g < G; g++) {
+        x[g] = m - sd + 2.0 * sd * g / (G - 1);
+        double z = (x[g] - m) / sd;
+        y[g] = pk * exp(-0.5 * z * z);
+        zero[g] = 0;
+    }
+    plot_band(&pl, x, zero, y, G, COL_BAND);
+    for (int g = 0; g < G; g++) {
+        x[g] = pl.x.lo + (pl.x.hi - pl.x.lo) * g / (G - 1);
+        double z = (x[g] - m) / sd;
+        y[g] = pk * exp(-0.5 * z * z);
+    }
+    plot_line(&pl, x, y, G, COL_S1, PAT_SOLID);
+    const double at[3] = {m - 2 * sd, m, m + 2 * sd};
+    for (int k = 0; k < 3; k++) {
+        double z = (at[k] - m) / sd, sx[2] = {at[k], at[k]}, sy[2] = {0, pk * exp(-0.5 * z * z)};
+        plot_line(&pl, sx, sy, 2, COL_S1, k == 1 ? PAT_SOLID : PAT_DASHED);
+    }
+    if (truth) {
+        plot_vline(&pl, t, COL_TRUTH, PAT_DOTTED);
+        plot_marker(&pl, t, 0, '+', COL_TRUTH, ATTR_BOLD);
+    }
+    const struct legend_entry leg[] = {
+        {"──", "__", "posterior density", COL_S1},
+        {"░░", "::", "1 sd region", COL_BAND},
+        {"╎ ", ": ", "2 sd bounds", COL_S1},
+        {"+·", "+.", "truth", COL_TRUTH},
+    };
+    plot_legend(&pl, leg, truth ? 4 : 3);
 }
 
 static void
@@ -540,10 +1092,12 @@ posterior_draw(void *self, const struct session *s, struct canvas *c, int col, i
         return;
     }
     size_t d = s->dim, i = post_w(s, 0), j = post_w(s, 1);
-    if (d < 2) {
-        /* One weight: show it against the second axis of nothing; use w0 twice. */
+    bool one = one_weight(s);
+    if (d < 2)
         i = j = 0;
-    } else if (i >= d || j >= d) {
+    if (one)
+        j = i;
+    if (i >= d || j >= d) {
         char msg[96];
         snprintf(msg, sizeof msg, "w%zu,%zu out of range: the model has w0..w%zu", i, j, d - 1);
         pane_message(c, col, row, w, h, msg);
@@ -555,6 +1109,13 @@ posterior_draw(void *self, const struct session *s, struct canvas *c, int col, i
             return;
         p->col = b;
         p->cap = 2 * d;
+    }
+    int top = h >= 18 ? h * 3 / 5 : h; /* too short for two plots: one good one */
+    if (one) {
+        draw_marginal(p, s, i, c, col, row, w, top);
+        if (top < h && s->n > 0)
+            draw_traces(p, s, c, col, row + top, w, h - top);
+        return;
     }
     pane_cov_column(s, i, p->col);
     pane_cov_column(s, j, p->col + d);
@@ -579,7 +1140,6 @@ posterior_draw(void *self, const struct session *s, struct canvas *c, int col, i
     plot_range_update(&p->x, xmn, xmx);
     plot_range_update(&p->y, ymn, ymx);
 
-    int top = h >= 18 ? h * 3 / 5 : h; /* too short for two plots: one good one */
     char xl[16], yl[16];
     snprintf(xl, sizeof xl, "w%zu", i);
     snprintf(yl, sizeof yl, "w%zu", j);
@@ -605,19 +1165,44 @@ static int
 check_w(const struct session *s, const struct arg_value *v, bl_err *err)
 {
     const double *w = v->vec;
+    if (v->vlen == 1 && w[0] >= 0 && w[0] == (size_t)w[0]) {
+        if (s->blr != NULL && w[0] >= (double)s->dim)
+            return bl_fail(err, BL_EINVAL, "w=%g: the model has weights 0..%zu", w[0], s->dim - 1);
+        return BL_OK;
+    }
     if (v->vlen != 2 || w[0] < 0 || w[1] < 0 || w[0] != (size_t)w[0] || w[1] != (size_t)w[1] ||
         w[0] == w[1])
-        return bl_fail(err, BL_EINVAL, "w= needs two different weight indices, e.g. w=0,1");
+        return bl_fail(err, BL_EINVAL,
+                       "w= needs two different weight indices, e.g. w=0,1 (or one: w=0)");
     if (s->blr != NULL && (w[0] >= (double)s->dim || w[1] >= (double)s->dim))
         return bl_fail(err, BL_EINVAL, "w=%g,%g: the model has weights 0..%zu", w[0], w[1],
                        s->dim - 1);
     return BL_OK;
 }
 
+static int
+check_x(const struct session *s, const struct arg_value *v, bl_err *err)
+{
+    (void)s;
+    if (v->vlen != 2 || !isfinite(v->vec[0]) || !isfinite(v->vec[1]) || v->vec[0] == v->vec[1])
+        return bl_fail(err, BL_EINVAL, "x= needs two different finite inputs, e.g. x=0.2,0.8");
+    return BL_OK;
+}
+
 static const struct view_key posterior_keys[] = {
-    {.arg = {.name = "w", .type = ARG_VEC,
-             .help = "posterior: the two weights to show, e.g. w=0,1"},
-     .init = {0, 1}, .init_len = 2, .check = check_w},
+    {.arg = {.name = "w",
+             .type = ARG_VEC,
+             .help = "posterior: the two weights to show, e.g. w=0,1, or one's marginal: w=2"},
+     .init = {0, 1},
+     .init_len = 2,
+     .check = check_w},
+    {.arg = {.name = "x",
+             .type = ARG_VEC,
+             .help =
+                 "posterior: a gp or tp's two inputs for the joint posterior of f, e.g. x=0.2,0.8"},
+     .init = {0, 0},
+     .init_len = 2,
+     .check = check_x},
     {.arg = {.name = NULL}},
 };
 

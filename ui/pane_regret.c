@@ -94,7 +94,7 @@ regret_draw(void *self, const struct session *s, struct canvas *c, int col, int 
      * sequential log-loss itself. */
     bool kmodel = !(s->mc->traces & MODEL_TRACE(TR_REGRET_HINDSIGHT));
     enum trace_id ia = truth ? TR_REGRET_TRUTH : kmodel ? TR_CUM_LOGLOSS : TR_REGRET_HINDSIGHT;
-    enum trace_id ib = s->wstar != NULL ? TR_REGRET_CLOSED
+    enum trace_id ib = s->truth_in_model ? TR_REGRET_CLOSED
                        : truth          ? TR_REGRET_HINDSIGHT
                                         : TR_BOUND;
     for (size_t i = 0; i < k; i++) {

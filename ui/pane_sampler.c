@@ -148,6 +148,7 @@ draw_trace(struct sampler_pane *p, const struct sampler_job *j, size_t ci, struc
         mx = fmax(mx, em);
     }
     double x0 = (double)j->first, x1 = (double)(j->first + n - 1);
+    p->x[SP_TRACE].integer = true;
     plot_range_update(&p->x[SP_TRACE], x0, x1 > x0 ? x1 : x0 + 1);
     plot_range_update(&p->y[SP_TRACE], mn, mx);
     struct plot pl;
@@ -244,6 +245,7 @@ draw_diag(struct sampler_pane *p, int id, const struct sampler_job *j, struct ca
         yr->lo = 0, yr->hi = 1;
         break;
     }
+    xr->integer = true;
     plot_range_update(xr, 0, j->iter > 0 ? (double)j->iter : 1);
     plot_range_update(yr, mn, mx);
     struct plot pl;

@@ -201,6 +201,22 @@ draw_floor(struct plot *pl, const double *idx, size_t k, size_t n, double fl)
         canvas_text(pl->c, col, row, label, COL_DIM, ATTR_NONE, pl->pw);
 }
 
+/* An index axis 1..n spans exactly the data (a log axis rounded to nice
+ * bounds would run to 5 or 10 for d = 3 or 7), with integer ticks; a
+ * user's fixed range is kept. */
+static void
+index_range(struct plot_range *r, size_t n)
+{
+    r->integer = true;
+    if (r->fixed)
+        return;
+    r->lo = r->log ? 1 : 0.5;
+    r->hi = n > 1 ? (double)n : 2;
+    if (!r->log)
+        r->hi += 0.5;
+    r->valid = true;
+}
+
 /* Kernel models: the Gram of the first points, per layer for an NNGP. */
 static int
 compute_kernel(struct spectrum_pane *p, const struct session *s)
@@ -273,7 +289,7 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
         above[i] = floor_extent(p->kl + show[i] * n, n, fl, &mn, &mx);
         below = above[i] < below ? above[i] : below;
     }
-    plot_range_update(&p->ix, 1, (double)n);
+    index_range(&p->ix, n);
     plot_range_update(&p->iy, mn, mx);
     struct plot pl;
     plot_begin(&pl, c, col, row, w, top, &p->ix, &p->iy, "index j", "eigenvalue");
@@ -305,7 +321,7 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
             lx[l] = (double)(l + 1);
         mn = 0, mx = NAN;
         plot_extent(p->krank, L, false, &mn, &mx);
-        plot_range_update(&p->tn, 1, L > 1 ? (double)L : 2);
+        index_range(&p->tn, L);
         plot_range_update(&p->ty, mn, mx);
         plot_begin(&pl, c, col, row + top, w, h - top, &p->tn, &p->ty, "layer", "eff. rank");
         plot_line(&pl, lx, p->krank, L, COL_S1, PAT_SOLID);
@@ -314,6 +330,7 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
         free(lx);
     } else if (p->nt > 0) {
         mn = 0, mx = NAN;
+        p->tn.integer = true;
         plot_range_update(&p->tn, p->tn_v[0], p->tn_v[p->nt - 1] > p->tn_v[0]
                                                    ? p->tn_v[p->nt - 1]
                                                    : p->tn_v[0] + 1);
@@ -380,7 +397,7 @@ spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, in
     int top = h >= 18 ? h * 3 / 5 : h; /* too short for two plots: one good one */
     double mn = NAN, mx = NAN, fc, fg = 0;
     size_t kc, kg = 0;
-    plot_range_update(&p->ix, 1, d > 1 ? (double)d : 2);
+    index_range(&p->ix, d);
     /* Two scales (covariance, Gram), so each series has its own floor. */
     fc = spectrum_noise_floor(p->lc, d);
     kc = floor_extent(p->lc, d, fc, &mn, &mx);
@@ -414,6 +431,7 @@ spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, in
     if (top >= h || p->nt == 0)
         return;
     mn = mx = NAN;
+    p->tn.integer = true;
     plot_range_update(&p->tn, p->tn_v[0], p->tn_v[p->nt - 1] > p->tn_v[0] ? p->tn_v[p->nt - 1]
                                                                          : p->tn_v[0] + 1);
     plot_extent(p->tc_v, p->nt, false, &mn, &mx);

@@ -234,7 +234,8 @@ y_ticks(const struct plot *p, double *ticks, double *step, int *rows)
     if (max > MAX_TICKS)
         max = MAX_TICKS;
     for (; max >= 1; max--) {
-        size_t n = axis_ticks(p->y.lo, p->y.hi, p->y.log, max, ticks, step);
+        size_t n = (p->y.integer ? axis_ticks_int : axis_ticks)(p->y.lo, p->y.hi, p->y.log, max,
+                                                                ticks, step);
         bool ok = true;
         for (size_t i = 0; i < n; i++) {
             rows[i] = pixel(plot_py(p, ticks[i])) >> 2;
@@ -258,7 +259,8 @@ x_ticks(const struct plot *p, double *ticks, char (*labels)[AXIS_LABEL_SIZE], in
         max = MAX_TICKS;
     for (; max >= 1; max--) {
         double step;
-        size_t n = axis_ticks(p->x.lo, p->x.hi, p->x.log, max, ticks, &step);
+        size_t n = (p->x.integer ? axis_ticks_int : axis_ticks)(p->x.lo, p->x.hi, p->x.log, max,
+                                                                ticks, &step);
         axis_format_ticks(ticks, n, step, p->x.log, labels);
         bool ok = true;
         int prev_end = INT_MIN / 2;

@@ -26,6 +26,7 @@ struct plot_range {
     bool valid;    /* false until the first update */
     bool fixed;    /* set by the user: never auto-ranged */
     bool log;      /* log10 axis: lo, hi > 0 */
+    bool integer;  /* an integer quantity (n, a layer, an index): ticks on integers only */
 };
 
 /* Feed this frame's data extent (min, max over what will be drawn; NaN and,
@@ -137,6 +138,10 @@ void plot_legend_checked(struct plot *p, const struct legend_entry *e, size_t n,
  * axis_format_ticks shares it over an axis. */
 size_t axis_ticks(double lo, double hi, bool log, size_t max, double *ticks, double *step);
 void axis_format(double v, double step, bool log, char *buf, size_t size);
+/* axis_ticks for an integer quantity: only integers, steps of at least 1
+ * (1, 2, 5, 10, ...), so one point at n = 200 gets the single tick 200, not
+ * 200.1 .. 201; a range holding no integer gets no tick. */
+size_t axis_ticks_int(double lo, double hi, bool log, size_t max, double *ticks, double *step);
 /* Labels for all n ticks of one axis in one style chosen from all of them
  * (what plot_begin uses): decimals with the digits the step needs, k/M
  * suffixes, or scientific; on log axes 0.01 .. 10000 as decimals when every
