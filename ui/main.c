@@ -15,6 +15,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "commands/cmd.h"
+#include "commands/manpage.h"
 #include "commands/session.h"
 #include "ui/blasinfo.h"
 #include "ui/loop.h"
@@ -85,6 +86,13 @@ main(int argc, char **argv)
             printf("bayeslens %s\n%s\n", BAYESLENS_VERSION, buf);
             free(items);
             return 0;
+        } else if (strcmp(a, "--man") == 0) { /* hidden: the build's bayeslens.1 */
+            bl_err merr;
+            int rc = cmd_manpage(stdout, BAYESLENS_VERSION, &merr);
+            if (rc != BL_OK)
+                fprintf(stderr, "bayeslens: %s\n", merr.msg);
+            free(items);
+            return rc == BL_OK ? 0 : 2;
         } else if (strcmp(a, "--plain") == 0) {
             plain = 1;
         } else if (strcmp(a, "--demo") == 0) {
