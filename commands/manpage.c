@@ -144,6 +144,9 @@ cmd_manpage(FILE *f, const char *version, bl_err *err)
     fputs(".TH BAYESLENS 1 \"\" \"", f);
     roff_text(f, title);
     fputs("\" \"User Commands\"\n", f);
+    /* Keys, values and commands must read as typed: no hyphenation, no
+     * stretched spaces. */
+    fputs(".nh\n.ad l\n", f);
 
     fputs(".SH NAME\nbayeslens \\- an interactive terminal lab for Bayesian learning theory\n", f);
 
