@@ -21,6 +21,27 @@ const struct man_option man_options[] = {
     {0},
 };
 
+/* The entry's usage, keys and subjects. Entries whose keys are built from
+ * data another layer owns may give them by function (see cmd.h); read them
+ * here and nowhere else, so that change touches these three lines. */
+static const char *
+entry_usage(const struct cmd_entry *c)
+{
+    return c->usage != NULL ? c->usage : c->name;
+}
+
+static const struct arg_spec *
+entry_keys(const struct cmd_entry *c)
+{
+    return c->args;
+}
+
+static const struct subject_spec *
+entry_subjects(const struct cmd_entry *c)
+{
+    return c->subjects;
+}
+
 static const char *const kind_word[] = {"INT", "NUMBER", "CHOICE", "N,N,..", "WORD", "FILE"};
 
 /* s as roff text on the current line: no request can start, and \ - ' .
@@ -103,7 +124,7 @@ static void
 man_command(FILE *f, const struct cmd_entry *c)
 {
     fputs(".SS ", f);
-    roff_text(f, c->usage);
+    roff_text(f, entry_usage(c));
     fputc('\n', f);
     roff_text(f, c->summary);
     fputs(".\n", f);
@@ -112,7 +133,7 @@ man_command(FILE *f, const struct cmd_entry *c)
         roff_text(f, c->detail);
         fputc('\n', f);
     }
-    for (const struct subject_spec *s = c->subjects; s != NULL && s->name != NULL; s++) {
+    for (const struct subject_spec *s = entry_subjects(c); s != NULL && s->name != NULL; s++) {
         fputs(".TP\n.B ", f);
         roff_text(f, c->name);
         fputc(' ', f);
@@ -124,13 +145,14 @@ man_command(FILE *f, const struct cmd_entry *c)
         if (s->example != NULL)
             man_example(f, "e.g.", s->example);
     }
-    if (c->args != NULL && c->args[0].name != NULL) {
-        if (c->subjects != NULL) {
+    const struct arg_spec *keys = entry_keys(c);
+    if (keys != NULL && keys[0].name != NULL) {
+        if (entry_subjects(c) != NULL) {
             fputs(".PP\nKeys for every ", f);
             roff_text(f, c->name);
             fputs(":\n", f);
         }
-        man_args(f, c->args);
+        man_args(f, keys);
     }
     man_example(f, "Example:", c->example);
 }

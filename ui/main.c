@@ -70,6 +70,7 @@ main(int argc, char **argv)
 {
     struct batch_item *items = calloc((size_t)argc + 1, sizeof *items);
     int nitems = 0, plain = 0, demo = 0, ascii = 0, color = 1, status;
+    int man = 0;
 
     gsl_set_error_handler_off();
     if (items == NULL)
@@ -87,12 +88,7 @@ main(int argc, char **argv)
             free(items);
             return 0;
         } else if (strcmp(a, "--man") == 0) { /* hidden: the build's bayeslens.1 */
-            bl_err merr;
-            int rc = cmd_manpage(stdout, BAYESLENS_VERSION, &merr);
-            if (rc != BL_OK)
-                fprintf(stderr, "bayeslens: %s\n", merr.msg);
-            free(items);
-            return rc == BL_OK ? 0 : 2;
+            man = 1;
         } else if (strcmp(a, "--plain") == 0) {
             plain = 1;
         } else if (strcmp(a, "--demo") == 0) {
@@ -120,6 +116,16 @@ main(int argc, char **argv)
         fprintf(stderr, "bayeslens: %s\n", err.msg);
         free(items);
         return 2;
+    }
+    /* After everything that fills the command table at start-up (keys made
+     * from registered data), so the page shows what the parser accepts. */
+    if (man) {
+        status = cmd_manpage(stdout, BAYESLENS_VERSION, &err) == BL_OK ? 0 : 2;
+        if (status != 0)
+            fprintf(stderr, "bayeslens: %s\n", err.msg);
+        session_free(s);
+        free(items);
+        return status;
     }
     s->cancel = &interrupted;
     struct sigaction sa = {0};
