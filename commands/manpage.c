@@ -229,7 +229,7 @@ cmd_manpage(FILE *f, const char *version, bl_err *err)
     fputs(".SH ENVIRONMENT\n"
           ".TP\n.B NO_COLOR\nWhen set and not empty, no colours (as \\fB\\-\\-no\\-color\\fR).\n"
           ".TP\n.B TERM\n\\fBdumb\\fR (or unset) gives the plain REPL instead of the panes.\n"
-          ".TP\n.BR LANG \", \" LC_ALL\n"
+          ".TP\n.BR LANG \", \" LC_CTYPE \", \" LC_ALL\n"
           "A locale whose character set is not UTF\\-8 selects ASCII drawing.\n"
           ".TP\n.BR XDG_STATE_HOME \", \" HOME\n"
           "Where the command history is kept (see FILES).\n"
