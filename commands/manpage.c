@@ -223,7 +223,8 @@ cmd_manpage(FILE *f, const char *version, bl_err *err)
 
     fputs(".SH EXIT STATUS\n"
           "0 on success; 1 when a command of a batch run failed; 2 for a bad option\n"
-          "or when the program could not start.\n",
+          "or when the program could not start; 128+N when signal N (SIGTERM, SIGHUP)\n"
+          "ended it, after the terminal was restored.\n",
           f);
 
     fputs(".SH ENVIRONMENT\n"
@@ -233,6 +234,10 @@ cmd_manpage(FILE *f, const char *version, bl_err *err)
           "A locale whose character set is not UTF\\-8 selects ASCII drawing.\n"
           ".TP\n.BR XDG_STATE_HOME \", \" HOME\n"
           "Where the command history is kept (see FILES).\n"
+          ".TP\n.B BAYESLENS_MEM_LIMIT\n"
+          "Bytes a large construction (a lens class, a GP replay, a sampler ensemble)\n"
+          "may take; by default half the memory available. Larger requests are refused\n"
+          "at once with their size.\n"
           ".TP\n.B OPENBLAS_NUM_THREADS\n"
           "Threads of OpenBLAS; \\fB\\-\\-version\\fR shows the count in use.\n",
           f);
@@ -263,7 +268,7 @@ cmd_manpage(FILE *f, const char *version, bl_err *err)
           "The documents shipped with the sources: \\fIREADME.md\\fR,\n"
           "\\fIdocs/math.md\\fR (every formula, with the reference values the tests\n"
           "use), \\fIdocs/traces.md\\fR (what each trace and \\fBshow\\fR figure means),\n"
-          "\\fIdocs/design.md\\fR and \\fIdocs/ui.md\\fR.\n",
+          "\\fIdocs/design.md\\fR, \\fIdocs/ui.md\\fR and \\fICONTRIBUTING.md\\fR.\n",
           f);
 
     if (fflush(f) != 0 || ferror(f))
