@@ -3,10 +3,11 @@
 BUILD    ?= build
 ASAN     ?= build-asan
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX   ?= /usr/local
 DEBS      = libncurses-dev libreadline-dev libopenblas-dev liblapacke-dev libgsl-dev \
             cmake pkg-config gcc make tmux locales
 
-.PHONY: all deps configure build run test bench asan fuzz clean
+.PHONY: all deps configure build run test bench asan fuzz install clean
 
 all: build
 
@@ -32,6 +33,11 @@ test: build
 
 bench: build
 	cmake --build $(BUILD) --target bench
+
+# The binary to $(DESTDIR)$(PREFIX)/bin, bayeslens.1 (generated from the
+# command table by the build) to $(DESTDIR)$(PREFIX)/share/man/man1.
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 # The test suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan: deps

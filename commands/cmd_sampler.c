@@ -239,7 +239,7 @@ const struct cmd_entry cmd_sampler_entry = {
               "iterations tune sigma/step and are left out of the draws. The posterior pane "
               "shows the draws, the last proposal (filled dot: accepted, ring: rejected) and "
               "the HMC/NUTS trajectory (solid: accepted, dotted: rejected); the sampler pane "
-              "the traces and diagnostics (MATH.md 9).",
+              "the traces and diagnostics (docs/math.md 9).",
     .example = "sampler hmc step=0.02 leapfrog=10",
     .spec = sampler_spec,
     .exec = sampler_exec,

@@ -1,4 +1,4 @@
-/* commands/cmd_show.c - "show WHAT": key = value lines (DESIGN.md contract).
+/* commands/cmd_show.c - "show WHAT": key = value lines (docs/design.md contract).
  * Measures too costly for every arrival (covariance, ball mass, gamma) are
  * computed here, when asked. */
 #include "commands/cmd.h"

@@ -88,7 +88,7 @@ const struct cmd_entry cmd_optimize_entry = {
     .name = "optimize",
     .usage = "optimize",
     .summary = "empirical Bayes: maximize the evidence over the hyperparameters",
-    .detail = "blr: MacKay's fixed point for alpha and beta (MATH.md 2.2). gp and tp: the "
+    .detail = "blr: MacKay's fixed point for alpha and beta (docs/math.md 2.2). gp and tp: the "
               "kernel's hyperparameters and the noise by maximizing the GP marginal likelihood "
               "(L-BFGS with analytic gradients and a strong-Wolfe line search on the log "
               "parameters, until the gradient or the relative change is below tolerance; "

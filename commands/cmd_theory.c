@@ -68,7 +68,7 @@ const struct cmd_entry cmd_lens_entry = {
     .detail = "Two Bayes mixtures over the same class (uniform prior), one learning a truth at "
               "the prior's centre (many neighbours, large weight W(eps)), one a truth r typical "
               "radii out (few). Their regrets are drawn against the bound "
-              "min_eps [-log W(eps) + n eps] (MATH.md 3.3). Beside them, an ensemble of 16 "
+              "min_eps [-log W(eps) + n eps] (docs/math.md 3.3). Beside them, an ensemble of 16 "
               "SGLD chains on the class's Gaussian prior approximates the mixture.",
     .example = "lens m=100000 d=3 noise=1",
     .args = lens_args,
@@ -120,7 +120,7 @@ const struct cmd_entry cmd_bma_entry = {
     .summary = "in-context learning as Bayesian model averaging over classes",
     .detail = "Each prompt's examples come from one class; the posterior over classes locks "
               "on and the BMA's regret against the class-aware oracle stays below "
-              "log(1/pi) (so per example O(1/T)) (MATH.md 8).",
+              "log(1/pi) (so per example O(1/T)) (docs/math.md 8).",
     .example = "bma classes=dense,sparse truth=sparse d=8 s=2",
     .args = bma_args,
     .exec = bma_exec,
@@ -175,7 +175,7 @@ const struct cmd_entry cmd_judge_entry = {
     .summary = "best-of-k selection by a judge: error against k",
     .detail = "k posterior-predictive draws, one selected by softmax at temperature T over a "
               "quadratic reward; with the teacher's reward the error falls like 1/k^2, a "
-              "misspecified reward has a finite best k (MATH.md 7). `run N` adds N trials.",
+              "misspecified reward has a finite best k (docs/math.md 7). `run N` adds N trials.",
     .example = "judge k=64 reward=misspecified c=3",
     .args = judge_args,
     .exec = judge_exec,

@@ -14,7 +14,7 @@
 #include "core/mcmc/target.h"
 #include "commands/wfile.h"
 
-#define FOURIER_L 5.0 /* half-period of the Fourier class (MATH.md 8, Panwar et al.) */
+#define FOURIER_L 5.0 /* half-period of the Fourier class (docs/math.md §8, Panwar et al.) */
 #define GP_CLASS_KERNEL "rbf(var=1, ls=1)" /* the GP class's prior over functions */
 
 /* The GP class as a custom BMA class: the one-step predictive of a GP with

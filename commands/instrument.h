@@ -5,13 +5,13 @@
  *  lens   two mixture learners over the same class of M random linear
  *         hypotheses, one with a simple truth (many neighbours) and one with
  *         a complex truth, fed the same inputs and noise; regret against the
- *         bound min_eps [-log W(eps) + n eps] (MATH.md 3.3).
+ *         bound min_eps [-log W(eps) + n eps] (docs/math.md §3.3).
  *  bma    in-context learning as Bayesian model averaging over function
- *         classes (MATH.md 8: dense and sparse linear, Fourier, and a GP class
+ *         classes (docs/math.md §8: dense and sparse linear, Fourier, and a GP class
  *         with an RBF kernel), averaged over R independent prompts so the
  *         per-step error curves are smooth: class posterior, BMA error, the
  *         oracle class's error, least squares and ridge, the log(1/pi)/T line.
- *  judge  best-of-k with a judge (MATH.md 7): error against k with Monte
+ *  judge  best-of-k with a judge (docs/math.md §7): error against k with Monte
  *         Carlo error bars, the 1/k^2 law, slope, optimal k, error against T.
  * An instrument owns its data stream (its own seeded generator), so it never
  * disturbs the session's world, stream or model. `run N` advances it. */

@@ -34,7 +34,7 @@
 struct session;
 
 /* One arrival as the model saw it: the one-step predictive at x_t, scored
- * before the update (MATH.md 3.1). */
+ * before the update (docs/math.md §3.1). */
 struct model_step {
     double logpred; /* log q_t(y_t) */
     double mean;    /* predictive mean at x_t */

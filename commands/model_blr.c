@@ -6,7 +6,7 @@
  * is carried by the model in O(d) (blr_track). Several points at once (observe_block) go through
  * the block form of docs/blocks.md, with the same traces per arrival.
  * Anything costlier (covariance, ball mass, gamma) is computed by the show
- * hooks, when asked. See docs/regret.md for the traces. */
+ * hooks, when asked. See docs/traces.md for the traces. */
 #include "commands/model.h"
 
 #include <math.h>
@@ -318,7 +318,7 @@ cov_scale_of(const struct blr_inst *b, double a, double bn)
     return a > 1 ? bn / (a - 1) : (double)INFINITY;
 }
 
-/* The weight-space traces (MATH.md 3.2, 10) from the figures. */
+/* The weight-space traces (docs/math.md §3.2, 10) from the figures. */
 static void
 record_figures(const struct blr_inst *b, const struct blr_figures *f, double cum, double *row)
 {
@@ -592,7 +592,7 @@ nig_show_predictive(struct session *s, const double *x, struct out *out, bl_err 
 }
 
 /* gamma = sum_i beta l_i / (alpha + beta l_i), l_i the eigenvalues of X^T X:
- * MacKay's count of well-determined directions (MATH.md 2.2). O(d^3). */
+ * MacKay's count of well-determined directions (docs/math.md §2.2). O(d^3). */
 static int
 effective_params(const struct blr_inst *b, double *gamma, bl_err *err)
 {

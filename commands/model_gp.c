@@ -1,7 +1,7 @@
 /* commands/model_gp.c - the kernel models: `model gp` (Gaussian process
  * regression with any kernel: classic, sums, products, NNGP/NTK) and
  * `model tp` (a scale mixture of a GP: the Student-t process for an
- * inverse-gamma scale prior, quadrature for the others, MATH.md 5). They
+ * inverse-gamma scale prior, quadrature for the others, docs/math.md §5). They
  * have no weights: the posterior lives in function space. Per arrival the
  * one-step predictive is scored before the O(n^2) extension of the factor;
  * the weight-space traces (hindsight, closed forms, covariance) are NaN. */
@@ -231,7 +231,7 @@ gp_predict_one(const void *m, const double *x, struct model_pred *p, bl_err *err
         }
         return rc;
     }
-    /* Other scale priors: the scale mixture by quadrature (MATH.md 5.2). */
+    /* Other scale priors: the scale mixture by quadrature (docs/math.md §5.2). */
     gp_scale_result r;
     int rc = gp_scale_quad(g->gp, pr, x, 0, &r, err);
     if (rc == BL_OK) {
@@ -480,7 +480,7 @@ gp_show_kernel(struct session *s, struct out *out, bl_err *err)
     out_kv_int(out, "n", (long long)gp_n(g->gp));
     out_kv_int(out, "in_dim", (long long)gp_in_dim(g->gp));
     if (g->set.nngp) {
-        /* The depth picture (MATH.md 4.4): fixed point and chi1. */
+        /* The depth picture (docs/math.md §4.4): fixed point and chi1. */
         nngp *nm = nngp_alloc(s->in_dim, &g->set.nn, err);
         double q, chi, c;
         if (nm != NULL && nngp_fixed_point(nm, 1.0, &q, &chi, &c, NULL) == BL_OK) {
@@ -513,7 +513,7 @@ gp_show_evidence(struct session *s, struct out *out, bl_err *err)
             out_kv_real(out, "b", pr->p2);
         } else {
             /* A non-conjugate scale prior: quadrature, and the paper's importance
-             * sampling with its Monte Carlo error (MATH.md 5.2). */
+             * sampling with its Monte Carlo error (docs/math.md §5.2). */
             gp_scale_result q, is;
             int rc = gp_scale_quad(g->gp, pr, NULL, 0, &q, err);
             if (rc != BL_OK)
@@ -683,7 +683,7 @@ ig_logpdf(double x, double a, double b)
 }
 
 /* A Student-t process (inverse-gamma scale) has one scalar to learn, the
- * output scale s: its prior and posterior IG(a + n/2, b + q/2) (MATH.md 5.1)
+ * output scale s: its prior and posterior IG(a + n/2, b + q/2) (docs/math.md §5.1)
  * show the scale mixture at work. */
 static bool
 tp_scalar(const void *m, struct model_scalar *sc)

@@ -2,7 +2,7 @@
  *
  * Commands never touch stdout, ncurses or readline: they call out_* and the
  * front end decides where text goes (the log pane, stdout, a test buffer).
- * `show` output follows DESIGN.md: one `key = value` per line, numbers with
+ * `show` output follows docs/design.md: one `key = value` per line, numbers with
  * %.10g, vectors as [a, b, c], matrices as [[a, b], [c, d]]. */
 #ifndef BAYESLENS_COMMANDS_OUT_H
 #define BAYESLENS_COMMANDS_OUT_H

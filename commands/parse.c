@@ -1,5 +1,5 @@
 /* commands/parse.c - split a command line into commands and words.
- * The grammar is deliberately small (DESIGN.md "Command language"): `;`
+ * The grammar is deliberately small (docs/design.md "Command language"): `;`
  * separates commands, `#` starts a comment, quotes keep spaces and the
  * special characters, backslash escapes inside double quotes. */
 #include "commands/cmd.h"

@@ -44,7 +44,7 @@ const struct trace_info trace_info[TR_COUNT] = {
     [TR_CUM_LOGLOSS] = {"cum_logloss", "cumulative log-loss = -log evidence"},
     [TR_REGRET_TRUTH] = {"regret_truth", "cumulative log-loss minus the true density's"},
     [TR_REGRET_HINDSIGHT] = {"regret_hindsight", "cumulative log-loss minus the best fixed w's"},
-    [TR_REGRET_CLOSED] = {"regret_closed_form", "E_y R_n(w*) in closed form (MATH.md 3.2)"},
+    [TR_REGRET_CLOSED] = {"regret_closed_form", "E_y R_n(w*) in closed form (docs/math.md 3.2)"},
     [TR_BOUND] = {"bound", "(1/2) log det(A/alpha) + (alpha/2)|w*|^2, bounds R_n(w*)"},
     [TR_ASYMPTOTE] = {"asymptote", "(d/2) log n + (d/2)(log(beta/alpha) - 1) + alpha|w*|^2/2"},
     [TR_TRACE_COV] = {"trace_cov", "trace of the posterior covariance"},
@@ -212,7 +212,7 @@ session_cov_scale(const struct session *s)
 /* The traces against the truth at arrival t (when the world knows it):
  * regret against the true density, and the instantaneous risk
  * KL(p*(.|x) || q_t) for a Gaussian truth and a Gaussian predictive (BLR,
- * GP: mean, var); NaN otherwise (MATH.md 3.1). */
+ * GP: mean, var); NaN otherwise (docs/math.md §3.1). */
 static void
 record_truth(struct session *s, size_t t, const double *x, double y, double cum,
              const struct model_step *st)

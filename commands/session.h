@@ -32,7 +32,7 @@
 #include "core/blr/features.h"
 #include "datasets/world.h"
 
-/* Per-arrival traces (MATH.md 3.1, 3.2, 10). */
+/* Per-arrival traces (docs/math.md §3.1, 3.2, 10). */
 enum trace_id {
     TR_LOGLOSS,          /* -log q_t(y_t): predictive scored before the update */
     TR_PRED_MEAN,        /* predictive mean at x_t before the update */

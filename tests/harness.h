@@ -6,7 +6,7 @@
  * Each binary ends with TEST_REPORT(), which prints "N passed, N failed" and
  * returns non-zero on failure, or when no check ran at all (a test whose
  * checks were all skipped by mistake must not pass). Every tolerance at a call site says where it
- * comes from (closed form, MATH.md precision, Monte Carlo standard error). */
+ * comes from (closed form, docs/math.md §11 precision, Monte Carlo standard error). */
 #ifndef BAYESLENS_TESTS_HARNESS_H
 #define BAYESLENS_TESTS_HARNESS_H
 

@@ -1,8 +1,8 @@
-/* tests/test_blr.c - core/blr against MATH.md 11 (A1, A2, A3), against an
+/* tests/test_blr.c - core/blr against docs/math.md §11 (A1, A2, A3), against an
  * independent batch computation (GSL Cholesky of A formed explicitly, and the
  * n x n function-space evidence), and on its error paths.
- * Tolerances: MATH.md 11 values are printed to 10 significant digits, so
- * 1e-9 relative (MATH.md 11 "closed forms 1e-9"); online vs batch on
+ * Tolerances: docs/math.md §11 values are printed to 10 significant digits, so
+ * 1e-9 relative (docs/math.md §11 "closed forms 1e-9"); online vs batch on
  * well-conditioned random problems (cond(A) ~ 1e2..1e3) 1e-10 norm-wise as the
  * brief asks, which leaves several orders for rounding (~1e-13 observed). */
 #include <math.h>
@@ -21,7 +21,7 @@
 
 #define LOG_2PI 1.8378770664093454836
 
-/* MATH.md 11 prints small entries with 10 decimals rather than 10 significant
+/* docs/math.md §11 prints small entries with 10 decimals rather than 10 significant
  * digits: allow 1e-9 relative or half a unit in the 10th decimal (+ margin). */
 #define CHECK_REF(got, want) CHECK_ABS(got, want, 1e-9 * fabs(want) + 6e-11)
 
@@ -68,9 +68,9 @@ test_a1(void)
     for (int i = 0; i < 6; i++) {
         double phi[3], y, l;
         a1_point(i, phi, &y);
-        CHECK_REL(y, yw[i], 1e-9); /* MATH.md 11 A1, 10 digits */
+        CHECK_REL(y, yw[i], 1e-9); /* docs/math.md §11 A1, 10 digits */
         CHECK(blr_observe(m, phi, y, NULL, &l, &err) == BL_OK, "observe: %s", err.msg);
-        CHECK_REL(l, lp[i], 1e-9); /* MATH.md 11 A1 one-step log predictives */
+        CHECK_REL(l, lp[i], 1e-9); /* docs/math.md §11 A1 one-step log predictives */
         sum += l;
     }
     const double mw[3] = {0.0427849677, 0.968375284, -0.1925948332};
@@ -93,7 +93,7 @@ test_a1(void)
     CHECK_REL(blr_logdet_prec(m), 7.150361974, 1e-9);
     CHECK_REL(blr_log_evidence(m), -6.687283879, 1e-9);
     CHECK_REL(sum, blr_log_evidence(m), 1e-12);           /* chain rule, exact up to rounding */
-    CHECK_REL(blr_trace_inv_prec(m), 0.4056337642, 1e-9); /* MATH.md 11 I: tr S */
+    CHECK_REL(blr_trace_inv_prec(m), 0.4056337642, 1e-9); /* docs/math.md §11 I: tr S */
     CHECK_REL(blr_quad_inv_prec(m, phi), 0.3332416544 - 0.25, 1e-8);
     CHECK(blr_count(m) == 6 && blr_dim(m) == 3, "count/dim");
     /* logpdf equals the Gaussian density of the predictive */
@@ -126,7 +126,7 @@ test_a2(void)
     blr_opt_result r;
     int rc = blr_optimize(m, 1000, 1e-12, &r, NULL, &err);
     CHECK(rc == BL_OK, "optimize: %s", err.msg);
-    /* MATH.md 11 A2, 10 digits (alpha* is printed with 9) */
+    /* docs/math.md §11 A2, 10 digits (alpha* is printed with 9) */
     CHECK_REL(blr_options(m)->alpha, 1.89598621, 5e-9);
     CHECK_REL(blr_options(m)->beta, 22.85481617, 1e-9);
     CHECK_REL(r.gamma, 2.942894928, 1e-9);
@@ -160,7 +160,7 @@ test_a3(void)
         blr_observe(m, phi, y, NULL, &l, &err);
         sum += l;
     }
-    /* MATH.md 11 A3, 10 digits */
+    /* docs/math.md §11 A3, 10 digits */
     const double mw[3] = {0.0118317552, 0.8428968217, -0.1015323872};
     for (int j = 0; j < 3; j++)
         CHECK_REF(blr_mean(m)[j], mw[j]);
@@ -342,7 +342,7 @@ test_online_vs_batch(void)
                   0.5 * alpha * m2 - 0.5 * ldA - 0.5 * (double)n * LOG_2PI;
     CHECK_REL(blr_log_evidence(m), ev_b, 1e-10);
 
-    /* NIG: closed form of MATH.md 2.4 from the batch solution, and the n x n
+    /* NIG: closed form of docs/math.md §2.4 from the batch solution, and the n x n
      * multivariate Student-t marginal (C = I + v0 X X^T). */
     double mVm = 0.0, ldV = 0.0;
     for (size_t j = 0; j < d; j++) {

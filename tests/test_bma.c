@@ -1,4 +1,4 @@
-/* tests/test_bma.c - core/bma against MATH.md 11 G1 (dense vs 1-sparse) and a
+/* tests/test_bma.c - core/bma against docs/math.md §11 G1 (dense vs 1-sparse) and a
  * brute-force enumeration: batch marginal likelihoods N(y; 0, X_S X_S^T + sigma^2 I)
  * by Cholesky for every support, combined by log-sum-exp, must equal the online
  * chain-rule evidences. Also: the regret bound on every sequence, the

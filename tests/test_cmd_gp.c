@@ -1,6 +1,6 @@
 /* tests/test_cmd_gp.c - kernel models through the command language.
  * Independent checks: BLR with identity features and prior N(0, I/alpha) is
- * the GP with kernel x.x'/alpha and the same noise (MATH.md 2.1), so both
+ * the GP with kernel x.x'/alpha and the same noise (docs/math.md §2.1), so both
  * paths must give the same evidence and predictive; the chain rule makes
  * the sequential log-loss sum to minus the log evidence for GP and TP; a
  * non-conjugate scale prior by quadrature agrees with its own chain rule to

@@ -189,7 +189,7 @@ test_generic(void)
     CHECK(session_set_model(s, &toy_class, &opts, &err) == BL_OK, "%s", err.msg);
     CHECK(run(s, "observe 20", &err) == BL_OK, "%s", err.msg);
     CHECK(s->n == 40 && s->blr == NULL && s->dim == 0 && session_cov_scale(s) == 1, "toy built");
-    /* Closed form: y ~ N(0, I + 11^T), so the evidence is exact (MATH.md 2.1). */
+    /* Closed form: y ~ N(0, I + 11^T), so the evidence is exact (docs/math.md §2.1). */
     double sy = 0, syy = 0, n = (double)s->n;
     for (size_t i = 0; i < s->n; i++)
         sy += s->Y[i], syy += s->Y[i] * s->Y[i];

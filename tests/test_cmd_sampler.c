@@ -405,7 +405,7 @@ test_logistic_sgld_export(void)
     session_free(s);
 
     /* SGLD at a fixed step on the data-backed posterior: the draws'
-     * covariance is too wide, as the closed form says (MATH.md 9). */
+     * covariance is too wide, as the closed form says (docs/math.md §9). */
     s = posterior_session("model blr");
     CHECK(run(s, "sampler sgld step=0.002 chains=8; sample 4000; show sampler", &err) == BL_OK,
           "%s", err.msg);

@@ -1,8 +1,8 @@
-/* tests/test_concentration.c - core/concentration against MATH.md 11 I and H
+/* tests/test_concentration.c - core/concentration against docs/math.md §11 I and H
  * (ball masses, A1 information gain, Gaussian KL), against each other
  * (Imhof vs noncentral chi-square on isotropic cases) and against an
  * independent Monte Carlo with a fixed GSL seed.
- * Tolerances: MATH.md quadrature values 1e-8 absolute (nested quadrature and
+ * Tolerances: docs/math.md §11 quadrature values 1e-8 absolute (nested quadrature and
  * Imhof agree to 1e-10 there); Imhof vs the Poisson series 1e-9; Monte Carlo
  * 4 standard errors sqrt(p(1-p)/N). */
 #include <math.h>
@@ -54,7 +54,7 @@ test_ball(void)
 {
     bl_err err;
     double p = -1, S_iso[9] = {0.04, 0, 0, 0, 0.04, 0, 0, 0, 0.04};
-    /* MATH.md 11 I, isotropic: F_ncx2(0.09/0.04; 3, |dm|^2/0.04) */
+    /* docs/math.md §11 I, isotropic: F_ncx2(0.09/0.04; 3, |dm|^2/0.04) */
     CHECK(concentration_ball_mass(dm, S_iso, zero3, 3, 0.3, &p, NULL, &err) == BL_OK, "%s",
           err.msg);
     CHECK_ABS(p, 0.3178711456, 1e-8);
@@ -63,7 +63,7 @@ test_ball(void)
     double lam[3] = {0.04, 0.04, 0.04}, del[3] = {0.5, -1.0, 0.25}, pi;
     CHECK(concentration_imhof_cdf(lam, del, 3, 0.09, &pi, NULL, &err) == BL_OK, "%s", err.msg);
     CHECK_ABS(pi, 0.3178711456, 1e-8);
-    /* MATH.md 11 I, general S */
+    /* docs/math.md §11 I, general S */
     CHECK(concentration_ball_mass(dm, S_gen, zero3, 3, 0.3, &p, NULL, &err) == BL_OK, "%s",
           err.msg);
     CHECK_ABS(p, 0.2749933362, 1e-8);
@@ -139,7 +139,7 @@ static void
 test_kl(void)
 {
     bl_err err;
-    /* A1 posterior (MATH.md 11 I): tr S, log det S, KL(post || prior) */
+    /* A1 posterior (docs/math.md §11 I): tr S, log det S, KL(post || prior) */
     blr_opts o = {.kind = BLR_KNOWN, .alpha = 0.5, .beta = 4.0};
     blr_model *m = blr_alloc(3, &o, &err);
     for (int i = 0; i < 6; i++) {
@@ -157,7 +157,7 @@ test_kl(void)
     CHECK(concentration_kl_gauss(3, mu, S, zero3, S0, &klg, &err) == BL_OK, "%s", err.msg);
     CHECK_REL(klg, 3.460478702, 1e-9);
     blr_free(m);
-    /* MATH.md 11 H: KL(N((0,0), [[1,.3],[.3,.5]]) || N((.5,-.2), diag(2,1))) */
+    /* docs/math.md §11 H: KL(N((0,0), [[1,.3],[.3,.5]]) || N((.5,-.2), diag(2,1))) */
     double a[4] = {1, 0.3, 0.3, 0.5}, b[4] = {2, 0, 0, 1}, ma[2] = {0, 0}, mb[2] = {0.5, -0.2};
     CHECK(concentration_kl_gauss(2, ma, a, mb, b, &klg, &err) == BL_OK, "%s", err.msg);
     CHECK_REL(klg, 0.3748726499, 1e-9);

@@ -1,7 +1,7 @@
-/* tests/test_diag.c - core/diag against MATH.md 11 H (AR(1) chains from the
- * MATH.md 1.7 reference generator, Gaussian KL and W2) and against direct
+/* tests/test_diag.c - core/diag against docs/math.md §11 H (AR(1) chains from the
+ * docs/math.md §1.7 reference generator, Gaussian KL and W2) and against direct
  * computations (FFT vs direct autocovariance, Welford vs two-pass moments).
- * Tolerances: MATH.md 11 values are given to 10 significant digits: 1e-9
+ * Tolerances: docs/math.md §11 values are given to 10 significant digits: 1e-9
  * relative; FFT vs direct sums: 1e-10 relative to c_0 (rounding only). */
 #include <math.h>
 #include <stdint.h>
@@ -11,7 +11,7 @@
 #include "core/stats/diag.h"
 #include "harness.h"
 
-/* MATH.md 1.7 reference RNG and Box-Muller. */
+/* docs/math.md §1.7 reference RNG and Box-Muller. */
 typedef struct ref_rng {
     uint32_t s;
     double spare;

@@ -1,4 +1,4 @@
-/* tests/test_features.c - feature maps (MATH.md 2.5, core/features.h).
+/* tests/test_features.c - feature maps (docs/math.md §2.5, core/features.h).
  *
  * Closed forms: monomials at exactly representable t, Legendre P_2, P_3 and
  * GSL's gsl_sf_legendre_Pl (an independent implementation), Fourier and RBF
@@ -187,7 +187,7 @@ test_relu(void)
 
     /* Kernel limit. phi_j(x) phi_j(x') = (2/M) r_j(x) r_j(x') with r = max(0, w . [x, 1]);
      * u_j = 2 r_j(x) r_j(x') has mean k(a, b) = (|a||b|/pi)(sin th + (pi - th) cos th)
-     * for a = [x, 1], b = [x', 1] (MATH.md 2.5, the degree-1 arc-cosine kernel).
+     * for a = [x, 1], b = [x', 1] (docs/math.md §2.5, the degree-1 arc-cosine kernel).
      * FEAT_MAX_DIM caps one map at 4096 units, so 20000 units are 5 maps of 4000
      * with seeds 1..5; the estimate is the mean of the 20000 u_j, the tolerance
      * 5 sample sds of that mean. */

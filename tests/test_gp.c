@@ -1,10 +1,10 @@
-/* tests/test_gp.c - core/gp: MATH.md 11 D1 (Student-t process) and D2
+/* tests/test_gp.c - core/gp: docs/math.md §11 D1 (Student-t process) and D2
  * (Burr XII scale prior), quadrature against the TP closed form, importance
  * sampling against quadrature, incremental against batch fits, the
  * sequential log-loss identities, the TP -> GP limit, draws, jitter,
  * hyperparameter optimisation, and error paths.
  * Tolerances: D1 closed forms printed to 10 digits: 1e-9 relative. D2 and
- * quadrature: 1e-7 relative (MATH 11: quadrature-based values; log p(y) is
+ * quadrature: 1e-7 relative (docs/math.md §11: quadrature-based values; log p(y) is
  * printed to 8 digits, so 1e-7 relative ~ 4e-7 absolute, within the
  * brief's ~1e-6). Incremental vs batch: 1e-10 relative (brief; both are
  * backward stable, cond(Ky) ~ 1e4 here). Sum of one-step log predictives vs

@@ -1,4 +1,4 @@
-/* tests/test_judge.c - core/judge against MATH.md 11 F1 (one input: best-of-k
+/* tests/test_judge.c - core/judge against docs/math.md §11 F1 (one input: best-of-k
  * table, 1/k^2 law, regimes, softmax limits, the 2-D Gauss-Hermite value, the
  * high-T expansion) and F2 (deterministic equivalent), and the Monte Carlo
  * simulation against the exact per-input integrals over the same inputs.

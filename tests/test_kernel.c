@@ -3,7 +3,7 @@
  * parameter names/get/set, analytic gradients against central finite
  * differences, the spec parser and its error messages.
  * Tolerances: closed-form values (computed by hand with Python's math at
- * double precision) 1e-14 relative; the RBF value of MATH 11 C1 is printed
+ * double precision) 1e-14 relative; the RBF value of docs/math.md §11 C1 is printed
  * to 10 digits: 1e-9. Gradients: central differences with step 1e-5 in
  * theta have truncation error ~1e-10 and rounding ~1e-11 relative to the
  * largest entry, so 1e-6 relative to max(|g|, max|K|) (brief). Monte Carlo:
@@ -19,7 +19,7 @@
 #include "core/kernel/nngp.h"
 #include "harness.h"
 
-static const double P2[4] = {1, 0, 0.6, 0.8}; /* x, x' of MATH 11 C1: r^2 = 0.8 */
+static const double P2[4] = {1, 0, 0.6, 0.8}; /* x, x' of docs/math.md §11 C1: r^2 = 0.8 */
 
 static double
 cross1(const char *spec, const double *x, const double *x2, size_t d)
@@ -37,7 +37,7 @@ cross1(const char *spec, const double *x, const double *x2, size_t d)
 static void
 test_values(void)
 {
-    CHECK_REL(cross1("rbf(ls=0.7)", P2, P2 + 2, 2), 0.442052542, 1e-9); /* MATH 11 C1 */
+    CHECK_REL(cross1("rbf(ls=0.7)", P2, P2 + 2, 2), 0.442052542, 1e-9); /* docs/math.md §11 C1 */
     CHECK_REL(cross1("rbf(var=2, ls=0.7)", P2, P2 + 2, 2), 0.8841050840476513, 1e-14);
     CHECK_REL(cross1("matern12(var=1.5, ls=0.5)", P2, P2 + 2, 2), 0.25072732777083934, 1e-14);
     CHECK_REL(cross1("matern32(var=1.5, ls=0.5)", P2, P2 + 2, 2), 0.27739073640722894, 1e-14);
@@ -77,7 +77,7 @@ test_values(void)
 }
 
 /* Random Fourier features: 2 E[cos(w.x + b) cos(w.x' + b)] with
- * w ~ N(0, I/ls^2), b ~ U(0, 2pi) is the RBF (MATH 11 C1 limit). */
+ * w ~ N(0, I/ls^2), b ~ U(0, 2pi) is the RBF (docs/math.md §11 C1 limit). */
 static void
 test_rff(void)
 {
@@ -109,7 +109,7 @@ test_nngp_leaf(void)
     double K[9], T[9];
     kernel_gram(k, X3, 3, K, NULL, &err);
     kernel_gram(t, X3, 3, T, NULL, &err);
-    CHECK_REL(K[1], 1.1638133583, 1e-9); /* MATH 11 C1 ReLU L=3 */
+    CHECK_REL(K[1], 1.1638133583, 1e-9); /* docs/math.md §11 C1 ReLU L=3 */
     CHECK_REL(T[8], 11.0, 1e-9);
     CHECK(!kernel_has_grad(k), "nngp claims a gradient");
     CHECK(kernel_gram_grad(k, X3, 3, 0, K, NULL, &err) == BL_EINVAL, "nngp gradient");

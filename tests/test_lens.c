@@ -1,10 +1,10 @@
-/* tests/test_lens.c - core/lens against MATH.md 11 (B1 bound rows, B2 exact
+/* tests/test_lens.c - core/lens against docs/math.md §11 (B1 bound rows, B2 exact
  * expected regret and bound) and independent computations: the mixture's
  * cumulative log-loss against a brute-force log evidence, the hull bound
  * against a scan of every distinct KL value, W(eps) by counting against the
  * noncentral chi-square, and Monte Carlo averages of the realised regret
  * against the exact expected regret and the bound.
- * Tolerances: MATH.md values 1e-9 relative (10 printed digits); the B1
+ * Tolerances: docs/math.md §11 values 1e-9 relative (10 printed digits); the B1
  * argmin eps 1e-7 relative (the reference came from scipy's minimize_scalar,
  * whose default xtol is 1.5e-8 in log eps); identities 1e-10 (sums of up to
  * 10^3 terms of size 1); Monte Carlo 4 standard errors. */
@@ -35,7 +35,7 @@ test_b1(void)
         CHECK_ABS(b.eps_star, eps[i], fmax(1e-7 * eps[i], 5e-11));
         CHECK_REL(b.logW, lens_gauss_logW(b.eps_star, 2, 1.0, 1.0, 1.25), 1e-12);
     }
-    /* logW is the ncx2 cdf of MATH.md 1.8 (independent implementation). */
+    /* logW is the ncx2 cdf of docs/math.md §1.8 (independent implementation). */
     CHECK_REL(lens_gauss_logW(0.7, 3, 2.0, 1.5, 0.8),
               log(concentration_ncx2_cdf(2.0 * 2.0 * 0.7 / 1.5, 3.0, 2.0 * 0.8)), 1e-12);
     CHECK(lens_gauss_logW(0.0, 3, 1, 1, 1) == -HUGE_VAL, "logW(0) = -inf");

@@ -1,5 +1,5 @@
 /* tests/test_linalg.c - core/linalg: rank-1 update against the textbook
- * column algorithm of MATH.md 2.3 and against a fresh Cholesky, solves,
+ * column algorithm of docs/math.md §2.3 and against a fresh Cholesky, solves,
  * log det, jitter ladder, inverse, eigendecomposition.
  * Tolerances: operations on well-conditioned random SPD matrices (condition
  * number below ~1e3) agree to ~1e-15 * cond; we allow 1e-12 norm-wise. */
@@ -30,7 +30,7 @@ rand_spd(gsl_rng *rng, size_t d, double *A)
     free(B);
 }
 
-/* The MATH.md 2.3 algorithm verbatim (column by column, strided). */
+/* The docs/math.md §2.3 algorithm verbatim (column by column, strided). */
 static void
 update_textbook(double *L, size_t d, double *v)
 {

@@ -1,13 +1,13 @@
-/* tests/test_nngp.c - core/nngp against MATH.md 11 C1, C2, E1 (ReLU L=3
+/* tests/test_nngp.c - core/nngp against docs/math.md §11 C1, C2, E1 (ReLU L=3
  * spectrum), Gauss-Hermite against the closed forms, and Monte Carlo over
- * wide random networks built here (MATH 4.5).
+ * wide random networks built here (docs/math.md §4.5).
  * Tolerances: C1/C2/E1 values are printed to 10 significant digits: 1e-9
  * relative (closed forms, the fixed-point iteration stops at 1e-15).
  * tanh by GH at order 300 against the GH 300x300 reference: 1e-8 absolute
- * (MATH 11 suggestion; MATH 4.3 reports 1e-9 at that order). erf by GH at
- * order 80 against its closed form: 1e-8 (MATH 4.3: 60 nodes give 1e-10).
+ * (docs/math.md §11 suggestion; docs/math.md §4.3 reports 1e-9 at that order). erf by GH at
+ * order 80 against its closed form: 1e-8 (docs/math.md §4.3: 60 nodes give 1e-10).
  * Monte Carlo: 5 standard errors of the per-entry mean over nets plus a
- * finite-width bias allowance 4 sqrt(K_ii K_jj)/width (O(1/width), MATH 4.5). */
+ * finite-width bias allowance 4 sqrt(K_ii K_jj)/width (O(1/width), docs/math.md §4.5). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +20,7 @@
 #include "core/kernel/nngp.h"
 #include "harness.h"
 
-/* MATH 11 C1 inputs. */
+/* docs/math.md §11 C1 inputs. */
 static const double X3[6] = {1, 0, 0.6, 0.8, -0.5, 1.5};
 
 /* Gram of the C1 inputs; compare the upper triangle (11,12,13,22,23,33). */
@@ -100,7 +100,7 @@ test_c1(void)
 
 /* Closed forms of every kinked activation against GH at a high order: the
  * kink limits GH to ~1e-3 (E) and ~1e-2 (Edot, a step function; abs has
- * a jump of 2) at 400 nodes (MATH 4.3 reports 3e-4 E, 2.4e-3 Edot at 200
+ * a jump of 2) at 400 nodes (docs/math.md §4.3 reports 3e-4 E, 2.4e-3 Edot at 200
  * for relu); smooth ones (erf) agree to 1e-10. */
 static void
 test_closed_vs_gh(void)
@@ -159,7 +159,7 @@ test_gh_rule(void)
     CHECK(nngp_gh_rule(0, &z1, &w1, &err) == BL_EINVAL, "order 0 accepted");
 }
 
-/* MATH 11 C2 and the ReLU correlation after 50 layers. */
+/* docs/math.md §11 C2 and the ReLU correlation after 50 layers. */
 static void
 test_c2(void)
 {
@@ -195,7 +195,7 @@ test_c2(void)
     CHECK(nngp_pair(m, x, x2, K12, NULL, &err) == BL_OK, "%s", err.msg);
     /* Layer 51 = the output after 50 hidden layers. */
     CHECK_REL(K12[50] / sqrt(K1[50] * K2[50]), 0.9878619449, 1e-9);
-    /* The diagonal stays constant at sw2 = 2, sb2 = 0 (MATH 4.4). */
+    /* The diagonal stays constant at sw2 = 2, sb2 = 0 (docs/math.md §4.4). */
     CHECK_REL(K1[50], K1[0], 1e-13);
     /* chi1 = sw2/2 = 1 (edge of chaos), q* = q0. */
     CHECK(nngp_fixed_point(m, 0.7, &q, &chi, NULL, &err) == BL_OK, "%s", err.msg);
@@ -204,7 +204,7 @@ test_c2(void)
     nngp_free(m);
 }
 
-/* Arc-cosine random-feature limit (MATH 11 C1): 2 E[relu(w.x) relu(w.x')]
+/* Arc-cosine random-feature limit (docs/math.md §11 C1): 2 E[relu(w.x) relu(w.x')]
  * = 0.6775475678 for w ~ N(0, I); closed form and a Monte Carlo mean. */
 static void
 test_random_features(void)
@@ -232,7 +232,7 @@ test_random_features(void)
     gsl_rng_free(r);
 }
 
-/* Wide random nets (MATH 4.5): depth L = 2 (3 dense layers), width 2048,
+/* Wide random nets (docs/math.md §4.5): depth L = 2 (3 dense layers), width 2048,
  * 30 nets, on the C1 inputs; empirical NNGP (exact readout expectation) and
  * NTK by backprop against the recursion. */
 static void
@@ -491,7 +491,7 @@ test_bad_input(void)
     nngp_free(NULL);
 }
 
-/* MATH 11 E1: eigenvalues of the ReLU L=3 NNGP Gram of C1 and RankMe. */
+/* docs/math.md §11 E1: eigenvalues of the ReLU L=3 NNGP Gram of C1 and RankMe. */
 static void
 test_spectra(void)
 {

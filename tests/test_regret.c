@@ -1,7 +1,7 @@
-/* tests/test_regret.c - core/regret against MATH.md 11 (A1 regret rows, B1)
+/* tests/test_regret.c - core/regret against docs/math.md §11 (A1 regret rows, B1)
  * and against independent formulas: the n x n expected-regret formula of
- * MATH.md 3.2, a Monte Carlo average of R_n(w*), and batch least squares for
- * the hindsight tracker. Tolerances: MATH.md values 1e-9 relative (10
+ * docs/math.md §3.2, a Monte Carlo average of R_n(w*), and batch least squares for
+ * the hindsight tracker. Tolerances: docs/math.md §11 values 1e-9 relative (10
  * printed digits); identities between closed forms 1e-12; Monte Carlo
  * 4 standard errors of the estimate. */
 #include <math.h>
@@ -62,7 +62,7 @@ test_a1(void)
         CHECK(regret_rls_observe(r, X[i], y[i], &err) == BL_OK, "rls: %s", err.msg);
     }
     double lossB = -blr_log_evidence(m), ld = blr_logdet_prec(m);
-    /* theta_ML and the regret against it (MATH.md 11 A1) */
+    /* theta_ML and the regret against it (docs/math.md §11 A1) */
     double w[3];
     regret_rls_w(r, w);
     const double ww[3] = {0.0636101391, 1.0220304234, -0.2456703544};
@@ -84,7 +84,7 @@ test_a1(void)
     double wAw = blr_quad_inv_prec(m, wt);
     double er = regret_expected(3, alpha, ld, blr_trace_inv_prec(m), 3.24, wAw);
     CHECK_REL(er, 3.988302136, 1e-9);
-    /* ... against the n x n formula of MATH.md 3.2, computed here with GSL:
+    /* ... against the n x n formula of docs/math.md §3.2, computed here with GSL:
      * (1/2) log det(beta C) + (1/2) tr((beta C)^-1) - n/2 + (1/2) w*^T X^T C^-1 X w*. */
     gsl_matrix *C = gsl_matrix_alloc(6, 6);
     for (int i = 0; i < 6; i++)
@@ -116,7 +116,7 @@ test_a1(void)
     gsl_vector_free(u);
 
     /* Monte Carlo: y ~ N(X w*, 1/beta), R_n(w*) = L_n(Bayes) - loss at w*
-     * (MATH.md 11 quotes 3.9922 +- 0.0026). 4 standard errors. */
+     * (docs/math.md §11 quotes 3.9922 +- 0.0026). 4 standard errors. */
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 31337);
     enum { NMC = 20000 };
@@ -140,7 +140,7 @@ test_a1(void)
 static void
 test_b1(void)
 {
-    /* MATH.md 11 B1: d = 2, alpha = beta = 1, w* = (1, -0.5), |w*|^2 = 1.25 */
+    /* docs/math.md §11 B1: d = 2, alpha = beta = 1, w* = (1, -0.5), |w*|^2 = 1.25 */
     const double n[5] = {1, 10, 100, 1000, 10000};
     const double ex[5] = {0.5056471806, 2.0569861819, 4.2438333881, 6.5341294047, 8.8354778632};
     const double as[5] = {-0.375, 1.927585093, 4.230170186, 6.532755279, 8.835340372};
@@ -152,7 +152,7 @@ test_b1(void)
         CHECK_REL(regret_expected(2, 1.0, 2.0 * log(a), 2.0 / a, 1.25, 1.25 / a),
                   regret_orthogonal(2, n[i], 1.0, 1.0, 1.25), 1e-12);
     }
-    /* "within 1.4e-4 at n = 1e4" (MATH.md 3.2) */
+    /* "within 1.4e-4 at n = 1e4" (docs/math.md §3.2) */
     CHECK(fabs(regret_orthogonal(2, 1e4, 1, 1, 1.25) - regret_asymptote(2, 1e4, 1, 1, 1.25)) <
               1.4e-4,
           "asymptote gap at n=1e4");

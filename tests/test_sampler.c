@@ -1,7 +1,7 @@
-/* tests/test_sampler.c - core/sampler against MATH.md 11 H and Monte Carlo.
+/* tests/test_sampler.c - core/sampler against docs/math.md §11 H and Monte Carlo.
  * Tolerances and their origin:
  *  - leapfrog q_L, p_L, H0, H_L and MALA log alpha: closed-form arithmetic,
- *    1e-10 (MATH.md prints 10 digits); ULA stationary variances from
+ *    1e-10 (docs/math.md §11 prints 10 digits); ULA stationary variances from
  *    sampler_ula_cov: 1e-9 relative.
  *  - Monte Carlo moments: |mean - exact| < 5 sd/sqrt(ESS) with the ESS
  *    measured on the chain itself (core/diag, Geyer); variances likewise with

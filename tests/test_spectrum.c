@@ -1,4 +1,4 @@
-/* tests/test_spectrum.c - core/spectrum against MATH.md 11 E1 (RankMe,
+/* tests/test_spectrum.c - core/spectrum against docs/math.md §11 E1 (RankMe,
  * centred covariance spectrum, alpha-ReQ on three windows, the ReLU L=3 NNGP
  * Gram of C1), two routes to the same numbers (SVD of Z against eigenvalues
  * of Z^T Z), and the error paths.
@@ -14,7 +14,7 @@
 #include "core/spectrum/spectrum.h"
 #include "harness.h"
 
-/* MATH.md 11 E1: Z[i][j] = cos(0.9 i (j+1) + 0.3 j) + 0.05 i, 8 x 5. */
+/* docs/math.md §11 E1: Z[i][j] = cos(0.9 i (j+1) + 0.3 j) + 0.05 i, 8 x 5. */
 static void
 make_z(double Z[40])
 {
@@ -37,7 +37,7 @@ test_rankme(void)
     const double sv3[4] = {0.5 * 7, 4 * 7, 1 * 7, 2 * 7};
     CHECK(spectrum_rankme_sv(sv3, 4, &r, &err) == BL_OK, "%s", err.msg);
     CHECK_REL(r, 3.117142944, 1e-9);
-    /* PSD form: eigenvalues s^2 give the same number (MATH.md 6 [C]). */
+    /* PSD form: eigenvalues s^2 give the same number (docs/math.md §6 [C]). */
     const double lam1[4] = {16, 4, 1, 0.25};
     CHECK(spectrum_rankme_psd(lam1, 4, &r, &err) == BL_OK, "%s", err.msg);
     CHECK_REL(r, 3.117142944, 1e-9);
@@ -135,7 +135,7 @@ test_alpha(void)
     CHECK(spectrum_alpha_req(lam, 50, 11, 45, true, &f, &err) == BL_OK, "%s", err.msg);
     CHECK_REL(f.alpha, 1.5, 1e-12);
 
-    /* lam2 is not sorted. reference_values.py sorts it first; the API asks
+    /* lam2 is not sorted. the reference computation (docs/math.md §11 E1) sorts it first; the API asks
      * the caller to (spectrum_eig_desc does) and rejects unsorted input. */
     double sorted[50];
     memcpy(sorted, lam2, sizeof sorted);
@@ -173,7 +173,7 @@ static void
 test_nngp(void)
 {
     bl_err err;
-    /* MATH.md 11 C1, ReLU L=3 NNGP, upper triangle (11,12,13,22,23,33). */
+    /* docs/math.md §11 C1, ReLU L=3 NNGP, upper triangle (11,12,13,22,23,33). */
     const double u[6] = {1.4, 1.1638133583, 1.2380287866, 1.4, 1.6042098576, 2.9};
     const double K[9] = {u[0], u[1], u[2], u[1], u[3], u[4], u[2], u[4], u[5]};
     const double ev_ref[3] = {4.7567372586, 0.7715567837, 0.1717059577};

@@ -1,7 +1,7 @@
 /* tests/test_target.c - core/target: gradients against central finite
  * differences (tolerance 1e-6 relative: O(h^2) truncation with h = 1e-5 on
  * smooth U, well above rounding ~1e-10), the three BLR constructions against
- * each other and MATH.md 11 A1/A3 (1e-9 relative), the minibatch gradient with
+ * each other and docs/math.md §11 A1/A3 (1e-9 relative), the minibatch gradient with
  * the whole data as the batch (1e-12), the logistic Laplace mode (gradient
  * < 1e-8), the teaching densities' stated moments against 2e5 exact draws
  * (5 Monte Carlo standard errors), and the error paths. */
@@ -16,7 +16,7 @@
 #include "core/mcmc/target.h"
 #include "harness.h"
 
-/* MATH.md 11 prints small entries to 10 decimals: 1e-9 relative or 6e-11 absolute. */
+/* docs/math.md §11 prints small entries to 10 decimals: 1e-9 relative or 6e-11 absolute. */
 #define CHECK_REF(got, want) CHECK_ABS(got, want, 1e-9 * fabs(want) + 6e-11)
 
 static void
@@ -41,7 +41,7 @@ check_grad(target *t, const double *w, const char *what)
     CHECK(worst <= 1e-6 * fmax(scale, 1.0), "%s: gradient vs finite differences: %g", what, worst);
 }
 
-/* MATH.md 11 A1 data. */
+/* docs/math.md §11 A1 data. */
 static void
 a1_data(double *X, double *y)
 {

@@ -1,7 +1,7 @@
 /* tests/test_ui_layout.c - ui/layout: the invariants of layout.h over every
  * size from 0x0 to 250x80, every preset, zoom on and off, every on[] mask
  * with a pseudo-random focus (out-of-range values included), then the
- * specific arrangements DESIGN.md and layout.h promise (nvtop's lesson:
+ * specific arrangements docs/design.md and layout.h promise (nvtop's lesson:
  * test the pure layout function, not the screen). */
 #include <stdint.h>
 #include <stdio.h>
@@ -263,7 +263,7 @@ test_default(void)
     EXPECT_RECT(l.status, 0, 21, 80, 1);
     EXPECT_RECT(l.hint, 0, 22, 80, 1);
     EXPECT_RECT(l.input, 0, 23, 80, 1);
-    /* The DESIGN.md sketch: 100x30, 2x2. */
+    /* The docs/design.md sketch: 100x30, 2x2. */
     layout_compute(&l, 100, 30, lay_default, all_on, ix_data, false);
     CHECK(count_shown(&l) == 4, "100x30 shows %d panes", count_shown(&l));
     EXPECT_RECT(l.pane[ix_data], 0, 0, 50, 11);

@@ -1,6 +1,6 @@
 /* ui/loop.c - the interactive front end.
  *
- * One thread owns the terminal (UI-RESEARCH.md, approach B): poll() waits on
+ * One thread owns the terminal (docs/ui.md, "Why approach B"): poll() waits on
  * stdin and a self-pipe that signal handlers write to, with a timeout to the
  * next frame only while a stream animates (idle: no timeout, no CPU).
  * readline's callback interface reads the keys; its line is drawn by us into

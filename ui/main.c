@@ -1,6 +1,6 @@
 /* ui/main.c - bayeslens entry point: options, mode, signals.
  *
- * Modes (DESIGN.md): batch when -e/-x/a script is given or stdin is not a
+ * Modes (docs/design.md): batch when -e/-x/a script is given or stdin is not a
  * terminal; otherwise the interactive REPL (plain text for now; the curses
  * panes plug in here without touching commands/). */
 #include <signal.h>
@@ -15,6 +15,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "commands/cmd.h"
+#include "commands/manpage.h"
 #include "commands/session.h"
 #include "ui/blasinfo.h"
 #include "ui/ending.h"
@@ -71,6 +72,7 @@ main(int argc, char **argv)
 {
     struct batch_item *items = calloc((size_t)argc + 1, sizeof *items);
     int nitems = 0, plain = 0, demo = 0, ascii = 0, color = 1, status;
+    int man = 0;
 
     gsl_set_error_handler_off();
     if (items == NULL)
@@ -87,6 +89,8 @@ main(int argc, char **argv)
             printf("bayeslens %s\n%s\n", BAYESLENS_VERSION, buf);
             free(items);
             return 0;
+        } else if (strcmp(a, "--man") == 0) { /* hidden: the build's bayeslens.1 */
+            man = 1;
         } else if (strcmp(a, "--plain") == 0) {
             plain = 1;
         } else if (strcmp(a, "--demo") == 0) {
@@ -126,6 +130,16 @@ main(int argc, char **argv)
         fprintf(stderr, "bayeslens: %s\n", err.msg);
         free(items);
         return 2;
+    }
+    /* After everything that fills the command table at start-up (keys made
+     * from registered data), so the page shows what the parser accepts. */
+    if (man) {
+        status = cmd_manpage(stdout, BAYESLENS_VERSION, &err) == BL_OK ? 0 : 2;
+        if (status != 0)
+            fprintf(stderr, "bayeslens: %s\n", err.msg);
+        session_free(s);
+        free(items);
+        return status;
     }
     s->cancel = &interrupted;
     struct sigaction sa = {0};

@@ -1,6 +1,6 @@
 /* ui/pane_spectrum.c - eigenvalues of the posterior covariance and of the
  * feature Gram matrix X^T X on log-log axes, their effective rank (RankMe,
- * MATH.md 6) and power-law decay exponent (alpha-ReQ, with its window), and
+ * docs/math.md §6) and power-law decay exponent (alpha-ReQ, with its window), and
  * the effective ranks against n.
  *
  * Eigendecompositions are O(d^3), so they are never done per arrival: the

@@ -1,4 +1,4 @@
-/* ui/screen.c - see screen.h. Terminal settings follow UI-RESEARCH.md 7.1:
+/* ui/screen.c - see screen.h. Terminal settings follow docs/ui.md "Init sequence":
  * cbreak, noecho, nonl, no IXON (so Ctrl-S reaches readline instead of
  * freezing output), keypad off (readline parses keys), typeahead off. */
 #include "ui/screen.h"

@@ -43,7 +43,7 @@ typedef long long v4i __attribute__((vector_size(32)));
 #endif
 
 /* Rotation k (from diagonal entry *lkk and v_k) is applied to a row entry
- * l_ik and its v_i. Orthogonal form: MATH.md 2.3 with cs = 1/c, sn = s/c. */
+ * l_ik and its v_i. Orthogonal form: docs/math.md §2.3 with cs = 1/c, sn = s/c. */
 static inline void
 rot_pair(double cs, double sn, double *l, double *v)
 {
@@ -392,7 +392,7 @@ linalg_cholesky(double *A, size_t d, double *jitter, bl_err *err)
     for (size_t i = 0; i < d; i++)
         mean_diag += A[i * d + i];
     mean_diag /= (double)d;
-    /* Jitter ladder (MATH.md 1.2): 0, then 1e-10 .. 1e-4 times mean(diag A). */
+    /* Jitter ladder (docs/math.md §1.2): 0, then 1e-10 .. 1e-4 times mean(diag A). */
     double j = 0.0;
     for (int step = 0; step <= 7; step++) {
         if (step > 0)

@@ -6,7 +6,7 @@
  * says so, kept zero. A row-major lower triangle is a column-major upper one,
  * so LAPACK is called column-major with uplo = 'U' and never transposes.
  *
- * MATH.md 1.1 (never invert; log det from the factor), 1.2 (jitter ladder),
+ * docs/math.md §1.1 (never invert; log det from the factor), 1.2 (jitter ladder),
  * 1.6 (symmetrise), 2.3 (rank-1 Cholesky update). The O(d^2) kernels walk the
  * triangle row by row (contiguous) and keep several independent dependency
  * chains in flight; they are the hot path of blr_observe (see bench_blr.c). */
@@ -18,13 +18,13 @@
 
 #include "core/base/err.h"
 
-/* Rank-1 update in place: on exit L L^T = L_in L_in^T + v v^T (MATH.md 2.3).
+/* Rank-1 update in place: on exit L L^T = L_in L_in^T + v v^T (docs/math.md §2.3).
  * Row-oriented form of the textbook column algorithm: row i is swept once,
  * applying the rotations 0..i-1 found on the rows above, then it yields
  * rotation i from its diagonal, so the triangle is read and written once,
  * contiguously. The rotations are orthogonal Givens rotations
  * (cs_k = L_kk/r, sn_k = v_k/r, r = hypot(L_kk, v_k)); algebraically equal to
- * MATH.md's (c, s) form with c = 1/cs_k, s = sn_k/cs_k.
+ * docs/math.md's (c, s) form with c = 1/cs_k, s = sn_k/cs_k.
  * v (length d) is destroyed. rot (length 2d, caller's scratch) receives
  * cs in rot[0..d-1] and sn in rot[d..2d-1] for linalg_givens_apply.
  * Returns q = v^T (L_in L_in^T)^-1 v, accumulated from the rotations as
@@ -63,7 +63,7 @@ void linalg_syrk_lower(double *G, size_t d, const double *P, size_t np);
 /* log det(L L^T) = 2 sum_i log L_ii. O(d). */
 double linalg_chol_logdet(const double *L, size_t d);
 
-/* Cholesky with the jitter ladder of MATH.md 1.2. On entry the lower triangle
+/* Cholesky with the jitter ladder of docs/math.md §1.2. On entry the lower triangle
  * of A (row-major, symmetric matrix) is read; on success it holds L with
  * A + j I = L L^T, the strict upper triangle is zeroed, *jitter (may be NULL)
  * receives j (0 when none was needed). j runs 1e-10, 1e-9, ..., 1e-4 times
@@ -83,7 +83,7 @@ int linalg_chol_inverse(const double *L, size_t d, double *Ainv, bl_err *err);
  * algorithm does not converge, BL_ENOMEM. O(d^3). */
 int linalg_eigh(double *A, size_t d, double *w, bool vectors, bl_err *err);
 
-/* A <- (A + A^T)/2 (MATH.md 1.6). O(d^2). */
+/* A <- (A + A^T)/2 (docs/math.md §1.6). O(d^2). */
 void linalg_symmetrize(double *A, size_t d);
 /* Copy the lower triangle onto the upper one. O(d^2). */
 void linalg_mirror_lower(double *A, size_t d);

@@ -1,6 +1,6 @@
 /* core/blr.c - online Bayesian linear regression in information form.
  *
- * MATH.md 2.1-2.4. Both variants keep A = p0 I + c X^T X with
+ * docs/math.md §2.1-2.4. Both variants keep A = p0 I + c X^T X with
  *   known noise: p0 = alpha, c = beta;     NIG: p0 = 1/v0, c = 1
  * and b = c X^T y. Invariants after every public call:
  *   L L^T = A (row-major lower factor, strict upper triangle zero);
@@ -57,7 +57,7 @@ struct blr_model {
     double E;      /* c y^T y - b^T A^-1 b, see the top comment */
     double logdet; /* log det A */
     double trinv;  /* tr A^-1 */
-    double jitter; /* jitter the last refit needed (MATH.md 1.2), 0 normally */
+    double jitter; /* jitter the last refit needed (docs/math.md §1.2), 0 normally */
     bool g_full;   /* upper triangle of G mirrors the lower one */
     double *block; /* the one allocation all arrays above live in */
     double *ut;    /* 2d: u = L^-1 w, then the tracked w (blr_track), or NULL */
@@ -253,7 +253,7 @@ dot(const double *a, const double *b, size_t n)
     return s0 + s1;
 }
 
-/* Predictive from mu = phi.m and q = phi^T A^-1 phi (MATH.md 2.1, 2.4).
+/* Predictive from mu = phi.m and q = phi^T A^-1 phi (docs/math.md §2.1, 2.4).
  * NIG: Student-t, df = 2 a_n, scale^2 = (b_n/a_n)(1 + q); var = scale^2 df/(df-2)
  * and var_f = (b_n/a_n) q df/(df-2) (the variance of phi.w under the marginal
  * Student-t posterior of w), both +inf while df <= 2. */
@@ -751,7 +751,7 @@ blr_optimize(blr_model *m, int max_iter, double tol, blr_opt_result *res, const 
         lam[j] = fmax(lam[j], 0.0);       /* G is PSD; drop rounding below 0 */
         p[j] = dot(V + j * d, m->xty, d); /* coordinates of X^T y in the eigenbasis */
     }
-    /* MacKay's fixed point (MATH.md 2.2) in the eigenbasis of G:
+    /* MacKay's fixed point (docs/math.md §2.2) in the eigenbasis of G:
      * m_j = beta p_j / (alpha + beta lam_j), gamma = sum beta lam_j/(alpha + beta lam_j),
      * |y - X m|^2 = y^T y - 2 m.X^T y + m^T G m = yty - sum_j (2 m_j p_j - lam_j m_j^2). */
     double alpha = m->o.alpha, beta = m->o.beta, n = (double)m->n;

@@ -1,6 +1,6 @@
 /* core/blr.h - Bayesian linear regression, online, in information form.
  *
- * MATH.md section 2. Two variants share one object:
+ * docs/math.md §2. Two variants share one object:
  *  - BLR_KNOWN: prior w ~ N(0, I/alpha), noise precision beta (2.1-2.3);
  *  - BLR_NIG:   w | s2 ~ N(0, s2 v0 I), s2 ~ IG(a0, b0), unknown noise (2.4).
  * State: the lower Cholesky factor L of the posterior precision
@@ -8,7 +8,7 @@
  *   A = I/v0 + X^T X             (NIG; the covariance of w is s2 A^-1)
  * the vector b = beta X^T y (resp. X^T y), the sufficient statistics
  * G = X^T X, X^T y, y^T y, n, and the cached posterior mean.
- * Each arrival costs O(d^2): a rank-1 Cholesky update of L (MATH.md 2.3)
+ * Each arrival costs O(d^2): a rank-1 Cholesky update of L (docs/math.md §2.3)
  * whose rotations also yield the predictive, one back substitution with two
  * right-hand sides (mean and tr A^-1), and a share of a batched update of G
  * (see blr.c). No factorization per point. Inputs here are feature vectors
@@ -33,7 +33,7 @@ typedef struct blr_opts {
     double b0;    /* BLR_NIG: inverse-gamma scale, > 0 */
 } blr_opts;
 
-/* The posterior predictive at one input (MATH.md 2.1 / 2.4). */
+/* The posterior predictive at one input (docs/math.md §2.1 / 2.4). */
 typedef struct blr_pred {
     double mean;   /* phi . m */
     double var;    /* predictive variance of y (with noise); NIG: Student-t variance (inf if df <= 2) */
@@ -63,7 +63,7 @@ const blr_opts *blr_options(const blr_model *m);  /* borrowed */
 
 /* One arrival (phi, y). Before the update, the predictive at phi is written to
  * *pred (may be NULL) and log q_t(y) to *logpred (may be NULL): this is what
- * sequential log-loss and regret score (MATH.md 2.3 "predict first").
+ * sequential log-loss and regret score (docs/math.md §2.3 "predict first").
  * O(d^2). Non-finite input: BL_EINVAL, model unchanged. */
 int blr_observe(blr_model *m, const double *phi, double y, blr_pred *pred, double *logpred,
                 bl_err *err);
@@ -108,7 +108,7 @@ int blr_cov(const blr_model *m, double *cov, bl_err *err);
 /* log det A (of the precision factor; for NIG of V_n^-1). O(1), maintained. */
 double blr_logdet_prec(const blr_model *m);
 /* tr(A^-1), maintained incrementally by Sherman-Morrison in O(d^2) per point
- * (MATH.md 2.3), so concentration traces need no factorization. */
+ * (docs/math.md §2.3), so concentration traces need no factorization. */
 double blr_trace_inv_prec(const blr_model *m);
 /* Track a fixed vector w (d; NULL stops): from now on blr_tracked_quad
  * returns w^T A^-1 w in O(1), kept as u = L^-1 w, which each arrival's
@@ -148,9 +148,9 @@ double blr_yty(const blr_model *m);
  * statistics serve both). BL_EINVAL names the bad field; BL_ENUM, BL_ENOMEM.
  * On failure m is unchanged. */
 int blr_set_opts(blr_model *m, const blr_opts *o, bl_err *err);
-/* Jitter the last refit's Cholesky needed (MATH.md 1.2); 0 for a healthy model. */
+/* Jitter the last refit's Cholesky needed (docs/math.md §1.2); 0 for a healthy model. */
 
-/* Empirical Bayes for a known-noise model: MacKay's fixed point (MATH.md 2.2)
+/* Empirical Bayes for a known-noise model: MacKay's fixed point (docs/math.md §2.2)
  * from the current alpha, beta, with one symmetric eigendecomposition of G and
  * O(d^2) per iteration; stops when both relative changes are below tol or after
  * max_iter (BL_ENUM then, m unchanged). On success the model holds the optimum.

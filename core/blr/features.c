@@ -1,4 +1,4 @@
-/* core/features.c - basis feature maps (MATH.md 2.5); contracts in features.h.
+/* core/features.c - basis feature maps (docs/math.md §2.5); contracts in features.h.
  *
  * Layout of phi for in_dim = d coordinates (additive maps share one constant):
  *   [1, basis(t_0) .., basis(t_1) .., ..., basis(t_{d-1}) ..]
@@ -23,7 +23,7 @@
 #include <gsl/gsl_rng.h>
 
 #define FEAT_MAX_DEGREE     30
-#define FEAT_LEGENDRE_ABOVE 6 /* MATH.md 2.5: monomials up to p = 6, Legendre beyond */
+#define FEAT_LEGENDRE_ABOVE 6 /* docs/math.md §2.5: monomials up to p = 6, Legendre beyond */
 
 static const double feat_pi = 3.14159265358979323846;
 

@@ -1,11 +1,11 @@
-/* core/features.h - basis feature maps for BLR (MATH.md 2.5).
+/* core/features.h - basis feature maps for BLR (docs/math.md §2.5).
  *
  * A feature map turns an input x (in_dim numbers) into phi(x) (dim numbers).
  * Inputs are first rescaled per coordinate from [lo, hi] to [-1, 1] (except
  * FEAT_IDENTITY and FEAT_RELU, which use x as given). For in_dim > 1 the
  * polynomial, RBF and Fourier maps are additive: the 1-D basis is applied to
  * each coordinate and concatenated (no cross terms), sharing one constant.
- * Ordering: the constant (bias) comes first, as in MATH.md A1 ([1, t, t^2]).
+ * Ordering: the constant (bias) comes first, as in docs/math.md §11 A1 ([1, t, t^2]).
  *  identity: [1?, x_1..x_d]                      dim = d + bias
  *  poly p:   [1, t, .., t^p] (Legendre P_k(t) when p > 6)   dim = 1 + d p
  *  rbf M,l:  [1, exp(-(t - c_j)^2/(2 l^2))], c_j = M points evenly on [-1,1]   dim = 1 + d M

@@ -1,7 +1,7 @@
-/* core/regret.c - closed-form BLR regret (MATH.md 3.1-3.2) and the hindsight
+/* core/regret.c - closed-form BLR regret (docs/math.md §3.1-3.2) and the hindsight
  * tracker regret_rls.
  *
- * The expected regret against the truth is the n x n formula of MATH.md 3.2
+ * The expected regret against the truth is the n x n formula of docs/math.md §3.2
  * rewritten with A = alpha I + beta X^T X (d x d), which the blr model keeps
  * factored: with K = beta X X^T / alpha, beta C = I + K, and
  *   log det(beta C) = log det(A/alpha)                 (Sylvester),

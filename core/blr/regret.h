@@ -1,6 +1,6 @@
 /* core/regret.h - cumulative log-loss regret of Bayesian linear regression.
  *
- * MATH.md 3.1-3.2: closed forms for the prior N(0, I/alpha) and known noise
+ * docs/math.md §3.1-3.2: closed forms for the prior N(0, I/alpha) and known noise
  * precision beta, with A = alpha I + beta X^T X. The functions take the
  * scalars a blr_model maintains (blr_logdet_prec, blr_trace_inv_prec,
  * blr_quad_inv_prec), so each is O(1) and the caller chooses when to pay for
@@ -14,18 +14,18 @@
 
 #include "core/base/err.h"
 
-/* Regret bound for every w (MATH.md 3.2):
+/* Regret bound for every w (docs/math.md §3.2):
  * R_n(w) <= (1/2) log det(A/alpha) + (alpha/2)|w|^2
  *         = (1/2)(logdet_A - d log alpha) + (alpha/2) w2,   w2 = |w|^2. */
 double regret_bound(size_t d, double alpha, double logdet_A, double w2);
 
-/* Exact regret against a fixed w (MATH.md 3.2):
+/* Exact regret against a fixed w (docs/math.md §3.2):
  * R_n(w) = (1/2) log det(A/alpha) + (alpha/2)|w|^2 - (1/2)(w - m_N)^T A (w - m_N),
  * with quad = (w - m_N)^T A (w - m_N). Equals -log evidence - blr_loss_at(w). */
 double regret_at(size_t d, double alpha, double logdet_A, double w2, double quad);
 
 /* Expected regret against the truth w*, over y ~ N(X w*, I/beta), for the
- * design already seen (MATH.md 3.2, rewritten in d x d form; tests/test_regret.c
+ * design already seen (docs/math.md §3.2, rewritten in d x d form; tests/test_regret.c
  * checks it against the n x n formula):
  * E_y R_n(w*) = (1/2)(logdet_A - d log alpha) - d/2 + (alpha/2) tr_inv_A
  *               + (alpha/2) w2 - (alpha^2/2) wAw,
@@ -33,15 +33,15 @@ double regret_at(size_t d, double alpha, double logdet_A, double w2, double quad
 double regret_expected(size_t d, double alpha, double logdet_A, double tr_inv_A, double w2,
                        double wAw);
 
-/* Orthogonal design X^T X = n I (MATH.md 3.2, B1), r = n beta/alpha:
+/* Orthogonal design X^T X = n I (docs/math.md §3.2, B1), r = n beta/alpha:
  * E R_n = (d/2)[log(1+r) - r/(1+r)] + (alpha w2/2) r/(1+r). */
 double regret_orthogonal(size_t d, double n, double alpha, double beta, double w2);
 
-/* Clarke-Barron asymptote for Sigma_x = I (MATH.md 3.2):
+/* Clarke-Barron asymptote for Sigma_x = I (docs/math.md §3.2):
  * (d/2) log n + (d/2)(log(beta/alpha) - 1) + alpha w2/2. n > 0. */
 double regret_asymptote(size_t d, double n, double alpha, double beta, double w2);
 
-/* Instantaneous risk KL(N(mu_star, 1/beta) || N(mu, v)) (MATH.md 3.1), v > 0. */
+/* Instantaneous risk KL(N(mu_star, 1/beta) || N(mu, v)) (docs/math.md §3.1), v > 0. */
 double regret_kl_gauss(double mu_star, double beta, double mu, double v);
 
 /* Hindsight tracker: keeps the lower Cholesky factor of G + eps I
@@ -52,7 +52,7 @@ double regret_kl_gauss(double mu_star, double beta, double mu, double v);
  * n < d or the design is degenerate; the reported minimum subtracts
  * eps |w_eps|^2, which leaves RSS(w_eps) >= RSS_min with an excess of order
  * eps^2 |w|^2 / lambda_min(G), i.e. negligible for the O(1) features of
- * MATH.md 2.5. Not thread-safe per object; distinct objects are independent. */
+ * docs/math.md §2.5. Not thread-safe per object; distinct objects are independent. */
 #define REGRET_RLS_EPS     1e-10
 #define REGRET_RLS_MAX_DIM 4096 /* as BLR_MAX_DIM */
 

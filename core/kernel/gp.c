@@ -5,7 +5,7 @@
  * Ky + diag(jitter) in rows 0..n-1 (entries right of the diagonal are
  * never read), z = L^-1 y, q = |z|^2, logdet = 2 sum log L_ii, lml = the sum
  * of the one-step log predictives (or the batch value after gp_fit).
- * MATH.md 1.1 (solves, never invert), 1.2 (jitter), 1.3 (lse), 5.1, 5.2. */
+ * docs/math.md §1.1 (solves, never invert), 1.2 (jitter), 1.3 (lse), 5.1, 5.2. */
 #include "core/kernel/gp.h"
 
 #include <math.h>
@@ -252,7 +252,7 @@ observe_point(gp *g, const double *x, double y, gp_arrival *a, bl_err *err)
         mean += l[i] * g->z[i];
     }
     double piv = kxx - ll, j = 0.0;
-    /* Jitter ladder on the new pivot (MATH 1.2), scaled by mean diag Ky. */
+    /* Jitter ladder on the new pivot (docs/math.md §1.2), scaled by mean diag Ky. */
     if (!(piv > PIVOT_RTOL * kxx)) {
         double md = (g->sum_diag + kxx) / (double)(n + 1);
         int step;
@@ -614,7 +614,7 @@ gp_predict(const gp *g, const double *Xs, size_t m, double *mean, double *var_f,
                 vv += v * v;
             }
             double vf = kd[c0 + t] - vv;
-            vf = vf > 0.0 ? vf : 0.0; /* MATH 1.1: clamp at >= 0 */
+            vf = vf > 0.0 ? vf : 0.0; /* docs/math.md §1.1: clamp at >= 0 */
             if (mean)
                 mean[c0 + t] = mu;
             if (var_f)
@@ -706,7 +706,7 @@ double
 gp_tp_log_ml_at(double a, double b, double n, double q, double logdet)
 {
     double nu = 2.0 * a;
-    /* MATH 5.1, with log(1 + q/(nu b/a)) = log1p(q/(2b)). */
+    /* docs/math.md §5.1, with log(1 + q/(nu b/a)) = log1p(q/(2b)). */
     return lgamma(0.5 * (nu + n)) - lgamma(0.5 * nu) - 0.5 * n * log(nu * M_PI) -
            0.5 * (n * log(b / a) + logdet) - 0.5 * (nu + n) * log1p(q / (2.0 * b));
 }
@@ -840,7 +840,7 @@ scale_prior_sample(const gp_scale_prior *pr, gsl_rng *rng)
     return NAN;
 }
 
-/* log p(y | s) = -(n/2) log(2 pi s) - logdet/2 - q/(2s) (MATH 5.2). */
+/* log p(y | s) = -(n/2) log(2 pi s) - logdet/2 - q/(2s) (docs/math.md §5.2). */
 static double
 loglik_s(const gp *g, double s)
 {

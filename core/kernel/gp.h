@@ -1,21 +1,21 @@
 /* core/gp.h - Gaussian and Student-t process regression on streamed data.
  *
- * MATH.md 1.1-1.3, 5.1, 5.2. Model: y = f(X) + noise, f ~ GP(0, k),
+ * docs/math.md §1.1-1.3, 5.1, 5.2. Model: y = f(X) + noise, f ~ GP(0, k),
  * Ky = K + noise I. State: inputs X, targets y, the lower Cholesky factor L
  * of Ky (row-major, leading dimension = capacity), z = L^-1 y,
  * q = y^T Ky^-1 y = |z|^2, log det Ky = 2 sum log L_ii, and the log marginal
  * likelihood kept as the sum of one-step log predictives
  * log p(y_t | y_<t) = log N(y_t; l.z, L_tt^2) (chain rule, equal to the batch
  * formula to rounding). Each arrival extends L by one row,
- * l = L^-1 k(X, x), L_tt = sqrt(k(x,x) + noise - l.l) (MATH 5.1), O(n^2)
+ * l = L^-1 k(X, x), L_tt = sqrt(k(x,x) + noise - l.l) (docs/math.md §5.1), O(n^2)
  * plus n kernel evaluations; nothing is refitted except by gp_fit (batch)
  * and gp_optimize. Pivots at or below 1e-13 k(x,x) count as failure and go
- * up the jitter ladder (1e-10 .. 1e-4 times the mean of diag Ky, MATH 1.2)
+ * up the jitter ladder (1e-10 .. 1e-4 times the mean of diag Ky, docs/math.md §1.2)
  * [C]; the jitter used stays in the factor (Ky gets + j on that diagonal
  * entry) and the largest one is reported by gp_jitter. Arrivals known
  * together extend the factor by a block instead (gp_observe_block, BLAS-3,
  * docs/gp-blocks.md), with the same per-arrival predictives.
- * Student-t process (MATH 5.1): s ~ IG(a, b), y | s ~ N(0, s Ky) (noise
+ * Student-t process (docs/math.md §5.1): s ~ IG(a, b), y | s ~ N(0, s Ky) (noise
  * scaled [C]); everything follows from (n, q, log det Ky), so the same object
  * serves the GP, the TP for any (a, b), and the other scale priors (5.2).
  * Latent-variance convention: var_f = k(x*,x*) - v.v with k(x*,x*) from
@@ -112,12 +112,12 @@ int gp_draws(const gp *g, const double *Xs, size_t m, const double *Z, size_t nd
 /* The in-place Cholesky used by gp_fit: A (n x n row-major, leading
  * dimension lda >= n, both triangles holding the symmetric matrix) becomes
  * L in its lower triangle (upper zeroed) with L L^T = A + j I, j from the
- * ladder of MATH 1.2, *jitter = j. No n^2 scratch: the strict upper
+ * ladder of docs/math.md §1.2, *jitter = j. No n^2 scratch: the strict upper
  * triangle keeps the original while the lower one is factored, so a failed
  * attempt is restored in O(n^2). On failure A is restored, BL_ENUM. */
 int gp_cholesky(double *A, size_t n, size_t lda, double *jitter, bl_err *err);
 
-/* ---- Student-t process: s ~ IG(a, b), MATH 5.1 -------------------------- */
+/* ---- Student-t process: s ~ IG(a, b), docs/math.md §5.1 -------------------------- */
 
 typedef struct gp_tp_pred {
     double loc;      /* mu* = k*^T Ky^-1 y */
@@ -146,7 +146,7 @@ int gp_tp_predict(const gp *g, double a, double b, const double *Xs, size_t m, g
 int gp_tp_logpdf(const gp *g, double a, double b, const double *xs, double ys, double *lp,
                  bl_err *err);
 
-/* ---- Other scale priors, MATH 5.2 -------------------------------------- */
+/* ---- Other scale priors, docs/math.md §5.2 -------------------------------------- */
 
 typedef enum {
     GP_SCALE_POINT = 0, /* s = p1 */

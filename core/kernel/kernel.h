@@ -12,7 +12,7 @@
  *   white(var)                var on identical indices of one Gram matrix (kernel_gram's
  *                             diagonal, kernel_diag); 0 in every cross-covariance, since
  *                             test points are distinct draws of the noise [C]
- *   nngp(act, depth, sw2, sb2, slope, order, ntk)   MATH 4 (core/nngp.h): the NNGP
+ *   nngp(act, depth, sw2, sb2, slope, order, ntk)   docs/math.md §4 (core/nngp.h): the NNGP
  *                             K^{L+1}, or the NTK when ntk=1
  * Defaults: var = 1, ls = 1, period = 1, c = 0; nngp: relu, depth 3, sw2 2,
  * sb2 0.1, slope 0.1, order 80, ntk 0.

@@ -76,7 +76,7 @@ nngp_gh_rule(size_t n, double *z, double *w, bl_err *err)
 {
     if (n < 1 || n > NNGP_GH_MAX)
         return bl_fail(err, BL_EINVAL, "gh_order=%zu: must be in 1..%d", n, NNGP_GH_MAX);
-    /* Golub-Welsch (MATH 1.5): Jacobi matrix of the probabilists' Hermite
+    /* Golub-Welsch (docs/math.md §1.5): Jacobi matrix of the probabilists' Hermite
      * polynomials, zero diagonal, off-diagonals sqrt(k). dstev (implicit QL)
      * is backward stable at any order; w_i = (first eigenvector entry)^2. */
     double *e = malloc(n * sizeof *e), *V = malloc(n * n * sizeof *V);
@@ -242,7 +242,7 @@ act_eval(const nngp *m, double x, double *p, double *dp)
     }
 }
 
-/* 2-D GH (MATH 4.3): u = sqrt(k11) z1, v = (k12/sqrt(k11)) z1 + sqrt(k22 - k12^2/k11) z2. */
+/* 2-D GH (docs/math.md §4.3): u = sqrt(k11) z1, v = (k12/sqrt(k11)) z1 + sqrt(k22 - k12^2/k11) z2. */
 static void
 expect_gh(const nngp *m, double k11, double k12, double k22, double *E, double *Ed)
 {
@@ -293,7 +293,7 @@ expect_gh(const nngp *m, double k11, double k12, double k22, double *E, double *
 /* The angle th = atan2(s, c) in [0, pi] of a correlation c with
  * s = sqrt(1 - c^2), split into atan2's well-conditioned branches: asin(s)
  * where |c| > 1/sqrt2 (th near 0 or pi, where acos of c would amplify the
- * rounding of c), acos(c) in between. Same accuracy as atan2 (MATH 1.4),
+ * rounding of c), acos(c) in between. Same accuracy as atan2 (docs/math.md §1.4),
  * about 2.5x cheaper here (glibc atan2 ~34 ns, acos/asin ~13 ns). */
 static inline double
 angle(double c, double s)
@@ -305,7 +305,7 @@ angle(double c, double s)
     return acos(c);
 }
 
-/* ABReLU (MATH 4.2) from the correlation c = k12/f, f = sqrt(k11) sqrt(k22):
+/* ABReLU (docs/math.md §4.2) from the correlation c = k12/f, f = sqrt(k11) sqrt(k22):
  * E = f [ (a-b)^2/(2pi) sqrt(1-c^2) + Edot c ], Edot = (a^2+b^2)/2 - (a-b)^2/(2pi) th.
  * This is the degree-1 homogeneous form: no product k11 k22 is ever formed,
  * so nothing overflows before k itself does (neural-tangents' stabilisation). */
@@ -320,7 +320,7 @@ abrelu_corr(double h, double ab2, double f, double k12, double *E, double *Ed)
     *E = f * (ab2 * s + ed * c);
 }
 
-/* erf (MATH 4.2) with sp = sqrt((1+2k11)(1+2k22)) given. */
+/* erf (docs/math.md §4.2) with sp = sqrt((1+2k11)(1+2k22)) given. */
 static inline void
 erf_sp(double sp, double k12, double *E, double *Ed)
 {

@@ -1,22 +1,22 @@
 /* core/nngp.h - NNGP and NTK kernels of deep fully-connected networks.
  *
- * MATH.md 4.1-4.4. A net with L hidden layers (depth L, 1..NNGP_MAX_DEPTH) in
+ * docs/math.md §4.1-4.4. A net with L hidden layers (depth L, 1..NNGP_MAX_DEPTH) in
  * the NTK parameterisation, weight variance sw2 > 0, bias variance sb2 >= 0:
  *   K^1 = sw2 x.x'/d + sb2,  K^{l+1} = sw2 E[phi(u)phi(v)] + sb2,
  *   Theta^1 = K^1,           Theta^{l+1} = K^{l+1} + sw2 E[phi'(u)phi'(v)] Theta^l,
  * NNGP = K^{L+1}, NTK = Theta^{L+1}. Layers are numbered 1..L+1 (layer l is
  * the covariance of the pre-activations h_l; L+1 is the output).
- * Expectations: closed forms for relu, leaky_relu, abs (ABReLU, MATH 4.2,
+ * Expectations: closed forms for relu, leaky_relu, abs (ABReLU, docs/math.md §4.2,
  * written through sqrt(K11) sqrt(K22) so that the positive homogeneity keeps
  * deep nets with sw2 != 2 from overflowing in intermediate products) and erf;
- * 2-D Gauss-Hermite quadrature (MATH 4.3) of order gh_order for tanh, gelu
+ * 2-D Gauss-Hermite quadrature (docs/math.md §4.3) of order gh_order for tanh, gelu
  * (x Phi(x)), silu (x sigmoid(x)), sin, and for any activation when
  * quadrature is forced (tests). GH nodes come from Golub-Welsch with LAPACK's
  * dstev (stable at any order; the naive recurrence overflows near 350).
  * Convergence note (order per axis; GH error is geometric for smooth phi):
  * erf at depth 3 (C1 inputs), max error NNGP / NTK: 8e-9 / 3e-6 at the
  * default 80, 3e-9 (NTK) at 120, 1e-11 at 150; tanh at depth 3: 1e-8 / 4e-6
- * at 120, 1e-9 at 300 (MATH 4.3). The NTK needs more nodes than the NNGP
+ * at 120, 1e-9 at 300 (docs/math.md §4.3). The NTK needs more nodes than the NNGP
  * (phi' is less smooth in effect); compare n and 1.5n nodes to check.
  * Kinked activations converge slowly under GH (3e-4 at 200 nodes for relu):
  * use the closed forms.
@@ -88,7 +88,7 @@ const nngp_opts *nngp_get_opts(const nngp *m); /* borrowed, resolved gh_order */
 int nngp_set_variances(nngp *m, double sw2, double sb2, bl_err *err);
 
 /* Expectations for one 2x2 covariance [[k11,k12],[k12,k22]] (k11, k22 >= 0):
- * *E = E[phi(u)phi(v)], *Ed = E[phi'(u)phi'(v)] (MATH 4.2/4.3). */
+ * *E = E[phi(u)phi(v)], *Ed = E[phi'(u)phi'(v)] (docs/math.md §4.2/4.3). */
 void nngp_expect(const nngp *m, double k11, double k12, double k22, double *E, double *Ed);
 
 /* All layers for one pair: K[l-1] = K^l(x, x2), T[l-1] = Theta^l(x, x2) for
@@ -125,7 +125,7 @@ int nngp_diag(const nngp *m, const double *X, size_t n, double *Kd, double *Td, 
 double nngp_acos(double x);
 double nngp_asin(double x);
 
-/* Depth demo (MATH 4.4). Length map fixed point q* from q0 > 0 (the input's
+/* Depth demo (docs/math.md §4.4). Length map fixed point q* from q0 > 0 (the input's
  * K^1(x,x); for relu at sw2 = 2, sb2 = 0 every q is fixed, so q* = q0);
  * chi1 = sw2 E[phi'(sqrt(q*) z)^2]; c* the stable fixed point of the
  * correlation map started at c = 0 (1 in the ordered phase). Any output may
@@ -142,7 +142,7 @@ double nngp_corr_map(const nngp *m, double q, double c);
  * w summing to 1. BL_EINVAL, BL_ENOMEM, BL_ENUM. O(n^2) memory. */
 int nngp_gh_rule(size_t n, double *z, double *w, bl_err *err);
 
-/* ---- Spectra of per-layer NNGP Grams, MATH 6 (core/spectrum) ----------- */
+/* ---- Spectra of per-layer NNGP Grams, docs/math.md §6 (core/spectrum) ----------- */
 
 typedef struct nngp_layer_spectrum {
     double rankme;     /* RankMe with sigma = sqrt(lambda) */

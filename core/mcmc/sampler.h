@@ -1,4 +1,4 @@
-/* core/mcmc/sampler.h - posterior samplers you can step through (MATH.md 9).
+/* core/mcmc/sampler.h - posterior samplers you can step through (docs/math.md §9).
  *
  * A sampler is a Markov chain on the target of core/target.h. One interface
  * for every kind:
@@ -16,7 +16,7 @@
  *          their Cholesky factor, NIG, four teaching densities);
  *   rwm    w' = w + sigma z, Metropolis accept;
  *   mala   w' = w - (h/2) grad U(w) + sqrt(h) z, Metropolis-Hastings accept;
- *   hmc    leapfrog exactly as MATH.md 9, mass I, L steps of size eps;
+ *   hmc    leapfrog exactly as docs/math.md §9, mass I, L steps of size eps;
  *          divergence when H_L - H0 > 1000 or not finite;
  *   nuts   efficient NUTS, multinomial variant: trajectory doubled in a
  *          random direction up to max_depth (<= 10) times; inside each new
@@ -35,9 +35,9 @@
  *          (then it is ULA). h_t = a (b0 + t)^-gamma (schedule on, t = steps
  *          done) or the fixed step; no accept step. Each draw has weight h_t
  *          (event weight, sampler_run weights): with a decreasing schedule use
- *          weighted averages (MATH.md 9);
- *   gibbs  NIG target: s2 | w, then w | s2 (MATH.md 2.4); student_t target:
- *          lambda | w, then w | lambda (scale-mixture augmentation, MATH.md 9).
+ *          weighted averages (docs/math.md §9);
+ *   gibbs  NIG target: s2 | w, then w | s2 (docs/math.md §2.4); student_t target:
+ *          lambda | w, then w | lambda (scale-mixture augmentation, docs/math.md §9).
  *          O(d^2) resp. O(n d^2 + d^3) per sweep.
  * Adaptation (adapt = 1, the kinds whose type adapts: rwm/mala/hmc/nuts):
  * during the first `warmup` iterations, Robbins-Monro on the log of the

@@ -1,10 +1,10 @@
 /* core/mcmc/sampler_gibbs.c - Gibbs samplers with exact conditionals.
- *  nig (MATH.md 2.4, m0 = 0, V0 = v0 I), one sweep:
+ *  nig (docs/math.md §2.4, m0 = 0, V0 = v0 I), one sweep:
  *    s2 | w ~ IG(a0 + (n+d)/2, b0 + |y - Xw|^2/2 + |w|^2/(2 v0)),
  *    w | s2 ~ N(m_n, s2 V_n);
  *    |y - Xw|^2 = y^T y - 2 w.X^T y + w^T G w from the statistics, O(d^2);
  *    V_n^-1 = G + I/v0 is factored once at setup.
- *  student_t (MATH.md 9, scale mixture lambda_i ~ Gamma(nu/2, rate nu/2)):
+ *  student_t (docs/math.md §9, scale mixture lambda_i ~ Gamma(nu/2, rate nu/2)):
  *    lambda_i | w ~ Gamma((nu+1)/2, rate (nu + r_i^2/sigma^2)/2), r = y - Xw;
  *    w | lambda ~ N(A^-1 b, A^-1), A = alpha I + X^T diag(lambda/sigma^2) X,
  *    b = X^T (lambda y)/sigma^2: O(n d^2 + d^3) per sweep.

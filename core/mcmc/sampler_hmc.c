@@ -1,5 +1,5 @@
 /* core/mcmc/sampler_hmc.c - Hamiltonian Monte Carlo with a fixed number of
- * leapfrog steps, mass I (MATH.md 9): H = U(q) + |p|^2/2, p0 ~ N(0, I),
+ * leapfrog steps, mass I (docs/math.md §9): H = U(q) + |p|^2/2, p0 ~ N(0, I),
  * leapfrog as in sampler_leapfrog, accept with min(1, exp(H0 - H_L)),
  * divergence when H_L - H0 > SAMPLER_DIVERGENCE or not finite (as in nuts:
  * an overflowing trajectory is the same event as a huge H error, only

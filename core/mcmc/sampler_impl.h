@@ -17,7 +17,7 @@
 
 #include "core/mcmc/sampler_type.h"
 
-#define SAMPLER_WINDOW 100 /* accept-rate window (MATH.md 9 "last 100 steps") */
+#define SAMPLER_WINDOW 100 /* accept-rate window (docs/math.md §9 "last 100 steps") */
 
 struct sampler {
     const sampler_type *type;

@@ -1,4 +1,4 @@
-/* core/mcmc/sampler_mala.c - Metropolis-adjusted Langevin (MATH.md 9):
+/* core/mcmc/sampler_mala.c - Metropolis-adjusted Langevin (docs/math.md §9):
  * w' = w - (h/2) grad U(w) + sqrt(h) z,
  * log alpha = U(w) - U(w') + log q(w|w') - log q(w'|w),
  * log q(a|b) = -|a - b + (h/2) grad U(b)|^2 / (2h).

@@ -1,4 +1,4 @@
-/* core/mcmc/sampler_rwm.c - random-walk Metropolis (MATH.md 9):
+/* core/mcmc/sampler_rwm.c - random-walk Metropolis (docs/math.md §9):
  * w' = w + sigma z, accepted with probability min(1, exp(U(w) - U(w'))).
  * For a 1-D standard normal the stationary acceptance rate is
  * (2/pi) atan(2/sigma) (tests/test_sampler.c checks it). One U per step. */

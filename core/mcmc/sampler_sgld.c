@@ -1,5 +1,5 @@
 /* core/mcmc/sampler_sgld.c - stochastic-gradient Langevin dynamics (Welling & Teh
- * 2011; MATH.md 9) and the stationary covariance of its constant-step limit.
+ * 2011; docs/math.md §9) and the stationary covariance of its constant-step limit.
  * w' = w - (h_t/2) g + sqrt(h_t) z with g the minibatch gradient
  * alpha w + (N/b) sum_{i in B} grad U_i(w), B drawn uniformly with
  * replacement (so E g = grad U exactly), or the full gradient (ULA) when

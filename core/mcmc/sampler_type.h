@@ -202,7 +202,7 @@ extern const sampler_type sampler_type_gibbs;
 sampler_event *sampler_event_alloc(size_t d, size_t cap, bl_err *err);
 void sampler_event_free(sampler_event *ev); /* NULL is a no-op */
 
-/* Leapfrog, exactly MATH.md 9 (mass I): p -= (eps/2) g; L times { q += eps p;
+/* Leapfrog, exactly docs/math.md §9 (mass I): p -= (eps/2) g; L times { q += eps p;
  * g = grad U(q); p -= eps g (eps/2 the last time) }. On entry g = grad U(q);
  * on exit q, p, g, *U are those of the end point. traj (may be NULL) receives
  * up to cap points q_0..q_L, *ntraj the number stored. BL_ENUM if U or the
@@ -210,13 +210,13 @@ void sampler_event_free(sampler_event *ev); /* NULL is a no-op */
  * hmc; exposed for tests and for drawing trajectories without a chain. */
 int sampler_leapfrog(target *t, double *q, double *p, double *g, double *U, double eps, size_t L,
                      double *traj, size_t cap, size_t *ntraj, bl_err *err);
-/* MALA log acceptance ratio for a move w -> wp at step h (MATH.md 9):
+/* MALA log acceptance ratio for a move w -> wp at step h (docs/math.md §9):
  * U(w) - U(wp) + log q(w|wp) - log q(wp|w). BL_ENUM if non-finite. */
 int sampler_mala_log_alpha(target *t, const double *w, const double *wp, double h,
                            double *log_alpha, bl_err *err);
 /* Stationary covariance of ULA/SGLD at constant step h on a Gaussian target of
  * precision P (d x d) with gradient-noise covariance V (d x d, NULL = 0):
- * the solution of S = G S G^T + h I + (h^2/4) V, G = I - (h/2)P (MATH.md 9),
+ * the solution of S = G S G^T + h I + (h^2/4) V, G = I - (h/2)P (docs/math.md §9),
  * in closed form in the eigenbasis of P:
  * S' _ij = (h delta_ij + (h^2/4) V'_ij) / (1 - g_i g_j), g_i = 1 - h lambda_i/2.
  * BL_EINVAL unless 0 < h < 4/lambda_max (the chain is unstable otherwise);

@@ -1,6 +1,6 @@
 /* core/target.c - log densities U(w) = -log pi(w) + const and their gradients.
  *
- * Formulas: target.h and MATH.md 2.1, 2.4, 9. Storage by kind:
+ * Formulas: target.h and docs/math.md §2.1, 2.4, 9. Storage by kind:
  *  gauss, blr, blr_data: A = precision (full), L = chol(A) (lower), m = mean,
  *    cov = A^-1; U is evaluated as (1/2)(w-m)^T A (w-m) for gauss/blr (O(d^2))
  *    and from the data for blr_data (two dgemv passes, O(nd)).
@@ -10,7 +10,7 @@
  * Data kinds write grad U_i = c_i x_i with a scalar c_i (point_coef), so the
  * full gradient is X^T c + alpha w and a minibatch one (N/b) sum c_i x_i +
  * alpha w. BLAS goes through gsl_blas_* on views of the row-major arrays (never
- * <cblas.h>, STYLE.md). */
+ * <cblas.h>, docs/style.md). */
 #include "core/mcmc/target.h"
 
 #include <math.h>
@@ -240,7 +240,7 @@ copy_stats(target *t, const char *what, const double *G, const double *xty, doub
 
 /* The exact BLR posterior from t's statistics and hyperparameters:
  * precision A = alpha I + beta G, its factor and the mean from b = beta X^T y
- * (MATH.md 2.1). O(d^3). */
+ * (docs/math.md §2.1). O(d^3). */
 static int
 blr_posterior(target *t, bl_err *err)
 {
@@ -333,7 +333,7 @@ target_nig_alloc(size_t d, size_t n, const double *G, const double *xty, double 
     linalg_mirror_lower(t->A, d);
     if (factor_precision(t, xty, true, err) != BL_OK)
         goto fail;
-    /* MATH.md 2.4 with m0 = 0: b_n = b0 + (y^T y - m_n^T V_n^-1 m_n)/2 and
+    /* docs/math.md §2.4 with m0 = 0: b_n = b0 + (y^T y - m_n^T V_n^-1 m_n)/2 and
      * V_n^-1 m_n = X^T y. The bracket is |y - X m_n|^2 + |m_n|^2/v0 >= 0:
      * clamp the rounding. */
     double q = 0.0;
@@ -377,7 +377,7 @@ target_from_blr(const blr_model *bm, bl_err *err)
     return t;
 }
 
-/* Softplus and logistic sigmoid, stable for every z (MATH.md 9). */
+/* Softplus and logistic sigmoid, stable for every z (docs/math.md §9). */
 static double
 softplus(double z)
 {
@@ -556,7 +556,7 @@ target_eval(target *t, const double *w, double *U, double *grad, bl_err *err)
     case TARGET_GAUSS:
     case TARGET_BLR: u = eval_quad(t, w, grad, &q); break;
     case TARGET_NIG: {
-        /* MATH.md 2.4 marginal t: see target.h. */
+        /* docs/math.md §2.4 marginal t: see target.h. */
         double *g = grad != NULL ? grad : t->s;
         eval_quad(t, w, g, &q);
         double c = t->an + 0.5 * (double)d;
@@ -636,10 +636,10 @@ target_grad_minibatch(target *t, const double *w, const size_t *idx, size_t b, d
 
 /* Laplace approximation of the logistic posterior: damped Newton from 0
  * (Armijo backtracking; U is strictly convex for alpha > 0, so it converges),
- * then A = X^T D X + alpha I at w_MAP (MATH.md 9). */
+ * then A = X^T D X + alpha I at w_MAP (docs/math.md §9). */
 
 /* The logistic posterior's Hessian at t->m into t->A (full):
- * X^T D X + alpha I with D_i = s(f_i)(1 - s(f_i)), f = X w (MATH.md 9). Xs is
+ * X^T D X + alpha I with D_i = s(f_i)(1 - s(f_i)), f = X w (docs/math.md §9). Xs is
  * n x d scratch for D^(1/2) X. One dsyrk. */
 static void
 laplace_precision(target *t, double *Xs)
@@ -916,7 +916,7 @@ target_draw(const target *t, gsl_rng *rng, double *w, double *aux, bl_err *err)
     case TARGET_BLR_DATA:
     case TARGET_NIG: {
         /* w = m + c L^-T z has covariance c^2 (L L^T)^-1 = c^2 A^-1; for nig
-         * c^2 = s2 ~ IG(a_n, b_n) (MATH.md 2.4). O(d^2). */
+         * c^2 = s2 ~ IG(a_n, b_n) (docs/math.md §2.4). O(d^2). */
         double c = 1.0;
         if (t->kind == TARGET_NIG) {
             double s2 = t->bn / gsl_ran_gamma(rng, t->an, 1.0);

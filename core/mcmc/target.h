@@ -1,6 +1,6 @@
 /* core/target.h - log densities (targets) for the samplers of core/sampler.h.
  *
- * A target is a density pi(w) proportional to exp(-U(w)) on R^d (MATH.md 9).
+ * A target is a density pi(w) proportional to exp(-U(w)) on R^d (docs/math.md §9).
  * One interface serves every sampler:
  *  - U(w) and grad U(w) in one call (target_eval);
  *  - for targets made of N data points, U = U0 + sum_i U_i with the prior
@@ -14,7 +14,7 @@
  *
  * Kinds and their U (all formulas as implemented):
  *  gauss      U = (1/2)(w-mu)^T P (w-mu), P SPD.
- *  blr        BLR posterior from sufficient statistics (MATH.md 2.1): precision
+ *  blr        BLR posterior from sufficient statistics (docs/math.md §2.1): precision
  *             A = alpha I + beta G, G = X^T X, mean m = A^-1 beta X^T y;
  *             U = (1/2)(w-m)^T A (w-m), grad = A(w-m) = beta(Gw - X^T y) + alpha w.
  *             O(d^2) per evaluation; U is written around m, not expanded as
@@ -22,18 +22,18 @@
  *  blr_data   the same posterior holding X (n x d) and y: r = Xw - y,
  *             U = (beta/2)|r|^2 + (alpha/2)|w|^2, grad = beta X^T r + alpha w:
  *             two dgemv passes over X, O(nd). U_i = (beta/2) r_i^2.
- *  nig        marginal posterior of w under the NIG prior (MATH.md 2.4), a
+ *  nig        marginal posterior of w under the NIG prior (docs/math.md §2.4), a
  *             multivariate t with 2 a_n dof: with q = (w-m_n)^T V_n^-1 (w-m_n),
  *             U = (a_n + d/2) log(1 + q/(2 b_n)),
  *             grad = (a_n + d/2) V_n^-1 (w-m_n) / (b_n + q/2). O(d^2).
  *             Mean m_n, covariance b_n/(a_n-1) V_n (a_n > 1). The Gibbs
- *             sampler of core/sampler.h samples (w, s2) from MATH.md 2.4.
+ *             sampler of core/sampler.h samples (w, s2) from docs/math.md §2.4.
  *  logistic   U = sum_i softplus(-y_i x_i.w) + (alpha/2)|w|^2, y_i in {-1,+1},
- *             softplus(z) = max(z,0) + log1p(exp(-|z|)) (MATH.md 9); moments:
+ *             softplus(z) = max(z,0) + log1p(exp(-|z|)) (docs/math.md §9); moments:
  *             Laplace N(w_MAP, (X^T D X + alpha I)^-1) found by damped Newton at
  *             allocation.
  *  student_t  U = sum_i ((nu+1)/2) log(1 + r_i^2/(nu sigma^2)) + (alpha/2)|w|^2,
- *             r = y - Xw (MATH.md 9); no reference moments (run Gibbs).
+ *             r = y - Xw (docs/math.md §9); no reference moments (run Gibbs).
  *  The 2-D teaching densities (after chi-feng/mcmc-demo, formulas ours), all
  *  with exact moments and (except donut) exact draws:
  *  banana     x1 ~ N(0, a^2), x2 | x1 ~ N(b(x1^2 - a^2), s^2), a = 1.5, b = 0.5,
@@ -160,7 +160,7 @@ size_t target_npoints(const target *t);
 /* grad U_i(w) (one data point, without the prior) into g (d). BL_EINVAL if
  * the target has no points or i >= N; BL_ENUM if not finite. O(d). */
 int target_grad_point(target *t, const double *w, size_t i, double *g, bl_err *err);
-/* The minibatch gradient of SGLD (MATH.md 9):
+/* The minibatch gradient of SGLD (docs/math.md §9):
  * g = alpha w + (N/b) sum_{k<b} grad U_{idx[k]}(w). Indices may repeat.
  * BL_EINVAL if the target has no points, b == 0 or an index >= N; BL_ENUM if
  * not finite. O(b d). */

@@ -1,8 +1,8 @@
 /* core/spectrum.c - RankMe, von Neumann effective rank, alpha-ReQ and the
- * eigen/singular values they are computed from (MATH.md 6, 11 E1).
+ * eigen/singular values they are computed from (docs/math.md §6, 11 E1).
  *
  * The entropy uses p_k = x_k / sum x + eps exactly as the reference
- * implementations do (the p_k then sum to 1 + n eps, not 1; MATH.md 6 [C]).
+ * implementations do (the p_k then sum to 1 + n eps, not 1; docs/math.md §6 [C]).
  * The alpha-ReQ regression is done in centred form, slope =
  * sum w (x - xbar)(y - ybar) / sum w (x - xbar)^2 with x = log j,
  * y = log lambda_j: the normal equations in raw sums lose digits to
@@ -77,7 +77,7 @@ spectrum_rankme_psd(const double *lam, size_t n, double *rank, bl_err *err)
     int rc = check_psd("rankme", lam, n, err);
     if (rc != BL_OK)
         return rc;
-    /* sigma_k = sqrt(max(lam_k, 0)) (MATH.md 6 [C]), with values inside
+    /* sigma_k = sqrt(max(lam_k, 0)) (docs/math.md §6 [C]), with values inside
      * the rounding floor counted as the zeros they are: through the sqrt a
      * floor-sized eigenvalue would weigh sqrt(n eps) ~ 1e-7 relative, the
      * size of RankMe's eps, and its noise digits (BLAS-kernel dependent)
@@ -135,7 +135,7 @@ spectrum_alpha_req(const double *lam, size_t n, size_t j_lo, size_t j_hi, bool w
     if (j_lo == 0)
         j_lo = 1;
     if (j_hi == 0) {
-        /* Default window end (MATH.md 6 [C]): the eigenvalues above
+        /* Default window end (docs/math.md §6 [C]): the eigenvalues above
          * 1e-10 lambda_1; sorted, so they form a prefix. */
         double cut = SPECTRUM_REL_CUTOFF * lam[0];
         while (j_hi < n && lam[j_hi] > cut && lam[j_hi] > 0.0)
@@ -245,7 +245,7 @@ spectrum_sv_desc(const double *Z, size_t rows, size_t cols, bool centre, double 
                 W[i * cols + j] -= m;
         }
     /* Row-major Z is the column-major cols x rows matrix Z^T, which has the
-     * same singular values: no transposition copy (DESIGN.md Numerics).
+     * same singular values: no transposition copy (docs/design.md Numerics).
      * jobz = 'N': U and VT are not referenced, ldu = ldvt = 1 is allowed. */
     double u = 0.0, vt = 0.0;
     lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', (lapack_int)cols, (lapack_int)rows, W,

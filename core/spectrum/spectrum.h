@@ -1,6 +1,6 @@
 /* core/spectrum.h - effective rank and power-law decay of spectra.
  *
- * MATH.md 6 and 11 E1. RankMe (Garrido et al. 2023) of a representation
+ * docs/math.md §6 and 11 E1. RankMe (Garrido et al. 2023) of a representation
  * matrix Z from its singular values s_k: p_k = s_k / sum_j s_j + eps,
  * RankMe = exp(-sum_k p_k log p_k), eps = SPECTRUM_EPS [C] (so
  * RankMe([1,1,1,1]) = 4.000000618, not 4). For a PSD matrix M (Gram, kernel,
@@ -21,11 +21,11 @@
 
 #include "core/base/err.h"
 
-#define SPECTRUM_EPS        1e-7  /* RankMe's additive eps [C, MATH.md 6] */
+#define SPECTRUM_EPS        1e-7  /* RankMe's additive eps [C, docs/math.md §6] */
 #define SPECTRUM_REL_CUTOFF 1e-10 /* default alpha-ReQ window: lambda_j > this * lambda_1 */
 #define SPECTRUM_MIN_POINTS 5     /* alpha-ReQ needs at least this many points in its window */
 
-/* A power-law fit log lambda_j = log_c - alpha log j (MATH.md 6). */
+/* A power-law fit log lambda_j = log_c - alpha log j (docs/math.md §6). */
 typedef struct spectrum_fit {
     double alpha;  /* decay exponent; NaN after a failure */
     double log_c;  /* intercept (natural log); NaN after a failure */
@@ -48,7 +48,7 @@ int spectrum_rankme_sv(const double *s, size_t n, double *rank, bl_err *err);
 int spectrum_rankme_psd(const double *lam, size_t n, double *rank, bl_err *err);
 
 /* von Neumann effective rank: p_k = max(lam_k, 0) / sum + eps, then as
- * RankMe (MATH.md 6; same eps as reference_values.py), values at or below
+ * RankMe (docs/math.md §6; same eps as the reference implementations), values at or below
  * the noise floor counted as 0. O(n). Errors as
  * spectrum_rankme_psd. */
 int spectrum_erank_vn(const double *lam, size_t n, double *rank, bl_err *err);
@@ -56,7 +56,7 @@ int spectrum_erank_vn(const double *lam, size_t n, double *rank, bl_err *err);
 /* alpha-ReQ: fit log lam_j = c - alpha log j over j = j_lo..j_hi (1-based,
  * inclusive) of lam_desc[0..n-1], sorted non-increasing. j_lo = 0 means 1;
  * j_hi = 0 means the default, the number of eigenvalues above
- * SPECTRUM_REL_CUTOFF * lam_1 (MATH.md 6). weighted: weights 1/j, else
+ * SPECTRUM_REL_CUTOFF * lam_1 (docs/math.md §6). weighted: weights 1/j, else
  * ordinary least squares. The fit is centred (two passes), so it is exact to
  * rounding for a pure power law. fit->j_lo, fit->j_hi receive the window
  * used. O(j_hi - j_lo).
@@ -85,7 +85,7 @@ double spectrum_noise_floor(const double *lam, size_t n);
 /* Singular values of the rows x cols row-major matrix Z into
  * s[0..min(rows, cols)-1], non-increasing (LAPACK dgesdd, no vectors, on a
  * scratch copy; Z not modified). centre: subtract each column's mean first
- * (RankMe itself does not centre, MATH.md 6; centred s_k^2 / (rows - 1) are
+ * (RankMe itself does not centre, docs/math.md §6; centred s_k^2 / (rows - 1) are
  * the covariance eigenvalues alpha-ReQ uses). O(rows cols min(rows, cols)).
  * BL_EINVAL (rows or cols 0, non-finite entry), BL_ENOMEM, BL_ENUM. */
 int spectrum_sv_desc(const double *Z, size_t rows, size_t cols, bool centre, double *s,

@@ -1,5 +1,5 @@
 /* core/concentration.c - ball masses and information gain of Gaussian
- * posteriors (MATH.md 10, 1.8).
+ * posteriors (docs/math.md §10, 1.8).
  *
  * Imhof's formula: for Q = sum_j lam_j (z_j + delta_j)^2,
  *   P(Q <= x) = 1/2 - (1/pi) int_0^inf sin(theta(u)) / (u rho(u)) du,
@@ -50,7 +50,7 @@ concentration_ncx2_cdf(double x, double k, double nc)
                    (e * sqrt(2.0 * p) * (1.0 + 0.5 * m * p));
         return gsl_cdf_ugaussian_P(z);
     }
-    /* Outward from the Poisson mode j0 (MATH.md 1.8): upward the weights and
+    /* Outward from the Poisson mode j0 (docs/math.md §1.8): upward the weights and
      * the cdfs both fall, downward the weights fall and the cdfs are <= 1. */
     for (double j = j0; j < j0 + 100000.0; j += 1.0) {
         double w = exp(-h + j * log(h) - lgamma(j + 1.0));

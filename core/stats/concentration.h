@@ -1,6 +1,6 @@
 /* core/concentration.h - how concentrated a Gaussian posterior is.
  *
- * MATH.md 10 (posterior concentration measures) and 1.8 (noncentral chi-square
+ * docs/math.md §10 (posterior concentration measures) and 1.8 (noncentral chi-square
  * as a Poisson mixture). The central quantity is the posterior mass of a ball,
  * P(|w - c|^2 <= r^2) for w ~ N(m, S): with S = U diag(lam) U^T and
  * a = U^T (m - c), |w - c|^2 = sum_j lam_j (z_j + delta_j)^2, z ~ N(0, I),
@@ -17,12 +17,12 @@
 
 /* Noncentral chi-square cdf P(X <= x), X ~ chi'^2(k dof, noncentrality nc):
  * sum_j Pois(j; nc/2) F_chisq(x; k + 2j), summed outward from j = floor(nc/2)
- * until the terms fall below 1e-16 (MATH.md 1.8). k > 0, nc >= 0; x <= 0
+ * until the terms fall below 1e-16 (docs/math.md §1.8). k > 0, nc >= 0; x <= 0
  * gives 0. Cost O(sqrt(nc) + 1) chi-square cdfs. NaN for invalid k, nc. */
 double concentration_ncx2_cdf(double x, double k, double nc);
 
 /* Imhof: P(Q <= x), Q = sum_j lam[j] (z_j + delta[j])^2, z ~ N(0, I_d)
- * (MATH.md 10). lam[j] > 0. Integrates
+ * (docs/math.md §10). lam[j] > 0. Integrates
  * 1/2 - (1/pi) int_0^inf sin(theta(u)) / (u rho(u)) du with adaptive
  * Gauss-Kronrod on [0, U] and the QAWF Fourier rule on [U, inf) (the
  * integrand is a slowly varying amplitude times sin/cos(x u / 2) there), to
@@ -43,7 +43,7 @@ int concentration_ball_mass(const double *m, const double *S, const double *c, s
                             double *p, const bl_cancel *cancel, bl_err *err);
 
 /* Monte Carlo estimate of the same mass from n fixed standard normal draws
- * z (n*d row-major) reused across calls (common random numbers, MATH.md 10
+ * z (n*d row-major) reused across calls (common random numbers, docs/math.md §10
  * [C]): the fraction of i with |m + Lz_i - c| <= r, L the Cholesky factor of
  * S (jitter ladder). Standard error sqrt(p(1-p)/n). O(d^3 + n d^2).
  * BL_EINVAL, BL_ENUM (S not PD even with jitter), BL_ENOMEM. */

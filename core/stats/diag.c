@@ -1,5 +1,5 @@
 /* core/diag.c - ESS, R-hat, MCSE, Gaussian KL and W2, running moments
- * (MATH.md 9; formulas and costs in diag.h). The FFT autocovariance pads
+ * (docs/math.md §9; formulas and costs in diag.h). The FFT autocovariance pads
  * to a power of two >= 2N so the circular correlation equals the linear one;
  * |X_k|^2 is formed in GSL's half-complex layout and transformed back. */
 #include "core/stats/diag.h"

@@ -1,4 +1,4 @@
-/* core/diag.h - MCMC diagnostics and distances to an exact Gaussian (MATH.md 9).
+/* core/diag.h - MCMC diagnostics and distances to an exact Gaussian (docs/math.md §9).
  *
  * Chains are read through strides so that the row-major draws of
  * sampler_run (n x d: coordinate j is x = draws + j, stride d) and of
@@ -43,7 +43,7 @@ int diag_rhat(const double *x, size_t m, size_t n, size_t stride, size_t chain_s
 /* MCSE of a mean: sqrt(var/ess). */
 double diag_mcse(double var, double ess);
 
-/* KL(N0 || N1) (MATH.md 9) between N(m0, S0) and N(m1, S1), d x d full
+/* KL(N0 || N1) (docs/math.md §9) between N(m0, S0) and N(m1, S1), d x d full
  * covariances. BL_ENUM if a covariance is not positive definite (after the
  * jitter ladder), BL_ENOMEM. O(d^3). */
 int diag_kl_gauss(size_t d, const double *m0, const double *S0, const double *m1, const double *S1,

@@ -1,10 +1,10 @@
 /* core/bma.c - Bayesian model averaging over Gaussian-linear task classes
- * (MATH.md 8): one online BLR (core/blr) per class or per sparse support,
+ * (docs/math.md §8): one online BLR (core/blr) per class or per sparse support,
  * class and support posteriors by log-sum-exp, a mixture-of-Gaussians
  * predictive, least-squares and ridge baselines.
  *
  * Mixtures are accumulated in one streaming pass with a running maximum
- * (online log-sum-exp, MATH.md 1.3): the weights exp(logev_S - max) and the
+ * (online log-sum-exp, docs/math.md §1.3): the weights exp(logev_S - max) and the
  * moment sums are rescaled whenever the maximum moves, so C(d, s) supports
  * need no scratch arrays and bma_predict can stay const. */
 #include "core/theory/bma.h"
@@ -122,7 +122,7 @@ log_normal(double y, double mu, double v)
     return -0.5 * (log(2.0 * M_PI * v) + r * r / v);
 }
 
-/* Fourier features [1, cos(pi k x/L), sin(pi k x/L)] (MATH.md 2.5, 8). */
+/* Fourier features [1, cos(pi k x/L), sin(pi k x/L)] (docs/math.md §2.5, 8). */
 static void
 fourier_map(double x, size_t N, double L, double *phi)
 {

@@ -1,4 +1,4 @@
-/* core/bma.h - in-context learning as Bayesian model averaging (MATH.md 8).
+/* core/bma.h - in-context learning as Bayesian model averaging (docs/math.md §8).
  *
  * A task prior is a mixture over classes c with prior weights pi_c; every
  * class is Gaussian-linear in its features, with noise N(0, sigma^2), so its
@@ -16,7 +16,7 @@
  * Each built-in class keeps a core/blr object (prior precision 1, noise precision
  * 1/sigma^2) per class or per support: O(p^2) per arrival for features of dimension p.
  *
- * Per arrival (x, y), predict first (MATH.md 2.3): each class's one-step
+ * Per arrival (x, y), predict first (docs/math.md §2.3): each class's one-step
  * predictive (mean, var, log density of y), then the BMA predictive (a mixture
  * with the class posteriors P(c | D_{t-1}): mean, variance, log density by lse),
  * squared errors of the BMA, of each class and of two baselines, then the
@@ -67,7 +67,7 @@ typedef struct bma_class_opts {
 
 typedef struct bma_opts {
     size_t in_dim; /* input dimension, 1..BMA_MAX_DIM (1 for Fourier classes) */
-    double sigma;  /* noise standard deviation of every class, > 0 (MATH.md 8: e.g. 0.1) */
+    double sigma;  /* noise standard deviation of every class, > 0 (docs/math.md §8: e.g. 0.1) */
     double ridge;  /* ridge baseline penalty lambda >= 0; 0 selects sigma^2 */
 } bma_opts;
 

@@ -1,4 +1,4 @@
-/* core/judge.c - LLM-as-a-judge selection (MATH.md 7): exact best-of-k and
+/* core/judge.c - LLM-as-a-judge selection (docs/math.md §7): exact best-of-k and
  * softmax errors by quadrature, limits and expansions, the deterministic
  * equivalent, and the prefix-sum Monte Carlo of the full teacher-student setup.
  *

@@ -1,4 +1,4 @@
-/* core/judge.h - best-of-k and softmax selection with a judge (MATH.md 7).
+/* core/judge.h - best-of-k and softmax selection with a judge (docs/math.md §7).
  *
  * Model (Halder & Pehlevan): a BLR student's predictive at input x is
  * N(m, s^2); k samples y_1..y_k are drawn and one is selected with probability
@@ -24,7 +24,7 @@
 /* delta(1) = a^2 + s^2 (also the T -> inf limit). */
 double judge_delta1(double m, double s, double muT);
 
-/* Exact best-of-k (T = 0) error, MATH.md 7:
+/* Exact best-of-k (T = 0) error, docs/math.md §7:
  * delta(k) = int_0^inf k (1 - F(t))^(k-1) [N(muR+t; m, s^2)(muR+t-muT)^2
  *                                         + N(muR-t; m, s^2)(muR-t-muT)^2] dt,
  * F(t) = Phi((muR+t-m)/s) - Phi((muR-t-m)/s), 1 - F by erfc (no cancellation).
@@ -48,7 +48,7 @@ typedef enum {
     JUDGE_INCREASING,  /* criterion > 0 and (muR-muT)^2 >= a^2 + s^2: k* = 1 */
 } judge_regime;
 
-/* Regime of the best-of-k curve (MATH.md 7, large-k criterion):
+/* Regime of the best-of-k curve (docs/math.md §7, large-k criterion):
  * crit = (muR - muT)(muR - m) - s^2/2 (written to *crit if not NULL). */
 judge_regime judge_regime_of(double m, double s, double muT, double muR, double *crit);
 
@@ -72,7 +72,7 @@ double judge_highT(double k, double m, double s, double muT, double muR, double 
 int judge_softmax(size_t k, double T, double m, double s, double muT, double muR, double *delta,
                   bl_err *err);
 
-/* Deterministic equivalent (MATH.md 7, F2): Rh = d sigma^2/(n gamma^2),
+/* Deterministic equivalent (docs/math.md §7, F2): Rh = d sigma^2/(n gamma^2),
  * u = d/n + Rh/S^2 - 1, R = (S^2/2)(u + sqrt(u^2 + 4 Rh/S^2));
  * m(x) ~ shrink muT(x), shrink = S^2/(R + S^2); s^2(x) ~ sigma^2 + var_factor |x|^2,
  * var_factor = gamma^2 R/(R + S^2). */
@@ -84,7 +84,7 @@ typedef struct judge_de {
 int judge_det_equiv(double d, double n, double S, double sigma, double gamma, judge_de *de,
                     bl_err *err);
 
-/* ---- simulation (MATH.md 7 "simulation recipe") ------------------------------- */
+/* ---- simulation (docs/math.md §7 "simulation recipe") ------------------------------- */
 
 typedef enum {
     JUDGE_REWARD_AUTO = 0, /* SHIFT when T > 0, SCALE when T = 0 (the paper's code) */

@@ -1,10 +1,10 @@
-/* core/lens.c - the universality lens (MATH.md 3.3): exact Bayes mixture over
+/* core/lens.c - the universality lens (docs/math.md §3.3): exact Bayes mixture over
  * M Gaussian linear hypotheses, W(eps) and the bound min_eps[-log W + n eps].
  *
  * Hot path (lens_observe): one gsl_blas_dgemv for the M predictions, then one
  * pass that forms a_j = log w_j + loglik_j (renormalising the previous step's
  * log weights on the fly) and tracks max a_j, then one pass of exp for the
- * log-sum-exp (MATH.md 1.3). The new normaliser is stored, not subtracted:
+ * log-sum-exp (docs/math.md §1.3). The new normaliser is stored, not subtracted:
  * the next arrival's first pass subtracts it, so the M-vector is streamed
  * twice per arrival besides the dgemv's read of W.
  * The Gaussian-prior bound uses its own Poisson-mixture ncx2 pdf and cdf with a
@@ -152,7 +152,7 @@ lens_prepare(lens *L, const double *w_star, bl_err *err)
             double e = w[i] - w_star[i];
             q += e * e;
         }
-        p[j].kl = 0.5 * L->beta * q; /* MATH.md 3.3, Sigma_x = I */
+        p[j].kl = 0.5 * L->beta * q; /* docs/math.md §3.3, Sigma_x = I */
         p[j].j = j;
     }
     qsort(p, M, sizeof *p, cmp_pair);
@@ -392,7 +392,7 @@ lens_observe(lens *L, const double *x, double y, lens_step *st, bl_err *err)
      * without its constant), so exp(a_j) cannot overflow and one fused pass
      * can form a_j, their max and sum exp(a_j). Only when every a_j is below
      * -600 (an outlier y) would that sum lose precision to underflow; then a
-     * second pass shifts by the max (MATH.md 1.3). Blocks of 8 vectorise. */
+     * second pass shifts by the max (docs/math.md §1.3). Blocks of 8 vectorise. */
     double mxv[8], sv[8];
     for (int l = 0; l < 8; l++)
         mxv[l] = -HUGE_VAL, sv[l] = 0.0;
@@ -636,7 +636,7 @@ pois_log(size_t j, double h)
 }
 
 /* F and f of chi'^2(k, lam) at x > 0, both by the Poisson mixture
- * (MATH.md 1.8): all terms below the Poisson mode, then upward until a term is
+ * (docs/math.md §1.8): all terms below the Poisson mode, then upward until a term is
  * below 1e-17 of the running sum (for both sums; past the mode the Poisson
  * weights and F_chisq(x; k + 2j) both decrease in j, the pdf terms
  * eventually too). */
@@ -761,7 +761,7 @@ lens_gauss_bound(double n, size_t d, double alpha, double beta, double w2, lens_
     return BL_OK;
 }
 
-/* Probabilists' Gauss-Hermite nodes and weights summing to 1 (MATH.md 1.5, 1.8). */
+/* Probabilists' Gauss-Hermite nodes and weights summing to 1 (docs/math.md §1.5, 1.8). */
 static int
 gh_rule(size_t nq, double *z, double *w, bl_err *err)
 {

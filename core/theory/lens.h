@@ -1,12 +1,12 @@
 /* core/lens.h - the universality lens: a Bayes mixture over a huge finite class.
  *
- * MATH.md 3.3. The learner is the exact Bayes mixture with log-loss over M
+ * docs/math.md §3.3. The learner is the exact Bayes mixture with log-loss over M
  * hypotheses w_j in R^d (M up to 10^6 and beyond), each a Gaussian linear model
  * y = x.w_j + e, e ~ N(0, 1/beta) with beta known, and a uniform prior
  * pi_j = 1/M. The class is one of
  *  LENS_GAUSS: w_j ~ N(0, I/alpha) iid, drawn from the caller's gsl_rng;
  *  LENS_BOX:   w_j ~ U[-box, box]^d iid, drawn from the caller's gsl_rng;
- *  LENS_GRID:  d = 1, w_j = lo + (hi - lo) j/(M - 1), j = 0..M-1 (MATH.md B2);
+ *  LENS_GRID:  d = 1, w_j = lo + (hi - lo) j/(M - 1), j = 0..M-1 (docs/math.md §11 B2);
  * or any M x d matrix the caller supplies (lens_alloc_class).
  * The truth w* (any vector; it need not be in the class) generates the data.
  *
@@ -14,7 +14,7 @@
  * - log evidence is kept up to one scalar offset (lse of the stored values,
  * subtracted lazily in the next arrival's pass, so the M-vector is touched
  * twice per arrival: once after the dgemv, once for the exp-sum).
- * Identities used by the accessors (chain rule, MATH.md 3.1):
+ * Identities used by the accessors (chain rule, docs/math.md §3.1):
  *   L_n(mixture) = -log evidence = sum_t -log q_t(y_t),
  *   L_n(mixture) - L_n(w_j) = log w_j(post) - log pi_j <= -log pi_j = log M,
  * so the realised regret against any member of the class, in particular a
@@ -140,7 +140,7 @@ void lens_bound_at(const lens *L, double n, lens_bound *b);
 
 /* ---- pure functions -------------------------------------------------------- */
 
-/* Gaussian prior N(0, I/alpha), Sigma_x = I, known beta (MATH.md 3.3):
+/* Gaussian prior N(0, I/alpha), Sigma_x = I, known beta (docs/math.md §3.3):
  * log W(eps) = log F_ncx2(2 alpha eps/beta; d, alpha |w*|^2), w2 = |w*|^2.
  * -inf for eps <= 0; NaN for invalid d, alpha, beta, w2. */
 double lens_gauss_logW(double eps, size_t d, double alpha, double beta, double w2);
@@ -152,7 +152,7 @@ int lens_gauss_bound(double n, size_t d, double alpha, double beta, double w2, l
                      bl_err *err);
 
 /* Exact expected regret E_y R_n(w*) of the uniform mixture over a 1-D class
- * grid[0..M-1] (MATH.md B2) for x_t with sum x_t^2 = n (the idealised design
+ * grid[0..M-1] (docs/math.md §11 B2) for x_t with sum x_t^2 = n (the idealised design
  * of iid x ~ N(0,1)): the mixture depends on the data only through
  * s = sum x_t y_t ~ N(n w*, n/beta), so
  * E R_n = -E_s[ lse_j( beta s (w_j - w*) - (beta n/2)(w_j^2 - w*^2) ) - log M ],

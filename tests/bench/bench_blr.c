@@ -16,7 +16,7 @@
  *      observe_time / plain_pass_time, where the plain pass is one forward
  *      substitution sweep over the same factor (target <= 3);
  *  plus a breakdown of one arrival into its kernels.
- * Never part of the test suite (DESIGN.md). */
+ * Never part of the test suite (docs/design.md). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -25,7 +25,7 @@
  * Timings are medians of REPS runs; the machine is shared, so CPU time of
  * the Gram is printed too.
  * OpenBLAS on this machine runs older kernels (OPENBLAS_CORETYPE is set by
- * the machine; left alone). Never part of the test suite (DESIGN.md). */
+ * the machine; left alone). Never part of the test suite (docs/design.md). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

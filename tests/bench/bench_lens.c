@@ -4,7 +4,7 @@
  * same run (median of repeats, CLOCK_MONOTONIC): lens_observe arrivals/s, and a
  * bare gsl_blas_dgemv of the same M x d matrix times a d-vector, which is the
  * floor of any update that must predict with every hypothesis. Target: the
- * update within 2x of the dgemv. Never part of the test suite (DESIGN.md). */
+ * update within 2x of the dgemv. Never part of the test suite (docs/design.md). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -14,7 +14,7 @@
  * The 0.5 s target is checked on CPU time (CLOCK_PROCESS_CPUTIME_ID), wall
  * time printed beside it.
  * BENCH_OPT_TRACE=1 prints every iteration of (a). Never part of the test
- * suite (DESIGN.md). */
+ * suite (docs/design.md). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

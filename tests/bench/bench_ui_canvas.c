@@ -4,7 +4,7 @@
  * a 2000-point band and two 2000-point lines (solid and dashed) and a legend,
  * then the canvas is written as UTF-8 text into a memory buffer
  * (open_memstream), as `screenshot` would. Prints the median over 50 frames
- * (CLOCK_MONOTONIC). Never part of the test suite (DESIGN.md). */
+ * (CLOCK_MONOTONIC). Never part of the test suite (docs/design.md). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
 """tests/bench/nngp_peer.py - the numpy peer of bench_kernel's GP figure.
 
 Reads X (n x d float64, row-major) from the file given, builds the ReLU
-NNGP Gram of depth L (sw2, sb2; MATH.md 4.2, the arc-cosine recursion over
+NNGP Gram of depth L (sw2, sb2; docs/math.md §4.2, the arc-cosine recursion over
 the full matrix, vectorized by numpy), adds the noise variance to the
 diagonal and factorizes it with numpy.linalg.cholesky; prints one line
 "peer gram S chol S total S logdet V" for bench_kernel to parse.
