@@ -87,7 +87,7 @@ set_value(struct cmd_args *a, struct arg_value *v, const char *text, bl_err *err
     char buf[200];
     switch (sp->type) {
     case ARG_INT:
-    case ARG_REAL:
+    case ARG_REAL: {
         int ok = sp->type == ARG_INT ? parse_int(text, &v->num) : parse_real(text, &v->num);
         if (ok < 0)
             return bl_fail(err, BL_EINVAL, "%s=%s: out of double range (magnitudes 2.2e-308 to "
@@ -101,6 +101,7 @@ set_value(struct cmd_args *a, struct arg_value *v, const char *text, bl_err *err
                            sp->why ? ": " : "", sp->why ? sp->why : "");
         }
         break;
+    }
     case ARG_CHOICE: {
         const char *match = NULL;
         int count = 0;
