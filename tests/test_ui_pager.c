@@ -130,10 +130,40 @@ test_columns(void)
     free(rows);
 }
 
+/* A help key line wider than the screen wraps at blanks, every row within
+ * the width, continuation rows indented, no text lost. */
+static void
+test_wrap(void)
+{
+    struct pager p;
+    pager_init(&p);
+    pager_begin(&p, "help");
+    const char *key = "  m=INT  rbf: centres; fourier: frequencies K; relu: units (at most 4096 "
+                      "features: rbf 1 + d m, fourier 1 + 2 d m, relu m + bias) (default 10; "
+                      "in 1..4095)";
+    CHECK(pager_add_wrapped(&p, key, false, 40) == 0, "wrapped");
+    CHECK(p.n >= 4, "%zu rows for a %zu-character line at 40 columns", p.n, strlen(key));
+    size_t total = 0;
+    for (size_t i = 0; i < p.n; i++) {
+        CHECK(canvas_text_width(p.line[i]) <= 40, "row %zu within 40 columns: '%s'", i, p.line[i]);
+        CHECK(i == 0 || strncmp(p.line[i], "         rbf", 12) == 0 ||
+                  strncmp(p.line[i], "         ", 9) == 0,
+              "row %zu indented under the description: '%s'", i, p.line[i]);
+        total += strlen(p.line[i]);
+    }
+    CHECK(strstr(p.line[p.n - 1], "in 1..4095)") != NULL, "the range survives: '%s'",
+          p.line[p.n - 1]);
+    CHECK(total >= strlen(key) - 8, "no text lost (%zu of %zu bytes)", total, strlen(key));
+    CHECK(pager_add_wrapped(&p, "short", false, 40) == 0 && strcmp(p.line[p.n - 1], "short") == 0,
+          "a short line is kept as it is");
+    pager_free(&p);
+}
+
 int
 main(void)
 {
     test_pager();
     test_columns();
+    test_wrap();
     TEST_REPORT();
 }

@@ -369,7 +369,7 @@ page_if_long(unsigned long gen, const char *title)
     for (unsigned long k = added; k-- > 0;) {
         bool err = false;
         const char *line = logbuf_get(&L.ui.log, (size_t)k, &err);
-        if (line != NULL && pager_add(&L.pager, line, err) != 0)
+        if (line != NULL && pager_add_wrapped(&L.pager, line, err, L.canvas.cols - 1) != 0)
             break;
     }
     pager_show(&L.pager);

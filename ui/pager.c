@@ -68,6 +68,72 @@ pager_add(struct pager *p, const char *text, bool error)
     return 0;
 }
 
+/* Bytes of the first n code points of s (or all of it). */
+static size_t
+utf8_prefix(const char *s, int n)
+{
+    size_t i = 0;
+    for (int k = 0; s[i] != '\0' && k < n; k++) {
+        i++;
+        while (((unsigned char)s[i] & 0xC0) == 0x80)
+            i++;
+    }
+    return i;
+}
+
+/* Code points from s up to (not including) end. */
+static size_t
+utf8_width_to(const char *s, const char *end)
+{
+    size_t n = 0;
+    for (const char *q = s; q < end; q++)
+        n += ((unsigned char)*q & 0xC0) != 0x80;
+    return n;
+}
+
+int
+pager_add_wrapped(struct pager *p, const char *text, bool error, int width)
+{
+    if (width < 16 || canvas_text_width(text) <= width)
+        return pager_add(p, text, error);
+    /* Continuation rows are indented under the line's description column
+     * (help's "  key=TYPE    text" layout), else by two, so a wrapped item
+     * reads as one; breaks go at the last blank that fits. */
+    int indent = 2;
+    const char *gap = text;
+    while (*gap == ' ')
+        gap++;
+    gap = strstr(gap, "  ");
+    if (gap != NULL) {
+        while (*gap == ' ')
+            gap++;
+        int col = (int)utf8_width_to(text, gap);
+        if (col < width / 2)
+            indent = col;
+    }
+    char piece[1024];
+    const char *at = text;
+    for (bool first = true; *at != '\0'; first = false) {
+        int room = first ? width : width - indent;
+        size_t cut = utf8_prefix(at, room);
+        if (at[cut] != '\0') {
+            size_t b = cut;
+            while (b > 0 && at[b] != ' ')
+                b--;
+            if (b > 0)
+                cut = b;
+        }
+        size_t len = cut < sizeof piece - 3 ? cut : sizeof piece - 3;
+        snprintf(piece, sizeof piece, "%*s%.*s", first ? 0 : indent, "", (int)len, at);
+        if (pager_add(p, piece, error) != 0)
+            return -1;
+        at += cut;
+        while (*at == ' ')
+            at++;
+    }
+    return 0;
+}
+
 void
 pager_show(struct pager *p)
 {

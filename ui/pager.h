@@ -54,6 +54,9 @@ void pager_begin(struct pager *p, const char *title);
 /* Append a copy of one line; -1 when out of memory (the pager then shows
  * what it has). */
 int pager_add(struct pager *p, const char *text, bool error);
+/* The same, wrapped at blanks to rows of at most width columns (continuation
+ * rows indented by two): help's key lines fit an 80-column screen. */
+int pager_add_wrapped(struct pager *p, const char *text, bool error, int width);
 void pager_show(struct pager *p);
 void pager_close(struct pager *p);
 /* One key (ch: the character for PK_CHAR). Returns true when something
