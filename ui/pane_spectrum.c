@@ -293,19 +293,21 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
     plot_range_update(&p->iy, mn, mx);
     struct plot pl;
     plot_begin(&pl, c, col, row, w, top, &p->ix, &p->iy, "index j", "eigenvalue");
-    static const uint32_t pats[] = {PAT_SOLID, PAT_DASHED, PAT_DOTTED, 0x00FF00FFu};
+    /* Five layers, five dash patterns: no two told apart by colour alone. */
+    static const uint32_t pats[] = {PAT_SOLID, PAT_DASHED, PAT_DOTTED, 0x00FF00FFu, 0x33333333u};
     static const int cols[] = {COL_S1, COL_S2, COL_S3, COL_S4, COL_S5};
     struct legend_entry leg[5];
     char names[5][32];
-    static const char *const samples[] = {"──", "╌╌", "··", "─ "}, *const asamples[] = {"__", "--", "..", "- "};
+    static const char *const samples[] = {"──", "╌╌", "··", "─ ", "┄┄"},
+                             *const asamples[] = {"__", "--", "..", "- ", "=="};
     for (size_t i = 0; i < ns; i++) {
         size_t l = show[i];
-        plot_line(&pl, idx, p->kl + l * n, above[i], cols[i % 5], pats[i % 4]);
+        plot_line(&pl, idx, p->kl + l * n, above[i], cols[i % 5], pats[i % 5]);
         if (L > 1)
             snprintf(names[i], sizeof names[i], "layer %zu: rank %.3g", l + 1, p->krank[l]);
         else
             snprintf(names[i], sizeof names[i], "Gram: eff. rank %.3g", p->krank[l]);
-        leg[i] = (struct legend_entry){samples[i % 4], asamples[i % 4], names[i], cols[i % 5]};
+        leg[i] = (struct legend_entry){samples[i % 5], asamples[i % 5], names[i], cols[i % 5]};
     }
     draw_floor(&pl, idx, below, n, fl);
     plot_legend(&pl, leg, ns);
