@@ -1,6 +1,8 @@
 /* ui/render.c - see render.h. */
 #include "ui/render.h"
 
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,37 @@ ui_free(struct ui *u)
     logbuf_free(&u->log);
 }
 
+/* The status line's model description with every number in 4 significant
+ * digits (plot_format_number): a fitted hyperparameter's tenth digit is
+ * below what the optimizer resolves and would only push the line past the
+ * screen's edge. Digits that are part of a name (matern52, w0) stay. */
+static void
+short_numbers(const char *in, char *out, size_t size)
+{
+    size_t o = 0;
+    for (const char *p = in; *p != '\0' && o + 1 < size;) {
+        bool starts = (isdigit((unsigned char)*p) ||
+                       ((*p == '-' || *p == '.') && isdigit((unsigned char)p[1]))) &&
+                      (p == in || !(isalnum((unsigned char)p[-1]) || p[-1] == '.' || p[-1] == '_'));
+        if (starts) {
+            char *end;
+            double v = strtod(p, &end);
+            if (end > p) {
+                char num[32];
+                plot_format_number(v, 4, num, sizeof num);
+                int n = snprintf(out + o, size - o, "%s", num);
+                o += n > 0 ? (size_t)n : 0;
+                if (o >= size)
+                    o = size - 1;
+                p = end;
+                continue;
+            }
+        }
+        out[o++] = *p++;
+    }
+    out[o] = '\0';
+}
+
 static void
 draw_status(const struct session *s, struct canvas *c, const struct rect *r)
 {
@@ -54,7 +87,9 @@ draw_status(const struct session *s, struct canvas *c, const struct rect *r)
                       : !j->pace.active ? "idle"
                       : j->pace.paused  ? "paused"
                                         : j->cls->verb;
-    session_describe_model(s, model, sizeof model);
+    char full[1024];
+    session_describe_model(s, full, sizeof full);
+    short_numbers(full, model, sizeof model);
     char rate[96] = "", what[80];
     if (j->pace.active)
         snprintf(rate, sizeof rate, " %g/s", j->pace.rate);
