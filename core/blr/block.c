@@ -19,30 +19,11 @@
 #include <cblas.h>
 #include <lapacke.h>
 
-#include "core/base/linalg.h"
 
 size_t
 blk_scratch(size_t d, size_t nb)
 {
     return d * nb + nb * nb + nb;
-}
-
-/* One OpenBLAS thread for every block call: the results then do not depend
- * on OPENBLAS_NUM_THREADS (linalg_threads_one), and on two cores a second
- * thread made the level-2 and level-3 calls of a d = 256 model slower, not
- * faster (thread wake-up and the shared L2 cost more than the halved
- * arithmetic). */
-int
-blk_threads_for(double flops)
-{
-    (void)flops;
-    return linalg_threads_one();
-}
-
-void
-blk_threads_set(int n)
-{
-    linalg_threads_restore(n);
 }
 
 size_t

@@ -43,9 +43,4 @@ size_t blk_scratch(size_t d, size_t nb);
 size_t blk_solve(const double *L, size_t d, const double *m, const double *Phi, const double *y,
                  size_t nb, double c, double *Z, double *mu, double *s2, double *e, double *ws);
 
-/* Set the OpenBLAS thread count for a level-3 call of about flops
- * operations and return the previous count (restore with blk_threads_set). */
-int blk_threads_for(double flops);
-void blk_threads_set(int n);
-
 #endif

@@ -482,7 +482,9 @@ blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb, c
     }
     double *Z = m->bws, *mu = Z + d * nb, *s2 = mu + nb, *e = s2 + nb, *cw = e + nb;
     double *bw = cw + d * d + 2 * d;
-    int threads = blk_threads_for(2.0 * (double)d * (double)d * (double)nb);
+    /* One OpenBLAS thread: results independent of the thread count, and a
+     * second thread made these calls slower on two cores (docs/blocks.md). */
+    int threads = linalg_threads_one();
     int rc = BL_OK;
     /* Blocks of about d points: the nb x nb work (d nb^2 + nb^3/6) then
      * stays below the d^2 per point of the triangular solves, and the
@@ -517,7 +519,7 @@ blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb, c
         if (len >= BLOCK_MIN)
             backoff *= 2;
     }
-    blk_threads_set(threads);
+    linalg_threads_restore(threads);
     return rc;
 }
 

@@ -250,7 +250,9 @@ regret_rls_observe_block(regret_rls *r, const double *Phi, const double *y, size
     double *ws = malloc((blk_scratch(d, nb) + 2 * d * nb + 3 * nb + d * d + 2 * d) * sizeof *ws);
     if (ws == NULL)
         return bl_fail(err, BL_ENOMEM, "regret: out of memory for a block of %zu at d=%zu", nb, d);
-    int threads = blk_threads_for(2.0 * (double)d * (double)d * (double)nb);
+    /* One OpenBLAS thread: results independent of the thread count, and a
+     * second thread made these calls slower on two cores (docs/blocks.md). */
+    int threads = linalg_threads_one();
     /* One at a time while the design is rank-deficient or the gains are
      * large; then the rest in one block (G is the Gram after all nb). */
     size_t j = 0, backoff = 8, k = backoff;
@@ -275,7 +277,7 @@ regret_rls_observe_block(regret_rls *r, const double *Phi, const double *y, size
         rss[j] = regret_rls_rss(r);
         j++, k++;
     }
-    blk_threads_set(threads);
+    linalg_threads_restore(threads);
     free(ws);
     return rc;
 }
