@@ -5,29 +5,8 @@
 # too small" and back), keys echo while a long command runs, Ctrl-C stops
 # streams and commands but never the program, quit leaves a sane terminal.
 # Usage: live.sh PATH/TO/bayeslens
-set -u
-BIN=$(readlink -f "$1")
-command -v tmux >/dev/null 2>&1 || { echo "tmux missing (make test installs it)"; exit 1; }
-TMP=$(mktemp -d)
-T="tmux -S $TMP/sock -f /dev/null"
-fails=0 passes=0
-cleanup() { $T kill-server >/dev/null 2>&1; rm -rf "$TMP"; }
-trap cleanup EXIT
-
-screen() { $T capture-pane -p -t live; }
-wait_for() { # wait_for TEXT [SECONDS]
-    i=0 limit=$(( ${2:-5} * 10 ))
-    while [ $i -lt $limit ]; do
-        screen | grep -qF -- "$1" && return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    return 1
-}
-ok() { passes=$((passes + 1)); }
-bad() { fails=$((fails + 1)); echo "FAIL: $1"; screen; }
-# Every wait polls with a timeout instead of sleeping a fixed time, so a
-# loaded 2-core machine only makes the test slower, never wrong.
-check() { if wait_for "$2" "${3:-10}"; then ok; else bad "$1: '$2' not on screen"; fi; }
+SESSION=live CHECK_S=10
+. "$(dirname "$0")/tmux.inc"
 absent() { # absent DESCRIPTION TEXT [SECONDS]: wait until TEXT has gone
     i=0 limit=$(( ${3:-10} * 10 ))
     while [ $i -lt $limit ]; do
@@ -37,8 +16,6 @@ absent() { # absent DESCRIPTION TEXT [SECONDS]: wait until TEXT has gone
     bad "$1: '$2' still on screen"
 }
 n_now() { screen | sed -n 's/.* n=\([0-9][0-9]*\) .*/\1/p' | tail -1; }
-keys() { $T send-keys -t live "$@"; }
-text() { $T send-keys -t live -l "$1"; }
 # The program's pid: the child of the pane's shell (never found by name).
 app_pid() { pgrep -P "$($T display-message -p -t live '#{pane_pid}')" | head -1; }
 wait_exit() { # wait until the program has left (up to 10 s)

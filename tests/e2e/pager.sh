@@ -6,30 +6,9 @@
 # nothing, while Delete, Home, End and Insert keep working in the prompt;
 # the log's [+N] marker leaves the text readable.
 # Usage: pager.sh PATH/TO/bayeslens
-set -u
-BIN=$(readlink -f "$1")
-command -v tmux >/dev/null 2>&1 || { echo "tmux missing (make test installs it)"; exit 1; }
-TMP=$(mktemp -d)
-T="tmux -S $TMP/sock -f /dev/null"
-fails=0 passes=0
-cleanup() { $T kill-server >/dev/null 2>&1; rm -rf "$TMP"; }
-trap cleanup EXIT
-
-screen() { $T capture-pane -p -t pg; }
-wait_for() { # wait_for TEXT [SECONDS]
-    i=0 limit=$(( ${2:-5} * 10 ))
-    while [ $i -lt $limit ]; do
-        screen | grep -qF -- "$1" && return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    return 1
-}
-ok() { passes=$((passes + 1)); }
-bad() { fails=$((fails + 1)); echo "FAIL: $1"; screen; }
-check() { if wait_for "$2" "${3:-5}"; then ok; else bad "$1: '$2' not on screen"; fi; }
+SESSION=pg
+. "$(dirname "$0")/tmux.inc"
 absent() { if screen | grep -qF -- "$2"; then bad "$1: '$2' still on screen"; else ok; fi; }
-keys() { $T send-keys -t pg "$@"; }
-text() { $T send-keys -t pg -l "$1"; }
 prompt_is() { # prompt_is DESCRIPTION TEXT: the input row reads exactly TEXT
     sleep 0.4
     got=$(screen | grep '^bayeslens> ' | tail -1 | sed 's/ *$//')

@@ -5,29 +5,8 @@
 # being typed, sample N rate=R is paced too; F-keys type nothing; batch
 # still refuses stream without n=.
 # Usage: plain.sh PATH/TO/bayeslens
-set -u
-BIN=$(readlink -f "$1")
-command -v tmux >/dev/null 2>&1 || { echo "tmux missing (make test installs it)"; exit 1; }
-TMP=$(mktemp -d)
-T="tmux -S $TMP/sock -f /dev/null"
-fails=0 passes=0
-cleanup() { $T kill-server >/dev/null 2>&1; rm -rf "$TMP"; }
-trap cleanup EXIT
-
-screen() { $T capture-pane -p -t plain; }
-wait_for() { # wait_for TEXT [SECONDS]
-    i=0 limit=$(( ${2:-5} * 10 ))
-    while [ $i -lt $limit ]; do
-        screen | grep -qF -- "$1" && return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    return 1
-}
-ok() { passes=$((passes + 1)); }
-bad() { fails=$((fails + 1)); echo "FAIL: $1"; screen; }
-check() { if wait_for "$2" "${3:-5}"; then ok; else bad "$1: '$2' not on screen"; fi; }
-keys() { $T send-keys -t plain "$@"; }
-text() { $T send-keys -t plain -l "$1"; }
+SESSION=plain
+. "$(dirname "$0")/tmux.inc"
 
 $T new-session -d -s plain -x 100 -y 40 \
     "env -i HOME=$TMP XDG_STATE_HOME=$TMP/state TERM=xterm-256color PATH=/usr/bin:/bin $BIN --plain"

@@ -4,32 +4,15 @@
 # poll, the terminal is restored (stty state as before, the alternate screen
 # left) and the exit status is 128 + the signal (143, 129).
 # Usage: signals.sh PATH/TO/bayeslens
-set -u
-BIN=$(readlink -f "$1")
-command -v tmux >/dev/null 2>&1 || { echo "tmux missing (make test installs it)"; exit 1; }
-TMP=$(mktemp -d)
-T="tmux -S $TMP/sock -f /dev/null"
-fails=0 passes=0
-cleanup() { $T kill-server >/dev/null 2>&1; rm -rf "$TMP"; }
-trap cleanup EXIT
-ok() { passes=$((passes + 1)); }
+SESSION=sig
+. "$(dirname "$0")/tmux.inc"
+# The program's screen may be gone by the time a check fails: its tail.
 bad() { fails=$((fails + 1)); echo "FAIL: $1"; $T capture-pane -p -t sig 2>/dev/null | tail -8; }
-screen() { $T capture-pane -p -t sig; }
-wait_for() { # wait_for TEXT [SECONDS]
-    i=0 limit=$(( ${2:-5} * 10 ))
-    while [ $i -lt $limit ]; do
-        screen | grep -qF -- "$1" && return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    return 1
-}
 wait_file() { # wait_file FILE [SECONDS]
     i=0 limit=$(( ${2:-10} * 10 ))
     while [ $i -lt $limit ]; do [ -s "$1" ] && return 0; sleep 0.1; i=$((i + 1)); done
     return 1
 }
-text() { $T send-keys -t sig -l "$1"; }
-keys() { $T send-keys -t sig "$@"; }
 # A command that runs for over a minute in about 300 MB: evidence
 # optimization of a GP on 3000 points (it polls the cancel flag and pumps).
 LONG='data linear d=1; observe 3000; model gp; optimize'
