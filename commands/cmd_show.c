@@ -24,7 +24,8 @@ static const struct arg_spec concentration_args[] = {
      .type = ARG_REAL,
      .open_min = 1,
      .min = 0,
-     .max = 1e308,
+     .max = 1e100,
+     .why = "the mass is P(|w - w*|^2 <= r^2): r^2 must stay a finite double",
      .help = "radius of the ball around the truth for mass_ball (default 0.1, remembered)"},
     {0},
 };
@@ -117,10 +118,17 @@ show_predictive(struct session *s, const struct cmd_args *a, struct out *out, bl
     if ((rc = session_predict(s, x, &mean, &var, &var_f, err)) != BL_OK)
         return rc;
     out_kv_why(out, "mean", mean, "overflows double precision");
-    out_kv_why(out, "var", var, "no finite variance: the predictive's tails are too heavy "
-               "(Student-t with df <= 2)");
-    out_kv_why(out, "var_f", var_f, "no finite variance: the predictive's tails are too heavy "
-               "(Student-t with df <= 2)");
+    /* An infinite variance is an overflow far out (x^2 and the posterior
+     * variances are kept below 1e300 by the key ranges, so |x| > 1e100 is
+     * where it starts), else a Student-t with df <= 2. */
+    double xmax = 0;
+    for (size_t i = 0; i < len; i++)
+        xmax = fmax(xmax, fabs(x[i]));
+    const char *why_var = xmax > 1e100 ? "overflows double precision this far out (|x| > 1e100)"
+                                       : "no finite variance: the predictive's tails are too "
+                                         "heavy (Student-t with df <= 2)";
+    out_kv_why(out, "var", var, why_var);
+    out_kv_why(out, "var_f", var_f, why_var);
     if (s->mc->show.predictive != NULL && (rc = s->mc->show.predictive(s, x, out, err)) != BL_OK)
         return rc;
     if (s->world != NULL && world_knows_truth(s->world))

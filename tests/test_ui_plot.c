@@ -71,8 +71,13 @@ check_ticks(double lo, double hi, bool log)
                       lo, hi, max, t[i], step);
             }
         }
+        /* Garbage first: every label must be written, also by the fallbacks. */
+        memset(lab, 'X', sizeof lab);
         axis_format_ticks(t, n, step, log, lab);
         for (size_t i = 0; i < n; i++) {
+            CHECK(strnlen(lab[i], AXIS_LABEL_SIZE) < AXIS_LABEL_SIZE,
+                  "[%g, %g] max %zu: label %zu not written", lo, hi, max, i);
+            lab[i][AXIS_LABEL_SIZE - 1] = '\0';
             CHECK(strlen(lab[i]) >= 1 && strlen(lab[i]) <= 7,
                   "[%g, %g] max %zu: label '%s' longer than 7", lo, hi, max, lab[i]);
             for (size_t j = 0; j < i; j++)
@@ -107,6 +112,7 @@ test_ticks(void)
         {0, 1e300},  {-1e300, 1e300}, {-1.7e308, 1.7e308}, {1e-300, 3e-300}, {0.1, 0.11},
         {99, 101},   {0, 123456},     {1e5, 1.5e5},        {-0.5, 0.5},      {1e6, 1.0001e6},
         {-2e9, 3e9}, {0.31, 0.39},    {12345, 12346},      {0, 2e-5},        {7, 7.5},
+        {123456.70, 123456.78}, {0.1, 0.1000001},
     };
     for (size_t i = 0; i < sizeof lin / sizeof lin[0]; i++)
         check_ticks(lin[i][0], lin[i][1], false);

@@ -433,11 +433,32 @@ axis_format_ticks(const double *ticks, size_t n, double step, bool log,
     /* Fine steps on large values (1000020 1000040): plain digits may still fit. */
     if (M < 1e7 && try_style(ticks, n, LS_DEC, step, 0, labels))
         return;
-    try_style(ticks, n, LS_SCI, step, sci_dp, labels);
-    /* Last resort (digits beyond 7 columns): keep each label within 7 columns. */
-    for (size_t i = 0; i < n; i++)
+    /* Last resort (digits beyond 7 columns): keep each label within 7 columns.
+     * Every label is written here: a failed try_style stops at the first bad
+     * label and leaves the rest as they were (unwritten on a first call). */
+    for (size_t i = 0; i < n; i++) {
+        fmt_style(ticks[i], LS_SCI, step, sci_dp, labels[i], AXIS_LABEL_SIZE);
         if (strlen(labels[i]) > LABEL_MAX)
             fmt_sci(ticks[i], 0, labels[i], AXIS_LABEL_SIZE);
+    }
+    /* Ticks finer than 7 columns can tell apart (0.1 .. 0.1000001): the first
+     * keeps its value and the others say how far they are from it ("+2e-08"),
+     * instead of repeating one label for different ticks. */
+    bool dup = false;
+    for (size_t i = 1; i < n; i++)
+        dup = dup || (ticks[i] != ticks[i - 1] && strcmp(labels[i], labels[i - 1]) == 0);
+    if (!dup)
+        return;
+    double off[MAX_LABELS];
+    for (size_t i = 1; i < n; i++)
+        off[i] = ticks[i] - ticks[0];
+    char tmp[AXIS_LABEL_SIZE];
+    for (size_t i = 1; i < n; i++) {
+        fmt_style(off[i], LS_DEC, step, 0, tmp, sizeof tmp);
+        if (strlen(tmp) + 1 > LABEL_MAX)
+            fmt_sci(off[i], 0, tmp, sizeof tmp);
+        snprintf(labels[i], AXIS_LABEL_SIZE, "+%s", tmp);
+    }
 }
 
 void

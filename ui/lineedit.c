@@ -64,6 +64,41 @@ free_matches(void)
     matches = NULL;
 }
 
+static bool
+ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), k = strlen(tail);
+    return n >= k && strcmp(s + n - k, tail) == 0;
+}
+
+/* `source FILE`: an example's recorded output (.out) and tolerances (.tol)
+ * sit next to it and are never scripts; leave them out of the candidates
+ * (readline's contract: matches[0] is the common prefix, the rest are
+ * freed and dropped in place). */
+static int
+ignore_non_scripts(char **names)
+{
+    if (names[1] == NULL)
+        return 0; /* a single match, already names[0] */
+    size_t keep = 1;
+    for (size_t i = 1; names[i] != NULL; i++) {
+        if (ends_with(names[i], ".out") || ends_with(names[i], ".tol"))
+            free(names[i]);
+        else
+            names[keep++] = names[i];
+    }
+    names[keep] = NULL;
+    if (keep == 1) { /* none left: no completion at all */
+        free(names[0]);
+        names[0] = NULL;
+    } else if (keep == 2) { /* one left: it is the completion */
+        free(names[0]);
+        names[0] = names[1];
+        names[1] = NULL;
+    }
+    return 0;
+}
+
 static char **
 complete(const char *text, int start, int end)
 {
@@ -72,6 +107,11 @@ complete(const char *text, int start, int end)
     matches = cmd_complete(rl_line_buffer, (size_t)start, (size_t)end);
     if (matches == NULL) {
         /* A file argument: let readline complete file names. */
+        const char *line = rl_line_buffer + strspn(rl_line_buffer, " \t");
+        rl_ignore_some_completions_function =
+            strncmp(line, "source", 6) == 0 && (line[6] == ' ' || line[6] == '\t')
+                ? ignore_non_scripts
+                : NULL;
         rl_attempted_completion_over = 0;
         return NULL;
     }

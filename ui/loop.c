@@ -383,6 +383,13 @@ static void
 show_matches(char **matches, int n, int max_len)
 {
     (void)max_len;
+    /* Tab pressed again on the same line: the list is already the last
+     * thing in the log; listing it again would only scroll the log. */
+    static char *listed_line;
+    static unsigned long listed_gen;
+    if (listed_line != NULL && listed_gen == L.ui.log.generation &&
+        strcmp(listed_line, rl_line_buffer) == 0)
+        return;
     int width = L.ui.layout.log.w > 1 ? L.ui.layout.log.w - 1 : L.canvas.cols;
     unsigned long gen = L.ui.log.generation;
     char **rows = lineedit_columns((const char *const *)(matches + 1), (size_t)n, width);
@@ -394,6 +401,9 @@ show_matches(char **matches, int n, int max_len)
     char title[64];
     snprintf(title, sizeof title, "%d completions", n);
     page_if_long(gen, title);
+    free(listed_line);
+    listed_line = strdup(rl_line_buffer);
+    listed_gen = L.ui.log.generation;
     L.dirty = true;
 }
 
@@ -678,11 +688,16 @@ kb_redraw(int count, int key)
 static void
 bind_key(const char *capname, const char *const *common, rl_command_func_t *fn)
 {
+    /* In every keymap: someone with "set editing-mode vi" in ~/.inputrc
+     * keeps the F-keys as well. */
+    Keymap maps[] = {emacs_standard_keymap, vi_insertion_keymap, vi_movement_keymap};
     char *seq = tigetstr(capname);
-    if (seq != NULL && seq != (char *)-1 && seq[0] != '\0')
-        rl_bind_keyseq(seq, fn);
-    for (size_t i = 0; common[i] != NULL; i++)
-        rl_bind_keyseq(common[i], fn);
+    for (size_t m = 0; m < sizeof maps / sizeof maps[0]; m++) {
+        if (seq != NULL && seq != (char *)-1 && seq[0] != '\0')
+            rl_bind_keyseq_in_map(seq, fn, maps[m]);
+        for (size_t i = 0; common[i] != NULL; i++)
+            rl_bind_keyseq_in_map(common[i], fn, maps[m]);
+    }
 }
 
 static void
@@ -713,6 +728,11 @@ bind_keys(void)
     static const char *const ins[] = {"\033[2~", NULL};
     bind_key("kich1", ins, rl_overwrite_mode);
     rl_bind_key('L' & 0x1f, kb_redraw);
+    /* Esc then Enter is Meta-Ctrl-J/M to readline, which emacs mode binds to
+     * vi-editing-mode: one stray Esc (closing a pager, leaving a pause) and
+     * the session would silently change editing mode. Choosing vi mode stays
+     * possible in ~/.inputrc. */
+    rl_unbind_function_in_map(rl_vi_editing_mode, emacs_standard_keymap);
 }
 
 static void
