@@ -110,7 +110,7 @@ struct blr_inst {
     blr_arrival *barr;
     double *brw;
     size_t bcap;
-    double *bgram; /* dim x dim: the Gram before a block, for the hindsight thread */
+    double *bgram; /* dim x dim: the Gram before a block, the hindsight thread's to update */
 };
 
 static bool
@@ -405,7 +405,8 @@ block_room(struct blr_inst *b, size_t n, bl_err *err)
 /* The hindsight tracker's share of a block, run beside the model's. */
 struct hind_job {
     regret_rls *r;
-    const double *Phi, *y, *G;
+    const double *Phi, *y;
+    double *G;
     size_t n;
     double *rss, *w2;
     int rc;

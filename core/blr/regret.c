@@ -245,8 +245,8 @@ block_try(regret_rls *r, const double *Phi, const double *y, size_t nb, const do
 }
 
 int
-regret_rls_observe_block(regret_rls *r, const double *Phi, const double *y, size_t nb,
-                         const double *G, double *rss, double *w2, bl_err *err)
+regret_rls_observe_block(regret_rls *r, const double *Phi, const double *y, size_t nb, double *G,
+                         double *rss, double *w2, bl_err *err)
 {
     size_t d = r->d;
     int rc = BL_OK;
@@ -255,7 +255,7 @@ regret_rls_observe_block(regret_rls *r, const double *Phi, const double *y, size
     if (rc != BL_OK)
         return rc;
     size_t cb = blk_chunk(d), nc = nb < cb ? nb : cb;
-    size_t need = blk_scratch(d, nc) + d * nc + 3 * nc + 2 * d * d + 2 * d;
+    size_t need = blk_scratch(d, nc) + d * nc + 3 * nc + d * d + 2 * d;
     if (r->bws_len < need) {
         double *ws = realloc(r->bws, need * sizeof *ws);
         if (ws == NULL)
@@ -264,33 +264,27 @@ regret_rls_observe_block(regret_rls *r, const double *Phi, const double *y, size
         r->bws = ws;
         r->bws_len = need;
     }
-    double *Gr = r->bws, *ws = Gr + d * d;
+    double *ws = r->bws;
     /* One OpenBLAS thread: results independent of the thread count, and a
      * second thread made these calls slower on two cores (docs/blocks.md). */
     int threads = linalg_threads_one();
     /* One at a time while the design is rank-deficient or the gains are
-     * large; then blocks of blk_chunk points. Gr is G plus the rows of this
-     * call through the end of the block being tried (added as needed, and
-     * only once: a refused block's rows belong to the next attempt's). */
-    size_t j = 0, backoff = 8, k = backoff, in_gr = 0;
-    bool gr = false;
+     * large; then blocks of blk_chunk points. G gains the rows of this call
+     * through the end of the block being tried (as needed, and only once: a
+     * refused block's rows belong to the next attempt's). */
+    size_t j = 0, backoff = 8, k = backoff, in_g = 0;
     double q = 0; /* try a block at once; blk_solve checks the gains */
     while (j < nb && rc == BL_OK) {
         if (d >= BLK_MIN_DIM && r->n >= d && q <= 0.25 * BLK_MAX_GAIN && k >= backoff &&
             nb - j >= 8) {
             size_t len = nb - j < cb ? nb - j : cb;
-            if (!gr) {
-                for (size_t i = 0; i < d; i++)
-                    memcpy(Gr + i * d, G + i * d, (i + 1) * sizeof *Gr);
-                gr = true;
-            }
-            if (in_gr < j + len) {
+            if (in_g < j + len) {
                 /* Row-major lower = column-major upper: the rows as they are. */
-                cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)d, (int)(j + len - in_gr),
-                            1.0, Phi + in_gr * d, (int)d, 1.0, Gr, (int)d);
-                in_gr = j + len;
+                cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)d, (int)(j + len - in_g),
+                            1.0, Phi + in_g * d, (int)d, 1.0, G, (int)d);
+                in_g = j + len;
             }
-            rc = block_try(r, Phi + j * d, y + j, len, Gr, rss + j, w2 + j, ws, err);
+            rc = block_try(r, Phi + j * d, y + j, len, G, rss + j, w2 + j, ws, err);
             if (rc == BL_OK) {
                 j += len;
                 continue;
