@@ -160,7 +160,8 @@ struct model_class {
      * arrival i, the class's traces into rows[i * TR_COUNT + id] as record
      * would (cum: the cumulative log-loss before the first), to rounding.
      * Replays and `observe N` use it, in blocks that end on multiples of 256
-     * in the stream. After a failure the session rebuilds the instance from
+     * in the stream (4096 in batch for a class without weights: a kernel
+     * model's block is cheapest long, docs/gp-blocks.md). After a failure the session rebuilds the instance from
      * the stream (a replay) and feeds that block point by point, so a class
      * may stop at a refused point with the points before it taken.
      * cancel is polled where the block is long (a slow kernel's rows); on

@@ -10,6 +10,7 @@
 #include "commands/model.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,7 @@ struct blr_inst {
     blr_arrival *barr;
     double *brw;
     size_t bcap;
+    double *bgram; /* dim x dim: the Gram before a block, the hindsight thread's to update */
 };
 
 static bool
@@ -216,6 +218,7 @@ blr_inst_free(void *m)
     free(b->bphi);
     free(b->barr);
     free(b->brw);
+    free(b->bgram);
     free(b);
 }
 
@@ -390,18 +393,47 @@ block_room(struct blr_inst *b, size_t n, bl_err *err)
     double *rw = realloc(b->brw, 2 * n * sizeof *rw);
     if (rw != NULL)
         b->brw = rw;
-    if (phi == NULL || arr == NULL || rw == NULL)
+    if (b->bgram == NULL)
+        b->bgram = malloc(b->dim * b->dim * sizeof *b->bgram);
+    if (phi == NULL || arr == NULL || rw == NULL || b->bgram == NULL)
         return bl_fail(err, BL_ENOMEM, "out of memory for a block of %zu points (dimension %zu)", n,
                        b->dim);
     b->bcap = n;
     return BL_OK;
 }
 
+/* The hindsight tracker's share of a block, run beside the model's. */
+struct hind_job {
+    regret_rls *r;
+    const double *Phi, *y;
+    double *G;
+    size_t n;
+    double *rss, *w2;
+    int rc;
+    bl_err err;
+};
+
+static void *
+hind_run(void *p)
+{
+    struct hind_job *j = p;
+    j->rc = regret_rls_observe_block(j->r, j->Phi, j->y, j->n, j->G, j->rss, j->w2, &j->err);
+    return NULL;
+}
+
+/* Below this much work (dim^2 n multiply-adds) a thread costs more than it
+ * saves; the results are the same either way. */
+#define PAR_MIN_WORK 2e6
+
 /* n arrivals as one block (docs/blocks.md): blr_observe_block gives the
  * posterior and its per-arrival figures, regret_rls_observe_block the
- * hindsight ones; every trace equals observe + record's to rounding. A
- * block is O(B d^2), milliseconds: cancel is left to the session, between
- * blocks. */
+ * hindsight ones; every trace equals observe + record's to rounding. The
+ * two filters share nothing but the Gram before the block (copied), so the
+ * hindsight runs in a second thread while the model takes the block. Each
+ * calls OpenBLAS on one thread (set here, before either starts), in the same
+ * order on the same data whatever the scheduling: the output does not depend
+ * on the thread count or on the cores. A block is O(B d^2), milliseconds:
+ * cancel is left to the session, between blocks. */
 static int
 blr_observe_many(void *m, const double *X, size_t in_dim, const double *Y, size_t n, double cum,
                  struct model_step *st, double *rows, const bl_cancel *cancel, bl_err *err)
@@ -415,12 +447,29 @@ blr_observe_many(void *m, const double *X, size_t in_dim, const double *Y, size_
     for (size_t i = 0; i < n; i++)
         features_map(b->feat, X + i * in_dim, b->bphi + i * d);
     const double *w = b->wstar;
-    if ((rc = blr_observe_block(b->blr, b->bphi, Y, n, w, b->barr, err)) != BL_OK)
-        return rc;
     double *rss = b->brw, *w2 = rss + n;
-    rc = regret_rls_observe_block(b->hind, b->bphi, Y, n, blr_gram(b->blr), rss, w2, err);
+    const double *G = blr_gram_lower(b->blr);
+    for (size_t i = 0; i < d; i++)
+        memcpy(b->bgram + i * d, G + i * d, (i + 1) * sizeof *G);
+    struct hind_job job = {.r = b->hind, .Phi = b->bphi, .y = Y, .G = b->bgram, .n = n,
+                           .rss = rss, .w2 = w2};
+    int threads = linalg_threads_one();
+    pthread_t th;
+    bool par = (double)d * (double)d * (double)n >= PAR_MIN_WORK &&
+               pthread_create(&th, NULL, hind_run, &job) == 0;
+    rc = blr_observe_block(b->blr, b->bphi, Y, n, w, b->barr, err);
+    if (par)
+        pthread_join(th, NULL);
+    else if (rc == BL_OK)
+        hind_run(&job);
+    linalg_threads_restore(threads);
     if (rc != BL_OK)
         return rc;
+    if (job.rc != BL_OK) {
+        if (err != NULL)
+            *err = job.err;
+        return job.rc;
+    }
     size_t n0 = blr_count(b->blr) - n;
     double ww = w != NULL ? dot(w, w, d) : 0;
     for (size_t i = 0; i < n; i++) {

@@ -307,10 +307,29 @@ arrive(struct session *s, const double *x, double y, bl_err *err)
  * through the class's observe_block when it has one. */
 #define LIVE_BLOCK_S 0.1 /* live: longest a block may keep the screen still */
 #define REPLAY_BLOCK 256
+#define LONG_BLOCK   4096
+
+/* The block length of observe and replay, and where blocks end (multiples
+ * of it in the stream). A weight-space model (it has a weight view) pays
+ * O(B d^2) per block of B whatever B, and its hook's scratch grows with B:
+ * 256. A kernel model's block extends its n x n factor, and every block
+ * boundary costs a triangular solve against the factor so far and a pass of
+ * the cross-kernel at BLAS-3 efficiency that grows with B, so in batch the
+ * longest block is the fastest (docs/gp-blocks.md). Its scratch is B x
+ * max(n, B) (none for a first block from empty): observe_blocks keeps B at
+ * most 2n after the first, which keeps that below the growth of the factor
+ * that `fits` allowed for. Live, a kernel model keeps 256, so the screen
+ * redraws between blocks. */
+static size_t
+block_unit(const struct session *s)
+{
+    return s->mc->weights == NULL && !s->interactive ? LONG_BLOCK : REPLAY_BLOCK;
+}
+
 static int
 replay(struct session *s, bl_err *err)
 {
-    size_t n = s->n;
+    size_t n = s->n, unit = block_unit(s);
     s->true_loss = 0;
     if (s->mc->observe_block == NULL) {
         for (size_t t = 0; t < n; t++) {
@@ -330,11 +349,11 @@ replay(struct session *s, bl_err *err)
         s->n = n;
         return BL_OK;
     }
-    struct model_step *st = malloc(REPLAY_BLOCK * sizeof *st);
-    double *rows = malloc(REPLAY_BLOCK * TR_COUNT * sizeof *rows);
+    struct model_step *st = malloc(unit * sizeof *st);
+    double *rows = malloc(unit * TR_COUNT * sizeof *rows);
     int rc = st && rows ? BL_OK : bl_fail(err, BL_ENOMEM, "out of memory");
-    for (size_t t0 = 0; rc == BL_OK && t0 < n; t0 += REPLAY_BLOCK) {
-        size_t b = n - t0 < REPLAY_BLOCK ? n - t0 : REPLAY_BLOCK;
+    for (size_t t0 = 0; rc == BL_OK && t0 < n; t0 += unit) {
+        size_t b = n - t0 < unit ? n - t0 : unit;
         double cum = t0 ? s->trace[TR_CUM_LOGLOSS][t0 - 1] : 0;
         for (size_t i = 0; i < b * TR_COUNT; i++)
             rows[i] = (double)NAN;
@@ -493,17 +512,17 @@ observe_points(struct session *s, size_t n, size_t *done, bl_err *err)
 }
 
 /* Points in blocks through the class's observe_block (docs/blocks.md). A
- * block ends where a replay's would (a multiple of REPLAY_BLOCK in the
+ * block ends where a replay's would (a multiple of block_unit in the
  * stream), so observing and replaying cut the stream alike and give the same
- * traces bit for bit. Cancel is checked between blocks, the pump ticked
- * while points are drawn and after each block (a block of 256 at d = 256 is
- * a few milliseconds). */
+ * traces bit for bit. Cancel is checked between blocks (and by a kernel
+ * model inside its Gram), the pump ticked while points are drawn and after
+ * each block (a block of 256 at d = 256 is a few milliseconds). */
 static int
 observe_blocks(struct session *s, size_t n, size_t *done, bl_err *err)
 {
-    size_t bmax = REPLAY_BLOCK;
-    struct model_step *st = malloc(REPLAY_BLOCK * sizeof *st);
-    double *rows = malloc(REPLAY_BLOCK * TR_COUNT * sizeof *rows);
+    size_t unit = block_unit(s), bmax = unit;
+    struct model_step *st = malloc(unit * sizeof *st);
+    double *rows = malloc(unit * TR_COUNT * sizeof *rows);
     int rc = st && rows ? BL_OK : bl_fail(err, BL_ENOMEM, "out of memory");
     while (rc == BL_OK && *done < n) {
         if (bl_cancelled(s->cancel)) {
@@ -511,11 +530,13 @@ observe_blocks(struct session *s, size_t n, size_t *done, bl_err *err)
                          s->n);
             break;
         }
-        size_t k = REPLAY_BLOCK - s->n % REPLAY_BLOCK, t0 = s->n;
+        size_t k = unit - s->n % unit, t0 = s->n;
         if (k > n - *done)
             k = n - *done;
         if (k > bmax)
             k = bmax;
+        if (t0 > 0 && k > REPLAY_BLOCK && k > 2 * t0) /* the scratch bound of block_unit */
+            k = 2 * t0 > REPLAY_BLOCK ? 2 * t0 : REPLAY_BLOCK;
         double b0 = clock_now();
         if ((rc = grow(s, t0 + k, err)) != BL_OK)
             break;

@@ -519,19 +519,36 @@ close_to(double a, double b, double rtol, double floor)
     return fabs(a - b) <= rtol * fmax(fmax(fabs(a), fabs(b)), floor);
 }
 
+static double block_worst; /* the largest relative difference of any figure */
+
+static bool
+close_worst(double a, double b, double rtol, double floor)
+{
+    if (!(a == b || (isnan(a) && isnan(b))))
+        block_worst = fmax(block_worst, fabs(a - b) / fmax(fmax(fabs(a), fabs(b)), floor));
+    return close_to(a, b, rtol, floor);
+}
+
 /* blr_observe_block against blr_observe one point at a time (docs/blocks.md):
  * every per-arrival figure and the final state to 1e-10 relative (of the
  * value, or of 1e-2 for a mean or log density that crosses zero, of 1e-4 |w|
  * for |m - w|). Design: Gaussian features of sd 1/sqrt(d) plus a shift, so
  * that the prior gains start large (the first points go one at a time
- * inside the block) and fall below BLK_MAX_GAIN (the rest are a block). */
+ * inside the block) and fall below BLK_MAX_GAIN (the rest are a block).
+ * weak: a weak prior (alpha = 0.01, beta = 400, v0 = 100), whose first gains
+ * are about 4e4 |phi|^2 and stay above BLK_MAX_GAIN for most of the first d
+ * points. Its predictives are sharp (var ~ 1/beta), so a log density near 0
+ * moves by r dmu / var for a rounding dmu of the mean: it is compared at the
+ * scale of 1 nat there. */
 static void
-test_block_one(size_t d, size_t nb, blr_kind kind, size_t npts, unsigned long seed)
+test_block_one(size_t d, size_t nb, blr_kind kind, size_t npts, unsigned long seed, bool weak)
 {
     bl_err err;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, seed);
     blr_opts o = {.kind = kind, .alpha = 2.0, .beta = 50.0, .v0 = 1.5, .a0 = 2.0, .b0 = 0.5};
+    if (weak)
+        o.alpha = 0.01, o.beta = 400.0, o.v0 = 100.0;
     blr_model *a = blr_alloc(d, &o, &err), *b = blr_alloc(d, &o, &err);
     double *X = malloc(npts * d * sizeof *X), *y = malloc(npts * sizeof *y);
     double *w = malloc(d * sizeof *w);
@@ -566,15 +583,16 @@ test_block_one(size_t d, size_t nb, blr_kind kind, size_t npts, unsigned long se
         double dd = 0;
         for (size_t i = 0; i < d; i++)
             dd += (blr_mean(a)[i] - w[i]) * (blr_mean(a)[i] - w[i]);
-        bool ok =
-            close_to(q->pred.mean, p.mean, 1e-10, 1e-2) && close_to(q->pred.var, p.var, 1e-10, 0) &&
-            close_to(q->pred.var_f, p.var_f, 1e-10, 0) && close_to(q->logpred, lp, 1e-10, 1e-2) &&
-            close_to(q->logdet, blr_logdet_prec(a), 1e-10, 1) &&
-            close_to(q->trinv, blr_trace_inv_prec(a), 1e-10, 0) &&
-            close_to(q->log_evidence, blr_log_evidence(a), 1e-10, 1) &&
-            close_to(q->nig_b, blr_nig_b(a), 1e-10, 0) && q->nig_a == blr_nig_a(a) &&
-            close_to(q->dist, sqrt(dd), 1e-10, 1e-4 * ww) &&
-            close_to(q->wqw, blr_quad_inv_prec(a, w), 1e-10, 0);
+        bool ok = close_worst(q->pred.mean, p.mean, 1e-10, 1e-2);
+        ok &= close_worst(q->pred.var, p.var, 1e-10, 0);
+        ok &= close_worst(q->pred.var_f, p.var_f, 1e-10, 0);
+        ok &= close_worst(q->logpred, lp, 1e-10, weak ? 1 : 1e-2);
+        ok &= close_worst(q->logdet, blr_logdet_prec(a), 1e-10, 1);
+        ok &= close_worst(q->trinv, blr_trace_inv_prec(a), 1e-10, 0);
+        ok &= close_worst(q->log_evidence, blr_log_evidence(a), 1e-10, 1);
+        ok &= close_worst(q->nig_b, blr_nig_b(a), 1e-10, 0) && q->nig_a == blr_nig_a(a);
+        ok &= close_worst(q->dist, sqrt(dd), 1e-10, 1e-4 * ww);
+        ok &= close_worst(q->wqw, blr_quad_inv_prec(a, w), 1e-10, 0);
         if (!ok && bad++ == 0)
             first = t;
     }
@@ -610,6 +628,7 @@ test_block_regret(size_t d, size_t nb, size_t npts)
     regret_rls *a = regret_rls_alloc(d, &err), *b = regret_rls_alloc(d, &err);
     double *X = malloc(npts * d * sizeof *X), *y = malloc(npts * sizeof *y);
     double *rss = malloc(2 * npts * sizeof *rss), *w2 = rss + npts, *w = malloc(d * sizeof *w);
+    double *G = malloc(d * d * sizeof *G);
     blr_arrival *out = malloc(nb * sizeof *out);
     for (size_t t = 0; t < npts * d; t++)
         X[t] = gsl_ran_gaussian(rng, 1.0);
@@ -617,10 +636,11 @@ test_block_regret(size_t d, size_t nb, size_t npts)
         y[t] = X[t * d] - 0.5 * X[t * d + d - 1] + gsl_ran_gaussian(rng, 0.3);
     for (size_t t0 = 0; t0 < npts; t0 += nb) {
         size_t k = npts - t0 < nb ? npts - t0 : nb;
-        CHECK(blr_observe_block(g, X + t0 * d, y + t0, k, NULL, out, &err) == BL_OK, "%s", err.msg);
-        CHECK(regret_rls_observe_block(b, X + t0 * d, y + t0, k, blr_gram(g), rss + t0, w2 + t0,
-                                       &err) == BL_OK,
+        memcpy(G, blr_gram_lower(g), d * d * sizeof *G);
+        CHECK(regret_rls_observe_block(b, X + t0 * d, y + t0, k, G, rss + t0, w2 + t0, &err) ==
+                  BL_OK,
               "%s", err.msg);
+        CHECK(blr_observe_block(g, X + t0 * d, y + t0, k, NULL, out, &err) == BL_OK, "%s", err.msg);
     }
     size_t bad = 0, first = 0;
     for (size_t t = 0; t < npts; t++) {
@@ -637,7 +657,7 @@ test_block_regret(size_t d, size_t nb, size_t npts)
     }
     CHECK(bad == 0, "regret d=%zu nb=%zu: %zu arrivals differ (first %zu)", d, nb, bad, first + 1);
     CHECK(regret_rls_count(b) == npts, "regret d=%zu: count", d);
-    free(X), free(y), free(rss), free(w), free(out);
+    free(X), free(y), free(rss), free(w), free(out), free(G);
     blr_free(g);
     regret_rls_free(a);
     regret_rls_free(b);
@@ -689,10 +709,15 @@ test_blocks(void)
     for (size_t i = 0; i < sizeof dims / sizeof *dims; i++)
         for (size_t j = 0; j < sizeof sizes / sizeof *sizes; j++) {
             size_t npts = dims[i] == 256 ? 900 : 600;
-            test_block_one(dims[i], sizes[j], BLR_KNOWN, npts, 1 + i + j);
-            test_block_one(dims[i], sizes[j], BLR_NIG, npts, 2 + i + j);
+            test_block_one(dims[i], sizes[j], BLR_KNOWN, npts, 1 + i + j, false);
+            test_block_one(dims[i], sizes[j], BLR_NIG, npts, 2 + i + j, false);
             test_block_regret(dims[i], sizes[j], npts);
+            if (dims[i] >= 24 && sizes[j] >= 64) {
+                test_block_one(dims[i], sizes[j], BLR_KNOWN, npts, 3 + i + j, true);
+                test_block_one(dims[i], sizes[j], BLR_NIG, npts, 4 + i + j, true);
+            }
         }
+    printf("blocks: worst relative difference from the point path %.3g\n", block_worst);
 }
 
 int

@@ -21,16 +21,24 @@
 
 
 size_t
+blk_chunk(size_t d)
+{
+    size_t c = d >= 128 ? d / 2 : d;
+    return c < 16 ? 16 : c;
+}
+
+size_t
 blk_scratch(size_t d, size_t nb)
 {
-    return d * nb + nb * nb + nb;
+    (void)d; /* W is built in Z itself */
+    return nb * nb + nb;
 }
 
 size_t
 blk_solve(const double *L, size_t d, const double *m, const double *Phi, const double *y, size_t nb,
           double c, double *Z, double *mu, double *s2, double *e, double *ws)
 {
-    double *W = ws, *R = W + d * nb, *mu0 = R + nb * nb;
+    double *W = Z, *R = ws, *mu0 = R + nb * nb;
     int di = (int)d, bi = (int)nb;
     memcpy(W, Phi, d * nb * sizeof *W);
     cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, di, bi, 1.0, L, di,
@@ -57,6 +65,5 @@ blk_solve(const double *L, size_t d, const double *m, const double *Phi, const d
                 W, di);
     cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, di, bi, 1.0, L,
                 di, W, di);
-    memcpy(Z, W, d * nb * sizeof *Z);
     return nb;
 }

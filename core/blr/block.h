@@ -21,7 +21,7 @@
  * rounding grows with S_jj / R_jj^2 <= 1 + c phi^T A^-1 phi; beyond this
  * bound (the first ~d points of a weak prior, a rank-deficient ridge) the
  * caller takes the points one at a time, where the rotations lose nothing. */
-#define BLK_MAX_GAIN 64.0
+#define BLK_MAX_GAIN 256.0
 
 /* Below this dimension a point's rotations (O(d^2), no BLAS) cost less than
  * its share of a block's nb x nb work: the block paths go point by point. */
@@ -30,6 +30,13 @@
 /* Smallest ratio of squared pivots of a factor (about lambda_min /
  * lambda_max of its matrix) for which the hindsight tracker takes a block. */
 #define BLK_MIN_PIVOT 1e-2
+
+/* Points per block at dimension d (>= 16): the block's cost per point,
+ * 1.5 d^2 + d^3 / (6 nb) + d nb multiply-adds for a filter, is least near
+ * nb = d / sqrt(6); d / 2 from d = 128 on, where the level-3 calls still
+ * run at full speed, and d below it, where short blocks waste more in call
+ * overhead than they save (docs/blocks.md). */
+size_t blk_chunk(size_t d);
 
 /* Scratch doubles blk_solve needs for dimension d and nb points. */
 size_t blk_scratch(size_t d, size_t nb);

@@ -486,11 +486,11 @@ blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb, c
      * second thread made these calls slower on two cores (docs/blocks.md). */
     int threads = linalg_threads_one();
     int rc = BL_OK;
-    /* Blocks of about d points: the nb x nb work (d nb^2 + nb^3/6) then
+    /* Blocks of blk_chunk points: the nb x nb work (d nb^2 + nb^3/6) then
      * stays below the d^2 per point of the triangular solves, and the
      * refit's d^3/6 is spread over enough points. Below BLK_MIN_DIM the
      * rotations are cheaper than any block. */
-    size_t chunk = d < BLK_MIN_DIM ? 0 : d < 2 * BLOCK_MIN ? 2 * BLOCK_MIN : d;
+    size_t chunk = d < BLK_MIN_DIM ? 0 : blk_chunk(d);
     size_t j = 0, backoff = BLOCK_MIN;
     while (rc == BL_OK && j < nb) {
         size_t len = nb - j < chunk ? nb - j : chunk, p = 0;
@@ -644,6 +644,13 @@ blr_gram(const blr_model *m)
         linalg_mirror_lower(mm->G, mm->d);
         mm->g_full = true;
     }
+    return m->G;
+}
+
+const double *
+blr_gram_lower(const blr_model *m)
+{
+    gram_flush(m);
     return m->G;
 }
 

@@ -139,6 +139,9 @@ double blr_nig_b(const blr_model *m);
  * cache inside m: do not call it concurrently with other readers of the same
  * model). */
 const double *blr_gram(const blr_model *m);
+/* The same G with only its lower triangle current (the upper one is left as
+ * it is): adds the pending rows, does not mirror. Same caveat. */
+const double *blr_gram_lower(const blr_model *m);
 const double *blr_xty(const blr_model *m);
 double blr_yty(const blr_model *m);
 

@@ -73,6 +73,8 @@ struct regret_rls {
     double *L;    /* d*d lower factor of G + eps I */
     double *h;    /* d, L^-1 X^T y */
     double *work; /* 3d scratch: v (d), rotations (2d) */
+    double *bws;  /* regret_rls_observe_block's scratch (bws_len doubles), not copied */
+    size_t bws_len;
 };
 
 regret_rls *
@@ -105,6 +107,7 @@ regret_rls_free(regret_rls *r)
     if (r == NULL)
         return;
     free(r->L);
+    free(r->bws);
     free(r);
 }
 
@@ -125,6 +128,8 @@ regret_rls_copy(const regret_rls *r, bl_err *err)
     c->L = block;
     c->h = block + d * d;
     c->work = c->h + d;
+    c->bws = NULL;
+    c->bws_len = 0;
     return c;
 }
 
@@ -188,8 +193,9 @@ norm2(const double *a, size_t n)
     return s;
 }
 
-/* The points [j, nb) as one block from the state after point j - 1, or
- * BL_ENUM when a gain is too large for the block form (nothing changed). */
+/* The nb points at Phi as one block from the state after the point before
+ * them, or BL_ENUM when a gain is too large for the block form (nothing
+ * changed). G: the lower triangle of X^T X through the last of them. */
 static int
 block_try(regret_rls *r, const double *Phi, const double *y, size_t nb, const double *G,
           double *rss, double *w2, double *ws, bl_err *err)
@@ -211,9 +217,10 @@ block_try(regret_rls *r, const double *Phi, const double *y, size_t nb, const do
     regret_rls_w(r, w);
     if (blk_solve(r->L, d, w, Phi, y, nb, 1.0, Z, mu, s2, e, bw) != nb)
         return BL_ENUM;
-    for (size_t i = 0; i < d; i++)
-        for (size_t k = 0; k <= i; k++)
-            L[i * d + k] = G[i * d + k] + (i == k ? REGRET_RLS_EPS : 0.0);
+    for (size_t i = 0; i < d; i++) {
+        memcpy(L + i * d, G + i * d, (i + 1) * sizeof *L);
+        L[i * d + i] += REGRET_RLS_EPS;
+    }
     int rc = linalg_cholesky(L, d, NULL, err);
     if (rc != BL_OK)
         return rc;
@@ -238,8 +245,8 @@ block_try(regret_rls *r, const double *Phi, const double *y, size_t nb, const do
 }
 
 int
-regret_rls_observe_block(regret_rls *r, const double *Phi, const double *y, size_t nb,
-                         const double *G, double *rss, double *w2, bl_err *err)
+regret_rls_observe_block(regret_rls *r, const double *Phi, const double *y, size_t nb, double *G,
+                         double *rss, double *w2, bl_err *err)
 {
     size_t d = r->d;
     int rc = BL_OK;
@@ -247,22 +254,41 @@ regret_rls_observe_block(regret_rls *r, const double *Phi, const double *y, size
         rc = check_point(d, Phi + j * d, y[j], err);
     if (rc != BL_OK)
         return rc;
-    double *ws = malloc((blk_scratch(d, nb) + 2 * d * nb + 3 * nb + d * d + 2 * d) * sizeof *ws);
-    if (ws == NULL)
-        return bl_fail(err, BL_ENOMEM, "regret: out of memory for a block of %zu at d=%zu", nb, d);
+    size_t cb = blk_chunk(d), nc = nb < cb ? nb : cb;
+    size_t need = blk_scratch(d, nc) + d * nc + 3 * nc + d * d + 2 * d;
+    if (r->bws_len < need) {
+        double *ws = realloc(r->bws, need * sizeof *ws);
+        if (ws == NULL)
+            return bl_fail(err, BL_ENOMEM, "regret: out of memory for a block of %zu at d=%zu", nb,
+                           d);
+        r->bws = ws;
+        r->bws_len = need;
+    }
+    double *ws = r->bws;
     /* One OpenBLAS thread: results independent of the thread count, and a
      * second thread made these calls slower on two cores (docs/blocks.md). */
     int threads = linalg_threads_one();
     /* One at a time while the design is rank-deficient or the gains are
-     * large; then the rest in one block (G is the Gram after all nb). */
-    size_t j = 0, backoff = 8, k = backoff;
+     * large; then blocks of blk_chunk points. G gains the rows of this call
+     * through the end of the block being tried (as needed, and only once: a
+     * refused block's rows belong to the next attempt's). */
+    size_t j = 0, backoff = 8, k = backoff, in_g = 0;
     double q = 0; /* try a block at once; blk_solve checks the gains */
-    while (j < nb) {
+    while (j < nb && rc == BL_OK) {
         if (d >= BLK_MIN_DIM && r->n >= d && q <= 0.25 * BLK_MAX_GAIN && k >= backoff &&
             nb - j >= 8) {
-            rc = block_try(r, Phi + j * d, y + j, nb - j, G, rss + j, w2 + j, ws, err);
-            if (rc == BL_OK)
-                break;
+            size_t len = nb - j < cb ? nb - j : cb;
+            if (in_g < j + len) {
+                /* Row-major lower = column-major upper: the rows as they are. */
+                cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)d, (int)(j + len - in_g),
+                            1.0, Phi + in_g * d, (int)d, 1.0, G, (int)d);
+                in_g = j + len;
+            }
+            rc = block_try(r, Phi + j * d, y + j, len, G, rss + j, w2 + j, ws, err);
+            if (rc == BL_OK) {
+                j += len;
+                continue;
+            }
             if (rc != BL_ENUM)
                 break;
             rc = BL_OK;
@@ -274,11 +300,10 @@ regret_rls_observe_block(regret_rls *r, const double *Phi, const double *y, size
         q = r->n >= d ? qj : HUGE_VAL;
         regret_rls_w(r, ws);
         w2[j] = norm2(ws, d);
-        rss[j] = regret_rls_rss(r);
+        rss[j] = fmax(r->J - REGRET_RLS_EPS * w2[j], 0.0); /* regret_rls_rss without a solve */
         j++, k++;
     }
     linalg_threads_restore(threads);
-    free(ws);
     return rc;
 }
 

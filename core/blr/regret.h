@@ -81,14 +81,18 @@ double regret_rls_min_loss_profile(const regret_rls *r);
 /* nb points at once (Phi nb x d row-major, y nb): the same tracker as nb
  * calls of regret_rls_observe, and per arrival j the RSS_min and |w_ML|^2
  * after it (rss[j], w2[j]; as regret_rls_rss and |regret_rls_w|^2), from the
- * block form of docs/blocks.md. G is the lower triangle of X^T X over every
- * point the tracker will have seen after this block (row-major d x d, e.g.
- * blr_gram of a blr_model fed the same points): the factor is refitted from
+ * block form of docs/blocks.md. G (row-major d x d, lower triangle) is, on
+ * entry, X^T X over the points the tracker has seen before this block: a
+ * copy the caller owns, e.g. of blr_gram_lower of a blr_model fed the same
+ * points, taken before that model takes the block (so the two can run in
+ * separate threads). The tracker adds the block's rows to it as it goes
+ * (on return, its lower triangle is unspecified) and refits its factor from
  * G + eps I instead of nb rank-1 updates. While the design is rank-deficient
- * (the first d points) the points go one at a time. Non-finite input:
- * BL_EINVAL, r unchanged; BL_ENOMEM. */
+ * (the first d points) the points go one at a time. The scratch stays in r
+ * (no allocation per call once it has grown). Non-finite input: BL_EINVAL,
+ * r unchanged; BL_ENOMEM. */
 int regret_rls_observe_block(regret_rls *r, const double *Phi, const double *y, size_t nb,
-                             const double *G, double *rss, double *w2, bl_err *err);
+                             double *G, double *rss, double *w2, bl_err *err);
 /* regret_rls_min_loss and regret_rls_min_loss_profile from n and RSS_min. */
 double regret_min_loss(size_t n, double rss, double beta);
 double regret_min_loss_profile(size_t n, double rss);

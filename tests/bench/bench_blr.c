@@ -1,9 +1,12 @@
 /* tests/bench/bench_blr.c - speed of the online BLR update at d = 256.
  *
- * Prints, all measured in the same run (median of repeats, CLOCK_MONOTONIC):
+ * Prints, all measured in the same run (median of repeats, CLOCK_MONOTONIC;
+ * for (0) also the CPU time of the process from getrusage, summed over threads):
  *  (0) `observe 5000` through the command layer (session, model blr, every
  *      trace on: the block path of docs/blocks.md), the same points one
- *      `observe 1` at a time (the live path), and the peers: a C loop doing
+ *      `observe 1` at a time (the live path), the same `observe 5000`
+ *      without a model (the world drawing the points: a floor no model can
+ *      go below), and the peers: a C loop doing
  *      the covariance form of the update (one dsymv and one dsyr on the
  *      lower triangle per point) at one and at two OpenBLAS threads, and the
  *      numpy loop of bench_blr_numpy.py when /usr/bin/python3 has numpy;
@@ -21,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <gsl/gsl_cblas.h> /* commands/ headers bring GSL's CBLAS; it binds to OpenBLAS */
@@ -45,23 +49,37 @@
 void openblas_set_num_threads(int n); /* OpenBLAS's, not in gsl_cblas.h */
 int openblas_get_num_threads(void);
 
-#define SETUP "seed 1; data linear d=256 noise=0.1; model blr"
+#define WORLD "seed 1; data linear d=256 noise=0.1"
+#define SETUP WORLD "; model blr"
 
-/* Seconds for `obs` (run `times` times) in a fresh session after SETUP. */
+/* CPU seconds of the process so far, summed over its threads (less
+ * sensitive to the other engineers' load than the wall clock). */
 static double
-time_command(const char *obs, int times)
+cpu_now(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)u.ru_utime.tv_sec + 1e-6 * (double)u.ru_utime.tv_usec +
+           (double)u.ru_stime.tv_sec + 1e-6 * (double)u.ru_stime.tv_usec;
+}
+
+/* Seconds for `obs` (run `times` times) in a fresh session after setup;
+ * the CPU seconds into *cpu. */
+static double
+time_command(const char *setup, const char *obs, int times, double *cpu)
 {
     bl_err err;
     struct out_buffer ob;
     out_buffer_init(&ob);
     struct session *s = session_alloc(&err);
     double t = -1;
-    if (s != NULL && cmd_run_line(s, SETUP, &ob.out, &err) == BL_OK) {
-        double t0 = now();
+    if (s != NULL && cmd_run_line(s, setup, &ob.out, &err) == BL_OK) {
+        double t0 = now(), c0 = cpu_now();
         int rc = BL_OK;
         for (int i = 0; i < times && rc == BL_OK; i++)
             rc = cmd_run_line(s, obs, &ob.out, &err);
         t = now() - t0;
+        *cpu = cpu_now() - c0;
         if (rc != BL_OK || s->n != NARR)
             fprintf(stderr, "bench_blr: %s: %s (n = %zu)\n", obs, err.msg, s->n);
     }
@@ -73,14 +91,15 @@ time_command(const char *obs, int times)
 /* The covariance form, point by point: u = S phi (dsymv), s = 1/beta +
  * phi.u, m += u (y - phi.m)/s, S -= u u^T/s (dsyr), lower triangle. */
 static double
-time_cov_loop(const double *X, const double *y, double alpha, double beta, double *sink)
+time_cov_loop(const double *X, const double *y, double alpha, double beta, double *sink,
+              double *cpu)
 {
     const int d = D;
     double *S = calloc((size_t)d * d, sizeof *S), *u = malloc(d * sizeof *u);
     double *m = calloc(d, sizeof *m);
     for (int i = 0; i < d; i++)
         S[i * d + i] = 1 / alpha;
-    double t0 = now();
+    double t0 = now(), c0 = cpu_now();
     for (size_t t = 0; t < NARR; t++) {
         const double *phi = X + t * d;
         cblas_dsymv(CblasColMajor, CblasLower, d, 1.0, S, d, phi, 1, 0.0, u, 1);
@@ -90,6 +109,7 @@ time_cov_loop(const double *X, const double *y, double alpha, double beta, doubl
         cblas_dsyr(CblasColMajor, CblasLower, d, -1 / sv, u, 1, S, d);
     }
     double el = now() - t0;
+    *cpu = cpu_now() - c0;
     *sink += m[0] + S[d + 1];
     free(S);
     free(u);
@@ -121,8 +141,19 @@ time_numpy(void)
     return ms < 0 ? -1 : ms / 1e3;
 }
 
-/* The block kernels alone on NARR points in blocks of nb: blr_observe_block
- * and regret_rls_observe_block, seconds per point each. */
+/* CPU seconds of the calling thread (the kernels call OpenBLAS on one
+ * thread, so this is all their work, and what the load leaves of the clock). */
+static double
+thread_cpu(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* The block kernels alone on NARR points in calls of nb: blr_observe_block
+ * and regret_rls_observe_block, CPU seconds per point each. In the class
+ * hook they run side by side, so a point's wall time there is the larger. */
 static void
 time_kernels(const double *X, const double *y, size_t nb, double *t_blr, double *t_rls)
 {
@@ -132,24 +163,26 @@ time_kernels(const double *X, const double *y, size_t nb, double *t_blr, double 
     blr_model *m = blr_alloc(d, &o, &err);
     regret_rls *r = regret_rls_alloc(d, &err);
     blr_arrival *out = malloc(nb * sizeof *out);
-    double *rss = malloc(2 * nb * sizeof *rss);
+    double *rss = malloc(2 * nb * sizeof *rss), *G = malloc(d * d * sizeof *G);
     *t_blr = *t_rls = 0;
     for (size_t t0 = 0; t0 < NARR; t0 += nb) {
         size_t k = NARR - t0 < nb ? NARR - t0 : nb;
-        double a = now();
+        double a = thread_cpu();
+        memcpy(G, blr_gram_lower(m), d * d * sizeof *G); /* as the class hook does */
+        regret_rls_observe_block(r, X + t0 * d, y + t0, k, G, rss, rss + nb, &err);
+        double b = thread_cpu();
         blr_observe_block(m, X + t0 * d, y + t0, k, NULL, out, &err);
-        double b = now();
-        regret_rls_observe_block(r, X + t0 * d, y + t0, k, blr_gram(m), rss, rss + nb, &err);
-        double c = now();
+        double c = thread_cpu();
         if (t0 >= 1024) { /* the steady state: after the first d points go one at a time */
-            *t_blr += b - a;
-            *t_rls += c - b;
+            *t_blr += c - b;
+            *t_rls += b - a;
         }
     }
     *t_blr /= NARR - 1024;
     *t_rls /= NARR - 1024;
     free(out);
     free(rss);
+    free(G);
     blr_free(m);
     regret_rls_free(r);
 }
@@ -157,36 +190,48 @@ time_kernels(const double *X, const double *y, size_t nb, double *t_blr, double 
 static void
 bench_command_layer(const double *X, const double *y)
 {
-    double t_blk[REPS], t_c1[REPS], t_c2[REPS], sink = 0;
+    double t_blk[REPS], t_c1[REPS], t_c2[REPS], t_gen[REPS], sink = 0;
+    double u_blk[REPS], u_c1[REPS], u_c2[REPS], u_gen[REPS];
     int threads = openblas_get_num_threads();
     /* Interleaved, so that the other engineers' load hits every figure alike. */
     for (int r = 0; r < REPS; r++) {
-        t_blk[r] = time_command("observe 5000", 1);
+        t_blk[r] = time_command(SETUP, "observe 5000", 1, &u_blk[r]);
+        t_gen[r] = time_command(WORLD, "observe 5000", 1, &u_gen[r]);
         openblas_set_num_threads(1);
-        t_c1[r] = time_cov_loop(X, y, 1.0, 100.0, &sink);
+        t_c1[r] = time_cov_loop(X, y, 1.0, 100.0, &sink, &u_c1[r]);
         openblas_set_num_threads(2);
-        t_c2[r] = time_cov_loop(X, y, 1.0, 100.0, &sink);
+        t_c2[r] = time_cov_loop(X, y, 1.0, 100.0, &sink, &u_c2[r]);
         openblas_set_num_threads(threads);
     }
-    double t_live = time_command("observe 1", NARR);
+    double u_live, t_live = time_command(SETUP, "observe 1", NARR, &u_live);
     double t_np = time_numpy();
     double blk = median(t_blk, REPS), c1 = median(t_c1, REPS), c2 = median(t_c2, REPS);
-    double peer = c1 < c2 ? c1 : c2;
+    double gen = median(t_gen, REPS), peer = c1 < c2 ? c1 : c2;
+    double ublk = median(u_blk, REPS), uc1 = median(u_c1, REPS), uc2 = median(u_c2, REPS);
+    double ugen = median(u_gen, REPS);
     printf("observe 5000, model blr d=256, every trace, command layer: %.1f ms (%.2f us per "
-           "point, %.0f arrivals/s); one point at a time (observe 1 x 5000): %.1f ms\n",
-           1e3 * blk, 1e6 * blk / NARR, NARR / blk, 1e3 * t_live);
-    printf("  C peer, covariance form (dsymv + dsyr per point): %.1f ms at 1 thread, %.1f ms at "
-           "2 threads (%.2f us per point at best)\n",
-           1e3 * c1, 1e3 * c2, 1e6 * peer / NARR);
+           "point, %.0f arrivals/s), CPU %.1f ms over its threads; one point at a time "
+           "(observe 1 x 5000): %.1f ms, CPU %.1f ms\n",
+           1e3 * blk, 1e6 * blk / NARR, NARR / blk, 1e3 * ublk, 1e3 * t_live, 1e3 * u_live);
+    printf("  the same observe 5000 without a model (drawing and storing the points): %.1f ms, "
+           "CPU %.1f ms\n",
+           1e3 * gen, 1e3 * ugen);
+    printf("  C peer, covariance form (dsymv + dsyr per point): %.1f ms at 1 thread (CPU %.1f), "
+           "%.1f ms at 2 threads (CPU %.1f) (%.2f us per point at best)\n",
+           1e3 * c1, 1e3 * uc1, 1e3 * c2, 1e3 * uc2, 1e6 * peer / NARR);
     if (t_np >= 0)
         printf("  numpy peer (bench_blr_numpy.py, same run): %.1f ms\n", 1e3 * t_np);
     else
         printf("  numpy peer: skipped (no numpy in /usr/bin/python3)\n");
-    printf("  ratio C peer / observe: %.2fx (target >= 2x)%s\n", peer / blk, t_np >= 0 ? "" : "");
+    printf("  ratio C peer / observe: %.2fx (target >= 2x); by CPU time, 1-thread peer / "
+           "observe: %.2fx\n",
+           peer / blk, uc1 / ublk);
     if (t_np >= 0)
         printf("  ratio numpy / observe: %.2fx\n", t_np / blk);
     const size_t sizes[] = {32, 64, 128, 256};
-    printf("  block kernels, steady state (n > 1024), us per point:");
+    printf("  block kernels (calls of nb points, blocks of %zu inside), steady state "
+           "(n > 1024), CPU us per point:",
+           (size_t)D / 2);
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
         double tb[3], tr[3];
         for (int r = 0; r < 3; r++)

@@ -15,9 +15,10 @@
  *  (d) issue 12: GP with the depth-10 ReLU NNGP, d = 10, n = 4000 through
  *      the command layer, `observe 4000` then `show evidence` (target: at
  *      most 1.3x the batch floor = building the kernel matrix and one
- *      dpotrf on it, measured in the same run), the same replayed in
- *      blocks of 256 (a model change), and the class's observe_block with
- *      the whole stream as one block; the NNGP Gram target is 5 ns per
+ *      dpotrf on it, measured in the same run; CPU times from getrusage
+ *      too), the same replayed after a model change, and the class's
+ *      observe_block with the whole stream as one block and in blocks of
+ *      256 (the session's cut before); the NNGP Gram target is 5 ns per
  *      entry and layer on the half matrix (a). The numpy peer
  *      (tests/bench/nngp_peer.py: the same kernel built by numpy over the
  *      full matrix, numpy.linalg.cholesky) runs on the same X when
@@ -30,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <gsl/gsl_errno.h>
@@ -134,12 +136,23 @@ numpy_peer(const double *X, double *logdet)
     return best;
 }
 
+/* CPU seconds of the process so far, over all its threads. */
+static double
+cpu_now(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)u.ru_utime.tv_sec + 1e-6 * (double)u.ru_utime.tv_usec +
+           (double)u.ru_stime.tv_sec + 1e-6 * (double)u.ru_stime.tv_usec;
+}
+
 static void
 bench_gp_observe(void)
 {
     bl_err err;
     out_buffer_init(&ob);
-    double t_obs[REPS], t_rep[REPS], t_one[REPS], t_floor[REPS], lml[3] = {0};
+    double t_obs[REPS], t_rep[REPS], t_one[REPS], t_256[REPS], t_floor[REPS], lml[4] = {0};
+    double u_obs[REPS], u_floor[REPS], u_rep[REPS], u_one[REPS], u_256[REPS];
     double *A = malloc((size_t)NGP * NGP * sizeof *A), *X = malloc((size_t)NGP * DIN * sizeof *X);
     memset(A, 0, (size_t)NGP * NGP * sizeof *A);
     int reps_obs = REPS;
@@ -149,10 +162,11 @@ bench_gp_observe(void)
         if (r < reps_obs) {
             if (run(s, GP_SETUP "; " GP_MODEL))
                 return;
-            double t0 = now();
+            double t0 = now(), c0 = cpu_now();
             if (run(s, "observe 4000; show evidence"))
                 return;
             t_obs[r] = now() - t0;
+            u_obs[r] = cpu_now() - c0;
             lml[0] = s->m ? s->mc->log_evidence(s->m) : (double)NAN;
             /* A session that hands `observe N` over one point at a time is
              * 20x slower: once is enough to show it. */
@@ -165,22 +179,42 @@ bench_gp_observe(void)
         if (run(s, GP_SETUP "; model blr; observe 4000"))
             return;
         memcpy(X, s->X, (size_t)NGP * DIN * sizeof *X);
-        double t0 = now();
+        double t0 = now(), c1 = cpu_now();
         if (run(s, GP_MODEL "; show evidence"))
             return;
         t_rep[r] = now() - t0;
+        u_rep[r] = cpu_now() - c1;
         lml[1] = s->mc->log_evidence(s->m);
         /* the class's block hook with the whole stream as one block */
         void *m = s->mc->create(s->mopts, s->world, &err);
         struct model_step *st = malloc(NGP * sizeof *st);
         double *rows = malloc((size_t)NGP * TR_COUNT * sizeof *rows);
         t0 = now();
+        c1 = cpu_now();
         if (m == NULL || s->mc->observe_block(m, s->X, DIN, s->Y, NGP, 0, st, rows, NULL, &err) != BL_OK) {
             fprintf(stderr, "observe_block: %s\n", err.msg);
             return;
         }
         t_one[r] = now() - t0;
+        u_one[r] = cpu_now() - c1;
         lml[2] = s->mc->log_evidence(m);
+        s->mc->free(m);
+        /* the same in blocks of 256, as the session cut every stream before */
+        m = s->mc->create(s->mopts, s->world, &err);
+        t0 = now();
+        c1 = cpu_now();
+        for (size_t t = 0; m != NULL && t < NGP; t += 256) {
+            size_t k = NGP - t < 256 ? NGP - t : 256;
+            double cum = t > 0 ? -s->mc->log_evidence(m) : 0;
+            if (s->mc->observe_block(m, s->X + t * DIN, DIN, s->Y + t, k, cum, st, rows, NULL,
+                                     &err) != BL_OK) {
+                fprintf(stderr, "observe_block: %s\n", err.msg);
+                return;
+            }
+        }
+        t_256[r] = now() - t0;
+        u_256[r] = cpu_now() - c1;
+        lml[3] = m != NULL ? s->mc->log_evidence(m) : (double)NAN;
         s->mc->free(m);
         free(st);
         free(rows);
@@ -188,23 +222,30 @@ bench_gp_observe(void)
         /* the batch floor: the kernel matrix and one dpotrf */
         kernel *k = kernel_parse(GP_SPEC, DIN, &err);
         t0 = now();
+        double c0 = cpu_now();
         kernel_gram(k, X, NGP, A, NULL, &err);
         for (size_t i = 0; i < NGP; i++)
             A[i * NGP + i] += 0.01;
         lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', NGP, A, NGP);
         t_floor[r] = now() - t0;
+        u_floor[r] = cpu_now() - c0;
         kernel_free(k);
         if (info != 0)
             fprintf(stderr, "floor dpotrf info=%d\n", (int)info);
     }
     double fl = median(t_floor, REPS), ob_t = median(t_obs, reps_obs);
-    double rp = median(t_rep, REPS), one = median(t_one, REPS);
-    printf("gp nngp relu depth=%d d=%d n=%d: batch floor (gram + dpotrf) %.3f s; `observe %d; "
-           "show evidence` %.3f s (%d run%s), ratio %.2f (target 1.3); replay in blocks of 256 "
-           "%.3f s, ratio %.2f; observe_block with one block of %d %.3f s, ratio %.2f; log "
-           "evidence %.10g / %.10g / %.10g\n",
-           DEPTH, DIN, NGP, fl, NGP, ob_t, reps_obs, reps_obs > 1 ? "s" : "", ob_t / fl, rp,
-           rp / fl, NGP, one, one / fl, lml[0], lml[1], lml[2]);
+    double rp = median(t_rep, REPS), one = median(t_one, REPS), b256 = median(t_256, REPS);
+    double ufl = median(u_floor, REPS), uob = median(u_obs, reps_obs), urp = median(u_rep, REPS);
+    double uone = median(u_one, REPS), u256 = median(u_256, REPS);
+    printf("gp nngp relu depth=%d d=%d n=%d: batch floor (gram + dpotrf) %.3f s (CPU %.3f s); "
+           "`observe %d; show evidence` %.3f s (CPU %.3f s; %d run%s), ratio %.2f (CPU %.2f; "
+           "target 1.3); replay after a model change %.3f s, ratio %.2f (CPU %.2f); "
+           "observe_block with one block of %d %.3f s, ratio %.2f (CPU %.2f); observe_block in "
+           "blocks of 256 %.3f s, ratio %.2f (CPU %.2f); log evidence %.10g / %.10g / %.10g / "
+           "%.10g\n",
+           DEPTH, DIN, NGP, fl, ufl, NGP, ob_t, uob, reps_obs, reps_obs > 1 ? "s" : "", ob_t / fl,
+           uob / ufl, rp, rp / fl, urp / ufl, NGP, one, one / fl, uone / ufl, b256, b256 / fl,
+           u256 / ufl, lml[0], lml[1], lml[2], lml[3]);
     double peer_ld = NAN, peer = numpy_peer(X, &peer_ld);
     if (isnan(peer))
         printf("numpy peer: skipped (no numpy on /usr/bin/python3)\n");
