@@ -173,7 +173,7 @@ header(struct sampler_pane *p, const struct sampler_job *j, const struct session
         }
         if (k == nf || sig == 2) {
             if (k < nf)
-                strcat(line, k > 0 ? " \u2026" : "\u2026");
+                strcat(line, c->ascii ? (k > 0 ? " ." : ".") : (k > 0 ? " \u2026" : "\u2026"));
             break;
         }
     }
