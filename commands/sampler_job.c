@@ -793,8 +793,8 @@ sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *e
 }
 
 void
-sampler_job_trace_ratio(const struct sampler_job *j, double *measured, double *predicted,
-                        char *why, size_t why_size)
+sampler_job_trace_ratio(const struct sampler_job *j, double *measured, double *predicted, char *why,
+                        size_t why_size)
 {
     size_t d = j->d;
     *measured = *predicted = (double)NAN;

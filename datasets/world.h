@@ -100,8 +100,7 @@ const char *world_input_name(const world *w, size_t i);
  * into *standardized; true when the world also knows the original units:
  * the original value is *mean + *scale * x. False for synthetic worlds and
  * unstandardized tables. */
-bool world_input_units(const world *w, size_t i, bool *standardized, double *mean,
-                       double *scale);
+bool world_input_units(const world *w, size_t i, bool *standardized, double *mean, double *scale);
 const char *world_target_name(const world *w);
 /* Parse "linear", "sparse", "fourier"; -1 if unknown. */
 int world_kind_parse(const char *name);

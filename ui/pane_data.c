@@ -495,8 +495,8 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
     for (int side = 0; side < 2; side++)
         if (!isnan(mark_x[side]))
             plot_marker(&pl, mark_x[side], side == 0 ? pl.y.hi : pl.y.lo,
-                        side == 0 ? (c->ascii ? '^' : 0x25B2) : (c->ascii ? 'v' : 0x25BC),
-                        COL_BAND, ATTR_BOLD);
+                        side == 0 ? (c->ascii ? '^' : 0x25B2) : (c->ascii ? 'v' : 0x25BC), COL_BAND,
+                        ATTR_BOLD);
     plot_layer(&pl, -1);
 
     struct legend_entry leg[7];

@@ -165,7 +165,8 @@ posterior_title(void *self, const struct session *s, char *buf, size_t size)
         f_inputs(s, x);
         plot_format_number(x[0], 3, a, sizeof a);
         plot_format_number(x[1], 3, b, sizeof b);
-        bool joint = p != NULL && (p->kdrew & DREW_JOINT), scale = p != NULL && (p->kdrew & DREW_SCALE);
+        bool joint = p != NULL && (p->kdrew & DREW_JOINT),
+             scale = p != NULL && (p->kdrew & DREW_SCALE);
         if (joint || scale)
             snprintf(buf, size, "posterior  %s%sf(%s), f(%s)  n=%zu", scale ? what : "",
                      scale && joint ? ", " : "", joint ? a : "", joint ? b : "", s->n);
@@ -639,13 +640,12 @@ draw_sampler_1d(struct posterior_pane *p, const struct session *s, const struct 
     struct legend_entry leg[4];
     size_t nl = 0;
     if (ref)
-        leg[nl++] = (struct legend_entry){"──", "__",
-                                          j->ref == TARGET_MOMENTS_LAPLACE ? "Laplace density"
-                                                                           : "exact density",
-                                          COL_S1};
+        leg[nl++] = (struct legend_entry){
+            "──", "__", j->ref == TARGET_MOMENTS_LAPLACE ? "Laplace density" : "exact density",
+            COL_S1};
     leg[nl++] = (struct legend_entry){"│ ", "| ", "draws (histogram)", COL_S2};
     if (ev != NULL)
-        leg[nl++] = !decides      ? (struct legend_entry){"● ", "@ ", "last step", COL_NEW}
+        leg[nl++] = !decides       ? (struct legend_entry){"● ", "@ ", "last step", COL_NEW}
                     : ev->accepted ? (struct legend_entry){"● ", "@ ", "accepted", COL_NEW}
                                    : (struct legend_entry){"○ ", "o ", "rejected", COL_NEW};
     if (truth)
@@ -879,8 +879,8 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
                         : (struct legend_entry){"○·", "o.", step_name, COL_NEW};
     if (truth)
         leg[nl++] = (struct legend_entry){"+ ", "+ ", "truth", COL_TRUTH};
-    if (truth && !(s->wstar[i] >= pl.x.lo && s->wstar[i] <= pl.x.hi &&
-                   s->wstar[k2] >= pl.y.lo && s->wstar[k2] <= pl.y.hi))
+    if (truth && !(s->wstar[i] >= pl.x.lo && s->wstar[i] <= pl.x.hi && s->wstar[k2] >= pl.y.lo &&
+                   s->wstar[k2] <= pl.y.hi))
         plot_series_hidden(&pl, "truth", "outside the view");
     plot_legend(&pl, leg, nl);
 }

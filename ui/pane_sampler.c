@@ -32,7 +32,7 @@ enum { SP_TRACE, SP_RHAT, SP_DIST, SP_ESS, SP_ACCEPT, SP_COUNT };
 struct sampler_pane {
     struct plot_range x[SP_COUNT], y[SP_COUNT];
     const void *job; /* ranges restart for a new sampler */
-    size_t ratio_iter; /* the iteration the trace ratios below are of (+1; 0: none) */
+    size_t ratio_iter;        /* the iteration the trace ratios below are of (+1; 0: none) */
     double ratio, ratio_pred; /* sampler_job_trace_ratio (kinds without an accept step) */
     double *bx, *by; /* scratch: trace points */
     size_t cap;
@@ -151,8 +151,7 @@ header(struct sampler_pane *p, const struct sampler_job *j, const struct session
         else
             field(f[nf++], FW, "ESS", j->ess, sig);
         field(f[nf++], FW, "R-hat", j->rhat, 4);
-        field(f[nf++], FW, j->ref == TARGET_MOMENTS_LAPLACE ? "W2(Laplace)" : "W2", j->w2,
-              sig - 1);
+        field(f[nf++], FW, j->ref == TARGET_MOMENTS_LAPLACE ? "W2(Laplace)" : "W2", j->w2, sig - 1);
         if (div > 0)
             snprintf(f[nf++], FW, "divergent %zu", div);
         if (nonfin > 0)

@@ -84,8 +84,8 @@ spectrum_title(void *self, const struct session *s, char *buf, size_t size)
 {
     struct spectrum_pane *p = self;
     if (gram_model(s) && p->kn < s->n)
-        snprintf(buf, size, "spectrum: kernel Gram of the first %zu of %zu points%s", p->kn,
-                 s->n, s->mc->pane.gram_layers(s->m) > 1 ? ", per layer" : "");
+        snprintf(buf, size, "spectrum: kernel Gram of the first %zu of %zu points%s", p->kn, s->n,
+                 s->mc->pane.gram_layers(s->m) > 1 ? ", per layer" : "");
     else if (gram_model(s))
         snprintf(buf, size, "spectrum: kernel Gram of the %zu points%s", p->kn,
                  s->mc->pane.gram_layers(s->m) > 1 ? ", per layer" : "");
@@ -369,8 +369,8 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
         plot_series(&pl, "eff. rank");
         if (p->nt > 1)
             plot_line(&pl, p->tn_v, p->tc_v, p->nt, COL_S1, PAT_SOLID);
-        plot_marker(&pl, p->tn_v[p->nt - 1], p->tc_v[p->nt - 1], c->ascii ? 'o' : 0x2022,
-                    COL_S1, ATTR_NONE);
+        plot_marker(&pl, p->tn_v[p->nt - 1], p->tc_v[p->nt - 1], c->ascii ? 'o' : 0x2022, COL_S1,
+                    ATTR_NONE);
     }
 }
 
@@ -490,8 +490,8 @@ spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, in
         plot_series(&pl, tleg[1].name);
         if (p->nt > 1)
             plot_line(&pl, p->tn_v, p->tg_v, p->nt, COL_S2, PAT_DASHED);
-        plot_marker(&pl, p->tn_v[p->nt - 1], p->tg_v[p->nt - 1], c->ascii ? 'x' : 0x00D7,
-                    COL_S2, ATTR_NONE);
+        plot_marker(&pl, p->tn_v[p->nt - 1], p->tg_v[p->nt - 1], c->ascii ? 'x' : 0x00D7, COL_S2,
+                    ATTR_NONE);
     }
     plot_series(&pl, tleg[0].name);
     if (p->nt > 1)

@@ -263,8 +263,8 @@ x_ticks(const struct plot *p, double *ticks, char (*labels)[AXIS_LABEL_SIZE], in
     double lo = units ? u0 + us * p->x.lo : p->x.lo, hi = units ? u0 + us * p->x.hi : p->x.hi;
     for (; max >= 1; max--) {
         double step;
-        size_t n = (p->x.integer ? axis_ticks_int : axis_ticks)(lo, hi, p->x.log, max, ticks,
-                                                                &step);
+        size_t n =
+            (p->x.integer ? axis_ticks_int : axis_ticks)(lo, hi, p->x.log, max, ticks, &step);
         axis_format_ticks(ticks, n, step, p->x.log, labels);
         for (size_t i = 0; units && i < n; i++)
             ticks[i] = (ticks[i] - u0) / us;
@@ -376,7 +376,8 @@ legend_block_width(const struct canvas *c, const struct legend_entry *e, size_t 
     int bw = 0;
     for (size_t i = 0; i < n; i++) {
         const char *smp = c->ascii && e[i].ascii_sample ? e[i].ascii_sample : e[i].sample;
-        int ew = canvas_text_width(smp ? smp : "") + 1 + canvas_text_width(e[i].name ? e[i].name : "");
+        int ew =
+            canvas_text_width(smp ? smp : "") + 1 + canvas_text_width(e[i].name ? e[i].name : "");
         bw = ew > bw ? ew : bw;
     }
     return bw;
@@ -867,8 +868,7 @@ plot_legend(struct plot *p, const struct legend_entry *e, size_t n)
                 /* Too wide for one row: the name, then why it is hidden under it. */
                 char why[CANVAS_LABEL_SIZE + 16];
                 snprintf(why, sizeof why, "(hidden: %s)", sr->why);
-                canvas_text(c, p->leg_col + sw + 1, row++, e[i].name, COL_DEFAULT, ATTR_NONE,
-                            room);
+                canvas_text(c, p->leg_col + sw + 1, row++, e[i].name, COL_DEFAULT, ATTR_NONE, room);
                 /* The reason wraps at blanks over the rows below. */
                 char *w0 = why;
                 while (canvas_text_width(w0) > room && row + 1 < end) {
