@@ -685,12 +685,56 @@ ig_logpdf(double x, double a, double b)
 /* A Student-t process (inverse-gamma scale) has one scalar to learn, the
  * output scale s: its prior and posterior IG(a + n/2, b + q/2) (docs/math.md §5.1)
  * show the scale mixture at work. */
+/* Other scale priors (docs/math.md §5.2): the posterior of s is the prior
+ * times the likelihood's kernel s^(-n/2) exp(-q / 2s), normalized on the
+ * grid (trapezoid; the posterior's width ~ s sqrt(2/n) spans many steps for
+ * the n a pane shows). The range holds the prior's bulk (its median) and
+ * the likelihood's mode q/n. */
+static bool
+tp_scalar_grid(const struct gp_inst *g, struct model_scalar *sc)
+{
+    const gp_scale_prior *pr = &g->set.prior;
+    double n = (double)gp_n(g->gp), q = gp_quad(g->gp);
+    double med = pr->kind == GP_SCALE_GAMMA    ? pr->p1 * pr->p2
+                 : pr->kind == GP_SCALE_BURR12 ? pow(pow(2, 1 / pr->p2) - 1, 1 / pr->p1)
+                                               : pr->p1 * pr->p1; /* half-Cauchy on sqrt(s) */
+    double hi = 4 * fmax(med, n > 0 ? q / n : 0);
+    if (!(hi > 0) || !isfinite(hi))
+        return false;
+    enum { G = MODEL_SCALAR_GRID };
+    double lp[G], top = -INFINITY;
+    sc->xlabel = "output scale s";
+    sc->lo = 0;
+    sc->hi = hi;
+    for (int i = 0; i < G; i++) {
+        double s = hi * (i + 1) / G;
+        sc->x[i] = s;
+        sc->prior[i] = exp(gp_scale_prior_logpdf(pr, s));
+        lp[i] = gp_scale_prior_logpdf(pr, s) - 0.5 * n * log(s) - 0.5 * q / s;
+        top = fmax(top, lp[i]);
+    }
+    if (!isfinite(top))
+        return false;
+    double area = 0, h = hi / G;
+    for (int i = 0; i < G; i++) {
+        sc->post[i] = exp(lp[i] - top);
+        area += h * (i == 0 ? 0.5 * sc->post[i] : 0.5 * (sc->post[i] + sc->post[i - 1]));
+    }
+    for (int i = 0; i < G; i++)
+        sc->post[i] /= area;
+    static const char *const names[] = {"", "inverse gamma", "gamma", "burr12", "half-cauchy"};
+    snprintf(sc->post_label, sizeof sc->post_label, "posterior (%s prior)", names[pr->kind]);
+    return true;
+}
+
 static bool
 tp_scalar(const void *m, struct model_scalar *sc)
 {
     const struct gp_inst *g = m;
+    if (g->set.prior.kind == GP_SCALE_POINT)
+        return false; /* a point mass: no density to draw */
     if (g->set.prior.kind != GP_SCALE_INVGAMMA)
-        return false;
+        return tp_scalar_grid(g, sc);
     double a = g->set.prior.p1, b = g->set.prior.p2, n = (double)gp_n(g->gp);
     double an = a + n / 2, bn = b + gp_quad(g->gp) / 2;
     /* Range: both modes and their spread. */

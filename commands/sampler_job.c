@@ -745,7 +745,6 @@ sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *e
      * included): a tunable only read when another is on is left out when
      * that one is off. */
     sampler *ch0 = sampler_ens_chain(j->ens, 0);
-    const sampler_opts *o = sampler_options(ch0);
     const sampler_tunable *p;
     for (size_t i = 0; (p = sampler_tunable_at(i)) != NULL; i++) {
         double v, on;
@@ -782,37 +781,59 @@ sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *e
         out_kv_vec(out, laplace ? "mean_laplace" : "mean_exact", j->ref_mean, d);
         if (d <= 8)
             out_kv_mat(out, laplace ? "cov_laplace" : "cov_exact", j->ref_cov, d, d);
-        if (have) {
-            double a = 0, b = 0;
-            for (size_t i = 0; i < d; i++)
-                a += cov[i * d + i], b += j->ref_cov[i * d + i];
-            show_real(&c, &cm, "trace_ratio", a / b);
-        }
     }
+    double ratio, predicted;
+    sampler_job_trace_ratio(j, &ratio, &predicted, why, sizeof why);
+    if (j->ref != TARGET_MOMENTS_NONE && have)
+        show_real(&c, &cm, "trace_ratio", ratio);
+    if (!isnan(predicted))
+        out_kv_real(out, "trace_ratio_predicted", predicted);
+    free(cov);
+    return BL_OK;
+}
+
+void
+sampler_job_trace_ratio(const struct sampler_job *j, double *measured, double *predicted, char *why,
+                        size_t why_size)
+{
+    size_t d = j->d;
+    *measured = *predicted = (double)NAN;
+    if (why_size > 0)
+        why[0] = '\0';
+    double *cov = malloc(d * d * sizeof *cov);
+    bl_err err;
+    if (cov != NULL && j->ref != TARGET_MOMENTS_NONE && diag_acc_count(j->acc) >= 2 &&
+        diag_acc_cov(j->acc, cov, &err) == BL_OK) {
+        double a = 0, b = 0;
+        for (size_t i = 0; i < d; i++)
+            a += cov[i * d + i], b += j->ref_cov[i * d + i];
+        *measured = a / b;
+    }
+    free(cov);
     /* A biased kind on a Gaussian posterior: the covariance it converges to
      * (ULA at a fixed step, docs/math.md §9), from the posterior's precision. */
     target_kind tk = target_get_kind(j->t);
-    if (j->kind->stationary_cov != NULL && (tk == TARGET_BLR || tk == TARGET_BLR_DATA) &&
-        j->ref == TARGET_MOMENTS_EXACT) {
-        double *P = malloc(d * d * sizeof *P), *S = malloc(d * d * sizeof *S);
-        target_info info;
-        target_get_info(j->t, &info);
-        bl_err e2;
-        if (P != NULL && S != NULL && info.G != NULL) {
-            for (size_t i = 0; i < d * d; i++)
-                P[i] = info.beta * info.G[i] + (i % (d + 1) == 0 ? info.alpha : 0.0);
-            if (j->kind->stationary_cov(o, d, P, S, &e2) == BL_OK) {
-                double a = 0, b = 0;
-                for (size_t i = 0; i < d; i++)
-                    a += S[i * d + i], b += j->ref_cov[i * d + i];
-                out_kv_real(out, "trace_ratio_predicted", a / b);
-            }
+    if (j->kind->stationary_cov == NULL || !(tk == TARGET_BLR || tk == TARGET_BLR_DATA) ||
+        j->ref != TARGET_MOMENTS_EXACT)
+        return;
+    const sampler_opts *o = sampler_options(sampler_ens_chain(j->ens, 0));
+    double *P = malloc(d * d * sizeof *P), *S = malloc(d * d * sizeof *S);
+    target_info info;
+    target_get_info(j->t, &info);
+    if (P != NULL && S != NULL && info.G != NULL) {
+        for (size_t i = 0; i < d * d; i++)
+            P[i] = info.beta * info.G[i] + (i % (d + 1) == 0 ? info.alpha : 0.0);
+        if (j->kind->stationary_cov(o, d, P, S, &err) == BL_OK) {
+            double a = 0, b = 0;
+            for (size_t i = 0; i < d; i++)
+                a += S[i * d + i], b += j->ref_cov[i * d + i];
+            *predicted = a / b;
+        } else if (why_size > 0) {
+            snprintf(why, why_size, "%s", err.msg);
         }
-        free(P);
-        free(S);
     }
-    free(cov);
-    return BL_OK;
+    free(P);
+    free(S);
 }
 
 int

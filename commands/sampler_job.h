@@ -152,6 +152,14 @@ bool sampler_job_matches(const struct sampler_job *j, size_t n, size_t dim, cons
  * (sampler_type.step_limit with the covariance's smallest eigenvalue); NaN
  * when the reference is not exact or the kind knows no bound. */
 double sampler_job_step_limit(const struct sampler_job *j);
+/* The draws' covariance against the reference's, as `show sampler` prints
+ * them: *measured = tr(cov of the draws) / tr(reference cov) (NaN without an
+ * exact or Laplace reference or two draws), *predicted = the same ratio for
+ * the covariance the kind converges to on a Gaussian posterior (ULA at a
+ * fixed step, docs/math.md §9; NaN when the kind or its options have none:
+ * why then says so, in why_size bytes, else ""). O(d^3). */
+void sampler_job_trace_ratio(const struct sampler_job *j, double *measured, double *predicted,
+                             char *why, size_t why_size);
 /* One line about the last step of chain 0 for `step` ("iteration 12: ..."). */
 void sampler_job_describe_step(const struct sampler_job *j, char *buf, size_t size);
 /* `sample N rate=R` as a paced job (self: the sampler; units: iterations

@@ -564,6 +564,8 @@ table_free(table *t)
         return;
     csv_free_names(t->names, t->cols);
     free(t->data);
+    free(t->mean);
+    free(t->scale);
     free(t->source);
     free(t);
 }
@@ -595,6 +597,16 @@ table_standardize(table *t)
 
     if (n == 0)
         return;
+    t->standardized = true;
+    free(t->mean);
+    free(t->scale);
+    t->mean = malloc(m * sizeof *t->mean);
+    t->scale = malloc(m * sizeof *t->scale);
+    if (t->mean == NULL || t->scale == NULL) {
+        free(t->mean);
+        free(t->scale);
+        t->mean = t->scale = NULL;
+    }
     for (size_t j = 0; j < m; j++) {
         double mean = 0, ss = 0;
         /* Two passes (mean, then squared deviations): stable for large offsets
@@ -626,6 +638,10 @@ table_standardize(table *t)
         for (size_t i = 0; i < n; i++) {
             double r = t->data[i * m + j] / scale - mean;
             t->data[i * m + j] = sd > 0 ? r / sd : r;
+        }
+        if (t->mean != NULL) {
+            t->mean[j] = mean * scale;
+            t->scale[j] = (sd > 0 ? sd : 1) * scale;
         }
     }
 }

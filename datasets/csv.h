@@ -17,6 +17,7 @@
 #ifndef BAYESLENS_DATASETS_CSV_H
 #define BAYESLENS_DATASETS_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/base/err.h"
@@ -28,6 +29,10 @@ typedef struct table {
     size_t rows, cols;
     char **names; /* cols column names, owned */
     double *data; /* rows*cols, row-major, owned */
+    /* After table_standardize: each column's mean and sd (value = mean +
+     * sd * z), so plots can label in original units; NULL before (owned). */
+    double *mean, *scale;
+    bool standardized; /* table_standardize ran (mean, scale may still be NULL) */
     char *source; /* file name or builtin name, owned */
 } table;
 
@@ -43,7 +48,9 @@ void table_free(table *t); /* NULL is a no-op */
  * (< cols); -1 if none. */
 long table_column(const table *t, const char *key);
 /* z-score every column in place: mean 0 and sd 1 with the n - 1 denominator;
- * constant columns (and all columns of a one-row table) are only centred. */
+ * constant columns (and all columns of a one-row table) are only centred
+ * (scale 1). The means and scales are kept in t->mean, t->scale (left NULL
+ * when out of memory: the original units are then unknown). */
 void table_standardize(table *t);
 
 #endif

@@ -479,6 +479,17 @@ world_input_name(const world *w, size_t i)
     return w->xname[i];
 }
 
+bool
+world_input_units(const world *w, size_t i, bool *standardized, double *mean, double *scale)
+{
+    *standardized = w->kind == WORLD_TABLE && i < w->d && w->t->standardized;
+    if (!*standardized || w->t->mean == NULL)
+        return false;
+    *mean = w->t->mean[w->xcols[i]];
+    *scale = w->t->scale[w->xcols[i]];
+    return isfinite(*mean) && isfinite(*scale) && *scale > 0;
+}
+
 const char *
 world_target_name(const world *w)
 {

@@ -96,6 +96,11 @@ const char *world_describe(const world *w);
 /* Column names for a table world, else "x0".."x{d-1}" and "y" (borrowed).
  * world_input_name returns NULL when i >= in_dim. */
 const char *world_input_name(const world *w, size_t i);
+/* Whether input i was standardized (a table loaded with standardize=yes)
+ * into *standardized; true when the world also knows the original units:
+ * the original value is *mean + *scale * x. False for synthetic worlds and
+ * unstandardized tables. */
+bool world_input_units(const world *w, size_t i, bool *standardized, double *mean, double *scale);
 const char *world_target_name(const world *w);
 /* Parse "linear", "sparse", "fourier"; -1 if unknown. */
 int world_kind_parse(const char *name);

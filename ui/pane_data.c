@@ -303,6 +303,15 @@ gp_grid(struct data_pane *p, const struct session *s, const double *gx, size_t g
     return 0;
 }
 
+/* Past the data, where the 2 sd band [lo2, hi2] leaves the y range: the
+ * bands are clipped there (data_draw). */
+static bool
+clipped(const struct plot *pl, double x, double lo2, double hi2, bool clip, double seen_lo,
+        double seen_hi)
+{
+    return clip && !(x >= seen_lo && x <= seen_hi) && (lo2 < pl->y.lo || hi2 > pl->y.hi);
+}
+
 static void
 data_draw(void *self, const struct session *s, struct canvas *c, int col, int row, int w, int h)
 {
@@ -337,6 +346,7 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
     }
     plot_extent(px, m, false, &xmn, &xmx);
     plot_extent(py, m, false, &ymn, &ymx);
+    double seen_lo = xmn, seen_hi = xmx; /* where there are data */
     if (fn) {
         /* The world's input range is known: start from it, so the axis does
          * not creep outward as the first points arrive. */
@@ -385,15 +395,45 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
     }
     if (truth)
         plot_extent(gt, grid, false, &ymn, &ymx);
-    if (model) {
-        plot_extent(gd, grid, false, &ymn, &ymx);
-        plot_extent(gd + grid, grid, false, &ymn, &ymx);
-    }
+    /* The y range follows the data, and the mean and bands where there are
+     * data: a forecast opens far past the data (CO2's bands ran to -400 and
+     * 1400 ppm) and would squash the seasonal cycle the lecture is about, so
+     * there the curves are clipped at the edge, with a mark. Without two
+     * points, the mean and bands set it. */
+    bool clip_bands = m >= 2 && seen_hi > seen_lo;
+    for (size_t g = 0; model && g < grid; g++)
+        if (!clip_bands || (gx[g] >= seen_lo && gx[g] <= seen_hi)) {
+            plot_extent(&gm[g], 1, false, &ymn, &ymx);
+            plot_extent(&gd[g], 1, false, &ymn, &ymx);
+            plot_extent(&gd[grid + g], 1, false, &ymn, &ymx);
+        }
     plot_range_update(&p->y, ymn, ymx);
 
+    /* Standardized inputs are labelled in original units when the world
+     * knows them (years for sunspots), else say they are standardized. */
+    bool standardized = false;
+    double umean = 0, uscale = 0;
+    bool units = fn && world_input_units(s->world, coord, &standardized, &umean, &uscale);
+    p->x.unit_shift = units ? umean : 0;
+    p->x.unit_scale = units ? uscale : 0;
+    char xl[64];
+    snprintf(xl, sizeof xl, "%s%s", world_input_name(s->world, coord),
+             standardized && !units ? " (standardized)" : "");
     struct plot pl;
-    plot_begin(&pl, c, col, row, w, h, &p->x, &p->y, world_input_name(s->world, coord),
-               world_target_name(s->world));
+    plot_begin(&pl, c, col, row, w, h, &p->x, &p->y, xl, world_target_name(s->world));
+    /* Past the data, where the 2 sd band leaves the y range, the bands and
+     * draws are not drawn: they would only cross the window steeply, in
+     * digits a BLAS kernel changes. A mark at the edge (mark_x) over the
+     * first such column above and below says they go on. */
+    double mark_x[2] = {NAN, NAN};
+    for (size_t g = 0; model && g < grid; g++)
+        if (clipped(&pl, gx[g], gd[g], gd[grid + g], clip_bands, seen_lo, seen_hi)) {
+            if (isnan(mark_x[0]) && gd[grid + g] > pl.y.hi)
+                mark_x[0] = gx[g];
+            if (isnan(mark_x[1]) && gd[g] < pl.y.lo)
+                mark_x[1] = gx[g];
+            g1[g] = g2[g] = gd[g] = gd[grid + g] = (double)NAN;
+        }
     /* Layers keep every named series visible (enum canvas_layer): bands at
      * the back, then the draws, the mean over them, the truth over both with
      * its own dashes, the points as a density under the curves once they
@@ -411,20 +451,24 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
         /* Posterior function draws: w = m + sqrt(k) L^-T z with fixed z. */
         double k = kmodel ? (double)NAN : sqrt(session_cov_scale(s));
         const double *mean = kmodel ? NULL : blr_mean(s->blr);
-        for (int j = 0; kmodel && j < p->gdraws; j++)
-            plot_line(&pl, gx, p->gdraw + (size_t)j * grid, grid, COL_S3, PAT_LONGDASH);
+        double *gy = gd + 2 * grid;
+        for (int j = 0; kmodel && j < p->gdraws; j++) {
+            for (size_t g = 0; g < grid; g++)
+                gy[g] = isnan(gd[g]) ? (double)NAN : p->gdraw[(size_t)j * grid + g];
+            plot_line(&pl, gx, gy, grid, COL_S3, PAT_LONGDASH);
+        }
         for (int j = 0; j < DATA_DRAWS && isfinite(k); j++) {
             memcpy(wdraw, p->z + (size_t)j * s->dim, s->dim * sizeof *wdraw);
             linalg_solve_lower_t(blr_factor(s->blr), s->dim, wdraw);
             for (size_t i = 0; i < s->dim; i++)
                 wdraw[i] = mean[i] + k * wdraw[i];
-            double *gy = gd + 2 * grid; /* room for DATA_DRAWS rows, we use one at a time */
+            /* gy: room for DATA_DRAWS rows, we use one at a time */
             for (size_t g = 0; g < grid; g++) {
                 features_map(s->feat, &gx[g], s->phi);
                 double f = 0;
                 for (size_t i = 0; i < s->dim; i++)
                     f += s->phi[i] * wdraw[i];
-                gy[g] = f;
+                gy[g] = isnan(gd[g]) ? (double)NAN : f;
             }
             plot_line(&pl, gx, gy, grid, COL_S3, PAT_LONGDASH);
         }
@@ -446,6 +490,14 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
     if (m > 0)
         plot_marker(&pl, px[m - 1], py[m - 1], c->ascii ? 'O' : 0x25CF, COL_NEW, ATTR_BOLD);
     free(wdraw);
+    plot_series(&pl, NULL);
+    plot_layer(&pl, LAYER_NEW);
+    for (int side = 0; side < 2; side++)
+        if (!isnan(mark_x[side]))
+            plot_marker(&pl, mark_x[side], side == 0 ? pl.y.hi : pl.y.lo,
+                        side == 0 ? (c->ascii ? '^' : 0x25B2) : (c->ascii ? 'v' : 0x25BC), COL_BAND,
+                        ATTR_BOLD);
+    plot_layer(&pl, -1);
 
     struct legend_entry leg[7];
     /* A band thinner than the curves drawn over it, or draws that all but

@@ -70,7 +70,10 @@ struct posterior_pane {
     bool fok;
     struct plot last; /* the sampler plot of the last frame */
     bool have_last;
+    int kdrew; /* a model without weights, last frame: DREW_JOINT | DREW_SCALE (the title says so) */
 };
+
+enum { DREW_JOINT = 1, DREW_SCALE = 2 };
 
 #define GRID_MAX_X  160 /* contour grid: at most this many columns */
 #define GRID_MAX_Y  100
@@ -153,17 +156,24 @@ f_inputs(const struct session *s, double x[2])
 static void
 posterior_title(void *self, const struct session *s, char *buf, size_t size)
 {
-    (void)self;
+    const struct posterior_pane *p = self;
     if (s->m != NULL && s->blr == NULL && !sampler_view(s)) {
+        /* What the body drew last frame (titles are made after drawing). */
         const char *what = s->mc->pane.posterior_title;
         double x[2];
+        char a[24], b[24];
         f_inputs(s, x);
-        if (s->mc->pane.band != NULL && s->in_dim == 1)
-            snprintf(buf, size, "posterior  %s%sf(%.3g), f(%.3g)  n=%zu",
-                     s->mc->pane.scalar != NULL ? what : "", s->mc->pane.scalar != NULL ? ", " : "",
-                     x[0], x[1], s->n);
+        plot_format_number(x[0], 3, a, sizeof a);
+        plot_format_number(x[1], 3, b, sizeof b);
+        bool joint = p != NULL && (p->kdrew & DREW_JOINT),
+             scale = p != NULL && (p->kdrew & DREW_SCALE);
+        if (joint || scale)
+            snprintf(buf, size, "posterior  %s%sf(%s), f(%s)  n=%zu", scale ? what : "",
+                     scale && joint ? ", " : "", joint ? a : "", joint ? b : "", s->n);
         else
             snprintf(buf, size, "posterior  %s", what != NULL ? what : s->mc->subject.name);
+        if (scale && !joint) /* no f(a), f(b): cut them off */
+            snprintf(buf, size, "posterior  %s  n=%zu", what, s->n);
         return;
     }
     const struct sampler_job *j = s->smp;
@@ -214,14 +224,17 @@ draw_traces(struct posterior_pane *p, const struct session *s, struct canvas *c,
     plot_extent(p->t2, k, true, &mn, &mx);
     plot_range_update(&p->ty, mn, mx);
     struct plot pl;
-    plot_begin(&pl, c, col, row, w, h, &p->tn, &p->ty, "n", NULL);
-    plot_line(&pl, p->tx, p->t1, k, COL_S1, PAT_SOLID);
-    plot_line(&pl, p->tx, p->t2, k, COL_S2, PAT_DASHED);
     const struct legend_entry leg[] = {
         {"──", "__", "tr cov", COL_S1},
         {"╌╌", "--", "|mean - truth|", COL_S2},
     };
-    plot_legend(&pl, leg, s->wstar != NULL ? 2 : 1);
+    size_t nl = s->wstar != NULL ? 2 : 1;
+    plot_begin_legend(&pl, c, col, row, w, h, &p->tn, &p->ty, "n", NULL, leg, nl);
+    plot_series(&pl, "tr cov");
+    plot_line(&pl, p->tx, p->t1, k, COL_S1, PAT_SOLID);
+    plot_series(&pl, "|mean - truth|");
+    plot_line(&pl, p->tx, p->t2, k, COL_S2, PAT_DASHED);
+    plot_legend(&pl, leg, nl);
 }
 
 /* ---- the sampler view ----------------------------------------------------- */
@@ -622,15 +635,32 @@ draw_sampler_1d(struct posterior_pane *p, const struct session *s, const struct 
     char xl[48];
     snprintf(xl, sizeof xl, "w%zu%s%s%s", i, j->tid == SMP_LOGISTIC ? " (" : "",
              j->tid == SMP_LOGISTIC ? j->coord[i] : "", j->tid == SMP_LOGISTIC ? ")" : "");
+    const sampler_event *ev = j->have_ev ? j->ev[0] : NULL;
+    bool decides = j->kind->events & SAMPLER_EV_ACCEPT;
+    struct legend_entry leg[4];
+    size_t nl = 0;
+    if (ref)
+        leg[nl++] = (struct legend_entry){
+            "──", "__", j->ref == TARGET_MOMENTS_LAPLACE ? "Laplace density" : "exact density",
+            COL_S1};
+    leg[nl++] = (struct legend_entry){"│ ", "| ", "draws (histogram)", COL_S2};
+    if (ev != NULL)
+        leg[nl++] = !decides       ? (struct legend_entry){"● ", "@ ", "last step", COL_NEW}
+                    : ev->accepted ? (struct legend_entry){"● ", "@ ", "accepted", COL_NEW}
+                                   : (struct legend_entry){"○ ", "o ", "rejected", COL_NEW};
+    if (truth)
+        leg[nl++] = (struct legend_entry){"+·", "+.", "truth", COL_TRUTH};
     struct plot pl;
-    plot_begin(&pl, c, col, row, w, h, &p->sx, &p->sy, xl, "density");
-    /* Thin bars at the bins' centres. */
+    plot_begin_legend(&pl, c, col, row, w, h, &p->sx, &p->sy, xl, "density", leg, nl);
+    /* Thin bars at the bins' centres, behind the density. */
+    canvas_pen(c, plot_series(&pl, "draws (histogram)"), LAYER_BAND);
     for (int b = 0; b < nb && tot > 0; b++) {
         double x = lo + bw * (b + 0.5), y = cnt[b] / (tot * bw);
         double X = plot_px(&pl, x), Y0 = plot_py(&pl, 0), Y1 = plot_py(&pl, y);
         if (y > 0)
             canvas_line(c, X, Y0, X, Y1, COL_S2, PAT_SOLID);
     }
+    canvas_pen(c, 0, LAYER_NONE);
     free(cnt);
     if (ref && sd > 0) {
         enum { G = 161 };
@@ -640,30 +670,25 @@ draw_sampler_1d(struct posterior_pane *p, const struct session *s, const struct 
             double z = (gx[g] - m) / sd;
             gy[g] = peak * exp(-0.5 * z * z);
         }
+        plot_series(&pl, leg[0].name);
         plot_line(&pl, gx, gy, G, COL_S1, PAT_SOLID);
     }
     if (truth) {
+        plot_series(&pl, "truth");
+        plot_layer(&pl, LAYER_OVER);
         plot_vline(&pl, s->wstar[i], COL_TRUTH, PAT_DOTTED);
+        plot_layer(&pl, -1);
         plot_marker(&pl, s->wstar[i], 0, '+', COL_TRUTH, ATTR_BOLD);
     }
-    const sampler_event *ev = j->have_ev ? j->ev[0] : NULL;
-    if (ev != NULL)
+    if (ev != NULL) {
+        plot_series(&pl, leg[nl - 1 - truth].name);
+        plot_layer(&pl, LAYER_NEW);
         plot_marker(&pl, ev->proposal[i], 0,
                     ev->accepted ? (c->ascii ? '@' : 0x25CF) : (c->ascii ? 'o' : 0x25CB), COL_NEW,
                     ATTR_BOLD);
-    struct legend_entry leg[4];
-    size_t nl = 0;
-    if (ref)
-        leg[nl++] = (struct legend_entry){"──", "__",
-                                          j->ref == TARGET_MOMENTS_LAPLACE ? "Laplace density"
-                                                                           : "exact density",
-                                          COL_S1};
-    leg[nl++] = (struct legend_entry){"│ ", "| ", "draws (histogram)", COL_S2};
-    if (ev != NULL)
-        leg[nl++] = ev->accepted ? (struct legend_entry){"● ", "@ ", "accepted", COL_NEW}
-                                 : (struct legend_entry){"○ ", "o ", "rejected", COL_NEW};
-    if (truth)
-        leg[nl++] = (struct legend_entry){"+·", "+.", "truth", COL_TRUTH};
+        plot_layer(&pl, -1);
+    }
+    plot_series(&pl, NULL);
     plot_legend(&pl, leg, nl);
 }
 
@@ -778,24 +803,38 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
      * through the densest shade, without colour too. */
     struct plot lp = pl;
     bool layered = top_canvas(p, c);
-    if (layered)
+    if (layered) {
         lp.c = &p->top;
+        lp.first_series = 1; /* series on top are renamed to pl's by shade_compose */
+    }
+    /* A kind without an accept step (SGLD) always moves: its last step is
+     * neither accepted nor rejected. */
+    bool decides = j->kind->events & SAMPLER_EV_ACCEPT;
+    bool acc = ev != NULL && (ev->accepted || !decides);
+    const char *step_name = !decides ? "last step" : acc ? "accepted" : "rejected";
     if (contours && contour_grid(p, j, &lp)) {
+        plot_series(&lp, "density 39,86,99%");
         for (int q = 0; q < 3; q++)
             if (isfinite(p->glevel[q]))
                 contour_level(p, &lp, p->glevel[q], COL_S1);
+        plot_series(&lp, "moments 2 sd");
         if (ref)
             plot_ellipse(&lp, mx, my, sxx, sxy, syy, 2.0, COL_S3, PAT_DOTTED);
     } else if (ref) {
+        plot_series(&lp, "2 sd");
         plot_ellipse(&lp, mx, my, sxx, sxy, syy, 2.0, COL_S1, PAT_DASHED);
+        plot_series(&lp, lap ? "Laplace 1 sd" : "exact 1 sd");
         plot_ellipse(&lp, mx, my, sxx, sxy, syy, 1.0, COL_S1, PAT_SOLID);
     }
     p->job = j;
+    plot_series(&lp, NULL);
     if (ref)
         plot_marker(&lp, mx, my, c->ascii ? 'x' : 0x00D7, COL_S1, ATTR_BOLD);
-    if (truth)
+    if (truth) {
+        plot_series(&lp, "truth");
         plot_marker(&lp, s->wstar[i], s->wstar[k2], '+', COL_TRUTH, ATTR_BOLD);
-    bool acc = ev != NULL && ev->accepted;
+    }
+    plot_series(&lp, step_name);
     if (ev != NULL)
         plot_line(&lp, tx, ty, ntr, COL_NEW, acc ? PAT_SOLID : PAT_DOTTED);
     /* The leapfrog points of a short trajectory, so each step shows. */
@@ -807,10 +846,15 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
         if (ev->ntraj >= 2 &&
             (j->kind->events & (SAMPLER_EV_TRAJECTORY | SAMPLER_EV_TREE)) == SAMPLER_EV_TRAJECTORY)
             ex = tx[ntr - 1], ey = ty[ntr - 1];
+        plot_layer(&lp, LAYER_NEW);
         plot_marker(&lp, ex, ey, acc ? (c->ascii ? '@' : 0x25CF) : (c->ascii ? 'o' : 0x25CB),
                     COL_NEW, ATTR_BOLD);
+        plot_layer(&lp, -1);
     }
+    plot_series(&lp, NULL);
+    plot_series(&pl, "draws (density)");
     shade_draw(&p->hist, &pl);
+    plot_series(&pl, NULL);
     if (layered)
         shade_compose(&pl, &p->top);
     if (mh > 0 && pl.pw > 0 && pl.ph > 0) {
@@ -831,10 +875,13 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
     }
     leg[nl++] = (struct legend_entry){"⢕⣿", "=@", "draws (density)", COL_S2};
     if (ev != NULL)
-        leg[nl++] = acc ? (struct legend_entry){"●─", "@_", "accepted", COL_NEW}
-                        : (struct legend_entry){"○·", "o.", "rejected", COL_NEW};
+        leg[nl++] = acc ? (struct legend_entry){"●─", "@_", step_name, COL_NEW}
+                        : (struct legend_entry){"○·", "o.", step_name, COL_NEW};
     if (truth)
         leg[nl++] = (struct legend_entry){"+ ", "+ ", "truth", COL_TRUTH};
+    if (truth && !(s->wstar[i] >= pl.x.lo && s->wstar[i] <= pl.x.hi && s->wstar[k2] >= pl.y.lo &&
+                   s->wstar[k2] <= pl.y.hi))
+        plot_series_hidden(&pl, "truth", "outside the view");
     plot_legend(&pl, leg, nl);
 }
 
@@ -853,6 +900,7 @@ pane_posterior_sampler_plot(const void *self, struct plot *pl, double level[3],
     return true;
 }
 
+#define JOINT_BESIDE_W 120 /* a TP's pane this wide shows f at two inputs beside the scale */
 #define FDRAWS 400 /* posterior draws of (f(a), f(b)): their correlation, and a few shown */
 #define FSHOWN 24
 
@@ -941,21 +989,12 @@ draw_joint_f(struct posterior_pane *p, const struct session *s, struct canvas *c
     plot_range_update(&p->jx, xmn, xmx);
     plot_range_update(&p->jy, ymn, ymx);
     char xl[32], yl[32];
-    snprintf(xl, sizeof xl, "f(%.3g)", p->fx[0]);
-    snprintf(yl, sizeof yl, "f(%.3g)", p->fx[1]);
-    struct plot pl;
-    plot_begin(&pl, c, col, row, w, h, &p->jx, &p->jy, xl, yl);
-    if (prior)
-        plot_ellipse(&pl, 0, 0, p->fK[0], p->fK[1], p->fK[2], 2.0, COL_S3, PAT_DOTTED);
-    plot_ellipse(&pl, p->fm[0], p->fm[1], sxx, sxy, syy, 2.0, COL_S1, PAT_DASHED);
-    plot_ellipse(&pl, p->fm[0], p->fm[1], sxx, sxy, syy, 1.0, COL_S1, PAT_SOLID);
+    char a[24], b[24];
+    plot_format_number(p->fx[0], 3, a, sizeof a);
+    plot_format_number(p->fx[1], 3, b, sizeof b);
+    snprintf(xl, sizeof xl, "f(%s)", a);
+    snprintf(yl, sizeof yl, "f(%s)", b);
     int shown = p->fdraws < FSHOWN ? p->fdraws : FSHOWN;
-    for (int q = 0; q < shown; q++)
-        plot_marker(&pl, p->fd[q * 2], p->fd[q * 2 + 1], c->ascii ? '.' : 0x00B7, COL_S2,
-                    ATTR_NONE);
-    plot_marker(&pl, p->fm[0], p->fm[1], c->ascii ? 'x' : 0x00D7, COL_S1, ATTR_BOLD);
-    if (isfinite(t0) && isfinite(t1))
-        plot_marker(&pl, t0, t1, '+', COL_TRUTH, ATTR_BOLD);
     struct legend_entry leg[5];
     size_t nl = 0;
     leg[nl++] = (struct legend_entry){"──", "__", "posterior 1 sd", COL_S1};
@@ -966,6 +1005,26 @@ draw_joint_f(struct posterior_pane *p, const struct session *s, struct canvas *c
         leg[nl++] = (struct legend_entry){"· ", ". ", "draws", COL_S2};
     if (isfinite(t0) && isfinite(t1))
         leg[nl++] = (struct legend_entry){"+ ", "+ ", "truth", COL_TRUTH};
+    struct plot pl;
+    plot_begin_legend(&pl, c, col, row, w, h, &p->jx, &p->jy, xl, yl, leg, nl);
+    plot_series(&pl, "prior 2 sd");
+    if (prior)
+        plot_ellipse(&pl, 0, 0, p->fK[0], p->fK[1], p->fK[2], 2.0, COL_S3, PAT_DOTTED);
+    plot_series(&pl, "2 sd");
+    plot_ellipse(&pl, p->fm[0], p->fm[1], sxx, sxy, syy, 2.0, COL_S1, PAT_DASHED);
+    plot_series(&pl, "posterior 1 sd");
+    plot_ellipse(&pl, p->fm[0], p->fm[1], sxx, sxy, syy, 1.0, COL_S1, PAT_SOLID);
+    plot_series(&pl, "draws");
+    for (int q = 0; q < shown; q++)
+        plot_marker(&pl, p->fd[q * 2], p->fd[q * 2 + 1], c->ascii ? '.' : 0x00B7, COL_S2,
+                    ATTR_NONE);
+    plot_series(&pl, NULL);
+    plot_marker(&pl, p->fm[0], p->fm[1], c->ascii ? 'x' : 0x00D7, COL_S1, ATTR_BOLD);
+    plot_series(&pl, "truth");
+    plot_layer(&pl, LAYER_NEW);
+    if (isfinite(t0) && isfinite(t1))
+        plot_marker(&pl, t0, t1, '+', COL_TRUTH, ATTR_BOLD);
+    plot_series(&pl, NULL);
     plot_legend(&pl, leg, nl);
     return true;
 }
@@ -977,9 +1036,12 @@ draw_scale(struct posterior_pane *p, const struct session *s, struct canvas *c, 
            int w, int h)
 {
     struct model_scalar sc;
+    p->kdrew = 0;
     if (s->mc->pane.scalar == NULL) {
-        if (draw_joint_f(p, s, c, col, row, w, h))
+        if (draw_joint_f(p, s, c, col, row, w, h)) {
+            p->kdrew = DREW_JOINT;
             return;
+        }
         /* Short, so it fits a half-width pane at 80x24. */
         char msg[96];
         snprintf(msg, sizeof msg, "a %s: posterior over functions (data pane)",
@@ -991,25 +1053,31 @@ draw_scale(struct posterior_pane *p, const struct session *s, struct canvas *c, 
         pane_message(c, col, row, w, h, "no posterior scale to draw yet: observe");
         return;
     }
-    /* A TP: f at two inputs beside the scale when the pane is wide enough. */
-    if (w >= 76 && draw_joint_f(p, s, c, col, row, w / 2, h)) {
+    /* A TP: f at two inputs beside the scale when the pane is wide enough
+     * for both (the scale is what a TP adds; it comes first). */
+    if (w >= JOINT_BESIDE_W && draw_joint_f(p, s, c, col, row, w / 2, h)) {
+        p->kdrew = DREW_JOINT;
         col += w / 2;
         w -= w / 2;
     }
+    p->kdrew |= DREW_SCALE;
     enum { G = MODEL_SCALAR_GRID };
     double mx = 0;
     for (int g = 0; g < G; g++)
         mx = fmax(mx, fmax(sc.prior[g], sc.post[g]));
     plot_range_update(&p->x, sc.lo, sc.hi);
     plot_range_update(&p->y, 0, mx);
-    struct plot pl;
-    plot_begin(&pl, c, col, row, w, h, &p->x, &p->y, sc.xlabel, "density");
-    plot_line(&pl, sc.x, sc.prior, G, COL_S2, PAT_DASHED);
-    plot_line(&pl, sc.x, sc.post, G, COL_S1, PAT_SOLID);
     const struct legend_entry leg[] = {
         {"╌╌", "--", "prior", COL_S2},
         {"──", "__", sc.post_label, COL_S1},
     };
+    struct plot pl;
+    plot_begin_legend(&pl, c, col, row, w, h, &p->x, &p->y, sc.xlabel, "density", leg, 2);
+    plot_series(&pl, "prior");
+    plot_line(&pl, sc.x, sc.prior, G, COL_S2, PAT_DASHED);
+    plot_series(&pl, sc.post_label);
+    plot_line(&pl, sc.x, sc.post, G, COL_S1, PAT_SOLID);
+    plot_series(&pl, NULL);
     plot_legend(&pl, leg, 2);
 }
 
@@ -1038,8 +1106,14 @@ draw_marginal(struct posterior_pane *p, const struct session *s, size_t i, struc
     plot_range_update(&p->y, 0, pk);
     char xl[16];
     snprintf(xl, sizeof xl, "w%zu", i);
+    const struct legend_entry leg[] = {
+        {"──", "__", "posterior density", COL_S1},
+        {"░░", "::", "1 sd region", COL_BAND},
+        {"╎ ", ": ", "2 sd bounds", COL_S1},
+        {"+·", "+.", "truth", COL_TRUTH},
+    };
     struct plot pl;
-    plot_begin(&pl, c, col, row, w, h, &p->x, &p->y, xl, "density");
+    plot_begin_legend(&pl, c, col, row, w, h, &p->x, &p->y, xl, "density", leg, truth ? 4 : 3);
     /* The 1 sd region as a band under the curve, the 2 sd bounds and the
      * mean as segments up to it, the truth across the whole height. */
     for (int g = 0; g < G; g++) {
@@ -1048,28 +1122,29 @@ draw_marginal(struct posterior_pane *p, const struct session *s, size_t i, struc
         y[g] = pk * exp(-0.5 * z * z);
         zero[g] = 0;
     }
+    plot_series(&pl, "1 sd region");
     plot_band(&pl, x, zero, y, G, COL_BAND);
     for (int g = 0; g < G; g++) {
         x[g] = pl.x.lo + (pl.x.hi - pl.x.lo) * g / (G - 1);
         double z = (x[g] - m) / sd;
         y[g] = pk * exp(-0.5 * z * z);
     }
+    plot_series(&pl, "posterior density");
     plot_line(&pl, x, y, G, COL_S1, PAT_SOLID);
     const double at[3] = {m - 2 * sd, m, m + 2 * sd};
     for (int k = 0; k < 3; k++) {
         double z = (at[k] - m) / sd, sx[2] = {at[k], at[k]}, sy[2] = {0, pk * exp(-0.5 * z * z)};
+        plot_series(&pl, k == 1 ? "posterior density" : "2 sd bounds");
         plot_line(&pl, sx, sy, 2, COL_S1, k == 1 ? PAT_SOLID : PAT_DASHED);
     }
     if (truth) {
+        plot_series(&pl, "truth");
+        plot_layer(&pl, LAYER_OVER);
         plot_vline(&pl, t, COL_TRUTH, PAT_DOTTED);
+        plot_layer(&pl, -1);
         plot_marker(&pl, t, 0, '+', COL_TRUTH, ATTR_BOLD);
     }
-    const struct legend_entry leg[] = {
-        {"──", "__", "posterior density", COL_S1},
-        {"░░", "::", "1 sd region", COL_BAND},
-        {"╎ ", ": ", "2 sd bounds", COL_S1},
-        {"+·", "+.", "truth", COL_TRUTH},
-    };
+    plot_series(&pl, NULL);
     plot_legend(&pl, leg, truth ? 4 : 3);
 }
 
@@ -1143,19 +1218,26 @@ posterior_draw(void *self, const struct session *s, struct canvas *c, int col, i
     char xl[16], yl[16];
     snprintf(xl, sizeof xl, "w%zu", i);
     snprintf(yl, sizeof yl, "w%zu", j);
-    struct plot pl;
-    plot_begin(&pl, c, col, row, w, top, &p->x, &p->y, xl, d < 2 ? NULL : yl);
-    plot_ellipse(&pl, mx, my, sxx, sxy, syy, 2.0, COL_S1, PAT_DASHED);
-    plot_ellipse(&pl, mx, my, sxx, sxy, syy, 1.0, COL_S1, PAT_SOLID);
-    plot_marker(&pl, mx, my, c->ascii ? 'x' : 0x00D7, COL_S1, ATTR_BOLD);
-    if (truth)
-        plot_marker(&pl, tx, ty, '+', COL_TRUTH, ATTR_BOLD);
     const struct legend_entry leg[] = {
         {"──", "__", "1 sd", COL_S1},
         {"╌╌", "--", "2 sd", COL_S1},
         {"× ", "x ", "mean", COL_S1},
         {"+ ", "+ ", "truth", COL_TRUTH},
     };
+    struct plot pl;
+    plot_begin_legend(&pl, c, col, row, w, top, &p->x, &p->y, xl, d < 2 ? NULL : yl, leg,
+                      truth ? 4 : 3);
+    plot_series(&pl, "2 sd");
+    plot_ellipse(&pl, mx, my, sxx, sxy, syy, 2.0, COL_S1, PAT_DASHED);
+    plot_series(&pl, "1 sd");
+    plot_ellipse(&pl, mx, my, sxx, sxy, syy, 1.0, COL_S1, PAT_SOLID);
+    plot_series(&pl, "mean");
+    plot_marker(&pl, mx, my, c->ascii ? 'x' : 0x00D7, COL_S1, ATTR_BOLD);
+    plot_series(&pl, "truth");
+    plot_layer(&pl, LAYER_NEW);
+    if (truth)
+        plot_marker(&pl, tx, ty, '+', COL_TRUTH, ATTR_BOLD);
+    plot_series(&pl, NULL);
     plot_legend(&pl, leg, truth ? 4 : 3);
     if (top < h && s->n > 0)
         draw_traces(p, s, c, col, row + top, w, h - top);

@@ -16,6 +16,10 @@ struct regret_pane {
     size_t *idx;
     double *buf;
     size_t cap;
+    /* The trace as last drawn: its length and its value at its last point,
+     * to see a replay (optimize, a new model) rewrite it. */
+    size_t seen_n;
+    double seen_last;
 };
 
 static void *
@@ -104,6 +108,16 @@ regret_draw(void *self, const struct session *s, struct canvas *c, int col, int 
         t[i] = s->trace[TR_ASYMPTOTE][p->idx[i]];
     }
     p->x.log = logx;
+    /* A replayed trace (optimize refits and replays the stream) is a new
+     * curve: the y axis follows it at once instead of keeping the old range
+     * by hysteresis. */
+    if (p->seen_n > 0 && !p->y.fixed) {
+        double was = s->n >= p->seen_n ? s->trace[ia][p->seen_n - 1] : (double)NAN;
+        if (!(was == p->seen_last || (isnan(was) && isnan(p->seen_last) && s->n >= p->seen_n)))
+            p->y.valid = false;
+    }
+    p->seen_n = s->n;
+    p->seen_last = s->trace[ia][s->n - 1];
     pane_apply_ranges(s, "regret", &p->x, &p->y);
     double mn = NAN, mx = NAN;
     plot_range_update(&p->x, 1, s->n > 1 ? (double)s->n : 2);

@@ -24,6 +24,7 @@
 
 #define PAT_LONG    0x00FF00FFu
 #define PAT_DASHDOT 0x27272727u
+#define PAT_MEAN    0x7F7F7F7Fu /* the running mean: long dashes, short gaps */
 #define PLOT_ROWS   6 /* a diagnostic plot needs this many rows to be read */
 
 enum { SP_TRACE, SP_RHAT, SP_DIST, SP_ESS, SP_ACCEPT, SP_COUNT };
@@ -31,6 +32,8 @@ enum { SP_TRACE, SP_RHAT, SP_DIST, SP_ESS, SP_ACCEPT, SP_COUNT };
 struct sampler_pane {
     struct plot_range x[SP_COUNT], y[SP_COUNT];
     const void *job; /* ranges restart for a new sampler */
+    size_t ratio_iter;        /* the iteration the trace ratios below are of (+1; 0: none) */
+    double ratio, ratio_pred; /* sampler_job_trace_ratio (kinds without an accept step) */
     double *bx, *by; /* scratch: trace points */
     size_t cap;
 };
@@ -84,24 +87,40 @@ scratch(struct sampler_pane *p, size_t n)
     return true;
 }
 
-static void
-fmt(char *buf, size_t size, double v, const char *f)
+/* A kind with a Metropolis decision: acceptance means something. */
+static bool
+decides(const struct sampler_job *j)
 {
-    if (isnan(v))
-        snprintf(buf, size, "-");
-    else
-        snprintf(buf, size, f, v);
+    return (j->kind->events & SAMPLER_EV_ACCEPT) != 0;
 }
 
+/* One header field: name and a number in sig significant digits (the one
+ * rule, plot_format_number; NaN shows as "-"). */
 static void
-header(const struct sampler_job *j, const struct session *s, struct canvas *c, int col, int row,
-       int w)
+field(char *buf, size_t size, const char *name, double v, int sig)
 {
-    char acc[16], ess[16], rh[16], w2[16], line[256];
-    fmt(acc, sizeof acc, j->acceptance, "%.2f");
-    fmt(ess, sizeof ess, j->ess, "%.0f");
-    fmt(rh, sizeof rh, j->rhat, "%.3f");
-    fmt(w2, sizeof w2, j->w2, "%.3g");
+    char num[32];
+    if (isnan(v))
+        snprintf(num, sizeof num, "-");
+    else
+        plot_format_number(v, sig, num, sizeof num);
+    snprintf(buf, size, "%s %s", name, num);
+}
+
+/* The header: whole fields, never a number cut. When the line is wider
+ * than the pane the numbers lose digits (3 -> 2 significant), then fields
+ * are dropped from the end and the line ends in an ellipsis. Kinds without
+ * an accept step (SGLD) show no acceptance but the trace of the draws'
+ * covariance over the exact one against the ratio predicted for the kind
+ * (sampler_job_trace_ratio, the numbers `show sampler` prints). */
+static void
+header(struct sampler_pane *p, const struct sampler_job *j, const struct session *s,
+       struct canvas *c, int col, int row, int w)
+{
+    if (!decides(j) && p->ratio_iter != j->iter + 1) {
+        sampler_job_trace_ratio(j, &p->ratio, &p->ratio_pred, NULL, 0);
+        p->ratio_iter = j->iter + 1;
+    }
     size_t div = 0, nonfin = 0;
     for (size_t k = 0; k < j->K; k++) {
         sampler_stats st;
@@ -109,16 +128,68 @@ header(const struct sampler_job *j, const struct session *s, struct canvas *c, i
         div += st.divergent;
         nonfin += st.nonfinite;
     }
-    int len = snprintf(line, sizeof line, "acc %s  ESS %s  R-hat %s  W2%s %s", acc, ess, rh,
-                       j->ref == TARGET_MOMENTS_LAPLACE ? "(Laplace)" : "", w2);
-    if (div > 0 && len > 0 && (size_t)len < sizeof line)
-        len += snprintf(line + len, sizeof line - (size_t)len, "  divergent %zu", div);
-    if (nonfin > 0 && len > 0 && (size_t)len < sizeof line)
-        len += snprintf(line + len, sizeof line - (size_t)len, "  NaN %zu", nonfin);
-    if (j->tid == SMP_POSTERIOR && !session_sampler_current(s) && len > 0 &&
-        (size_t)len < sizeof line)
-        snprintf(line + len, sizeof line - (size_t)len, "  (model changed since)");
+    enum { NF = 8, FW = 64 };
+    char line[NF * FW + 8];
+    for (int sig = 4; sig >= 2; sig--) {
+        char f[NF][FW];
+        int nf = 0;
+        if (decides(j))
+            field(f[nf++], FW, "acc", j->acceptance, 2);
+        if (!decides(j) && !isnan(p->ratio)) {
+            char pr[32];
+            field(f[nf++], FW, "tr cov/exact", p->ratio, 3);
+            if (!isnan(p->ratio_pred)) {
+                plot_format_number(p->ratio_pred, 3, pr, sizeof pr);
+                size_t len = strlen(f[nf - 1]);
+                snprintf(f[nf - 1] + len, FW - len, " (predicted %s)", pr);
+            }
+        }
+        /* ESS is a count (whole below 10^sig); R-hat keeps its third
+         * decimal: 1.01 is the line it is read against. */
+        if (!isnan(j->ess) && j->ess < pow(10, sig))
+            snprintf(f[nf++], FW, "ESS %.0f", j->ess);
+        else
+            field(f[nf++], FW, "ESS", j->ess, sig);
+        field(f[nf++], FW, "R-hat", j->rhat, 4);
+        field(f[nf++], FW, j->ref == TARGET_MOMENTS_LAPLACE ? "W2(Laplace)" : "W2", j->w2, sig - 1);
+        if (div > 0)
+            snprintf(f[nf++], FW, "divergent %zu", div);
+        if (nonfin > 0)
+            snprintf(f[nf++], FW, "NaN %zu", nonfin);
+        if (j->tid == SMP_POSTERIOR && !session_sampler_current(s))
+            snprintf(f[nf++], FW, "(model changed since)");
+        line[0] = '\0';
+        int used = 0, k = 0;
+        for (; k < nf; k++) {
+            int fw = canvas_text_width(f[k]) + (k > 0 ? 2 : 0);
+            /* On the last try, keep a column for the ellipsis if a field is left. */
+            int room = w - 1 - (sig == 2 && k + 1 < nf ? 2 : 0);
+            if (used + fw > room)
+                break;
+            strcat(line, k > 0 ? "  " : "");
+            strcat(line, f[k]);
+            used += fw;
+        }
+        if (k == nf || sig == 2) {
+            if (k < nf)
+                strcat(line, c->ascii ? (k > 0 ? " ." : ".") : (k > 0 ? " \u2026" : "\u2026"));
+            break;
+        }
+    }
     canvas_text(c, col + 1, row, line, COL_DEFAULT, ATTR_BOLD, w - 1);
+}
+
+/* An iteration axis spans the data exactly (0..2002, not 0..3000), with
+ * integer ticks; a user's fixed range is kept. */
+static void
+span(struct plot_range *r, double lo, double hi)
+{
+    r->integer = true;
+    if (r->fixed)
+        return;
+    r->lo = lo;
+    r->hi = hi > lo ? hi : lo + 1;
+    r->valid = true;
 }
 
 /* Kept draws of coordinate ci, every chain, thinned to about max points per
@@ -148,13 +219,20 @@ draw_trace(struct sampler_pane *p, const struct sampler_job *j, size_t ci, struc
         mx = fmax(mx, em);
     }
     double x0 = (double)j->first, x1 = (double)(j->first + n - 1);
-    p->x[SP_TRACE].integer = true;
-    plot_range_update(&p->x[SP_TRACE], x0, x1 > x0 ? x1 : x0 + 1);
+    span(&p->x[SP_TRACE], x0, x1);
     plot_range_update(&p->y[SP_TRACE], mn, mx);
     struct plot pl;
     char yl[48];
     snprintf(yl, sizeof yl, "%s", j->coord[ci]);
-    plot_begin(&pl, c, col, row, w, h, &p->x[SP_TRACE], &p->y[SP_TRACE], "iteration", yl);
+    const struct legend_entry leg[] = {
+        {"━━", "==", "running mean", COL_DEFAULT},
+        {"··", "..", lap ? "Laplace mean" : "exact mean", COL_TRUTH},
+    };
+    plot_begin_legend(&pl, c, col, row, w, h, &p->x[SP_TRACE], &p->y[SP_TRACE], "iteration", yl,
+                      leg, exact ? 2 : 1);
+    /* More draws than columns: the traces are a density (enum canvas_layer),
+     * so the means drawn over them clear their cells and read without colour. */
+    plot_layer(&pl, n > (size_t)pl.pw ? LAYER_DENSITY : LAYER_LINE);
     for (size_t k = K; k-- > 0;) {
         size_t m = 0;
         for (size_t i = 0; i < n; i += stride) {
@@ -177,19 +255,44 @@ draw_trace(struct sampler_pane *p, const struct sampler_job *j, size_t ci, struc
             p->by[m++] = swx / sw;
         }
     }
-    /* Thick: the same line a pixel lower. */
-    double px = (pl.y.hi - pl.y.lo) / (4.0 * (pl.ph > 0 ? pl.ph : 1));
-    plot_line(&pl, p->bx, p->by, m, COL_DEFAULT, PAT_SOLID);
-    for (size_t i = 0; i < m; i++)
-        p->by[i] -= px;
-    plot_line(&pl, p->bx, p->by, m, COL_DEFAULT, PAT_SOLID);
+    /* Over the traces (a layer above them), thick: the same line a pixel
+     * lower, in a pattern of its own (no chain's), so it reads through them. */
+    /* The exact mean first: the running mean converges onto it, and where
+     * they share cells the running mean (the same layer, later) owns them. */
+    plot_layer(&pl, LAYER_OVER);
+    plot_series(&pl, leg[1].name);
     if (exact)
         plot_hline(&pl, em, COL_TRUTH, PAT_DOTTED);
-    const struct legend_entry leg[] = {
-        {"━━", "==", "running mean", COL_DEFAULT},
-        {"··", "..", lap ? "Laplace mean" : "exact mean", COL_TRUTH},
-    };
-    plot_legend(&pl, leg, exact ? 2 : 1);
+    double px = (pl.y.hi - pl.y.lo) / (4.0 * (pl.ph > 0 ? pl.ph : 1));
+    plot_series(&pl, "running mean");
+    plot_line(&pl, p->bx, p->by, m, COL_DEFAULT, PAT_MEAN);
+    for (size_t i = 0; i < m; i++)
+        p->by[i] -= px;
+    plot_line(&pl, p->bx, p->by, m, COL_DEFAULT, PAT_MEAN);
+    plot_series(&pl, NULL);
+    plot_layer(&pl, -1);
+    const char *const why[] = {NULL, "under the running mean"};
+    plot_legend_checked(&pl, leg, exact ? 2 : 1, why);
+}
+
+/* A diagnostic series named name: a line through its finite points; one
+ * finite point is a marker (a line of one point is a dot nobody sees); none
+ * is said hidden in the legend (R-hat needs two halves of a chain). */
+static void
+series_line(struct plot *pl, const double *x, const double *y, size_t n, int color,
+            uint32_t pattern, const char *name)
+{
+    size_t finite = 0, at = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(y[i]) && (!pl->y.log || y[i] > 0))
+            finite++, at = i;
+    plot_series(pl, name);
+    if (finite == 0)
+        plot_series_hidden(pl, name, "no value yet");
+    else if (finite == 1)
+        plot_marker(pl, x[at], y[at], pl->c->ascii ? 'o' : 0x2022, color, ATTR_NONE);
+    else
+        plot_line(pl, x, y, n, color, pattern);
 }
 
 /* One diagnostic trace (and an optional second and reference line) against
@@ -245,52 +348,45 @@ draw_diag(struct sampler_pane *p, int id, const struct sampler_job *j, struct ca
         yr->lo = 0, yr->hi = 1;
         break;
     }
-    xr->integer = true;
-    plot_range_update(xr, 0, j->iter > 0 ? (double)j->iter : 1);
+    span(xr, 0, (double)j->iter);
     plot_range_update(yr, mn, mx);
+    /* Legend entries in drawing order of a, b, f (the reference line of
+     * R-hat takes b's place). */
+    static const struct legend_entry l_rhat[] = {
+        {"──", "__", "split R-hat - 1", COL_S1},
+        {"╌╌", "--", "R-hat = 1.01", COL_S2},
+    };
+    const struct legend_entry l_dist[] = {
+        {"──", "__", lap ? "W2 to Laplace" : "W2 to exact", COL_S1},
+        {"╌╌", "--", lap ? "KL(Laplace || draws)" : "KL(exact || draws)", COL_S2},
+        {"··", "..", "KL noise floor d(d+3)/4Neff", COL_S3},
+    };
+    static const struct legend_entry l_ess[] = {
+        {"──", "__", "ESS (min over coords)", COL_S1},
+        {"··", "..", "draws", COL_S3},
+    };
+    static const struct legend_entry l_acc[] = {{"──", "__", "last 100 steps", COL_S1}};
+    const struct legend_entry *leg = id == SP_RHAT   ? l_rhat
+                                     : id == SP_DIST ? l_dist
+                                     : id == SP_ESS  ? l_ess
+                                                     : l_acc;
+    size_t nl = id == SP_RHAT ? 2 : id == SP_DIST ? 3 : id == SP_ESS ? 2 : 1;
     struct plot pl;
-    plot_begin(&pl, c, col, row, w, h, xr, yr, "iteration", yl);
-    if (id == SP_RHAT)
+    plot_begin_legend(&pl, c, col, row, w, h, xr, yr, "iteration", yl, leg, nl);
+    if (id == SP_RHAT) {
+        plot_series(&pl, leg[1].name);
         plot_hline(&pl, 0.01, COL_S2, PAT_DASHED);
+    }
     if (f != NULL)
-        plot_line(&pl, t->iter, f, n, COL_S3, PAT_DOTTED);
+        series_line(&pl, t->iter, f, n, COL_S3, PAT_DOTTED, leg[2].name);
     if (b != NULL)
-        plot_line(&pl, t->iter, b, n, id == SP_ESS ? COL_S3 : COL_S2,
-                  id == SP_ESS ? PAT_DOTTED : PAT_DASHED);
-    plot_line(&pl, t->iter, a, n, COL_S1, PAT_SOLID);
-    if (n > 0 && isfinite(a[n - 1]))
+        series_line(&pl, t->iter, b, n, id == SP_ESS ? COL_S3 : COL_S2,
+                    id == SP_ESS ? PAT_DOTTED : PAT_DASHED, leg[1].name);
+    series_line(&pl, t->iter, a, n, COL_S1, PAT_SOLID, leg[0].name);
+    if (n > 1 && isfinite(a[n - 1]))
         plot_marker(&pl, t->iter[n - 1], a[n - 1], c->ascii ? 'o' : 0x2022, COL_S1, ATTR_NONE);
-    switch (id) {
-    case SP_RHAT: {
-        const struct legend_entry leg[] = {
-            {"──", "__", "split R-hat - 1", COL_S1},
-            {"╌╌", "--", "R-hat = 1.01", COL_S2},
-        };
-        plot_legend(&pl, leg, 2);
-        break;
-    }
-    case SP_DIST: {
-        const struct legend_entry leg[] = {
-            {"──", "__", lap ? "W2 to Laplace" : "W2 to exact", COL_S1},
-            {"╌╌", "--", lap ? "KL(Laplace || draws)" : "KL(exact || draws)", COL_S2},
-            {"··", "..", "KL noise floor d(d+3)/4Neff", COL_S3},
-        };
-        plot_legend(&pl, leg, 3);
-        break;
-    }
-    case SP_ESS: {
-        const struct legend_entry leg[] = {
-            {"──", "__", "ESS (min over coords)", COL_S1},
-            {"··", "..", "draws", COL_S3},
-        };
-        plot_legend(&pl, leg, 2);
-        break;
-    }
-    default: {
-        const struct legend_entry leg[] = {{"──", "__", "last 100 steps", COL_S1}};
-        plot_legend(&pl, leg, 1);
-    }
-    }
+    plot_series(&pl, NULL);
+    plot_legend(&pl, leg, nl);
 }
 
 static void
@@ -306,10 +402,11 @@ sampler_draw(void *self, const struct session *s, struct canvas *c, int col, int
         memset(p->x, 0, sizeof p->x);
         memset(p->y, 0, sizeof p->y);
         p->job = j;
+        p->ratio_iter = 0;
     }
     if (w <= 0 || h <= 0)
         return;
-    header(j, s, c, col, row, w);
+    header(p, j, s, c, col, row, w);
     if (j->count == 0) {
         pane_message(c, col, row + 1, w, h - 1,
                      j->iter > 0 ? "warming up (adapt=1): no draws kept yet"
@@ -326,13 +423,14 @@ sampler_draw(void *self, const struct session *s, struct canvas *c, int col, int
     if (j->ref != TARGET_MOMENTS_NONE)
         list[n++] = SP_DIST;
     list[n++] = SP_ESS;
-    list[n++] = SP_ACCEPT;
+    if (decides(j)) /* no acceptance to plot for a kind that always moves */
+        list[n++] = SP_ACCEPT;
     int hh = h - 1, top = row + 1;
     /* The trace takes two shares of the height, every other plot one; plots
      * are dropped from the end of the list until each share has PLOT_ROWS.
      * Wide panes: the trace (and acceptance) left, the others right. */
     if (w >= 96 && n >= 3 && hh >= 2 * PLOT_ROWS) {
-        int nl = hh >= 3 * PLOT_ROWS ? 2 : 1; /* left: trace (+ acceptance) */
+        int nl = hh >= 3 * PLOT_ROWS && decides(j) ? 2 : 1; /* left: trace (+ acceptance) */
         int left[2] = {SP_TRACE, SP_ACCEPT}, right[SP_COUNT], nr = 0;
         for (int k = 1; k < n; k++)
             if (list[k] != SP_ACCEPT || nl == 1)

@@ -83,14 +83,20 @@ static void
 spectrum_title(void *self, const struct session *s, char *buf, size_t size)
 {
     struct spectrum_pane *p = self;
-    if (gram_model(s))
-        snprintf(buf, size, "spectrum: kernel Gram of the first %zu points%s", p->kn,
+    if (gram_model(s) && p->kn < s->n)
+        snprintf(buf, size, "spectrum: kernel Gram of the first %zu of %zu points%s", p->kn, s->n,
+                 s->mc->pane.gram_layers(s->m) > 1 ? ", per layer" : "");
+    else if (gram_model(s))
+        snprintf(buf, size, "spectrum: kernel Gram of the %zu points%s", p->kn,
                  s->mc->pane.gram_layers(s->m) > 1 ? ", per layer" : "");
     else if (s->blr == NULL || p->d == 0 || isnan(p->rank_cov))
         snprintf(buf, size, "spectrum: posterior cov and X^T X");
-    else
-        snprintf(buf, size, "spectrum  eff. rank cov %.3g, X^T X %.3g", p->rank_cov,
-                 p->rank_gram);
+    else {
+        char a[24], b[24];
+        plot_format_number(p->rank_cov, 3, a, sizeof a);
+        plot_format_number(p->rank_gram, 3, b, sizeof b);
+        snprintf(buf, size, "spectrum  eff. rank cov %s, X^T X %s", a, b);
+    }
 }
 
 static void
@@ -160,10 +166,12 @@ compute(struct spectrum_pane *p, const struct session *s)
 static void
 fit_text(char *buf, size_t size, const char *what, const spectrum_fit *f)
 {
+    char a[24];
+    plot_format_number(f->alpha, 3, a, sizeof a);
     if (isnan(f->alpha))
         snprintf(buf, size, "%s (alpha needs %d+)", what, SPECTRUM_MIN_POINTS);
     else
-        snprintf(buf, size, "%s, alpha %.3g [j %zu..%zu]", what, f->alpha, f->j_lo, f->j_hi);
+        snprintf(buf, size, "%s, alpha %s [j %zu..%zu]", what, a, f->j_lo, f->j_hi);
 }
 
 /* Eigenvalues below their noise floor (spectrum_noise_floor) carry no
@@ -215,6 +223,21 @@ index_range(struct plot_range *r, size_t n)
     if (!r->log)
         r->hi += 0.5;
     r->valid = true;
+}
+
+/* The n axis of a rank trace: integer ticks; one sample gets the unit
+ * around it (one tick, the point in the middle), more span the samples. */
+static void
+trace_range(struct plot_range *r, const double *n, size_t count)
+{
+    r->integer = true;
+    if (count == 1 && !r->fixed) {
+        r->lo = n[0] - 0.5;
+        r->hi = n[0] + 0.5;
+        r->valid = true;
+        return;
+    }
+    plot_range_update(r, n[0], n[count - 1] > n[0] ? n[count - 1] : n[0] + 1);
 }
 
 /* Kernel models: the Gram of the first points, per layer for an NNGP. */
@@ -291,8 +314,6 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
     }
     index_range(&p->ix, n);
     plot_range_update(&p->iy, mn, mx);
-    struct plot pl;
-    plot_begin(&pl, c, col, row, w, top, &p->ix, &p->iy, "index j", "eigenvalue");
     /* Five layers, five dash patterns: no two told apart by colour alone. */
     static const uint32_t pats[] = {PAT_SOLID, PAT_DASHED, PAT_DOTTED, 0x00FF00FFu, 0x33333333u};
     static const int cols[] = {COL_S1, COL_S2, COL_S3, COL_S4, COL_S5};
@@ -302,13 +323,21 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
                              *const asamples[] = {"__", "--", "..", "- ", "=="};
     for (size_t i = 0; i < ns; i++) {
         size_t l = show[i];
-        plot_line(&pl, idx, p->kl + l * n, above[i], cols[i % 5], pats[i % 5]);
+        char r[16];
+        plot_format_number(p->krank[l], 3, r, sizeof r);
         if (L > 1)
-            snprintf(names[i], sizeof names[i], "layer %zu: rank %.3g", l + 1, p->krank[l]);
+            snprintf(names[i], sizeof names[i], "layer %zu: rank %s", l + 1, r);
         else
-            snprintf(names[i], sizeof names[i], "Gram: eff. rank %.3g", p->krank[l]);
+            snprintf(names[i], sizeof names[i], "Gram: eff. rank %s", r);
         leg[i] = (struct legend_entry){samples[i % 5], asamples[i % 5], names[i], cols[i % 5]};
     }
+    struct plot pl;
+    plot_begin_legend(&pl, c, col, row, w, top, &p->ix, &p->iy, "index j", "eigenvalue", leg, ns);
+    for (size_t i = 0; i < ns; i++) {
+        plot_series(&pl, names[i]);
+        plot_line(&pl, idx, p->kl + show[i] * n, above[i], cols[i % 5], pats[i % 5]);
+    }
+    plot_series(&pl, NULL);
     draw_floor(&pl, idx, below, n, fl);
     plot_legend(&pl, leg, ns);
     free(idx);
@@ -326,20 +355,22 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
         index_range(&p->tn, L);
         plot_range_update(&p->ty, mn, mx);
         plot_begin(&pl, c, col, row + top, w, h - top, &p->tn, &p->ty, "layer", "eff. rank");
+        plot_series(&pl, "eff. rank");
         plot_line(&pl, lx, p->krank, L, COL_S1, PAT_SOLID);
         for (size_t l = 0; l < L && L <= 40; l++)
             plot_marker(&pl, lx[l], p->krank[l], c->ascii ? 'o' : 0x2022, COL_S1, ATTR_NONE);
         free(lx);
     } else if (p->nt > 0) {
         mn = 0, mx = NAN;
-        p->tn.integer = true;
-        plot_range_update(&p->tn, p->tn_v[0], p->tn_v[p->nt - 1] > p->tn_v[0]
-                                                   ? p->tn_v[p->nt - 1]
-                                                   : p->tn_v[0] + 1);
+        trace_range(&p->tn, p->tn_v, p->nt);
         plot_extent(p->tc_v, p->nt, false, &mn, &mx);
         plot_range_update(&p->ty, mn, mx);
         plot_begin(&pl, c, col, row + top, w, h - top, &p->tn, &p->ty, "n", "eff. rank");
-        plot_line(&pl, p->tn_v, p->tc_v, p->nt, COL_S1, PAT_SOLID);
+        plot_series(&pl, "eff. rank");
+        if (p->nt > 1)
+            plot_line(&pl, p->tn_v, p->tc_v, p->nt, COL_S1, PAT_SOLID);
+        plot_marker(&pl, p->tn_v[p->nt - 1], p->tc_v[p->nt - 1], c->ascii ? 'o' : 0x2022, COL_S1,
+                    ATTR_NONE);
     }
 }
 
@@ -408,19 +439,6 @@ spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, in
         kg = floor_extent(p->lg, d, fg, &mn, &mx);
     }
     plot_range_update(&p->iy, mn, mx);
-    struct plot pl;
-    plot_begin(&pl, c, col, row, w, top, &p->ix, &p->iy, "index j", "eigenvalue");
-    plot_line(&pl, p->idx, p->lc, kc, COL_S1, PAT_SOLID);
-    draw_floor(&pl, p->idx, kc, d, fc);
-    if (s->n > 0) {
-        plot_line(&pl, p->idx, p->lg, kg, COL_S2, PAT_DASHED);
-        draw_floor(&pl, p->idx, kg, d, fg);
-    }
-    if (d <= 64) {
-        plot_points(&pl, p->idx, p->lc, kc, COL_S1);
-        for (size_t i = 0; i < kc && d <= 12; i++)
-            plot_marker(&pl, p->idx[i], p->lc[i], c->ascii ? 'o' : 0x2022, COL_S1, ATTR_NONE);
-    }
     /* The decay exponents, with their windows, name the series. */
     char a1[80], a2[80];
     fit_text(a1, sizeof a1, "posterior cov", &p->fit_cov);
@@ -429,24 +447,63 @@ spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, in
         {"──", "__", a1, COL_S1},
         {"╌╌", "--", a2, COL_S2},
     };
+    struct plot pl;
+    plot_begin_legend(&pl, c, col, row, w, top, &p->ix, &p->iy, "index j", "eigenvalue", leg,
+                      s->n > 0 ? 2 : 1);
+    plot_series(&pl, a1);
+    plot_line(&pl, p->idx, p->lc, kc, COL_S1, PAT_SOLID);
+    plot_series(&pl, NULL);
+    draw_floor(&pl, p->idx, kc, d, fc);
+    if (s->n > 0) {
+        plot_series(&pl, a2);
+        plot_line(&pl, p->idx, p->lg, kg, COL_S2, PAT_DASHED);
+        plot_series(&pl, NULL);
+        draw_floor(&pl, p->idx, kg, d, fg);
+    }
+    if (d <= 64) {
+        plot_series(&pl, a1);
+        plot_points(&pl, p->idx, p->lc, kc, COL_S1);
+        for (size_t i = 0; i < kc && d <= 12; i++)
+            plot_marker(&pl, p->idx[i], p->lc[i], c->ascii ? 'o' : 0x2022, COL_S1, ATTR_NONE);
+    }
+    plot_series(&pl, NULL);
     plot_legend(&pl, leg, s->n > 0 ? 2 : 1);
     if (top >= h || p->nt == 0)
         return;
     mn = mx = NAN;
-    p->tn.integer = true;
-    plot_range_update(&p->tn, p->tn_v[0], p->tn_v[p->nt - 1] > p->tn_v[0] ? p->tn_v[p->nt - 1]
-                                                                         : p->tn_v[0] + 1);
+    trace_range(&p->tn, p->tn_v, p->nt);
     plot_extent(p->tc_v, p->nt, false, &mn, &mx);
     plot_extent(p->tg_v, p->nt, false, &mn, &mx);
     if (mn > 0)
         mn = 0;
     plot_range_update(&p->ty, mn, mx);
-    plot_begin(&pl, c, col, row + top, w, h - top, &p->tn, &p->ty, "n", "eff. rank");
-    plot_line(&pl, p->tn_v, p->tc_v, p->nt, COL_S1, PAT_SOLID);
-    plot_line(&pl, p->tn_v, p->tg_v, p->nt, COL_S2, PAT_DASHED);
-    if (p->nt > 0)
-        plot_marker(&pl, p->tn_v[p->nt - 1], p->tc_v[p->nt - 1], c->ascii ? 'o' : 0x2022,
-                    COL_S1, ATTR_NONE);
+    /* Two series: a legend of its own (the eigenvalue plot's names the fits). */
+    const struct legend_entry tleg[] = {
+        {"──", "__", "eff. rank cov", COL_S1},
+        {"╌╌", "--", "eff. rank X^T X", COL_S2},
+    };
+    bool gram = s->n > 0;
+    plot_begin_legend(&pl, c, col, row + top, w, h - top, &p->tn, &p->ty, "n", "eff. rank", tleg,
+                      gram ? 2 : 1);
+    /* One sample: markers only (a line of one point is a dot nobody sees). */
+    if (gram) {
+        plot_series(&pl, tleg[1].name);
+        if (p->nt > 1)
+            plot_line(&pl, p->tn_v, p->tg_v, p->nt, COL_S2, PAT_DASHED);
+        plot_marker(&pl, p->tn_v[p->nt - 1], p->tg_v[p->nt - 1], c->ascii ? 'x' : 0x00D7, COL_S2,
+                    ATTR_NONE);
+    }
+    plot_series(&pl, tleg[0].name);
+    if (p->nt > 1)
+        plot_line(&pl, p->tn_v, p->tc_v, p->nt, COL_S1, PAT_SOLID);
+    plot_marker(&pl, p->tn_v[p->nt - 1], p->tc_v[p->nt - 1], c->ascii ? 'o' : 0x2022, COL_S1,
+                ATTR_NONE);
+    /* Equal ranks share the cell: say which marker is under the other. */
+    if (gram && p->nt == 1 &&
+        (int)floor(plot_py(&pl, p->tc_v[0]) / 4) == (int)floor(plot_py(&pl, p->tg_v[0]) / 4))
+        plot_series_hidden(&pl, tleg[1].name, "at the same point");
+    plot_series(&pl, NULL);
+    plot_legend(&pl, tleg, gram ? 2 : 1);
 }
 
 const struct pane_desc pane_spectrum = {

@@ -257,11 +257,17 @@ x_ticks(const struct plot *p, double *ticks, char (*labels)[AXIS_LABEL_SIZE], in
     size_t max = (size_t)(p->pw / 8 + 2);
     if (max > MAX_TICKS)
         max = MAX_TICKS;
+    /* Other units: ticks chosen and labelled in them, placed back in the data's. */
+    double us = p->x.unit_scale, u0 = p->x.unit_shift;
+    bool units = !p->x.log && us > 0 && isfinite(us) && isfinite(u0);
+    double lo = units ? u0 + us * p->x.lo : p->x.lo, hi = units ? u0 + us * p->x.hi : p->x.hi;
     for (; max >= 1; max--) {
         double step;
-        size_t n = (p->x.integer ? axis_ticks_int : axis_ticks)(p->x.lo, p->x.hi, p->x.log, max,
-                                                                ticks, &step);
+        size_t n =
+            (p->x.integer ? axis_ticks_int : axis_ticks)(lo, hi, p->x.log, max, ticks, &step);
         axis_format_ticks(ticks, n, step, p->x.log, labels);
+        for (size_t i = 0; units && i < n; i++)
+            ticks[i] = (ticks[i] - u0) / us;
         bool ok = true;
         int prev_end = INT_MIN / 2;
         for (size_t i = 0; i < n && ok; i++) {
@@ -360,6 +366,37 @@ plot_begin(struct plot *p, struct canvas *c, int col, int row, int w, int h,
     }
     if (has_yl)
         canvas_text(c, col, row, ylabel, COL_DEFAULT, ATTR_NONE, w);
+}
+
+/* The widest legend entry as plot_legend will write it (without a hidden
+ * series' reason, which plot_legend cuts with an ellipsis if it must). */
+static int
+legend_block_width(const struct canvas *c, const struct legend_entry *e, size_t n)
+{
+    int bw = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *smp = c->ascii && e[i].ascii_sample ? e[i].ascii_sample : e[i].sample;
+        int ew =
+            canvas_text_width(smp ? smp : "") + 1 + canvas_text_width(e[i].name ? e[i].name : "");
+        bw = ew > bw ? ew : bw;
+    }
+    return bw;
+}
+
+void
+plot_begin_legend(struct plot *p, struct canvas *c, int col, int row, int w, int h,
+                  const struct plot_range *x, const struct plot_range *y, const char *xlabel,
+                  const char *ylabel, const struct legend_entry *e, size_t n)
+{
+    int bw = legend_block_width(c, e, n), room = bw > 0 ? bw + 2 : 0;
+    /* The data area loses the room and the y axis margin (about 8 columns). */
+    int data = w - room - 8;
+    bool out = room > 0 && data >= PLOT_LEGEND_OUT_W && 3 * (w - room) >= 2 * w;
+    plot_begin(p, c, col, row, out ? w - room : w, h, x, y, xlabel, ylabel);
+    if (out && p->pw > 0 && p->ph > 0) {
+        p->leg_col = col + w - bw;
+        p->leg_w = bw;
+    }
 }
 
 /* Clip to the data area for the duration of one drawer. */
@@ -660,9 +697,15 @@ plot_vline(struct plot *p, double x, int color, uint32_t pattern)
     clip_restore(p, s);
 }
 
-/* Cells with dots or text in a rectangle. */
+/* A series of the plot owning fewer cells than this (a marker, the truth's
+ * one point) is scarce: the legend must not cover it. */
+#define SCARCE_CELLS 8
+#define SCARCE_COST  64
+
+/* The cost of covering a rectangle: its cells with dots or text, and
+ * SCARCE_COST more for each cell a scarce series owns (scarce[id]). */
 static int
-covered(const struct canvas *c, int col, int row, int w, int h)
+covered(const struct canvas *c, const bool *scarce, int col, int row, int w, int h)
 {
     int n = 0;
     for (int r = row; r < row + h; r++)
@@ -670,6 +713,8 @@ covered(const struct canvas *c, int col, int row, int w, int h)
             if (r >= 0 && k >= 0 && r < c->rows && k < c->cols) {
                 const struct cell *cl = &c->cells[(size_t)r * (size_t)c->cols + (size_t)k];
                 n += cl->dots != 0 || cl->ch != 0;
+                if (scarce != NULL && cl->series != 0 && scarce[cl->series])
+                    n += SCARCE_COST;
             }
     return n;
 }
@@ -765,11 +810,17 @@ entry_width(const struct plot *p, const struct legend_entry *e, char *name, size
     const char *smp = p->c->ascii && e->ascii_sample ? e->ascii_sample : e->sample;
     int id = e->name ? find_series(p, e->name) : 0;
     const struct canvas_series *sr = id ? &p->c->series[id - 1] : NULL;
-    if (sr != NULL && sr->hidden)
+    int sw = canvas_text_width(smp ? smp : "") + 1;
+    if (sr != NULL && sr->hidden) {
+        /* Inside, without the reason when that does not fit: the entry still
+         * says so (outside, plot_legend puts the reason on a row of its own). */
         snprintf(name, size, "%s (hidden: %s)", e->name, sr->why);
-    else
+        if (p->leg_w == 0 && sw + canvas_text_width(name) > p->pw)
+            snprintf(name, size, "%s (hidden)", e->name);
+    } else {
         snprintf(name, size, "%s", e->name ? e->name : "");
-    return canvas_text_width(smp ? smp : "") + 1 + canvas_text_width(name);
+    }
+    return sw + canvas_text_width(name);
 }
 
 void
@@ -789,9 +840,70 @@ plot_legend(struct plot *p, const struct legend_entry *e, size_t n)
                 bw = ew;
         }
     }
+    if (p->leg_w > 0) {
+        /* Outside the data, in the columns plot_begin_legend kept: down from
+         * the data area's top to the region's bottom. */
+        int end = p->row + p->h, row = p->prow;
+        canvas_clear_rect(c, p->leg_col, row, p->leg_w, end - row);
+        for (size_t i = 0; i < n; i++) {
+            const char *smp = c->ascii && e[i].ascii_sample ? e[i].ascii_sample : e[i].sample;
+            int sw = canvas_text_width(smp ? smp : "");
+            entry_width(p, &e[i], name, sizeof name);
+            int id = e[i].name ? find_series(p, e[i].name) : 0;
+            if (id == 0 && e[i].name != NULL)
+                id = canvas_series_add(c, e[i].name); /* named but never drawn: owns nothing */
+            if (row >= end) {
+                if (id != 0 && !c->series[id - 1].hidden) {
+                    c->series[id - 1].hidden = true;
+                    snprintf(c->series[id - 1].why, sizeof c->series[id - 1].why, "no room");
+                }
+                continue;
+            }
+            if (id != 0)
+                c->series[id - 1].legend = true;
+            canvas_text(c, p->leg_col, row, smp ? smp : "", e[i].color, ATTR_NONE, sw);
+            const struct canvas_series *sr = id != 0 ? &c->series[id - 1] : NULL;
+            int room = p->leg_w - sw - 1;
+            if (sr != NULL && sr->hidden && canvas_text_width(name) > room && row + 1 < end) {
+                /* Too wide for one row: the name, then why it is hidden under it. */
+                char why[CANVAS_LABEL_SIZE + 16];
+                snprintf(why, sizeof why, "(hidden: %s)", sr->why);
+                canvas_text(c, p->leg_col + sw + 1, row++, e[i].name, COL_DEFAULT, ATTR_NONE, room);
+                /* The reason wraps at blanks over the rows below. */
+                char *w0 = why;
+                while (canvas_text_width(w0) > room && row + 1 < end) {
+                    char *cut = NULL;
+                    for (char *q = w0; *q != '\0'; q++)
+                        if (*q == ' ') {
+                            *q = '\0';
+                            bool fits = canvas_text_width(w0) <= room;
+                            *q = ' ';
+                            if (!fits)
+                                break;
+                            cut = q;
+                        }
+                    if (cut == NULL)
+                        break;
+                    *cut = '\0';
+                    canvas_text(c, p->leg_col + sw + 1, row++, w0, COL_DEFAULT, ATTR_NONE, room);
+                    w0 = cut + 1;
+                }
+                snprintf(name, sizeof name, "%s", w0);
+            }
+            canvas_text(c, p->leg_col + sw + 1, row, name, COL_DEFAULT, ATTR_NONE, room);
+            row++;
+        }
+        return;
+    }
     if (bw == 0)
         return;
     rows = rows < p->ph ? rows : p->ph;
+    bool scarce[CANVAS_MAX_SERIES + 1] = {false};
+    size_t owned[CANVAS_MAX_SERIES + 1] = {0};
+    for (size_t k = 0; k < (size_t)c->rows * (size_t)c->cols; k++)
+        owned[c->cells[k].series <= CANVAS_MAX_SERIES ? c->cells[k].series : 0]++;
+    for (int id = p->first_series; id >= 1 && id <= c->nseries; id++)
+        scarce[id] = owned[id] > 0 && owned[id] < SCARCE_CELLS;
     /* The corner where the block (and its blank column) hides the fewest
      * drawn cells: curves that rise to the right, like regret, end in the
      * top-right; the spectrum's largest eigenvalue runs along the top. When
@@ -803,7 +915,7 @@ plot_legend(struct plot *p, const struct legend_entry *e, size_t n)
     int best = 0, best_cov = -1;
     for (int k = 0; k < 4; k++) {
         int x = corner[k][0] == right ? right - 1 : p->pcol;
-        int cov = covered(c, x, corner[k][1], bw + 1, rows);
+        int cov = covered(c, scarce, x, corner[k][1], bw + 1, rows);
         if (best_cov < 0 || cov < best_cov) {
             best = k;
             best_cov = cov;
@@ -814,7 +926,7 @@ plot_legend(struct plot *p, const struct legend_entry *e, size_t n)
     for (int side = 0; side < 2 && best_cov > 0; side++) {
         int xs = side == 0 ? right : p->pcol;
         for (int r = p->prow + 1; r + rows < p->prow + p->ph; r++) {
-            int cov = covered(c, side == 0 ? right - 1 : p->pcol, r, bw + 1, rows);
+            int cov = covered(c, scarce, side == 0 ? right - 1 : p->pcol, r, bw + 1, rows);
             if (cov < best_cov) {
                 best_cov = cov;
                 x0 = xs;

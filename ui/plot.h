@@ -27,6 +27,10 @@ struct plot_range {
     bool fixed;    /* set by the user: never auto-ranged */
     bool log;      /* log10 axis: lo, hi > 0 */
     bool integer;  /* an integer quantity (n, a layer, an index): ticks on integers only */
+    /* Ticks in other units (x axes, linear): labels and 1-2-5 steps in
+     * u = unit_shift + unit_scale * v, e.g. years for standardized inputs;
+     * unit_scale 0 (or not finite): the data's own units. */
+    double unit_shift, unit_scale;
 };
 
 /* Feed this frame's data extent (min, max over what will be drawn; NaN and,
@@ -50,6 +54,9 @@ struct plot {
      * plot_begin resets them: no series, each drawer's own layer. */
     int series, layer;
     int first_series; /* the first canvas series id registered by this plot */
+    /* Columns kept outside the data area, at the right, for the legend
+     * (plot_begin_legend); leg_w 0: the legend goes inside. */
+    int leg_col, leg_w;
 };
 
 /* Name the series the following drawers draw (until the next call; NULL for
@@ -80,6 +87,17 @@ void plot_format_number(double v, int sig, char *buf, size_t size);
 void plot_begin(struct plot *p, struct canvas *c, int col, int row, int w, int h,
                 const struct plot_range *x, const struct plot_range *y, const char *xlabel,
                 const char *ylabel);
+/* plot_begin, keeping room at the right of the region for the legend of
+ * entries e (the entries plot_legend will get, or the widest of them) when
+ * the data area keeps at least PLOT_LEGEND_OUT_W columns and two thirds of
+ * the region beside it: plot_legend then writes there, outside the data,
+ * from the top of the data area down. Else the same as plot_begin (the
+ * legend goes in the emptiest corner). */
+#define PLOT_LEGEND_OUT_W 40
+struct legend_entry;
+void plot_begin_legend(struct plot *p, struct canvas *c, int col, int row, int w, int h,
+                       const struct plot_range *x, const struct plot_range *y, const char *xlabel,
+                       const char *ylabel, const struct legend_entry *e, size_t n);
 /* Data to pixel coordinates (fractional, in canvas pixels). */
 double plot_px(const struct plot *p, double x);
 double plot_py(const struct plot *p, double y);

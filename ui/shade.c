@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Dots added level by level (pixel column, row within the cell), spread
  * so that a cell of any level looks like an even texture. */
@@ -78,6 +79,8 @@ shade_draw(const struct shade_hist *sh, struct plot *pl)
     for (size_t i = 0; i < (size_t)sh->w * (size_t)sh->h; i++)
         max = fmax(max, sh->count[i]);
     struct canvas *c = pl->c;
+    /* The shade belongs to the plot's series (plot_series), at the back. */
+    canvas_pen(c, pl->series, pl->layer >= 0 ? pl->layer : LAYER_DENSITY);
     for (int b = 0; b < sh->h; b++)
         for (int a = 0; a < sh->w; a++) {
             int l = shade_level(sh->count[(size_t)b * (size_t)sh->w + (size_t)a], max);
@@ -92,6 +95,21 @@ shade_draw(const struct shade_hist *sh, struct plot *pl)
             for (int k = 0; k < l; k++)
                 canvas_dot(c, 2 * col + fill_order[k][0], 4 * row + fill_order[k][1], color);
         }
+    canvas_pen(c, 0, LAYER_NONE);
+}
+
+/* The id on c of top's series id (by label: the plot's own first, else
+ * registered on c), 0 for none. */
+static int
+series_on(struct canvas *c, const struct plot *pl, const struct canvas *top, int id)
+{
+    if (id <= 0 || id > top->nseries)
+        return 0;
+    const char *label = top->series[id - 1].label;
+    for (int k = c->nseries; k >= pl->first_series && k >= 1; k--)
+        if (strcmp(c->series[k - 1].label, label) == 0)
+            return k;
+    return canvas_series_add(c, label);
 }
 
 void
@@ -106,9 +124,20 @@ shade_compose(struct plot *pl, const struct canvas *top)
                 continue;
             size_t at = (size_t)r * (size_t)c->cols + (size_t)k;
             const struct cell *t = &top->cells[at];
-            if (t->ch != 0 || t->dots != 0 || t->wide)
+            if (t->ch != 0 || t->dots != 0 || t->wide) {
                 c->cells[at] = *t;
+                c->cells[at].series = (uint8_t)series_on(c, pl, top, t->series);
+            }
         }
+    /* top's display list joins c's, its series renamed to c's ids. */
+    int pen = c->pen_series, layer = c->pen_layer;
+    for (size_t k = 0; k < top->nshape; k++) {
+        const struct canvas_shape *sp = &top->shape[k];
+        canvas_pen(c, series_on(c, pl, top, sp->series), sp->layer);
+        canvas_shape_add(c, (enum canvas_shape_kind)sp->kind, sp->color, sp->pattern, sp->glyph,
+                         top->xy + 2 * sp->first, sp->n);
+    }
+    canvas_pen(c, pen, layer);
 }
 
 bool
