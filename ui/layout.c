@@ -266,15 +266,28 @@ layout_compute(struct layout *l, int cols, int rows, int preset, const bool *on,
     grid(a, list, n, l->pane);
 }
 
-/* Under the theory layout, panes of a model that does not exist give their
- * room to the instrument. */
+/* Whether the instrument is what the user works with: chosen after the
+ * model (or there is none). An instrument is separate from the session's
+ * model, so the model's panes beside it would show an unrelated picture. */
+static bool
+instrument_current(const struct session *s)
+{
+    return s->inst != NULL && (s->latest == LATEST_INSTRUMENT || !session_has_model(s));
+}
+
+/* Under the theory layout the current instrument takes the whole area; a
+ * model chosen after it (or no instrument) gets the preset's other panes,
+ * which draw the model, and the stale instrument goes. */
 static void
 theory_adjust(const struct session *s, bool *on)
 {
     int t = view_pane_parse("theory");
-    if (!session_has_model(s) && s->inst != NULL)
+    if (instrument_current(s)) {
         for (int i = 0; i < pane_count(); i++)
             on[i] = on[i] && i == t;
+    } else if (t >= 0 && s->inst != NULL) {
+        on[t] = false;
+    }
 }
 
 /* Under the sampler layout the data pane only belongs beside a sampler of
@@ -295,7 +308,13 @@ sampler_adjust(const struct session *s, bool *on)
 static void
 default_adjust(const struct session *s, bool *on)
 {
-    int p = view_pane_parse("posterior");
+    int p = view_pane_parse("posterior"), t = view_pane_parse("theory");
+    /* Earlier subjects than the model chosen since: a sampler of another
+     * target (the banana) in the posterior pane, an instrument's pane. */
+    if (p >= 0 && s->smp != NULL && s->smp->tid != SMP_POSTERIOR && s->latest == LATEST_MODEL)
+        on[p] = false;
+    if (t >= 0 && s->inst != NULL && !instrument_current(s))
+        on[t] = false;
     const struct view_value *x = view_get(&s->view, "posterior", "x");
     if (p < 0 || s->m == NULL || s->blr != NULL || s->smp != NULL || s->mc->pane.scalar != NULL ||
         view_has_focus(&s->view, "posterior") || (x != NULL && x->set))
