@@ -167,6 +167,8 @@ session_free(struct session *s)
     free(s);
 }
 
+/* The one place that knows everything a session holds beyond what
+ * session_alloc sets: whatever is added to the session is cleared here. */
 void
 session_reset(struct session *s)
 {
