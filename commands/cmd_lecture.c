@@ -39,8 +39,7 @@ static const struct arg_spec say_args[] = {
     {.name = "text",
      .type = ARG_STR,
      .positional = 1,
-     .required = 1,
-     .help = "the caption: the rest of the line (quote it to keep ; # or ')"},
+     .help = "the caption: the rest of the line (quote it to keep ; # or '); none: clear it"},
     {0},
 };
 
@@ -48,8 +47,9 @@ static int
 say_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
     (void)err;
-    const char *text = args_str(a, "text");
-    out_printf(out, "%s", text);
+    const char *text = args_has(a, "text") ? args_str(a, "text") : "";
+    if (text[0] != '\0')
+        out_printf(out, "%s", text);
     if (s->stepwise) {
         snprintf(s->caption, sizeof s->caption, "%s", text);
         s->generation++;
@@ -59,11 +59,12 @@ say_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *e
 
 const struct cmd_entry cmd_say_entry = {
     .name = "say",
-    .usage = "say TEXT",
+    .usage = "say [TEXT]",
     .summary = "a caption above the panes (live); the text as a line (batch)",
     .detail = "Live, TEXT stays highlighted on its own line above the panes (two lines when "
-              "long) until the next say or reset, and goes to the log. Batch and --plain print "
-              "it as a line. The words after say are the text: key=value is not parsed.",
+              "long) until the next say or reset, and goes to the log; say alone clears it. "
+              "Batch and --plain print it as a line. The words after say are the text: "
+              "key=value is not parsed.",
     .example = "say The posterior concentrates like 1/n",
     .text = true,
     .args = say_args,
