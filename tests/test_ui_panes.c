@@ -333,6 +333,35 @@ test_caption(void)
     session_free(s);
 }
 
+/* Presets show what the user chose last, never a stale earlier subject. */
+static void
+test_current_subject(void)
+{
+    bl_err err;
+    CHECK(pane_register(pane_table, &err) == BL_OK, "register: %s", err.msg);
+    struct session *s = session_alloc(&err);
+    struct ui u;
+    CHECK(ui_init(&u, false) == 0, "ui_init");
+    CHECK(run(s, "seed 1; data linear d=2 noise=0.3; model blr; observe 20; lens m=500 d=2; run 5",
+              &err) == BL_OK,
+          "%s", err.msg);
+    CHECK(view_layout_is(&s->view, "theory"), "lens picks layout theory");
+    CHECK(screen_has(&u, s, 120, 40, "lens: regret vs n") &&
+              !screen_has(&u, s, 120, 40, "regret (nats)"),
+          "the lens fills layout theory: no pane of the earlier model");
+    CHECK(run(s, "model blr alpha=2", &err) == BL_OK, "%s", err.msg);
+    CHECK(!screen_has(&u, s, 120, 40, "lens: regret vs n") &&
+              screen_has(&u, s, 120, 40, "regret (nats)"),
+          "a model chosen after the lens: its panes, not the lens");
+    CHECK(run(s, "lens off; sampler nuts target=banana; sample 50", &err) == BL_OK, "%s", err.msg);
+    CHECK(screen_has(&u, s, 120, 40, "banana"), "the banana sampler is drawn");
+    CHECK(run(s, "model blr alpha=1", &err) == BL_OK, "%s", err.msg);
+    CHECK(!screen_has(&u, s, 120, 40, "banana") && screen_has(&u, s, 120, 40, "posterior  w0"),
+          "a model after the banana: the model's posterior, no banana");
+    ui_free(&u);
+    session_free(s);
+}
+
 int
 main(void)
 {
@@ -342,6 +371,7 @@ main(void)
     test_throwaway();
     test_refused();
     test_caption();
+    test_current_subject();
     out_buffer_free(&ob);
     return TEST_REPORT();
 }

@@ -295,7 +295,14 @@ theory_adjust(const struct session *s, bool *on)
 static void
 sampler_adjust(const struct session *s, bool *on)
 {
-    int d = view_pane_parse("data");
+    int d = view_pane_parse("data"), sp = view_pane_parse("sampler");
+    /* A sampler of another target with a model chosen since: the model's
+     * panes, not the stale sampler's traces. */
+    if (s->smp != NULL && s->smp->tid != SMP_POSTERIOR && s->latest == LATEST_MODEL) {
+        if (sp >= 0)
+            on[sp] = false;
+        return;
+    }
     if (d >= 0 && s->smp != NULL && (s->smp->tid != SMP_POSTERIOR || s->blr == NULL))
         on[d] = false;
 }
@@ -309,14 +316,14 @@ static void
 default_adjust(const struct session *s, bool *on)
 {
     int p = view_pane_parse("posterior"), t = view_pane_parse("theory");
-    /* Earlier subjects than the model chosen since: a sampler of another
-     * target (the banana) in the posterior pane, an instrument's pane. */
-    if (p >= 0 && s->smp != NULL && s->smp->tid != SMP_POSTERIOR && s->latest == LATEST_MODEL)
-        on[p] = false;
+    /* An instrument chosen before the model is not what the user looks at
+     * now; neither is a sampler of another target (the banana): the
+     * posterior pane then draws the model (ui/pane_posterior.c). */
     if (t >= 0 && s->inst != NULL && !instrument_current(s))
         on[t] = false;
+    bool smp_shown = s->smp != NULL && (s->smp->tid == SMP_POSTERIOR || s->latest != LATEST_MODEL);
     const struct view_value *x = view_get(&s->view, "posterior", "x");
-    if (p < 0 || s->m == NULL || s->blr != NULL || s->smp != NULL || s->mc->pane.scalar != NULL ||
+    if (p < 0 || s->m == NULL || s->blr != NULL || smp_shown || s->mc->pane.scalar != NULL ||
         view_has_focus(&s->view, "posterior") || (x != NULL && x->set))
         return;
     on[p] = false;
