@@ -40,6 +40,10 @@ parse_real(const char *s, double *v)
     return 1;
 }
 
+/* An integer, also in float notation when its value is integral (observe
+ * 1e3, n=2.0): scripts compute counts and write them as numbers. Every
+ * integer key's range lies far below 2^53, where doubles hold each integer,
+ * so the range check refuses what float notation cannot say exactly. */
 static int
 parse_int(const char *s, double *v)
 {
@@ -47,6 +51,12 @@ parse_int(const char *s, double *v)
     errno = 0;
     if (*s == '\0')
         return 0;
+    if (strpbrk(s, ".eE") != NULL) {
+        int ok = parse_real(s, v);
+        if (ok <= 0)
+            return ok;
+        return *v == floor(*v);
+    }
     for (const char *p = s; *p; p++)
         if (strchr("0123456789+-", *p) == NULL)
             return 0;
@@ -80,25 +90,34 @@ choices_list(const struct arg_spec *sp, char *buf, size_t size)
         len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", sp->choices[i]);
 }
 
+/* positional: the value was typed without its key (seed -1), so a refusal
+ * quotes it as typed ("seed -1: ...") rather than by a key the user never
+ * wrote. */
 static int
-set_value(struct cmd_args *a, struct arg_value *v, const char *text, bl_err *err)
+set_value(struct cmd_args *a, struct arg_value *v, const char *text, bool positional, bl_err *err)
 {
     const struct arg_spec *sp = v->spec;
-    char buf[200];
+    char buf[200], label[160];
+    if (positional)
+        snprintf(label, sizeof label, "%s %s", a->cmd->name, text);
+    else
+        snprintf(label, sizeof label, "%s=%s", sp->name, text);
     switch (sp->type) {
     case ARG_INT:
     case ARG_REAL: {
         int ok = sp->type == ARG_INT ? parse_int(text, &v->num) : parse_real(text, &v->num);
         if (ok < 0)
-            return bl_fail(err, BL_EINVAL, "%s=%s: out of double range (magnitudes 2.2e-308 to "
-                           "1.8e+308, or 0)", sp->name, text);
+            return bl_fail(err, BL_EINVAL,
+                           "%s: out of double range (magnitudes 2.2e-308 to "
+                           "1.8e+308, or 0)",
+                           label);
         if (!ok)
-            return bl_fail(err, BL_EINVAL, "%s=%s: not a%s %s", sp->name, text,
-                           sp->type == ARG_INT ? "n" : "", type_names[sp->type]);
+            return bl_fail(err, BL_EINVAL, "%s: not a%s %s", label, sp->type == ARG_INT ? "n" : "",
+                           type_names[sp->type]);
         if (v->num < sp->min || v->num > sp->max || (sp->open_min && v->num <= sp->min)) {
             arg_range_text(sp, buf, sizeof buf);
-            return bl_fail(err, BL_EINVAL, "%s=%s: must be %s%s%s", sp->name, text, buf,
-                           sp->why ? ": " : "", sp->why ? sp->why : "");
+            return bl_fail(err, BL_EINVAL, "%s: must be %s%s%s", label, buf, sp->why ? ": " : "",
+                           sp->why ? sp->why : "");
         }
         break;
     }
@@ -300,6 +319,23 @@ cmd_bind(const struct cmd_entry *c, char *const *argv, size_t argc, struct cmd_a
     }
     add_specs(a, cmd_keys(c));
 
+    char *joined = NULL;
+    if (c->text && i < argc && a->n > 0) {
+        size_t total = 1;
+        for (size_t k = i; k < argc; k++)
+            total += strlen(argv[k]) + 1;
+        if ((joined = malloc(total)) == NULL) {
+            rc = bl_fail(err, BL_ENOMEM, "out of memory");
+            goto fail;
+        }
+        size_t len = 0;
+        for (size_t k = i; k < argc; k++)
+            len += (size_t)sprintf(joined + len, "%s%s", k > i ? " " : "", argv[k]);
+        if ((rc = set_value(a, &a->v[0], joined, true, err)) != BL_OK)
+            goto fail;
+        a->v[0].given = true;
+        i = argc;
+    }
     size_t next_pos = 0;
     for (; i < argc; i++) {
         const char *w = argv[i];
@@ -336,7 +372,7 @@ cmd_bind(const struct cmd_entry *c, char *const *argv, size_t argc, struct cmd_a
             rc = bl_fail(err, BL_EINVAL, "%s: %s given twice", c->name, v->spec->name);
             goto fail;
         }
-        if ((rc = set_value(a, v, text, err)) != BL_OK)
+        if ((rc = set_value(a, v, text, eq == NULL || eq == w, err)) != BL_OK)
             goto fail;
         v->given = true;
     }
@@ -349,7 +385,7 @@ cmd_bind(const struct cmd_entry *c, char *const *argv, size_t argc, struct cmd_a
                          cmd_usage(c));
             goto fail;
         }
-        if (v->spec->def != NULL && (rc = set_value(a, v, v->spec->def, err)) != BL_OK)
+        if (v->spec->def != NULL && (rc = set_value(a, v, v->spec->def, false, err)) != BL_OK)
             goto fail;
     }
     /* The words must outlive argv: keep one owned copy and re-point. */
@@ -371,8 +407,10 @@ cmd_bind(const struct cmd_entry *c, char *const *argv, size_t argc, struct cmd_a
         a->v[k].str = p;
         p += n;
     }
+    free(joined);
     return BL_OK;
 fail:
+    free(joined);
     args_free(a);
     return rc;
 }

@@ -97,6 +97,9 @@ struct cmd_entry {
      * An entry sets spec or usage/args, never both. Parsing, help and
      * completion all read them through cmd_usage() and cmd_keys(). */
     const struct cmd_spec *(*spec)(void);
+    /* The words after the verb are one text, joined by single spaces, into
+     * the first (ARG_STR) key: no key=value is parsed (say The bound: n=10). */
+    bool text;
     int (*exec)(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err);
 };
 
@@ -153,6 +156,8 @@ void cmd_line_free(struct cmd_line *l);
  * binary file fails with a message instead of growing without bound. */
 #define CMD_LINE_MAX 65536
 int cmd_run_line(struct session *s, const char *line, struct out *out, bl_err *err);
+/* One command of a split line (a stepped script runs them one at a time). */
+int cmd_run_words(struct session *s, const struct cmd_words *w, struct out *out, bl_err *err);
 
 /* help: all commands, or one (usage, subjects, every key with default and
  * range, example). Used by cmd_help and by the front ends' --help. */

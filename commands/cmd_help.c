@@ -65,6 +65,8 @@ help_keys(struct out *out)
         {"F7 / F8", "stream slower / faster (halve / double the rate)"},
         {"PgUp / PgDn", "scroll the log"},
         {"q, /, n, space", "in the pager (output longer than the log): close, search, next, page"},
+        {"space, Enter; Esc, q",
+         "in a lecture (source FILE): go on or skip a job; stop the script"},
         {"Ctrl-C", "stop the stream or the running command; at the prompt: clear the line"},
         {"Ctrl-L", "redraw the screen"},
         {"Tab", "complete commands, subjects, keys and values (twice: list them)"},

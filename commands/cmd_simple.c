@@ -115,7 +115,12 @@ const struct cmd_entry cmd_source_entry = {
     .name = "source",
     .usage = "source FILE",
     .summary = "run the commands of a script file; stops at the first error",
-    .example = "source examples/regression.lens",
+    .detail = "In the live screen the script runs as a lecture, one command at a time with the "
+              "screen redrawn in between: say shows its captions, pause waits for space or Enter "
+              "(Esc or q stops the script), wait waits, and each stream, sample or run it starts "
+              "is paced live until it ends (any key skips to its end) before the next command; "
+              "Ctrl-C stops it. Batch and --plain run it at once (docs/lectures.md).",
+    .example = "source examples/sequential.lens",
     .args = source_args,
     .exec = source_exec,
 };

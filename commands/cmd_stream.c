@@ -117,6 +117,12 @@ static int
 pause_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
     (void)a;
+    /* A script's pause is the lecturer's (commands/script.c): live it waits
+     * for a key, in batch and --plain it does nothing. */
+    if (session_in_script(s)) {
+        session_script_pause(s);
+        return BL_OK;
+    }
     struct job *j = job_set_current(&s->jobs);
     if (!j->pace.active)
         return bl_fail(err, BL_ESTATE,
@@ -131,7 +137,10 @@ pause_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err 
 const struct cmd_entry cmd_pause_entry = {
     .name = "pause",
     .usage = "pause",
-    .summary = "pause the stream (F5 toggles)",
+    .summary = "pause the stream (F5 toggles); in a script: wait for a key",
+    .detail = "Typed: pauses the current job (stream, run or sample). In a script run in the "
+              "live screen: the lecture stops here until space or Enter (Esc or q ends the "
+              "script); in batch and --plain a script's pause does nothing.",
     .example = "pause",
     .exec = pause_exec,
 };

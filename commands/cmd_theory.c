@@ -11,17 +11,65 @@
 #include "commands/memlimit.h"
 #include "commands/session.h"
 
+static const char *const off_choice[] = {"off", NULL};
+/* `lens off` (bma off, judge off): the instrument and its run go. */
+#define INSTRUMENT_OFF                                                               \
+    {                                                                                \
+        .name = "state", .type = ARG_CHOICE, .positional = 1, .choices = off_choice, \
+        .help = "off: remove the instrument, its run and its pane"                   \
+    }
+
+static int
+instrument_off(struct session *s, struct out *out, bl_err *err)
+{
+    if (s->inst == NULL)
+        return bl_fail(err, BL_ESTATE, "no instrument to remove");
+    char name[32];
+    snprintf(name, sizeof name, "%s", instrument_name(s->inst));
+    session_set_instrument(s, NULL);
+    view_show(&s->view, "theory", false);
+    if (view_layout_is(&s->view, "theory"))
+        s->view.preset = 0; /* the default */
+    if (view_has_focus(&s->view, "theory"))
+        s->view.focus = view_pane_first() < 0 ? 0 : view_pane_first();
+    out_printf(out, "%s removed", name);
+    return BL_OK;
+}
+
 static const struct arg_spec lens_args[] = {
-    {.name = "m", .type = ARG_INT, .min = 2, .max = 10000000, .def = "100000",
+    {.name = "m",
+     .type = ARG_INT,
+     .min = 2,
+     .max = 10000000,
+     .def = "100000",
      .help = "hypotheses in the class (random linear models)"},
-    {.name = "d", .type = ARG_INT, .min = 1, .max = 1000, .def = "3",
+    {.name = "d",
+     .type = ARG_INT,
+     .min = 1,
+     .max = 1000,
+     .def = "3",
      .help = "dimension (the class covers low dimensions densely)"},
-    {.name = "alpha", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e308, .def = "1",
+    {.name = "alpha",
+     .type = ARG_REAL,
+     .open_min = 1,
+     .min = 0,
+     .max = 1e308,
+     .def = "1",
      .help = "hypotheses w_j ~ N(0, I/alpha)"},
-    {.name = "noise", .type = ARG_REAL, .min = 1e-20, .max = 1e6, .def = "1",
-     .help = "noise sd of the data and of every hypothesis", .why = "below 1e-20 the precision 1/sd^2 overflows"},
-    {.name = "r", .type = ARG_REAL, .min = 0, .max = 100, .def = "2.5",
+    {.name = "noise",
+     .type = ARG_REAL,
+     .min = 1e-20,
+     .max = 1e6,
+     .def = "1",
+     .help = "noise sd of the data and of every hypothesis",
+     .why = "below 1e-20 the precision 1/sd^2 overflows"},
+    {.name = "r",
+     .type = ARG_REAL,
+     .min = 0,
+     .max = 100,
+     .def = "2.5",
      .help = "the complex truth's distance in typical radii (the simple one is the centre)"},
+    INSTRUMENT_OFF,
     {0},
 };
 
@@ -38,6 +86,8 @@ announce(struct session *s, struct out *out)
 static int
 lens_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
+    if (args_given(a, "state"))
+        return instrument_off(s, out, err);
     struct lens_setup o = {
         .M = (size_t)args_int(a, "m"),
         .d = (size_t)args_int(a, "d"),
@@ -63,7 +113,7 @@ lens_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
 
 const struct cmd_entry cmd_lens_entry = {
     .name = "lens",
-    .usage = "lens [m=M] [d=D] [alpha=A] [noise=S] [r=R]",
+    .usage = "lens [m=M] [d=D] [alpha=A] [noise=S] [r=R] | lens off",
     .summary = "universality lens: a mixture over M hypotheses, regret vs bound",
     .detail = "Two Bayes mixtures over the same class (uniform prior), one learning a truth at "
               "the prior's centre (many neighbours, large weight W(eps)), one a truth r typical "
@@ -76,24 +126,46 @@ const struct cmd_entry cmd_lens_entry = {
 };
 
 static const struct arg_spec bma_args[] = {
-    {.name = "classes", .type = ARG_STR, .def = "dense,sparse",
+    {.name = "classes",
+     .type = ARG_STR,
+     .def = "dense,sparse",
      .help = "the task prior's classes: dense, sparse, fourier, gp (equal prior mass)"},
     {.name = "truth", .type = ARG_STR, .def = "sparse", .help = "class the prompts come from"},
-    {.name = "d", .type = ARG_INT, .min = 1, .max = 64, .def = "8",
+    {.name = "d",
+     .type = ARG_INT,
+     .min = 1,
+     .max = 64,
+     .def = "8",
      .help = "input dimension (1 with fourier)"},
     {.name = "s", .type = ARG_INT, .min = 1, .max = 64, .def = "2", .help = "sparse: non-zeros"},
-    {.name = "freq", .type = ARG_INT, .min = 0, .max = 20, .def = "3",
+    {.name = "freq",
+     .type = ARG_INT,
+     .min = 0,
+     .max = 20,
+     .def = "3",
      .help = "fourier: highest frequency N"},
-    {.name = "sigma", .type = ARG_REAL, .min = 1e-20, .max = 100, .def = "0.1",
-     .help = "noise sd", .why = "below 1e-20 the precision 1/sd^2 overflows"},
-    {.name = "prompts", .type = ARG_INT, .min = 1, .max = BMA_MAX_PROMPTS, .def = "50",
+    {.name = "sigma",
+     .type = ARG_REAL,
+     .min = 1e-20,
+     .max = 100,
+     .def = "0.1",
+     .help = "noise sd",
+     .why = "below 1e-20 the precision 1/sd^2 overflows"},
+    {.name = "prompts",
+     .type = ARG_INT,
+     .min = 1,
+     .max = BMA_MAX_PROMPTS,
+     .def = "50",
      .help = "independent prompts averaged per curve"},
+    INSTRUMENT_OFF,
     {0},
 };
 
 static int
 bma_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
+    if (args_given(a, "state"))
+        return instrument_off(s, out, err);
     struct bma_setup o = {
         .d = (size_t)args_int(a, "d"),
         .s = (size_t)args_int(a, "s"),
@@ -116,7 +188,7 @@ bma_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *e
 
 const struct cmd_entry cmd_bma_entry = {
     .name = "bma",
-    .usage = "bma [classes=dense,sparse,fourier,gp] [truth=C] [d=D] ...",
+    .usage = "bma [classes=dense,sparse,fourier,gp] [truth=C] [d=D] ... | bma off",
     .summary = "in-context learning as Bayesian model averaging over classes",
     .detail = "Each prompt's examples come from one class; the posterior over classes locks "
               "on and the BMA's regret against the class-aware oracle stays below "
@@ -129,27 +201,58 @@ const struct cmd_entry cmd_bma_entry = {
 static const char *const reward_choices[] = {"teacher", "misspecified", NULL};
 
 static const struct arg_spec judge_args[] = {
-    {.name = "k", .type = ARG_INT, .min = 1, .max = 4096, .def = "64",
+    {.name = "k",
+     .type = ARG_INT,
+     .min = 1,
+     .max = 4096,
+     .def = "64",
      .help = "largest number of samples k"},
-    {.name = "temp", .type = ARG_REAL, .min = 0, .max = 1e6, .def = "0",
+    {.name = "temp",
+     .type = ARG_REAL,
+     .min = 0,
+     .max = 1e6,
+     .def = "0",
      .help = "judge temperature T (0: best-of-k)"},
-    {.name = "reward", .type = ARG_CHOICE, .choices = reward_choices, .def = "teacher",
+    {.name = "reward",
+     .type = ARG_CHOICE,
+     .choices = reward_choices,
+     .def = "teacher",
      .help = "the judge's reward: the teacher's, or a misspecified one"},
-    {.name = "c", .type = ARG_REAL, .min = -100, .max = 100, .def = "1",
+    {.name = "c",
+     .type = ARG_REAL,
+     .min = -100,
+     .max = 100,
+     .def = "1",
      .help = "misspecification strength (reward=misspecified)"},
     {.name = "d", .type = ARG_INT, .min = 1, .max = 2000, .def = "20", .help = "dimension"},
-    {.name = "n", .type = ARG_INT, .min = 1, .max = 100000, .def = "40",
+    {.name = "n",
+     .type = ARG_INT,
+     .min = 1,
+     .max = 100000,
+     .def = "40",
      .help = "training samples of the student"},
-    {.name = "inputs", .type = ARG_INT, .min = 1, .max = 10000, .def = "40",
+    {.name = "inputs",
+     .type = ARG_INT,
+     .min = 1,
+     .max = 10000,
+     .def = "40",
      .help = "test inputs averaged over"},
-    {.name = "sigma", .type = ARG_REAL, .min = 1e-20, .max = 100, .def = "0.5",
-     .help = "teacher noise sd", .why = "below 1e-20 the precision 1/sd^2 overflows"},
+    {.name = "sigma",
+     .type = ARG_REAL,
+     .min = 1e-20,
+     .max = 100,
+     .def = "0.5",
+     .help = "teacher noise sd",
+     .why = "below 1e-20 the precision 1/sd^2 overflows"},
+    INSTRUMENT_OFF,
     {0},
 };
 
 static int
 judge_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
+    if (args_given(a, "state"))
+        return instrument_off(s, out, err);
     judge_sim_opts o = {
         .d = (size_t)args_int(a, "d"),
         .n = (size_t)args_int(a, "n"),
@@ -171,7 +274,7 @@ judge_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err 
 
 const struct cmd_entry cmd_judge_entry = {
     .name = "judge",
-    .usage = "judge [k=K] [temp=T] [reward=teacher|misspecified] [c=C] ...",
+    .usage = "judge [k=K] [temp=T] [reward=teacher|misspecified] [c=C] ... | judge off",
     .summary = "best-of-k selection by a judge: error against k",
     .detail = "k posterior-predictive draws, one selected by softmax at temperature T over a "
               "quadratic reward; with the teacher's reward the error falls like 1/k^2, a "

@@ -9,6 +9,7 @@ void
 job_start(struct job *j, double rate, size_t n)
 {
     j->pace = (struct job_pace){.active = true, .rate = rate, .remaining = n};
+    j->starts++;
 }
 
 void
@@ -147,4 +148,23 @@ job_set_running(const struct job_set *js)
         if (job_running(&js->slot[i]))
             return true;
     return false;
+}
+
+void
+job_finish(struct job *j, const struct run_ctx *ctx, struct out *out)
+{
+    if (!j->pace.active)
+        return;
+    if (j->pace.remaining == SIZE_MAX) {
+        job_stop(j, out);
+        return;
+    }
+    bl_err err;
+    bl_err_clear(&err);
+    j->cls->advance(j->self, j->pace.remaining, ctx, out, &err);
+    j->pace = (struct job_pace){0};
+    if (err.code != BL_OK)
+        j->cls->end(j->self, err.code == BL_ECANCEL ? JOB_STOPPED : JOB_FAILED, &err, out);
+    else
+        j->cls->end(j->self, JOB_DONE, NULL, out);
 }

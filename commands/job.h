@@ -67,6 +67,7 @@ struct job_pace {
 
 struct job {
     const struct job_class *cls;
+    unsigned long starts; /* job_start calls so far (a lecture waits for the jobs it started) */
     void *self; /* borrowed: its owner frees it after job_set_remove */
     struct job_pace pace;
     double cost; /* seconds per unit, measured by the front end (0: not yet) */
@@ -86,6 +87,10 @@ size_t job_advance(struct job *j, double dt, size_t max_units, const struct run_
 /* Stop a live job now (Ctrl-C); its end hook reports JOB_STOPPED. No-op when
  * it is not active. */
 void job_stop(struct job *j, struct out *out);
+/* Skip a live job to its end (a key during a lecture's job): the units it
+ * still owes now, unpaced, then its end hook as if it had run out; a job
+ * started without a count is stopped. No-op when it is not active. */
+void job_finish(struct job *j, const struct run_ctx *ctx, struct out *out);
 
 /* The jobs of a session: at most one per class, in the order their classes
  * were first added; one of them is current (what pause, resume, step and

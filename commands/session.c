@@ -158,12 +158,47 @@ session_free(struct session *s)
     world_free(s->world);
     instrument_free(s->inst);
     sampler_job_free(s->smp);
+    session_script_stop(s, NULL);
     gsl_rng_free(s->rng);
     free(s->X);
     free(s->Y);
     for (int i = 0; i < TR_COUNT; i++)
         free(s->trace[i]);
     free(s);
+}
+
+/* The one place that knows everything a session holds beyond what
+ * session_alloc sets: whatever is added to the session is cleared here. */
+void
+session_reset(struct session *s)
+{
+    /* The sampler and instrument first: their jobs go with them. */
+    session_set_sampler(s, NULL);
+    session_set_instrument(s, NULL);
+    struct model_parts p = parts_of(s);
+    parts_free(s->mc, &p);
+    put_parts(s, NULL, &p);
+    free(s->mopts);
+    s->mopts = NULL;
+    world_free(s->world);
+    s->world = NULL;
+    free(s->X);
+    free(s->Y);
+    s->X = s->Y = NULL;
+    for (int i = 0; i < TR_COUNT; i++) {
+        free(s->trace[i]);
+        s->trace[i] = NULL;
+    }
+    s->n = s->cap = s->in_dim = 0;
+    s->true_loss = 0;
+    s->ball_radius = 0.1;
+    /* Every job idle at its class's defaults: the stream alone, as new. */
+    s->jobs = (struct job_set){0};
+    job_set_add(&s->jobs, &stream_job_class, s);
+    view_init(&s->view);
+    s->caption[0] = '\0';
+    s->latest = LATEST_NONE;
+    session_seed(s, s->seed);
 }
 
 void
@@ -407,6 +442,7 @@ session_set_world(struct session *s, world *w, gsl_rng *rng, bl_err *err)
     world_free(s->world);
     s->world = w;
     s->true_loss = 0;
+    s->latest = LATEST_MODEL;
     if (s->mc != NULL) {
         struct model_parts old = parts_of(s);
         parts_free(s->mc, &old);
@@ -430,6 +466,7 @@ session_set_model(struct session *s, const struct model_class *mc, const void *o
         free(s->mopts);
         s->mopts = nopts;
         put_parts(s, mc, &p);
+        s->latest = LATEST_MODEL;
         s->generation++;
         return BL_OK;
     }
@@ -471,6 +508,7 @@ session_set_model(struct session *s, const struct model_class *mc, const void *o
     } else {
         parts_free(old_mc, &old);
         free(old_opts);
+        s->latest = LATEST_MODEL;
         s->generation++;
     }
     for (int i = 0; i < TR_COUNT; i++)
@@ -701,7 +739,14 @@ session_set_instrument(struct session *s, struct instrument *in)
 {
     instrument_free(s->inst);
     s->inst = in;
-    job_set_add(&s->jobs, &instrument_job_class, in);
+    if (in != NULL)
+        job_set_add(&s->jobs, &instrument_job_class, in);
+    else
+        job_set_remove(&s->jobs, &instrument_job_class);
+    if (in != NULL)
+        s->latest = LATEST_INSTRUMENT;
+    else if (s->latest == LATEST_INSTRUMENT)
+        s->latest = s->smp != NULL ? LATEST_SAMPLER : s->mc != NULL ? LATEST_MODEL : LATEST_NONE;
     s->generation++;
 }
 
@@ -714,6 +759,12 @@ session_set_sampler(struct session *s, struct sampler_job *j)
         job_set_add(&s->jobs, &sampler_job_class, j);
     else
         job_set_remove(&s->jobs, &sampler_job_class);
+    if (j != NULL)
+        s->latest = LATEST_SAMPLER;
+    else if (s->latest == LATEST_SAMPLER)
+        s->latest = s->inst != NULL ? LATEST_INSTRUMENT
+                    : s->mc != NULL ? LATEST_MODEL
+                                    : LATEST_NONE;
     s->generation++;
 }
 

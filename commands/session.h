@@ -61,7 +61,10 @@ extern const char *const trace_names[TR_COUNT + 1];
 /* Index of a trace by name (unique prefix allowed), or -1. */
 int trace_find(const char *name);
 
+#define SESSION_CAPTION_MAX 512
+
 struct session;
+struct script_run;
 /* Renders the current layout to a text file (set by the front end that owns
  * the panes; NULL where there is none). */
 typedef int (*session_render_fn)(struct session *s, const char *path, int cols, int rows,
@@ -92,6 +95,15 @@ struct session {
     double *trace[TR_COUNT];
 
     double ball_radius;       /* radius of the ball for mass_ball (default 0.1) */
+    /* What the user chose last: the layout presets show it and leave out
+     * panes of an earlier, unrelated subject (a lens after a model, a
+     * banana sampler after a new model). */
+    enum session_latest {
+        LATEST_NONE,
+        LATEST_MODEL, /* a world or a model */
+        LATEST_SAMPLER,
+        LATEST_INSTRUMENT,
+    } latest;
     struct instrument *inst;  /* the theory instrument (lens, bma, judge) or NULL */
     struct sampler_job *smp;  /* the sampler (commands/sampler_job.h) or NULL */
     /* The paced jobs (commands/job.h): the stream (always, slot 0), the
@@ -109,10 +121,23 @@ struct session {
     unsigned long generation; /* bumped on every change (front ends redraw on it) */
     bool quit;                /* set by `quit` */
     int depth;                /* `source` nesting depth */
+    /* Lecture mode (commands/script.c): a front end that sets stepwise runs
+     * `source` one command at a time (session_script_step), redrawing in
+     * between; `pause`, `wait` and the paced jobs a script starts hold it. */
+    bool stepwise;
+    struct script_run *script;         /* the scripts being stepped, NULL: none */
+    char caption[SESSION_CAPTION_MAX]; /* the last `say` of a stepped script; "" none */
 };
 
 struct session *session_alloc(bl_err *err);
 void session_free(struct session *s);
+/* `reset`: back to what session_alloc makes (no world, stream, model,
+ * instrument or sampler; every job idle; the view's defaults: layout,
+ * panes, focus, zoom, pane options; no caption), keeping the seed (the
+ * world's generator restarts from it), the front end's hooks and the
+ * scripts being run. Every example starts with it, so lectures can follow
+ * one another in one session. */
+void session_reset(struct session *s);
 
 void session_seed(struct session *s, unsigned long seed);
 /* Install a new world and, unless NULL, the generator its stream draws from
@@ -148,7 +173,8 @@ int session_features(struct session *s, const double *x, size_t len, bl_err *err
 /* Name of the model for status lines: "blr alpha=1 beta=100 identity". */
 void session_describe_model(const struct session *s, char *buf, size_t size);
 
-/* Install a new instrument (takes ownership); the old one and its run go.
+/* Install a new instrument (takes ownership; NULL removes it); the old one
+ * and its run go.
  * Its `run` job becomes current. */
 void session_set_instrument(struct session *s, struct instrument *in);
 /* Install a new sampler (takes ownership; NULL removes it); the old one and
@@ -185,7 +211,43 @@ session_pump(struct session *s)
 }
 
 /* Run the commands of a script file, line by line; errors are reported as
- * "FILE:LINE: message" and stop the script (returned code, err filled). */
+ * "FILE:LINE: message" and stop the script (returned code, err filled).
+ * When s->stepwise the file is only opened and pushed on s->script (a nested
+ * source runs before the rest of its parent): the front end then calls
+ * session_script_step. Without it (batch, --plain) the script runs now;
+ * interactive (--plain), each job a command starts is finished before the
+ * next command, so `show` after `sample` sees the finished run. */
 int session_source(struct session *s, const char *path, struct out *out, bl_err *err);
+
+/* What a stepped script waits for before its next command. */
+enum script_hold {
+    SCRIPT_NONE,  /* no script */
+    SCRIPT_READY, /* the next command can run */
+    SCRIPT_KEY,   /* `pause`: space or Enter goes on, Esc or q stops */
+    SCRIPT_TIME,  /* `wait S`: until *until (clock_now), or a key */
+    SCRIPT_JOB,   /* a stream, sample or run it started: until it ends, or a key */
+};
+/* The hold of the stepped scripts now (a job hold that has ended and a
+ * wait that has expired read SCRIPT_READY); *until (may be NULL) gets the
+ * end of a wait. */
+enum script_hold session_script_hold(const struct session *s, double *until);
+/* Run the next command of the innermost stepped script (SCRIPT_READY
+ * only; else nothing). At the end of a file it is closed and its parent
+ * goes on. A failing command stops every stepped script: err says
+ * "FILE:LINE: message". The command's line is echoed to out ("> line")
+ * before its first command runs, except lines of say, pause and wait. */
+int session_script_step(struct session *s, struct out *out, bl_err *err);
+/* A key that goes on: ends a pause or a wait; a job hold finishes the
+ * jobs it waits for at once (their remaining units; one started without
+ * a count is stopped). */
+void session_script_go(struct session *s, struct out *out);
+/* Esc, q or Ctrl-C: every stepped script is closed (what it started keeps
+ * its state; a job it waited for is stopped); says so on out. No-op
+ * without one. */
+void session_script_stop(struct session *s, struct out *out);
+/* `pause` and `wait` inside a stepped script: hold it (else no-op). */
+bool session_in_script(const struct session *s);
+void session_script_pause(struct session *s);
+void session_script_wait(struct session *s, double seconds);
 
 #endif

@@ -23,42 +23,30 @@ extern const struct cmd_entry cmd_optimize_entry;
 extern const struct cmd_entry cmd_pane_entry;
 extern const struct cmd_entry cmd_pause_entry;
 extern const struct cmd_entry cmd_quit_entry;
+extern const struct cmd_entry cmd_reset_entry;
 extern const struct cmd_entry cmd_resume_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_sample_entry;
 extern const struct cmd_entry cmd_sampler_entry;
+extern const struct cmd_entry cmd_say_entry;
 extern const struct cmd_entry cmd_screenshot_entry;
 extern const struct cmd_entry cmd_seed_entry;
 extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_source_entry;
 extern const struct cmd_entry cmd_step_entry;
 extern const struct cmd_entry cmd_stream_entry;
+extern const struct cmd_entry cmd_wait_entry;
 
 const struct cmd_entry *const cmd_table[] = {
-    &cmd_bma_entry,
-    &cmd_data_entry,
-    &cmd_export_entry,
-    &cmd_help_entry,
-    &cmd_judge_entry,
-    &cmd_layout_entry,
-    &cmd_lens_entry,
-    &cmd_model_entry,
-    &cmd_observe_entry,
-    &cmd_optimize_entry,
-    &cmd_pane_entry,
-    &cmd_pause_entry,
-    &cmd_quit_entry,
-    &cmd_resume_entry,
-    &cmd_run_entry,
-    &cmd_sample_entry,
-    &cmd_sampler_entry,
-    &cmd_screenshot_entry,
-    &cmd_seed_entry,
-    &cmd_show_entry,
-    &cmd_source_entry,
-    &cmd_step_entry,
-    &cmd_stream_entry,
-    NULL,
+    &cmd_bma_entry,      &cmd_data_entry,       &cmd_export_entry,
+    &cmd_help_entry,     &cmd_judge_entry,      &cmd_layout_entry,
+    &cmd_lens_entry,     &cmd_model_entry,      &cmd_observe_entry,
+    &cmd_optimize_entry, &cmd_pane_entry,       &cmd_pause_entry,
+    &cmd_quit_entry,     &cmd_reset_entry,      &cmd_resume_entry,
+    &cmd_run_entry,      &cmd_sample_entry,     &cmd_sampler_entry,
+    &cmd_say_entry,      &cmd_screenshot_entry, &cmd_seed_entry,
+    &cmd_show_entry,     &cmd_source_entry,     &cmd_step_entry,
+    &cmd_stream_entry,   &cmd_wait_entry,       NULL,
 };
 
 const char *
@@ -121,21 +109,26 @@ cmd_run_line(struct session *s, const char *line, struct out *out, bl_err *err)
     int rc = cmd_split(line, &l, err);
     if (rc != BL_OK)
         return rc;
-    for (size_t i = 0; i < l.n && rc == BL_OK && !s->quit; i++) {
-        struct cmd_words *w = &l.cmds[i];
-        const struct cmd_entry *c = cmd_find(w->argv[0], err);
-        if (c == NULL) {
-            rc = err ? err->code : BL_EINVAL;
-            break;
-        }
-        struct cmd_args a;
-        if ((rc = cmd_bind(c, w->argv, w->argc, &a, err)) != BL_OK)
-            break;
-        s->running = c->name;
-        rc = c->exec(s, &a, out, err);
-        s->running = NULL;
-        args_free(&a);
-    }
+    for (size_t i = 0; i < l.n && rc == BL_OK && !s->quit; i++)
+        rc = cmd_run_words(s, &l.cmds[i], out, err);
     cmd_line_free(&l);
+    return rc;
+}
+
+int
+cmd_run_words(struct session *s, const struct cmd_words *w, struct out *out, bl_err *err)
+{
+    const struct cmd_entry *c = cmd_find(w->argv[0], err);
+    if (c == NULL)
+        return err ? err->code : BL_EINVAL;
+    struct cmd_args a;
+    int rc = cmd_bind(c, w->argv, w->argc, &a, err);
+    if (rc != BL_OK)
+        return rc;
+    const char *outer = s->running; /* a command a script runs is named, then its script's */
+    s->running = c->name;
+    rc = c->exec(s, &a, out, err);
+    s->running = outer;
+    args_free(&a);
     return rc;
 }

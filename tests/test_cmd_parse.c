@@ -98,8 +98,11 @@ test_bind_errors(void)
         {"model frob", "model frob: unknown (choose blr, nig, gp, tp)"},
         {"model", "model: say what (choose blr, nig, gp, tp)"},
         {"model blr features=spline", "features=spline: unknown (choose identity, poly"},
-        {"observe 0", "n=0: must be in 1..10000000"},
-        {"observe 2.5", "n=2.5: not an integer"},
+        {"observe 0", "observe 0: must be in 1..10000000"},
+        {"observe n=0", "n=0: must be in 1..10000000"},
+        {"observe 2.5", "observe 2.5: not an integer"},
+        {"observe 1e20", "observe 1e20: must be in 1..10000000"},
+        {"observe 1.5e0", "observe 1.5e0: not an integer"},
         {"observe 99999999999", "must be in 1..10000000"},
         {"observe 3 4", "observe: unexpected word '4'"},
         {"data linear d=0", "d=0: must be in 1..4096"},
@@ -112,7 +115,7 @@ test_bind_errors(void)
         {"show predictive x=1,2,3", "x has 3 numbers, the inputs have 2"},
         {"show predictive x=a", "x=a: 'a' is not a finite number"},
         {"export trace nothing f.csv", "name=nothing: unknown"},
-        {"seed -1", "n=-1: must be in 0..4294967295"},
+        {"seed -1", "seed -1: must be in 0..4294967295"},
         {"frob 3", "unknown command 'frob'"},
         {"help nope", "unknown command 'nope'"},
         {"stream", "stream: give n= in batch mode"},
@@ -132,6 +135,10 @@ test_bind_errors(void)
     /* A failure in the middle of a line stops the rest of it. */
     CHECK(run(s, "observe 2; frob; observe 3", &err, &ob) != BL_OK && s->n == n0 + 2,
           "commands after a failure do not run (n = %zu)", s->n);
+    /* Integral values in float notation are integers. */
+    size_t n1 = s->n;
+    CHECK(run(s, "observe 1e1; observe n=2.0E0", &err, &ob) == BL_OK && s->n == n1 + 12,
+          "observe 1e1 and n=2.0E0 take 12 points (n = %zu): %s", s->n - n1, err.msg);
     session_free(s);
     out_buffer_free(&ob);
 }

@@ -280,6 +280,88 @@ test_refused(void)
     }
 }
 
+/* A lecture's caption (`say`, live): its own highlighted rows above the
+ * panes, two when long; everything else lays out below it and the input
+ * line stays the last row. */
+static void
+test_caption(void)
+{
+    bl_err err;
+    CHECK(pane_register(pane_table, &err) == BL_OK, "register: %s", err.msg);
+    struct session *s = session_alloc(&err);
+    struct ui u;
+    CHECK(ui_init(&u, false) == 0, "ui_init");
+    CHECK(run(s, "seed 1; data linear d=1; model blr; observe 20", &err) == BL_OK, "%s", err.msg);
+    struct canvas c;
+    char row[4096];
+    CHECK(canvas_init(&c, 80, 24, false) == 0, "canvas");
+    snprintf(s->caption, sizeof s->caption, "The posterior concentrates.");
+    CHECK(ui_caption_rows(s, 80) == 1, "a short caption takes one row");
+    ui_render(&u, s, &c, NULL);
+    canvas_row_utf8(&c, 0, row, sizeof row);
+    CHECK(strstr(row, "The posterior concentrates.") != NULL, "row 0 is the caption: '%s'", row);
+    const struct cell *cell = &c.cells[2];
+    CHECK((cell->attr & ATTR_REVERSE) && (cell->attr & ATTR_BOLD), "highlighted: attr %d",
+          cell->attr);
+    canvas_row_utf8(&c, 1, row, sizeof row);
+    CHECK(strncmp(row, "┌", strlen("┌")) == 0, "the panes start below it: '%s'", row);
+    CHECK(u.layout.input.row == 23 && u.layout.status.row == 21,
+          "input and status stay at the "
+          "bottom (rows %d, %d)",
+          u.layout.input.row, u.layout.status.row);
+    snprintf(s->caption, sizeof s->caption,
+             "A long caption that a lecturer writes to explain what the class sees on the "
+             "screen right now, wrapping at a blank");
+    CHECK(ui_caption_rows(s, 80) == 2, "a long caption takes two rows");
+    ui_render(&u, s, &c, NULL);
+    char row1[4096];
+    canvas_row_utf8(&c, 0, row, sizeof row);
+    canvas_row_utf8(&c, 1, row1, sizeof row1);
+    CHECK(strstr(row, "A long caption") != NULL && strstr(row1, "wrapping at a blank") != NULL,
+          "wrapped onto the second row: '%s' / '%s'", row, row1);
+    canvas_row_utf8(&c, 2, row, sizeof row);
+    CHECK(strncmp(row, "┌", strlen("┌")) == 0, "the panes start below both: '%s'", row);
+    /* Too small with it: the caption goes, the size message stays whole. */
+    canvas_free(&c);
+    CHECK(canvas_init(&c, 40, 12, false) == 0, "canvas");
+    ui_render(&u, s, &c, NULL);
+    int d = view_pane_parse("data");
+    CHECK(d >= 0 && !u.layout.too_small && u.layout.pane[d].w > 0 && u.layout.pane[d].row == 0,
+          "no room at 40x12: no caption, the data pane on row 0");
+    canvas_free(&c);
+    ui_free(&u);
+    session_free(s);
+}
+
+/* Presets show what the user chose last, never a stale earlier subject. */
+static void
+test_current_subject(void)
+{
+    bl_err err;
+    CHECK(pane_register(pane_table, &err) == BL_OK, "register: %s", err.msg);
+    struct session *s = session_alloc(&err);
+    struct ui u;
+    CHECK(ui_init(&u, false) == 0, "ui_init");
+    CHECK(run(s, "seed 1; data linear d=2 noise=0.3; model blr; observe 20; lens m=500 d=2; run 5",
+              &err) == BL_OK,
+          "%s", err.msg);
+    CHECK(view_layout_is(&s->view, "theory"), "lens picks layout theory");
+    CHECK(screen_has(&u, s, 120, 40, "lens: regret vs n") &&
+              !screen_has(&u, s, 120, 40, "regret (nats)"),
+          "the lens fills layout theory: no pane of the earlier model");
+    CHECK(run(s, "model blr alpha=2", &err) == BL_OK, "%s", err.msg);
+    CHECK(!screen_has(&u, s, 120, 40, "lens: regret vs n") &&
+              screen_has(&u, s, 120, 40, "regret (nats)"),
+          "a model chosen after the lens: its panes, not the lens");
+    CHECK(run(s, "lens off; sampler nuts target=banana; sample 50", &err) == BL_OK, "%s", err.msg);
+    CHECK(screen_has(&u, s, 120, 40, "banana"), "the banana sampler is drawn");
+    CHECK(run(s, "model blr alpha=1", &err) == BL_OK, "%s", err.msg);
+    CHECK(!screen_has(&u, s, 120, 40, "banana") && screen_has(&u, s, 120, 40, "posterior  w0"),
+          "a model after the banana: the model's posterior, no banana");
+    ui_free(&u);
+    session_free(s);
+}
+
 int
 main(void)
 {
@@ -288,6 +370,8 @@ main(void)
     test_real_table();
     test_throwaway();
     test_refused();
+    test_caption();
+    test_current_subject();
     out_buffer_free(&ob);
     return TEST_REPORT();
 }

@@ -266,15 +266,28 @@ layout_compute(struct layout *l, int cols, int rows, int preset, const bool *on,
     grid(a, list, n, l->pane);
 }
 
-/* Under the theory layout, panes of a model that does not exist give their
- * room to the instrument. */
+/* Whether the instrument is what the user works with: chosen after the
+ * model (or there is none). An instrument is separate from the session's
+ * model, so the model's panes beside it would show an unrelated picture. */
+static bool
+instrument_current(const struct session *s)
+{
+    return s->inst != NULL && (s->latest == LATEST_INSTRUMENT || !session_has_model(s));
+}
+
+/* Under the theory layout the current instrument takes the whole area; a
+ * model chosen after it (or no instrument) gets the preset's other panes,
+ * which draw the model, and the stale instrument goes. */
 static void
 theory_adjust(const struct session *s, bool *on)
 {
     int t = view_pane_parse("theory");
-    if (!session_has_model(s) && s->inst != NULL)
+    if (instrument_current(s)) {
         for (int i = 0; i < pane_count(); i++)
             on[i] = on[i] && i == t;
+    } else if (t >= 0 && s->inst != NULL) {
+        on[t] = false;
+    }
 }
 
 /* Under the sampler layout the data pane only belongs beside a sampler of
@@ -282,7 +295,14 @@ theory_adjust(const struct session *s, bool *on)
 static void
 sampler_adjust(const struct session *s, bool *on)
 {
-    int d = view_pane_parse("data");
+    int d = view_pane_parse("data"), sp = view_pane_parse("sampler");
+    /* A sampler of another target with a model chosen since: the model's
+     * panes, not the stale sampler's traces. */
+    if (s->smp != NULL && s->smp->tid != SMP_POSTERIOR && s->latest == LATEST_MODEL) {
+        if (sp >= 0)
+            on[sp] = false;
+        return;
+    }
     if (d >= 0 && s->smp != NULL && (s->smp->tid != SMP_POSTERIOR || s->blr == NULL))
         on[d] = false;
 }
@@ -295,9 +315,15 @@ sampler_adjust(const struct session *s, bool *on)
 static void
 default_adjust(const struct session *s, bool *on)
 {
-    int p = view_pane_parse("posterior");
+    int p = view_pane_parse("posterior"), t = view_pane_parse("theory");
+    /* An instrument chosen before the model is not what the user looks at
+     * now; neither is a sampler of another target (the banana): the
+     * posterior pane then draws the model (ui/pane_posterior.c). */
+    if (t >= 0 && s->inst != NULL && !instrument_current(s))
+        on[t] = false;
+    bool smp_shown = s->smp != NULL && (s->smp->tid == SMP_POSTERIOR || s->latest != LATEST_MODEL);
     const struct view_value *x = view_get(&s->view, "posterior", "x");
-    if (p < 0 || s->m == NULL || s->blr != NULL || s->smp != NULL || s->mc->pane.scalar != NULL ||
+    if (p < 0 || s->m == NULL || s->blr != NULL || smp_shown || s->mc->pane.scalar != NULL ||
         view_has_focus(&s->view, "posterior") || (x != NULL && x->set))
         return;
     on[p] = false;

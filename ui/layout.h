@@ -71,7 +71,8 @@ extern const struct layout_preset layout_presets[];
  * pane, or the first pane that is on when the focused one is off. data:
  * data on 2/3 of the width, posterior beside it when that leaves it 36
  * columns, else data alone. theory: theory, regret, spectrum, posterior as
- * the default arranges them. A preset whose panes are all off falls back to
+ * the default arranges them (its adjust leaves the current instrument alone,
+ * or the model's panes when a model came after it). A preset whose panes are all off falls back to
  * the default; with no pane on, the log takes the whole area above the
  * status line. Cost O(panes^2), no allocation. */
 void layout_compute(struct layout *l, int cols, int rows, int preset, const bool *on, int focus,

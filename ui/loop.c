@@ -352,19 +352,46 @@ redisplay(void)
     L.dirty = true;
 }
 
+/* Rows the newest `added` lines of the log take in the strip (wrapped
+ * lines take more than one, as ui/pane_log.c draws them). */
+static int
+log_rows_of(unsigned long added)
+{
+    int w = L.ui.layout.log.w - 1, rows = 0;
+    for (unsigned long k = 0; k < added && k < L.ui.log.count && rows < 10000; k++) {
+        bool err;
+        const char *line = logbuf_get(&L.ui.log, (size_t)k, &err);
+        int tw = line != NULL ? canvas_text_width(line) : 0;
+        rows += tw <= w || w <= 3 ? 1 : 1 + (tw - w + w - 4) / (w - 3);
+    }
+    return rows;
+}
 
-/* The lines the log got since generation gen: when they do not fit the log
- * strip, they open in the pager (they stay in the log too). */
+/* The lines the log got since generation gen. When they do not fit the
+ * log strip but do fit it grown over half the pane area, the strip grows
+ * until the next key (a 7-line `show regret` at 80x24 reads whole); longer
+ * output opens in the pager (it stays in the log too), unless may_page is
+ * false (the demo at start-up, a lecture's steps: they must keep going). */
 static void
-page_if_long(unsigned long gen, const char *title)
+page_if_long(unsigned long gen, const char *title, bool may_page)
 {
     unsigned long added = L.ui.log.generation - gen;
+    int h = L.ui.layout.log.h;
     /* No log strip (terminal too small): nothing to compare with, and the
      * screen says so already. */
-    if (L.startup || L.ui.layout.log.h <= 0 || added <= (unsigned long)L.ui.layout.log.h)
+    if (h <= 0 || added <= (unsigned long)h)
         return;
     if (added > L.ui.log.count)
         added = L.ui.log.count;
+    int need = log_rows_of(added), room = L.ui.layout.log.row / 2;
+    if (need <= h)
+        return;
+    if (need <= h + room || !may_page || L.startup) {
+        /* One more row for the rule on top of the grown strip. */
+        L.ui.log_grow = need - h + 1 < room ? need - h + 1 : room;
+        L.dirty = true;
+        return;
+    }
     pager_begin(&L.pager, title);
     for (unsigned long k = added; k-- > 0;) {
         bool err = false;
@@ -400,7 +427,7 @@ show_matches(char **matches, int n, int max_len)
     free(rows);
     char title[64];
     snprintf(title, sizeof title, "%d completions", n);
-    page_if_long(gen, title);
+    page_if_long(gen, title, true);
     free(listed_line);
     listed_line = strdup(rl_line_buffer);
     listed_gen = L.ui.log.generation;
@@ -425,6 +452,7 @@ run_line(const char *line)
     snprintf(echo, sizeof echo, "%s%s", PROMPT, line);
     logbuf_add(&L.ui.log, echo, false);
     L.s->view.log_scroll = 0;
+    L.ui.log_grow = 0;
     unsigned long gen = L.ui.log.generation;
     L.in_command = true;
     *(bl_cancel *)L.s->cancel = 0;
@@ -432,8 +460,64 @@ run_line(const char *line)
         out_error(&L.out, "error: %s", err.msg);
     *(bl_cancel *)L.s->cancel = 0;
     L.in_command = false;
-    page_if_long(gen, line);
+    page_if_long(gen, line, true);
     L.dirty = true;
+}
+
+/* The next command of a lecture (a sourced script, commands/script.c),
+ * when it may run: its output grows the log but never opens the pager, so
+ * the lecture keeps going; Ctrl-C during it stops the script. */
+static void
+lecture_step(void)
+{
+    if (L.pager.open || session_script_hold(L.s, NULL) != SCRIPT_READY)
+        return;
+    bl_err err;
+    bl_err_clear(&err);
+    L.s->view.log_scroll = 0;
+    unsigned long gen = L.ui.log.generation;
+    L.in_command = true;
+    *(bl_cancel *)L.s->cancel = 0;
+    if (session_script_step(L.s, &L.out, &err) != BL_OK)
+        out_error(&L.out, "error: %s", err.msg);
+    if (*L.s->cancel)
+        session_script_stop(L.s, &L.out);
+    *(bl_cancel *)L.s->cancel = 0;
+    L.in_command = false;
+    if (L.ui.log.generation != gen) {
+        L.ui.log_grow = 0;
+        page_if_long(gen, "", false);
+    }
+    L.dirty = true;
+}
+
+/* A key while a lecture runs: true when it was the lecture's. Space and
+ * Enter go on at a pause; any printable key ends a wait or skips a job the
+ * script waits for to its end; Esc and q stop the script. Escape sequences
+ * (F5, PgUp) and control keys stay readline's. */
+static bool
+lecture_key(const unsigned char *k, size_t len)
+{
+    enum script_hold h = session_script_hold(L.s, NULL);
+    if (h == SCRIPT_NONE || len != 1 ||
+        (k[0] < 0x20 && k[0] != '\r' && k[0] != '\n' && k[0] != 0x1b))
+        return false;
+    if (k[0] == 0x1b || k[0] == 'q') {
+        session_script_stop(L.s, &L.out);
+    } else if (h == SCRIPT_TIME || h == SCRIPT_JOB ||
+               (h == SCRIPT_KEY && (k[0] == ' ' || k[0] == '\r' || k[0] == '\n'))) {
+        unsigned long gen = L.ui.log.generation;
+        L.in_command = true;
+        *(bl_cancel *)L.s->cancel = 0;
+        session_script_go(L.s, &L.out); /* a job's rest runs now (pumped) */
+        if (*L.s->cancel)
+            session_script_stop(L.s, &L.out);
+        *(bl_cancel *)L.s->cancel = 0;
+        L.in_command = false;
+        page_if_long(gen, "", false);
+    }
+    L.dirty = true;
+    return true;
 }
 
 static void
@@ -493,7 +577,9 @@ drain_signals(void)
                     L.dirty = true;
                     break;
                 }
-                bool stopped = false;
+                bool stopped = L.s->script != NULL;
+                if (stopped && !L.in_command)
+                    session_script_stop(L.s, &L.out);
                 for (size_t k = 0; k < L.s->jobs.n; k++) {
                     struct job *j = &L.s->jobs.slot[k];
                     if (j->pace.active) {
@@ -551,7 +637,7 @@ kb_help(int count, int key)
     bl_err err;
     unsigned long gen = L.ui.log.generation;
     cmd_help_one("keys", &L.out, &err);
-    page_if_long(gen, "help keys");
+    page_if_long(gen, "help keys", true);
     L.dirty = true;
     return 0;
 }
@@ -759,6 +845,19 @@ dispatch_keys(void)
                 L.dirty = true;
             continue;
         }
+        /* Between a lecture's commands keys wait for its next hold (a
+         * second space at a pause is for the next pause). */
+        if (session_script_hold(L.s, NULL) == SCRIPT_READY && len == 1 && k[0] != 'q' &&
+            (k[0] >= 0x20 || k[0] == '\r' || k[0] == '\n'))
+            break;
+        if (len > 0)
+            L.ui.log_grow = 0;
+        if (session_script_hold(L.s, NULL) != SCRIPT_NONE && lecture_key(k, len)) {
+            L.ta_pos += len;
+            if (L.ta_pos == L.ta_len)
+                L.ta_pos = L.ta_len = 0;
+            continue;
+        }
         if (!key_bound(k, len)) {
             L.ta_pos += len;
             if (L.ta_pos == L.ta_len)
@@ -815,6 +914,7 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
     pager_init(&L.pager);
     ui_attach(&L.ui, s);
     s->interactive = true;
+    s->stepwise = true; /* `source` runs as a lecture (lecture_step) */
     s->pump = (struct clock_pump){.fn = pump};
 
     lineedit_init();
@@ -859,6 +959,16 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
             double wait = FRAME_S - (clock_now() - last);
             timeout = wait > 0 ? (int)(wait * 1000) + 1 : 0;
         }
+        /* A lecture's next command runs at once; a wait wakes up at its end. */
+        double until;
+        enum script_hold hold = session_script_hold(s, &until);
+        if (hold == SCRIPT_READY && !L.pager.open) {
+            timeout = 0;
+        } else if (hold == SCRIPT_TIME) {
+            double left = until - clock_now();
+            int ms = left > 0 ? (int)(left * 1000) + 1 : 0;
+            timeout = timeout < 0 || ms < timeout ? ms : timeout;
+        }
         struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
                               {.fd = sigpipe_fd[0], .events = POLLIN}};
         int r = poll(p, 2, timeout);
@@ -881,6 +991,7 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
             L.dirty = true;
         }
         last = t;
+        lecture_step();
         if (L.dirty)
             render();
     }
@@ -900,6 +1011,8 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
     ui_free(&L.ui);
     s->pump.fn = NULL;
     s->render = NULL;
+    session_script_stop(s, NULL);
+    s->stepwise = false;
     close(sigpipe_fd[0]);
     close(sigpipe_fd[1]);
     return 0;

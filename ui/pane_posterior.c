@@ -128,11 +128,13 @@ one_weight(const struct session *s)
 }
 
 /* The sampler view is shown when a sampler exists and its target is not the
- * model's posterior, or is the model's current posterior. */
+ * model's posterior (unless a model was chosen after it: the model is what
+ * the user looks at now), or is the model's current posterior. */
 static bool
 sampler_view(const struct session *s)
 {
-    return s->smp != NULL && (s->smp->tid != SMP_POSTERIOR || session_sampler_current(s));
+    return s->smp != NULL && ((s->smp->tid != SMP_POSTERIOR && s->latest != LATEST_MODEL) ||
+                              session_sampler_current(s));
 }
 
 /* The two inputs: `x=a,b`, else the quartiles of the inputs seen. */

@@ -116,6 +116,93 @@ draw_status(const struct session *s, struct canvas *c, const struct rect *r)
     canvas_text(c, r->col, r->row, buf, COL_TITLE, ATTR_REVERSE, r->w);
 }
 
+/* During a lecture the hint line says what the keys do now. */
+static bool
+draw_lecture_hint(const struct session *s, struct canvas *c, const struct rect *r)
+{
+    static const char *const what[][2] = {
+        [SCRIPT_READY] = {"lecture", "running"},
+        [SCRIPT_KEY] = {"space/Enter", "go on"},
+        [SCRIPT_TIME] = {"any key", "go on"},
+        [SCRIPT_JOB] = {"any key", "skip to its end"},
+    };
+    enum script_hold h = session_script_hold(s, NULL);
+    if (h == SCRIPT_NONE)
+        return false;
+    const char *const keys[][2] = {
+        {what[h][0], what[h][1]}, {"Esc/q", "stop the script"},
+        {"Ctrl-C", "stop all"},   {"F5", h == SCRIPT_JOB ? "pause" : ""},
+        {"PgUp", "log"},
+    };
+    int x = r->col + 1;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (keys[i][1][0] == '\0')
+            continue;
+        int need = canvas_text_width(keys[i][0]) + 1 + canvas_text_width(keys[i][1]);
+        if (x + need > r->col + r->w)
+            break;
+        x += canvas_text(c, x, r->row, keys[i][0], i == 0 ? COL_FOCUS : COL_TITLE, ATTR_BOLD, -1);
+        x += canvas_text(c, x, r->row, " ", COL_DIM, ATTR_NONE, -1);
+        x += canvas_text(c, x, r->row, keys[i][1], COL_DIM, ATTR_NONE, -1);
+        x += 2;
+    }
+    return true;
+}
+
+/* Where the caption breaks into its two rows (at a blank when one is near
+ * the width): the byte offset of the second row, or 0 when it fits on one. */
+static size_t
+caption_break(const char *text, int width)
+{
+    if (width <= 0 || canvas_text_width(text) <= width)
+        return 0;
+    size_t at = 0, blank = 0;
+    int cols = 0;
+    while (text[at] != '\0' && cols < width) {
+        unsigned char ch = (unsigned char)text[at];
+        size_t step = ch < 0x80 ? 1 : ch < 0xE0 ? 2 : ch < 0xF0 ? 3 : 4;
+        if (ch == ' ')
+            blank = at;
+        cols++;
+        at += step;
+    }
+    return blank > 0 ? blank + 1 : at;
+}
+
+#define CAPTION_PAD 2 /* columns left free at each side */
+
+int
+ui_caption_rows(const struct session *s, int cols)
+{
+    if (s->caption[0] == '\0')
+        return 0;
+    return caption_break(s->caption, cols - 2 * CAPTION_PAD) > 0 ? 2 : 1;
+}
+
+/* The caption: its own highlighted rows above the panes, bold on the
+ * title colour reversed, so it reads from the back of a lecture hall. */
+static void
+draw_caption(const struct session *s, struct canvas *c, int rows)
+{
+    int w = c->cols - 2 * CAPTION_PAD;
+    size_t cut = caption_break(s->caption, w);
+    char line[2][SESSION_CAPTION_MAX];
+    snprintf(line[0], sizeof line[0], "%.*s", cut > 0 ? (int)cut : (int)sizeof line[0], s->caption);
+    snprintf(line[1], sizeof line[1], "%s", cut > 0 ? s->caption + cut : "");
+    for (int y = 0; y < rows; y++) {
+        for (int x = 0; x < c->cols; x++)
+            canvas_put(c, x, y, ' ', COL_TITLE, ATTR_REVERSE);
+        canvas_text(c, CAPTION_PAD, y, line[y], COL_TITLE, ATTR_REVERSE | ATTR_BOLD, w);
+    }
+}
+
+static void
+shift_rect(struct rect *r, int dy)
+{
+    if (r->w > 0 && r->h > 0)
+        r->row += dy;
+}
+
 static void
 draw_hint(struct canvas *c, const struct rect *r)
 {
@@ -148,7 +235,23 @@ ui_render(struct ui *u, const struct session *s, struct canvas *c, const char *i
     int preset = s->view.preset;
     if (preset >= 0 && preset < view_layout_count() && layout_presets[preset].adjust != NULL)
         layout_presets[preset].adjust(s, on);
-    layout_compute(l, c->cols, c->rows, preset, on, s->view.focus, s->view.zoom);
+    /* The caption's rows come off the top; everything else lays out below. */
+    int cap = ui_caption_rows(s, c->cols);
+    if (cap > 0) {
+        layout_compute(l, c->cols, c->rows - cap, preset, on, s->view.focus, s->view.zoom);
+        if (l->too_small) {
+            cap = 0;
+        } else {
+            for (int i = 0; i < VIEW_MAX_PANES; i++)
+                shift_rect(&l->pane[i], cap);
+            shift_rect(&l->log, cap);
+            shift_rect(&l->status, cap);
+            shift_rect(&l->hint, cap);
+            shift_rect(&l->input, cap);
+        }
+    }
+    if (cap == 0)
+        layout_compute(l, c->cols, c->rows, preset, on, s->view.focus, s->view.zoom);
     if (l->too_small) {
         /* The longest form that fits: the size needed is never cut off. */
         char msg[4][96];
@@ -182,9 +285,22 @@ ui_render(struct ui *u, const struct session *s, struct canvas *c, const char *i
             canvas_box(c, r->col, r->row, r->w, r->h, title, focused ? COL_FOCUS : COL_DIM,
                        focused ? COL_FOCUS : COL_TITLE);
         }
-        /* The strip (the log) has no border. */
+        /* The strip (the log) has no border; grown, it covers the bottom
+         * of the pane area, a rule marking its top. */
+        struct rect lr = l->log;
+        int grow = u->log_grow < lr.row - cap - 1 ? u->log_grow : lr.row - cap - 1;
+        if (grow > 0 && lr.h > 0) {
+            lr.row -= grow;
+            lr.h += grow;
+            for (int y = lr.row; y < lr.row + grow; y++)
+                for (int x = lr.col; x < lr.col + lr.w; x++)
+                    canvas_put(c, x, y, y == lr.row ? (c->ascii ? '-' : 0x2500) : ' ', COL_DIM,
+                               ATTR_NONE);
+            lr.row++;
+            lr.h--;
+        }
         for (int i = 0; i < pane_count(); i++) {
-            const struct rect *r = &l->log;
+            const struct rect *r = &lr;
             if (pane_at(i)->place != PANE_STRIP || r->w <= 0 || r->h <= 0)
                 continue;
             canvas_clip(c, r->col, r->row, r->w, r->h);
@@ -192,7 +308,10 @@ ui_render(struct ui *u, const struct session *s, struct canvas *c, const char *i
             canvas_clip(c, 0, 0, -1, -1);
         }
         draw_status(s, c, &l->status);
-        draw_hint(c, &l->hint);
+        if (!draw_lecture_hint(s, c, &l->hint))
+            draw_hint(c, &l->hint);
+        if (cap > 0)
+            draw_caption(s, c, cap);
     }
     if (l->input.w > 0)
         canvas_text(c, l->input.col, l->input.row, input ? input : PROMPT, COL_DEFAULT,

@@ -17,6 +17,9 @@ struct ui {
     struct logbuf log;            /* command output shown in the log area */
     bool ascii;                   /* ASCII glyphs instead of braille and box drawing */
     struct layout layout;         /* the last layout computed */
+    /* Rows the log strip borrows from the pane area above it, so that output
+     * a little longer than the strip shows whole (until the next key). */
+    int log_grow;
 };
 
 /* 0, or -1 when out of memory. */
@@ -26,6 +29,9 @@ void ui_free(struct ui *u);
  * shown (prompt and text, already scrolled to fit), or NULL for the bare
  * prompt. */
 void ui_render(struct ui *u, const struct session *s, struct canvas *c, const char *input);
+/* Rows the caption (s->caption, a lecture's `say`) takes at width cols: 0
+ * without one, else 1, or 2 when it does not fit on one. */
+int ui_caption_rows(const struct session *s, int cols);
 /* An out whose lines go to u's log (and, when echo is set, to stdout too:
  * batch mode prints and still shows the log in screenshots). */
 struct out ui_log_out(struct ui *u, bool echo);

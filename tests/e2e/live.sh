@@ -75,8 +75,13 @@ check "still alive" "idle  n="
 
 text "help keys"; keys Enter
 check "help keys" "leave (on an empty line)"
-# 14 lines do not fit the log strip: they open in the pager; q gives the panes back.
-check "help keys opens the pager" "q close"
+# 15 lines do not fit the 8-line log strip but do fit it grown over half the
+# panes: the strip grows (its first line is on screen), no pager.
+check "help keys shows whole in the grown log" "keys of the live screen:"
+absent "short output opens no pager" "q close"
+text "help"; keys Enter
+# The whole help does not fit: the pager; q gives the panes back.
+check "help opens the pager" "q close"
 text "q"
 check "q closes the pager" "F5 pause"
 text "model blr alpha=-1"; keys Enter
