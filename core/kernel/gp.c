@@ -63,7 +63,7 @@ mean_at(const meanfn *m, size_t d, const double *x)
     }
 }
 
-/* r = y - m(X), n rows (r may alias y only for a zero mean). */
+/* r = y - m(X), n rows (r may be y). */
 static void
 residuals(const meanfn *m, size_t d, const double *X, const double *y, size_t n, double *r)
 {
@@ -107,8 +107,8 @@ gp_set_mean(gp *g, gp_mean_kind kind, const double *beta, bl_err *err)
     for (size_t i = 0; i < m.np; i++) {
         m.beta[i] = beta ? beta[i] : 0.0;
         if (!isfinite(m.beta[i]))
-            return bl_fail(err, BL_EINVAL, "gp: %s=%g: must be finite", gp_mean_param_name(g, 0),
-                           m.beta[i]);
+            return bl_fail(err, BL_EINVAL, "gp: mean=%s: parameter %zu is %g: must be finite",
+                           gp_mean_name(kind), i + 1, m.beta[i]);
     }
     g->mf = m;
     return BL_OK;
