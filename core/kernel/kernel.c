@@ -349,6 +349,16 @@ kernel_has_grad(const kernel *k)
 
 /* ---- evaluation ------------------------------------------------------ */
 
+/* exp(-a) for a >= 0, without calling exp where it underflows to +0 anyway
+ * (a > 745.14): libm's underflow path (errno, the xflow handler) cost a
+ * tenth of `optimize` on kernels.lens, whose short rbf (ls 0.12 years) is
+ * 0 for every pair more than 4.6 years apart. Bit-identical results. */
+static inline double
+exp_neg(double a)
+{
+    return a < 746.0 ? exp(-a) : 0.0;
+}
+
 /* Matern correlation at s = sqrt(2 nu) r / ls >= 0,
  * c(s) = 2^(1-nu)/Gamma(nu) s^nu K_nu(s), and *dls = dc/dlog ls =
  * 2^(1-nu)/Gamma(nu) s^(nu+1) K_(nu-1)(s) (from d/ds s^nu K_nu = -s^nu K_(nu-1)
@@ -401,7 +411,7 @@ matern_corr(double nu, double s, double *dls)
 static inline double
 rq_corr(double r2, double ls, double alpha, double *dls, double *dal)
 {
-    double t = r2 / (ls * ls), u = t / (2.0 * alpha), lu = log1p(u), c = exp(-alpha * lu);
+    double t = r2 / (ls * ls), u = t / (2.0 * alpha), lu = log1p(u), c = exp_neg(alpha * lu);
     *dls = c * t / (1.0 + u);
     *dal = c * alpha * (u / (1.0 + u) - lu);
     return c;
@@ -432,7 +442,7 @@ leaf_val(const leaf *f, const double *x, const double *x2, size_t d, bool same, 
     switch (f->t) {
     case KERNEL_RBF: {
         double t = r2 / (p[1] * p[1]);
-        k = v * exp(-0.5 * t);
+        k = v * exp_neg(0.5 * t);
         if (q == 1)
             g = k * t;
         break;
@@ -723,7 +733,7 @@ leaf_grads(const leaf *f, const double *x, const double *x2, size_t d, bool same
     switch (f->t) {
     case KERNEL_RBF: {
         double t = r2 / (p[1] * p[1]);
-        k = p[0] * exp(-0.5 * t);
+        k = p[0] * exp_neg(0.5 * t);
         dv[1] = k * t;
         break;
     }
