@@ -31,7 +31,9 @@ static const char *const act_choices[] = {"relu", "erf", "tanh", "gelu", "silu",
 
 #define KERNEL_ARGS                                                                        \
     {.name = "kernel", .type = ARG_STR, .def = "rbf",                                      \
-     .help = "kernel spec, e.g. \"rbf(ls=0.5) + periodic(period=11)\", or nngp"},          \
+     .help = "kernel spec: rbf, matern12/32/52, matern(nu=), rq, dot, periodic (also "      \
+             "expsinesquared), linear, constant, white, with + and *, e.g. "              \
+             "\"rbf(ls=0.5) + periodic(period=11)\"; or nngp"},                              \
     {.name = "noise", .type = ARG_REAL, .min = 0, .max = 1e6,                              \
      .help = "noise sd (default: the world's when known, else 0.1)"},                      \
     {.name = "act", .type = ARG_CHOICE, .choices = act_choices, .def = "relu",             \
