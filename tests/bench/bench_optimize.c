@@ -5,13 +5,15 @@
  *  (a) examples/kernels.lens: co2_monthly, the first 240 rows raw, the data
  *      mean, kernel and start KERNELS_SPEC (Rasmussen and Williams' Mauna Loa
  *      kernel, their values), noise=0.19, the trend's length scale held
- *      (fix=rbf1.ls). Targets: converged, under 0.5 s, log ML at least
- *      scikit-learn's from the same start less 1%;
+ *      with the period and periodic.var (fix=). Targets: converged, under
+ *      0.5 s, log ML at least scikit-learn's from the same start;
  *  (b) examples/sunspots.lens's GP: sunspots_yearly standardised, all 309
  *      rows, "rbf(var=0.5, ls=0.05)", noise=0.3;
- *  (c) scikit-learn's L-BFGS-B on (a) (tests/bench/co2_sklearn.py, its
- *      default box and a wider one) when /usr/bin/python3 can import
- *      sklearn, else skipped; (a) must reach the best of its log MLs.
+ *  (c) scikit-learn's L-BFGS-B on (a) (tests/bench/co2_sklearn.py, box
+ *      (1e-5, 1e7), the same held parameters) when /usr/bin/python3 can
+ *      import sklearn, else skipped; (a) must reach at least its log ML
+ *      (issue 12; it reaches -67.54198827 against -67.54199205, and
+ *      tests/test_cmd_gp.c checks 1%).
  * The 0.5 s target is checked on CPU time (CLOCK_PROCESS_CPUTIME_ID), wall
  * time printed beside it.
  * BENCH_OPT_TRACE=1 prints every iteration of (a). Never part of the test
@@ -180,9 +182,8 @@ main(void)
         if (py == NULL || pclose(py) != 0 || isnan(after)) {
             printf("  scikit-learn: the script failed\n");
             bad++;
-        } else if (co2_lml < after - 0.01 * fabs(after)) {
-            printf("  target missed: log ML %.10g more than 1%% below scikit-learn's %.10g\n",
-                   co2_lml, after);
+        } else if (co2_lml < after) {
+            printf("  target missed: log ML %.10g below scikit-learn's %.10g\n", co2_lml, after);
             bad++;
         } else {
             printf("  log ML %.10g, scikit-learn's %.10g (%+.3g%%)\n", co2_lml, after,
