@@ -25,12 +25,15 @@
 #include "core/spectrum/spectrum.h"
 
 static const char *const yesno[] = {"no", "yes", NULL};
+static const char *const mean_choices[] = {"zero", "const", "linear", "data", NULL};
 static const char *const act_choices[] = {"relu", "erf", "tanh", "gelu", "silu", "sin",
                                           "leaky_relu", "abs", NULL};
 
 #define KERNEL_ARGS                                                                        \
     {.name = "kernel", .type = ARG_STR, .def = "rbf",                                      \
-     .help = "kernel spec, e.g. \"rbf(ls=0.5) + periodic(period=11)\", or nngp"},          \
+     .help = "kernel spec: rbf, matern12/32/52, matern(nu=), rq, dot, periodic (also "      \
+             "expsinesquared), linear, constant, white, with + and *, e.g. "              \
+             "\"rbf(ls=0.5) + periodic(period=11)\"; or nngp"},                              \
     {.name = "noise", .type = ARG_REAL, .min = 0, .max = 1e6,                              \
      .help = "noise sd (default: the world's when known, else 0.1)"},                      \
     {.name = "act", .type = ARG_CHOICE, .choices = act_choices, .def = "relu",             \
@@ -44,7 +47,18 @@ static const char *const act_choices[] = {"relu", "erf", "tanh", "gelu", "silu",
     {.name = "ntk", .type = ARG_CHOICE, .choices = yesno, .def = "no",                    \
      .help = "kernel=nngp: the neural tangent kernel instead"},                           \
     {.name = "order", .type = ARG_INT, .min = 2, .max = NNGP_GH_MAX, .def = "80",         \
-     .help = "kernel=nngp: Gauss-Hermite nodes per axis (tanh, gelu, silu, sin)"}
+     .help = "kernel=nngp: Gauss-Hermite nodes per axis (tanh, gelu, silu, sin)"},        \
+    {.name = "mean", .type = ARG_CHOICE, .choices = mean_choices, .def = "zero",          \
+     .help = "prior mean: zero, const (c), linear (a + b.x) or data (the mean of the "     \
+             "observed targets, fixed); optimize fits c, a, b with the kernel"},          \
+    {.name = "mean_c", .type = ARG_REAL, .min = -1e12, .max = 1e12, .def = "0",          \
+     .help = "mean=const: the constant (optimize's start)"},                              \
+    {.name = "mean_a", .type = ARG_REAL, .min = -1e12, .max = 1e12, .def = "0",          \
+     .help = "mean=linear: the intercept a"},                                             \
+    {.name = "mean_b", .type = ARG_REAL, .min = -1e12, .max = 1e12, .def = "0",          \
+     .help = "mean=linear: the slope b (of every input)"},                                \
+    {.name = "fix", .type = ARG_STR,                                                      \
+     .help = "hyperparameters optimize holds, comma-separated (\"rbf1.ls,mean.c\")"}
 
 static const struct arg_spec gp_keys[] = {
     KERNEL_ARGS,
@@ -82,6 +96,9 @@ struct gp_setup {
     gp_scale_prior prior; /* TP: the scale prior (INVGAMMA: the Student-t process) */
     bool nngp;            /* the kernel is an NNGP built from nn (layer spectra) */
     nngp_opts nn;
+    gp_mean_kind mean;               /* prior mean */
+    double beta[GP_MEAN_MAX_PARAMS]; /* its parameters: (c) or (a, b_1..b_d) */
+    char fix[256];                   /* held by optimize: names, comma-separated */
 };
 
 struct gp_inst {
@@ -107,6 +124,42 @@ kernel_params_check(const kernel *k, bl_err *err)
                            "under- or overflows in the Gram matrix",
                            kernel_param_name(k, i), v, pos ? "" : "-",
                            pos ? 1 / KERNEL_PARAM_MAX : KERNEL_PARAM_MAX, KERNEL_PARAM_MAX);
+    }
+    return BL_OK;
+}
+
+/* fix[] of gp_opt_opts from the names in list (kernel parameters, then the
+ * mean's); mask may be NULL (only check the names). */
+static int
+fix_mask(const gp *g, const char *list, bool *mask, bl_err *err)
+{
+    const kernel *k = gp_kernel(g);
+    size_t np = kernel_nparams(k), nm = gp_mean_nparams(g);
+    for (size_t i = 0; mask != NULL && i < np + nm; i++)
+        mask[i] = false;
+    const char *p = list;
+    for (;;) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        size_t len = strcspn(p, ", ");
+        if (len == 0)
+            break;
+        size_t i = 0;
+        for (; i < np + nm; i++) {
+            const char *name = i < np ? kernel_param_name(k, i) : gp_mean_param_name(g, i - np);
+            if (strlen(name) == len && strncmp(name, p, len) == 0)
+                break;
+        }
+        if (i == np + nm)
+            return bl_fail(err, BL_EINVAL, "fix: no hyperparameter '%.*s' (the model has %s%s%s)",
+                           (int)len, p, np ? kernel_param_name(k, 0) : "none",
+                           np + nm > 1 ? " .. " : "",
+                           np + nm > 1 ? (nm ? gp_mean_param_name(g, nm - 1)
+                                             : kernel_param_name(k, np - 1))
+                                       : "");
+        if (mask != NULL)
+            mask[i] = true;
+        p += len;
     }
     return BL_OK;
 }
@@ -157,12 +210,38 @@ gp_configure(const struct session *s, const struct cmd_args *a, void *opts, bl_e
         if (gp_scale_prior_check(&gs->prior, err) != BL_OK)
             return BL_EINVAL;
     }
-    /* Parse the kernel now, so a bad spec is refused even before data exist. */
-    kernel *k = kernel_parse(gs->kernel, s->world ? s->in_dim : 1, err);
+    const char *mn = args_str(a, "mean");
+    size_t d = s->world ? s->in_dim : 1;
+    gs->mean = strcmp(mn, "const") == 0    ? GP_MEAN_CONST
+               : strcmp(mn, "linear") == 0 ? GP_MEAN_LINEAR
+               : strcmp(mn, "data") == 0   ? GP_MEAN_DATA
+                                           : GP_MEAN_ZERO;
+    if (gs->mean == GP_MEAN_CONST) {
+        gs->beta[0] = args_real(a, "mean_c");
+    } else if (gs->mean == GP_MEAN_LINEAR && d <= GP_MEAN_MAX_DIM) {
+        gs->beta[0] = args_real(a, "mean_a");
+        for (size_t i = 0; i < d; i++)
+            gs->beta[1 + i] = args_real(a, "mean_b");
+    }
+    const char *fx = args_given(a, "fix") ? args_str(a, "fix") : "";
+    if (strlen(fx) >= sizeof gs->fix)
+        return bl_fail(err, BL_EINVAL, "fix: longer than %zu characters", sizeof gs->fix - 1);
+    snprintf(gs->fix, sizeof gs->fix, "%s", fx);
+    /* Parse the kernel now, so a bad spec is refused even before data exist;
+     * the mean and the held names against it. */
+    kernel *k = kernel_parse(gs->kernel, d, err);
     if (k == NULL)
         return err ? err->code : BL_EINVAL;
     int rc = kernel_params_check(k, err);
-    kernel_free(k);
+    if (rc != BL_OK) {
+        kernel_free(k);
+        return rc;
+    }
+    gp *probe = gp_alloc(k, 1.0, err); /* takes k */
+    rc = probe == NULL ? BL_ENOMEM : gp_set_mean(probe, gs->mean, gs->beta, err);
+    if (rc == BL_OK)
+        rc = fix_mask(probe, gs->fix, NULL, err);
+    gp_free(probe);
     return rc;
 }
 
@@ -188,6 +267,10 @@ gp_create(const void *opts, const world *w, bl_err *err)
     kernel *k = kernel_parse(gs->kernel, g->in_dim, err);
     if (k != NULL)
         g->gp = gp_alloc(k, gs->noise * gs->noise, err); /* takes k, also on failure */
+    if (g->gp != NULL && gp_set_mean(g->gp, gs->mean, gs->beta, err) != BL_OK) {
+        gp_free(g->gp);
+        g->gp = NULL;
+    }
     if (g->gp == NULL) {
         free(g);
         return NULL;
@@ -407,14 +490,19 @@ gp_optimize_hook(struct session *s, struct out *out, bl_err *err)
         return err ? err->code : BL_ENOMEM;
     gp_opt_result res;
     struct opt_live live = {s, out};
-    gp_opt_opts oo = {.progress = gp_opt_progress, .progress_ctx = &live};
-    int rc = gp_optimize(trial, &oo, &res, s->cancel, err);
+    bool fix[KERNEL_MAX_LEAVES * 3 + GP_MEAN_MAX_PARAMS];
+    int rc = fix_mask(trial, g->set.fix, fix, err);
+    gp_opt_opts oo = {.progress = gp_opt_progress, .progress_ctx = &live, .fix = fix};
+    if (rc == BL_OK)
+        rc = gp_optimize(trial, &oo, &res, s->cancel, err);
     if (rc == BL_OK) {
         /* The optimum as options, then a replay so every trace matches it. */
         struct gp_setup gs = g->set;
         const kernel *k = gp_kernel(trial);
         kernel_format(k, gs.kernel, sizeof gs.kernel);
         gs.noise = sqrt(gp_noise(trial));
+        for (size_t j = 0; j < gp_mean_nparams(trial); j++)
+            gs.beta[j] = gp_mean_param_value(trial, j);
         for (size_t i = 0; i < kernel_nparams(k); i++) {
             const char *name = kernel_param_name(k, i);
             if (strstr(name, "sw2") != NULL)
@@ -455,15 +543,38 @@ static void
 gp_describe(const void *opts, const void *m, char *buf, size_t size)
 {
     const struct gp_setup *gs = opts;
-    (void)m;
+    const struct gp_inst *g = m;
+    /* The mean after the kernel and noise: a zero mean adds nothing, so
+     * every existing description reads as before. */
+    char mean[96] = "";
+    if (gs->mean == GP_MEAN_CONST)
+        snprintf(mean, sizeof mean, " mean=const mean_c=%.10g", gs->beta[0]);
+    else if (gs->mean == GP_MEAN_LINEAR)
+        snprintf(mean, sizeof mean, " mean=linear mean_a=%.10g mean_b=%.10g%s", gs->beta[0],
+                 gs->beta[1], g != NULL && g->in_dim > 1 ? ",.." : "");
+    else if (gs->mean == GP_MEAN_DATA)
+        snprintf(mean, sizeof mean, " mean=data");
     if (gs->tp)
-        snprintf(buf, size, "tp %s(%.4g, %.4g) kernel=%s noise=%.4g", prior_names[gs->prior.kind],
-                 gs->prior.p1, gs->prior.p2, gs->kernel, gs->noise);
+        snprintf(buf, size, "tp %s(%.4g, %.4g) kernel=%s noise=%.4g%s",
+                 prior_names[gs->prior.kind], gs->prior.p1, gs->prior.p2, gs->kernel, gs->noise,
+                 mean);
     else
-        snprintf(buf, size, "gp kernel=%s noise=%.4g", gs->kernel, gs->noise);
+        snprintf(buf, size, "gp kernel=%s noise=%.4g%s", gs->kernel, gs->noise, mean);
 }
 
 /* ---- show ---------------------------------------------------------------- */
+
+/* The mean's parameters after the kernel's (nothing for the zero mean). */
+static void
+show_mean(struct out *out, const gp *g)
+{
+    for (size_t j = 0; j < gp_mean_nparams(g); j++)
+        out_kv_real(out, gp_mean_param_name(g, j), gp_mean_param_value(g, j));
+    if (gp_mean(g) == GP_MEAN_DATA) {
+        double x0 = 0;
+        out_kv_real(out, "mean.data", gp_mean_at(g, &x0));
+    }
+}
 
 static int
 gp_show_kernel(struct session *s, struct out *out, bl_err *err)
@@ -475,6 +586,7 @@ gp_show_kernel(struct session *s, struct out *out, bl_err *err)
     out_kv_str(out, "kernel", spec);
     for (size_t i = 0; i < kernel_nparams(k); i++)
         out_kv_real(out, kernel_param_name(k, i), kernel_param_value(k, i));
+    show_mean(out, g->gp);
     out_kv_real(out, "noise", sqrt(gp_noise(g->gp)));
     out_kv_real(out, "jitter", gp_jitter(g->gp));
     out_kv_int(out, "n", (long long)gp_n(g->gp));
@@ -540,6 +652,7 @@ gp_show_evidence(struct session *s, struct out *out, bl_err *err)
     }
     for (size_t i = 0; i < kernel_nparams(k); i++)
         out_kv_real(out, kernel_param_name(k, i), kernel_param_value(k, i));
+    show_mean(out, g->gp);
     out_kv_real(out, "noise", sqrt(gp_noise(g->gp)));
     out_kv_real(out, "jitter", gp_jitter(g->gp));
     out_kv_int(out, "n", (long long)s->n);

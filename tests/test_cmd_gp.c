@@ -193,6 +193,35 @@ test_optimize_live(void)
     session_free(s);
 }
 
+/* The CO2 lecture (examples/kernels.lens): trained on 1958-1978 (n = 240),
+ * its forecast for January 1990 and January 2000 within 5 ppm of the record
+ * (datasets/data/co2_monthly.csv: 353.650 and 369.020 ppm), and its log
+ * marginal likelihood after `optimize` within 1% of scikit-learn's on the
+ * same data, mean, kernel and start: -67.54199205, scikit-learn 1.2.1
+ * (Debian python3-sklearn) L-BFGS-B, tests/bench/co2_sklearn.py (which
+ * forecasts 352.5980 and 369.4395). */
+#define CO2_SKLEARN_LML (-67.54199205)
+static void
+test_co2_lecture(void)
+{
+    bl_err err;
+    struct session *s = session_alloc(&err);
+    CHECK(run(s, "source " BL_SOURCE_DIR "/examples/kernels.lens", &err) == BL_OK, "%s", err.msg);
+    CHECK(s->n == 240 && s->mc == model_find("gp"), "the lecture's model and data");
+    double lml = session_log_evidence(s);
+    CHECK(fabs(lml - CO2_SKLEARN_LML) <= 0.01 * fabs(CO2_SKLEARN_LML), "log ML %.10g vs %.10g",
+          lml, CO2_SKLEARN_LML);
+    const double x[2] = {1990.0417, 2000.0417}, rec[2] = {353.650, 369.020};
+    for (int i = 0; i < 2; i++) {
+        double m, v, f;
+        CHECK(session_predict(s, &x[i], &m, &v, &f, &err) == BL_OK, "%s", err.msg);
+        CHECK(fabs(m - rec[i]) <= 5, "forecast %.4f: %.4f ppm, the record %.3f", x[i], m, rec[i]);
+        /* bands opening up past the data */
+        CHECK(i == 0 || sqrt(f) > 2, "sd %.3g", sqrt(f));
+    }
+    session_free(s);
+}
+
 int
 main(void)
 {
@@ -202,6 +231,7 @@ main(void)
     test_tp_and_priors();
     test_optimize_and_errors();
     test_optimize_live();
+    test_co2_lecture();
     out_buffer_free(&ob);
     return TEST_REPORT();
 }

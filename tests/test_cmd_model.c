@@ -443,6 +443,8 @@ main(void)
                   {"model blr features=fourier m=3 alpha=2", 0},
                   {"model nig v0=2", 0},
                   {"model gp kernel=\"rbf(ls=0.5)\"", 1e-10},
+                  {"model gp kernel=\"rq(ls=0.5)\" mean=const mean_c=0.7", 1e-10},
+                  {"model tp kernel=\"matern(nu=0.8)\" mean=linear mean_a=0.2 mean_b=1", 1e-10},
                   {"model tp a=3 b=2", 1e-10},
                   {"model tp prior=gamma a=2 b=1", 1e-10},
                   {"model gp kernel=nngp depth=10", 1e-10}};

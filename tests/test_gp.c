@@ -687,6 +687,143 @@ test_block(void)
     gp_free(g);
 }
 
+/* ---- mean functions (docs/math.md §5.4) ---------------------------------- */
+
+#define MN 40
+static void
+mean_data(double *X, double *y)
+{
+    for (size_t i = 0; i < MN; i++) {
+        X[i] = -2.0 + 4.0 * (double)i / (MN - 1);
+        y[i] = 5.0 + 2.0 * X[i] + sin(3.0 * X[i]) + 0.1 * cos(17.0 * (double)i);
+    }
+}
+
+static gp *
+mean_gp(gp_mean_kind kind, const double *beta, bl_err *err)
+{
+    gp *g = gp_alloc(kernel_parse("rbf(var=1.5, ls=0.6)", 1, err), 0.05, err);
+    if (g != NULL && gp_set_mean(g, kind, beta, err) != BL_OK) {
+        gp_free(g);
+        g = NULL;
+    }
+    return g;
+}
+
+static void
+test_mean(void)
+{
+    bl_err err;
+    double X[MN], y[MN], r[MN], xs[3] = {-2.5, 0.3, 2.7};
+    mean_data(X, y);
+    const double bc[1] = {4.2}, bl[2] = {4.5, 1.8};
+    const gp_mean_kind kinds[3] = {GP_MEAN_CONST, GP_MEAN_LINEAR, GP_MEAN_DATA};
+    const double *betas[3] = {bc, bl, NULL};
+    for (int k = 0; k < 3; k++) {
+        /* The same model three ways: points, one block, a batch fit. */
+        gp *a = mean_gp(kinds[k], betas[k], &err), *b = mean_gp(kinds[k], betas[k], &err),
+           *c = mean_gp(kinds[k], betas[k], &err);
+        CHECK(a && b && c, "%s: %s", gp_mean_name(kinds[k]), err.msg);
+        if (!a || !b || !c)
+            return;
+        gp_arrival arr[MN];
+        double lp[MN];
+        bool nj;
+        for (size_t i = 0; i < MN; i++)
+            CHECK(gp_observe(a, &X[i], y[i], &lp[i], &err) == BL_OK, "%s", err.msg);
+        CHECK(gp_observe_block(b, X, y, MN, arr, &nj, NULL, &err) == BL_OK && !nj, "%s", err.msg);
+        CHECK(gp_fit(c, X, y, MN, NULL, &err) == BL_OK, "%s", err.msg);
+        double worst = 0;
+        for (size_t i = 0; i < MN; i++)
+            worst = fmax(worst, fabs(arr[i].logpred - lp[i]) / fmax(fabs(lp[i]), 1));
+        CHECK(worst <= 1e-10, "%s: block vs point log predictives: %g", gp_mean_name(kinds[k]),
+              worst);
+        CHECK_REL(gp_log_ml(b), gp_log_ml(a), 1e-10);
+        CHECK_REL(gp_log_ml(c), gp_log_ml(a), 1e-10);
+        CHECK_REL(arr[MN - 1].lml, gp_log_ml(a), 1e-10);
+        CHECK_REL(gp_quad(b), gp_quad(a), 1e-10);
+        /* Independent: the zero-mean GP on the residuals y - m(x), its
+         * predictions shifted back by m(x*). */
+        double m0 = 0;
+        if (kinds[k] == GP_MEAN_DATA) {
+            for (size_t i = 0; i < MN; i++)
+                m0 += y[i] / MN;
+            double x0 = 0;
+            CHECK_REL(gp_mean_at(a, &x0), m0, 1e-14);
+        }
+        for (size_t i = 0; i < MN; i++)
+            r[i] = y[i] - (k == 0 ? bc[0] : k == 1 ? bl[0] + bl[1] * X[i] : m0);
+        gp *z = mean_gp(GP_MEAN_ZERO, NULL, &err);
+        CHECK(z && gp_fit(z, X, r, MN, NULL, &err) == BL_OK, "%s", err.msg);
+        CHECK_REL(gp_log_ml(a), gp_log_ml(z), 1e-10);
+        double ma[3], mz[3], va[3], vz[3], F[3], Fz[3], Z[3] = {0.3, -1.1, 0.8};
+        gp_predict(a, xs, 3, ma, va, NULL, NULL, &err);
+        gp_predict(z, xs, 3, mz, vz, NULL, NULL, &err);
+        CHECK(gp_draws(a, xs, 3, Z, 1, F, NULL, &err) == BL_OK, "%s", err.msg);
+        gp_draws(z, xs, 3, Z, 1, Fz, NULL, &err);
+        for (size_t t = 0; t < 3; t++) {
+            double mt = k == 0 ? bc[0] : k == 1 ? bl[0] + bl[1] * xs[t] : m0;
+            CHECK_REL(ma[t], mz[t] + mt, 1e-10);
+            CHECK_REL(va[t], vz[t], 1e-10);
+            CHECK_REL(F[t], Fz[t] + mt, 1e-10);
+        }
+        /* The gradient w.r.t. the mean's parameters, (dm/dbeta)^T alpha,
+         * against central differences of the batch log ML (exact for a
+         * quadratic: step 1e-3, tolerance 1e-7 relative). */
+        size_t np = kernel_nparams(gp_kernel(a)), nm = gp_mean_nparams(a);
+        CHECK(nm == (size_t)(k == 0 ? 1 : k == 1 ? 2 : 0), "nparams %zu", nm);
+        double g[8], lml;
+        CHECK(gp_log_ml_grad(c, g, &lml, &err) == BL_OK, "%s", err.msg);
+        for (size_t j = 0; j < nm; j++) {
+            double bp[2] = {betas[k][0], k == 1 ? betas[k][1] : 0}, bm[2];
+            memcpy(bm, bp, sizeof bm);
+            const double h = 1e-3;
+            bp[j] += h;
+            bm[j] -= h;
+            gp *p = mean_gp(kinds[k], bp, &err), *m = mean_gp(kinds[k], bm, &err);
+            gp_fit(p, X, y, MN, NULL, &err);
+            gp_fit(m, X, y, MN, NULL, &err);
+            double fd = (gp_log_ml(p) - gp_log_ml(m)) / (2 * h);
+            CHECK(fabs(g[np + j] - fd) <= 1e-7 * fmax(fabs(fd), 1), "%s: d/d%s %g vs %g",
+                  gp_mean_name(kinds[k]), gp_mean_param_name(a, j), g[np + j], fd);
+            gp_free(p);
+            gp_free(m);
+        }
+        /* The noise's component sits after the mean's. */
+        CHECK(isfinite(g[np + nm]), "noise gradient");
+        gp_free(z);
+        gp_free(a);
+        gp_free(b);
+        gp_free(c);
+    }
+    CHECK(strcmp(gp_mean_name(GP_MEAN_LINEAR), "linear") == 0, "names");
+
+    /* optimize with the linear mean: at the end the mean's gradient is ~0
+     * (its parameters are the generalised least squares fit under the final
+     * kernel), and a held kernel parameter does not move. */
+    gp *o = mean_gp(GP_MEAN_LINEAR, NULL, &err);
+    CHECK(o && gp_fit(o, X, y, MN, NULL, &err) == BL_OK, "%s", err.msg);
+    bool fix[4] = {false, true, false, false}; /* rbf.ls held; the mean free */
+    gp_opt_opts oo = {.fix = fix};
+    gp_opt_result res;
+    CHECK(gp_optimize(o, &oo, &res, NULL, &err) == BL_OK && res.converged, "optimize: %s",
+          err.msg);
+    CHECK_REL(kernel_param_value(gp_kernel(o), 1), 0.6, 1e-15);
+    double g[8];
+    CHECK(gp_log_ml_grad(o, g, NULL, &err) == BL_OK, "%s", err.msg);
+    CHECK(fabs(g[2]) < 1e-3 && fabs(g[3]) < 1e-3, "mean gradient at the optimum: %g %g", g[2],
+          g[3]);
+    CHECK(res.log_ml_after > res.log_ml_before, "no gain");
+    CHECK(gp_mean_param_value(o, 1) > 1.0 && gp_mean_param_value(o, 1) < 3.0, "slope %g",
+          gp_mean_param_value(o, 1));
+    CHECK(strcmp(gp_mean_param_name(o, 0), "mean.a") == 0 &&
+              strcmp(gp_mean_param_name(o, 1), "mean.b") == 0 && gp_mean_param_name(o, 2) == NULL,
+          "linear names");
+    /* refusals */
+    CHECK(gp_set_mean(o, GP_MEAN_CONST, NULL, &err) == BL_EINVAL, "mean set after data");
+    gp_free(o);
+}
+
 int
 main(void)
 {
@@ -702,5 +839,6 @@ main(void)
     test_interrupt();
     test_bad_input();
     test_block();
+    test_mean();
     return TEST_REPORT();
 }

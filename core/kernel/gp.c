@@ -24,8 +24,17 @@
 #define PIVOT_RTOL 1e-13 /* pivots below this times k(x,x) are rounding noise [C] */
 #define PRED_CHUNK 256   /* right-hand sides per triangular solve in gp_predict */
 
+/* The mean function m(x) = h(x)^T beta, h = (), (1) or (1, x). */
+typedef struct meanfn {
+    gp_mean_kind kind;
+    size_t np;                       /* hyperparameters: 0 (zero, data), 1, 1 + d */
+    double beta[GP_MEAN_MAX_PARAMS]; /* data: beta[0] is the current data mean */
+} meanfn;
+
 struct gp {
     kernel *k;       /* owned */
+    meanfn mf;       /* the prior mean; every y below enters as y - m(x) */
+    double ysum;     /* sum of the targets (the data mean's numerator) */
     size_t d;        /* input dimension */
     double noise;    /* s2n */
     size_t n, cap;   /* points, capacity (rows of X, leading dimension of L) */
@@ -37,6 +46,116 @@ struct gp {
     double sum_diag; /* sum of diag Ky (for the jitter ladder's scale) */
     double q, logdet, lml, jitter;
 };
+
+static double
+mean_at(const meanfn *m, size_t d, const double *x)
+{
+    switch (m->kind) {
+    case GP_MEAN_CONST:
+    case GP_MEAN_DATA: return m->beta[0];
+    case GP_MEAN_LINEAR: {
+        double v = m->beta[0];
+        for (size_t i = 0; i < d; i++)
+            v += m->beta[1 + i] * x[i];
+        return v;
+    }
+    default: return 0.0;
+    }
+}
+
+/* r = y - m(X), n rows (r may be y). */
+static void
+residuals(const meanfn *m, size_t d, const double *X, const double *y, size_t n, double *r)
+{
+    for (size_t i = 0; i < n; i++)
+        r[i] = y[i] - mean_at(m, d, X + i * d);
+}
+
+const char *
+gp_mean_name(gp_mean_kind kind)
+{
+    switch (kind) {
+    case GP_MEAN_ZERO: return "zero";
+    case GP_MEAN_CONST: return "const";
+    case GP_MEAN_LINEAR: return "linear";
+    case GP_MEAN_DATA: return "data";
+    }
+    return "?";
+}
+
+int
+gp_set_mean(gp *g, gp_mean_kind kind, const double *beta, bl_err *err)
+{
+    if (g->n > 0)
+        return bl_fail(err, BL_EINVAL, "gp: the mean is set before the first point (n=%zu)",
+                       g->n);
+    meanfn m = {.kind = kind};
+    switch (kind) {
+    case GP_MEAN_ZERO:
+    case GP_MEAN_DATA: break;
+    case GP_MEAN_CONST: m.np = 1; break;
+    case GP_MEAN_LINEAR:
+        if (g->d > GP_MEAN_MAX_DIM)
+            return bl_fail(err, BL_EINVAL,
+                           "gp: mean=linear on inputs of dimension %zu: at most %d (one slope "
+                           "per input)",
+                           g->d, GP_MEAN_MAX_DIM);
+        m.np = 1 + g->d;
+        break;
+    default: return bl_fail(err, BL_EINVAL, "gp: unknown mean %d", (int)kind);
+    }
+    for (size_t i = 0; i < m.np; i++) {
+        m.beta[i] = beta ? beta[i] : 0.0;
+        if (!isfinite(m.beta[i]))
+            return bl_fail(err, BL_EINVAL, "gp: mean=%s: parameter %zu is %g: must be finite",
+                           gp_mean_name(kind), i + 1, m.beta[i]);
+    }
+    g->mf = m;
+    return BL_OK;
+}
+
+gp_mean_kind
+gp_mean(const gp *g)
+{
+    return g->mf.kind;
+}
+
+size_t
+gp_mean_nparams(const gp *g)
+{
+    return g->mf.np;
+}
+
+const char *
+gp_mean_param_name(const gp *g, size_t i)
+{
+    static const char *const bnames[GP_MEAN_MAX_DIM] = {
+        "mean.b1", "mean.b2",  "mean.b3",  "mean.b4",  "mean.b5",  "mean.b6",
+        "mean.b7", "mean.b8",  "mean.b9",  "mean.b10", "mean.b11", "mean.b12",
+        "mean.b13", "mean.b14", "mean.b15", "mean.b16"};
+    switch (g->mf.kind) {
+    case GP_MEAN_CONST: return i == 0 ? "mean.c" : NULL;
+    case GP_MEAN_LINEAR:
+        if (i == 0)
+            return "mean.a";
+        if (i >= g->mf.np)
+            return NULL;
+        return g->d == 1 ? "mean.b" : bnames[i - 1];
+    default: return NULL;
+    }
+}
+
+double
+gp_mean_param_value(const gp *g, size_t i)
+{
+    return i < g->mf.np ? g->mf.beta[i] : (double)NAN;
+}
+
+double
+gp_mean_at(const gp *g, const double *x)
+{
+    return mean_at(&g->mf, g->d, x);
+}
 
 gp *
 gp_alloc(kernel *k, double noise, bl_err *err)
@@ -135,6 +254,8 @@ gp_copy(const gp *g, bl_err *err)
     for (size_t i = 0; i < g->n; i++)
         memcpy(c->L + i * c->cap, g->L + i * g->cap, (i + 1) * sizeof *c->L);
     c->n = g->n;
+    c->mf = g->mf;
+    c->ysum = g->ysum;
     c->sum_diag = g->sum_diag;
     c->q = g->q;
     c->logdet = g->logdet;
@@ -246,7 +367,7 @@ observe_point(gp *g, const double *x, double y, gp_arrival *a, bl_err *err)
             return rc;
         linalg_solve_lower_ld(g->L, n, g->cap, l);
     }
-    double ll = 0.0, mean = 0.0;
+    double ll = 0.0, mean = mean_at(&g->mf, g->d, x);
     for (size_t i = 0; i < n; i++) {
         ll += l[i] * l[i];
         mean += l[i] * g->z[i];
@@ -280,9 +401,24 @@ observe_point(gp *g, const double *x, double y, gp_arrival *a, bl_err *err)
     g->q += zn * zn;
     g->logdet += 2.0 * log(lnn);
     g->lml += lp;
+    g->ysum += y;
     if (j > g->jitter)
         g->jitter = j;
     g->n = n + 1;
+    if (g->mf.kind == GP_MEAN_DATA) {
+        /* The data mean moved: every residual with it. z = L^-1 (y - c) anew
+         * (O(n^2), the order of the row extension) and the batch log ML at
+         * the new c; the one-step predictive above used the mean before y. */
+        double c = g->ysum / (double)g->n;
+        g->mf.beta[0] = c;
+        for (size_t i = 0; i < g->n; i++)
+            g->z[i] = g->y[i] - c;
+        linalg_solve_lower_ld(g->L, g->n, g->cap, g->z);
+        g->q = 0.0;
+        for (size_t i = 0; i < g->n; i++)
+            g->q += g->z[i] * g->z[i];
+        g->lml = -0.5 * ((double)g->n * LOG_2PI + g->logdet + g->q);
+    }
     if (a)
         *a = (gp_arrival){.mean = mean, .var = piv + j, .resid = zn, .logpred = lp, .q = g->q,
                           .logdet = g->logdet, .lml = g->lml};
@@ -297,6 +433,86 @@ gp_observe(gp *g, const double *x, double y, double *logpred, bl_err *err)
     if (rc == BL_OK && logpred)
         *logpred = a.logpred;
     return rc;
+}
+
+/* The block's arrivals under the data mean, with the new rows [W, S] of the
+ * factor in place (W = rows n.. of L, S their diagonal block): what the point
+ * path computes, arrival by arrival. The mean moves with every target, so
+ * the residuals are carried as two right-hand sides, zy = L^-1 y and
+ * z1 = L^-1 1, z(c) = zy - c z1: arrival i is predicted under the mean of the
+ * n + i targets before it, and the state after it (q, the batch log ML) is at
+ * the mean of n + i + 1; q directly from the difference, O(n + i) per arrival,
+ * never as |zy|^2 - 2c zy.z1 + c^2 |z1|^2, which cancels (y ~ 330 ppm against
+ * residuals of 1). Commits z, q, lml, logdet, ysum and the mean; the caller
+ * the rest. */
+static int
+block_data_mean(gp *g, const double *y, size_t m, const double *S, size_t ld, gp_arrival *out,
+                bl_err *err)
+{
+    size_t n = g->n, N = n + m;
+    double *zy = malloc(2 * N * sizeof *zy), *ab = malloc(2 * m * sizeof *ab);
+    if (zy == NULL || ab == NULL) {
+        free(zy);
+        free(ab);
+        return bl_fail(err, BL_ENOMEM, "gp: out of memory for a block of %zu points", m);
+    }
+    double *z1 = zy + N, *a = ab, *b = ab + m;
+    memset(ab, 0, 2 * m * sizeof *ab);
+    if (n > 0) {
+        memcpy(zy, g->y, n * sizeof *zy);
+        linalg_solve_lower_ld(g->L, n, g->cap, zy);
+        for (size_t i = 0; i < n; i++)
+            z1[i] = 1.0;
+        linalg_solve_lower_ld(g->L, n, g->cap, z1);
+        const double *W = g->L + n * ld;
+        for (size_t i = 0; i < m; i++) {
+            const double *Wi = W + i * ld;
+            double sa = 0.0, sb = 0.0;
+            for (size_t j = 0; j < n; j++) {
+                sa += Wi[j] * zy[j];
+                sb += Wi[j] * z1[j];
+            }
+            a[i] = sa;
+            b[i] = sb;
+        }
+    }
+    double ysum = g->ysum, q = g->q, logdet = g->logdet, lml = g->lml, c = g->mf.beta[0];
+    for (size_t i = 0; i < m; i++) {
+        const double *Si = S + i * ld;
+        double ai = a[i], bi = b[i];
+        for (size_t j = 0; j < i; j++) {
+            ai += Si[j] * zy[n + j];
+            bi += Si[j] * z1[n + j];
+        }
+        size_t k = n + i; /* targets before this one */
+        double cprev = k > 0 ? ysum / (double)k : 0.0, lii = Si[i];
+        double mu = cprev + (ai - cprev * bi), zi = (y[i] - mu) / lii;
+        double lp = -0.5 * LOG_2PI - log(lii) - 0.5 * zi * zi;
+        zy[k] = (y[i] - ai) / lii;
+        z1[k] = (1.0 - bi) / lii;
+        ysum += y[i];
+        c = ysum / (double)(k + 1);
+        q = 0.0;
+        for (size_t t = 0; t <= k; t++) {
+            double e = zy[t] - c * z1[t];
+            q += e * e;
+        }
+        logdet += 2.0 * log(lii);
+        lml = -0.5 * ((double)(k + 1) * LOG_2PI + logdet + q);
+        if (out)
+            out[i] = (gp_arrival){.mean = mu, .var = lii * lii, .resid = zi, .logpred = lp,
+                                  .q = q, .logdet = logdet, .lml = lml};
+    }
+    for (size_t t = 0; t < N; t++)
+        g->z[t] = zy[t] - c * z1[t];
+    g->q = q;
+    g->logdet = logdet;
+    g->lml = lml;
+    g->ysum = ysum;
+    g->mf.beta[0] = c;
+    free(zy);
+    free(ab);
+    return BL_OK;
 }
 
 /* Block extension (docs/gp-blocks.md). With W = K(X2, X) L^-T (m x n) the
@@ -380,40 +596,49 @@ observe_block(gp *g, const double *X, const double *y, size_t m, gp_arrival *out
         *need_jitter = true;
         goto done;
     }
-    if (n > 0) {
-        gsl_vector_const_view zv = gsl_vector_const_view_array(g->z, n);
-        gsl_vector_view mv = gsl_vector_view_array(mean, m);
-        gsl_matrix_const_view Wv = gsl_matrix_const_view_array_with_tda(W, m, n, ld);
-        gsl_blas_dgemv(CblasNoTrans, 1.0, &Wv.matrix, &zv.vector, 0.0, &mv.vector);
+    if (g->mf.kind == GP_MEAN_DATA) {
+        rc = block_data_mean(g, y, m, S, ld, out, err);
+        if (rc != BL_OK)
+            goto done;
     } else {
-        memset(mean, 0, m * sizeof *mean);
-    }
-    /* Forward substitution, one arrival at a time: the running sums are
-     * the sequential state the point path would hold after each arrival. */
-    double *z2 = g->z + n;
-    double q = g->q, logdet = g->logdet, lml = g->lml;
-    for (size_t i = 0; i < m; i++) {
-        const double *Si = S + i * ld;
-        double mu = mean[i];
-        for (size_t j = 0; j < i; j++)
-            mu += Si[j] * z2[j];
-        double lii = Si[i], zi = (y[i] - mu) / lii;
-        double lp = -0.5 * LOG_2PI - log(lii) - 0.5 * zi * zi;
-        z2[i] = zi;
-        q += zi * zi;
-        logdet += 2.0 * log(lii);
-        lml += lp;
-        if (out)
-            out[i] = (gp_arrival){.mean = mu, .var = lii * lii, .resid = zi, .logpred = lp,
-                                  .q = q, .logdet = logdet, .lml = lml};
+        if (n > 0) {
+            gsl_vector_const_view zv = gsl_vector_const_view_array(g->z, n);
+            gsl_vector_view mv = gsl_vector_view_array(mean, m);
+            gsl_matrix_const_view Wv = gsl_matrix_const_view_array_with_tda(W, m, n, ld);
+            gsl_blas_dgemv(CblasNoTrans, 1.0, &Wv.matrix, &zv.vector, 0.0, &mv.vector);
+        } else {
+            memset(mean, 0, m * sizeof *mean);
+        }
+        /* Forward substitution, one arrival at a time: the running sums are
+         * the sequential state the point path would hold after each arrival;
+         * z2 solves for the residuals y - m(x). */
+        double *z2 = g->z + n;
+        double q = g->q, logdet = g->logdet, lml = g->lml;
+        for (size_t i = 0; i < m; i++) {
+            const double *Si = S + i * ld;
+            double mu = mean[i] + mean_at(&g->mf, g->d, X + i * g->d);
+            for (size_t j = 0; j < i; j++)
+                mu += Si[j] * z2[j];
+            double lii = Si[i], zi = (y[i] - mu) / lii;
+            double lp = -0.5 * LOG_2PI - log(lii) - 0.5 * zi * zi;
+            z2[i] = zi;
+            q += zi * zi;
+            logdet += 2.0 * log(lii);
+            lml += lp;
+            if (out)
+                out[i] = (gp_arrival){.mean = mu, .var = lii * lii, .resid = zi, .logpred = lp,
+                                      .q = q, .logdet = logdet, .lml = lml};
+        }
+        g->q = q;
+        g->logdet = logdet;
+        g->lml = lml;
+        for (size_t i = 0; i < m; i++)
+            g->ysum += y[i];
     }
     memcpy(g->X + n * g->d, X, m * g->d * sizeof *X);
     memcpy(g->y + n, y, m * sizeof *y);
     for (size_t i = 0; i < m; i++)
         g->sum_diag += kd[i];
-    g->q = q;
-    g->logdet = logdet;
-    g->lml = lml;
     g->n = n + m;
 done:
     free(kd);
@@ -485,12 +710,13 @@ gp_cholesky(double *A, size_t n, size_t lda, double *jitter, bl_err *err)
  * z, q, logdet, lml, jitter, sum_diag. Caller owns L, z. */
 typedef struct batch {
     double *L, *z;
-    double q, logdet, lml, jitter, sum_diag;
+    double q, logdet, lml, jitter, sum_diag, ysum;
+    meanfn mf; /* the mean it was fitted with (data: at the mean of y) */
 } batch;
 
 static int
-batch_fit(const kernel *k, double noise, const double *X, const double *y, size_t n, batch *b,
-          const bl_cancel *cancel, bl_err *err)
+batch_fit(const kernel *k, const meanfn *mf, double noise, const double *X, const double *y,
+          size_t n, batch *b, const bl_cancel *cancel, bl_err *err)
 {
     b->L = malloc(n * n * sizeof *b->L);
     b->z = malloc(n * sizeof *b->z);
@@ -515,7 +741,13 @@ batch_fit(const kernel *k, double noise, const double *X, const double *y, size_
         b->L = b->z = NULL;
         return rc;
     }
-    memcpy(b->z, y, n * sizeof *y);
+    b->mf = *mf;
+    b->ysum = 0.0;
+    for (size_t i = 0; i < n; i++)
+        b->ysum += y[i];
+    if (mf->kind == GP_MEAN_DATA)
+        b->mf.beta[0] = b->ysum / (double)n;
+    residuals(&b->mf, kernel_in_dim(k), X, y, n, b->z);
     linalg_solve_lower_ld(b->L, n, n, b->z);
     b->q = 0.0;
     b->logdet = 0.0;
@@ -544,6 +776,8 @@ install(gp *g, const double *X, const double *y, size_t n, batch *b)
     g->lml = b->lml;
     g->jitter = b->jitter;
     g->sum_diag = b->sum_diag;
+    g->ysum = b->ysum;
+    g->mf = b->mf;
     free(b->L);
     free(b->z);
 }
@@ -561,7 +795,7 @@ gp_fit(gp *g, const double *X, const double *y, size_t n, const bl_cancel *cance
     if (n > GP_MAX_N)
         return bl_fail(err, BL_EINVAL, "gp: n=%zu points: at most %d", n, GP_MAX_N);
     batch b;
-    if ((rc = batch_fit(g->k, g->noise, X, y, n, &b, cancel, err)) != BL_OK)
+    if ((rc = batch_fit(g->k, &g->mf, g->noise, X, y, n, &b, cancel, err)) != BL_OK)
         return rc;
     if ((rc = reserve(g, n, err)) != BL_OK) {
         free(b.L);
@@ -607,7 +841,7 @@ gp_predict(const gp *g, const double *Xs, size_t m, double *mean, double *var_f,
                            &Vv.matrix);
         }
         for (size_t t = 0; t < c; t++) {
-            double mu = 0.0, vv = 0.0;
+            double mu = mean_at(&g->mf, g->d, Xs + (c0 + t) * g->d), vv = 0.0;
             for (size_t i = 0; i < n; i++) {
                 double v = V[i * c + t];
                 mu += v * g->z[i];
@@ -647,6 +881,8 @@ gp_draws(const gp *g, const double *Xs, size_t m, const double *Z, size_t ndraws
     }
     if ((rc = kernel_gram(g->k, Xs, m, C, NULL, err)) != BL_OK)
         goto done;
+    for (size_t i = 0; i < m; i++)
+        mu[i] = mean_at(&g->mf, g->d, Xs + i * g->d);
     if (n > 0) {
         if ((rc = kernel_cross(g->k, g->X, n, Xs, m, V, NULL, err)) != BL_OK)
             goto done;
@@ -658,7 +894,7 @@ gp_draws(const gp *g, const double *Xs, size_t m, const double *Z, size_t ndraws
         gsl_blas_dsyrk(CblasLower, CblasTrans, -1.0, &Vv.matrix, 1.0, &Cv.matrix);
         gsl_vector_const_view zv = gsl_vector_const_view_array(g->z, n);
         gsl_vector_view mv = gsl_vector_view_array(mu, m);
-        gsl_blas_dgemv(CblasTrans, 1.0, &Vv.matrix, &zv.vector, 0.0, &mv.vector);
+        gsl_blas_dgemv(CblasTrans, 1.0, &Vv.matrix, &zv.vector, 1.0, &mv.vector);
     }
     if ((rc = linalg_cholesky(C, m, jitter, err)) != BL_OK)
         goto done;
@@ -1031,7 +1267,9 @@ gp_scale_is(const gp *g, const gp_scale_prior *pr, gp_is_proposal prop, size_t n
 typedef struct optctx {
     const gp *g;
     kernel *k; /* working copy */
+    meanfn mf; /* working copy of the mean */
     size_t np; /* kernel parameters */
+    size_t nm; /* mean parameters, x[np .. np + nm - 1] (untransformed) */
     size_t dim;
     bool fix_noise;
     double *K;     /* n x n: Ky, then its factor at the last evaluated point */
@@ -1049,9 +1287,14 @@ typedef struct optctx {
 static bool
 opt_set(optctx *c, const double *x)
 {
-    c->noise = c->fix_noise ? c->g->noise : exp(x[c->np]);
+    c->noise = c->fix_noise ? c->g->noise : exp(x[c->np + c->nm]);
     if (!isfinite(c->noise) || !(c->noise >= 0.0))
         return false;
+    for (size_t j = 0; j < c->nm; j++) {
+        if (!isfinite(x[c->np + j]))
+            return false;
+        c->mf.beta[j] = x[c->np + j];
+    }
     return kernel_set_theta(c->k, x, NULL) == BL_OK;
 }
 
@@ -1087,7 +1330,7 @@ opt_value(optctx *c, const double *x)
     }
     if (rc != BL_OK)
         return HUGE_VAL;
-    memcpy(c->alpha, c->g->y, n * sizeof *c->alpha);
+    residuals(&c->mf, c->g->d, c->g->X, c->g->y, n, c->alpha);
     linalg_solve_lower_ld(c->K, n, n, c->alpha);
     c->q = 0.0;
     c->logdet = 0.0;
@@ -1131,8 +1374,16 @@ opt_grad(optctx *c, double *grad)
     }
     for (size_t p = 0; p < c->np; p++)
         grad[p] *= -0.5;
+    /* d log ML / d beta = H^T alpha, H the mean's basis at the inputs
+     * (docs/optimize.md): (1) for the constant, (1, x) for the linear mean. */
+    for (size_t j = 0; j < c->nm; j++) {
+        double gj = 0.0;
+        for (size_t i = 0; i < n; i++)
+            gj += (j == 0 ? 1.0 : c->g->X[i * c->g->d + j - 1]) * c->alpha[i];
+        grad[c->np + j] = -gj;
+    }
     if (!c->fix_noise)
-        grad[c->np] = -0.5 * c->noise * tr; /* dKy/dlog s2 = s2 I */
+        grad[c->np + c->nm] = -0.5 * c->noise * tr; /* dKy/dlog s2 = s2 I */
     for (size_t p = 0; p < c->dim; p++)
         if (!isfinite(grad[p]))
             return false;
@@ -1153,8 +1404,9 @@ static int
 opt_init(optctx *c, const gp *g, bool fix_noise, bool grad, const bl_cancel *cancel, bl_err *err)
 {
     size_t n = g->n;
-    *c = (optctx){.g = g, .np = kernel_nparams(g->k), .fix_noise = fix_noise, .cancel = cancel};
-    c->dim = c->np + (fix_noise ? 0 : 1);
+    *c = (optctx){.g = g, .np = kernel_nparams(g->k), .mf = g->mf, .nm = g->mf.np,
+                  .fix_noise = fix_noise, .cancel = cancel};
+    c->dim = c->np + c->nm + (fix_noise ? 0 : 1);
     c->k = kernel_copy(g->k, err);
     if (c->k == NULL)
         return BL_ENOMEM;
@@ -1174,8 +1426,10 @@ static void
 opt_start(const optctx *c, double *x)
 {
     kernel_get_theta(c->g->k, x);
+    for (size_t j = 0; j < c->nm; j++)
+        x[c->np + j] = c->g->mf.beta[j];
     if (!c->fix_noise)
-        x[c->np] = log(c->g->noise);
+        x[c->np + c->nm] = log(c->g->noise);
 }
 
 int
@@ -1191,7 +1445,7 @@ gp_log_ml_grad(const gp *g, double *grad, double *lml, bl_err *err)
     if (rc != BL_OK)
         return rc;
     int threads = linalg_threads_one();
-    double x[KERNEL_MAX_LEAVES * 3 + 1];
+    double x[KERNEL_MAX_LEAVES * 3 + GP_MEAN_MAX_PARAMS + 1];
     opt_start(&c, x);
     double f = opt_value(&c, x);
     bool ok = isfinite(f) && opt_grad(&c, grad);
@@ -1227,7 +1481,7 @@ gp_opt_stop_name(gp_opt_stop s)
 
 /* ---- L-BFGS in the log box ---- */
 
-#define OPT_DIM_MAX (KERNEL_MAX_LEAVES * 3 + 1)
+#define OPT_DIM_MAX (KERNEL_MAX_LEAVES * 3 + GP_MEAN_MAX_PARAMS + 1)
 #define LS_C1       1e-4 /* sufficient decrease */
 #define LS_C2       0.9  /* curvature (strong Wolfe): the usual quasi-Newton value */
 #define LS_MAX_EVAL 20   /* evaluations per line search */
@@ -1241,6 +1495,8 @@ typedef struct lbfgs {
     optctx *c;
     size_t dim;
     double lo[OPT_DIM_MAX], hi[OPT_DIM_MAX];
+    bool capped[OPT_DIM_MAX]; /* counted in the per-iteration step cap (not the mean's) */
+    bool held[OPT_DIM_MAX];   /* fixed by the caller: gradient 0, box of width 0 */
     double x[OPT_DIM_MAX], g[OPT_DIM_MAX], f;    /* current point */
     double xt[OPT_DIM_MAX], gt[OPT_DIM_MAX];    /* trial point */
     double xa[OPT_DIM_MAX], ga[OPT_DIM_MAX], fa; /* best accepted trial */
@@ -1268,6 +1524,11 @@ ls_eval(lbfgs *B, double t, bool want_grad, const double *f_armijo)
         p.f = HUGE_VAL;
         return p;
     }
+    /* A held component's gradient would enter the curvature pairs and bend
+     * the direction of the others. */
+    for (size_t i = 0; i < B->dim; i++)
+        if (B->held[i])
+            B->gt[i] = 0.0;
     p.dphi = 0.0;
     for (size_t i = 0; i < B->dim; i++)
         p.dphi += B->gt[i] * B->d[i];
@@ -1476,14 +1737,21 @@ lbfgs_run(lbfgs *B, const opt_run *o, size_t *iters, gp_opt_stop *stop, double *
         }
         /* Longest step inside the box; the first trial moves by at most one
          * unit in any log parameter (a factor e), later ones try t = 1. */
-        double tmax = HUGE_VAL, dmax = 0.0;
+        double tmax = HUGE_VAL, dmax = 0.0, dall = 0.0;
         for (size_t i = 0; i < dim; i++) {
             if (B->d[i] > 0.0)
                 tmax = fmin(tmax, (B->hi[i] - B->x[i]) / B->d[i]);
             else if (B->d[i] < 0.0)
                 tmax = fmin(tmax, (B->lo[i] - B->x[i]) / B->d[i]);
-            dmax = fmax(dmax, fabs(B->d[i]));
+            if (B->capped[i])
+                dmax = fmax(dmax, fabs(B->d[i]));
+            dall = fmax(dall, fabs(B->d[i]));
         }
+        /* The mean's parameters are in the data's units and -log ML is
+         * quadratic in them (one minimum): they take no part in the cap,
+         * except in a direction along them alone. */
+        if (!(dmax > 0.0))
+            dmax = dall;
         /* At most GP_OPT_MAX_STEP in any log parameter per iteration, so
          * that a step stays where the curvature model was learnt: the
          * marginal likelihood can have several maxima (kernels.lens has
@@ -1641,10 +1909,16 @@ gp_optimize(gp *g, const gp_opt_opts *o, gp_opt_result *res, const bl_cancel *ca
         return bl_fail(err, BL_EINVAL,
                        "gp: noise=0 cannot be optimised on a log scale: set "
                        "noise > 0 or fix it");
-    size_t np = kernel_nparams(g->k), dim = np + (oo.fix_noise ? 0 : 1);
+    size_t np = kernel_nparams(g->k), nm = g->mf.np, dim = np + nm + (oo.fix_noise ? 0 : 1);
     if (dim == 0)
         return bl_fail(err, BL_EINVAL, "gp: nothing to optimise");
     bool use_grad = kernel_has_grad(g->k) && !oo.simplex;
+    bool any_fix = false;
+    for (size_t i = 0; oo.fix != NULL && i < np + nm; i++)
+        any_fix |= oo.fix[i];
+    if (any_fix && !use_grad)
+        return bl_fail(err, BL_EINVAL,
+                       "gp: fixed hyperparameters need the gradient optimizer (not nngp)");
     optctx c;
     int rc = opt_init(&c, g, oo.fix_noise, use_grad, cancel, err);
     if (rc != BL_OK)
@@ -1674,17 +1948,26 @@ gp_optimize(gp *g, const gp_opt_opts *o, gp_opt_result *res, const bl_cancel *ca
         B->c = &c;
         B->dim = dim;
         for (size_t i = 0; i < dim; i++) {
-            bool lg = i >= np || kernel_param_is_log(g->k, i);
+            bool mean = i >= np && i < np + nm;
+            bool lg = !mean && (i >= np || kernel_param_is_log(g->k, i));
+            B->capped[i] = !mean;
             B->lo[i] = lg ? -GP_OPT_LOG_BOX : -HUGE_VAL;
             B->hi[i] = lg ? GP_OPT_LOG_BOX : HUGE_VAL;
             /* A start outside the box moves into it. */
             B->x[i] = x0[i] < B->lo[i] ? B->lo[i] : x0[i] > B->hi[i] ? B->hi[i] : x0[i];
+            /* A held parameter: a box of width 0 (the projection keeps it). */
+            B->held[i] = oo.fix != NULL && i < np + nm && oo.fix[i];
+            if (B->held[i])
+                B->lo[i] = B->hi[i] = B->x[i];
         }
         B->f = opt_value(&c, B->x);
         if (!c.fail && (!isfinite(B->f) || !opt_grad(&c, B->g)) && !c.fail) {
             rc = bl_fail(err, BL_ENUM, "gp: no gradient at the starting parameters");
             goto done;
         }
+        for (size_t i = 0; i < dim; i++)
+            if (B->held[i])
+                B->g[i] = 0.0;
         if (!c.fail)
             lbfgs_run(B, &run, &it, &stop, &gnorm);
         /* The current point is the best accepted one, also when cancelled. */
@@ -1711,7 +1994,7 @@ gp_optimize(gp *g, const gp_opt_opts *o, gp_opt_result *res, const bl_cancel *ca
     }
     /* The refit may not be cancelled: an interrupted run keeps its best point. */
     batch b;
-    if ((rc = batch_fit(c.k, c.noise, g->X, g->y, n, &b, NULL, err)) != BL_OK)
+    if ((rc = batch_fit(c.k, &c.mf, c.noise, g->X, g->y, n, &b, NULL, err)) != BL_OK)
         goto done;
     if (!(-b.lml <= f0)) {
         free(b.L);

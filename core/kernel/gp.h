@@ -1,12 +1,14 @@
 /* core/gp.h - Gaussian and Student-t process regression on streamed data.
  *
- * docs/math.md §1.1-1.3, 5.1, 5.2. Model: y = f(X) + noise, f ~ GP(0, k),
- * Ky = K + noise I. State: inputs X, targets y, the lower Cholesky factor L
- * of Ky (row-major, leading dimension = capacity), z = L^-1 y,
- * q = y^T Ky^-1 y = |z|^2, log det Ky = 2 sum log L_ii, and the log marginal
- * likelihood kept as the sum of one-step log predictives
- * log p(y_t | y_<t) = log N(y_t; l.z, L_tt^2) (chain rule, equal to the batch
- * formula to rounding). Each arrival extends L by one row,
+ * docs/math.md §1.1-1.3, 5.1, 5.2, 5.4. Model: y = f(X) + noise, f ~ GP(m, k),
+ * Ky = K + noise I, m the mean function (zero, a constant c, a + b.x, or the
+ * data mean; gp_set_mean). State: inputs X, targets y, the lower Cholesky
+ * factor L of Ky (row-major, leading dimension = capacity), z = L^-1 (y - m),
+ * q = (y - m)^T Ky^-1 (y - m) = |z|^2, log det Ky = 2 sum log L_ii, and the
+ * log marginal likelihood kept as the sum of one-step log predictives
+ * log p(y_t | y_<t) = log N(y_t; m(x_t) + l.z, L_tt^2) (chain rule, equal to
+ * the batch formula to rounding; under the data mean it is the batch value
+ * at the current mean, see GP_MEAN_DATA). Each arrival extends L by one row,
  * l = L^-1 k(X, x), L_tt = sqrt(k(x,x) + noise - l.l) (docs/math.md §5.1), O(n^2)
  * plus n kernel evaluations; nothing is refitted except by gp_fit (batch)
  * and gp_optimize. Pivots at or below 1e-13 k(x,x) count as failure and go
@@ -35,11 +37,44 @@
 
 typedef struct gp gp; /* opaque */
 
+/* The prior mean m(x) = h(x)^T beta. */
+typedef enum {
+    GP_MEAN_ZERO = 0, /* m = 0 */
+    GP_MEAN_CONST,    /* m = c: beta = (c) */
+    GP_MEAN_LINEAR,   /* m = a + b.x: beta = (a, b_1..b_d) */
+    /* m = the mean of the targets observed so far, fixed (no hyperparameter,
+     * 0 before the first point). Arrival t is predicted under the mean of
+     * the t - 1 before it; the state after it (z, q, the log ML) is at the
+     * mean of all t, so gp_log_ml is the batch value at the current mean (a
+     * plug-in, as scikit-learn's fit of y - mean(y)), not the sum of the
+     * one-step predictives. O(n^2) more per point arrival (z anew). */
+    GP_MEAN_DATA
+} gp_mean_kind;
+
+#define GP_MEAN_MAX_DIM    16 /* mean=linear: inputs of dimension at most this */
+#define GP_MEAN_MAX_PARAMS (1 + GP_MEAN_MAX_DIM)
+
 /* New empty model. Takes ownership of k (also on failure: k is freed).
  * noise = s2n >= 0 and finite. NULL + BL_EINVAL / BL_ENOMEM. */
 gp *gp_alloc(kernel *k, double noise, bl_err *err);
 void gp_free(gp *g); /* NULL is a no-op; frees the kernel */
 gp *gp_copy(const gp *g, bl_err *err);
+
+/* Set the mean of a model without points: kind and beta (gp_mean_nparams
+ * entries; NULL: zeros). BL_EINVAL (n > 0, unknown kind, beta not finite,
+ * linear on inputs of dimension > GP_MEAN_MAX_DIM), g unchanged. The zero
+ * mean is the default. */
+int gp_set_mean(gp *g, gp_mean_kind kind, const double *beta, bl_err *err);
+gp_mean_kind gp_mean(const gp *g);
+const char *gp_mean_name(gp_mean_kind kind); /* "zero", "const", "linear", "data" */
+/* The mean's hyperparameters (optimised by gp_optimize): 0 (zero, data), 1
+ * (const), 1 + in_dim (linear); names "mean.c", "mean.a", "mean.b" (in_dim
+ * 1) or "mean.b1".. (NULL out of range), values (NAN out of range). */
+size_t gp_mean_nparams(const gp *g);
+const char *gp_mean_param_name(const gp *g, size_t i);
+double gp_mean_param_value(const gp *g, size_t i);
+/* m(x) (data: the current data mean). */
+double gp_mean_at(const gp *g, const double *x);
 
 size_t gp_n(const gp *g);
 size_t gp_in_dim(const gp *g);
@@ -51,7 +86,7 @@ double gp_quad(const gp *g);           /* q = y^T Ky^-1 y */
 double gp_logdet(const gp *g);         /* log det Ky (with any jitter) */
 /* Copy of the factor L (n x n row-major, upper triangle 0) into out. */
 void gp_factor(const gp *g, double *out);
-/* alpha = Ky^-1 y into out (n). O(n^2). */
+/* alpha = Ky^-1 (y - m) into out (n). O(n^2). */
 void gp_alpha(const gp *g, double *out);
 
 /* One arrival (x of length in_dim, y): extend the factor by one row.
@@ -94,7 +129,7 @@ int gp_observe_block(gp *g, const double *X, const double *y, size_t m, gp_arriv
  * error (BL_EINVAL, BL_ENOMEM, BL_ENUM, BL_ECANCEL). */
 int gp_fit(gp *g, const double *X, const double *y, size_t n, const bl_cancel *cancel, bl_err *err);
 
-/* Predictive at m inputs Xs (m x in_dim): mean, var_f (latent, no noise) and
+/* Predictive at m inputs Xs (m x in_dim): mean (m(x*) + k*^T alpha), var_f (latent, no noise) and
  * var_y (= var_f + noise); any output may be NULL. Prior when n = 0.
  * O(m n^2) (one triangular solve with m right-hand sides, in chunks).
  * BL_EINVAL (m = 0), BL_ENOMEM, BL_ECANCEL. */
@@ -234,6 +269,10 @@ typedef struct gp_opt_opts {
     size_t max_iter; /* iterations, 0 = 200 */
     double tol;      /* max |gradient| (L-BFGS) or simplex-size tolerance, 0 = 1e-5 */
     bool fix_noise;  /* keep the noise; otherwise log noise is optimised too */
+    /* Held at their values when not NULL: fix[i] for the kernel's parameters
+     * (i < nparams) and then the mean's (nparams + j); L-BFGS only (a box of
+     * width 0), BL_EINVAL with Nelder-Mead. */
+    const bool *fix;
     bool simplex;    /* force Nelder-Mead even when gradients exist */
     /* Called after every iteration when not NULL (the front end's pump and
      * live progress): iteration number, log ML and max |gradient| at the
@@ -257,16 +296,19 @@ typedef struct gp_opt_result {
 const char *gp_opt_stop_name(gp_opt_stop s);
 
 /* Gradient of the batch log ML at the current parameters w.r.t. the
- * kernel's transformed parameters (grad[0..nparams-1]) and log noise
- * (grad[nparams]): 0.5 tr((alpha alpha^T - Ky^-1) dKy/dtheta), with Ky^-1
+ * kernel's transformed parameters (grad[0..nparams-1]:
+ * 0.5 tr((alpha alpha^T - Ky^-1) dKy/dtheta)), the mean's parameters
+ * (grad[nparams..nparams+nm-1], nm = gp_mean_nparams: (dm/dbeta)^T alpha,
+ * alpha = Ky^-1 (y - m)) and log noise (grad[nparams + nm]), with Ky^-1
  * formed once from the factor (dpotri) and contracted with every dK/dtheta
  * in one pass over the pairs (kernel_gram_grad_dot). *lml (may be NULL)
  * receives the batch log ML. O(n^3 + nparams n^2), OpenBLAS on one thread.
  * BL_EINVAL (n = 0, kernel without gradient), BL_ENOMEM, BL_ENUM. */
 int gp_log_ml_grad(const gp *g, double *grad, double *lml, bl_err *err);
 
-/* Maximise log p(y | theta, noise) over the kernel's transformed parameters
- * and log noise (docs/optimize.md). With kernel_has_grad: L-BFGS (memory
+/* Maximise log p(y | theta, beta, noise) over the kernel's transformed
+ * parameters, the mean's parameters beta (untransformed, unbounded, outside
+ * the step cap) and log noise (docs/optimize.md). With kernel_has_grad: L-BFGS (memory
  * GP_OPT_MEMORY, diagonal initial Hessian) with a strong-Wolfe line search
  * (bracketing and cubic zoom) on -log ML in theta, log parameters clamped
  * to the box GP_OPT_LOG_BOX (active bounds fixed per iteration, the step

@@ -15,6 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_sf_bessel.h>
+#include <gsl/gsl_sf_result.h>
+
 #include "core/base/linalg.h"
 
 #define NAME_LEN 40
@@ -25,6 +29,7 @@ typedef struct leaf {
     size_t np;               /* number of vector parameters */
     size_t off;              /* offset in the flat vector */
     char names[3][NAME_LEN]; /* "rbf.ls" or "rbf2.ls" */
+    double nu;               /* KERNEL_MATERN: smoothness (fixed, not a hyperparameter) */
     nngp *net;               /* KERNEL_NNGP only: owned */
     bool ntk;                /* KERNEL_NNGP: Theta instead of K */
 } leaf;
@@ -57,9 +62,34 @@ static const struct {
     {"linear", 2, {"var", "c"}, {1, 0}, {true, false}},
     {"constant", 1, {"var"}, {1}, {true}},
     {"white", 1, {"var"}, {1}, {true}},
+    {"rq", 3, {"var", "ls", "alpha"}, {1, 1, 1}, {true, true, true}},
+    {"dot", 2, {"var", "sigma0"}, {1, 1}, {true, true}},
+    {"matern", 2, {"var", "ls"}, {1, 1}, {true, true}},
     {"nngp", 2, {"sw2", "sb2"}, {2, 0.1}, {true, false}},
 };
-#define KERNEL_CHOICES "rbf, matern12, matern32, matern52, periodic, linear, constant, white, nngp"
+
+/* Names the parser accepts, in completion order: every type's own name, then
+ * the aliases scikit-learn users type (ExpSineSquared is our periodic, the
+ * same parametrisation, docs/math.md §5.3). */
+static const struct {
+    const char *name;
+    kernel_type t;
+} knames[] = {
+    {"rbf", KERNEL_RBF},           {"matern12", KERNEL_MATERN12},
+    {"matern32", KERNEL_MATERN32}, {"matern52", KERNEL_MATERN52},
+    {"periodic", KERNEL_PERIODIC}, {"linear", KERNEL_LINEAR},
+    {"constant", KERNEL_CONSTANT}, {"white", KERNEL_WHITE},
+    {"rq", KERNEL_RQ},             {"dot", KERNEL_DOT},
+    {"matern", KERNEL_MATERN},     {"nngp", KERNEL_NNGP},
+    {"expsinesquared", KERNEL_PERIODIC}, {"exp_sine_squared", KERNEL_PERIODIC},
+};
+#define KERNEL_NNAMES (sizeof knames / sizeof knames[0])
+#define KERNEL_CHOICES                                                                     \
+    "rbf, matern12, matern32, matern52, periodic, linear, constant, white, rq, dot, matern, " \
+    "nngp, expsinesquared"
+
+#define MATERN_NU_DEFAULT 1.5 /* scikit-learn's default */
+#define MATERN_NU_MAX     100.0 /* beyond, K_nu's series are slow and rbf is the limit */
 
 /* ---- object management ---------------------------------------------- */
 
@@ -160,6 +190,7 @@ add_leaf(kernel *k, kernel_type t)
     f->np = ktab[t].np;
     for (size_t j = 0; j < f->np; j++)
         f->p[j] = ktab[t].def[j];
+    f->nu = MATERN_NU_DEFAULT;
     node *nd = &k->nodes[k->nnode];
     nd->op = 'L';
     nd->a = nd->b = -1;
@@ -318,6 +349,74 @@ kernel_has_grad(const kernel *k)
 
 /* ---- evaluation ------------------------------------------------------ */
 
+/* exp(-a) for a >= 0, without calling exp where it underflows to +0 anyway
+ * (a > 745.14): libm's underflow path (errno, the xflow handler) cost a
+ * tenth of `optimize` on kernels.lens, whose short rbf (ls 0.12 years) is
+ * 0 for every pair more than 4.6 years apart. Bit-identical results. */
+static inline double
+exp_neg(double a)
+{
+    return a < 746.0 ? exp(-a) : 0.0;
+}
+
+/* Matern correlation at s = sqrt(2 nu) r / ls >= 0,
+ * c(s) = 2^(1-nu)/Gamma(nu) s^nu K_nu(s), and *dls = dc/dlog ls =
+ * 2^(1-nu)/Gamma(nu) s^(nu+1) K_(nu-1)(s) (from d/ds s^nu K_nu = -s^nu K_(nu-1)
+ * and ds/dlog ls = -s; K_-m = K_m). Closed forms at nu = 1/2, 3/2, 5/2 (the
+ * matern12/32/52 leaves), the Bessel form in logs otherwise, so that neither
+ * s^nu nor K_nu(s) overflows (docs/math.md §5.3). The arguments are in GSL's
+ * domain (nu in (0, 100], s > 0): its error handler is never called. */
+static double
+matern_corr(double nu, double s, double *dls)
+{
+    if (nu == 0.5 || nu == 1.5 || nu == 2.5) {
+        double e = exp(-s), c, d;
+        if (nu == 0.5) {
+            c = e;
+            d = s * e;
+        } else if (nu == 1.5) {
+            c = e * (1.0 + s);
+            d = e * s * s;
+        } else {
+            c = e * (1.0 + s + s * s / 3.0);
+            d = e * s * s * (1.0 + s) / 3.0;
+        }
+        *dls = d;
+        return c;
+    }
+    if (!(s > 0.0)) {
+        *dls = 0.0;
+        return 1.0;
+    }
+    gsl_sf_result kn, km;
+    double mu = fabs(nu - 1.0), ls = log(s), pre = (1.0 - nu) * M_LN2 - lgamma(nu);
+    if (gsl_sf_bessel_lnKnu_e(nu, s, &kn) != GSL_SUCCESS) {
+        *dls = (double)NAN;
+        return (double)NAN;
+    }
+    if (mu > 0.0) {
+        if (gsl_sf_bessel_lnKnu_e(mu, s, &km) != GSL_SUCCESS)
+            km.val = (double)NAN;
+    } else {
+        /* K_0: lnKnu wants an order > 0 */
+        gsl_sf_result k0;
+        km.val = gsl_sf_bessel_K0_scaled_e(s, &k0) == GSL_SUCCESS ? log(k0.val) - s : (double)NAN;
+    }
+    *dls = exp(pre + (nu + 1.0) * ls + km.val);
+    return exp(pre + nu * ls + kn.val);
+}
+
+/* Rational quadratic correlation (1 + u)^-alpha, u = r^2/(2 alpha ls^2), and
+ * its derivatives w.r.t. log ls and log alpha. */
+static inline double
+rq_corr(double r2, double ls, double alpha, double *dls, double *dal)
+{
+    double t = r2 / (ls * ls), u = t / (2.0 * alpha), lu = log1p(u), c = exp_neg(alpha * lu);
+    *dls = c * t / (1.0 + u);
+    *dal = c * alpha * (u / (1.0 + u) - lu);
+    return c;
+}
+
 /* One classic leaf at (x, x2); same: identical indices of one Gram matrix.
  * q >= 0: also *dv = derivative w.r.t. transformed parameter q of the leaf. */
 static inline double
@@ -331,6 +430,8 @@ leaf_val(const leaf *f, const double *x, const double *x2, size_t d, bool same, 
     case KERNEL_MATERN32:
     case KERNEL_MATERN52:
     case KERNEL_PERIODIC:
+    case KERNEL_RQ:
+    case KERNEL_MATERN:
         for (size_t i = 0; i < d; i++) {
             double t = x[i] - x2[i];
             r2 += t * t;
@@ -341,7 +442,7 @@ leaf_val(const leaf *f, const double *x, const double *x2, size_t d, bool same, 
     switch (f->t) {
     case KERNEL_RBF: {
         double t = r2 / (p[1] * p[1]);
-        k = v * exp(-0.5 * t);
+        k = v * exp_neg(0.5 * t);
         if (q == 1)
             g = k * t;
         break;
@@ -385,6 +486,28 @@ leaf_val(const leaf *f, const double *x, const double *x2, size_t d, bool same, 
         k = v * s;
         if (q == 1)
             g = -v * sd;
+        break;
+    }
+    case KERNEL_RQ: {
+        double dls, dal;
+        k = v * rq_corr(r2, p[1], p[2], &dls, &dal);
+        g = q == 1 ? v * dls : q == 2 ? v * dal : 0.0;
+        break;
+    }
+    case KERNEL_DOT: {
+        double s = 0.0;
+        for (size_t i = 0; i < d; i++)
+            s += x[i] * x2[i];
+        k = v * (p[1] * p[1] + s);
+        if (q == 1)
+            g = 2.0 * v * p[1] * p[1];
+        break;
+    }
+    case KERNEL_MATERN: {
+        double dls;
+        k = v * matern_corr(f->nu, sqrt(2.0 * f->nu * r2) / p[1], &dls);
+        if (q == 1)
+            g = v * dls;
         break;
     }
     case KERNEL_CONSTANT: k = v; break;
@@ -602,7 +725,7 @@ leaf_grads(const leaf *f, const double *x, const double *x2, size_t d, bool same
 {
     const double *p = f->p;
     double r2 = 0.0, k;
-    if (f->t != KERNEL_LINEAR)
+    if (f->t != KERNEL_LINEAR && f->t != KERNEL_DOT)
         for (size_t i = 0; i < d; i++) {
             double t = x[i] - x2[i];
             r2 += t * t;
@@ -610,7 +733,7 @@ leaf_grads(const leaf *f, const double *x, const double *x2, size_t d, bool same
     switch (f->t) {
     case KERNEL_RBF: {
         double t = r2 / (p[1] * p[1]);
-        k = p[0] * exp(-0.5 * t);
+        k = p[0] * exp_neg(0.5 * t);
         dv[1] = k * t;
         break;
     }
@@ -649,6 +772,23 @@ leaf_grads(const leaf *f, const double *x, const double *x2, size_t d, bool same
         dv[1] = -p[0] * sd;
         break;
     }
+    case KERNEL_RQ:
+        k = p[0] * rq_corr(r2, p[1], p[2], &dv[1], &dv[2]);
+        dv[1] *= p[0];
+        dv[2] *= p[0];
+        break;
+    case KERNEL_DOT: {
+        double s = 0.0;
+        for (size_t i = 0; i < d; i++)
+            s += x[i] * x2[i];
+        k = p[0] * (p[1] * p[1] + s);
+        dv[1] = 2.0 * p[0] * p[1] * p[1];
+        break;
+    }
+    case KERNEL_MATERN:
+        k = p[0] * matern_corr(f->nu, sqrt(2.0 * f->nu * r2) / p[1], &dv[1]);
+        dv[1] *= p[0];
+        break;
     case KERNEL_CONSTANT: k = p[0]; break;
     case KERNEL_WHITE: k = same ? p[0] : 0.0; break;
     default: k = NAN;
@@ -767,6 +907,8 @@ fmt_node(const kernel *k, int ni, sbuf *s, char parent)
         } else {
             for (size_t j = 0; j < f->np; j++)
                 sb_printf(s, "%s%s=%.10g", j ? ", " : "", ktab[f->t].pn[j], f->p[j]);
+            if (f->t == KERNEL_MATERN)
+                sb_printf(s, ", nu=%.10g", f->nu);
         }
         sb_printf(s, ")");
         return;
@@ -905,6 +1047,13 @@ parse_args(parser *P, leaf *f, nngp_opts *no)
                 no->slope = v;
             } else if (f->t == KERNEL_NNGP && strcmp(key, "ntk") == 0) {
                 f->ntk = v != 0.0;
+            } else if (f->t == KERNEL_MATERN && strcmp(key, "nu") == 0) {
+                if (!(v > 0.0 && v <= MATERN_NU_MAX))
+                    return bl_fail(P->err, BL_EINVAL,
+                                   "kernel: nu=%g: must be in (0, %g] (rbf is the limit nu -> "
+                                   "inf)",
+                                   v, MATERN_NU_MAX);
+                f->nu = v;
             } else {
                 char choices[128] = "";
                 for (size_t t = 0; t < f->np; t++) {
@@ -913,6 +1062,8 @@ parse_args(parser *P, leaf *f, nngp_opts *no)
                 }
                 if (f->t == KERNEL_NNGP)
                     strcat(choices, ", act, depth, slope, order, ntk");
+                if (f->t == KERNEL_MATERN)
+                    strcat(choices, ", nu");
                 return bl_fail(P->err, BL_EINVAL,
                                "kernel: unknown parameter '%s' of %s at column %zu (choose %s)",
                                key, ktab[f->t].name, col, choices);
@@ -950,9 +1101,10 @@ parse_atom(parser *P, int *out)
     char name[32];
     if (read_name(P, name, sizeof name) == 0)
         return tok_err(P, "expected a kernel name");
-    int t = 0;
-    while (t < KERNEL_NTYPES && strcmp(ktab[t].name, name) != 0)
-        t++;
+    size_t ai = 0;
+    while (ai < KERNEL_NNAMES && strcmp(knames[ai].name, name) != 0)
+        ai++;
+    int t = ai < KERNEL_NNAMES ? (int)knames[ai].t : KERNEL_NTYPES;
     if (t == KERNEL_NTYPES)
         return bl_fail(P->err, BL_EINVAL,
                        "kernel: unknown kernel '%s' at column %zu (choose " KERNEL_CHOICES ")",
@@ -1050,7 +1202,7 @@ kernel_parse(const char *spec, size_t in_dim, bl_err *err)
 const char *
 kernel_type_name(size_t t)
 {
-    return t < KERNEL_NTYPES ? ktab[t].name : NULL;
+    return t < KERNEL_NNAMES ? knames[t].name : NULL;
 }
 
 const char *
@@ -1058,12 +1210,15 @@ kernel_type_key(size_t t, size_t j)
 {
     /* The keys parse_args accepts beyond the hyperparameters. */
     static const char *const nngp_extra[] = {"act", "depth", "slope", "order", "ntk"};
-    if (t >= KERNEL_NTYPES)
+    if (t >= KERNEL_NNAMES)
         return NULL;
+    t = knames[t].t;
     if (j < ktab[t].np)
         return ktab[t].pn[j];
     j -= ktab[t].np;
     if (t == KERNEL_NNGP && j < sizeof nngp_extra / sizeof nngp_extra[0])
         return nngp_extra[j];
+    if (t == KERNEL_MATERN && j == 0)
+        return "nu";
     return NULL;
 }

@@ -6,7 +6,15 @@
  *   matern12(var, ls)         var exp(-r/ls)
  *   matern32(var, ls)         var (1 + sqrt3 r/ls) exp(-sqrt3 r/ls)
  *   matern52(var, ls)         var (1 + sqrt5 r/ls + 5 r^2/(3 ls^2)) exp(-sqrt5 r/ls)
- *   periodic(var, ls, period) var exp(-2 sin^2(pi r/period) / ls^2)   (sklearn ExpSineSquared)
+ *   periodic(var, ls, period) var exp(-2 sin^2(pi r/period) / ls^2)   (sklearn ExpSineSquared,
+ *                             the same parametrisation: also spelled expsinesquared or
+ *                             exp_sine_squared; the canonical spec says periodic)
+ *   rq(var, ls, alpha)        var (1 + r^2 / (2 alpha ls^2))^-alpha   (sklearn RationalQuadratic)
+ *   dot(var, sigma0)          var (sigma0^2 + x.x')                     (sklearn DotProduct)
+ *   matern(var, ls, nu=)      var 2^(1-nu)/Gamma(nu) s^nu K_nu(s), s = sqrt(2 nu) r/ls (sklearn
+ *                             Matern); nu in (0, 100] is fixed (no gradient, not optimised),
+ *                             default 1.5; closed forms at 1/2, 3/2, 5/2, GSL's Bessel K
+ *                             otherwise
  *   linear(var, c)            var (x - c).(x' - c), c a scalar shift of every coordinate [C]
  *   constant(var)             var
  *   white(var)                var on identical indices of one Gram matrix (kernel_gram's
@@ -14,7 +22,7 @@
  *                             test points are distinct draws of the noise [C]
  *   nngp(act, depth, sw2, sb2, slope, order, ntk)   docs/math.md §4 (core/nngp.h): the NNGP
  *                             K^{L+1}, or the NTK when ntk=1
- * Defaults: var = 1, ls = 1, period = 1, c = 0; nngp: relu, depth 3, sw2 2,
+ * Defaults: var = 1, ls = 1, period = 1, alpha = 1, sigma0 = 1, c = 0; nngp: relu, depth 3, sw2 2,
  * sb2 0.1, slope 0.1, order 80, ntk 0.
  * Spec syntax: sum := prod ('+' prod)*, prod := atom ('*' atom)*,
  * atom := NAME ['(' [key '=' value (',' key '=' value)*] ')'] | '(' sum ')'.
@@ -23,7 +31,7 @@
  * order above. Names "rbf.ls"; when a type occurs more than once, its leaves
  * are numbered by occurrence: "rbf1.ls", "rbf2.ls". Transformed values
  * (theta) are log(value) for every parameter that must be > 0 (var, ls,
- * period, nngp.sw2); linear.c and nngp.sb2 are untransformed. Analytic
+ * period, alpha, sigma0, nngp.sw2); linear.c and nngp.sb2 are untransformed. Analytic
  * gradients exist for every classic leaf; a kernel containing an nngp leaf
  * has none (kernel_has_grad false: optimise it with a derivative-free
  * method), its depth/activation are fixed, only sw2, sb2 are parameters. */
@@ -47,6 +55,9 @@ typedef enum {
     KERNEL_LINEAR,
     KERNEL_CONSTANT,
     KERNEL_WHITE,
+    KERNEL_RQ,
+    KERNEL_DOT,
+    KERNEL_MATERN,
     KERNEL_NNGP,
     KERNEL_NTYPES
 } kernel_type;
@@ -104,9 +115,11 @@ int kernel_diag(const kernel *k, const double *X, size_t n, double *kd, bl_err *
 int kernel_gram_grad(const kernel *k, const double *X, size_t n, size_t p, double *dK,
                      const bl_cancel *cancel, bl_err *err);
 
-/* Names for completion: the name of kernel type t ("rbf"), NULL when
- * t >= KERNEL_NTYPES; key j of its argument list ("rbf(var=, ls=)"; nngp
- * also act, depth, slope, order, ntk), NULL past the last. */
+/* Names for completion: name t of the names the parser accepts ("rbf"; the
+ * types in enum order, then the aliases expsinesquared, exp_sine_squared),
+ * NULL past the last; key j of that name's argument list ("rbf(var=, ls=)";
+ * nngp also act, depth, slope, order, ntk; matern also nu), NULL past the
+ * last. */
 const char *kernel_type_name(size_t t);
 const char *kernel_type_key(size_t t, size_t j);
 /* g[p] = sum_ij W_ij dK_ij/dtheta_p for every parameter p (g has nparams

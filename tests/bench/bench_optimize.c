@@ -2,15 +2,18 @@
  * numbers docs/optimize.md quotes (median of REPS timed runs,
  * CLOCK_MONOTONIC, OpenBLAS left at its default thread count: the optimizer
  * pins it to one itself):
- *  (a) examples/kernels.lens: co2_monthly, the first 240 rows raw, kernel
- *      "rbf(var=100, ls=20) + periodic(var=4, period=1, ls=1) * rbf(ls=50)",
- *      noise=0.5 (variance 0.25). Targets: converged, under 0.5 s, log ML at
- *      least scikit-learn's from the same start;
+ *  (a) examples/kernels.lens: co2_monthly, the first 240 rows raw, the data
+ *      mean, kernel and start KERNELS_SPEC (Rasmussen and Williams' Mauna Loa
+ *      kernel, their values), noise=0.19, the trend's length scale held
+ *      with the period and periodic.var (fix=). Targets: converged, under
+ *      0.5 s, log ML at least scikit-learn's from the same start;
  *  (b) examples/sunspots.lens's GP: sunspots_yearly standardised, all 309
  *      rows, "rbf(var=0.5, ls=0.05)", noise=0.3;
- *  (c) scikit-learn's L-BFGS-B on (a) (tests/bench/co2_sklearn.py, its
- *      default box and a wider one) when /usr/bin/python3 can import
- *      sklearn, else skipped; (a) must reach the best of its log MLs.
+ *  (c) scikit-learn's L-BFGS-B on (a) (tests/bench/co2_sklearn.py, box
+ *      (1e-5, 1e7), the same held parameters) when /usr/bin/python3 can
+ *      import sklearn, else skipped; (a) must reach at least its log ML
+ *      (issue 12; it reaches -67.54198827 against -67.54199205, and
+ *      tests/test_cmd_gp.c checks 1%).
  * The 0.5 s target is checked on CPU time (CLOCK_PROCESS_CPUTIME_ID), wall
  * time printed beside it.
  * BENCH_OPT_TRACE=1 prints every iteration of (a). Never part of the test
@@ -40,12 +43,19 @@ typedef struct problem {
     size_t n;
     bool standardize;
     double noise_sd;
+    gp_mean_kind mean;
+    const char *fix; /* kernel parameters held, comma-separated, or NULL */
 } problem;
 
+#define KERNELS_SPEC                                                                       \
+    "rbf(var=4356, ls=67) + rbf(var=5.76, ls=90) * periodic(ls=1.3, period=1) + rq(var=0.4356, " \
+    "ls=1.2, alpha=0.78) + rbf(var=0.0324, ls=0.134)"
+
 static const problem problems[] = {
-    {"kernels.lens (CO2)", "co2_monthly",
-     "rbf(var=100, ls=20) + periodic(var=4, period=1, ls=1) * rbf(ls=50)", 240, false, 0.5},
-    {"sunspots.lens", "sunspots_yearly", "rbf(var=0.5, ls=0.05)", 309, true, 0.3},
+    {"kernels.lens (CO2)", "co2_monthly", KERNELS_SPEC, 240, false, 0.19, GP_MEAN_DATA,
+     "rbf1.ls,periodic.var,periodic.period"},
+    {"sunspots.lens", "sunspots_yearly", "rbf(var=0.5, ls=0.05)", 309, true, 0.3, GP_MEAN_ZERO,
+     NULL},
 };
 
 static void
@@ -74,7 +84,8 @@ build(const problem *p)
     }
     table_free(t);
     gp *g = gp_alloc(kernel_parse(p->spec, 1, &err), p->noise_sd * p->noise_sd, &err);
-    if (g == NULL || gp_fit(g, X, y, p->n, NULL, &err) != BL_OK) {
+    if (g == NULL || gp_set_mean(g, p->mean, NULL, &err) != BL_OK ||
+        gp_fit(g, X, y, p->n, NULL, &err) != BL_OK) {
         fprintf(stderr, "%s: %s\n", p->name, err.msg);
         gp_free(g);
         g = NULL;
@@ -96,7 +107,13 @@ bench(const problem *p, bool show_trace, int *bad)
         gp *g = build(p);
         if (g == NULL)
             return 1;
-        gp_opt_opts o = {0};
+        bool fix[KERNEL_MAX_LEAVES * 3 + GP_MEAN_MAX_PARAMS] = {false};
+        for (size_t i = 0; p->fix != NULL && i < kernel_nparams(gp_kernel(g)); i++) {
+            const char *name = kernel_param_name(gp_kernel(g), i), *f = strstr(p->fix, name);
+            size_t len = strlen(name);
+            fix[i] = f != NULL && (f == p->fix || f[-1] == ',') && (f[len] == ',' || !f[len]);
+        }
+        gp_opt_opts o = {.fix = fix};
         if (show_trace && rep == 0) {
             o.progress = trace;
             printf("  %s, trace:\n", p->name);
@@ -169,7 +186,8 @@ main(void)
             printf("  target missed: log ML %.10g below scikit-learn's %.10g\n", co2_lml, after);
             bad++;
         } else {
-            printf("  log ML %.10g >= scikit-learn's %.10g\n", co2_lml, after);
+            printf("  log ML %.10g, scikit-learn's %.10g (%+.3g%%)\n", co2_lml, after,
+                   100 * (co2_lml - after) / fabs(after));
         }
     } else {
         printf("  scikit-learn: skipped (/usr/bin/python3 cannot import sklearn)\n");
