@@ -11,6 +11,7 @@
 #include "commands/suggest.h"
 
 extern const struct cmd_entry cmd_bma_entry;
+extern const struct cmd_entry cmd_compare_entry;
 extern const struct cmd_entry cmd_data_entry;
 extern const struct cmd_entry cmd_export_entry;
 extern const struct cmd_entry cmd_help_entry;
@@ -33,9 +34,11 @@ extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_source_entry;
 extern const struct cmd_entry cmd_step_entry;
 extern const struct cmd_entry cmd_stream_entry;
+extern const struct cmd_entry cmd_sweep_entry;
 
 const struct cmd_entry *const cmd_table[] = {
     &cmd_bma_entry,
+    &cmd_compare_entry,
     &cmd_data_entry,
     &cmd_export_entry,
     &cmd_help_entry,
@@ -58,6 +61,7 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_source_entry,
     &cmd_step_entry,
     &cmd_stream_entry,
+    &cmd_sweep_entry,
     NULL,
 };
 
