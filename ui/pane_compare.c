@@ -84,6 +84,32 @@ side_name(const struct session *t, bool smp, char *buf, size_t size)
         session_describe_model(t, buf, size);
 }
 
+/* What tells side `mine` from `other` when the whole spec does not fit: its
+ * first word (the class) and the words the other spec does not have
+ * ("blr features=poly(3)" against "blr features=poly(9, legendre)"). */
+static void
+side_diff(const char *mine, const char *other, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    const char *p = mine;
+    for (int k = 0; *p != '\0'; k++) {
+        size_t n = strcspn(p, " ");
+        bool shared = false;
+        for (const char *q = other; *q != '\0' && k > 0;) {
+            size_t m = strcspn(q, " ");
+            if (m == n && strncmp(p, q, n) == 0)
+                shared = true;
+            q += m;
+            q += *q == ' ';
+        }
+        if (!shared && len + n + 2 < size)
+            len += (size_t)snprintf(buf + len, size - len, "%s%.*s", len ? " " : "", (int)n, p);
+        p += n;
+        p += *p == ' ';
+    }
+}
+
 /* The short series name of a side in the bottom plots: "a gp", "b hmc". */
 static void
 side_tag(const struct session *t, char side, bool smp, char *buf, size_t size)
@@ -105,7 +131,10 @@ cmp_title(void *self, const struct session *s, char *buf, size_t size)
     bool smp = samplers(s);
     side_name(s, smp, a, sizeof a);
     side_name(s->side_b, smp, b, sizeof b);
-    snprintf(buf, size, "compare  a: %s | b: %s  n=%zu", a, b, s->n);
+    if (smp)
+        snprintf(buf, size, "compare  a: %s | b: %s", a, b);
+    else
+        snprintf(buf, size, "compare  a: %s | b: %s  n=%zu", a, b, s->n);
 }
 
 /* The predictive of both sides on the grid (1-D inputs), when stale. */
@@ -433,13 +462,18 @@ cmp_draw(void *self, const struct session *s, struct canvas *c, int col, int row
     char name[2][200];
     for (int k = 0; k < 2; k++) {
         side_name(side[k], smp, name[k], sizeof name[k]);
-        char line[420];
+    }
+    for (int k = 0; k < 2; k++) {
+        char line[420], shown_name[400];
+        snprintf(shown_name, sizeof shown_name, "%s", name[k]);
+        if (canvas_text_width(name[k]) + 18 > bw - 1)
+            side_diff(name[k], name[1 - k], shown_name, sizeof shown_name);
         double le = session_log_evidence(side[k]);
         char num[32] = "";
         if (!smp && isfinite(le))
             plot_format_number(le, 5, num, sizeof num);
-        snprintf(line, sizeof line, "%c: %s%s%s", k ? 'b' : 'a', name[k], num[0] ? "  log ev " : "",
-                 num);
+        snprintf(line, sizeof line, "%c: %s%s%s", k ? 'b' : 'a', shown_name,
+                 num[0] ? "  log ev " : "", num);
         canvas_text(c, cols[k], row, line, COL_S1 + k, ATTR_BOLD, bw - 1);
         rows[k] = row + 1;
     }
