@@ -113,6 +113,15 @@ test_errors(void)
     CHECK(run(s, "compare off", &err) == BL_OK && s->side_b == NULL, "%s", err.msg);
     CHECK(run(s, "show evidence side=b", &err) != BL_OK, "side b gone");
     session_free(s);
+    /* Side b's model class guards its size like side a's (its fits hook): a
+     * GP is refused on a stream longer than it can hold, before any work. */
+    s = session_alloc(&err);
+    CHECK(run(s, "data linear d=1; model blr; observe 60000", &err) == BL_OK, "%s", err.msg);
+    CHECK(run(s, "compare model gp kernel=rbf", &err) != BL_OK &&
+              strstr(err.msg, "60000 points") != NULL,
+          "gp side b on 60000 points refused: %s", err.msg);
+    CHECK(s->side_b == NULL && s->n == 60000, "nothing changed");
+    session_free(s);
 }
 
 static void
