@@ -15,11 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands/clock.h"
 #include "ui/pane.h"
 #include "ui/plot.h"
 
 #define CMP_GRID   200  /* grid points at most per predictive curve */
 #define CMP_POINTS 2000 /* points or draws drawn at most per side */
+#define CMP_REFRESH_S 0.2 /* live: the costly predictive's refresh period */
 
 struct cmp_pane {
     struct plot_range x, y;   /* the sides' shared axes */
@@ -31,6 +33,7 @@ struct cmp_pane {
     double glo, ghi;
     double gx[CMP_GRID], gm[2][CMP_GRID], glo2[2][CMP_GRID], ghi2[2][CMP_GRID];
     bool gok[2];
+    double gtime, gcost; /* when the grid was computed, and what it cost (seconds) */
     double *buf;
     size_t cap;
 };
@@ -145,6 +148,14 @@ fill_grid(struct cmp_pane *p, const struct session *const side[2], size_t grid)
     if (p->gen == s->generation + side[1]->generation && p->grid == grid && p->glo == p->x.lo &&
         p->ghi == p->x.hi)
         return;
+    /* Live, a costly predictive (a GP's O(n^2) per grid point, twice)
+     * refreshes at most every CMP_REFRESH_S or five times its cost: the
+     * curves drawn are at their own grid's inputs, so a stale one is only
+     * late, never misplaced. Screenshots and batch always refresh. */
+    double every = fmax(CMP_REFRESH_S, 5 * p->gcost);
+    if (s->interactive && p->grid > 0 && clock_now() - p->gtime < every)
+        return;
+    double t0 = clock_now();
     p->gen = s->generation + side[1]->generation;
     p->grid = grid;
     p->glo = p->x.lo;
@@ -167,6 +178,8 @@ fill_grid(struct cmp_pane *p, const struct session *const side[2], size_t grid)
             p->ghi2[k][g] = pr.mean + 2 * sd;
         }
     }
+    p->gtime = clock_now();
+    p->gcost = p->gtime - t0;
 }
 
 /* The sides' data plots (models). */
@@ -205,6 +218,7 @@ draw_models(struct cmp_pane *p, const struct session *const side[2], struct canv
     plot_range_update(&p->x, xmn, xmx);
     if (fn && grid > 1) {
         fill_grid(p, side, grid);
+        grid = p->grid; /* a throttled refresh keeps the last grid (its own size) */
         for (int k = 0; k < 2; k++)
             if (p->gok[k]) {
                 plot_extent(p->glo2[k], grid, false, &ymn, &ymx);
