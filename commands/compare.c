@@ -78,7 +78,7 @@ attach_sampler_job(struct session *s)
     }
     struct job *cur = job_set_current(&s->jobs);
     const struct job_class *keep = cur != NULL ? cur->cls : NULL;
-    job_set_add(&s->jobs, &side_b_sample_class, b->smp);
+    job_set_add(&s->jobs, &side_b_sample_class, s);
     if (keep != NULL && keep != &side_b_sample_class)
         job_set_use(&s->jobs, keep);
 }

@@ -819,11 +819,25 @@ session_compare_clear(struct session *s)
 }
 
 /* Side b's sampler runs beside side a's in a's job set: the sampler's own
- * hooks, under a class of its own (one job per class). */
+ * hooks on side b's sampler, under a class of its own (one job per class).
+ * self is side a: side b never runs ahead of side a's iteration count (the
+ * front end budgets each job by its own cost, so a cheap random walk would
+ * otherwise outrun HMC), so pausing side a holds side b, and side b's job
+ * ends once side a's has and side b has caught up. */
 static size_t
 side_b_advance(void *self, size_t n, const struct run_ctx *ctx, struct out *out, bl_err *err)
 {
-    return sampler_job_class.advance(self, n, ctx, out, err);
+    struct session *s = self;
+    struct job *a = job_set_find(&s->jobs, &sampler_job_class);
+    struct job *me = job_set_find(&s->jobs, &side_b_sample_class);
+    if (s->side_b == NULL || s->side_b->smp == NULL || s->smp == NULL)
+        return 0;
+    size_t ai = s->smp->iter, bi = s->side_b->smp->iter, k = ai > bi ? ai - bi : 0;
+    if (k == 0 && (a == NULL || !a->pace.active) && me != NULL) {
+        me->pace.remaining = 0; /* job_advance ends it */
+        return 0;
+    }
+    return k == 0 ? 0 : sampler_job_class.advance(s->side_b->smp, k < n ? k : n, ctx, out, err);
 }
 
 static void
@@ -838,13 +852,21 @@ side_b_end(void *self, enum job_end how, const bl_err *err, struct out *out)
 static void
 side_b_describe(const void *self, char *buf, size_t size)
 {
-    sampler_job_class.describe(self, buf, size);
+    const struct session *s = self;
+    if (s->side_b == NULL || s->side_b->smp == NULL)
+        snprintf(buf, size, "%s", "");
+    else
+        sampler_job_class.describe(s->side_b->smp, buf, size);
 }
 
 static void
 side_b_describe_step(const void *self, size_t done, char *buf, size_t size)
 {
-    sampler_job_class.describe_step(self, done, buf, size);
+    const struct session *s = self;
+    if (s->side_b == NULL || s->side_b->smp == NULL)
+        snprintf(buf, size, "%s", "");
+    else
+        sampler_job_class.describe_step(s->side_b->smp, done, buf, size);
 }
 
 const struct job_class side_b_sample_class = {

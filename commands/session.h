@@ -164,7 +164,8 @@ struct session *session_follower_new(struct session *s, const struct model_class
                                      const void *opts, bl_err *err);
 /* Drop side b, its sampler and its sample job (no-op without one). */
 void session_compare_clear(struct session *s);
-/* Side b's `sample` job in side a's job set (self: side b's sampler). */
+/* Side b's `sample` job in side a's job set (self: side a, whose side b's
+ * sampler it advances; held while side a's sampler is paused). */
 extern const struct job_class side_b_sample_class;
 
 /* Install a new instrument (takes ownership); the old one and its run go.
