@@ -26,9 +26,10 @@ compare_side(struct session *s, const struct cmd_args *a, bl_err *err)
  * side with side=b; the stream, the world and the seed are side a's. */
 static const char *const side_verbs[] = {"model", "sampler", "optimize", NULL};
 
-/* Run words[0..n) as one command on session t. */
+/* Run words[0..n) as one command on session t (side a, or side b of s). */
 static int
-run_on(struct session *t, char *const *words, size_t n, struct out *out, bl_err *err)
+run_on(struct session *s, struct session *t, char *const *words, size_t n, struct out *out,
+       bl_err *err)
 {
     if (n == 0)
         return bl_fail(err, BL_EINVAL, "compare: an empty side (usage: compare model ... | model ...)");
@@ -49,7 +50,10 @@ run_on(struct session *t, char *const *words, size_t n, struct out *out, bl_err 
         return rc;
     const char *running = t->running;
     t->running = c->name;
+    t->cancel = s->cancel; /* side b's replay stops on Ctrl-C like side a's (and rolls back) */
     rc = c->exec(t, &a, out, err);
+    if (t != s)
+        t->cancel = NULL;
     t->running = running;
     args_free(&a);
     return rc;
@@ -147,9 +151,9 @@ compare_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_er
     if (fresh && (b = session_follower_new(s, NULL, NULL, err)) == NULL)
         return err->code;
     struct out bout = {side_b_line, out};
-    int rc = run_on(b, bw, bn, &bout, err);
+    int rc = run_on(s, b, bw, bn, &bout, err);
     if (rc == BL_OK && bar < n)
-        rc = run_on(s, w, bar, out, err);
+        rc = run_on(s, s, w, bar, out, err);
     if (rc != BL_OK) {
         if (fresh)
             session_free(b);

@@ -790,6 +790,9 @@ session_follower_new(struct session *s, const struct model_class *mc, const void
     session_seed(b, s->seed);
     /* Fed s's stream as `observe n` would feed a fresh session: blocks
      * ending on multiples of 256, the same numbers bit for bit. */
+    /* Making side b (a replay of the whole stream) may be interrupted like
+     * any replay; feeding it later is not (both sides keep the same n). */
+    b->cancel = s->cancel;
     int rc = BL_OK;
     if (mc != NULL) {
         if (s->world != NULL && mc->fits != NULL)
@@ -800,6 +803,7 @@ session_follower_new(struct session *s, const struct model_class *mc, const void
     struct out quiet = {quiet_line, NULL};
     if (rc == BL_OK && s->world != NULL && s->n > 0)
         rc = observe_n(b, s->n, false, &quiet, err);
+    b->cancel = NULL;
     if (rc != BL_OK) {
         session_free(b);
         return NULL;

@@ -122,6 +122,14 @@ test_errors(void)
           "gp side b on 60000 points refused: %s", err.msg);
     CHECK(s->side_b == NULL && s->n == 60000, "nothing changed");
     session_free(s);
+    /* Ctrl-C while side b is made (its replay of the stream): no side b. */
+    s = session_alloc(&err);
+    bl_cancel stop = 1;
+    CHECK(run(s, "data linear d=1; model blr; observe 300", &err) == BL_OK, "%s", err.msg);
+    s->cancel = &stop;
+    CHECK(run(s, "compare model nig", &err) == BL_ECANCEL, "interrupted: %s", err.msg);
+    CHECK(s->side_b == NULL, "an interrupted compare made no side b");
+    session_free(s);
 }
 
 static void
