@@ -38,6 +38,11 @@ struct sweep {
 };
 
 void sweep_free(struct sweep *sw); /* NULL is a no-op */
+/* The sweep as a paced job (commands/cmd_sweep.c; self: the sweep), in the
+ * session's job set while s->sweep exists: whoever frees s->sweep removes it
+ * first (job_set_remove). */
+struct job_class;
+extern const struct job_class sweep_job_class;
 /* Index of the largest log evidence among the values done, or -1. */
 long sweep_best(const struct sweep *sw);
 /* `show sweep`: key, values, log_evidence, fit_loglik, rmse, best, n. */
