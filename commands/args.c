@@ -274,6 +274,11 @@ cmd_bind(const struct cmd_entry *c, char *const *argv, size_t argc, struct cmd_a
 
     memset(a, 0, sizeof *a);
     a->cmd = c;
+    if (c->passthrough) {
+        a->rest = argv + 1;
+        a->nrest = argc - 1;
+        return BL_OK;
+    }
     if (cmd_subjects(c) != NULL) {
         const struct subject_spec *match = NULL;
         int count = 0;

@@ -71,6 +71,10 @@ struct cmd_args {
     size_t n;
     struct arg_value v[CMD_MAX_ARGS];
     char *words; /* owned copy of the words the values point into */
+    /* passthrough commands: the words after the verb, borrowed from the
+     * caller's split line (valid while exec runs). */
+    char *const *rest;
+    size_t nrest;
 };
 
 /* A command's usage line and its keys (common to all subjects). */
@@ -101,6 +105,11 @@ struct cmd_entry {
      * the first (ARG_STR) key: no key=value is parsed (say The bound: n=10). */
     bool text;
     int (*exec)(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err);
+    /* The words after the verb are not keys but a command of their own
+     * (`compare model blr m=9` runs `model blr m=9` on side b) or a grammar
+     * of the handler's (`sweep m=0..9`): cmd_bind validates none of them and
+     * hands them over in cmd_args.rest. */
+    bool passthrough;
 };
 
 /* The table: sorted by name, NULL-terminated (commands/table.c). */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "commands/compare.h"
 #include "commands/session.h"
 #include "commands/show_gp.h"
 #include "commands/wfile.h"
@@ -49,9 +50,16 @@ static const struct subject_spec export_subjects[] = {
     {0},
 };
 
+static const struct arg_spec export_args[] = {
+    COMPARE_SIDE_ARG,
+    {0},
+};
+
 static int
 export_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
+    if ((s = compare_side(s, a, err)) == NULL)
+        return err->code;
     const char *path = args_str(a, "file");
     const char *what = a->subject->name;
     if (strcmp(what, "gram") == 0) {
@@ -124,5 +132,6 @@ const struct cmd_entry cmd_export_entry = {
     .summary = "write the observed points or a trace as CSV",
     .example = "export trace regret_truth regret.csv",
     .subjects = export_subjects,
+    .args = export_args,
     .exec = export_exec,
 };

@@ -6,9 +6,45 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "commands/model.h"
 #include "commands/session.h"
+
+/* Keep the command's given keys as words `sweep` can re-bind with one key
+ * changed: model NAME key="value"..., quoted so that kernel specs survive. */
+static void
+record_words(struct session *s, const struct cmd_args *a)
+{
+    size_t cap = strlen(a->subject->name) + 16;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->v[i].given && a->v[i].str != NULL)
+            cap += strlen(a->v[i].spec->name) + 2 * strlen(a->v[i].str) + 8;
+    char *w = malloc(cap);
+    if (w == NULL) {
+        free(s->model_words);
+        s->model_words = NULL; /* sweep then says it has no model command to re-bind */
+        return;
+    }
+    size_t len = (size_t)snprintf(w, cap, "model %s", a->subject->name);
+    for (size_t i = 0; i < a->n; i++) {
+        const struct arg_value *v = &a->v[i];
+        if (!v->given || v->str == NULL)
+            continue;
+        bool quote = v->str[strcspn(v->str, " \t;#\"'\\")] != '\0';
+        len += (size_t)snprintf(w + len, cap - len, " %s=%s", v->spec->name, quote ? "\"" : "");
+        for (const char *c = v->str; *c != '\0'; c++) {
+            if (*c == '"' || *c == '\\')
+                w[len++] = '\\';
+            w[len++] = *c;
+        }
+        if (quote)
+            w[len++] = '"';
+        w[len] = '\0';
+    }
+    free(s->model_words);
+    s->model_words = w;
+}
 
 static int
 model_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
@@ -23,6 +59,7 @@ model_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err 
     free(opts);
     if (rc != BL_OK)
         return rc;
+    record_words(s, a);
     char buf[700];
     session_describe_model(s, buf, sizeof buf);
     if (s->blr != NULL)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands/compare.h"
 #include "commands/job.h"
 #include "commands/memlimit.h"
 #include "commands/session.h"
@@ -142,7 +143,10 @@ announce(struct session *s, const struct sampler_setup *o, struct out *out)
         const double w[2] = {0, j->d > 1 ? 1 : 0};
         view_put(&s->view, "posterior", "w", w, 2);
     }
-    out_printf(out, "%s (layout sampler; 'layout default' to go back)", j->desc);
+    if (s->side_of != NULL) /* compare's side b: side a's screen shows it */
+        out_printf(out, "%s", j->desc);
+    else
+        out_printf(out, "%s (layout sampler; 'layout default' to go back)", j->desc);
     const sampler_opts *eo = sampler_options(sampler_ens_chain(j->ens, 0));
     bool step_given = false, sigma_given = false;
     for (size_t i = 0; i < o->nset; i++) {
@@ -289,11 +293,15 @@ sample_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
             out_printf(out, "%s: %zu iterations, acceptance %s, ESS %s, R-hat %s%s",
                        sampler_kind_name(j->kind), j->iter, out_num(acc, sizeof acc, j->acceptance),
                        out_num(e, sizeof e, round(j->ess)), out_num(r, sizeof r, j->rhat), why);
+            /* compare: side b's sampler runs as many iterations */
+            rc = compare_sample(s, (size_t)args_int(a, "n"), false, 0, out, err);
         }
         return rc;
     }
     struct job *q = job_set_use(&s->jobs, &sampler_job_class);
     job_start(q, args_real(a, "rate"), args_given(a, "n") ? (size_t)args_int(a, "n") : SIZE_MAX);
+    compare_sample(s, args_given(a, "n") ? (size_t)args_int(a, "n") : 0, !args_given(a, "n"),
+                   args_real(a, "rate"), out, err); /* compare: side b's sampler beside it */
     s->generation++;
     out_printf(out, "sampling at %g/s (F5 pauses, F6 steps, Ctrl-C stops)", q->pace.rate);
     return BL_OK;

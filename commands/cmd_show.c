@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands/compare.h"
 #include "commands/session.h"
 #include "commands/show_gp.h"
+#include "commands/sweep.h"
 
 static const struct arg_spec predictive_args[] = {
     {.name = "x",
@@ -50,6 +52,12 @@ static const struct subject_spec show_subjects[] = {
      "show spectrum"},
     {"sampler", "the sampler's diagnostics: acceptance, ESS, R-hat, distance to the exact posterior",
      NULL, "show sampler"},
+    {"sweep", "the last sweep: values, log_evidence, fit_loglik, rmse, best", NULL, "show sweep"},
+    {0},
+};
+
+static const struct arg_spec show_args[] = {
+    COMPARE_SIDE_ARG,
     {0},
 };
 
@@ -265,6 +273,10 @@ static int
 show_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
     const char *what = a->subject->name;
+    if ((s = compare_side(s, a, err)) == NULL)
+        return err->code;
+    if (strcmp(what, "sweep") == 0)
+        return sweep_show(s->sweep, out, err);
     if (strcmp(what, "data") == 0)
         return show_data(s, out);
     if (strcmp(what, "model") == 0) {
@@ -311,5 +323,6 @@ const struct cmd_entry cmd_show_entry = {
               "model, no points yet).",
     .example = "show predictive x=0.5",
     .subjects = show_subjects,
+    .args = show_args,
     .exec = show_exec,
 };

@@ -16,6 +16,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "commands/clock.h"
+#include "commands/sweep.h"
 #include "core/blr/regret.h"
 
 const char *const trace_names[TR_COUNT + 1] = {
@@ -155,7 +156,11 @@ session_free(struct session *s)
     struct model_parts p = parts_of(s);
     parts_free(s->mc, &p);
     free(s->mopts);
-    world_free(s->world);
+    session_compare_clear(s);
+    sweep_free(s->sweep);
+    free(s->model_words);
+    if (s->side_of == NULL) /* side b borrows its world */
+        world_free(s->world);
     instrument_free(s->inst);
     sampler_job_free(s->smp);
     session_script_stop(s, NULL);
@@ -172,7 +177,14 @@ session_free(struct session *s)
 void
 session_reset(struct session *s)
 {
-    /* The sampler and instrument first: their jobs go with them. */
+    /* compare's side b and the sweep first: they hold jobs and borrow the
+     * world. Then the sampler and instrument: their jobs go with them. */
+    session_compare_clear(s);
+    job_set_remove(&s->jobs, &sweep_job_class);
+    sweep_free(s->sweep);
+    s->sweep = NULL;
+    free(s->model_words);
+    s->model_words = NULL;
     session_set_sampler(s, NULL);
     session_set_instrument(s, NULL);
     struct model_parts p = parts_of(s);
@@ -412,7 +424,8 @@ replay(struct session *s, bl_err *err)
 int
 session_set_world(struct session *s, world *w, gsl_rng *rng, bl_err *err)
 {
-    struct model_parts p = {0};
+    struct model_parts p = {0}, pb = {0};
+    struct session *b = s->side_b;
     int rc;
 
     if (s->mc != NULL) {
@@ -422,6 +435,14 @@ session_set_world(struct session *s, world *w, gsl_rng *rng, bl_err *err)
             gsl_rng_free(rng);
             return rc;
         }
+    }
+    /* compare: side b's model is rebuilt for the new world too, first, so
+     * that a failure changes nothing. */
+    if (b != NULL && b->mc != NULL && (rc = build_parts(b->mc, b->mopts, w, &pb, err)) != BL_OK) {
+        parts_free(s->mc, &p);
+        world_free(w);
+        gsl_rng_free(rng);
+        return rc;
     }
     if (rng != NULL) {
         gsl_rng_free(s->rng);
@@ -447,6 +468,18 @@ session_set_world(struct session *s, world *w, gsl_rng *rng, bl_err *err)
         struct model_parts old = parts_of(s);
         parts_free(s->mc, &old);
         put_parts(s, s->mc, &p);
+    }
+    if (b != NULL) {
+        b->n = 0;
+        b->in_dim = in_dim;
+        b->world = w;
+        b->true_loss = 0;
+        if (b->mc != NULL) {
+            struct model_parts old = parts_of(b);
+            parts_free(b->mc, &old);
+            put_parts(b, b->mc, &pb);
+        }
+        b->generation++;
     }
     s->generation++;
     return BL_OK;
@@ -516,6 +549,21 @@ session_set_model(struct session *s, const struct model_class *mc, const void *o
     return rc;
 }
 
+/* compare: the point at stream index t, from the world, or on side b from
+ * the stream of the session it follows (the same numbers, never redrawn). */
+static int
+next_point(struct session *s, size_t t, double *x, double *y, bl_err *err)
+{
+    const struct session *a = s->side_of;
+    if (a == NULL)
+        return world_next(s->world, s->rng, x, y, err);
+    if (t >= a->n)
+        return bl_fail(err, BL_ESTATE, "side b is ahead of side a (%zu of %zu points)", t, a->n);
+    memcpy(x, a->X + t * a->in_dim, a->in_dim * sizeof *x);
+    *y = a->Y[t];
+    return BL_OK;
+}
+
 /* Points one at a time: the live path, and a model without observe_block. */
 static int
 observe_points(struct session *s, size_t n, size_t *done, bl_err *err)
@@ -533,7 +581,7 @@ observe_points(struct session *s, size_t n, size_t *done, bl_err *err)
         double y;
         if ((rc = grow(s, s->n + 1, err)) != BL_OK)
             break;
-        if ((rc = world_next(s->world, s->rng, x, &y, err)) != BL_OK)
+        if ((rc = next_point(s, s->n, x, &y, err)) != BL_OK)
             break;
         if ((*done & 63) == 63)
             session_pump(s);
@@ -580,7 +628,7 @@ observe_blocks(struct session *s, size_t n, size_t *done, bl_err *err)
             break;
         size_t got = 0;
         for (; got < k; got++) {
-            rc = world_next(s->world, s->rng, s->X + (t0 + got) * s->in_dim, &s->Y[t0 + got], err);
+            rc = next_point(s, t0 + got, s->X + (t0 + got) * s->in_dim, &s->Y[t0 + got], err);
             if (rc != BL_OK)
                 break;
             if ((got & 63) == 63)
@@ -640,11 +688,29 @@ observe_n(struct session *s, size_t n, bool live, struct out *out, bl_err *err)
         if (rc != BL_OK)
             return rc;
     }
+    struct session *b = s->side_b; /* compare: refuse what side b cannot hold, before any work */
+    if (b != NULL && session_has_model(b) && b->mc->fits != NULL) {
+        size_t left = world_remaining(s->world), more = n < left ? n : left;
+        int rc = b->mc->fits(b->mopts, s->n + more, err);
+        if (rc != BL_OK)
+            return rc;
+    }
     size_t done = 0;
     bool blocks = !live && n > 1 && session_has_model(s) && s->mc->observe_block != NULL;
     int rc = blocks ? observe_blocks(s, n, &done, err) : observe_points(s, n, &done, err);
     if (done > 0)
         s->generation++;
+    /* compare: side b gets the arrivals side a kept, by the same path
+     * (observe N in blocks, the live stream point by point); it is not
+     * interruptible (b->cancel is NULL), so both sides end with the same n. */
+    if (b != NULL && b->n < s->n) {
+        bl_err berr = {0};
+        int brc = observe_n(b, s->n - b->n, live, out, &berr);
+        if (brc != BL_OK) {
+            out_printf(out, "side b dropped: %s", berr.msg);
+            session_compare_clear(s);
+        }
+    }
     if (rc == BL_ESTATE && done > 0)
         out_printf(out, "observed %zu of %zu points (n = %zu)", done, n, s->n);
     return rc;
@@ -773,3 +839,126 @@ session_run_ctx(struct session *s)
 {
     return (struct run_ctx){.cancel = s->cancel, .live = s->interactive, .pump = &s->pump};
 }
+
+/* compare (docs/compare.md) ------------------------------------------------ */
+
+static void
+quiet_line(void *ctx, enum out_kind kind, const char *text)
+{
+    (void)ctx;
+    (void)kind;
+    (void)text;
+}
+
+struct session *
+session_follower_new(struct session *s, const struct model_class *mc, const void *opts,
+                     bl_err *err)
+{
+    if (mc == NULL && (mc = s->mc) != NULL)
+        opts = s->mopts;
+    struct session *b = session_alloc(err);
+    if (b == NULL)
+        return NULL;
+    b->side_of = s;
+    b->world = s->world;
+    b->in_dim = s->in_dim;
+    b->interactive = s->interactive;
+    b->pump = s->pump;
+    b->term_cols = s->term_cols;
+    b->term_rows = s->term_rows;
+    session_seed(b, s->seed);
+    /* Fed s's stream as `observe n` would feed a fresh session: blocks
+     * ending on multiples of 256, the same numbers bit for bit. */
+    /* Making side b (a replay of the whole stream) may be interrupted like
+     * any replay; feeding it later is not (both sides keep the same n). */
+    b->cancel = s->cancel;
+    int rc = BL_OK;
+    if (mc != NULL) {
+        if (s->world != NULL && mc->fits != NULL)
+            rc = mc->fits(opts, s->n, err);
+        if (rc == BL_OK)
+            rc = session_set_model(b, mc, opts, err);
+    }
+    struct out quiet = {quiet_line, NULL};
+    if (rc == BL_OK && s->world != NULL && s->n > 0)
+        rc = observe_n(b, s->n, false, &quiet, err);
+    b->cancel = NULL;
+    if (rc != BL_OK) {
+        session_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void
+session_compare_clear(struct session *s)
+{
+    if (s->side_b == NULL)
+        return;
+    job_set_remove(&s->jobs, &side_b_sample_class);
+    session_free(s->side_b);
+    s->side_b = NULL;
+    s->generation++;
+}
+
+/* Side b's sampler runs beside side a's in a's job set: the sampler's own
+ * hooks on side b's sampler, under a class of its own (one job per class).
+ * self is side a: side b never runs ahead of side a's iteration count (the
+ * front end budgets each job by its own cost, so a cheap random walk would
+ * otherwise outrun HMC), so pausing side a holds side b, and side b's job
+ * ends once side a's has and side b has caught up. */
+static size_t
+side_b_advance(void *self, size_t n, const struct run_ctx *ctx, struct out *out, bl_err *err)
+{
+    struct session *s = self;
+    struct job *a = job_set_find(&s->jobs, &sampler_job_class);
+    struct job *me = job_set_find(&s->jobs, &side_b_sample_class);
+    if (s->side_b == NULL || s->side_b->smp == NULL || s->smp == NULL)
+        return 0;
+    size_t ai = s->smp->iter, bi = s->side_b->smp->iter, k = ai > bi ? ai - bi : 0;
+    if (k == 0 && (a == NULL || !a->pace.active) && me != NULL) {
+        me->pace.remaining = 0; /* job_advance ends it */
+        return 0;
+    }
+    return k == 0 ? 0 : sampler_job_class.advance(s->side_b->smp, k < n ? k : n, ctx, out, err);
+}
+
+static void
+side_b_end(void *self, enum job_end how, const bl_err *err, struct out *out)
+{
+    (void)self;
+    (void)how;
+    (void)err;
+    (void)out; /* side a's sampler reports the run */
+}
+
+static void
+side_b_describe(const void *self, char *buf, size_t size)
+{
+    const struct session *s = self;
+    if (s->side_b == NULL || s->side_b->smp == NULL)
+        snprintf(buf, size, "%s", "");
+    else
+        sampler_job_class.describe(s->side_b->smp, buf, size);
+}
+
+static void
+side_b_describe_step(const void *self, size_t done, char *buf, size_t size)
+{
+    const struct session *s = self;
+    if (s->side_b == NULL || s->side_b->smp == NULL)
+        snprintf(buf, size, "%s", "");
+    else
+        sampler_job_class.describe_step(s->side_b->smp, done, buf, size);
+}
+
+const struct job_class side_b_sample_class = {
+    .name = "sample b",
+    .verb = "sampling b",
+    .unit = "iterations",
+    .first_budget = 1,
+    .advance = side_b_advance,
+    .end = side_b_end,
+    .describe = side_b_describe,
+    .describe_step = side_b_describe_step,
+};

@@ -127,6 +127,14 @@ struct session {
     bool stepwise;
     struct script_run *script;         /* the scripts being stepped, NULL: none */
     char caption[SESSION_CAPTION_MAX]; /* the last `say` of a stepped script; "" none */
+    /* `compare` (commands/compare.h, docs/compare.md). side_b: a second
+     * session fed exactly this one's arrivals (same path: blocks or points),
+     * or NULL. side_of: on side b, the session it follows; b borrows its
+     * world and takes its points from its stream instead of drawing them. */
+    struct session *side_b;
+    struct session *side_of;
+    char *model_words;   /* the words of the last `model` command (sweep re-binds them) */
+    struct sweep *sweep; /* the last `sweep` (commands/sweep.h), or NULL */
 };
 
 struct session *session_alloc(bl_err *err);
@@ -172,6 +180,18 @@ int session_optimize(struct session *s, struct out *out, bl_err *err);
 int session_features(struct session *s, const double *x, size_t len, bl_err *err);
 /* Name of the model for status lines: "blr alpha=1 beta=100 identity". */
 void session_describe_model(const struct session *s, char *buf, size_t size);
+
+/* Side b of `compare` (commands/compare.h): a new session following s (its
+ * world borrowed, its points s's) with the model mc/opts (NULL: s's), fed
+ * s's stream now; the caller installs it as s->side_b. NULL, err filled, on
+ * failure. */
+struct session *session_follower_new(struct session *s, const struct model_class *mc,
+                                     const void *opts, bl_err *err);
+/* Drop side b, its sampler and its sample job (no-op without one). */
+void session_compare_clear(struct session *s);
+/* Side b's `sample` job in side a's job set (self: side a, whose side b's
+ * sampler it advances; held while side a's sampler is paused). */
+extern const struct job_class side_b_sample_class;
 
 /* Install a new instrument (takes ownership; NULL removes it); the old one
  * and its run go.

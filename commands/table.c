@@ -11,6 +11,7 @@
 #include "commands/suggest.h"
 
 extern const struct cmd_entry cmd_bma_entry;
+extern const struct cmd_entry cmd_compare_entry;
 extern const struct cmd_entry cmd_data_entry;
 extern const struct cmd_entry cmd_export_entry;
 extern const struct cmd_entry cmd_help_entry;
@@ -35,18 +36,20 @@ extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_source_entry;
 extern const struct cmd_entry cmd_step_entry;
 extern const struct cmd_entry cmd_stream_entry;
+extern const struct cmd_entry cmd_sweep_entry;
 extern const struct cmd_entry cmd_wait_entry;
 
 const struct cmd_entry *const cmd_table[] = {
-    &cmd_bma_entry,      &cmd_data_entry,       &cmd_export_entry,
-    &cmd_help_entry,     &cmd_judge_entry,      &cmd_layout_entry,
-    &cmd_lens_entry,     &cmd_model_entry,      &cmd_observe_entry,
-    &cmd_optimize_entry, &cmd_pane_entry,       &cmd_pause_entry,
-    &cmd_quit_entry,     &cmd_reset_entry,      &cmd_resume_entry,
-    &cmd_run_entry,      &cmd_sample_entry,     &cmd_sampler_entry,
-    &cmd_say_entry,      &cmd_screenshot_entry, &cmd_seed_entry,
-    &cmd_show_entry,     &cmd_source_entry,     &cmd_step_entry,
-    &cmd_stream_entry,   &cmd_wait_entry,       NULL,
+    &cmd_bma_entry,      &cmd_compare_entry,    &cmd_data_entry,
+    &cmd_export_entry,   &cmd_help_entry,       &cmd_judge_entry,
+    &cmd_layout_entry,   &cmd_lens_entry,       &cmd_model_entry,
+    &cmd_observe_entry,  &cmd_optimize_entry,   &cmd_pane_entry,
+    &cmd_pause_entry,    &cmd_quit_entry,       &cmd_reset_entry,
+    &cmd_resume_entry,   &cmd_run_entry,        &cmd_sample_entry,
+    &cmd_sampler_entry,  &cmd_say_entry,        &cmd_screenshot_entry,
+    &cmd_seed_entry,     &cmd_show_entry,       &cmd_source_entry,
+    &cmd_step_entry,     &cmd_stream_entry,     &cmd_sweep_entry,
+    &cmd_wait_entry,     NULL,
 };
 
 const char *

@@ -408,7 +408,7 @@ test_presets(void)
     CHECK(count_shown(&l) == 0, "no pane on, %d shown", count_shown(&l));
     EXPECT_RECT(l.log, 0, 0, 80, 21);
     /* on = NULL means all on. */
-    layout_compute(&l, 120, 34, lay_default, NULL, ix_data, false);
+    layout_compute(&l, 200, 60, lay_default, NULL, ix_data, false);
     CHECK(count_shown(&l) == ntiles, "NULL on[]: %d shown", count_shown(&l));
 }
 

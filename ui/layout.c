@@ -337,5 +337,7 @@ const struct layout_preset layout_presets[] = {
      theory_adjust},
     {{"sampler", "posterior and sampler"}, LAYOUT_COLUMNS, {"sampler", "posterior", "data"},
      sampler_adjust},
+    {{"compare", "side a and side b of compare"}, LAYOUT_GRID, {"compare"}, NULL},
+    {{"sweep", "a sweep's figure and the data"}, LAYOUT_SPLIT, {"sweep", "data"}, NULL},
     {{0}, 0, {NULL}, NULL},
 };

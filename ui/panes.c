@@ -16,6 +16,8 @@
     X(pane_spectrum)  \
     X(pane_sampler)   \
     X(pane_theory)    \
+    X(pane_compare)   \
+    X(pane_sweep)     \
     X(pane_log)
 
 #define DECLARE(d) extern const struct pane_desc d;

@@ -102,6 +102,23 @@ draw_status(const struct session *s, struct canvas *c, const struct rect *r)
         plot_format_number(s->trace[TR_LOG_EVIDENCE][s->n - 1], 4, num, sizeof num);
         snprintf(ev, sizeof ev, "  log evidence %s", num);
     }
+    const struct session *b = s->side_b;
+    if (b != NULL) { /* compare: both sides, a's then b's (docs/compare.md) */
+        char fb[1024], mb[160], nb[32] = "-";
+        session_describe_model(b, fb, sizeof fb);
+        short_numbers(fb, mb, sizeof mb);
+        if (b->mc == NULL && b->smp != NULL) /* two samplers: name them */
+            snprintf(mb, sizeof mb, "%s", sampler_kind_name(b->smp->kind));
+        if (s->mc == NULL && s->smp != NULL)
+            snprintf(model, sizeof model, "%s", sampler_kind_name(s->smp->kind));
+        if (session_has_model(b) && b->n > 0)
+            plot_format_number(b->trace[TR_LOG_EVIDENCE][b->n - 1], 4, nb, sizeof nb);
+        if (ev[0] != '\0')
+            snprintf(ev, sizeof ev, "  log ev a %s b %s", num, nb);
+        char both[sizeof model];
+        snprintf(both, sizeof both, "a: %.70s | b: %.70s", model, mb);
+        memcpy(model, both, sizeof model);
+    }
     snprintf(buf, sizeof buf, " %s%s  n=%zu  seed %lu  %s%s", job, rate, s->n, s->seed, model, ev);
     /* Too wide: the evidence moves before the model's description, which is
      * then cut with an ellipsis (canvas_text), so the number stays whole. */

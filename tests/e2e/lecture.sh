@@ -68,7 +68,7 @@ for f in $(cd "$EX" && ls *.lens | LC_ALL=C sort); do
     if [ $done = yes ]; then ok; else bad "$f did not run to its end in one live session"; fi
     if [ "$f" = hmc.lens ]; then
         text "show sampler"; keys Enter
-        check "hmc: show sees the finished run" "iterations = 1000"
+        check "hmc: show sees the finished run" "iterations = 2000"
         if screen | grep -qF "q close"; then text "q"; fi
         check "the panes are back after show sampler" "F1 keys  F2 focus"
     fi
