@@ -129,8 +129,9 @@ slice_describe(const sampler_event *ev, char *buf, size_t size)
     size_t nb = 0;
     for (size_t i = 0; i < ev->nseg; i++)
         nb += ev->seg_kind[i] == SAMPLER_SEG_REJECT;
-    snprintf(buf, size, "%s: %zu density evaluations, %zu points shrunk away",
-             ev->accepted ? "moved along its slice" : "shrinkage gave up, stayed", ev->n_grad, nb);
+    snprintf(buf, size, "%s: %zu density evaluations, %zu point%s shrunk away",
+             ev->accepted ? "moved along its slice" : "shrinkage gave up, stayed", ev->n_grad, nb,
+             nb == 1 ? "" : "s");
 }
 
 static const sampler_tunable slice_width = {
