@@ -186,6 +186,11 @@ announce(struct session *s, const struct sampler_setup *o, struct out *out)
     if (scaled && !sigma_given && sampler_type_accepts(j->kind, sampler_tunable_find("sigma")))
         out_printf(out, "sigma = %.4g (from the posterior's smallest sd; sigma= to choose)",
                    eo->sigma);
+    if (j->kind->events & SAMPLER_EV_PARTICLES)
+        out_printf(out,
+                   "note: the %zu chains are %s's particles, moved together: R-hat and ESS "
+                   "compare particles, not independent chains; W2 and KL say how close they are",
+                   j->K, sampler_kind_name(j->kind));
     if (s->interactive)
         out_printf(out, "step through it: step (F6); run it: sample 5000 rate=200");
     else

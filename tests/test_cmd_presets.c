@@ -129,6 +129,9 @@ test_kinds_through_the_verb(void)
               strstr(err.msg, "ess needs a Gaussian prior") != NULL &&
               strstr(err.msg, "not banana (use slice, rwm or nuts)") != NULL,
           "ess on banana: %s", err.msg);
+    CHECK(run(s, "sampler svgd target=banana chains=8", &err) == BL_OK &&
+              strstr(ob.text, "8 chains are svgd's particles") != NULL,
+          "svgd says its chains are particles: %s", ob.text);
     CHECK(run(s,
               "seed 1; data linear d=2 noise=0.3; model blr; observe 30; sampler ess; "
               "sample 300; show sampler",
