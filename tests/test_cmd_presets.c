@@ -116,7 +116,7 @@ static void
 test_kinds_through_the_verb(void)
 {
     static const char *const kinds[] = {"am",    "slice", "demcz", "svgd chains=16",
-                                        "mclmc", "pt",    NULL};
+                                        "mclmc", "pt",    "h2mc",  NULL};
     char args[96];
     for (size_t k = 0; kinds[k] != NULL; k++) {
         snprintf(args, sizeof args, "%s target=banana", kinds[k]);

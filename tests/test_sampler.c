@@ -852,14 +852,14 @@ test_table(void)
     CHECK_REL(sampler_type_sgld.step_limit(&so, 0.01), 0.04, 1e-15);
     so.schedule = true;
     CHECK(isnan(sampler_type_sgld.step_limit(&so, 0.01)), "sgld schedule: no fixed step");
-    CHECK(nk == 14 && strcmp(ty[0]->name, "exact") == 0 && strcmp(ty[6]->name, "gibbs") == 0 &&
-              strcmp(ty[13]->name, "pt") == 0,
+    CHECK(nk == 15 && strcmp(ty[0]->name, "exact") == 0 && strcmp(ty[6]->name, "gibbs") == 0 &&
+              strcmp(ty[14]->name, "h2mc") == 0,
           "%zu kinds", nk);
     static const char *const order[] = {
         "sigma",     "step",     "leapfrog", "max_depth", "adapt", "warmup", "target_accept",
         "minibatch", "schedule", "a",        "b0",        "gamma", "t0",
         "reg",       "width",    "max_steps", "random_dir", "jump", "thin",
-        "L",         "temps",    "tmax",     NULL};
+        "L",         "temps",    "tmax",     "T_scale", NULL};
     sampler_opts o;
     sampler_opts_default(&o);
     CHECK(sampler_opts_check(&o, &err_sink) == BL_OK, "defaults in range: %s", err_sink.msg);
@@ -876,7 +876,7 @@ test_table(void)
             used |= sampler_type_accepts(ty[k], tu);
         CHECK(used, "%s: some kind reads it", tu->name);
     }
-    CHECK(i == 22, "%zu tunables", i);
+    CHECK(i == 23, "%zu tunables", i);
     /* The defaults of sampler.h, now read from the tunables. */
     CHECK(o.sigma == 1 && o.step == 0.1 && o.leapfrog == 20 && o.max_depth == 10 && !o.adapt &&
               o.warmup == 500 && o.target_accept == 0 && o.minibatch == 0 && !o.schedule &&

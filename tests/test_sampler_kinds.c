@@ -193,6 +193,8 @@ test_gauss_and_banana(void)
     run_kind(g, &sampler_type_mclmc, mst, mg, 1000, 100000, 21, true, 2 * 0.2 * 0.2, "mclmc gauss");
     run_kind(b, &sampler_type_mclmc, mst, mb, 2000, 200000, 22, true, 2 * 0.2 * 0.2,
              "mclmc banana");
+    run_kind(g, &sampler_type_h2mc, NULL, NULL, 100, 20000, 23, true, 0, "h2mc gauss");
+    run_kind(b, &sampler_type_h2mc, NULL, NULL, 500, 40000, 24, true, 0, "h2mc banana");
     target_free(g);
     target_free(b);
 }
@@ -485,6 +487,7 @@ test_sbc(void)
         {&sampler_type_am, "sigma", 0.1, 20}, {&sampler_type_slice, "width", 0.3, 5},
         {&sampler_type_ess, NULL, 0, 5},      {&sampler_type_demcz, "sigma", 0.2, 20},
         {&sampler_type_pt, "sigma", 0.1, 20}, {&sampler_type_mclmc, "step", 0.05, 20},
+        {&sampler_type_h2mc, NULL, 0, 5},
     };
     for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
         double c = sbc_chi2(runs[k].kind, runs[k].name, runs[k].value, runs[k].thin, 3000 + k);
@@ -577,11 +580,38 @@ test_new_targets(void)
     target_free(f);
 }
 
+/* On a Gaussian the local quadratic is the target and T a quarter period of
+ * its stiffest direction: h2mc's proposal is the target itself (docs/math.md
+ * §9), so every proposal is accepted (up to the Hessian's rounding). */
+static void
+test_h2mc_gaussian(void)
+{
+    bl_err err;
+    target *g = target_gauss_alloc(2, MU2, P2, &err);
+    gsl_rng *r = rng_new(5);
+    sampler *s = sampler_alloc(&sampler_type_h2mc, g, NULL, NULL, &err);
+    sampler_run(s, 2000, r, NULL, NULL, NULL, &err);
+    sampler_stats st;
+    sampler_get_stats(s, &st);
+    CHECK(st.accepted == st.iterations && st.mean_accept_prob > 1 - 1e-9,
+          "h2mc on a Gaussian: %zu of %zu accepted, mean prob %.12f", st.accepted, st.iterations,
+          st.mean_accept_prob);
+    sampler_free(s);
+    target *n = target_normal_alloc(65, &err);
+    CHECK(sampler_alloc(&sampler_type_h2mc, n, NULL, NULL, &err) == NULL &&
+              strstr(err.msg, "d <= 64") != NULL,
+          "h2mc refuses d = 65: %s", err.msg);
+    target_free(n);
+    gsl_rng_free(r);
+    target_free(g);
+}
+
 int
 main(void)
 {
     TEST_INIT();
     test_new_targets();
+    test_h2mc_gaussian();
     test_sbc();
     test_gauss_and_banana();
     test_ess();

@@ -19,7 +19,7 @@ static const sampler_type *const types[] = {
     &sampler_type_exact, &sampler_type_rwm,  &sampler_type_mala,  &sampler_type_hmc,
     &sampler_type_nuts,  &sampler_type_sgld, &sampler_type_gibbs, &sampler_type_am,
     &sampler_type_slice, &sampler_type_ess,  &sampler_type_demcz, &sampler_type_svgd,
-    &sampler_type_mclmc, &sampler_type_pt,   NULL,
+    &sampler_type_mclmc, &sampler_type_pt,   &sampler_type_h2mc, NULL,
 };
 
 /* Accepted by every kind that adapts, without the kind listing them. */

@@ -231,6 +231,7 @@ extern const sampler_type sampler_type_demcz;
 extern const sampler_type sampler_type_svgd;
 extern const sampler_type sampler_type_mclmc;
 extern const sampler_type sampler_type_pt;
+extern const sampler_type sampler_type_h2mc;
 
 /* Events: capacity cap points (1..SAMPLER_TRAJ_MAX; use SAMPLER_TRAJ_MAX to
  * never truncate), and SAMPLER_SEG_MAX segments when cap > 0. BL_EINVAL,
