@@ -260,6 +260,14 @@ sampler_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_er
     size_t md = o.tid == SMP_NORMAL ? o.dim : s->dim > 0 ? s->dim : s->in_dim + 1;
     if (mem_check_sampler(md, o.K, err) != BL_OK)
         return err ? err->code : BL_ENOMEM;
+    /* Each chain keeps the full event of the last visible step: a trajectory
+     * of SAMPLER_TRAJ_MAX points and the segments (normal at dim=1000 with
+     * 64 chains: 0.5 GB). */
+    char what[96];
+    snprintf(what, sizeof what, "the step events of %zu chains in %zu dimensions", o.K, md);
+    if (mem_check(8.0 * (double)o.K * (SAMPLER_TRAJ_MAX + 3 + 2 * SAMPLER_SEG_MAX) * (double)md,
+                  what, err) != BL_OK)
+        return err ? err->code : BL_ENOMEM;
     struct sampler_job *j = session_sampler_new(s, &o, err);
     if (j == NULL)
         return err ? err->code : BL_EINVAL;
