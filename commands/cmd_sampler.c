@@ -20,6 +20,7 @@
 #include "commands/compare.h"
 #include "commands/job.h"
 #include "commands/memlimit.h"
+#include "commands/sampler_preset.h"
 #include "commands/session.h"
 
 #define MAX_KINDS 32
@@ -30,7 +31,18 @@ static const struct arg_spec common_args[] = {
      .type = ARG_CHOICE,
      .choices = smp_target_names,
      .def = "posterior",
-     .help = "the model's posterior, a 2-D teaching density, or logistic (breast_cancer)"},
+     .help = "the model's posterior, a 2-D teaching density, logistic (breast_cancer), or "
+             "normal (d = dim)"},
+    {.name = "preset",
+     .type = ARG_CHOICE,
+     .choices = smp_preset_names,
+     .help = "a classic failure in one word: sets kind, target and keys (given ones win)"},
+    {.name = "dim",
+     .type = ARG_INT,
+     .min = 1,
+     .max = 1000,
+     .def = "100",
+     .help = "normal: the dimension d"},
     {.name = "chains",
      .type = ARG_INT,
      .min = 1,
@@ -102,12 +114,11 @@ sampler_spec(void)
     }
     kind_choices[nk] = "off";
     cat(name_help, sizeof made.name_help, &nh, "; off removes the sampler");
-    cat(usage, sizeof made.usage, &nu, "off [target=T] [chains=K] [step=H] ...");
+    cat(usage, sizeof made.usage, &nu, "off [target=T] [preset=P] [chains=K] [step=H] ...");
     sampler_args[na++] = (struct arg_spec){
         .name = "name",
         .type = ARG_CHOICE,
         .positional = 1,
-        .required = 1,
         .choices = kind_choices,
         .help = name_help,
     };
@@ -147,18 +158,21 @@ announce(struct session *s, const struct sampler_setup *o, struct out *out)
         out_printf(out, "%s", j->desc);
     else
         out_printf(out, "%s (layout sampler; 'layout default' to go back)", j->desc);
+    if (o->preset != NULL)
+        out_printf(out, "preset %s: %s", o->preset->name, o->preset->expect);
     const sampler_opts *eo = sampler_options(sampler_ens_chain(j->ens, 0));
     bool step_given = false, sigma_given = false;
     for (size_t i = 0; i < o->nset; i++) {
         step_given |= strcmp(o->set_name[i], "step") == 0;
         sigma_given |= strcmp(o->set_name[i], "sigma") == 0;
-        /* A tunable of another kind is kept but unused: say so. */
+        /* A tunable of another kind is kept but unused: say so (the
+         * preset's own are applied only where they are read). */
         const sampler_tunable *tu = sampler_tunable_find(o->set_name[i]);
-        if (tu != NULL && !sampler_type_accepts(j->kind, tu))
+        if (tu != NULL && i < o->nset_user && !sampler_type_accepts(j->kind, tu))
             out_printf(out, "note: %s does not apply to %s (kept, unused)", tu->name,
                        sampler_kind_name(j->kind));
     }
-    bool scaled = o->tid == SMP_POSTERIOR || o->tid == SMP_LOGISTIC;
+    bool scaled = smp_target_scaled(o->tid);
     bool reads_step = sampler_type_accepts(j->kind, sampler_tunable_find("step"));
     if (scaled && !step_given && reads_step)
         out_printf(out, "step = %.4g (from the posterior's smallest sd; step= to choose)",
@@ -176,6 +190,11 @@ announce(struct session *s, const struct sampler_setup *o, struct out *out)
     if (scaled && !sigma_given && sampler_type_accepts(j->kind, sampler_tunable_find("sigma")))
         out_printf(out, "sigma = %.4g (from the posterior's smallest sd; sigma= to choose)",
                    eo->sigma);
+    if (j->kind->events & SAMPLER_EV_PARTICLES)
+        out_printf(out,
+                   "note: the %zu chains are %s's particles, moved together: R-hat and ESS "
+                   "compare particles, not independent chains; W2 and KL say how close they are",
+                   j->K, sampler_kind_name(j->kind));
     if (s->interactive)
         out_printf(out, "step through it: step (F6); run it: sample 5000 rate=200");
     else
@@ -185,7 +204,12 @@ announce(struct session *s, const struct sampler_setup *o, struct out *out)
 static int
 sampler_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
-    const char *name = args_str(a, "name");
+    const struct smp_preset *pr =
+        args_given(a, "preset") ? smp_preset_find(args_str(a, "preset")) : NULL;
+    const char *name = args_given(a, "name") ? args_str(a, "name") : pr != NULL ? pr->kind : NULL;
+    if (name == NULL)
+        return bl_fail(err, BL_EINVAL,
+                       "sampler: give a kind (sampler hmc) or a preset (sampler preset=modes)");
     if (strcmp(name, "off") == 0) {
         if (s->smp == NULL)
             return bl_fail(err, BL_ESTATE, "no sampler to remove");
@@ -205,11 +229,17 @@ sampler_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_er
         .spread = args_real(a, "spread"),
         .features = (size_t)args_int(a, "features"),
         .alpha = args_real(a, "alpha"),
+        .dim = (size_t)args_int(a, "dim"),
+        .preset = pr,
     };
     const char *tn = args_str(a, "target");
     for (int i = 0; i < SMP_NTARGETS; i++)
         if (strcmp(smp_target_names[i], tn) == 0)
             o.tid = (enum smp_target)i;
+    if (pr != NULL && !args_given(a, "target"))
+        o.tid = pr->tid;
+    if (pr != NULL && pr->dim > 0 && !args_given(a, "dim"))
+        o.dim = pr->dim;
     if (args_given(a, "init"))
         o.init = args_vec(a, "init", &o.ninit);
     const sampler_tunable *tu;
@@ -221,7 +251,26 @@ sampler_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_er
             o.set_name[o.nset] = tu->name;
             o.set_value[o.nset++] = args_real(a, tu->name);
         }
-    if (mem_check_sampler(s->dim > 0 ? s->dim : s->in_dim + 1, o.K, err) != BL_OK)
+    o.nset_user = o.nset;
+    /* The preset's keys, where the user gave none and the kind reads them. */
+    for (size_t i = 0; pr != NULL && i < SMP_PRESET_KEYS && pr->key[i] != NULL; i++) {
+        tu = sampler_tunable_find(pr->key[i]);
+        if (tu == NULL || args_given(a, tu->name) || !sampler_type_accepts(o.kind, tu) ||
+            o.nset == sizeof o.set_name / sizeof o.set_name[0])
+            continue;
+        o.set_name[o.nset] = tu->name;
+        o.set_value[o.nset++] = pr->value[i];
+    }
+    size_t md = o.tid == SMP_NORMAL ? o.dim : s->dim > 0 ? s->dim : s->in_dim + 1;
+    if (mem_check_sampler(md, o.K, err) != BL_OK)
+        return err ? err->code : BL_ENOMEM;
+    /* Each chain keeps the full event of the last visible step: a trajectory
+     * of SAMPLER_TRAJ_MAX points and the segments (normal at dim=1000 with
+     * 64 chains: 0.5 GB). */
+    char what[96];
+    snprintf(what, sizeof what, "the step events of %zu chains in %zu dimensions", o.K, md);
+    if (mem_check(8.0 * (double)o.K * (SAMPLER_TRAJ_MAX + 3 + 2 * SAMPLER_SEG_MAX) * (double)md,
+                  what, err) != BL_OK)
         return err ? err->code : BL_ENOMEM;
     struct sampler_job *j = session_sampler_new(s, &o, err);
     if (j == NULL)
@@ -235,15 +284,22 @@ const struct cmd_entry cmd_sampler_entry = {
     .name = "sampler",
     .summary = "choose a sampler and its target (then step, or sample N)",
     .detail = "Targets: posterior (the current blr or nig model's posterior, as of now: later "
-              "observations do not change it), banana, donut, mixture, funnel, squiggle (2-D "
-              "teaching densities with known moments), logistic (Bayesian logistic regression "
-              "on breast_cancer, standardized; features=K first features plus an intercept). "
-              "gibbs needs the nig posterior (model nig). The chains start at the reference "
+              "observations do not change it), banana, donut, mixture, funnel, squiggle, modes "
+              "(two isolated modes), funnel_nc (the funnel non-centred) (2-D teaching densities "
+              "with known moments), logistic (Bayesian logistic regression on breast_cancer, "
+              "standardized; features=K first features plus an intercept), normal (the standard "
+              "normal in dim=D dimensions). gibbs needs the nig posterior (model nig); ess a "
+              "Gaussian prior (the blr posterior, logistic); svgd moves the chains together as "
+              "particles (chains=32 or more). preset=step_large, step_small, modes, "
+              "funnel_centered, funnel_noncentered or highdim sets kind, target and keys of a "
+              "classic failure and says what to look for; what is given besides wins (sampler "
+              "hmc preset=highdim). The chains start at the reference "
               "mean plus spread standard deviations of noise. With adapt=1 the first warmup "
               "iterations tune sigma/step and are left out of the draws. The posterior pane "
               "shows the draws, the last proposal (filled dot: accepted, ring: rejected) and "
-              "the HMC/NUTS trajectory (solid: accepted, dotted: rejected); the sampler pane "
-              "the traces and diagnostics (docs/math.md 9).",
+              "the HMC/NUTS trajectory (solid: accepted, dotted: rejected), slice brackets, "
+              "ellipses, archive differences, replicas and swaps, particle moves; the sampler "
+              "pane the traces and diagnostics (docs/math.md 9).",
     .example = "sampler hmc step=0.02 leapfrog=10",
     .spec = sampler_spec,
     .exec = sampler_exec,

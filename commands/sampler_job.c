@@ -23,8 +23,15 @@
 #include "datasets/builtin.h"
 
 const char *const smp_target_names[SMP_NTARGETS + 1] = {
-    "posterior", "banana", "donut", "mixture", "funnel", "squiggle", "logistic", NULL,
+    "posterior", "banana", "donut",     "mixture", "funnel", "squiggle",
+    "logistic",  "modes",  "funnel_nc", "normal",  NULL,
 };
+
+bool
+smp_target_scaled(enum smp_target tid)
+{
+    return tid == SMP_POSTERIOR || tid == SMP_LOGISTIC || tid == SMP_NORMAL;
+}
 
 #define KEEP_DOUBLES   4000000.0 /* kept draws in all: 32 MB */
 #define LIVE_REFRESH_S 0.25      /* live diagnostics at most 4 times a second */
@@ -193,11 +200,13 @@ sampler_job_new(const struct sampler_setup *o, target *t, const struct smp_model
     switch (o->tid) {
     case SMP_POSTERIOR: j->t = t; break;
     case SMP_LOGISTIC: j->t = logistic_target(j, o, err); break;
+    case SMP_NORMAL: j->t = target_normal_alloc(o->dim > 0 ? o->dim : 100, err); break;
     default: {
         static const target_kind toy[SMP_NTARGETS] = {
             [SMP_BANANA] = TARGET_BANANA,     [SMP_DONUT] = TARGET_DONUT,
             [SMP_MIXTURE] = TARGET_MIXTURE,   [SMP_FUNNEL] = TARGET_FUNNEL,
-            [SMP_SQUIGGLE] = TARGET_SQUIGGLE,
+            [SMP_SQUIGGLE] = TARGET_SQUIGGLE, [SMP_MODES] = TARGET_MODES,
+            [SMP_FUNNEL_NC] = TARGET_FUNNEL_NC,
         };
         j->t = target_toy_alloc(toy[o->tid], err);
     }
@@ -241,6 +250,8 @@ sampler_job_new(const struct sampler_setup *o, target *t, const struct smp_model
         snprintf(j->tname, sizeof j->tname, "posterior n=%zu", m->n);
     } else if (o->tid == SMP_LOGISTIC) {
         snprintf(j->tname, sizeof j->tname, "logistic breast_cancer d=%zu", d);
+    } else if (o->tid == SMP_NORMAL) {
+        snprintf(j->tname, sizeof j->tname, "normal d=%zu", d);
     } else {
         snprintf(j->tname, sizeof j->tname, "%s", smp_target_names[o->tid]);
     }
@@ -264,7 +275,7 @@ sampler_job_new(const struct sampler_setup *o, target *t, const struct smp_model
     sampler_opts_default(&opts);
     double smin, smax;
     ref_scales(j, &smin, &smax);
-    if ((o->tid == SMP_POSTERIOR || o->tid == SMP_LOGISTIC) && isfinite(smin)) {
+    if (smp_target_scaled(o->tid) && isfinite(smin)) {
         double dd = (double)d;
         if (!given(o, "step") && o->kind->step_default != NULL)
             opts.step = o->kind->step_default(smin, d);
@@ -319,6 +330,9 @@ sampler_job_new(const struct sampler_setup *o, target *t, const struct smp_model
                  "%zu chain%s",
                  sampler_kind_name(o->kind), target_npoints(j->t), d - 1, d == 2 ? "" : "s", o->K,
                  o->K == 1 ? "" : "s");
+    else if (o->tid == SMP_NORMAL)
+        snprintf(j->desc, sizeof j->desc, "%s on the standard normal (d = %zu), %zu chain%s",
+                 sampler_kind_name(o->kind), d, o->K, o->K == 1 ? "" : "s");
     else
         snprintf(j->desc, sizeof j->desc, "%s on the %s density (d = 2), %zu chain%s",
                  sampler_kind_name(o->kind), smp_target_names[o->tid], o->K, o->K == 1 ? "" : "s");

@@ -43,9 +43,15 @@ enum smp_target {
     SMP_FUNNEL,
     SMP_SQUIGGLE,
     SMP_LOGISTIC, /* Bayesian logistic regression on breast_cancer */
+    SMP_MODES,     /* two isolated modes */
+    SMP_FUNNEL_NC, /* the funnel non-centred */
+    SMP_NORMAL,    /* the standard normal in `dim` dimensions */
     SMP_NTARGETS
 };
 extern const char *const smp_target_names[SMP_NTARGETS + 1]; /* NULL-terminated */
+/* Targets whose reference is Gaussian-like with a known scale (posterior,
+ * logistic, normal): `sampler` starts step and sigma from their smallest sd. */
+bool smp_target_scaled(enum smp_target tid);
 
 #define SMP_KEEP        100000 /* draws kept per chain (at most ~32 MB in all) */
 #define SMP_DIAG_COORDS 32     /* ESS and R-hat over the first 32 coordinates */
@@ -100,6 +106,8 @@ struct sampler_job {
     struct smp_trace tr;
 };
 
+struct smp_preset;
+
 /* What `sampler` asks for. */
 struct sampler_setup {
     sampler_kind kind;
@@ -110,9 +118,12 @@ struct sampler_setup {
     size_t ninit;
     size_t features; /* logistic: the first features used (plus an intercept) */
     double alpha;    /* logistic: prior precision */
-    size_t nset;     /* tunables given by name */
-    const char *set_name[16];
-    double set_value[16];
+    size_t dim;      /* normal: the dimension (0: 100) */
+    const struct smp_preset *preset; /* `preset=` (commands/sampler_preset.h) or NULL */
+    size_t nset;                     /* tunables given by name: the user's, then the preset's */
+    size_t nset_user;                /* the first nset_user are the user's */
+    const char *set_name[24];
+    double set_value[24];
 };
 
 /* The model a posterior target was built from, as of creation (copied). */

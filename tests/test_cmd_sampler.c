@@ -92,16 +92,17 @@ test_args_from_table(void)
     CHECK(a[0].choices[k] != NULL && strcmp(a[0].choices[k], "off") == 0 &&
               a[0].choices[k + 1] == NULL,
           "off ends the choices");
-    CHECK(strcmp(cmd_usage(c), "sampler exact|rwm|mala|hmc|nuts|sgld|gibbs|off [target=T] "
-                               "[chains=K] [step=H] ...") == 0,
-          "usage: %s", cmd_usage(c));
-    CHECK(strcmp(a[0].help, "exact, rwm, mala, hmc, nuts, sgld, gibbs; off removes the sampler") ==
+    CHECK(strcmp(cmd_usage(c), "sampler exact|rwm|mala|hmc|nuts|sgld|gibbs|am|slice|ess|demcz|"
+                               "svgd|mclmc|pt|h2mc|off [target=T] [preset=P] [chains=K] [step=H] ...") ==
               0,
+          "usage: %s", cmd_usage(c));
+    CHECK(strcmp(a[0].help, "exact, rwm, mala, hmc, nuts, sgld, gibbs, am, slice, ess, demcz, svgd, "
+                            "mclmc, pt, h2mc; off removes the sampler") == 0,
           "name help: %s", a[0].help);
     size_t i = 1;
     while (a[i].name != NULL && sampler_tunable_find(a[i].name) == NULL)
         i++;
-    CHECK(i == 7, "%zu common keys before the tunables", i - 1);
+    CHECK(i == 9, "%zu common keys before the tunables", i - 1);
     const sampler_tunable *tu;
     for (size_t j = 0; (tu = sampler_tunable_at(j)) != NULL; j++, i++) {
         CHECK(a[i].name != NULL && strcmp(a[i].name, tu->name) == 0, "tunable %zu: %s vs %s", j,
@@ -113,7 +114,7 @@ test_args_from_table(void)
         CHECK((a[i].type == ARG_INT) == tu->integer && a[i].help == tu->help && a[i].def == NULL,
               "%s: type, help or default differs", tu->name);
     }
-    CHECK(a[i].name == NULL && i == 19, "%zu keys", i);
+    CHECK(a[i].name == NULL && i == 32, "%zu keys", i);
     CHECK(listed(cmd_complete("sampler hmc lea", 12, 15), "leapfrog="), "Tab: leapfrog=");
     CHECK(listed(cmd_complete("sampler ", 8, 8), "nuts"), "Tab: nuts");
     ob.len = 0;

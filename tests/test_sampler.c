@@ -852,11 +852,14 @@ test_table(void)
     CHECK_REL(sampler_type_sgld.step_limit(&so, 0.01), 0.04, 1e-15);
     so.schedule = true;
     CHECK(isnan(sampler_type_sgld.step_limit(&so, 0.01)), "sgld schedule: no fixed step");
-    CHECK(nk == 7 && strcmp(ty[0]->name, "exact") == 0 && strcmp(ty[6]->name, "gibbs") == 0,
+    CHECK(nk == 15 && strcmp(ty[0]->name, "exact") == 0 && strcmp(ty[6]->name, "gibbs") == 0 &&
+              strcmp(ty[14]->name, "h2mc") == 0,
           "%zu kinds", nk);
     static const char *const order[] = {
         "sigma",     "step",     "leapfrog", "max_depth", "adapt", "warmup", "target_accept",
-        "minibatch", "schedule", "a",        "b0",        "gamma", NULL};
+        "minibatch", "schedule", "a",        "b0",        "gamma", "t0",
+        "reg",       "width",    "max_steps", "random_dir", "jump", "thin",
+        "L",         "temps",    "tmax",     "T_scale", NULL};
     sampler_opts o;
     sampler_opts_default(&o);
     CHECK(sampler_opts_check(&o, &err_sink) == BL_OK, "defaults in range: %s", err_sink.msg);
@@ -865,14 +868,15 @@ test_table(void)
     for (; (tu = sampler_tunable_at(i)) != NULL; i++) {
         CHECK(order[i] != NULL && strcmp(tu->name, order[i]) == 0, "tunable %zu: %s", i, tu->name);
         CHECK(sampler_tunable_find(tu->name) == tu, "%s found by name", tu->name);
-        CHECK(i == 0 || sampler_tunable_at(i - 1)->offset < tu->offset, "%s: in opts order",
-              tu->name);
+        CHECK(i == 0 || tu->in_ws || sampler_tunable_at(i - 1)->offset < tu->offset,
+              "%s: in opts order", tu->name);
+        CHECK(!tu->in_ws || i >= 12, "%s: the workspace tunables after the options'", tu->name);
         bool used = false;
         for (size_t k = 0; ty[k] != NULL; k++)
             used |= sampler_type_accepts(ty[k], tu);
         CHECK(used, "%s: some kind reads it", tu->name);
     }
-    CHECK(i == 12, "%zu tunables", i);
+    CHECK(i == 23, "%zu tunables", i);
     /* The defaults of sampler.h, now read from the tunables. */
     CHECK(o.sigma == 1 && o.step == 0.1 && o.leapfrog == 20 && o.max_depth == 10 && !o.adapt &&
               o.warmup == 500 && o.target_accept == 0 && o.minibatch == 0 && !o.schedule &&

@@ -211,7 +211,7 @@ test_toys(void)
     gsl_rng_set(rng, 5);
     bl_err err;
     const double pts[3][2] = {{0.3, -0.4}, {1.2, 0.8}, {-0.7, 1.5}};
-    for (int k = TARGET_BANANA; k <= TARGET_SQUIGGLE; k++) {
+    for (int k = TARGET_BANANA; k <= TARGET_FUNNEL_NC; k++) {
         target *t = target_toy_alloc((target_kind)k, &err);
         CHECK(t != NULL && target_dim(t) == 2, "%s: %s", target_kind_name((target_kind)k), err.msg);
         for (int p = 0; p < 3; p++)

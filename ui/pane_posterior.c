@@ -31,6 +31,7 @@
 #include "ui/pane.h"
 #include "ui/pane_posterior.h"
 #include "ui/plot.h"
+#include "ui/sampler_events.h"
 #include "ui/shade.h"
 
 struct posterior_pane {
@@ -843,6 +844,8 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
     if (ev != NULL && ntr > 2 && ntr <= 64)
         for (size_t q = 1; q + 1 < ntr; q++)
             plot_marker(&lp, tx[q], ty[q], c->ascii ? '.' : 0x2022, COL_NEW, ATTR_NONE);
+    if (ev != NULL && !one)
+        sampler_events_draw(&lp, j, i, k2, c->ascii); /* brackets, replicas, particles */
     if (ev != NULL) {
         double ex = ev->proposal[i], ey = one ? 0 : ev->proposal[k2];
         if (ev->ntraj >= 2 &&

@@ -17,7 +17,9 @@
  * one line here. */
 static const sampler_type *const types[] = {
     &sampler_type_exact, &sampler_type_rwm,  &sampler_type_mala,  &sampler_type_hmc,
-    &sampler_type_nuts,  &sampler_type_sgld, &sampler_type_gibbs, NULL,
+    &sampler_type_nuts,  &sampler_type_sgld, &sampler_type_gibbs, &sampler_type_am,
+    &sampler_type_slice, &sampler_type_ess,  &sampler_type_demcz, &sampler_type_svgd,
+    &sampler_type_mclmc, &sampler_type_pt,   &sampler_type_h2mc, NULL,
 };
 
 /* Accepted by every kind that adapts, without the kind listing them. */
@@ -337,6 +339,7 @@ step_begin(sampler *s, sampler_event *ev)
     e->weight = 1.0;
     e->aux = NAN;
     e->n_grad = 0;
+    e->nseg = e->nseg_total = 0;
     e->U_from = s->U;
     memcpy(e->from, s->w, s->d * sizeof *s->w);
     memcpy(e->proposal, s->w, s->d * sizeof *s->w);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
+
 const sampler_tunable sampler_tun_step = {
     .name = "step",
     .min = 0.0,
@@ -100,8 +102,13 @@ sampler_event_alloc(size_t d, size_t cap, bl_err *err)
     ev->traj = calloc(cap * d + 1, sizeof *ev->traj);
     ev->traj_dir = calloc(cap + 1, sizeof *ev->traj_dir);
     ev->traj_depth = calloc(cap + 1, sizeof *ev->traj_depth);
+    ev->seg_cap = cap > 0 ? SAMPLER_SEG_MAX : 0;
+    ev->seg = calloc(2 * ev->seg_cap * d + 1, sizeof *ev->seg);
+    ev->seg_kind = calloc(ev->seg_cap + 1, sizeof *ev->seg_kind);
+    ev->seg_tag = calloc(ev->seg_cap + 1, sizeof *ev->seg_tag);
     if (ev->from == NULL || ev->proposal == NULL || ev->momentum == NULL || ev->traj == NULL ||
-        ev->traj_dir == NULL || ev->traj_depth == NULL)
+        ev->traj_dir == NULL || ev->traj_depth == NULL || ev->seg == NULL ||
+        ev->seg_kind == NULL || ev->seg_tag == NULL)
         goto nomem;
     return ev;
 nomem:
@@ -121,6 +128,9 @@ sampler_event_free(sampler_event *ev)
     free(ev->traj);
     free(ev->traj_dir);
     free(ev->traj_depth);
+    free(ev->seg);
+    free(ev->seg_kind);
+    free(ev->seg_tag);
     free(ev);
 }
 
@@ -134,6 +144,25 @@ sampler_event_push(sampler_event *ev, const double *q, int dir, int depth)
         ev->ntraj++;
     }
     ev->ntraj_total++;
+}
+
+void
+sampler_event_segment(sampler_event *ev, int kind, int tag, const double *a, const double *b)
+{
+    if (ev->nseg < ev->seg_cap) {
+        memcpy(ev->seg + 2 * ev->nseg * ev->d, a, ev->d * sizeof *a);
+        memcpy(ev->seg + (2 * ev->nseg + 1) * ev->d, b, ev->d * sizeof *b);
+        ev->seg_kind[ev->nseg] = (unsigned char)kind;
+        ev->seg_tag[ev->nseg] = tag;
+        ev->nseg++;
+    }
+    ev->nseg_total++;
+}
+
+double
+sampler_rng_normal(gsl_rng *rng)
+{
+    return gsl_ran_gaussian_ziggurat(rng, 1.0);
 }
 
 int

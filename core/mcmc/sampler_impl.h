@@ -59,5 +59,13 @@ void sampler_describe_metropolis(const sampler_event *ev, char *buf, size_t size
 
 /* Append point q to the event's trajectory (drops beyond cap, counts all). */
 void sampler_event_push(sampler_event *ev, const double *q, int dir, int depth);
+/* Append the segment a -> b of SAMPLER_SEG_* kind with its tag (drops
+ * beyond seg_cap, counts all in nseg_total). */
+void sampler_event_segment(sampler_event *ev, int kind, int tag, const double *a, const double *b);
+/* One N(0, 1) draw, the generator every kind uses (ziggurat). */
+double sampler_rng_normal(gsl_rng *rng);
+
+/* rwm's proposal sd, also read by am (its start) and pt (the cold replica's). */
+extern const sampler_tunable sampler_tun_sigma;
 
 #endif

@@ -35,7 +35,7 @@ rwm_step(sampler *s, gsl_rng *rng, sampler_event *ev)
     return BL_OK;
 }
 
-static const sampler_tunable rwm_sigma = {
+const sampler_tunable sampler_tun_sigma = {
     .name = "sigma",
     .min = 0.0,
     .max = 1e6,
@@ -43,17 +43,17 @@ static const sampler_tunable rwm_sigma = {
     .def = 1.0,
     .store = SAMPLER_TUN_REAL,
     .offset = offsetof(sampler_opts, sigma),
-    .help = "rwm proposal sd (default: 2.38/sqrt(d) x the posterior's smallest sd, or 1)",
+    .help = "rwm/am/pt proposal sd (default: 2.38/sqrt(d) x the posterior's smallest sd, or 1)",
 };
 
-static const sampler_tunable *const rwm_tunables[] = {&rwm_sigma, NULL};
+static const sampler_tunable *const rwm_tunables[] = {&sampler_tun_sigma, NULL};
 
 const sampler_type sampler_type_rwm = {
     .name = "rwm",
     .help = "random-walk Metropolis: w + sigma z, accepted with min(1, exp(U(w) - U(w')))",
     .step = rwm_step,
     .adapts = true,
-    .scale = &rwm_sigma,
+    .scale = &sampler_tun_sigma,
     .accept_target = 0.234,
     .accept_target_d1 = 0.44,
     .events = SAMPLER_EV_PROPOSAL | SAMPLER_EV_TRAJECTORY | SAMPLER_EV_ACCEPT,

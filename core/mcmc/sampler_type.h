@@ -25,6 +25,9 @@
 /* H error beyond which a trajectory diverged (Stan); a non-finite H error is a
  * divergence too, in every kind that integrates a trajectory. */
 #define SAMPLER_DIVERGENCE 1000.0
+/* Segments an event can hold (slice brackets, tempering swaps, ...): the
+ * first SAMPLER_SEG_MAX of a step are kept, the rest only counted. */
+#define SAMPLER_SEG_MAX 16
 
 /* The tunables' values. Each field is described by one sampler_tunable
  * (range, default, help) declared by the kinds that read it; the fields'
@@ -105,7 +108,29 @@ typedef struct sampler_event {
     double weight;             /* sgld: h_t; 1 otherwise */
     double aux;                /* gibbs/exact on nig: the noise variance s2; NaN otherwise */
     size_t n_grad;             /* gradient evaluations in this step */
+    /* Segments (SAMPLER_EV_SEGMENTS): seg_cap x 2 x d row-major, segment i
+     * from seg[2 i d] to seg[(2 i + 1) d]; seg_kind[i] says what it is
+     * (SAMPLER_SEG_*), seg_tag[i] a kind-specific index (the replica of a
+     * tempering ladder). seg_cap is SAMPLER_SEG_MAX when the event has a
+     * trajectory capacity, else 0. */
+    double *seg;
+    unsigned char *seg_kind;
+    int *seg_tag;
+    size_t seg_cap, nseg, nseg_total;
 } sampler_event;
+
+/* What a segment of an event is (the UI draws each its own way). */
+enum {
+    SAMPLER_SEG_BRACKET = 1, /* slice: the interval after stepping out */
+    SAMPLER_SEG_SHRUNK,      /* slice: the interval the new point was drawn from */
+    SAMPLER_SEG_ELLIPSE,     /* elliptical slice: from = w, to = nu; the ellipse is
+                                w cos t + nu sin t (the prior mean is 0) */
+    SAMPLER_SEG_REJECT,      /* a rejected candidate (from = to = the point) */
+    SAMPLER_SEG_DIFF,        /* de-mcmc-z: the archive pair z_a -> z_b whose difference moves */
+    SAMPLER_SEG_AXIS,        /* am: a proposal axis, w - L e_j to w + L e_j */
+    SAMPLER_SEG_REPLICA,     /* pt: replica seg_tag's state (from = to), 0 is the cold one */
+    SAMPLER_SEG_SWAP,        /* pt: replicas seg_tag and seg_tag + 1 exchanged their states */
+};
 
 /* The event fields a kind fills beyond from, U_from/U_to, accepted, nonfinite
  * and n_grad (which every step sets). The UI draws what a kind declares. */
@@ -118,6 +143,9 @@ enum {
     SAMPLER_EV_ENERGY = 1u << 5,     /* energy_error and divergent */
     SAMPLER_EV_WEIGHT = 1u << 6,     /* weight != 1 (the draw's importance) */
     SAMPLER_EV_AUX = 1u << 7,        /* aux: an auxiliary variable (nig's s2) */
+    SAMPLER_EV_SEGMENTS = 1u << 8,   /* seg, seg_kind, seg_tag, nseg (SAMPLER_SEG_*) */
+    SAMPLER_EV_PARTICLES = 1u << 9,  /* the chains move together: every chain's
+                                        from -> new state is one particle's move */
 };
 
 typedef struct sampler sampler; /* one chain: opaque to callers, core/mcmc/sampler_impl.h */
@@ -196,9 +224,18 @@ extern const sampler_type sampler_type_hmc;
 extern const sampler_type sampler_type_nuts;
 extern const sampler_type sampler_type_sgld;
 extern const sampler_type sampler_type_gibbs;
+extern const sampler_type sampler_type_am;
+extern const sampler_type sampler_type_slice;
+extern const sampler_type sampler_type_ess;
+extern const sampler_type sampler_type_demcz;
+extern const sampler_type sampler_type_svgd;
+extern const sampler_type sampler_type_mclmc;
+extern const sampler_type sampler_type_pt;
+extern const sampler_type sampler_type_h2mc;
 
 /* Events: capacity cap points (1..SAMPLER_TRAJ_MAX; use SAMPLER_TRAJ_MAX to
- * never truncate). BL_EINVAL, BL_ENOMEM. Memory: (3 + cap) d doubles. */
+ * never truncate), and SAMPLER_SEG_MAX segments when cap > 0. BL_EINVAL,
+ * BL_ENOMEM. Memory: (3 + cap + 2 SAMPLER_SEG_MAX) d doubles. */
 sampler_event *sampler_event_alloc(size_t d, size_t cap, bl_err *err);
 void sampler_event_free(sampler_event *ev); /* NULL is a no-op */
 

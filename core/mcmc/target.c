@@ -35,6 +35,8 @@
 #define SQ_S12    0.25
 #define SQ_S22    0.5
 #define SQ_FREQ   5.0
+#define MODES_SEP 4.0 /* the means are (-MODES_SEP, 0) and (MODES_SEP, 0) */
+#define MODES_SD  0.5
 
 static const double mix_mu[MIX_K][2] = {{-1.5, -1.0}, {1.5, -1.0}, {0.0, 1.6}};
 
@@ -59,7 +61,8 @@ struct target {
 
 static const char *const kind_names[TARGET_NKINDS] = {
     "gauss",  "blr",   "blr_data", "nig",    "logistic", "student_t",
-    "banana", "donut", "mixture",  "funnel", "squiggle",
+    "banana", "donut", "mixture",  "funnel", "squiggle",  "modes",
+    "funnel_nc", "normal",
 };
 
 const char *
@@ -543,6 +546,21 @@ eval_toy(const target *t, const double *w, double *g)
         g[1] = g2;
         return 0.5 * (z1 * g1 + z2 * g2);
     }
+    case TARGET_MODES: {
+        const double s2 = MODES_SD * MODES_SD;
+        double a = x1 + MODES_SEP, b = x1 - MODES_SEP;
+        double la = -0.5 * (a * a + x2 * x2) / s2, lb = -0.5 * (b * b + x2 * x2) / s2;
+        double M = fmax(la, lb), ea = exp(la - M), eb = exp(lb - M);
+        g[0] = (ea * a + eb * b) / ((ea + eb) * s2);
+        g[1] = x2 / s2;
+        return -(M + log(0.5 * (ea + eb)));
+    }
+    case TARGET_FUNNEL_NC: {
+        const double sv2 = FUNNEL_SV * FUNNEL_SV;
+        g[0] = x1;
+        g[1] = x2 / sv2;
+        return 0.5 * x1 * x1 + 0.5 * x2 * x2 / sv2;
+    }
     default: return NAN;
     }
 }
@@ -569,6 +587,14 @@ target_eval(target *t, const double *w, double *U, double *grad, bl_err *err)
     case TARGET_BLR_DATA:
     case TARGET_LOGISTIC:
     case TARGET_STUDENT_T: u = eval_data(t, w, grad); break;
+    case TARGET_NORMAL: {
+        u = 0.0;
+        for (size_t i = 0; i < d; i++)
+            u += 0.5 * w[i] * w[i];
+        if (grad != NULL)
+            memcpy(grad, w, d * sizeof *w);
+        break;
+    }
     default: {
         double g[2];
         u = eval_toy(t, w, g);
@@ -790,10 +816,10 @@ donut_second_moment(void)
 target *
 target_toy_alloc(target_kind kind, bl_err *err)
 {
-    if (kind < TARGET_BANANA || kind > TARGET_SQUIGGLE) {
+    if (kind < TARGET_BANANA || kind > TARGET_FUNNEL_NC) {
         bl_fail(err, BL_EINVAL,
                 "target %s: not a 2-D teaching density (choose banana, donut, mixture, funnel, "
-                "squiggle)",
+                "squiggle, modes, funnel_nc)",
                 target_kind_name(kind));
         return NULL;
     }
@@ -827,6 +853,14 @@ target_toy_alloc(target_kind kind, bl_err *err)
         c[0] = exp(0.5 * FUNNEL_SV * FUNNEL_SV);
         c[3] = FUNNEL_SV * FUNNEL_SV;
         break;
+    case TARGET_MODES:
+        c[0] = MODES_SEP * MODES_SEP + MODES_SD * MODES_SD;
+        c[3] = MODES_SD * MODES_SD;
+        break;
+    case TARGET_FUNNEL_NC:
+        c[0] = 1.0;
+        c[3] = FUNNEL_SV * FUNNEL_SV;
+        break;
     default: {
         /* squiggle: x1 = z1, x2 = z2 - sin(f z1); for z ~ N(0, s^2):
          * E sin^2(f z) = (1 - exp(-2 f^2 s^2))/2, E z sin(f z) = f s^2 exp(-f^2 s^2/2),
@@ -839,6 +873,18 @@ target_toy_alloc(target_kind kind, bl_err *err)
         c[3] = SQ_S22 - 2.0 * (SQ_S12 / s11) * ez1sin + esin2;
     }
     }
+    return t;
+}
+
+target *
+target_normal_alloc(size_t d, bl_err *err)
+{
+    target *t = target_new(TARGET_NORMAL, d, 0, false, false, err);
+    if (t == NULL)
+        return NULL;
+    t->mom = TARGET_MOMENTS_EXACT;
+    for (size_t i = 0; i < d; i++)
+        t->cov[i * d + i] = 1.0;
     return t;
 }
 
@@ -900,7 +946,10 @@ target_can_draw(const target *t)
     case TARGET_BANANA:
     case TARGET_MIXTURE:
     case TARGET_FUNNEL:
-    case TARGET_SQUIGGLE: return true;
+    case TARGET_SQUIGGLE:
+    case TARGET_MODES:
+    case TARGET_FUNNEL_NC:
+    case TARGET_NORMAL: return true;
     default: return false;
     }
 }
@@ -945,6 +994,19 @@ target_draw(const target *t, gsl_rng *rng, double *w, double *aux, bl_err *err)
     case TARGET_FUNNEL:
         w[1] = FUNNEL_SV * gsl_ran_gaussian_ziggurat(rng, 1.0);
         w[0] = exp(0.5 * w[1]) * gsl_ran_gaussian_ziggurat(rng, 1.0);
+        return BL_OK;
+    case TARGET_MODES:
+        w[0] = (gsl_rng_uniform(rng) < 0.5 ? -MODES_SEP : MODES_SEP) +
+               MODES_SD * gsl_ran_gaussian_ziggurat(rng, 1.0);
+        w[1] = MODES_SD * gsl_ran_gaussian_ziggurat(rng, 1.0);
+        return BL_OK;
+    case TARGET_FUNNEL_NC:
+        w[0] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+        w[1] = FUNNEL_SV * gsl_ran_gaussian_ziggurat(rng, 1.0);
+        return BL_OK;
+    case TARGET_NORMAL:
+        for (size_t i = 0; i < d; i++)
+            w[i] = gsl_ran_gaussian_ziggurat(rng, 1.0);
         return BL_OK;
     case TARGET_SQUIGGLE: {
         double l11 = sqrt(SQ_S11), l21 = SQ_S12 / l11, l22 = sqrt(SQ_S22 - l21 * l21);

@@ -48,6 +48,16 @@
  *  squiggle   z = (x1, x2 + sin(5 x1)) ~ N(0, S), S = [[2, 0.25], [0.25, 0.5]]
  *             (unit Jacobian): U = z^T S^-1 z/2. Moments in closed form from
  *             E sin^2(5 z1), E z1 sin(5 z1) (see target.c).
+ *  modes      two isolated modes: equal-weight isotropic Gaussians, sd 0.5, means
+ *             (-4, 0) and (4, 0) (16 sd apart; a random walk of sd 0.5 never
+ *             crosses): U = -log sum_k (1/2) N(x; mu_k, 0.25 I) (lse).
+ *             Mean 0; Var x1 = 16 + 0.25, Var x2 = 0.25, Cov = 0.
+ *  funnel_nc  the funnel non-centred, w = (z, v), x = z e^(v/2): z ~ N(0, 1),
+ *             v ~ N(0, 9) independent: U = z^2/2 + v^2/18. Mean 0; Cov
+ *             diag(1, 9). The same law as funnel after the change of variables.
+ *  normal     the standard normal in d dimensions (target_normal_alloc):
+ *             U = |w|^2/2, grad = w, O(d). Mean 0, Cov I; |w| concentrates at
+ *             sqrt(d - 1/2) (the typical set, docs/math.md §9).
  *
  * Non-finite values: target_eval returns BL_ENUM (with a message naming U or
  * the gradient) when U or a gradient entry is NaN or infinite, e.g. far in the
@@ -79,6 +89,9 @@ typedef enum {
     TARGET_MIXTURE,
     TARGET_FUNNEL,
     TARGET_SQUIGGLE,
+    TARGET_MODES,
+    TARGET_FUNNEL_NC,
+    TARGET_NORMAL,
     TARGET_NKINDS
 } target_kind;
 
@@ -137,9 +150,13 @@ target *target_logistic_alloc(size_t n, size_t d, const double *X, const double 
 /* Student-t likelihood regression: copies X, y; nu > 0, sigma > 0, alpha > 0. */
 target *target_student_t_alloc(size_t n, size_t d, const double *X, const double *y, double nu,
                                double sigma, double alpha, bl_err *err);
-/* A 2-D teaching density (banana, donut, mixture, funnel, squiggle) with the
- * parameters of the file comment; BL_EINVAL for any other kind. */
+/* A 2-D teaching density (banana, donut, mixture, funnel, squiggle, modes,
+ * funnel_nc) with the parameters of the file comment; BL_EINVAL for any other
+ * kind. */
 target *target_toy_alloc(target_kind kind, bl_err *err);
+/* The standard normal in d dimensions (1..TARGET_MAX_DIM). O(d) per
+ * evaluation; the moments take d x d. */
+target *target_normal_alloc(size_t d, bl_err *err);
 void target_free(target *t); /* NULL is a no-op */
 
 size_t target_dim(const target *t);
@@ -172,7 +189,7 @@ int target_grad_minibatch(target *t, const double *w, const size_t *idx, size_t 
 target_moments_kind target_moments(const target *t, double *mean, double *cov);
 
 /* True if target_draw works for this target (gauss, blr, blr_data, nig,
- * banana, mixture, funnel, squiggle). */
+ * banana, mixture, funnel, squiggle, modes, funnel_nc, normal). */
 bool target_can_draw(const target *t);
 /* One exact iid draw into w (d). For nig, *aux (may be NULL) receives the
  * noise variance s2 drawn with it; other kinds leave it untouched.
