@@ -48,7 +48,7 @@ enum smp_target {
 extern const char *const smp_target_names[SMP_NTARGETS + 1]; /* NULL-terminated */
 
 #define SMP_KEEP        100000 /* draws kept per chain (at most ~32 MB in all) */
-#define SMP_DIAG_COORDS 32     /* ESS and R-hat over the first 32 coordinates */
+#define SMP_DIAG_COORDS 32     /* ESS, R-hat and MCSE of the first 32 coordinates */
 
 /* Diagnostics recorded at checkpoints, against the iteration count. */
 struct smp_trace {
@@ -78,6 +78,7 @@ struct sampler_job {
     size_t warmup;      /* leading iterations left out of draws and moments (adapt) */
     double *draws;      /* K x keep x d, chain-major: chain k, kept draw i at (k keep + i) d */
     double *wts;        /* K x keep: weights (sgld h_t, else 1) */
+    double *energy;     /* K x keep: the Hamiltonian of each kept draw (NaN: the kind has none) */
     size_t keep, count; /* capacity and number of kept draws per chain */
     size_t first;       /* iteration number (1-based) of kept draw 0 */
     diag_acc *acc;      /* moments of every post-warmup draw of every chain */
@@ -91,7 +92,15 @@ struct sampler_job {
     size_t diag_iter;        /* iterations when computed */
     double acceptance;       /* mean over chains of accepted / iterations */
     double accept_window;    /* mean over chains of the last-100-steps rate */
-    double ess, rhat;        /* min ESS, max split R-hat over the coordinates */
+    /* Rank-normalized diagnostics (core/stats/diag.h diag_summarize) of
+     * the first ndiag = min(d, SMP_DIAG_COORDS) coordinates. */
+    double ess, rhat; /* min bulk-ESS, max R-hat (bulk and folded) over them */
+    double ess_tail;  /* min tail-ESS over them */
+    size_t ndiag;
+    double *rhat_v, *ess_bulk_v, *ess_tail_v; /* ndiag each */
+    double *mcse_mean_v, *mcse_sd_v;          /* ndiag each */
+    double *ebfmi;                            /* K: E-BFMI of each chain's kept energies */
+    size_t treedepth_sat;                     /* kept transitions whose tree hit max_depth */
     double w2, kl, kl_floor; /* draws' Gaussian fit vs the reference; floor d(d+3)/(4 n_eff) */
     double n_eff;            /* ESS scaled to all accumulated draws */
     size_t next_ckpt;        /* batch checkpoints */

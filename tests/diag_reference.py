@@ -77,7 +77,7 @@ def z_scale(x):
 
 def rhat_basic(x):
     if np.all(x == x.flat[0]):
-        return 1.0
+        return float("nan")
     m, n = x.shape
     B = n * np.var(x.mean(axis=1), ddof=1)
     W = np.mean(np.var(x, axis=1, ddof=1))
@@ -94,7 +94,7 @@ def ess_basic(x):
     m, n = x.shape
     S = m * n
     if np.all(x == x.flat[0]):
-        return float(S)
+        return float("nan")
     acov = np.mean([acov_direct(row) for row in x], axis=0)
     W = acov[0] * n / (n - 1)  # mean within-chain variance, ddof 1
     var_plus = W * (n - 1) / n + (np.var(x.mean(axis=1), ddof=1) if m > 1 else 0.0)

@@ -160,8 +160,10 @@ test_hmc_posterior(void)
     check_mean(s, "hmc");
     CHECK(s->smp->rhat < 1.05, "R-hat %g", s->smp->rhat);
     CHECK(run(s, "show sampler", &err) == BL_OK, "%s", err.msg);
-    const char *keys[] = {"name",     "iterations", "acceptance",  "ess",       "rhat", "w2_exact",
-                          "kl_exact", "kl_floor",   "divergences", "nonfinite", "mean", "target"};
+    const char *keys[] = {"name",      "iterations", "acceptance", "ess_bulk_min", "ess_tail_min",
+                          "rhat_max",  "w2_exact",   "kl_exact",   "kl_floor",     "divergences",
+                          "nonfinite", "mean",       "target",     "rhat",         "ess_bulk",
+                          "ess_tail",  "mcse_mean",  "mcse_sd",    "ebfmi"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         CHECK(has_key(keys[i]), "show sampler lacks %s", keys[i]);
     CHECK(shown("iterations") == 1500, "iterations = %g", shown("iterations"));
@@ -194,7 +196,8 @@ test_exact_and_gibbs(void)
     CHECK(shown("acceptance") == 1, "exact accepts every draw");
     /* iid draws: ESS near the number of draws (the estimator's error is a
      * few percent at N = 2000 per chain). */
-    CHECK(shown("ess") > 0.7 * 8000, "exact ESS %g", shown("ess"));
+    CHECK(shown("ess_bulk_min") > 0.7 * 8000, "exact ESS %g", shown("ess_bulk_min"));
+    CHECK(!has_key("ebfmi") && !has_key("treedepth_saturated"), "exact has no energy or tree");
     check_mean(s, "exact");
     session_free(s);
 
@@ -202,7 +205,7 @@ test_exact_and_gibbs(void)
     s = posterior_session("model nig v0=1 a0=2 b0=0.2");
     CHECK(run(s, "sampler gibbs; sample 1500; show sampler", &err) == BL_OK, "%s", err.msg);
     CHECK(s->smp != NULL && s->smp->iter == 1500, "gibbs ran");
-    CHECK(has_key("w2_exact") && shown("rhat") < 1.05, "gibbs rhat %g", shown("rhat"));
+    CHECK(has_key("w2_exact") && shown("rhat_max") < 1.05, "gibbs rhat %g", shown("rhat_max"));
     check_mean(s, "gibbs");
     session_free(s);
 }

@@ -333,6 +333,7 @@ step_begin(sampler *s, sampler_event *ev)
     e->accept_prob = 0.0;
     e->accepted = e->divergent = e->nonfinite = false;
     e->energy_error = 0.0;
+    e->energy = NAN;
     e->tree_depth = 0;
     e->weight = 1.0;
     e->aux = NAN;

@@ -33,6 +33,7 @@ hmc_step(sampler *s, gsl_rng *rng, sampler_event *ev)
     memcpy(s->wp, s->w, d * sizeof *s->w);
     memcpy(s->gp, s->g, d * sizeof *s->g);
     double H0 = s->U + half_sq(s->p, d), Up = s->U;
+    ev->energy = H0; /* until the proposal is accepted */
     int rc =
         sampler_leapfrog(s->t, s->wp, s->p, s->gp, &Up, s->o.step, L, ev->traj, ev->cap, &nt, NULL);
     ev->ntraj = nt;
@@ -62,6 +63,7 @@ hmc_step(sampler *s, gsl_rng *rng, sampler_event *ev)
         memcpy(s->g, s->gp, d * sizeof *s->g);
         s->U = Up;
         ev->accepted = true;
+        ev->energy = H0 + dH;
     }
     return BL_OK;
 }

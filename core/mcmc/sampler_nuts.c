@@ -250,6 +250,7 @@ nuts_step(sampler *s, gsl_rng *rng, sampler_event *ev)
      * subtree holding it is discarded, the point drawn from the rest stands. */
     ev->nonfinite = ws->nonfinite;
     ev->energy_error = dHsel;
+    ev->energy = ws->H0 + dHsel;
     ev->accept_prob = ws->nleaf > 0 ? ws->acc_sum / (double)ws->nleaf : 0.0;
     memcpy(ev->proposal, s->wp, d * sizeof *s->wp);
     if (moved) {

@@ -100,6 +100,8 @@ typedef struct sampler_event {
                                   holding it is discarded like a divergence; the point drawn
                                   from the rest of the tree stands) */
     double energy_error;       /* hmc/nuts: H(proposal) - H0 (inf if non-finite) */
+    double energy;             /* hmc/nuts: H = U + kinetic of the state after the step (Stan's
+                                  energy__, for E-BFMI); NaN for kinds without one */
     double U_from, U_to;       /* U before and after the step (NaN for sgld: not computed) */
     int tree_depth;            /* nuts: doublings done */
     double weight;             /* sgld: h_t; 1 otherwise */

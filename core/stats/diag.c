@@ -270,13 +270,14 @@ rows_constant(const double *x, size_t len)
 
 /* Multi-chain ESS of M rows of n (Geyer's initial positive then monotone
  * sequence, the antithetic correction rho_T, tau >= 1/log10(M n)). c is
- * scratch of n doubles, acf of n. Constant draws: M n (nothing to estimate). */
+ * scratch of n doubles, acf of n. Constant draws: NaN (as the posterior
+ * package: nothing varies, so nothing is estimated). */
 static int
 ess_rows(const double *x, size_t M, size_t n, double *c, double *acf, double *ess, bl_err *err)
 {
     double S = (double)M * (double)n, N = (double)n;
     if (rows_constant(x, M * n)) {
-        *ess = S;
+        *ess = NAN;
         return BL_OK;
     }
     memset(acf, 0, n * sizeof *acf);
@@ -327,12 +328,12 @@ ess_rows(const double *x, size_t M, size_t n, double *c, double *acf, double *es
     return BL_OK;
 }
 
-/* Split R-hat of M rows of n; 1 for constant draws. */
+/* Split R-hat of M rows of n; NaN for constant draws. */
 static double
 rhat_rows(const double *x, size_t M, size_t n)
 {
     if (rows_constant(x, M * n))
-        return 1.0;
+        return NAN;
     double W = 0.0, mm = 0.0, B = 0.0;
     for (size_t k = 0; k < M; k++) {
         double mu = chain_mean(x + k * n, n, 1);
@@ -447,6 +448,10 @@ diag_summarize(const double *x, size_t m, size_t n, size_t stride, size_t chain_
         goto done;
     }
     pool_copy(x, m, n, stride, chain_stride, w.pool);
+    if (rows_constant(w.pool, S)) {
+        rc = bl_fail(err, BL_ENUM, "constant draws: R-hat and ESS undefined");
+        goto done;
+    }
     memcpy(w.sorted, w.pool, S * sizeof *w.sorted);
     qsort(w.sorted, S, sizeof *w.sorted, cmp_double);
     double med = quantile7(w.sorted, S, 0.5);
@@ -481,6 +486,11 @@ diag_summarize(const double *x, size_t m, size_t n, size_t stride, size_t chain_
         if ((rc = ess_indicator(&w, m, n, quantile7(w.sorted, S, p), &e, err)) != BL_OK)
             goto done;
         out->ess_q[q] = e;
+        if (!isfinite(
+                e)) { /* a constant indicator: no interval (and GSL's inverse would not end) */
+            out->mcse_q[q] = NAN;
+            continue;
+        }
         /* +-1 sd of a normal: Phi(-1), Phi(1). */
         double a1 = gsl_cdf_beta_Pinv(0.1586553, e * p + 1.0, e * (1.0 - p) + 1.0);
         double a2 = gsl_cdf_beta_Pinv(0.8413447, e * p + 1.0, e * (1.0 - p) + 1.0);
@@ -488,7 +498,9 @@ diag_summarize(const double *x, size_t m, size_t n, size_t stride, size_t chain_
                i2 = fmin(nearbyint(a2 * (double)S), (double)S);
         out->mcse_q[q] = (w.sorted[(size_t)i2 - 1] - w.sorted[(size_t)i1 - 1]) / 2.0;
     }
-    out->ess_tail = fmin(out->ess_q[0], out->ess_q[2]);
+    out->ess_tail = isnan(out->ess_q[0]) || isnan(out->ess_q[2])
+                        ? (double)NAN
+                        : fmin(out->ess_q[0], out->ess_q[2]);
     /* Mean and sd: split ESS of x and of x^2, no ranks. */
     split_rows(w.pool, m, n, w.split);
     if ((rc = ess_rows(w.split, M, h, w.c, w.acf, &out->ess_mean, err)) != BL_OK)

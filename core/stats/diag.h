@@ -66,8 +66,9 @@ typedef struct diag_summary {
     double mcse_sd;         /* sd sqrt(e (1 - 1/ess_sd)^(ess_sd - 1) - 1) (Stirling) */
     double mcse_q[DIAG_NQ]; /* half the +-1 sd Beta(ess p + 1, ess (1-p) + 1) interval */
 } diag_summary;
-/* Every field for one coordinate (layout of diag_ess_multi). Constant draws
- * give R-hat 1 and ESS S. BL_EINVAL for m < 1, n < 4, non-finite; BL_ENOMEM. */
+/* Every field for one coordinate (layout of diag_ess_multi). A quantity of
+ * constant values (an indicator that is all ones) is NaN. BL_EINVAL for
+ * m < 1, n < 4, non-finite; BL_ENUM for constant draws; BL_ENOMEM. */
 int diag_summarize(const double *x, size_t m, size_t n, size_t stride, size_t chain_stride,
                    diag_summary *out, bl_err *err);
 /* Average ranks 1..len of x (ties share the mean of their ranks) into r. BL_ENOMEM. */
