@@ -66,6 +66,7 @@ sampler_job_free(struct sampler_job *j)
     free(j->draws);
     free(j->wts);
     free(j->energy);
+    free(j->wu_iter); /* the block of the three warm-up traces */
     free(j->rhat_v); /* the block of the five ndiag vectors */
     free(j->ebfmi);
     diag_acc_free(j->acc);
@@ -299,6 +300,14 @@ sampler_job_new(const struct sampler_setup *o, target *t, const struct smp_model
     j->draws = malloc(o->K * j->keep * d * sizeof *j->draws);
     j->wts = malloc(o->K * j->keep * sizeof *j->wts);
     j->energy = malloc(o->K * j->keep * sizeof *j->energy);
+    if (j->warmup > 0) {
+        size_t nw = j->warmup < SMP_WU_MAX ? j->warmup : SMP_WU_MAX;
+        j->wu_every = (j->warmup + nw - 1) / nw;
+        if ((j->wu_iter = malloc(3 * nw * sizeof *j->wu_iter)) == NULL)
+            goto nomem;
+        j->wu_step = j->wu_iter + nw;
+        j->wu_acc = j->wu_iter + 2 * nw;
+    }
     j->ndiag = d < SMP_DIAG_COORDS ? d : SMP_DIAG_COORDS;
     j->ebfmi = malloc(o->K * sizeof *j->ebfmi);
     if ((j->rhat_v = malloc(5 * j->ndiag * sizeof *j->rhat_v)) != NULL) {
@@ -483,8 +492,17 @@ record(struct sampler_job *j, sampler_event *const *evs)
 {
     size_t K = j->K, d = j->d;
     j->iter++;
-    if (j->iter <= j->warmup)
+    if (j->iter <= j->warmup) {
+        if ((j->iter - 1) % j->wu_every == 0 && j->wu_n < SMP_WU_MAX) {
+            double a = 0;
+            for (size_t k = 0; k < K; k++)
+                a += evs[k]->accept_prob / (double)K;
+            j->wu_iter[j->wu_n] = (double)j->iter;
+            j->wu_step[j->wu_n] = sampler_options(sampler_ens_chain(j->ens, 0))->step;
+            j->wu_acc[j->wu_n++] = a;
+        }
         return;
+    }
     if (j->count == j->keep) {
         /* Full: drop the older half of every chain's kept draws. */
         size_t half = j->keep / 2;
@@ -812,7 +830,11 @@ sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *e
             continue;
         if (strcmp(p->name, "warmup") == 0)
             continue; /* printed above */
-        if (sampler_get(ch0, p->name, &v, err) == BL_OK)
+        if (sampler_get(ch0, p->name, &v, err) != BL_OK)
+            continue;
+        if (p->choices != NULL && v >= 0 && v <= p->max)
+            out_kv_str(out, p->name, p->choices[(size_t)v]);
+        else
             out_kv_real(out, p->name, v);
     }
     bl_err_clear(err);

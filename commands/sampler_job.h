@@ -49,6 +49,7 @@ extern const char *const smp_target_names[SMP_NTARGETS + 1]; /* NULL-terminated 
 
 #define SMP_KEEP        100000 /* draws kept per chain (at most ~32 MB in all) */
 #define SMP_DIAG_COORDS 32     /* ESS, R-hat and MCSE of the first 32 coordinates */
+#define SMP_WU_MAX      4096   /* warm-up points kept for the pane */
 
 /* Diagnostics recorded at checkpoints, against the iteration count. */
 struct smp_trace {
@@ -79,6 +80,11 @@ struct sampler_job {
     double *draws;      /* K x keep x d, chain-major: chain k, kept draw i at (k keep + i) d */
     double *wts;        /* K x keep: weights (sgld h_t, else 1) */
     double *energy;     /* K x keep: the Hamiltonian of each kept draw (NaN: the kind has none) */
+    /* The warm-up as it adapts (adapt=1), for the sampler pane: at warm-up
+     * iteration wu_iter[i], chain 0's step and the chains' mean acceptance
+     * statistic; every wu_every-th iteration, at most SMP_WU_MAX points. */
+    double *wu_iter, *wu_step, *wu_acc;
+    size_t wu_n, wu_every;
     size_t keep, count; /* capacity and number of kept draws per chain */
     size_t first;       /* iteration number (1-based) of kept draw 0 */
     diag_acc *acc;      /* moments of every post-warmup draw of every chain */

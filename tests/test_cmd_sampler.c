@@ -110,10 +110,20 @@ test_args_from_table(void)
             return;
         CHECK(a[i].min == tu->min && a[i].max == tu->max && a[i].open_min == tu->min_open,
               "%s: range differs from the core's", tu->name);
-        CHECK((a[i].type == ARG_INT) == tu->integer && a[i].help == tu->help && a[i].def == NULL,
+        bool type_ok = tu->choices != NULL ? a[i].type == ARG_CHOICE && a[i].choices == tu->choices
+                                           : (a[i].type == ARG_INT) == tu->integer;
+        CHECK(type_ok && a[i].help == tu->help && a[i].def == NULL,
               "%s: type, help or default differs", tu->name);
     }
-    CHECK(a[i].name == NULL && i == 19, "%zu keys", i);
+    CHECK(a[i].name == NULL && i == 21, "%zu keys", i);
+    /* metric takes words: the index is what the chains get. */
+    struct session *s0 = session_alloc(&err);
+    CHECK(run(s0, "sampler nuts target=banana adapt=1 metric=dense; show sampler", &err) == BL_OK,
+          "%s", err.msg);
+    CHECK(strstr(ob.text, "metric = dense\n") != NULL && strstr(ob.text, "delta = 0.8\n") != NULL,
+          "show sampler: metric and delta\n%s", ob.text);
+    CHECK(run(s0, "sampler nuts metric=sparse", &err) == BL_EINVAL, "metric=sparse refused");
+    session_free(s0);
     CHECK(listed(cmd_complete("sampler hmc lea", 12, 15), "leapfrog="), "Tab: leapfrog=");
     CHECK(listed(cmd_complete("sampler ", 8, 8), "nuts"), "Tab: nuts");
     ob.len = 0;
