@@ -75,6 +75,21 @@ def z_scale(x):
     return stats.norm.ppf((r - 3.0 / 8.0) / (x.size - 2 * 3.0 / 8.0 + 1.0))
 
 
+def snap_ties(d, tol):
+    """Values whose sorted neighbours are at most tol apart (chained) become
+    one tie: the two middle draws fold to distances equal up to rounding."""
+    flat = d.ravel().copy()
+    order = np.argsort(flat, kind="stable")
+    srt = flat[order]
+    out = np.empty_like(flat)
+    start = 0
+    for i in range(1, len(srt) + 1):
+        if i == len(srt) or srt[i] - srt[i - 1] > tol:
+            out[order[start:i]] = srt[start]
+            start = i
+    return out.reshape(d.shape)
+
+
 def rhat_basic(x):
     if np.all(x == x.flat[0]):
         return float("nan")
@@ -130,7 +145,9 @@ def summary(x):
     S = flat.size
     out = {}
     out["rhat_bulk"] = rhat_basic(split(z_scale(x)))
-    out["rhat_tail"] = rhat_basic(split(z_scale(np.abs(x - np.median(flat)))))
+    folded = np.abs(x - np.median(flat))
+    folded = snap_ties(folded, 4.0 * np.finfo(float).eps * np.max(np.abs(flat)))
+    out["rhat_tail"] = rhat_basic(split(z_scale(folded)))
     out["rhat"] = max(out["rhat_bulk"], out["rhat_tail"])
     out["ess_bulk"] = ess_basic(split(z_scale(x)))
     srt = np.sort(flat)

@@ -4,6 +4,7 @@
  * |X_k|^2 is formed in GSL's half-complex layout and transformed back. */
 #include "core/stats/diag.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -369,8 +370,9 @@ cmp_ranked(const void *a, const void *b)
     return (x->i > y->i) - (x->i < y->i);
 }
 
-int
-diag_ranks(const double *x, size_t len, double *r, bl_err *err)
+/* Average ranks; sorted neighbours at most tol apart are ties (chained). */
+static int
+ranks_tol(const double *x, size_t len, double tol, double *r, bl_err *err)
 {
     ranked *a = malloc(len * sizeof *a);
     if (a == NULL)
@@ -380,7 +382,7 @@ diag_ranks(const double *x, size_t len, double *r, bl_err *err)
     qsort(a, len, sizeof *a, cmp_ranked);
     for (size_t i = 0; i < len;) {
         size_t j = i;
-        while (j + 1 < len && a[j + 1].v == a[i].v)
+        while (j + 1 < len && a[j + 1].v - a[j].v <= tol)
             j++;
         double avg = ((double)i + (double)j) / 2.0 + 1.0; /* ties: the average rank */
         for (size_t k = i; k <= j; k++)
@@ -388,6 +390,25 @@ diag_ranks(const double *x, size_t len, double *r, bl_err *err)
         i = j + 1;
     }
     free(a);
+    return BL_OK;
+}
+
+int
+diag_ranks(const double *x, size_t len, double *r, bl_err *err)
+{
+    return ranks_tol(x, len, 0.0, r, err);
+}
+
+/* Normal scores of ranks_tol's ranks. */
+static int
+normal_scores(const double *x, size_t len, double tol, double *z, bl_err *err)
+{
+    int rc = ranks_tol(x, len, tol, z, err);
+    if (rc != BL_OK)
+        return rc;
+    double S = (double)len;
+    for (size_t i = 0; i < len; i++)
+        z[i] = gsl_cdf_ugaussian_Pinv((z[i] - 0.375) / (S + 0.25));
     return BL_OK;
 }
 
@@ -464,14 +485,23 @@ diag_summarize(const double *x, size_t m, size_t n, size_t stride, size_t chain_
     if ((rc = ess_rows(w.split, M, h, w.c, w.acf, &out->ess_bulk, err)) != BL_OK)
         goto done;
     /* Folded: the normal scores of the distance to the median. */
-    for (size_t i = 0; i < S; i++)
+    /* The two middle draws of an even S are equally far from their mean,
+     * and so are their repeats (a chain that stayed): whether rounding
+     * makes them equal depends on the last bit of the draws (another BLAS
+     * kernel), and a tie of many draws moves R-hat in the third digit. So
+     * distances within rounding of |x - median| count as equal. */
+    double big = 0.0;
+    for (size_t i = 0; i < S; i++) {
         w.tmp[i] = fabs(w.pool[i] - med);
+        big = fmax(big, fabs(w.pool[i]));
+    }
+    double tol = 4.0 * DBL_EPSILON * big;
     double *zf = malloc(S * sizeof *zf);
     if (zf == NULL) {
         rc = bl_fail(err, BL_ENOMEM, "out of memory for the diagnostics of %zu draws", S);
         goto done;
     }
-    rc = diag_rank_normalize(w.tmp, S, zf, err);
+    rc = normal_scores(w.tmp, S, tol, zf, err);
     if (rc == BL_OK) {
         split_rows(zf, m, n, w.split);
         out->rhat_tail = rhat_rows(w.split, M, h);
