@@ -129,7 +129,10 @@ sampler_spec(void)
         assert(na < CMD_MAX_ARGS);
         sampler_args[na++] = (struct arg_spec){
             .name = tu->name,
-            .type = tu->integer ? ARG_INT : ARG_REAL,
+            .type = tu->choices != NULL ? ARG_CHOICE
+                    : tu->integer       ? ARG_INT
+                                        : ARG_REAL,
+            .choices = tu->choices,
             .open_min = tu->min_open,
             .min = tu->min,
             .max = tu->max,
@@ -249,7 +252,12 @@ sampler_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_er
                 return bl_fail(err, BL_EINVAL, "%s: at most %zu tunables at once", tu->name,
                                o.nset);
             o.set_name[o.nset] = tu->name;
-            o.set_value[o.nset++] = args_real(a, tu->name);
+            double v = 0;
+            if (tu->choices != NULL) /* a word: its index */
+                for (size_t c = 0; tu->choices[c] != NULL; c++)
+                    if (strcmp(tu->choices[c], args_str(a, tu->name)) == 0)
+                        v = (double)c;
+            o.set_value[o.nset++] = tu->choices != NULL ? v : args_real(a, tu->name);
         }
     o.nset_user = o.nset;
     /* The preset's keys, where the user gave none and the kind reads them. */
@@ -295,7 +303,10 @@ const struct cmd_entry cmd_sampler_entry = {
               "classic failure and says what to look for; what is given besides wins (sampler "
               "hmc preset=highdim). The chains start at the reference "
               "mean plus spread standard deviations of noise. With adapt=1 the first warmup "
-              "iterations tune sigma/step and are left out of the draws. The posterior pane "
+              "iterations tune sigma/step and are left out of the draws: rwm and mala by "
+              "Robbins-Monro towards target_accept, hmc and nuts as Stan (dual averaging of "
+              "the step towards delta, and a diag or dense metric from windows; metric=unit "
+              "tunes the step alone). The posterior pane "
               "shows the draws, the last proposal (filled dot: accepted, ring: rejected) and "
               "the HMC/NUTS trajectory (solid: accepted, dotted: rejected), slice brackets, "
               "ellipses, archive differences, replicas and swaps, particle moves; the sampler "

@@ -50,7 +50,9 @@ static const struct subject_spec show_subjects[] = {
      NULL, "show kernel"},
     {"spectrum", "eigenvalues, effective rank and alpha-ReQ (posterior cov or kernel Gram)", NULL,
      "show spectrum"},
-    {"sampler", "the sampler's diagnostics: acceptance, ESS, R-hat, distance to the exact posterior",
+    {"sampler",
+     "the sampler's diagnostics: acceptance, rhat, ess_bulk, ess_tail, mcse, ebfmi, distance to "
+     "the exact posterior",
      NULL, "show sampler"},
     {"sweep", "the last sweep: values, log_evidence, fit_loglik, rmse, best", NULL, "show sweep"},
     {0},

@@ -72,6 +72,10 @@ sampler_job_free(struct sampler_job *j)
     free(j->ref_cov);
     free(j->draws);
     free(j->wts);
+    free(j->energy);
+    free(j->wu_iter); /* the block of the three warm-up traces */
+    free(j->rhat_v); /* the block of the five ndiag vectors */
+    free(j->ebfmi);
     diag_acc_free(j->acc);
     trace_free(&j->tr);
     free(j);
@@ -306,9 +310,27 @@ sampler_job_new(const struct sampler_setup *o, target *t, const struct smp_model
     j->keep = per > SMP_KEEP ? SMP_KEEP : per < 1000 ? 1000 : (size_t)per;
     j->draws = malloc(o->K * j->keep * d * sizeof *j->draws);
     j->wts = malloc(o->K * j->keep * sizeof *j->wts);
+    j->energy = malloc(o->K * j->keep * sizeof *j->energy);
+    if (j->warmup > 0) {
+        size_t nw = j->warmup < SMP_WU_MAX ? j->warmup : SMP_WU_MAX;
+        j->wu_every = (j->warmup + nw - 1) / nw;
+        if ((j->wu_iter = malloc(3 * nw * sizeof *j->wu_iter)) == NULL)
+            goto nomem;
+        j->wu_step = j->wu_iter + nw;
+        j->wu_acc = j->wu_iter + 2 * nw;
+    }
+    j->ndiag = d < SMP_DIAG_COORDS ? d : SMP_DIAG_COORDS;
+    j->ebfmi = malloc(o->K * sizeof *j->ebfmi);
+    if ((j->rhat_v = malloc(5 * j->ndiag * sizeof *j->rhat_v)) != NULL) {
+        j->ess_bulk_v = j->rhat_v + j->ndiag;
+        j->ess_tail_v = j->rhat_v + 2 * j->ndiag;
+        j->mcse_mean_v = j->rhat_v + 3 * j->ndiag;
+        j->mcse_sd_v = j->rhat_v + 4 * j->ndiag;
+    }
     j->ev = calloc(o->K, sizeof *j->ev);
     j->light = calloc(o->K, sizeof *j->light);
-    if (j->draws == NULL || j->wts == NULL || j->ev == NULL || j->light == NULL)
+    if (j->draws == NULL || j->wts == NULL || j->energy == NULL || j->rhat_v == NULL ||
+        j->ebfmi == NULL || j->ev == NULL || j->light == NULL)
         goto nomem;
     for (size_t k = 0; k < o->K; k++) {
         j->ev[k] = sampler_event_alloc(d, SAMPLER_TRAJ_MAX, err);
@@ -404,33 +426,38 @@ compute(struct sampler_job *j)
     }
     j->acceptance = j->iter > 0 ? acc : (double)NAN;
     j->accept_window = j->iter > 0 ? win : (double)NAN;
-    j->ess = j->rhat = j->w2 = j->kl = j->kl_floor = j->n_eff = NAN;
+    j->ess = j->rhat = j->ess_tail = j->w2 = j->kl = j->kl_floor = j->n_eff = NAN;
+    for (size_t i = 0; i < 5 * j->ndiag; i++)
+        j->rhat_v[i] = NAN;
+    for (size_t k = 0; k < K; k++)
+        j->ebfmi[k] = NAN;
     bl_err err;
     if (j->count >= 4) {
-        /* Antithetic chains (HMC turning by about pi) make Geyer's sum
-         * negative or the ESS huge: cap it as Stan does, at M N log10(M N). */
-        double mn = (double)K * (double)j->count, cap = mn * log10(mn);
-        double ess = INFINITY, rhat = 0;
-        size_t nc = d < SMP_DIAG_COORDS ? d : SMP_DIAG_COORDS;
-        for (size_t i = 0; i < nc; i++) {
-            double e, r;
-            if (diag_ess_multi(j->draws + i, K, j->count, d, j->keep * d, &e, &err) == BL_OK) {
-                if (e < 0 || e > cap)
-                    e = cap;
-                if (e < ess)
-                    ess = e;
-            } else {
-                ess = NAN;
+        /* The summaries are NaN when any coordinate's is (a stuck chain
+         * must not hide behind the others). The ESS is capped at
+         * M N log10(M N) inside (antithetic chains). */
+        double ess = INFINITY, tail = INFINITY, rhat = 0;
+        for (size_t i = 0; i < j->ndiag; i++) {
+            diag_summary s;
+            if (diag_summarize(j->draws + i, K, j->count, d, j->keep * d, &s, &err) != BL_OK) {
+                ess = tail = rhat = NAN;
+                continue;
             }
-            if (diag_rhat(j->draws + i, K, j->count, d, j->keep * d, &r, &err) == BL_OK) {
-                if (r > rhat)
-                    rhat = r;
-            } else {
-                rhat = NAN;
-            }
+            j->rhat_v[i] = s.rhat;
+            j->ess_bulk_v[i] = s.ess_bulk;
+            j->ess_tail_v[i] = s.ess_tail;
+            j->mcse_mean_v[i] = s.mcse_mean;
+            j->mcse_sd_v[i] = s.mcse_sd;
+            ess = isnan(ess) || isnan(s.ess_bulk) ? (double)NAN : fmin(ess, s.ess_bulk);
+            tail = isnan(tail) || isnan(s.ess_tail) ? (double)NAN : fmin(tail, s.ess_tail);
+            rhat = isnan(rhat) || isnan(s.rhat) ? (double)NAN : fmax(rhat, s.rhat);
         }
         j->ess = isfinite(ess) ? ess : (double)NAN;
-        j->rhat = rhat > 0 ? rhat : (double)NAN;
+        j->ess_tail = isfinite(tail) ? tail : (double)NAN;
+        j->rhat = rhat > 0 && isfinite(rhat) ? rhat : (double)NAN;
+        for (size_t k = 0; k < K && (j->kind->events & SAMPLER_EV_ENERGY); k++)
+            if (diag_ebfmi(j->energy + k * j->keep, j->count, 1, &j->ebfmi[k], &err) != BL_OK)
+                j->ebfmi[k] = NAN;
         if (isfinite(j->ess))
             j->n_eff = j->ess * (double)diag_acc_count(j->acc) / ((double)K * (double)j->count);
     }
@@ -479,8 +506,17 @@ record(struct sampler_job *j, sampler_event *const *evs)
 {
     size_t K = j->K, d = j->d;
     j->iter++;
-    if (j->iter <= j->warmup)
+    if (j->iter <= j->warmup) {
+        if ((j->iter - 1) % j->wu_every == 0 && j->wu_n < SMP_WU_MAX) {
+            double a = 0;
+            for (size_t k = 0; k < K; k++)
+                a += evs[k]->accept_prob / (double)K;
+            j->wu_iter[j->wu_n] = (double)j->iter;
+            j->wu_step[j->wu_n] = sampler_options(sampler_ens_chain(j->ens, 0))->step;
+            j->wu_acc[j->wu_n++] = a;
+        }
         return;
+    }
     if (j->count == j->keep) {
         /* Full: drop the older half of every chain's kept draws. */
         size_t half = j->keep / 2;
@@ -489,6 +525,8 @@ record(struct sampler_job *j, sampler_event *const *evs)
             memmove(c, c + half * d, (j->keep - half) * d * sizeof *c);
             double *wk = j->wts + k * j->keep;
             memmove(wk, wk + half, (j->keep - half) * sizeof *wk);
+            double *ek = j->energy + k * j->keep;
+            memmove(ek, ek + half, (j->keep - half) * sizeof *ek);
         }
         j->count -= half;
         j->first += half;
@@ -498,6 +536,10 @@ record(struct sampler_job *j, sampler_event *const *evs)
         double wt = evs[k]->weight > 0 && isfinite(evs[k]->weight) ? evs[k]->weight : 1.0;
         memcpy(j->draws + (k * j->keep + j->count) * d, x, d * sizeof *x);
         j->wts[k * j->keep + j->count] = wt;
+        j->energy[k * j->keep + j->count] = evs[k]->energy;
+        if ((j->kind->events & SAMPLER_EV_TREE) &&
+            evs[k]->tree_depth >= sampler_options(sampler_ens_chain(j->ens, k))->max_depth)
+            j->treedepth_sat++;
         bl_err err;
         diag_acc_push(j->acc, x, wt, &err); /* a non-finite state cannot occur: steps reject */
     }
@@ -637,13 +679,21 @@ why_not_finite(const struct show_ctx *c, const char *key, char *buf, size_t size
         return "no exact moments: the reference is the Laplace approximation (the *_laplace keys)";
     if (j->ref == TARGET_MOMENTS_NONE && (strncmp(key, "w2", 2) == 0 || strncmp(key, "kl", 2) == 0))
         return "no reference moments for this target";
-    if (strcmp(key, "ess") == 0 || strcmp(key, "rhat") == 0 || strcmp(key, "kl_floor") == 0) {
+    if (strncmp(key, "ess", 3) == 0 || strncmp(key, "rhat", 4) == 0 ||
+        strncmp(key, "mcse", 4) == 0 || strcmp(key, "kl_floor") == 0) {
         if (j->count < 4) {
             snprintf(buf, size, "needs 4 kept draws per chain, has %zu", j->count);
             return buf;
         }
         if (j->acceptance == 0)
             return "no chain has moved: every proposal was rejected";
+        if (strncmp(key, "kl", 2) != 0)
+            return "undefined: a coordinate's kept draws are constant within the chains";
+    }
+    if (strcmp(key, "ebfmi") == 0) {
+        if (j->count < 2)
+            return "needs 2 kept draws per chain";
+        return "undefined: a chain's energy is constant (it has not moved)";
     }
     if (diag_acc_count(j->acc) <= j->d) {
         snprintf(buf, size, "needs more than d = %zu draws, has %zu", j->d, diag_acc_count(j->acc));
@@ -716,8 +766,9 @@ sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *e
     out_kv_str(out, "name", sampler_kind_name(j->kind));
     out_kv_int(out, "iterations", (long long)j->iter);
     show_real(&c, &cm, "acceptance", j->acceptance);
-    show_real(&c, &cm, "ess", j->ess);
-    show_real(&c, &cm, "rhat", j->rhat);
+    show_real(&c, &cm, "ess_bulk_min", j->ess);
+    show_real(&c, &cm, "ess_tail_min", j->ess_tail);
+    show_real(&c, &cm, "rhat_max", j->rhat);
     show_real(&c, &cm, "w2_exact", laplace ? (double)NAN : j->w2);
     show_real(&c, &cm, "kl_exact", laplace ? (double)NAN : j->kl);
     if (laplace) {
@@ -730,6 +781,29 @@ sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *e
         out_kv_int(&cm, "divergences", (long long)tot.divergent);
     } else {
         out_kv_int(out, "divergences", 0);
+    }
+    if (j->kind->events & SAMPLER_EV_TREE) {
+        int md = sampler_options(sampler_ens_chain(j->ens, 0))->max_depth;
+        char wt[160];
+        snprintf(wt, sizeof wt,
+                 "kept transitions whose tree reached max_depth=%d: cut short, raise max_depth "
+                 "or the step",
+                 md);
+        c.why = wt;
+        out_kv_int(j->treedepth_sat > 0 ? &cm : out, "treedepth_saturated",
+                   (long long)j->treedepth_sat);
+    }
+    if (j->kind->events & SAMPLER_EV_ENERGY) {
+        bool low = false;
+        for (size_t k = 0; k < j->K; k++)
+            low |= j->ebfmi[k] < 0.3;
+        struct out *eo = value_out(&c, &cm, "ebfmi", j->ebfmi, j->K, why, sizeof why);
+        if (low && eo == out) {
+            c.why = "below 0.3: momentum resampling explores the energy poorly (heavy tails, a "
+                    "funnel)";
+            eo = &cm;
+        }
+        out_kv_vec(eo, "ebfmi", j->ebfmi, j->K);
     }
     if (tot.nonfinite > 0) {
         c.why = j->kind->events & SAMPLER_EV_ENERGY
@@ -769,7 +843,11 @@ sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *e
             continue;
         if (strcmp(p->name, "warmup") == 0)
             continue; /* printed above */
-        if (sampler_get(ch0, p->name, &v, err) == BL_OK)
+        if (sampler_get(ch0, p->name, &v, err) != BL_OK)
+            continue;
+        if (p->choices != NULL && v >= 0 && v <= p->max)
+            out_kv_str(out, p->name, p->choices[(size_t)v]);
+        else
             out_kv_real(out, p->name, v);
     }
     bl_err_clear(err);
@@ -789,6 +867,17 @@ sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *e
     } else {
         out_kv_vec(value_out(&c, &cm, "mean", cov, d, why, sizeof why), "mean", cov, d);
     }
+    /* Per coordinate (the first ndiag), next to the mean they qualify. */
+    const struct {
+        const char *key;
+        const double *v;
+    } per[] = {
+        {"rhat", j->rhat_v},           {"ess_bulk", j->ess_bulk_v}, {"ess_tail", j->ess_tail_v},
+        {"mcse_mean", j->mcse_mean_v}, {"mcse_sd", j->mcse_sd_v},
+    };
+    for (size_t i = 0; i < sizeof per / sizeof per[0]; i++)
+        out_kv_vec(value_out(&c, &cm, per[i].key, per[i].v, j->ndiag, why, sizeof why), per[i].key,
+                   per[i].v, j->ndiag);
     if (d <= 8)
         out_kv_mat(value_out(&c, &cm, "cov", cov, d * d, why, sizeof why), "cov", cov, d, d);
     if (j->ref != TARGET_MOMENTS_NONE) {

@@ -54,7 +54,8 @@ extern const char *const smp_target_names[SMP_NTARGETS + 1]; /* NULL-terminated 
 bool smp_target_scaled(enum smp_target tid);
 
 #define SMP_KEEP        100000 /* draws kept per chain (at most ~32 MB in all) */
-#define SMP_DIAG_COORDS 32     /* ESS and R-hat over the first 32 coordinates */
+#define SMP_DIAG_COORDS 32     /* ESS, R-hat and MCSE of the first 32 coordinates */
+#define SMP_WU_MAX      4096   /* warm-up points kept for the pane */
 
 /* Diagnostics recorded at checkpoints, against the iteration count. */
 struct smp_trace {
@@ -84,6 +85,12 @@ struct sampler_job {
     size_t warmup;      /* leading iterations left out of draws and moments (adapt) */
     double *draws;      /* K x keep x d, chain-major: chain k, kept draw i at (k keep + i) d */
     double *wts;        /* K x keep: weights (sgld h_t, else 1) */
+    double *energy;     /* K x keep: the Hamiltonian of each kept draw (NaN: the kind has none) */
+    /* The warm-up as it adapts (adapt=1), for the sampler pane: at warm-up
+     * iteration wu_iter[i], chain 0's step and the chains' mean acceptance
+     * statistic; every wu_every-th iteration, at most SMP_WU_MAX points. */
+    double *wu_iter, *wu_step, *wu_acc;
+    size_t wu_n, wu_every;
     size_t keep, count; /* capacity and number of kept draws per chain */
     size_t first;       /* iteration number (1-based) of kept draw 0 */
     diag_acc *acc;      /* moments of every post-warmup draw of every chain */
@@ -97,7 +104,15 @@ struct sampler_job {
     size_t diag_iter;        /* iterations when computed */
     double acceptance;       /* mean over chains of accepted / iterations */
     double accept_window;    /* mean over chains of the last-100-steps rate */
-    double ess, rhat;        /* min ESS, max split R-hat over the coordinates */
+    /* Rank-normalized diagnostics (core/stats/diag.h diag_summarize) of
+     * the first ndiag = min(d, SMP_DIAG_COORDS) coordinates. */
+    double ess, rhat; /* min bulk-ESS, max R-hat (bulk and folded) over them */
+    double ess_tail;  /* min tail-ESS over them */
+    size_t ndiag;
+    double *rhat_v, *ess_bulk_v, *ess_tail_v; /* ndiag each */
+    double *mcse_mean_v, *mcse_sd_v;          /* ndiag each */
+    double *ebfmi;                            /* K: E-BFMI of each chain's kept energies */
+    size_t treedepth_sat;                     /* kept transitions whose tree hit max_depth */
     double w2, kl, kl_floor; /* draws' Gaussian fit vs the reference; floor d(d+3)/(4 n_eff) */
     double n_eff;            /* ESS scaled to all accumulated draws */
     size_t next_ckpt;        /* batch checkpoints */

@@ -111,10 +111,20 @@ test_args_from_table(void)
             return;
         CHECK(a[i].min == tu->min && a[i].max == tu->max && a[i].open_min == tu->min_open,
               "%s: range differs from the core's", tu->name);
-        CHECK((a[i].type == ARG_INT) == tu->integer && a[i].help == tu->help && a[i].def == NULL,
+        bool type_ok = tu->choices != NULL ? a[i].type == ARG_CHOICE && a[i].choices == tu->choices
+                                           : (a[i].type == ARG_INT) == tu->integer;
+        CHECK(type_ok && a[i].help == tu->help && a[i].def == NULL,
               "%s: type, help or default differs", tu->name);
     }
-    CHECK(a[i].name == NULL && i == 32, "%zu keys", i);
+    CHECK(a[i].name == NULL && i == 34, "%zu keys", i);
+    /* metric takes words: the index is what the chains get. */
+    struct session *s0 = session_alloc(&err);
+    CHECK(run(s0, "sampler nuts target=banana adapt=1 metric=dense; show sampler", &err) == BL_OK,
+          "%s", err.msg);
+    CHECK(strstr(ob.text, "metric = dense\n") != NULL && strstr(ob.text, "delta = 0.8\n") != NULL,
+          "show sampler: metric and delta\n%s", ob.text);
+    CHECK(run(s0, "sampler nuts metric=sparse", &err) == BL_EINVAL, "metric=sparse refused");
+    session_free(s0);
     CHECK(listed(cmd_complete("sampler hmc lea", 12, 15), "leapfrog="), "Tab: leapfrog=");
     CHECK(listed(cmd_complete("sampler ", 8, 8), "nuts"), "Tab: nuts");
     ob.len = 0;
@@ -161,8 +171,10 @@ test_hmc_posterior(void)
     check_mean(s, "hmc");
     CHECK(s->smp->rhat < 1.05, "R-hat %g", s->smp->rhat);
     CHECK(run(s, "show sampler", &err) == BL_OK, "%s", err.msg);
-    const char *keys[] = {"name",     "iterations", "acceptance",  "ess",       "rhat", "w2_exact",
-                          "kl_exact", "kl_floor",   "divergences", "nonfinite", "mean", "target"};
+    const char *keys[] = {"name",      "iterations", "acceptance", "ess_bulk_min", "ess_tail_min",
+                          "rhat_max",  "w2_exact",   "kl_exact",   "kl_floor",     "divergences",
+                          "nonfinite", "mean",       "target",     "rhat",         "ess_bulk",
+                          "ess_tail",  "mcse_mean",  "mcse_sd",    "ebfmi"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         CHECK(has_key(keys[i]), "show sampler lacks %s", keys[i]);
     CHECK(shown("iterations") == 1500, "iterations = %g", shown("iterations"));
@@ -195,7 +207,8 @@ test_exact_and_gibbs(void)
     CHECK(shown("acceptance") == 1, "exact accepts every draw");
     /* iid draws: ESS near the number of draws (the estimator's error is a
      * few percent at N = 2000 per chain). */
-    CHECK(shown("ess") > 0.7 * 8000, "exact ESS %g", shown("ess"));
+    CHECK(shown("ess_bulk_min") > 0.7 * 8000, "exact ESS %g", shown("ess_bulk_min"));
+    CHECK(!has_key("ebfmi") && !has_key("treedepth_saturated"), "exact has no energy or tree");
     check_mean(s, "exact");
     session_free(s);
 
@@ -203,7 +216,7 @@ test_exact_and_gibbs(void)
     s = posterior_session("model nig v0=1 a0=2 b0=0.2");
     CHECK(run(s, "sampler gibbs; sample 1500; show sampler", &err) == BL_OK, "%s", err.msg);
     CHECK(s->smp != NULL && s->smp->iter == 1500, "gibbs ran");
-    CHECK(has_key("w2_exact") && shown("rhat") < 1.05, "gibbs rhat %g", shown("rhat"));
+    CHECK(has_key("w2_exact") && shown("rhat_max") < 1.05, "gibbs rhat %g", shown("rhat_max"));
     check_mean(s, "gibbs");
     session_free(s);
 }

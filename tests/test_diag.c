@@ -1,10 +1,13 @@
 /* tests/test_diag.c - core/diag against docs/math.md §11 H (AR(1) chains from the
  * docs/math.md §1.7 reference generator, Gaussian KL and W2) and against direct
- * computations (FFT vs direct autocovariance, Welford vs two-pass moments).
+ * computations (FFT vs direct autocovariance, Welford vs two-pass moments), and
+ * the rank-normalized diagnostics against tests/diag_reference.py (an
+ * independent numpy/scipy implementation; its values in data/diag_reference.txt).
  * Tolerances: docs/math.md §11 values are given to 10 significant digits: 1e-9
  * relative; FFT vs direct sums: 1e-10 relative to c_0 (rounding only). */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,14 +203,173 @@ test_bad_input(void)
     CHECK(diag_ess(x, 4, 1, &ess, NULL, &err) == BL_EINVAL, "NaN in chain");
 }
 
-int
-main(void)
+/* ---- rank-normalized diagnostics: tests/diag_reference.py ---- */
+
+#define RM     4
+#define RN_MAX 1001
+
+/* The script's datasets: M chains of AR(1) v = rho v + z from the §1.7
+ * generator seeded seed0 + k, then the dataset's twist. */
+static size_t
+rank_dataset(const char *name, double *x)
 {
-    TEST_INIT();
+    static const struct {
+        const char *name;
+        uint32_t seed0;
+        size_t n;
+        double rho;
+    } sets[] = {
+        {"iid", 101, 1000, 0.0},   {"ar1", 1, 1000, 0.9},    {"anti", 201, 1001, -0.5},
+        {"stuck", 301, 1000, 0.0}, {"ties", 401, 1000, 0.0}, {"short", 501, 9, 0.5},
+    };
+    for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
+        if (strcmp(sets[s].name, name) != 0)
+            continue;
+        size_t n = sets[s].n;
+        for (size_t k = 0; k < RM; k++) {
+            ref_rng r = {sets[s].seed0 + (uint32_t)k, 0.0, 0};
+            double v = 0.0;
+            for (size_t i = 0; i < n; i++) {
+                v = sets[s].rho * v + ref_normal(&r);
+                x[k * n + i] = v;
+                if (strcmp(name, "stuck") == 0 && k == 3)
+                    x[k * n + i] += 3.0;
+                if (strcmp(name, "ties") == 0)
+                    x[k * n + i] = floor(2.0 * v);
+            }
+        }
+        return n;
+    }
+    return 0;
+}
+
+static double
+summary_field(const diag_summary *s, double ebfmi0, const char *f)
+{
+    const struct {
+        const char *name;
+        double v;
+    } fields[] = {
+        {"rhat", s->rhat},          {"rhat_bulk", s->rhat_bulk}, {"rhat_tail", s->rhat_tail},
+        {"ess_bulk", s->ess_bulk},  {"ess_tail", s->ess_tail},   {"ess_q05", s->ess_q[0]},
+        {"ess_q50", s->ess_q[1]},   {"ess_q95", s->ess_q[2]},    {"mcse_q05", s->mcse_q[0]},
+        {"mcse_q50", s->mcse_q[1]}, {"mcse_q95", s->mcse_q[2]},  {"ess_mean", s->ess_mean},
+        {"ess_sd", s->ess_sd},      {"mcse_mean", s->mcse_mean}, {"mcse_sd", s->mcse_sd},
+        {"ebfmi0", ebfmi0},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (strcmp(fields[i].name, f) == 0)
+            return fields[i].v;
+    return NAN;
+}
+
+/* Every value the independent script computed, to 1e-9 relative (the FFT
+ * against the script's direct sums differs in rounding only). */
+static void
+test_rank_reference(void)
+{
+    static double x[RM * RN_MAX];
+    FILE *f = fopen(test_path("data/diag_reference.txt"), "r");
+    CHECK(f != NULL, "cannot open %s", test_path("data/diag_reference.txt"));
+    if (f == NULL)
+        return;
+    char line[256], name[32] = "", cur[32] = "", field[32];
+    double want;
+    diag_summary s = {0};
+    double e0 = NAN;
+    int lines = 0;
+    bl_err err;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (line[0] == '#' || sscanf(line, "%31s %31s %lf", name, field, &want) != 3)
+            continue;
+        if (strcmp(name, cur) != 0) {
+            size_t n = rank_dataset(name, x);
+            CHECK(n > 0, "unknown dataset %s", name);
+            CHECK(diag_summarize(x, RM, n, 1, n, &s, &err) == BL_OK, "%s: %s", name, err.msg);
+            CHECK(diag_ebfmi(x, n, 1, &e0, &err) == BL_OK, "%s: %s", name, err.msg);
+            snprintf(cur, sizeof cur, "%s", name);
+        }
+        double got = summary_field(&s, e0, field);
+        CHECK(fabs(got - want) <= 1e-9 * fabs(want) + 1e-14, "%s %s = %.15g, script %.15g", name,
+              field, got, want);
+        lines++;
+    }
+    fclose(f);
+    CHECK(lines == 6 * 16, "read %d reference values, want 96", lines);
+}
+
+/* Known properties within Monte Carlo error: iid ESS about S (the ESS
+ * estimate of S = 4000 iid draws has a spread of a few per cent), AR(1)
+ * S (1 - rho)/(1 + rho), antithetic above S, a stuck chain R-hat far above
+ * 1.01, and the iid R-hat within 1.01. */
+static void
+test_rank_properties(void)
+{
+    static double x[RM * RN_MAX];
+    bl_err err;
+    diag_summary s;
+    size_t n = rank_dataset("iid", x);
+    CHECK(diag_summarize(x, RM, n, 1, n, &s, &err) == BL_OK, "%s", err.msg);
+    CHECK(s.rhat < 1.01 && s.rhat >= 0.99, "iid rhat %g", s.rhat);
+    CHECK(fabs(s.ess_bulk / 4000.0 - 1.0) < 0.15, "iid ess_bulk %g, want ~4000", s.ess_bulk);
+    CHECK(fabs(s.ess_tail / 4000.0 - 1.0) < 0.25, "iid ess_tail %g, want ~4000", s.ess_tail);
+    CHECK(fabs(s.mcse_mean / (1.0 / sqrt(4000.0)) - 1.0) < 0.1, "iid mcse_mean %g", s.mcse_mean);
+    /* sd of a normal sd estimate: sd/sqrt(2 (S - 1)). */
+    CHECK(fabs(s.mcse_sd / (s.sd / sqrt(2.0 * 3999.0)) - 1.0) < 0.15, "iid mcse_sd %g", s.mcse_sd);
+    /* Median of a normal: sd sqrt(pi/2)/sqrt(S). */
+    CHECK(fabs(s.mcse_q[1] / (sqrt(M_PI / 2.0) / sqrt(4000.0)) - 1.0) < 0.25, "iid mcse_q50 %g",
+          s.mcse_q[1]);
+    n = rank_dataset("ar1", x);
+    CHECK(diag_summarize(x, RM, n, 1, n, &s, &err) == BL_OK, "%s", err.msg);
+    double want = 4000.0 * 0.1 / 1.9;
+    CHECK(fabs(s.ess_bulk / want - 1.0) < 0.3, "ar1 ess_bulk %g, want ~%g", s.ess_bulk, want);
+    n = rank_dataset("anti", x);
+    CHECK(diag_summarize(x, RM, n, 1, n, &s, &err) == BL_OK, "%s", err.msg);
+    want = 4004.0 * 1.5 / 0.5;
+    CHECK(s.ess_bulk > 4004.0, "antithetic ess_bulk %g, want > S", s.ess_bulk);
+    CHECK(fabs(s.ess_bulk / want - 1.0) < 0.2, "antithetic ess_bulk %g, want ~%g", s.ess_bulk,
+          want);
+    CHECK(s.ess_bulk <= 4004.0 * log10(4004.0), "ESS capped at S log10 S");
+    n = rank_dataset("stuck", x);
+    CHECK(diag_summarize(x, RM, n, 1, n, &s, &err) == BL_OK, "%s", err.msg);
+    CHECK(s.rhat > 1.2, "stuck chain: rhat %g, want >> 1.01", s.rhat);
+    CHECK(s.ess_bulk < 100, "stuck chain: ess_bulk %g", s.ess_bulk);
+    /* The folded R-hat sees a chain with the right mean and the wrong scale. */
+    n = rank_dataset("iid", x);
+    for (size_t i = 0; i < n; i++)
+        x[i] *= 3.0;
+    CHECK(diag_summarize(x, RM, n, 1, n, &s, &err) == BL_OK, "%s", err.msg);
+    CHECK(s.rhat_tail > 1.05 && s.rhat_tail > s.rhat_bulk, "scale: tail %g, bulk %g", s.rhat_tail,
+          s.rhat_bulk);
+    /* Constant draws: undefined; an indicator of constant value: NaN. */
+    for (size_t i = 0; i < RM * n; i++)
+        x[i] = i % 2 == 0 ? 2.0 : 1.0;
+    CHECK(diag_summarize(x, RM, n, 1, n, &s, &err) == BL_OK, "%s", err.msg);
+    CHECK(isnan(s.ess_q[2]) && isnan(s.ess_tail) && isfinite(s.ess_q[0]),
+          "q95 indicator all ones: ess_q95 %g, ess_tail %g", s.ess_q[2], s.ess_tail);
+    for (size_t i = 0; i < RM * n; i++)
+        x[i] = 2.0;
+    CHECK(diag_summarize(x, RM, n, 1, n, &s, &err) == BL_ENUM, "constant draws");
+    CHECK(diag_summarize(x, RM, 3, 1, 3, &s, &err) == BL_EINVAL, "n=3");
+    x[5] = NAN;
+    CHECK(diag_summarize(x, RM, n, 1, n, &s, &err) == BL_EINVAL, "NaN");
+    double r[5], in[5] = {3, 1, 3, 2, 3};
+    CHECK(diag_ranks(in, 5, r, &err) == BL_OK, "%s", err.msg);
+    CHECK(r[0] == 4 && r[1] == 1 && r[2] == 4 && r[3] == 2 && r[4] == 4, "tied ranks averaged");
+    double E[3] = {1, 1, 1}, b;
+    CHECK(diag_ebfmi(E, 3, 1, &b, &err) == BL_ENUM, "constant energy");
+}
+
+int
+main(int argc, char **argv)
+{
+    TEST_INIT_SRC(argc, argv);
     test_reference_chains();
     test_autocov_fft();
     test_gauss_distances();
     test_welford();
     test_bad_input();
+    test_rank_reference();
+    test_rank_properties();
     return TEST_REPORT();
 }

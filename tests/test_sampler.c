@@ -805,6 +805,116 @@ test_ensemble(void)
 /* The kind table: every entry complete, names unique, what a kind adapts is
  * a tunable it has; the tunables: each once, in sampler_opts' order, names
  * and storage unique, defaults inside their ranges. */
+/* Stan's warm-up on hmc and nuts, on a Gaussian with sds 2 and 0.5 and on
+ * the banana, delta 0.7, 0.8, 0.9: during the adaptation windows the mean
+ * acceptance statistic is delta within 0.03 (dual averaging's fixed point;
+ * Monte Carlo error about 0.01 over 725 correlated steps); after warm-up,
+ * with the step exp(xbar), it is at least delta - 0.05 and lies above delta
+ * (0.87-0.97 at delta 0.8: the geometric mean of the fluctuating warm-up
+ * steps is smaller than the steps that averaged delta, as in Stan, where
+ * the acceptance after warm-up exceeds adapt_delta too); the adapted diagonal
+ * metric is the Gaussian's variances within 25% (the last window holds
+ * about 500 draws of ESS a few hundred: 2 sqrt(2/300) = 16%, plus the
+ * shrinkage n/(n+5)). */
+static void
+test_stan_warmup(void)
+{
+    bl_err err;
+    const double mu[2] = {1, -1}, P[4] = {0.25, 0, 0, 4};
+    target *gauss = target_gauss_alloc(2, mu, P, &err);
+    target *ban = target_toy_alloc(TARGET_BANANA, &err);
+    const sampler_type *kinds[2] = {&sampler_type_hmc, &sampler_type_nuts};
+    target *targets[2] = {gauss, ban};
+    const char *tnames[2] = {"gaussian", "banana"};
+    sampler_event *ev = sampler_event_alloc(2, 0, &err);
+    for (int k = 0; k < 2; k++)
+        for (int ti = 0; ti < 2; ti++)
+            for (int delta10 = 7; delta10 <= 9; delta10 += 1) {
+                sampler_opts o;
+                sampler_opts_default(&o);
+                o.adapt = true;
+                o.warmup = 1000;
+                o.delta = delta10 / 10.0;
+                o.leapfrog = 8;
+                o.step = 0.05;
+                gsl_rng *r = rng_new(40 + (unsigned long)(10 * k + 3 * ti + delta10));
+                sampler *s = sampler_alloc(kinds[k], targets[ti], &o, mu, &err);
+                CHECK(s != NULL, "%s", err.msg);
+                if (s == NULL)
+                    continue;
+                /* The adaptation windows, after the first 200 iterations and
+                 * before the terminal buffer's restart. */
+                double wsum = 0;
+                for (int i = 0; i < 1000; i++) {
+                    sampler_step(s, r, ev, &err);
+                    wsum += i >= 200 && i < 925 ? ev->accept_prob : 0.0;
+                }
+                CHECK(fabs(wsum / 725.0 - o.delta) < 0.03,
+                      "%s on the %s: warm-up acceptance %g, delta %g", kinds[k]->name, tnames[ti],
+                      wsum / 725.0, o.delta);
+                double step = sampler_options(s)->step, sum = 0;
+                for (int i = 0; i < 2000; i++) {
+                    sampler_step(s, r, ev, &err);
+                    sum += ev->accept_prob;
+                }
+                CHECK(sampler_options(s)->step == step, "step frozen after warm-up");
+                double acc = sum / 2000.0;
+                CHECK(acc > o.delta - 0.05 && acc < 1.0,
+                      "%s on the %s, delta %g: acceptance %g (step %g)", kinds[k]->name, tnames[ti],
+                      o.delta, acc, step);
+                double minv[2];
+                int m = sampler_inv_metric(s, minv);
+                CHECK(m == SAMPLER_METRIC_DIAG, "%s: a diagonal metric in use", kinds[k]->name);
+                if (ti == 0)
+                    for (int j = 0; j < 2; j++)
+                        CHECK(fabs(minv[j] * P[3 * j] - 1.0) < 0.25,
+                              "%s: adapted variance %d = %g, target %g", kinds[k]->name, j, minv[j],
+                              1.0 / P[3 * j]);
+                sampler_free(s);
+                gsl_rng_free(r);
+            }
+    /* Dense on a correlated Gaussian: the full covariance is found. */
+    const double Pc[4] = {4.0 / 3.0, -2.0 / 3.0, -2.0 / 3.0,
+                          4.0 / 3.0}; /* cov [[1, .5], [.5, 1]] */
+    target *corr = target_gauss_alloc(2, mu, Pc, &err);
+    sampler_opts o;
+    sampler_opts_default(&o);
+    o.adapt = true;
+    o.warmup = 1000;
+    o.metric = SAMPLER_METRIC_DENSE;
+    gsl_rng *r = rng_new(77);
+    sampler *s = sampler_alloc(&sampler_type_nuts, corr, &o, mu, &err);
+    sampler_run(s, 1000, r, NULL, NULL, NULL, &err);
+    double minv[2];
+    CHECK(sampler_inv_metric(s, minv) == SAMPLER_METRIC_DENSE, "dense metric in use");
+    CHECK(fabs(minv[0] - 1) < 0.25 && fabs(minv[1] - 1) < 0.25, "dense diag %g %g", minv[0],
+          minv[1]);
+    /* metric=unit: the step alone, the metric stays I. */
+    sampler_free(s);
+    o.metric = SAMPLER_METRIC_UNIT;
+    s = sampler_alloc(&sampler_type_nuts, corr, &o, mu, &err);
+    sampler_run(s, 300, r, NULL, NULL, NULL, &err);
+    CHECK(sampler_inv_metric(s, minv) == SAMPLER_METRIC_UNIT && minv[0] == 1, "unit metric");
+    /* A short warm-up (< 20): the step alone. */
+    sampler_free(s);
+    o.metric = SAMPLER_METRIC_DIAG;
+    o.warmup = 15;
+    s = sampler_alloc(&sampler_type_hmc, corr, &o, mu, &err);
+    sampler_run(s, 30, r, NULL, NULL, NULL, &err);
+    CHECK(sampler_inv_metric(s, minv) == SAMPLER_METRIC_UNIT, "warmup 15: no metric");
+    CHECK(sampler_type_accepts(&sampler_type_nuts, sampler_tunable_find("delta")) &&
+              !sampler_type_accepts(&sampler_type_nuts, sampler_tunable_find("target_accept")) &&
+              sampler_type_accepts(&sampler_type_rwm, sampler_tunable_find("target_accept")) &&
+              !sampler_type_accepts(&sampler_type_rwm, sampler_tunable_find("metric")),
+          "hmc/nuts take delta and metric, rwm target_accept");
+    sampler_free(s);
+    gsl_rng_free(r);
+    target_free(corr);
+    sampler_event_free(ev);
+    target_free(gauss);
+    target_free(ban);
+}
+
 static void
 test_table(void)
 {
@@ -856,10 +966,11 @@ test_table(void)
               strcmp(ty[14]->name, "h2mc") == 0,
           "%zu kinds", nk);
     static const char *const order[] = {
-        "sigma",     "step",     "leapfrog", "max_depth", "adapt", "warmup", "target_accept",
-        "minibatch", "schedule", "a",        "b0",        "gamma", "t0",
-        "reg",       "width",    "max_steps", "random_dir", "jump", "thin",
-        "L",         "temps",    "tmax",     "T_scale", NULL};
+        "sigma",    "step",      "leapfrog",   "max_depth", "adapt",   "warmup",
+        "target_accept", "delta", "metric",     "minibatch", "schedule", "a",
+        "b0",       "gamma",     "t0",         "reg",       "width",   "max_steps",
+        "random_dir", "jump",    "thin",       "L",         "temps",   "tmax",
+        "T_scale",  NULL};
     sampler_opts o;
     sampler_opts_default(&o);
     CHECK(sampler_opts_check(&o, &err_sink) == BL_OK, "defaults in range: %s", err_sink.msg);
@@ -876,10 +987,11 @@ test_table(void)
             used |= sampler_type_accepts(ty[k], tu);
         CHECK(used, "%s: some kind reads it", tu->name);
     }
-    CHECK(i == 23, "%zu tunables", i);
+    CHECK(i == 25, "%zu tunables", i);
     /* The defaults of sampler.h, now read from the tunables. */
     CHECK(o.sigma == 1 && o.step == 0.1 && o.leapfrog == 20 && o.max_depth == 10 && !o.adapt &&
-              o.warmup == 500 && o.target_accept == 0 && o.minibatch == 0 && !o.schedule &&
+              o.warmup == 500 && o.target_accept == 0 && o.delta == 0.8 &&
+              o.metric == SAMPLER_METRIC_DIAG && o.minibatch == 0 && !o.schedule &&
               o.sched_a == 0.01 && o.sched_b0 == 1 && o.sched_gamma == 0.55,
           "defaults");
     CHECK(sampler_alloc(NULL, NULL, NULL, NULL, &err_sink) == NULL &&
@@ -1007,6 +1119,7 @@ main(void)
     test_bad_input();
     test_ensemble();
     test_table();
+    test_stan_warmup();
     test_population_kind();
     return TEST_REPORT();
 }

@@ -178,6 +178,56 @@ test_text(void)
     session_free(s);
 }
 
+/* Cells owned by the series labelled label on c (0 if none). */
+static size_t
+cells_of(const struct canvas *c, const char *label)
+{
+    for (int id = 1; id <= c->nseries; id++)
+        if (strcmp(c->series[id - 1].label, label) == 0)
+            return canvas_series_cells(c, id);
+    return 0;
+}
+
+/* The sampler pane's warm-up picture (step and acceptance as they adapt)
+ * and its rank histograms, one named series per chain (ui/rank_plot.c). */
+static void
+test_sampler_pictures(void)
+{
+    bl_err err;
+    struct session *s = session_alloc(&err);
+    CHECK(s != NULL && ui_init(&ui, false) == 0, "session and ui");
+    if (s == NULL)
+        return;
+    ui_attach(&ui, s);
+    struct out_buffer ob;
+    out_buffer_init(&ob);
+    struct canvas c;
+    CHECK(canvas_init(&c, 120, 40, false) == 0, "canvas");
+    const char *warm = "seed 1; sampler nuts target=banana adapt=1 warmup=200; sample 100";
+    CHECK(cmd_run_line(s, warm, &ob.out, &err) == BL_OK, "%s", err.msg);
+    ui_render(&ui, s, &c, NULL);
+    CHECK(cells_of(&c, "step (chain 0)") >= MIN_CELLS && cells_of(&c, "target delta") >= MIN_CELLS,
+          "warm-up: step %zu cells, target %zu", cells_of(&c, "step (chain 0)"),
+          cells_of(&c, "target delta"));
+    CHECK(cmd_run_line(s, "sample 400; pane sampler plot=ranks", &ob.out, &err) == BL_OK, "%s",
+          err.msg);
+    ui_render(&ui, s, &c, NULL);
+    for (int k = 0; k < 4; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "chain %d", k);
+        CHECK(cells_of(&c, name) >= MIN_CELLS, "ranks: %s owns %zu cells", name,
+              cells_of(&c, name));
+    }
+    CHECK(cells_of(&c, "step (chain 0)") == 0, "no warm-up picture once draws are kept");
+    CHECK(cmd_run_line(s, "pane sampler plot=diag", &ob.out, &err) == BL_OK, "%s", err.msg);
+    ui_render(&ui, s, &c, NULL);
+    CHECK(cells_of(&c, "chain 0") == 0, "plot=diag: no rank histograms");
+    canvas_free(&c);
+    out_buffer_free(&ob);
+    ui_free(&ui);
+    session_free(s);
+}
+
 static int
 by_name(const void *a, const void *b)
 {
@@ -191,6 +241,7 @@ main(int argc, char **argv)
     bl_err err;
     CHECK(pane_register(pane_table, &err) == BL_OK, "panes: %s", err.msg);
     test_text();
+    test_sampler_pictures();
     run_script(test_path("golden/screens.lens"), "screens.lens", false);
 
     /* The lectures, in name order. */

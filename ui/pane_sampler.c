@@ -21,6 +21,7 @@
 
 #include "ui/pane.h"
 #include "ui/plot.h"
+#include "ui/rank_plot.h"
 
 #define PAT_LONG    0x00FF00FFu
 #define PAT_DASHDOT 0x27272727u
@@ -408,15 +409,18 @@ sampler_draw(void *self, const struct session *s, struct canvas *c, int col, int
         return;
     header(p, j, s, c, col, row, w);
     if (j->count == 0) {
-        pane_message(c, col, row + 1, w, h - 1,
-                     j->iter > 0 ? "warming up (adapt=1): no draws kept yet"
-                                 : "no draws yet: step (F6), or sample 2000");
+        if (!rank_plot_warmup(j, c, col, row + 1, w, h - 1))
+            pane_message(c, col, row + 1, w, h - 1,
+                         j->iter > 0 ? "warming up (adapt=1): no draws kept yet"
+                                     : "no draws yet: step (F6), or sample 2000");
         return;
     }
     size_t ci = (size_t)view_num(&s->view, "posterior", "w", 0) < j->d
                     ? (size_t)view_num(&s->view, "posterior", "w", 0)
                     : 0;
     pane_apply_ranges(s, "sampler", &p->x[SP_TRACE], &p->y[SP_TRACE]);
+    if ((h -= rank_plot_draw(s, j, ci, c, col, row + 1, w, h - 1)) <= 1)
+        return;
     int list[SP_COUNT], n = 0;
     list[n++] = SP_TRACE;
     list[n++] = SP_RHAT;
@@ -468,6 +472,7 @@ const struct pane_desc pane_sampler = {
              .help = "the sampler's traces and diagnostics",
              .shown = false,
              .ranges = true,
+             .keys = sampler_pane_keys,
              .order = 4},
     .place = PANE_TILE,
     .min_w = 20,

@@ -29,6 +29,16 @@ static const sampler_tunable *const adapt_tunables[] = {
     &sampler_tun_target_accept,
     NULL,
 };
+/* The same for kinds with Stan's warm-up: delta is their target. */
+static const sampler_tunable *const stan_tunables[] = {
+    &sampler_tun_adapt, &sampler_tun_warmup, &sampler_tun_delta, &sampler_tun_metric, NULL,
+};
+
+static const sampler_tunable *const *
+adaptation_list(sampler_kind kind)
+{
+    return !kind->adapts ? NULL : kind->stan_warmup ? stan_tunables : adapt_tunables;
+}
 
 const sampler_type *const *
 sampler_types(void)
@@ -56,7 +66,7 @@ sampler_kind_name(sampler_kind kind)
 static const sampler_tunable *
 own_tunable(sampler_kind kind, const char *name)
 {
-    const sampler_tunable *const *lists[2] = {kind->tunables, kind->adapts ? adapt_tunables : NULL};
+    const sampler_tunable *const *lists[2] = {kind->tunables, adaptation_list(kind)};
     for (int l = 0; l < 2; l++)
         for (size_t i = 0; lists[l] != NULL && lists[l][i] != NULL; i++)
             if (strcmp(lists[l][i]->name, name) == 0)
@@ -82,9 +92,7 @@ tun_next(tun_iter *it)
 {
     while (types[it->k] != NULL) {
         const sampler_type *ty = types[it->k];
-        const sampler_tunable *const *list = it->l == 0   ? ty->tunables
-                                             : ty->adapts ? adapt_tunables
-                                                          : NULL;
+        const sampler_tunable *const *list = it->l == 0 ? ty->tunables : adaptation_list(ty);
         if (list != NULL && list[it->i] != NULL)
             return list[it->i++];
         it->i = 0;
@@ -218,6 +226,7 @@ sampler_free(sampler *s)
     free(s->gp);
     free(s->p);
     free(s->z);
+    sampler_warmup_free(s);
     if (s->ws != NULL && s->type->ws_free != NULL)
         s->type->ws_free(s->ws);
     free(s->ws);
@@ -300,6 +309,8 @@ sampler_alloc(sampler_kind kind, target *t, const sampler_opts *o, const double 
             field_put(s->ws, kind->tunables[i], kind->tunables[i]->def);
     if ((s->dummy = sampler_event_alloc(d, 0, err)) == NULL)
         goto fail;
+    if (kind->stan_warmup && sampler_warmup_alloc(s, err) != BL_OK)
+        goto fail;
     if (kind->ws_init != NULL && kind->ws_init(s, err) != BL_OK)
         goto fail;
     if (init != NULL) {
@@ -335,6 +346,7 @@ step_begin(sampler *s, sampler_event *ev)
     e->accept_prob = 0.0;
     e->accepted = e->divergent = e->nonfinite = false;
     e->energy_error = 0.0;
+    e->energy = NAN;
     e->tree_depth = 0;
     e->weight = 1.0;
     e->aux = NAN;
@@ -350,7 +362,7 @@ step_begin(sampler *s, sampler_event *ev)
 
 /* Counters, and the warmup of the kinds that adapt. */
 static void
-step_end(sampler *s, sampler_event *e)
+step_end(sampler *s, sampler_event *e, gsl_rng *rng)
 {
     e->U_to = s->U;
     s->win[s->iter % SAMPLER_WINDOW] = e->accepted;
@@ -361,6 +373,11 @@ step_end(sampler *s, sampler_event *e)
     s->ngrad += e->n_grad;
     s->sum_acc_prob += e->accept_prob;
     const sampler_tunable *sc = s->type->scale;
+    if (s->type->stan_warmup) {
+        if (sampler_warmup_active(s))
+            sampler_warmup_end(s, e->accept_prob, rng);
+        return;
+    }
     if (s->o.adapt && s->t_adapt < s->o.warmup && s->type->adapts && sc != NULL &&
         sc->store == SAMPLER_TUN_REAL) {
         /* Robbins-Monro on log scale (sampler.h); the step is clamped to the
@@ -378,12 +395,14 @@ step_end(sampler *s, sampler_event *e)
 static void
 step_one(sampler *s, gsl_rng *rng, sampler_event *ev)
 {
+    if (sampler_warmup_active(s))
+        sampler_warmup_begin(s, rng);
     sampler_event *e = step_begin(s, ev);
     if (s->type->step_all != NULL)
         s->type->step_all(&s, 1, &rng, &e);
     else
         s->type->step(s, rng, e);
-    step_end(s, e);
+    step_end(s, e, rng);
 }
 
 int
@@ -463,6 +482,16 @@ sampler_get_stats(const sampler *s, sampler_stats *st)
     }
 }
 
+int
+sampler_inv_metric(const sampler *s, double *out)
+{
+    for (size_t i = 0; i < s->d; i++)
+        out[i] = s->metric_in_use == SAMPLER_METRIC_DENSE  ? s->minv_dense[i * s->d + i]
+                 : s->metric_in_use == SAMPLER_METRIC_DIAG ? s->minv[i]
+                                                           : 1.0;
+    return s->metric_in_use;
+}
+
 const sampler_opts *
 sampler_options(const sampler *s)
 {
@@ -510,8 +539,15 @@ sampler_set(sampler *s, const char *name, double value, bl_err *err)
     else if (own_tunable(s->type, p->name) == p)
         field_put(s->ws, p, value);
     /* else: another kind's workspace tunable, nowhere to keep it (unused anyway) */
-    if (p == &sampler_tun_adapt && value != 0.0)
+    if (p == &sampler_tun_metric && value == SAMPLER_METRIC_DENSE &&
+        sampler_metric_dense_buffers(s, err) != BL_OK) {
+        s->o.metric = SAMPLER_METRIC_DIAG;
+        return BL_ENOMEM;
+    }
+    if (p == &sampler_tun_adapt && value != 0.0) {
         s->t_adapt = 0; /* a fresh warmup */
+        sampler_warmup_reset(s);
+    }
     return BL_OK;
 }
 
@@ -624,11 +660,14 @@ ens_step(sampler_ens *e, sampler_event *const *evs)
             step_one(e->ch[k], e->rng[k], evs != NULL ? evs[k] : NULL);
         return;
     }
-    for (size_t k = 0; k < e->K; k++)
+    for (size_t k = 0; k < e->K; k++) {
+        if (sampler_warmup_active(e->ch[k]))
+            sampler_warmup_begin(e->ch[k], e->rng[k]);
         e->ev[k] = step_begin(e->ch[k], evs != NULL ? evs[k] : NULL);
+    }
     ty->step_all(e->ch, e->K, e->rng, e->ev);
     for (size_t k = 0; k < e->K; k++)
-        step_end(e->ch[k], e->ev[k]);
+        step_end(e->ch[k], e->ev[k], e->rng[k]);
 }
 
 int

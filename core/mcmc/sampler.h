@@ -16,7 +16,8 @@
  *          their Cholesky factor, NIG, four teaching densities);
  *   rwm    w' = w + sigma z, Metropolis accept;
  *   mala   w' = w - (h/2) grad U(w) + sqrt(h) z, Metropolis-Hastings accept;
- *   hmc    leapfrog exactly as docs/math.md §9, mass I, L steps of size eps;
+ *   hmc    leapfrog exactly as docs/math.md §9, mass I (or the metric the
+ *          warm-up adapted), L steps of size eps;
  *          divergence when H_L - H0 > 1000 or not finite;
  *   nuts   efficient NUTS, multinomial variant: trajectory doubled in a
  *          random direction up to max_depth (<= 10) times; inside each new
@@ -27,8 +28,8 @@
  *          Gelman's end-point criterion (q+ - q-).p- >= 0 and (q+ - q-).p+ >= 0
  *          applied to every subtree and to the whole tree; a leaf with
  *          H - H0 > 1000 (or not finite) is a divergence and ends the step (the diverging
- *          subtree is discarded). Fixed step eps (no dual averaging; the
- *          optional Robbins-Monro warmup below adapts eps towards 0.8);
+ *          subtree is discarded). Step eps fixed, or adapted by Stan's
+ *          warm-up below; with a metric, U-turns are tested on M^-1 p;
  *   sgld   w' = w - (h_t/2) g + sqrt(h_t) z, g = alpha w + (N/b) sum_B grad U_i
  *          with B drawn uniformly WITH replacement (unbiased); the full
  *          gradient when minibatch = 0 or the target has no data points
@@ -40,12 +41,15 @@
  *          lambda | w, then w | lambda (scale-mixture augmentation, docs/math.md §9).
  *          O(d^2) resp. O(n d^2 + d^3) per sweep.
  * Adaptation (adapt = 1, the kinds whose type adapts: rwm/mala/hmc/nuts):
- * during the first `warmup` iterations, Robbins-Monro on the log of the
- * type's scale tunable (sigma or step):
+ * during the first `warmup` iterations. rwm/mala: Robbins-Monro on the log
+ * of the type's scale tunable (sigma or step):
  * log s += (a_t - target_accept) (t + 1)^-0.6 with a_t the step's acceptance
- * probability; frozen afterwards. Default targets: rwm 0.234 (0.44 when d = 1),
- * mala 0.574, hmc 0.65, nuts 0.8. Draws made during warmup are not from the
- * target: discard them.
+ * probability; frozen afterwards. Default targets: rwm 0.234 (0.44 when
+ * d = 1), mala 0.574. hmc/nuts (sampler_type.stan_warmup): Stan's warm-up
+ * (core/mcmc/sampler_adapt.c): dual averaging of the step towards delta
+ * (default 0.8) and a diagonal (metric=diag, default) or dense inverse
+ * metric from windowed variance estimates; metric=unit adapts the step
+ * only. Draws made during warmup are not from the target: discard them.
  * Failure of the target (NaN or inf in U or its gradient, at the proposal or
  * anywhere in a trajectory) rejects the step, is counted in nonfinite and
  * flagged in the event; the chain stays where it was and carries on.
@@ -98,8 +102,8 @@ const sampler_tunable *sampler_tunable_find(const char *name);
 bool sampler_type_accepts(sampler_kind kind, const sampler_tunable *tu);
 
 /* Defaults: sigma 1, step 0.1 (sgld too), leapfrog 20, max_depth 10,
- * adapt off, warmup 500, target_accept 0 (kind default), minibatch 0,
- * schedule off, a 0.01, b0 1, gamma 0.55. */
+ * adapt off, warmup 500, target_accept 0 (kind default), delta 0.8, metric
+ * diag, minibatch 0, schedule off, a 0.01, b0 1, gamma 0.55. */
 void sampler_opts_default(sampler_opts *o);
 /* BL_EINVAL naming the first field out of range ("step=0: must be > 0"). */
 int sampler_opts_check(const sampler_opts *o, bl_err *err);
@@ -140,6 +144,11 @@ size_t sampler_dim(const sampler *s);
  * the gradient, for gradient kinds) is not finite there; s unchanged then. */
 int sampler_set_state(sampler *s, const double *w, bl_err *err);
 void sampler_get_stats(const sampler *s, sampler_stats *st);
+/* The diagonal of the inverse metric M^-1 the leapfrog kinds use (d
+ * values into out: 1 until Stan's warm-up adapts it; with metric=dense the
+ * diagonal of the dense one). Returns the SAMPLER_METRIC_* in use
+ * (SAMPLER_METRIC_UNIT, out all 1, for kinds without one). */
+int sampler_inv_metric(const sampler *s, double *out);
 /* Current options (adapted sigma/step included), borrowed. */
 const sampler_opts *sampler_options(const sampler *s);
 /* Set a tunable by name (sampler_tunable_find). BL_EINVAL with the range

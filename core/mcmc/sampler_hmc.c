@@ -14,27 +14,18 @@
 
 #include "core/mcmc/sampler_impl.h"
 
-static double
-half_sq(const double *p, size_t d)
-{
-    double s = 0.0;
-    for (size_t i = 0; i < d; i++)
-        s += p[i] * p[i];
-    return 0.5 * s;
-}
-
 static int
 hmc_step(sampler *s, gsl_rng *rng, sampler_event *ev)
 {
     size_t d = s->d, L = s->o.leapfrog, nt = 0;
-    for (size_t i = 0; i < d; i++)
-        s->p[i] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+    sampler_momentum_draw(s, rng, s->p);
     memcpy(ev->momentum, s->p, d * sizeof *s->p);
     memcpy(s->wp, s->w, d * sizeof *s->w);
     memcpy(s->gp, s->g, d * sizeof *s->g);
-    double H0 = s->U + half_sq(s->p, d), Up = s->U;
+    double H0 = s->U + sampler_kinetic(s, s->p), Up = s->U;
+    ev->energy = H0; /* until the proposal is accepted */
     int rc =
-        sampler_leapfrog(s->t, s->wp, s->p, s->gp, &Up, s->o.step, L, ev->traj, ev->cap, &nt, NULL);
+        sampler_leapfrog_metric(s, s->wp, s->p, s->gp, &Up, s->o.step, L, ev->traj, ev->cap, &nt);
     ev->ntraj = nt;
     ev->ntraj_total = L + 1;
     for (size_t i = 0; i < nt; i++) {
@@ -48,7 +39,7 @@ hmc_step(sampler *s, gsl_rng *rng, sampler_event *ev)
         ev->energy_error = INFINITY;
         return BL_OK;
     }
-    double dH = Up + half_sq(s->p, d) - H0;
+    double dH = Up + sampler_kinetic(s, s->p) - H0;
     if (!isfinite(dH)) {
         ev->nonfinite = ev->divergent = true;
         ev->energy_error = INFINITY;
@@ -62,6 +53,7 @@ hmc_step(sampler *s, gsl_rng *rng, sampler_event *ev)
         memcpy(s->g, s->gp, d * sizeof *s->g);
         s->U = Up;
         ev->accepted = true;
+        ev->energy = H0 + dH;
     }
     return BL_OK;
 }
@@ -92,6 +84,7 @@ const sampler_type sampler_type_hmc = {
     .step = hmc_step,
     .needs_grad = true,
     .adapts = true,
+    .stan_warmup = true,
     .scale = &sampler_tun_step,
     .accept_target = 0.65,
     .events = SAMPLER_EV_PROPOSAL | SAMPLER_EV_TRAJECTORY | SAMPLER_EV_MOMENTUM |

@@ -30,7 +30,7 @@ const sampler_tunable sampler_tun_adapt = {
     .def = 0.0,
     .store = SAMPLER_TUN_BOOL,
     .offset = offsetof(sampler_opts, adapt),
-    .help = "1: Robbins-Monro warmup of sigma/step; warmup draws are left out",
+    .help = "1: warm-up of sigma/step (hmc/nuts: Stan's, with the metric); its draws are left out",
 };
 
 const sampler_tunable sampler_tun_warmup = {
@@ -53,6 +53,33 @@ const sampler_tunable sampler_tun_target_accept = {
     .store = SAMPLER_TUN_REAL,
     .offset = offsetof(sampler_opts, target_accept),
     .help = "adaptation target, 0 = the kind's default",
+    .only_with = &sampler_tun_adapt,
+};
+
+const sampler_tunable sampler_tun_delta = {
+    .name = "delta",
+    .min = 0.0,
+    .max = 0.99,
+    .min_open = true,
+    .def = 0.8,
+    .store = SAMPLER_TUN_REAL,
+    .offset = offsetof(sampler_opts, delta),
+    .help = "hmc/nuts warm-up: dual-averaging target acceptance (default 0.8, Stan's)",
+    .only_with = &sampler_tun_adapt,
+};
+
+static const char *const metric_names[] = {"unit", "diag", "dense", NULL};
+
+const sampler_tunable sampler_tun_metric = {
+    .name = "metric",
+    .min = 0.0,
+    .max = 2.0,
+    .integer = true,
+    .def = SAMPLER_METRIC_DIAG,
+    .store = SAMPLER_TUN_INT,
+    .offset = offsetof(sampler_opts, metric),
+    .help = "hmc/nuts warm-up: the mass matrix adapted, unit (none), diag or dense",
+    .choices = metric_names,
     .only_with = &sampler_tun_adapt,
 };
 
@@ -179,6 +206,98 @@ sampler_leapfrog(target *t, double *q, double *p, double *g, double *U, double e
         for (size_t j = 0; j < d; j++)
             q[j] += eps * p[j];
         if ((rc = target_eval(t, q, U, g, err)) != BL_OK)
+            break;
+        double e = i < L ? eps : 0.5 * eps;
+        for (size_t j = 0; j < d; j++)
+            p[j] -= e * g[j];
+        if (traj != NULL && nt < cap)
+            memcpy(traj + d * nt++, q, d * sizeof *q);
+    }
+    if (ntraj != NULL)
+        *ntraj = nt;
+    return rc;
+}
+
+void
+sampler_momentum_draw(const sampler *s, gsl_rng *rng, double *p)
+{
+    size_t d = s->d;
+    for (size_t i = 0; i < d; i++)
+        p[i] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+    if (s->metric_in_use == SAMPLER_METRIC_DIAG) {
+        for (size_t i = 0; i < d; i++)
+            p[i] /= sqrt(s->minv[i]);
+    } else if (s->metric_in_use == SAMPLER_METRIC_DENSE) {
+        /* p = L^-T z: cov L^-T L^-1 = (L L^T)^-1 = M. In place, last row first. */
+        const double *L = s->mchol;
+        for (size_t i = d; i-- > 0;) {
+            double v = p[i];
+            for (size_t k = i + 1; k < d; k++)
+                v -= L[k * d + i] * p[k];
+            p[i] = v / L[i * d + i];
+        }
+    }
+}
+
+double
+sampler_kinetic(const sampler *s, const double *p)
+{
+    size_t d = s->d;
+    double k = 0.0;
+    if (s->metric_in_use == SAMPLER_METRIC_UNIT) {
+        for (size_t i = 0; i < d; i++)
+            k += p[i] * p[i];
+    } else if (s->metric_in_use == SAMPLER_METRIC_DIAG) {
+        for (size_t i = 0; i < d; i++)
+            k += s->minv[i] * p[i] * p[i];
+    } else {
+        for (size_t i = 0; i < d; i++) {
+            double r = 0.0;
+            for (size_t j = 0; j < d; j++)
+                r += s->minv_dense[i * d + j] * p[j];
+            k += p[i] * r;
+        }
+    }
+    return 0.5 * k;
+}
+
+void
+sampler_velocity(const sampler *s, const double *p, double *v)
+{
+    size_t d = s->d;
+    if (s->metric_in_use == SAMPLER_METRIC_UNIT) {
+        memcpy(v, p, d * sizeof *v);
+    } else if (s->metric_in_use == SAMPLER_METRIC_DIAG) {
+        for (size_t i = 0; i < d; i++)
+            v[i] = s->minv[i] * p[i];
+    } else {
+        for (size_t i = 0; i < d; i++) {
+            double r = 0.0;
+            for (size_t j = 0; j < d; j++)
+                r += s->minv_dense[i * d + j] * p[j];
+            v[i] = r;
+        }
+    }
+}
+
+int
+sampler_leapfrog_metric(sampler *s, double *q, double *p, double *g, double *U, double eps,
+                        size_t L, double *traj, size_t cap, size_t *ntraj)
+{
+    if (s->metric_in_use == SAMPLER_METRIC_UNIT)
+        return sampler_leapfrog(s->t, q, p, g, U, eps, L, traj, cap, ntraj, NULL);
+    size_t d = s->d, nt = 0;
+    double *v = s->z; /* scratch: no kind keeps anything in z across a leapfrog */
+    if (traj != NULL && cap > 0)
+        memcpy(traj + d * nt++, q, d * sizeof *q);
+    for (size_t j = 0; j < d; j++)
+        p[j] -= 0.5 * eps * g[j];
+    int rc = BL_OK;
+    for (size_t i = 1; i <= L; i++) {
+        sampler_velocity(s, p, v);
+        for (size_t j = 0; j < d; j++)
+            q[j] += eps * v[j];
+        if ((rc = target_eval(s->t, q, U, g, NULL)) != BL_OK)
             break;
         double e = i < L ? eps : 0.5 * eps;
         for (size_t j = 0; j < d; j++)

@@ -37,7 +37,39 @@ struct sampler {
     double sum_acc_prob;
     unsigned char win[SAMPLER_WINDOW];
     size_t t_adapt; /* adapted iterations done */
+    /* The metric of the leapfrog kinds (Stan's inverse metric M^-1): unit
+     * until Stan's warm-up adapts it. minv (d): the diagonal; minv_dense and
+     * mchol (d x d, allocated when metric=dense): M^-1 and its Cholesky
+     * factor L (momentum p = L^-T z). */
+    int metric_in_use; /* SAMPLER_METRIC_*: what the helpers apply */
+    double *minv, *minv_dense, *mchol;
+    struct sampler_warmup *wu; /* Stan warm-up state (kinds with stan_warmup), owned */
 };
+
+/* Stan's warm-up (sampler_adapt.c), driven by the dispatcher. alloc: the
+ * state for s (BL_ENOMEM); begin: before the first adapted step (sets mu =
+ * log(10 eps), finds a first step by doubling/halving as Stan's
+ * init_stepsize, and the windows); end: after every adapted step with its
+ * acceptance statistic. begin does nothing once started (until reset).
+ * dense_buffers: the d x d arrays metric=dense needs. */
+int sampler_warmup_alloc(sampler *s, bl_err *err);
+void sampler_warmup_free(sampler *s);
+int sampler_metric_dense_buffers(sampler *s, bl_err *err);
+void sampler_warmup_begin(sampler *s, gsl_rng *rng);
+void sampler_warmup_end(sampler *s, double accept_stat, gsl_rng *rng);
+/* Whether s is in Stan's warm-up now (adapt on, iterations left). */
+bool sampler_warmup_active(const sampler *s);
+/* A fresh warm-up at the next step (adapt set to 1 again). */
+void sampler_warmup_reset(sampler *s);
+
+/* The metric helpers (mass I, then bit for bit the unit-mass code, until
+ * the metric is adapted): p ~ N(0, M); K(p) = p^T M^-1 p / 2; v = M^-1 p;
+ * leapfrog with q += eps M^-1 p (as sampler_leapfrog otherwise). */
+void sampler_momentum_draw(const sampler *s, gsl_rng *rng, double *p);
+double sampler_kinetic(const sampler *s, const double *p);
+void sampler_velocity(const sampler *s, const double *p, double *v);
+int sampler_leapfrog_metric(sampler *s, double *q, double *p, double *g, double *U, double eps,
+                            size_t L, double *traj, size_t cap, size_t *ntraj);
 
 /* Tunables several kinds read (sampler_impl.c). sampler_tun_step is the
  * scale gradient kinds adapt; the three adaptation tunables are accepted by
@@ -46,6 +78,8 @@ extern const sampler_tunable sampler_tun_step;
 extern const sampler_tunable sampler_tun_adapt;
 extern const sampler_tunable sampler_tun_warmup;
 extern const sampler_tunable sampler_tun_target_accept;
+extern const sampler_tunable sampler_tun_delta;
+extern const sampler_tunable sampler_tun_metric;
 
 /* The front-end hooks leapfrog kinds share (sampler_type.step_default,
  * step_limit): start at 0.3 sd_min; stable on a Gaussian iff

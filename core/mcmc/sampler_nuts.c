@@ -88,15 +88,6 @@ nuts_ws_free(void *p)
 }
 
 static double
-dot(const double *a, const double *b, size_t d)
-{
-    double s = 0.0;
-    for (size_t i = 0; i < d; i++)
-        s += a[i] * b[i];
-    return s;
-}
-
-static double
 logaddexp(double a, double b)
 {
     if (a == -(double)INFINITY)
@@ -110,7 +101,8 @@ logaddexp(double a, double b)
  * direction dir: with q+ - q- = dir (qo - qi), stop if either end's momentum
  * points back. */
 static bool
-uturn(const double *qi, const double *pi, const double *qo, const double *po, int dir, size_t d)
+uturn_unit(const double *qi, const double *pi, const double *qo, const double *po, int dir,
+           size_t d)
 {
     double a = 0.0, b = 0.0;
     for (size_t i = 0; i < d; i++) {
@@ -119,6 +111,18 @@ uturn(const double *qi, const double *pi, const double *qo, const double *po, in
         b += dq * po[i];
     }
     return a < 0.0 || b < 0.0;
+}
+
+/* The same with the velocities M^-1 p (Stan's p_sharp) under an adapted
+ * metric; the chain's p and z are free scratch inside a step. */
+static bool
+uturn(sampler *s, const double *qi, const double *pi, const double *qo, const double *po, int dir)
+{
+    if (s->metric_in_use == SAMPLER_METRIC_UNIT)
+        return uturn_unit(qi, pi, qo, po, dir, s->d);
+    sampler_velocity(s, pi, s->p);
+    sampler_velocity(s, po, s->z);
+    return uturn_unit(qi, s->p, qo, s->z, dir, s->d);
 }
 
 /* Subtree of depth j from the moving end (qc, pc, gc, Uc) in direction dir;
@@ -131,9 +135,17 @@ build(sampler *s, nuts_ws *ws, int j, int dir, int depth, gsl_rng *rng, sampler_
     nuts_level *lv = &ws->lv[j];
     if (j == 0) {
         double e = dir * s->o.step;
-        for (size_t i = 0; i < d; i++) {
-            ws->pc[i] -= 0.5 * e * ws->gc[i];
-            ws->qc[i] += e * ws->pc[i];
+        if (s->metric_in_use == SAMPLER_METRIC_UNIT) {
+            for (size_t i = 0; i < d; i++) {
+                ws->pc[i] -= 0.5 * e * ws->gc[i];
+                ws->qc[i] += e * ws->pc[i];
+            }
+        } else {
+            for (size_t i = 0; i < d; i++)
+                ws->pc[i] -= 0.5 * e * ws->gc[i];
+            sampler_velocity(s, ws->pc, s->z);
+            for (size_t i = 0; i < d; i++)
+                ws->qc[i] += e * s->z[i];
         }
         ws->nleaf++;
         ev->n_grad++;
@@ -144,7 +156,7 @@ build(sampler *s, nuts_ws *ws, int j, int dir, int depth, gsl_rng *rng, sampler_
         for (size_t i = 0; i < d; i++)
             ws->pc[i] -= 0.5 * e * ws->gc[i];
         sampler_event_push(ev, ws->qc, dir, depth);
-        double dH = ws->Uc + 0.5 * dot(ws->pc, ws->pc, d) - ws->H0;
+        double dH = ws->Uc + sampler_kinetic(s, ws->pc) - ws->H0;
         if (!isfinite(dH)) {
             ws->stop = ws->nonfinite = ws->divergent = true;
             return;
@@ -185,7 +197,7 @@ build(sampler *s, nuts_ws *ws, int j, int dir, int depth, gsl_rng *rng, sampler_
         lv->dH_s = sub->dH_s;
     }
     lv->lsw = lsw;
-    if (uturn(lv->q_in, lv->p_in, ws->qc, ws->pc, dir, d))
+    if (uturn(s, lv->q_in, lv->p_in, ws->qc, ws->pc, dir))
         ws->stop = true;
 }
 
@@ -194,11 +206,10 @@ nuts_step(sampler *s, gsl_rng *rng, sampler_event *ev)
 {
     size_t d = s->d;
     nuts_ws *ws = s->ws;
-    for (size_t i = 0; i < d; i++)
-        s->p[i] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+    sampler_momentum_draw(s, rng, s->p);
     memcpy(ev->momentum, s->p, d * sizeof *s->p);
     sampler_event_push(ev, s->w, 0, 0);
-    ws->H0 = s->U + 0.5 * dot(s->p, s->p, d);
+    ws->H0 = s->U + sampler_kinetic(s, s->p);
     memcpy(ws->qm, s->w, d * sizeof *s->w);
     memcpy(ws->qp, s->w, d * sizeof *s->w);
     memcpy(ws->pm, s->p, d * sizeof *s->p);
@@ -239,7 +250,7 @@ nuts_step(sampler *s, gsl_rng *rng, sampler_event *ev)
             moved = true;
         }
         lsw_tree = logaddexp(lsw_tree, lv->lsw);
-        if (uturn(ws->qm, ws->pm, ws->qp, ws->pp, 1, d)) {
+        if (uturn(s, ws->qm, ws->pm, ws->qp, ws->pp, 1)) {
             depth++;
             break;
         }
@@ -250,6 +261,7 @@ nuts_step(sampler *s, gsl_rng *rng, sampler_event *ev)
      * subtree holding it is discarded, the point drawn from the rest stands. */
     ev->nonfinite = ws->nonfinite;
     ev->energy_error = dHsel;
+    ev->energy = ws->H0 + dHsel;
     ev->accept_prob = ws->nleaf > 0 ? ws->acc_sum / (double)ws->nleaf : 0.0;
     memcpy(ev->proposal, s->wp, d * sizeof *s->wp);
     if (moved) {
@@ -287,6 +299,7 @@ const sampler_type sampler_type_nuts = {
     .step = nuts_step,
     .needs_grad = true,
     .adapts = true,
+    .stan_warmup = true,
     .scale = &sampler_tun_step,
     .accept_target = 0.8,
     .events = SAMPLER_EV_PROPOSAL | SAMPLER_EV_TRAJECTORY | SAMPLER_EV_TREE | SAMPLER_EV_MOMENTUM |

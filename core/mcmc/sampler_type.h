@@ -42,12 +42,17 @@ typedef struct sampler_opts {
     bool adapt;           /* Robbins-Monro warmup of the kind's scale (sampler.h) */
     size_t warmup;        /* iterations adapted when adapt is on */
     double target_accept; /* in (0,1); 0 = the kind's default */
+    double delta;         /* Stan warm-up (hmc/nuts): dual-averaging target acceptance, (0,1) */
+    int metric;           /* Stan warm-up: SAMPLER_METRIC_UNIT, _DIAG or _DENSE */
     size_t minibatch;     /* sgld b, 0 = full gradient; <= N */
     bool schedule;        /* sgld: decreasing h_t = a (b0 + t)^-gamma instead of step */
     double sched_a;       /* > 0 */
     double sched_b0;      /* > 0 */
     double sched_gamma;   /* in (0.5, 1] (Welling & Teh) */
 } sampler_opts;
+
+/* The mass matrix Stan's warm-up adapts (sampler_opts.metric). */
+enum { SAMPLER_METRIC_UNIT = 0, SAMPLER_METRIC_DIAG = 1, SAMPLER_METRIC_DENSE = 2 };
 
 /* How a tunable's value is stored. */
 typedef enum {
@@ -70,6 +75,9 @@ typedef struct sampler_tunable {
     bool in_ws;       /* in the kind's workspace (set after alloc), not in sampler_opts */
     size_t offset;    /* offsetof(sampler_opts, field), or into the workspace when in_ws */
     const char *help; /* one line for `sampler` help */
+    /* Names of the values 0, 1, ... of an integer tunable (NULL-ended), which
+     * the command takes as words (metric=dense); NULL: a number. */
+    const char *const *choices;
     /* The boolean tunable that must be on for this one to be read (warmup
      * and target_accept: adapt; sgld's a, b0, gamma: schedule); NULL:
      * always read. `show sampler` leaves out the tunables not read. */
@@ -103,6 +111,8 @@ typedef struct sampler_event {
                                   holding it is discarded like a divergence; the point drawn
                                   from the rest of the tree stands) */
     double energy_error;       /* hmc/nuts: H(proposal) - H0 (inf if non-finite) */
+    double energy;             /* hmc/nuts: H = U + kinetic of the state after the step (Stan's
+                                  energy__, for E-BFMI); NaN for kinds without one */
     double U_from, U_to;       /* U before and after the step (NaN for sgld: not computed) */
     int tree_depth;            /* nuts: doublings done */
     double weight;             /* sgld: h_t; 1 otherwise */
@@ -171,6 +181,11 @@ typedef struct sampler_type {
      * accept_target (accept_target_d1 when d = 1, if not 0). A kind that
      * adapts accepts adapt, warmup and target_accept besides its tunables. */
     bool adapts;
+    /* adapt=1 runs Stan's warm-up instead (sampler_adapt.c): dual averaging
+     * of `step` towards delta and a windowed metric; the kind reads its
+     * momentum, kinetic energy and leapfrog through the sampler_impl.h
+     * metric helpers. Accepts adapt, warmup, delta and metric. */
+    bool stan_warmup;
     const sampler_tunable *scale;
     double accept_target, accept_target_d1;
     unsigned events;                        /* SAMPLER_EV_* fields the step fills */

@@ -4,11 +4,13 @@
  * |X_k|^2 is formed in GSL's half-complex layout and transformed back. */
 #include "core/stats/diag.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_fft_halfcomplex.h>
 #include <gsl/gsl_fft_real.h>
 
@@ -34,14 +36,13 @@ chain_finite(const double *x, size_t n, size_t stride)
     return true;
 }
 
-int
-diag_autocov(const double *x, size_t n, size_t stride, double *c, size_t maxlag, bl_err *err)
+/* diag_autocov with the direct sum up to fft_min draws, the FFT above. */
+static int
+autocov(const double *x, size_t n, size_t stride, double *c, size_t maxlag, size_t fft_min,
+        bl_err *err)
 {
-    if (n < 2 || maxlag >= n)
-        return bl_fail(err, BL_EINVAL, "autocovariance: n=%zu, maxlag=%zu: need n >= 2, maxlag < n",
-                       n, maxlag);
     double mu = chain_mean(x, n, stride);
-    if (n <= FFT_MIN_N) {
+    if (n <= fft_min) {
         for (size_t t = 0; t <= maxlag; t++) {
             double s = 0.0;
             for (size_t i = 0; i + t < n; i++)
@@ -71,6 +72,15 @@ diag_autocov(const double *x, size_t n, size_t stride, double *c, size_t maxlag,
         c[t] = f[t] / (double)n;
     free(f);
     return BL_OK;
+}
+
+int
+diag_autocov(const double *x, size_t n, size_t stride, double *c, size_t maxlag, bl_err *err)
+{
+    if (n < 2 || maxlag >= n)
+        return bl_fail(err, BL_EINVAL, "autocovariance: n=%zu, maxlag=%zu: need n >= 2, maxlag < n",
+                       n, maxlag);
+    return autocov(x, n, stride, c, maxlag, FFT_MIN_N, err);
 }
 
 int
@@ -220,6 +230,354 @@ double
 diag_mcse(double var, double ess)
 {
     return sqrt(var / ess);
+}
+
+/* ---- rank-normalized diagnostics (docs/math.md §9, "Rank-normalized diagnostics") ----
+ * Everything works on the split chains copied into one contiguous block:
+ * 2m rows of h = floor(n/2) draws (chain k's first h draws, then its last
+ * h; the middle draw of an odd n is left out). */
+
+/* The direct autocovariance costs h^2; past this the FFT is cheaper. */
+#define RANK_FFT_MIN 128
+
+/* Draw i of chain k, pooled index k n + i: the order quantiles and ranks use. */
+static void
+pool_copy(const double *x, size_t m, size_t n, size_t stride, size_t cs, double *out)
+{
+    for (size_t k = 0; k < m; k++)
+        for (size_t i = 0; i < n; i++)
+            out[k * n + i] = x[k * cs + i * stride];
+}
+
+/* Pooled draws (m rows of n) to 2m split rows of h. */
+static void
+split_rows(const double *pool, size_t m, size_t n, double *out)
+{
+    size_t h = n / 2;
+    for (size_t k = 0; k < m; k++) {
+        memcpy(out + 2 * k * h, pool + k * n, h * sizeof *out);
+        memcpy(out + (2 * k + 1) * h, pool + k * n + (n - h), h * sizeof *out);
+    }
+}
+
+static bool
+rows_constant(const double *x, size_t len)
+{
+    for (size_t i = 1; i < len; i++)
+        if (x[i] != x[0])
+            return false;
+    return true;
+}
+
+/* Multi-chain ESS of M rows of n (Geyer's initial positive then monotone
+ * sequence, the antithetic correction rho_T, tau >= 1/log10(M n)). c is
+ * scratch of n doubles, acf of n. Constant draws: NaN (as the posterior
+ * package: nothing varies, so nothing is estimated). */
+static int
+ess_rows(const double *x, size_t M, size_t n, double *c, double *acf, double *ess, bl_err *err)
+{
+    double S = (double)M * (double)n, N = (double)n;
+    if (rows_constant(x, M * n)) {
+        *ess = NAN;
+        return BL_OK;
+    }
+    memset(acf, 0, n * sizeof *acf);
+    double mm = 0.0, vm = 0.0;
+    for (size_t k = 0; k < M; k++) {
+        int rc = autocov(x + k * n, n, 1, c, n - 1, RANK_FFT_MIN, err);
+        if (rc != BL_OK)
+            return rc;
+        for (size_t t = 0; t < n; t++)
+            acf[t] += c[t] / (double)M;
+        mm += chain_mean(x + k * n, n, 1) / (double)M;
+    }
+    for (size_t k = 0; k < M && M > 1; k++) {
+        double e = chain_mean(x + k * n, n, 1) - mm;
+        vm += e * e / (double)(M - 1);
+    }
+    double mean_var = acf[0] * N / (N - 1.0);
+    double var_plus = mean_var * (N - 1.0) / N + vm;
+    /* rho[t] for t <= T; the rest stays 0, as in the paper's sum. */
+    double *rho = c;
+    memset(rho, 0, n * sizeof *rho);
+    rho[0] = 1.0;
+    double even = 1.0, odd = 1.0 - (mean_var - acf[1]) / var_plus;
+    rho[1] = odd;
+    size_t t = 0;
+    while (t + 5 < n && isfinite(even + odd) && even + odd > 0.0) {
+        t += 2;
+        even = 1.0 - (mean_var - acf[t]) / var_plus;
+        odd = 1.0 - (mean_var - acf[t + 1]) / var_plus;
+        if (even + odd >= 0.0) {
+            rho[t] = even;
+            rho[t + 1] = odd;
+        }
+    }
+    size_t T = t;
+    if (even > 0.0)
+        rho[T] = even;
+    for (t = 2; t + 2 <= T; t += 2)
+        if (rho[t] + rho[t + 1] > rho[t - 2] + rho[t - 1]) {
+            rho[t] = (rho[t - 2] + rho[t - 1]) / 2.0;
+            rho[t + 1] = rho[t];
+        }
+    double sum = 0.0;
+    for (t = 0; t < T; t++)
+        sum += rho[t];
+    double tau = fmax(-1.0 + 2.0 * sum + rho[T], 1.0 / log10(S));
+    *ess = S / tau;
+    return BL_OK;
+}
+
+/* Split R-hat of M rows of n; NaN for constant draws. */
+static double
+rhat_rows(const double *x, size_t M, size_t n)
+{
+    if (rows_constant(x, M * n))
+        return NAN;
+    double W = 0.0, mm = 0.0, B = 0.0;
+    for (size_t k = 0; k < M; k++) {
+        double mu = chain_mean(x + k * n, n, 1);
+        W += chain_var(x + k * n, n, 1, mu) / (double)M;
+        mm += mu / (double)M;
+    }
+    for (size_t k = 0; k < M; k++) {
+        double e = chain_mean(x + k * n, n, 1) - mm;
+        B += e * e / (double)(M - 1);
+    }
+    B *= (double)n;
+    return sqrt((B / W + (double)n - 1.0) / (double)n);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct ranked {
+    double v;
+    size_t i;
+} ranked;
+
+static int
+cmp_ranked(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->v != y->v)
+        return (x->v > y->v) - (x->v < y->v);
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* Average ranks; sorted neighbours at most tol apart are ties (chained). */
+static int
+ranks_tol(const double *x, size_t len, double tol, double *r, bl_err *err)
+{
+    ranked *a = malloc(len * sizeof *a);
+    if (a == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory for the ranks of %zu draws", len);
+    for (size_t i = 0; i < len; i++)
+        a[i] = (ranked){x[i], i};
+    qsort(a, len, sizeof *a, cmp_ranked);
+    for (size_t i = 0; i < len;) {
+        size_t j = i;
+        while (j + 1 < len && a[j + 1].v - a[j].v <= tol)
+            j++;
+        double avg = ((double)i + (double)j) / 2.0 + 1.0; /* ties: the average rank */
+        for (size_t k = i; k <= j; k++)
+            r[a[k].i] = avg;
+        i = j + 1;
+    }
+    free(a);
+    return BL_OK;
+}
+
+int
+diag_ranks(const double *x, size_t len, double *r, bl_err *err)
+{
+    return ranks_tol(x, len, 0.0, r, err);
+}
+
+/* Normal scores of ranks_tol's ranks. */
+static int
+normal_scores(const double *x, size_t len, double tol, double *z, bl_err *err)
+{
+    int rc = ranks_tol(x, len, tol, z, err);
+    if (rc != BL_OK)
+        return rc;
+    double S = (double)len;
+    for (size_t i = 0; i < len; i++)
+        z[i] = gsl_cdf_ugaussian_Pinv((z[i] - 0.375) / (S + 0.25));
+    return BL_OK;
+}
+
+int
+diag_rank_normalize(const double *x, size_t len, double *z, bl_err *err)
+{
+    int rc = diag_ranks(x, len, z, err);
+    if (rc != BL_OK)
+        return rc;
+    double S = (double)len;
+    for (size_t i = 0; i < len; i++)
+        z[i] = gsl_cdf_ugaussian_Pinv((z[i] - 0.375) / (S + 0.25));
+    return BL_OK;
+}
+
+/* R's type-7 quantile of sorted s (len): linear between order statistics. */
+static double
+quantile7(const double *s, size_t len, double p)
+{
+    double h = (double)(len - 1) * p;
+    size_t lo = (size_t)floor(h);
+    if (lo + 1 >= len)
+        return s[len - 1];
+    return s[lo] + (h - (double)lo) * (s[lo + 1] - s[lo]);
+}
+
+/* Scratch of one summary: pooled, sorted, split and transformed copies. */
+typedef struct rank_ws {
+    double *pool, *sorted, *tmp, *split, *c, *acf;
+} rank_ws;
+
+static const double tail_p[DIAG_NQ] = {0.05, 0.5, 0.95};
+
+/* ESS of the indicator I[x <= q] (pooled draws, split). */
+static int
+ess_indicator(const rank_ws *w, size_t m, size_t n, double q, double *ess, bl_err *err)
+{
+    for (size_t i = 0; i < m * n; i++)
+        w->tmp[i] = w->pool[i] <= q ? 1.0 : 0.0;
+    split_rows(w->tmp, m, n, w->split);
+    return ess_rows(w->split, 2 * m, n / 2, w->c, w->acf, ess, err);
+}
+
+int
+diag_summarize(const double *x, size_t m, size_t n, size_t stride, size_t chain_stride,
+               diag_summary *out, bl_err *err)
+{
+    int rc = check_chains(x, m, n, stride, chain_stride, err);
+    if (rc != BL_OK)
+        return rc;
+    size_t S = m * n, h = n / 2, M = 2 * m;
+    rank_ws w = {malloc(S * sizeof(double)), malloc(S * sizeof(double)),
+                 malloc(S * sizeof(double)), malloc(M * h * sizeof(double)),
+                 malloc(h * sizeof(double)), malloc(h * sizeof(double))};
+    if (w.pool == NULL || w.sorted == NULL || w.tmp == NULL || w.split == NULL || w.c == NULL ||
+        w.acf == NULL) {
+        rc = bl_fail(err, BL_ENOMEM, "out of memory for the diagnostics of %zu draws", S);
+        goto done;
+    }
+    pool_copy(x, m, n, stride, chain_stride, w.pool);
+    if (rows_constant(w.pool, S)) {
+        rc = bl_fail(err, BL_ENUM, "constant draws: R-hat and ESS undefined");
+        goto done;
+    }
+    memcpy(w.sorted, w.pool, S * sizeof *w.sorted);
+    qsort(w.sorted, S, sizeof *w.sorted, cmp_double);
+    double med = quantile7(w.sorted, S, 0.5);
+    double mu = chain_mean(w.pool, S, 1), sd = sqrt(chain_var(w.pool, S, 1, mu));
+    /* Bulk: split R-hat and ESS of the normal scores. */
+    if ((rc = diag_rank_normalize(w.pool, S, w.tmp, err)) != BL_OK)
+        goto done;
+    split_rows(w.tmp, m, n, w.split);
+    out->rhat_bulk = rhat_rows(w.split, M, h);
+    if ((rc = ess_rows(w.split, M, h, w.c, w.acf, &out->ess_bulk, err)) != BL_OK)
+        goto done;
+    /* Folded: the normal scores of the distance to the median. */
+    /* The two middle draws of an even S are equally far from their mean,
+     * and so are their repeats (a chain that stayed): whether rounding
+     * makes them equal depends on the last bit of the draws (another BLAS
+     * kernel), and a tie of many draws moves R-hat in the third digit. So
+     * distances within rounding of |x - median| count as equal. */
+    double big = 0.0;
+    for (size_t i = 0; i < S; i++) {
+        w.tmp[i] = fabs(w.pool[i] - med);
+        big = fmax(big, fabs(w.pool[i]));
+    }
+    double tol = 4.0 * DBL_EPSILON * big;
+    double *zf = malloc(S * sizeof *zf);
+    if (zf == NULL) {
+        rc = bl_fail(err, BL_ENOMEM, "out of memory for the diagnostics of %zu draws", S);
+        goto done;
+    }
+    rc = normal_scores(w.tmp, S, tol, zf, err);
+    if (rc == BL_OK) {
+        split_rows(zf, m, n, w.split);
+        out->rhat_tail = rhat_rows(w.split, M, h);
+    }
+    free(zf);
+    if (rc != BL_OK)
+        goto done;
+    out->rhat = fmax(out->rhat_bulk, out->rhat_tail);
+    /* Quantiles: the indicators' ESS, then the Beta interval of the paper. */
+    for (int q = 0; q < DIAG_NQ; q++) {
+        double p = tail_p[q], e;
+        if ((rc = ess_indicator(&w, m, n, quantile7(w.sorted, S, p), &e, err)) != BL_OK)
+            goto done;
+        out->ess_q[q] = e;
+        if (!isfinite(
+                e)) { /* a constant indicator: no interval (and GSL's inverse would not end) */
+            out->mcse_q[q] = NAN;
+            continue;
+        }
+        /* +-1 sd of a normal: Phi(-1), Phi(1). */
+        double a1 = gsl_cdf_beta_Pinv(0.1586553, e * p + 1.0, e * (1.0 - p) + 1.0);
+        double a2 = gsl_cdf_beta_Pinv(0.8413447, e * p + 1.0, e * (1.0 - p) + 1.0);
+        double i1 = fmax(nearbyint(a1 * (double)S), 1.0),
+               i2 = fmin(nearbyint(a2 * (double)S), (double)S);
+        out->mcse_q[q] = (w.sorted[(size_t)i2 - 1] - w.sorted[(size_t)i1 - 1]) / 2.0;
+    }
+    out->ess_tail = isnan(out->ess_q[0]) || isnan(out->ess_q[2])
+                        ? (double)NAN
+                        : fmin(out->ess_q[0], out->ess_q[2]);
+    /* Mean and sd: split ESS of x and of x^2, no ranks. */
+    split_rows(w.pool, m, n, w.split);
+    if ((rc = ess_rows(w.split, M, h, w.c, w.acf, &out->ess_mean, err)) != BL_OK)
+        goto done;
+    for (size_t i = 0; i < S; i++)
+        w.tmp[i] = w.pool[i] * w.pool[i];
+    split_rows(w.tmp, m, n, w.split);
+    double ess_sq;
+    if ((rc = ess_rows(w.split, M, h, w.c, w.acf, &ess_sq, err)) != BL_OK)
+        goto done;
+    out->ess_sd = fmin(out->ess_mean, ess_sq);
+    out->mean = mu;
+    out->sd = sd;
+    out->mcse_mean = sd / sqrt(out->ess_mean);
+    /* Stirling's approximation for a normal sd (the paper's appendix). */
+    double es = out->ess_sd;
+    out->mcse_sd = sd * sqrt(exp(1.0) * pow(1.0 - 1.0 / es, es - 1.0) - 1.0);
+done:
+    free(w.pool);
+    free(w.sorted);
+    free(w.tmp);
+    free(w.split);
+    free(w.c);
+    free(w.acf);
+    return rc;
+}
+
+int
+diag_ebfmi(const double *E, size_t n, size_t stride, double *bfmi, bl_err *err)
+{
+    if (n < 2)
+        return bl_fail(err, BL_EINVAL, "e-bfmi: n=%zu: need at least 2 energies", n);
+    if (!chain_finite(E, n, stride))
+        return bl_fail(err, BL_EINVAL, "e-bfmi: the energies have non-finite values");
+    double mu = chain_mean(E, n, stride), num = 0.0, den = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double e = E[i * stride] - mu;
+        den += e * e;
+        if (i > 0) {
+            double dE = E[i * stride] - E[(i - 1) * stride];
+            num += dE * dE;
+        }
+    }
+    if (!(den > 0.0))
+        return bl_fail(err, BL_ENUM, "e-bfmi: the energy is constant (undefined)");
+    *bfmi = num / den;
+    return BL_OK;
 }
 
 double

@@ -43,6 +43,43 @@ int diag_rhat(const double *x, size_t m, size_t n, size_t stride, size_t chain_s
 /* MCSE of a mean: sqrt(var/ess). */
 double diag_mcse(double var, double ess);
 
+/* Rank-normalized diagnostics of Vehtari, Gelman, Simpson, Carpenter and
+ * Buerkner (2021), as the posterior package computes them (docs/math.md
+ * §9b). The draws of M chains are split into 2M halves of floor(N/2)
+ * (an odd N loses its middle draw); ranks are over all M N draws pooled,
+ * ties averaged, normal scores z = Phi^-1((r - 3/8)/(S + 1/4)). The ESS is
+ * the multi-chain one with Geyer's initial positive and monotone sequences,
+ * the antithetic term rho_T added, tau >= 1/log10(S) (so ESS <= S log10 S).
+ * Cost O(S log S) per call (sorts, FFT autocovariances past 128 draws). */
+#define DIAG_NQ 3 /* quantiles summarized: 0.05, 0.5, 0.95 */
+typedef struct diag_summary {
+    double rhat;            /* max(rhat_bulk, rhat_tail); flag > 1.01 */
+    double rhat_bulk;       /* split R-hat of the normal scores */
+    double rhat_tail;       /* split R-hat of the scores of |x - median| (folded) */
+    double ess_bulk;        /* split ESS of the normal scores */
+    double ess_tail;        /* min(ess_q[0], ess_q[2]) */
+    double ess_q[DIAG_NQ];  /* split ESS of I[x <= q_p], p = 0.05, 0.5, 0.95 */
+    double ess_mean;        /* split ESS of x (no ranks) */
+    double ess_sd;          /* min(ess_mean, split ESS of x^2) */
+    double mean, sd;        /* pooled (sd with ddof 1) */
+    double mcse_mean;       /* sd/sqrt(ess_mean) */
+    double mcse_sd;         /* sd sqrt(e (1 - 1/ess_sd)^(ess_sd - 1) - 1) (Stirling) */
+    double mcse_q[DIAG_NQ]; /* half the +-1 sd Beta(ess p + 1, ess (1-p) + 1) interval */
+} diag_summary;
+/* Every field for one coordinate (layout of diag_ess_multi). A quantity of
+ * constant values (an indicator that is all ones) is NaN. BL_EINVAL for
+ * m < 1, n < 4, non-finite; BL_ENUM for constant draws; BL_ENOMEM. */
+int diag_summarize(const double *x, size_t m, size_t n, size_t stride, size_t chain_stride,
+                   diag_summary *out, bl_err *err);
+/* Average ranks 1..len of x (ties share the mean of their ranks) into r. BL_ENOMEM. */
+int diag_ranks(const double *x, size_t len, double *r, bl_err *err);
+/* Normal scores of the ranks (3/8 offset) into z. BL_ENOMEM. */
+int diag_rank_normalize(const double *x, size_t len, double *z, bl_err *err);
+/* E-BFMI of one chain's energies E[i*stride], i < n:
+ * sum_i (E_i - E_{i-1})^2 / sum_i (E_i - Ebar)^2; flag below 0.3. BL_EINVAL
+ * for n < 2 or non-finite; BL_ENUM for a constant energy. */
+int diag_ebfmi(const double *E, size_t n, size_t stride, double *bfmi, bl_err *err);
+
 /* KL(N0 || N1) (docs/math.md §9) between N(m0, S0) and N(m1, S1), d x d full
  * covariances. BL_ENUM if a covariance is not positive definite (after the
  * jitter ladder), BL_ENOMEM. O(d^3). */

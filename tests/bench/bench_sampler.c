@@ -9,7 +9,12 @@
  *      coordinates of the Geyer ESS, chains started at the exact mean so no
  *      burn-in is needed; HMC eps = 0.003 (eps sqrt(lambda) ~ 0.3 per step over
  *      lambda in ~[8100, 12100]),
- *      L = 6 (~ a quarter period, nearly antithetic draws); RWM sigma = 2.38 sd/sqrt(d)).
+ *      L = 6 (~ a quarter period, nearly antithetic draws); RWM sigma = 2.38 sd/sqrt(d));
+ *  (c) ESS per second of dual-averaging NUTS (adapt=1: Stan's warm-up, 500
+ *      iterations, delta 0.8, diagonal metric) against (b)'s HMC without
+ *      adaptation, from a start 3 sd off the mean: the post-warm-up
+ *      acceptance statistic against delta, and ESS/s over the sampling time
+ *      alone and with the warm-up counted.
  * Never part of the test suite. */
 #include <math.h>
 #include <stdio.h>
@@ -125,6 +130,46 @@ main(void)
     printf("rwm (sigma %.2g): %zu draws in %.2fs, accept %.2f, min ESS %.1f, %.1f ESS/s\n", o.sigma,
            nr, trw, str.accept_rate, er, er / trw);
     printf("ESS/s ratio hmc/rwm: %.1fx\n", (eh / th) / (er / trw));
+
+    /* (c) dual-averaging NUTS vs HMC without adaptation. */
+    sampler_opts on;
+    sampler_opts_default(&on);
+    on.adapt = true;
+    on.warmup = 500;
+    on.step = 0.003;
+    double start[D];
+    for (size_t j = 0; j < D; j++)
+        start[j] = mean[j] + 3.0 * sqrt(cov[j * D + j]);
+    size_t nn = 1000;
+    double *xn = malloc(nn * D * sizeof *xn);
+    sampler *sn = sampler_alloc(&sampler_type_nuts, t, &on, start, &err);
+    sampler_event *ev = sampler_event_alloc(D, 0, &err);
+    if (sn == NULL || xn == NULL || ev == NULL) {
+        fprintf(stderr, "bench_sampler: %s\n", err.msg);
+        return 1;
+    }
+    t0 = now();
+    sampler_run(sn, on.warmup, rng, NULL, NULL, NULL, &err);
+    double tw = now() - t0, acc = 0;
+    t0 = now();
+    for (size_t i = 0; i < nn; i++) {
+        sampler_step(sn, rng, ev, &err);
+        acc += ev->accept_prob / (double)nn;
+        memcpy(xn + i * D, sampler_state(sn), D * sizeof *xn);
+    }
+    double tn = now() - t0, en = min_ess(xn, nn, D);
+    sampler_stats stn;
+    sampler_get_stats(sn, &stn);
+    printf("nuts adapt=1 (warmup %zu, delta %.2g, diag metric): step %.3g, accept stat %.3f "
+           "(delta %+.3f), %zu draws in %.2fs (+%.2fs warm-up), min ESS %.0f, %.1f ESS/s "
+           "(%.1f with warm-up), %zu grads\n",
+           on.warmup, on.delta, sampler_options(sn)->step, acc, acc - on.delta, nn, tn, tw, en,
+           en / tn, en / (tn + tw), stn.grad_evals);
+    printf("ESS/s ratio nuts adapt=1 / hmc fixed: %.1fx (%.1fx with warm-up)\n",
+           (en / tn) / (eh / th), (en / (tn + tw)) / (eh / th));
+    sampler_event_free(ev);
+    sampler_free(sn);
+    free(xn);
     if (sink == 42.0)
         printf("%g\n", sink);
     sampler_free(sh);
