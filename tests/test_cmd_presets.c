@@ -6,7 +6,7 @@
  * the seed:
  *  step_large         hmc on banana, step 1.5: acceptance < 0.1 and divergences (0, all)
  *  step_small         rwm sigma 0.02: acceptance > 0.85 and R-hat > 1.5 (0.90, 13.6)
- *  modes              rwm: R-hat > 2 (6.4); pt on the same preset: R-hat < 1.1 (1.02)
+ *  modes              rwm: rank-normalized R-hat > 1.3 (1.54); pt on the same preset: R-hat < 1.1 (1.02)
  *  funnel_centered    nuts: divergences > 100 of 4000 (2000)
  *  funnel_noncentered nuts: no divergence, R-hat < 1.05 (1.016)
  *  highdim            rwm in d = 1000: acceptance < 0.05 (0.0125); hmc on the
@@ -78,29 +78,32 @@ test_presets(void)
         CHECK(shown("step") == 1.5 && shown("leapfrog") == 10, "step_large keys");
     }
     if (preset("preset=step_small", 1000))
-        CHECK(shown("acceptance") > 0.85 && shown("rhat") > 1.5 && shown("sigma") == 0.02,
-              "step_small: acceptance %g, rhat %g", shown("acceptance"), shown("rhat"));
+        CHECK(shown("acceptance") > 0.85 && shown("rhat_max") > 1.5 && shown("sigma") == 0.02,
+              "step_small: acceptance %g, rhat %g", shown("acceptance"), shown("rhat_max"));
     if (preset("preset=modes", 1000))
-        CHECK(strstr(ob.text, "target = modes") && shown("rhat") > 2, "modes: rhat %g",
-              shown("rhat"));
+        /* Rank-normalized R-hat is bounded for chains split between two
+         * modes (ranks do not see how far apart they are): about 1.5 for
+         * 4 chains, 2 in each, however far apart; 1.01 is the alarm. */
+        CHECK(strstr(ob.text, "target = modes") && shown("rhat_max") > 1.3, "modes: rhat %g",
+              shown("rhat_max"));
     if (preset("pt preset=modes", 2000))
-        CHECK(strstr(ob.text, "name = pt") && shown("rhat") < 1.1 && shown("temps") == 6 &&
+        CHECK(strstr(ob.text, "name = pt") && shown("rhat_max") < 1.1 && shown("temps") == 6 &&
                   shown("tmax") == 100,
-              "pt on modes: rhat %g", shown("rhat"));
+              "pt on modes: rhat %g", shown("rhat_max"));
     if (preset("preset=funnel_centered", 1000))
         CHECK(strstr(ob.text, "name = nuts") && shown("divergences") > 100,
               "funnel_centered: %g divergences", shown("divergences"));
     if (preset("preset=funnel_noncentered", 1000))
         CHECK(strstr(ob.text, "target = funnel_nc") && shown("divergences") == 0 &&
-                  shown("rhat") < 1.05,
-              "funnel_noncentered: %g divergences, rhat %g", shown("divergences"), shown("rhat"));
+                  shown("rhat_max") < 1.05,
+              "funnel_noncentered: %g divergences, rhat %g", shown("divergences"), shown("rhat_max"));
     if (preset("preset=highdim", 200)) {
         CHECK(strstr(ob.text, "target = normal") && shown("dim") == 1000, "highdim: d = 1000");
         CHECK(shown("acceptance") < 0.05, "highdim rwm: acceptance %g", shown("acceptance"));
     }
     if (preset("hmc preset=highdim", 200))
-        CHECK(shown("acceptance") > 0.6 && shown("rhat") < 1.1 && shown("step") == 0.25,
-              "highdim hmc: acceptance %g, rhat %g", shown("acceptance"), shown("rhat"));
+        CHECK(shown("acceptance") > 0.6 && shown("rhat_max") < 1.1 && shown("step") == 0.25,
+              "highdim hmc: acceptance %g, rhat %g", shown("acceptance"), shown("rhat_max"));
     /* Given keys win; a preset's keys reach only a kind that reads them. */
     if (preset("preset=step_large step=0.15", 300))
         CHECK(shown("step") == 0.15 && shown("divergences") == 0, "step=0.15 wins: %g divergences",
@@ -137,7 +140,7 @@ test_kinds_through_the_verb(void)
               "sample 300; show sampler",
               &err) == BL_OK,
           "ess on the blr posterior: %s", err.msg);
-    CHECK(shown("rhat") < 1.1 && shown("acceptance") == 1, "ess: rhat %g", shown("rhat"));
+    CHECK(shown("rhat_max") < 1.1 && shown("acceptance") == 1, "ess: rhat %g", shown("rhat_max"));
     CHECK(run(s, "model nig; sampler ess", &err) == BL_EINVAL &&
               strstr(err.msg, "not the nig posterior") != NULL,
           "ess on nig: %s", err.msg);

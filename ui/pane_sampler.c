@@ -387,7 +387,10 @@ draw_diag(struct sampler_pane *p, int id, const struct sampler_job *j, struct ca
     if (n > 1 && isfinite(a[n - 1]))
         plot_marker(&pl, t->iter[n - 1], a[n - 1], c->ascii ? 'o' : 0x2022, COL_S1, ATTR_NONE);
     plot_series(&pl, NULL);
-    plot_legend(&pl, leg, nl);
+    /* Early on (a few dozen draws) the KL and W2 curves can coincide cell for
+     * cell; the legend then says the KL is under the W2 line. */
+    const char *const why_dist[] = {NULL, "on the W2 line", NULL};
+    plot_legend_checked(&pl, leg, nl, id == SP_DIST ? why_dist : NULL);
 }
 
 static void
