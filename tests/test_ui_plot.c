@@ -162,6 +162,19 @@ test_ticks(void)
 static void
 test_range(void)
 {
+    /* Growth padding stops at zero: a density whose peak range started
+     * above zero (0.2..0.4) and now includes 0 gets 0 as its floor, not
+     * -0.005; likewise for all-negative data from above. */
+    {
+        struct plot_range d = {0};
+        plot_range_update(&d, 0.2, 0.4);
+        plot_range_update(&d, 0, 0.4);
+        CHECK(d.lo == 0 && d.hi >= 0.4, "density range [%g, %g]: floor 0", d.lo, d.hi);
+        struct plot_range n = {0};
+        plot_range_update(&n, -0.4, -0.2);
+        plot_range_update(&n, -0.4, 0);
+        CHECK(n.hi == 0 && n.lo <= -0.4, "negative range [%g, %g]: ceiling 0", n.lo, n.hi);
+    }
     /* A series growing by one per frame for 1000 frames. */
     struct plot_range r = {0};
     int changes = 0;

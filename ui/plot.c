@@ -133,6 +133,12 @@ plot_range_update(struct plot_range *r, double dmin, double dmax)
                 nb += 2 * GROW_PAD * span;
             if (a < clo)
                 na -= 2 * GROW_PAD * span;
+            /* The room to grow never crosses zero from the data's side: a
+             * density, a count or a variance gets no negative axis. */
+            if (a >= 0 && na < 0)
+                na = 0;
+            if (b <= 0 && nb > 0)
+                nb = 0;
         }
         nice_bounds(na, nb, r->log, &r->lo, &r->hi);
     } else if (b / 3 - a / 3 < chi / 9 - clo / 9) {
