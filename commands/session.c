@@ -148,6 +148,20 @@ build_parts(const struct model_class *mc, const void *opts, const world *w,
     return BL_OK;
 }
 
+/* Free the stream's storage (points and traces); grow() reallocates it. */
+static void
+stream_drop(struct session *s)
+{
+    free(s->X);
+    free(s->Y);
+    s->X = s->Y = NULL;
+    for (int i = 0; i < TR_COUNT; i++) {
+        free(s->trace[i]);
+        s->trace[i] = NULL;
+    }
+    s->cap = 0;
+}
+
 void
 session_free(struct session *s)
 {
@@ -165,10 +179,7 @@ session_free(struct session *s)
     sampler_job_free(s->smp);
     session_script_stop(s, NULL);
     gsl_rng_free(s->rng);
-    free(s->X);
-    free(s->Y);
-    for (int i = 0; i < TR_COUNT; i++)
-        free(s->trace[i]);
+    stream_drop(s);
     free(s);
 }
 
@@ -194,14 +205,8 @@ session_reset(struct session *s)
     s->mopts = NULL;
     world_free(s->world);
     s->world = NULL;
-    free(s->X);
-    free(s->Y);
-    s->X = s->Y = NULL;
-    for (int i = 0; i < TR_COUNT; i++) {
-        free(s->trace[i]);
-        s->trace[i] = NULL;
-    }
-    s->n = s->cap = s->in_dim = 0;
+    stream_drop(s);
+    s->n = s->in_dim = 0;
     s->true_loss = 0;
     s->ball_radius = 0.1;
     /* Every job idle at its class's defaults: the stream alone, as new. */
@@ -448,15 +453,8 @@ session_set_world(struct session *s, world *w, gsl_rng *rng, bl_err *err)
         gsl_rng_free(s->rng);
         s->rng = rng;
     }
-    /* The stream belongs to the old world: drop it; grow() reallocates. */
-    free(s->X);
-    free(s->Y);
-    s->X = s->Y = NULL;
-    for (int i = 0; i < TR_COUNT; i++) {
-        free(s->trace[i]);
-        s->trace[i] = NULL;
-    }
-    s->cap = 0;
+    /* The stream belongs to the old world. */
+    stream_drop(s);
     size_t in_dim = world_in_dim(w);
     s->n = 0;
     s->in_dim = in_dim;
