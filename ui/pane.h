@@ -63,6 +63,9 @@ void pane_apply_ranges(const struct session *s, const char *name, struct plot_ra
 /* Centre a message in the area (e.g. "no model yet: model blr"), wrapped at
  * blanks onto as many rows as it needs; never cut without an ellipsis. */
 void pane_message(struct canvas *c, int col, int row, int w, int h, const char *msg);
+/* A pane's scratch of n doubles in *buf (capacity *cap, grown by realloc
+ * and kept between frames); NULL when it cannot grow (the old one stays). */
+double *pane_scratch(double **buf, size_t *cap, size_t n);
 /* Column i of the posterior covariance (d numbers) by two triangular solves
  * on the factor: O(d^2), no full inverse. */
 void pane_cov_column(const struct session *s, size_t i, double *out);

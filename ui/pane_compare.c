@@ -58,19 +58,6 @@ cmp_destroy(void *self)
     free(p);
 }
 
-static double *
-scratch(struct cmp_pane *p, size_t n)
-{
-    if (n > p->cap) {
-        double *b = realloc(p->buf, n * sizeof *b);
-        if (b == NULL)
-            return NULL;
-        p->buf = b;
-        p->cap = n;
-    }
-    return p->buf;
-}
-
 static bool
 samplers(const struct session *s)
 {
@@ -190,7 +177,7 @@ draw_models(struct cmp_pane *p, const struct session *const side[2], struct canv
     const struct session *s = side[0];
     bool fn = s->in_dim == 1;
     size_t first = s->n > CMP_POINTS ? s->n - CMP_POINTS : 0, m = s->n - first;
-    double *buf = scratch(p, 2 * m + 2);
+    double *buf = pane_scratch(&p->buf, &p->cap, 2 * m + 2);
     if (buf == NULL)
         return;
     double *px = buf, *py = buf + m;
@@ -290,7 +277,7 @@ draw_samplers(struct cmp_pane *p, const struct session *const side[2], struct ca
         need += 2 * (CMP_POINTS + 1);
         (void)j;
     }
-    double *buf = scratch(p, need);
+    double *buf = pane_scratch(&p->buf, &p->cap, need);
     if (buf == NULL)
         return;
     size_t cnt[2] = {0, 0};
@@ -417,7 +404,7 @@ draw_bottom(struct cmp_pane *p, const struct session *const side[2], bool smp, s
     }
     const struct session *s = side[0];
     size_t n0 = side[1]->n < s->n ? side[1]->n : s->n, m = n0 > 1000 ? 1000 : n0;
-    double *buf = scratch(p, 5 * m + 5);
+    double *buf = pane_scratch(&p->buf, &p->cap, 5 * m + 5);
     if (buf == NULL || m == 0) {
         pane_message(c, col, row, w, h, "no points yet: observe 20");
         return;

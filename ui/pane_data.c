@@ -87,19 +87,6 @@ data_destroy(void *self)
     free(p);
 }
 
-static double *
-scratch(struct data_pane *p, size_t n)
-{
-    if (n > p->cap) {
-        double *b = realloc(p->buf, n * sizeof *b);
-        if (b == NULL)
-            return NULL;
-        p->buf = b;
-        p->cap = n;
-    }
-    return p->buf;
-}
-
 static int
 view_of(const struct session *s)
 {
@@ -181,7 +168,7 @@ draw_prediction_view(struct data_pane *p, const struct session *s, struct canvas
                      int row, int w, int h)
 {
     size_t first = s->n > 1000 ? s->n - 1000 : 0, m = s->n - first;
-    double *buf = scratch(p, 2 * m + 2);
+    double *buf = pane_scratch(&p->buf, &p->cap, 2 * m + 2);
     if (buf == NULL)
         return;
     double *xt = buf, *yp = buf + m;
@@ -334,7 +321,7 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
     size_t first = s->n > DATA_MAX_POINTS ? s->n - DATA_MAX_POINTS : 0, m = s->n - first;
     bool fn = s->in_dim == 1; /* the truth and the predictive are functions of x */
     size_t grid = fn ? (size_t)(w > 0 ? 2 * w : 0) : 0;
-    double *buf = scratch(p, 2 * m + grid * (5 + DATA_DRAWS) + 8);
+    double *buf = pane_scratch(&p->buf, &p->cap, 2 * m + grid * (5 + DATA_DRAWS) + 8);
     if (buf == NULL)
         return;
     double *px = buf, *py = buf + m, *gx = py + m, *gm = gx + grid, *g1 = gm + grid,

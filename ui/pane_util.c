@@ -2,6 +2,7 @@
 #include "ui/pane.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/base/linalg.h"
@@ -129,4 +130,17 @@ pane_apply_ranges(const struct session *s, const char *name, struct plot_range *
         return;
     apply(x, s->view.xrange[id]);
     apply(y, s->view.yrange[id]);
+}
+
+double *
+pane_scratch(double **buf, size_t *cap, size_t n)
+{
+    if (n > *cap) {
+        double *b = realloc(*buf, n * sizeof *b);
+        if (b == NULL)
+            return NULL;
+        *buf = b;
+        *cap = n;
+    }
+    return *buf;
 }
