@@ -305,10 +305,22 @@ nn_get_params(const nn *net, double *theta)
 int
 nn_set_params(nn *net, const double *theta, bl_err *err)
 {
-    for (size_t p = 0; p < net->P; p++)
-        if (!isfinite(theta[p]))
-            return bl_fail(err, BL_EINVAL, "nn parameter %zu = %g: must be finite", p, theta[p]);
-    memcpy(net->theta, theta, net->P * sizeof(double));
+    double z0 = 0, z1 = 0, z2 = 0, z3 = 0; /* 0 * x is 0 unless x is inf or NaN */
+    size_t p = 0, P = net->P;
+    for (; p + 4 <= P; p += 4) {
+        z0 += 0.0 * theta[p];
+        z1 += 0.0 * theta[p + 1];
+        z2 += 0.0 * theta[p + 2];
+        z3 += 0.0 * theta[p + 3];
+    }
+    for (; p < P; p++)
+        z0 += 0.0 * theta[p];
+    if ((z0 + z1) + (z2 + z3) != 0.0)
+        for (p = 0; p < P; p++)
+            if (!isfinite(theta[p]))
+                return bl_fail(err, BL_EINVAL, "nn parameter %zu = %g: must be finite", p,
+                               theta[p]);
+    memcpy(net->theta, theta, P * sizeof(double));
     return BL_OK;
 }
 
@@ -558,7 +570,50 @@ backward(nn *net, const double *X, size_t B, double *grad)
     }
 }
 
-/* Core of nn_objective_grad, inputs already checked. */
+/* sum x_i^2 in 4 interleaved partial sums (fixed order: the same bits on every
+ * machine; 4 chains so that it runs at the adder's throughput, not its latency). */
+static double
+sumsq(const double *x, size_t m)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4) {
+        s0 += x[i] * x[i];
+        s1 += x[i + 1] * x[i + 1];
+        s2 += x[i + 2] * x[i + 2];
+        s3 += x[i + 3] * x[i + 3];
+    }
+    for (; i < m; i++)
+        s0 += x[i] * x[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* g += k w over m entries, and whether every g is finite (0 * g is 0 unless g is
+ * inf or NaN; 4 chains as in sumsq). */
+static bool
+axpy_finite(double *restrict g, const double *restrict w, double k, size_t m)
+{
+    double z0 = 0, z1 = 0, z2 = 0, z3 = 0;
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4) {
+        g[i] += k * w[i];
+        g[i + 1] += k * w[i + 1];
+        g[i + 2] += k * w[i + 2];
+        g[i + 3] += k * w[i + 3];
+        z0 += 0.0 * g[i];
+        z1 += 0.0 * g[i + 1];
+        z2 += 0.0 * g[i + 2];
+        z3 += 0.0 * g[i + 3];
+    }
+    for (; i < m; i++) {
+        g[i] += k * w[i];
+        z0 += 0.0 * g[i];
+    }
+    return (z0 + z1) + (z2 + z3) == 0.0;
+}
+
+/* Core of nn_objective_grad, inputs already checked. The prior's value (a pass
+ * over theta) only when obj is wanted: the trainer asks for it on its last step. */
 static int
 objective_grad(nn *net, const double *X, const double *Y, size_t B, size_t N, double s2,
                double *obj, double *grad, bl_err *err)
@@ -575,45 +630,33 @@ objective_grad(nn *net, const double *X, const double *Y, size_t B, size_t N, do
     }
     if (!isfinite(sse))
         return bl_fail(err, BL_ENUM, "nn: the network's outputs are not finite (diverged?)");
-    double prior = 0;
-    for (size_t l = 1; l <= net->L + 1; l++) {
-        const double *w = net->theta + net->woff[l];
-        size_t m = net->fan_in[l] * net->fan_out[l];
-        double s = 0;
-        for (size_t i = 0; i < m; i++)
-            s += w[i] * w[i];
-        prior += s / net->v_w[l];
-        if (net->bias) {
-            const double *b = net->theta + net->boff[l];
-            s = 0;
-            for (size_t i = 0; i < net->fan_out[l]; i++)
-                s += b[i] * b[i];
-            prior += s / net->v_b[l];
+    if (obj != NULL) {
+        double prior = 0;
+        for (size_t l = 1; l <= net->L + 1; l++) {
+            prior += sumsq(net->theta + net->woff[l], net->fan_in[l] * net->fan_out[l]) /
+                     net->v_w[l];
+            if (net->bias)
+                prior += sumsq(net->theta + net->boff[l], net->fan_out[l]) / net->v_b[l];
         }
-    }
-    if (obj != NULL)
         *obj = sse / (2.0 * s2 * (double)B) + prior / (2.0 * (double)N);
+    }
     if (grad == NULL)
         return BL_OK;
     backward(net, X, B, grad);
+    bool finite = true;
     for (size_t l = 1; l <= net->L + 1; l++) {
-        double kw = 1.0 / ((double)N * net->v_w[l]);
-        double *gw = grad + net->woff[l];
-        const double *w = net->theta + net->woff[l];
         size_t m = net->fan_in[l] * net->fan_out[l];
-        for (size_t i = 0; i < m; i++)
-            gw[i] += kw * w[i];
-        if (net->bias) {
-            double kb = 1.0 / ((double)N * net->v_b[l]);
-            double *gb = grad + net->boff[l];
-            const double *b = net->theta + net->boff[l];
-            for (size_t i = 0; i < net->fan_out[l]; i++)
-                gb[i] += kb * b[i];
-        }
+        finite &= axpy_finite(grad + net->woff[l], net->theta + net->woff[l],
+                              1.0 / ((double)N * net->v_w[l]), m);
+        if (net->bias)
+            finite &= axpy_finite(grad + net->boff[l], net->theta + net->boff[l],
+                                  1.0 / ((double)N * net->v_b[l]), net->fan_out[l]);
     }
-    for (size_t p = 0; p < net->P; p++)
-        if (!isfinite(grad[p]))
-            return bl_fail(err, BL_ENUM, "nn: gradient entry %zu is not finite (diverged?)", p);
+    if (!finite)
+        for (size_t p = 0; p < net->P; p++)
+            if (!isfinite(grad[p]))
+                return bl_fail(err, BL_ENUM, "nn: gradient entry %zu is not finite (diverged?)",
+                               p);
     return BL_OK;
 }
 
@@ -781,7 +824,9 @@ nn_train(nn_trainer *t, nn *net, const double *X, const double *Y, size_t N, siz
             Yb = t->yb;
         }
         double J;
-        if ((rc = objective_grad(net, Xb, Yb, B, N, t->o.noise_var, &J, t->g, err)) != BL_OK)
+        bool last = s + 1 == steps && obj != NULL;
+        if ((rc = objective_grad(net, Xb, Yb, B, N, t->o.noise_var, last ? &J : NULL, t->g,
+                                 err)) != BL_OK)
             return rc;
         double *th = net->theta;
         const double *g = t->g;
@@ -807,7 +852,7 @@ nn_train(nn_trainer *t, nn *net, const double *X, const double *Y, size_t N, siz
         t->steps++;
         if (done != NULL)
             *done = s + 1;
-        if (obj != NULL)
+        if (last)
             *obj = J;
     }
     return BL_OK;
