@@ -43,6 +43,7 @@ struct nn {
     size_t cap;
     double **act, **der;
     double *tmp, *f;
+    double *cb; /* width: c_l b^l of the layer being computed (zeros without biases) */
 };
 
 struct nn_trainer {
@@ -174,6 +175,7 @@ nn_free(nn *net)
     free(net->c);
     free(net->v_w);
     free(net->v_b);
+    free(net->cb);
     free(net);
 }
 
@@ -202,7 +204,8 @@ build(const nn_opts *o, bl_err *err)
     net->v_b = calloc(k, sizeof(double));
     net->act = calloc(L + 1, sizeof(double *));
     net->der = calloc(L + 1, sizeof(double *));
-    if (!net->fan_in || !net->fan_out || !net->woff || !net->boff || !net->a || !net->c ||
+    net->cb = calloc(n, sizeof(double));
+    if (!net->cb || !net->fan_in || !net->fan_out || !net->woff || !net->boff || !net->a || !net->c ||
         !net->v_w || !net->v_b || !net->act || !net->der)
         goto nomem;
     size_t P = 0;
@@ -348,82 +351,65 @@ nomem:
     return bl_fail(err, BL_ENOMEM, "nn: out of memory for %zu points at width=%zu", B, n);
 }
 
-/* In place over h[0..m): h <- phi(h) and, if der, der <- phi'(h), in one pass.
- * phi and phi' as core/kernel/nngp.c's act_eval (gelu = x Phi(x), silu = x sigmoid(x)). */
+/* In place over the rows x n matrix h: x = h + cb (cb[j] added to column j: the
+ * layer's scaled bias), h <- phi(x) and, if der, der <- phi'(x), in one pass.
+ * phi and phi' as core/kernel/nngp.c's act_eval (gelu = x Phi(x), silu = x sigmoid(x)).
+ * Each case is its own loop so the cheap ones vectorize. */
+#define ACT_LOOP(BODY)                                                                   \
+    for (size_t i = 0; i < rows; i++) {                                                  \
+        double *restrict hi = h + i * n, *restrict di = der != NULL ? der + i * n : NULL; \
+        if (di != NULL)                                                                  \
+            for (size_t j = 0; j < n; j++) {                                             \
+                double x = hi[j] + cb[j], p, dp;                                         \
+                BODY;                                                                    \
+                hi[j] = p;                                                               \
+                di[j] = dp;                                                              \
+            }                                                                            \
+        else                                                                             \
+            for (size_t j = 0; j < n; j++) {                                             \
+                double x = hi[j] + cb[j], p, dp;                                         \
+                BODY;                                                                    \
+                hi[j] = p;                                                               \
+                (void)dp;                                                                \
+            }                                                                            \
+    }
+
 static void
-activate(const nn_opts *o, double *restrict h, double *restrict der, size_t m)
+activate(const nn_opts *o, double *restrict h, double *restrict der, size_t rows, size_t n,
+         const double *restrict cb)
 {
     switch (o->act) {
     case NNGP_RELU:
-        if (der != NULL)
-            for (size_t i = 0; i < m; i++) {
-                double x = h[i];
-                der[i] = x > 0 ? 1.0 : 0.0;
-                h[i] = x > 0 ? x : 0.0;
-            }
-        else
-            for (size_t i = 0; i < m; i++)
-                h[i] = h[i] > 0 ? h[i] : 0.0;
+        ACT_LOOP(dp = x > 0 ? 1.0 : 0.0; p = x > 0 ? x : 0.0)
         break;
     case NNGP_LEAKY_RELU:
     case NNGP_ABS: {
         double s = o->act == NNGP_ABS ? -1.0 : o->slope;
-        if (der != NULL)
-            for (size_t i = 0; i < m; i++) {
-                double x = h[i], k = x > 0 ? 1.0 : s;
-                der[i] = k;
-                h[i] = k * x;
-            }
-        else
-            for (size_t i = 0; i < m; i++)
-                h[i] = (h[i] > 0 ? 1.0 : s) * h[i];
+        ACT_LOOP(dp = x > 0 ? 1.0 : s; p = dp * x)
         break;
     }
     case NNGP_ERF:
-        for (size_t i = 0; i < m; i++) {
-            double x = h[i];
-            if (der != NULL)
-                der[i] = M_2_SQRTPI * exp(-x * x);
-            h[i] = erf(x);
-        }
+        ACT_LOOP(p = erf(x); dp = der != NULL ? M_2_SQRTPI * exp(-x * x) : 0.0)
         break;
     case NNGP_TANH:
-        for (size_t i = 0; i < m; i++) {
-            double t = tanh(h[i]);
-            if (der != NULL)
-                der[i] = 1.0 - t * t;
-            h[i] = t;
-        }
+        ACT_LOOP(p = tanh(x); dp = 1.0 - p * p)
         break;
     case NNGP_GELU:
-        for (size_t i = 0; i < m; i++) {
-            double x = h[i], P = 0.5 * erfc(-x * M_SQRT1_2);
-            if (der != NULL)
-                der[i] = P + x * exp(-0.5 * x * x) * (0.5 * M_2_SQRTPI * M_SQRT1_2);
-            h[i] = x * P;
-        }
+        ACT_LOOP(double P = 0.5 * erfc(-x * M_SQRT1_2); p = x * P;
+                 dp = der != NULL ? P + x * exp(-0.5 * x * x) * (0.5 * M_2_SQRTPI * M_SQRT1_2)
+                                  : 0.0)
         break;
     case NNGP_SILU:
-        for (size_t i = 0; i < m; i++) {
-            double x = h[i], s = 1.0 / (1.0 + exp(-x));
-            if (der != NULL)
-                der[i] = s * (1.0 + x * (1.0 - s));
-            h[i] = x * s;
-        }
+        ACT_LOOP(double e = 1.0 / (1.0 + exp(-x)); p = x * e; dp = e * (1.0 + x * (1.0 - e)))
         break;
     case NNGP_SIN:
-        for (size_t i = 0; i < m; i++) {
-            double x = h[i];
-            if (der != NULL)
-                der[i] = cos(x);
-            h[i] = sin(x);
-        }
+        ACT_LOOP(p = sin(x); dp = der != NULL ? cos(x) : 0.0)
         break;
     default:
-        for (size_t i = 0; i < m; i++)
-            h[i] = NAN;
+        ACT_LOOP((void)x; p = dp = NAN)
     }
 }
+#undef ACT_LOOP
 
 /* C (rows x cols) = alpha op(A) op(B) + beta C, row-major, through GSL's CBLAS (OpenBLAS). */
 static void
@@ -451,16 +437,14 @@ forward(nn *net, const double *X, size_t B, bool want_der)
         const double *in = l == 1 ? X : net->act[l - 1];
         size_t fi = net->fan_in[l];
         double *h = net->act[l];
-        double beta = 0.0;
+        gemm(false, true, B, n, fi, net->a[l], in, fi, net->theta + net->woff[l], fi, 0.0, h, n);
+        /* The bias joins in the activation's pass (no broadcast pass of its own). */
         if (net->bias) {
             const double *b = net->theta + net->boff[l];
-            for (size_t i = 0; i < B; i++)
-                for (size_t j = 0; j < n; j++)
-                    h[i * n + j] = net->c[l] * b[j];
-            beta = 1.0;
+            for (size_t j = 0; j < n; j++)
+                net->cb[j] = net->c[l] * b[j];
         }
-        gemm(false, true, B, n, fi, net->a[l], in, fi, net->theta + net->woff[l], fi, beta, h, n);
-        activate(&net->o, h, want_der ? net->der[l] : NULL, B * n);
+        activate(&net->o, h, want_der ? net->der[l] : NULL, B, n, net->cb);
     }
     size_t o = L + 1;
     double b0 = net->bias ? net->c[o] * net->theta[net->boff[o]] : 0.0;
