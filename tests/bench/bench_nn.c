@@ -152,6 +152,7 @@ main(void)
         run(1, X, Y);
     openblas_set_num_threads(threads);
     /* The PyTorch peer, if torch imports. */
+    fflush(stdout);
     if (system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0) {
         FILE *fx = fopen("bench_nn_data.txt", "w");
         if (fx != NULL) {
