@@ -321,11 +321,14 @@ sampler_job_new(const struct sampler_setup *o, target *t, const struct smp_model
     }
     j->ndiag = d < SMP_DIAG_COORDS ? d : SMP_DIAG_COORDS;
     j->ebfmi = malloc(o->K * sizeof *j->ebfmi);
-    if ((j->rhat_v = malloc(5 * j->ndiag * sizeof *j->rhat_v)) != NULL) {
+    if ((j->rhat_v = malloc(8 * j->ndiag * sizeof *j->rhat_v)) != NULL) {
         j->ess_bulk_v = j->rhat_v + j->ndiag;
         j->ess_tail_v = j->rhat_v + 2 * j->ndiag;
         j->mcse_mean_v = j->rhat_v + 3 * j->ndiag;
         j->mcse_sd_v = j->rhat_v + 4 * j->ndiag;
+        j->mcse_q5_v = j->rhat_v + 5 * j->ndiag;
+        j->mcse_q50_v = j->rhat_v + 6 * j->ndiag;
+        j->mcse_q95_v = j->rhat_v + 7 * j->ndiag;
     }
     j->ev = calloc(o->K, sizeof *j->ev);
     j->light = calloc(o->K, sizeof *j->light);
@@ -427,7 +430,7 @@ compute(struct sampler_job *j)
     j->acceptance = j->iter > 0 ? acc : (double)NAN;
     j->accept_window = j->iter > 0 ? win : (double)NAN;
     j->ess = j->rhat = j->ess_tail = j->w2 = j->kl = j->kl_floor = j->n_eff = NAN;
-    for (size_t i = 0; i < 5 * j->ndiag; i++)
+    for (size_t i = 0; i < 8 * j->ndiag; i++) /* the 8 per-coordinate vectors */
         j->rhat_v[i] = NAN;
     for (size_t k = 0; k < K; k++)
         j->ebfmi[k] = NAN;
@@ -448,6 +451,9 @@ compute(struct sampler_job *j)
             j->ess_tail_v[i] = s.ess_tail;
             j->mcse_mean_v[i] = s.mcse_mean;
             j->mcse_sd_v[i] = s.mcse_sd;
+            j->mcse_q5_v[i] = s.mcse_q[0];
+            j->mcse_q50_v[i] = s.mcse_q[1];
+            j->mcse_q95_v[i] = s.mcse_q[2];
             ess = isnan(ess) || isnan(s.ess_bulk) ? (double)NAN : fmin(ess, s.ess_bulk);
             tail = isnan(tail) || isnan(s.ess_tail) ? (double)NAN : fmin(tail, s.ess_tail);
             rhat = isnan(rhat) || isnan(s.rhat) ? (double)NAN : fmax(rhat, s.rhat);
@@ -874,6 +880,7 @@ sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *e
     } per[] = {
         {"rhat", j->rhat_v},           {"ess_bulk", j->ess_bulk_v}, {"ess_tail", j->ess_tail_v},
         {"mcse_mean", j->mcse_mean_v}, {"mcse_sd", j->mcse_sd_v},
+        {"mcse_q5", j->mcse_q5_v},     {"mcse_q50", j->mcse_q50_v}, {"mcse_q95", j->mcse_q95_v},
     };
     for (size_t i = 0; i < sizeof per / sizeof per[0]; i++)
         out_kv_vec(value_out(&c, &cm, per[i].key, per[i].v, j->ndiag, why, sizeof why), per[i].key,

@@ -111,6 +111,7 @@ struct sampler_job {
     size_t ndiag;
     double *rhat_v, *ess_bulk_v, *ess_tail_v; /* ndiag each */
     double *mcse_mean_v, *mcse_sd_v;          /* ndiag each */
+    double *mcse_q5_v, *mcse_q50_v, *mcse_q95_v; /* ndiag each: MCSE of the 5/50/95% quantiles */
     double *ebfmi;                            /* K: E-BFMI of each chain's kept energies */
     size_t treedepth_sat;                     /* kept transitions whose tree hit max_depth */
     double w2, kl, kl_floor; /* draws' Gaussian fit vs the reference; floor d(d+3)/(4 n_eff) */

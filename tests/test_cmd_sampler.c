@@ -174,7 +174,8 @@ test_hmc_posterior(void)
     const char *keys[] = {"name",      "iterations", "acceptance", "ess_bulk_min", "ess_tail_min",
                           "rhat_max",  "w2_exact",   "kl_exact",   "kl_floor",     "divergences",
                           "nonfinite", "mean",       "target",     "rhat",         "ess_bulk",
-                          "ess_tail",  "mcse_mean",  "mcse_sd",    "ebfmi"};
+                          "ess_tail",  "mcse_mean",  "mcse_sd",    "mcse_q5",      "mcse_q50",
+                          "mcse_q95",  "ebfmi"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         CHECK(has_key(keys[i]), "show sampler lacks %s", keys[i]);
     CHECK(shown("iterations") == 1500, "iterations = %g", shown("iterations"));

@@ -2,7 +2,8 @@
  * look: intervals as lines (the stepped-out bracket dashed, the shrunk one
  * solid), points shrunk away as small crosses, the ellipse dotted, the
  * archive pair and the proposal axes dashed/dotted, replicas as their
- * ladder digit, an exchange as a dashed line between the two states. */
+ * ladder digit, an exchange as a dashed line between the two states, the
+ * snooker's line through its archive point dotted with a ring on the point. */
 #include "ui/sampler_events.h"
 
 #include <math.h>
@@ -57,6 +58,13 @@ draw_segments(struct plot *p, const sampler_event *ev, size_t i, size_t k2, bool
                 plot_marker(p, a[i], a[k2], (uint32_t)('0' + ev->seg_tag[q]), COL_S3, ATTR_BOLD);
             break;
         case SAMPLER_SEG_SWAP: segment(p, a, b, i, k2, COL_NEW, PAT_DASHED); break;
+        case SAMPLER_SEG_SNOOKER:
+            /* The line through the archive point z and w, out to the
+             * proposal on whichever side of z it fell. */
+            segment(p, a, b, i, k2, COL_S3, PAT_DOTTED);
+            segment(p, a, ev->proposal, i, k2, COL_S3, PAT_DOTTED);
+            plot_marker(p, a[i], a[k2], ascii ? 'o' : 0x25CB, COL_S3, ATTR_BOLD);
+            break;
         default: break;
         }
     }

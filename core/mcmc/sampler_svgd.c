@@ -3,10 +3,11 @@
  * particles x_1..x_n, moved together by
  *   x_i += eps phi(x_i),
  *   phi(x) = (1/n) sum_j [k(x_j, x) (-grad U(x_j)) + grad_{x_j} k(x_j, x)],
- *   k(x, y) = exp(-|x - y|^2 / h), h = med / log n,
+ *   k(x, y) = exp(-|x - y|^2 / h), h = med / log(n + 1),
  * med the median of the squared pairwise distances |x_i - x_j|^2 (i < j;
- * Liu and Wang's median rule on distances, squared); h = 1 when n = 1 (then
- * phi is the gradient ascent on log pi, the particle goes to the mode). A
+ * Liu and Wang's median rule, h = med^2/log(n + 1) on distances, as their
+ * code has it); h = 1 when n = 1 (then phi is the gradient ascent on log pi,
+ * the particle goes to the mode). A
  * fixed step eps (`step`) instead of their AdaGrad. A deterministic
  * transport, not a Markov chain: the particles' empirical law approximates
  * the target as the iterations converge. O(n^2 d) per step; every particle
@@ -88,7 +89,7 @@ svgd_step_all(sampler *const *ch, size_t n, gsl_rng *const *rng, sampler_event *
         double med = m % 2
                          ? kth_dist2(ch, n, m / 2, top)
                          : 0.5 * (kth_dist2(ch, n, m / 2 - 1, top) + kth_dist2(ch, n, m / 2, top));
-        h = med / log((double)n);
+        h = med / log((double)n + 1.0);
         if (!(h > 0.0))
             h = 1.0; /* all particles at one point */
     }

@@ -140,6 +140,8 @@ enum {
     SAMPLER_SEG_AXIS,        /* am: a proposal axis, w - L e_j to w + L e_j */
     SAMPLER_SEG_REPLICA,     /* pt: replica seg_tag's state (from = to), 0 is the cold one */
     SAMPLER_SEG_SWAP,        /* pt: replicas seg_tag and seg_tag + 1 exchanged their states */
+    SAMPLER_SEG_SNOOKER,     /* demcz snooker: archive point z (from) -> w (to); the proposal
+                                lies on the line through them */
 };
 
 /* The event fields a kind fills beyond from, U_from/U_to, accepted, nonfinite

@@ -524,8 +524,9 @@ diag_summarize(const double *x, size_t m, size_t n, size_t stride, size_t chain_
         /* +-1 sd of a normal: Phi(-1), Phi(1). */
         double a1 = gsl_cdf_beta_Pinv(0.1586553, e * p + 1.0, e * (1.0 - p) + 1.0);
         double a2 = gsl_cdf_beta_Pinv(0.8413447, e * p + 1.0, e * (1.0 - p) + 1.0);
-        double i1 = fmax(nearbyint(a1 * (double)S), 1.0),
-               i2 = fmin(nearbyint(a2 * (double)S), (double)S);
+        /* The posterior package's index rule (floor below, ceiling above:
+         * the interval never shrinks under rounding; the paper rounded). */
+        double i1 = fmax(floor(a1 * (double)S), 1.0), i2 = fmin(ceil(a2 * (double)S), (double)S);
         out->mcse_q[q] = (w.sorted[(size_t)i2 - 1] - w.sorted[(size_t)i1 - 1]) / 2.0;
     }
     out->ess_tail = isnan(out->ess_q[0]) || isnan(out->ess_q[2])
