@@ -229,7 +229,7 @@ bench_command_layer(const double *X, const double *y)
     const size_t sizes[] = {32, 64, 128, 256};
     printf("  block kernels (calls of nb points, blocks of %zu inside), steady state "
            "(n > 1024), CPU us per point:",
-           (size_t)D / 2);
+           (size_t)D / 4); /* blk_chunk(D) */
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
         double tb[3], tr[3];
         for (int r = 0; r < 3; r++)
