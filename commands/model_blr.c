@@ -110,7 +110,6 @@ struct blr_inst {
     blr_arrival *barr;
     double *brw;
     size_t bcap;
-    double *bgram; /* dim x dim: the Gram before a block, the hindsight thread's to update */
 };
 
 static bool
@@ -218,7 +217,6 @@ blr_inst_free(void *m)
     free(b->bphi);
     free(b->barr);
     free(b->brw);
-    free(b->bgram);
     free(b);
 }
 
@@ -393,9 +391,7 @@ block_room(struct blr_inst *b, size_t n, bl_err *err)
     double *rw = realloc(b->brw, 2 * n * sizeof *rw);
     if (rw != NULL)
         b->brw = rw;
-    if (b->bgram == NULL)
-        b->bgram = malloc(b->dim * b->dim * sizeof *b->bgram);
-    if (phi == NULL || arr == NULL || rw == NULL || b->bgram == NULL)
+    if (phi == NULL || arr == NULL || rw == NULL)
         return bl_fail(err, BL_ENOMEM, "out of memory for a block of %zu points (dimension %zu)", n,
                        b->dim);
     b->bcap = n;
@@ -406,7 +402,6 @@ block_room(struct blr_inst *b, size_t n, bl_err *err)
 struct hind_job {
     regret_rls *r;
     const double *Phi, *y;
-    double *G;
     size_t n;
     double *rss, *w2;
     int rc;
@@ -417,7 +412,7 @@ static void *
 hind_run(void *p)
 {
     struct hind_job *j = p;
-    j->rc = regret_rls_observe_block(j->r, j->Phi, j->y, j->n, j->G, j->rss, j->w2, &j->err);
+    j->rc = regret_rls_observe_block(j->r, j->Phi, j->y, j->n, j->rss, j->w2, &j->err);
     return NULL;
 }
 
@@ -428,7 +423,7 @@ hind_run(void *p)
 /* n arrivals as one block (docs/blocks.md): blr_observe_block gives the
  * posterior and its per-arrival figures, regret_rls_observe_block the
  * hindsight ones; every trace equals observe + record's to rounding. The
- * two filters share nothing but the Gram before the block (copied), so the
+ * two filters share nothing they write (the feature rows and y are read), so the
  * hindsight runs in a second thread while the model takes the block. Each
  * calls OpenBLAS on one thread (set here, before either starts), in the same
  * order on the same data whatever the scheduling: the output does not depend
@@ -448,11 +443,7 @@ blr_observe_many(void *m, const double *X, size_t in_dim, const double *Y, size_
         features_map(b->feat, X + i * in_dim, b->bphi + i * d);
     const double *w = b->wstar;
     double *rss = b->brw, *w2 = rss + n;
-    const double *G = blr_gram_lower(b->blr);
-    for (size_t i = 0; i < d; i++)
-        memcpy(b->bgram + i * d, G + i * d, (i + 1) * sizeof *G);
-    struct hind_job job = {.r = b->hind, .Phi = b->bphi, .y = Y, .G = b->bgram, .n = n,
-                           .rss = rss, .w2 = w2};
+    struct hind_job job = {.r = b->hind, .Phi = b->bphi, .y = Y, .n = n, .rss = rss, .w2 = w2};
     int threads = linalg_threads_one();
     pthread_t th;
     bool par = (double)d * (double)d * (double)n >= PAR_MIN_WORK &&

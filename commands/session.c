@@ -601,6 +601,8 @@ observe_points(struct session *s, size_t n, size_t *done, bl_err *err)
  * traces bit for bit. Cancel is checked between blocks (and by a kernel
  * model inside its Gram), the pump ticked while points are drawn and after
  * each block (a block of 256 at d = 256 is a few milliseconds). */
+#define PREGROW_MAX 65536 /* points observe_blocks reserves room for at once */
+
 static int
 observe_blocks(struct session *s, size_t n, size_t *done, bl_err *err)
 {
@@ -608,6 +610,12 @@ observe_blocks(struct session *s, size_t n, size_t *done, bl_err *err)
     struct model_step *st = malloc(unit * sizeof *st);
     double *rows = malloc(unit * TR_COUNT * sizeof *rows);
     int rc = st && rows ? BL_OK : bl_fail(err, BL_ENOMEM, "out of memory");
+    /* The stream at its final length at once (up to PREGROW_MAX points):
+     * growing it by doubling block after block copied it and faulted its
+     * pages in several times over. */
+    size_t left = world_remaining(s->world), more = n < left ? n : left;
+    if (rc == BL_OK && more > 0)
+        rc = grow(s, s->n + (more < PREGROW_MAX ? more : PREGROW_MAX), err);
     while (rc == BL_OK && *done < n) {
         if (bl_cancelled(s->cancel)) {
             rc = bl_fail(err, BL_ECANCEL, "interrupted after %zu of %zu points (n = %zu)", *done, n,

@@ -323,6 +323,51 @@ solve_lower_t_n(const double *L, size_t d, size_t ld, double *x, double *y, int 
     }
 }
 
+/* Column k of the column-major lower S holds S_ik, i >= k, at S + k d.
+ * Pass 1 forms u = S phi from it (each column adds to u below the diagonal
+ * and gives u_k its dot product with phi), pass 2 subtracts t_k u from each
+ * column. The dot products sum in 4 lanes, then lane by lane, whatever the
+ * clone, so the bits do not depend on the CPU. */
+LINALG_CLONES double
+linalg_cov_update(double *S, size_t d, const double *phi, double s0, double *u)
+{
+    memset(u, 0, d * sizeof *u);
+    for (size_t k = 0; k < d; k++) {
+        const double *col = S + k * d;
+        double pk = phi[k], acc = 0.0;
+        size_t i = k + 1;
+#if LINALG_VEC
+        v4d a4 = {0.0, 0.0, 0.0, 0.0};
+        for (; i + 4 <= d; i += 4) {
+            v4d c4 = *(const v4d *)(col + i);
+            *(v4d *)(u + i) += c4 * pk;
+            a4 += c4 * *(const v4d *)(phi + i);
+        }
+        acc = (a4[0] + a4[1]) + (a4[2] + a4[3]);
+#endif
+        for (; i < d; i++) {
+            u[i] += col[i] * pk;
+            acc += col[i] * phi[i];
+        }
+        u[k] += col[k] * pk + acc;
+    }
+    double q = 0.0;
+    for (size_t i = 0; i < d; i++)
+        q += phi[i] * u[i];
+    double s = s0 + q;
+    for (size_t k = 0; k < d; k++) {
+        double *col = S + k * d, t = u[k] / s;
+        size_t i = k;
+#if LINALG_VEC
+        for (; i + 4 <= d; i += 4)
+            *(v4d *)(col + i) -= *(const v4d *)(u + i) * t;
+#endif
+        for (; i < d; i++)
+            col[i] -= u[i] * t;
+    }
+    return q;
+}
+
 void
 linalg_solve_lower_t(const double *L, size_t d, double *x)
 {

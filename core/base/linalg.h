@@ -59,6 +59,11 @@ void linalg_solve_lower_t2(const double *L, size_t d, double *x, double *y);
  * update that batches np rank-1 updates of a Gram matrix, one pass over G.
  * O(np d^2 / 2). np <= 16 or so keeps P in L1. */
 void linalg_syrk_lower(double *G, size_t d, const double *P, size_t np);
+/* One point of a covariance-form filter, without BLAS: u = S phi, then
+ * S -= u u^T / (s0 + q) with q = phi^T S phi (returned, before). S is the
+ * column-major lower triangle (row-major upper) of a d x d symmetric matrix;
+ * u: d. O(d^2), two sweeps of the triangle. */
+double linalg_cov_update(double *S, size_t d, const double *phi, double s0, double *u);
 
 /* log det(L L^T) = 2 sum_i log L_ii. O(d). */
 double linalg_chol_logdet(const double *L, size_t d);

@@ -1,14 +1,15 @@
-/* core/blr/block.c - the block step of the square-root information filter
+/* core/blr/block.c - the block step of the BLR filters in covariance form
  * (docs/blocks.md has the derivation).
  *
- * Row-major lower L is column-major upper U = L^T, and a row-major nb x d
- * Phi is the column-major d x nb matrix F whose columns are the phi_j, so
- * every BLAS call below is column-major without copies or transposes:
- *   W = L^-1 F          dtrsm (left, upper, trans)       d^2 nb / 2 fma
- *   S = W^T W + I/c     dsyrk (lower)                    d nb^2 / 2
- *   R = chol(S)         dpotrf (lower)                   nb^3 / 6
- *   e, mu               forward substitution with R      nb^2 / 2
- *   Z^T = L^-T W R^-T   two dtrsm                        d nb^2 / 2 + d^2 nb / 2
+ * Sigma = A^-1 is column-major lower, and a row-major nb x d Phi is the
+ * column-major d x nb matrix F whose columns are the phi_j, so every BLAS
+ * call below is column-major without copies or transposes:
+ *   U = Sigma F         dsymm                             d^2 nb fma
+ *   S = F^T U + I/c     dgemm                             d nb^2
+ *   R = chol(S)         dpotrf (lower)                    nb^3 / 6
+ *   e, mu               forward substitution with R       nb^2 / 2
+ *   Z^T = U R^-T        dtrsm (right, nb x nb)            d nb^2 / 2
+ *   Sigma -= Z^T Z      dsyrk (blk_downdate_cov)          d^2 nb / 2
  * The diagonal of R gives the sequential predictive variances, the forward
  * substitution the means and innovations. */
 #include "core/blr/block.h"
@@ -23,27 +24,27 @@
 size_t
 blk_chunk(size_t d)
 {
-    size_t c = d >= 128 ? d / 2 : d;
+    size_t c = d >= 128 ? d / 4 : d;
     return c < 16 ? 16 : c;
 }
 
 size_t
 blk_scratch(size_t d, size_t nb)
 {
-    (void)d; /* W is built in Z itself */
+    (void)d; /* U is built in Z itself */
     return nb * nb + nb;
 }
 
 size_t
-blk_solve(const double *L, size_t d, const double *m, const double *Phi, const double *y, size_t nb,
-          double c, double *Z, double *mu, double *s2, double *e, double *ws)
+blk_solve_cov(const double *Sig, size_t d, const double *m, const double *Phi, const double *y,
+              size_t nb, double c, double *Z, double *mu, double *s2, double *e, double *ws)
 {
-    double *W = Z, *R = ws, *mu0 = R + nb * nb;
+    double *R = ws, *mu0 = R + nb * nb;
     int di = (int)d, bi = (int)nb;
-    memcpy(W, Phi, d * nb * sizeof *W);
-    cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, di, bi, 1.0, L, di,
-                W, di);
-    cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, bi, di, 1.0, W, di, 0.0, R, bi);
+    /* U = Sigma F (column j = Sigma phi_j), into Z; S = F^T U + I/c. */
+    cblas_dsymm(CblasColMajor, CblasLeft, CblasLower, di, bi, 1.0, Sig, di, Phi, di, 0.0, Z, di);
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, bi, bi, di, 1.0, Phi, di, Z, di, 0.0, R,
+                bi);
     for (size_t j = 0; j < nb; j++)
         if (!(c * R[j * nb + j] <= BLK_MAX_GAIN))
             return j;
@@ -61,9 +62,15 @@ blk_solve(const double *L, size_t d, const double *m, const double *Phi, const d
         s2[j] = rjj * rjj;
         e[j] = (y[j] - mu[j]) / rjj;
     }
+    /* Z^T = U R^-T: Sigma_j = Sigma - sum_{k<=j} z_k z_k^T (docs/blocks.md). */
     cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, di, bi, 1.0, R, bi,
-                W, di);
-    cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, di, bi, 1.0, L,
-                di, W, di);
+                Z, di);
     return nb;
+}
+
+void
+blk_downdate_cov(double *Sig, size_t d, const double *Z, size_t nb)
+{
+    cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, (int)d, (int)nb, -1.0, Z, (int)d, 1.0, Sig,
+                (int)d);
 }

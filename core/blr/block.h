@@ -1,7 +1,7 @@
-/* core/blr/block.h - the block form of the square-root information filter
+/* core/blr/block.h - the block form of the BLR filter, in covariance form,
  * shared by blr_observe_block and regret_rls_observe_block (docs/blocks.md).
  *
- * For a Gaussian posterior w ~ N(m, A^-1), A = L L^T, and nb points
+ * For a Gaussian posterior w ~ N(m, A^-1) and nb points
  * y = Phi w + noise of precision c, the sequential predictive of point j
  * given the points before it in the block is read off the Cholesky factor R
  * of the block's predictive covariance S = I/c + Phi A^-1 Phi^T:
@@ -28,26 +28,35 @@
 #define BLK_MIN_DIM 24
 
 /* Smallest ratio of squared pivots of a factor (about lambda_min /
- * lambda_max of its matrix) for which the hindsight tracker takes a block. */
+ * lambda_max of its matrix) for which the hindsight tracker switches to the
+ * covariance form (and so takes blocks). */
 #define BLK_MIN_PIVOT 1e-2
 
 /* Points per block at dimension d (>= 16): the block's cost per point,
- * 1.5 d^2 + d^3 / (6 nb) + d nb multiply-adds for a filter, is least near
- * nb = d / sqrt(6); d / 2 from d = 128 on, where the level-3 calls still
- * run at full speed, and d below it, where short blocks waste more in call
- * overhead than they save (docs/blocks.md). */
+ * 1.5 d^2 + 1.5 d nb + nb^2 / 6 multiply-adds for a filter, falls with nb
+ * while the level-3 calls keep their speed: d / 4 from d = 128 on (faster
+ * than d / 2 and d / 8 at d = 256 in bench_blr), and d below it, where
+ * short blocks waste more in call overhead than they save (docs/blocks.md). */
 size_t blk_chunk(size_t d);
 
-/* Scratch doubles blk_solve needs for dimension d and nb points. */
+/* Scratch doubles blk_solve_cov needs for dimension d and nb points. */
 size_t blk_scratch(size_t d, size_t nb);
 
-/* L: row-major lower factor of A (d x d); m: A^-1 b; Phi: nb x d row-major;
- * y: nb; c > 0. Returns p, the number of leading points whose prior gain is
- * at most BLK_MAX_GAIN. When p == nb (and the block's Cholesky succeeded)
- * it has filled Z (d x nb, column j = z_j contiguous) and, for each j,
- * mu[j], s2[j] = R_jj^2 and e[j]; otherwise the outputs are unspecified
- * (a failed Cholesky returns 0). ws: blk_scratch doubles. */
-size_t blk_solve(const double *L, size_t d, const double *m, const double *Phi, const double *y,
-                 size_t nb, double c, double *Z, double *mu, double *s2, double *e, double *ws);
+/* Sig: column-major lower triangle of Sigma = A^-1 (d x d; only i >= k
+ * read); m: the posterior mean; Phi: nb x d row-major; y: nb; c > 0
+ * (docs/blocks.md, "Covariance form"). Returns p, the number of leading
+ * points whose prior gain c phi^T Sigma phi is at most BLK_MAX_GAIN. When
+ * p == nb (and the block's Cholesky succeeded) it has filled Z (d x nb,
+ * column j = z_j contiguous) and, for each j, mu[j], s2[j] = R_jj^2 and
+ * e[j]; otherwise the outputs are unspecified (a failed Cholesky returns
+ * 0). Sigma itself is not changed (blk_downdate_cov does it).
+ * ws: blk_scratch doubles. */
+size_t blk_solve_cov(const double *Sig, size_t d, const double *m, const double *Phi,
+                     const double *y, size_t nb, double c, double *Z, double *mu, double *s2,
+                     double *e, double *ws);
+
+/* Sigma -= Z^T Z (dsyrk on the lower triangle): Sigma after blk_solve_cov's
+ * nb points. */
+void blk_downdate_cov(double *Sig, size_t d, const double *Z, size_t nb);
 
 #endif

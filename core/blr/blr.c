@@ -63,6 +63,12 @@ struct blr_model {
     double *ut;    /* 2d: u = L^-1 w, then the tracked w (blr_track), or NULL */
     double *bws;   /* blr_observe_block's scratch (bws_len doubles), not copied */
     size_t bws_len;
+    /* A^-1 (column-major lower), the block path's state between block calls
+     * (docs/blocks.md, "Covariance form"): valid iff s_ok; any other change
+     * of the state clears s_ok, and the next block call recomputes it from L.
+     * Not copied. */
+    double *S;
+    bool s_ok;
 };
 
 static double evidence_of(const blr_model *m, size_t count, double E, double logdet);
@@ -176,6 +182,7 @@ blr_free(blr_model *m)
     free(m->block);
     free(m->ut);
     free(m->bws);
+    free(m->S);
     free(m);
 }
 
@@ -205,6 +212,8 @@ blr_copy(const blr_model *m, bl_err *err)
     c->block = block;
     c->bws = NULL;
     c->bws_len = 0;
+    c->S = NULL;
+    c->s_ok = false;
     set_pointers(c);
     return c;
 }
@@ -300,6 +309,7 @@ observe_checked(blr_model *m, const double *phi, double y, blr_pred *pred, doubl
     double c = m->c, sc = sqrt(c);
     double *v = m->work, *rot = m->work + d, *g = m->work + 3 * d;
     double mu = dot(phi, m->m, d);
+    m->s_ok = false;
     for (size_t i = 0; i < d; i++)
         v[i] = sc * phi[i];
     double cq = linalg_chol_update(m->L, d, v, rot); /* L L^T += c phi phi^T */
@@ -369,24 +379,25 @@ arrival_from_state(const blr_model *m, const double *w, blr_arrival *a)
     }
 }
 
-/* Arrivals from blk_solve's output into out[], then the state moved past
- * the nb points: G, X^T y, y^T y and n from the block, E, log det and
- * tr A^-1 from the per-arrival recursion, and L, h, m refitted from G
- * (L_new L_new^T = p0 I + c G, one dpotrf; the rotations of nb rank-1
- * updates cost nb passes over L instead). ws: d*d + 2d doubles. */
-static int
+/* Arrivals from blk_solve_cov's output into out[], then the state moved
+ * past the nb points: A^-1 by the dsyrk downdate, m by the per-arrival
+ * steps, G, X^T y, y^T y and n from the block, E, log det and tr A^-1 from
+ * the per-arrival recursion. L and h are left stale: factor_refit brings
+ * them up to date once per call (one dpotrf instead of nb rank-1 updates). */
+static void
 block_commit(blr_model *m, const double *Phi, const double *y, size_t nb, const double *w,
              const double *Z, const double *mu, const double *s2, const double *e, blr_arrival *out,
-             double *ws, bl_err *err)
+             double *ws)
 {
     size_t d = m->d;
     double c = m->c, E = m->E, logdet = m->logdet, trinv = m->trinv, wqw = NAN;
-    double *L = ws, *mcur = L + d * d, *u = mcur + d;
-    memcpy(mcur, m->m, d * sizeof *mcur);
+    double *mcur = m->m, *dv = ws;
     if (w != NULL) {
-        memcpy(u, w, d * sizeof *u);
-        linalg_solve_lower(m->L, d, u);
-        wqw = dot(u, u, d);
+        /* w^T A^-1 w and m - w from here on, each updated per arrival. */
+        cblas_dsymv(CblasColMajor, CblasLower, (int)d, 1.0, m->S, (int)d, w, 1, 0.0, dv, 1);
+        wqw = dot(w, dv, d);
+        for (size_t i = 0; i < d; i++)
+            dv[i] = mcur[i] - w[i];
     }
     for (size_t j = 0; j < nb; j++) {
         const double *z = Z + j * d;
@@ -413,18 +424,36 @@ block_commit(blr_model *m, const double *Phi, const double *y, size_t nb, const 
         if (w != NULL) {
             double zw = dot(z, w, d), dd = 0.0;
             wqw -= zw * zw;
-            for (size_t i = 0; i < d; i++)
-                dd += (mcur[i] - w[i]) * (mcur[i] - w[i]);
+            for (size_t i = 0; i < d; i++) {
+                dv[i] += e[j] * z[i];
+                dd += dv[i] * dv[i];
+            }
             a->dist = sqrt(dd);
             a->wqw = wqw;
         }
     }
-    /* The new factor first, into scratch: a failure leaves m as it was. */
+    blk_downdate_cov(m->S, d, Z, nb);
     gram_flush(m);
     int di = (int)d, bi = (int)nb;
     cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, di, bi, 1.0, Phi, di, 1.0, m->G, di);
     m->g_full = false;
-    double p0 = prior_prec(&m->o);
+    cblas_dgemv(CblasRowMajor, CblasTrans, bi, di, 1.0, Phi, di, y, 1, 1.0, m->xty, 1);
+    for (size_t j = 0; j < nb; j++)
+        m->yty += y[j] * y[j];
+    m->E = E;
+    m->logdet = logdet;
+    m->trinv = trinv;
+    m->n += nb;
+}
+
+/* L, h and m from G and X^T y after blocks (L_new L_new^T = p0 I + c G);
+ * E, log det and tr A^-1 stay the blocks' accumulated values. ws: d*d. */
+static int
+factor_refit(blr_model *m, double *ws, bl_err *err)
+{
+    size_t d = m->d;
+    double c = m->c, p0 = prior_prec(&m->o), *L = ws;
+    gram_flush(m);
     for (size_t i = 0; i < d; i++) {
         for (size_t k = 0; k <= i; k++)
             L[i * d + k] = c * m->G[i * d + k];
@@ -432,24 +461,14 @@ block_commit(blr_model *m, const double *Phi, const double *y, size_t nb, const 
     }
     double jitter = 0.0;
     int rc = linalg_cholesky(L, d, &jitter, err);
-    if (rc != BL_OK) {
-        /* Undo the Gram update: the block never happened. */
-        cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, di, bi, -1.0, Phi, di, 1.0, m->G, di);
+    if (rc != BL_OK)
         return rc;
-    }
     memcpy(m->L, L, d * d * sizeof *L);
-    cblas_dgemv(CblasRowMajor, CblasTrans, bi, di, 1.0, Phi, di, y, 1, 1.0, m->xty, 1);
-    for (size_t j = 0; j < nb; j++)
-        m->yty += y[j] * y[j];
     for (size_t i = 0; i < d; i++)
         m->h[i] = c * m->xty[i];
     linalg_solve_lower(m->L, d, m->h);
     memcpy(m->m, m->h, d * sizeof *m->m);
     linalg_solve_lower_t(m->L, d, m->m);
-    m->E = E;
-    m->logdet = logdet;
-    m->trinv = trinv;
-    m->n += nb;
     track_refresh(m);
     return BL_OK;
 }
@@ -472,7 +491,8 @@ blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb, c
                                "point %zu of %zu: phi[%zu]=%g: features must be finite", j + 1, nb,
                                i, Phi[j * d + i]);
     }
-    size_t need = blk_scratch(d, nb) + d * nb + 3 * nb + d * d + 2 * d;
+    size_t chunk = d < BLK_MIN_DIM ? 0 : blk_chunk(d), nc = nb < chunk ? nb : chunk;
+    size_t need = blk_scratch(d, nc) + d * nc + 3 * nc + d * d;
     if (m->bws_len < need) {
         double *ws = realloc(m->bws, need * sizeof *ws);
         if (ws == NULL)
@@ -480,31 +500,42 @@ blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb, c
         m->bws = ws;
         m->bws_len = need;
     }
-    double *Z = m->bws, *mu = Z + d * nb, *s2 = mu + nb, *e = s2 + nb, *cw = e + nb;
-    double *bw = cw + d * d + 2 * d;
+    if (chunk > 0 && m->S == NULL && (m->S = malloc(d * d * sizeof *m->S)) == NULL)
+        return bl_fail(err, BL_ENOMEM, "blr: out of memory for a block at d=%zu", d);
+    double *Z = m->bws, *mu = Z + d * nc, *s2 = mu + nc, *e = s2 + nc, *cw = e + nc;
+    double *bw = cw + d * d;
     /* One OpenBLAS thread: results independent of the thread count, and a
      * second thread made these calls slower on two cores (docs/blocks.md). */
     int threads = linalg_threads_one();
     int rc = BL_OK;
-    /* Blocks of blk_chunk points: the nb x nb work (d nb^2 + nb^3/6) then
-     * stays below the d^2 per point of the triangular solves, and the
-     * refit's d^3/6 is spread over enough points. Below BLK_MIN_DIM the
-     * rotations are cheaper than any block. */
-    size_t chunk = d < BLK_MIN_DIM ? 0 : blk_chunk(d);
+    /* Blocks of blk_chunk points: the nb x nb work (1.5 d nb^2 + nb^3/6)
+     * then stays below the 1.5 d^2 per point of dsymm and the downdate.
+     * Below BLK_MIN_DIM the rotations are cheaper than any block. */
     size_t j = 0, backoff = BLOCK_MIN;
+    bool stale = false; /* L and h behind the blocks taken */
     while (rc == BL_OK && j < nb) {
         size_t len = nb - j < chunk ? nb - j : chunk, p = 0;
+        if (len >= BLOCK_MIN && !m->s_ok) {
+            /* From the factor: once per run of blocks, d^3/2 multiply-adds. */
+            if ((rc = linalg_chol_inverse(m->L, d, m->S, err)) != BL_OK)
+                break;
+            m->s_ok = true;
+        }
         if (len >= BLOCK_MIN)
-            p = blk_solve(m->L, d, m->m, Phi + j * d, y + j, len, m->c, Z, mu, s2, e, bw);
+            p = blk_solve_cov(m->S, d, m->m, Phi + j * d, y + j, len, m->c, Z, mu, s2, e, bw);
         if (p < len && p >= BLOCK_MIN) {
             len = p; /* the leading points that pass, as a block of their own */
-            p = blk_solve(m->L, d, m->m, Phi + j * d, y + j, len, m->c, Z, mu, s2, e, bw);
+            p = blk_solve_cov(m->S, d, m->m, Phi + j * d, y + j, len, m->c, Z, mu, s2, e, bw);
         }
         if (p == len && len >= BLOCK_MIN) {
-            rc = block_commit(m, Phi + j * d, y + j, len, w, Z, mu, s2, e, out + j, cw, err);
+            block_commit(m, Phi + j * d, y + j, len, w, Z, mu, s2, e, out + j, cw);
+            stale = true;
             j += len;
             continue;
         }
+        if (stale && (rc = factor_refit(m, cw, err)) != BL_OK)
+            break;
+        stale = false;
         /* A weak prior: one point at a time until the gains are small, and
          * at least `backoff` points, doubled after each refused attempt, so
          * that fluctuating gains cost O(log nb) wasted attempts. */
@@ -519,6 +550,8 @@ blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb, c
         if (len >= BLOCK_MIN)
             backoff *= 2;
     }
+    if (rc == BL_OK && stale)
+        rc = factor_refit(m, cw, err);
     linalg_threads_restore(threads);
     return rc;
 }
@@ -726,6 +759,7 @@ blr_set_opts(blr_model *m, const blr_opts *o, bl_err *err)
         m->jitter = jitter;
         m->o = *o;
         m->c = obs_weight(o);
+        m->s_ok = false;
         track_refresh(m);
     }
     free(L);

@@ -82,14 +82,17 @@ typedef struct blr_arrival {
 
 /* nb arrivals at once (Phi nb x d row-major, y nb): the same posterior and,
  * per arrival, the same predictive and state figures as nb calls of
- * blr_observe (to rounding, docs/blocks.md), at BLAS-3 speed: one triangular
- * solve of the block, an nb x nb Cholesky factor of its predictive
- * covariance, and one refactorization of A from the Gram matrix. w (may be
+ * blr_observe (to rounding, docs/blocks.md), at BLAS-3 speed: blocks of
+ * blk_chunk(d) points in covariance form (A^-1 kept by the model between
+ * block calls: dsymm, an nb x nb Cholesky factor of the block's predictive
+ * covariance, one dsyrk downdate), and one refactorization of A from the
+ * Gram matrix per call (L L^T = A again on return). w (may be
  * NULL) is a fixed vector whose distance to the mean and A^-1-norm are
  * reported per arrival. Points whose prior gain c phi^T A^-1 phi is large
  * (a weak prior, the first ~d points) are taken one at a time inside (same
  * results). Non-finite input: BL_EINVAL naming the point, m unchanged;
- * BL_ENOMEM, m unchanged. */
+ * BL_ENOMEM, m unchanged; a refactorization that fails (BL_ENUM) leaves
+ * m partly moved (the session then replays the stream). */
 int blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb, const double *w,
                       blr_arrival *out, bl_err *err);
 

@@ -10,9 +10,11 @@
  *   w^T X^T C^-1 X w = alpha |w|^2 - alpha^2 w^T A^-1 w (push-through identity),
  * so E_y R_n(w*) = (1/2) log det(A/alpha) - d/2 + (alpha/2) tr A^-1
  *                  + (alpha/2)|w*|^2 - (alpha^2/2) w*^T A^-1 w*.
- * regret_rls invariant: L L^T = G + eps I, h = L^-1 X^T y,
- * J = |y|^2 - |h|^2 = min_w |y - Xw|^2 + eps |w|^2, accumulated from the
- * innovations of linalg_givens_apply (see blr.c for the same step). */
+ * regret_rls invariant: J = min_w |y - Xw|^2 + eps |w|^2, accumulated from
+ * the innovations; before the switch to the covariance form (cov_switch)
+ * L L^T = G + eps I, h = L^-1 X^T y and J = |y|^2 - |h|^2, the innovations
+ * those of linalg_givens_apply (see blr.c for the same step); after it
+ * P = (G + eps I)^-1 and w = P X^T y (docs/blocks.md). */
 #include "core/blr/regret.h"
 
 #include <math.h>
@@ -75,7 +77,48 @@ struct regret_rls {
     double *work; /* 3d scratch: v (d), rotations (2d) */
     double *bws;  /* regret_rls_observe_block's scratch (bws_len doubles), not copied */
     size_t bws_len;
+    /* Covariance form, from the first point at which the design is well
+     * conditioned on (docs/blocks.md): P = (G + eps I)^-1 (column-major
+     * lower), w = P X^T y and u (scratch), in one allocation; L and h are
+     * then no longer kept. NULL before. */
+    double *P, *w, *u;
 };
+
+/* Switch to the covariance form once n >= d and the squared pivots of L
+ * span less than 1/BLK_MIN_PIVOT: from there on G + eps I is far from
+ * singular, the gains phi^T P phi are O(d/n), and the downdates of P lose
+ * nothing to cancellation. Both paths check it after every point, so a
+ * block call and point calls switch at the same arrival. */
+static void
+cov_switch(regret_rls *r)
+{
+    size_t d = r->d;
+    if (r->P != NULL || r->n < d || d < BLK_MIN_DIM)
+        return;
+    double lo = HUGE_VAL, hi = 0.0;
+    for (size_t i = 0; i < d; i++) {
+        double l2 = r->L[i * d + i] * r->L[i * d + i];
+        lo = fmin(lo, l2);
+        hi = fmax(hi, l2);
+    }
+    if (!(lo > BLK_MIN_PIVOT * hi))
+        return;
+    double *P = malloc((d * d + 2 * d) * sizeof *P);
+    if (P == NULL)
+        return; /* stays in the factor form, which is as exact */
+    int threads = linalg_threads_one(); /* the same bits at any thread count */
+    int rc = linalg_chol_inverse(r->L, d, P, NULL);
+    linalg_threads_restore(threads);
+    if (rc != BL_OK) {
+        free(P);
+        return;
+    }
+    r->P = P;
+    r->w = P + d * d;
+    r->u = r->w + d;
+    memcpy(r->w, r->h, d * sizeof *r->w);
+    linalg_solve_lower_t(r->L, d, r->w);
+}
 
 regret_rls *
 regret_rls_alloc(size_t d, bl_err *err)
@@ -108,6 +151,7 @@ regret_rls_free(regret_rls *r)
         return;
     free(r->L);
     free(r->bws);
+    free(r->P);
     free(r);
 }
 
@@ -123,8 +167,21 @@ regret_rls_copy(const regret_rls *r, bl_err *err)
         bl_fail(err, BL_ENOMEM, "regret: out of memory for d=%zu", d);
         return NULL;
     }
+    double *P = r->P != NULL ? malloc((d * d + 2 * d) * sizeof *P) : NULL;
+    if (r->P != NULL && P == NULL) {
+        free(c);
+        free(block);
+        bl_fail(err, BL_ENOMEM, "regret: out of memory for d=%zu", d);
+        return NULL;
+    }
     memcpy(block, r->L, (d * d + 4 * d) * sizeof *block);
     *c = *r;
+    if (P != NULL) {
+        memcpy(P, r->P, (d * d + 2 * d) * sizeof *P);
+        c->P = P;
+        c->w = P + d * d;
+        c->u = c->w + d;
+    }
     c->L = block;
     c->h = block + d * d;
     c->work = c->h + d;
@@ -138,6 +195,17 @@ static double
 observe_checked(regret_rls *r, const double *phi, double y)
 {
     size_t d = r->d;
+    if (r->P != NULL) {
+        double res = y;
+        for (size_t i = 0; i < d; i++)
+            res -= phi[i] * r->w[i];
+        double q = linalg_cov_update(r->P, d, phi, 1.0, r->u), g = res / (1.0 + q);
+        for (size_t i = 0; i < d; i++)
+            r->w[i] += g * r->u[i];
+        r->J += res * g;
+        r->n++;
+        return q;
+    }
     double *v = r->work, *rot = r->work + d;
     memcpy(v, phi, d * sizeof *v);
     double q = linalg_chol_update(r->L, d, v, rot);
@@ -145,6 +213,7 @@ observe_checked(regret_rls *r, const double *phi, double y)
     linalg_givens_apply(rot, d, r->h, &e);
     r->J += e * e;
     r->n++;
+    cov_switch(r);
     return q;
 }
 
@@ -193,59 +262,31 @@ norm2(const double *a, size_t n)
     return s;
 }
 
-/* The nb points at Phi as one block from the state after the point before
- * them, or BL_ENUM when a gain is too large for the block form (nothing
- * changed). G: the lower triangle of X^T X through the last of them. */
+/* The nb points at Phi as one block in covariance form, or BL_ENUM when a
+ * gain is too large for it (nothing changed). */
 static int
-block_try(regret_rls *r, const double *Phi, const double *y, size_t nb, const double *G,
-          double *rss, double *w2, double *ws, bl_err *err)
+block_try(regret_rls *r, const double *Phi, const double *y, size_t nb, double *rss, double *w2,
+          double *ws)
 {
     size_t d = r->d;
-    double *Z = ws, *mu = Z + d * nb, *s2 = mu + nb, *e = s2 + nb, *w = e + nb, *b = w + d;
-    double *L = b + d, *bw = L + d * d;
-    /* An ill-conditioned design (eigenvalues of G near eps) leaves w_ML
-     * sensitive to rounding at the level of 1/lambda_min: there the
-     * rotations decide, and the block would only add a different rounding. */
-    double lo = HUGE_VAL, hi = 0.0;
-    for (size_t i = 0; i < d; i++) {
-        double l2 = r->L[i * d + i] * r->L[i * d + i];
-        lo = fmin(lo, l2);
-        hi = fmax(hi, l2);
-    }
-    if (!(lo > BLK_MIN_PIVOT * hi))
+    double *Z = ws, *mu = Z + d * nb, *s2 = mu + nb, *e = s2 + nb, *bw = e + nb;
+    if (blk_solve_cov(r->P, d, r->w, Phi, y, nb, 1.0, Z, mu, s2, e, bw) != nb)
         return BL_ENUM;
-    regret_rls_w(r, w);
-    if (blk_solve(r->L, d, w, Phi, y, nb, 1.0, Z, mu, s2, e, bw) != nb)
-        return BL_ENUM;
-    for (size_t i = 0; i < d; i++) {
-        memcpy(L + i * d, G + i * d, (i + 1) * sizeof *L);
-        L[i * d + i] += REGRET_RLS_EPS;
-    }
-    int rc = linalg_cholesky(L, d, NULL, err);
-    if (rc != BL_OK)
-        return rc;
-    double J = r->J;
+    double J = r->J, *w = r->w;
     for (size_t j = 0; j < nb; j++) {
         J += e[j] * e[j];
-        for (size_t i = 0; i < d; i++)
-            w[i] += e[j] * Z[j * d + i];
+        cblas_daxpy((int)d, e[j], Z + j * d, 1, w, 1);
         w2[j] = norm2(w, d);
         rss[j] = fmax(J - REGRET_RLS_EPS * w2[j], 0.0);
     }
-    /* b = X^T y = L_old h_old + Phi^T y, then h = L_new^-1 b. */
-    for (size_t i = 0; i < d; i++)
-        b[i] = cblas_ddot((int)(i + 1), r->L + i * d, 1, r->h, 1);
-    cblas_dgemv(CblasRowMajor, CblasTrans, (int)nb, (int)d, 1.0, Phi, (int)d, y, 1, 1.0, b, 1);
-    linalg_solve_lower(L, d, b);
-    memcpy(r->L, L, d * d * sizeof *L);
-    memcpy(r->h, b, d * sizeof *b);
+    blk_downdate_cov(r->P, d, Z, nb);
     r->J = J;
     r->n += nb;
     return BL_OK;
 }
 
 int
-regret_rls_observe_block(regret_rls *r, const double *Phi, const double *y, size_t nb, double *G,
+regret_rls_observe_block(regret_rls *r, const double *Phi, const double *y, size_t nb,
                          double *rss, double *w2, bl_err *err)
 {
     size_t d = r->d;
@@ -255,7 +296,7 @@ regret_rls_observe_block(regret_rls *r, const double *Phi, const double *y, size
     if (rc != BL_OK)
         return rc;
     size_t cb = blk_chunk(d), nc = nb < cb ? nb : cb;
-    size_t need = blk_scratch(d, nc) + d * nc + 3 * nc + d * d + 2 * d;
+    size_t need = blk_scratch(d, nc) + d * nc + 3 * nc + d;
     if (r->bws_len < need) {
         double *ws = realloc(r->bws, need * sizeof *ws);
         if (ws == NULL)
@@ -268,36 +309,23 @@ regret_rls_observe_block(regret_rls *r, const double *Phi, const double *y, size
     /* One OpenBLAS thread: results independent of the thread count, and a
      * second thread made these calls slower on two cores (docs/blocks.md). */
     int threads = linalg_threads_one();
-    /* One at a time while the design is rank-deficient or the gains are
-     * large; then blocks of blk_chunk points. G gains the rows of this call
-     * through the end of the block being tried (as needed, and only once: a
-     * refused block's rows belong to the next attempt's). */
-    size_t j = 0, backoff = 8, k = backoff, in_g = 0;
-    double q = 0; /* try a block at once; blk_solve checks the gains */
-    while (j < nb && rc == BL_OK) {
-        if (d >= BLK_MIN_DIM && r->n >= d && q <= 0.25 * BLK_MAX_GAIN && k >= backoff &&
-            nb - j >= 8) {
+    /* One at a time until the tracker is in covariance form (the design is
+     * rank-deficient or ill-conditioned before) or while the gains are
+     * large; then blocks of blk_chunk points. */
+    size_t j = 0, backoff = 8, k = backoff;
+    double q = 0; /* try a block at once; blk_solve_cov checks the gains */
+    while (j < nb) {
+        if (r->P != NULL && q <= 0.25 * BLK_MAX_GAIN && k >= backoff && nb - j >= 8) {
             size_t len = nb - j < cb ? nb - j : cb;
-            if (in_g < j + len) {
-                /* Row-major lower = column-major upper: the rows as they are. */
-                cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)d, (int)(j + len - in_g),
-                            1.0, Phi + in_g * d, (int)d, 1.0, G, (int)d);
-                in_g = j + len;
-            }
-            rc = block_try(r, Phi + j * d, y + j, len, G, rss + j, w2 + j, ws, err);
-            if (rc == BL_OK) {
+            if (block_try(r, Phi + j * d, y + j, len, rss + j, w2 + j, ws) == BL_OK) {
                 j += len;
                 continue;
             }
-            if (rc != BL_ENUM)
-                break;
-            rc = BL_OK;
             /* Refused: more points one at a time before the next try. */
             backoff *= 2;
             k = 0;
         }
-        double qj = observe_checked(r, Phi + j * d, y[j]);
-        q = r->n >= d ? qj : HUGE_VAL;
+        q = observe_checked(r, Phi + j * d, y[j]);
         regret_rls_w(r, ws);
         w2[j] = norm2(ws, d);
         rss[j] = fmax(r->J - REGRET_RLS_EPS * w2[j], 0.0); /* regret_rls_rss without a solve */
@@ -316,6 +344,10 @@ regret_rls_count(const regret_rls *r)
 void
 regret_rls_w(const regret_rls *r, double *w)
 {
+    if (r->P != NULL) {
+        memcpy(w, r->w, r->d * sizeof *w);
+        return;
+    }
     memcpy(w, r->h, r->d * sizeof *w);
     linalg_solve_lower_t(r->L, r->d, w);
 }

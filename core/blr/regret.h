@@ -64,7 +64,8 @@ regret_rls *regret_rls_alloc(size_t d, bl_err *err);
 void regret_rls_free(regret_rls *r); /* NULL is a no-op */
 /* Deep copy; NULL and BL_ENOMEM on allocation failure. */
 regret_rls *regret_rls_copy(const regret_rls *r, bl_err *err);
-/* Add (phi, y); O(d^2), one sweep of the factor. Non-finite input: BL_EINVAL,
+/* Add (phi, y); O(d^2), one sweep of the factor (two of P in covariance
+ * form, regret_rls_observe_block). Non-finite input: BL_EINVAL,
  * r unchanged. */
 int regret_rls_observe(regret_rls *r, const double *phi, double y, bl_err *err);
 size_t regret_rls_count(const regret_rls *r);
@@ -81,18 +82,16 @@ double regret_rls_min_loss_profile(const regret_rls *r);
 /* nb points at once (Phi nb x d row-major, y nb): the same tracker as nb
  * calls of regret_rls_observe, and per arrival j the RSS_min and |w_ML|^2
  * after it (rss[j], w2[j]; as regret_rls_rss and |regret_rls_w|^2), from the
- * block form of docs/blocks.md. G (row-major d x d, lower triangle) is, on
- * entry, X^T X over the points the tracker has seen before this block: a
- * copy the caller owns, e.g. of blr_gram_lower of a blr_model fed the same
- * points, taken before that model takes the block (so the two can run in
- * separate threads). The tracker adds the block's rows to it as it goes
- * (on return, its lower triangle is unspecified) and refits its factor from
- * G + eps I instead of nb rank-1 updates. While the design is rank-deficient
- * (the first d points) the points go one at a time. The scratch stays in r
- * (no allocation per call once it has grown). Non-finite input: BL_EINVAL,
- * r unchanged; BL_ENOMEM. */
+ * block form of docs/blocks.md. While the design is rank-deficient or
+ * ill-conditioned (the first d points at least) the points go one at a
+ * time, by rotations of the factor of G + eps I; from the first point at
+ * which it is well conditioned on, the tracker keeps P = (G + eps I)^-1
+ * instead (both paths switch at the same point) and takes blocks of
+ * blk_chunk(d) points by dsymm, dgemm, dtrsm and one dsyrk downdate of P.
+ * The scratch stays in r (no allocation per call once it has grown).
+ * Non-finite input: BL_EINVAL, r unchanged; BL_ENOMEM. */
 int regret_rls_observe_block(regret_rls *r, const double *Phi, const double *y, size_t nb,
-                             double *G, double *rss, double *w2, bl_err *err);
+                             double *rss, double *w2, bl_err *err);
 /* regret_rls_min_loss and regret_rls_min_loss_profile from n and RSS_min. */
 double regret_min_loss(size_t n, double rss, double beta);
 double regret_min_loss_profile(size_t n, double rss);
