@@ -72,6 +72,8 @@ struct canvas_series {
     bool legend; /* a legend names it */
     bool hidden; /* its legend says it is hidden: why */
     char why[CANVAS_LABEL_SIZE];
+    int plot;        /* the plot whose legend names it (its first series id), 0: none */
+    char sample[16]; /* the legend's sample of it, as shown (UTF-8 or ASCII) */
 };
 
 /* The display list: one shape per plot call, in the order drawn, with its

@@ -314,13 +314,10 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
     }
     index_range(&p->ix, n);
     plot_range_update(&p->iy, mn, mx);
-    /* Five layers, five dash patterns: no two told apart by colour alone. */
-    static const uint32_t pats[] = {PAT_SOLID, PAT_DASHED, PAT_DOTTED, 0x00FF00FFu, 0x33333333u};
+    /* Five layers, five line styles: no two told apart by colour alone. */
     static const int cols[] = {COL_S1, COL_S2, COL_S3, COL_S4, COL_S5};
     struct legend_entry leg[5];
     char names[5][32];
-    static const char *const samples[] = {"──", "╌╌", "··", "─ ", "┄┄"},
-                             *const asamples[] = {"__", "--", "..", "- ", "=="};
     for (size_t i = 0; i < ns; i++) {
         size_t l = show[i];
         char r[16];
@@ -329,17 +326,24 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
             snprintf(names[i], sizeof names[i], "layer %zu: rank %s", l + 1, r);
         else
             snprintf(names[i], sizeof names[i], "Gram: eff. rank %s", r);
-        leg[i] = (struct legend_entry){samples[i % 5], asamples[i % 5], names[i], cols[i % 5]};
+        const struct plot_style *st = &plot_styles[i % PLOT_STYLES];
+        leg[i] = (struct legend_entry){st->sample, st->ascii_sample, names[i], cols[i % 5]};
     }
     struct plot pl;
     plot_begin_legend(&pl, c, col, row, w, top, &p->ix, &p->iy, "index j", "eigenvalue", leg, ns);
     for (size_t i = 0; i < ns; i++) {
         plot_series(&pl, names[i]);
-        plot_line(&pl, idx, p->kl + show[i] * n, above[i], cols[i % 5], pats[i % 5]);
+        plot_line(&pl, idx, p->kl + show[i] * n, above[i], cols[i % 5],
+                  plot_styles[i % PLOT_STYLES].pattern);
     }
     plot_series(&pl, NULL);
     draw_floor(&pl, idx, below, n, fl);
-    plot_legend(&pl, leg, ns);
+    /* Deep layers converge on one spectrum: a curve under another's cells
+     * says so. */
+    const char *why[5] = {0};
+    for (size_t i = 1; i < ns; i++)
+        why[i] = "on the other layers";
+    plot_legend_checked(&pl, leg, ns, why);
     free(idx);
     if (top >= h)
         return;
