@@ -152,7 +152,9 @@ draw_bma(struct theory_pane *p, const struct instrument *in, struct canvas *c, i
 {
     int bars = h >= 14 ? (int)in->C : 0;
     int rest = h - bars;
-    int top = rest >= 16 ? rest * 3 / 5 : rest;
+    /* The regret per example is the lecture's second point: it keeps a
+     * plot of its own down to 80x24 (12 rows: 7 and 5, three data rows). */
+    int top = rest >= 12 ? rest * 3 / 5 : rest;
     size_t max = (size_t)(w > 0 ? 2 * w : 0);
     double *b = scratch(p, max, 8);
     if (b == NULL || in->n == 0)
