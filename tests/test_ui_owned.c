@@ -7,6 +7,7 @@
  * The table of counts is printed (ctest -V shows it). Also: a long error
  * wraps in the log strip, and the too-small screen names the size needed. */
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,55 @@ static struct ui ui;
 static const char *where; /* the session being measured, for messages */
 static int expected_failures;
 
+/* Two legend samples a reader without colour could take for each other:
+ * as many cells, each the same glyph or a blank in one of them ("──" and
+ * "─ " differ only by a gap). */
+static uint32_t
+next_cp(const char **q)
+{
+    const unsigned char *u = (const unsigned char *)*q;
+    int len = u[0] < 0x80 ? 1 : u[0] < 0xE0 ? 2 : u[0] < 0xF0 ? 3 : 4;
+    uint32_t cp = len == 1 ? u[0] : u[0] & (0x3F >> (len - 1));
+    for (int i = 1; i < len && u[i] != 0; i++)
+        cp = cp << 6 | (u[i] & 0x3F);
+    for (int i = 0; i < len && **q; i++)
+        (*q)++;
+    return cp;
+}
+
+static bool
+confusable(const char *a, const char *b)
+{
+    uint32_t ca[8], cb[8];
+    size_t na = 0, nb = 0;
+    for (const char *q = a; *q && na < 8;)
+        ca[na++] = next_cp(&q);
+    for (const char *q = b; *q && nb < 8;)
+        cb[nb++] = next_cp(&q);
+    if (na != nb || na == 0)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (ca[i] != cb[i] && ca[i] != ' ' && cb[i] != ' ')
+            return false;
+    return true;
+}
+
+/* Every two entries of one legend are told apart without colour (NO_COLOR,
+ * monochrome terminals): their samples differ in a cell where both draw. */
+static void
+check_samples(const struct canvas *c, int cols, int rows)
+{
+    for (int a = 1; a <= c->nseries; a++)
+        for (int b = a + 1; b <= c->nseries; b++) {
+            const struct canvas_series *x = &c->series[a - 1], *y = &c->series[b - 1];
+            if (!x->legend || !y->legend || x->plot == 0 || x->plot != y->plot)
+                continue;
+            CHECK(!confusable(x->sample, y->sample),
+                  "%s at %dx%d: legend entries '%s' (%s) and '%s' (%s) look alike without colour",
+                  where, cols, rows, x->label, x->sample, y->label, y->sample);
+        }
+}
+
 /* Render s at cols x rows and check every legend entry's cells. */
 static void
 measure(struct session *s, int cols, int rows)
@@ -54,6 +104,7 @@ measure(struct session *s, int cols, int rows)
     s->running = NULL;
     ui_render(&ui, s, &c, NULL);
     s->running = running;
+    check_samples(&c, cols, rows);
     for (int id = 1; id <= c.nseries; id++) {
         const struct canvas_series *sr = &c.series[id - 1];
         if (!sr->legend && !sr->hidden)
@@ -125,6 +176,83 @@ run_script(const char *path, const char *name, bool at_end)
         measure(s, 80, 24);
         measure(s, 200, 60);
     }
+    out_buffer_free(&ob);
+    ui_free(&ui);
+    session_free(s);
+}
+
+/* The box (width times height, in cells) of the cells that series a or b
+ * own in the posterior pane of s at cols x rows (0: none). */
+static int
+extent(struct session *s, const char *a, const char *b, int cols, int rows)
+{
+    struct canvas c;
+    if (canvas_init(&c, cols, rows, false) != 0)
+        return -1;
+    ui_render(&ui, s, &c, NULL);
+    bool mine[CANVAS_MAX_SERIES + 1] = {false};
+    for (int k = 1; k <= c.nseries; k++) {
+        const struct canvas_series *sr = &c.series[k - 1];
+        mine[k] = sr->pane >= 0 && strcmp(pane_at(sr->pane)->view.name, "posterior") == 0 &&
+                  (strcmp(sr->label, a) == 0 || (b != NULL && strcmp(sr->label, b) == 0));
+    }
+    int c0 = cols, c1 = -1, r0 = rows, r1 = -1;
+    for (int r = 0; r < rows; r++)
+        for (int q = 0; q < cols; q++) {
+            int id = c.cells[(size_t)r * (size_t)cols + (size_t)q].series;
+            if (id > 0 && id <= CANVAS_MAX_SERIES && mine[id]) {
+                c0 = q < c0 ? q : c0, c1 = q > c1 ? q : c1;
+                r0 = r < r0 ? r : r0, r1 = r > r1 ? r : r1;
+            }
+        }
+    canvas_free(&c);
+    return c1 < 0 ? 0 : (c1 - c0 + 1) * (r1 - r0 + 1);
+}
+
+/* The posterior concentrates, visibly: in the prior's frame (the default)
+ * the box of the 1 and 2 sd ellipses shrinks from n=1 to 10 to 1000 points,
+ * at 80x24 and 200x60, inside the prior's 2 sd ellipse, which stays put
+ * (at 80x24 the n=1000 one is in one cell, under the truth: the legend says so);
+ * frame=posterior zooms to the posterior (and draws no prior). */
+static void
+test_concentration(void)
+{
+    static const int size[2][2] = {{80, 24}, {200, 60}};
+    bl_err err;
+    struct session *s = session_alloc(&err);
+    CHECK(s != NULL && ui_init(&ui, false) == 0, "session and ui");
+    if (s == NULL)
+        return;
+    ui_attach(&ui, s);
+    struct out_buffer ob;
+    out_buffer_init(&ob);
+    CHECK(cmd_run_line(s, "seed 1; data linear d=1 noise=0.2 w=0.8; model blr alpha=2 bias=yes",
+                       &ob.out, &err) == BL_OK, "setup: %s", err.msg);
+    static const char *const steps[3] = {"observe 1", "observe 9", "observe 990"};
+    int e[3][2], pr[3][2];
+    for (int k = 0; k < 3; k++) {
+        CHECK(cmd_run_line(s, steps[k], &ob.out, &err) == BL_OK, "%s: %s", steps[k], err.msg);
+        for (int z = 0; z < 2; z++) {
+            e[k][z] = extent(s, "1 sd", "2 sd", size[z][0], size[z][1]);
+            pr[k][z] = extent(s, "prior 2 sd", NULL, size[z][0], size[z][1]);
+        }
+    }
+    for (int z = 0; z < 2; z++) {
+        printf("%dx%d: ellipses' box %d, %d, %d cells at n=1, 10, 1000; prior's %d, %d, %d\n",
+               size[z][0], size[z][1], e[0][z], e[1][z], e[2][z], pr[0][z], pr[1][z], pr[2][z]);
+        CHECK(e[0][z] >= 4 * e[1][z] && e[1][z] >= 4 * e[2][z] && e[1][z] > 0,
+              "%dx%d: the ellipses' box %d, %d, %d at n=1, 10, 1000", size[z][0], size[z][1],
+              e[0][z], e[1][z], e[2][z]);
+        /* (The posterior's cells over the prior's take a few of them.) */
+        CHECK(pr[0][z] >= 100 && pr[1][z] * 10 >= pr[0][z] * 9 && pr[1][z] == pr[2][z],
+              "%dx%d: the prior's box moved: %d, %d, %d", size[z][0], size[z][1], pr[0][z],
+              pr[1][z], pr[2][z]);
+    }
+    CHECK(cmd_run_line(s, "pane posterior frame=posterior", &ob.out, &err) == BL_OK, "frame: %s",
+          err.msg);
+    int zoom = extent(s, "1 sd", "2 sd", 80, 24);
+    CHECK(zoom >= e[0][0] / 2 && extent(s, "prior 2 sd", NULL, 80, 24) == 0,
+          "frame=posterior: the ellipses' box at n=1000 is %d (n=1: %d), no prior", zoom, e[0][0]);
     out_buffer_free(&ob);
     ui_free(&ui);
     session_free(s);
@@ -241,6 +369,7 @@ main(int argc, char **argv)
     bl_err err;
     CHECK(pane_register(pane_table, &err) == BL_OK, "panes: %s", err.msg);
     test_text();
+    test_concentration();
     test_sampler_pictures();
     run_script(test_path("golden/screens.lens"), "screens.lens", false);
 

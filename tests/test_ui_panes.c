@@ -88,7 +88,7 @@ test_real_table(void)
     } bad[] = {
         {"pane data xrange=1", "xrange=1: give lo,hi (e.g. xrange=-2,2) or auto"},
         {"pane data yrange=2,1", "yrange=2,1: need finite numbers lo < hi, or auto"},
-        {"pane data w=0,1", "w= and x= are keys of the posterior pane"},
+        {"pane data w=0,1", "w=, x= and frame= are keys of the posterior pane"},
         {"pane posterior w=0,9", "w=0,9: the model has weights 0..1"},
         {"pane posterior w=1,1", "w= needs two different weight indices, e.g. w=0,1"},
         {"pane regret coord=1", "coord= and view= are keys of the data pane"},

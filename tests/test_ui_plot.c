@@ -226,14 +226,58 @@ test_range(void)
     }
     CHECK(lo0 == -1 && hi0 == 1, "nice bounds of [-0.93, 0.97]: [%g, %g]", lo0, hi0);
 
-    /* Shrinks once the data use under a third; not before. */
+    /* Shrinks once the data use under half; not before. */
     struct plot_range s = {0};
     plot_range_update(&s, 0, 100);
+    plot_range_update(&s, 0, 60);
+    CHECK(s.lo == 0 && s.hi == 100, "60%% of the range: kept [%g, %g]", s.lo, s.hi);
     plot_range_update(&s, 0, 40);
-    CHECK(s.lo == 0 && s.hi == 100, "40%% of the range: kept [%g, %g]", s.lo, s.hi);
-    plot_range_update(&s, 0, 30);
-    CHECK(s.lo == 0 && s.hi < 100 && s.hi >= 30, "30%% of the range: shrunk to [%g, %g]", s.lo,
+    CHECK(s.lo == 0 && s.hi < 100 && s.hi >= 40, "40%% of the range: shrunk to [%g, %g]", s.lo,
           s.hi);
+    /* --demo: data within +-2 in a -5..5 range (40%) get their own axes. */
+    struct plot_range dm = {.lo = -5, .hi = 5, .valid = true};
+    plot_range_update(&dm, -1.9, 2.1);
+    CHECK(dm.lo >= -3 && dm.hi <= 3, "+-2 in -5..5: [%g, %g]", dm.lo, dm.hi);
+    /* No jitter: data wandering and changing span (10% to 90% of the
+     * largest; away from zero, whose floor gives a shrink no room) never make
+     * the range change back within a few frames, and the same data never
+     * move it. */
+    {
+        struct plot_range w = {0};
+        unsigned sd = 7;
+        int moves = 0, flips = 0, last = 0, lastat = -10;
+        for (int i = 0; i < 2000; i++) {
+            sd = sd * 1103515245u + 12345u;
+            double u = ((sd >> 16) & 0x7FFF) / 32768.0;
+            double c = 3 + sin(i * 0.01), half = 0.5 + 0.4 * sin(i * 0.003) + 0.01 * u;
+            double lo = w.lo, hi = w.hi;
+            plot_range_update(&w, c - half, c + half);
+            CHECK(w.lo <= c - half && w.hi >= c + half, "frame %d: data outside", i);
+            double lo2 = w.lo, hi2 = w.hi;
+            plot_range_update(&w, c - half, c + half);
+            CHECK(w.lo == lo2 && w.hi == hi2, "frame %d: the same data moved the range", i);
+            if (i > 0 && (w.lo != lo || w.hi != hi)) {
+                int dir = w.hi - w.lo > hi - lo ? 1 : -1;
+                moves++;
+                flips += last != 0 && dir != last && i - lastat < 5;
+                last = dir;
+                lastat = i;
+            }
+        }
+        CHECK(moves < 200, "wandering data: %d range changes in 2000 frames", moves);
+        CHECK(flips == 0, "wandering data: %d of %d changes reverse one a few frames before",
+              flips, moves);
+    }
+    /* Both ends growing at once: the grown range is not shrunk the next frame. */
+    {
+        struct plot_range b = {0};
+        plot_range_update(&b, -1, 1);
+        plot_range_update(&b, -3.1, 3.1);
+        double lo = b.lo, hi = b.hi;
+        plot_range_update(&b, -3.1, 3.1);
+        CHECK(b.lo == lo && b.hi == hi && 6.2 >= (hi - lo) / 2, "both ends: [%g, %g] then [%g, %g]",
+              lo, hi, b.lo, b.hi);
+    }
 
     /* Degenerate, missing, fixed. */
     struct plot_range d = {0};
@@ -640,6 +684,99 @@ test_ticks_int(void)
     CHECK(axis_ticks_int(200.2, 200.8, false, 8, t, &step) == 0, "no integer inside: no tick");
 }
 
+/* The glyph family of a dash pattern: its runs of drawn pixels over one
+ * 32-pixel cycle (from a gap), each long (L, 3 or more) or short (S), reduced
+ * to the shortest unit that repeats: solid "-", dashed "L", dotted "S",
+ * dash-dot "LS", dash-dot-dot "LSS". A longer dash is still "L". */
+static void
+family(uint32_t pat, char *out, size_t size)
+{
+    if (pat == 0xFFFFFFFFu) {
+        snprintf(out, size, "-");
+        return;
+    }
+    int start = 0;
+    while ((pat >> start) & 1u)
+        start++;
+    char runs[33];
+    int n = 0, len = 0;
+    for (int k = 1; k <= 32; k++) {
+        bool on = (pat >> ((start + k) % 32)) & 1u;
+        if (on)
+            len++;
+        if ((!on || k == 32) && len > 0) {
+            runs[n++] = len >= 3 ? 'L' : 'S';
+            len = 0;
+        }
+    }
+    runs[n] = 0;
+    for (int u = 1; u <= n; u++) {
+        if (n % u != 0)
+            continue;
+        bool rep = true;
+        for (int k = u; k < n && rep; k++)
+            rep = runs[k] == runs[k % u];
+        if (rep) {
+            /* The unit starting at its longest run: "SL" and "LS" are one family. */
+            char unit[33];
+            int at = 0;
+            for (int k = 0; k < u; k++)
+                if (runs[k] == 'L') {
+                    at = k;
+                    break;
+                }
+            for (int k = 0; k < u; k++)
+                unit[k] = runs[(at + k) % u];
+            unit[u] = 0;
+            snprintf(out, size, "%s", unit);
+            return;
+        }
+    }
+    snprintf(out, size, "%s", runs);
+}
+
+/* Two samples alike without colour: as many bytes, each equal or a blank
+ * in one of them ("──" and "─ " differ only by a gap). */
+static bool
+alike(const char *a, const char *b)
+{
+    if (strlen(a) != strlen(b))
+        return false;
+    for (size_t i = 0; a[i] != 0; i++)
+        if (a[i] != b[i] && a[i] != ' ' && b[i] != ' ')
+            return false;
+    return true;
+}
+
+/* Every two line styles differ in glyph family and in their legend samples
+ * (UTF-8 and ASCII), so series of one plot read apart without colour. */
+static void
+test_styles(void)
+{
+    char fa[40], fb[40];
+    family(0x00FF00FFu, fa, sizeof fa);
+    family(PAT_DASHED, fb, sizeof fb);
+    CHECK(strcmp(fa, fb) == 0, "a long dash is a dash: %s, %s", fa, fb);
+    family(PAT_DOTTED, fa, sizeof fa);
+    CHECK(strcmp(fa, "S") == 0, "dotted: %s", fa);
+    family(PAT_DASH_DOT, fa, sizeof fa);
+    CHECK(strcmp(fa, "LS") == 0, "dash-dot: %s", fa);
+    family(PAT_DASH_DOTS, fa, sizeof fa);
+    CHECK(strcmp(fa, "LSS") == 0, "dash-dot-dot: %s", fa);
+    for (int i = 0; i < PLOT_STYLES; i++)
+        for (int j = i + 1; j < PLOT_STYLES; j++) {
+            const struct plot_style *a = &plot_styles[i], *b = &plot_styles[j];
+            family(a->pattern, fa, sizeof fa);
+            family(b->pattern, fb, sizeof fb);
+            CHECK(strcmp(fa, fb) != 0, "styles %d and %d: one family (%s)", i, j, fa);
+            CHECK(!alike(a->sample, b->sample), "styles %d and %d: samples %s and %s alike", i, j,
+                  a->sample, b->sample);
+            CHECK(!alike(a->ascii_sample, b->ascii_sample),
+                  "styles %d and %d: ASCII samples %s and %s alike", i, j, a->ascii_sample,
+                  b->ascii_sample);
+        }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -647,6 +784,7 @@ main(int argc, char **argv)
     test_ticks();
     test_ticks_int();
     test_range();
+    test_styles();
     test_plot_clip();
     test_plot_degenerate();
     test_golden();

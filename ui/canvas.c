@@ -409,6 +409,7 @@ canvas_clear(struct canvas *c)
     c->nseries = 0;
     c->nshape = c->nxy = 0;
     c->dl_failed = false;
+    c->redraw_in = 0;
 }
 
 int

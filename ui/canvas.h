@@ -72,6 +72,8 @@ struct canvas_series {
     bool legend; /* a legend names it */
     bool hidden; /* its legend says it is hidden: why */
     char why[CANVAS_LABEL_SIZE];
+    int plot;        /* the plot whose legend names it (its first series id), 0: none */
+    char sample[16]; /* the legend's sample of it, as shown (UTF-8 or ASCII) */
 };
 
 /* The display list: one shape per plot call, in the order drawn, with its
@@ -104,6 +106,10 @@ struct canvas {
     /* The pen: series id and layer given to every cell drawn (canvas_pen). */
     int pen_series, pen_layer;
     int pane; /* the pane being drawn (set by the renderer), -1 outside panes */
+    /* Seconds after which a pane wants the frame drawn again (it drew cached
+     * figures older than the session: a refresh was not yet due); 0: none.
+     * Cleared by canvas_clear; the live loop wakes up for it. */
+    double redraw_in;
     int nseries;
     struct canvas_series series[CANVAS_MAX_SERIES]; /* id i at series[i - 1] */
     /* The display list of this frame (cleared by canvas_clear); owned. */

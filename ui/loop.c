@@ -434,6 +434,18 @@ show_matches(char **matches, int n, int max_len)
     L.dirty = true;
 }
 
+/* The pane a typed `pane NAME on` asks for (the next frame says when there
+ * is no room for it), else -1. */
+static int
+asked_pane(const char *line)
+{
+    char w[3][32];
+    if (sscanf(line, " %31s %31s %31s", w[0], w[1], w[2]) != 3 || strcmp(w[0], "pane") != 0 ||
+        strcmp(w[2], "on") != 0)
+        return -1;
+    return view_pane_parse(w[1]);
+}
+
 static void
 run_line(const char *line)
 {
@@ -458,6 +470,8 @@ run_line(const char *line)
     *(bl_cancel *)L.s->cancel = 0;
     if (cmd_run_line(L.s, line, &L.out, &err) != BL_OK)
         out_error(&L.out, "error: %s", err.msg);
+    else
+        L.ui.asked = asked_pane(line);
     *(bl_cancel *)L.s->cancel = 0;
     L.in_command = false;
     page_if_long(gen, line, true);
@@ -959,6 +973,12 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
             double wait = FRAME_S - (clock_now() - last);
             timeout = wait > 0 ? (int)(wait * 1000) + 1 : 0;
         }
+        /* A pane that drew figures older than the session (a throttled
+         * refresh) gets its frame once they are due: after a stream ends the
+         * loop would otherwise sleep on them (the spectrum's stale title). */
+        bool refresh = !animating && L.canvas.redraw_in > 0;
+        if (refresh)
+            timeout = (int)(L.canvas.redraw_in * 1000) + 1;
         /* A lecture's next command runs at once; a wait wakes up at its end. */
         double until;
         enum script_hold hold = session_script_hold(s, &until);
@@ -992,6 +1012,8 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
         }
         last = t;
         lecture_step();
+        if (refresh && r == 0)
+            L.dirty = true;
         if (L.dirty)
             render();
     }

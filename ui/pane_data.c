@@ -21,7 +21,6 @@
 
 #define DATA_MAX_POINTS 3000 /* newest points drawn; older ones only add ink */
 #define DATA_DRAWS 3
-#define PAT_LONGDASH 0x00FF00FFu /* posterior draws: told apart from truth and 2 sd */
 
 /* What the pane shows for d > 1 inputs: `pane data view=coord|pred`; auto
  * until set (function of x for 1-D inputs, prediction against truth
@@ -442,7 +441,7 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
         for (int j = 0; kmodel && j < p->gdraws; j++) {
             for (size_t g = 0; g < grid; g++)
                 gy[g] = isnan(gd[g]) ? (double)NAN : p->gdraw[(size_t)j * grid + g];
-            plot_line(&pl, gx, gy, grid, COL_S3, PAT_LONGDASH);
+            plot_line(&pl, gx, gy, grid, COL_S3, PAT_DASH_DOT);
         }
         for (int j = 0; j < DATA_DRAWS && isfinite(k); j++) {
             memcpy(wdraw, p->z + (size_t)j * s->dim, s->dim * sizeof *wdraw);
@@ -457,7 +456,7 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
                     f += s->phi[i] * wdraw[i];
                 gy[g] = isnan(gd[g]) ? (double)NAN : f;
             }
-            plot_line(&pl, gx, gy, grid, COL_S3, PAT_LONGDASH);
+            plot_line(&pl, gx, gy, grid, COL_S3, PAT_DASH_DOT);
         }
     }
     if (model) {
@@ -504,7 +503,7 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
             if (kmodel && s->mc->pane.band != NULL && p->gdraws == 0)
                 plot_series_hidden(&pl, "draws", "slow kernel");
             why[nl] = "on the mean";
-            leg[nl++] = (struct legend_entry){"─ ", "- ", "draws", COL_S3};
+            leg[nl++] = (struct legend_entry){"─·", "-.", "draws", COL_S3};
         }
     }
     plot_legend_checked(&pl, leg, nl, why);

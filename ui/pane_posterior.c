@@ -82,6 +82,28 @@ enum { DREW_JOINT = 1, DREW_SCALE = 2 };
 #define FRAME_SD    8.0    /* its half-width in reference sd */
 #define GAUSS_R99   3.0349 /* sqrt(-2 ln 0.01): the 99% ellipse of a 2-D Gaussian */
 
+/* The prior's variance of each weight (the prior is isotropic: N(0, I/alpha),
+ * or s2 v0 I with E[s2] = b0 / (a0 - 1)); NaN when it has none (a0 <= 1). */
+static double
+prior_var(const struct session *s)
+{
+    const blr_opts *o = blr_options(s->blr);
+    if (o->kind == BLR_KNOWN)
+        return o->alpha > 0 ? 1 / o->alpha : (double)NAN;
+    return o->a0 > 1 ? o->v0 * o->b0 / (o->a0 - 1) : (double)NAN;
+}
+
+/* `pane posterior frame=prior` (the default): the axes keep the prior's 2 sd
+ * region in view, drawn, so the posterior visibly shrinks inside it as n
+ * grows (axes zoomed to the posterior draw it the same size at every n);
+ * frame=posterior zooms to the posterior. */
+static bool
+prior_frame(const struct session *s)
+{
+    return view_choice(&s->view, "posterior", "frame") != 1 && isfinite(prior_var(s)) &&
+           prior_var(s) > 0;
+}
+
 /* `pane posterior w=i,j`: weight k of the two shown (0, 1 until set). */
 static size_t
 post_w(const struct session *s, int k)
@@ -1105,20 +1127,27 @@ draw_marginal(struct posterior_pane *p, const struct session *s, size_t i, struc
     double lo = m - 3.5 * sd, hi = m + 3.5 * sd;
     if (truth)
         lo = fmin(lo, t), hi = fmax(hi, t);
+    bool prior = prior_frame(s);
+    double psd = prior ? sqrt(prior_var(s)) : (double)NAN;
+    if (prior)
+        lo = fmin(lo, -2.2 * psd), hi = fmax(hi, 2.2 * psd);
     double x[G], y[G], zero[G], pk = 1 / (sd * sqrt(2 * M_PI));
     pane_apply_ranges(s, "posterior", &p->x, &p->y);
     plot_range_update(&p->x, lo, hi);
-    plot_range_update(&p->y, 0, pk);
+    plot_range_update(&p->y, 0, prior ? fmax(pk, 1 / (psd * sqrt(2 * M_PI))) : pk);
     char xl[16];
     snprintf(xl, sizeof xl, "w%zu", i);
-    const struct legend_entry leg[] = {
-        {"──", "__", "posterior density", COL_S1},
-        {"░░", "::", "1 sd region", COL_BAND},
-        {"╎ ", ": ", "2 sd bounds", COL_S1},
-        {"+·", "+.", "truth", COL_TRUTH},
-    };
+    struct legend_entry leg[5];
+    size_t nl = 0;
+    leg[nl++] = (struct legend_entry){"──", "__", "posterior density", COL_S1};
+    leg[nl++] = (struct legend_entry){"░░", "::", "1 sd region", COL_BAND};
+    leg[nl++] = (struct legend_entry){"╎ ", ": ", "2 sd bounds", COL_S1};
+    if (prior)
+        leg[nl++] = (struct legend_entry){"··", "..", "prior", COL_S3};
+    if (truth)
+        leg[nl++] = (struct legend_entry){"+·", "+.", "truth", COL_TRUTH};
     struct plot pl;
-    plot_begin_legend(&pl, c, col, row, w, h, &p->x, &p->y, xl, "density", leg, truth ? 4 : 3);
+    plot_begin_legend(&pl, c, col, row, w, h, &p->x, &p->y, xl, "density", leg, nl);
     /* The 1 sd region as a band under the curve, the 2 sd bounds and the
      * mean as segments up to it, the truth across the whole height. */
     for (int g = 0; g < G; g++) {
@@ -1136,6 +1165,13 @@ draw_marginal(struct posterior_pane *p, const struct session *s, size_t i, struc
     }
     plot_series(&pl, "posterior density");
     plot_line(&pl, x, y, G, COL_S1, PAT_SOLID);
+    if (prior) {
+        double py[G];
+        for (int g = 0; g < G; g++)
+            py[g] = exp(-0.5 * x[g] * x[g] / (psd * psd)) / (psd * sqrt(2 * M_PI));
+        plot_series(&pl, "prior");
+        plot_line(&pl, x, py, G, COL_S3, PAT_DOTTED);
+    }
     const double at[3] = {m - 2 * sd, m, m + 2 * sd};
     for (int k = 0; k < 3; k++) {
         double z = (at[k] - m) / sd, sx[2] = {at[k], at[k]}, sy[2] = {0, pk * exp(-0.5 * z * z)};
@@ -1150,7 +1186,13 @@ draw_marginal(struct posterior_pane *p, const struct session *s, size_t i, struc
         plot_marker(&pl, t, 0, '+', COL_TRUTH, ATTR_BOLD);
     }
     plot_series(&pl, NULL);
-    plot_legend(&pl, leg, truth ? 4 : 3);
+    /* A concentrated posterior in the prior's frame is a spike: its 1 sd
+     * region and 2 sd bounds are inside the curve's cells. */
+    const char *why[5] = {0};
+    for (size_t k = 0; k < nl; k++)
+        if (strcmp(leg[k].name, "1 sd region") == 0 || strcmp(leg[k].name, "2 sd bounds") == 0)
+            why[k] = "in the peak";
+    plot_legend_checked(&pl, leg, nl, why);
 }
 
 static void
@@ -1216,6 +1258,12 @@ posterior_draw(void *self, const struct session *s, struct canvas *c, int col, i
         pane_message(c, col, row, w, h, "posterior covariance not finite yet (nig: a_n <= 1)");
         return;
     }
+    bool prior = prior_frame(s);
+    double pv = prior ? prior_var(s) : (double)NAN, pr = 2.2 * sqrt(pv);
+    if (prior) {
+        xmn = fmin(xmn, -pr), xmx = fmax(xmx, pr);
+        ymn = fmin(ymn, -pr), ymx = fmax(ymx, pr);
+    }
     pane_apply_ranges(s, "posterior", &p->x, &p->y);
     plot_range_update(&p->x, xmn, xmx);
     plot_range_update(&p->y, ymn, ymx);
@@ -1223,27 +1271,42 @@ posterior_draw(void *self, const struct session *s, struct canvas *c, int col, i
     char xl[16], yl[16];
     snprintf(xl, sizeof xl, "w%zu", i);
     snprintf(yl, sizeof yl, "w%zu", j);
-    const struct legend_entry leg[] = {
-        {"──", "__", "1 sd", COL_S1},
-        {"╌╌", "--", "2 sd", COL_S1},
-        {"× ", "x ", "mean", COL_S1},
-        {"+ ", "+ ", "truth", COL_TRUTH},
-    };
+    struct legend_entry leg[5];
+    size_t nl = 0;
+    leg[nl++] = (struct legend_entry){"──", "__", "1 sd", COL_S1};
+    leg[nl++] = (struct legend_entry){"╌╌", "--", "2 sd", COL_S1};
+    if (prior)
+        leg[nl++] = (struct legend_entry){"··", "..", "prior 2 sd", COL_S3};
+    leg[nl++] = (struct legend_entry){"× ", "x ", "mean", COL_S1};
+    if (truth)
+        leg[nl++] = (struct legend_entry){"+ ", "+ ", "truth", COL_TRUTH};
     struct plot pl;
-    plot_begin_legend(&pl, c, col, row, w, top, &p->x, &p->y, xl, d < 2 ? NULL : yl, leg,
-                      truth ? 4 : 3);
+    plot_begin_legend(&pl, c, col, row, w, top, &p->x, &p->y, xl, d < 2 ? NULL : yl, leg, nl);
+    plot_series(&pl, "prior 2 sd");
+    if (prior)
+        plot_ellipse(&pl, 0, 0, pv, 0, pv, 2.0, COL_S3, PAT_DOTTED);
     plot_series(&pl, "2 sd");
     plot_ellipse(&pl, mx, my, sxx, sxy, syy, 2.0, COL_S1, PAT_DASHED);
     plot_series(&pl, "1 sd");
     plot_ellipse(&pl, mx, my, sxx, sxy, syy, 1.0, COL_S1, PAT_SOLID);
     plot_series(&pl, "mean");
     plot_marker(&pl, mx, my, c->ascii ? 'x' : 0x00D7, COL_S1, ATTR_BOLD);
+    int mean_id = pl.series;
     plot_series(&pl, "truth");
     plot_layer(&pl, LAYER_NEW);
     if (truth)
         plot_marker(&pl, tx, ty, '+', COL_TRUTH, ATTR_BOLD);
     plot_series(&pl, NULL);
-    plot_legend(&pl, leg, truth ? 4 : 3);
+    /* In the prior's frame a concentrated posterior is smaller than a cell,
+     * its mean on the truth's: the legend says so rather than naming marks
+     * nobody can find. */
+    if (truth && mean_id != 0 && canvas_series_cells(c, mean_id) == 0)
+        plot_series_hidden(&pl, "mean", "on the truth");
+    const char *why[5] = {0};
+    for (size_t k = 0; k < nl; k++)
+        if (strcmp(leg[k].name, "1 sd") == 0 || strcmp(leg[k].name, "2 sd") == 0)
+            why[k] = "in one cell";
+    plot_legend_checked(&pl, leg, nl, why);
     if (top < h && s->n > 0)
         draw_traces(p, s, c, col, row + top, w, h - top);
 }
@@ -1276,6 +1339,8 @@ check_x(const struct session *s, const struct arg_value *v, bl_err *err)
     return BL_OK;
 }
 
+static const char *const frames[] = {"prior", "posterior", NULL};
+
 static const struct view_key posterior_keys[] = {
     {.arg = {.name = "w",
              .type = ARG_VEC,
@@ -1290,6 +1355,11 @@ static const struct view_key posterior_keys[] = {
      .init = {0, 0},
      .init_len = 2,
      .check = check_x},
+    {.arg = {.name = "frame",
+             .type = ARG_CHOICE,
+             .choices = frames,
+             .help = "posterior: axes keep the prior's 2 sd region (the posterior shrinks in it), "
+                     "or zoom to the posterior"}},
     {.arg = {.name = NULL}},
 };
 

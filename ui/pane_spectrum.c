@@ -99,6 +99,17 @@ spectrum_title(void *self, const struct session *s, char *buf, size_t size)
     }
 }
 
+/* Figures older than the session were drawn: ask for a frame when they are
+ * due (live, a stream's last arrivals would else stay off the pane, and
+ * its title say "the first 40 of 300 points", until the next key). */
+static void
+want_redraw(struct canvas *c, double in)
+{
+    in = fmax(in, 0.01);
+    if (c->redraw_in <= 0 || in < c->redraw_in)
+        c->redraw_in = in;
+}
+
 static void
 push_trace(struct spectrum_pane *p, double n, double rc, double rg)
 {
@@ -288,6 +299,8 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
         }
         p->kgen = s->generation;
         p->klast = t;
+    } else if (p->kgen != s->generation) {
+        want_redraw(c, SPECTRUM_REFRESH_S - (t - p->klast));
     }
     size_t n = p->kn, L = p->klayers;
     if (n == 0 || L == 0)
@@ -314,13 +327,10 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
     }
     index_range(&p->ix, n);
     plot_range_update(&p->iy, mn, mx);
-    /* Five layers, five dash patterns: no two told apart by colour alone. */
-    static const uint32_t pats[] = {PAT_SOLID, PAT_DASHED, PAT_DOTTED, 0x00FF00FFu, 0x33333333u};
+    /* Five layers, five line styles: no two told apart by colour alone. */
     static const int cols[] = {COL_S1, COL_S2, COL_S3, COL_S4, COL_S5};
     struct legend_entry leg[5];
     char names[5][32];
-    static const char *const samples[] = {"──", "╌╌", "··", "─ ", "┄┄"},
-                             *const asamples[] = {"__", "--", "..", "- ", "=="};
     for (size_t i = 0; i < ns; i++) {
         size_t l = show[i];
         char r[16];
@@ -329,17 +339,24 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
             snprintf(names[i], sizeof names[i], "layer %zu: rank %s", l + 1, r);
         else
             snprintf(names[i], sizeof names[i], "Gram: eff. rank %s", r);
-        leg[i] = (struct legend_entry){samples[i % 5], asamples[i % 5], names[i], cols[i % 5]};
+        const struct plot_style *st = &plot_styles[i % PLOT_STYLES];
+        leg[i] = (struct legend_entry){st->sample, st->ascii_sample, names[i], cols[i % 5]};
     }
     struct plot pl;
     plot_begin_legend(&pl, c, col, row, w, top, &p->ix, &p->iy, "index j", "eigenvalue", leg, ns);
     for (size_t i = 0; i < ns; i++) {
         plot_series(&pl, names[i]);
-        plot_line(&pl, idx, p->kl + show[i] * n, above[i], cols[i % 5], pats[i % 5]);
+        plot_line(&pl, idx, p->kl + show[i] * n, above[i], cols[i % 5],
+                  plot_styles[i % PLOT_STYLES].pattern);
     }
     plot_series(&pl, NULL);
     draw_floor(&pl, idx, below, n, fl);
-    plot_legend(&pl, leg, ns);
+    /* Deep layers converge on one spectrum: a curve under another's cells
+     * says so. */
+    const char *why[5] = {0};
+    for (size_t i = 1; i < ns; i++)
+        why[i] = "on the other layers";
+    plot_legend_checked(&pl, leg, ns, why);
     free(idx);
     if (top >= h)
         return;
@@ -422,6 +439,8 @@ spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, in
             pane_message(c, col, row, w, h, p->err);
             return;
         }
+    } else if (p->gen != s->generation) {
+        want_redraw(c, SPECTRUM_REFRESH_S - (t - p->last));
     }
     if (p->d != s->dim)
         return;

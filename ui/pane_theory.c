@@ -18,8 +18,6 @@
 #include "ui/pane.h"
 #include "ui/plot.h"
 
-#define PAT_LONG 0x00FF00FFu
-
 struct theory_pane {
     struct plot_range x, y, x2, y2;
     size_t *idx;
@@ -125,7 +123,7 @@ draw_lens(struct theory_pane *p, const struct instrument *in, struct canvas *c, 
     plot_series(&pl, "simple: -log W(e) + n e");
     plot_line(&pl, x, y[1], k, COL_S1, PAT_DOTTED);
     plot_series(&pl, "complex: bound");
-    plot_line(&pl, x, y[3], k, COL_S2, PAT_LONG);
+    plot_line(&pl, x, y[3], k, COL_S2, PAT_DASH_DOT);
     plot_series(&pl, "SGLD ensemble, simple truth");
     plot_points(&pl, x, y[4], k, COL_S3);
     plot_series(&pl, "simple truth: regret");
@@ -136,7 +134,7 @@ draw_lens(struct theory_pane *p, const struct instrument *in, struct canvas *c, 
         {"──", "__", "simple truth: regret", COL_S1},
         {"··", "..", "simple: -log W(e) + n e", COL_S1},
         {"╌╌", "--", "complex truth: regret", COL_S2},
-        {"─ ", "- ", "complex: bound", COL_S2},
+        {"─·", "-.", "complex: bound", COL_S2},
         {"⠂⠂", "''", "SGLD ensemble, simple truth", COL_S3},
     };
     plot_legend(&pl, leg, 5);
@@ -154,7 +152,9 @@ draw_bma(struct theory_pane *p, const struct instrument *in, struct canvas *c, i
 {
     int bars = h >= 14 ? (int)in->C : 0;
     int rest = h - bars;
-    int top = rest >= 16 ? rest * 3 / 5 : rest;
+    /* The regret per example is the lecture's second point: it keeps a
+     * plot of its own down to 80x24 (12 rows: 7 and 5, three data rows). */
+    int top = rest >= 12 ? rest * 3 / 5 : rest;
     size_t max = (size_t)(w > 0 ? 2 * w : 0);
     double *b = scratch(p, max, 8);
     if (b == NULL || in->n == 0)
@@ -182,7 +182,7 @@ draw_bma(struct theory_pane *p, const struct instrument *in, struct canvas *c, i
     plot_series(&pl, "least squares");
     plot_line(&pl, x, e[2], k, COL_S3, PAT_DOTTED);
     plot_series(&pl, "ridge");
-    plot_line(&pl, x, e[3], k, COL_S4, PAT_LONG);
+    plot_line(&pl, x, e[3], k, COL_S4, PAT_DASH_DOT);
     plot_series(&pl, "oracle (knows the class)");
     plot_layer(&pl,
                LAYER_OVER); /* dashed over BMA, which it equals once BMA has learnt the class */
@@ -194,7 +194,7 @@ draw_bma(struct theory_pane *p, const struct instrument *in, struct canvas *c, i
         {"──", "__", "BMA", COL_S1},
         {"╌╌", "--", "oracle (knows the class)", COL_S2},
         {"··", "..", "least squares", COL_S3},
-        {"─ ", "- ", "ridge", COL_S4},
+        {"─·", "-.", "ridge", COL_S4},
     };
     plot_legend(&pl, leg, 4);
     if (top < rest) {

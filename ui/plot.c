@@ -17,10 +17,13 @@
  * Hysteresis (plot_range_update): a range grows at once when data leave it,
  * to nice bounds of the union of old range and data plus GROW_PAD of the span
  * on the side that overflowed (so a steadily growing series resets the axis
- * every ~40% of growth, not every frame); it shrinks to nice bounds of the
- * data only when the data span falls below a third of the range. The nice
- * bounds of a span are at most ~2.3 times it, so a shrink never triggers the
- * next shrink, and data inside the range never move it (no jitter). */
+ * every ~40% of growth, not every frame), or to the data's fit (nice bounds
+ * with an eighth of the span at each end) when they use less than half of
+ * the grown range; it shrinks to the data's fit only when the data span
+ * falls below half of the range and the fit is at most 3/4 of it. So the
+ * same data never move a range twice (a shrink or a growth leaves it at
+ * their fit or fuller), and data inside the range never move it (no
+ * jitter). */
 #include "ui/plot.h"
 
 #include <float.h>
@@ -34,6 +37,11 @@
 #define GROW_PAD  0.25 /* fraction of the span added when growing */
 #define MAX_TICKS 32
 #define TWO_PI    6.283185307179586
+
+const struct plot_style plot_styles[PLOT_STYLES] = {
+    {PAT_SOLID, "──", "__"},    {PAT_DASHED, "╌╌", "--"},    {PAT_DOTTED, "··", ".."},
+    {PAT_DASH_DOT, "─·", "-."}, {PAT_DASH_DOTS, "─:", "-:"},
+};
 
 /* Smallest {1,2,5} x 10^k >= raw. */
 static double
@@ -95,6 +103,20 @@ nice_bounds(double a, double b, bool log, double *lo, double *hi)
     *hi = h;
 }
 
+/* The range a shrink fits to data [a, b]: nice bounds with an eighth of the
+ * span of room at each end (not across zero from the data's side), so data
+ * drifting a little after a shrink do not grow it again at once. */
+static void
+fit_bounds(double a, double b, bool log, double *lo, double *hi)
+{
+    double pad = (b / 2 - a / 2) / 4, na = a - pad, nb = b + pad;
+    if (!log && a >= 0 && na < 0)
+        na = 0;
+    if (!log && b <= 0 && nb > 0)
+        nb = 0;
+    nice_bounds(na, nb, log, lo, hi);
+}
+
 void
 plot_range_update(struct plot_range *r, double dmin, double dmax)
 {
@@ -141,9 +163,20 @@ plot_range_update(struct plot_range *r, double dmin, double dmax)
                 nb = 0;
         }
         nice_bounds(na, nb, r->log, &r->lo, &r->hi);
-    } else if (b / 3 - a / 3 < chi / 9 - clo / 9) {
-        /* The data use less than a third of the range. */
-        nice_bounds(a, b, r->log, &r->lo, &r->hi);
+        /* Grown around data that use less than half of it (they jumped, or
+         * grew at both ends): fit the data now, or the next frame would. */
+        clo = r->log ? log10(r->lo) : r->lo, chi = r->log ? log10(r->hi) : r->hi;
+        if (b / 2 - a / 2 < chi / 4 - clo / 4)
+            fit_bounds(a, b, r->log, &r->lo, &r->hi);
+    } else if (b / 2 - a / 2 < chi / 4 - clo / 4) {
+        /* The data use less than half of the range: fit them, when that is
+         * a real shrink (to at most 3/4: the same data then never move the
+         * range again, as their fit is the range). */
+        double lo, hi;
+        fit_bounds(a, b, r->log, &lo, &hi);
+        double nlo = r->log ? log10(lo) : lo, nhi = r->log ? log10(hi) : hi;
+        if (nhi / 4 - nlo / 4 < 0.75 * (chi / 4 - clo / 4))
+            r->lo = lo, r->hi = hi;
     }
 }
 
@@ -829,6 +862,16 @@ entry_width(const struct plot *p, const struct legend_entry *e, char *name, size
     return sw + canvas_text_width(name);
 }
 
+/* A legend shows series sr with sample smp (tests compare the samples of
+ * one plot's entries). */
+static void
+legend_named(const struct plot *p, struct canvas_series *sr, const char *smp)
+{
+    sr->legend = true;
+    sr->plot = p->first_series;
+    snprintf(sr->sample, sizeof sr->sample, "%s", smp != NULL ? smp : "");
+}
+
 void
 plot_legend(struct plot *p, const struct legend_entry *e, size_t n)
 {
@@ -866,7 +909,7 @@ plot_legend(struct plot *p, const struct legend_entry *e, size_t n)
                 continue;
             }
             if (id != 0)
-                c->series[id - 1].legend = true;
+                legend_named(p, &c->series[id - 1], smp);
             canvas_text(c, p->leg_col, row, smp ? smp : "", e[i].color, ATTR_NONE, sw);
             const struct canvas_series *sr = id != 0 ? &c->series[id - 1] : NULL;
             int room = p->leg_w - sw - 1;
@@ -961,7 +1004,7 @@ plot_legend(struct plot *p, const struct legend_entry *e, size_t n)
             continue;
         }
         if (id != 0)
-            c->series[id - 1].legend = true;
+            legend_named(p, &c->series[id - 1], smp);
         for (int cc = c0; cc < c1; cc++)
             canvas_put(c, cc, row, ' ', COL_DEFAULT, ATTR_NONE);
         canvas_text(c, x0, row, smp ? smp : "", e[i].color, ATTR_NONE, sw);

@@ -5,7 +5,7 @@
  * draws the axes; then series are drawn in data coordinates. Ranges come
  * from struct plot_range, which auto-ranges with hysteresis so that axes do
  * not jitter from frame to frame (grow at once to a nice bound, shrink only
- * when the data use less than a third of the range), or stays fixed. */
+ * when the data use less than half of the range), or stays fixed. */
 #ifndef BAYESLENS_UI_PLOT_H
 #define BAYESLENS_UI_PLOT_H
 
@@ -19,6 +19,23 @@
 #define PAT_SOLID  0xFFFFFFFFu
 #define PAT_DASHED 0x0F0F0F0Fu
 #define PAT_DOTTED 0x55555555u
+/* A long dash and a dot (two) per 16 pixels: what a fourth and fifth series
+ * of one plot use (a longer dash than PAT_DASHED is the same family, told
+ * apart only by colour). */
+#define PAT_DASH_DOT  0x0C7F0C7Fu
+#define PAT_DASH_DOTS 0x123F123Fu
+
+/* The line styles, one glyph family each (solid, dashed, dotted, dash-dot,
+ * dash-dot-dot), with the legend samples that draw them: the series of one
+ * plot take different ones, so they read apart without colour (NO_COLOR,
+ * monochrome terminals). tests/test_ui_plot.c checks that the families and
+ * the samples differ. */
+struct plot_style {
+    uint32_t pattern;
+    const char *sample, *ascii_sample;
+};
+#define PLOT_STYLES 5
+extern const struct plot_style plot_styles[PLOT_STYLES];
 
 /* An axis range that persists across frames (keep it in the pane's state). */
 struct plot_range {
@@ -38,7 +55,8 @@ struct plot_range {
  * pass NaN to mean "no data"). Grows immediately to nice bounds (multiples
  * of a 1-2-5 step, plus a quarter of the span on the side that grew; on log
  * axes 1-2-5 values: 0.5, 1, 2, 5, 10, ...), shrinks only when the data span
- * falls below a third of the range; a degenerate extent gets a unit-wide
+ * falls below half of the range (to nice bounds of the data, at most 3/4 of
+ * it; on log axes in decades); a degenerate extent gets a unit-wide
  * range around it (a decade each way on log axes). Fixed ranges are left
  * alone. */
 void plot_range_update(struct plot_range *r, double dmin, double dmax);

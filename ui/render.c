@@ -20,6 +20,7 @@ ui_init(struct ui *u, bool ascii)
 {
     memset(u, 0, sizeof *u);
     u->ascii = ascii;
+    u->asked = -1;
     logbuf_init(&u->log);
     const struct pane_host host = {.log = &u->log};
     for (int i = 0; i < pane_count(); i++) {
@@ -241,6 +242,37 @@ draw_hint(struct canvas *c, const struct rect *r)
     }
 }
 
+/* `pane NAME on` under a layout with no room for NAME (80x24 holds two
+ * tiles) would change nothing on screen: say why, in one log line; likewise
+ * when the last tile goes off. */
+static void
+say_unplaced(struct ui *u, const struct session *s, const struct canvas *c)
+{
+    bool any = false, was = false;
+    int preset = s->view.preset;
+    bool grid = !s->view.zoom && preset >= 0 && preset < view_layout_count() &&
+                layout_presets[preset].kind == LAYOUT_GRID;
+    for (int i = 0; i < pane_count(); i++) {
+        if (pane_at(i)->place != PANE_TILE)
+            continue;
+        bool here = u->layout.pane[i].w > 0 && u->layout.pane[i].h > 0;
+        any |= s->view.on[i];
+        was |= u->was_on[i];
+        if (i == u->asked && s->view.on[i] && !here && grid) {
+            char msg[160];
+            snprintf(msg, sizeof msg,
+                     "%s is on but has no room at %dx%d: pane %s zoom, or turn a pane off",
+                     pane_at(i)->view.name, c->cols, c->rows, pane_at(i)->view.name);
+            logbuf_add(&u->log, msg, false);
+        }
+    }
+    if (u->drawn && was && !any)
+        logbuf_add(&u->log, "every pane is off: pane NAME on brings one back (help pane)", false);
+    memcpy(u->was_on, s->view.on, sizeof u->was_on);
+    u->drawn = true;
+    u->asked = -1;
+}
+
 void
 ui_render(struct ui *u, const struct session *s, struct canvas *c, const char *input)
 {
@@ -284,6 +316,7 @@ ui_render(struct ui *u, const struct session *s, struct canvas *c, const char *i
         int rows = c->rows > 1 ? c->rows - 1 : c->rows;
         pane_message(c, 0, 0, c->cols, rows, msg[k]);
     } else {
+        say_unplaced(u, s, c);
         for (int i = 0; i < pane_count(); i++) {
             const struct pane_desc *d = pane_at(i);
             const struct rect *r = &l->pane[i];

@@ -20,6 +20,13 @@ struct ui {
     /* Rows the log strip borrows from the pane area above it, so that output
      * a little longer than the strip shows whole (until the next key). */
     int log_grow;
+    /* A pane just asked for at the prompt (`pane NAME on`; -1 none): the
+     * next frame says in the log when the layout has no room for it. */
+    int asked;
+    /* The panes on at the last frame (once one was drawn): when the last
+     * one goes off, the log says how to bring one back. */
+    bool was_on[VIEW_MAX_PANES];
+    bool drawn;
 };
 
 /* 0, or -1 when out of memory. */
