@@ -42,7 +42,7 @@
 #include "core/kernel/nngp.h"
 
 #define DKM_MAX_DEPTH    16 /* learned layers L */
-#define DKM_LBFGS_MEMORY 10
+#define DKM_LBFGS_MEMORY 20
 
 typedef struct dkm_opts {
     nngp_act act;             /* relu, erf, leaky_relu or abs */
@@ -144,9 +144,10 @@ int dkm_iterate(dkm *m, size_t k, double tol, dkm_progress progress, void *ctx,
 int dkm_nngp_distance(const dkm *m, size_t l, double *dist, bl_err *err);
 
 /* Eigenvalues (descending) of layers 1..L+1 (layer 1: K^1, layer l+1: G_l)
- * into lam ((L+1) x n) and their RankMe effective ranks into rank (L+1;
- * may be NULL; NAN where undefined). O(L n^3). */
-int dkm_layer_spectra(const dkm *m, double *lam, double *rank, const bl_cancel *cancel,
+ * restricted to the first k <= n inputs (the Grams' leading blocks) into lam
+ * ((L+1) x k) and their RankMe effective ranks into rank (L+1; may be NULL;
+ * NAN where undefined). O(L n^3). */
+int dkm_layer_spectra(const dkm *m, size_t k, double *lam, double *rank, const bl_cancel *cancel,
                       bl_err *err);
 
 #endif
