@@ -16,6 +16,7 @@
 
 #include "commands/memlimit.h"
 #include "commands/session.h"
+#include "commands/show_gp.h"
 #include "core/dkm/dkm.h"
 #include "core/kernel/nngp.h"
 
@@ -311,6 +312,28 @@ dkm_show_evidence(struct session *s, struct out *out, bl_err *err)
     return BL_OK;
 }
 
+/* show spectrum: the learned Grams of the first inputs, as gp does for an
+ * NNGP kernel: effective rank per layer, the output layer's spectrum. */
+static int
+dkm_show_spectrum(struct session *s, struct out *out, bl_err *err)
+{
+    const struct dkm_inst *d = s->m;
+    size_t L1 = d->o.depth + 1, n = s->n < SHOW_GP_MAX_SPECTRUM ? s->n : SHOW_GP_MAX_SPECTRUM;
+    if (n == 0)
+        return bl_fail(err, BL_ESTATE, "no points yet: the Gram matrix is empty");
+    out_kv_str(out, "matrix", "learned Grams of the observed inputs (layer 1: K^1)");
+    out_kv_int(out, "points", (long long)n);
+    double *lam = malloc(L1 * n * sizeof *lam), rank[DKM_MAX_DEPTH + 1];
+    int rc = lam ? dkm_layer_spectra(d->m, n, lam, rank, s->cancel, err)
+                 : bl_fail(err, BL_ENOMEM, "out of memory");
+    if (rc == BL_OK) {
+        out_kv_vec(out, "effective_rank_by_layer", rank, L1);
+        show_spectrum_lines(out, "", lam + (L1 - 1) * n, n);
+    }
+    free(lam);
+    return rc;
+}
+
 const struct model_class model_dkm_class = {
     .subject = {"dkm",
                 "deep kernel machine: learned per-layer Grams, NNGP prior KL-weighted by nu",
@@ -328,7 +351,7 @@ const struct model_class model_dkm_class = {
     .optimize = dkm_optimize_hook,
     .describe = dkm_describe,
     .gram = dkm_gram_hook,
-    .show = {.evidence = dkm_show_evidence},
+    .show = {.evidence = dkm_show_evidence, .spectrum = dkm_show_spectrum},
     .pane = {.mean = dkm_pane_mean, .posterior_title = "dkm", .gram_layers = dkm_gram_layers,
              .gram_spectra = dkm_gram_spectra},
 };
