@@ -185,6 +185,24 @@ dkm_opt_progress(void *ctx, size_t iter, double objective, double grad_norm)
     session_pump(l->s);
 }
 
+/* Up to k optimiser iterations on the session's instance, from where the
+ * last call stopped (core/dkm keeps the L-BFGS state): the one entry point
+ * for `optimize` and for a paced job that would call it with a few
+ * iterations per tick (info->stop != DKM_RUNNING: done). The status line's
+ * log evidence is the trace's last point: it takes the objective at the
+ * Grams reached (the earlier points keep theirs). */
+static int
+dkm_steps(struct session *s, struct out *out, size_t k, dkm_iter_info *info, bl_err *err)
+{
+    struct dkm_inst *d = s->m;
+    struct opt_live live = {s, out};
+    int rc = dkm_iterate(d->m, k, DKM_OPT_TOL, dkm_opt_progress, &live, info, s->cancel, err);
+    if (s->n > 0)
+        s->trace[TR_LOG_EVIDENCE][s->n - 1] = info->objective;
+    s->generation++;
+    return rc;
+}
+
 static int
 dkm_optimize_hook(struct session *s, struct out *out, bl_err *err)
 {
@@ -195,14 +213,8 @@ dkm_optimize_hook(struct session *s, struct out *out, bl_err *err)
         return bl_fail(err, BL_ESTATE, "no data to optimize on: observe some points first");
     dkm_terms t0;
     dkm_get_terms(d->m, &t0);
-    struct opt_live live = {s, out};
     dkm_iter_info info = {0};
-    int rc = dkm_iterate(d->m, DKM_OPT_MAX_ITER, DKM_OPT_TOL, dkm_opt_progress, &live, &info,
-                         s->cancel, err);
-    /* The status line's log evidence is the trace's last point: the
-     * objective at the Grams reached (the earlier points keep theirs). */
-    s->trace[TR_LOG_EVIDENCE][s->n - 1] = info.objective;
-    s->generation++;
+    int rc = dkm_steps(s, out, DKM_OPT_MAX_ITER, &info, err);
     char buf[300];
     session_describe_model(s, buf, sizeof buf);
     if (rc == BL_ECANCEL)
