@@ -6,7 +6,10 @@
  * Grams; 1e-6 relative (max entry). The start (the NNGP Grams) has F =
  * the nngp GP's log marginal likelihood: 1e-9 relative (two Cholesky
  * factorisations of the same matrix).
- * Stationary point: L-BFGS to max |grad| <= 1e-6 at nu = 1 (n = 12).
+ * Stationary point: L-BFGS to max |grad| <= 1e-5 at nu = 1 (n = 12; the
+ * optimiser's default), and max |dF/dV| <= 1e-3 in the unpreconditioned
+ * parameters (dF/dV = P^-T dF/dU, P the NNGP Gram's Cholesky factor, whose
+ * inverse has entries of order 30 here: 2.8e-4 measured for erf).
  * Predictive: at nu = infinity the NNGP GP's (1e-9); after optimising, at a
  * training input it reduces to the Gaussian conditional on G_L's row
  * (1e-8); an arrival leaves the KL terms as they were (chain rule of the
@@ -226,25 +229,31 @@ test_stationary(nngp_act act)
     int rc = BL_OK;
     /* Steps of 7, as a paced job would drive it. */
     for (int k = 0; k < 300 && rc == BL_OK; k++) {
-        rc = dkm_iterate(m, 7, 1e-6, NULL, NULL, &info, NULL, &err);
+        rc = dkm_iterate(m, 7, 1e-5, NULL, NULL, &info, NULL, &err);
         if (info.stop != DKM_RUNNING)
             break;
     }
     CHECK(rc == BL_OK, "iterate: %s", err.msg);
     CHECK(info.stop == DKM_GRADIENT, "%s: stopped by %s after %zu iterations, |grad| %.3g",
           nngp_act_name(act), dkm_stop_name(info.stop), info.total, info.grad_norm);
-    CHECK(info.grad_norm <= 1e-6, "|grad| = %.3g", info.grad_norm);
+    CHECK(info.grad_norm <= 1e-5, "|grad| = %.3g", info.grad_norm);
     dkm_get_terms(m, &t1);
     CHECK(t1.objective > t0.objective + 1e-3, "%s: objective %.10g not above the NNGP's %.10g",
           nngp_act_name(act), t1.objective, t0.objective);
     double dist;
     dkm_nngp_distance(m, L, &dist, &err);
     CHECK(dist > 1e-3, "%s: G_L did not move (distance %.3g)", nngp_act_name(act), dist);
-    /* Fresh evaluation at the optimum: the state's terms. */
+    /* Fresh evaluation at the optimum: the state's terms, and the gradient
+     * in the V parameters (not the optimiser's preconditioned ones) small. */
     double *th = malloc(dkm_dim(m) * sizeof *th), F;
+    double *gv = malloc(dkm_dim(m) * sizeof *gv), gvmax = 0.0;
     dkm_get_params(m, th);
-    dkm_eval(m, th, &F, NULL, NULL, &err);
+    dkm_eval(m, th, &F, gv, NULL, &err);
+    for (size_t i = 0; i < dkm_dim(m); i++)
+        gvmax = fmax(gvmax, fabs(gv[i]));
     CHECK_REL(F, t1.objective, 1e-12);
+    CHECK(gvmax <= 1e-3, "%s: max |dF/dV| = %.3g at the optimum", nngp_act_name(act), gvmax);
+    free(gv);
     free(th);
 
     /* Predictive at a training input: the Gaussian conditional on G_L's row. */
@@ -322,5 +331,5 @@ main(void)
     test_stationary(NNGP_RELU);
     test_stationary(NNGP_ERF);
     test_refusals();
-    TEST_REPORT();
+    return TEST_REPORT();
 }
