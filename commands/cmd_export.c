@@ -31,7 +31,7 @@ static const struct arg_spec trace_args[] = {
 static const struct arg_spec gram_args[] = {
     {.name = "file", .type = ARG_FILE, .positional = 1, .required = 1, .help = "CSV to write (- for standard output)"},
     {.name = "layer", .type = ARG_INT, .min = 0, .max = 1001, .def = "0",
-     .help = "nngp: layer 1..L+1 (0: the model's kernel)"},
+     .help = "nngp, dkm: layer 1..L+1 (0: the model's kernel)"},
     {0},
 };
 
@@ -43,7 +43,7 @@ static const struct subject_spec export_subjects[] = {
      "export lens lens.csv"},
     {"bma", "the model-averaging curves per example", stream_args, "export bma bma.csv"},
     {"judge", "error and its standard error against k", stream_args, "export judge judge.csv"},
-    {"gram", "gp/tp: the kernel matrix of the observed inputs", gram_args,
+    {"gram", "gp/tp/dkm: the kernel matrix of the observed inputs", gram_args,
      "export gram gram.csv layer=3"},
     {"draws", "the sampler's draws: chain, iteration, w0.., weight", stream_args,
      "export draws draws.csv"},
