@@ -95,7 +95,7 @@ parse_name(const char *name, const char *const *names, int n, const char *opt,
 int
 nn_param_parse(const char *name, nn_param *p, bl_err *err)
 {
-    int i, rc = parse_name(name, param_names, NN_NPARAM, "param", "standard, ntk, mup", &i, err);
+    int i = 0, rc = parse_name(name, param_names, NN_NPARAM, "param", "standard, ntk, mup", &i, err);
     if (rc == BL_OK)
         *p = (nn_param)i;
     return rc;
@@ -110,7 +110,7 @@ nn_param_name(nn_param p)
 int
 nn_optimizer_parse(const char *name, nn_optimizer *o, bl_err *err)
 {
-    int i, rc = parse_name(name, opt_names, NN_NOPT, "opt", "sgd, adam, sgld", &i, err);
+    int i = 0, rc = parse_name(name, opt_names, NN_NOPT, "opt", "sgd, adam, sgld", &i, err);
     if (rc == BL_OK)
         *o = (nn_optimizer)i;
     return rc;
