@@ -307,6 +307,95 @@ test_noise_floor(void)
     CHECK(spectrum_noise_floor(lam, 0) == 0.0, "empty spectrum: floor 0");
 }
 
+/* (H K H) with explicit H = I - 11^T/n, by two plain matrix products. */
+static void
+centre_explicit(const double *K, size_t n, double *out)
+{
+    double *H = malloc(n * n * sizeof(double)), *T = malloc(n * n * sizeof(double));
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            H[i * n + j] = (i == j ? 1.0 : 0.0) - 1.0 / (double)n;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            double s = 0;
+            for (size_t k = 0; k < n; k++)
+                s += H[i * n + k] * K[k * n + j];
+            T[i * n + j] = s;
+        }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            double s = 0;
+            for (size_t k = 0; k < n; k++)
+                s += T[i * n + k] * H[k * n + j];
+            out[i * n + j] = s;
+        }
+    free(H);
+    free(T);
+}
+
+/* CKA against the definition with explicit centring matrices, its invariances and errors. */
+static void
+test_cka(void)
+{
+    bl_err err;
+    enum { N = 9, D = 4 };
+    double Z1[N * D], Z2[N * 2], K1[N * N], K2[N * N], C1[N * N], C2[N * N], c = 0;
+    unsigned long st = 12345;
+    for (int i = 0; i < N * D; i++) {
+        st = st * 6364136223846793005UL + 1442695040888963407UL;
+        Z1[i] = (double)(st >> 11) / 9007199254740992.0 - 0.5;
+    }
+    for (int i = 0; i < N; i++) {
+        Z2[2 * i] = Z1[i * D] + 0.3 * Z1[i * D + 1] * Z1[i * D + 1];
+        Z2[2 * i + 1] = sin(3 * Z1[i * D + 2]);
+    }
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            double a = 0, b = 0;
+            for (int k = 0; k < D; k++)
+                a += Z1[i * D + k] * Z1[j * D + k];
+            for (int k = 0; k < 2; k++)
+                b += Z2[2 * i + k] * Z2[2 * j + k];
+            K1[i * N + j] = a + 0.7; /* an offset that centring removes */
+            K2[i * N + j] = exp(0.5 * b); /* PSD (a power series in b), so CKA >= 0 */
+        }
+    centre_explicit(K1, N, C1);
+    centre_explicit(K2, N, C2);
+    double s12 = 0, s11 = 0, s22 = 0;
+    for (int i = 0; i < N * N; i++) {
+        s12 += C1[i] * C2[i];
+        s11 += C1[i] * C1[i];
+        s22 += C2[i] * C2[i];
+    }
+    double want = s12 / sqrt(s11 * s22);
+    CHECK(spectrum_cka(K1, K2, N, &c, &err) == BL_OK, "%s", err.msg);
+    /* Two centrings of O(1) entries in different orders: a few ulps of the sums. */
+    CHECK_REL(c, want, 1e-12);
+    CHECK(c > 0 && c < 1, "cka %g not in (0,1)", c);
+    CHECK(spectrum_cka(K2, K1, N, &c, &err) == BL_OK && fabs(c - want) <= 1e-12,
+          "cka not symmetric in its arguments: %g", c);
+    /* 1 for a kernel with itself, scaled, or shifted by a constant. */
+    double S[N * N];
+    for (int i = 0; i < N * N; i++)
+        S[i] = 3.5 * K1[i] - 2.0;
+    CHECK(spectrum_cka(K1, S, N, &c, &err) == BL_OK, "%s", err.msg);
+    CHECK_REL(c, 1.0, 1e-13);
+    /* Scale invariance of the value itself. */
+    for (int i = 0; i < N * N; i++)
+        S[i] = 1e-6 * K2[i];
+    CHECK(spectrum_cka(K1, S, N, &c, &err) == BL_OK, "%s", err.msg);
+    CHECK_REL(c, want, 1e-12);
+    /* Errors: a constant kernel (centres to 0), a NaN, n = 0. */
+    for (int i = 0; i < N * N; i++)
+        S[i] = 2.0;
+    CHECK(spectrum_cka(K1, S, N, &c, &err) == BL_EINVAL, "constant kernel accepted");
+    CHECK(strstr(err.msg, "K2 is constant") != NULL, "message: %s", err.msg);
+    S[5] = NAN;
+    CHECK(spectrum_cka(S, K1, N, &c, &err) == BL_EINVAL, "NaN accepted");
+    CHECK(strstr(err.msg, "K1 entry (1,6) is not finite") != NULL, "message: %s", err.msg);
+    CHECK(spectrum_cka(K1, K2, 0, &c, &err) == BL_EINVAL, "n=0 accepted");
+}
+
 int
 main(void)
 {
@@ -318,5 +407,6 @@ main(void)
     test_eig();
     test_errors();
     test_noise_floor();
+    test_cka();
     return TEST_REPORT();
 }

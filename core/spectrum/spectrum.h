@@ -91,4 +91,11 @@ double spectrum_noise_floor(const double *lam, size_t n);
 int spectrum_sv_desc(const double *Z, size_t rows, size_t cols, bool centre, double *s,
                      bl_err *err);
 
+/* Centered kernel alignment of two n x n symmetric matrices (Cortes et al. 2012; Kornblith et al.
+ * 2019): <HK1H, HK2H>_F / (|HK1H|_F |HK2H|_F), H = I - 11^T/n. BL_EINVAL if either centred
+ * kernel is 0 or an entry is non-finite. O(n^2). "0" means at the rounding floor: |HKH|_F
+ * <= 8 n DBL_EPSILON |K|_F (a constant kernel centres to rounding noise, whose alignment
+ * would be noise). In [-1, 1]; 1 for K2 = c K1 (c > 0) or K2 = K1 + a 1 1^T. */
+int spectrum_cka(const double *K1, const double *K2, size_t n, double *cka, bl_err *err);
+
 #endif
