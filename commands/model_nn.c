@@ -476,7 +476,7 @@ fix_probe(struct nn_inst *g, bl_err *err)
         g->ref_alpha[l] = rc == BL_OK && spectrum_alpha_req(lam, np, g->alpha_lo, g->alpha_hi,
                                                             false, &fit, NULL) == BL_OK
                               ? fit.alpha
-                              : NAN;
+                              : (double)NAN;
     }
     if (rc == BL_OK)
         rc = nn_ntk_gram(g->net[0], g->P, np, g->theta0, err);
@@ -539,7 +539,7 @@ snapshot(struct nn_inst *g, bl_err *err)
         g->alpha[l] = rc == BL_OK && spectrum_alpha_req(lam, np, g->alpha_lo, g->alpha_hi, false,
                                                         &fit, NULL) == BL_OK
                           ? fit.alpha
-                          : NAN;
+                          : (double)NAN;
         if (rc == BL_OK &&
             spectrum_cka(Ks[l], g->Kref + l * np * np, np, &g->cka[l], NULL) != BL_OK)
             g->cka[l] = NAN;
@@ -549,7 +549,7 @@ snapshot(struct nn_inst *g, bl_err *err)
     if (rc == BL_OK) {
         for (size_t i = 0; i < np * np; i++)
             T[i] -= g->theta0[i];
-        g->ntk_change = g->theta0_norm > 0 ? frob(T, np) / g->theta0_norm : NAN;
+        g->ntk_change = g->theta0_norm > 0 ? frob(T, np) / g->theta0_norm : (double)NAN;
     }
     free(K);
     free(Ks);
@@ -596,12 +596,12 @@ record_now(struct nn_inst *g, bl_err *err)
     h->step[i] = (double)g->step;
     h->train[i] = g->loss;
     h->held[i] = g->held;
-    h->ntk[i] = g->probe_fixed ? g->ntk_change : NAN;
+    h->ntk[i] = g->probe_fixed ? g->ntk_change : (double)NAN;
     h->obj[i] = g->obj;
     for (size_t l = 0; l < g->layers; l++) {
-        h->rank[i * g->layers + l] = g->probe_fixed ? g->rank[l] : NAN;
-        h->alpha[i * g->layers + l] = g->probe_fixed ? g->alpha[l] : NAN;
-        h->cka[i * g->layers + l] = g->probe_fixed ? g->cka[l] : NAN;
+        h->rank[i * g->layers + l] = g->probe_fixed ? g->rank[l] : (double)NAN;
+        h->alpha[i * g->layers + l] = g->probe_fixed ? g->alpha[l] : (double)NAN;
+        h->cka[i * g->layers + l] = g->probe_fixed ? g->cka[l] : (double)NAN;
     }
     return BL_OK;
 }
@@ -651,9 +651,6 @@ nn_create(const void *opts, const world *w, bl_err *err)
             rc = nn_set_params(g->net[k], theta + k * np, err);
         free(theta);
     }
-    /* Warm the scratch, so that an arrival never fails for memory. */
-    double x0[WORLD_MAX_DIM > 0 ? 1 : 1];
-    (void)x0;
     g->synthetic = world_get_kind(w) != WORLD_TABLE;
     if (rc == BL_OK && g->synthetic) {
         /* world_next reads a synthetic world (only a table world moves its
@@ -679,9 +676,12 @@ nn_create(const void *opts, const world *w, bl_err *err)
         gsl_rng_free(r);
         if (rc == BL_OK)
             rc = fix_probe(g, err);
-        if (rc == BL_OK)
-            rc = predict_all(g, g->P, 1, err);
     }
+    /* Warm the nets' scratch, so that an arrival never fails for memory. */
+    double *x0 = rc == BL_OK ? calloc(g->in_dim, sizeof *x0) : NULL;
+    if (rc == BL_OK)
+        rc = x0 ? predict_all(g, x0, 1, err) : bl_fail(err, BL_ENOMEM, "out of memory");
+    free(x0);
     if (rc != BL_OK) {
         nn_inst_free(g);
         return NULL;
