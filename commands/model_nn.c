@@ -676,6 +676,8 @@ nn_create(const void *opts, const world *w, bl_err *err)
         gsl_rng_free(r);
         if (rc == BL_OK)
             rc = fix_probe(g, err);
+        if (rc == BL_OK) /* the kernels at initialization, for the spectrum pane */
+            rc = snapshot(g, err);
     }
     /* Warm the nets' scratch, so that an arrival never fails for memory. */
     double *x0 = rc == BL_OK ? calloc(g->in_dim, sizeof *x0) : NULL;
@@ -1036,7 +1038,7 @@ nn_history(const void *m, struct model_history *h)
     h->alpha_lo = g->alpha_lo;
     h->alpha_hi = g->alpha_hi;
     h->probe = g->probe_fixed ? g->np : 0;
-    h->lam = g->probe_fixed && g->h.n > 0 ? g->lam : NULL;
+    h->lam = g->probe_fixed ? g->lam : NULL;
     h->ref_lam = g->probe_fixed ? g->ref_lam : NULL;
     return true;
 }
