@@ -24,6 +24,7 @@
  * History: a record every `every` steps (steps that are multiples of it) and
  * at the end of each run: losses, per layer RankMe, alpha-ReQ over the
  * window j = 1..J with J = min(probe, width) / 2 capped at 50 (at least 5),
+ * cut where the eigenvalues reach their noise floor (NaN with fewer than 5),
  * CKA to the NNGP layer kernel on the probe, and ntk_change. */
 #include "commands/model.h"
 
@@ -438,6 +439,25 @@ frob(const double *A, size_t n)
     return sqrt(s);
 }
 
+/* alpha-ReQ over j = lo..hi, the window cut where the eigenvalues reach
+ * their noise floor (below it the digits are rounding: two BLAS kernels
+ * give different ones, and a rank-2 input kernel has no power law). NaN
+ * when fewer than SPECTRUM_MIN_POINTS remain. */
+static double
+alpha_of(const double *lam, size_t n, size_t lo, size_t hi)
+{
+    double fl = spectrum_noise_floor(lam, n);
+    size_t k = 0;
+    while (k < n && lam[k] > fl)
+        k++;
+    hi = hi < k ? hi : k;
+    spectrum_fit fit;
+    if (hi < lo + SPECTRUM_MIN_POINTS - 1 ||
+        spectrum_alpha_req(lam, n, lo, hi, false, &fit, NULL) != BL_OK)
+        return (double)NAN;
+    return fit.alpha;
+}
+
 /* The probe set's fixed companions: the NNGP layer kernels and their
  * spectra, the alpha window, and the NTK of member 1 as it is now (the
  * start: nothing has trained before the probe is fixed). */
@@ -470,13 +490,9 @@ fix_probe(struct nn_inst *g, bl_err *err)
     for (size_t l = 0; rc == BL_OK && l < L1; l++) {
         double *lam = g->ref_lam + l * np;
         rc = spectrum_eig_desc(g->Kref + l * np * np, np, lam, err);
-        spectrum_fit fit;
         if (rc == BL_OK && spectrum_rankme_psd(lam, np, &g->ref_rank[l], NULL) != BL_OK)
             g->ref_rank[l] = NAN;
-        g->ref_alpha[l] = rc == BL_OK && spectrum_alpha_req(lam, np, g->alpha_lo, g->alpha_hi,
-                                                            false, &fit, NULL) == BL_OK
-                              ? fit.alpha
-                              : (double)NAN;
+        g->ref_alpha[l] = rc == BL_OK ? alpha_of(lam, np, g->alpha_lo, g->alpha_hi) : (double)NAN;
     }
     if (rc == BL_OK)
         rc = nn_ntk_gram(g->net[0], g->P, np, g->theta0, err);
@@ -533,13 +549,9 @@ snapshot(struct nn_inst *g, bl_err *err)
     for (size_t l = 0; rc == BL_OK && l < L1; l++) {
         double *lam = g->lam + l * np;
         rc = spectrum_eig_desc(Ks[l], np, lam, err);
-        spectrum_fit fit;
         if (rc == BL_OK && spectrum_rankme_psd(lam, np, &g->rank[l], NULL) != BL_OK)
             g->rank[l] = NAN;
-        g->alpha[l] = rc == BL_OK && spectrum_alpha_req(lam, np, g->alpha_lo, g->alpha_hi, false,
-                                                        &fit, NULL) == BL_OK
-                          ? fit.alpha
-                          : (double)NAN;
+        g->alpha[l] = rc == BL_OK ? alpha_of(lam, np, g->alpha_lo, g->alpha_hi) : (double)NAN;
         if (rc == BL_OK &&
             spectrum_cka(Ks[l], g->Kref + l * np * np, np, &g->cka[l], NULL) != BL_OK)
             g->cka[l] = NAN;
@@ -902,6 +914,12 @@ nn_show(struct session *s, struct out *out, bl_err *err)
     out_kv_why(out, "ntk_change", g->ntk_change, "the NTK at the start is 0");
     out_kv_vec(out, "effective_rank", g->rank, g->layers);
     out_kv_vec(out, "alpha_req", g->alpha, g->layers);
+    bool gap = false;
+    for (size_t l = 0; l < g->layers; l++)
+        gap = gap || isnan(g->alpha[l]) || isnan(g->ref_alpha[l]);
+    if (gap) /* nothing prints nan unexplained */
+        out_kv_str(out, "alpha_req_nan",
+                   "fewer than 5 eigenvalues above the noise floor in the window");
     double win[2] = {(double)g->alpha_lo, (double)g->alpha_hi};
     out_kv_vec(out, "alpha_window", win, 2);
     out_kv_vec(out, "cka_nngp", g->cka, g->layers);
@@ -917,7 +935,6 @@ nn_gram(const void *m, const double *X, size_t n, long layer, double *K, const b
         bl_err *err)
 {
     struct nn_inst *g = (struct nn_inst *)m;
-    (void)cancel;
     if ((size_t)layer > g->layers)
         return bl_fail(err, BL_EINVAL, "layer=%ld: the network has layers 1..%zu", layer,
                        g->layers);
@@ -926,7 +943,18 @@ nn_gram(const void *m, const double *X, size_t n, long layer, double *K, const b
     if (Ks == NULL)
         return bl_fail(err, BL_ENOMEM, "out of memory");
     Ks[l - 1] = K;
-    int rc = nn_layer_grams(g->net[0], X, n, Ks, err);
+    int rc;
+    if (l == 1) {
+        /* Layer 1 is sw2 x.x'/d + sb2 whatever the weights: the NNGP's own
+         * code computes it, so the two exports agree to the last bit. */
+        nngp_opts no = nngp_of(&g->set);
+        nngp *nm = nngp_alloc(g->in_dim, &no, err);
+        rc = nm ? nngp_gram_layers(nm, X, n, Ks, NULL, cancel, err)
+                : (err && err->code ? err->code : BL_ENOMEM);
+        nngp_free(nm);
+    } else {
+        rc = nn_layer_grams(g->net[0], X, n, Ks, err);
+    }
     free(Ks);
     return rc;
 }
