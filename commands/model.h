@@ -122,6 +122,7 @@ struct model_history {
     size_t alpha_lo, alpha_hi;          /* the alpha-ReQ window, 1-based */
     size_t probe;           /* points of the probe set the kernels are on (0: none yet) */
     const double *lam;      /* layers x probe: eigenvalues now (descending) */
+    const double *rank_now, *alpha_now; /* layers: their RankMe and alpha-ReQ */
     const double *ref_lam;  /* layers x probe: the NNGP layer's */
 };
 

@@ -1067,6 +1067,8 @@ nn_history(const void *m, struct model_history *h)
     h->alpha_hi = g->alpha_hi;
     h->probe = g->probe_fixed ? g->np : 0;
     h->lam = g->probe_fixed ? g->lam : NULL;
+    h->rank_now = g->rank;
+    h->alpha_now = g->alpha;
     h->ref_lam = g->probe_fixed ? g->ref_lam : NULL;
     return true;
 }

@@ -496,19 +496,22 @@ draw_nn(struct spectrum_pane *p, const struct session *s, const struct model_his
     size_t nl = 0;
     for (size_t i = 0; i < ns; i++) {
         size_t l = show[i];
-        double a = hi->n > 0 ? hi->alpha[(hi->n - 1) * hi->layers + l] : (double)NAN;
         char r[16], al[16];
-        double rk = hi->n > 0 ? hi->rank[(hi->n - 1) * hi->layers + l] : (double)NAN;
-        plot_format_number(rk, 3, r, sizeof r);
-        plot_format_number(a, 3, al, sizeof al);
-        if (hi->n > 0)
+        plot_format_number(hi->rank_now[l], 3, r, sizeof r);
+        plot_format_number(hi->alpha_now[l], 3, al, sizeof al);
+        /* Narrow panes: the names alone, so the legend fits. */
+        if (w >= 60)
             snprintf(names[i], sizeof names[i], "layer %zu: rank %s, alpha %s", l + 1, r, al);
         else
             snprintf(names[i], sizeof names[i], "layer %zu", l + 1);
         leg[nl++] = (struct legend_entry){nn_samples[i], nn_asamples[i], names[i], nn_cols[i]};
     }
     char ref[64];
-    snprintf(ref, sizeof ref, "NNGP, same layers [alpha j %zu..%zu]", hi->alpha_lo, hi->alpha_hi);
+    if (w >= 60)
+        snprintf(ref, sizeof ref, "NNGP, same layers [alpha j %zu..%zu]", hi->alpha_lo,
+                 hi->alpha_hi);
+    else
+        snprintf(ref, sizeof ref, "NNGP");
     leg[nl++] = (struct legend_entry){"··", "..", ref, COL_DIM};
     struct plot pl;
     plot_begin_legend(&pl, c, col, row, w, top, &p->ix, &p->iy, "index j", "eigenvalue", leg, nl);
