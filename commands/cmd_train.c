@@ -193,21 +193,17 @@ train_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err 
     if (!s->interactive) {
         struct run_ctx ctx = session_run_ctx(s);
         size_t n = (size_t)args_int(a, "n"), before = t->steps(s->m);
-        train_advance(s, n, &ctx, out, err);
+        bl_err e;
+        bl_err_clear(&e);
+        train_advance(s, n, &ctx, out, &e);
         if (t->end != NULL)
             t->end(s->m);
         s->generation++;
         char d[160];
         t->describe(s->m, d, sizeof d);
-        if (err->code != BL_OK) {
-            int code = err->code;
-            /* Ctrl-C keeps the steps done: say how far it got. */
-            char msg[sizeof err->msg];
-            snprintf(msg, sizeof msg, "%s", err->msg);
-            bl_fail(err, code, "%s after %zu of %zu steps, weights kept: %s", msg,
-                    t->steps(s->m) - before, n, d);
-            return code;
-        }
+        if (e.code != BL_OK) /* Ctrl-C keeps the steps done: say how far it got */
+            return bl_fail(err, e.code, "%s after %zu of %zu steps, weights kept: %s", e.msg,
+                           t->steps(s->m) - before, n, d);
         out_printf(out, "trained %zu steps: %s", n, d);
         return BL_OK;
     }

@@ -22,7 +22,8 @@
  * The held-out set (`heldout` points, synthetic worlds only) is drawn at
  * creation; a data-set world has none (its loss is NaN, the pane says so).
  * History: a record every `every` steps (steps that are multiples of it) and
- * at the end of each run: losses, per layer RankMe, alpha-ReQ over the
+ * at the end of each run (beyond NN_HISTORY_MAX records every other one goes
+ * and the cadence doubles): losses, per layer RankMe, alpha-ReQ over the
  * window j = 1..J with J = min(probe, width) / 2 capped at 50 (at least 5),
  * cut where the eigenvalues reach their noise floor (NaN with fewer than 5),
  * CKA to the NNGP layer kernel on the probe, and ntk_change. */
@@ -45,9 +46,15 @@
 #include "core/spectrum/spectrum.h"
 
 #define NN_MAX_ENSEMBLE 64
-#define NN_PROBE_MAX    1000
+#define NN_PROBE_MAX    500
 #define NN_ALPHA_CAP    50
 #define NN_FILE_MAGIC   "# bayeslens nn weights v1"
+/* At most this many history records: beyond, every other one goes and the
+ * cadence doubles (a long run keeps its shape in bounded memory). */
+#define NN_HISTORY_MAX 8192
+/* The NNGP and NTK GP references refit in O(n^3) when n changes: drawn up
+ * to this many points. */
+#define NN_REF_MAX_N 1000
 
 static const char *const act_choices[] = {"relu", "erf", "tanh", "gelu", "silu", "sin",
                                           "leaky_relu", "abs", NULL};
@@ -109,6 +116,7 @@ struct nn_setup {
 
 struct nn_rec { /* one history record's per-layer values live in the arrays */
     size_t n, cap;
+    size_t stride; /* records every `every * stride` steps (doubles when thinned) */
     double *step, *train, *held, *ntk, *obj;
     double *rank, *alpha, *cka; /* n x layers */
 };
@@ -300,8 +308,11 @@ nn_configure(const struct session *s, const struct cmd_args *a, void *opts, bl_e
         snprintf(st->load, sizeof st->load, "%s", p);
     }
     size_t d = s->world != NULL ? s->in_dim : 1;
-    /* Parameters, gradient, two Adam moments and the trainer's scratch. */
-    double bytes = 8.0 * 5 * count_params(&st->net, d) * (double)st->ensemble;
+    /* Parameters, gradient, two Adam moments and the trainer's scratch;
+     * on the probe set the analytic and empirical layer kernels and the NTK. */
+    double pr = (double)st->probe;
+    double bytes = 8.0 * 5 * count_params(&st->net, d) * (double)st->ensemble +
+                   8.0 * (2 * (double)(st->net.depth + 1) + 3) * pr * pr;
     char what[128];
     snprintf(what, sizeof what, "model nn width=%zu depth=%zu ensemble=%zu (%.4g parameters)",
              st->net.width, st->net.depth, st->ensemble,
@@ -592,6 +603,24 @@ grow_rec(struct nn_rec *h, size_t layers)
     return BL_OK;
 }
 
+/* Keep records 0, 2, 4, ... and the last (NN_HISTORY_MAX reached). */
+static void
+thin_rec(struct nn_rec *h, size_t layers)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < h->n; i += (i + 2 < h->n || i + 1 == h->n) ? 2 : 1) {
+        double *one[] = {h->step, h->train, h->held, h->ntk, h->obj};
+        for (size_t a = 0; a < 5; a++)
+            one[a][k] = one[a][i];
+        double *lay[] = {h->rank, h->alpha, h->cka};
+        for (size_t a = 0; a < 3; a++)
+            memmove(lay[a] + k * layers, lay[a] + i * layers, layers * sizeof(double));
+        k++;
+    }
+    h->n = k;
+    h->stride = h->stride ? 2 * h->stride : 2;
+}
+
 /* Append the state now to the history (no-op when the step is recorded). */
 static int
 record_now(struct nn_inst *g, bl_err *err)
@@ -599,6 +628,8 @@ record_now(struct nn_inst *g, bl_err *err)
     struct nn_rec *h = &g->h;
     if (h->n > 0 && h->step[h->n - 1] == (double)g->step)
         return BL_OK;
+    if (h->n >= NN_HISTORY_MAX)
+        thin_rec(h, g->layers);
     int rc = snapshot(g, err);
     if (rc != BL_OK)
         return rc;
@@ -853,7 +884,8 @@ nn_train_step(void *m, size_t n, size_t *done, const bl_cancel *cancel, bl_err *
             break;
         did += chunk;
         g->step += chunk;
-        if (g->step % every == 0)
+        size_t stride = g->h.stride ? g->h.stride : 1;
+        if (g->step % (every * stride) == 0)
             rc = record_now(g, err);
     }
     if (done != NULL)
@@ -1009,7 +1041,7 @@ nn_ref_curves(const void *m, const double *gx, size_t grid, double *curves,
 {
     struct nn_inst *g = (struct nn_inst *)m;
     rc_out->n = 0;
-    if (g->n == 0)
+    if (g->n == 0 || g->n > NN_REF_MAX_N)
         return BL_OK;
     int rc = BL_OK;
     if (g->gp_k == NULL || g->gp_n != g->n) {
@@ -1101,6 +1133,7 @@ const struct model_class model_nn_class = {
     .pane = {.mean = nn_pane_mean,
              .band_normals = nn_band_normals,
              .band = nn_band,
+             .band_slow = true,
              .posterior_title = "nn",
              .history = nn_history,
              .ref_curves = nn_ref_curves,
