@@ -43,6 +43,7 @@ struct nn {
     size_t cap;
     double **act, **der;
     double *tmp, *f;
+    double *cb; /* width: c_l b^l of the layer being computed (zeros without biases) */
 };
 
 struct nn_trainer {
@@ -174,6 +175,7 @@ nn_free(nn *net)
     free(net->c);
     free(net->v_w);
     free(net->v_b);
+    free(net->cb);
     free(net);
 }
 
@@ -202,7 +204,8 @@ build(const nn_opts *o, bl_err *err)
     net->v_b = calloc(k, sizeof(double));
     net->act = calloc(L + 1, sizeof(double *));
     net->der = calloc(L + 1, sizeof(double *));
-    if (!net->fan_in || !net->fan_out || !net->woff || !net->boff || !net->a || !net->c ||
+    net->cb = calloc(n, sizeof(double));
+    if (!net->cb || !net->fan_in || !net->fan_out || !net->woff || !net->boff || !net->a || !net->c ||
         !net->v_w || !net->v_b || !net->act || !net->der)
         goto nomem;
     size_t P = 0;
@@ -305,10 +308,22 @@ nn_get_params(const nn *net, double *theta)
 int
 nn_set_params(nn *net, const double *theta, bl_err *err)
 {
-    for (size_t p = 0; p < net->P; p++)
-        if (!isfinite(theta[p]))
-            return bl_fail(err, BL_EINVAL, "nn parameter %zu = %g: must be finite", p, theta[p]);
-    memcpy(net->theta, theta, net->P * sizeof(double));
+    double z0 = 0, z1 = 0, z2 = 0, z3 = 0; /* 0 * x is 0 unless x is inf or NaN */
+    size_t p = 0, P = net->P;
+    for (; p + 4 <= P; p += 4) {
+        z0 += 0.0 * theta[p];
+        z1 += 0.0 * theta[p + 1];
+        z2 += 0.0 * theta[p + 2];
+        z3 += 0.0 * theta[p + 3];
+    }
+    for (; p < P; p++)
+        z0 += 0.0 * theta[p];
+    if ((z0 + z1) + (z2 + z3) != 0.0)
+        for (p = 0; p < P; p++)
+            if (!isfinite(theta[p]))
+                return bl_fail(err, BL_EINVAL, "nn parameter %zu = %g: must be finite", p,
+                               theta[p]);
+    memcpy(net->theta, theta, P * sizeof(double));
     return BL_OK;
 }
 
@@ -336,82 +351,65 @@ nomem:
     return bl_fail(err, BL_ENOMEM, "nn: out of memory for %zu points at width=%zu", B, n);
 }
 
-/* In place over h[0..m): h <- phi(h) and, if der, der <- phi'(h), in one pass.
- * phi and phi' as core/kernel/nngp.c's act_eval (gelu = x Phi(x), silu = x sigmoid(x)). */
+/* In place over the rows x n matrix h: x = h + cb (cb[j] added to column j: the
+ * layer's scaled bias), h <- phi(x) and, if der, der <- phi'(x), in one pass.
+ * phi and phi' as core/kernel/nngp.c's act_eval (gelu = x Phi(x), silu = x sigmoid(x)).
+ * Each case is its own loop so the cheap ones vectorize. */
+#define ACT_LOOP(BODY)                                                                   \
+    for (size_t i = 0; i < rows; i++) {                                                  \
+        double *restrict hi = h + i * n, *restrict di = der != NULL ? der + i * n : NULL; \
+        if (di != NULL)                                                                  \
+            for (size_t j = 0; j < n; j++) {                                             \
+                double x = hi[j] + cb[j], p, dp;                                         \
+                BODY;                                                                    \
+                hi[j] = p;                                                               \
+                di[j] = dp;                                                              \
+            }                                                                            \
+        else                                                                             \
+            for (size_t j = 0; j < n; j++) {                                             \
+                double x = hi[j] + cb[j], p, dp;                                         \
+                BODY;                                                                    \
+                hi[j] = p;                                                               \
+                (void)dp;                                                                \
+            }                                                                            \
+    }
+
 static void
-activate(const nn_opts *o, double *restrict h, double *restrict der, size_t m)
+activate(const nn_opts *o, double *restrict h, double *restrict der, size_t rows, size_t n,
+         const double *restrict cb)
 {
     switch (o->act) {
     case NNGP_RELU:
-        if (der != NULL)
-            for (size_t i = 0; i < m; i++) {
-                double x = h[i];
-                der[i] = x > 0 ? 1.0 : 0.0;
-                h[i] = x > 0 ? x : 0.0;
-            }
-        else
-            for (size_t i = 0; i < m; i++)
-                h[i] = h[i] > 0 ? h[i] : 0.0;
+        ACT_LOOP(dp = x > 0 ? 1.0 : 0.0; p = x > 0 ? x : 0.0)
         break;
     case NNGP_LEAKY_RELU:
     case NNGP_ABS: {
         double s = o->act == NNGP_ABS ? -1.0 : o->slope;
-        if (der != NULL)
-            for (size_t i = 0; i < m; i++) {
-                double x = h[i], k = x > 0 ? 1.0 : s;
-                der[i] = k;
-                h[i] = k * x;
-            }
-        else
-            for (size_t i = 0; i < m; i++)
-                h[i] = (h[i] > 0 ? 1.0 : s) * h[i];
+        ACT_LOOP(dp = x > 0 ? 1.0 : s; p = dp * x)
         break;
     }
     case NNGP_ERF:
-        for (size_t i = 0; i < m; i++) {
-            double x = h[i];
-            if (der != NULL)
-                der[i] = M_2_SQRTPI * exp(-x * x);
-            h[i] = erf(x);
-        }
+        ACT_LOOP(p = erf(x); dp = der != NULL ? M_2_SQRTPI * exp(-x * x) : 0.0)
         break;
     case NNGP_TANH:
-        for (size_t i = 0; i < m; i++) {
-            double t = tanh(h[i]);
-            if (der != NULL)
-                der[i] = 1.0 - t * t;
-            h[i] = t;
-        }
+        ACT_LOOP(p = tanh(x); dp = 1.0 - p * p)
         break;
     case NNGP_GELU:
-        for (size_t i = 0; i < m; i++) {
-            double x = h[i], P = 0.5 * erfc(-x * M_SQRT1_2);
-            if (der != NULL)
-                der[i] = P + x * exp(-0.5 * x * x) * (0.5 * M_2_SQRTPI * M_SQRT1_2);
-            h[i] = x * P;
-        }
+        ACT_LOOP(double P = 0.5 * erfc(-x * M_SQRT1_2); p = x * P;
+                 dp = der != NULL ? P + x * exp(-0.5 * x * x) * (0.5 * M_2_SQRTPI * M_SQRT1_2)
+                                  : 0.0)
         break;
     case NNGP_SILU:
-        for (size_t i = 0; i < m; i++) {
-            double x = h[i], s = 1.0 / (1.0 + exp(-x));
-            if (der != NULL)
-                der[i] = s * (1.0 + x * (1.0 - s));
-            h[i] = x * s;
-        }
+        ACT_LOOP(double e = 1.0 / (1.0 + exp(-x)); p = x * e; dp = e * (1.0 + x * (1.0 - e)))
         break;
     case NNGP_SIN:
-        for (size_t i = 0; i < m; i++) {
-            double x = h[i];
-            if (der != NULL)
-                der[i] = cos(x);
-            h[i] = sin(x);
-        }
+        ACT_LOOP(p = sin(x); dp = der != NULL ? cos(x) : 0.0)
         break;
     default:
-        for (size_t i = 0; i < m; i++)
-            h[i] = NAN;
+        ACT_LOOP((void)x; p = dp = NAN)
     }
 }
+#undef ACT_LOOP
 
 /* C (rows x cols) = alpha op(A) op(B) + beta C, row-major, through GSL's CBLAS (OpenBLAS). */
 static void
@@ -439,16 +437,14 @@ forward(nn *net, const double *X, size_t B, bool want_der)
         const double *in = l == 1 ? X : net->act[l - 1];
         size_t fi = net->fan_in[l];
         double *h = net->act[l];
-        double beta = 0.0;
+        gemm(false, true, B, n, fi, net->a[l], in, fi, net->theta + net->woff[l], fi, 0.0, h, n);
+        /* The bias joins in the activation's pass (no broadcast pass of its own). */
         if (net->bias) {
             const double *b = net->theta + net->boff[l];
-            for (size_t i = 0; i < B; i++)
-                for (size_t j = 0; j < n; j++)
-                    h[i * n + j] = net->c[l] * b[j];
-            beta = 1.0;
+            for (size_t j = 0; j < n; j++)
+                net->cb[j] = net->c[l] * b[j];
         }
-        gemm(false, true, B, n, fi, net->a[l], in, fi, net->theta + net->woff[l], fi, beta, h, n);
-        activate(&net->o, h, want_der ? net->der[l] : NULL, B * n);
+        activate(&net->o, h, want_der ? net->der[l] : NULL, B, n, net->cb);
     }
     size_t o = L + 1;
     double b0 = net->bias ? net->c[o] * net->theta[net->boff[o]] : 0.0;
@@ -558,7 +554,50 @@ backward(nn *net, const double *X, size_t B, double *grad)
     }
 }
 
-/* Core of nn_objective_grad, inputs already checked. */
+/* sum x_i^2 in 4 interleaved partial sums (fixed order: the same bits on every
+ * machine; 4 chains so that it runs at the adder's throughput, not its latency). */
+static double
+sumsq(const double *x, size_t m)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4) {
+        s0 += x[i] * x[i];
+        s1 += x[i + 1] * x[i + 1];
+        s2 += x[i + 2] * x[i + 2];
+        s3 += x[i + 3] * x[i + 3];
+    }
+    for (; i < m; i++)
+        s0 += x[i] * x[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* g += k w over m entries, and whether every g is finite (0 * g is 0 unless g is
+ * inf or NaN; 4 chains as in sumsq). */
+static bool
+axpy_finite(double *restrict g, const double *restrict w, double k, size_t m)
+{
+    double z0 = 0, z1 = 0, z2 = 0, z3 = 0;
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4) {
+        g[i] += k * w[i];
+        g[i + 1] += k * w[i + 1];
+        g[i + 2] += k * w[i + 2];
+        g[i + 3] += k * w[i + 3];
+        z0 += 0.0 * g[i];
+        z1 += 0.0 * g[i + 1];
+        z2 += 0.0 * g[i + 2];
+        z3 += 0.0 * g[i + 3];
+    }
+    for (; i < m; i++) {
+        g[i] += k * w[i];
+        z0 += 0.0 * g[i];
+    }
+    return (z0 + z1) + (z2 + z3) == 0.0;
+}
+
+/* Core of nn_objective_grad, inputs already checked. The prior's value (a pass
+ * over theta) only when obj is wanted: the trainer asks for it on its last step. */
 static int
 objective_grad(nn *net, const double *X, const double *Y, size_t B, size_t N, double s2,
                double *obj, double *grad, bl_err *err)
@@ -575,45 +614,33 @@ objective_grad(nn *net, const double *X, const double *Y, size_t B, size_t N, do
     }
     if (!isfinite(sse))
         return bl_fail(err, BL_ENUM, "nn: the network's outputs are not finite (diverged?)");
-    double prior = 0;
-    for (size_t l = 1; l <= net->L + 1; l++) {
-        const double *w = net->theta + net->woff[l];
-        size_t m = net->fan_in[l] * net->fan_out[l];
-        double s = 0;
-        for (size_t i = 0; i < m; i++)
-            s += w[i] * w[i];
-        prior += s / net->v_w[l];
-        if (net->bias) {
-            const double *b = net->theta + net->boff[l];
-            s = 0;
-            for (size_t i = 0; i < net->fan_out[l]; i++)
-                s += b[i] * b[i];
-            prior += s / net->v_b[l];
+    if (obj != NULL) {
+        double prior = 0;
+        for (size_t l = 1; l <= net->L + 1; l++) {
+            prior += sumsq(net->theta + net->woff[l], net->fan_in[l] * net->fan_out[l]) /
+                     net->v_w[l];
+            if (net->bias)
+                prior += sumsq(net->theta + net->boff[l], net->fan_out[l]) / net->v_b[l];
         }
-    }
-    if (obj != NULL)
         *obj = sse / (2.0 * s2 * (double)B) + prior / (2.0 * (double)N);
+    }
     if (grad == NULL)
         return BL_OK;
     backward(net, X, B, grad);
+    bool finite = true;
     for (size_t l = 1; l <= net->L + 1; l++) {
-        double kw = 1.0 / ((double)N * net->v_w[l]);
-        double *gw = grad + net->woff[l];
-        const double *w = net->theta + net->woff[l];
         size_t m = net->fan_in[l] * net->fan_out[l];
-        for (size_t i = 0; i < m; i++)
-            gw[i] += kw * w[i];
-        if (net->bias) {
-            double kb = 1.0 / ((double)N * net->v_b[l]);
-            double *gb = grad + net->boff[l];
-            const double *b = net->theta + net->boff[l];
-            for (size_t i = 0; i < net->fan_out[l]; i++)
-                gb[i] += kb * b[i];
-        }
+        finite &= axpy_finite(grad + net->woff[l], net->theta + net->woff[l],
+                              1.0 / ((double)N * net->v_w[l]), m);
+        if (net->bias)
+            finite &= axpy_finite(grad + net->boff[l], net->theta + net->boff[l],
+                                  1.0 / ((double)N * net->v_b[l]), net->fan_out[l]);
     }
-    for (size_t p = 0; p < net->P; p++)
-        if (!isfinite(grad[p]))
-            return bl_fail(err, BL_ENUM, "nn: gradient entry %zu is not finite (diverged?)", p);
+    if (!finite)
+        for (size_t p = 0; p < net->P; p++)
+            if (!isfinite(grad[p]))
+                return bl_fail(err, BL_ENUM, "nn: gradient entry %zu is not finite (diverged?)",
+                               p);
     return BL_OK;
 }
 
@@ -781,7 +808,9 @@ nn_train(nn_trainer *t, nn *net, const double *X, const double *Y, size_t N, siz
             Yb = t->yb;
         }
         double J;
-        if ((rc = objective_grad(net, Xb, Yb, B, N, t->o.noise_var, &J, t->g, err)) != BL_OK)
+        bool last = s + 1 == steps && obj != NULL;
+        if ((rc = objective_grad(net, Xb, Yb, B, N, t->o.noise_var, last ? &J : NULL, t->g,
+                                 err)) != BL_OK)
             return rc;
         double *th = net->theta;
         const double *g = t->g;
@@ -807,7 +836,7 @@ nn_train(nn_trainer *t, nn *net, const double *X, const double *Y, size_t N, siz
         t->steps++;
         if (done != NULL)
             *done = s + 1;
-        if (obj != NULL)
+        if (last)
             *obj = J;
     }
     return BL_OK;
