@@ -115,7 +115,9 @@ train_draw(void *self, const struct session *s, struct canvas *c, int col, int r
     plot_series(&pl, NULL);
     if (!held)
         plot_series_hidden(&pl, leg[1].name, "none");
-    plot_legend(&pl, leg, held ? 2 : 1);
+    /* Held-out and train losses that agree share their cells: say so. */
+    static const char *const why[] = {"under the held-out loss", "under the train loss"};
+    plot_legend_checked(&pl, leg, held ? 2 : 1, why);
 }
 
 const struct pane_desc pane_train = {
