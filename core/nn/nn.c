@@ -38,9 +38,10 @@ struct nn {
     double *a, *c;      /* multipliers of W^l and b^l in the forward pass */
     double *v_w, *v_b;  /* prior variances of W^l's and b^l's entries */
     bool bias;
-    /* Scratch for a batch of up to cap points: act[l], der[l] (cap x n, l = 1..L), tmp
-     * (cap x n), f (cap). */
-    size_t cap;
+    /* Scratch: act[l] (cap x n, l = 1..L) and f (cap) for any pass; der[l] (l = 1..L) and
+     * tmp (dcap x n) only for passes that backpropagate (a prediction on a large grid
+     * needs no derivatives). */
+    size_t cap, dcap;
     double **act, **der;
     double *tmp, *f;
     double *cb; /* width: c_l b^l of the layer being computed (zeros without biases) */
@@ -77,16 +78,27 @@ nn_opts_default(void)
     return o;
 }
 
+/* Index of name in names[0..n), or BL_EINVAL naming the option and its choices. */
+static int
+parse_name(const char *name, const char *const *names, int n, const char *opt,
+           const char *choices, int *index, bl_err *err)
+{
+    for (int i = 0; i < n; i++)
+        if (name != NULL && strcmp(name, names[i]) == 0) {
+            *index = i;
+            return BL_OK;
+        }
+    return bl_fail(err, BL_EINVAL, "%s=%s: must be one of %s", opt, name != NULL ? name : "",
+                   choices);
+}
+
 int
 nn_param_parse(const char *name, nn_param *p, bl_err *err)
 {
-    for (int i = 0; i < NN_NPARAM; i++)
-        if (name != NULL && strcmp(name, param_names[i]) == 0) {
-            *p = (nn_param)i;
-            return BL_OK;
-        }
-    return bl_fail(err, BL_EINVAL, "param=%s: must be one of standard, ntk, mup",
-                   name != NULL ? name : "");
+    int i, rc = parse_name(name, param_names, NN_NPARAM, "param", "standard, ntk, mup", &i, err);
+    if (rc == BL_OK)
+        *p = (nn_param)i;
+    return rc;
 }
 
 const char *
@@ -98,13 +110,10 @@ nn_param_name(nn_param p)
 int
 nn_optimizer_parse(const char *name, nn_optimizer *o, bl_err *err)
 {
-    for (int i = 0; i < NN_NOPT; i++)
-        if (name != NULL && strcmp(name, opt_names[i]) == 0) {
-            *o = (nn_optimizer)i;
-            return BL_OK;
-        }
-    return bl_fail(err, BL_EINVAL, "opt=%s: must be one of sgd, adam, sgld",
-                   name != NULL ? name : "");
+    int i, rc = parse_name(name, opt_names, NN_NOPT, "opt", "sgd, adam, sgld", &i, err);
+    if (rc == BL_OK)
+        *o = (nn_optimizer)i;
+    return rc;
 }
 
 const char *
@@ -142,20 +151,25 @@ validate(const nn_opts *o, bl_err *err)
 static void
 free_scratch(nn *net)
 {
-    if (net->act != NULL)
-        for (size_t l = 0; l <= net->L; l++)
-            free(net->act[l]);
-    if (net->der != NULL)
-        for (size_t l = 0; l <= net->L; l++)
-            free(net->der[l]);
-    free(net->tmp);
+    for (size_t l = 0; net->act != NULL && l <= net->L; l++) {
+        free(net->act[l]);
+        net->act[l] = NULL;
+    }
     free(net->f);
-    net->tmp = net->f = NULL;
-    if (net->act != NULL)
-        memset(net->act, 0, (net->L + 1) * sizeof *net->act);
-    if (net->der != NULL)
-        memset(net->der, 0, (net->L + 1) * sizeof *net->der);
+    net->f = NULL;
     net->cap = 0;
+}
+
+static void
+free_dscratch(nn *net)
+{
+    for (size_t l = 0; net->der != NULL && l <= net->L; l++) {
+        free(net->der[l]);
+        net->der[l] = NULL;
+    }
+    free(net->tmp);
+    net->tmp = NULL;
+    net->dcap = 0;
 }
 
 void
@@ -164,6 +178,7 @@ nn_free(nn *net)
     if (net == NULL)
         return;
     free_scratch(net);
+    free_dscratch(net);
     free(net->act);
     free(net->der);
     free(net->theta);
@@ -327,27 +342,37 @@ nn_set_params(nn *net, const double *theta, bl_err *err)
     return BL_OK;
 }
 
-/* Scratch for batches of B points (grown, never shrunk). */
+/* Scratch for batches of B points (grown, never shrunk); with grad, also the
+ * backward pass's. */
 static int
-reserve(nn *net, size_t B, bl_err *err)
+reserve(nn *net, size_t B, bool grad, bl_err *err)
 {
-    if (B <= net->cap)
-        return BL_OK;
     size_t n = net->o.width;
     if (B > ((size_t)1 << 40) / n)
         return bl_fail(err, BL_EINVAL, "nn: %zu points too many for width=%zu", B, n);
-    free_scratch(net);
     size_t sz = B * n * sizeof(double);
-    for (size_t l = 1; l <= net->L; l++) {
-        if ((net->act[l] = malloc(sz)) == NULL || (net->der[l] = malloc(sz)) == NULL)
+    if (B > net->cap) {
+        free_scratch(net);
+        for (size_t l = 1; l <= net->L; l++)
+            if ((net->act[l] = malloc(sz)) == NULL)
+                goto nomem;
+        if ((net->f = malloc(B * sizeof(double))) == NULL)
             goto nomem;
+        net->cap = B;
     }
-    if ((net->tmp = malloc(sz)) == NULL || (net->f = malloc(B * sizeof(double))) == NULL)
-        goto nomem;
-    net->cap = B;
+    if (grad && B > net->dcap) {
+        free_dscratch(net);
+        for (size_t l = 1; l <= net->L; l++)
+            if ((net->der[l] = malloc(sz)) == NULL)
+                goto nomem;
+        if ((net->tmp = malloc(sz)) == NULL)
+            goto nomem;
+        net->dcap = B;
+    }
     return BL_OK;
 nomem:
     free_scratch(net);
+    free_dscratch(net);
     return bl_fail(err, BL_ENOMEM, "nn: out of memory for %zu points at width=%zu", B, n);
 }
 
@@ -474,7 +499,7 @@ nn_predict(nn *net, const double *X, size_t n, double *f, bl_err *err)
 {
     int rc = check_points(net, X, n, err);
     if (rc == BL_OK)
-        rc = reserve(net, n, err);
+        rc = reserve(net, n, false, err);
     if (rc != BL_OK)
         return rc;
     forward(net, X, n, false);
@@ -602,7 +627,7 @@ static int
 objective_grad(nn *net, const double *X, const double *Y, size_t B, size_t N, double s2,
                double *obj, double *grad, bl_err *err)
 {
-    int rc = reserve(net, B, err);
+    int rc = reserve(net, B, grad != NULL, err);
     if (rc != BL_OK)
         return rc;
     forward(net, X, B, grad != NULL);
@@ -862,13 +887,23 @@ nn_layer_grams(nn *net, const double *X, size_t n, double *const *K, bl_err *err
 {
     int rc = check_points(net, X, n, err);
     if (rc == BL_OK)
-        rc = reserve(net, n, err);
+        rc = reserve(net, n, false, err);
     if (rc != BL_OK)
         return rc;
     forward(net, X, n, false);
     const nn_opts *o = &net->o;
-    if (K[0] != NULL)
-        gram(X, n, o->in_dim, o->sw2 / (double)o->in_dim, o->sb2, K[0]);
+    if (K[0] != NULL) {
+        /* Layer 1 as nngp.c computes it (sequential dot, then sw2 s / d + sb2), so that it
+         * is the NNGP's to the bit; O(n^2 d). */
+        size_t d = o->in_dim;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j <= i; j++) {
+                double s = 0.0;
+                for (size_t q = 0; q < d; q++)
+                    s += X[i * d + q] * X[j * d + q];
+                K[0][i * n + j] = K[0][j * n + i] = o->sw2 * s / (double)d + o->sb2;
+            }
+    }
     for (size_t l = 1; l <= net->L; l++)
         if (K[l] != NULL)
             gram(net->act[l], n, o->width, o->sw2 / (double)o->width, o->sb2, K[l]);
@@ -885,7 +920,7 @@ nn_ntk_gram(nn *net, const double *X, size_t n, double *Theta, bl_err *err)
 {
     int rc = check_points(net, X, n, err);
     if (rc == BL_OK)
-        rc = reserve(net, n, err);
+        rc = reserve(net, n, true, err);
     if (rc != BL_OK)
         return rc;
     double *GA = malloc(n * n * sizeof(double)), *GD = malloc(n * n * sizeof(double));
