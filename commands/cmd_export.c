@@ -43,10 +43,12 @@ static const struct subject_spec export_subjects[] = {
      "export lens lens.csv"},
     {"bma", "the model-averaging curves per example", stream_args, "export bma bma.csv"},
     {"judge", "error and its standard error against k", stream_args, "export judge judge.csv"},
-    {"gram", "gp/tp/dkm: the kernel matrix of the observed inputs", gram_args,
+    {"gram", "gp/tp/dkm: the kernel matrix of the observed inputs (nn: the empirical one)", gram_args,
      "export gram gram.csv layer=3"},
     {"draws", "the sampler's draws: chain, iteration, w0.., weight", stream_args,
      "export draws draws.csv"},
+    {"weights", "nn: the network's parameters as text (model nn load=FILE reads them)",
+     stream_args, "export weights net.txt"},
     {0},
 };
 
@@ -66,6 +68,22 @@ export_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
         int rc = export_gram(s, path, (long)args_int(a, "layer"), err);
         if (rc == BL_OK)
             out_printf(out, "wrote the %zu x %zu Gram matrix to %s", s->n, s->n, path);
+        return rc;
+    }
+    if (strcmp(what, "weights") == 0) {
+        if (s->m == NULL || s->mc->train == NULL || s->mc->train->save == NULL)
+            return bl_fail(err, BL_ESTATE, "export weights needs a network: model nn");
+        struct wfile w;
+        int rc = wfile_open(&w, path, err);
+        if (rc != BL_OK)
+            return rc;
+        if ((rc = s->mc->train->save(s->m, w.f, err)) == BL_OK)
+            rc = wfile_commit(&w, err);
+        else
+            wfile_abort(&w);
+        if (rc == BL_OK)
+            out_printf(out, "wrote the weights (step %zu) to %s", s->mc->train->steps(s->m),
+                       path);
         return rc;
     }
     if (strcmp(what, "draws") == 0) {
@@ -128,7 +146,7 @@ export_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
 
 const struct cmd_entry cmd_export_entry = {
     .name = "export",
-    .usage = "export stream|draws|lens|bma|judge FILE | export trace NAME FILE",
+    .usage = "export stream|draws|weights|lens|bma|judge FILE | export trace NAME FILE",
     .summary = "write the observed points or a trace as CSV",
     .example = "export trace regret_truth regret.csv",
     .subjects = export_subjects,

@@ -55,6 +55,8 @@ static const struct subject_spec show_subjects[] = {
      "the exact posterior",
      NULL, "show sampler"},
     {"sweep", "the last sweep: values, log_evidence, fit_loglik, rmse, best", NULL, "show sweep"},
+    {"nn", "a network: step, loss, width, depth, params, ntk_change, per layer effective_rank, "
+     "alpha_req, cka_nngp", NULL, "show nn"},
     {0},
 };
 
@@ -301,6 +303,12 @@ show_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
     }
     if (strcmp(what, "spectrum") == 0)
         return show_spectrum(s, out, err);
+    if (strcmp(what, "nn") == 0) {
+        if (s->m == NULL || s->mc->show.nn == NULL)
+            return bl_fail(err, BL_ESTATE, "show nn needs a network: model nn (the model is %s)",
+                           s->mc != NULL ? s->mc->subject.name : "none yet");
+        return s->mc->show.nn(s, out, err);
+    }
     if (strcmp(what, "lens") == 0 || strcmp(what, "bma") == 0 || strcmp(what, "judge") == 0) {
         if (s->inst == NULL || strcmp(instrument_name(s->inst), what) != 0)
             return bl_fail(err, BL_ESTATE, "no %s instrument running (start one with: %s)",

@@ -8,6 +8,7 @@ extern const struct model_class model_blr_class;
 extern const struct model_class model_nig_class;
 extern const struct model_class model_gp_class;
 extern const struct model_class model_tp_class;
+extern const struct model_class model_nn_class;
 extern const struct model_class model_dkm_class;
 
 /* In the order `help model` lists them. */
@@ -16,6 +17,7 @@ const struct model_class *const model_table[] = {
     &model_nig_class,
     &model_gp_class,
     &model_tp_class,
+    &model_nn_class,
     &model_dkm_class,
     NULL,
 };

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "commands/cmd.h"
 #include "commands/out.h"
@@ -94,6 +95,43 @@ struct model_show {
     /* show concentration (the ball radius is s->ball_radius). NULL: fails,
      * the model has no weights to concentrate. */
     int (*concentration)(struct session *s, struct out *out, bl_err *err);
+    /* show nn: a finite network's state (step, loss, width, depth, params,
+     * ntk_change, per layer effective_rank, alpha_req, cka_nngp). NULL:
+     * fails, the model is no network. */
+    int (*nn)(struct session *s, struct out *out, bl_err *err);
+};
+
+/* A trained model's history against the optimizer step, for the training
+ * and spectrum panes (model nn). Borrowed from the instance: valid until it
+ * trains or is freed. Per-layer series are row-major records x layers
+ * (layer l of record i at [i * layers + l - 1], layers numbered as the
+ * NNGP's, 1..L+1). */
+struct model_history {
+    size_t n;               /* records, in increasing step */
+    const double *step;     /* n */
+    const double *train;    /* n: training loss (per point) */
+    const double *heldout;  /* n: held-out loss (NaN: no held-out set) */
+    const char *loss_name;  /* what the loss is, for the axis: "loss" */
+    const char *no_heldout; /* why there is no held-out set (NULL: there is one) */
+    size_t layers;          /* L + 1 */
+    const double *rank;     /* n x layers: effective rank (RankMe) of the layer kernel */
+    const double *alpha;    /* n x layers: alpha-ReQ over [alpha_lo, alpha_hi] */
+    const double *cka;      /* n x layers: CKA to the NNGP layer kernel */
+    const double *ntk_change; /* n: |Theta_t - Theta_0|_F / |Theta_0|_F */
+    const double *ref_rank, *ref_alpha; /* layers: the analytic NNGP layer's */
+    size_t alpha_lo, alpha_hi;          /* the alpha-ReQ window, 1-based */
+    size_t probe;           /* points of the probe set the kernels are on (0: none yet) */
+    const double *lam;      /* layers x probe: eigenvalues now (descending) */
+    const double *rank_now, *alpha_now; /* layers: their RankMe and alpha-ReQ */
+    const double *ref_lam;  /* layers x probe: the NNGP layer's */
+};
+
+/* Reference curves on the data pane's grid (a network's NNGP and NTK GP
+ * posterior means on the same data). */
+#define MODEL_REF_CURVES 2
+struct model_ref_curves {
+    size_t n;                            /* curves filled */
+    const char *name[MODEL_REF_CURVES];  /* legend names (static strings) */
 };
 
 /* What the panes ask of a model that has no weight view (ui/ draws, these
@@ -127,6 +165,47 @@ struct model_pane {
     size_t (*gram_layers)(const void *m);
     int (*gram_spectra)(const void *m, const double *X, size_t n, double *lam, double *rank,
                         const bl_cancel *cancel, bl_err *err);
+    /* Training and spectrum panes: the training history (false: none yet). */
+    bool (*history)(const void *m, struct model_history *h);
+    /* Data pane, 1-D inputs: up to MODEL_REF_CURVES curves on the grid into
+     * curves (row-major MODEL_REF_CURVES x grid), named in rc; cancel is
+     * polled. NULL: none. */
+    int (*ref_curves)(const void *m, const double *gx, size_t grid, double *curves,
+                      struct model_ref_curves *rc, const bl_cancel *cancel, bl_err *err);
+    /* Why band gave no draws, for the legend (NULL: "slow kernel"). */
+    const char *no_draws;
+};
+
+/* `train N [rate=R] [keys]` (commands/cmd_train.c) for a model that trains
+ * (model nn; any class with steppable optimizer state). Training changes
+ * the instance, never the stream, so the session's invariant (an instance
+ * has seen exactly the stream) holds; a replay (a new model or world, a
+ * failed observe) rebuilds the instance from its options, and the training
+ * is lost. The command and its job are generic: a class joins by filling
+ * this struct. */
+struct model_train {
+    /* The class's own keys of `train` (optimizer=, lr=, ...), {0}-terminated;
+     * the verb accepts the union of every class's, and refuses a key the
+     * current class does not have. */
+    const struct arg_spec *keys;
+    /* Before a run: apply the keys given (a key not given keeps the
+     * instance's setting; the defaults before the first run). Fails naming
+     * the key, with the instance unchanged. */
+    int (*begin)(void *m, const struct cmd_args *a, bl_err *err);
+    /* Up to n steps; *done gets the steps done, which stay done on an error
+     * or an interrupt (cancel polled between steps). */
+    int (*step)(void *m, size_t n, size_t *done, const bl_cancel *cancel, bl_err *err);
+    /* A run ended (done, stopped or failed): record the state it ended in.
+     * NULL: nothing to record. */
+    void (*end)(void *m);
+    /* Progress for the status line and the summary: "step 120, loss 0.31". */
+    void (*describe)(const void *m, char *buf, size_t size);
+    /* The step count so far. */
+    size_t (*steps)(const void *m);
+    /* `export weights FILE`: the trained parameters as text (a header naming
+     * the architecture, then %.17g numbers) that `model NAME load=FILE`
+     * reads back. NULL: the class saves none. */
+    int (*save)(const void *m, FILE *f, bl_err *err);
 };
 
 /* A trace's bit in model_class.traces. */
@@ -211,6 +290,8 @@ struct model_class {
 
     struct model_show show;
     struct model_pane pane;
+    /* `train`: NULL, the model does not train. */
+    const struct model_train *train;
 };
 
 /* The table: every class, NULL-terminated (commands/model.c). */

@@ -119,6 +119,8 @@ put_parts(struct session *s, const struct model_class *mc, const struct model_pa
 {
     struct model_weights w = {0};
     bool has = p->m != NULL && mc->weights != NULL && mc->weights(p->m, &w);
+    if (p->m != s->m) /* a training run belongs to the instance it started on */
+        job_set_remove(&s->jobs, &train_job_class);
     s->mc = mc;
     s->m = p->m;
     s->phi = p->phi;

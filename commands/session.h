@@ -217,6 +217,9 @@ bool session_sampler_current(const struct session *s);
 struct run_ctx session_run_ctx(struct session *s);
 /* The stream as a paced job (commands/cmd_stream.c); self is the session. */
 extern const struct job_class stream_job_class;
+/* `train` as a paced job (commands/cmd_train.c); self is the session, whose
+ * instance's train hooks it steps. Removed whenever the instance changes. */
+extern const struct job_class train_job_class;
 
 /* Scale of the weight posterior covariance relative to A^-1: 1 for known
  * noise, E[s2 | D] = b_n / (a_n - 1) for NIG (inf while a_n <= 1); 1 for a

@@ -48,7 +48,7 @@ int
 export_gram(struct session *s, const char *path, long layer, bl_err *err)
 {
     if (s->m == NULL || s->mc->gram == NULL)
-        return bl_fail(err, BL_ESTATE, "export gram needs a gp or tp model");
+        return bl_fail(err, BL_ESTATE, "export gram needs a gp or tp model (or a network: model nn)");
     size_t n = s->n;
     if (n == 0)
         return bl_fail(err, BL_ESTATE, "no points yet: the Gram matrix is empty");

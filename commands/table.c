@@ -37,6 +37,7 @@ extern const struct cmd_entry cmd_source_entry;
 extern const struct cmd_entry cmd_step_entry;
 extern const struct cmd_entry cmd_stream_entry;
 extern const struct cmd_entry cmd_sweep_entry;
+extern const struct cmd_entry cmd_train_entry;
 extern const struct cmd_entry cmd_wait_entry;
 
 const struct cmd_entry *const cmd_table[] = {
@@ -49,7 +50,7 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_sampler_entry,  &cmd_say_entry,        &cmd_screenshot_entry,
     &cmd_seed_entry,     &cmd_show_entry,       &cmd_source_entry,
     &cmd_step_entry,     &cmd_stream_entry,     &cmd_sweep_entry,
-    &cmd_wait_entry,     NULL,
+    &cmd_train_entry,    &cmd_wait_entry,     NULL,
 };
 
 const char *

@@ -26,7 +26,7 @@
 
 #define VIEW_MAX_PANES   16 /* registered panes, the log strip included */
 #define VIEW_MAX_KEYS    4  /* keys of one pane, besides xrange= and yrange= */
-#define VIEW_MAX_LAYOUTS 8
+#define VIEW_MAX_LAYOUTS 12
 #define VIEW_VEC_MAX     4 /* numbers an ARG_VEC key keeps */
 
 struct session;

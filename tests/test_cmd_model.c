@@ -448,6 +448,8 @@ main(void)
                   {"model tp a=3 b=2", 1e-10},
                   {"model tp prior=gamma a=2 b=1", 1e-10},
                   {"model gp kernel=nngp depth=10", 1e-10},
+                  {"model nn width=32 depth=2 ensemble=2", 0},
+
                   {"model dkm depth=2 nu=0.5", 0}};
     for (size_t i = 0; i < sizeof models / sizeof *models; i++)
         test_replay_equals_live(models[i].line, models[i].rtol);

@@ -96,9 +96,9 @@ test_real_table(void)
         {"pane data logx=yes", "logx= is a key of the regret pane"},
         {"pane data coord=2", "coord=2: the inputs have coordinates 0..1"},
         {"pane frob", "name=frob: unknown (choose data, posterior, regret, spectrum, sampler, "
-                      "theory, compare, sweep)"},
+                      "theory, compare, sweep, train)"},
         {"pane log", "name=log: unknown"},
-        {"layout grid", "name=grid: unknown (choose default, single, data, theory, sampler, compare, sweep)"},
+        {"layout grid", "name=grid: unknown (choose default, single, data, theory, sampler, compare, sweep, nn)"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct view before = s->view;
@@ -186,7 +186,7 @@ test_throwaway(void)
     CHECK(run(s, "help pane", &err) == BL_OK, "help pane: %s", err.msg);
     struct out log = ui_log_out(&u, false);
     CHECK(cmd_run_line(s, "help pane", &log, &err) == BL_OK, "help pane into the log");
-    CHECK(strstr(ob.text, "data|posterior|regret|spectrum|sampler|theory|compare|sweep|probe") != NULL,
+    CHECK(strstr(ob.text, "data|posterior|regret|spectrum|sampler|theory|compare|sweep|train|probe") != NULL,
           "help lists the probe last (order 50): %s", ob.text);
     CHECK(strstr(ob.text, "level=INT") && strstr(ob.text, "probe: a level (optional; in 1..9)"),
           "help lists the probe's keys: %s", ob.text);

@@ -307,6 +307,15 @@ sampler_adjust(const struct session *s, bool *on)
         on[d] = false;
 }
 
+/* The nn layout shows the training pane without a `pane train` first. */
+static void
+nn_adjust(const struct session *s, bool *on)
+{
+    int t = view_pane_parse("train");
+    if (t >= 0 && s->m != NULL && s->mc->pane.history != NULL)
+        on[t] = true;
+}
+
 /* The default gives a model's room to its most informative panes: for a
  * model without weights and without a scalar posterior (a GP) those are
  * data and regret (f at two inputs, in the posterior pane, is a detail), so
@@ -339,5 +348,6 @@ const struct layout_preset layout_presets[] = {
      sampler_adjust},
     {{"compare", "side a and side b of compare"}, LAYOUT_GRID, {"compare"}, NULL},
     {{"sweep", "a sweep's figure and the data"}, LAYOUT_SPLIT, {"sweep", "data"}, NULL},
+    {{"nn", "a network: data, training, spectrum"}, LAYOUT_GRID, {"data", "train", "spectrum"}, nn_adjust},
     {{0}, 0, {NULL}, NULL},
 };

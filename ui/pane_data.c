@@ -59,6 +59,10 @@ struct data_pane {
     double glo, ghi, gtime;
     size_t gn;
     double gcost;  /* seconds the last grid took (commands/gp_budget.h) */
+    /* The model's reference curves on the grid (a network's NNGP and NTK
+     * GP means), MODEL_REF_CURVES x gcap, cached with the band. */
+    double *gref;
+    struct model_ref_curves refs;
 };
 
 #define GP_REFRESH_S 0.2
@@ -82,6 +86,7 @@ data_destroy(void *self)
     free(p->gmean);
     free(p->gsd);
     free(p->gdraw);
+    free(p->gref);
     free(p->gz);
     free(p);
 }
@@ -240,7 +245,9 @@ gp_grid(struct data_pane *p, const struct session *s, const double *gx, size_t g
         p->gmean = malloc(grid * sizeof *p->gmean);
         p->gsd = malloc(grid * sizeof *p->gsd);
         p->gdraw = malloc(DATA_DRAWS * grid * sizeof *p->gdraw);
-        p->gcap = p->gmean && p->gsd && p->gdraw ? grid : 0;
+        free(p->gref);
+        p->gref = malloc(MODEL_REF_CURVES * grid * sizeof *p->gref);
+        p->gcap = p->gmean && p->gsd && p->gdraw && p->gref ? grid : 0;
         if (p->gcap == 0)
             return -1;
     }
@@ -280,6 +287,10 @@ gp_grid(struct data_pane *p, const struct session *s, const double *gx, size_t g
         }
         p->gdraws = 0;
     }
+    p->refs.n = 0;
+    if (hook->ref_curves != NULL &&
+        hook->ref_curves(s->m, gx, grid, p->gref, &p->refs, s->cancel, &err) != BL_OK)
+        p->refs.n = 0; /* the network's own curves still draw */
     p->ggen = s->generation;
     p->gtime = clock_now();
     p->gcost = p->gtime - t0;
@@ -387,8 +398,11 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
      * there the curves are clipped at the edge, with a mark. Without two
      * points, the mean and bands set it. */
     bool clip_bands = m >= 2 && seen_hi > seen_lo;
+    size_t nref = kmodel ? p->refs.n : 0;
     for (size_t g = 0; model && g < grid; g++)
         if (!clip_bands || (gx[g] >= seen_lo && gx[g] <= seen_hi)) {
+            for (size_t r = 0; r < nref; r++)
+                plot_extent(&p->gref[r * grid + g], 1, false, &ymn, &ymx);
             plot_extent(&gm[g], 1, false, &ymn, &ymx);
             plot_extent(&gd[g], 1, false, &ymn, &ymx);
             plot_extent(&gd[grid + g], 1, false, &ymn, &ymx);
@@ -459,6 +473,19 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
             plot_line(&pl, gx, gy, grid, COL_S3, PAT_DASH_DOT);
         }
     }
+    /* Reference curves (a network's NNGP and NTK GP means) under the mean. */
+    static const uint32_t ref_pat[MODEL_REF_CURVES] = {0x0F0F0F0Fu, 0x33333333u};
+    static const int ref_col[MODEL_REF_CURVES] = {COL_S4, COL_S5};
+    for (size_t r = 0; model && r < nref; r++) {
+        double *gy = gd + 2 * grid;
+        for (size_t g = 0; g < grid; g++)
+            gy[g] = clip_bands && !(gx[g] >= seen_lo && gx[g] <= seen_hi) &&
+                            (p->gref[r * grid + g] < pl.y.lo || p->gref[r * grid + g] > pl.y.hi)
+                        ? (double)NAN
+                        : p->gref[r * grid + g];
+        plot_series(&pl, p->refs.name[r]);
+        plot_line(&pl, gx, gy, grid, ref_col[r], ref_pat[r]);
+    }
     if (model) {
         plot_series(&pl, "mean");
         plot_line(&pl, gx, gm, grid, COL_S1, PAT_SOLID);
@@ -485,23 +512,31 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
                         ATTR_BOLD);
     plot_layer(&pl, -1);
 
-    struct legend_entry leg[7];
+    struct legend_entry leg[7 + MODEL_REF_CURVES];
     /* A band thinner than the curves drawn over it, or draws that all but
      * coincide with the mean (a sharp posterior), cannot be seen: say so. */
-    const char *why[7] = {NULL};
+    const char *why[7 + MODEL_REF_CURVES] = {NULL};
     size_t nl = 0;
     leg[nl++] = (struct legend_entry){"● ", "O ", "newest", COL_NEW};
     if (truth)
         leg[nl++] = (struct legend_entry){"╌╌", "--", "truth", COL_TRUTH};
     if (model) {
         leg[nl++] = (struct legend_entry){"──", "__", "mean", COL_S1};
+        static const char *const ref_sample[MODEL_REF_CURVES] = {"┄┄", "┈┈"},
+                                 *const ref_ascii[MODEL_REF_CURVES] = {"==", "~~"};
+        for (size_t r = 0; r < nref; r++) {
+            why[nl] = "on the mean";
+            leg[nl++] = (struct legend_entry){ref_sample[r], ref_ascii[r], p->refs.name[r],
+                                              ref_col[r]};
+        }
         /* Narrow panes: one entry for both bands, none for the draws. */
         why[nl] = "under the curves";
         leg[nl++] = (struct legend_entry){"⢕⢕", "::", wide ? "1 sd" : "1, 2 sd", COL_BAND};
         if (wide) {
             leg[nl++] = (struct legend_entry){"··", "..", "2 sd", COL_BAND};
             if (kmodel && s->mc->pane.band != NULL && p->gdraws == 0)
-                plot_series_hidden(&pl, "draws", "slow kernel");
+                plot_series_hidden(&pl, "draws",
+                                   s->mc->pane.no_draws ? s->mc->pane.no_draws : "slow kernel");
             why[nl] = "on the mean";
             leg[nl++] = (struct legend_entry){"─·", "-.", "draws", COL_S3};
         }

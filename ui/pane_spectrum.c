@@ -23,6 +23,7 @@
 struct spectrum_pane {
     struct plot_range ix, iy; /* eigenvalue plot */
     struct plot_range tn, ty; /* rank traces */
+    struct plot_range an, ay; /* a network's alpha traces */
     unsigned long gen;        /* session generation of the cached figures */
     const void *model;        /* the model they belong to */
     double last;              /* monotonic time of the last computation */
@@ -79,11 +80,16 @@ gram_model(const struct session *s)
            s->mc->pane.gram_spectra != NULL && s->mc->pane.gram_layers(s->m) > 0;
 }
 
+static bool nn_model(const struct session *s, struct model_history *hi);
+
 static void
 spectrum_title(void *self, const struct session *s, char *buf, size_t size)
 {
     struct spectrum_pane *p = self;
-    if (gram_model(s) && p->kn < s->n)
+    struct model_history hi;
+    if (nn_model(s, &hi))
+        snprintf(buf, size, "spectrum: layer kernels on %zu probe inputs, vs NNGP", hi.probe);
+    else if (gram_model(s) && p->kn < s->n)
         snprintf(buf, size, "spectrum: kernel Gram of the first %zu of %zu points%s", p->kn, s->n,
                  s->mc->pane.gram_layers(s->m) > 1 ? ", per layer" : "");
     else if (gram_model(s))
@@ -391,11 +397,181 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
     }
 }
 
+/* A network (model nn): its history of layer kernels on the probe set. */
+static bool
+nn_model(const struct session *s, struct model_history *hi)
+{
+    return s->m != NULL && s->mc->pane.history != NULL && s->mc->pane.history(s->m, hi);
+}
+
+/* Which hidden layers' kernels (2..L+1) to draw: at most 3, the first,
+ * the last and the middle one. Returns the count; show[] 0-based layers. */
+static size_t
+nn_layers(size_t layers, size_t *show)
+{
+    size_t hid = layers - 1, ns = hid < 3 ? hid : 3;
+    for (size_t i = 0; i < ns; i++)
+        show[i] = 1 + (ns > 1 ? i * (hid - 1) / (ns - 1) : 0);
+    return ns;
+}
+
+static const uint32_t nn_pats[] = {PAT_SOLID, PAT_DASHED, 0x00FF00FFu};
+static const int nn_cols[] = {COL_S1, COL_S2, COL_S3};
+static const char *const nn_samples[] = {"──", "╌╌", "─ "}, *const nn_asamples[] = {"__", "--",
+                                                                                   "- "};
+
+/* Per-layer series against the step (rank or alpha) with the NNGP's values
+ * as dotted reference lines. */
+static void
+draw_nn_trace(struct plot_range *rx, struct plot_range *ry, const struct model_history *hi,
+              const double *v, const double *ref, const size_t *show, size_t ns,
+              const char *ylabel, struct canvas *c, int col, int row, int w, int h)
+{
+    double *x = malloc(hi->n * sizeof *x), *y = malloc(hi->n * sizeof *y);
+    if (x == NULL || y == NULL) {
+        free(x);
+        free(y);
+        return;
+    }
+    double mn = NAN, mx = NAN;
+    for (size_t i = 0; i < ns; i++) {
+        for (size_t r = 0; r < hi->n; r++)
+            y[r] = v[r * hi->layers + show[i]];
+        plot_extent(y, hi->n, false, &mn, &mx);
+        plot_extent(&ref[show[i]], 1, false, &mn, &mx);
+    }
+    trace_range(rx, hi->step, hi->n);
+    plot_range_update(ry, mn, mx);
+    struct legend_entry leg[4];
+    char names[3][32];
+    size_t nl = 0;
+    for (size_t i = 0; i < ns; i++) {
+        snprintf(names[i], sizeof names[i], "layer %zu", show[i] + 1);
+        leg[nl++] = (struct legend_entry){nn_samples[i], nn_asamples[i], names[i], nn_cols[i]};
+    }
+    leg[nl++] = (struct legend_entry){"··", "..", "NNGP", COL_DIM};
+    struct plot pl;
+    plot_begin_legend(&pl, c, col, row, w, h, rx, ry, "step", ylabel, leg, nl);
+    plot_series(&pl, "NNGP");
+    for (size_t i = 0; i < ns; i++)
+        if (isfinite(ref[show[i]]))
+            plot_hline(&pl, ref[show[i]], COL_DIM, PAT_DOTTED);
+    for (size_t i = 0; i < ns; i++) {
+        for (size_t r = 0; r < hi->n; r++) {
+            x[r] = hi->step[r];
+            y[r] = v[r * hi->layers + show[i]];
+        }
+        plot_series(&pl, names[i]);
+        if (hi->n > 1)
+            plot_line(&pl, x, y, hi->n, nn_cols[i], nn_pats[i]);
+        plot_marker(&pl, x[hi->n - 1], y[hi->n - 1], c->ascii ? 'o' : 0x2022, nn_cols[i],
+                    ATTR_NONE);
+    }
+    plot_series(&pl, NULL);
+    plot_legend(&pl, leg, nl);
+    free(x);
+    free(y);
+}
+
+static void
+draw_nn(struct spectrum_pane *p, const struct session *s, const struct model_history *hi,
+        struct canvas *c, int col, int row, int w, int h)
+{
+    size_t n = hi->probe;
+    if (n == 0 || hi->lam == NULL) {
+        pane_message(c, col, row, w, h,
+                     "a data-set world: the probe set is the first points, fixed by train");
+        return;
+    }
+    size_t show[3], ns = nn_layers(hi->layers, show);
+    double *idx = malloc(n * sizeof *idx);
+    if (idx == NULL || ns == 0) {
+        free(idx);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        idx[i] = (double)(i + 1);
+    bool traces = hi->n > 0 && h >= 18;
+    int top = traces ? h * 11 / 20 : h;
+    double mn = NAN, mx = NAN, fl = 0;
+    size_t above[3], rabove[3];
+    for (size_t i = 0; i < ns; i++) {
+        fl = fmax(fl, spectrum_noise_floor(hi->lam + show[i] * n, n));
+        fl = fmax(fl, spectrum_noise_floor(hi->ref_lam + show[i] * n, n));
+    }
+    size_t below = n;
+    for (size_t i = 0; i < ns; i++) {
+        above[i] = floor_extent(hi->lam + show[i] * n, n, fl, &mn, &mx);
+        rabove[i] = floor_extent(hi->ref_lam + show[i] * n, n, fl, &mn, &mx);
+        below = above[i] < below ? above[i] : below;
+    }
+    index_range(&p->ix, n);
+    pane_apply_ranges(s, "spectrum", &p->ix, &p->iy);
+    plot_range_update(&p->iy, mn, mx);
+    struct legend_entry leg[4];
+    char names[3][64];
+    size_t nl = 0;
+    for (size_t i = 0; i < ns; i++) {
+        size_t l = show[i];
+        char r[16], al[16];
+        plot_format_number(hi->rank_now[l], 3, r, sizeof r);
+        plot_format_number(hi->alpha_now[l], 3, al, sizeof al);
+        /* Narrow panes: the names alone, so the legend fits. */
+        if (w >= 60)
+            snprintf(names[i], sizeof names[i], "layer %zu: rank %s, alpha %s", l + 1, r, al);
+        else
+            snprintf(names[i], sizeof names[i], "layer %zu", l + 1);
+        leg[nl++] = (struct legend_entry){nn_samples[i], nn_asamples[i], names[i], nn_cols[i]};
+    }
+    char ref[64];
+    if (w >= 60)
+        snprintf(ref, sizeof ref, "NNGP, same layers [alpha j %zu..%zu]", hi->alpha_lo,
+                 hi->alpha_hi);
+    else
+        snprintf(ref, sizeof ref, "NNGP");
+    leg[nl++] = (struct legend_entry){"··", "..", ref, COL_DIM};
+    struct plot pl;
+    plot_begin_legend(&pl, c, col, row, w, top, &p->ix, &p->iy, "index j", "eigenvalue", leg, nl);
+    plot_series(&pl, ref);
+    for (size_t i = 0; i < ns; i++)
+        plot_line(&pl, idx, hi->ref_lam + show[i] * n, rabove[i], COL_DIM, PAT_DOTTED);
+    for (size_t i = 0; i < ns; i++) {
+        plot_series(&pl, names[i]);
+        plot_line(&pl, idx, hi->lam + show[i] * n, above[i], nn_cols[i], nn_pats[i]);
+    }
+    plot_series(&pl, NULL);
+    draw_floor(&pl, idx, below, n, fl);
+    plot_legend(&pl, leg, nl);
+    free(idx);
+    if (!traces)
+        return;
+    if (w >= 70) {
+        int half = w / 2;
+        draw_nn_trace(&p->tn, &p->ty, hi, hi->rank, hi->ref_rank, show, ns, "eff. rank", c, col,
+                      row + top, half, h - top);
+        draw_nn_trace(&p->an, &p->ay, hi, hi->alpha, hi->ref_alpha, show, ns, "alpha-ReQ", c,
+                      col + half, row + top, w - half, h - top);
+    } else {
+        draw_nn_trace(&p->tn, &p->ty, hi, hi->rank, hi->ref_rank, show, ns, "eff. rank", c, col,
+                      row + top, w, h - top);
+    }
+}
+
 static void
 spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, int row, int w,
               int h)
 {
     struct spectrum_pane *p = self;
+    struct model_history hi;
+    if (nn_model(s, &hi)) {
+        if (p->model != s->m) {
+            p->model = s->m;
+            p->ix = p->iy = (struct plot_range){.log = true};
+            p->tn = p->ty = p->an = p->ay = (struct plot_range){0};
+        }
+        draw_nn(p, s, &hi, c, col, row, w, h);
+        return;
+    }
     if (gram_model(s)) {
         if (p->model != s->m) {
             p->nt = 0;

@@ -18,6 +18,7 @@
     X(pane_theory)    \
     X(pane_compare)   \
     X(pane_sweep)     \
+    X(pane_train)     \
     X(pane_log)
 
 #define DECLARE(d) extern const struct pane_desc d;

@@ -1,0 +1,229 @@
+/* commands/cmd_train.c - `train N [rate=R] [keys]`: optimizer steps of the
+ * session's model, for any class with train hooks (struct model_train,
+ * commands/model.h). Batch: all N steps at once, then one summary line.
+ * Live: a paced job (docs/jobs.md) at R steps per second; F5 pauses, F6
+ * steps, Ctrl-C stops and keeps the weights. The keys are the union of every
+ * class's train keys (the table is const, so they are built once), and a key
+ * the current class lacks is refused. Results depend only on the seeds and
+ * the step counts: the class records its history at fixed steps. */
+#include "commands/cmd.h"
+
+#include <assert.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands/job.h"
+#include "commands/session.h"
+
+/* Steps per call of the step hook inside one advance: the pump ticks in
+ * between, so keys echo while a slow network trains. */
+#define TRAIN_CHUNK 8
+
+static const struct model_train *
+hooks(const struct session *s)
+{
+    return s->mc != NULL && s->m != NULL ? s->mc->train : NULL;
+}
+
+/* ---- the job (self: the session) ------------------------------------------ */
+
+static size_t
+train_advance(void *self, size_t n, const struct run_ctx *ctx, struct out *out, bl_err *err)
+{
+    struct session *s = self;
+    const struct model_train *t = hooks(s);
+    (void)out;
+    if (t == NULL) {
+        bl_fail(err, BL_ESTATE, "the model changed: nothing to train");
+        return 0;
+    }
+    size_t did = 0;
+    while (did < n) {
+        size_t want = n - did < TRAIN_CHUNK ? n - did : TRAIN_CHUNK, done = 0;
+        int rc = t->step(s->m, want, &done, ctx->cancel, err);
+        did += done;
+        if (rc != BL_OK)
+            break;
+        if (ctx->pump != NULL)
+            clock_pump_tick(ctx->pump);
+    }
+    if (did > 0)
+        s->generation++;
+    return did;
+}
+
+static void
+train_end(void *self, enum job_end how, const bl_err *err, struct out *out)
+{
+    struct session *s = self;
+    const struct model_train *t = hooks(s);
+    char d[160] = "";
+    if (t != NULL) {
+        if (t->end != NULL)
+            t->end(s->m);
+        t->describe(s->m, d, sizeof d);
+        s->generation++;
+    }
+    switch (how) {
+    case JOB_DONE: out_printf(out, "training done: %s", d); break;
+    case JOB_FAILED: out_error(out, "training stopped: %s", err->msg); break;
+    case JOB_STOPPED: out_printf(out, "training stopped, weights kept: %s", d); break;
+    }
+}
+
+static void
+train_describe(const void *self, char *buf, size_t size)
+{
+    const struct session *s = self;
+    const struct model_train *t = hooks(s);
+    if (t != NULL)
+        t->describe(s->m, buf, size);
+    else if (size > 0)
+        buf[0] = '\0';
+}
+
+static void
+train_describe_step(const void *self, size_t done, char *buf, size_t size)
+{
+    (void)done;
+    train_describe(self, buf, size);
+}
+
+const struct job_class train_job_class = {
+    .name = "train",
+    .verb = "training",
+    .unit = "steps",
+    .first_budget = 1,
+    .advance = train_advance,
+    .end = train_end,
+    .describe = train_describe,
+    .describe_step = train_describe_step,
+};
+
+/* ---- the command ----------------------------------------------------------- */
+
+static const struct arg_spec common_args[] = {
+    {.name = "n", .type = ARG_INT, .positional = 1, .min = 1, .max = 100000000,
+     .help = "optimizer steps (required in batch mode; live: until stopped without it)"},
+    {.name = "rate", .type = ARG_REAL, .open_min = 1, .min = 0, .max = 1e6, .def = "50",
+     .help = "live: steps per second"},
+    {0},
+};
+
+static struct {
+    bool built;
+    char usage[512];
+    struct arg_spec args[CMD_MAX_ARGS + 1];
+    struct cmd_spec spec;
+} made;
+
+static const struct cmd_spec *
+train_spec(void)
+{
+    if (made.built)
+        return &made.spec;
+    size_t na = 0;
+    for (size_t i = 0; common_args[i].name != NULL; i++)
+        made.args[na++] = common_args[i];
+    for (size_t c = 0; model_table[c] != NULL; c++) {
+        const struct model_train *t = model_table[c]->train;
+        for (size_t i = 0; t != NULL && t->keys[i].name != NULL; i++) {
+            size_t j = 0;
+            while (j < na && strcmp(made.args[j].name, t->keys[i].name) != 0)
+                j++;
+            if (j < na)
+                continue; /* two classes share a key: the first one's spec */
+            assert(na < CMD_MAX_ARGS);
+            made.args[na++] = t->keys[i];
+        }
+    }
+    made.args[na] = (struct arg_spec){0};
+    size_t len = (size_t)snprintf(made.usage, sizeof made.usage, "train [N] [rate=R]");
+    for (size_t i = 2; i < na && len < sizeof made.usage; i++)
+        len += (size_t)snprintf(made.usage + len, sizeof made.usage - len, " [%s=]",
+                                made.args[i].name);
+    made.spec = (struct cmd_spec){.usage = made.usage, .args = made.args};
+    made.built = true;
+    return &made.spec;
+}
+
+/* A given key that is neither common nor the class's own. */
+static int
+check_keys(const struct session *s, const struct model_train *t, const struct cmd_args *a,
+           bl_err *err)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        const char *k = a->v[i].spec->name;
+        if (!a->v[i].given || strcmp(k, "n") == 0 || strcmp(k, "rate") == 0)
+            continue;
+        size_t j = 0;
+        while (t->keys[j].name != NULL && strcmp(t->keys[j].name, k) != 0)
+            j++;
+        if (t->keys[j].name == NULL)
+            return bl_fail(err, BL_EINVAL, "train: %s= is not a key of model %s", k,
+                           s->mc->subject.name);
+    }
+    return BL_OK;
+}
+
+static int
+train_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
+{
+    if (!session_has_model(s))
+        return bl_fail(err, BL_ESTATE, s->mc == NULL
+                                           ? "no model to train: choose one (model nn width=64)"
+                                           : "no data yet: choose a world (data fourier k=3)");
+    const struct model_train *t = s->mc->train;
+    if (t == NULL)
+        return bl_fail(err, BL_ESTATE,
+                       "model %s does not train (its posterior is exact): model nn does",
+                       s->mc->subject.name);
+    int rc = check_keys(s, t, a, err);
+    if (rc != BL_OK)
+        return rc;
+    if (!s->interactive && !args_given(a, "n"))
+        return bl_fail(err, BL_EINVAL, "train: give N in batch mode (it runs at once)");
+    struct job *running = job_set_find(&s->jobs, &train_job_class);
+    if (running != NULL && running->pace.active)
+        job_stop(running, out); /* new keys apply from a new run */
+    if ((rc = t->begin(s->m, a, err)) != BL_OK)
+        return rc;
+    s->generation++;
+    if (!s->interactive) {
+        struct run_ctx ctx = session_run_ctx(s);
+        size_t n = (size_t)args_int(a, "n"), before = t->steps(s->m);
+        bl_err e;
+        bl_err_clear(&e);
+        train_advance(s, n, &ctx, out, &e);
+        if (t->end != NULL)
+            t->end(s->m);
+        s->generation++;
+        char d[160];
+        t->describe(s->m, d, sizeof d);
+        if (e.code != BL_OK) /* Ctrl-C keeps the steps done: say how far it got */
+            return bl_fail(err, e.code, "%s after %zu of %zu steps, weights kept: %s", e.msg,
+                           t->steps(s->m) - before, n, d);
+        out_printf(out, "trained %zu steps: %s", n, d);
+        return BL_OK;
+    }
+    struct job *j = job_set_add(&s->jobs, &train_job_class, s);
+    job_start(j, args_real(a, "rate"), args_given(a, "n") ? (size_t)args_int(a, "n") : SIZE_MAX);
+    out_printf(out, "training at %g steps/s (F5 pauses, F6 steps, Ctrl-C stops and keeps the "
+                    "weights)",
+               j->pace.rate);
+    return BL_OK;
+}
+
+const struct cmd_entry cmd_train_entry = {
+    .name = "train",
+    .summary = "train the model (model nn) N optimizer steps (live: R per second)",
+    .detail = "Batch: all N steps at once, then one line. Live: a paced job like sample; F5 "
+              "pauses, F6 steps, Ctrl-C stops and keeps the weights. Keys not given keep the "
+              "last run's (optimizer, lr, batch, temperature); new ones start new optimizer "
+              "state. Training changes the network, never the stream: a new model, world or "
+              "a replay rebuilds it from its seed (or load=), and the training is lost.",
+    .example = "train 500 optimizer=adam lr=0.01",
+    .spec = train_spec,
+    .exec = train_exec,
+};
