@@ -415,10 +415,11 @@ nn_layers(size_t layers, size_t *show)
     return ns;
 }
 
-static const uint32_t nn_pats[] = {PAT_SOLID, PAT_DASHED, 0x00FF00FFu};
+/* The NNGP's reference lines are dotted: the layers take the other families
+ * (solid, dashed, dash-dot), so they read apart without colour. */
+static const struct plot_style *const nn_styles[] = {&plot_styles[0], &plot_styles[1],
+                                                     &plot_styles[3]};
 static const int nn_cols[] = {COL_S1, COL_S2, COL_S3};
-static const char *const nn_samples[] = {"──", "╌╌", "─ "}, *const nn_asamples[] = {"__", "--",
-                                                                                   "- "};
 
 /* Per-layer series against the step (rank or alpha) with the NNGP's values
  * as dotted reference lines. */
@@ -447,7 +448,8 @@ draw_nn_trace(struct plot_range *rx, struct plot_range *ry, const struct model_h
     size_t nl = 0;
     for (size_t i = 0; i < ns; i++) {
         snprintf(names[i], sizeof names[i], "layer %zu", show[i] + 1);
-        leg[nl++] = (struct legend_entry){nn_samples[i], nn_asamples[i], names[i], nn_cols[i]};
+        leg[nl++] = (struct legend_entry){nn_styles[i]->sample, nn_styles[i]->ascii_sample, names[i],
+                                          nn_cols[i]};
     }
     leg[nl++] = (struct legend_entry){"··", "..", "NNGP", COL_DIM};
     struct plot pl;
@@ -463,7 +465,7 @@ draw_nn_trace(struct plot_range *rx, struct plot_range *ry, const struct model_h
         }
         plot_series(&pl, names[i]);
         if (hi->n > 1)
-            plot_line(&pl, x, y, hi->n, nn_cols[i], nn_pats[i]);
+            plot_line(&pl, x, y, hi->n, nn_cols[i], nn_styles[i]->pattern);
         plot_marker(&pl, x[hi->n - 1], y[hi->n - 1], c->ascii ? 'o' : 0x2022, nn_cols[i],
                     ATTR_NONE);
     }
@@ -521,7 +523,8 @@ draw_nn(struct spectrum_pane *p, const struct session *s, const struct model_his
             snprintf(names[i], sizeof names[i], "layer %zu: rank %s, alpha %s", l + 1, r, al);
         else
             snprintf(names[i], sizeof names[i], "layer %zu", l + 1);
-        leg[nl++] = (struct legend_entry){nn_samples[i], nn_asamples[i], names[i], nn_cols[i]};
+        leg[nl++] = (struct legend_entry){nn_styles[i]->sample, nn_styles[i]->ascii_sample, names[i],
+                                          nn_cols[i]};
     }
     char ref[64];
     if (w >= 60)
@@ -537,7 +540,7 @@ draw_nn(struct spectrum_pane *p, const struct session *s, const struct model_his
         plot_line(&pl, idx, hi->ref_lam + show[i] * n, rabove[i], COL_DIM, PAT_DOTTED);
     for (size_t i = 0; i < ns; i++) {
         plot_series(&pl, names[i]);
-        plot_line(&pl, idx, hi->lam + show[i] * n, above[i], nn_cols[i], nn_pats[i]);
+        plot_line(&pl, idx, hi->lam + show[i] * n, above[i], nn_cols[i], nn_styles[i]->pattern);
     }
     plot_series(&pl, NULL);
     draw_floor(&pl, idx, below, n, fl);
@@ -547,8 +550,10 @@ draw_nn(struct spectrum_pane *p, const struct session *s, const struct model_his
         return;
     if (w >= 70) {
         int half = w / 2;
+        /* A blank column between the two: the left plot's legend and curves
+         * must not run into the right plot's tick labels. */
         draw_nn_trace(&p->tn, &p->ty, hi, hi->rank, hi->ref_rank, show, ns, "eff. rank", c, col,
-                      row + top, half, h - top);
+                      row + top, half - 1, h - top);
         draw_nn_trace(&p->an, &p->ay, hi, hi->alpha, hi->ref_alpha, show, ns, "alpha-ReQ", c,
                       col + half, row + top, w - half, h - top);
     } else {

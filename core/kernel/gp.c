@@ -863,6 +863,8 @@ done:
     return rc;
 }
 
+#define GP_DRAW_FLOOR 1e-8
+
 int
 gp_draws(const gp *g, const double *Xs, size_t m, const double *Z, size_t ndraws, double *F,
          double *jitter, bl_err *err)
@@ -896,8 +898,24 @@ gp_draws(const gp *g, const double *Xs, size_t m, const double *Z, size_t ndraws
         gsl_vector_view mv = gsl_vector_view_array(mu, m);
         gsl_blas_dgemv(CblasTrans, 1.0, &Vv.matrix, &zv.vector, 1.0, &mv.vector);
     }
+    /* A floor of GP_DRAW_FLOOR mean(diag cov_f) on the diagonal before the
+     * ladder: the posterior covariance on a fine grid is numerically singular,
+     * and without a floor the ladder's rung (and with it every draw, by up to
+     * 1e-6) depends on the rounding of the BLAS kernel (AVX2 and AVX-512
+     * differ), which moved drawn pixels between machines. The floor bounds
+     * the factor's condition number by 1/GP_DRAW_FLOOR, so the draws agree to
+     * about 1e-12 across kernels; it adds 1e-4 of the mean sd to each draw's
+     * spread, far below a pixel. */
+    double floor_j = 0;
+    for (size_t i = 0; i < m; i++)
+        floor_j += fmax(C[i * m + i], 0);
+    floor_j *= GP_DRAW_FLOOR / (double)m;
+    for (size_t i = 0; i < m; i++)
+        C[i * m + i] += floor_j;
     if ((rc = linalg_cholesky(C, m, jitter, err)) != BL_OK)
         goto done;
+    if (jitter != NULL)
+        *jitter += floor_j;
     for (size_t r = 0; r < ndraws; r++) {
         const double *zr = Z + r * m;
         double *fr = F + r * m;

@@ -137,7 +137,9 @@ int gp_predict(const gp *g, const double *Xs, size_t m, double *mean, double *va
                const bl_cancel *cancel, bl_err *err);
 
 /* Posterior draws of f at Xs (m points) from given standard normals
- * Z (ndraws x m): F_r = mean + C Z_r with C C^T = cov_f + jitter I (ladder).
+ * Z (ndraws x m): F_r = mean + C Z_r with C C^T = cov_f + jitter I, jitter
+ * 1e-8 mean(diag cov_f) (a floor that keeps the draws the same on every BLAS
+ * kernel) plus the ladder's.
  * Fixed Z gives draws that move smoothly as data arrive. F is ndraws x m.
  * *jitter (may be NULL) receives the jitter. O(m^3 + m^2 n + n^2 m).
  * BL_EINVAL, BL_ENOMEM, BL_ENUM. */
