@@ -3,7 +3,10 @@
  * loss on points drawn from the world, both per point, from the model's
  * history (struct model_history, recorded at fixed steps). The y axis is
  * logarithmic once the losses span more than a decade (training falls by
- * orders of magnitude), linear otherwise. */
+ * orders of magnitude), linear otherwise. From 16 rows a second plot below
+ * shows how far training moved the kernels: the relative change of the
+ * empirical NTK since initialization and the output layer's CKA to its NNGP
+ * kernel (lazy training keeps them near 0 and 1, rich training moves both). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 
 struct train_pane {
     struct plot_range x, y;
+    struct plot_range mx, my; /* the kernel-movement plot below */
     const void *model; /* the instance the ranges belong to */
 };
 
@@ -55,6 +59,46 @@ train_title(void *self, const struct session *s, char *buf, size_t size)
                  h.step[h.n - 1], a, b);
 }
 
+/* NTK change and the output layer's CKA to the NNGP against the step, on
+ * one axis that always holds [0, 1]: both are fractions. */
+static void
+draw_movement(struct train_pane *p, const struct model_history *hi, struct canvas *c, int col,
+              int row, int w, int h)
+{
+    double *cka = malloc(hi->n * sizeof *cka);
+    if (cka == NULL)
+        return;
+    size_t out = hi->layers - 1;
+    for (size_t r = 0; r < hi->n; r++)
+        cka[r] = hi->cka[r * hi->layers + out];
+    double mn = 0, mx = 1;
+    plot_extent(hi->ntk_change, hi->n, false, &mn, &mx);
+    plot_extent(cka, hi->n, false, &mn, &mx);
+    p->mx.integer = true;
+    plot_range_update(&p->mx, hi->step[0], hi->step[hi->n - 1]);
+    plot_range_update(&p->my, mn, mx);
+    char cname[48];
+    snprintf(cname, sizeof cname, "CKA to NNGP, layer %zu", hi->layers);
+    const struct legend_entry leg[] = {
+        {"─●", "_o", "NTK change |dTheta|/|Theta0|", COL_S3},
+        {"╌•", "-*", cname, COL_S4},
+    };
+    struct plot pl;
+    plot_begin_legend(&pl, c, col, row, w, h, &p->mx, &p->my, "step", "kernel movement", leg, 2);
+    plot_series(&pl, leg[1].name);
+    plot_line(&pl, hi->step, cka, hi->n, COL_S4, PAT_DASHED);
+    plot_marker(&pl, hi->step[hi->n - 1], cka[hi->n - 1], c->ascii ? '*' : 0x2022, COL_S4,
+                ATTR_NONE);
+    plot_series(&pl, leg[0].name);
+    plot_line(&pl, hi->step, hi->ntk_change, hi->n, COL_S3, PAT_SOLID);
+    plot_marker(&pl, hi->step[hi->n - 1], hi->ntk_change[hi->n - 1], c->ascii ? 'o' : 0x25CF,
+                COL_S3, ATTR_NONE);
+    plot_series(&pl, NULL);
+    static const char *const why[] = {"under the CKA", "under the NTK change"};
+    plot_legend_checked(&pl, leg, 2, why);
+    free(cka);
+}
+
 static void
 train_draw(void *self, const struct session *s, struct canvas *c, int col, int row, int w, int h)
 {
@@ -72,7 +116,7 @@ train_draw(void *self, const struct session *s, struct canvas *c, int col, int r
         return;
     }
     if (p->model != s->m) {
-        p->x = p->y = (struct plot_range){0};
+        p->x = p->y = p->mx = p->my = (struct plot_range){0};
         p->model = s->m;
     }
     double mn = NAN, mx = NAN;
@@ -99,7 +143,10 @@ train_draw(void *self, const struct session *s, struct canvas *c, int col, int r
         {"╌x", "-x", held ? "held-out loss" : hi.no_heldout, COL_S2},
     };
     struct plot pl;
-    plot_begin_legend(&pl, c, col, row, w, h, &p->x, &p->y, "step", hi.loss_name, leg, 2);
+    /* The movement plot needs two records and room for its own axes. */
+    bool moved = hi.n > 1 && h >= 16 && hi.ntk_change != NULL && hi.cka != NULL;
+    int top = moved ? h * 11 / 20 : h;
+    plot_begin_legend(&pl, c, col, row, w, top, &p->x, &p->y, "step", hi.loss_name, leg, 2);
     if (held) {
         plot_series(&pl, leg[1].name);
         if (hi.n > 1)
@@ -118,6 +165,8 @@ train_draw(void *self, const struct session *s, struct canvas *c, int col, int r
     /* Held-out and train losses that agree share their cells: say so. */
     static const char *const why[] = {"under the held-out loss", "under the train loss"};
     plot_legend_checked(&pl, leg, held ? 2 : 1, why);
+    if (moved)
+        draw_movement(p, &hi, c, col, row + top, w, h - top);
 }
 
 const struct pane_desc pane_train = {
