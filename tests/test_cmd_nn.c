@@ -16,30 +16,7 @@
 #include "commands/cmd.h"
 #include "commands/session.h"
 #include "harness.h"
-
-static struct out_buffer ob;
-
-static int
-run(struct session *s, const char *line, bl_err *err)
-{
-    bl_err_clear(err);
-    return cmd_run_line(s, line, &ob.out, err);
-}
-
-/* The value of `key = ` in the last show output, or NaN. */
-static double
-shown(const char *key)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\n%s = ", key);
-    const char *p = NULL;
-    for (const char *q = strstr(ob.text, pat); q != NULL; q = strstr(q + 1, pat))
-        p = q;
-    double v = NAN;
-    if (p != NULL)
-        sscanf(p + strlen(pat), "%lf", &v);
-    return v;
-}
+#include "cmd_harness.h"
 
 static double *
 read_csv(const char *path, size_t n)

@@ -12,29 +12,7 @@
 #include <gsl/gsl_matrix.h>
 
 #include "harness.h"
-
-static struct out_buffer ob;
-
-static int
-run(struct session *s, const char *line, bl_err *err)
-{
-    bl_err_clear(err);
-    return cmd_run_line(s, line, &ob.out, err);
-}
-
-/* Value of "key = number" in the last output (searching from the end). */
-static double
-shown(const char *key)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\n%s = ", key);
-    const char *p = NULL, *q = ob.text;
-    while ((q = strstr(q, pat)) != NULL)
-        p = q++;
-    if (p == NULL && strncmp(ob.text, pat + 1, strlen(pat) - 1) == 0)
-        p = ob.text - 1;
-    return p ? strtod(p + strlen(pat), NULL) : (double)NAN;
-}
+#include "cmd_harness.h"
 
 static void
 test_regret_identities(void)
