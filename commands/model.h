@@ -34,6 +34,13 @@
 
 struct session;
 
+/* Work the session hands a class's observe_block to overlap with the block
+ * (see observe_block). */
+struct model_side {
+    void *(*run)(void *arg);
+    void *arg;
+};
+
 /* One arrival as the model saw it: the one-step predictive at x_t, scored
  * before the update (docs/math.md §3.1). */
 struct model_step {
@@ -245,10 +252,15 @@ struct model_class {
      * may stop at a refused point with the points before it taken.
      * cancel is polled where the block is long (a slow kernel's rows); on
      * BL_ECANCEL the instance is as it was before the block.
+     * side (may be NULL): the session's work to overlap with the block (the
+     * next block's points, docs/blocks.md, Drawing ahead): a class runs
+     * side->run(side->arg) at most once, on a thread it starts anyway or on
+     * its own, and before it returns; it need not run it at all. (On
+     * BL_ECANCEL the points it drew are dropped with the block's.)
      * NULL: observe and record, point by point. */
     int (*observe_block)(void *m, const double *X, size_t in_dim, const double *Y, size_t n,
                          double cum, struct model_step *st, double *rows, const bl_cancel *cancel,
-                         bl_err *err);
+                         const struct model_side *side, bl_err *err);
     /* After an arrival: the traces this class defines (the bits in traces)
      * into row[TR_*]; cum is the cumulative log-loss through it. The rest stay
      * NaN, except TR_LOG_EVIDENCE, which defaults to -cum (the chain rule). */

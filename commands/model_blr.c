@@ -398,12 +398,15 @@ block_room(struct blr_inst *b, size_t n, bl_err *err)
     return BL_OK;
 }
 
-/* The hindsight tracker's share of a block, run beside the model's. */
+/* The hindsight tracker's share of a block, run beside the model's, then
+ * the session's side work: the tracker is the shorter of the two filters,
+ * so its thread has the time to draw the next block's points. */
 struct hind_job {
     regret_rls *r;
     const double *Phi, *y;
     size_t n;
     double *rss, *w2;
+    const struct model_side *side;
     int rc;
     bl_err err;
 };
@@ -413,6 +416,8 @@ hind_run(void *p)
 {
     struct hind_job *j = p;
     j->rc = regret_rls_observe_block(j->r, j->Phi, j->y, j->n, j->rss, j->w2, &j->err);
+    if (j->side != NULL)
+        j->side->run(j->side->arg);
     return NULL;
 }
 
@@ -431,7 +436,8 @@ hind_run(void *p)
  * cancel is left to the session, between blocks. */
 static int
 blr_observe_many(void *m, const double *X, size_t in_dim, const double *Y, size_t n, double cum,
-                 struct model_step *st, double *rows, const bl_cancel *cancel, bl_err *err)
+                 struct model_step *st, double *rows, const bl_cancel *cancel,
+                 const struct model_side *side, bl_err *err)
 {
     (void)cancel;
     struct blr_inst *b = m;
@@ -443,7 +449,8 @@ blr_observe_many(void *m, const double *X, size_t in_dim, const double *Y, size_
         features_map(b->feat, X + i * in_dim, b->bphi + i * d);
     const double *w = b->wstar;
     double *rss = b->brw, *w2 = rss + n;
-    struct hind_job job = {.r = b->hind, .Phi = b->bphi, .y = Y, .n = n, .rss = rss, .w2 = w2};
+    struct hind_job job = {
+        .r = b->hind, .Phi = b->bphi, .y = Y, .n = n, .rss = rss, .w2 = w2, .side = side};
     int threads = linalg_threads_one();
     pthread_t th;
     bool par = (double)d * (double)d * (double)n >= PAR_MIN_WORK &&

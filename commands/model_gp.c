@@ -390,8 +390,10 @@ gp_block_points(void *m, const double *X, size_t in_dim, const double *Y, size_t
  * (docs/gp-blocks.md). A block that would need jitter goes point by point. */
 static int
 gp_block(void *m, const double *X, size_t in_dim, const double *Y, size_t n, double cum,
-         struct model_step *st, double *rows, const bl_cancel *cancel, bl_err *err)
+         struct model_step *st, double *rows, const bl_cancel *cancel,
+         const struct model_side *side, bl_err *err)
 {
+    (void)side; /* its blocks cost far more than the drawing of the next one */
     struct gp_inst *g = m;
     if (n < 2 || in_dim != g->in_dim)
         return gp_block_points(m, X, in_dim, Y, n, cum, st, rows, err);

@@ -412,7 +412,7 @@ replay(struct session *s, bl_err *err)
         for (size_t i = 0; i < b * TR_COUNT; i++)
             rows[i] = (double)NAN;
         rc = s->mc->observe_block(s->m, s->X + t0 * s->in_dim, s->in_dim, s->Y + t0, b, cum, st,
-                                  rows, s->cancel, err);
+                                  rows, s->cancel, NULL, err);
         for (size_t i = 0; rc == BL_OK && i < b; i++) {
             s->n = t0 + i;
             store_arrival(s, s->X + (t0 + i) * s->in_dim, s->Y[t0 + i], &st[i],
@@ -597,12 +597,64 @@ observe_points(struct session *s, size_t n, size_t *done, bl_err *err)
     return rc;
 }
 
+/* The next block's points, drawn while the model takes the current block:
+ * the class runs this as its side work (struct model_side), on the thread
+ * of its shorter filter. The world and its generator are touched by this
+ * work alone meanwhile (the class's observe_block sees only the rows it is
+ * given), so the points are the same numbers in the same order as drawn
+ * inline. No pump here: the screen belongs to the main thread. */
+struct prefetch {
+    struct session *s;
+    size_t t0, k, got;
+    bool ran;
+    int rc;
+    bl_err err;
+};
+
+static void *
+prefetch_run(void *p)
+{
+    struct prefetch *f = p;
+    struct session *s = f->s;
+    f->ran = true;
+    f->rc = BL_OK;
+    for (f->got = 0; f->got < f->k; f->got++) {
+        size_t t = f->t0 + f->got;
+        f->rc = next_point(s, t, s->X + t * s->in_dim, &s->Y[t], &f->err);
+        if (f->rc != BL_OK)
+            break;
+    }
+    return NULL;
+}
+
+/* Below this many input numbers a block's points are drawn inline: handing
+ * them to the class costs more than the drawing it hides. */
+#define PREFETCH_MIN 4096
+
+/* The length of the block that starts at stream index t0 with `done` of n
+ * points taken (blocks end on multiples of unit, as a replay's do). */
+static size_t
+block_len(size_t t0, size_t done, size_t n, size_t unit, size_t bmax)
+{
+    size_t k = unit - t0 % unit;
+    if (k > n - done)
+        k = n - done;
+    if (k > bmax)
+        k = bmax;
+    if (t0 > 0 && k > REPLAY_BLOCK && k > 2 * t0) /* the scratch bound of block_unit */
+        k = 2 * t0 > REPLAY_BLOCK ? 2 * t0 : REPLAY_BLOCK;
+    return k;
+}
+
 /* Points in blocks through the class's observe_block (docs/blocks.md). A
  * block ends where a replay's would (a multiple of block_unit in the
  * stream), so observing and replaying cut the stream alike and give the same
  * traces bit for bit. Cancel is checked between blocks (and by a kernel
  * model inside its Gram), the pump ticked while points are drawn and after
- * each block (a block of 256 at d = 256 is a few milliseconds). */
+ * each block (a block of 256 at d = 256 is a few milliseconds). While the
+ * model takes a block, the next block's points are drawn beside it
+ * (struct prefetch); points drawn that way always arrive, so an interrupt
+ * takes effect after them and the stream skips nothing. */
 #define PREGROW_MAX 65536 /* points observe_blocks reserves room for at once */
 
 static int
@@ -618,38 +670,52 @@ observe_blocks(struct session *s, size_t n, size_t *done, bl_err *err)
     size_t left = world_remaining(s->world), more = n < left ? n : left;
     if (rc == BL_OK && more > 0)
         rc = grow(s, s->n + (more < PREGROW_MAX ? more : PREGROW_MAX), err);
+    struct prefetch pre = {.s = s}; /* pre.k > 0: the points at s->n are drawn already */
     while (rc == BL_OK && *done < n) {
-        if (bl_cancelled(s->cancel)) {
+        if (pre.k == 0 && bl_cancelled(s->cancel)) {
             rc = bl_fail(err, BL_ECANCEL, "interrupted after %zu of %zu points (n = %zu)", *done, n,
                          s->n);
             break;
         }
-        size_t k = unit - s->n % unit, t0 = s->n;
-        if (k > n - *done)
-            k = n - *done;
-        if (k > bmax)
-            k = bmax;
-        if (t0 > 0 && k > REPLAY_BLOCK && k > 2 * t0) /* the scratch bound of block_unit */
-            k = 2 * t0 > REPLAY_BLOCK ? 2 * t0 : REPLAY_BLOCK;
+        size_t t0 = s->n, k = pre.k > 0 ? pre.k : block_len(t0, *done, n, unit, bmax), got = 0;
         double b0 = clock_now();
         if ((rc = grow(s, t0 + k, err)) != BL_OK)
             break;
-        size_t got = 0;
-        for (; got < k; got++) {
-            rc = next_point(s, t0 + got, s->X + (t0 + got) * s->in_dim, &s->Y[t0 + got], err);
-            if (rc != BL_OK)
-                break;
-            if ((got & 63) == 63)
-                session_pump(s);
+        if (pre.k > 0) {
+            got = pre.got;
+            if ((rc = pre.rc) != BL_OK && err != NULL)
+                *err = pre.err;
+            pre.k = 0;
+        } else {
+            for (; got < k; got++) {
+                rc = next_point(s, t0 + got, s->X + (t0 + got) * s->in_dim, &s->Y[t0 + got], err);
+                if (rc != BL_OK)
+                    break;
+                if ((got & 63) == 63)
+                    session_pump(s);
+            }
         }
         if (got == 0)
             break;
+        /* The next block's points, beside this one (not after an error or
+         * an interrupt: the block below is then the last). */
+        struct model_side side = {prefetch_run, &pre};
+        bool ahead = false;
+        if (rc == BL_OK && *done + got < n && !bl_cancelled(s->cancel)) {
+            size_t k2 = block_len(t0 + got, *done + got, n, unit, bmax);
+            if (k2 * s->in_dim >= PREFETCH_MIN && grow(s, t0 + got + k2, err) == BL_OK) {
+                pre = (struct prefetch){.s = s, .t0 = t0 + got, .k = k2};
+                ahead = true;
+            }
+        }
         for (size_t i = 0; i < got * TR_COUNT; i++)
             rows[i] = (double)NAN;
         double cum = t0 ? s->trace[TR_CUM_LOGLOSS][t0 - 1] : 0;
         bl_err berr;
         int brc = s->mc->observe_block(s->m, s->X + t0 * s->in_dim, s->in_dim, s->Y + t0, got,
-                                       cum, st, rows, s->cancel, &berr);
+                                       cum, st, rows, s->cancel, ahead ? &side : NULL, &berr);
+        if (ahead && !pre.ran)
+            pre.k = 0; /* the class left the drawing to us: next time round */
         if (brc == BL_OK) {
             for (size_t i = 0; i < got; i++, s->n++, ++*done)
                 store_arrival(s, s->X + s->n * s->in_dim, s->Y[s->n], &st[i], rows + i * TR_COUNT);
@@ -672,6 +738,8 @@ observe_blocks(struct session *s, size_t n, size_t *done, bl_err *err)
             if (prc != BL_OK)
                 rc = prc;
         }
+        if (rc == BL_OK && s->n != t0 + got)
+            pre.k = 0; /* not where the points drawn ahead belong: dropped */
         /* Live, a block that kept the screen frozen for long (a slow
          * kernel's rows) is split for the next ones, so keys echo and the
          * status redraws at least a few times a second; blocks still end

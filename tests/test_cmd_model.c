@@ -257,7 +257,7 @@ block_vs_points(const char *setup, size_t npts, size_t bs)
     for (size_t t0 = 0; t0 < npts; t0 += bs) {
         size_t k = npts - t0 < bs ? npts - t0 : bs;
         CHECK(mc->observe_block(b, X + t0 * in, in, Y + t0, k, cum, sb + t0, rb + t0 * TR_COUNT,
-                                NULL, &err) == BL_OK,
+                                NULL, NULL, &err) == BL_OK,
               "%s: %s", setup, err.msg);
         for (size_t i = 0; i < k; i++)
             cum -= sb[t0 + i].logpred;
@@ -335,9 +335,10 @@ toy_observe_picky(void *m, const double *x, double y, struct model_step *st, bl_
 
 static int
 toy_block_partial(void *m, const double *X, size_t in_dim, const double *Y, size_t n, double cum,
-                  struct model_step *st, double *rows, const bl_cancel *cancel, bl_err *err)
+                  struct model_step *st, double *rows, const bl_cancel *cancel,
+                  const struct model_side *side, bl_err *err)
 {
-    (void)cum, (void)rows, (void)cancel;
+    (void)cum, (void)rows, (void)cancel, (void)side;
     for (size_t i = 0; i < n; i++) {
         int rc = toy_observe_picky(m, X + i * in_dim, Y[i], &st[i], err);
         if (rc != BL_OK)

@@ -65,6 +65,43 @@ test_regret_identities(void)
     session_free(s);
 }
 
+/* The block path draws the next block's points while the model takes the
+ * current one (docs/blocks.md, Drawing ahead): the stream and every trace
+ * must be the same bits as when the points are drawn inline (no model yet,
+ * then a replay, which cuts the stream into the same blocks), and as when
+ * they come in several observe calls. d = 40: 40 x 256 inputs per block,
+ * above PREFETCH_MIN, so the points are drawn ahead. */
+static void
+test_drawn_ahead(void)
+{
+    bl_err err;
+    struct session *a = session_alloc(&err), *b = session_alloc(&err), *c = session_alloc(&err);
+    CHECK(run(a, "seed 7; data linear d=40 noise=0.3; model blr; observe 1000", &err) == BL_OK,
+          "%s", err.msg);
+    CHECK(run(b, "seed 7; data linear d=40 noise=0.3; observe 1000; model blr", &err) == BL_OK,
+          "%s", err.msg);
+    CHECK(run(c, "seed 7; data linear d=40 noise=0.3; model blr; observe 300; observe 700",
+              &err) == BL_OK,
+          "%s", err.msg);
+    CHECK(a->n == 1000 && b->n == 1000 && c->n == 1000, "n: %zu %zu %zu", a->n, b->n, c->n);
+    CHECK(memcmp(a->X, b->X, 1000 * 40 * sizeof *a->X) == 0 &&
+              memcmp(a->Y, b->Y, 1000 * sizeof *a->Y) == 0,
+          "points drawn ahead differ from points drawn inline");
+    CHECK(memcmp(a->X, c->X, 1000 * 40 * sizeof *a->X) == 0 &&
+              memcmp(a->Y, c->Y, 1000 * sizeof *a->Y) == 0,
+          "points drawn ahead differ across observe calls");
+    size_t bad = 0;
+    for (int k = 0; k < TR_COUNT; k++)
+        for (size_t i = 0; i < 1000; i++) {
+            double x = a->trace[k][i], y = b->trace[k][i];
+            bad += !(memcmp(&x, &y, sizeof x) == 0 || (isnan(x) && isnan(y)));
+        }
+    CHECK(bad == 0, "%zu trace values differ from the replay's", bad);
+    session_free(a);
+    session_free(b);
+    session_free(c);
+}
+
 static void
 test_replay(void)
 {
@@ -192,6 +229,7 @@ main(int argc, char **argv)
     TEST_INIT_SRC(argc, argv);
     out_buffer_init(&ob);
     test_regret_identities();
+    test_drawn_ahead();
     test_replay();
     test_state_survives();
     test_interrupt();

@@ -3,8 +3,11 @@
  * docs/math.md §2.1-2.4. Both variants keep A = p0 I + c X^T X with
  *   known noise: p0 = alpha, c = beta;     NIG: p0 = 1/v0, c = 1
  * and b = c X^T y. Invariants after every public call:
- *   L L^T = A (row-major lower factor, strict upper triangle zero);
- *   h = L^-1 b and m = L^-T h = A^-1 b (posterior mean);
+ *   L L^T = A (row-major lower factor, strict upper triangle zero) and
+ *   h = L^-1 b, except that after blocks both wait until they are read
+ *   (l_stale, factor_current);
+ *   m = A^-1 b (posterior mean: L^-T h after a point, the block recursion's
+ *   after blocks);
  *   E = c y^T y - b^T A^-1 b = c |y - X m|^2 + p0 |m|^2   (>= 0);
  *   logdet = log det A, trinv = tr A^-1;
  *   G + P^T P = X^T X, P the up to GRAM_BATCH latest feature rows not yet
@@ -69,10 +72,15 @@ struct blr_model {
      * Not copied. */
     double *S;
     bool s_ok;
+    /* L and h behind G and X^T y by the blocks taken since they were last
+     * refitted (m, E, log det and tr A^-1 are current): factor_current
+     * brings them up when something reads them. Copied. */
+    bool l_stale;
 };
 
 static double evidence_of(const blr_model *m, size_t count, double E, double logdet);
 static void track_refresh(blr_model *m);
+static int factor_current(const blr_model *cm, bl_err *err);
 
 static size_t
 block_len(size_t d)
@@ -308,6 +316,7 @@ observe_checked(blr_model *m, const double *phi, double y, blr_pred *pred, doubl
     size_t d = m->d;
     double c = m->c, sc = sqrt(c);
     double *v = m->work, *rot = m->work + d, *g = m->work + 3 * d;
+    (void)factor_current(m, NULL);
     double mu = dot(phi, m->m, d);
     m->s_ok = false;
     for (size_t i = 0; i < d; i++)
@@ -382,8 +391,9 @@ arrival_from_state(const blr_model *m, const double *w, blr_arrival *a)
 /* Arrivals from blk_solve_cov's output into out[], then the state moved
  * past the nb points: A^-1 by the dsyrk downdate, m by the per-arrival
  * steps, G, X^T y, y^T y and n from the block, E, log det and tr A^-1 from
- * the per-arrival recursion. L and h are left stale: factor_refit brings
- * them up to date once per call (one dpotrf instead of nb rank-1 updates). */
+ * the per-arrival recursion. L and h are left stale: factor_current brings
+ * them up to date when they are read (one dpotrf instead of nb rank-1
+ * updates). */
 static void
 block_commit(blr_model *m, const double *Phi, const double *y, size_t nb, const double *w,
              const double *Z, const double *mu, const double *s2, const double *e, blr_arrival *out,
@@ -446,13 +456,22 @@ block_commit(blr_model *m, const double *Phi, const double *y, size_t nb, const 
     m->n += nb;
 }
 
-/* L, h and m from G and X^T y after blocks (L_new L_new^T = p0 I + c G);
- * E, log det and tr A^-1 stay the blocks' accumulated values. ws: d*d. */
+/* L and h from G and X^T y after blocks (L L^T = p0 I + c G), when
+ * something reads them: a refit per call of blr_observe_block was d^3/6
+ * multiply-adds that nothing used while blocks kept coming. m is not
+ * touched (the blocks keep it), so a refit's timing cannot change any later
+ * number: L is a function of G alone, whenever it is formed. Logically
+ * const, like gram_flush. Cannot fail after blr_observe_block's check that
+ * G is finite: p0 I + c G is positive definite, and linalg_cholesky's jitter
+ * ladder covers the rounding. */
 static int
-factor_refit(blr_model *m, double *ws, bl_err *err)
+factor_current(const blr_model *cm, bl_err *err)
 {
+    blr_model *m = (blr_model *)cm;
+    if (!m->l_stale)
+        return BL_OK;
     size_t d = m->d;
-    double c = m->c, p0 = prior_prec(&m->o), *L = ws;
+    double c = m->c, p0 = prior_prec(&m->o), *L = m->L;
     gram_flush(m);
     for (size_t i = 0; i < d; i++) {
         for (size_t k = 0; k <= i; k++)
@@ -463,12 +482,10 @@ factor_refit(blr_model *m, double *ws, bl_err *err)
     int rc = linalg_cholesky(L, d, &jitter, err);
     if (rc != BL_OK)
         return rc;
-    memcpy(m->L, L, d * d * sizeof *L);
     for (size_t i = 0; i < d; i++)
         m->h[i] = c * m->xty[i];
     linalg_solve_lower(m->L, d, m->h);
-    memcpy(m->m, m->h, d * sizeof *m->m);
-    linalg_solve_lower_t(m->L, d, m->m);
+    m->l_stale = false;
     track_refresh(m);
     return BL_OK;
 }
@@ -512,12 +529,12 @@ blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb, c
      * then stays below the 1.5 d^2 per point of dsymm and the downdate.
      * Below BLK_MIN_DIM the rotations are cheaper than any block. */
     size_t j = 0, backoff = BLOCK_MIN;
-    bool stale = false; /* L and h behind the blocks taken */
     while (rc == BL_OK && j < nb) {
         size_t len = nb - j < chunk ? nb - j : chunk, p = 0;
         if (len >= BLOCK_MIN && !m->s_ok) {
             /* From the factor: once per run of blocks, d^3/2 multiply-adds. */
-            if ((rc = linalg_chol_inverse(m->L, d, m->S, err)) != BL_OK)
+            if ((rc = factor_current(m, err)) != BL_OK ||
+                (rc = linalg_chol_inverse(m->L, d, m->S, err)) != BL_OK)
                 break;
             m->s_ok = true;
         }
@@ -529,13 +546,12 @@ blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb, c
         }
         if (p == len && len >= BLOCK_MIN) {
             block_commit(m, Phi + j * d, y + j, len, w, Z, mu, s2, e, out + j, cw);
-            stale = true;
+            m->l_stale = true;
             j += len;
             continue;
         }
-        if (stale && (rc = factor_refit(m, cw, err)) != BL_OK)
+        if ((rc = factor_current(m, err)) != BL_OK)
             break;
-        stale = false;
         /* A weak prior: one point at a time until the gains are small, and
          * at least `backoff` points, doubled after each refused attempt, so
          * that fluctuating gains cost O(log nb) wasted attempts. */
@@ -550,8 +566,11 @@ blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb, c
         if (len >= BLOCK_MIN)
             backoff *= 2;
     }
-    if (rc == BL_OK && stale)
-        rc = factor_refit(m, cw, err);
+    /* Huge finite features can overflow G: then refit now, so that the
+     * failure is this call's (the session replays the points one by one). */
+    for (size_t i = 0; rc == BL_OK && m->l_stale && i < d; i++)
+        if (!isfinite(m->G[i * d + i]))
+            rc = factor_current(m, err);
     linalg_threads_restore(threads);
     return rc;
 }
@@ -577,6 +596,8 @@ blr_track(blr_model *m, const double *w, bl_err *err)
     if (m->ut == NULL && (m->ut = malloc(2 * m->d * sizeof *m->ut)) == NULL)
         return bl_fail(err, BL_ENOMEM, "blr: out of memory for d=%zu", m->d);
     memcpy(m->ut + m->d, w, m->d * sizeof *w);
+    if (m->l_stale)
+        return factor_current(m, err); /* refreshes u */
     track_refresh(m);
     return BL_OK;
 }
@@ -584,6 +605,7 @@ blr_track(blr_model *m, const double *w, bl_err *err)
 double
 blr_tracked_quad(const blr_model *m)
 {
+    (void)factor_current(m, NULL);
     return m->ut != NULL ? dot(m->ut, m->ut, m->d) : (double)NAN;
 }
 
@@ -592,6 +614,7 @@ blr_quad_inv_prec(const blr_model *m, const double *v)
 {
     size_t d = m->d;
     double u[d]; /* d <= BLR_MAX_DIM: at most 32 KiB of stack */
+    (void)factor_current(m, NULL);
     memcpy(u, v, d * sizeof *u);
     linalg_solve_lower(m->L, d, u);
     return dot(u, u, d);
@@ -620,7 +643,9 @@ blr_mean(const blr_model *m)
 int
 blr_cov(const blr_model *m, double *cov, bl_err *err)
 {
-    int rc = linalg_chol_inverse(m->L, m->d, cov, err);
+    int rc = factor_current(m, err);
+    if (rc == BL_OK)
+        rc = linalg_chol_inverse(m->L, m->d, cov, err);
     if (rc != BL_OK || m->o.kind != BLR_NIG)
         return rc;
     double a = blr_nig_a(m), s = a > 1.0 ? blr_nig_b(m) / (a - 1.0) : HUGE_VAL;
@@ -644,6 +669,7 @@ blr_trace_inv_prec(const blr_model *m)
 const double *
 blr_factor(const blr_model *m)
 {
+    (void)factor_current(m, NULL);
     return m->L;
 }
 
@@ -760,6 +786,7 @@ blr_set_opts(blr_model *m, const blr_opts *o, bl_err *err)
         m->o = *o;
         m->c = obs_weight(o);
         m->s_ok = false;
+        m->l_stale = false;
         track_refresh(m);
     }
     free(L);

@@ -200,6 +200,9 @@ bench_command_layer(const double *X, const double *y)
         openblas_set_num_threads(2);
         t_c2[r] = time_cov_loop(X, y, 1.0, 100.0, &sink, &u_c2[r]);
         openblas_set_num_threads(threads);
+        /* OpenBLAS's second thread spins for a while after a call (its
+         * THREAD_TIMEOUT) and would take a core from the next figures. */
+        nanosleep(&(struct timespec){.tv_nsec = 300000000}, NULL);
     }
     double u_live, t_live = time_command(SETUP, "observe 1", NARR, &u_live);
     double t_np = time_numpy();
