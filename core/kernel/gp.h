@@ -287,7 +287,7 @@ typedef struct gp_opt_opts {
      * current point (NAN for Nelder-Mead). It may raise the cancel flag. */
     void (*progress)(void *ctx, size_t iter, double log_ml, double grad_norm);
     void *progress_ctx;
-    /* Cap on the derivative buffer in bytes, 0 = GP_OPT_PAIRS_MAX: a speed
+    /* Cap on the pair buffer in bytes, 0 = GP_OPT_PAIRS_MAX: a speed
      * knob only (tests set 1 to compare the two-pass path bit for bit). */
     size_t pairs_max;
 } gp_opt_opts;

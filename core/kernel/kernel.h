@@ -142,8 +142,9 @@ int kernel_gram_grad_dot(const kernel *k, const double *X, size_t n, const doubl
  * memo of a leaf whose key parameters (length scale; period; rq's length
  * scale and alpha) kept their bits since the last call with the same X
  * pointer: X's contents must not change between calls. k: the kernel of
- * kernel_pairs_alloc or a copy of it, any parameters (BL_EINVAL otherwise).
- * kernel_pairs_dot(W) then equals kernel_gram_grad_dot(k, X, n, W) at the
+ * kernel_pairs_alloc or a copy of it, any parameters (other leaf types or
+ * counts: BL_EINVAL). kernel_pairs_dot(W) (W's lower triangle and diagonal
+ * read) then equals kernel_gram_grad_dot(k, X, n, W) at the
  * last kernel_pairs_gram's parameters bit for bit (the same sums in the same
  * order) in O(n^2 nparams) multiply-adds. kernel_pairs_alloc: NULL with
  * BL_EINVAL (nngp leaf, n = 0) or BL_ENOMEM; kernel_pairs_gram: BL_ECANCEL
