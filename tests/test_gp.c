@@ -824,6 +824,45 @@ test_mean(void)
     gp_free(o);
 }
 
+/* The optimizer's one pass per evaluation (kernel_pairs, with its memo of
+ * the held period) and the two passes it falls back to above the memory cap
+ * (pairs_max = 1 byte) follow the same path bit for bit. */
+static void
+test_pairs_cap(void)
+{
+    bl_err err;
+    enum { PN = 80 };
+    double X[PN], y[PN];
+    for (size_t i = 0; i < PN; i++) {
+        X[i] = 0.125 * (double)i;
+        y[i] = sin(4.0 * X[i]) + 0.1 * X[i] + 0.2 * cos(17.0 * (double)i);
+    }
+    const char *spec = "rbf(var=1, ls=2) * periodic(ls=1, period=1.6) + rq(var=0.3, ls=0.5, "
+                       "alpha=1)";
+    bool fix[8] = {false, false, false, false, true}; /* periodic.period */
+    gp_opt_result r[2];
+    double th[2][8], nz[2];
+    for (int pass = 0; pass < 2; pass++) {
+        gp *g = gp_alloc(kernel_parse(spec, 1, &err), 0.1, &err);
+        CHECK(g && gp_fit(g, X, y, PN, NULL, &err) == BL_OK, "%s", err.msg);
+        if (g == NULL)
+            return;
+        gp_opt_opts o = {.fix = fix, .pairs_max = pass == 0 ? 0 : 1};
+        CHECK(gp_optimize(g, &o, &r[pass], NULL, &err) == BL_OK, "%s", err.msg);
+        kernel_get_theta(gp_kernel(g), th[pass]);
+        nz[pass] = gp_noise(g);
+        gp_free(g);
+    }
+    CHECK(r[0].converged && r[0].log_ml_after > r[0].log_ml_before + 1.0, "log ML %g -> %g",
+          r[0].log_ml_before, r[0].log_ml_after);
+    CHECK(r[0].log_ml_after == r[1].log_ml_after && r[0].iterations == r[1].iterations &&
+              r[0].evaluations == r[1].evaluations && r[0].grad_norm == r[1].grad_norm &&
+              memcmp(th[0], th[1], 8 * sizeof th[0][0]) == 0 && nz[0] == nz[1],
+          "one pass: %.17g in %zu iterations, two passes: %.17g in %zu", r[0].log_ml_after,
+          r[0].iterations, r[1].log_ml_after, r[1].iterations);
+    CHECK(th[0][4] == log(1.6), "the held period moved: %g", exp(th[0][4]));
+}
+
 int
 main(void)
 {
@@ -840,5 +879,6 @@ main(void)
     test_bad_input();
     test_block();
     test_mean();
+    test_pairs_cap();
     return TEST_REPORT();
 }

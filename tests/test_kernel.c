@@ -1,7 +1,8 @@
 /* tests/test_kernel.c - core/kernel: leaf values at hand-computed points,
  * sums/products and precedence, white-noise convention, the NNGP leaf,
  * parameter names/get/set, analytic gradients against central finite
- * differences, the spec parser and its error messages.
+ * differences, the one-pass Grams and derivatives of kernel_pairs against
+ * the separate passes, the spec parser and its error messages.
  * Tolerances: closed-form values (computed by hand with Python's math at
  * double precision) 1e-14 relative; the RBF value of docs/math.md §11 C1 is printed
  * to 10 digits: 1e-9. Gradients: central differences with step 1e-5 in
@@ -374,6 +375,114 @@ test_sklearn_kernels(void)
     CHECK(rq && alias, "completion names: rq %d alias %d", rq, alias);
 }
 
+/* kernel_pairs (the optimizer's one pass per evaluation) against the
+ * separate passes, on a kernel with every classic leaf type under + and *
+ * (a product of a sum too), 2-D points with a duplicate (white is 0 there
+ * off the diagonal): K bit for bit kernel_gram's, every pair's derivatives
+ * kernel_gram_grad's to 1e-14 relative (the same formulas but periodic's
+ * d/dlog period, 4 a sin cos against 2 a sin(2a)), the contraction bit for
+ * bit kernel_gram_grad_dot's; again after the memo is reused (variances
+ * moved, keys kept), refilled (keys moved) and after a cancelled pass. */
+#define ALLSPEC                                                                              \
+    "rbf(var=1.3, ls=0.7) * periodic(ls=0.9, period=1.4) + matern12(ls=0.8) * linear(var=0.4, " \
+    "c=0.2) + (matern32(var=0.7, ls=1.1) + matern52(ls=0.6)) * dot(var=0.3, sigma0=0.5) + "    \
+    "rq(var=0.8, ls=0.9, alpha=1.7) + matern(ls=0.7, nu=0.8) + matern(var=0.6, ls=1.2) + "     \
+    "constant(var=0.2) + white(var=0.1)"
+static void
+check_pairs(kernel_pairs *P, const kernel *k, const double *X, size_t n, const double *W,
+            const char *when)
+{
+    bl_err err;
+    size_t np = kernel_nparams(k);
+    double *K = malloc(n * n * sizeof *K), *R = malloc(n * n * sizeof *R);
+    double *D = malloc(n * n * sizeof *D), g[64], gr[64];
+    CHECK(kernel_pairs_gram(P, k, X, K, NULL, &err) == BL_OK, "%s: %s", when, err.msg);
+    CHECK(kernel_gram(k, X, n, R, NULL, &err) == BL_OK, "%s", err.msg);
+    CHECK(memcmp(K, R, n * n * sizeof *K) == 0, "%s: K differs from kernel_gram's", when);
+    kernel_pairs_dot(P, W, g);
+    CHECK(kernel_gram_grad_dot(k, X, n, W, gr, NULL, &err) == BL_OK, "%s", err.msg);
+    CHECK(memcmp(g, gr, np * sizeof *g) == 0, "%s: contraction differs", when);
+    /* The derivatives through the contraction with unit W_ij + W_ji. */
+    double *E = calloc(n * n, sizeof *E);
+    for (size_t p = 0; p < np; p++) {
+        CHECK(kernel_gram_grad(k, X, n, p, D, NULL, &err) == BL_OK, "%s", err.msg);
+        double worst = 0;
+        for (size_t i = 0; i < n; i += 7)
+            for (size_t j = 0; j <= i; j += 3) {
+                E[i * n + j] = E[j * n + i] = i == j ? 1.0 : 0.5;
+                kernel_pairs_dot(P, E, g);
+                E[i * n + j] = E[j * n + i] = 0.0;
+                double ref = D[i * n + j];
+                worst = fmax(worst, fabs(g[p] - ref) / fmax(fabs(ref), 1e-300));
+            }
+        CHECK(worst <= 1e-14, "%s: d/d%s: rel err %g", when, kernel_param_name(k, p), worst);
+    }
+    free(E);
+    free(K);
+    free(R);
+    free(D);
+}
+
+static void
+test_pairs(void)
+{
+    bl_err err;
+    kernel *k = kernel_parse(ALLSPEC, 2, &err);
+    CHECK(k != NULL, "%s", err.msg);
+    if (k == NULL)
+        return;
+    enum { N = 41 };
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 5);
+    double X[2 * N], W[N * N], th[64];
+    for (size_t i = 0; i < 2 * N; i++)
+        X[i] = 3 * gsl_rng_uniform(r) - 1.5;
+    X[2 * 17] = X[2 * 4];
+    X[2 * 17 + 1] = X[2 * 4 + 1];
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = 0; j <= i; j++)
+            W[i * N + j] = W[j * N + i] = gsl_rng_uniform(r) - 0.5;
+    size_t np = kernel_nparams(k);
+    CHECK(np == 24, "nparams %zu", np);
+    CHECK(kernel_pairs_bytes(k, N) == N * (N + 1) / 2 * (np + 18) * sizeof(double), "bytes %zu",
+          kernel_pairs_bytes(k, N));
+    kernel_pairs *P = kernel_pairs_alloc(k, N, &err);
+    CHECK(P != NULL, "%s", err.msg);
+    if (P == NULL)
+        goto done;
+    check_pairs(P, k, X, N, W, "first pass");
+    check_pairs(P, k, X, N, W, "memo read");
+    kernel_get_theta(k, th);
+    for (size_t p = 0; p < np; p++)
+        if (strstr(kernel_param_name(k, p), ".var") != NULL)
+            th[p] += 0.3;
+    kernel_set_theta(k, th, &err);
+    check_pairs(P, k, X, N, W, "variances moved");
+    kernel *c = kernel_copy(k, &err);
+    kernel_get_theta(c, th);
+    for (size_t p = 0; p < np; p++)
+        th[p] -= 0.2;
+    kernel_set_theta(c, th, &err);
+    check_pairs(P, c, X, N, W, "every parameter moved (a copy)");
+    bl_cancel stop = 1;
+    double K[N * N];
+    CHECK(kernel_pairs_gram(P, k, X, K, &stop, &err) == BL_ECANCEL, "not cancelled");
+    check_pairs(P, k, X, N, W, "after a cancelled pass");
+    kernel_free(c);
+    c = kernel_parse("rbf + rbf", 2, &err);
+    CHECK(kernel_pairs_gram(P, c, X, K, NULL, &err) == BL_EINVAL, "another kernel accepted");
+    kernel_free(c);
+    c = kernel_parse("nngp", 2, &err);
+    CHECK(kernel_pairs_alloc(c, N, &err) == NULL && err.code == BL_EINVAL, "nngp accepted");
+    kernel_free(c);
+    CHECK(kernel_pairs_alloc(k, 0, &err) == NULL && err.code == BL_EINVAL, "n=0 accepted");
+    CHECK(kernel_pairs_bytes(k, (size_t)1 << 40) == 0, "overflow not reported");
+done:
+    kernel_pairs_free(P);
+    kernel_free(k);
+    gsl_rng_free(r);
+}
+
 static void
 expect_err(const char *spec, const char *msg)
 {
@@ -446,6 +555,7 @@ main(void)
     test_nngp_leaf();
     test_params_and_grad();
     test_sklearn_kernels();
+    test_pairs();
     test_parse_errors();
     return TEST_REPORT();
 }

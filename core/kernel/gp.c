@@ -1293,6 +1293,11 @@ typedef struct optctx {
     double *K;     /* n x n: Ky, then its factor at the last evaluated point */
     double *W;     /* n x n: alpha alpha^T - Ky^-1 (lower triangle) */
     double *alpha; /* n: Ky^-1 y at the last evaluated point */
+    /* Every pair's kernel derivatives (kernel_pairs_gram) when they fit the
+     * cap, else NULL and opt_grad takes a second pass over the pairs;
+     * pairs_ok: they belong to the point opt_value saw last. */
+    kernel_pairs *pairs;
+    bool pairs_ok;
     double noise;  /* at the last evaluated point */
     double jitter, sum_diag, q, logdet;
     size_t nevals;
@@ -1328,12 +1333,18 @@ opt_value(optctx *c, const double *x)
         c->fail = bl_fail(&c->err, BL_ECANCEL, "gp: optimisation cancelled");
         return HUGE_VAL;
     }
+    c->pairs_ok = false;
     if (!opt_set(c, x))
         return HUGE_VAL;
     size_t n = c->g->n;
     bl_err e;
     c->nevals++;
-    int rc = kernel_gram(c->k, c->g->X, n, c->K, c->cancel, &e);
+    /* The one pass also where the step then fails the Armijo test and
+     * its derivatives are wasted: it costs less than kernel_gram alone
+     * (docs/optimize.md). */
+    int rc = c->pairs ? kernel_pairs_gram(c->pairs, c->k, c->g->X, c->K, c->cancel, &e)
+                      : kernel_gram(c->k, c->g->X, n, c->K, c->cancel, &e);
+    c->pairs_ok = c->pairs && rc == BL_OK;
     if (rc == BL_OK) {
         c->sum_diag = 0.0;
         for (size_t i = 0; i < n; i++) {
@@ -1382,7 +1393,11 @@ opt_grad(optctx *c, double *grad)
             Wi[j] = ai * c->alpha[j] - Wi[j];
         tr += Wi[i];
     }
-    int rc = kernel_gram_grad_dot(c->k, c->g->X, n, c->W, grad, c->cancel, &e);
+    int rc = BL_OK;
+    if (c->pairs_ok)
+        kernel_pairs_dot(c->pairs, c->W, grad);
+    else
+        rc = kernel_gram_grad_dot(c->k, c->g->X, n, c->W, grad, c->cancel, &e);
     if (rc != BL_OK) {
         if (rc == BL_ECANCEL || rc == BL_ENOMEM) {
             c->fail = rc;
@@ -1415,11 +1430,15 @@ opt_free(optctx *c)
     free(c->K);
     free(c->W);
     free(c->alpha);
+    kernel_pairs_free(c->pairs);
 }
 
-/* Working copy of g's kernel and the buffers, allocated once per call. */
+/* Working copy of g's kernel and the buffers, allocated once per call;
+ * the derivative buffer when grad and it fits pairs_max bytes (0: the
+ * default), without which the optimizer still works. */
 static int
-opt_init(optctx *c, const gp *g, bool fix_noise, bool grad, const bl_cancel *cancel, bl_err *err)
+opt_init(optctx *c, const gp *g, bool fix_noise, bool grad, size_t pairs_max,
+         const bl_cancel *cancel, bl_err *err)
 {
     size_t n = g->n;
     *c = (optctx){.g = g, .np = kernel_nparams(g->k), .mf = g->mf, .nm = g->mf.np,
@@ -1436,6 +1455,10 @@ opt_init(optctx *c, const gp *g, bool fix_noise, bool grad, const bl_cancel *can
         opt_free(c);
         return bl_fail(err, BL_ENOMEM, "gp: out of memory for optimisation (n=%zu)", n);
     }
+    size_t bytes = grad ? kernel_pairs_bytes(c->k, n) : 0;
+    bl_err e;
+    if (bytes != 0 && bytes <= (pairs_max ? pairs_max : GP_OPT_PAIRS_MAX))
+        c->pairs = kernel_pairs_alloc(c->k, n, &e); /* NULL: two passes */
     return BL_OK;
 }
 
@@ -1459,7 +1482,7 @@ gp_log_ml_grad(const gp *g, double *grad, double *lml, bl_err *err)
     if (!kernel_has_grad(g->k))
         return bl_fail(err, BL_EINVAL, "gp: the kernel has no analytic gradient (nngp)");
     optctx c;
-    int rc = opt_init(&c, g, false, true, NULL, err);
+    int rc = opt_init(&c, g, false, true, 0, NULL, err);
     if (rc != BL_OK)
         return rc;
     int threads = linalg_threads_one();
@@ -1938,7 +1961,7 @@ gp_optimize(gp *g, const gp_opt_opts *o, gp_opt_result *res, const bl_cancel *ca
         return bl_fail(err, BL_EINVAL,
                        "gp: fixed hyperparameters need the gradient optimizer (not nngp)");
     optctx c;
-    int rc = opt_init(&c, g, oo.fix_noise, use_grad, cancel, err);
+    int rc = opt_init(&c, g, oo.fix_noise, use_grad, oo.pairs_max, cancel, err);
     if (rc != BL_OK)
         return rc;
     lbfgs *B = use_grad ? calloc(1, sizeof *B) : NULL;

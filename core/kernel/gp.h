@@ -264,6 +264,12 @@ typedef enum {
  * untransformed ones (linear.c) are unbounded. */
 #define GP_OPT_LOG_BOX 30.0
 #define GP_OPT_MEMORY  20 /* L-BFGS correction pairs */
+/* Default cap in bytes on the pair buffer (kernel_pairs: every pair's kernel
+ * derivatives and the leaves' memo) that lets one pass per evaluation build
+ * the Gram and the gradient's terms (docs/optimize.md); larger problems take
+ * two passes, with the same results. 64 MiB: n = 835 for kernels.lens's
+ * kernel (24 doubles a pair). */
+#define GP_OPT_PAIRS_MAX ((size_t)64 << 20)
 /* Largest change of any log parameter in one iteration (a factor e^2). */
 #define GP_OPT_MAX_STEP 2.0
 
@@ -281,6 +287,9 @@ typedef struct gp_opt_opts {
      * current point (NAN for Nelder-Mead). It may raise the cancel flag. */
     void (*progress)(void *ctx, size_t iter, double log_ml, double grad_norm);
     void *progress_ctx;
+    /* Cap on the pair buffer in bytes, 0 = GP_OPT_PAIRS_MAX: a speed
+     * knob only (tests set 1 to compare the two-pass path bit for bit). */
+    size_t pairs_max;
 } gp_opt_opts;
 
 typedef struct gp_opt_result {
@@ -303,7 +312,8 @@ const char *gp_opt_stop_name(gp_opt_stop s);
  * (grad[nparams..nparams+nm-1], nm = gp_mean_nparams: (dm/dbeta)^T alpha,
  * alpha = Ky^-1 (y - m)) and log noise (grad[nparams + nm]), with Ky^-1
  * formed once from the factor (dpotri) and contracted with every dK/dtheta
- * in one pass over the pairs (kernel_gram_grad_dot). *lml (may be NULL)
+ * (kernel_pairs_dot after the one pass of kernel_pairs_gram, or
+ * kernel_gram_grad_dot above GP_OPT_PAIRS_MAX). *lml (may be NULL)
  * receives the batch log ML. O(n^3 + nparams n^2), OpenBLAS on one thread.
  * BL_EINVAL (n = 0, kernel without gradient), BL_ENOMEM, BL_ENUM. */
 int gp_log_ml_grad(const gp *g, double *grad, double *lml, bl_err *err);
@@ -314,9 +324,11 @@ int gp_log_ml_grad(const gp *g, double *grad, double *lml, bl_err *err);
  * GP_OPT_MEMORY, diagonal initial Hessian) with a strong-Wolfe line search
  * (bracketing and cubic zoom) on -log ML in theta, log parameters clamped
  * to the box GP_OPT_LOG_BOX (active bounds fixed per iteration, the step
- * cut at the box and at GP_OPT_MAX_STEP); each evaluation is one Gram build and one Cholesky, and the
- * gradient (only at points that pass the sufficient-decrease test) one
- * dpotri plus one O(n^2 nparams) pass, all in buffers allocated once.
+ * cut at the box and at GP_OPT_MAX_STEP); each evaluation is one pass over
+ * the pairs (the Gram and every pair's derivatives, kernel_pairs) and one
+ * Cholesky, and the gradient (only at points that pass the
+ * sufficient-decrease test) one dpotri plus O(n^2 nparams) multiply-adds,
+ * all in buffers allocated once.
  * Stops on max |projected gradient| <= tol or a relative change below
  * GP_OPT_FTOL. Without gradients: GSL's Nelder-Mead. OpenBLAS runs on one
  * thread for the whole call (restored after), so the result does not

@@ -5,12 +5,16 @@
  * every stored parameter is valid (checked on parse and set). Gram builds
  * recurse over the tree with one n1 x n2 scratch per level; symmetric builds
  * touch only the lower triangle until the final mirror. Derivatives follow
- * the sum and product rules, pruning subtrees without the parameter. */
+ * the sum and product rules, pruning subtrees without the parameter.
+ * kernel_pairs fuses the Gram and every pair's derivatives into one pass,
+ * row by row, with a per-pair memo of the leaves' variance-free parts; it
+ * reproduces kernel_gram and kernel_gram_grad_dot bit for bit. */
 #include "core/kernel/kernel.h"
 
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -717,49 +721,105 @@ kernel_gram_grad(const kernel *k, const double *X, size_t n, size_t p, double *d
 
 /* ---- contracted gradients ------------------------------------------- */
 
+/* The per-pair memo of kernel_pairs: for each stationary leaf, the parts of
+ * its value and derivatives that depend on the pair and on its "key"
+ * parameters only, never on its variance (periodic: on its period only, not
+ * its length scale). Where an optimisation holds the key (fix=
+ * rbf1.ls,periodic.period on kernels.lens), each pair's exp or sincos is
+ * computed once instead of at every evaluation; reading them back gives the
+ * same bits as computing them. memo_width: stored doubles per pair. */
+static const size_t memo_width[KERNEL_NTYPES] = {
+    [KERNEL_RBF] = 2,      [KERNEL_MATERN12] = 2, [KERNEL_MATERN32] = 2,
+    [KERNEL_MATERN52] = 2, [KERNEL_PERIODIC] = 3, [KERNEL_RQ] = 3,
+    [KERNEL_MATERN] = 2,
+};
+
+/* The key parameters of a memoised leaf (unused entries 0). */
+static void
+memo_key(const leaf *f, double key[2])
+{
+    key[0] = key[1] = 0.0;
+    switch (f->t) {
+    case KERNEL_PERIODIC: key[0] = f->p[2]; break;
+    case KERNEL_RQ:
+        key[0] = f->p[1];
+        key[1] = f->p[2];
+        break;
+    case KERNEL_MATERN:
+        key[0] = f->p[1];
+        key[1] = f->nu;
+        break;
+    default: key[0] = f->p[1]; break;
+    }
+}
+
+/* A leaf's memo at one pair: read r (valid), or compute and write w; both
+ * NULL: compute only. */
+typedef struct memo {
+    const double *r;
+    double *w;
+} memo;
+
 /* One classic leaf at (x, x2) with its derivatives w.r.t. every transformed
  * parameter of the leaf in dv[0..np-1]: the formulas of leaf_val, each
  * exponential once. */
-static inline double
-leaf_grads(const leaf *f, const double *x, const double *x2, size_t d, bool same, double *dv)
+static inline __attribute__((always_inline)) double
+leaf_grads_t(kernel_type type, const leaf *f, const double *x, const double *x2, size_t d, bool same,
+             memo m, double *dv)
 {
-    const double *p = f->p;
+    const double *p = f->p, *r = m.r;
     double r2 = 0.0, k;
-    if (f->t != KERNEL_LINEAR && f->t != KERNEL_DOT)
+    if (r == NULL && type != KERNEL_LINEAR && type != KERNEL_DOT)
         for (size_t i = 0; i < d; i++) {
             double t = x[i] - x2[i];
             r2 += t * t;
         }
-    switch (f->t) {
+    double tmp[3];
+    double *w = r != NULL ? tmp : m.w != NULL ? m.w : tmp;
+    switch (type) {
     case KERNEL_RBF: {
-        double t = r2 / (p[1] * p[1]);
-        k = p[0] * exp_neg(0.5 * t);
-        dv[1] = k * t;
+        if (r == NULL) {
+            w[0] = r2 / (p[1] * p[1]);
+            w[1] = exp_neg(0.5 * w[0]);
+            r = w;
+        }
+        k = p[0] * r[1];
+        dv[1] = k * r[0];
         break;
     }
-    case KERNEL_MATERN12: {
-        double s = sqrt(r2) / p[1];
-        k = p[0] * exp(-s);
-        dv[1] = k * s;
-        break;
-    }
-    case KERNEL_MATERN32: {
-        double s = sqrt(3.0 * r2) / p[1], e = p[0] * exp(-s);
-        k = e * (1.0 + s);
-        dv[1] = e * s * s;
-        break;
-    }
+    case KERNEL_MATERN12:
+    case KERNEL_MATERN32:
     case KERNEL_MATERN52: {
-        double s = sqrt(5.0 * r2) / p[1], e = p[0] * exp(-s);
-        k = e * (1.0 + s + s * s / 3.0);
-        dv[1] = e * s * s * (1.0 + s) / 3.0;
+        if (r == NULL) {
+            double c = type == KERNEL_MATERN12 ? 1.0 : type == KERNEL_MATERN32 ? 3.0 : 5.0;
+            w[0] = sqrt(type == KERNEL_MATERN12 ? r2 : c * r2) / p[1];
+            w[1] = exp(-w[0]);
+            r = w;
+        }
+        double s = r[0], e = p[0] * r[1];
+        if (type == KERNEL_MATERN12) {
+            k = e;
+            dv[1] = k * s;
+        } else if (type == KERNEL_MATERN32) {
+            k = e * (1.0 + s);
+            dv[1] = e * s * s;
+        } else {
+            k = e * (1.0 + s + s * s / 3.0);
+            dv[1] = e * s * s * (1.0 + s) / 3.0;
+        }
         break;
     }
     case KERNEL_PERIODIC: {
-        double a = M_PI * sqrt(r2) / p[2], sn = sin(a), il2 = 1.0 / (p[1] * p[1]);
+        if (r == NULL) {
+            w[0] = M_PI * sqrt(r2) / p[2];
+            w[1] = sin(w[0]);
+            w[2] = cos(w[0]);
+            r = w;
+        }
+        double a = r[0], sn = r[1], il2 = 1.0 / (p[1] * p[1]);
         k = p[0] * exp(-2.0 * sn * sn * il2);
         dv[1] = k * 4.0 * sn * sn * il2;
-        dv[2] = k * 4.0 * a * sn * cos(a) * il2; /* = 2 a sin(2a) / ls^2 */
+        dv[2] = k * 4.0 * a * sn * r[2] * il2; /* = 2 a sin(2a) / ls^2 */
         break;
     }
     case KERNEL_LINEAR: {
@@ -773,9 +833,13 @@ leaf_grads(const leaf *f, const double *x, const double *x2, size_t d, bool same
         break;
     }
     case KERNEL_RQ:
-        k = p[0] * rq_corr(r2, p[1], p[2], &dv[1], &dv[2]);
-        dv[1] *= p[0];
-        dv[2] *= p[0];
+        if (r == NULL) {
+            w[0] = rq_corr(r2, p[1], p[2], &w[1], &w[2]);
+            r = w;
+        }
+        k = p[0] * r[0];
+        dv[1] = r[1] * p[0];
+        dv[2] = r[2] * p[0];
         break;
     case KERNEL_DOT: {
         double s = 0.0;
@@ -786,8 +850,12 @@ leaf_grads(const leaf *f, const double *x, const double *x2, size_t d, bool same
         break;
     }
     case KERNEL_MATERN:
-        k = p[0] * matern_corr(f->nu, sqrt(2.0 * f->nu * r2) / p[1], &dv[1]);
-        dv[1] *= p[0];
+        if (r == NULL) {
+            w[0] = matern_corr(f->nu, sqrt(2.0 * f->nu * r2) / p[1], &w[1]);
+            r = w;
+        }
+        k = p[0] * r[0];
+        dv[1] = r[1] * p[0];
         break;
     case KERNEL_CONSTANT: k = p[0]; break;
     case KERNEL_WHITE: k = same ? p[0] : 0.0; break;
@@ -795,6 +863,12 @@ leaf_grads(const leaf *f, const double *x, const double *x2, size_t d, bool same
     }
     dv[0] = k; /* every var is log-transformed: dk/dlog var = k */
     return k;
+}
+
+static inline double
+leaf_grads(const leaf *f, const double *x, const double *x2, size_t d, bool same, double *dv)
+{
+    return leaf_grads_t(f->t, f, x, x2, d, same, (memo){NULL, NULL}, dv);
 }
 
 /* Value of subtree ni at one pair; dv[p] for the parameters p in [lo, hi)
@@ -820,16 +894,10 @@ pair_grads(const kernel *k, int ni, const size_t *lo, const size_t *hi, const do
     return va * vb;
 }
 
-int
-kernel_gram_grad_dot(const kernel *k, const double *X, size_t n, const double *W, double *g,
-                     const bl_cancel *cancel, bl_err *err)
+/* Parameter range [lo, hi) of every node: children precede their parents. */
+static void
+param_ranges(const kernel *k, size_t *lo, size_t *hi)
 {
-    if (!kernel_has_grad(k))
-        return bl_fail(err, BL_EINVAL, "kernel: nngp kernels have no analytic gradient");
-    if (n == 0)
-        return bl_fail(err, BL_EINVAL, "kernel: no inputs (n=0)");
-    /* Parameter range of every node: children precede their parents. */
-    size_t lo[2 * KERNEL_MAX_LEAVES], hi[2 * KERNEL_MAX_LEAVES];
     for (size_t i = 0; i < k->nnode; i++) {
         const node *nd = &k->nodes[i];
         if (nd->op == 'L') {
@@ -840,6 +908,18 @@ kernel_gram_grad_dot(const kernel *k, const double *X, size_t n, const double *W
             hi[i] = hi[nd->a] > hi[nd->b] ? hi[nd->a] : hi[nd->b];
         }
     }
+}
+
+int
+kernel_gram_grad_dot(const kernel *k, const double *X, size_t n, const double *W, double *g,
+                     const bl_cancel *cancel, bl_err *err)
+{
+    if (!kernel_has_grad(k))
+        return bl_fail(err, BL_EINVAL, "kernel: nngp kernels have no analytic gradient");
+    if (n == 0)
+        return bl_fail(err, BL_EINVAL, "kernel: no inputs (n=0)");
+    size_t lo[2 * KERNEL_MAX_LEAVES], hi[2 * KERNEL_MAX_LEAVES];
+    param_ranges(k, lo, hi);
     size_t np = k->np, d = k->d;
     int root = (int)k->nnode - 1;
     double dv[KERNEL_MAX_LEAVES * 3], acc[KERNEL_MAX_LEAVES * 3], row[KERNEL_MAX_LEAVES * 3];
@@ -864,6 +944,227 @@ kernel_gram_grad_dot(const kernel *k, const double *X, size_t n, const double *W
     for (size_t p = 0; p < np; p++)
         g[p] = acc[p];
     return BL_OK;
+}
+
+/* ---- one pass per evaluation ---------------------------------------- */
+
+struct kernel_pairs {
+    size_t n, np, nleaf, nnode;
+    kernel_type type[KERNEL_MAX_LEAVES]; /* the leaves at allocation */
+    const double *X;                     /* the inputs the memo is for */
+    double *dK;                          /* pairs x np */
+    double *rows;                        /* nnode x n: each node's values along a row */
+    double *memo[KERNEL_MAX_LEAVES];     /* pairs x memo_width, NULL: none */
+    double key[KERNEL_MAX_LEAVES][2];    /* the key parameters memo[l] holds */
+    bool valid[KERNEL_MAX_LEAVES];
+};
+
+/* Doubles per pair: the derivatives and the memo. */
+static size_t
+pair_doubles(const kernel *k)
+{
+    size_t w = k->np;
+    for (size_t l = 0; l < k->nleaf; l++)
+        w += memo_width[k->leaves[l].t];
+    return w;
+}
+
+size_t
+kernel_pairs_bytes(const kernel *k, size_t n)
+{
+    /* n < 2^(half the bits of size_t): n (n + 1) cannot wrap. */
+    if (n >= (size_t)1 << (sizeof(size_t) * 4))
+        return 0;
+    size_t pairs = n * (n + 1) / 2, w = pair_doubles(k);
+    if (w != 0 && pairs > SIZE_MAX / sizeof(double) / w)
+        return 0;
+    return pairs * w * sizeof(double);
+}
+
+void
+kernel_pairs_free(kernel_pairs *P)
+{
+    if (P == NULL)
+        return;
+    for (size_t l = 0; l < P->nleaf; l++)
+        free(P->memo[l]);
+    free(P->rows);
+    free(P->dK);
+    free(P);
+}
+
+kernel_pairs *
+kernel_pairs_alloc(const kernel *k, size_t n, bl_err *err)
+{
+    if (!kernel_has_grad(k)) {
+        bl_fail(err, BL_EINVAL, "kernel: nngp kernels have no analytic gradient");
+        return NULL;
+    }
+    if (n == 0) {
+        bl_fail(err, BL_EINVAL, "kernel: no inputs (n=0)");
+        return NULL;
+    }
+    if (kernel_pairs_bytes(k, n) == 0) {
+        bl_fail(err, BL_ENOMEM, "kernel: pair buffer for n=%zu overflows", n);
+        return NULL;
+    }
+    kernel_pairs *P = calloc(1, sizeof *P);
+    if (P == NULL) {
+        bl_fail(err, BL_ENOMEM, "kernel: out of memory for the pairs of n=%zu", n);
+        return NULL;
+    }
+    size_t pairs = n * (n + 1) / 2;
+    P->n = n;
+    P->np = k->np;
+    P->nleaf = k->nleaf;
+    P->nnode = k->nnode;
+    P->dK = malloc(pairs * k->np * sizeof *P->dK);
+    P->rows = malloc(k->nnode * n * sizeof *P->rows);
+    bool ok = P->dK != NULL && P->rows != NULL;
+    for (size_t l = 0; l < k->nleaf; l++) {
+        P->type[l] = k->leaves[l].t;
+        size_t w = memo_width[P->type[l]];
+        if (w != 0 && (P->memo[l] = malloc(pairs * w * sizeof *P->memo[l])) == NULL)
+            ok = false;
+    }
+    if (!ok) {
+        kernel_pairs_free(P);
+        bl_fail(err, BL_ENOMEM, "kernel: out of memory for the pairs of n=%zu", n);
+        return NULL;
+    }
+    return P;
+}
+
+/* Leaf f at the pairs (x_i, x_j), j < m = i + 1 (the row's lower triangle):
+ * values v[j], derivatives at D + j np. The type is a constant in each loop
+ * so that the switch of leaf_grads_t folds away; memo: the leaf's at pair
+ * (i, 0), read or written, or NULL. */
+static void
+leaf_row(const leaf *f, const double *X, size_t d, size_t i, double *memo_at, bool read,
+         size_t np, double *v, double *D)
+{
+    const double *xi = X + i * d;
+    size_t m = i + 1, w = memo_width[f->t];
+#define LEAF_ROW(T)                                                                      \
+    for (size_t j = 0; j < m; j++) {                                                  \
+        memo mj = {NULL, NULL};                                                       \
+        if (memo_at != NULL) {                                                        \
+            if (read)                                                                 \
+                mj.r = memo_at + j * w;                                               \
+            else                                                                      \
+                mj.w = memo_at + j * w;                                               \
+        }                                                                             \
+        v[j] = leaf_grads_t(T, f, xi, X + j * d, d, j == i, mj, D + j * np);           \
+    }                                                                                 \
+    break
+    switch (f->t) {
+    case KERNEL_RBF: LEAF_ROW(KERNEL_RBF);
+    case KERNEL_MATERN12: LEAF_ROW(KERNEL_MATERN12);
+    case KERNEL_MATERN32: LEAF_ROW(KERNEL_MATERN32);
+    case KERNEL_MATERN52: LEAF_ROW(KERNEL_MATERN52);
+    case KERNEL_PERIODIC: LEAF_ROW(KERNEL_PERIODIC);
+    case KERNEL_LINEAR: LEAF_ROW(KERNEL_LINEAR);
+    case KERNEL_RQ: LEAF_ROW(KERNEL_RQ);
+    case KERNEL_DOT: LEAF_ROW(KERNEL_DOT);
+    case KERNEL_MATERN: LEAF_ROW(KERNEL_MATERN);
+    default: LEAF_ROW(f->t); /* constant, white */
+    }
+#undef LEAF_ROW
+}
+
+/* kernel_gram_grad_dot's pair_grads, row by row: the leaves over the whole
+ * row first, then the nodes in order (children precede parents), so every
+ * pair's value and derivatives see the operations of pair_grads in the
+ * same order: K is kernel_gram's bits (the same leaf formulas, a + b and
+ * a * b in the same operand order) and the derivatives
+ * kernel_gram_grad_dot's. */
+int
+kernel_pairs_gram(kernel_pairs *P, const kernel *k, const double *X, double *K,
+                  const bl_cancel *cancel, bl_err *err)
+{
+    bool same = k->np == P->np && k->nleaf == P->nleaf && k->nnode == P->nnode;
+    for (size_t l = 0; same && l < k->nleaf; l++)
+        same = k->leaves[l].t == P->type[l];
+    if (!same)
+        return bl_fail(err, BL_EINVAL, "kernel: not the kernel the pair buffer was made for");
+    size_t lo[2 * KERNEL_MAX_LEAVES], hi[2 * KERNEL_MAX_LEAVES];
+    param_ranges(k, lo, hi);
+    bool read[KERNEL_MAX_LEAVES];
+    double key[KERNEL_MAX_LEAVES][2];
+    for (size_t l = 0; l < k->nleaf; l++) {
+        if (P->memo[l] == NULL)
+            continue;
+        memo_key(&k->leaves[l], key[l]);
+        read[l] = P->valid[l] && X == P->X && memcmp(key[l], P->key[l], sizeof key[l]) == 0;
+        /* A cancelled pass leaves the memo half written. */
+        P->valid[l] = read[l];
+    }
+    size_t n = P->n, np = P->np, d = k->d, nnode = k->nnode;
+    for (size_t i = 0; i < n; i++) {
+        if ((i & 63) == 0 && bl_cancelled(cancel))
+            return bl_fail(err, BL_ECANCEL, "kernel: cancelled");
+        size_t pi = i * (i + 1) / 2, m = i + 1;
+        double *D = P->dK + pi * np;
+        for (size_t ni = 0; ni < nnode; ni++) {
+            const node *nd = &k->nodes[ni];
+            double *v = P->rows + ni * n;
+            if (nd->op == 'L') {
+                const leaf *f = &k->leaves[nd->leaf];
+                double *mem = P->memo[nd->leaf];
+                leaf_row(f, X, d, i, mem ? mem + pi * memo_width[f->t] : NULL,
+                         mem && read[nd->leaf], np, v, D + f->off);
+                continue;
+            }
+            const double *va = P->rows + (size_t)nd->a * n, *vb = P->rows + (size_t)nd->b * n;
+            if (nd->op == '+') {
+                for (size_t j = 0; j < m; j++)
+                    v[j] = va[j] + vb[j];
+                continue;
+            }
+            for (size_t j = 0; j < m; j++) {
+                double *dv = D + j * np;
+                for (size_t p = lo[nd->a]; p < hi[nd->a]; p++)
+                    dv[p] *= vb[j];
+                for (size_t p = lo[nd->b]; p < hi[nd->b]; p++)
+                    dv[p] *= va[j];
+                v[j] = va[j] * vb[j];
+            }
+        }
+        memcpy(K + i * n, P->rows + (nnode - 1) * n, m * sizeof *K);
+    }
+    linalg_mirror_lower(K, n);
+    P->X = X;
+    for (size_t l = 0; l < k->nleaf; l++)
+        if (P->memo[l] != NULL && !P->valid[l]) {
+            memcpy(P->key[l], key[l], sizeof key[l]);
+            P->valid[l] = true;
+        }
+    return BL_OK;
+}
+
+/* The sums of kernel_gram_grad_dot in its order: the same bits. */
+void
+kernel_pairs_dot(const kernel_pairs *P, const double *W, double *g)
+{
+    size_t n = P->n, np = P->np;
+    double acc[KERNEL_MAX_LEAVES * 3], row[KERNEL_MAX_LEAVES * 3];
+    for (size_t p = 0; p < np; p++)
+        acc[p] = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t p = 0; p < np; p++)
+            row[p] = 0.0;
+        const double *Wi = W + i * n, *Di = P->dK + i * (i + 1) / 2 * np;
+        for (size_t j = 0; j < i; j++) {
+            const double *dv = Di + j * np;
+            for (size_t p = 0; p < np; p++)
+                row[p] += Wi[j] * dv[p];
+        }
+        const double *dv = Di + i * np;
+        for (size_t p = 0; p < np; p++)
+            acc[p] += 2.0 * row[p] + Wi[i] * dv[p];
+    }
+    for (size_t p = 0; p < np; p++)
+        g[p] = acc[p];
 }
 
 /* ---- formatting ------------------------------------------------------ */

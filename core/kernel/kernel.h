@@ -132,4 +132,29 @@ const char *kernel_type_key(size_t t, size_t j);
 int kernel_gram_grad_dot(const kernel *k, const double *X, size_t n, const double *W, double *g,
                          const bl_cancel *cancel, bl_err *err);
 
+/* One pass over the pairs per evaluation, for a caller that contracts at
+ * the points it builds Grams at (the optimizer). A kernel_pairs holds, for
+ * n inputs, every pair's derivatives w.r.t. every transformed parameter and
+ * a memo of the leaves' parts that do not depend on their variances (of a
+ * periodic leaf, on its period only): kernel_pairs_bytes(k, n) bytes (0 when
+ * that overflows size_t). kernel_pairs_gram fills K exactly as kernel_gram
+ * does (the same bits) and the derivatives in the same pass, reusing the
+ * memo of a leaf whose key parameters (length scale; period; rq's length
+ * scale and alpha) kept their bits since the last call with the same X
+ * pointer: X's contents must not change between calls. k: the kernel of
+ * kernel_pairs_alloc or a copy of it, any parameters (other leaf types or
+ * counts: BL_EINVAL). kernel_pairs_dot(W) (W's lower triangle and diagonal
+ * read) then equals kernel_gram_grad_dot(k, X, n, W) at the
+ * last kernel_pairs_gram's parameters bit for bit (the same sums in the same
+ * order) in O(n^2 nparams) multiply-adds. kernel_pairs_alloc: NULL with
+ * BL_EINVAL (nngp leaf, n = 0) or BL_ENOMEM; kernel_pairs_gram: BL_ECANCEL
+ * (polled per row). */
+typedef struct kernel_pairs kernel_pairs;
+size_t kernel_pairs_bytes(const kernel *k, size_t n);
+kernel_pairs *kernel_pairs_alloc(const kernel *k, size_t n, bl_err *err);
+void kernel_pairs_free(kernel_pairs *P);
+int kernel_pairs_gram(kernel_pairs *P, const kernel *k, const double *X, double *K,
+                      const bl_cancel *cancel, bl_err *err);
+void kernel_pairs_dot(const kernel_pairs *P, const double *W, double *g);
+
 #endif
