@@ -80,9 +80,23 @@ BEGIN {
                 drel = rrel[i]; dabs = rabs[i]; continue
             }
             if (reason !~ /[A-Za-z]/) fail_rules("a rule needs its reason after \":\"")
-            nr = i
+            nr = i; rline[i] = rl
         }
         close(rules)
+        # A rule that applies to no line of EXPECTED is stale (its lines=
+        # range or pattern missed an edit of the output) and would let
+        # the rounding of other machines through only by luck: refuse it, also
+        # when the files are identical here.
+        ln = 0
+        while ((getline la < want) > 0) {
+            ln++
+            for (i = 1; i <= nr; i++)
+                if ((rlo[i] == 0 || (ln >= rlo[i] && ln <= rhi[i])) && (rpat[i] == "" || la ~ rpat[i]))
+                    used[i] = 1
+        }
+        close(want)
+        for (i = 1; i <= nr; i++)
+            if (!used[i]) { rl = rline[i]; fail_rules("the rule applies to no line of " want " (stale lines= or pattern?)") }
     }
     if (same) exit 0
     ln = 0; nbad = 0
