@@ -83,10 +83,11 @@ BEGIN {
             nr = i; rline[i] = rl
         }
         close(rules)
-        # A rule that applies to no line of EXPECTED is stale (its lines=
-        # range or pattern missed an edit of the output) and would let
-        # the rounding of other machines through only by luck: refuse it, also
-        # when the files are identical here.
+        # A lines= rule that applies to no line of EXPECTED is stale (an edit
+        # of the output moved its lines) and would let the rounding of other
+        # machines through only by luck: refuse it, also when the files are
+        # identical here. (A rule by pattern alone may serve several files,
+        # the screens of one lecture, and match lines in only some of them.)
         ln = 0
         while ((getline la < want) > 0) {
             ln++
@@ -96,7 +97,7 @@ BEGIN {
         }
         close(want)
         for (i = 1; i <= nr; i++)
-            if (!used[i]) { rl = rline[i]; fail_rules("the rule applies to no line of " want " (stale lines= or pattern?)") }
+            if (rlo[i] > 0 && !used[i]) { rl = rline[i]; fail_rules("its lines= apply to no line of " want " (stale after an edit of the output?)") }
     }
     if (same) exit 0
     ln = 0; nbad = 0

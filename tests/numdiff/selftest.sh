@@ -36,7 +36,9 @@ case_ "line rule by range" 0 "x = 1\nx = 1\n" "x = 1\nx = 3\n" "rel=0 abs=5 line
 case_ "range excludes other lines" 1 "x = 1\nx = 1\n" "x = 3\nx = 1\n" "rel=0 abs=5 lines=2-2 : second x is noisy\n"
 case_ "rule without a reason is an error" 2 "x = 1\n" "x = 1\n" "rel=0 abs=5 /^x/\n"
 case_ "unknown field is an error" 2 "x = 1\n" "x = 1\n" "tol=5\n"
-case_ "a rule for no line is an error, also on identical files" 2 "x = 1\n" "x = 1\n" \
+case_ "a lines= rule for no line is an error, also on identical files" 2 "x = 1\n" "x = 1\n" \
+    "rel=0 abs=5 lines=1-1 /^mean = / : Monte Carlo mean\n"
+case_ "a rule by pattern alone may match nothing (it serves several files)" 0 "x = 1\n" "x = 1\n" \
     "rel=0 abs=5 /^mean = / : Monte Carlo mean\n"
 case_ "a range past the end is an error" 2 "x = 1\n" "x = 2\n" "rel=0 abs=5 lines=3-4 : noisy\n"
 rm -f "$T/b"; if sh "$ND" "$T/a" "$T/nope" > /dev/null 2>&1; then st=0; else st=$?; fi
