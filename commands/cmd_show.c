@@ -156,7 +156,7 @@ show_evidence(struct session *s, struct out *out, bl_err *err)
         return rc;
     if (s->mc->show.evidence != NULL)
         return s->mc->show.evidence(s, out, err);
-    out_kv_why(out, "log_evidence", session_log_evidence(s),
+    out_kv_why(out, session_score_name(s, true), session_log_evidence(s),
                "overflows: the model gives the points (almost) zero density");
     out_kv_int(out, "n", (long long)s->n);
     return BL_OK;

@@ -56,8 +56,9 @@ observe_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_er
     int rc = session_observe(s, (size_t)args_int(a, "n"), out, err);
     if (rc == BL_OK && s->n > before && session_has_model(s)) {
         double le = s->trace[TR_LOG_EVIDENCE][s->n - 1];
-        out_printf(out, "observed %zu point%s (n = %zu); log evidence %.6g%s", s->n - before,
-                   s->n - before == 1 ? "" : "s", s->n, le, isfinite(le) ? ""
+        out_printf(out, "observed %zu point%s (n = %zu); %s %.6g%s", s->n - before,
+                   s->n - before == 1 ? "" : "s", s->n, session_score_name(s, false), le,
+                   isfinite(le) ? ""
                                     : "  # overflows: the model gives the points (almost) zero "
                                       "density");
     }

@@ -273,6 +273,11 @@ struct model_class {
     int (*predict)(const void *m, const double *x, struct model_pred *p, bl_err *err);
     /* log p(y_1..n | x_1..n) of what it has seen. */
     double (*log_evidence)(const void *m);
+    /* What that sum is called where it is printed, and its key in `show
+     * evidence`: NULL for a posterior's predictives, whose sum is the log
+     * evidence (the chain rule); a network's one-step predictives come from
+     * its weights of the moment, no posterior, so theirs is a log score. */
+    const char *score_name, *score_key;
 
     /* `optimize`: empirical Bayes on the hyperparameters, then a replay with
      * the optimum (session_set_model), printing one line to out. Runs to

@@ -1127,6 +1127,8 @@ const struct model_class model_nn_class = {
     .observe = nn_observe,
     .predict = nn_predict_one,
     .log_evidence = nn_evidence,
+    .score_name = "log score",
+    .score_key = "log_score",
     .describe = nn_describe,
     .gram = nn_gram,
     .show = {.nn = nn_show},

@@ -306,6 +306,15 @@ session_predict(struct session *s, const double *x, double *mean, double *var, d
     return rc;
 }
 
+const char *
+session_score_name(const struct session *s, bool key)
+{
+    const struct model_class *mc = s->mc;
+    if (mc != NULL && mc->score_name != NULL)
+        return key ? mc->score_key : mc->score_name;
+    return key ? "log_evidence" : "log evidence";
+}
+
 double
 session_log_evidence(const struct session *s)
 {

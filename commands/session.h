@@ -165,6 +165,9 @@ int session_predict(struct session *s, const double *x, double *mean, double *va
                     bl_err *err);
 /* log evidence of the stream under the model (NaN without one). */
 double session_log_evidence(const struct session *s);
+/* What session_log_evidence is called in print ("log evidence", or the
+ * class's score_name), and its key in `show evidence` (key true). */
+const char *session_score_name(const struct session *s, bool key);
 /* n more points from the world. On interrupt or exhaustion the points that
  * arrived stay (a message goes to out) and BL_ECANCEL / BL_ESTATE is returned.
  * Several points go to the model as blocks (observe_block, docs/blocks.md). */

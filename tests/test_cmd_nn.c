@@ -65,6 +65,14 @@ test_keys_and_train(void)
     CHECK(shown("ntk_change") > 0, "the kernel moved: %g", shown("ntk_change"));
     /* Keys not given keep the last run's; arrivals still score and never train. */
     CHECK(run(s, "train 10; observe 5", &err) == BL_OK && s->n == 35, "%s", err.msg);
+    /* A network has no posterior: the sum of its one-step log predictives
+     * is a log score, printed as such, never as a log evidence. */
+    CHECK(strstr(ob.text, "; log score ") != NULL && strstr(ob.text, "log evidence") == NULL,
+          "observe names the network's sum a log score");
+    CHECK(run(s, "show evidence", &err) == BL_OK && isfinite(shown("log_score")) &&
+              isnan(shown("log_evidence")) &&
+              fabs(shown("log_score") - session_log_evidence(s)) <= 1e-9 * fabs(shown("log_score")),
+          "show evidence: log_score %g", shown("log_score"));
     CHECK(run(s, "show nn", &err) == BL_OK && shown("step") == 210, "step %g", shown("step"));
     CHECK(strstr(ob.text, "optimizer = adam") != NULL, "adam kept");
     /* A replay rebuilds the net from its seed: the training is gone. */

@@ -101,7 +101,7 @@ draw_status(const struct session *s, struct canvas *c, const struct rect *r)
     if (session_has_model(s) && s->n > 0) {
         /* Whole in any width: a number cut mid-digit reads as another number. */
         plot_format_number(s->trace[TR_LOG_EVIDENCE][s->n - 1], 4, num, sizeof num);
-        snprintf(ev, sizeof ev, "  log evidence %s", num);
+        snprintf(ev, sizeof ev, "  %s %s", session_score_name(s, false), num);
     }
     const struct session *b = s->side_b;
     if (b != NULL) { /* compare: both sides, a's then b's (docs/compare.md) */
