@@ -620,19 +620,29 @@ struct prefetch {
     bl_err err;
 };
 
+/* k points from the world into the stream at t0..t0+k-1 (room grown
+ * already); *got: how many before an error. pump: tick the screen now and
+ * then (the main thread only). */
+static int
+draw_points(struct session *s, size_t t0, size_t k, bool pump, size_t *got, bl_err *err)
+{
+    int rc = BL_OK;
+    for (*got = 0; *got < k; ++*got) {
+        size_t t = t0 + *got;
+        if ((rc = next_point(s, t, s->X + t * s->in_dim, &s->Y[t], err)) != BL_OK)
+            break;
+        if (pump && (*got & 63) == 63)
+            session_pump(s);
+    }
+    return rc;
+}
+
 static void *
 prefetch_run(void *p)
 {
     struct prefetch *f = p;
-    struct session *s = f->s;
     f->ran = true;
-    f->rc = BL_OK;
-    for (f->got = 0; f->got < f->k; f->got++) {
-        size_t t = f->t0 + f->got;
-        f->rc = next_point(s, t, s->X + t * s->in_dim, &s->Y[t], &f->err);
-        if (f->rc != BL_OK)
-            break;
-    }
+    f->rc = draw_points(f->s, f->t0, f->k, false, &f->got, &f->err);
     return NULL;
 }
 
@@ -696,13 +706,7 @@ observe_blocks(struct session *s, size_t n, size_t *done, bl_err *err)
                 *err = pre.err;
             pre.k = 0;
         } else {
-            for (; got < k; got++) {
-                rc = next_point(s, t0 + got, s->X + (t0 + got) * s->in_dim, &s->Y[t0 + got], err);
-                if (rc != BL_OK)
-                    break;
-                if ((got & 63) == 63)
-                    session_pump(s);
-            }
+            rc = draw_points(s, t0, k, true, &got, err);
         }
         if (got == 0)
             break;
@@ -747,8 +751,6 @@ observe_blocks(struct session *s, size_t n, size_t *done, bl_err *err)
             if (prc != BL_OK)
                 rc = prc;
         }
-        if (rc == BL_OK && s->n != t0 + got)
-            pre.k = 0; /* not where the points drawn ahead belong: dropped */
         /* Live, a block that kept the screen frozen for long (a slow
          * kernel's rows) is split for the next ones, so keys echo and the
          * status redraws at least a few times a second; blocks still end

@@ -509,7 +509,7 @@ blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb, c
                                i, Phi[j * d + i]);
     }
     size_t chunk = d < BLK_MIN_DIM ? 0 : blk_chunk(d), nc = nb < chunk ? nb : chunk;
-    size_t need = blk_scratch(d, nc) + d * nc + 3 * nc + d * d;
+    size_t need = blk_scratch(d, nc) + d * nc + 3 * nc + d;
     if (m->bws_len < need) {
         double *ws = realloc(m->bws, need * sizeof *ws);
         if (ws == NULL)
@@ -520,7 +520,7 @@ blr_observe_block(blr_model *m, const double *Phi, const double *y, size_t nb, c
     if (chunk > 0 && m->S == NULL && (m->S = malloc(d * d * sizeof *m->S)) == NULL)
         return bl_fail(err, BL_ENOMEM, "blr: out of memory for a block at d=%zu", d);
     double *Z = m->bws, *mu = Z + d * nc, *s2 = mu + nc, *e = s2 + nc, *cw = e + nc;
-    double *bw = cw + d * d;
+    double *bw = cw + d; /* cw: block_commit's d doubles */
     /* One OpenBLAS thread: results independent of the thread count, and a
      * second thread made these calls slower on two cores (docs/blocks.md). */
     int threads = linalg_threads_one();
