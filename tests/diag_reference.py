@@ -67,6 +67,10 @@ def datasets():
         "stuck": stuck,
         "ties": np.floor(2.0 * ar1(401, 1000, 0.0)),
         "short": ar1(501, 9, 0.5),
+        # Slow mixing: the ESS needs lags past the direct sums' budget
+        # (ar95 runs into it, slow is sent to the FFT by its lag-15 value).
+        "ar95": ar1(601, 1000, 0.95),
+        "slow": ar1(701, 1000, 0.995),
     }
 
 

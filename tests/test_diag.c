@@ -221,6 +221,7 @@ rank_dataset(const char *name, double *x)
     } sets[] = {
         {"iid", 101, 1000, 0.0},   {"ar1", 1, 1000, 0.9},    {"anti", 201, 1001, -0.5},
         {"stuck", 301, 1000, 0.0}, {"ties", 401, 1000, 0.0}, {"short", 501, 9, 0.5},
+        {"ar95", 601, 1000, 0.95}, {"slow", 701, 1000, 0.995},
     };
     for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
         if (strcmp(sets[s].name, name) != 0)
@@ -263,8 +264,11 @@ summary_field(const diag_summary *s, double ebfmi0, const char *f)
     return NAN;
 }
 
-/* Every value the independent script computed, to 1e-9 relative (the FFT
- * against the script's direct sums differs in rounding only). */
+/* Every value the independent script computed, to 1e-9 relative (our
+ * direct sums and FFT against the script's direct sums differ in rounding
+ * only). ar95 and slow mix slowly: their ESS needs more lags than the
+ * direct sums take, so they cover the FFT fallback (at the lag budget, and
+ * from the lag-15 correlation). */
 static void
 test_rank_reference(void)
 {
@@ -295,7 +299,7 @@ test_rank_reference(void)
         lines++;
     }
     fclose(f);
-    CHECK(lines == 6 * 16, "read %d reference values, want 96", lines);
+    CHECK(lines == 8 * 16, "read %d reference values, want 128", lines);
 }
 
 /* Known properties within Monte Carlo error: iid ESS about S (the ESS
@@ -360,6 +364,37 @@ test_rank_properties(void)
     CHECK(diag_ebfmi(E, 3, 1, &b, &err) == BL_ENUM, "constant energy");
 }
 
+/* diag_ranks (a radix sort of the values' bit patterns) against counting:
+ * rank_i = #{x_j < x_i} + (#{x_j == x_i} + 1) / 2, on values that stress
+ * the key map: both zeros (equal, so tied), negatives, subnormals, huge
+ * magnitudes, and many exact repeats. */
+static void
+test_ranks_counting(void)
+{
+    enum { NR = 600 };
+    static const double pool[] = {0.0,     -0.0,    1.0,     -1.0,    4.9e-324, -4.9e-324,
+                                  1e300,   -1e300,  0.5,     -0.5,    3.0,      -2.75,
+                                  1e-300,  -1e-300, 2.0,     7.0e10,  -7.0e10,  1.0 + 2.2e-16};
+    const size_t np = sizeof pool / sizeof pool[0];
+    double x[NR], r[NR];
+    uint32_t h = 12345;
+    for (size_t i = 0; i < NR; i++) {
+        h = h * 1664525u + 1013904223u;
+        x[i] = pool[(h >> 8) % np];
+    }
+    bl_err err;
+    CHECK(diag_ranks(x, NR, r, &err) == BL_OK, "%s", err.msg);
+    size_t bad = 0;
+    for (size_t i = 0; i < NR; i++) {
+        double lt = 0, eq = 0;
+        for (size_t j = 0; j < NR; j++)
+            lt += x[j] < x[i], eq += x[j] == x[i];
+        if (r[i] != lt + (eq + 1.0) / 2.0)
+            bad++;
+    }
+    CHECK(bad == 0, "ranks by sorting and by counting differ at %zu of %d values", bad, NR);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -371,5 +406,6 @@ main(int argc, char **argv)
     test_bad_input();
     test_rank_reference();
     test_rank_properties();
+    test_ranks_counting();
     return TEST_REPORT();
 }

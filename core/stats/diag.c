@@ -7,6 +7,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -269,6 +270,103 @@ rows_constant(const double *x, size_t len)
     return true;
 }
 
+/* The mean over M rows of n of their autocovariances (divisor n), acf[t]
+ * for the lags t < have, computed on demand: Geyer's sequence below stops
+ * at the first pair of lags whose sum is negative, a few lags for a chain
+ * that mixes, so the FFT of every lag (two transforms of 2n per row) was
+ * mostly spent on lags nobody read. The direct sums take ACF_BLOCK lags per
+ * sweep of a row, each lag summed in index order (the bits of the textbook
+ * loop, on every CPU); once the lags asked for would cost more than the
+ * FFT (ACF_FFT_RATIO m log2 m against n per lag), the FFT gives all of
+ * them at once. Either way the figures are those of docs/math.md §9. */
+#define ACF_BLOCK     8
+#define ACF_FFT_RATIO 4.0
+
+typedef struct acf_rows {
+    const double *x;
+    size_t M, n, have, direct_max;
+    const double *mu; /* the rows' means */
+    double *acf;      /* n */
+} acf_rows;
+
+static void
+acf_direct(acf_rows *a, size_t t0, size_t nl)
+{
+    size_t n = a->n;
+    double inv_n = 1.0 / (double)n, inv_m = 1.0 / (double)a->M;
+    for (size_t b = 0; b < nl; b++)
+        a->acf[t0 + b] = 0.0;
+    for (size_t k = 0; k < a->M; k++) {
+        const double *x = a->x + k * n;
+        double mu = a->mu[k], s[ACF_BLOCK] = {0};
+        size_t last = t0 + nl - 1, i = 0;
+        /* All nl lags together while every one has a partner (a fixed
+         * count, so that the compiler keeps the sums in registers). */
+        if (nl == ACF_BLOCK)
+            for (; i + last < n; i++) {
+                double di = x[i] - mu;
+                const double *y = x + i + t0;
+                for (size_t b = 0; b < ACF_BLOCK; b++)
+                    s[b] += di * (y[b] - mu);
+            }
+        for (; i + last < n; i++) {
+            double di = x[i] - mu;
+            for (size_t b = 0; b < nl; b++)
+                s[b] += di * (x[i + t0 + b] - mu);
+        }
+        /* The shorter lags' tails, each still in index order. */
+        for (size_t b = 0; b < nl; b++)
+            for (size_t j = i; j + t0 + b < n; j++)
+                s[b] += (x[j] - mu) * (x[j + t0 + b] - mu);
+        for (size_t b = 0; b < nl; b++)
+            a->acf[t0 + b] += s[b] * inv_n * inv_m;
+    }
+}
+
+/* acf[t] for every t < need (need <= n). */
+static int
+acf_need(acf_rows *a, size_t need, bl_err *err)
+{
+    if (need <= a->have)
+        return BL_OK;
+    size_t n = a->n;
+    /* A chain that mixes slowly needs lags far past the direct sums' cost:
+     * its correlation at lag 2 ACF_BLOCK - 1 says how far (rho_t ~ r^t
+     * reaches the noise floor 1/sqrt(M n) near t = log(floor) / log r). */
+    if (a->have == 2 * ACF_BLOCK && need > a->have && a->direct_max < n && a->acf[0] > 0.0) {
+        double r = a->acf[a->have - 1] / a->acf[0];
+        double lags = r >= 1.0 ? HUGE_VAL
+                               : (double)(a->have - 1) * -0.5 * log((double)a->M * (double)n) /
+                                     log(fmax(r, 1e-300));
+        if (r > 0.0 && lags > (double)a->direct_max)
+            need = a->direct_max + 1;
+    }
+    if (need > a->direct_max) {
+        double *c = malloc(n * sizeof *c);
+        if (c == NULL)
+            return bl_fail(err, BL_ENOMEM, "out of memory for the autocovariance (n=%zu)", n);
+        memset(a->acf, 0, n * sizeof *a->acf);
+        for (size_t k = 0; k < a->M; k++) {
+            int rc = autocov(a->x + k * n, n, 1, c, n - 1, 0, err);
+            if (rc != BL_OK) {
+                free(c);
+                return rc;
+            }
+            for (size_t t = 0; t < n; t++)
+                a->acf[t] += c[t] / (double)a->M;
+        }
+        free(c);
+        a->have = n;
+        return BL_OK;
+    }
+    while (a->have < need) {
+        size_t nl = n - a->have < ACF_BLOCK ? n - a->have : ACF_BLOCK;
+        acf_direct(a, a->have, nl);
+        a->have += nl;
+    }
+    return BL_OK;
+}
+
 /* Multi-chain ESS of M rows of n (Geyer's initial positive then monotone
  * sequence, the antithetic correction rho_T, tau >= 1/log10(M n)). c is
  * scratch of n doubles, acf of n. Constant draws: NaN (as the posterior
@@ -281,20 +379,28 @@ ess_rows(const double *x, size_t M, size_t n, double *c, double *acf, double *es
         *ess = NAN;
         return BL_OK;
     }
-    memset(acf, 0, n * sizeof *acf);
+    double *mu = malloc(M * sizeof *mu);
+    if (mu == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory for the ESS of %zu chains", M);
     double mm = 0.0, vm = 0.0;
     for (size_t k = 0; k < M; k++) {
-        int rc = autocov(x + k * n, n, 1, c, n - 1, RANK_FFT_MIN, err);
-        if (rc != BL_OK)
-            return rc;
-        for (size_t t = 0; t < n; t++)
-            acf[t] += c[t] / (double)M;
-        mm += chain_mean(x + k * n, n, 1) / (double)M;
+        mu[k] = chain_mean(x + k * n, n, 1);
+        mm += mu[k] / (double)M;
     }
     for (size_t k = 0; k < M && M > 1; k++) {
-        double e = chain_mean(x + k * n, n, 1) - mm;
+        double e = mu[k] - mm;
         vm += e * e / (double)(M - 1);
     }
+    size_t m = 1, lg = 0;
+    while (m < 2 * n)
+        m <<= 1, lg++;
+    double fft_lags = ACF_FFT_RATIO * (double)m * (double)lg / N;
+    acf_rows a = {x, M, n, 0, n <= RANK_FFT_MIN || fft_lags >= N ? n : (size_t)fft_lags, mu, acf};
+    if (a.direct_max < 2 * ACF_BLOCK)
+        a.direct_max = n < 2 * ACF_BLOCK ? n : 2 * ACF_BLOCK;
+    int rc = acf_need(&a, n < 2 ? n : 2, err);
+    if (rc != BL_OK)
+        goto done;
     double mean_var = acf[0] * N / (N - 1.0);
     double var_plus = mean_var * (N - 1.0) / N + vm;
     /* rho[t] for t <= T; the rest stays 0, as in the paper's sum. */
@@ -306,6 +412,8 @@ ess_rows(const double *x, size_t M, size_t n, double *c, double *acf, double *es
     size_t t = 0;
     while (t + 5 < n && isfinite(even + odd) && even + odd > 0.0) {
         t += 2;
+        if ((rc = acf_need(&a, t + 2, err)) != BL_OK)
+            goto done;
         even = 1.0 - (mean_var - acf[t]) / var_plus;
         odd = 1.0 - (mean_var - acf[t + 1]) / var_plus;
         if (even + odd >= 0.0) {
@@ -326,7 +434,9 @@ ess_rows(const double *x, size_t M, size_t n, double *c, double *acf, double *es
         sum += rho[t];
     double tau = fmax(-1.0 + 2.0 * sum + rho[T], 1.0 / log10(S));
     *ess = S / tau;
-    return BL_OK;
+done:
+    free(mu);
+    return rc;
 }
 
 /* Split R-hat of M rows of n; NaN for constant draws. */
@@ -349,48 +459,91 @@ rhat_rows(const double *x, size_t M, size_t n)
     return sqrt((B / W + (double)n - 1.0) / (double)n);
 }
 
-static int
-cmp_double(const void *a, const void *b)
+/* ---- stable sort of doubles --------------------------------------------
+ * The ranks and quantiles sort every pooled draw three times per summary,
+ * and a sampler refreshes its summary as it runs: a comparison sort of 10^5
+ * draws was most of `sample`'s time. This is an LSD radix sort of the
+ * draws' order-preserving keys, 11 bits a pass, skipping the passes whose
+ * digit all keys share (the sign and the top of the exponent, mostly).
+ * Stable, with -0 keyed as +0 (they compare equal): the permutation is
+ * that of a stable comparison sort of the values, ties in index order. */
+#define RADIX_BITS 11
+#define RADIX_SIZE (1u << RADIX_BITS)
+#define RADIX_PASSES ((64 + RADIX_BITS - 1) / RADIX_BITS)
+
+static uint64_t
+sort_key(double v)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    if (v == 0.0)
+        v = 0.0; /* -0 as +0 */
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    return (u >> 63) ? ~u : u | (UINT64_C(1) << 63);
 }
 
-typedef struct ranked {
-    double v;
-    size_t i;
-} ranked;
-
+/* ord[0..len) = the indices of x in ascending order (stable); finite x. */
 static int
-cmp_ranked(const void *a, const void *b)
+sort_order(const double *x, size_t len, size_t *ord, bl_err *err)
 {
-    const ranked *x = a, *y = b;
-    if (x->v != y->v)
-        return (x->v > y->v) - (x->v < y->v);
-    return (x->i > y->i) - (x->i < y->i);
+    uint64_t *key = malloc(2 * len * sizeof *key);
+    size_t *tmp = malloc(len * sizeof *tmp);
+    size_t(*count)[RADIX_SIZE] = calloc(RADIX_PASSES, sizeof *count);
+    if (key == NULL || tmp == NULL || count == NULL) {
+        free(key), free(tmp), free(count);
+        return bl_fail(err, BL_ENOMEM, "out of memory to sort %zu draws", len);
+    }
+    uint64_t *k0 = key, *k1 = key + len;
+    for (size_t i = 0; i < len; i++) {
+        k0[i] = sort_key(x[i]);
+        ord[i] = i;
+        for (unsigned p = 0; p < RADIX_PASSES; p++)
+            count[p][(k0[i] >> (p * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
+    }
+    size_t *o0 = ord, *o1 = tmp;
+    for (unsigned p = 0; p < RADIX_PASSES; p++) {
+        size_t *c = count[p], sum = 0;
+        if (len > 0 && c[(k0[0] >> (p * RADIX_BITS)) & (RADIX_SIZE - 1)] == len)
+            continue; /* one digit for all: the order stays */
+        for (size_t d = 0; d < RADIX_SIZE; d++) {
+            size_t n = c[d];
+            c[d] = sum;
+            sum += n;
+        }
+        for (size_t i = 0; i < len; i++) {
+            size_t at = c[(k0[i] >> (p * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
+            k1[at] = k0[i];
+            o1[at] = o0[i];
+        }
+        uint64_t *kt = k0;
+        k0 = k1, k1 = kt;
+        size_t *ot = o0;
+        o0 = o1, o1 = ot;
+    }
+    if (o0 != ord)
+        memcpy(ord, o0, len * sizeof *ord);
+    free(key), free(tmp), free(count);
+    return BL_OK;
 }
 
 /* Average ranks; sorted neighbours at most tol apart are ties (chained). */
 static int
 ranks_tol(const double *x, size_t len, double tol, double *r, bl_err *err)
 {
-    ranked *a = malloc(len * sizeof *a);
-    if (a == NULL)
+    size_t *ord = malloc(len * sizeof *ord);
+    if (ord == NULL)
         return bl_fail(err, BL_ENOMEM, "out of memory for the ranks of %zu draws", len);
-    for (size_t i = 0; i < len; i++)
-        a[i] = (ranked){x[i], i};
-    qsort(a, len, sizeof *a, cmp_ranked);
-    for (size_t i = 0; i < len;) {
+    int rc = sort_order(x, len, ord, err);
+    for (size_t i = 0; rc == BL_OK && i < len;) {
         size_t j = i;
-        while (j + 1 < len && a[j + 1].v - a[j].v <= tol)
+        while (j + 1 < len && x[ord[j + 1]] - x[ord[j]] <= tol)
             j++;
         double avg = ((double)i + (double)j) / 2.0 + 1.0; /* ties: the average rank */
         for (size_t k = i; k <= j; k++)
-            r[a[k].i] = avg;
+            r[ord[k]] = avg;
         i = j + 1;
     }
-    free(a);
-    return BL_OK;
+    free(ord);
+    return rc;
 }
 
 int
@@ -473,8 +626,18 @@ diag_summarize(const double *x, size_t m, size_t n, size_t stride, size_t chain_
         rc = bl_fail(err, BL_ENUM, "constant draws: R-hat and ESS undefined");
         goto done;
     }
-    memcpy(w.sorted, w.pool, S * sizeof *w.sorted);
-    qsort(w.sorted, S, sizeof *w.sorted, cmp_double);
+    {
+        size_t *ord = malloc(S * sizeof *ord);
+        if (ord == NULL || (rc = sort_order(w.pool, S, ord, err)) != BL_OK) {
+            if (ord == NULL)
+                rc = bl_fail(err, BL_ENOMEM, "out of memory for the diagnostics of %zu draws", S);
+            free(ord);
+            goto done;
+        }
+        for (size_t i = 0; i < S; i++)
+            w.sorted[i] = w.pool[ord[i]];
+        free(ord);
+    }
     double med = quantile7(w.sorted, S, 0.5);
     double mu = chain_mean(w.pool, S, 1), sd = sqrt(chain_var(w.pool, S, 1, mu));
     /* Bulk: split R-hat and ESS of the normal scores. */

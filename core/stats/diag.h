@@ -50,7 +50,9 @@ double diag_mcse(double var, double ess);
  * ties averaged, normal scores z = Phi^-1((r - 3/8)/(S + 1/4)). The ESS is
  * the multi-chain one with Geyer's initial positive and monotone sequences,
  * the antithetic term rho_T added, tau >= 1/log10(S) (so ESS <= S log10 S).
- * Cost O(S log S) per call (sorts, FFT autocovariances past 128 draws). */
+ * Cost O(S log S) per call: radix sorts, and per split chain the
+ * autocovariances of the lags Geyer's sequence reads, by direct sums or,
+ * for a slowly mixing chain, one FFT (docs/math.md §9b). */
 #define DIAG_NQ 3 /* quantiles summarized: 0.05, 0.5, 0.95 */
 typedef struct diag_summary {
     double rhat;            /* max(rhat_bulk, rhat_tail); flag > 1.01 */
