@@ -93,6 +93,14 @@ wfile_open(struct wfile *w, const char *path, bl_err *err)
         wfile_abort(w);
         return bl_fail(err, BL_EIO, "%s: %s; only regular files are replaced", path, k);
     }
+    /* Replacing by rename needs only the directory's permission: a file the
+     * user may not write (mode 444, another owner's) would be replaced all
+     * the same. Refuse it as the shell's `>` would. */
+    if (exists && faccessat(AT_FDCWD, w->path, W_OK, AT_EACCESS) != 0) {
+        int e = errno;
+        wfile_abort(w);
+        return bl_fail(err, BL_EIO, "%s: %s", path, strerror(e));
+    }
     char *dir = dir_of(w->path);
     const char *base = strrchr(w->path, '/');
     base = base ? base + 1 : w->path;

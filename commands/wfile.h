@@ -12,7 +12,8 @@
  * leaves the target as it was and no temporary behind. Only regular files
  * are replaced; a symbolic link is followed and the file it points to
  * replaced (the link stays a link); a FIFO, device, directory or socket is
- * refused without being opened. An existing target keeps its permission
+ * refused without being opened, and so is a file the user may not write
+ * (the rename needs only the directory's permission). An existing target keeps its permission
  * bits (and, when allowed, its owner); a new one gets 0666 less the umask.
  * "-" and /dev/stdout mean standard output. Every error names the path and
  * the system's reason. */

@@ -4,7 +4,7 @@
 # symlink is followed and survives, a FIFO or device is refused without
 # being opened (no blocking), an existing file keeps its mode, "-" and
 # /dev/stdout print, errors name the path and the system's reason (ENOSPC on
-# a tiny tmpfs, EACCES in a read-only directory), and a failed export leaves
+# a tiny tmpfs, EACCES in a read-only directory or for a read-only file), and a failed export leaves
 # neither a partial file nor a temporary. Runs as root on CI: every path is
 # inside the build tree; /dev entries are only stat'ed.
 # Usage: files.sh PATH/TO/bayeslens
@@ -91,6 +91,15 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
         setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" -e "$P; export stream ro/w.csv"
     [ "$(cat ro/w.csv)" = old ] && ok || bad "read-only dir: target changed"
     chmod 755 ro
+    # A file the user may not write, in a directory they may: the rename
+    # would replace it, so it is refused as the shell's > refuses it.
+    mkdir rw; chmod 777 rw; echo old > rw/ro.csv; chmod 444 rw/ro.csv
+    expect "read-only file named" 1 "rw/ro.csv: Permission denied" \
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" -e "$P; export stream rw/ro.csv"
+    [ "$(cat rw/ro.csv)" = old ] && ok || bad "read-only file: replaced"
+    expect "read-only file, screenshot" 1 "rw/ro.csv: Permission denied" \
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" -e "$P; screenshot rw/ro.csv"
+    no_temps rw
 elif [ "$(id -u)" != 0 ]; then
     mkdir ro; echo old > ro/w.csv; chmod 555 ro
     expect "read-only directory named" 1 "cannot create a file in ro (Permission denied)" \
