@@ -196,8 +196,12 @@ trace_why(const struct session *s, enum trace_id id, double *v, char *buf, size_
             return truth ? "the truth is not a point of the model's features"
                          : "the world's truth is unknown (a data set)";
         if (!s->truth_in_model)
-            return "not applicable: the world's noise is not the model's Gaussian (the regret "
-                   "pane draws the hindsight regret as the reference)";
+            return s->world != NULL && world_nu(s->world) > 0
+                       ? "not applicable: the world's noise is not the model's Gaussian (the "
+                         "regret pane draws the hindsight regret as the reference)"
+                       : "not applicable: the model's beta is not the world's 1/noise^2, so its "
+                         "y | x is not the world's (the regret pane draws the hindsight regret "
+                         "as the reference)";
         if (s->n == 0)
             *v = 0;
         break;

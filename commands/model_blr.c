@@ -252,7 +252,13 @@ blr_create(const void *opts, const world *w, bl_err *err)
     /* w*^T A^-1 w* per arrival in O(d) instead of a forward substitution. */
     if (b->wstar != NULL && !is_nig(b) && blr_track(b->blr, b->wstar, err) != BL_OK)
         goto fail;
-    b->truth_in_model = b->wstar != NULL && !(world_nu(w) > 0);
+    /* Gaussian noise of the model's own precision: a blr with another beta
+     * (given, or fitted by optimize) scores the truth's y | x with the
+     * wrong variance, and the closed forms of docs/math.md §3.2 no longer
+     * hold. nig learns the noise, so only its shape has to match. */
+    double sd = world_noise(w);
+    b->truth_in_model = b->wstar != NULL && !(world_nu(w) > 0) &&
+                        (is_nig(b) || fabs(o->bo.beta * sd * sd - 1.0) <= 1e-12);
     free(lo);
     free(hi);
     return b;

@@ -235,7 +235,13 @@ test_cases(void)
     prints("model blr; data linear d=2; show regret", "cum_logloss = 0\n");
     prints("model blr; data linear d=2; show regret", "regret_truth = 0\n");
     prints("model blr; data linear d=2; show regret", "regret_hindsight = 0\n");
-    prints("model blr; data linear d=2; show regret", "regret_closed_form = 0\n");
+    prints("data linear d=2; model blr; show regret", "regret_closed_form = 0\n");
+    /* The closed form assumes the model's beta is the world's precision:
+     * the model made before the world kept beta = 1, the world's noise is 0.1. */
+    prints("model blr; data linear d=2; show regret", "regret_closed_form = nan  # not "
+                                                      "applicable: the model's beta is not");
+    prints("data linear d=2 noise=0.1; model blr beta=1; observe 20; show regret; show model",
+           "truth_in_model = no");
     check_case("model blr; data linear d=2", model_shows);
     check_case("model nig; data linear d=2", model_shows);
     check_case("model gp; data linear d=2", model_shows);
