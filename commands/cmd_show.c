@@ -178,6 +178,9 @@ trace_why(const struct session *s, enum trace_id id, double *v, char *buf, size_
             *v = 0;
         else if (!truth)
             return "the world's true density is unknown (a data set)";
+        else if (*v == HUGE_VAL && world_noise(s->world) == 0)
+            return "the world is noiseless: its density at the points is infinite, and so "
+                   "is the regret against it";
         break;
     case TR_REGRET_HINDSIGHT:
         if (!own)

@@ -242,6 +242,9 @@ test_cases(void)
                                                       "applicable: the model's beta is not");
     prints("data linear d=2 noise=0.1; model blr beta=1; observe 20; show regret; show model",
            "truth_in_model = no");
+    /* A noiseless world: the truth's density is infinite, not the model's zero. */
+    prints("data linear d=2 noise=0; model blr; observe 10; show regret",
+           "regret_truth = inf  # the world is noiseless");
     check_case("model blr; data linear d=2", model_shows);
     check_case("model nig; data linear d=2", model_shows);
     check_case("model gp; data linear d=2", model_shows);
