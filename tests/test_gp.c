@@ -247,6 +247,19 @@ test_jitter(void)
     gp_predict(g, &x, 1, &m, NULL, NULL, NULL, &err);
     CHECK_ABS(m, 1.0, 1e-6);
     gp_free(g);
+    /* Dense inputs, a smooth kernel, no noise: some point is predicted
+     * exactly from the others, past what the jitter ladder mends. The
+     * message says so (it used to blame a duplicate there is none of). */
+    g = gp_alloc(kernel_parse("rbf", 1, &err), 0.0, &err);
+    int rc = BL_OK;
+    for (size_t i = 0; i < 200 && rc == BL_OK; i++) {
+        double xi = 0.01 * (double)i;
+        rc = gp_observe(g, &xi, sin(xi), NULL, &err);
+    }
+    CHECK(rc == BL_ENUM && strstr(err.msg, "is determined by the points before it") != NULL &&
+              strstr(err.msg, "duplicate") == NULL,
+          "smooth kernel, no noise: %s", err.msg);
+    gp_free(g);
 }
 
 /* Data from a known RBF GP (var 1, ls 0.5, noise 0.01) on [0, 6]. */

@@ -382,11 +382,26 @@ observe_point(gp *g, const double *x, double y, gp_arrival *a, bl_err *err)
             if (piv + j > PIVOT_RTOL * kxx)
                 break;
         }
-        if (step == 7 || !isfinite(piv))
+        if (step == 7 || !isfinite(piv)) {
+            /* Name the cause: a repeated input, or one the kernel (smooth,
+             * long length scale) already predicts exactly from the others. */
+            size_t dup = n;
+            for (size_t i = 0; i < n && dup == n; i++)
+                if (memcmp(g->X + i * g->d, x, g->d * sizeof *x) == 0)
+                    dup = i;
+            if (dup < n)
+                return bl_fail(err, BL_ENUM,
+                               "gp: point %zu repeats the input of point %zu, and without "
+                               "noise Ky is singular (pivot %.3g, even with jitter "
+                               "1e-4*mean(diag)); add noise (noise=)",
+                               n + 1, dup + 1, piv);
             return bl_fail(err, BL_ENUM,
-                           "gp: point %zu makes Ky singular (pivot %.3g) even with jitter "
-                           "1e-4*mean(diag); add noise or remove the duplicate",
+                           "gp: point %zu is determined by the points before it to working "
+                           "precision (pivot %.3g of Ky, even with jitter 1e-4*mean(diag)): "
+                           "the kernel is too smooth for this many points without noise; add "
+                           "noise (noise=) or a white kernel",
                            n + 1, piv);
+        }
     }
     double lnn = sqrt(piv + j);
     double *row = g->L + n * g->cap;
