@@ -73,5 +73,14 @@ void pane_cov_column(const struct session *s, size_t i, double *out);
  * n <= max, else evenly (or log-) spaced ones, always including the last.
  * Returns the count written to idx (max entries). */
 size_t pane_sample_indices(size_t n, size_t max, int logspaced, size_t *idx);
+/* Whether a costly figure (a kernel model's band) may be drawn older than
+ * the session: live, while a command runs (its pump draws frames) or a paced
+ * job animates, for then a newer frame follows. An idle frame may be the
+ * last one until the next key: it must be current. */
+bool pane_may_lag(const struct session *s);
+/* A pane drew figures older than the session: ask the live loop for a frame
+ * in `in` seconds, when their refresh is due (canvas.redraw_in); else they
+ * would stay on the screen until the next key. */
+void pane_want_redraw(struct canvas *c, double in);
 
 #endif

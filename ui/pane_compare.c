@@ -129,7 +129,7 @@ cmp_title(void *self, const struct session *s, char *buf, size_t size)
 
 /* The predictive of both sides on the grid (1-D inputs), when stale. */
 static void
-fill_grid(struct cmp_pane *p, const struct session *const side[2], size_t grid)
+fill_grid(struct cmp_pane *p, const struct session *const side[2], struct canvas *c, size_t grid)
 {
     const struct session *s = side[0];
     if (p->gen == s->generation + side[1]->generation && p->grid == grid && p->glo == p->x.lo &&
@@ -138,10 +138,13 @@ fill_grid(struct cmp_pane *p, const struct session *const side[2], size_t grid)
     /* Live, a costly predictive (a GP's O(n^2) per grid point, twice)
      * refreshes at most every CMP_REFRESH_S or five times its cost: the
      * curves drawn are at their own grid's inputs, so a stale one is only
-     * late, never misplaced. Screenshots and batch always refresh. */
-    double every = fmax(CMP_REFRESH_S, 5 * p->gcost);
-    if (s->interactive && p->grid > 0 && clock_now() - p->gtime < every)
+     * late, never misplaced. Idle frames (maybe the last for a while),
+     * screenshots and batch always refresh. */
+    double every = fmax(CMP_REFRESH_S, 5 * p->gcost), age = clock_now() - p->gtime;
+    if (pane_may_lag(s) && p->grid > 0 && age < every) {
+        pane_want_redraw(c, every - age);
         return;
+    }
     double t0 = clock_now();
     p->gen = s->generation + side[1]->generation;
     p->grid = grid;
@@ -204,7 +207,7 @@ draw_models(struct cmp_pane *p, const struct session *const side[2], struct canv
     }
     plot_range_update(&p->x, xmn, xmx);
     if (fn && grid > 1) {
-        fill_grid(p, side, grid);
+        fill_grid(p, side, c, grid);
         grid = p->grid; /* a throttled refresh keeps the last grid (its own size) */
         for (int k = 0; k < 2; k++)
             if (p->gok[k]) {

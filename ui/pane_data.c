@@ -228,16 +228,22 @@ draw_prediction_view(struct data_pane *p, const struct session *s, struct canvas
  * generation, and at most GP_REFRESH_S apart while animating when the band
  * is costly. Returns 0 when p->gmean, p->gsd, p->gdraw hold the grid. */
 static int
-gp_grid(struct data_pane *p, const struct session *s, const double *gx, size_t grid)
+gp_grid(struct data_pane *p, const struct session *s, struct canvas *c, const double *gx,
+        size_t grid)
 {
     const struct model_pane *hook = &s->mc->pane;
-    /* While animating, a costly band refreshes at most every GP_REFRESH_S and
-     * never takes more than a fifth of the time (a slow kernel stays usable). */
-    double every = fmax(GP_REFRESH_S, 5 * p->gcost);
-    bool fresh = p->ggen == s->generation ||
-                 (s->interactive && hook->band_slow && clock_now() - p->gtime < every);
-    if (fresh && p->gn == grid && p->glo == gx[0] && p->ghi == gx[grid - 1] && p->gmean != NULL)
+    bool same = p->gn == grid && p->glo == gx[0] && p->ghi == gx[grid - 1] && p->gmean != NULL;
+    if (same && p->ggen == s->generation)
         return 0;
+    /* While animating, a costly band refreshes at most every GP_REFRESH_S and
+     * never takes more than a fifth of the time (a slow kernel stays usable).
+     * Not once idle: a frame drawn mid-command (observe's pump, before the
+     * points arrive) would else leave the prior's band after the command. */
+    double every = fmax(GP_REFRESH_S, 5 * p->gcost), age = clock_now() - p->gtime;
+    if (same && hook->band_slow && pane_may_lag(s) && age < every) {
+        pane_want_redraw(c, every - age);
+        return 0;
+    }
     if (grid > p->gcap) {
         free(p->gmean);
         free(p->gsd);
@@ -365,7 +371,7 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
     if (kmodel) {
         for (size_t g = 0; g < grid; g++)
             gx[g] = p->x.lo + (p->x.hi - p->x.lo) * (double)g / (double)(grid > 1 ? grid - 1 : 1);
-        if (grid == 0 || gp_grid(p, s, gx, grid) != 0)
+        if (grid == 0 || gp_grid(p, s, c, gx, grid) != 0)
             model = kmodel = false;
     }
     for (size_t g = 0; g < grid; g++) {

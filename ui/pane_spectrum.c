@@ -105,17 +105,6 @@ spectrum_title(void *self, const struct session *s, char *buf, size_t size)
     }
 }
 
-/* Figures older than the session were drawn: ask for a frame when they are
- * due (live, a stream's last arrivals would else stay off the pane, and
- * its title say "the first 40 of 300 points", until the next key). */
-static void
-want_redraw(struct canvas *c, double in)
-{
-    in = fmax(in, 0.01);
-    if (c->redraw_in <= 0 || in < c->redraw_in)
-        c->redraw_in = in;
-}
-
 static void
 push_trace(struct spectrum_pane *p, double n, double rc, double rg)
 {
@@ -306,7 +295,9 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
         p->kgen = s->generation;
         p->klast = t;
     } else if (p->kgen != s->generation) {
-        want_redraw(c, SPECTRUM_REFRESH_S - (t - p->klast));
+        /* else a stream's last arrivals stay off the pane, its title saying
+         * "the first 40 of 300 points", until the next key */
+        pane_want_redraw(c, SPECTRUM_REFRESH_S - (t - p->klast));
     }
     size_t n = p->kn, L = p->klayers;
     if (n == 0 || L == 0)
@@ -621,7 +612,7 @@ spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, in
             return;
         }
     } else if (p->gen != s->generation) {
-        want_redraw(c, SPECTRUM_REFRESH_S - (t - p->last));
+        pane_want_redraw(c, SPECTRUM_REFRESH_S - (t - p->last));
     }
     if (p->d != s->dim)
         return;

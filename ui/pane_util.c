@@ -5,8 +5,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands/job.h"
 #include "core/base/linalg.h"
 #include "ui/plot.h"
+
+bool
+pane_may_lag(const struct session *s)
+{
+    return s->interactive && (s->running != NULL || job_set_running(&s->jobs));
+}
+
+void
+pane_want_redraw(struct canvas *c, double in)
+{
+    in = fmax(in, 0.01);
+    if (c->redraw_in <= 0 || in < c->redraw_in)
+        c->redraw_in = in;
+}
 
 /* Bytes of msg + at that fill at most w columns, ending at a blank when the
  * rest does not fit (or mid-word when a word is wider than w); *cols out. */
