@@ -544,9 +544,10 @@ blr_optimize_hook(struct session *s, struct out *out, bl_err *err)
     blr_free(trial);
     if (rc == BL_OK)
         out_printf(out,
-                   "alpha = %.10g, beta = %.10g after %d iterations; gamma = %.10g; "
+                   "alpha = %.10g, beta = %.10g after %d iteration%s; gamma = %.10g; "
                    "log evidence %.10g",
-                   o.bo.alpha, o.bo.beta, r.iterations, r.gamma, r.log_evidence);
+                   o.bo.alpha, o.bo.beta, r.iterations, r.iterations == 1 ? "" : "s", r.gamma,
+                   r.log_evidence);
     return rc;
 }
 

@@ -536,8 +536,9 @@ gp_optimize_hook(struct session *s, struct out *out, bl_err *err)
                        "optimize interrupted after %zu iterations: kept the best point, log "
                        "marginal %.10g -> %.10g; %s",
                        res.iterations, res.log_ml_before, res.log_ml_after, buf);
-    out_printf(out, "log marginal %.10g -> %.10g after %zu iterations (%s); %s",
-               res.log_ml_before, res.log_ml_after, res.iterations, how, buf);
+    out_printf(out, "log marginal %.10g -> %.10g after %zu iteration%s (%s); %s",
+               res.log_ml_before, res.log_ml_after, res.iterations,
+               res.iterations == 1 ? "" : "s", how, buf);
     return BL_OK;
 }
 

@@ -72,6 +72,10 @@ cmd_find(const char *name, bl_err *err)
     size_t n = strlen(name), count = 0;
     char list[256] = "";
     size_t len = 0;
+    if (n == 0) { /* a quoted empty word: a prefix of every command */
+        bl_fail(err, BL_EINVAL, "empty command name: type help for the commands");
+        return NULL;
+    }
 
     for (size_t i = 0; cmd_table[i] != NULL; i++) {
         if (strcmp(cmd_table[i]->name, name) == 0)
