@@ -333,7 +333,10 @@ render(void)
     L.s->term_cols = cols;
     L.s->term_rows = rows;
     if (L.pager.open) {
+        /* After a resize its rows wrap at the new width, as page_if_long
+         * wrapped them (a no-op at the same width). */
         int ccol, crow;
+        pager_rewrap(&L.pager, cols - 1);
         pager_draw(&L.pager, &L.canvas, &ccol, &crow);
         screen_blit(&L.canvas, ccol, crow);
         L.dirty = false;
