@@ -76,7 +76,7 @@ struct view {
     bool on[VIEW_MAX_PANES];   /* enabled by the user */
     int focus;                 /* pane with keyboard focus */
     bool zoom;                 /* the focused pane fills the pane area */
-    int log_scroll;            /* log strip: lines scrolled back */
+    int log_scroll;            /* log strip: rows scrolled back */
     struct view_value value[VIEW_MAX_PANES][VIEW_MAX_KEYS]; /* [pane][key of the pane] */
     /* Axis ranges fixed by the user (`pane NAME xrange=lo,hi`); lo >= hi
      * means automatic. */

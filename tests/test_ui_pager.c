@@ -159,11 +159,55 @@ test_wrap(void)
     pager_free(&p);
 }
 
+/* A resize wraps the rows anew: at a narrower width no row is wider than
+ * the screen (pager_draw would cut it), at a wider one the rows are fewer;
+ * the line at the top stays at the top, and the old width gives the old rows. */
+static void
+test_rewrap(void)
+{
+    struct pager p;
+    pager_init(&p);
+    pager_begin(&p, "help");
+    char at40[64][128];
+    for (int i = 0; i < 12; i++) {
+        char line[256];
+        snprintf(line, sizeof line,
+                 "  key%02d=NUM  the %d-th key of a long help text, wrapped at blanks to the width "
+                 "of the screen it shows on",
+                 i, i);
+        CHECK(pager_add_wrapped(&p, line, false, 40) == 0, "wrapped %d", i);
+    }
+    size_t n40 = p.n;
+    for (size_t i = 0; i < n40 && i < 64; i++)
+        snprintf(at40[i], sizeof at40[i], "%s", p.line[i]);
+    p.top = 3 * n40 / 4;
+    while (p.top > 0 && strncmp(p.line[p.top], "  key", 5) != 0)
+        p.top--;
+    char top[128];
+    snprintf(top, sizeof top, "%s", p.line[p.top]);
+    CHECK(pager_rewrap(&p, 120) == 0 && p.n == 12, "at 120 columns one row a line (%zu)", p.n);
+    CHECK(strncmp(p.line[p.top], top, 12) == 0, "the top line stays on top: '%s'", p.line[p.top]);
+    CHECK(pager_rewrap(&p, 24) == 0 && p.n > n40, "at 24 columns more rows (%zu)", p.n);
+    bool fit = true;
+    for (size_t i = 0; i < p.n; i++)
+        fit = fit && canvas_text_width(p.line[i]) <= 24;
+    CHECK(fit, "every row within 24 columns");
+    CHECK(strncmp(p.line[p.top], top, 12) == 0, "the top line stays on top at 24: '%s'",
+          p.line[p.top]);
+    CHECK(pager_rewrap(&p, 40) == 0 && p.n == n40, "back at 40 columns: %zu rows", p.n);
+    bool same = true;
+    for (size_t i = 0; i < p.n && i < 64; i++)
+        same = same && strcmp(p.line[i], at40[i]) == 0;
+    CHECK(same, "the same rows as first wrapped at 40");
+    pager_free(&p);
+}
+
 int
 main(void)
 {
     test_pager();
     test_columns();
     test_wrap();
+    test_rewrap();
     TEST_REPORT();
 }

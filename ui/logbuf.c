@@ -1,8 +1,11 @@
 /* ui/logbuf.c - see logbuf.h. */
 #include "ui/logbuf.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "ui/canvas.h"
 
 void
 logbuf_init(struct logbuf *l)
@@ -47,4 +50,70 @@ logbuf_get(const struct logbuf *l, size_t back, bool *error)
     if (error != NULL)
         *error = l->error[slot];
     return l->line[slot];
+}
+
+/* The code point at s[*i] (a stray byte stands for itself), *i moved past it. */
+static uint32_t
+next_cp(const char *s, size_t *i)
+{
+    const unsigned char *u = (const unsigned char *)s + *i;
+    int len = u[0] < 0xC0 ? 1 : u[0] < 0xE0 ? 2 : u[0] < 0xF0 ? 3 : 4;
+    uint32_t cp = len == 1 ? u[0] : u[0] & (0x3F >> (len - 1));
+    int k = 1;
+    for (; k < len && (u[k] & 0xC0) == 0x80; k++)
+        cp = cp << 6 | (u[k] & 0x3F);
+    *i += (size_t)k;
+    return cp;
+}
+
+size_t
+logbuf_wrap_next(const char *line, size_t at, int w, bool first)
+{
+    size_t len = strlen(line);
+    if (w < 1)
+        return len; /* no room to show anything: one (empty) row */
+    int room = first || w <= 2 ? w : w - 2, cols = 0;
+    size_t i = at, blank = 0;
+    while (i < len) {
+        size_t next = i;
+        int cw = canvas_cp_width(next_cp(line, &next));
+        /* A row takes at least one character, however narrow the room. */
+        if (cols + cw > room && i > at)
+            break;
+        if (line[i] == ' ')
+            blank = i;
+        cols += cw;
+        i = next;
+    }
+    if (i >= len)
+        return len;
+    return blank > at ? blank + 1 : i;
+}
+
+size_t
+logbuf_line_rows(const char *line, int w)
+{
+    size_t rows = 1, len = strlen(line);
+    for (size_t at = logbuf_wrap_next(line, 0, w, true); at < len;
+         at = logbuf_wrap_next(line, at, w, false))
+        rows++;
+    return rows;
+}
+
+size_t
+logbuf_rows(const struct logbuf *l, size_t n, int w)
+{
+    size_t rows = 0;
+    for (size_t k = 0; k < n && k < l->count; k++)
+        rows += logbuf_line_rows(logbuf_get(l, k, NULL), w);
+    return rows;
+}
+
+size_t
+logbuf_scroll_max(const struct logbuf *l, int w, int h)
+{
+    size_t total = logbuf_rows(l, l->count, w);
+    if (h < 1 || total <= (size_t)h)
+        return 0;
+    return total - (size_t)(h - 1);
 }

@@ -333,7 +333,10 @@ render(void)
     L.s->term_cols = cols;
     L.s->term_rows = rows;
     if (L.pager.open) {
+        /* After a resize its rows wrap at the new width, as page_if_long
+         * wrapped them (a no-op at the same width). */
         int ccol, crow;
+        pager_rewrap(&L.pager, cols - 1);
         pager_draw(&L.pager, &L.canvas, &ccol, &crow);
         screen_blit(&L.canvas, ccol, crow);
         L.dirty = false;
@@ -352,21 +355,6 @@ redisplay(void)
     L.dirty = true;
 }
 
-/* Rows the newest `added` lines of the log take in the strip (wrapped
- * lines take more than one, as ui/pane_log.c draws them). */
-static int
-log_rows_of(unsigned long added)
-{
-    int w = L.ui.layout.log.w - 1, rows = 0;
-    for (unsigned long k = 0; k < added && k < L.ui.log.count && rows < 10000; k++) {
-        bool err;
-        const char *line = logbuf_get(&L.ui.log, (size_t)k, &err);
-        int tw = line != NULL ? canvas_text_width(line) : 0;
-        rows += tw <= w || w <= 3 ? 1 : 1 + (tw - w + w - 4) / (w - 3);
-    }
-    return rows;
-}
-
 /* The lines the log got since generation gen. When they do not fit the
  * log strip but do fit it grown over half the pane area, the strip grows
  * until the next key (a 7-line `show regret` at 80x24 reads whole); longer
@@ -379,16 +367,18 @@ page_if_long(unsigned long gen, const char *title, bool may_page)
     int h = L.ui.layout.log.h;
     /* No log strip (terminal too small): nothing to compare with, and the
      * screen says so already. */
-    if (h <= 0 || added <= (unsigned long)h)
+    if (h <= 0 || added == 0)
         return;
     if (added > L.ui.log.count)
         added = L.ui.log.count;
-    int need = log_rows_of(added), room = L.ui.layout.log.row / 2;
-    if (need <= h)
+    /* Rows as ui/pane_log.c wraps them: a few lines may take many. */
+    size_t need = logbuf_rows(&L.ui.log, added, L.ui.layout.log.w - 1);
+    int room = L.ui.layout.log.row / 2;
+    if (need <= (size_t)h)
         return;
-    if (need <= h + room || !may_page || L.startup) {
-        /* One more row for the rule on top of the grown strip. */
-        L.ui.log_grow = need - h + 1 < room ? need - h + 1 : room;
+    if (need <= (size_t)(h + room) || !may_page || L.startup) {
+        /* ui_render sizes the grown strip for these lines at every frame. */
+        L.ui.log_grow = added;
         L.dirty = true;
         return;
     }
@@ -747,13 +737,15 @@ static int
 kb_page(int count, int key)
 {
     (void)count;
+    /* A page of rows less one, the marker's (ui/pane_log.c scrolls by rows). */
     int h = L.ui.layout.log.h > 1 ? L.ui.layout.log.h - 1 : 1;
     struct view *v = &L.s->view;
+    size_t max = logbuf_scroll_max(&L.ui.log, L.ui.layout.log.w - 1, L.ui.layout.log.h);
     v->log_scroll += key == 'u' ? h : -h;
     if (v->log_scroll < 0)
         v->log_scroll = 0;
-    if (v->log_scroll > (int)L.ui.log.count)
-        v->log_scroll = (int)L.ui.log.count;
+    if ((size_t)v->log_scroll > max)
+        v->log_scroll = (int)max;
     L.dirty = true;
     return 0;
 }

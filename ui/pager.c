@@ -22,12 +22,25 @@ drop_lines(struct pager *p)
     p->n = 0;
 }
 
+static void
+drop_sources(struct pager *p)
+{
+    for (size_t i = 0; i < p->nsrc; i++)
+        free(p->src[i]);
+    p->nsrc = 0;
+}
+
 void
 pager_free(struct pager *p)
 {
     drop_lines(p);
+    drop_sources(p);
     free(p->line);
     free(p->error);
+    free(p->origin);
+    free(p->src);
+    free(p->src_error);
+    free(p->src_wrap);
     pager_init(p);
 }
 
@@ -35,6 +48,7 @@ void
 pager_begin(struct pager *p, const char *title)
 {
     drop_lines(p);
+    drop_sources(p);
     snprintf(p->title, sizeof p->title, "%s", title);
     p->top = 0;
     p->prompting = false;
@@ -44,8 +58,9 @@ pager_begin(struct pager *p, const char *title)
     p->open = false;
 }
 
-int
-pager_add(struct pager *p, const char *text, bool error)
+/* Append one row shown, made from source line origin. */
+static int
+add_row(struct pager *p, const char *text, bool error, size_t origin)
 {
     if (p->n == p->cap) {
         size_t cap = p->cap ? 2 * p->cap : 64;
@@ -57,6 +72,10 @@ pager_add(struct pager *p, const char *text, bool error)
         if (e == NULL)
             return -1;
         p->error = e;
+        size_t *o = realloc(p->origin, cap * sizeof *o);
+        if (o == NULL)
+            return -1;
+        p->origin = o;
         p->cap = cap;
     }
     char *copy = strdup(text);
@@ -64,8 +83,47 @@ pager_add(struct pager *p, const char *text, bool error)
         return -1;
     p->line[p->n] = copy;
     p->error[p->n] = error;
+    p->origin[p->n] = origin;
     p->n++;
     return 0;
+}
+
+/* Keep a copy of a line as added; -1 when out of memory. */
+static int
+add_source(struct pager *p, const char *text, bool error, bool wrap)
+{
+    if (p->nsrc == p->src_cap) {
+        size_t cap = p->src_cap ? 2 * p->src_cap : 64;
+        char **l = realloc(p->src, cap * sizeof *l);
+        if (l == NULL)
+            return -1;
+        p->src = l;
+        bool *e = realloc(p->src_error, cap * sizeof *e);
+        if (e == NULL)
+            return -1;
+        p->src_error = e;
+        bool *w = realloc(p->src_wrap, cap * sizeof *w);
+        if (w == NULL)
+            return -1;
+        p->src_wrap = w;
+        p->src_cap = cap;
+    }
+    char *copy = strdup(text);
+    if (copy == NULL)
+        return -1;
+    p->src[p->nsrc] = copy;
+    p->src_error[p->nsrc] = error;
+    p->src_wrap[p->nsrc] = wrap;
+    p->nsrc++;
+    return 0;
+}
+
+int
+pager_add(struct pager *p, const char *text, bool error)
+{
+    if (add_source(p, text, error, false) != 0)
+        return -1;
+    return add_row(p, text, error, p->nsrc - 1);
 }
 
 /* Bytes of the first n code points of s (or all of it). */
@@ -91,11 +149,14 @@ utf8_width_to(const char *s, const char *end)
     return n;
 }
 
-int
-pager_add_wrapped(struct pager *p, const char *text, bool error, int width)
+/* The rows of source line k wrapped at width. */
+static int
+wrap_rows(struct pager *p, size_t k, int width)
 {
+    const char *text = p->src[k];
+    bool error = p->src_error[k];
     if (width < 16 || canvas_text_width(text) <= width)
-        return pager_add(p, text, error);
+        return add_row(p, text, error, k);
     /* Continuation rows are indented under the line's description column
      * (help's "  key=TYPE    text" layout), else by two, so a wrapped item
      * reads as one; breaks go at the last blank that fits. */
@@ -125,11 +186,41 @@ pager_add_wrapped(struct pager *p, const char *text, bool error, int width)
         }
         size_t len = cut < sizeof piece - 3 ? cut : sizeof piece - 3;
         snprintf(piece, sizeof piece, "%*s%.*s", first ? 0 : indent, "", (int)len, at);
-        if (pager_add(p, piece, error) != 0)
+        if (add_row(p, piece, error, k) != 0)
             return -1;
-        at += cut;
+        at += len; /* what a row too long for piece left goes on the next */
         while (*at == ' ')
             at++;
+    }
+    return 0;
+}
+
+int
+pager_add_wrapped(struct pager *p, const char *text, bool error, int width)
+{
+    if (add_source(p, text, error, true) != 0)
+        return -1;
+    p->width = width;
+    return wrap_rows(p, p->nsrc - 1, width);
+}
+
+int
+pager_rewrap(struct pager *p, int width)
+{
+    if (p->width == 0 || width == p->width)
+        return 0; /* nothing was wrapped, or at this width already */
+    size_t top = p->n > 0 && p->top < p->n ? p->origin[p->top] : 0;
+    drop_lines(p);
+    p->width = width;
+    p->match = -1; /* a row index, of rows that are gone */
+    p->top = 0;
+    for (size_t k = 0; k < p->nsrc; k++) {
+        if (k == top)
+            p->top = p->n;
+        int rc = p->src_wrap[k] ? wrap_rows(p, k, width)
+                                : add_row(p, p->src[k], p->src_error[k], k);
+        if (rc != 0)
+            return -1;
     }
     return 0;
 }

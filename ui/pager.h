@@ -34,9 +34,15 @@ enum pager_key {
 struct pager {
     bool open;
     char title[80];
-    char **line; /* owned */
+    char **line; /* owned: the rows shown */
     bool *error;
+    size_t *origin; /* the source line of each row */
     size_t n, cap;
+    /* The lines as added (owned), so that a resize can wrap them anew. */
+    char **src;
+    bool *src_error, *src_wrap; /* src_wrap: added by pager_add_wrapped */
+    size_t nsrc, src_cap;
+    int width; /* the width pager_add_wrapped last wrapped at */
     size_t top;        /* first line shown */
     int page;          /* text rows at the last draw (>= 1) */
     bool prompting;    /* typing a search after '/' */
@@ -57,6 +63,10 @@ int pager_add(struct pager *p, const char *text, bool error);
 /* The same, wrapped at blanks to rows of at most width columns (continuation
  * rows indented by two): help's key lines fit an 80-column screen. */
 int pager_add_wrapped(struct pager *p, const char *text, bool error, int width);
+/* Wrap the lines pager_add_wrapped added anew at width (the terminal was
+ * resized), the line at the top staying at the top; a no-op at the width
+ * they have. -1 when out of memory (the pager then shows what it has). */
+int pager_rewrap(struct pager *p, int width);
 void pager_show(struct pager *p);
 void pager_close(struct pager *p);
 /* One key (ch: the character for PK_CHAR). Returns true when something

@@ -1,8 +1,8 @@
 /* ui/pane_log.c - the log strip: the newest command output, full width
  * between the panes and the status line, errors in the error colour; a
  * line wider than the strip wraps onto further rows (indented by 2).
- * PgUp/PgDn scroll it back (the view's log_scroll); "[+N]" in the corner
- * says how far. The lines live in the front end's logbuf, which the pane
+ * PgUp/PgDn scroll it back row by row (the view's log_scroll); "[+N]" in
+ * the corner says how many rows. The lines live in the front end's logbuf, which the pane
  * only reads. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,80 +30,69 @@ log_destroy(void *self)
     free(self);
 }
 
-/* Split line into rows of at most w columns (rows after the first are
- * indented by 2): byte offsets of the rows' starts into starts (at most max;
- * the last row then keeps the rest, cut with an ellipsis when drawn). */
-static int
-wrap_line(const char *line, int w, int *starts, int max)
-{
-    int n = 0;
-    size_t at = 0, len = strlen(line);
-    starts[n++] = 0;
-    while (n < max && w > 2) {
-        int room = n == 1 ? w : w - 2, cols = 0;
-        size_t i = at, blank = 0;
-        /* Walk code points (continuation bytes take no column) up to the room. */
-        while (i < len) {
-            unsigned char ch = (unsigned char)line[i];
-            size_t step = ch < 0x80 ? 1 : ch < 0xE0 ? 2 : ch < 0xF0 ? 3 : 4;
-            if (cols + 1 > room)
-                break;
-            if (ch == ' ')
-                blank = i;
-            cols++;
-            i += step;
-        }
-        if (i >= len)
-            break;
-        size_t next = blank > at ? blank + 1 : i;
-        starts[n++] = (int)next;
-        at = next;
-    }
-    return n;
-}
-
 static void
 log_draw(void *self, const struct session *s, struct canvas *c, int col, int row, int w, int h)
 {
     const struct log_pane *p = self;
     if (w <= 0 || h <= 0 || p->log == NULL)
         return;
+    /* The log is a column of rows, each line wrapped onto as many as it
+     * needs (logbuf_wrap_next: breaks between words, never inside a number)
+     * and the newest at the bottom; log_scroll counts rows, so PgUp reaches
+     * every row of every line. Scrolled back, the bottom row holds the
+     * "[+N]" marker alone, so it never covers text. */
+    int tw = w - 1;
     int scroll = s->view.log_scroll;
-    if (scroll > (int)p->log->count - h)
-        scroll = (int)p->log->count - h;
+    if (scroll > 0) {
+        size_t max = logbuf_scroll_max(p->log, tw, h);
+        if ((size_t)scroll > max)
+            scroll = (int)max;
+    }
     if (scroll < 0)
         scroll = 0;
-    /* Newest at the bottom; a line wider than the strip wraps onto further
-     * rows (at a blank when there is one) instead of being cut. Scrolled
-     * back, the bottom row holds the "[+N]" marker alone, so it never
-     * covers text. */
     char more[32] = "";
     if (scroll > 0)
         snprintf(more, sizeof more, "[+%d]", scroll);
     int mlen = (int)strlen(more);
     int y = row + h - (mlen > 0 ? 1 : 0); /* the row above which the next (older) line ends */
-    for (size_t back = (size_t)scroll; y > row; back++) {
+    size_t skip = (size_t)scroll;         /* rows still to scroll past, newest first */
+    for (size_t back = 0; y > row; back++) {
         bool err;
         const char *line = logbuf_get(p->log, back, &err);
         if (line == NULL)
             break;
-        int starts[64], n = wrap_line(line, w - 1, starts, 64);
-        /* The oldest line shown starts at its beginning: when not all its
-         * rows fit, its last row shown keeps the rest, cut with an ellipsis. */
-        if (n > y - row)
-            n = y - row;
-        for (int k = n - 1; k >= 0 && y > row; k--) {
-            char piece[1024];
-            int end = k + 1 < n ? starts[k + 1] : (int)strlen(line);
-            int len = end - starts[k];
-            if (len > (int)sizeof piece - 1)
-                len = (int)sizeof piece - 1;
-            memcpy(piece, line + starts[k], (size_t)len);
-            piece[len] = '\0';
-            y--;
-            canvas_text(c, col + 1 + (k > 0 ? 2 : 0), y, piece, err ? COL_ERROR : COL_DEFAULT,
-                        ATTR_NONE, w - 1 - (k > 0 ? 2 : 0));
+        size_t n = logbuf_line_rows(line, tw);
+        if (skip >= n) {
+            skip -= n;
+            continue;
         }
+        /* Rows first..last of the line are visible, last on row y - 1. */
+        size_t last = n - 1 - skip, fit = (size_t)(y - row);
+        size_t first = last + 1 > fit ? last + 1 - fit : 0;
+        skip = 0;
+        char *text = strdup(line);
+        if (text == NULL)
+            break;
+        int top = y - (int)(last - first + 1);
+        size_t at = 0;
+        for (size_t k = 0; k <= last; k++) {
+            size_t next = logbuf_wrap_next(text, at, tw, k == 0);
+            if (k >= first) {
+                int indent = k > 0 && tw > 2 ? 2 : 0, yk = top + (int)(k - first);
+                char save = text[next];
+                text[next] = '\0';
+                canvas_text(c, col + 1 + indent, yk, text + at, err ? COL_ERROR : COL_DEFAULT,
+                            ATTR_NONE, tw - indent);
+                text[next] = save;
+                /* The top row continues a line whose start is above the
+                 * strip: its indent says so. */
+                if (k == first && indent > 0)
+                    canvas_put(c, col + 1, yk, 0x2026, COL_DIM, ATTR_NONE);
+            }
+            at = next;
+        }
+        free(text);
+        y = top;
     }
     if (mlen > 0)
         canvas_text(c, col + w - mlen, row + h - 1, more, COL_DIM, ATTR_REVERSE, mlen);

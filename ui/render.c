@@ -338,7 +338,18 @@ ui_render(struct ui *u, const struct session *s, struct canvas *c, const char *i
         /* The strip (the log) has no border; grown, it covers the bottom
          * of the pane area, a rule marking its top. */
         struct rect lr = l->log;
-        int grow = u->log_grow < lr.row - cap - 1 ? u->log_grow : lr.row - cap - 1;
+        int grow = 0;
+        if (u->log_grow > 0 && lr.h > 0) {
+            /* Just the rows the lines need (one more for the rule), at most
+             * half the pane area. */
+            size_t need = logbuf_rows(&u->log, u->log_grow, lr.w - 1);
+            if (need > (size_t)lr.h) {
+                size_t want = need - (size_t)lr.h + 1, room = (size_t)(lr.row / 2);
+                grow = (int)(want < room ? want : room);
+            }
+        }
+        if (grow > lr.row - cap - 1)
+            grow = lr.row - cap - 1;
         if (grow > 0 && lr.h > 0) {
             lr.row -= grow;
             lr.h += grow;

@@ -17,9 +17,11 @@ struct ui {
     struct logbuf log;            /* command output shown in the log area */
     bool ascii;                   /* ASCII glyphs instead of braille and box drawing */
     struct layout layout;         /* the last layout computed */
-    /* Rows the log strip borrows from the pane area above it, so that output
-     * a little longer than the strip shows whole (until the next key). */
-    int log_grow;
+    /* The newest lines of the log that the strip grows over the bottom of
+     * the pane area to show whole (until the next key; 0: none). Lines, not
+     * rows: each frame wraps them at the strip's current width and height,
+     * so a resize regrows (or shrinks) the strip to fit them. */
+    size_t log_grow;
     /* A pane just asked for at the prompt (`pane NAME on`; -1 none): the
      * next frame says in the log when the layout has no room for it. */
     int asked;

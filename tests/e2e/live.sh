@@ -113,5 +113,27 @@ for sig in TERM SEGV; do
     check "terminal restored after SIG$sig" "SIG$sig-42"
 done
 
+# A resize redraws the whole layout at once, no key pressed: the demo's
+# first lines grow the log strip over the panes at 40x12 (a rule, all
+# across, on its top); at 100x30 they fit the strip, so the rule is gone and
+# the four panes show their bottom borders. (Groups, so that the patterns
+# repeat whole characters in any locale.)
+rule() { screen | grep -q '^\(─\)\{20,\}$'; }
+$T resize-window -t live -x 40 -y 12
+text "clear; $BIN --demo"; keys Enter
+check "demo at 40x12" "streaming 8/s"
+i=0
+while [ $i -lt 50 ] && ! rule; do sleep 0.1; i=$((i + 1)); done
+rule && ok || bad "40x12: the demo's first lines grow the log strip"
+$T resize-window -t live -x 100 -y 30
+i=0
+while [ $i -lt 100 ]; do
+    [ "$(screen | grep -c '└\(─\)*┘└\(─\)*┘')" -ge 2 ] && ! rule && break
+    sleep 0.1; i=$((i + 1))
+done
+[ $i -lt 100 ] && ok || bad "100x30 after 40x12: every pane whole, no grown log strip left over"
+keys C-c; text "quit"; keys Enter
+wait_exit || bad "quit after the resize: the program is still running"
+
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]
