@@ -212,9 +212,9 @@ trace_why(const struct session *s, enum trace_id id, double *v, char *buf, size_
     case TR_ASYMPTOTE:
         if (!own)
             return snprintf(buf, size,
-                            s->blr != NULL ? "the bound assumes a known noise; a %s learns it"
-                                           : "a %s has no weights: the bound is about d weights",
-                            name),
+                            s->blr != NULL ? "the %s assumes a known noise; a %s learns it"
+                                           : "a %2$s has no weights: the %1$s is about d weights",
+                            id == TR_BOUND ? "bound" : "asymptote", name),
                    buf;
         if (s->n == 0)
             return id == TR_BOUND ? "no points yet: w_ML (or the truth's |w|) from n = 1"

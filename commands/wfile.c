@@ -69,6 +69,8 @@ wfile_open(struct wfile *w, const char *path, bl_err *err)
     }
     if (path[0] == '\0')
         return bl_fail(err, BL_EINVAL, "empty file name");
+    if (path[strspn(path, " \t")] == '\0') /* a quoted blank, most likely a slip */
+        return bl_fail(err, BL_EINVAL, "'%s': a file name of blanks only", path);
     struct stat st;
     bool exists = lstat(path, &st) == 0;
     if (!exists && errno != ENOENT)

@@ -242,6 +242,11 @@ test_cases(void)
                                                       "applicable: the model's beta is not");
     prints("data linear d=2 noise=0.1; model blr beta=1; observe 20; show regret; show model",
            "truth_in_model = no");
+    prints("data linear d=2; model nig; show regret",
+           "asymptote = nan  # the asymptote assumes a known noise");
+    refused("\"\"", "empty command name");
+    refused("data linear d=1; model blr; observe 2; export stream ' '",
+            "a file name of blanks only");
     /* A noiseless world: the truth's density is infinite, not the model's zero. */
     prints("data linear d=2 noise=0; model blr; observe 10; show regret",
            "regret_truth = inf  # the world is noiseless");
