@@ -4,8 +4,10 @@
  * must own at least MIN_CELLS cells (one, for a series drawn only as glyph
  * markers), or the legend must say it is hidden and why. Sessions: tests/golden/screens.lens at every screenshot it takes (at
  * that size), and every examples/NAME.lens at its end, at 80x24 and 200x60.
- * The table of counts is printed (ctest -V shows it). Also: a long error
- * wraps in the log strip, and the too-small screen names the size needed. */
+ * The other way round, a series drawn in a plot with a legend is named in
+ * it or said hidden. The table of counts is printed (ctest -V shows it).
+ * Also: a long error wraps in the log strip, the too-small screen names the
+ * size needed, and plots side by side keep a blank column between them. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -91,6 +93,41 @@ check_samples(const struct canvas *c, int cols, int rows)
         }
 }
 
+/* Series a legend leaves out by design: the data pane's observations (its
+ * axes say what they are) and, in a narrow data pane, the draws (one entry
+ * for both bands, none for the draws: ui/pane_data.c). */
+static const char *const unlisted[][2] = {{"data", "points"}, {"data", "draws"}};
+
+/* The other way round: a series drawn in a plot that has a legend is named
+ * in that legend, or the legend says it is hidden (a 40-column spectrum
+ * tile dropped the posterior covariance's entry, too wide, while drawing
+ * its line). */
+static void
+check_unnamed(const struct canvas *c, int cols, int rows)
+{
+    for (int id = 1; id <= c->nseries; id++) {
+        const struct canvas_series *sr = &c->series[id - 1];
+        if (sr->drawn_in == 0 || sr->legend || sr->hidden || sr->label[0] == '\0' ||
+            canvas_series_cells(c, id) < MIN_CELLS)
+            continue;
+        bool by_design = false;
+        for (size_t k = 0; k < sizeof unlisted / sizeof unlisted[0]; k++)
+            by_design |= sr->pane >= 0 &&
+                         strcmp(pane_at(sr->pane)->view.name, unlisted[k][0]) == 0 &&
+                         strcmp(sr->label, unlisted[k][1]) == 0;
+        if (by_design)
+            continue;
+        bool legend = false;
+        for (int k = 1; k <= c->nseries && !legend; k++)
+            legend = c->series[k - 1].legend && c->series[k - 1].plot == sr->drawn_in;
+        const char *pane = sr->pane >= 0 ? pane_at(sr->pane)->view.name : "?";
+        CHECK(!legend,
+              "%s at %dx%d: the %s pane draws '%s' (%zu cells) but its legend does not "
+              "name it",
+              where, cols, rows, pane, sr->label, canvas_series_cells(c, id));
+    }
+}
+
 /* Render s at cols x rows and check every legend entry's cells. */
 static void
 measure(struct session *s, int cols, int rows)
@@ -132,6 +169,7 @@ measure(struct session *s, int cols, int rows)
         CHECK(false, "%s at %dx%d: the %s pane's legend entry '%s' owns %zu cells (< %zu)", where,
               cols, rows, pane, sr->label, n, need);
     }
+    check_unnamed(&c, cols, rows);
     canvas_free(&c);
 }
 
@@ -356,6 +394,144 @@ test_sampler_pictures(void)
     session_free(s);
 }
 
+/* The codepoints of row r of c, one per column (0 for a wide glyph's tail). */
+static void
+glyph_row(const struct canvas *c, int r, uint32_t *out)
+{
+    for (int q = 0; q < c->cols; q++)
+        out[q] = canvas_glyph(c, q, r);
+}
+
+/* Whether the text t (ASCII) is on row r of c. */
+static bool
+on_row(const struct canvas *c, int r, const char *t)
+{
+    char row[2048];
+    canvas_row_utf8(c, r, row, sizeof row);
+    return strstr(row, t) != NULL;
+}
+
+/* Plots side by side keep their own columns: in the sampler pane at 200x60
+ * and 160x48 a column between the trace (left) and the diagnostics (right)
+ * is blank from under the header to the bottom border, so no trace, legend
+ * or axis of one plot touches the other's tick labels or title ("⣈⡇0.01 ┤",
+ * "running mean2e-2 ┤", "⢸⠇to exact"); the distance plot's title is whole. */
+static void
+test_side_by_side(void)
+{
+    static const int size[][2] = {{200, 60}, {240, 60}}; /* narrower: plots stacked */
+    static const char *const runs[] = {
+        "seed 1; sampler hmc target=banana step=0.1 leapfrog=20; sample 500",
+        "seed 1; sampler sgld target=banana step=0.01; sample 2000",
+        "seed 1; sampler nuts target=logistic features=1; sample 300",
+    };
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        bl_err err;
+        struct session *s = session_alloc(&err);
+        CHECK(s != NULL && ui_init(&ui, false) == 0, "session and ui");
+        if (s == NULL)
+            return;
+        ui_attach(&ui, s);
+        struct out_buffer ob;
+        out_buffer_init(&ob);
+        CHECK(cmd_run_line(s, runs[r], &ob.out, &err) == BL_OK, "%s: %s", runs[r], err.msg);
+        for (size_t z = 0; z < sizeof size / sizeof size[0]; z++) {
+            int cols = size[z][0], rows = size[z][1];
+            struct canvas c;
+            if (canvas_init(&c, cols, rows, false) != 0)
+                break;
+            ui_render(&ui, s, &c, NULL);
+            uint32_t top[2048];
+            glyph_row(&c, 0, top);
+            /* The sampler tile: its box's left corner before "─ sampler". */
+            int x0 = -1, x1 = -1, y1 = -1;
+            for (int q = 0; q + 10 < cols && x0 < 0; q++)
+                if (top[q] == 0x250C && top[q + 3] == 's' && top[q + 4] == 'a' &&
+                    top[q + 5] == 'm' && top[q + 6] == 'p')
+                    x0 = q;
+            for (int q = x0 + 1; x0 >= 0 && q < cols && x1 < 0; q++)
+                if (top[q] == 0x2510)
+                    x1 = q;
+            for (int y = 1; x0 >= 0 && y < rows && y1 < 0; y++)
+                if (canvas_glyph(&c, x0, y) == 0x2514)
+                    y1 = y;
+            CHECK(x0 >= 0 && x1 > x0 + 40 && y1 > 10, "%s at %dx%d: no sampler tile", runs[r], cols,
+                  rows);
+            if (x0 < 0 || x1 <= x0 + 40 || y1 <= 10) {
+                canvas_free(&c);
+                continue;
+            }
+            int w = x1 - x0 - 1, gutter = -1;
+            for (int q = x0 + 1 + w / 3; q < x0 + 1 + 2 * w / 3 && gutter < 0; q++) {
+                bool blank = true;
+                for (int y = 2; y < y1 && blank; y++)
+                    blank = canvas_glyph(&c, q, y) == ' ';
+                if (blank)
+                    gutter = q;
+            }
+            char shot[8192] = "";
+            for (int y = 0; y <= y1; y++) {
+                char line[2048];
+                canvas_row_utf8(&c, y, line, sizeof line);
+                if (strlen(shot) + strlen(line) + 2 < sizeof shot)
+                    strcat(strcat(shot, line), "\n");
+            }
+            CHECK(gutter >= 0, "%s at %dx%d: no blank column between the sampler's plots:\n%s",
+                  runs[r], cols, rows, shot);
+            bool lap = strstr(runs[r], "logistic") != NULL, title = false;
+            for (int y = 1; y < y1 && !title; y++)
+                title = on_row(&c, y, lap ? "W2, KL to Laplace" : "W2, KL to exact");
+            CHECK(title, "%s at %dx%d: the distance plot's title is not whole:\n%s", runs[r], cols,
+                  rows, shot);
+            canvas_free(&c);
+        }
+        out_buffer_free(&ob);
+        ui_free(&ui);
+        session_free(s);
+    }
+}
+
+/* Every drawn series is named, every named one is seen: a 40-column
+ * spectrum tile (layout theory at 80x24) names the posterior covariance
+ * (cut at a word) beside X^T X; at n = 1.5M the regret pane's closed form,
+ * under the measured curve, is marked hidden rather than listed as drawn.
+ * measure() checks both ways at 80x24 and 200x60. */
+static void
+test_named_and_seen(void)
+{
+    bl_err err;
+    struct session *s = session_alloc(&err);
+    CHECK(s != NULL && ui_init(&ui, false) == 0, "session and ui");
+    if (s == NULL)
+        return;
+    ui_attach(&ui, s);
+    struct out_buffer ob;
+    out_buffer_init(&ob);
+    CHECK(cmd_run_line(s,
+                       "seed 1; data fourier k=3 noise=0.2; model blr alpha=1 features=fourier "
+                       "m=3; observe 300; layout theory",
+                       &ob.out, &err) == BL_OK,
+          "setup: %s", err.msg);
+    where = "theory fourier n=300";
+    measure(s, 80, 24);
+    measure(s, 200, 60);
+    struct canvas c;
+    CHECK(canvas_init(&c, 80, 24, false) == 0, "canvas");
+    ui_render(&ui, s, &c, NULL);
+    bool cov = false;
+    for (int y = 0; y < c.rows && !cov; y++)
+        cov = on_row(&c, y, "posterior cov");
+    CHECK(cov, "80x24, layout theory: the spectrum's legend names the posterior covariance");
+    canvas_free(&c);
+    CHECK(cmd_run_line(s, "observe 1500000", &ob.out, &err) == BL_OK, "observe: %s", err.msg);
+    where = "theory fourier n=1.5M";
+    measure(s, 80, 24);
+    measure(s, 200, 60);
+    out_buffer_free(&ob);
+    ui_free(&ui);
+    session_free(s);
+}
+
 static int
 by_name(const void *a, const void *b)
 {
@@ -371,6 +547,8 @@ main(int argc, char **argv)
     test_text();
     test_concentration();
     test_sampler_pictures();
+    test_side_by_side();
+    test_named_and_seen();
     run_script(test_path("golden/screens.lens"), "screens.lens", false);
 
     /* The lectures, in name order. */

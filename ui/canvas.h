@@ -73,6 +73,7 @@ struct canvas_series {
     bool hidden; /* its legend says it is hidden: why */
     char why[CANVAS_LABEL_SIZE];
     int plot;        /* the plot whose legend names it (its first series id), 0: none */
+    int drawn_in;    /* the plot that registered it (its first series id), 0: not a plot */
     char sample[16]; /* the legend's sample of it, as shown (UTF-8 or ASCII) */
 };
 

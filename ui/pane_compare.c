@@ -384,9 +384,8 @@ draw_bottom(struct cmp_pane *p, const struct session *const side[2], bool smp, s
     side_tag(side[0], 'a', smp, ta, sizeof ta);
     side_tag(side[1], 'b', smp, tb, sizeof tb);
     const char *tag[2] = {ta, tb};
-    /* A blank column between the two plots: else the left one's curves run
-     * into the right one's tick labels ("⠤0.1 ┤"). */
-    int w2 = w - w / 2, w1 = w - w2 - 1;
+    int w1, col2, w2;
+    plot_beside(col, w, &w1, &col2, &w2);
     if (smp) {
         const struct sampler_job *j[2] = {side[0]->smp, side[1]->smp};
         const double *x[2] = {j[0]->tr.iter, j[1]->tr.iter};
@@ -397,13 +396,13 @@ draw_bottom(struct cmp_pane *p, const struct session *const side[2], bool smp, s
         bool has = any_finite(d[0], n[0]) || any_finite(d[1], n[1]);
         p->ry.log = true;
         if (has)
-            draw_pair(c, col + w1 + 1, row, w2, h, &p->rx, &p->ry, "iterations", "W2 to exact", x,
-                      d, n, tag, false);
+            draw_pair(c, col2, row, w2, h, &p->rx, &p->ry, "iterations", "W2 to exact", x, d, n,
+                      tag, false);
         else {
             const double *acc[2] = {j[0]->tr.accept, j[1]->tr.accept};
             p->ry.log = false;
-            draw_pair(c, col + w1 + 1, row, w2, h, &p->rx, &p->ry, "iterations", "acceptance", x,
-                      acc, n, tag, false);
+            draw_pair(c, col2, row, w2, h, &p->rx, &p->ry, "iterations", "acceptance", x, acc, n,
+                      tag, false);
         }
         return;
     }
@@ -430,8 +429,7 @@ draw_bottom(struct cmp_pane *p, const struct session *const side[2], bool smp, s
     draw_pair(c, col, row, w1, h, &p->ex, &p->ey, "n", "log evidence", x, y, n, tag, false);
     if (any_finite(r0, m) || any_finite(r1, m)) {
         const double *r[2] = {r0, r1};
-        draw_pair(c, col + w1 + 1, row, w2, h, &p->rx, &p->ry, "n", "regret vs truth", x, r, n,
-                  tag, false);
+        draw_pair(c, col2, row, w2, h, &p->rx, &p->ry, "n", "regret vs truth", x, r, n, tag, false);
     } else {
         /* No truth: how much better a predicts than b so far, in nats. */
         for (size_t i = 0; i < m; i++)
@@ -440,8 +438,8 @@ draw_bottom(struct cmp_pane *p, const struct session *const side[2], bool smp, s
         char t[64];
         snprintf(t, sizeof t, "log BF a:b");
         const char *tg[2] = {t, NULL};
-        draw_pair(c, col + w1 + 1, row, w2, h, &p->rx, &p->ry, "n", "log Bayes factor a:b", x, r,
-                  n, tg, true);
+        draw_pair(c, col2, row, w2, h, &p->rx, &p->ry, "n", "log Bayes factor a:b", x, r, n, tg,
+                  true);
     }
 }
 

@@ -324,7 +324,7 @@ draw_diag(struct sampler_pane *p, int id, const struct sampler_job *j, struct ca
         break;
     case SP_DIST:
         a = t->w2, b = t->kl, f = t->kl_floor;
-        yl = lap ? "to Laplace" : "to exact";
+        yl = lap ? "W2, KL to Laplace" : "W2, KL to exact"; /* the legend names each */
         plot_extent(a, n, true, &mn, &mx);
         plot_extent(b, n, true, &mn, &mx);
         plot_extent(f, n, true, &mn, &mx);
@@ -444,13 +444,14 @@ sampler_draw(void *self, const struct session *s, struct canvas *c, int col, int
                 right[nr++] = list[k];
         while (nr > 1 && nr * PLOT_ROWS > hh)
             nr--;
-        int half = w / 2, split = nl == 2 ? top + hh * 2 / 3 : top + hh;
-        draw_trace(p, j, ci, c, col, top, half, split - top);
+        int w1, col2, w2, split = nl == 2 ? top + hh * 2 / 3 : top + hh;
+        plot_beside(col, w, &w1, &col2, &w2);
+        draw_trace(p, j, ci, c, col, top, w1, split - top);
         if (nl == 2)
-            draw_diag(p, left[1], j, c, col, split, half, top + hh - split);
+            draw_diag(p, left[1], j, c, col, split, w1, top + hh - split);
         for (int r = 0; r < nr; r++) {
             int y0 = top + hh * r / nr, y1 = top + hh * (r + 1) / nr;
-            draw_diag(p, right[r], j, c, col + half, y0, w - half, y1 - y0);
+            draw_diag(p, right[r], j, c, col2, y0, w2, y1 - y0);
         }
         return;
     }

@@ -540,13 +540,12 @@ draw_nn(struct spectrum_pane *p, const struct session *s, const struct model_his
     if (!traces)
         return;
     if (w >= 70) {
-        int half = w / 2;
-        /* A blank column between the two: the left plot's legend and curves
-         * must not run into the right plot's tick labels. */
+        int w1, col2, w2;
+        plot_beside(col, w, &w1, &col2, &w2);
         draw_nn_trace(&p->tn, &p->ty, hi, hi->rank, hi->ref_rank, show, ns, "eff. rank", c, col,
-                      row + top, half - 1, h - top);
-        draw_nn_trace(&p->an, &p->ay, hi, hi->alpha, hi->ref_alpha, show, ns, "alpha-ReQ", c,
-                      col + half, row + top, w - half, h - top);
+                      row + top, w1, h - top);
+        draw_nn_trace(&p->an, &p->ay, hi, hi->alpha, hi->ref_alpha, show, ns, "alpha-ReQ", c, col2,
+                      row + top, w2, h - top);
     } else {
         draw_nn_trace(&p->tn, &p->ty, hi, hi->rank, hi->ref_rank, show, ns, "eff. rank", c, col,
                       row + top, w, h - top);

@@ -438,6 +438,14 @@ plot_begin_legend(struct plot *p, struct canvas *c, int col, int row, int w, int
     }
 }
 
+void
+plot_beside(int col, int w, int *w1, int *col2, int *w2)
+{
+    *w2 = w - w / 2;
+    *w1 = w - *w2 - 1;
+    *col2 = col + *w1 + 1;
+}
+
 /* Clip to the data area for the duration of one drawer. */
 struct clip_save {
     bool on;
@@ -769,6 +777,16 @@ find_series(const struct plot *p, const char *label)
     return 0;
 }
 
+/* A new series of this plot (tests find the plot a drawn series belongs to). */
+static int
+new_series(const struct plot *p, const char *label)
+{
+    int id = canvas_series_add(p->c, label);
+    if (id != 0)
+        p->c->series[id - 1].drawn_in = p->first_series;
+    return id;
+}
+
 int
 plot_series(struct plot *p, const char *label)
 {
@@ -779,7 +797,7 @@ plot_series(struct plot *p, const char *label)
         return 0;
     }
     int id = find_series(p, label);
-    p->series = id != 0 ? id : canvas_series_add(p->c, label);
+    p->series = id != 0 ? id : new_series(p, label);
     return p->series;
 }
 
@@ -796,7 +814,7 @@ plot_series_hidden(struct plot *p, const char *label, const char *why)
         return;
     int id = find_series(p, label);
     if (id == 0)
-        id = canvas_series_add(p->c, label);
+        id = new_series(p, label);
     if (id == 0)
         return;
     struct canvas_series *sr = &p->c->series[id - 1];
@@ -842,7 +860,39 @@ plot_format_number(double v, int sig, char *buf, size_t size)
     snprintf(buf, size, "%s", best);
 }
 
-/* Columns of entry i: the sample, a blank, the name (and why it is hidden). */
+/* Cut name (in a buffer of size bytes) to room columns at a word, ending in
+ * an ellipsis: "posterior cov, alpha 0.32…" rather than an entry dropped
+ * from a narrow legend (a bracketed detail goes whole). A first word wider
+ * than room is left whole, for canvas_text to cut. */
+static void
+shorten(char *name, size_t size, int room)
+{
+    if (canvas_text_width(name) <= room)
+        return;
+    size_t cut = 0;
+    int depth = 0; /* "[j 1..7]" and "(...)" go whole or not at all */
+    for (size_t i = 1; name[i] != '\0'; i++) {
+        depth +=
+            (name[i - 1] == '[' || name[i - 1] == '(') - (name[i - 1] == ']' || name[i - 1] == ')');
+        if (name[i] != ' ' || name[i - 1] == ' ' || depth > 0)
+            continue;
+        size_t k = i; /* the head without a trailing "," or ":" */
+        while (k > 0 && strchr(",;:", name[k - 1]) != NULL)
+            k--;
+        char was = name[k];
+        name[k] = '\0';
+        bool fits = k > 0 && canvas_text_width(name) + 1 <= room;
+        name[k] = was;
+        if (!fits)
+            break;
+        cut = k;
+    }
+    if (cut > 0 && cut + sizeof "\u2026" <= size)
+        memcpy(name + cut, "\u2026", sizeof "\u2026");
+}
+
+/* Columns of entry i: the sample, a blank, the name (and why it is hidden).
+ * Inside the data area a name too wide for it is cut at a word. */
 static int
 entry_width(const struct plot *p, const struct legend_entry *e, char *name, size_t size)
 {
@@ -854,12 +904,20 @@ entry_width(const struct plot *p, const struct legend_entry *e, char *name, size
         /* Inside, without the reason when that does not fit: the entry still
          * says so (outside, plot_legend puts the reason on a row of its own). */
         snprintf(name, size, "%s (hidden: %s)", e->name, sr->why);
-        if (p->leg_w == 0 && sw + canvas_text_width(name) > p->pw)
-            snprintf(name, size, "%s (hidden)", e->name);
+        if (p->leg_w == 0 && sw + canvas_text_width(name) > p->pw) {
+            static const char tail[] = " (hidden)";
+            snprintf(name, size - strlen(tail), "%s", e->name);
+            shorten(name, size - strlen(tail), p->pw - sw - (int)strlen(tail));
+            strcat(name, tail);
+        }
     } else {
         snprintf(name, size, "%s", e->name ? e->name : "");
+        if (p->leg_w == 0)
+            shorten(name, size, p->pw - sw);
     }
-    return sw + canvas_text_width(name);
+    int ew = sw + canvas_text_width(name);
+    /* A first word too wide: canvas_text cuts it at the data area's edge. */
+    return ew > p->pw && sw + 2 <= p->pw ? p->pw : ew;
 }
 
 /* A legend shows series sr with sample smp (tests compare the samples of
@@ -872,8 +930,8 @@ legend_named(const struct plot *p, struct canvas_series *sr, const char *smp)
     snprintf(sr->sample, sizeof sr->sample, "%s", smp != NULL ? smp : "");
 }
 
-void
-plot_legend(struct plot *p, const struct legend_entry *e, size_t n)
+static void
+legend_draw(struct plot *p, const struct legend_entry *e, size_t n)
 {
     if (empty(p))
         return;
@@ -900,7 +958,7 @@ plot_legend(struct plot *p, const struct legend_entry *e, size_t n)
             entry_width(p, &e[i], name, sizeof name);
             int id = e[i].name ? find_series(p, e[i].name) : 0;
             if (id == 0 && e[i].name != NULL)
-                id = canvas_series_add(c, e[i].name); /* named but never drawn: owns nothing */
+                id = new_series(p, e[i].name); /* named but never drawn: owns nothing */
             if (row >= end) {
                 if (id != 0 && !c->series[id - 1].hidden) {
                     c->series[id - 1].hidden = true;
@@ -991,12 +1049,10 @@ plot_legend(struct plot *p, const struct legend_entry *e, size_t n)
         const char *smp = c->ascii && e[i].ascii_sample ? e[i].ascii_sample : e[i].sample;
         int sw = canvas_text_width(smp ? smp : "");
         int ew = entry_width(p, &e[i], name, sizeof name);
-        if (ew > p->pw)
-            continue;
         int id = e[i].name ? find_series(p, e[i].name) : 0;
         if (id == 0 && e[i].name != NULL)
-            id = canvas_series_add(c, e[i].name); /* named but never drawn: owns nothing */
-        if (row >= end) {
+            id = new_series(p, e[i].name); /* named but never drawn: owns nothing */
+        if (ew > p->pw || row >= end) {
             if (id != 0 && !c->series[id - 1].hidden) {
                 c->series[id - 1].hidden = true;
                 snprintf(c->series[id - 1].why, sizeof c->series[id - 1].why, "no room");
@@ -1014,11 +1070,100 @@ plot_legend(struct plot *p, const struct legend_entry *e, size_t n)
 }
 
 void
+plot_legend(struct plot *p, const struct legend_entry *e, size_t n)
+{
+    plot_legend_checked(p, e, n, NULL);
+}
+
+/* Cells a series must own to count as seen: one for a series with a glyph
+ * marker (the newest point, a trajectory's end: a glyph reads in one cell),
+ * else PLOT_MIN_VISIBLE; 0 for a series with no shape on the display list
+ * (never drawn under its name: a plot that names no series, or a list out
+ * of memory). */
+static size_t
+visible_need(const struct canvas *c, int id)
+{
+    bool glyphs = false, other = false;
+    for (size_t k = 0; k < c->nshape; k++)
+        if (c->shape[k].series == id) {
+            glyphs |= c->shape[k].kind == SHAPE_GLYPH;
+            other |= c->shape[k].kind != SHAPE_GLYPH;
+        }
+    if (c->dl_failed || (!glyphs && !other))
+        return 0;
+    return glyphs ? 1 : PLOT_MIN_VISIBLE;
+}
+
+/* Count the owner of the cell under canvas pixel (x, y) when it is inside
+ * the data area of p. */
+static void
+tally(const struct plot *p, double x, double y, size_t *owner, size_t *inside)
+{
+    if (!isfinite(x) || !isfinite(y))
+        return;
+    int col = pixel(x) >> 1, row = pixel(y) >> 2; /* as the rasterizer rounds */
+    if (col < p->pcol || col >= p->pcol + p->pw || row < p->prow || row >= p->prow + p->ph)
+        return;
+    const struct canvas *c = p->c;
+    if (col >= c->cols || row >= c->rows)
+        return;
+    const struct cell *cl = &c->cells[(size_t)row * (size_t)c->cols + (size_t)col];
+    (*inside)++;
+    owner[cl->series <= CANVAS_MAX_SERIES ? cl->series : 0]++;
+}
+
+/* Why series id (owning cells cells, drawn) cannot be seen, from its shapes
+ * on the display list: what owns most of the cells they pass through
+ * ("under measured vs truth"), or that they lie off the axes, under the
+ * legend, or in a cell or two. */
+static void
+hidden_reason(const struct plot *p, int id, size_t cells, char *why, size_t size)
+{
+    const struct canvas *c = p->c;
+    size_t owner[CANVAS_MAX_SERIES + 1] = {0}, inside = 0;
+    for (size_t k = 0; k < c->nshape; k++) {
+        const struct canvas_shape *sh = &c->shape[k];
+        if (sh->series != id)
+            continue;
+        const double *xy = c->xy + 2 * sh->first;
+        for (size_t i = 0; i < sh->n; i++) {
+            tally(p, xy[2 * i], xy[2 * i + 1], owner, &inside);
+            if (sh->kind != SHAPE_POLYLINE && sh->kind != SHAPE_BAND)
+                continue;
+            if (i + 1 >= sh->n)
+                continue;
+            /* Along the segment, a sample per pixel. */
+            double dx = xy[2 * i + 2] - xy[2 * i], dy = xy[2 * i + 3] - xy[2 * i + 1];
+            double len = fmax(fabs(dx), fabs(dy));
+            if (!isfinite(len) || len > 4.0 * (c->cols + c->rows))
+                continue;
+            for (int t = 1; t < (int)len; t++)
+                tally(p, xy[2 * i] + dx * t / len, xy[2 * i + 1] + dy * t / len, owner, &inside);
+        }
+    }
+    int best = 0;
+    for (int s = 1; s <= c->nseries && s <= CANVAS_MAX_SERIES; s++)
+        if (s != id && c->series[s - 1].label[0] != '\0' && owner[s] > (best ? owner[best] : 0))
+            best = s;
+    if (best != 0 && owner[best] > 0)
+        snprintf(why, size, "under %s", c->series[best - 1].label);
+    else if (inside == 0)
+        snprintf(why, size, "off the axes");
+    else if (cells >= visible_need(c, id))
+        snprintf(why, size, "under the legend");
+    else
+        snprintf(why, size, "%s",
+                 cells == 0   ? "too small to see"
+                 : cells == 1 ? "in one cell"
+                              : "in two cells");
+}
+
+void
 plot_legend_checked(struct plot *p, const struct legend_entry *e, size_t n,
                     const char *const *why_hidden)
 {
     if (empty(p)) {
-        plot_legend(p, e, n);
+        legend_draw(p, e, n);
         return;
     }
     struct canvas *c = p->c;
@@ -1032,22 +1177,37 @@ plot_legend_checked(struct plot *p, const struct legend_entry *e, size_t n,
             memcpy(save + (size_t)r * (size_t)p->pw,
                    &c->cells[(size_t)(p->prow + r) * (size_t)c->cols + (size_t)p->pcol],
                    (size_t)p->pw * sizeof *save);
-    plot_legend(p, e, n);
-    bool again = false;
-    for (size_t i = 0; i < n && save != NULL; i++) {
-        int id = why_hidden && why_hidden[i] && e[i].name ? find_series(p, e[i].name) : 0;
+    legend_draw(p, e, n);
+    bool again = false, unseen[PLOT_LEGEND_MAX] = {false};
+    for (size_t i = 0; i < n && i < PLOT_LEGEND_MAX && save != NULL; i++) {
+        int id = e[i].name ? find_series(p, e[i].name) : 0;
         if (id == 0 || c->series[id - 1].hidden || !c->series[id - 1].legend)
             continue;
-        if (canvas_series_cells(c, id) < PLOT_MIN_VISIBLE) {
-            plot_series_hidden(p, e[i].name, why_hidden[i]);
-            again = true;
+        size_t owned = canvas_series_cells(c, id);
+        if (why_hidden != NULL && why_hidden[i] != NULL) {
+            if (owned < PLOT_MIN_VISIBLE) {
+                plot_series_hidden(p, e[i].name, why_hidden[i]);
+                again = true;
+            }
+        } else if (owned < visible_need(c, id)) {
+            /* No reason given: the legend still must not name as drawn a
+             * series nobody can see (a closed form under the measured curve
+             * at n = 1.5M); below, what covers it says why. */
+            unseen[i] = again = true;
         }
     }
     if (again) {
         for (int r = 0; r < p->ph; r++)
             memcpy(&c->cells[(size_t)(p->prow + r) * (size_t)c->cols + (size_t)p->pcol],
                    save + (size_t)r * (size_t)p->pw, (size_t)p->pw * sizeof *save);
-        plot_legend(p, e, n);
+        for (size_t i = 0; i < n && i < PLOT_LEGEND_MAX; i++)
+            if (unseen[i]) {
+                int id = find_series(p, e[i].name);
+                char why[CANVAS_LABEL_SIZE];
+                hidden_reason(p, id, canvas_series_cells(c, id), why, sizeof why);
+                plot_series_hidden(p, e[i].name, why);
+            }
+        legend_draw(p, e, n);
     }
     free(save);
 }

@@ -116,6 +116,11 @@ struct legend_entry;
 void plot_begin_legend(struct plot *p, struct canvas *c, int col, int row, int w, int h,
                        const struct plot_range *x, const struct plot_range *y, const char *xlabel,
                        const char *ylabel, const struct legend_entry *e, size_t n);
+/* Two plots side by side in the columns [col, col + w): the left one gets
+ * *w1 columns from col, the right one *w2 from *col2, with a blank column
+ * between them: else the left one's curves and legend run into the right
+ * one's tick labels ("⠤0.1 ┤", "running mean2e-2 ┤"). */
+void plot_beside(int col, int w, int *w1, int *col2, int *w2);
 /* Data to pixel coordinates (fractional, in canvas pixels). */
 double plot_px(const struct plot *p, double x);
 double plot_py(const struct plot *p, double y);
@@ -141,8 +146,9 @@ void plot_vline(struct plot *p, double x, int color, uint32_t pattern);
 
 /* A legend in a corner of the data area, one entry per line: a sample glyph
  * (e.g. "──", "··", "● ", "░░") in the entry's colour, then its name, so
- * that series are told apart without colour. Entries that do not fit are
- * dropped. Draw it last: it goes in the corner where it hides the fewest
+ * that series are told apart without colour. A name wider than the data area
+ * is cut at a word with an ellipsis; an entry with no row left (or not even
+ * room for its sample) is marked hidden, "no room". Draw it last: it goes in the corner where it hides the fewest
  * drawn cells (top-right, top-left, bottom-right, bottom-left on ties), or,
  * when every corner hides some, the emptiest place down the right or left edge.
  * Each entry is matched by name to a series of this plot (plot_series) and
@@ -157,8 +163,13 @@ void plot_legend(struct plot *p, const struct legend_entry *e, size_t n);
 /* plot_legend, then: an entry i with why_hidden[i] != NULL whose series owns
  * fewer than PLOT_MIN_VISIBLE cells once the legend is drawn (a band thinner
  * than the curves over it, draws on the mean) is marked hidden with that
- * reason and the legend drawn again, saying so. why_hidden may be NULL. */
+ * reason and the legend drawn again, saying so. why_hidden may be NULL. An
+ * entry without a reason whose series owns fewer cells than that (one, for
+ * a series drawn only as glyph markers) is marked hidden too, with what
+ * owns the cells its shapes pass through ("under measured vs truth"), "off
+ * the axes" or "in one cell". plot_legend checks the same way. */
 #define PLOT_MIN_VISIBLE 3
+#define PLOT_LEGEND_MAX  16 /* entries of one legend that are checked */
 void plot_legend_checked(struct plot *p, const struct legend_entry *e, size_t n,
                          const char *const *why_hidden);
 
