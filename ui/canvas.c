@@ -26,6 +26,11 @@
  *   texture) -> ':'; left column lower than the right by a row or more -> '/',
  *   higher -> '\\'; else ':' (or '|' when a column has three dots).
  * So a shallow line reads as .-'-. steps, a steep one as / \ |, a band as ':'.
+ * That mask glyph is only the fallback: a cell whose owner (struct
+ * cell.series) is named by a legend shows the line characters of that
+ * legend's sample instead ("__" solid, "--" dashed, "-." dash-dot), since
+ * every series would otherwise draw the same few characters and, without
+ * colour, could not be told apart (README: no series by colour alone).
  * Text glyphs outside ASCII fold to a look-alike (box drawing to + - |, a few
  * symbols and Greek letters, Latin-1 letters without accents) or '?'; a
  * double-width glyph shows as "??" so that columns stay aligned.
@@ -35,6 +40,7 @@
  * canvas_write_text ends every row, the last included, with '\n'. */
 #include "ui/canvas.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -812,6 +818,30 @@ canvas_box(struct canvas *c, int col, int row, int w, int h, const char *title, 
     canvas_put(c, x, row, ' ', color, ATTR_NONE);
 }
 
+/* The character an ASCII cell of dots shows for the series owning it: the
+ * line characters of its legend sample (blanks and marker glyphs such as
+ * 'O', '@', '+' dropped), one per column in turn ("-." alternates), so that
+ * without colour the plot draws each series as its legend does. 0 when the
+ * owner has no such sample (unnamed, or a density: its own ramp). */
+static char
+ascii_series_glyph(const struct canvas *c, const struct cell *cl, int col)
+{
+    if (cl->series == 0 || cl->series > c->nseries || cl->layer == LAYER_DENSITY ||
+        cl->layer == LAYER_NONE)
+        return 0;
+    const struct canvas_series *sr = &c->series[cl->series - 1];
+    if (!sr->legend)
+        return 0;
+    char line[sizeof sr->sample];
+    size_t n = 0;
+    for (const char *q = sr->sample; *q; q++) {
+        unsigned char u = (unsigned char)*q;
+        if (u > ' ' && u < 0x7F && !isalnum(u) && strchr("@+*#%&$", u) == NULL)
+            line[n++] = (char)u;
+    }
+    return n > 0 ? line[(size_t)col % n] : 0;
+}
+
 uint32_t
 canvas_glyph(const struct canvas *c, int col, int row)
 {
@@ -828,7 +858,10 @@ canvas_glyph(const struct canvas *c, int col, int row)
     }
     if (cl->dots == 0)
         return ' ';
-    return c->ascii ? (uint32_t)ascii_dots(cl->dots) : 0x2800u + cl->dots;
+    if (!c->ascii)
+        return 0x2800u + cl->dots;
+    char g = ascii_series_glyph(c, cl, col);
+    return (uint32_t)(g != 0 ? g : ascii_dots(cl->dots));
 }
 
 /* Encode a row, trailing blanks trimmed, into out (room for 4 bytes per

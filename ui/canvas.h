@@ -6,7 +6,8 @@
  * (2 x 4 dots per cell), a colour index and attributes. In ASCII mode
  * (non-UTF-8 locale, --ascii) the same dot masks are shown with ASCII
  * characters and boxes with + - |; nothing else changes, so every plot works
- * in both. Pixel coordinates: x in [0, 2*cols), y in [0, 4*rows), y down. */
+ * in both. There a series named by a legend is drawn with its legend
+ * sample's characters (canvas_glyph), so it reads apart without colour. Pixel coordinates: x in [0, 2*cols), y in [0, 4*rows), y down. */
 #ifndef BAYESLENS_UI_CANVAS_H
 #define BAYESLENS_UI_CANVAS_H
 
@@ -178,7 +179,9 @@ size_t canvas_series_cells(const struct canvas *c, int series);
 int canvas_shape_add(struct canvas *c, enum canvas_shape_kind kind, int color, uint32_t pattern,
                      uint32_t glyph, const double *pts, size_t n);
 
-/* The glyph a cell shows (resolving dots to braille or ASCII), 0 for a
+/* The glyph a cell shows (resolving dots to braille or ASCII: in ASCII the
+ * line characters of its owner's legend sample, one per column in turn,
+ * when a legend names it and it is not a density), 0 for a
  * continuation cell of a wide glyph, ' ' for empty. */
 uint32_t canvas_glyph(const struct canvas *c, int col, int row);
 /* Write the canvas as UTF-8 text, one line per row, trailing blanks trimmed,
