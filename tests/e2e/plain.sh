@@ -3,7 +3,8 @@
 # without n= runs at its rate with a progress line about once a second, the
 # prompt stays usable while it runs, Ctrl-C stops it and keeps the line
 # being typed, sample N rate=R is paced too; F-keys type nothing; batch
-# still refuses stream without n=.
+# still refuses stream without n=; help wraps at blanks to the terminal's
+# width.
 # Usage: plain.sh PATH/TO/bayeslens
 SESSION=plain
 . "$(dirname "$0")/tmux.inc"
@@ -40,6 +41,21 @@ row=$(screen | grep '^bayeslens> ' | tail -1 | sed 's/ *$//')
 keys C-u
 keys C-d
 sleep 0.3
+
+# TERM=dumb at 80 columns: help wraps at blanks to the width less one, key
+# lines continuing under their description, never mid-word.
+$T new-session -d -s dumb -x 80 -y 60 \
+    "env -i HOME=$TMP XDG_STATE_HOME=$TMP/state TERM=dumb PATH=/usr/bin:/bin $BIN"
+SESSION=dumb
+check "dumb banner" "type 'help' for commands"
+text "help data"; keys Enter
+check "help wraps at a blank" "  prior. A file that cannot be loaded changes nothing."
+check "a key line continues under its text" "                         0.1; in 0..1000000)"
+wide=$(screen | awk 'length($0) > 79' | wc -l)
+[ "$wide" -eq 0 ] && ok || bad "help rows wider than 79 columns ($wide)"
+keys C-d
+sleep 0.3
+SESSION=plain
 
 out=$("$BIN" -e 'data linear; model blr; stream rate=20' 2>&1)
 case $out in *"give n= in batch mode"*) ok ;; *) bad "batch refuses stream without n= ($out)" ;; esac
