@@ -102,6 +102,21 @@ set_value(struct cmd_args *a, struct arg_value *v, const char *text, bool positi
         snprintf(label, sizeof label, "%s %s", a->cmd->name, text);
     else
         snprintf(label, sizeof label, "%s=%s", sp->name, text);
+    if (*text == '\0') {
+        /* One wording for every type: "noise= 0.1" leaves noise empty, which
+         * is no bad number, and what would do follows. */
+        static const char *const give[] = {"give an integer", "give a number",
+                                           "choose",          "give numbers separated by commas",
+                                           "give a word",     "give a file name"};
+        if (sp->type == ARG_INT || sp->type == ARG_REAL)
+            arg_range_text(sp, buf, sizeof buf);
+        else if (sp->type == ARG_CHOICE)
+            choices_list(sp, buf, sizeof buf);
+        else
+            buf[0] = '\0';
+        return bl_fail(err, BL_EINVAL, "%s=: empty value; %s%s%s", sp->name, give[sp->type],
+                       buf[0] ? " " : "", buf);
+    }
     switch (sp->type) {
     case ARG_INT:
     case ARG_REAL: {
@@ -186,10 +201,7 @@ set_value(struct cmd_args *a, struct arg_value *v, const char *text, bool positi
         break;
     }
     case ARG_STR:
-    case ARG_FILE:
-        if (*text == '\0')
-            return bl_fail(err, BL_EINVAL, "%s: empty value", sp->name);
-        break;
+    case ARG_FILE: break;
     }
     (void)a;
     v->str = text;

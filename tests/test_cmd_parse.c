@@ -109,6 +109,13 @@ test_bind_errors(void)
         {"data linear d=1000000", "d=1000000: must be in 1..4096"},
         {"data linear d=2 w=1,2,3", "w= has 3 numbers but d=2"},
         {"data linear noise=-1", "noise=-1: must be in 0..1000000"},
+        /* An empty value reads the same for every type (a space after '='). */
+        {"data linear noise= 0.1", "noise=: empty value; give a number in 0..1000000"},
+        {"data linear d=", "d=: empty value; give an integer in 1..4096"},
+        {"data linear inputs=", "inputs=: empty value; choose gaussian, uniform"},
+        {"data linear w=", "w=: empty value; give numbers separated by commas"},
+        {"data load file=", "file=: empty value; give a file name"},
+        {"help verb=", "verb=: empty value; give a word"},
         {"data load", "data: missing file"},
         {"data load /nonexistent/x.csv", "/nonexistent/x.csv"},
         {"data builtin nope", "name=nope: unknown (choose breast_cancer"},
