@@ -61,9 +61,11 @@ parse_int(const char *s, double *v)
         if (strchr("0123456789+-", *p) == NULL)
             return 0;
     long long x = strtoll(s, &end, 10);
-    if (*end != '\0' || errno == ERANGE)
+    if (*end != '\0')
         return 0;
-    *v = (double)x;
+    /* Digits beyond a long long still make an integer: far outside every
+     * key's range, which the caller then names (as for observe 1e12). */
+    *v = errno == ERANGE ? strtod(s, NULL) : (double)x;
     return 1;
 }
 

@@ -104,6 +104,11 @@ test_bind_errors(void)
         {"observe 1e20", "observe 1e20: must be in 1..10000000"},
         {"observe 1.5e0", "observe 1.5e0: not an integer"},
         {"observe 99999999999", "must be in 1..10000000"},
+        /* Too many digits for a long long is out of range, not "not an integer". */
+        {"observe 99999999999999999999999",
+         "observe 99999999999999999999999: must be in 1..10000000"},
+        {"seed -99999999999999999999999",
+         "seed -99999999999999999999999: must be in 0..4294967295"},
         {"observe 3 4", "observe: unexpected word '4'"},
         {"data linear d=0", "d=0: must be in 1..4096"},
         {"data linear d=1000000", "d=1000000: must be in 1..4096"},
