@@ -61,9 +61,11 @@ parse_int(const char *s, double *v)
         if (strchr("0123456789+-", *p) == NULL)
             return 0;
     long long x = strtoll(s, &end, 10);
-    if (*end != '\0' || errno == ERANGE)
+    if (*end != '\0')
         return 0;
-    *v = (double)x;
+    /* Digits beyond a long long still make an integer: far outside every
+     * key's range, which the caller then names (as for observe 1e12). */
+    *v = errno == ERANGE ? strtod(s, NULL) : (double)x;
     return 1;
 }
 
@@ -102,6 +104,21 @@ set_value(struct cmd_args *a, struct arg_value *v, const char *text, bool positi
         snprintf(label, sizeof label, "%s %s", a->cmd->name, text);
     else
         snprintf(label, sizeof label, "%s=%s", sp->name, text);
+    if (*text == '\0') {
+        /* One wording for every type: "noise= 0.1" leaves noise empty, which
+         * is no bad number, and what would do follows. */
+        static const char *const give[] = {"give an integer", "give a number",
+                                           "choose",          "give numbers separated by commas",
+                                           "give a word",     "give a file name"};
+        if (sp->type == ARG_INT || sp->type == ARG_REAL)
+            arg_range_text(sp, buf, sizeof buf);
+        else if (sp->type == ARG_CHOICE)
+            choices_list(sp, buf, sizeof buf);
+        else
+            buf[0] = '\0';
+        return bl_fail(err, BL_EINVAL, "%s=: empty value; %s%s%s", sp->name, give[sp->type],
+                       buf[0] ? " " : "", buf);
+    }
     switch (sp->type) {
     case ARG_INT:
     case ARG_REAL: {
@@ -186,10 +203,7 @@ set_value(struct cmd_args *a, struct arg_value *v, const char *text, bool positi
         break;
     }
     case ARG_STR:
-    case ARG_FILE:
-        if (*text == '\0')
-            return bl_fail(err, BL_EINVAL, "%s: empty value", sp->name);
-        break;
+    case ARG_FILE: break;
     }
     (void)a;
     v->str = text;

@@ -370,7 +370,8 @@ sample_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
     compare_sample(s, args_given(a, "n") ? (size_t)args_int(a, "n") : 0, !args_given(a, "n"),
                    args_real(a, "rate"), out, err); /* compare: side b's sampler beside it */
     s->generation++;
-    out_printf(out, "sampling at %g/s (F5 pauses, F6 steps, Ctrl-C stops)", q->pace.rate);
+    out_printf(out, "sampling at %g/s (%s, Ctrl-C stops)", q->pace.rate,
+               s->fkeys ? "F5 pauses, F6 steps" : "'pause' pauses, 'step' steps");
     return BL_OK;
 }
 

@@ -94,11 +94,16 @@ stream_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
     struct job *j = job_set_use(&s->jobs, &stream_job_class);
     job_start(j, args_real(a, "rate"), args_given(a, "n") ? (size_t)args_int(a, "n") : SIZE_MAX);
     s->generation++;
-    if (args_given(a, "n"))
+    /* The plain REPL has no F-keys: its hint names what works there. */
+    if (args_given(a, "n") && s->fkeys)
         out_printf(out, "streaming %zu points at %g/s (F5 or 'pause' to pause)", j->pace.remaining,
                    j->pace.rate);
+    else if (args_given(a, "n"))
+        out_printf(out, "streaming %zu points at %g/s ('pause' to pause, Ctrl-C to stop)",
+                   j->pace.remaining, j->pace.rate);
     else
-        out_printf(out, "streaming at %g/s (F5 or 'pause' to pause, Ctrl-C to stop)", j->pace.rate);
+        out_printf(out, "streaming at %g/s (%s to pause, Ctrl-C to stop)", j->pace.rate,
+                   s->fkeys ? "F5 or 'pause'" : "'pause'");
     return BL_OK;
 }
 
@@ -130,7 +135,8 @@ pause_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err 
                        "an instrument; sample for a sampler)");
     job_pause(j, true);
     s->generation++;
-    out_printf(out, "paused ('resume' or F5 to go on, 'step' for one more)");
+    out_printf(out, "paused (%s to go on, 'step' for one more)",
+               s->fkeys ? "'resume' or F5" : "'resume'");
     return BL_OK;
 }
 

@@ -310,8 +310,8 @@ run_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *e
     struct job *j = job_set_use(&s->jobs, &instrument_job_class);
     job_start(j, args_real(a, "rate"), args_given(a, "n") ? (size_t)args_int(a, "n") : SIZE_MAX);
     s->generation++;
-    out_printf(out, "%s running at %g/s (F5 pauses, Ctrl-C stops)", instrument_name(s->inst),
-               j->pace.rate);
+    out_printf(out, "%s running at %g/s (%s pauses, Ctrl-C stops)", instrument_name(s->inst),
+               j->pace.rate, s->fkeys ? "F5" : "'pause'");
     return BL_OK;
 }
 

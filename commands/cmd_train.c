@@ -209,9 +209,8 @@ train_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err 
     }
     struct job *j = job_set_add(&s->jobs, &train_job_class, s);
     job_start(j, args_real(a, "rate"), args_given(a, "n") ? (size_t)args_int(a, "n") : SIZE_MAX);
-    out_printf(out, "training at %g steps/s (F5 pauses, F6 steps, Ctrl-C stops and keeps the "
-                    "weights)",
-               j->pace.rate);
+    out_printf(out, "training at %g steps/s (%s, Ctrl-C stops and keeps the weights)", j->pace.rate,
+               s->fkeys ? "F5 pauses, F6 steps" : "'pause' pauses, 'step' steps");
     return BL_OK;
 }
 

@@ -950,6 +950,7 @@ session_follower_new(struct session *s, const struct model_class *mc, const void
     b->world = s->world;
     b->in_dim = s->in_dim;
     b->interactive = s->interactive;
+    b->fkeys = s->fkeys;
     b->pump = s->pump;
     b->term_cols = s->term_cols;
     b->term_rows = s->term_rows;

@@ -111,6 +111,7 @@ struct session {
     struct job_set jobs;
     struct view view;
     bool interactive;         /* a front end paces jobs (else they run synchronously) */
+    bool fkeys;               /* it has the live keys (F5 pause, F6 step): hints name them */
     const char *running;      /* the command executing (cmd_run_line), for the status line */
     int term_cols, term_rows; /* terminal size when interactive (screenshot default) */
     session_render_fn render; /* screenshot renderer, set by the front end (or NULL) */

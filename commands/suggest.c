@@ -6,6 +6,14 @@
 
 #define SUGGEST_MAXLEN 63
 
+/* ASCII only: names in the tables are ASCII, and the locale must not
+ * change which name is suggested. */
+static char
+fold(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
 size_t
 suggest_distance(const char *a, const char *b)
 {
@@ -20,14 +28,14 @@ suggest_distance(const char *a, const char *b)
     for (size_t i = 1; i <= n; i++) {
         cur[0] = i;
         for (size_t j = 1; j <= m; j++) {
-            size_t cost = a[i - 1] != b[j - 1];
+            size_t cost = fold(a[i - 1]) != fold(b[j - 1]);
             size_t d = prev[j] + 1;
             if (cur[j - 1] + 1 < d)
                 d = cur[j - 1] + 1;
             if (prev[j - 1] + cost < d)
                 d = prev[j - 1] + cost;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                prev2[j - 2] + 1 < d)
+            if (i > 1 && j > 1 && fold(a[i - 1]) == fold(b[j - 2]) &&
+                fold(a[i - 2]) == fold(b[j - 1]) && prev2[j - 2] + 1 < d)
                 d = prev2[j - 2] + 1;
             cur[j] = d;
         }

@@ -12,8 +12,10 @@
 
 #include <stddef.h>
 
-/* Distance between a and b (case-sensitive, bytes). Lengths above 63 count
- * as "far" (returns SIZE_MAX): names in the tables are short. */
+/* Distance between a and b (bytes; ASCII case is ignored, so LINEAR is 0
+ * from linear: names are matched case-sensitively, and the suggestion says
+ * how to write one). Lengths above 63 count as "far" (returns SIZE_MAX):
+ * names in the tables are short. */
 size_t suggest_distance(const char *a, const char *b);
 
 /* The largest distance suggested for a typed word of this length. */

@@ -27,7 +27,10 @@ test_distance(void)
     /* Optimal string alignment: a swapped pair is not edited again. */
     CHECK(suggest_distance("ca", "abc") == 3, "OSA distance of ca/abc is 3");
     CHECK(suggest_distance("k", "m") == 1, "one letter");
-    CHECK(suggest_distance("abc", "ABC") == 3, "case-sensitive");
+    /* Names are matched case-sensitively; the suggestion ignores case so
+     * that LINEAR is told how to write linear. */
+    CHECK(suggest_distance("abc", "ABC") == 0, "ASCII case is ignored");
+    CHECK(suggest_distance("Lienar", "linear") == 1, "case ignored in a swap");
     char longer[80];
     memset(longer, 'a', sizeof longer - 1);
     longer[sizeof longer - 1] = '\0';
@@ -100,6 +103,15 @@ test_messages(void)
     CHECK(run(s, "model blrr", &err) != BL_OK &&
               strstr(err.msg, "model blrr: unknown: did you mean 'blr'?") == err.msg,
           "subject: %s", err.msg);
+    CHECK(run(s, "data LINEAR", &err) != BL_OK &&
+              strstr(err.msg, "data LINEAR: unknown: did you mean 'linear'?") == err.msg,
+          "subject in upper case: %s", err.msg);
+    CHECK(run(s, "data linear inputs=UNIFORM", &err) != BL_OK &&
+              strstr(err.msg, "inputs=UNIFORM: unknown: did you mean 'uniform'?") == err.msg,
+          "choice in upper case: %s", err.msg);
+    CHECK(run(s, "OBSERVE 5", &err) != BL_OK &&
+              strcmp(err.msg, "unknown command 'OBSERVE': did you mean 'observe'?") == 0,
+          "verb in upper case: %s", err.msg);
     CHECK(run(s, "help obsrve", &err) != BL_OK && strstr(err.msg, "did you mean 'observe'"),
           "help VERB: %s", err.msg);
     /* Aliases: the fourier world's k= and the feature map's m= are one concept. */

@@ -920,6 +920,7 @@ loop_run(struct session *s, bool ascii, bool color, const char *startup)
     pager_init(&L.pager);
     ui_attach(&L.ui, s);
     s->interactive = true;
+    s->fkeys = true;
     s->stepwise = true; /* `source` runs as a lecture (lecture_step) */
     s->pump = (struct clock_pump){.fn = pump};
 

@@ -149,14 +149,11 @@ utf8_width_to(const char *s, const char *end)
     return n;
 }
 
-/* The rows of source line k wrapped at width. */
-static int
-wrap_rows(struct pager *p, size_t k, int width)
+int
+pager_wrap(const char *text, int width, int (*row)(void *ctx, const char *piece), void *ctx)
 {
-    const char *text = p->src[k];
-    bool error = p->src_error[k];
     if (width < 16 || canvas_text_width(text) <= width)
-        return add_row(p, text, error, k);
+        return row(ctx, text);
     /* Continuation rows are indented under the line's description column
      * (help's "  key=TYPE    text" layout), else by two, so a wrapped item
      * reads as one; breaks go at the last blank that fits. */
@@ -186,13 +183,35 @@ wrap_rows(struct pager *p, size_t k, int width)
         }
         size_t len = cut < sizeof piece - 3 ? cut : sizeof piece - 3;
         snprintf(piece, sizeof piece, "%*s%.*s", first ? 0 : indent, "", (int)len, at);
-        if (add_row(p, piece, error, k) != 0)
-            return -1;
+        int rc = row(ctx, piece);
+        if (rc != 0)
+            return rc;
         at += len; /* what a row too long for piece left goes on the next */
         while (*at == ' ')
             at++;
     }
     return 0;
+}
+
+struct wrap_to {
+    struct pager *p;
+    bool error;
+    size_t origin;
+};
+
+static int
+wrap_row(void *ctx, const char *piece)
+{
+    const struct wrap_to *w = ctx;
+    return add_row(w->p, piece, w->error, w->origin);
+}
+
+/* The rows of source line k wrapped at width. */
+static int
+wrap_rows(struct pager *p, size_t k, int width)
+{
+    struct wrap_to w = {.p = p, .error = p->src_error[k], .origin = k};
+    return pager_wrap(p->src[k], width, wrap_row, &w);
 }
 
 int

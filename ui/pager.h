@@ -67,6 +67,10 @@ int pager_add_wrapped(struct pager *p, const char *text, bool error, int width);
  * resized), the line at the top staying at the top; a no-op at the width
  * they have. -1 when out of memory (the pager then shows what it has). */
 int pager_rewrap(struct pager *p, int width);
+/* Split one line into the rows pager_add_wrapped makes of it, handing each
+ * to row (a line that fits, or a width under 16, is one row); returns the
+ * first nonzero row result, else 0. The plain REPL wraps its output so. */
+int pager_wrap(const char *text, int width, int (*row)(void *ctx, const char *piece), void *ctx);
 void pager_show(struct pager *p);
 void pager_close(struct pager *p);
 /* One key (ch: the character for PK_CHAR). Returns true when something

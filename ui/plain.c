@@ -4,12 +4,15 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "commands/clock.h"
 #include "commands/cmd.h"
 #include "commands/job.h"
 #include "ui/ending.h"
 #include "ui/lineedit.h"
+#include "ui/pager.h"
 
 #define TICK_S 0.05     /* a paced job advances 20 times a second */
 #define BUDGET_S 0.02   /* compute per tick, so typing stays live */
@@ -32,6 +35,36 @@ struct out
 plain_out(void)
 {
     return (struct out){.line = print_line, .ctx = NULL};
+}
+
+/* At the prompt a line wider than the terminal would break mid-word where
+ * the terminal runs out, so it is wrapped as the live pager wraps it: at
+ * blanks, within the terminal's width less one (a row of the full width
+ * makes some terminals add an empty one), 80 columns when that is unknown.
+ * Batch output is never wrapped: it is for files and pipes. */
+static int
+repl_width(void)
+{
+    struct winsize ws;
+    int cols = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+    return cols - 1;
+}
+
+static int
+put_row(void *ctx, const char *piece)
+{
+    fputs(piece, ctx);
+    fputc('\n', ctx);
+    return 0;
+}
+
+static void
+print_wrapped(void *ctx, enum out_kind kind, const char *text)
+{
+    (void)ctx;
+    if (kind == OUT_ERROR)
+        fflush(stdout);
+    pager_wrap(text, repl_width(), put_row, kind == OUT_ERROR ? stderr : stdout);
 }
 
 int
@@ -72,11 +105,14 @@ static void
 run_typed(const char *line, void *ctx)
 {
     struct session *s = ctx;
-    struct out out = plain_out();
+    struct out out = {.line = print_wrapped, .ctx = NULL};
     bl_err err;
     bl_err_clear(&err);
-    if (cmd_run_line(s, line, &out, &err) != BL_OK)
-        fprintf(stderr, "error: %s\n", err.msg);
+    if (cmd_run_line(s, line, &out, &err) != BL_OK) {
+        char msg[sizeof err.msg + 8];
+        snprintf(msg, sizeof msg, "error: %s", err.msg);
+        print_wrapped(NULL, OUT_ERROR, msg);
+    }
     fflush(stdout);
 }
 
@@ -94,7 +130,7 @@ static void
 print_async(void *ctx, enum out_kind kind, const char *text)
 {
     lineedit_print_begin();
-    print_line(ctx, kind, text);
+    print_wrapped(ctx, kind, text);
     lineedit_print_end();
 }
 

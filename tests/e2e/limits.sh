@@ -63,7 +63,7 @@ printf "%s" "$out" | od -An -c | grep -q '033' && bad "raw ESC in the message" |
 out=$("$BIN" -e "$(printf 'data linear d=1; observe 2; export stream x\033[2J.csv')" 2>&1)
 printf "%s" "$out" | grep -qF 'wrote 2 rows to x\x1b[2J.csv' && ok || bad "echoed path not escaped: $out"
 word=$(head -c 3000 /dev/zero | tr '\0' 9)
-expect "long word keeps the reason" 1 ": not an integer" "$BIN" -e "data linear d=$word"
+expect "long word keeps the reason" 1 ": must be in 1..4096" "$BIN" -e "data linear d=$word"
 expect "long path keeps the reason" 1 "x.lens: No such file or directory" \
     "$BIN" -e "source /nonexistent/$(head -c 600 /dev/zero | tr '\0' a)/x.lens"
 expect "hex in a kernel spec refused" 1 "kernel: expected a decimal number at column 8" \

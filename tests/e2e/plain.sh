@@ -2,8 +2,9 @@
 # The plain interactive REPL (--plain, no curses) paces jobs as text: stream
 # without n= runs at its rate with a progress line about once a second, the
 # prompt stays usable while it runs, Ctrl-C stops it and keeps the line
-# being typed, sample N rate=R is paced too; F-keys type nothing; batch
-# still refuses stream without n=.
+# being typed, sample N rate=R is paced too; F-keys type nothing and no
+# hint names one; batch still refuses stream without n=; help wraps at
+# blanks to the terminal's width.
 # Usage: plain.sh PATH/TO/bayeslens
 SESSION=plain
 . "$(dirname "$0")/tmux.inc"
@@ -12,7 +13,10 @@ $T new-session -d -s plain -x 100 -y 40 \
     "env -i HOME=$TMP XDG_STATE_HOME=$TMP/state TERM=xterm-256color PATH=/usr/bin:/bin $BIN --plain"
 check "banner" "type 'help' for commands"
 text "seed 1; data linear d=2; model blr; stream rate=20"; keys Enter
-check "stream is paced, not refused" "streaming at 20/s"
+check "stream is paced, not refused" "streaming at 20/s ('pause' to pause, Ctrl-C to stop)"
+# No F-keys here: no hint names one.
+fkey=$(screen | grep -c "F5")
+[ "$fkey" -eq 0 ] && ok || bad "a plain hint names F5"
 absent_refusal=$(screen | grep -c "give n= in batch mode")
 [ "$absent_refusal" -eq 0 ] && ok || bad "plain mode refused stream"
 check "a progress line" "streaming: n = " 4
@@ -29,9 +33,16 @@ text "ta"; keys Enter
 check "the typed line stayed" "in_dim = 2"
 text "stream n=10 rate=50"; keys Enter
 check "stream n= ends by itself" "stream done (n = "
+text "stream n=1000 rate=5"; keys Enter
+check "stream n= hint" "streaming 1000 points at 5/s ('pause' to pause, Ctrl-C to stop)"
+text "pause"; keys Enter
+check "pause hint" "paused ('resume' to go on, 'step' for one more)"
+keys C-c; sleep 0.3
+stops=$(screen | grep -c "stream stopped at n = ")
+[ "$stops" -eq 2 ] && ok || bad "Ctrl-C stops a paused stream ($stops stops)"
 text "sampler hmc"; keys Enter
 text "sample 200 rate=100"; keys Enter
-check "sample is paced" "sampling at 100/s"
+check "sample is paced" "sampling at 100/s ('pause' pauses, 'step' steps, Ctrl-C stops)"
 check "sample ends with its summary" "hmc: 200 iterations" 10
 # F-keys type nothing in the plain REPL either.
 text "ab"; keys F4 F9 F12 S-F5 C-F12; text "c"; sleep 0.4
@@ -40,6 +51,21 @@ row=$(screen | grep '^bayeslens> ' | tail -1 | sed 's/ *$//')
 keys C-u
 keys C-d
 sleep 0.3
+
+# TERM=dumb at 80 columns: help wraps at blanks to the width less one, key
+# lines continuing under their description, never mid-word.
+$T new-session -d -s dumb -x 80 -y 60 \
+    "env -i HOME=$TMP XDG_STATE_HOME=$TMP/state TERM=dumb PATH=/usr/bin:/bin $BIN"
+SESSION=dumb
+check "dumb banner" "type 'help' for commands"
+text "help data"; keys Enter
+check "help wraps at a blank" "  prior. A file that cannot be loaded changes nothing."
+check "a key line continues under its text" "                         0.1; in 0..1000000)"
+wide=$(screen | awk 'length($0) > 79' | wc -l)
+[ "$wide" -eq 0 ] && ok || bad "help rows wider than 79 columns ($wide)"
+keys C-d
+sleep 0.3
+SESSION=plain
 
 out=$("$BIN" -e 'data linear; model blr; stream rate=20' 2>&1)
 case $out in *"give n= in batch mode"*) ok ;; *) bad "batch refuses stream without n= ($out)" ;; esac
