@@ -9,7 +9,8 @@ set -u
 BIN=$1
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-EX=../../examples/kernels.lens
+# From the script's own place: the build tree may live anywhere.
+EX=$(cd "$(dirname "$0")/../../examples" && pwd)/kernels.lens
 OPENBLAS_NUM_THREADS=1 "$BIN" -x "$EX" > "$TMP/t1" 2>&1 || { echo "FAIL: threads=1 run"; cat "$TMP/t1"; exit 1; }
 OPENBLAS_NUM_THREADS=2 "$BIN" -x "$EX" > "$TMP/t2" 2>&1 || { echo "FAIL: threads=2 run"; cat "$TMP/t2"; exit 1; }
 if ! grep -q "converged" "$TMP/t1"; then
