@@ -24,9 +24,11 @@
 #include "ui/plain.h"
 #include "ui/render.h"
 
-/* What `make run` shows: a world streaming into BLR with every pane moving. */
+/* What `make run` shows: a world streaming into BLR with every pane moving.
+ * The posterior pane follows the posterior (frame=posterior): in the
+ * prior's frame it is a dot after a few seconds of streaming. */
 #define DEMO "seed 1; data fourier k=3 noise=0.2; model blr alpha=1 features=fourier m=3; " \
-             "stream rate=8"
+             "pane posterior frame=posterior; stream rate=8"
 
 static bl_cancel interrupted;
 
