@@ -525,15 +525,12 @@ sort_order(const double *x, size_t len, size_t *ord, bl_err *err)
     return BL_OK;
 }
 
-/* Average ranks; sorted neighbours at most tol apart are ties (chained). */
-static int
-ranks_tol(const double *x, size_t len, double tol, double *r, bl_err *err)
+/* Average ranks of x from its ascending order ord; sorted neighbours at
+ * most tol apart are ties (chained). */
+static void
+ranks_of_order(const double *x, const size_t *ord, size_t len, double tol, double *r)
 {
-    size_t *ord = malloc(len * sizeof *ord);
-    if (ord == NULL)
-        return bl_fail(err, BL_ENOMEM, "out of memory for the ranks of %zu draws", len);
-    int rc = sort_order(x, len, ord, err);
-    for (size_t i = 0; rc == BL_OK && i < len;) {
+    for (size_t i = 0; i < len;) {
         size_t j = i;
         while (j + 1 < len && x[ord[j + 1]] - x[ord[j]] <= tol)
             j++;
@@ -542,6 +539,17 @@ ranks_tol(const double *x, size_t len, double tol, double *r, bl_err *err)
             r[ord[k]] = avg;
         i = j + 1;
     }
+}
+
+static int
+ranks_tol(const double *x, size_t len, double tol, double *r, bl_err *err)
+{
+    size_t *ord = malloc(len * sizeof *ord);
+    if (ord == NULL)
+        return bl_fail(err, BL_ENOMEM, "out of memory for the ranks of %zu draws", len);
+    int rc = sort_order(x, len, ord, err);
+    if (rc == BL_OK)
+        ranks_of_order(x, ord, len, tol, r);
     free(ord);
     return rc;
 }
@@ -552,29 +560,29 @@ diag_ranks(const double *x, size_t len, double *r, bl_err *err)
     return ranks_tol(x, len, 0.0, r, err);
 }
 
+/* Ranks of len draws to normal scores, in place. */
+static void
+scores_of_ranks(double *z, size_t len)
+{
+    double S = (double)len;
+    for (size_t i = 0; i < len; i++)
+        z[i] = gsl_cdf_ugaussian_Pinv((z[i] - 0.375) / (S + 0.25));
+}
+
 /* Normal scores of ranks_tol's ranks. */
 static int
 normal_scores(const double *x, size_t len, double tol, double *z, bl_err *err)
 {
     int rc = ranks_tol(x, len, tol, z, err);
-    if (rc != BL_OK)
-        return rc;
-    double S = (double)len;
-    for (size_t i = 0; i < len; i++)
-        z[i] = gsl_cdf_ugaussian_Pinv((z[i] - 0.375) / (S + 0.25));
-    return BL_OK;
+    if (rc == BL_OK)
+        scores_of_ranks(z, len);
+    return rc;
 }
 
 int
 diag_rank_normalize(const double *x, size_t len, double *z, bl_err *err)
 {
-    int rc = diag_ranks(x, len, z, err);
-    if (rc != BL_OK)
-        return rc;
-    double S = (double)len;
-    for (size_t i = 0; i < len; i++)
-        z[i] = gsl_cdf_ugaussian_Pinv((z[i] - 0.375) / (S + 0.25));
-    return BL_OK;
+    return normal_scores(x, len, 0.0, z, err);
 }
 
 /* R's type-7 quantile of sorted s (len): linear between order statistics. */
@@ -588,9 +596,11 @@ quantile7(const double *s, size_t len, double p)
     return s[lo] + (h - (double)lo) * (s[lo + 1] - s[lo]);
 }
 
-/* Scratch of one summary: pooled, sorted, split and transformed copies. */
+/* Scratch of one summary: pooled, sorted, split and transformed copies,
+ * and the pool's ascending order (for both sorted and the bulk ranks). */
 typedef struct rank_ws {
     double *pool, *sorted, *tmp, *split, *c, *acf;
+    size_t *ord;
 } rank_ws;
 
 static const double tail_p[DIAG_NQ] = {0.05, 0.5, 0.95};
@@ -615,9 +625,10 @@ diag_summarize(const double *x, size_t m, size_t n, size_t stride, size_t chain_
     size_t S = m * n, h = n / 2, M = 2 * m;
     rank_ws w = {malloc(S * sizeof(double)), malloc(S * sizeof(double)),
                  malloc(S * sizeof(double)), malloc(M * h * sizeof(double)),
-                 malloc(h * sizeof(double)), malloc(h * sizeof(double))};
+                 malloc(h * sizeof(double)), malloc(h * sizeof(double)),
+                 malloc(S * sizeof(size_t))};
     if (w.pool == NULL || w.sorted == NULL || w.tmp == NULL || w.split == NULL || w.c == NULL ||
-        w.acf == NULL) {
+        w.acf == NULL || w.ord == NULL) {
         rc = bl_fail(err, BL_ENOMEM, "out of memory for the diagnostics of %zu draws", S);
         goto done;
     }
@@ -626,23 +637,15 @@ diag_summarize(const double *x, size_t m, size_t n, size_t stride, size_t chain_
         rc = bl_fail(err, BL_ENUM, "constant draws: R-hat and ESS undefined");
         goto done;
     }
-    {
-        size_t *ord = malloc(S * sizeof *ord);
-        if (ord == NULL || (rc = sort_order(w.pool, S, ord, err)) != BL_OK) {
-            if (ord == NULL)
-                rc = bl_fail(err, BL_ENOMEM, "out of memory for the diagnostics of %zu draws", S);
-            free(ord);
-            goto done;
-        }
-        for (size_t i = 0; i < S; i++)
-            w.sorted[i] = w.pool[ord[i]];
-        free(ord);
-    }
+    if ((rc = sort_order(w.pool, S, w.ord, err)) != BL_OK)
+        goto done;
+    for (size_t i = 0; i < S; i++)
+        w.sorted[i] = w.pool[w.ord[i]];
     double med = quantile7(w.sorted, S, 0.5);
     double mu = chain_mean(w.pool, S, 1), sd = sqrt(chain_var(w.pool, S, 1, mu));
-    /* Bulk: split R-hat and ESS of the normal scores. */
-    if ((rc = diag_rank_normalize(w.pool, S, w.tmp, err)) != BL_OK)
-        goto done;
+    /* Bulk: split R-hat and ESS of the normal scores (the order above). */
+    ranks_of_order(w.pool, w.ord, S, 0.0, w.tmp);
+    scores_of_ranks(w.tmp, S);
     split_rows(w.tmp, m, n, w.split);
     out->rhat_bulk = rhat_rows(w.split, M, h);
     if ((rc = ess_rows(w.split, M, h, w.c, w.acf, &out->ess_bulk, err)) != BL_OK)
@@ -719,6 +722,7 @@ done:
     free(w.split);
     free(w.c);
     free(w.acf);
+    free(w.ord);
     return rc;
 }
 
