@@ -183,6 +183,18 @@ done:
  * Both objectives are convex in t; their minimum is where the derivative,
  * increasing in t, crosses 0 (bisection). 0 when x is on the tail's far
  * side of E Q (the bound says nothing). */
+/* The derivative in t of the objective of chernoff_log, with s = sg t. */
+static double
+chernoff_slope(const double *lam, const double *delta, size_t d, double x, double sg, double t)
+{
+    double dv = -sg * x;
+    for (size_t j = 0; j < d; j++) {
+        double q = 1.0 - 2.0 * sg * t * lam[j];
+        dv += sg * (lam[j] / q + delta[j] * delta[j] * lam[j] / (q * q));
+    }
+    return dv;
+}
+
 static double
 chernoff_log(const double *lam, const double *delta, size_t d, double x, bool lower)
 {
@@ -195,28 +207,17 @@ chernoff_log(const double *lam, const double *delta, size_t d, double x, bool lo
         return 0.0;
     double sg = lower ? -1.0 : 1.0; /* s = sg t */
     double lo = 0.0, hi = lower ? 1.0 / lmax : 0.5 / lmax;
-    for (int it = 0; lower && it < 2000; it++) { /* grow until the derivative is >= 0 */
-        double dv = x;
-        for (size_t j = 0; j < d; j++) {
-            double q = 1.0 + 2.0 * hi * lam[j];
-            dv -= lam[j] / q + delta[j] * delta[j] * lam[j] / (q * q);
-        }
-        if (dv >= 0.0)
-            break;
+    /* The lower tail's t is unbounded: grow until the derivative is >= 0. */
+    for (int it = 0; lower && it < 2000 && chernoff_slope(lam, delta, d, x, sg, hi) < 0.0; it++)
         hi *= 2.0;
-    }
     for (int it = 0; it < 200; it++) {
-        double t = 0.5 * (lo + hi), dv = lower ? x : -x;
-        for (size_t j = 0; j < d; j++) {
-            double q = 1.0 - 2.0 * sg * t * lam[j];
-            dv += sg * (lam[j] / q + delta[j] * delta[j] * lam[j] / (q * q));
-        }
-        if (dv < 0.0)
+        double t = 0.5 * (lo + hi);
+        if (chernoff_slope(lam, delta, d, x, sg, t) < 0.0)
             lo = t;
         else
             hi = t;
     }
-    double t = lo, f = lower ? t * x : -t * x;
+    double t = lo, f = -sg * t * x;
     for (size_t j = 0; j < d; j++) {
         double q = 1.0 - 2.0 * sg * t * lam[j];
         f += -0.5 * log(q) + delta[j] * delta[j] * lam[j] * sg * t / q;
