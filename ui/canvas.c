@@ -255,8 +255,8 @@ ascii_fold(uint32_t cp)
 /* Decode one code point from *ps and advance; an invalid or truncated
  * sequence yields U+FFFD and consumes its longest valid prefix (at least one
  * byte), as Unicode's "maximal subpart" practice recommends. */
-static uint32_t
-utf8_next(const unsigned char **ps)
+uint32_t
+canvas_utf8_next(const unsigned char **ps)
 {
     const unsigned char *s = *ps;
     unsigned c = s[0];
@@ -707,7 +707,7 @@ text_run(struct canvas *c, int col, int row, const char *utf8, int color, int at
     const unsigned char *s = (const unsigned char *)utf8;
     int x = col;
     while (*s) {
-        uint32_t cp = utf8_next(&s);
+        uint32_t cp = canvas_utf8_next(&s);
         int w = canvas_cp_width(cp);
         if (w == 0)
             continue;
@@ -745,7 +745,7 @@ canvas_text_width(const char *utf8)
     const unsigned char *s = (const unsigned char *)utf8;
     int w = 0;
     while (*s)
-        w += canvas_cp_width(utf8_next(&s));
+        w += canvas_cp_width(canvas_utf8_next(&s));
     return w;
 }
 
@@ -788,7 +788,7 @@ canvas_box(struct canvas *c, int col, int row, int w, int h, const char *title, 
         const unsigned char *t = (const unsigned char *)title;
         while (*t && hb + 4 < sizeof head) {
             const unsigned char *from = t;
-            uint32_t cp = utf8_next(&t);
+            uint32_t cp = canvas_utf8_next(&t);
             int cw = canvas_cp_width(cp);
             if (cols + cw > room) {
                 digit |= cp >= '0' && cp <= '9';

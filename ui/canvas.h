@@ -157,6 +157,10 @@ void canvas_put(struct canvas *c, int col, int row, uint32_t ch, int color, int 
  * an ellipsis (U+2026, '.' in ASCII). Returns the number of columns written. */
 int canvas_text(struct canvas *c, int col, int row, const char *utf8, int color, int attr,
                 int max_cols);
+/* Decode one code point from *ps and advance past it; an invalid or
+ * truncated sequence yields U+FFFD and consumes its longest valid prefix (at
+ * least one byte): the decoding canvas_text draws with. */
+uint32_t canvas_utf8_next(const unsigned char **ps);
 /* Display width of UTF-8 text in columns (wcwidth rules; control chars 0). */
 int canvas_text_width(const char *utf8);
 /* Columns one code point takes: 0 (controls, combining marks), 1, or 2 (East

@@ -1,7 +1,6 @@
 /* ui/logbuf.c - see logbuf.h. */
 #include "ui/logbuf.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,20 +51,6 @@ logbuf_get(const struct logbuf *l, size_t back, bool *error)
     return l->line[slot];
 }
 
-/* The code point at s[*i] (a stray byte stands for itself), *i moved past it. */
-static uint32_t
-next_cp(const char *s, size_t *i)
-{
-    const unsigned char *u = (const unsigned char *)s + *i;
-    int len = u[0] < 0xC0 ? 1 : u[0] < 0xE0 ? 2 : u[0] < 0xF0 ? 3 : 4;
-    uint32_t cp = len == 1 ? u[0] : u[0] & (0x3F >> (len - 1));
-    int k = 1;
-    for (; k < len && (u[k] & 0xC0) == 0x80; k++)
-        cp = cp << 6 | (u[k] & 0x3F);
-    *i += (size_t)k;
-    return cp;
-}
-
 size_t
 logbuf_wrap_next(const char *line, size_t at, int w, bool first)
 {
@@ -75,8 +60,9 @@ logbuf_wrap_next(const char *line, size_t at, int w, bool first)
     int room = first || w <= 2 ? w : w - 2, cols = 0;
     size_t i = at, blank = 0;
     while (i < len) {
-        size_t next = i;
-        int cw = canvas_cp_width(next_cp(line, &next));
+        const unsigned char *u = (const unsigned char *)line + i;
+        int cw = canvas_cp_width(canvas_utf8_next(&u)); /* as canvas_text measures it */
+        size_t next = (size_t)((const char *)u - line);
         /* A row takes at least one character, however narrow the room. */
         if (cols + cw > room && i > at)
             break;
