@@ -10,6 +10,7 @@
 #include "commands/session.h"
 #include "datasets/builtin.h"
 #include "datasets/csv.h"
+#include "core/base/rng.h"
 
 static const char *const input_choices[] = {"gaussian", "uniform", NULL};
 static const char *const yesno[] = {"no", "yes", NULL};
@@ -241,7 +242,7 @@ data_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *
         }
         /* A new world restarts its stream from the seed: same script, same data.
          * Its own generator, so that a refused world leaves the old stream as it was. */
-        rng = gsl_rng_alloc(gsl_rng_mt19937);
+        rng = gsl_rng_alloc(bl_rng_mt19937);
         if (rng == NULL)
             return bl_fail(err, BL_ENOMEM, "out of memory");
         gsl_rng_set(rng, s->seed);

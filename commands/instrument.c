@@ -13,6 +13,7 @@
 #include "core/mcmc/sampler.h"
 #include "core/mcmc/target.h"
 #include "commands/wfile.h"
+#include "core/base/rng.h"
 
 #define FOURIER_L 5.0 /* half-period of the Fourier class (docs/math.md §8, Panwar et al.) */
 #define GP_CLASS_KERNEL "rbf(var=1, ls=1)" /* the GP class's prior over functions */
@@ -80,7 +81,7 @@ static struct instrument *
 new_instrument(enum inst_kind kind, unsigned long seed, bl_err *err)
 {
     struct instrument *in = calloc(1, sizeof *in);
-    if (in == NULL || (in->rng = gsl_rng_alloc(gsl_rng_mt19937)) == NULL) {
+    if (in == NULL || (in->rng = gsl_rng_alloc(bl_rng_mt19937)) == NULL) {
         free(in);
         bl_fail(err, BL_ENOMEM, "out of memory");
         return NULL;
@@ -146,7 +147,7 @@ instrument_lens(const struct lens_setup *o, bl_err *err)
     if (lens_truth_simple_complex(&lo, o->r, ws, wc, err) != BL_OK)
         goto fail;
     /* The same seed draws the same class for both learners. */
-    gsl_rng *r2 = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *r2 = gsl_rng_alloc(bl_rng_mt19937);
     if (r2 == NULL) {
         bl_fail(err, BL_ENOMEM, "out of memory");
         goto fail;

@@ -23,6 +23,7 @@
 #include "core/kernel/kernel.h"
 #include "core/kernel/nngp.h"
 #include "core/spectrum/spectrum.h"
+#include "core/base/rng.h"
 
 static const char *const yesno[] = {"no", "yes", NULL};
 static const char *const mean_choices[] = {"zero", "const", "linear", "data", NULL};
@@ -633,7 +634,7 @@ gp_show_evidence(struct session *s, struct out *out, bl_err *err)
             int rc = gp_scale_quad(g->gp, pr, NULL, 0, &q, err);
             if (rc != BL_OK)
                 return rc;
-            gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+            gsl_rng *r = gsl_rng_alloc(bl_rng_mt19937);
             if (r == NULL)
                 return bl_fail(err, BL_ENOMEM, "out of memory");
             gsl_rng_set(r, s->seed);

@@ -9,12 +9,19 @@
  * instance from its options (the seed, or load=FILE), so training is lost by
  * `model ...`, a world change or a failed observe (docs/models.md).
  *
- * Seeds, all derived from the model's seed= (default: the session's):
- *   member k's initialization      seed + k
- *   member k's trainer (minibatches, SGLD noise)  seed + 2^32 + k + 2^20 * step
+ * Seeds, all derived from the model's seed= (default: the session's) by
+ * bl_rng_derive(seed, kind, a, b) (core/base/rng.h), each a stream of its own:
+ *   member k's initialization      kind 1, a = k
+ *   member k's trainer (minibatches, SGLD noise)  kind 2, a = k, b = step
  *     (step: the instance's step count when the trainer is made)
- *   probe inputs                   seed + 2^33
- *   held-out points                seed + 2^34
+ *   probe inputs                   kind 3
+ *   held-out points                kind 4
+ * (They were seed + k, seed + 2^32 + k + 2^20 step, seed + 2^33 and
+ * seed + 2^34, which GSL's twister cut to their low 32 bits: member 0 was
+ * initialized from the world's own draws, the probe and held-out sets were
+ * the world's points again, and seed s + 1's members were seed s's shifted
+ * by one.)
+ * The world draws its truth and points from the session's seed itself.
  * The probe set, on which every layer kernel, its spectrum and the NTK are
  * measured, is fixed once: for a synthetic world `probe` inputs drawn from
  * the world at creation; for a data-set world (no draws) the first
@@ -44,6 +51,7 @@
 #include "core/kernel/nngp.h"
 #include "core/nn/nn.h"
 #include "core/spectrum/spectrum.h"
+#include "core/base/rng.h"
 
 #define NN_MAX_ENSEMBLE 64
 #define NN_PROBE_MAX    500
@@ -680,7 +688,7 @@ nn_create(const void *opts, const world *w, bl_err *err)
     int rc = BL_OK;
     for (size_t k = 0; rc == BL_OK && k < g->K; k++) {
         nn_opts o = g->set.net;
-        o.seed = (uint64_t)st->seed + k;
+        o.seed = bl_rng_derive(st->seed, 1, k, 0);
         g->net[k] = nn_alloc(&o, err);
         if (g->net[k] == NULL)
             rc = err && err->code ? err->code : BL_ENOMEM;
@@ -699,7 +707,7 @@ nn_create(const void *opts, const world *w, bl_err *err)
         /* world_next reads a synthetic world (only a table world moves its
          * row), so drawing from it with our own generators leaves it as it was. */
         world *ww = (world *)w;
-        gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+        gsl_rng *r = gsl_rng_alloc(bl_rng_mt19937);
         g->np = st->probe;
         g->nh = st->heldout;
         g->P = malloc(g->np * g->in_dim * sizeof *g->P);
@@ -709,10 +717,10 @@ nn_create(const void *opts, const world *w, bl_err *err)
             rc = bl_fail(err, BL_ENOMEM, "out of memory for the probe and held-out sets");
         if (rc == BL_OK) {
             double y;
-            gsl_rng_set(r, (unsigned long)((uint64_t)st->seed + (UINT64_C(1) << 33)));
+            gsl_rng_set(r, (unsigned long)bl_rng_derive(st->seed, 3, 0, 0));
             for (size_t i = 0; rc == BL_OK && i < g->np; i++)
                 rc = world_next(ww, r, g->P + i * g->in_dim, &y, err);
-            gsl_rng_set(r, (unsigned long)((uint64_t)st->seed + (UINT64_C(1) << 34)));
+            gsl_rng_set(r, (unsigned long)bl_rng_derive(st->seed, 4, 0, 0));
             for (size_t i = 0; rc == BL_OK && i < g->nh; i++)
                 rc = world_next(ww, r, g->H + i * g->in_dim, &g->HY[i], err);
         }
@@ -840,8 +848,7 @@ nn_train_begin(void *m, const struct cmd_args *a, bl_err *err)
         if (tr == NULL)
             return bl_fail(err, BL_ENOMEM, "out of memory");
         for (size_t k = 0; rc == BL_OK && k < g->K; k++) {
-            uint64_t seed = (uint64_t)g->set.seed + (UINT64_C(1) << 32) + k +
-                            ((uint64_t)g->step << 20);
+            uint64_t seed = bl_rng_derive(g->set.seed, 2, k, g->step);
             tr[k] = nn_trainer_alloc(g->net[k], &o, seed, err);
             if (tr[k] == NULL)
                 rc = err && err->code ? err->code : BL_ENOMEM;

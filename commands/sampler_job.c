@@ -21,6 +21,7 @@
 #include "core/base/linalg.h"
 #include "core/spectrum/spectrum.h"
 #include "datasets/builtin.h"
+#include "core/base/rng.h"
 
 const char *const smp_target_names[SMP_NTARGETS + 1] = {
     "posterior", "banana", "donut",     "mixture", "funnel", "squiggle",
@@ -269,7 +270,7 @@ sampler_job_new(const struct sampler_setup *o, target *t, const struct smp_model
         if (!isfinite(sd[i]) || sd[i] <= 0)
             sd[i] = 1.0;
     }
-    if ((j->rng = gsl_rng_alloc(gsl_rng_mt19937)) == NULL)
+    if ((j->rng = gsl_rng_alloc(bl_rng_mt19937)) == NULL)
         goto nomem;
     gsl_rng_set(j->rng, seed ^ 0x5a3b1e5UL);
 

@@ -18,6 +18,7 @@
 #include "commands/clock.h"
 #include "commands/sweep.h"
 #include "core/blr/regret.h"
+#include "core/base/rng.h"
 
 const char *const trace_names[TR_COUNT + 1] = {
     [TR_LOGLOSS] = "logloss",
@@ -78,7 +79,7 @@ session_alloc(bl_err *err)
         bl_fail(err, BL_ENOMEM, "out of memory");
         return NULL;
     }
-    s->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    s->rng = gsl_rng_alloc(bl_rng_mt19937);
     if (s->rng == NULL) {
         free(s);
         bl_fail(err, BL_ENOMEM, "out of memory");

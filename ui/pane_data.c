@@ -18,6 +18,7 @@
 #include "core/base/linalg.h"
 #include "ui/pane.h"
 #include "ui/plot.h"
+#include "core/base/rng.h"
 
 #define DATA_MAX_POINTS 3000 /* newest points drawn; older ones only add ink */
 #define DATA_DRAWS 3
@@ -131,7 +132,7 @@ ensure_normals(struct data_pane *p, size_t d)
         p->zdim = 0;
         return -1;
     }
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *r = gsl_rng_alloc(bl_rng_mt19937);
     if (r == NULL)
         return -1;
     gsl_rng_set(r, 20240917);
@@ -265,7 +266,7 @@ gp_grid(struct data_pane *p, const struct session *s, struct canvas *c, const do
         free(p->gz);
         p->gzn = 0;
         p->gz = malloc((nz > 0 ? DATA_DRAWS * nz : 1) * sizeof *p->gz);
-        gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+        gsl_rng *r = gsl_rng_alloc(bl_rng_mt19937);
         if (p->gz == NULL || r == NULL) {
             gsl_rng_free(r);
             return -1;

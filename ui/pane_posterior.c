@@ -33,6 +33,7 @@
 #include "ui/plot.h"
 #include "ui/sampler_events.h"
 #include "ui/shade.h"
+#include "core/base/rng.h"
 
 struct posterior_pane {
     struct plot_range x, y;   /* the ellipse plot */
@@ -950,7 +951,7 @@ f_joint(struct posterior_pane *p, const struct session *s)
     if (p->fz == NULL || p->fzn != nz) {
         free(p->fz);
         p->fz = malloc((nz > 0 ? FDRAWS * nz : 1) * sizeof *p->fz);
-        gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+        gsl_rng *r = gsl_rng_alloc(bl_rng_mt19937);
         if (p->fz == NULL || r == NULL) {
             gsl_rng_free(r);
             free(p->fz);

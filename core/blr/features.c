@@ -13,6 +13,7 @@
  * in); the ReLU weights are drawn once in features_alloc from a private
  * mt19937 seeded with opts->seed, so equal options give equal maps. */
 #include "core/blr/features.h"
+#include "core/base/rng.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -176,7 +177,7 @@ features_alloc(size_t in_dim, const feat_opts *o, const double *lo, const double
     if (o->kind == FEAT_RELU) {
         size_t n = o->m * (in_dim + 1);
         f->relu_w = malloc(n * sizeof *f->relu_w);
-        rng = gsl_rng_alloc(gsl_rng_mt19937);
+        rng = gsl_rng_alloc(bl_rng_mt19937);
         if (f->relu_w == NULL || rng == NULL)
             goto nomem;
         gsl_rng_set(rng, o->seed);

@@ -12,6 +12,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "core/mcmc/sampler_impl.h"
+#include "core/base/rng.h"
 
 /* The kinds, in the order `sampler` lists them. A new kind is its file plus
  * one line here. */
@@ -619,7 +620,7 @@ sampler_ens_alloc(sampler_kind kind, target *t, const sampler_opts *o, size_t K,
         goto nomem;
     for (size_t k = 0; k < K; k++) {
         unsigned long seed = gsl_rng_get(rng);
-        if ((e->rng[k] = gsl_rng_alloc(gsl_rng_mt19937)) == NULL)
+        if ((e->rng[k] = gsl_rng_alloc(bl_rng_mt19937)) == NULL)
             goto nomem;
         gsl_rng_set(e->rng[k], seed);
         for (size_t i = 0; i < d; i++)

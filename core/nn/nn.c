@@ -26,6 +26,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "core/base/linalg.h"
+#include "core/base/rng.h"
 
 struct nn {
     nn_opts o;
@@ -271,7 +272,7 @@ nn_alloc(const nn_opts *o, bl_err *err)
     nn *net = build(o, err);
     if (net == NULL)
         return NULL;
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *rng = gsl_rng_alloc(bl_rng_mt19937);
     if (rng == NULL) {
         nn_free(net);
         bl_fail(err, BL_ENOMEM, "nn: out of memory");
@@ -752,7 +753,7 @@ nn_trainer_alloc(const nn *net, const nn_train_opts *o, uint64_t seed, bl_err *e
         ((t->m = calloc(t->P, sizeof(double))) == NULL ||
          (t->v = calloc(t->P, sizeof(double))) == NULL))
         goto nomem;
-    if ((t->rng = gsl_rng_alloc(gsl_rng_mt19937)) == NULL)
+    if ((t->rng = gsl_rng_alloc(bl_rng_mt19937)) == NULL)
         goto nomem;
     gsl_rng_set(t->rng, (unsigned long)seed);
     return t;
