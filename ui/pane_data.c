@@ -351,11 +351,13 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
     plot_extent(px, m, false, &xmn, &xmx);
     plot_extent(py, m, false, &ymn, &ymx);
     double seen_lo = xmn, seen_hi = xmx; /* where there are data */
+    double in_lo = NAN, in_hi = NAN;     /* where the world has inputs */
     if (fn) {
         /* The world's input range is known: start from it, so the axis does
          * not creep outward as the first points arrive. */
         double lo, hi;
         world_input_range(s->world, &lo, &hi);
+        in_lo = lo, in_hi = hi;
         xmn = isnan(xmn) ? lo : fmin(xmn, lo);
         xmx = isnan(xmx) ? hi : fmax(xmx, hi);
     }
@@ -414,6 +416,24 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
             plot_extent(&gd[g], 1, false, &ymn, &ymx);
             plot_extent(&gd[grid + g], 1, false, &ymn, &ymx);
         }
+    /* When a quarter or more of the world's inputs lie past the data (a data
+     * set observed in part: CO2's 1958-1978 of 1958-2001), the figure is a
+     * forecast, and the forecast's mean over those inputs sets the range
+     * too (the trend left the axis at 1978 and the right of the pane was
+     * empty); its bands do not, and are clipped with the mark once they
+     * leave it. A margin past the data of a synthetic world (its last
+     * points short of its input range, the axis's rounding) keeps the
+     * clipping, so that a mean that dives there (a network's, at the edge)
+     * does not squash the fit. */
+    size_t past = 0, inside = 0;
+    for (size_t g = 0; model && clip_bands && g < grid; g++)
+        if (gx[g] >= in_lo && gx[g] <= in_hi) {
+            inside++;
+            past += !(gx[g] >= seen_lo && gx[g] <= seen_hi);
+        }
+    for (size_t g = 0; past > 0 && 4 * past >= inside && g < grid; g++)
+        if (gx[g] >= in_lo && gx[g] <= in_hi && !(gx[g] >= seen_lo && gx[g] <= seen_hi))
+            plot_extent(&gm[g], 1, false, &ymn, &ymx);
     plot_range_update(&p->y, ymn, ymx);
 
     /* Standardized inputs are labelled in original units when the world

@@ -41,6 +41,25 @@ case_ "a lines= rule for no line is an error, also on identical files" 2 "x = 1\
 case_ "a rule by pattern alone may match nothing (it serves several files)" 0 "x = 1\n" "x = 1\n" \
     "rel=0 abs=5 /^mean = / : Monte Carlo mean\n"
 case_ "a range past the end is an error" 2 "x = 1\n" "x = 2\n" "rel=0 abs=5 lines=3-4 : noisy\n"
+# dots=D: braille cells compare dot by dot, at most D dots over the rule's lines.
+D='dots=1 /^│/ : a curve through numbers within tolerance crosses a dot\n'
+case_ "one dot flip within dots=1" 0 "│⣰⣻│\n" "│⣸⣻│\n" "$D"
+case_ "two dot flips fail dots=1" 1 "│⣰⣻│\n" "│⣸⣿│\n" "$D"
+case_ "the budget is shared by the rule's lines" 1 "│⣰│\n│⣻│\n" "│⣸│\n│⣿│\n" "$D"
+case_ "two lines' flips within dots=2" 0 "│⣰│\n│⣻│\n" "│⣸│\n│⣿│\n" \
+    'dots=2 /^│/ : a curve through numbers within tolerance crosses a dot\n'
+case_ "a blank is the empty cell" 0 "│ ⠁│\n" "│⠁⠁│\n" "$D"
+case_ "all 8 dots of a cell are 8 flips" 1 "│⠀│\n" "│⣿│\n" \
+    'dots=7 /^│/ : a curve through numbers within tolerance crosses a dot\n'
+case_ "8 flips within dots=8" 0 "│⠀│\n" "│⣿│\n" \
+    'dots=8 /^│/ : a curve through numbers within tolerance crosses a dot\n'
+case_ "a glyph that is not braille still differs" 1 "│⠁▲│\n" "│⠁▼│\n" "$D"
+case_ "text against a braille cell still differs" 1 "│a⠁│\n" "│⠁⠁│\n" "$D"
+case_ "a number on a dots line is exact unless rel= says" 1 "│⠁ 340│\n" "│⠁ 341│\n" "$D"
+case_ "a moved cell of text still differs" 1 "│ a⠁│\n" "│a ⠁│\n" "$D"
+case_ "lines the rule does not match stay exact" 1 "x⣰\n" "x⣸\n" "$D"
+case_ "dots= as the file default is an error" 2 "│⣰│\n" "│⣰│\n" "dots=1\n"
+case_ "dots= takes a count" 2 "│⣰│\n" "│⣰│\n" 'dots=0.5 /^│/ : a reason\n'
 rm -f "$T/b"; if sh "$ND" "$T/a" "$T/nope" > /dev/null 2>&1; then st=0; else st=$?; fi
 [ "$st" = 2 ] && passes=$((passes + 1)) || { fails=$((fails + 1)); echo "FAIL: unreadable file: status $st"; }
 echo "$passes passed, $fails failed"
