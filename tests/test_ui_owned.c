@@ -21,6 +21,7 @@
 #include "ui/canvas.h"
 #include "ui/logbuf.h"
 #include "ui/pane.h"
+#include "ui/plot.h"
 #include "ui/render.h"
 
 #define MIN_CELLS 3
@@ -532,6 +533,54 @@ test_named_and_seen(void)
     session_free(s);
 }
 
+/* The compare pane at 80x24: each side's log evidence, the number the row
+ * compares, is printed whole after the side's name (it was cut to "-9.14…"
+ * and "lo…"), and the fits' y axis follows the data and the bands over them
+ * (poly(9)'s band past the data made it +-10 for data within +-2). */
+static void
+test_compare_header(void)
+{
+    bl_err err;
+    struct session *s = session_alloc(&err);
+    CHECK(s != NULL && ui_init(&ui, false) == 0, "session and ui");
+    if (s == NULL)
+        return;
+    ui_attach(&ui, s);
+    struct out_buffer ob;
+    out_buffer_init(&ob);
+    CHECK(cmd_run_line(s,
+                       "seed 1; data linear d=1 noise=0.3; model blr features=poly degree=3; "
+                       "compare model blr features=poly degree=9; observe 30",
+                       &ob.out, &err) == BL_OK,
+          "setup: %s", err.msg);
+    struct canvas c;
+    CHECK(canvas_init(&c, 80, 24, false) == 0, "canvas");
+    ui_render(&ui, s, &c, NULL);
+    const struct session *side[2] = {s, s->side_b};
+    int header = -1;
+    for (int y = 0; y < c.rows && header < 0; y++)
+        if (on_row(&c, y, "│a: "))
+            header = y;
+    CHECK(header >= 0, "80x24 compare: a header row names side a");
+    for (int k = 0; k < 2 && header >= 0 && side[k] != NULL; k++) {
+        char v[32], want[48];
+        plot_format_number(session_log_evidence(side[k]), 5, v, sizeof v);
+        snprintf(want, sizeof want, "log ev %s ", v);
+        char row[2048];
+        canvas_row_utf8(&c, header, row, sizeof row);
+        CHECK(on_row(&c, header, want), "80x24 compare: side %c's '%s' whole: %s", "ab"[k], want,
+              row);
+    }
+    bool ten = false;
+    for (int y = header + 1; header >= 0 && y < header + 10; y++)
+        ten = ten || on_row(&c, y, "10 ┤");
+    CHECK(!ten, "80x24 compare: the fits' y axis does not reach 10 for data within +-2");
+    canvas_free(&c);
+    out_buffer_free(&ob);
+    ui_free(&ui);
+    session_free(s);
+}
+
 static int
 by_name(const void *a, const void *b)
 {
@@ -549,6 +598,7 @@ main(int argc, char **argv)
     test_sampler_pictures();
     test_side_by_side();
     test_named_and_seen();
+    test_compare_header();
     run_script(test_path("golden/screens.lens"), "screens.lens", false);
 
     /* The lectures, in name order. */

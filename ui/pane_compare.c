@@ -191,6 +191,7 @@ draw_models(struct cmp_pane *p, const struct session *const side[2], struct canv
     }
     plot_extent(px, m, false, &xmn, &xmx);
     plot_extent(py, m, false, &ymn, &ymx);
+    double seen_lo = xmn, seen_hi = xmx; /* NaN before the first point */
     size_t grid = (size_t)(w > 0 ? 2 * w : 0);
     grid = grid > CMP_GRID ? CMP_GRID : grid;
     if (fn) {
@@ -209,11 +210,18 @@ draw_models(struct cmp_pane *p, const struct session *const side[2], struct canv
     if (fn && grid > 1) {
         fill_grid(p, side, c, grid);
         grid = p->grid; /* a throttled refresh keeps the last grid (its own size) */
+        /* As in the data pane: the bands set the y range where there are
+         * data. Past the data a flexible side's band opens by orders of
+         * magnitude (poly(9)'s made a +-10 axis for data within +-1, the
+         * fits two flat lines); there it leaves the plot at its edge.
+         * Without two points the whole grid counts. */
+        bool all = !(seen_hi > seen_lo);
         for (int k = 0; k < 2; k++)
-            if (p->gok[k]) {
-                plot_extent(p->glo2[k], grid, false, &ymn, &ymx);
-                plot_extent(p->ghi2[k], grid, false, &ymn, &ymx);
-            }
+            for (size_t g = 0; p->gok[k] && g < grid; g++)
+                if (all || (p->gx[g] >= seen_lo && p->gx[g] <= seen_hi)) {
+                    plot_extent(&p->glo2[k][g], 1, false, &ymn, &ymx);
+                    plot_extent(&p->ghi2[k][g], 1, false, &ymn, &ymx);
+                }
     }
     plot_range_update(&p->y, ymn, ymx);
     if (!fn)
@@ -468,17 +476,26 @@ cmp_draw(void *self, const struct session *s, struct canvas *c, int col, int row
         side_name(side[k], smp, name[k], sizeof name[k]);
     }
     for (int k = 0; k < 2; k++) {
-        char line[420], shown_name[400];
-        snprintf(shown_name, sizeof shown_name, "%s", name[k]);
-        if (canvas_text_width(name[k]) + 18 > bw - 1)
-            side_diff(name[k], name[1 - k], shown_name, sizeof shown_name);
+        char line[8], shown_name[400];
         double le = session_log_evidence(side[k]);
-        char num[32] = "";
-        if (!smp && isfinite(le))
-            plot_format_number(le, 5, num, sizeof num);
-        snprintf(line, sizeof line, "%c: %s%s%s", k ? 'b' : 'a', shown_name,
-                 num[0] ? "  log ev " : "", num);
-        canvas_text(c, cols[k], row, line, COL_S1 + k, ATTR_BOLD, bw - 1);
+        char num[48] = "";
+        if (!smp && isfinite(le)) {
+            char v[32];
+            plot_format_number(le, 5, v, sizeof v);
+            snprintf(num, sizeof num, " log ev %s", v);
+        }
+        snprintf(shown_name, sizeof shown_name, "%s", name[k]);
+        if (3 + canvas_text_width(name[k]) + canvas_text_width(num) > bw - 1)
+            side_diff(name[k], name[1 - k], shown_name, sizeof shown_name);
+        /* The evidence is what the row compares: the side's name gives way
+         * (cut with an ellipsis), the number is printed whole or not at all. */
+        snprintf(line, sizeof line, "%c: ", k ? 'b' : 'a');
+        int used = canvas_text(c, cols[k], row, line, COL_S1 + k, ATTR_BOLD, bw - 1);
+        int room = bw - 1 - used - canvas_text_width(num);
+        if (room < 4)
+            num[0] = '\0', room = bw - 1 - used;
+        used += canvas_text(c, cols[k] + used, row, shown_name, COL_S1 + k, ATTR_BOLD, room);
+        canvas_text(c, cols[k] + used, row, num, COL_S1 + k, ATTR_BOLD, bw - 1 - used);
         rows[k] = row + 1;
     }
     if (smp)
