@@ -189,6 +189,19 @@ copy_data(target *t, const double *X, const double *y, bl_err *err)
     return BL_OK;
 }
 
+/* target_new of a target with data, holding a copy of X (n x d) and y. */
+static target *
+target_data_new(target_kind kind, size_t n, size_t d, const double *X, const double *y,
+                bool want_prec, bl_err *err)
+{
+    target *t = target_new(kind, d, n, want_prec, true, err);
+    if (t != NULL && copy_data(t, X, y, err) != BL_OK) {
+        target_free(t);
+        return NULL;
+    }
+    return t;
+}
+
 target *
 target_gauss_alloc(size_t d, const double *mu, const double *P, bl_err *err)
 {
@@ -287,11 +300,9 @@ target_blr_data_alloc(size_t n, size_t d, const double *X, const double *y, doub
 {
     if (check_pos("alpha", alpha, err) || check_pos("beta", beta, err))
         return NULL;
-    target *t = target_new(TARGET_BLR_DATA, d, n, true, true, err);
+    target *t = target_data_new(TARGET_BLR_DATA, n, d, X, y, true, err);
     if (t == NULL)
         return NULL;
-    if (copy_data(t, X, y, err) != BL_OK)
-        goto fail;
     t->G = calloc(d * d, sizeof *t->G);
     t->xty = malloc(d * sizeof *t->xty);
     if (t->G == NULL || t->xty == NULL) {
@@ -753,11 +764,9 @@ target_logistic_alloc(size_t n, size_t d, const double *X, const double *y, doub
 {
     if (check_pos("alpha", alpha, err))
         return NULL;
-    target *t = target_new(TARGET_LOGISTIC, d, n, true, true, err);
+    target *t = target_data_new(TARGET_LOGISTIC, n, d, X, y, true, err);
     if (t == NULL)
         return NULL;
-    if (copy_data(t, X, y, err) != BL_OK)
-        goto fail;
     for (size_t i = 0; i < n; i++) {
         if (y[i] != 1.0 && y[i] != -1.0) {
             bl_fail(err, BL_EINVAL, "label %g in row %zu: must be -1 or +1", y[i], i);
@@ -780,13 +789,9 @@ target_student_t_alloc(size_t n, size_t d, const double *X, const double *y, dou
     if (check_pos("nu", nu, err) || check_pos("sigma", sigma, err) ||
         check_pos("alpha", alpha, err))
         return NULL;
-    target *t = target_new(TARGET_STUDENT_T, d, n, false, true, err);
+    target *t = target_data_new(TARGET_STUDENT_T, n, d, X, y, false, err);
     if (t == NULL)
         return NULL;
-    if (copy_data(t, X, y, err) != BL_OK) {
-        target_free(t);
-        return NULL;
-    }
     t->nu = nu;
     t->sigma = sigma;
     t->alpha = alpha;
