@@ -104,6 +104,15 @@ linalg_all_finite(const double *v, size_t n)
             return false;
     return true;
 }
+/* Whether at least one of v[0..n) is finite. */
+static inline bool
+linalg_any_finite(const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i]))
+            return true;
+    return false;
+}
 
 /* OpenBLAS on one thread around a computation whose result is kept or
  * printed: a threaded dtrsm, dsyrk or dpotrf sums in an order that depends
