@@ -568,16 +568,22 @@ gp_describe(const void *opts, const void *m, char *buf, size_t size)
 
 /* ---- show ---------------------------------------------------------------- */
 
-/* The mean's parameters after the kernel's (nothing for the zero mean). */
+/* The hyperparameters: the kernel's, then the mean's (nothing for the zero
+ * mean), noise and jitter. */
 static void
-show_mean(struct out *out, const gp *g)
+show_hypers(struct out *out, const gp *g)
 {
+    const kernel *k = gp_kernel(g);
+    for (size_t i = 0; i < kernel_nparams(k); i++)
+        out_kv_real(out, kernel_param_name(k, i), kernel_param_value(k, i));
     for (size_t j = 0; j < gp_mean_nparams(g); j++)
         out_kv_real(out, gp_mean_param_name(g, j), gp_mean_param_value(g, j));
     if (gp_mean(g) == GP_MEAN_DATA) {
         double x0 = 0;
         out_kv_real(out, "mean.data", gp_mean_at(g, &x0));
     }
+    out_kv_real(out, "noise", sqrt(gp_noise(g)));
+    out_kv_real(out, "jitter", gp_jitter(g));
 }
 
 static int
@@ -588,11 +594,7 @@ gp_show_kernel(struct session *s, struct out *out, bl_err *err)
     char spec[1024];
     kernel_format(k, spec, sizeof spec);
     out_kv_str(out, "kernel", spec);
-    for (size_t i = 0; i < kernel_nparams(k); i++)
-        out_kv_real(out, kernel_param_name(k, i), kernel_param_value(k, i));
-    show_mean(out, g->gp);
-    out_kv_real(out, "noise", sqrt(gp_noise(g->gp)));
-    out_kv_real(out, "jitter", gp_jitter(g->gp));
+    show_hypers(out, g->gp);
     out_kv_int(out, "n", (long long)gp_n(g->gp));
     out_kv_int(out, "in_dim", (long long)gp_in_dim(g->gp));
     if (g->set.nngp) {
@@ -615,7 +617,6 @@ static int
 gp_show_evidence(struct session *s, struct out *out, bl_err *err)
 {
     const struct gp_inst *g = s->m;
-    const kernel *k = gp_kernel(g->gp);
     double lml = gp_log_ml(g->gp);
     if (g->set.tp) {
         const gp_scale_prior *pr = &g->set.prior;
@@ -654,11 +655,7 @@ gp_show_evidence(struct session *s, struct out *out, bl_err *err)
     } else {
         out_kv_real(out, "log_evidence", lml);
     }
-    for (size_t i = 0; i < kernel_nparams(k); i++)
-        out_kv_real(out, kernel_param_name(k, i), kernel_param_value(k, i));
-    show_mean(out, g->gp);
-    out_kv_real(out, "noise", sqrt(gp_noise(g->gp)));
-    out_kv_real(out, "jitter", gp_jitter(g->gp));
+    show_hypers(out, g->gp);
     out_kv_int(out, "n", (long long)s->n);
     return BL_OK;
 }

@@ -709,22 +709,13 @@ why_not_finite(const struct show_ctx *c, const char *key, char *buf, size_t size
     return "undefined for these draws (no spread within the chains)";
 }
 
-static bool
-all_finite(const double *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(v[i]))
-            return false;
-    return true;
-}
-
 /* The out a value's line goes to: the show's own when all n values are
  * finite, else one that appends why they are not. */
 static struct out *
 value_out(struct show_ctx *c, struct out *commented, const char *key, const double *v, size_t n,
           char *buf, size_t size)
 {
-    if (all_finite(v, n))
+    if (linalg_all_finite(v, n))
         return c->to;
     c->why = why_not_finite(c, key, buf, size);
     return commented;
@@ -763,7 +754,8 @@ sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *e
             cov[i] = NAN;
     struct show_ctx c = {
         .j = j,
-        .diverged = have && !(all_finite(cov, d * d) && all_finite(diag_acc_mean(j->acc), d)),
+        .diverged =
+            have && !(linalg_all_finite(cov, d * d) && linalg_all_finite(diag_acc_mean(j->acc), d)),
         .nonfinite = tot.nonfinite,
         .to = out,
     };

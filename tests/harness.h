@@ -3,6 +3,7 @@
  * CHECK(cond, fmt, ...)        condition with a message
  * CHECK_REL(got, want, rtol)   |got - want| <= rtol * |want| (absolute when want == 0)
  * CHECK_ABS(got, want, atol)   |got - want| <= atol
+ * rel_diff(a, b, n)            |a - b| / |b| of two vectors (2-norms; |a - b| when b = 0)
  * Each binary ends with TEST_REPORT(), which prints "N passed, N failed" and
  * returns non-zero on failure, or when no check ran at all (a test whose
  * checks were all skipped by mistake must not pass). Every tolerance at a call site says where it
@@ -44,6 +45,17 @@ static int harness_passed, harness_failed;
         CHECK(fabs(g_ - w_) <= t_ && !isnan(g_), "%s = %.15g, want %.15g (abs err %.3g > %.3g)", \
               #got, g_, w_, fabs(g_ - w_), t_);                                            \
     } while (0)
+
+static inline double
+rel_diff(const double *a, const double *b, size_t n)
+{
+    double num = 0.0, den = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        num += (a[i] - b[i]) * (a[i] - b[i]);
+        den += b[i] * b[i];
+    }
+    return sqrt(num / (den > 0.0 ? den : 1.0));
+}
 
 /* Call first in every test main(): GSL's default handler aborts. */
 #define TEST_INIT() gsl_set_error_handler_off()

@@ -25,17 +25,6 @@
  * digits: allow 1e-9 relative or half a unit in the 10th decimal (+ margin). */
 #define CHECK_REF(got, want) CHECK_ABS(got, want, 1e-9 * fabs(want) + 6e-11)
 
-static double
-rel_diff(const double *a, const double *b, size_t n)
-{
-    double num = 0.0, den = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        num += (a[i] - b[i]) * (a[i] - b[i]);
-        den += b[i] * b[i];
-    }
-    return sqrt(num / (den > 0.0 ? den : 1.0));
-}
-
 static void
 poly3(double t, double *phi)
 {

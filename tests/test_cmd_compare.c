@@ -13,15 +13,7 @@
 #include "commands/sweep.h"
 
 #include "harness.h"
-
-static struct out_buffer ob;
-
-static int
-run(struct session *s, const char *line, bl_err *err)
-{
-    bl_err_clear(err);
-    return cmd_run_line(s, line, &ob.out, err);
-}
+#include "cmd_harness.h"
 
 /* Every trace of b equals f's over n arrivals, NaN where f's is NaN. */
 static void

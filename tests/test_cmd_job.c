@@ -12,6 +12,7 @@
 #include "commands/session.h"
 
 #include "harness.h"
+#include "cmd_harness.h"
 
 /* A job that counts units, failing once it reaches fail_at. */
 struct counter {
@@ -79,8 +80,6 @@ static const struct job_class other_class = {
     .describe = counter_describe,
     .describe_step = counter_describe_step,
 };
-
-static struct out_buffer ob;
 
 static void
 test_pacing(void)
@@ -158,16 +157,6 @@ test_set(void)
           "using a class without a job changes nothing");
 }
 
-static int
-run(struct session *s, const char *line, bl_err *err)
-{
-    bl_err_clear(err);
-    ob.len = 0;
-    if (ob.text != NULL)
-        ob.text[0] = '\0';
-    return cmd_run_line(s, line, &ob.out, err);
-}
-
 /* The session's stream and run jobs, live, through the interface. */
 static void
 test_session_jobs(void)
@@ -176,23 +165,25 @@ test_session_jobs(void)
     struct session *s = session_alloc(&err);
     s->interactive = true;
     CHECK(job_set_current(&s->jobs)->cls == &stream_job_class, "the stream is slot 0");
-    CHECK(run(s, "pause", &err) == BL_ESTATE, "nothing to pause");
-    CHECK(run(s, "data linear d=2; model blr; stream rate=10 n=12", &err) == BL_OK, "%s", err.msg);
+    CHECK(run_fresh(s, "pause", &err) == BL_ESTATE, "nothing to pause");
+    CHECK(run_fresh(s, "data linear d=2; model blr; stream rate=10 n=12", &err) == BL_OK, "%s",
+          err.msg);
     struct job *j = job_set_current(&s->jobs);
     struct run_ctx ctx = session_run_ctx(s);
     CHECK(j->cls == &stream_job_class && j->pace.active && j->pace.remaining == 12, "started");
     CHECK(job_advance(j, 0.5, 64, &ctx, &ob.out) == 5 && s->n == 5, "0.5 s at 10/s: n = %zu", s->n);
-    CHECK(run(s, "step", &err) == BL_OK && s->n == 6 && j->pace.paused, "step pauses: %s", err.msg);
+    CHECK(run_fresh(s, "step", &err) == BL_OK && s->n == 6 && j->pace.paused, "step pauses: %s",
+          err.msg);
     CHECK(strstr(ob.text, "paused; stepping") != NULL && strstr(ob.text, "n = 6: y = ") != NULL,
           "step line: %s", ob.text);
-    CHECK(run(s, "resume", &err) == BL_OK && job_running(j), "resume");
+    CHECK(run_fresh(s, "resume", &err) == BL_OK && job_running(j), "resume");
     for (int i = 0; i < 5 && j->pace.active; i++)
         job_advance(j, 10, 64, &ctx, &ob.out);
     /* The step was extra: the stream still brings its 12. */
     CHECK(s->n == 13 && !j->pace.active, "done at 13: %zu", s->n);
     CHECK(strstr(ob.text, "stream done (n = 13)") != NULL, "done message: %s", ob.text);
 
-    CHECK(run(s, "lens m=200 d=2; run 3 rate=100", &err) == BL_OK, "%s", err.msg);
+    CHECK(run_fresh(s, "lens m=200 d=2; run 3 rate=100", &err) == BL_OK, "%s", err.msg);
     j = job_set_current(&s->jobs);
     CHECK(j->cls == &instrument_job_class && j->self == s->inst, "the run is current");
     char what[64];
@@ -203,11 +194,11 @@ test_session_jobs(void)
         job_advance(j, 1, 10, &ctx, &ob.out);
     CHECK(s->inst->n == 3 && strstr(ob.text, "lens: run done (3)") != NULL, "run: %s", ob.text);
 
-    CHECK(run(s, "sampler rwm target=banana", &err) == BL_OK, "%s", err.msg);
+    CHECK(run_fresh(s, "sampler rwm target=banana", &err) == BL_OK, "%s", err.msg);
     CHECK(job_set_current(&s->jobs)->cls == &sampler_job_class && s->jobs.n == 3, "sampler");
-    CHECK(run(s, "sampler off", &err) == BL_OK && s->jobs.n == 2, "%s", err.msg);
+    CHECK(run_fresh(s, "sampler off", &err) == BL_OK && s->jobs.n == 2, "%s", err.msg);
     CHECK(job_set_current(&s->jobs)->cls == &stream_job_class, "off: back to the stream");
-    CHECK(run(s, "step 2", &err) == BL_OK && s->n == 15, "step streams again: %zu", s->n);
+    CHECK(run_fresh(s, "step 2", &err) == BL_OK && s->n == 15, "step streams again: %zu", s->n);
     session_free(s);
 }
 

@@ -15,15 +15,7 @@
 #include "commands/model.h"
 #include "commands/session.h"
 #include "harness.h"
-
-static struct out_buffer ob;
-
-static int
-run(struct session *s, const char *line, bl_err *err)
-{
-    bl_err_clear(err);
-    return cmd_run_line(s, line, &ob.out, err);
-}
+#include "cmd_harness.h"
 
 static void
 test_table(void)

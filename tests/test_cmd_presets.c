@@ -23,29 +23,7 @@
 #include "commands/session.h"
 
 #include "harness.h"
-
-static struct out_buffer ob;
-
-static int
-run(struct session *s, const char *line, bl_err *err)
-{
-    bl_err_clear(err);
-    ob.len = 0;
-    if (ob.text != NULL)
-        ob.text[0] = '\0';
-    return cmd_run_line(s, line, &ob.out, err);
-}
-
-static double
-shown(const char *key)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "%s = ", key);
-    for (const char *p = ob.text; p != NULL && (p = strstr(p, pat)) != NULL; p++)
-        if (p == ob.text || p[-1] == '\n')
-            return strtod(p + strlen(pat), NULL);
-    return (double)NAN;
-}
+#include "cmd_harness.h"
 
 /* Runs `sampler ARGS; sample N; show sampler` in a fresh session at seed 1
  * and leaves the `show` output in ob. */
@@ -56,12 +34,12 @@ preset(const char *args, int n)
     struct session *s = session_alloc(&err);
     char line[256];
     snprintf(line, sizeof line, "seed 1; sampler %s", args);
-    bool ok = s != NULL && run(s, line, &err) == BL_OK;
+    bool ok = s != NULL && run_fresh(s, line, &err) == BL_OK;
     CHECK(ok, "sampler %s: %s", args, err.msg);
     CHECK(!ok || strstr(ob.text, "preset ") != NULL || strstr(args, "preset") == NULL,
           "sampler %s: says what to look for:\n%s", args, ob.text);
     snprintf(line, sizeof line, "sample %d; show sampler", n);
-    ok = ok && run(s, line, &err) == BL_OK;
+    ok = ok && run_fresh(s, line, &err) == BL_OK;
     CHECK(ok, "sample after sampler %s: %s", args, err.msg);
     session_free(s);
     return ok;
@@ -128,24 +106,24 @@ test_kinds_through_the_verb(void)
     }
     bl_err err;
     struct session *s = session_alloc(&err);
-    CHECK(run(s, "sampler ess target=banana", &err) == BL_EINVAL &&
+    CHECK(run_fresh(s, "sampler ess target=banana", &err) == BL_EINVAL &&
               strstr(err.msg, "ess needs a Gaussian prior") != NULL &&
               strstr(err.msg, "not banana (use slice, rwm or nuts)") != NULL,
           "ess on banana: %s", err.msg);
-    CHECK(run(s, "sampler svgd target=banana chains=8", &err) == BL_OK &&
+    CHECK(run_fresh(s, "sampler svgd target=banana chains=8", &err) == BL_OK &&
               strstr(ob.text, "8 chains are svgd's particles") != NULL,
           "svgd says its chains are particles: %s", ob.text);
-    CHECK(run(s,
-              "seed 1; data linear d=2 noise=0.3; model blr; observe 30; sampler ess; "
-              "sample 300; show sampler",
-              &err) == BL_OK,
+    CHECK(run_fresh(s,
+                    "seed 1; data linear d=2 noise=0.3; model blr; observe 30; sampler ess; "
+                    "sample 300; show sampler",
+                    &err) == BL_OK,
           "ess on the blr posterior: %s", err.msg);
     CHECK(shown("rhat_max") < 1.1 && shown("acceptance") == 1, "ess: rhat %g", shown("rhat_max"));
-    CHECK(run(s, "model nig; sampler ess", &err) == BL_EINVAL &&
+    CHECK(run_fresh(s, "model nig; sampler ess", &err) == BL_EINVAL &&
               strstr(err.msg, "not the nig posterior") != NULL,
           "ess on nig: %s", err.msg);
-    CHECK(run(s, "sampler", &err) == BL_EINVAL && strstr(err.msg, "preset=") != NULL, "no kind: %s",
-          err.msg);
+    CHECK(run_fresh(s, "sampler", &err) == BL_EINVAL && strstr(err.msg, "preset=") != NULL,
+          "no kind: %s", err.msg);
     session_free(s);
 }
 

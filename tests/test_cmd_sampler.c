@@ -14,30 +14,7 @@
 #include "commands/session.h"
 
 #include "harness.h"
-
-static struct out_buffer ob;
-
-static int
-run(struct session *s, const char *line, bl_err *err)
-{
-    bl_err_clear(err);
-    ob.len = 0;
-    if (ob.text != NULL)
-        ob.text[0] = '\0';
-    return cmd_run_line(s, line, &ob.out, err);
-}
-
-/* Value of "key = number" in the last output. */
-static double
-shown(const char *key)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "%s = ", key);
-    for (const char *p = ob.text; p != NULL && (p = strstr(p, pat)) != NULL; p++)
-        if (p == ob.text || p[-1] == '\n')
-            return strtod(p + strlen(pat), NULL);
-    return (double)NAN;
-}
+#include "cmd_harness.h"
 
 static bool
 has_key(const char *key)
@@ -54,7 +31,7 @@ posterior_session(const char *model)
     struct session *s = session_alloc(&err);
     char line[256];
     snprintf(line, sizeof line, "seed 1; data linear d=2 noise=0.3; %s; observe 50", model);
-    CHECK(s != NULL && run(s, line, &err) == BL_OK, "%s", err.msg);
+    CHECK(s != NULL && run_fresh(s, line, &err) == BL_OK, "%s", err.msg);
     return s;
 }
 
@@ -119,11 +96,12 @@ test_args_from_table(void)
     CHECK(a[i].name == NULL && i == 34, "%zu keys", i);
     /* metric takes words: the index is what the chains get. */
     struct session *s0 = session_alloc(&err);
-    CHECK(run(s0, "sampler nuts target=banana adapt=1 metric=dense; show sampler", &err) == BL_OK,
+    CHECK(run_fresh(s0, "sampler nuts target=banana adapt=1 metric=dense; show sampler", &err) ==
+              BL_OK,
           "%s", err.msg);
     CHECK(strstr(ob.text, "metric = dense\n") != NULL && strstr(ob.text, "delta = 0.8\n") != NULL,
           "show sampler: metric and delta\n%s", ob.text);
-    CHECK(run(s0, "sampler nuts metric=sparse", &err) == BL_EINVAL, "metric=sparse refused");
+    CHECK(run_fresh(s0, "sampler nuts metric=sparse", &err) == BL_EINVAL, "metric=sparse refused");
     session_free(s0);
     CHECK(listed(cmd_complete("sampler hmc lea", 12, 15), "leapfrog="), "Tab: leapfrog=");
     CHECK(listed(cmd_complete("sampler ", 8, 8), "nuts"), "Tab: nuts");
@@ -162,7 +140,8 @@ test_hmc_posterior(void)
     struct session *s = posterior_session("model blr");
     /* 5 leapfrog steps turn the phase by about 2 radians (sd about 0.045):
      * neither periodic sticking (2 pi) nor antithetic extremes (pi). */
-    CHECK(run(s, "sampler hmc step=0.02 leapfrog=5; sample 1500", &err) == BL_OK, "%s", err.msg);
+    CHECK(run_fresh(s, "sampler hmc step=0.02 leapfrog=5; sample 1500", &err) == BL_OK, "%s",
+          err.msg);
     CHECK(s->smp != NULL && s->smp->iter == 1500, "batch sample ran %zu",
           s->smp ? s->smp->iter : 0);
     CHECK(job_set_current(&s->jobs)->cls == &sampler_job_class, "the sampler is the current job");
@@ -170,7 +149,7 @@ test_hmc_posterior(void)
           "sampler layout");
     check_mean(s, "hmc");
     CHECK(s->smp->rhat < 1.05, "R-hat %g", s->smp->rhat);
-    CHECK(run(s, "show sampler", &err) == BL_OK, "%s", err.msg);
+    CHECK(run_fresh(s, "show sampler", &err) == BL_OK, "%s", err.msg);
     const char *keys[] = {"name",      "iterations", "acceptance", "ess_bulk_min", "ess_tail_min",
                           "rhat_max",  "w2_exact",   "kl_exact",   "kl_floor",     "divergences",
                           "nonfinite", "mean",       "target",     "rhat",         "ess_bulk",
@@ -189,7 +168,7 @@ test_hmc_posterior(void)
     CHECK(t->n > 20 && t->iter[t->n - 1] == 1500, "trace points %zu", t->n);
     /* A model change: the target stays the posterior as of creation. */
     double m0 = s->smp->ref_mean[0];
-    CHECK(run(s, "observe 10; show sampler", &err) == BL_OK, "%s", err.msg);
+    CHECK(run_fresh(s, "observe 10; show sampler", &err) == BL_OK, "%s", err.msg);
     CHECK(strstr(ob.text, "target_current = no") != NULL, "stale after observe");
     CHECK(s->smp->ref_mean[0] == m0 && shown("target_n") == 50, "target unchanged");
     session_free(s);
@@ -200,7 +179,7 @@ test_exact_and_gibbs(void)
 {
     bl_err err;
     struct session *s = posterior_session("model blr");
-    CHECK(run(s, "sampler exact; sample 2000; show sampler", &err) == BL_OK, "%s", err.msg);
+    CHECK(run_fresh(s, "sampler exact; sample 2000; show sampler", &err) == BL_OK, "%s", err.msg);
     /* 8000 iid draws: W2 of the Gaussian fits is O(sd sqrt(d^2/N)), about
      * 1e-3 here; 0.1 of the smallest posterior sd is far above it. */
     double sd = sqrt(fmin(s->smp->ref_cov[0], s->smp->ref_cov[3]));
@@ -215,7 +194,7 @@ test_exact_and_gibbs(void)
 
     /* Gibbs on the Normal-Inverse-Gamma posterior (unknown noise). */
     s = posterior_session("model nig v0=1 a0=2 b0=0.2");
-    CHECK(run(s, "sampler gibbs; sample 1500; show sampler", &err) == BL_OK, "%s", err.msg);
+    CHECK(run_fresh(s, "sampler gibbs; sample 1500; show sampler", &err) == BL_OK, "%s", err.msg);
     CHECK(s->smp != NULL && s->smp->iter == 1500, "gibbs ran");
     CHECK(has_key("w2_exact") && shown("rhat_max") < 1.05, "gibbs rhat %g", shown("rhat_max"));
     check_mean(s, "gibbs");
@@ -227,14 +206,14 @@ test_errors_keep_everything(void)
 {
     bl_err err;
     struct session *s = session_alloc(&err);
-    CHECK(run(s, "sampler hmc", &err) == BL_ESTATE, "no model accepted");
+    CHECK(run_fresh(s, "sampler hmc", &err) == BL_ESTATE, "no model accepted");
     CHECK(strstr(err.msg, "no model: model blr, or target=banana") != NULL, "msg: %s", err.msg);
     CHECK(s->smp == NULL, "nothing installed");
-    CHECK(run(s, "sample 10", &err) == BL_ESTATE && strstr(err.msg, "no sampler") != NULL, "%s",
-          err.msg);
-    CHECK(run(s, "sampler gibbs target=banana", &err) == BL_EINVAL, "gibbs on banana");
+    CHECK(run_fresh(s, "sample 10", &err) == BL_ESTATE && strstr(err.msg, "no sampler") != NULL,
+          "%s", err.msg);
+    CHECK(run_fresh(s, "sampler gibbs target=banana", &err) == BL_EINVAL, "gibbs on banana");
     CHECK(strstr(err.msg, "gibbs") != NULL && strstr(err.msg, "nig") != NULL, "msg: %s", err.msg);
-    CHECK(run(s, "sampler rwm target=banana; sample 100", &err) == BL_OK, "%s", err.msg);
+    CHECK(run_fresh(s, "sampler rwm target=banana; sample 100", &err) == BL_OK, "%s", err.msg);
     const struct sampler_job *j = s->smp;
     double x0 = sampler_state(sampler_ens_chain(j->ens, 0))[0];
     const char *bad[] = {
@@ -251,19 +230,19 @@ test_errors_keep_everything(void)
         "sampler sgld target=logistic minibatch=100000", /* more than N points */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        int rc = run(s, bad[i], &err);
+        int rc = run_fresh(s, bad[i], &err);
         CHECK(rc != BL_OK && err.msg[0] != '\0' && strchr(err.msg, '\n') == NULL,
               "'%s' accepted or unclear (%s)", bad[i], err.msg);
         CHECK(s->smp == j && j->iter == 100 && sampler_state(sampler_ens_chain(j->ens, 0))[0] == x0,
               "'%s' changed the sampler", bad[i]);
     }
-    CHECK(run(s, "sampler hmc target=banana init=1,2,3", &err) != BL_OK &&
+    CHECK(run_fresh(s, "sampler hmc target=banana init=1,2,3", &err) != BL_OK &&
               strstr(err.msg, "init has 3 values, the target has d = 2") != NULL,
           "dims msg: %s", err.msg);
-    CHECK(run(s, "sampler off", &err) == BL_OK && s->smp == NULL &&
+    CHECK(run_fresh(s, "sampler off", &err) == BL_OK && s->smp == NULL &&
               !view_is_on(&s->view, "sampler") && view_layout_is(&s->view, "default"),
           "sampler off");
-    CHECK(run(s, "show sampler", &err) == BL_ESTATE, "show without sampler");
+    CHECK(run_fresh(s, "show sampler", &err) == BL_ESTATE, "show without sampler");
     session_free(s);
 }
 
@@ -274,10 +253,11 @@ test_step_equals_sample(void)
 {
     bl_err err;
     struct session *a = posterior_session("model blr"), *b = posterior_session("model blr");
-    CHECK(run(a, "sampler hmc step=0.02 leapfrog=10; sample 40", &err) == BL_OK, "%s", err.msg);
-    CHECK(run(b, "sampler hmc step=0.02 leapfrog=10", &err) == BL_OK, "%s", err.msg);
+    CHECK(run_fresh(a, "sampler hmc step=0.02 leapfrog=10; sample 40", &err) == BL_OK, "%s",
+          err.msg);
+    CHECK(run_fresh(b, "sampler hmc step=0.02 leapfrog=10", &err) == BL_OK, "%s", err.msg);
     for (int i = 0; i < 40; i++)
-        run(b, "step", &err);
+        run_fresh(b, "step", &err);
     CHECK(strstr(ob.text, "iteration 40, chain 0:") != NULL, "step output: %s", ob.text);
     CHECK(b->smp->iter == 40, "steps %zu", b->smp->iter);
     for (size_t k = 0; k < a->smp->K; k++) {
@@ -288,7 +268,7 @@ test_step_equals_sample(void)
     const sampler_event *ev = b->smp->ev[0];
     CHECK(b->smp->have_ev && b->smp->ev_iter == 40, "event kept");
     CHECK(ev->ntraj == 11 && ev->ntraj_total == 11, "trajectory of L + 1 points: %zu", ev->ntraj);
-    CHECK(run(b, "step 5", &err) == BL_OK && b->smp->iter == 45, "step 5");
+    CHECK(run_fresh(b, "step 5", &err) == BL_OK && b->smp->iter == 45, "step 5");
     session_free(a);
     session_free(b);
 }
@@ -300,10 +280,10 @@ test_nonfinite(void)
 {
     bl_err err;
     struct session *s = session_alloc(&err);
-    CHECK(run(s,
-              "seed 2; sampler hmc target=funnel step=20 leapfrog=30; sample 300; "
-              "show sampler",
-              &err) == BL_OK,
+    CHECK(run_fresh(s,
+                    "seed 2; sampler hmc target=funnel step=20 leapfrog=30; sample 300; "
+                    "show sampler",
+                    &err) == BL_OK,
           "%s", err.msg);
     CHECK(s->smp->iter == 300, "chains survived");
     CHECK(shown("nonfinite") + shown("divergences") > 0, "nothing counted");
@@ -346,21 +326,24 @@ test_unstable_steps(void)
 {
     bl_err err;
     struct session *s = posterior_session("model blr");
-    CHECK(run(s, "sampler hmc step=1000; sample 50; show sampler", &err) == BL_OK, "%s", err.msg);
+    CHECK(run_fresh(s, "sampler hmc step=1000; sample 50; show sampler", &err) == BL_OK, "%s",
+          err.msg);
     double div = shown("divergences"), nf = shown("nonfinite");
     CHECK(div == 200 && nf == 200, "hmc step=1000: divergences %g, nonfinite %g", div, nf);
     CHECK(strstr(ob.text, "divergences = 200  # ") != NULL, "divergences explained:\n%s", ob.text);
-    CHECK(run(s, "sampler nuts step=1000; sample 50; show sampler", &err) == BL_OK, "%s", err.msg);
+    CHECK(run_fresh(s, "sampler nuts step=1000; sample 50; show sampler", &err) == BL_OK, "%s",
+          err.msg);
     CHECK(shown("divergences") == 200, "nuts step=1000: divergences %g", shown("divergences"));
 
-    CHECK(run(s, "sampler sgld step=1000000", &err) == BL_OK, "%s", err.msg);
+    CHECK(run_fresh(s, "sampler sgld step=1000000", &err) == BL_OK, "%s", err.msg);
     CHECK(strstr(ob.text, "warning: step=1e+06 is above the Langevin stability limit") != NULL,
           "sgld warns:\n%s", ob.text);
-    CHECK(run(s, "sample 500; show sampler", &err) == BL_OK, "%s", err.msg);
+    CHECK(run_fresh(s, "sample 500; show sampler", &err) == BL_OK, "%s", err.msg);
     CHECK(strstr(ob.text, "# chains diverged") != NULL, "says the chains diverged:\n%s", ob.text);
     CHECK(nonfinite_values_explained(), "sgld step=1e6:\n%s", ob.text);
     /* A stable step warns of nothing. */
-    CHECK(run(s, "sampler sgld step=0.0001", &err) == BL_OK && strstr(ob.text, "warning") == NULL,
+    CHECK(run_fresh(s, "sampler sgld step=0.0001", &err) == BL_OK &&
+              strstr(ob.text, "warning") == NULL,
           "stable sgld step: %s", ob.text);
     session_free(s);
 }
@@ -372,7 +355,8 @@ test_live(void)
     bl_err err;
     struct session *s = session_alloc(&err);
     s->interactive = true;
-    CHECK(run(s, "sampler nuts target=banana; sample 100 rate=50", &err) == BL_OK, "%s", err.msg);
+    CHECK(run_fresh(s, "sampler nuts target=banana; sample 100 rate=50", &err) == BL_OK, "%s",
+          err.msg);
     struct job *q = job_set_current(&s->jobs);
     struct run_ctx ctx = session_run_ctx(s);
     CHECK(q->cls == &sampler_job_class && q->pace.active && q->pace.rate == 50 && s->smp->iter == 0,
@@ -380,10 +364,10 @@ test_live(void)
     size_t got = job_advance(q, 0.5, 1000, &ctx, &ob.out);
     CHECK(got == 25 && s->smp->iter == 25, "0.5 s at 50/s: %zu", got);
     CHECK(s->smp->have_ev && s->smp->ev_iter == 25, "live steps keep the last event");
-    CHECK(run(s, "pause", &err) == BL_OK && q->pace.paused, "pause");
+    CHECK(run_fresh(s, "pause", &err) == BL_OK && q->pace.paused, "pause");
     CHECK(job_advance(q, 1, 1000, &ctx, &ob.out) == 0, "paused");
-    CHECK(run(s, "step", &err) == BL_OK && s->smp->iter == 26, "step while paused");
-    CHECK(run(s, "resume", &err) == BL_OK && !q->pace.paused, "resume");
+    CHECK(run_fresh(s, "step", &err) == BL_OK && s->smp->iter == 26, "step while paused");
+    CHECK(run_fresh(s, "resume", &err) == BL_OK && !q->pace.paused, "resume");
     /* Owed time is capped at one second's worth per call. */
     for (int i = 0; i < 5 && q->pace.active; i++)
         job_advance(q, 10, 1000, &ctx, &ob.out);
@@ -398,13 +382,14 @@ test_logistic_sgld_export(void)
 {
     bl_err err;
     struct session *s = session_alloc(&err);
-    CHECK(run(s, "seed 4; sampler nuts target=logistic; sample 300; show sampler", &err) == BL_OK,
+    CHECK(run_fresh(s, "seed 4; sampler nuts target=logistic; sample 300; show sampler", &err) ==
+              BL_OK,
           "%s", err.msg);
     CHECK(s->smp->d == 3 && strstr(ob.text, "reference = laplace") != NULL, "logistic d=3");
     CHECK(strstr(ob.text, "coords = [mean_radius, mean_texture, intercept]") != NULL, "coords");
     /* Near-Gaussian posterior (n = 569): draws' mean near the Laplace mean. */
     CHECK(shown("w2_laplace") < 0.2, "W2 to Laplace %g", shown("w2_laplace"));
-    CHECK(run(s, "export draws test_draws.csv", &err) == BL_OK, "%s", err.msg);
+    CHECK(run_fresh(s, "export draws test_draws.csv", &err) == BL_OK, "%s", err.msg);
     FILE *f = fopen("test_draws.csv", "r");
     char line[256];
     size_t rows = 0;
@@ -422,7 +407,8 @@ test_logistic_sgld_export(void)
     /* SGLD at a fixed step on the data-backed posterior: the draws'
      * covariance is too wide, as the closed form says (docs/math.md §9). */
     s = posterior_session("model blr");
-    CHECK(run(s, "sampler sgld step=0.002 chains=8; sample 4000; show sampler", &err) == BL_OK,
+    CHECK(run_fresh(s, "sampler sgld step=0.002 chains=8; sample 4000; show sampler", &err) ==
+              BL_OK,
           "%s", err.msg);
     double pred = shown("trace_ratio_predicted"), got = shown("trace_ratio");
     CHECK(pred > 1.2, "predicted inflation %g", pred);

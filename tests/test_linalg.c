@@ -44,17 +44,6 @@ update_textbook(double *L, size_t d, double *v)
     }
 }
 
-static double
-rel_diff(const double *a, const double *b, size_t n)
-{
-    double num = 0.0, den = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        num += (a[i] - b[i]) * (a[i] - b[i]);
-        den += b[i] * b[i];
-    }
-    return sqrt(num / (den > 0.0 ? den : 1.0));
-}
-
 static void
 test_update(gsl_rng *rng, size_t d)
 {

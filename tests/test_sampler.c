@@ -39,14 +39,7 @@
 #include "core/mcmc/sampler_impl.h" /* the population kind below reads chains as a kind does */
 #include "core/mcmc/target.h"
 #include "harness.h"
-
-static gsl_rng *
-rng_new(unsigned long seed)
-{
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(r, seed);
-    return r;
-}
+#include "sampler_harness.h"
 
 static const double P2[4] = {2.0, 0.5, 0.5, 1.0};
 static bl_err err_sink;
@@ -214,35 +207,13 @@ done:
     return min_ess;
 }
 
-static target *
-blr10(unsigned long seed)
-{
-    size_t n = 50, d = 10;
-    double *X = malloc(n * d * sizeof *X), *y = malloc(n * sizeof *y);
-    gsl_rng *r = rng_new(seed);
-    for (size_t i = 0; i < n; i++) {
-        y[i] = 0;
-        for (size_t j = 0; j < d; j++) {
-            X[i * d + j] = gsl_ran_gaussian(r, 1.0);
-            y[i] += X[i * d + j] * (0.3 * (double)j - 1.0);
-        }
-        y[i] += gsl_ran_gaussian(r, 0.5);
-    }
-    bl_err err;
-    target *t = target_blr_data_alloc(n, d, X, y, 1.0, 1.0, &err);
-    free(X);
-    free(y);
-    gsl_rng_free(r);
-    return t;
-}
-
 static void
 test_gaussian_targets(void)
 {
     bl_err err;
     const double mu[2] = {1.0, -1.0};
     target *t2 = target_gauss_alloc(2, mu, P2, &err);
-    target *t10 = blr10(42);
+    target *t10 = blr_target(50, 10, 42);
     sampler_opts o;
     sampler_opts_default(&o);
     check_moments(t2, &sampler_type_exact, &o, 0, 20000, 1, "exact 2-D");
@@ -560,7 +531,7 @@ static void
 test_sgld_minibatch(void)
 {
     bl_err err;
-    target *t = blr10(5);
+    target *t = blr_target(50, 10, 5);
     sampler_opts o;
     sampler_opts_default(&o);
     o.minibatch = 10;

@@ -66,14 +66,7 @@
 #include "core/mcmc/target.h"
 #include "core/stats/diag.h"
 #include "harness.h"
-
-static gsl_rng *
-rng_new(unsigned long seed)
-{
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(r, seed);
-    return r;
-}
+#include "sampler_harness.h"
 
 static const double P2[4] = {2.0, 0.5, 0.5, 1.0};
 static const double MU2[2] = {1.0, -1.0};
@@ -159,27 +152,6 @@ run_kind(target *t, sampler_kind kind, const char *const *names, const double *v
     gsl_rng_free(r);
     free(mean);
     free(x);
-}
-
-static target *
-blr_target(size_t n, size_t d, unsigned long seed)
-{
-    double *X = malloc(n * d * sizeof *X), *y = malloc(n * sizeof *y);
-    gsl_rng *r = rng_new(seed);
-    for (size_t i = 0; i < n; i++) {
-        y[i] = 0;
-        for (size_t j = 0; j < d; j++) {
-            X[i * d + j] = gsl_ran_gaussian(r, 1.0);
-            y[i] += X[i * d + j] * (0.3 * (double)j - 1.0);
-        }
-        y[i] += gsl_ran_gaussian(r, 0.5);
-    }
-    bl_err err;
-    target *t = target_blr_data_alloc(n, d, X, y, 1.0, 1.0, &err);
-    free(X);
-    free(y);
-    gsl_rng_free(r);
-    return t;
 }
 
 static void

@@ -15,6 +15,7 @@
 #include "commands/cmd.h"
 #include "commands/session.h"
 #include "harness.h"
+#include "cmd_harness.h"
 #include "ui/canvas.h"
 #include "ui/layout.h"
 #include "ui/pane.h"
@@ -22,8 +23,6 @@
 
 #define COLS 200
 #define ROWS 60
-
-static struct out_buffer ob;
 
 /* The live front end and the reference: the pump draws a frame on both,
  * as ui/loop.c's does. */
@@ -47,13 +46,6 @@ live_pump(void *ctx)
     struct live *l = ctx;
     frame(l);
     l->frames++;
-}
-
-static int
-run(struct session *s, const char *line, bl_err *err)
-{
-    bl_err_clear(err);
-    return cmd_run_line(s, line, &ob.out, err);
 }
 
 /* Whether pane `name` of the live frame shows the same cells as the

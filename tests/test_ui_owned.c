@@ -189,6 +189,29 @@ count_shot(struct session *s, const char *path, int cols, int rows, bl_err *err)
     return BL_OK;
 }
 
+/* A fresh session the ui shows (attached), its output going to ob; NULL
+ * (a failed check) when there is none. */
+static struct session *
+attached_session(struct out_buffer *ob)
+{
+    bl_err err;
+    struct session *s = session_alloc(&err);
+    CHECK(s != NULL && ui_init(&ui, false) == 0, "session and ui");
+    if (s == NULL)
+        return NULL;
+    ui_attach(&ui, s);
+    out_buffer_init(ob);
+    return s;
+}
+
+static void
+close_session(struct session *s, struct out_buffer *ob)
+{
+    out_buffer_free(ob);
+    ui_free(&ui);
+    session_free(s);
+}
+
 /* Run script in a fresh session; measure at each screenshot, then at the end
  * at 80x24 and 200x60 when at_end. */
 static void
@@ -215,9 +238,7 @@ run_script(const char *path, const char *name, bool at_end)
         measure(s, 80, 24);
         measure(s, 200, 60);
     }
-    out_buffer_free(&ob);
-    ui_free(&ui);
-    session_free(s);
+    close_session(s, &ob);
 }
 
 /* The box (width times height, in cells) of the cells that series a or b
@@ -258,13 +279,10 @@ test_concentration(void)
 {
     static const int size[2][2] = {{80, 24}, {200, 60}};
     bl_err err;
-    struct session *s = session_alloc(&err);
-    CHECK(s != NULL && ui_init(&ui, false) == 0, "session and ui");
+    struct out_buffer ob;
+    struct session *s = attached_session(&ob);
     if (s == NULL)
         return;
-    ui_attach(&ui, s);
-    struct out_buffer ob;
-    out_buffer_init(&ob);
     CHECK(cmd_run_line(s, "seed 1; data linear d=1 noise=0.2 w=0.8; model blr alpha=2 bias=yes",
                        &ob.out, &err) == BL_OK, "setup: %s", err.msg);
     static const char *const steps[3] = {"observe 1", "observe 9", "observe 990"};
@@ -292,9 +310,7 @@ test_concentration(void)
     int zoom = extent(s, "1 sd", "2 sd", 80, 24);
     CHECK(zoom >= e[0][0] / 2 && extent(s, "prior 2 sd", NULL, 80, 24) == 0,
           "frame=posterior: the ellipses' box at n=1000 is %d (n=1: %d), no prior", zoom, e[0][0]);
-    out_buffer_free(&ob);
-    ui_free(&ui);
-    session_free(s);
+    close_session(s, &ob);
 }
 
 /* Text is not cut silently: a long error wraps in the log strip, and the
@@ -361,13 +377,10 @@ static void
 test_sampler_pictures(void)
 {
     bl_err err;
-    struct session *s = session_alloc(&err);
-    CHECK(s != NULL && ui_init(&ui, false) == 0, "session and ui");
+    struct out_buffer ob;
+    struct session *s = attached_session(&ob);
     if (s == NULL)
         return;
-    ui_attach(&ui, s);
-    struct out_buffer ob;
-    out_buffer_init(&ob);
     struct canvas c;
     CHECK(canvas_init(&c, 120, 40, false) == 0, "canvas");
     const char *warm = "seed 1; sampler nuts target=banana adapt=1 warmup=200; sample 100";
@@ -390,9 +403,7 @@ test_sampler_pictures(void)
     ui_render(&ui, s, &c, NULL);
     CHECK(cells_of(&c, "chain 0") == 0, "plot=diag: no rank histograms");
     canvas_free(&c);
-    out_buffer_free(&ob);
-    ui_free(&ui);
-    session_free(s);
+    close_session(s, &ob);
 }
 
 /* The codepoints of row r of c, one per column (0 for a wide glyph's tail). */
@@ -428,13 +439,10 @@ test_side_by_side(void)
     };
     for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
         bl_err err;
-        struct session *s = session_alloc(&err);
-        CHECK(s != NULL && ui_init(&ui, false) == 0, "session and ui");
+        struct out_buffer ob;
+        struct session *s = attached_session(&ob);
         if (s == NULL)
             return;
-        ui_attach(&ui, s);
-        struct out_buffer ob;
-        out_buffer_init(&ob);
         CHECK(cmd_run_line(s, runs[r], &ob.out, &err) == BL_OK, "%s: %s", runs[r], err.msg);
         for (size_t z = 0; z < sizeof size / sizeof size[0]; z++) {
             int cols = size[z][0], rows = size[z][1];
@@ -486,9 +494,7 @@ test_side_by_side(void)
                   rows, shot);
             canvas_free(&c);
         }
-        out_buffer_free(&ob);
-        ui_free(&ui);
-        session_free(s);
+        close_session(s, &ob);
     }
 }
 
@@ -501,13 +507,10 @@ static void
 test_named_and_seen(void)
 {
     bl_err err;
-    struct session *s = session_alloc(&err);
-    CHECK(s != NULL && ui_init(&ui, false) == 0, "session and ui");
+    struct out_buffer ob;
+    struct session *s = attached_session(&ob);
     if (s == NULL)
         return;
-    ui_attach(&ui, s);
-    struct out_buffer ob;
-    out_buffer_init(&ob);
     CHECK(cmd_run_line(s,
                        "seed 1; data fourier k=3 noise=0.2; model blr alpha=1 features=fourier "
                        "m=3; observe 300; layout theory",
@@ -528,9 +531,7 @@ test_named_and_seen(void)
     where = "theory fourier n=1.5M";
     measure(s, 80, 24);
     measure(s, 200, 60);
-    out_buffer_free(&ob);
-    ui_free(&ui);
-    session_free(s);
+    close_session(s, &ob);
 }
 
 /* The compare pane at 80x24: each side's log evidence, the number the row

@@ -10,6 +10,7 @@
 #include "commands/cmd.h"
 #include "commands/session.h"
 #include "harness.h"
+#include "cmd_harness.h"
 #include "ui/canvas.h"
 #include "ui/layout.h"
 #include "ui/pane.h"
@@ -62,15 +63,6 @@ static const struct pane_desc probe = {
     .title = probe_title,
     .draw = probe_draw,
 };
-
-static struct out_buffer ob;
-
-static int
-run(struct session *s, const char *line, bl_err *err)
-{
-    bl_err_clear(err);
-    return cmd_run_line(s, line, &ob.out, err);
-}
 
 /* The real panes: the messages the `pane` and `layout` commands gave
  * before panes were registered, word for word. */

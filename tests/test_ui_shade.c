@@ -13,6 +13,7 @@
 #include "commands/cmd.h"
 #include "commands/session.h"
 #include "harness.h"
+#include "cmd_harness.h"
 #include "ui/canvas.h"
 #include "ui/pane.h"
 #include "ui/pane_posterior.h"
@@ -20,15 +21,6 @@
 #include "ui/shade.h"
 
 extern const struct pane_desc pane_posterior;
-
-static struct out_buffer ob;
-
-static int
-run(struct session *s, const char *line, bl_err *err)
-{
-    bl_err_clear(err);
-    return cmd_run_line(s, line, &ob.out, err);
-}
 
 static void
 test_levels(void)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "commands/clock.h"
+#include "core/base/linalg.h"
 #include "ui/pane.h"
 #include "ui/plot.h"
 
@@ -374,15 +375,6 @@ draw_pair(struct canvas *c, int col, int row, int w, int h, struct plot_range *x
     plot_legend_checked(&pl, e, ne, NULL);
 }
 
-static bool
-any_finite(const double *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(v[i]))
-            return true;
-    return false;
-}
-
 /* Bottom: log evidence and regret (models), ESS and distance (samplers). */
 static void
 draw_bottom(struct cmp_pane *p, const struct session *const side[2], bool smp, struct canvas *c,
@@ -401,7 +393,7 @@ draw_bottom(struct cmp_pane *p, const struct session *const side[2], bool smp, s
         const size_t n[2] = {j[0]->tr.n, j[1]->tr.n};
         draw_pair(c, col, row, w1, h, &p->ex, &p->ey, "iterations", "ESS", x, y, n, tag, false);
         const double *d[2] = {j[0]->tr.w2, j[1]->tr.w2};
-        bool has = any_finite(d[0], n[0]) || any_finite(d[1], n[1]);
+        bool has = linalg_any_finite(d[0], n[0]) || linalg_any_finite(d[1], n[1]);
         p->ry.log = true;
         if (has)
             draw_pair(c, col2, row, w2, h, &p->rx, &p->ry, "iterations", "W2 to exact", x, d, n,
@@ -435,7 +427,7 @@ draw_bottom(struct cmp_pane *p, const struct session *const side[2], bool smp, s
     const size_t n[2] = {m, m};
     p->ex.integer = p->rx.integer = true;
     draw_pair(c, col, row, w1, h, &p->ex, &p->ey, "n", "log evidence", x, y, n, tag, false);
-    if (any_finite(r0, m) || any_finite(r1, m)) {
+    if (linalg_any_finite(r0, m) || linalg_any_finite(r1, m)) {
         const double *r[2] = {r0, r1};
         draw_pair(c, col2, row, w2, h, &p->rx, &p->ry, "n", "regret vs truth", x, r, n, tag, false);
     } else {

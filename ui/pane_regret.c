@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/base/linalg.h"
 #include "ui/pane.h"
 #include "ui/plot.h"
 
@@ -51,15 +52,6 @@ regret_title(void *self, const struct session *s, char *buf, size_t size)
         snprintf(buf, size, "sequential log-loss (nats) vs n");
     else
         snprintf(buf, size, "regret (nats) vs n");
-}
-
-static bool
-any_finite(const double *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(v[i]))
-            return true;
-    return false;
 }
 
 static void
@@ -143,9 +135,9 @@ regret_draw(void *self, const struct session *s, struct canvas *c, int col, int 
     plot_line(&pl, x, a, k, COL_S1, PAT_SOLID);
     /* A reference this world does not define (no finite value) is named
      * hidden in the legend rather than listed as if drawn. */
-    if (!kmodel && !any_finite(b, k))
+    if (!kmodel && !linalg_any_finite(b, k))
         plot_series_hidden(&pl, nb, "undefined here");
-    if (!kmodel && !any_finite(t, k))
+    if (!kmodel && !linalg_any_finite(t, k))
         plot_series_hidden(&pl, "(d/2) log n + c", "undefined here");
     const struct legend_entry leg[] = {
         {"──", "__", na, COL_S1},

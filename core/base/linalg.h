@@ -13,6 +13,7 @@
 #ifndef BAYESLENS_CORE_LINALG_H
 #define BAYESLENS_CORE_LINALG_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -92,6 +93,26 @@ int linalg_eigh(double *A, size_t d, double *w, bool vectors, bl_err *err);
 void linalg_symmetrize(double *A, size_t d);
 /* Copy the lower triangle onto the upper one. O(d^2). */
 void linalg_mirror_lower(double *A, size_t d);
+
+/* Whether every one of v[0..n) is finite. Inline: targets check every
+ * gradient with it. */
+static inline bool
+linalg_all_finite(const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return false;
+    return true;
+}
+/* Whether at least one of v[0..n) is finite. */
+static inline bool
+linalg_any_finite(const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i]))
+            return true;
+    return false;
+}
 
 /* OpenBLAS on one thread around a computation whose result is kept or
  * printed: a threaded dtrsm, dsyrk or dpotrf sums in an order that depends

@@ -145,19 +145,7 @@ am_step(sampler *s, gsl_rng *rng, sampler_event *ev)
     memcpy(ev->from, s->w, d * sizeof *s->w);
     ev->n_grad = 1;
     a->since++;
-    double Up;
-    if (target_eval(s->t, s->wp, &Up, NULL, NULL) != BL_OK) {
-        ev->nonfinite = true;
-        am_accumulate(a, s->w, d);
-        return BL_OK;
-    }
-    double la = s->U - Up;
-    ev->accept_prob = la >= 0.0 ? 1.0 : exp(la);
-    if (la >= 0.0 || log(gsl_rng_uniform_pos(rng)) < la) {
-        memcpy(s->w, s->wp, d * sizeof *s->w);
-        s->U = Up;
-        ev->accepted = true;
-    }
+    sampler_metropolis(s, rng, ev);
     am_accumulate(a, s->w, d);
     return BL_OK;
 }

@@ -107,6 +107,23 @@ sampler_describe_metropolis(const sampler_event *ev, char *buf, size_t size)
              ev->accepted ? "accepted" : "rejected", ev->accept_prob);
 }
 
+void
+sampler_metropolis(sampler *s, gsl_rng *rng, sampler_event *ev)
+{
+    double Up;
+    if (target_eval(s->t, s->wp, &Up, NULL, NULL) != BL_OK) {
+        ev->nonfinite = true;
+        return;
+    }
+    double la = s->U - Up;
+    ev->accept_prob = la >= 0.0 ? 1.0 : exp(la);
+    if (la >= 0.0 || log(gsl_rng_uniform_pos(rng)) < la) {
+        memcpy(s->w, s->wp, s->d * sizeof *s->w);
+        s->U = Up;
+        ev->accepted = true;
+    }
+}
+
 sampler_event *
 sampler_event_alloc(size_t d, size_t cap, bl_err *err)
 {

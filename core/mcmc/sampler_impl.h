@@ -90,6 +90,10 @@ extern const char sampler_leapfrog_limit_name[], sampler_leapfrog_limit_effect[]
 /* sampler_type.describe of a plain Metropolis decision: "proposal accepted
  * (acceptance prob 0.81)". */
 void sampler_describe_metropolis(const sampler_event *ev, char *buf, size_t size);
+/* The Metropolis decision on the symmetric proposal s->wp (docs/math.md §9),
+ * rwm's and am's: one U; a proposal where U fails is rejected as nonfinite.
+ * Draws a uniform only when U rises. */
+void sampler_metropolis(sampler *s, gsl_rng *rng, sampler_event *ev);
 
 /* Append point q to the event's trajectory (drops beyond cap, counts all). */
 void sampler_event_push(sampler_event *ev, const double *q, int dir, int depth);

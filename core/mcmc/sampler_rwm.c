@@ -20,18 +20,7 @@ rwm_step(sampler *s, gsl_rng *rng, sampler_event *ev)
     sampler_event_push(ev, s->w, 0, 0);
     sampler_event_push(ev, s->wp, 1, 0);
     ev->n_grad = 1;
-    double Up;
-    if (target_eval(s->t, s->wp, &Up, NULL, NULL) != BL_OK) {
-        ev->nonfinite = true;
-        return BL_OK;
-    }
-    double la = s->U - Up;
-    ev->accept_prob = la >= 0.0 ? 1.0 : exp(la);
-    if (la >= 0.0 || log(gsl_rng_uniform_pos(rng)) < la) {
-        memcpy(s->w, s->wp, d * sizeof *s->w);
-        s->U = Up;
-        ev->accepted = true;
-    }
+    sampler_metropolis(s, rng, ev);
     return BL_OK;
 }
 

@@ -98,15 +98,6 @@ target_free(target *t)
     free(t);
 }
 
-static bool
-all_finite(const double *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(v[i]))
-            return false;
-    return true;
-}
-
 /* A new target with m, cov, s (and A, L when want_prec; X, y, r when n > 0
  * and data is requested) allocated. */
 static target *
@@ -181,12 +172,25 @@ copy_data(target *t, const double *X, const double *y, bl_err *err)
         return bl_fail(err, BL_EINVAL, "%s target: X and y are required",
                        target_kind_name(t->kind));
     for (size_t i = 0; i < n; i++) {
-        if (!all_finite(X + i * d, d) || !isfinite(y[i]))
+        if (!linalg_all_finite(X + i * d, d) || !isfinite(y[i]))
             return bl_fail(err, BL_EINVAL, "row %zu: non-finite value in X or y", i);
     }
     memcpy(t->X, X, n * d * sizeof *X);
     memcpy(t->y, y, n * sizeof *y);
     return BL_OK;
+}
+
+/* target_new of a target with data, holding a copy of X (n x d) and y. */
+static target *
+target_data_new(target_kind kind, size_t n, size_t d, const double *X, const double *y,
+                bool want_prec, bl_err *err)
+{
+    target *t = target_new(kind, d, n, want_prec, true, err);
+    if (t != NULL && copy_data(t, X, y, err) != BL_OK) {
+        target_free(t);
+        return NULL;
+    }
+    return t;
 }
 
 target *
@@ -195,7 +199,7 @@ target_gauss_alloc(size_t d, const double *mu, const double *P, bl_err *err)
     target *t = target_new(TARGET_GAUSS, d, 0, true, false, err);
     if (t == NULL)
         return NULL;
-    if (mu == NULL || P == NULL || !all_finite(mu, d) || !all_finite(P, d * d)) {
+    if (mu == NULL || P == NULL || !linalg_all_finite(mu, d) || !linalg_all_finite(P, d * d)) {
         bl_fail(err, BL_EINVAL, "gauss target: mean and precision must be given and finite");
         goto fail;
     }
@@ -231,7 +235,7 @@ copy_stats(target *t, const char *what, const double *G, const double *xty, doub
     t->xty = malloc(d * sizeof *t->xty);
     if (t->G == NULL || t->xty == NULL)
         return bl_fail(err, BL_ENOMEM, "out of memory for a %s target (d=%zu)", what, d);
-    if (G == NULL || xty == NULL || !all_finite(G, d * d) || !all_finite(xty, d) ||
+    if (G == NULL || xty == NULL || !linalg_all_finite(G, d * d) || !linalg_all_finite(xty, d) ||
         !isfinite(yty))
         return bl_fail(err, BL_EINVAL, "%s target: G, X^T y, y^T y must be given and finite",
                        what);
@@ -287,11 +291,9 @@ target_blr_data_alloc(size_t n, size_t d, const double *X, const double *y, doub
 {
     if (check_pos("alpha", alpha, err) || check_pos("beta", beta, err))
         return NULL;
-    target *t = target_new(TARGET_BLR_DATA, d, n, true, true, err);
+    target *t = target_data_new(TARGET_BLR_DATA, n, d, X, y, true, err);
     if (t == NULL)
         return NULL;
-    if (copy_data(t, X, y, err) != BL_OK)
-        goto fail;
     t->G = calloc(d * d, sizeof *t->G);
     t->xty = malloc(d * sizeof *t->xty);
     if (t->G == NULL || t->xty == NULL) {
@@ -606,7 +608,7 @@ target_eval(target *t, const double *w, double *U, double *grad, bl_err *err)
     if (!isfinite(u))
         return bl_fail(err, BL_ENUM, "%s target: U = %g is not finite", target_kind_name(t->kind),
                        u);
-    if (grad != NULL && !all_finite(grad, d))
+    if (grad != NULL && !linalg_all_finite(grad, d))
         return bl_fail(err, BL_ENUM, "%s target: gradient is not finite",
                        target_kind_name(t->kind));
     return BL_OK;
@@ -628,7 +630,7 @@ target_grad_point(target *t, const double *w, size_t i, double *g, bl_err *err)
     double c = point_coef(t, w, i);
     for (size_t j = 0; j < t->d; j++)
         g[j] = c * t->X[i * t->d + j];
-    if (!all_finite(g, t->d))
+    if (!linalg_all_finite(g, t->d))
         return bl_fail(err, BL_ENUM, "%s target: gradient of point %zu is not finite",
                        target_kind_name(t->kind), i);
     return BL_OK;
@@ -654,7 +656,7 @@ target_grad_minibatch(target *t, const double *w, const size_t *idx, size_t b, d
         for (size_t j = 0; j < d; j++)
             g[j] += c * x[j];
     }
-    if (!all_finite(g, d))
+    if (!linalg_all_finite(g, d))
         return bl_fail(err, BL_ENUM, "%s target: minibatch gradient is not finite",
                        target_kind_name(t->kind));
     return BL_OK;
@@ -753,11 +755,9 @@ target_logistic_alloc(size_t n, size_t d, const double *X, const double *y, doub
 {
     if (check_pos("alpha", alpha, err))
         return NULL;
-    target *t = target_new(TARGET_LOGISTIC, d, n, true, true, err);
+    target *t = target_data_new(TARGET_LOGISTIC, n, d, X, y, true, err);
     if (t == NULL)
         return NULL;
-    if (copy_data(t, X, y, err) != BL_OK)
-        goto fail;
     for (size_t i = 0; i < n; i++) {
         if (y[i] != 1.0 && y[i] != -1.0) {
             bl_fail(err, BL_EINVAL, "label %g in row %zu: must be -1 or +1", y[i], i);
@@ -780,13 +780,9 @@ target_student_t_alloc(size_t n, size_t d, const double *X, const double *y, dou
     if (check_pos("nu", nu, err) || check_pos("sigma", sigma, err) ||
         check_pos("alpha", alpha, err))
         return NULL;
-    target *t = target_new(TARGET_STUDENT_T, d, n, false, true, err);
+    target *t = target_data_new(TARGET_STUDENT_T, n, d, X, y, false, err);
     if (t == NULL)
         return NULL;
-    if (copy_data(t, X, y, err) != BL_OK) {
-        target_free(t);
-        return NULL;
-    }
     t->nu = nu;
     t->sigma = sigma;
     t->alpha = alpha;

@@ -70,6 +70,28 @@ check_psd(const char *what, const double *lam, size_t n, bl_err *err)
     return BL_OK;
 }
 
+/* lam, or sqrt(lam) when root, and 0 inside the rounding floor fl. */
+static double
+psd_weight(double lam, double fl, bool root)
+{
+    return lam > fl ? (root ? sqrt(lam) : lam) : 0.0;
+}
+
+/* entropy_rank of the psd_weight of each lam. Two passes avoid a scratch
+ * array. */
+static double
+entropy_rank_psd(const double *lam, size_t n, bool root)
+{
+    double fl = spectrum_noise_floor(lam, n), sum = 0.0, h = 0.0;
+    for (size_t k = 0; k < n; k++)
+        sum += psd_weight(lam[k], fl, root);
+    for (size_t k = 0; k < n; k++) {
+        double p = psd_weight(lam[k], fl, root) / sum + SPECTRUM_EPS;
+        h -= p * log(p);
+    }
+    return exp(h);
+}
+
 int
 spectrum_rankme_psd(const double *lam, size_t n, double *rank, bl_err *err)
 {
@@ -81,16 +103,8 @@ spectrum_rankme_psd(const double *lam, size_t n, double *rank, bl_err *err)
      * the rounding floor counted as the zeros they are: through the sqrt a
      * floor-sized eigenvalue would weigh sqrt(n eps) ~ 1e-7 relative, the
      * size of RankMe's eps, and its noise digits (BLAS-kernel dependent)
-     * would show in the rank's sixth digit. Two passes avoid a scratch
-     * array. */
-    double fl = spectrum_noise_floor(lam, n), sum = 0.0, h = 0.0;
-    for (size_t k = 0; k < n; k++)
-        sum += lam[k] > fl ? sqrt(lam[k]) : 0.0;
-    for (size_t k = 0; k < n; k++) {
-        double p = (lam[k] > fl ? sqrt(lam[k]) : 0.0) / sum + SPECTRUM_EPS;
-        h -= p * log(p);
-    }
-    *rank = exp(h);
+     * would show in the rank's sixth digit. */
+    *rank = entropy_rank_psd(lam, n, true);
     return BL_OK;
 }
 
@@ -102,14 +116,7 @@ spectrum_erank_vn(const double *lam, size_t n, double *rank, bl_err *err)
     if (rc != BL_OK)
         return rc;
     /* As RankMe: values inside the rounding floor count as 0. */
-    double fl = spectrum_noise_floor(lam, n), sum = 0.0, h = 0.0;
-    for (size_t k = 0; k < n; k++)
-        sum += lam[k] > fl ? lam[k] : 0.0;
-    for (size_t k = 0; k < n; k++) {
-        double p = (lam[k] > fl ? lam[k] : 0.0) / sum + SPECTRUM_EPS;
-        h -= p * log(p);
-    }
-    *rank = exp(h);
+    *rank = entropy_rank_psd(lam, n, false);
     return BL_OK;
 }
 

@@ -28,6 +28,7 @@
 #include <gsl/gsl_vector.h>
 
 #include "core/base/err.h"
+#include "core/base/linalg.h"
 
 struct lens {
     size_t M, d;       /* class size, dimension */
@@ -122,15 +123,6 @@ sum_exp(const double *a, size_t n, double mx)
     for (int l = 0; l < 8; l++)
         s += acc[l];
     return s;
-}
-
-static int
-all_finite(const double *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(v[i]))
-            return 0;
-    return 1;
 }
 
 /* KL, sorted order and the lower hull of (KL, -log W) for the current truth.
@@ -296,7 +288,7 @@ lens_alloc(const lens_opts *o, const double *w_star, gsl_rng *rng, bl_err *err)
         bl_fail(err, BL_EINVAL, "lens: a random class needs a gsl_rng");
         return NULL;
     }
-    if (o->d >= 1 && o->d <= LENS_MAX_DIM && !all_finite(w_star, o->d)) {
+    if (o->d >= 1 && o->d <= LENS_MAX_DIM && !linalg_all_finite(w_star, o->d)) {
         bl_fail(err, BL_EINVAL, "truth: entries must be finite");
         return NULL;
     }
@@ -350,7 +342,7 @@ lens_alloc_class(size_t M, size_t d, const double *W, double beta, const double 
     lens *L = lens_new(M, d, beta, err);
     if (!L)
         return NULL;
-    if (!all_finite(W, M * d) || !all_finite(w_star, d)) {
+    if (!linalg_all_finite(W, M * d) || !linalg_all_finite(w_star, d)) {
         lens_free(L);
         bl_fail(err, BL_EINVAL, "class or truth: entries must be finite");
         return NULL;
@@ -366,7 +358,7 @@ lens_alloc_class(size_t M, size_t d, const double *W, double beta, const double 
 int
 lens_set_truth(lens *L, const double *w_star, bl_err *err)
 {
-    if (!w_star || !all_finite(w_star, L->d))
+    if (!w_star || !linalg_all_finite(w_star, L->d))
         return bl_fail(err, BL_EINVAL, "truth: entries must be finite");
     return lens_prepare(L, w_star, err);
 }
@@ -375,7 +367,7 @@ int
 lens_observe(lens *L, const double *x, double y, lens_step *st, bl_err *err)
 {
     size_t M = L->M, d = L->d;
-    if (!isfinite(y) || !all_finite(x, d))
+    if (!isfinite(y) || !linalg_all_finite(x, d))
         return bl_fail(err, BL_EINVAL, "lens: x and y must be finite");
     gsl_matrix_const_view Wv = gsl_matrix_const_view_array(L->W, M, d);
     gsl_vector_const_view xv = gsl_vector_const_view_array(x, d);
