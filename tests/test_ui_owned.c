@@ -542,13 +542,10 @@ static void
 test_compare_header(void)
 {
     bl_err err;
-    struct session *s = session_alloc(&err);
-    CHECK(s != NULL && ui_init(&ui, false) == 0, "session and ui");
+    struct out_buffer ob;
+    struct session *s = attached_session(&ob);
     if (s == NULL)
         return;
-    ui_attach(&ui, s);
-    struct out_buffer ob;
-    out_buffer_init(&ob);
     CHECK(cmd_run_line(s,
                        "seed 1; data linear d=1 noise=0.3; model blr features=poly degree=3; "
                        "compare model blr features=poly degree=9; observe 30",
@@ -577,9 +574,7 @@ test_compare_header(void)
         ten = ten || on_row(&c, y, "10 ┤");
     CHECK(!ten, "80x24 compare: the fits' y axis does not reach 10 for data within +-2");
     canvas_free(&c);
-    out_buffer_free(&ob);
-    ui_free(&ui);
-    session_free(s);
+    close_session(s, &ob);
 }
 
 static int
