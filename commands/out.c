@@ -124,6 +124,15 @@ out_error(struct out *o, const char *fmt, ...)
     va_end(ap);
 }
 
+void
+out_failure(struct out *o, const bl_err *err)
+{
+    if (err->code == BL_ECANCEL)
+        out_printf(o, "%s", err->msg);
+    else
+        out_error(o, "error: %s", err->msg);
+}
+
 const char *
 out_num(char *buf, size_t size, double v)
 {

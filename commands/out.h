@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "core/base/err.h"
+
 enum out_kind { OUT_TEXT = 0, OUT_ERROR = 1 };
 
 struct out {
@@ -19,6 +21,10 @@ struct out {
 
 void out_printf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void out_error(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A failed command as the REPL reports it: "error: MSG", except an
+ * interrupt the user asked for (Ctrl-C, BL_ECANCEL), which is what the
+ * command did ("interrupted after 251 of 1000 iterations"), not an error. */
+void out_failure(struct out *o, const bl_err *err);
 void out_kv_real(struct out *o, const char *key, double v);
 /* As out_kv_real; a value that is not finite gets its reason on the line,
  * "key = nan  # why" (issue 10: nothing prints nan or inf unexplained). */

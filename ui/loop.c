@@ -459,7 +459,7 @@ run_line(const char *line)
     L.in_command = true;
     *(bl_cancel *)L.s->cancel = 0;
     if (cmd_run_line(L.s, line, &L.out, &err) != BL_OK)
-        out_error(&L.out, "error: %s", err.msg);
+        out_failure(&L.out, &err);
     else
         L.ui.asked = asked_pane(line);
     *(bl_cancel *)L.s->cancel = 0;
@@ -483,7 +483,7 @@ lecture_step(void)
     L.in_command = true;
     *(bl_cancel *)L.s->cancel = 0;
     if (session_script_step(L.s, &L.out, &err) != BL_OK)
-        out_error(&L.out, "error: %s", err.msg);
+        out_failure(&L.out, &err);
     if (*L.s->cancel)
         session_script_stop(L.s, &L.out);
     *(bl_cancel *)L.s->cancel = 0;

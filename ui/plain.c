@@ -108,11 +108,8 @@ run_typed(const char *line, void *ctx)
     struct out out = {.line = print_wrapped, .ctx = NULL};
     bl_err err;
     bl_err_clear(&err);
-    if (cmd_run_line(s, line, &out, &err) != BL_OK) {
-        char msg[sizeof err.msg + 8];
-        snprintf(msg, sizeof msg, "error: %s", err.msg);
-        print_wrapped(NULL, OUT_ERROR, msg);
-    }
+    if (cmd_run_line(s, line, &out, &err) != BL_OK)
+        out_failure(&out, &err);
     fflush(stdout);
 }
 

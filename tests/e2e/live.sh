@@ -94,6 +94,7 @@ text "show data"
 check "typing echoes during a long command" "bayeslens> show data"
 keys C-c
 check "Ctrl-C stops the command" "interrupted after" 5
+screen | grep -q "error: interrupted" && bad "Ctrl-C is reported as an error"
 keys Enter
 check "the typed line runs afterwards" "last_y = " 5
 

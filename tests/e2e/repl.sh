@@ -65,6 +65,11 @@ $T send-keys -t e2e 'observe 10000000' Enter
 busy || { fails=$((fails + 1)); echo "FAIL: observe 10000000 does not compute"; }
 $T send-keys -t e2e C-c
 check "Ctrl-C interrupts a long computation" "interrupted after"
+# ... and says what it did: the user's own Ctrl-C is not an error.
+if screen | grep -q "error: interrupted"; then
+    fails=$((fails + 1))
+    echo "FAIL: Ctrl-C is reported as an error"
+fi
 $T send-keys -t e2e 'show data' Enter
 check "the program carries on" "in_dim = 2"
 
