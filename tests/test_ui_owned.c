@@ -93,10 +93,35 @@ check_samples(const struct canvas *c, int cols, int rows)
         }
 }
 
-/* Series a legend leaves out by design: the data pane's observations (its
- * axes say what they are) and, in a narrow data pane, the draws (one entry
- * for both bands, none for the draws: ui/pane_data.c). */
-static const char *const unlisted[][2] = {{"data", "points"}, {"data", "draws"}};
+/* Series a legend leaves out by design: in a narrow data pane, the draws
+ * (one entry for both bands, none for the draws: ui/pane_data.c). */
+static const char *const unlisted[][2] = {{"data", "draws"}};
+
+static bool on_row(const struct canvas *c, int r, const char *t);
+
+/* Every off-scale mark (▲ ▼, plot_offscale) is explained: drawn under a
+ * series a legend names (or says hidden), while a ▲ or ▼ of no series is a
+ * legend's sample, on a row that says "off scale". */
+static void
+check_marks(const struct canvas *c, int cols, int rows)
+{
+    for (int r = 0; r < c->rows; r++)
+        for (int q = 0; q < c->cols; q++) {
+            const struct cell *cl = &c->cells[(size_t)r * (size_t)c->cols + (size_t)q];
+            if (cl->ch != 0x25B2 && cl->ch != 0x25BC)
+                continue;
+            const struct canvas_series *sr =
+                cl->series != 0 && cl->series <= c->nseries ? &c->series[cl->series - 1] : NULL;
+            if (sr != NULL)
+                CHECK(sr->legend || sr->hidden,
+                      "%s at %dx%d: the mark at %d,%d ('%s') has no legend entry", where, cols,
+                      rows, q, r, sr->label);
+            else
+                CHECK(on_row(c, r, "off scale"),
+                      "%s at %dx%d: a mark at %d,%d of no series, not a legend's sample", where,
+                      cols, rows, q, r);
+        }
+}
 
 /* The other way round: a series drawn in a plot that has a legend is named
  * in that legend, or the legend says it is hidden (a 40-column spectrum
@@ -170,6 +195,7 @@ measure(struct session *s, int cols, int rows)
               cols, rows, pane, sr->label, n, need);
     }
     check_unnamed(&c, cols, rows);
+    check_marks(&c, cols, rows);
     canvas_free(&c);
 }
 
@@ -491,6 +517,22 @@ test_side_by_side(void)
     }
 }
 
+/* A session attached to ui, after running setup (ob: its output). NULL
+ * (checked) without memory. */
+static struct session *
+ui_session(const char *setup, struct out_buffer *ob)
+{
+    bl_err err;
+    struct session *s = session_alloc(&err);
+    CHECK(s != NULL && ui_init(&ui, false) == 0, "session and ui");
+    if (s == NULL)
+        return NULL;
+    ui_attach(&ui, s);
+    out_buffer_init(ob);
+    CHECK(cmd_run_line(s, setup, &ob->out, &err) == BL_OK, "setup: %s", err.msg);
+    return s;
+}
+
 /* Every drawn series is named, every named one is seen: a 40-column
  * spectrum tile (layout theory at 80x24) names the posterior covariance
  * (cut at a word) beside X^T X; at n = 1.5M the regret pane's closed form,
@@ -500,18 +542,12 @@ static void
 test_named_and_seen(void)
 {
     bl_err err;
-    struct session *s = session_alloc(&err);
-    CHECK(s != NULL && ui_init(&ui, false) == 0, "session and ui");
+    struct out_buffer ob;
+    struct session *s = ui_session("seed 1; data fourier k=3 noise=0.2; model blr alpha=1 "
+                                   "features=fourier m=3; observe 300; layout theory",
+                                   &ob);
     if (s == NULL)
         return;
-    ui_attach(&ui, s);
-    struct out_buffer ob;
-    out_buffer_init(&ob);
-    CHECK(cmd_run_line(s,
-                       "seed 1; data fourier k=3 noise=0.2; model blr alpha=1 features=fourier "
-                       "m=3; observe 300; layout theory",
-                       &ob.out, &err) == BL_OK,
-          "setup: %s", err.msg);
     where = "theory fourier n=300";
     measure(s, 80, 24);
     measure(s, 200, 60);
@@ -527,6 +563,87 @@ test_named_and_seen(void)
     where = "theory fourier n=1.5M";
     measure(s, 80, 24);
     measure(s, 200, 60);
+    out_buffer_free(&ob);
+    ui_free(&ui);
+    session_free(s);
+}
+
+/* Cells of c owning a glyph cp under a series labelled label, in pane. */
+static int
+marks(const struct canvas *c, const char *pane, const char *label, uint32_t cp)
+{
+    int n = 0;
+    for (size_t k = 0; k < (size_t)c->rows * (size_t)c->cols; k++) {
+        const struct cell *cl = &c->cells[k];
+        if (cl->ch != cp || cl->series == 0 || cl->series > c->nseries)
+            continue;
+        const struct canvas_series *sr = &c->series[cl->series - 1];
+        n += sr->pane >= 0 && strcmp(pane_at(sr->pane)->view.name, pane) == 0 &&
+             strcmp(sr->label, label) == 0;
+    }
+    return n;
+}
+
+/* Rows of c that say t. */
+static int
+rows_with(const struct canvas *c, const char *t)
+{
+    int n = 0;
+    for (int r = 0; r < c->rows; r++)
+        n += on_row(c, r, t);
+    return n;
+}
+
+/* Off-scale values are marked and the marks explained, only when drawn:
+ * the occam sweep's degree 0 (hundreds of nats below the axis) gets a ▼
+ * with a legend entry; a sweep with every value on the axes gets neither.
+ * The data pane's band, off the y range at both ends after 10 points of a
+ * line, gets ▲ and ▼ and the entry "band off scale"; and the points have
+ * their entry. */
+static void
+test_offscale(void)
+{
+    bl_err err;
+    struct out_buffer ob;
+    struct session *s = ui_session("seed 4; data linear d=1 noise=0.3 inputs=uniform; model blr "
+                                   "alpha=1 beta=11.1 features=poly degree=1; observe 30; sweep "
+                                   "degree=0..9; pane sweep zoom",
+                                   &ob);
+    if (s == NULL)
+        return;
+    struct canvas c;
+    where = "occam sweep";
+    for (int big = 0; big < 2; big++) {
+        int cols = big ? 200 : 80, rows = big ? 60 : 24;
+        CHECK(canvas_init(&c, cols, rows, false) == 0, "canvas");
+        ui_render(&ui, s, &c, NULL);
+        CHECK(marks(&c, "sweep", "off scale", 0x25BC) >= 1,
+              "%dx%d: degree 0, below the axis, is marked", cols, rows);
+        CHECK(rows_with(&c, "\u25BC  off scale") == 1, "%dx%d: the legend explains the mark",
+              cols, rows);
+        check_marks(&c, cols, rows);
+        canvas_free(&c);
+    }
+    CHECK(cmd_run_line(s, "sweep degree=1..5", &ob.out, &err) == BL_OK, "sweep: %s", err.msg);
+    CHECK(canvas_init(&c, 200, 60, false) == 0, "canvas");
+    ui_render(&ui, s, &c, NULL);
+    CHECK(marks(&c, "sweep", "off scale", 0x25BC) + marks(&c, "sweep", "off scale", 0x25B2) == 0 &&
+              rows_with(&c, "off scale") == 0,
+          "degree 1..5 on the axes: no mark, no entry");
+    canvas_free(&c);
+    CHECK(cmd_run_line(s, "reset; seed 1; data linear; model blr; observe 10", &ob.out, &err) ==
+              BL_OK,
+          "setup: %s", err.msg);
+    where = "linear n=10";
+    CHECK(canvas_init(&c, 200, 60, false) == 0, "canvas");
+    ui_render(&ui, s, &c, NULL);
+    CHECK(marks(&c, "data", "band off scale", 0x25B2) == 1 &&
+              marks(&c, "data", "band off scale", 0x25BC) == 1,
+          "the band leaves the y range above and below: marked");
+    CHECK(rows_with(&c, "\u25B2\u25BC band off scale") == 1, "the legend explains the marks");
+    CHECK(rows_with(&c, "\u2801\u2802 points") == 1, "the points have a legend entry");
+    check_marks(&c, 200, 60);
+    canvas_free(&c);
     out_buffer_free(&ob);
     ui_free(&ui);
     session_free(s);
@@ -549,6 +666,7 @@ main(int argc, char **argv)
     test_sampler_pictures();
     test_side_by_side();
     test_named_and_seen();
+    test_offscale();
     run_script(test_path("golden/screens.lens"), "screens.lens", false);
 
     /* The lectures, in name order. */

@@ -602,6 +602,29 @@ plot_marker(struct plot *p, double x, double y, uint32_t glyph, int color, int a
     canvas_pen(p->c, 0, LAYER_NONE);
 }
 
+int
+plot_offscale(struct plot *p, double x, double y, int color)
+{
+    if (empty(p) || isnan(y) || !(x >= fmin(p->x.lo, p->x.hi) && x <= fmax(p->x.lo, p->x.hi)))
+        return 0;
+    bool above = p->y.log ? y > 0 && y > p->y.hi : y > p->y.hi;
+    bool below = p->y.log ? y <= 0 || y < p->y.lo : y < p->y.lo;
+    if (!above && !below)
+        return 0;
+    bool a = p->c->ascii;
+    plot_marker(p, x, above ? p->y.hi : p->y.lo, above ? (a ? '^' : 0x25B2) : (a ? 'v' : 0x25BC),
+                color, ATTR_BOLD);
+    return above ? PLOT_ABOVE : PLOT_BELOW;
+}
+
+struct legend_entry
+plot_offscale_entry(int sides, const char *name, int color)
+{
+    bool up = (sides & PLOT_ABOVE) != 0, down = (sides & PLOT_BELOW) != 0;
+    return (struct legend_entry){up && down ? "\u25B2\u25BC" : up ? "\u25B2 " : "\u25BC ",
+                                 up && down ? "^v" : up ? "^ " : "v ", name, color};
+}
+
 void
 plot_band(struct plot *p, const double *x, const double *lo, const double *hi, size_t n, int color)
 {

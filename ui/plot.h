@@ -132,6 +132,18 @@ void plot_line(struct plot *p, const double *x, const double *y, size_t n, int c
 void plot_points(struct plot *p, const double *x, const double *y, size_t n, int color);
 /* A text glyph centred on a data point (e.g. U+25CF, '+', 'x'); clipped to the area. */
 void plot_marker(struct plot *p, double x, double y, uint32_t glyph, int color, int attr);
+/* An off-scale mark: a value y above the y range is marked by a bold ▲ at
+ * the top edge over x, one below by a ▼ at the bottom ('^', 'v' in ASCII),
+ * so the viewer knows it is there; a value in range, NaN or an x off the
+ * axes gets none. Returns what it marked, PLOT_ABOVE, PLOT_BELOW or 0: OR
+ * them into plot_offscale_entry's sides, for the legend entry that explains
+ * the marks (only when some are drawn). */
+#define PLOT_ABOVE 1
+#define PLOT_BELOW 2
+int plot_offscale(struct plot *p, double x, double y, int color);
+struct legend_entry;
+/* The legend entry of the marks drawn (sides != 0): sample ▲, ▼ or ▲▼. */
+struct legend_entry plot_offscale_entry(int sides, const char *name, int color);
 /* A filled band between lo[i] and hi[i] over x[i] (x sorted): a sparse dot
  * texture (every other dot) so lines drawn over it stay visible. */
 void plot_band(struct plot *p, const double *x, const double *lo, const double *hi, size_t n,
