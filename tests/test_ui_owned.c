@@ -93,9 +93,10 @@ check_samples(const struct canvas *c, int cols, int rows)
         }
 }
 
-/* Series a legend leaves out by design: in a narrow data pane, the draws
- * (one entry for both bands, none for the draws: ui/pane_data.c). */
-static const char *const unlisted[][2] = {{"data", "draws"}};
+/* Series a legend leaves out by design: in a narrow data pane, the points
+ * and the draws (one entry for both bands, none for the points and draws:
+ * ui/pane_data.c; test_offscale checks a wide one lists its points). */
+static const char *const unlisted[][2] = {{"data", "points"}, {"data", "draws"}};
 
 static bool on_row(const struct canvas *c, int r, const char *t);
 
@@ -184,6 +185,19 @@ measure(struct session *s, int cols, int rows)
         size_t need = glyphs && !other ? 1 : MIN_CELLS;
         printf("%-22s %3dx%-3d %-10s %-32s %5zu%s%s\n", where, cols, rows, pane, sr->label, n,
                sr->hidden ? "  hidden: " : "", sr->hidden ? sr->why : "");
+        if (sr->hidden && sr->legend && sr->why[0] != '\0') {
+            /* Whole, or in the narrower "(why)" (under the name of an
+             * outside legend too narrow for "(hidden: why)"), or the
+             * "(hidden)" of an inside legend too narrow for the reason. */
+            char t[CANVAS_LABEL_SIZE + 16], t2[CANVAS_LABEL_SIZE + 16];
+            snprintf(t, sizeof t, "(hidden: %s)", sr->why);
+            snprintf(t2, sizeof t2, "(%s)", sr->why);
+            bool whole = false;
+            for (int r = 0; r < rows && !whole; r++)
+                whole = on_row(&c, r, t) || on_row(&c, r, t2) || on_row(&c, r, "(hidden)");
+            CHECK(whole, "%s at %dx%d: the %s pane's '%s (hidden: %s)' is not whole on a row",
+                  where, cols, rows, pane, sr->label, sr->why);
+        }
         if (sr->hidden || n >= need)
             continue;
         if (expected(pane)) {
@@ -307,8 +321,10 @@ test_concentration(void)
         CHECK(e[0][z] >= 4 * e[1][z] && e[1][z] >= 4 * e[2][z] && e[1][z] > 0,
               "%dx%d: the ellipses' box %d, %d, %d at n=1, 10, 1000", size[z][0], size[z][1],
               e[0][z], e[1][z], e[2][z]);
-        /* (The posterior's cells over the prior's take a few of them.) */
-        CHECK(pr[0][z] >= 100 && pr[1][z] * 10 >= pr[0][z] * 9 && pr[1][z] == pr[2][z],
+        /* (The posterior's cells over the prior's take a few of them, and
+         * the legend, as wide as what it says at each n, a few more.) */
+        CHECK(pr[0][z] >= 100 && pr[1][z] * 10 >= pr[0][z] * 9 &&
+                  pr[1][z] * 10 >= pr[2][z] * 9 && pr[2][z] * 10 >= pr[1][z] * 9,
               "%dx%d: the prior's box moved: %d, %d, %d", size[z][0], size[z][1], pr[0][z],
               pr[1][z], pr[2][z]);
     }
@@ -649,6 +665,58 @@ test_offscale(void)
     session_free(s);
 }
 
+/* The first row of c that says t, or -1. */
+static int
+row_of(const struct canvas *c, const char *t)
+{
+    for (int r = 0; r < c->rows; r++)
+        if (on_row(c, r, t))
+            return r;
+    return -1;
+}
+
+/* A legend entry takes one row or two at 200 columns: a hidden entry's
+ * reason goes whole on the row under its name (it wrapped over three rows,
+ * "(hidden: in" and "one cell)" under "tr cov"), and the next entry follows.
+ * Each screen and lecture measure() sees has every hidden entry's reason
+ * whole on one row, or the short "(hidden)" of a narrow legend. */
+static void
+test_legend_rows(void)
+{
+    struct out_buffer ob;
+    struct session *s = ui_session("seed 1; data linear d=1 noise=0.2 w=0.8; model blr alpha=2 "
+                                   "bias=yes; observe 1",
+                                   &ob);
+    if (s == NULL)
+        return;
+    where = "sequential n=1";
+    struct canvas c;
+    CHECK(canvas_init(&c, 200, 60, false) == 0, "canvas");
+    ui_render(&ui, s, &c, NULL);
+    int r = row_of(&c, "\u2500\u2500 tr cov");
+    CHECK(r >= 0 && on_row(&c, r + 1, "(hidden: in 1 cell)") &&
+              on_row(&c, r + 2, "|mean - truth|") && on_row(&c, r + 3, "(hidden: in 1 cell)"),
+          "tr cov and |mean - truth| take two rows each (row %d)", r);
+    canvas_free(&c);
+    measure(s, 200, 60);
+    bl_err err;
+    CHECK(cmd_run_line(s, "reset; seed 1; data linear; model blr; observe 10", &ob.out, &err) ==
+              BL_OK,
+          "setup: %s", err.msg);
+    where = "linear n=10";
+    CHECK(canvas_init(&c, 200, 60, false) == 0, "canvas");
+    ui_render(&ui, s, &c, NULL);
+    r = row_of(&c, "1 sd region");
+    CHECK(r >= 0 && on_row(&c, r + 1, "(hidden: in the peak)") &&
+              on_row(&c, r + 2, "2 sd bounds") && on_row(&c, r + 3, "(hidden: in the peak)") &&
+              on_row(&c, r + 4, "prior"),
+          "the density's hidden bounds take two rows each (row %d)", r);
+    canvas_free(&c);
+    out_buffer_free(&ob);
+    ui_free(&ui);
+    session_free(s);
+}
+
 static int
 by_name(const void *a, const void *b)
 {
@@ -667,6 +735,7 @@ main(int argc, char **argv)
     test_side_by_side();
     test_named_and_seen();
     test_offscale();
+    test_legend_rows();
     run_script(test_path("golden/screens.lens"), "screens.lens", false);
 
     /* The lectures, in name order. */

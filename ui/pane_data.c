@@ -525,8 +525,10 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
     leg[nl++] = (struct legend_entry){"● ", "O ", "newest", COL_NEW};
     /* The points, when they show (not all under the curves, or the one
      * point the newest's mark covers): an entry for a series nobody sees
-     * would only widen the legend with "(hidden: ...)". */
-    if (points != 0 && canvas_series_cells(c, points) >= PLOT_MIN_VISIBLE)
+     * would only widen the legend with "(hidden: ...)". Narrow panes (as
+     * for the draws) have no row to spare: a sixth one in a 7-row plot
+     * covered the newest point. */
+    if (wide && points != 0 && canvas_series_cells(c, points) >= PLOT_MIN_VISIBLE)
         leg[nl++] = (struct legend_entry){"⠁⠂", ".:", "points", COL_S2};
     if (truth)
         leg[nl++] = (struct legend_entry){"╌╌", "--", "truth", COL_TRUTH};

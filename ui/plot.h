@@ -112,6 +112,12 @@ void plot_begin(struct plot *p, struct canvas *c, int col, int row, int w, int h
  * from the top of the data area down. Else the same as plot_begin (the
  * legend goes in the emptiest corner). */
 #define PLOT_LEGEND_OUT_W 40
+/* The least width of a legend outside (or as much of it as keeps the data
+ * area's share): a hidden entry's reason fits on the row under its name,
+ * "(hidden: off the axes)" (the reasons plot_legend_checked gives, and the
+ * panes' own, are kept this short), so an entry takes two rows at most. In
+ * a narrower block the reason goes without "hidden: ", "(in 1 cell)". */
+#define PLOT_LEGEND_REASON_W 22
 struct legend_entry;
 void plot_begin_legend(struct plot *p, struct canvas *c, int col, int row, int w, int h,
                        const struct plot_range *x, const struct plot_range *y, const char *xlabel,
@@ -179,7 +185,7 @@ void plot_legend(struct plot *p, const struct legend_entry *e, size_t n);
  * entry without a reason whose series owns fewer cells than that (one, for
  * a series drawn only as glyph markers) is marked hidden too, with what
  * owns the cells its shapes pass through ("under measured vs truth"), "off
- * the axes" or "in one cell". plot_legend checks the same way. */
+ * the axes" or "in 1 cell". plot_legend checks the same way. */
 #define PLOT_MIN_VISIBLE 3
 #define PLOT_LEGEND_MAX  16 /* entries of one legend that are checked */
 void plot_legend_checked(struct plot *p, const struct legend_entry *e, size_t n,
