@@ -610,6 +610,20 @@ rows_with(const struct canvas *c, const char *t)
     return n;
 }
 
+/* s after 10 points of the default line (its band leaves the y range at
+ * both ends, its posterior density is a peak), rendered at 200x60 into c. */
+static void
+linear_n10(struct session *s, struct out_buffer *ob, struct canvas *c)
+{
+    bl_err err;
+    CHECK(cmd_run_line(s, "reset; seed 1; data linear; model blr; observe 10", &ob->out, &err) ==
+              BL_OK,
+          "setup: %s", err.msg);
+    where = "linear n=10";
+    CHECK(canvas_init(c, 200, 60, false) == 0, "canvas");
+    ui_render(&ui, s, c, NULL);
+}
+
 /* Off-scale values are marked and the marks explained, only when drawn:
  * the occam sweep's degree 0 (hundreds of nats below the axis) gets a ▼
  * with a legend entry; a sweep with every value on the axes gets neither.
@@ -647,12 +661,7 @@ test_offscale(void)
               rows_with(&c, "off scale") == 0,
           "degree 1..5 on the axes: no mark, no entry");
     canvas_free(&c);
-    CHECK(cmd_run_line(s, "reset; seed 1; data linear; model blr; observe 10", &ob.out, &err) ==
-              BL_OK,
-          "setup: %s", err.msg);
-    where = "linear n=10";
-    CHECK(canvas_init(&c, 200, 60, false) == 0, "canvas");
-    ui_render(&ui, s, &c, NULL);
+    linear_n10(s, &ob, &c);
     CHECK(marks(&c, "data", "band off scale", 0x25B2) == 1 &&
               marks(&c, "data", "band off scale", 0x25BC) == 1,
           "the band leaves the y range above and below: marked");
@@ -699,13 +708,7 @@ test_legend_rows(void)
           "tr cov and |mean - truth| take two rows each (row %d)", r);
     canvas_free(&c);
     measure(s, 200, 60);
-    bl_err err;
-    CHECK(cmd_run_line(s, "reset; seed 1; data linear; model blr; observe 10", &ob.out, &err) ==
-              BL_OK,
-          "setup: %s", err.msg);
-    where = "linear n=10";
-    CHECK(canvas_init(&c, 200, 60, false) == 0, "canvas");
-    ui_render(&ui, s, &c, NULL);
+    linear_n10(s, &ob, &c);
     r = row_of(&c, "1 sd region");
     CHECK(r >= 0 && on_row(&c, r + 1, "(hidden: in the peak)") &&
               on_row(&c, r + 2, "2 sd bounds") && on_row(&c, r + 3, "(hidden: in the peak)") &&
