@@ -462,19 +462,52 @@ frob(const double *A, size_t n)
  * their noise floor (below it the digits are rounding: two BLAS kernels
  * give different ones, and a rank-2 input kernel has no power law). NaN
  * when fewer than SPECTRUM_MIN_POINTS remain. */
-static double
-alpha_of(const double *lam, size_t n, size_t lo, size_t hi)
+static size_t
+above_floor(const double *lam, size_t n)
 {
     double fl = spectrum_noise_floor(lam, n);
     size_t k = 0;
     while (k < n && lam[k] > fl)
         k++;
+    return k;
+}
+
+static double
+alpha_of(const double *lam, size_t n, size_t lo, size_t hi)
+{
+    size_t k = above_floor(lam, n);
     hi = hi < k ? hi : k;
     spectrum_fit fit;
     if (hi < lo + SPECTRUM_MIN_POINTS - 1 ||
         spectrum_alpha_req(lam, n, lo, hi, false, &fit, NULL) != BL_OK)
         return (double)NAN;
     return fit.alpha;
+}
+
+/* Why the layers whose alpha-ReQ is NaN have none, one clause per layer,
+ * from the spectra lam (layers x np) alpha_of saw. Layer 1's kernel, the
+ * network's and the NNGP's alike, is sw2 x.x'/d + sb2 (docs/nn.md):
+ * linear in the inputs, of rank at most d + 1 at any width, which is why
+ * it has no power law: said so. Empty when none is NaN. */
+static void
+alpha_why(const struct nn_inst *g, const double *alpha, const double *lam, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t l = 0; l < g->layers && len < size; l++) {
+        if (!isnan(alpha[l]))
+            continue;
+        size_t k = above_floor(lam + l * g->np, g->np);
+        char rank[80] = "";
+        if (l == 0)
+            snprintf(rank, sizeof rank, " (kernel sw2 x.x'/d + sb2, rank <= d + 1 = %zu)",
+                     g->in_dim + 1);
+        len += (size_t)snprintf(buf + len, size - len,
+                                "%slayer %zu%s: %zu eigenvalue%s above the noise floor, the fit "
+                                "over j = %zu..%zu needs %d",
+                                len ? "; " : "", l + 1, rank, k, k == 1 ? "" : "s", g->alpha_lo,
+                                g->alpha_hi, SPECTRUM_MIN_POINTS);
+    }
 }
 
 /* The probe set's fixed companions: the NNGP layer kernels and their
@@ -952,18 +985,16 @@ nn_show(struct session *s, struct out *out, bl_err *err)
         return BL_OK;
     out_kv_why(out, "ntk_change", g->ntk_change, "the NTK at the start is 0");
     out_kv_vec(out, "effective_rank", g->rank, g->layers);
-    out_kv_vec(out, "alpha_req", g->alpha, g->layers);
-    bool gap = false;
-    for (size_t l = 0; l < g->layers; l++)
-        gap = gap || isnan(g->alpha[l]) || isnan(g->ref_alpha[l]);
-    if (gap) /* nothing prints nan unexplained */
-        out_kv_str(out, "alpha_req_nan",
-                   "fewer than 5 eigenvalues above the noise floor in the window");
+    /* Nothing prints nan unexplained: each vector says why its own are. */
+    char why[512];
+    alpha_why(g, g->alpha, g->lam, why, sizeof why);
+    out_kv_vec_why(out, "alpha_req", g->alpha, g->layers, why);
     double win[2] = {(double)g->alpha_lo, (double)g->alpha_hi};
     out_kv_vec(out, "alpha_window", win, 2);
     out_kv_vec(out, "cka_nngp", g->cka, g->layers);
     out_kv_vec(out, "nngp_effective_rank", g->ref_rank, g->layers);
-    out_kv_vec(out, "nngp_alpha_req", g->ref_alpha, g->layers);
+    alpha_why(g, g->ref_alpha, g->ref_lam, why, sizeof why);
+    out_kv_vec_why(out, "nngp_alpha_req", g->ref_alpha, g->layers, why);
     return BL_OK;
 }
 

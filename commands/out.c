@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,7 +197,7 @@ sb_vec(struct sbuf *b, const double *v, size_t n, size_t stride, size_t max)
 }
 
 void
-out_kv_vec(struct out *o, const char *key, const double *v, size_t n)
+out_kv_vec_why(struct out *o, const char *key, const double *v, size_t n, const char *why)
 {
     struct sbuf b = {0};
     sb_add(&b, key);
@@ -207,9 +208,22 @@ out_kv_vec(struct out *o, const char *key, const double *v, size_t n)
         snprintf(note, sizeof note, " (%zu entries, the first %d shown)", n, SHOW_VEC_MAX);
         sb_add(&b, note);
     }
+    bool finite = true;
+    for (size_t i = 0; i < n && i < SHOW_VEC_MAX; i++)
+        finite = finite && isfinite(v[i]);
+    if (!finite && why != NULL && why[0] != '\0') {
+        sb_add(&b, "  # ");
+        sb_add(&b, why);
+    }
     if (!b.oom)
         emit(o, OUT_TEXT, b.s);
     free(b.s);
+}
+
+void
+out_kv_vec(struct out *o, const char *key, const double *v, size_t n)
+{
+    out_kv_vec_why(o, key, v, n, NULL);
 }
 
 void

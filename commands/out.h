@@ -32,6 +32,9 @@ void out_kv_why(struct out *o, const char *key, double v, const char *why);
 void out_kv_int(struct out *o, const char *key, long long v);
 void out_kv_str(struct out *o, const char *key, const char *v);
 void out_kv_vec(struct out *o, const char *key, const double *v, size_t n);
+/* As out_kv_vec; when an entry is not finite, the reason goes on the line,
+ * "key = [nan, 5.3]  # why", as out_kv_why's. */
+void out_kv_vec_why(struct out *o, const char *key, const double *v, size_t n, const char *why);
 /* rows x cols, row-major. */
 void out_kv_mat(struct out *o, const char *key, const double *m, size_t rows, size_t cols);
 /* Format one number as show does (%.10g; nan, inf, -inf). buf of >= 32 bytes. */

@@ -250,6 +250,15 @@ test_cases(void)
     /* A table has no truth: the lines that need one say so. */
     check_case("data builtin diabetes; model blr; observe 5", model_shows);
     check_case("data builtin diabetes; model nig; observe 5", model_shows);
+    /* A network's layer 1 kernel is linear in the inputs (rank d + 1): its
+     * alpha-ReQ and the NNGP's are NaN, and both lines say why. */
+    static const char *const nn_shows[] = {"show nn", "show model", NULL};
+    check_case("seed 1; data linear d=1; model nn width=16 depth=2 probe=20; observe 10", nn_shows);
+    prints("seed 1; data linear d=1; model nn width=16 depth=2 probe=20; observe 10; show nn",
+           "nngp_alpha_req = [nan, ");
+    prints("seed 1; data linear d=1; model nn width=16 depth=2 probe=20; observe 10; show nn",
+           "]  # layer 1 (kernel sw2 x.x'/d + sb2, rank <= d + 1 = 2): 2 eigenvalues above the "
+           "noise floor");
 }
 
 /* The GP's size limit is checked before any work: the replay of 60000

@@ -94,10 +94,36 @@ check_samples(const struct canvas *c, int cols, int rows)
         }
 }
 
-/* Series a legend leaves out by design: the data pane's observations (its
- * axes say what they are) and, in a narrow data pane, the draws (one entry
- * for both bands, none for the draws: ui/pane_data.c). */
+/* Series a legend leaves out by design: in a narrow data pane, the points
+ * and the draws (one entry for both bands, none for the points and draws:
+ * ui/pane_data.c; test_offscale checks a wide one lists its points). */
 static const char *const unlisted[][2] = {{"data", "points"}, {"data", "draws"}};
+
+static bool on_row(const struct canvas *c, int r, const char *t);
+
+/* Every off-scale mark (▲ ▼, plot_offscale) is explained: drawn under a
+ * series a legend names (or says hidden), while a ▲ or ▼ of no series is a
+ * legend's sample, on a row that says "off scale". */
+static void
+check_marks(const struct canvas *c, int cols, int rows)
+{
+    for (int r = 0; r < c->rows; r++)
+        for (int q = 0; q < c->cols; q++) {
+            const struct cell *cl = &c->cells[(size_t)r * (size_t)c->cols + (size_t)q];
+            if (cl->ch != 0x25B2 && cl->ch != 0x25BC)
+                continue;
+            const struct canvas_series *sr =
+                cl->series != 0 && cl->series <= c->nseries ? &c->series[cl->series - 1] : NULL;
+            if (sr != NULL)
+                CHECK(sr->legend || sr->hidden,
+                      "%s at %dx%d: the mark at %d,%d ('%s') has no legend entry", where, cols,
+                      rows, q, r, sr->label);
+            else
+                CHECK(on_row(c, r, "off scale"),
+                      "%s at %dx%d: a mark at %d,%d of no series, not a legend's sample", where,
+                      cols, rows, q, r);
+        }
+}
 
 /* The other way round: a series drawn in a plot that has a legend is named
  * in that legend, or the legend says it is hidden (a 40-column spectrum
@@ -160,6 +186,19 @@ measure(struct session *s, int cols, int rows)
         size_t need = glyphs && !other ? 1 : MIN_CELLS;
         printf("%-22s %3dx%-3d %-10s %-32s %5zu%s%s\n", where, cols, rows, pane, sr->label, n,
                sr->hidden ? "  hidden: " : "", sr->hidden ? sr->why : "");
+        if (sr->hidden && sr->legend && sr->why[0] != '\0') {
+            /* Whole, or in the narrower "(why)" (under the name of an
+             * outside legend too narrow for "(hidden: why)"), or the
+             * "(hidden)" of an inside legend too narrow for the reason. */
+            char t[CANVAS_LABEL_SIZE + 16], t2[CANVAS_LABEL_SIZE + 16];
+            snprintf(t, sizeof t, "(hidden: %s)", sr->why);
+            snprintf(t2, sizeof t2, "(%s)", sr->why);
+            bool whole = false;
+            for (int r = 0; r < rows && !whole; r++)
+                whole = on_row(&c, r, t) || on_row(&c, r, t2) || on_row(&c, r, "(hidden)");
+            CHECK(whole, "%s at %dx%d: the %s pane's '%s (hidden: %s)' is not whole on a row",
+                  where, cols, rows, pane, sr->label, sr->why);
+        }
         if (sr->hidden || n >= need)
             continue;
         if (expected(pane)) {
@@ -171,6 +210,7 @@ measure(struct session *s, int cols, int rows)
               cols, rows, pane, sr->label, n, need);
     }
     check_unnamed(&c, cols, rows);
+    check_marks(&c, cols, rows);
     canvas_free(&c);
 }
 
@@ -300,8 +340,10 @@ test_concentration(void)
         CHECK(e[0][z] >= 4 * e[1][z] && e[1][z] >= 4 * e[2][z] && e[1][z] > 0,
               "%dx%d: the ellipses' box %d, %d, %d at n=1, 10, 1000", size[z][0], size[z][1],
               e[0][z], e[1][z], e[2][z]);
-        /* (The posterior's cells over the prior's take a few of them.) */
-        CHECK(pr[0][z] >= 100 && pr[1][z] * 10 >= pr[0][z] * 9 && pr[1][z] == pr[2][z],
+        /* (The posterior's cells over the prior's take a few of them, and
+         * the legend, as wide as what it says at each n, a few more.) */
+        CHECK(pr[0][z] >= 100 && pr[1][z] * 10 >= pr[0][z] * 9 &&
+                  pr[1][z] * 10 >= pr[2][z] * 9 && pr[2][z] * 10 >= pr[1][z] * 9,
               "%dx%d: the prior's box moved: %d, %d, %d", size[z][0], size[z][1], pr[0][z],
               pr[1][z], pr[2][z]);
     }
@@ -498,6 +540,18 @@ test_side_by_side(void)
     }
 }
 
+/* A session attached to ui, after running setup (ob: its output). NULL
+ * (checked) without memory. */
+static struct session *
+ui_session(const char *setup, struct out_buffer *ob)
+{
+    bl_err err;
+    struct session *s = attached_session(ob);
+    if (s != NULL)
+        CHECK(cmd_run_line(s, setup, &ob->out, &err) == BL_OK, "setup: %s", err.msg);
+    return s;
+}
+
 /* Every drawn series is named, every named one is seen: a 40-column
  * spectrum tile (layout theory at 80x24) names the posterior covariance
  * (cut at a word) beside X^T X; at n = 1.5M the regret pane's closed form,
@@ -508,14 +562,11 @@ test_named_and_seen(void)
 {
     bl_err err;
     struct out_buffer ob;
-    struct session *s = attached_session(&ob);
+    struct session *s = ui_session("seed 1; data fourier k=3 noise=0.2; model blr alpha=1 "
+                                   "features=fourier m=3; observe 300; layout theory",
+                                   &ob);
     if (s == NULL)
         return;
-    CHECK(cmd_run_line(s,
-                       "seed 1; data fourier k=3 noise=0.2; model blr alpha=1 features=fourier "
-                       "m=3; observe 300; layout theory",
-                       &ob.out, &err) == BL_OK,
-          "setup: %s", err.msg);
     where = "theory fourier n=300";
     measure(s, 80, 24);
     measure(s, 200, 60);
@@ -541,16 +592,12 @@ test_named_and_seen(void)
 static void
 test_compare_header(void)
 {
-    bl_err err;
     struct out_buffer ob;
-    struct session *s = attached_session(&ob);
+    struct session *s = ui_session("seed 1; data linear d=1 noise=0.3; model blr features=poly "
+                                   "degree=3; compare model blr features=poly degree=9; observe 30",
+                                   &ob);
     if (s == NULL)
         return;
-    CHECK(cmd_run_line(s,
-                       "seed 1; data linear d=1 noise=0.3; model blr features=poly degree=3; "
-                       "compare model blr features=poly degree=9; observe 30",
-                       &ob.out, &err) == BL_OK,
-          "setup: %s", err.msg);
     struct canvas c;
     CHECK(canvas_init(&c, 80, 24, false) == 0, "canvas");
     ui_render(&ui, s, &c, NULL);
@@ -577,6 +624,138 @@ test_compare_header(void)
     close_session(s, &ob);
 }
 
+/* Cells of c owning a glyph cp under a series labelled label, in pane. */
+static int
+marks(const struct canvas *c, const char *pane, const char *label, uint32_t cp)
+{
+    int n = 0;
+    for (size_t k = 0; k < (size_t)c->rows * (size_t)c->cols; k++) {
+        const struct cell *cl = &c->cells[k];
+        if (cl->ch != cp || cl->series == 0 || cl->series > c->nseries)
+            continue;
+        const struct canvas_series *sr = &c->series[cl->series - 1];
+        n += sr->pane >= 0 && strcmp(pane_at(sr->pane)->view.name, pane) == 0 &&
+             strcmp(sr->label, label) == 0;
+    }
+    return n;
+}
+
+/* Rows of c that say t. */
+static int
+rows_with(const struct canvas *c, const char *t)
+{
+    int n = 0;
+    for (int r = 0; r < c->rows; r++)
+        n += on_row(c, r, t);
+    return n;
+}
+
+/* s after 10 points of the default line (its band leaves the y range at
+ * both ends, its posterior density is a peak), rendered at 200x60 into c. */
+static void
+linear_n10(struct session *s, struct out_buffer *ob, struct canvas *c)
+{
+    bl_err err;
+    CHECK(cmd_run_line(s, "reset; seed 1; data linear; model blr; observe 10", &ob->out, &err) ==
+              BL_OK,
+          "setup: %s", err.msg);
+    where = "linear n=10";
+    CHECK(canvas_init(c, 200, 60, false) == 0, "canvas");
+    ui_render(&ui, s, c, NULL);
+}
+
+/* Off-scale values are marked and the marks explained, only when drawn:
+ * the occam sweep's degree 0 (hundreds of nats below the axis) gets a ▼
+ * with a legend entry; a sweep with every value on the axes gets neither.
+ * The data pane's band, off the y range at both ends after 10 points of a
+ * line, gets ▲ and ▼ and the entry "band off scale"; and the points have
+ * their entry. */
+static void
+test_offscale(void)
+{
+    bl_err err;
+    struct out_buffer ob;
+    struct session *s = ui_session("seed 4; data linear d=1 noise=0.3 inputs=uniform; model blr "
+                                   "alpha=1 beta=11.1 features=poly degree=1; observe 30; sweep "
+                                   "degree=0..9; pane sweep zoom",
+                                   &ob);
+    if (s == NULL)
+        return;
+    struct canvas c;
+    where = "occam sweep";
+    for (int big = 0; big < 2; big++) {
+        int cols = big ? 200 : 80, rows = big ? 60 : 24;
+        CHECK(canvas_init(&c, cols, rows, false) == 0, "canvas");
+        ui_render(&ui, s, &c, NULL);
+        CHECK(marks(&c, "sweep", "off scale", 0x25BC) >= 1,
+              "%dx%d: degree 0, below the axis, is marked", cols, rows);
+        CHECK(rows_with(&c, "\u25BC  off scale") == 1, "%dx%d: the legend explains the mark",
+              cols, rows);
+        check_marks(&c, cols, rows);
+        canvas_free(&c);
+    }
+    CHECK(cmd_run_line(s, "sweep degree=1..5", &ob.out, &err) == BL_OK, "sweep: %s", err.msg);
+    CHECK(canvas_init(&c, 200, 60, false) == 0, "canvas");
+    ui_render(&ui, s, &c, NULL);
+    CHECK(marks(&c, "sweep", "off scale", 0x25BC) + marks(&c, "sweep", "off scale", 0x25B2) == 0 &&
+              rows_with(&c, "off scale") == 0,
+          "degree 1..5 on the axes: no mark, no entry");
+    canvas_free(&c);
+    linear_n10(s, &ob, &c);
+    CHECK(marks(&c, "data", "band off scale", 0x25B2) == 1 &&
+              marks(&c, "data", "band off scale", 0x25BC) == 1,
+          "the band leaves the y range above and below: marked");
+    CHECK(rows_with(&c, "\u25B2\u25BC band off scale") == 1, "the legend explains the marks");
+    CHECK(rows_with(&c, "\u2801\u2802 points") == 1, "the points have a legend entry");
+    check_marks(&c, 200, 60);
+    canvas_free(&c);
+    close_session(s, &ob);
+}
+
+/* The first row of c that says t, or -1. */
+static int
+row_of(const struct canvas *c, const char *t)
+{
+    for (int r = 0; r < c->rows; r++)
+        if (on_row(c, r, t))
+            return r;
+    return -1;
+}
+
+/* A legend entry takes one row or two at 200 columns: a hidden entry's
+ * reason goes whole on the row under its name (it wrapped over three rows,
+ * "(hidden: in" and "one cell)" under "tr cov"), and the next entry follows.
+ * Each screen and lecture measure() sees has every hidden entry's reason
+ * whole on one row, or the short "(hidden)" of a narrow legend. */
+static void
+test_legend_rows(void)
+{
+    struct out_buffer ob;
+    struct session *s = ui_session("seed 1; data linear d=1 noise=0.2 w=0.8; model blr alpha=2 "
+                                   "bias=yes; observe 1",
+                                   &ob);
+    if (s == NULL)
+        return;
+    where = "sequential n=1";
+    struct canvas c;
+    CHECK(canvas_init(&c, 200, 60, false) == 0, "canvas");
+    ui_render(&ui, s, &c, NULL);
+    int r = row_of(&c, "\u2500\u2500 tr cov");
+    CHECK(r >= 0 && on_row(&c, r + 1, "(hidden: in 1 cell)") &&
+              on_row(&c, r + 2, "|mean - truth|") && on_row(&c, r + 3, "(hidden: in 1 cell)"),
+          "tr cov and |mean - truth| take two rows each (row %d)", r);
+    canvas_free(&c);
+    measure(s, 200, 60);
+    linear_n10(s, &ob, &c);
+    r = row_of(&c, "1 sd region");
+    CHECK(r >= 0 && on_row(&c, r + 1, "(hidden: in the peak)") &&
+              on_row(&c, r + 2, "2 sd bounds") && on_row(&c, r + 3, "(hidden: in the peak)") &&
+              on_row(&c, r + 4, "prior"),
+          "the density's hidden bounds take two rows each (row %d)", r);
+    canvas_free(&c);
+    close_session(s, &ob);
+}
+
 static int
 by_name(const void *a, const void *b)
 {
@@ -595,6 +774,8 @@ main(int argc, char **argv)
     test_side_by_side();
     test_named_and_seen();
     test_compare_header();
+    test_offscale();
+    test_legend_rows();
     run_script(test_path("golden/screens.lens"), "screens.lens", false);
 
     /* The lectures, in name order. */

@@ -522,7 +522,7 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
         plot_layer(&pl, LAYER_OVER);
         plot_line(&pl, gx, gt, grid, COL_TRUTH, PAT_DASHED);
     }
-    plot_series(&pl, "points");
+    int points = plot_series(&pl, "points");
     points_layer(&pl, m);
     plot_points(&pl, px, py, m, COL_S2);
     plot_series(&pl, "newest");
@@ -530,21 +530,27 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
     if (m > 0)
         plot_marker(&pl, px[m - 1], py[m - 1], c->ascii ? 'O' : 0x25CF, COL_NEW, ATTR_BOLD);
     free(wdraw);
-    plot_series(&pl, NULL);
+    plot_series(&pl, "band off scale");
     plot_layer(&pl, LAYER_NEW);
-    for (int side = 0; side < 2; side++)
-        if (!isnan(mark_x[side]))
-            plot_marker(&pl, mark_x[side], side == 0 ? pl.y.hi : pl.y.lo,
-                        side == 0 ? (c->ascii ? '^' : 0x25B2) : (c->ascii ? 'v' : 0x25BC), COL_BAND,
-                        ATTR_BOLD);
+    int marked = 0; /* the marks drawn: their legend entry, only then */
+    marked |= plot_offscale(&pl, mark_x[0], INFINITY, COL_BAND);
+    marked |= plot_offscale(&pl, mark_x[1], -INFINITY, COL_BAND);
     plot_layer(&pl, -1);
+    plot_series(&pl, NULL);
 
-    struct legend_entry leg[7 + MODEL_REF_CURVES];
+    struct legend_entry leg[9 + MODEL_REF_CURVES];
     /* A band thinner than the curves drawn over it, or draws that all but
      * coincide with the mean (a sharp posterior), cannot be seen: say so. */
-    const char *why[7 + MODEL_REF_CURVES] = {NULL};
+    const char *why[9 + MODEL_REF_CURVES] = {NULL};
     size_t nl = 0;
     leg[nl++] = (struct legend_entry){"● ", "O ", "newest", COL_NEW};
+    /* The points, when they show (not all under the curves, or the one
+     * point the newest's mark covers): an entry for a series nobody sees
+     * would only widen the legend with "(hidden: ...)". Narrow panes (as
+     * for the draws) have no row to spare: a sixth one in a 7-row plot
+     * covered the newest point. */
+    if (wide && points != 0 && canvas_series_cells(c, points) >= PLOT_MIN_VISIBLE)
+        leg[nl++] = (struct legend_entry){"⠁⠂", ".:", "points", COL_S2};
     if (truth)
         leg[nl++] = (struct legend_entry){"╌╌", "--", "truth", COL_TRUTH};
     if (model) {
@@ -567,6 +573,8 @@ data_draw(void *self, const struct session *s, struct canvas *c, int col, int ro
             why[nl] = "on the mean";
             leg[nl++] = (struct legend_entry){"─·", "-.", "draws", COL_S3};
         }
+        if (marked)
+            leg[nl++] = plot_offscale_entry(marked, "band off scale", COL_BAND);
     }
     plot_legend_checked(&pl, leg, nl, why);
 }

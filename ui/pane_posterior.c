@@ -909,7 +909,7 @@ draw_sampler(struct posterior_pane *p, const struct session *s, const struct sam
         leg[nl++] = (struct legend_entry){"+ ", "+ ", "truth", COL_TRUTH};
     if (truth && !(s->wstar[i] >= pl.x.lo && s->wstar[i] <= pl.x.hi && s->wstar[k2] >= pl.y.lo &&
                    s->wstar[k2] <= pl.y.hi))
-        plot_series_hidden(&pl, "truth", "outside the view");
+        plot_series_hidden(&pl, "truth", "out of view");
     plot_legend(&pl, leg, nl);
 }
 
@@ -1306,7 +1306,7 @@ posterior_draw(void *self, const struct session *s, struct canvas *c, int col, i
     const char *why[5] = {0};
     for (size_t k = 0; k < nl; k++)
         if (strcmp(leg[k].name, "1 sd") == 0 || strcmp(leg[k].name, "2 sd") == 0)
-            why[k] = "in one cell";
+            why[k] = "in 1 cell";
     plot_legend_checked(&pl, leg, nl, why);
     if (top < h && s->n > 0)
         draw_traces(p, s, c, col, row + top, w, h - top);

@@ -272,7 +272,7 @@ draw_trace(struct sampler_pane *p, const struct sampler_job *j, size_t ci, struc
     plot_line(&pl, p->bx, p->by, m, COL_DEFAULT, PAT_MEAN);
     plot_series(&pl, NULL);
     plot_layer(&pl, -1);
-    const char *const why[] = {NULL, "under the running mean"};
+    const char *const why[] = {NULL, "under running mean"};
     plot_legend_checked(&pl, leg, exact ? 2 : 1, why);
 }
 

@@ -352,7 +352,7 @@ draw_kernel(struct spectrum_pane *p, const struct session *s, struct canvas *c, 
      * says so. */
     const char *why[5] = {0};
     for (size_t i = 1; i < ns; i++)
-        why[i] = "on the other layers";
+        why[i] = "on other layers";
     plot_legend_checked(&pl, leg, ns, why);
     free(idx);
     if (top >= h)
@@ -691,7 +691,7 @@ spectrum_draw(void *self, const struct session *s, struct canvas *c, int col, in
     /* Equal ranks share the cell: say which marker is under the other. */
     if (gram && p->nt == 1 &&
         (int)floor(plot_py(&pl, p->tc_v[0]) / 4) == (int)floor(plot_py(&pl, p->tg_v[0]) / 4))
-        plot_series_hidden(&pl, tleg[1].name, "at the same point");
+        plot_series_hidden(&pl, tleg[1].name, "same point");
     plot_series(&pl, NULL);
     plot_legend(&pl, tleg, gram ? 2 : 1);
 }

@@ -74,7 +74,10 @@ sweep_draw(void *self, const struct session *s, struct canvas *c, int col, int r
     plot_range_update(&p->x, sw->value[0], sw->value[sw->nv - 1]);
     /* One very poor fit (degree 0: hundreds of nats down) would flatten
      * the rest into a line; the axis stops twice the upper half's span
-     * below the median, and that value's line runs off the bottom. */
+     * below the median, and that value's line runs off the bottom (marked
+     * below). Only for a few such values, a fifth at most: a floor under
+     * the fits of degrees 1..5 cut off the whole evidence curve, 10 nats
+     * below them. */
     double v[2 * SWEEP_MAX];
     size_t nv = 0;
     for (size_t i = 0; i < sw->done; i++) {
@@ -91,7 +94,10 @@ sweep_draw(void *self, const struct session *s, struct canvas *c, int col, int r
                 v[j - 1] = t;
             }
         double med = v[nv / 2], floor_ = med - 2 * (ymx - med);
-        if (ymx > med && ymn < floor_)
+        size_t below = 0;
+        while (below < nv && v[below] < floor_)
+            below++;
+        if (ymx > med && ymn < floor_ && 5 * below <= nv)
             ymn = floor_;
     }
     plot_range_update(&p->y, ymn, ymx);
@@ -118,13 +124,27 @@ sweep_draw(void *self, const struct session *s, struct canvas *c, int col, int r
         plot_marker(&pl, sw->value[b], sw->log_ev[b], 0x25C6, COL_S3, ATTR_BOLD);
         plot_layer(&pl, -1);
     }
+    /* A value past the axis (degree 0, below the floor above) gets a mark
+     * at the edge in its curve's colour, the evidence's over the fit's. */
+    plot_series(&pl, "off scale");
+    plot_layer(&pl, LAYER_NEW);
+    int marked = 0;
+    for (size_t i = 0; i < sw->done; i++)
+        marked |= plot_offscale(&pl, sw->value[i], sw->fit_ll[i], COL_S2);
+    for (size_t i = 0; i < sw->done; i++)
+        marked |= plot_offscale(&pl, sw->value[i], sw->log_ev[i], COL_S1);
+    plot_layer(&pl, -1);
     plot_series(&pl, NULL);
-    const struct legend_entry e[] = {
+    struct legend_entry e[4] = {
         {"─●", "_o", "log evidence", COL_S1},
         {"╌x", "-x", "training fit", COL_S2},
-        {"◆ ", "* ", "max evidence", COL_S3},
     };
-    plot_legend_checked(&pl, e, b >= 0 ? 3 : 2, NULL);
+    size_t ne = 2;
+    if (b >= 0)
+        e[ne++] = (struct legend_entry){"◆ ", "* ", "max evidence", COL_S3};
+    if (marked)
+        e[ne++] = plot_offscale_entry(marked, "off scale", COL_DEFAULT);
+    plot_legend_checked(&pl, e, ne, NULL);
 }
 
 const struct pane_desc pane_sweep = {

@@ -94,7 +94,7 @@ draw_movement(struct train_pane *p, const struct model_history *hi, struct canva
     plot_marker(&pl, hi->step[hi->n - 1], hi->ntk_change[hi->n - 1], c->ascii ? 'o' : 0x25CF,
                 COL_S3, ATTR_NONE);
     plot_series(&pl, NULL);
-    static const char *const why[] = {"under the CKA", "under the NTK change"};
+    static const char *const why[] = {"under the CKA", "under NTK change"};
     plot_legend_checked(&pl, leg, 2, why);
     free(cka);
 }
@@ -163,7 +163,7 @@ train_draw(void *self, const struct session *s, struct canvas *c, int col, int r
     if (!held)
         plot_series_hidden(&pl, leg[1].name, "none");
     /* Held-out and train losses that agree share their cells: say so. */
-    static const char *const why[] = {"under the held-out loss", "under the train loss"};
+    static const char *const why[] = {"under held-out loss", "under train loss"};
     plot_legend_checked(&pl, leg, held ? 2 : 1, why);
     if (moved)
         draw_movement(p, &hi, c, col, row + top, w, h - top);

@@ -422,15 +422,34 @@ legend_block_width(const struct canvas *c, const struct legend_entry *e, size_t 
     return bw;
 }
 
+/* Whether a legend block bw wide goes outside a region w wide: the data
+ * area keeps PLOT_LEGEND_OUT_W columns after the room (the block and two
+ * blank columns) and the y axis margin (about 8 columns), and two thirds of
+ * the region. */
+static bool
+legend_out(int bw, int w)
+{
+    int room = bw > 0 ? bw + 2 : 0;
+    return room > 0 && w - room - 8 >= PLOT_LEGEND_OUT_W && 3 * (w - room) >= 2 * w;
+}
+
 void
 plot_begin_legend(struct plot *p, struct canvas *c, int col, int row, int w, int h,
                   const struct plot_range *x, const struct plot_range *y, const char *xlabel,
                   const char *ylabel, const struct legend_entry *e, size_t n)
 {
-    int bw = legend_block_width(c, e, n), room = bw > 0 ? bw + 2 : 0;
-    /* The data area loses the room and the y axis margin (about 8 columns). */
-    int data = w - room - 8;
-    bool out = room > 0 && data >= PLOT_LEGEND_OUT_W && 3 * (w - room) >= 2 * w;
+    int bw = legend_block_width(c, e, n);
+    /* Room for a hidden entry's reason on the row under its name, so that
+     * no entry takes more than two rows ("(hidden: in 1 cell)" wrapped
+     * over three under "tr cov"): PLOT_LEGEND_REASON_W columns, or as many
+     * as the data area's share leaves. */
+    for (int r = PLOT_LEGEND_REASON_W; bw > 0 && r > bw; r--)
+        if (legend_out(r, w)) {
+            bw = r;
+            break;
+        }
+    int room = bw > 0 ? bw + 2 : 0;
+    bool out = legend_out(bw, w);
     plot_begin(p, c, col, row, out ? w - room : w, h, x, y, xlabel, ylabel);
     if (out && p->pw > 0 && p->ph > 0) {
         p->leg_col = col + w - bw;
@@ -600,6 +619,29 @@ plot_marker(struct plot *p, double x, double y, uint32_t glyph, int color, int a
     record(p, SHAPE_GLYPH, color, 0, glyph, &x, &y, NULL, 1);
     canvas_put(p->c, cc, rr, glyph, color, attr);
     canvas_pen(p->c, 0, LAYER_NONE);
+}
+
+int
+plot_offscale(struct plot *p, double x, double y, int color)
+{
+    if (empty(p) || isnan(y) || !(x >= fmin(p->x.lo, p->x.hi) && x <= fmax(p->x.lo, p->x.hi)))
+        return 0;
+    bool above = p->y.log ? y > 0 && y > p->y.hi : y > p->y.hi;
+    bool below = p->y.log ? y <= 0 || y < p->y.lo : y < p->y.lo;
+    if (!above && !below)
+        return 0;
+    bool a = p->c->ascii;
+    plot_marker(p, x, above ? p->y.hi : p->y.lo, above ? (a ? '^' : 0x25B2) : (a ? 'v' : 0x25BC),
+                color, ATTR_BOLD);
+    return above ? PLOT_ABOVE : PLOT_BELOW;
+}
+
+struct legend_entry
+plot_offscale_entry(int sides, const char *name, int color)
+{
+    bool up = (sides & PLOT_ABOVE) != 0, down = (sides & PLOT_BELOW) != 0;
+    return (struct legend_entry){up && down ? "\u25B2\u25BC" : up ? "\u25B2 " : "\u25BC ",
+                                 up && down ? "^v" : up ? "^ " : "v ", name, color};
 }
 
 void
@@ -971,12 +1013,25 @@ legend_draw(struct plot *p, const struct legend_entry *e, size_t n)
             canvas_text(c, p->leg_col, row, smp ? smp : "", e[i].color, ATTR_NONE, sw);
             const struct canvas_series *sr = id != 0 ? &c->series[id - 1] : NULL;
             int room = p->leg_w - sw - 1;
+            int tx = p->leg_col + sw + 1; /* where the text goes, and its columns */
             if (sr != NULL && sr->hidden && canvas_text_width(name) > room && row + 1 < end) {
-                /* Too wide for one row: the name, then why it is hidden under it. */
+                /* Too wide for one row: the name, then why it is hidden under
+                 * it, from the sample's column when it is too wide for the
+                 * name's (plot_begin_legend keeps the block wide enough for
+                 * the short reasons: two rows). */
                 char why[CANVAS_LABEL_SIZE + 16];
                 snprintf(why, sizeof why, "(hidden: %s)", sr->why);
-                canvas_text(c, p->leg_col + sw + 1, row++, e[i].name, COL_DEFAULT, ATTR_NONE, room);
-                /* The reason wraps at blanks over the rows below. */
+                canvas_text(c, tx, row++, e[i].name, COL_DEFAULT, ATTR_NONE, room);
+                /* Too wide even so (a legend too narrow for the room
+                 * plot_begin_legend would keep): the reason alone, the row
+                 * above says whose it is. */
+                if (canvas_text_width(why) > p->leg_w)
+                    snprintf(why, sizeof why, "(%s)", sr->why);
+                if (canvas_text_width(why) > room) {
+                    tx = p->leg_col;
+                    room = p->leg_w;
+                }
+                /* A longer reason ("under" a long name) wraps at blanks over the rows below. */
                 char *w0 = why;
                 while (canvas_text_width(w0) > room && row + 1 < end) {
                     char *cut = NULL;
@@ -992,12 +1047,12 @@ legend_draw(struct plot *p, const struct legend_entry *e, size_t n)
                     if (cut == NULL)
                         break;
                     *cut = '\0';
-                    canvas_text(c, p->leg_col + sw + 1, row++, w0, COL_DEFAULT, ATTR_NONE, room);
+                    canvas_text(c, tx, row++, w0, COL_DEFAULT, ATTR_NONE, room);
                     w0 = cut + 1;
                 }
                 snprintf(name, sizeof name, "%s", w0);
             }
-            canvas_text(c, p->leg_col + sw + 1, row, name, COL_DEFAULT, ATTR_NONE, room);
+            canvas_text(c, tx, row, name, COL_DEFAULT, ATTR_NONE, room);
             row++;
         }
         return;
@@ -1153,9 +1208,9 @@ hidden_reason(const struct plot *p, int id, size_t cells, char *why, size_t size
         snprintf(why, size, "under the legend");
     else
         snprintf(why, size, "%s",
-                 cells == 0   ? "too small to see"
-                 : cells == 1 ? "in one cell"
-                              : "in two cells");
+                 cells == 0   ? "too small"
+                 : cells == 1 ? "in 1 cell"
+                              : "in 2 cells");
 }
 
 void

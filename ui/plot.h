@@ -112,6 +112,12 @@ void plot_begin(struct plot *p, struct canvas *c, int col, int row, int w, int h
  * from the top of the data area down. Else the same as plot_begin (the
  * legend goes in the emptiest corner). */
 #define PLOT_LEGEND_OUT_W 40
+/* The least width of a legend outside (or as much of it as keeps the data
+ * area's share): a hidden entry's reason fits on the row under its name,
+ * "(hidden: off the axes)" (the reasons plot_legend_checked gives, and the
+ * panes' own, are kept this short), so an entry takes two rows at most. In
+ * a narrower block the reason goes without "hidden: ", "(in 1 cell)". */
+#define PLOT_LEGEND_REASON_W 22
 struct legend_entry;
 void plot_begin_legend(struct plot *p, struct canvas *c, int col, int row, int w, int h,
                        const struct plot_range *x, const struct plot_range *y, const char *xlabel,
@@ -132,6 +138,18 @@ void plot_line(struct plot *p, const double *x, const double *y, size_t n, int c
 void plot_points(struct plot *p, const double *x, const double *y, size_t n, int color);
 /* A text glyph centred on a data point (e.g. U+25CF, '+', 'x'); clipped to the area. */
 void plot_marker(struct plot *p, double x, double y, uint32_t glyph, int color, int attr);
+/* An off-scale mark: a value y above the y range is marked by a bold ▲ at
+ * the top edge over x, one below by a ▼ at the bottom ('^', 'v' in ASCII),
+ * so the viewer knows it is there; a value in range, NaN or an x off the
+ * axes gets none. Returns what it marked, PLOT_ABOVE, PLOT_BELOW or 0: OR
+ * them into plot_offscale_entry's sides, for the legend entry that explains
+ * the marks (only when some are drawn). */
+#define PLOT_ABOVE 1
+#define PLOT_BELOW 2
+int plot_offscale(struct plot *p, double x, double y, int color);
+struct legend_entry;
+/* The legend entry of the marks drawn (sides != 0): sample ▲, ▼ or ▲▼. */
+struct legend_entry plot_offscale_entry(int sides, const char *name, int color);
 /* A filled band between lo[i] and hi[i] over x[i] (x sorted): a sparse dot
  * texture (every other dot) so lines drawn over it stay visible. */
 void plot_band(struct plot *p, const double *x, const double *lo, const double *hi, size_t n,
@@ -167,7 +185,7 @@ void plot_legend(struct plot *p, const struct legend_entry *e, size_t n);
  * entry without a reason whose series owns fewer cells than that (one, for
  * a series drawn only as glyph markers) is marked hidden too, with what
  * owns the cells its shapes pass through ("under measured vs truth"), "off
- * the axes" or "in one cell". plot_legend checks the same way. */
+ * the axes" or "in 1 cell". plot_legend checks the same way. */
 #define PLOT_MIN_VISIBLE 3
 #define PLOT_LEGEND_MAX  16 /* entries of one legend that are checked */
 void plot_legend_checked(struct plot *p, const struct legend_entry *e, size_t n,
