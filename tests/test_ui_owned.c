@@ -667,9 +667,10 @@ linear_n10(struct session *s, struct out_buffer *ob, struct canvas *c)
 /* Off-scale values are marked and the marks explained, only when drawn:
  * the occam sweep's degree 0 (hundreds of nats below the axis) gets a ▼
  * with a legend entry; a sweep with every value on the axes gets neither.
- * The data pane's band, off the y range at both ends after 10 points of a
- * line, gets ▲ and ▼ and the entry "band off scale"; and the points have
- * their entry. */
+ * The data pane's band gets a mark and the entry "band off scale" only when
+ * it leaves the y range (not after 10 points of a line, whose forecast mean
+ * sets the range; at the top before 60 months of CO2 under a quadratic);
+ * and the points have their entry. */
 static void
 test_offscale(void)
 {
@@ -702,10 +703,26 @@ test_offscale(void)
           "degree 1..5 on the axes: no mark, no entry");
     canvas_free(&c);
     linear_n10(s, &ob, &c);
+    /* Ten points of a line: the forecast's mean past them sets the y range
+     * (the world's inputs reach far past the data), and the bands stay on
+     * it: no mark, no entry. */
+    CHECK(marks(&c, "data", "band off scale", 0x25B2) == 0 &&
+              marks(&c, "data", "band off scale", 0x25BC) == 0 &&
+              rows_with(&c, "band off scale") == 0,
+          "ten points of a line: the bands are on the axes, unmarked");
+    canvas_free(&c);
+    /* Sixty of CO2's 521 months under a quadratic: the band leaves the top
+     * before the data (a mark at 1950) and the entry says so. */
+    CHECK(cmd_run_line(s, "reset; seed 1; data builtin co2_monthly; model blr features=poly "
+                          "degree=2; observe 60",
+                       &ob.out, &err) == BL_OK,
+          "co2: %s", err.msg);
+    CHECK(canvas_init(&c, 200, 60, false) == 0, "canvas");
+    ui_render(&ui, s, &c, NULL);
     CHECK(marks(&c, "data", "band off scale", 0x25B2) == 1 &&
-              marks(&c, "data", "band off scale", 0x25BC) == 1,
-          "the band leaves the y range above and below: marked");
-    CHECK(rows_with(&c, "\u25B2\u25BC band off scale") == 1, "the legend explains the marks");
+              marks(&c, "data", "band off scale", 0x25BC) == 0,
+          "co2 under a quadratic: the band's one mark, at the top");
+    CHECK(rows_with(&c, "\u25B2  band off scale") == 1, "the legend explains the mark");
     CHECK(rows_with(&c, "\u2801\u2802 points") == 1, "the points have a legend entry");
     check_marks(&c, 200, 60);
     canvas_free(&c);
