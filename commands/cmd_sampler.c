@@ -157,7 +157,9 @@ announce(struct session *s, const struct sampler_setup *o, struct out *out)
         const double w[2] = {0, j->d > 1 ? 1 : 0};
         view_put(&s->view, "posterior", "w", w, 2);
     }
-    if (s->side_of != NULL) /* compare's side b: side a's screen shows it */
+    /* compare's side b: side a's screen shows it; the plain REPL (typed
+     * commands, no live keys) has no panes to lay out. */
+    if (s->side_of != NULL || (s->interactive && !s->fkeys))
         out_printf(out, "%s", j->desc);
     else
         out_printf(out, "%s (layout sampler; 'layout default' to go back)", j->desc);
@@ -199,7 +201,8 @@ announce(struct session *s, const struct sampler_setup *o, struct out *out)
                    "compare particles, not independent chains; W2 and KL say how close they are",
                    j->K, sampler_kind_name(j->kind));
     if (s->interactive)
-        out_printf(out, "step through it: step (F6); run it: sample 5000 rate=200");
+        out_printf(out, "step through it: step%s; run it: sample 5000 rate=200",
+                   s->fkeys ? " (F6)" : "");
     else
         out_printf(out, "run it with: sample N, or one transition at a time: step");
 }
@@ -338,8 +341,7 @@ sample_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
 {
     struct sampler_job *j = s->smp;
     if (j == NULL)
-        return bl_fail(err, BL_ESTATE,
-                       "no sampler: choose one first (sampler hmc, or sampler nuts target=banana)");
+        return bl_fail(err, BL_ESTATE, SMP_NONE_MSG);
     if (!s->interactive) {
         if (!args_given(a, "n"))
             return bl_fail(err, BL_EINVAL, "sample: give N in batch mode (it runs at once)");

@@ -732,8 +732,7 @@ int
 sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *err)
 {
     if (j == NULL)
-        return bl_fail(err, BL_ESTATE,
-                       "no sampler: start one with  sampler hmc  (see help sampler)");
+        return bl_fail(err, BL_ESTATE, SMP_NONE_MSG);
     sampler_job_refresh(j, true);
     size_t d = j->d;
     sampler_stats tot = {0};
@@ -943,8 +942,7 @@ int
 sampler_job_export(const struct sampler_job *j, const char *path, bl_err *err)
 {
     if (j == NULL)
-        return bl_fail(err, BL_ESTATE,
-                       "no sampler: start one with  sampler hmc  (see help sampler)");
+        return bl_fail(err, BL_ESTATE, SMP_NONE_MSG);
     if (j->count == 0)
         return bl_fail(err, BL_ESTATE, "no draws yet: sample 1000");
     FILE *f = fopen(path, "w");

@@ -53,6 +53,8 @@ extern const char *const smp_target_names[SMP_NTARGETS + 1]; /* NULL-terminated 
  * logistic, normal): `sampler` starts step and sigma from their smallest sd. */
 bool smp_target_scaled(enum smp_target tid);
 
+/* What every command and pane says when there is no sampler: one wording. */
+#define SMP_NONE_MSG "no sampler: start one with  sampler hmc  (or sampler nuts target=banana)"
 #define SMP_KEEP        100000 /* draws kept per chain (at most ~32 MB in all) */
 #define SMP_DIAG_COORDS 32     /* ESS, R-hat and MCSE of the first 32 coordinates */
 #define SMP_WU_MAX      4096   /* warm-up points kept for the pane */

@@ -399,7 +399,7 @@ sampler_draw(void *self, const struct session *s, struct canvas *c, int col, int
     struct sampler_pane *p = self;
     const struct sampler_job *j = s->smp;
     if (j == NULL) {
-        pane_message(c, col, row, w, h, "no sampler: sampler hmc (or target=banana)");
+        pane_message(c, col, row, w, h, SMP_NONE_MSG);
         return;
     }
     if (p->job != (const void *)j) {

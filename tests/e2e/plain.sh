@@ -41,6 +41,9 @@ keys C-c; sleep 0.3
 stops=$(screen | grep -c "stream stopped at n = ")
 [ "$stops" -eq 2 ] && ok || bad "Ctrl-C stops a paused stream ($stops stops)"
 text "sampler hmc"; keys Enter
+check "sampler hint names the command" "step through it: step; run it: sample 5000 rate=200"
+# No panes, no F-keys here: the hints do not mention them.
+screen | grep -q "layout sampler\|(F6)" && bad "plain mode's sampler hint names a layout or F6" || ok
 text "sample 200 rate=100"; keys Enter
 check "sample is paced" "sampling at 100/s ('pause' pauses, 'step' steps, Ctrl-C stops)"
 check "sample ends with its summary" "hmc: 200 iterations" 10
