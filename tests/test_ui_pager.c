@@ -37,6 +37,12 @@ test_pager(void)
     CHECK(strncmp(buf, "line 00", 7) == 0, "first page starts at the top: %s", buf);
     row_text(&c, 10, buf, sizeof buf);
     CHECK(strstr(buf, "lines 1-10/35") && strstr(buf, "q close"), "status line: %s", buf);
+    /* At 60 columns the key list is cut whole, never mid-word. */
+    size_t len = strlen(buf);
+    while (len > 0 && buf[len - 1] == ' ')
+        len--;
+    CHECK(len > 6 && strncmp(buf + len - 6, "n next", 6) == 0 && strstr(buf, "PgDn") == NULL,
+          "status line fits 60 columns by dropping whole keys (no cut mark): %s", buf);
     CHECK(cr == 10, "cursor on the status line");
     pager_key(&p, PK_CHAR, ' ');
     CHECK(p.top == 9, "space pages by a page less one line of context (top %zu)", p.top);

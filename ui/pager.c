@@ -457,11 +457,22 @@ pager_draw(struct pager *p, struct canvas *c, int *cursor_col, int *cursor_row)
         snprintf(status, sizeof status, "/%s", p->input);
     else if (p->note[0] != '\0')
         snprintf(status, sizeof status, "%s  (q close, / search, n next)", p->note);
-    else
-        snprintf(status, sizeof status,
-                 "%.24s  lines %zu-%zu/%zu %d%%  q close  /search  n next  "
-                 "space PgDn PgUp arrows Home End",
-                 p->title, p->n ? p->top + 1 : 0, last, p->n, pct);
+    else {
+        /* The keys a reader needs first come first; the rest are dropped
+         * whole when the line is too narrow (80 columns cut the list to
+         * "... PgUp arrows Home …"). */
+        static const char *const keys[] = {"  q close  /search  n next  space PgDn PgUp arrows Home End",
+                                           "  q close  /search  n next  space PgDn PgUp",
+                                           "  q close  /search  n next", "  q close  /search",
+                                           "  q close"};
+        size_t k = 0;
+        for (;; k++) {
+            snprintf(status, sizeof status, "%.24s  lines %zu-%zu/%zu %d%%%s", p->title,
+                     p->n ? p->top + 1 : 0, last, p->n, pct, keys[k]);
+            if (k + 1 == sizeof keys / sizeof keys[0] || canvas_text_width(status) <= cols)
+                break;
+        }
+    }
     if (rows > 0) {
         canvas_clear_rect(c, 0, rows - 1, cols, 1);
         char pad[512];
