@@ -458,13 +458,16 @@ run_line(const char *line)
     unsigned long gen = L.ui.log.generation;
     L.in_command = true;
     *(bl_cancel *)L.s->cancel = 0;
-    if (cmd_run_line(L.s, line, &L.out, &err) != BL_OK)
+    int rc = cmd_run_line(L.s, line, &L.out, &err);
+    if (rc != BL_OK)
         out_failure(&L.out, &err);
     else
         L.ui.asked = asked_pane(line);
     *(bl_cancel *)L.s->cancel = 0;
     L.in_command = false;
-    page_if_long(gen, line, true);
+    /* After a Ctrl-C the user wants the screen back, not a pager of the
+     * progress lines (optimize's): the strip shows the last of them. */
+    page_if_long(gen, line, rc != BL_ECANCEL);
     L.dirty = true;
 }
 
