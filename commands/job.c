@@ -61,6 +61,9 @@ job_advance(struct job *j, double dt, size_t max_units, const struct run_ctx *ct
     bl_err err;
     bl_err_clear(&err);
     size_t got = j->cls->advance(j->self, want, ctx, out, &err);
+    /* Stopped from inside (Ctrl-C seen by the pump): its end is out. */
+    if (!j->pace.active)
+        return got;
     bool finished = pace_done(&j->pace, got);
     if (err.code != BL_OK) {
         j->pace = (struct job_pace){0};
@@ -162,6 +165,8 @@ job_finish(struct job *j, const struct run_ctx *ctx, struct out *out)
     bl_err err;
     bl_err_clear(&err);
     j->cls->advance(j->self, j->pace.remaining, ctx, out, &err);
+    if (!j->pace.active)
+        return; /* stopped from inside, as in job_advance */
     j->pace = (struct job_pace){0};
     if (err.code != BL_OK)
         j->cls->end(j->self, err.code == BL_ECANCEL ? JOB_STOPPED : JOB_FAILED, &err, out);

@@ -16,6 +16,8 @@
 /* A job that counts units, failing once it reaches fail_at. */
 struct counter {
     size_t done, fail_at;
+    struct job *stop_job; /* stopped from inside advance once done reaches stop_at */
+    size_t stop_at;
     enum job_end ended;
     int ends;
     char why[256];
@@ -33,6 +35,8 @@ counter_advance(void *self, size_t n, const struct run_ctx *ctx, struct out *out
             return i;
         }
         c->done++;
+        if (c->stop_job != NULL && c->done == c->stop_at)
+            job_stop(c->stop_job, out);
     }
     return n;
 }
@@ -131,6 +135,27 @@ test_fail_stop(void)
     CHECK(!j.pace.active && c.ended == JOB_STOPPED && c.ends == 2, "stopped");
 }
 
+/* Ctrl-C reaches the front end's pump inside advance, which stops the job
+ * (its end hook: "stopped"); the advance's return must not end it again
+ * ("done"): one end per run (train printed both). */
+static void
+test_stop_inside_advance(void)
+{
+    struct counter c = {.fail_at = SIZE_MAX, .stop_at = 3};
+    struct job j = {.cls = &counter_class, .self = &c};
+    c.stop_job = &j;
+    const struct run_ctx ctx = {0};
+    job_start(&j, 100, 10);
+    job_advance(&j, 1, 100, &ctx, &ob.out);
+    CHECK(!j.pace.active && c.ends == 1 && c.ended == JOB_STOPPED, "advance: %d ends, last %d",
+          c.ends, (int)c.ended);
+    c.stop_at = c.done + 3;
+    job_start(&j, 100, 10);
+    job_finish(&j, &ctx, &ob.out);
+    CHECK(!j.pace.active && c.ends == 2 && c.ended == JOB_STOPPED, "finish: %d ends, last %d",
+          c.ends, (int)c.ended);
+}
+
 static void
 test_set(void)
 {
@@ -218,6 +243,7 @@ main(void)
     out_buffer_init(&ob);
     test_pacing();
     test_fail_stop();
+    test_stop_inside_advance();
     test_set();
     test_session_jobs();
     out_buffer_free(&ob);
