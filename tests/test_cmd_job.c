@@ -3,6 +3,7 @@
  * the end hook for done / failed / stopped; the job set's current job; and
  * the session's stream and run jobs driven live through it, with pause,
  * resume and step acting on the current job. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -156,6 +157,31 @@ test_stop_inside_advance(void)
           c.ends, (int)c.ended);
 }
 
+/* The achieved rate (the status line's, when a slow unit falls short of the
+ * rate asked): units over running seconds, per window of JOB_RATE_WINDOW s. */
+static void
+test_achieved_rate(void)
+{
+    struct counter c = {.fail_at = SIZE_MAX};
+    struct job j = {.cls = &counter_class, .self = &c};
+    const struct run_ctx ctx = {0};
+    job_start(&j, 1000, SIZE_MAX);
+    CHECK(job_achieved_rate(&j) == 0, "nothing measured yet");
+    /* One unit a frame of 0.5 s (budget 1, as for a 0.5 s unit): 2/s. */
+    for (int i = 0; i < 4; i++)
+        job_advance(&j, 0.5, 1, &ctx, &ob.out);
+    CHECK_REL(job_achieved_rate(&j), 2.0, 1e-12);
+    job_pause(&j, true);
+    CHECK(job_achieved_rate(&j) == 0, "paused: none");
+    job_pause(&j, false);
+    /* Unhindered at 1000/s with frames of 10 ms. */
+    for (int i = 0; i < 200; i++)
+        job_advance(&j, 0.01, 1000, &ctx, &ob.out);
+    CHECK(fabs(job_achieved_rate(&j) - 1000) <= 1, "full speed: %g", job_achieved_rate(&j));
+    job_stop(&j, &ob.out);
+    CHECK(job_achieved_rate(&j) == 0, "stopped: none");
+}
+
 static void
 test_set(void)
 {
@@ -244,6 +270,7 @@ main(void)
     test_pacing();
     test_fail_stop();
     test_stop_inside_advance();
+    test_achieved_rate();
     test_set();
     test_session_jobs();
     out_buffer_free(&ob);
