@@ -272,8 +272,14 @@ train_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err 
     struct session *home = s->side_of != NULL ? s->side_of : s;
     const struct job_class *jc = s->side_of != NULL ? &side_b_train_class : &train_job_class;
     struct job *running = job_set_find(&home->jobs, jc);
-    if (running != NULL && running->pace.active)
+    if (running != NULL && running->pace.active && s->side_of != NULL) {
+        /* out already heads side b's lines: end it here, not by its class's
+         * end hook, which adds the head again. */
+        running->pace = (struct job_pace){0};
+        end_on(s, "", JOB_STOPPED, NULL, out);
+    } else if (running != NULL && running->pace.active) {
         job_stop(running, out); /* new keys apply from a new run */
+    }
     if ((rc = t->begin(s->m, a, err)) != BL_OK)
         return rc;
     s->generation++;

@@ -199,9 +199,10 @@ const struct cmd_entry cmd_compare_entry = {
     .usage = "compare [off | CMD | CMD_A '|' CMD_B]",
     .summary = "a second model or sampler (side b) beside the session's",
     .detail = "compare CMD runs CMD (a model, sampler, optimize or train command) on side b; "
-              "side b starts as a copy of side a's model and is fed exactly side a's points (replayed "
-              "when made, then every arrival). compare CMD_A | CMD_B sets both sides. sample "
-              "runs both samplers. show and export take side=b. compare alone says what the "
+              "side b starts as a copy of side a's model and is fed exactly side a's points "
+              "(replayed when made, then every arrival). compare CMD_A | CMD_B sets both "
+              "sides. sample runs both samplers; train and optimize act on side a, compare "
+              "train N on side b. show and export take side=b. compare alone says what the "
               "sides are; compare off drops side b. docs/compare.md.",
     .example = "compare model blr features=poly degree=3 | model blr features=poly degree=9",
     .passthrough = true,

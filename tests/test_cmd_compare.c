@@ -247,7 +247,10 @@ test_train_side_b(void)
     CHECK(strstr(ob.text, "side b: training done: nn sgd step 30") != NULL &&
               strstr(ob.text, "training done") == strstr(ob.text, "side b: training done") + 8,
           "one end line: %s", ob.text);
-    CHECK(run(s, "compare train rate=10", &err) == BL_OK, "%s", err.msg);
+    CHECK(run(s, "compare train rate=10; compare train rate=20", &err) == BL_OK, "%s", err.msg);
+    CHECK(strstr(ob.text, "side b: training stopped, weights kept: nn sgd step 30") != NULL &&
+              strstr(ob.text, "side b: side b:") == NULL,
+          "a new run ends the last, once headed: %s", ob.text);
     CHECK(run(s, "compare model nn width=8 depth=1", &err) == BL_OK, "%s", err.msg);
     CHECK(job_set_find(&s->jobs, &side_b_train_class) == NULL, "a new side b instance drops it");
     CHECK(run(s, "compare train rate=10; compare off", &err) == BL_OK, "%s", err.msg);

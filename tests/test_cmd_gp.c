@@ -169,7 +169,8 @@ test_optimize_reports_its_model(void)
     CHECK(run(s, "show kernel", &err) == BL_OK, "%s", err.msg);
     double jit = NAN, noise = NAN;
     const char *pj = strstr(ob.text, "jitter = "), *pn = strstr(ob.text, "noise = ");
-    CHECK(pj && pn && sscanf(pj, "jitter = %lf", &jit) == 1 && sscanf(pn, "noise = %lf", &noise) == 1,
+    CHECK(pj && pn && sscanf(pj, "jitter = %lf", &jit) == 1 &&
+              sscanf(pn, "noise = %lf", &noise) == 1,
           "show kernel: %s", ob.text);
     CHECK(jit <= 0.01 * noise * noise, "jitter %g against noise variance %g", jit, noise * noise);
     session_free(s);
