@@ -93,8 +93,9 @@ job_advance(struct job *j, double dt, size_t max_units, const struct run_ctx *ct
     pace_measure(&j->pace, dt, got);
     bool finished = pace_done(&j->pace, got);
     if (err.code != BL_OK) {
+        /* Ctrl-C raised the cancel flag mid-unit: a stop, as in job_finish. */
         j->pace = (struct job_pace){0};
-        j->cls->end(j->self, JOB_FAILED, &err, out);
+        j->cls->end(j->self, err.code == BL_ECANCEL ? JOB_STOPPED : JOB_FAILED, &err, out);
     } else if (finished) {
         j->pace = (struct job_pace){0};
         j->cls->end(j->self, JOB_DONE, NULL, out);

@@ -17,6 +17,7 @@
 /* A job that counts units, failing once it reaches fail_at. */
 struct counter {
     size_t done, fail_at;
+    int fail_code; /* 0: BL_ENUM */
     struct job *stop_job; /* stopped from inside advance once done reaches stop_at */
     size_t stop_at;
     enum job_end ended;
@@ -32,7 +33,7 @@ counter_advance(void *self, size_t n, const struct run_ctx *ctx, struct out *out
     (void)out;
     for (size_t i = 0; i < n; i++) {
         if (c->done == c->fail_at) {
-            bl_fail(err, BL_ENUM, "failed at %zu", c->done);
+            bl_fail(err, c->fail_code ? c->fail_code : BL_ENUM, "failed at %zu", c->done);
             return i;
         }
         c->done++;
@@ -138,7 +139,8 @@ test_fail_stop(void)
 
 /* Ctrl-C reaches the front end's pump inside advance, which stops the job
  * (its end hook: "stopped"); the advance's return must not end it again
- * ("done"): one end per run (train printed both). */
+ * ("done"): one end per run (train printed both). A cancel seen by the unit
+ * itself ends it as stopped, not failed. */
 static void
 test_stop_inside_advance(void)
 {
@@ -154,6 +156,15 @@ test_stop_inside_advance(void)
     job_start(&j, 100, 10);
     job_finish(&j, &ctx, &ob.out);
     CHECK(!j.pace.active && c.ends == 2 && c.ended == JOB_STOPPED, "finish: %d ends, last %d",
+          c.ends, (int)c.ended);
+    /* The cancel flag seen mid-unit (the advance returns BL_ECANCEL) is a
+     * stop too, not a failure ("training stopped: training interrupted"). */
+    c.stop_job = NULL;
+    c.fail_at = c.done + 2;
+    c.fail_code = BL_ECANCEL;
+    job_start(&j, 100, 10);
+    job_advance(&j, 1, 100, &ctx, &ob.out);
+    CHECK(!j.pace.active && c.ends == 3 && c.ended == JOB_STOPPED, "cancel: %d ends, last %d",
           c.ends, (int)c.ended);
 }
 
