@@ -94,11 +94,13 @@ const struct cmd_entry cmd_optimize_entry = {
               "kernel's hyperparameters and the noise by maximizing the GP marginal likelihood "
               "(L-BFGS with analytic gradients and a strong-Wolfe line search on the log "
               "parameters, until the gradient or the relative change is below tolerance; "
-              "Nelder-Mead for NNGP kernels; docs/optimize.md); the stream is then replayed "
-              "through the optimized model. dkm: the learned Grams by L-BFGS on the DKM "
-              "objective, in place, from where the last optimize stopped (docs/dkm.md). nig "
-              "and nn have no hyperparameters to optimize. Live, a line every 5 iterations "
-              "shows the progress and Ctrl-C keeps the best point so far.",
+              "Nelder-Mead for NNGP kernels; docs/optimize.md), staying where Ky factors "
+              "without jitter; the stream is then replayed through the optimized model, whose "
+              "log marginal the line reports (a note says if it needed jitter). dkm: the "
+              "learned Grams by L-BFGS on the DKM objective, in place, from where the last "
+              "optimize stopped (docs/dkm.md). nig and nn have no hyperparameters to optimize. "
+              "Live, a line every 5 iterations shows the progress and Ctrl-C keeps the best "
+              "point so far.",
     .example = "optimize",
     .exec = optimize_exec,
 };

@@ -53,10 +53,10 @@ train_advance(void *self, size_t n, const struct run_ctx *ctx, struct out *out, 
     return did;
 }
 
+/* The end of a run on s, its lines headed by who ("" or "side b: "). */
 static void
-train_end(void *self, enum job_end how, const bl_err *err, struct out *out)
+end_on(struct session *s, const char *who, enum job_end how, const bl_err *err, struct out *out)
 {
-    struct session *s = self;
     const struct model_train *t = hooks(s);
     char d[160] = "";
     if (t != NULL) {
@@ -66,10 +66,16 @@ train_end(void *self, enum job_end how, const bl_err *err, struct out *out)
         s->generation++;
     }
     switch (how) {
-    case JOB_DONE: out_printf(out, "training done: %s", d); break;
-    case JOB_FAILED: out_error(out, "training stopped: %s", err->msg); break;
-    case JOB_STOPPED: out_printf(out, "training stopped, weights kept: %s", d); break;
+    case JOB_DONE: out_printf(out, "%straining done: %s", who, d); break;
+    case JOB_FAILED: out_error(out, "%straining stopped: %s", who, err->msg); break;
+    case JOB_STOPPED: out_printf(out, "%straining stopped, weights kept: %s", who, d); break;
     }
+}
+
+static void
+train_end(void *self, enum job_end how, const bl_err *err, struct out *out)
+{
+    end_on(self, "", how, err, out);
 }
 
 static void
@@ -99,6 +105,71 @@ const struct job_class train_job_class = {
     .end = train_end,
     .describe = train_describe,
     .describe_step = train_describe_step,
+};
+
+/* Side b's training (`compare train`) runs in side a's job set, the one the
+ * front end advances, under a class of its own (one job per class). self is
+ * side a: side b is looked up at every call, so a side b dropped or remade
+ * meanwhile ends the job with a message instead of being used after it is
+ * freed. */
+static struct session *
+side_b_of(const void *self)
+{
+    return ((const struct session *)self)->side_b;
+}
+
+static size_t
+side_b_train_advance(void *self, size_t n, const struct run_ctx *ctx, struct out *out,
+                     bl_err *err)
+{
+    struct session *a = self, *b = side_b_of(self);
+    if (b == NULL) {
+        bl_fail(err, BL_ESTATE, "side b is gone: nothing to train");
+        return 0;
+    }
+    size_t did = train_advance(b, n, ctx, out, err);
+    if (did > 0)
+        a->generation++;
+    return did;
+}
+
+static void
+side_b_train_end(void *self, enum job_end how, const bl_err *err, struct out *out)
+{
+    struct session *a = self, *b = side_b_of(self);
+    if (b != NULL)
+        end_on(b, "side b: ", how, err, out);
+    else if (how == JOB_FAILED)
+        out_error(out, "side b: training stopped: %s", err->msg);
+    a->generation++;
+}
+
+static void
+side_b_train_describe(const void *self, char *buf, size_t size)
+{
+    const struct session *b = side_b_of(self);
+    if (b != NULL)
+        train_describe(b, buf, size);
+    else if (size > 0)
+        buf[0] = '\0';
+}
+
+static void
+side_b_train_describe_step(const void *self, size_t done, char *buf, size_t size)
+{
+    (void)done;
+    side_b_train_describe(self, buf, size);
+}
+
+const struct job_class side_b_train_class = {
+    .name = "train b",
+    .verb = "training b",
+    .unit = "steps",
+    .first_budget = 1,
+    .advance = side_b_train_advance,
+    .end = side_b_train_end,
+    .describe = side_b_train_describe,
+    .describe_step = side_b_train_describe_step,
 };
 
 /* ---- the command ----------------------------------------------------------- */
@@ -170,6 +241,19 @@ check_keys(const struct session *s, const struct model_train *t, const struct cm
 static int
 train_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err *err)
 {
+    /* Side a cannot train but side b can: say how (compare train, as for
+     * compare optimize) rather than name a class side b already is. */
+    const struct session *b = s->side_b;
+    if ((!session_has_model(s) || s->mc->train == NULL) && b != NULL && b->mc != NULL &&
+        b->m != NULL && b->mc->train != NULL)
+        return s->mc == NULL ? bl_fail(err, BL_ESTATE,
+                                       "side a has no model to train; side b's model %s does: "
+                                       "compare train N",
+                                       b->mc->subject.name)
+                             : bl_fail(err, BL_ESTATE,
+                                       "side a's model %s does not train; side b's model %s "
+                                       "does: compare train N",
+                                       s->mc->subject.name, b->mc->subject.name);
     if (!session_has_model(s))
         return bl_fail(err, BL_ESTATE, s->mc == NULL
                                            ? "no model to train: choose one (model nn width=64)"
@@ -184,9 +268,18 @@ train_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err 
         return rc;
     if (!s->interactive && !args_given(a, "n"))
         return bl_fail(err, BL_EINVAL, "train: give N in batch mode (it runs at once)");
-    struct job *running = job_set_find(&s->jobs, &train_job_class);
-    if (running != NULL && running->pace.active)
+    /* On side b (compare train) the job lives in side a's set. */
+    struct session *home = s->side_of != NULL ? s->side_of : s;
+    const struct job_class *jc = s->side_of != NULL ? &side_b_train_class : &train_job_class;
+    struct job *running = job_set_find(&home->jobs, jc);
+    if (running != NULL && running->pace.active && s->side_of != NULL) {
+        /* out already heads side b's lines: end it here, not by its class's
+         * end hook, which adds the head again. */
+        running->pace = (struct job_pace){0};
+        end_on(s, "", JOB_STOPPED, NULL, out);
+    } else if (running != NULL && running->pace.active) {
         job_stop(running, out); /* new keys apply from a new run */
+    }
     if ((rc = t->begin(s->m, a, err)) != BL_OK)
         return rc;
     s->generation++;
@@ -207,7 +300,7 @@ train_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err 
         out_printf(out, "trained %zu steps: %s", n, d);
         return BL_OK;
     }
-    struct job *j = job_set_add(&s->jobs, &train_job_class, s);
+    struct job *j = job_set_add(&home->jobs, jc, home);
     job_start(j, args_real(a, "rate"), args_given(a, "n") ? (size_t)args_int(a, "n") : SIZE_MAX);
     out_printf(out, "training at %g steps/s (%s, Ctrl-C stops and keeps the weights)", j->pace.rate,
                s->fkeys ? "F5 pauses, F6 steps" : "'pause' pauses, 'step' steps");

@@ -24,7 +24,7 @@ compare_side(struct session *s, const struct cmd_args *a, bl_err *err)
 
 /* The verbs side b runs: what a side is made of. show and export read a
  * side with side=b; the stream, the world and the seed are side a's. */
-static const char *const side_verbs[] = {"model", "sampler", "optimize", NULL};
+static const char *const side_verbs[] = {"model", "sampler", "optimize", "train", NULL};
 
 /* Run words[0..n) as one command on session t (side a, or side b of s). */
 static int
@@ -41,7 +41,7 @@ run_on(struct session *s, struct session *t, char *const *words, size_t n, struc
         ok = ok || strcmp(c->name, side_verbs[i]) == 0;
     if (!ok)
         return bl_fail(err, BL_EINVAL,
-                       "compare %s: a side is a model, sampler or optimize command "
+                       "compare %s: a side is a model, sampler, optimize or train command "
                        "(show and export take side=b; data, observe and stream feed both)",
                        c->name);
     struct cmd_args a;
@@ -198,10 +198,11 @@ const struct cmd_entry cmd_compare_entry = {
     .name = "compare",
     .usage = "compare [off | CMD | CMD_A '|' CMD_B]",
     .summary = "a second model or sampler (side b) beside the session's",
-    .detail = "compare CMD runs CMD (a model, sampler or optimize command) on side b; side b "
-              "starts as a copy of side a's model and is fed exactly side a's points (replayed "
-              "when made, then every arrival). compare CMD_A | CMD_B sets both sides. sample "
-              "runs both samplers. show and export take side=b. compare alone says what the "
+    .detail = "compare CMD runs CMD (a model, sampler, optimize or train command) on side b; "
+              "side b starts as a copy of side a's model and is fed exactly side a's points "
+              "(replayed when made, then every arrival). compare CMD_A | CMD_B sets both "
+              "sides. sample runs both samplers; train and optimize act on side a, compare "
+              "train N on side b. show and export take side=b. compare alone says what the "
               "sides are; compare off drops side b. docs/compare.md.",
     .example = "compare model blr features=poly degree=3 | model blr features=poly degree=9",
     .passthrough = true,

@@ -17,12 +17,36 @@ job_pause(struct job *j, bool paused)
 {
     j->pace.paused = paused;
     j->pace.credit = 0;
+    /* A pause is no shortfall: measure afresh. */
+    j->pace.win_n = j->pace.win_t = j->pace.achieved = 0;
 }
 
 bool
 job_running(const struct job *j)
 {
     return j->pace.active && !j->pace.paused;
+}
+
+double
+job_achieved_rate(const struct job *j)
+{
+    return job_running(j) ? j->pace.achieved : 0.0;
+}
+
+/* Count dt seconds of running and got units into the window. dt is the
+ * wall time since the last frame, the previous advance's work included, so
+ * the window's sums are what the screen saw. */
+static void
+pace_measure(struct job_pace *p, double dt, size_t got)
+{
+    if (!p->active || p->paused || !(dt > 0))
+        return;
+    p->win_t += dt;
+    p->win_n += (double)got;
+    if (p->win_t >= JOB_RATE_WINDOW) {
+        p->achieved = p->win_n / p->win_t;
+        p->win_n = p->win_t = 0;
+    }
 }
 
 /* The units owed after dt more seconds, at most max_units and the units left. */
@@ -56,15 +80,22 @@ size_t
 job_advance(struct job *j, double dt, size_t max_units, const struct run_ctx *ctx, struct out *out)
 {
     size_t want = pace_due(&j->pace, dt, max_units);
-    if (want == 0)
+    if (want == 0) {
+        pace_measure(&j->pace, dt, 0);
         return 0;
+    }
     bl_err err;
     bl_err_clear(&err);
     size_t got = j->cls->advance(j->self, want, ctx, out, &err);
+    /* Stopped from inside (Ctrl-C seen by the pump): its end is out. */
+    if (!j->pace.active)
+        return got;
+    pace_measure(&j->pace, dt, got);
     bool finished = pace_done(&j->pace, got);
     if (err.code != BL_OK) {
+        /* Ctrl-C raised the cancel flag mid-unit: a stop, as in job_finish. */
         j->pace = (struct job_pace){0};
-        j->cls->end(j->self, JOB_FAILED, &err, out);
+        j->cls->end(j->self, err.code == BL_ECANCEL ? JOB_STOPPED : JOB_FAILED, &err, out);
     } else if (finished) {
         j->pace = (struct job_pace){0};
         j->cls->end(j->self, JOB_DONE, NULL, out);
@@ -162,6 +193,8 @@ job_finish(struct job *j, const struct run_ctx *ctx, struct out *out)
     bl_err err;
     bl_err_clear(&err);
     j->cls->advance(j->self, j->pace.remaining, ctx, out, &err);
+    if (!j->pace.active)
+        return; /* stopped from inside, as in job_advance */
     j->pace = (struct job_pace){0};
     if (err.code != BL_OK)
         j->cls->end(j->self, err.code == BL_ECANCEL ? JOB_STOPPED : JOB_FAILED, &err, out);

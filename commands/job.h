@@ -63,6 +63,9 @@ struct job_pace {
     double rate;      /* units per second */
     size_t remaining; /* units still to do; SIZE_MAX: until stopped */
     double credit;    /* fractional units owed by elapsed time */
+    /* The achieved rate: units and seconds of the window being measured,
+     * and units per second over the last full one (0: none yet). */
+    double win_n, win_t, achieved;
 };
 
 struct job {
@@ -79,6 +82,12 @@ void job_start(struct job *j, double rate, size_t n);
 void job_pause(struct job *j, bool paused);
 /* Whether j is started and not paused. */
 bool job_running(const struct job *j);
+/* Seconds of running time a measurement of the achieved rate spans. */
+#define JOB_RATE_WINDOW 2.0
+/* Units per second j did over its last JOB_RATE_WINDOW seconds of running
+ * (what a slow unit leaves of the rate asked), 0 before the first window
+ * or when j is not running. */
+double job_achieved_rate(const struct job *j);
 /* Advance a live job by dt seconds of wall time: the units owed, at most
  * max_units of them now. When the job has done all it was started for or
  * an advance fails it stops (its end hook reports). Returns the units done. */

@@ -276,7 +276,8 @@ struct model_class {
     /* What that sum is called where it is printed, and its key in `show
      * evidence`: NULL for a posterior's predictives, whose sum is the log
      * evidence (the chain rule); a network's one-step predictives come from
-     * its weights of the moment, no posterior, so theirs is a log score. */
+     * its weights of the moment, no posterior, so theirs is a log score;
+     * dkm's is its objective (a log marginal plus KL terms). */
     const char *score_name, *score_key;
 
     /* `optimize`: empirical Bayes on the hyperparameters, then a replay with

@@ -178,6 +178,10 @@ static void
 dkm_opt_progress(void *ctx, size_t iter, double objective, double grad_norm)
 {
     struct opt_live *l = ctx;
+    /* The status line shows the trace's last point: the objective reached,
+     * now, not the one from before the run. */
+    if (l->s->n > 0)
+        l->s->trace[TR_LOG_EVIDENCE][l->s->n - 1] = objective;
     l->s->generation++;
     if (l->s->interactive && iter % DKM_LIVE_EVERY == 0)
         out_printf(l->out, "optimize: iteration %zu, objective %.10g, |grad| %.2g", iter,
@@ -360,6 +364,7 @@ const struct model_class model_dkm_class = {
     .traces = MODEL_TRACE(TR_LOG_EVIDENCE),
     .predict = dkm_predict_one,
     .log_evidence = dkm_evidence,
+    .score_name = "objective", .score_key = "objective", /* not an evidence (docs/dkm.md) */
     .optimize = dkm_optimize_hook,
     .describe = dkm_describe,
     .gram = dkm_gram_hook,

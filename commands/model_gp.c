@@ -458,6 +458,9 @@ gp_evidence(const void *m)
  * and, on the live screen only, a log line every OPT_LIVE_EVERY iterations;
  * batch output stays the one summary line, so scripts stay reproducible. */
 #define OPT_LIVE_EVERY 5
+/* A jitter above this fraction of the noise variance changes the model
+ * visibly (it is extra noise on some points): worth a line. */
+#define JITTER_NOTE_RATIO 0.01
 struct opt_live {
     struct session *s;
     struct out *out;
@@ -531,6 +534,18 @@ gp_optimize_hook(struct session *s, struct out *out, bl_err *err)
     else
         snprintf(how, sizeof how, "L-BFGS, analytic gradients; %s%s, |grad| %.2g",
                  res.converged ? "converged: " : "", gp_opt_stop_name(res.stop), res.grad_norm);
+    /* The value reported is the replayed model's own (its factor, its
+     * jitter), not the optimizer's last evaluation: they agree to rounding
+     * unless the replay's point path had to add jitter. */
+    const struct gp_inst *fit = s->m;
+    res.log_ml_after = gp_log_ml(fit->gp);
+    double jit = gp_jitter(fit->gp), nv = gp_noise(fit->gp);
+    if (jit > JITTER_NOTE_RATIO * nv)
+        out_printf(out,
+                   "note: the refit needed jitter %.4g on Ky's diagonal (noise variance %.4g): "
+                   "the kernel matrix is near singular at these hyperparameters; the log "
+                   "marginal below is that jittered model's",
+                   jit, nv);
     session_describe_model(s, buf, sizeof buf);
     if (res.stop == GP_OPT_INTERRUPTED)
         return bl_fail(err, BL_ECANCEL,

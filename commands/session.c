@@ -120,6 +120,8 @@ put_parts(struct session *s, const struct model_class *mc, const struct model_pa
 {
     struct model_weights w = {0};
     bool has = p->m != NULL && mc->weights != NULL && mc->weights(p->m, &w);
+    if (p->m != s->m && s->side_of != NULL) /* side b's run is in side a's set */
+        job_set_remove(&s->side_of->jobs, &side_b_train_class);
     if (p->m != s->m) /* a training run belongs to the instance it started on */
         job_set_remove(&s->jobs, &train_job_class);
     s->mc = mc;
@@ -985,6 +987,7 @@ session_compare_clear(struct session *s)
     if (s->side_b == NULL)
         return;
     job_set_remove(&s->jobs, &side_b_sample_class);
+    job_set_remove(&s->jobs, &side_b_train_class);
     session_free(s->side_b);
     s->side_b = NULL;
     s->generation++;

@@ -224,6 +224,7 @@ extern const struct job_class stream_job_class;
 /* `train` as a paced job (commands/cmd_train.c); self is the session, whose
  * instance's train hooks it steps. Removed whenever the instance changes. */
 extern const struct job_class train_job_class;
+extern const struct job_class side_b_train_class; /* compare train: side b's, in side a's set */
 
 /* Scale of the weight posterior covariance relative to A^-1: 1 for known
  * noise, E[s2 | D] = b_n / (a_n - 1) for NIG (inf while a_n <= 1); 1 for a

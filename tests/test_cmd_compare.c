@@ -189,6 +189,66 @@ test_samplers(void)
     session_free(s);
     session_free(f);
 }
+/* A side b that trains (review: `compare model nn` made a side b that could
+ * never be trained; train named side a's class and `compare train` was
+ * refused). compare train trains side b, as compare optimize optimizes it;
+ * train on a side a that does not train says so. Live, side b's run is a
+ * job in side a's set, ended once, dropped with side b or its instance. */
+static void
+test_train_side_b(void)
+{
+    bl_err err;
+    struct session *s = session_alloc(&err), *f = session_alloc(&err);
+    CHECK(run(s, "seed 1; data fourier k=3 noise=0.1; model blr; observe 50; "
+                 "compare model nn width=16",
+              &err) == BL_OK,
+          "%s", err.msg);
+    CHECK(run(s, "train 50", &err) == BL_ESTATE &&
+              strstr(err.msg, "side a's model blr does not train; side b's model nn does: "
+                              "compare train N") != NULL,
+          "%s", err.msg);
+    CHECK(run(s, "compare train 50", &err) == BL_OK, "%s", err.msg);
+    CHECK(strstr(ob.text, "side b: trained 50 steps: nn sgd step 50") != NULL, "%s", ob.text);
+    /* The same steps as a fresh session training that model. */
+    CHECK(run(f, "seed 1; data fourier k=3 noise=0.1; observe 50; model nn width=16; train 50",
+              &err) == BL_OK,
+          "%s", err.msg);
+    CHECK_REL(session_log_evidence(s->side_b), session_log_evidence(f), 1e-12);
+    session_free(f);
+    CHECK(run(s, "compare model blr | model blr; compare train 5", &err) == BL_ESTATE &&
+              strstr(err.msg, "model blr does not train") != NULL,
+          "%s", err.msg);
+    session_free(s);
+
+    s = session_alloc(&err);
+    s->interactive = true;
+    CHECK(run(s, "seed 1; data fourier k=1 noise=0.1; observe 10; "
+                 "compare model nn width=8 depth=1; compare train 30 rate=100",
+              &err) == BL_OK,
+          "%s", err.msg);
+    struct job *j = job_set_find(&s->jobs, &side_b_train_class);
+    CHECK(j != NULL && j->pace.active && s->side_b->jobs.n <= 1, "side b's run in side a's set");
+    struct run_ctx ctx = session_run_ctx(s);
+    ob.len = 0;
+    ob.text[0] = '\0';
+    for (int i = 0; j != NULL && i < 5 && j->pace.active; i++)
+        job_advance(j, 1, 100, &ctx, &ob.out);
+    CHECK(j != NULL && !j->pace.active &&
+              s->side_b->mc->train->steps(s->side_b->m) == 30,
+          "side b trained 30");
+    CHECK(strstr(ob.text, "side b: training done: nn sgd step 30") != NULL &&
+              strstr(ob.text, "training done") == strstr(ob.text, "side b: training done") + 8,
+          "one end line: %s", ob.text);
+    CHECK(run(s, "compare train rate=10; compare train rate=20", &err) == BL_OK, "%s", err.msg);
+    CHECK(strstr(ob.text, "side b: training stopped, weights kept: nn sgd step 30") != NULL &&
+              strstr(ob.text, "side b: side b:") == NULL,
+          "a new run ends the last, once headed: %s", ob.text);
+    CHECK(run(s, "compare model nn width=8 depth=1", &err) == BL_OK, "%s", err.msg);
+    CHECK(job_set_find(&s->jobs, &side_b_train_class) == NULL, "a new side b instance drops it");
+    CHECK(run(s, "compare train rate=10; compare off", &err) == BL_OK, "%s", err.msg);
+    CHECK(job_set_find(&s->jobs, &side_b_train_class) == NULL, "compare off drops it");
+    session_free(s);
+}
 
 int
 main(void)
@@ -204,6 +264,7 @@ main(void)
     test_errors();
     test_sweep();
     test_samplers();
+    test_train_side_b();
     out_buffer_free(&ob);
     return TEST_REPORT();
 }

@@ -3,6 +3,7 @@
  * the end hook for done / failed / stopped; the job set's current job; and
  * the session's stream and run jobs driven live through it, with pause,
  * resume and step acting on the current job. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,9 @@
 /* A job that counts units, failing once it reaches fail_at. */
 struct counter {
     size_t done, fail_at;
+    int fail_code; /* 0: BL_ENUM */
+    struct job *stop_job; /* stopped from inside advance once done reaches stop_at */
+    size_t stop_at;
     enum job_end ended;
     int ends;
     char why[256];
@@ -30,10 +34,12 @@ counter_advance(void *self, size_t n, const struct run_ctx *ctx, struct out *out
     (void)out;
     for (size_t i = 0; i < n; i++) {
         if (c->done == c->fail_at) {
-            bl_fail(err, BL_ENUM, "failed at %zu", c->done);
+            bl_fail(err, c->fail_code ? c->fail_code : BL_ENUM, "failed at %zu", c->done);
             return i;
         }
         c->done++;
+        if (c->stop_job != NULL && c->done == c->stop_at)
+            job_stop(c->stop_job, out);
     }
     return n;
 }
@@ -130,6 +136,62 @@ test_fail_stop(void)
     CHECK(!j.pace.active && c.ended == JOB_STOPPED && c.ends == 2, "stopped");
 }
 
+/* Ctrl-C reaches the front end's pump inside advance, which stops the job
+ * (its end hook: "stopped"); the advance's return must not end it again
+ * ("done"): one end per run (train printed both). A cancel seen by the unit
+ * itself ends it as stopped, not failed. */
+static void
+test_stop_inside_advance(void)
+{
+    struct counter c = {.fail_at = SIZE_MAX, .stop_at = 3};
+    struct job j = {.cls = &counter_class, .self = &c};
+    c.stop_job = &j;
+    const struct run_ctx ctx = {0};
+    job_start(&j, 100, 10);
+    job_advance(&j, 1, 100, &ctx, &ob.out);
+    CHECK(!j.pace.active && c.ends == 1 && c.ended == JOB_STOPPED, "advance: %d ends, last %d",
+          c.ends, (int)c.ended);
+    c.stop_at = c.done + 3;
+    job_start(&j, 100, 10);
+    job_finish(&j, &ctx, &ob.out);
+    CHECK(!j.pace.active && c.ends == 2 && c.ended == JOB_STOPPED, "finish: %d ends, last %d",
+          c.ends, (int)c.ended);
+    /* The cancel flag seen mid-unit (the advance returns BL_ECANCEL) is a
+     * stop too, not a failure ("training stopped: training interrupted"). */
+    c.stop_job = NULL;
+    c.fail_at = c.done + 2;
+    c.fail_code = BL_ECANCEL;
+    job_start(&j, 100, 10);
+    job_advance(&j, 1, 100, &ctx, &ob.out);
+    CHECK(!j.pace.active && c.ends == 3 && c.ended == JOB_STOPPED, "cancel: %d ends, last %d",
+          c.ends, (int)c.ended);
+}
+
+/* The achieved rate (the status line's, when a slow unit falls short of the
+ * rate asked): units over running seconds, per window of JOB_RATE_WINDOW s. */
+static void
+test_achieved_rate(void)
+{
+    struct counter c = {.fail_at = SIZE_MAX};
+    struct job j = {.cls = &counter_class, .self = &c};
+    const struct run_ctx ctx = {0};
+    job_start(&j, 1000, SIZE_MAX);
+    CHECK(job_achieved_rate(&j) == 0, "nothing measured yet");
+    /* One unit a frame of 0.5 s (budget 1, as for a 0.5 s unit): 2/s. */
+    for (int i = 0; i < 4; i++)
+        job_advance(&j, 0.5, 1, &ctx, &ob.out);
+    CHECK_REL(job_achieved_rate(&j), 2.0, 1e-12);
+    job_pause(&j, true);
+    CHECK(job_achieved_rate(&j) == 0, "paused: none");
+    job_pause(&j, false);
+    /* Unhindered at 1000/s with frames of 10 ms. */
+    for (int i = 0; i < 200; i++)
+        job_advance(&j, 0.01, 1000, &ctx, &ob.out);
+    CHECK(fabs(job_achieved_rate(&j) - 1000) <= 1, "full speed: %g", job_achieved_rate(&j));
+    job_stop(&j, &ob.out);
+    CHECK(job_achieved_rate(&j) == 0, "stopped: none");
+}
+
 static void
 test_set(void)
 {
@@ -209,6 +271,8 @@ main(void)
     out_buffer_init(&ob);
     test_pacing();
     test_fail_stop();
+    test_stop_inside_advance();
+    test_achieved_rate();
     test_set();
     test_session_jobs();
     out_buffer_free(&ob);

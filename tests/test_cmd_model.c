@@ -418,6 +418,57 @@ test_stream_points(void)
     session_free(a);
     session_free(b);
 }
+/* dkm's status line (review): it called the DKM objective "log evidence"
+ * and, during optimize, showed the objective from before the run while the
+ * log printed the current one. The class names its score the objective, and
+ * at every pump after a live line the trace's last point (what the status
+ * line shows) is at least that line's objective. */
+static struct session *dkm_s;
+static size_t dkm_pumps, dkm_bad;
+static double dkm_seen;
+
+static void
+dkm_pump(void *ctx)
+{
+    (void)ctx;
+    const char *p = NULL, *q = ob.text;
+    while (q != NULL && (q = strstr(q, "optimize: iteration ")) != NULL)
+        p = q++;
+    double obj;
+    size_t it;
+    if (p == NULL || sscanf(p, "optimize: iteration %zu, objective %lf", &it, &obj) != 2)
+        return;
+    /* The pump is throttled (30 ms), so it may come iterations after the
+     * line; L-BFGS only accepts ascents of the objective: never below it. */
+    dkm_pumps++;
+    dkm_seen = dkm_s->trace[TR_LOG_EVIDENCE][dkm_s->n - 1];
+    if (!(dkm_seen >= obj - 1e-9 * fmax(1, fabs(obj))))
+        dkm_bad++;
+}
+
+static void
+test_dkm_status(void)
+{
+    bl_err err;
+    struct session *s = session_alloc(&err);
+    CHECK(run(s, "seed 1; data fourier k=2 noise=0.1; observe 40; model dkm depth=2 nu=1",
+              &err) == BL_OK,
+          "%s", err.msg);
+    CHECK(strcmp(session_score_name(s, false), "objective") == 0, "dkm's score is called '%s'",
+          session_score_name(s, false));
+    double start = s->trace[TR_LOG_EVIDENCE][s->n - 1];
+    dkm_s = s;
+    s->interactive = true;
+    s->pump = (struct clock_pump){.fn = dkm_pump};
+    ob.len = 0;
+    ob.text[0] = '\0';
+    CHECK(run(s, "optimize", &err) == BL_OK, "%s", err.msg);
+    CHECK(dkm_pumps > 0 && dkm_bad == 0, "%zu of %zu pumps showed a stale objective",
+          dkm_bad, dkm_pumps);
+    CHECK(dkm_pumps == 0 || dkm_seen != start, "the status line's objective never moved");
+    CHECK_REL(s->trace[TR_LOG_EVIDENCE][s->n - 1], session_log_evidence(s), 1e-12);
+    session_free(s);
+}
 
 int
 main(void)
@@ -447,6 +498,7 @@ main(void)
     for (size_t i = 0; i < sizeof models / sizeof *models; i++)
         test_replay_equals_live(models[i].line, models[i].rtol);
     test_target();
+    test_dkm_status();
     test_generic();
     test_blocks();
     test_block_refusal();

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands/cmd.h"
+#include "commands/job.h"
 #include "commands/session.h"
 #include "harness.h"
 #include "cmd_harness.h"
@@ -353,6 +354,31 @@ test_current_subject(void)
     ui_free(&u);
     session_free(s);
 }
+/* The status line's rate: the one asked while the job keeps up, the one
+ * achieved beside it when a slow unit leaves it well short (review: a GP
+ * at n = 3000 streamed ~15/s under "streaming 1000/s"). */
+static void
+test_status_rate(void)
+{
+    bl_err err;
+    struct session *s = session_alloc(&err);
+    struct ui u;
+    CHECK(ui_init(&u, false) == 0, "ui_init");
+    s->interactive = true;
+    CHECK(run(s, "seed 1; data linear d=1; model blr; stream rate=1000", &err) == BL_OK, "%s",
+          err.msg);
+    struct job *j = job_set_current(&s->jobs);
+    struct run_ctx ctx = session_run_ctx(s);
+    CHECK(screen_has(&u, s, 120, 30, "streaming 1000/s"), "the rate asked at the start");
+    for (int i = 0; i < 200; i++)
+        job_advance(j, 0.01, 1000, &ctx, &ob.out);
+    CHECK(screen_has(&u, s, 120, 30, "streaming 1000/s "), "keeping up: the rate asked");
+    for (int i = 0; i < 4; i++)
+        job_advance(j, 0.5, 1, &ctx, &ob.out); /* one unit a 0.5 s frame */
+    CHECK(screen_has(&u, s, 120, 30, "streaming 2/s (asked 1000/s)"), "the rate achieved");
+    ui_free(&u);
+    session_free(s);
+}
 
 int
 main(void)
@@ -364,6 +390,7 @@ main(void)
     test_refused();
     test_caption();
     test_current_subject();
+    test_status_rate();
     out_buffer_free(&ob);
     return TEST_REPORT();
 }

@@ -92,7 +92,12 @@ draw_status(const struct session *s, struct canvas *c, const struct rect *r)
     session_describe_model(s, full, sizeof full);
     short_numbers(full, model, sizeof model);
     char rate[96] = "", what[80];
-    if (j->pace.active)
+    /* The rate achieved when a slow unit leaves well short of the one asked. */
+    double got = job_achieved_rate(j);
+    if (j->pace.active && got > 0 && got < 0.5 * j->pace.rate)
+        snprintf(rate, sizeof rate, got >= 10 ? " %.0f/s (asked %g/s)" : " %.2g/s (asked %g/s)",
+                 got, j->pace.rate);
+    else if (j->pace.active)
         snprintf(rate, sizeof rate, " %g/s", j->pace.rate);
     j->cls->describe(j->self, what, sizeof what);
     if (what[0] != '\0')

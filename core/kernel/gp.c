@@ -1315,6 +1315,11 @@ typedef struct optctx {
     bool pairs_ok;
     double noise;  /* at the last evaluated point */
     double jitter, sum_diag, q, logdet;
+    /* strict: a point counts as infeasible (f = +inf) where the refit's
+     * sequential factor would need jitter: a jittered optimum is not the
+     * model the replay leaves (docs/optimize.md). dg: diag Ky for the test. */
+    bool strict;
+    double *dg;
     size_t nevals;
     const bl_cancel *cancel;
     int fail; /* first hard error (ENOMEM, ECANCEL) */
@@ -1334,6 +1339,23 @@ opt_set(optctx *c, const double *x)
         c->mf.beta[j] = x[c->np + j];
     }
     return kernel_set_theta(c->k, x, NULL) == BL_OK;
+}
+
+/* True when the factor in c->K took no jitter and every pivot L_ii^2 (the
+ * variance of point i given the points before it) passes the point path's
+ * test, so that the replay factors Ky the same way, without jitter. */
+static bool
+opt_factor_clean(const optctx *c)
+{
+    size_t n = c->g->n;
+    if (c->jitter > 0.0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        double p = c->K[i * n + i];
+        if (!(p * p > PIVOT_RTOL * c->dg[i]))
+            return false;
+    }
+    return true;
 }
 
 /* -log ML at x, +inf where Ky is not positive definite (even with the
@@ -1365,6 +1387,7 @@ opt_value(optctx *c, const double *x)
         for (size_t i = 0; i < n; i++) {
             c->K[i * n + i] += c->noise;
             c->sum_diag += c->K[i * n + i];
+            c->dg[i] = c->K[i * n + i];
         }
         rc = gp_cholesky(c->K, n, n, &c->jitter, &e);
     }
@@ -1373,6 +1396,8 @@ opt_value(optctx *c, const double *x)
         c->err = e;
     }
     if (rc != BL_OK)
+        return HUGE_VAL;
+    if (c->strict && !opt_factor_clean(c))
         return HUGE_VAL;
     residuals(&c->mf, c->g->d, c->g->X, c->g->y, n, c->alpha);
     linalg_solve_lower_ld(c->K, n, n, c->alpha);
@@ -1445,6 +1470,7 @@ opt_free(optctx *c)
     free(c->K);
     free(c->W);
     free(c->alpha);
+    free(c->dg);
     kernel_pairs_free(c->pairs);
 }
 
@@ -1464,9 +1490,10 @@ opt_init(optctx *c, const gp *g, bool fix_noise, bool grad, size_t pairs_max,
         return BL_ENOMEM;
     c->K = malloc(n * n * sizeof *c->K);
     c->alpha = malloc(n * sizeof *c->alpha);
+    c->dg = malloc(n * sizeof *c->dg);
     if (grad)
         c->W = malloc(n * n * sizeof *c->W);
-    if (c->K == NULL || c->alpha == NULL || (grad && c->W == NULL)) {
+    if (c->K == NULL || c->alpha == NULL || c->dg == NULL || (grad && c->W == NULL)) {
         opt_free(c);
         return bl_fail(err, BL_ENOMEM, "gp: out of memory for optimisation (n=%zu)", n);
     }
@@ -1988,7 +2015,15 @@ gp_optimize(gp *g, const gp_opt_opts *o, gp_opt_result *res, const bl_cancel *ca
     double x0[OPT_DIM_MAX], x[OPT_DIM_MAX];
     opt_start(&c, x0);
     memcpy(x, x0, dim * sizeof *x);
+    /* Strict where the start allows: the optimizer then stays where the
+     * replay needs no jitter. A start that already needs it keeps the
+     * ladder's values (the replay's jitter is then reported by the caller). */
+    c.strict = true;
     double f0 = opt_value(&c, x0), fbest = HUGE_VAL, gnorm = (double)NAN;
+    if (!c.fail && !isfinite(f0)) {
+        c.strict = false;
+        f0 = opt_value(&c, x0);
+    }
     size_t it = 0;
     gp_opt_stop stop = GP_OPT_MAXITER;
     if (c.fail) {

@@ -73,6 +73,17 @@ keys F5; check "F5 resumes" "streaming 8/s"
 keys C-c; check "Ctrl-C stops the stream" "stream stopped at n ="
 check "still alive" "idle  n="
 
+# Ctrl-C while a network trains (inside a step's pump or between frames):
+# one end line, never "stopped" and then "done".
+text "model nn width=256 depth=3; train rate=1000"; keys Enter
+check "training runs" "training at 1000 steps/s"
+sleep 1; keys C-c
+check "Ctrl-C stops training" "training stopped, weights kept"
+sleep 0.5
+screen | grep -qF "training done" && bad "a second end line after Ctrl-C" || ok
+text "model blr"; keys Enter
+check "back to blr" "model: blr"
+
 text "help keys"; keys Enter
 check "help keys" "leave (on an empty line)"
 # 15 lines do not fit the 8-line log strip but do fit it grown over half the
