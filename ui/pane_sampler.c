@@ -145,9 +145,10 @@ header(struct sampler_pane *p, const struct sampler_job *j, const struct session
                 snprintf(f[nf - 1] + len, FW - len, " (predicted %s)", pr);
             }
         }
-        /* ESS is a count (whole below 10^sig); R-hat keeps its third
+        /* ESS is a count, whole below 10^4 at every try ("620" is shorter
+         * than "6.2e2") and below 10^sig above; R-hat keeps its third
          * decimal: 1.01 is the line it is read against. */
-        if (!isnan(j->ess) && j->ess < pow(10, sig))
+        if (!isnan(j->ess) && j->ess < fmax(pow(10, sig), 1e4))
             snprintf(f[nf++], FW, "ESS %.0f", j->ess);
         else
             field(f[nf++], FW, "ESS", j->ess, sig);
