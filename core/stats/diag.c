@@ -14,6 +14,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_fft_halfcomplex.h>
 #include <gsl/gsl_fft_real.h>
+#include <gsl/gsl_sf_gamma.h>
 
 #include "core/base/linalg.h"
 
@@ -605,6 +606,50 @@ typedef struct rank_ws {
 
 static const double tail_p[DIAG_NQ] = {0.05, 0.5, 0.95};
 
+/* Above this a + b, gsl_cdf_beta_P's continued fraction stops converging
+ * (from a = b ~ 7.7e5 it returns NaN), and the Cornish-Fisher value below
+ * is within 1e-3/(a + b) of the quantile (tests/diag_reference.py's grid):
+ * a thousandth of one draw's index when the ESS is of the order of S. */
+#define BETA_CF_MIN 1e6
+
+/* The P quantile of Beta(a, b), a, b >= 1. gsl_cdf_beta_Pinv returns NaN
+ * where its own iteration does not converge (Beta(398, 7542) at P = Phi(1),
+ * an ESS of 7936 at p = 0.05), so this brackets the root of
+ * gsl_cdf_beta_P(x) - P in (0, 1) and takes Newton steps that stay inside
+ * the bracket, bisecting otherwise; it starts from the normal value with
+ * its skewness term (Cornish-Fisher), which is the answer above BETA_CF_MIN. */
+double
+diag_beta_quantile(double P, double a, double b)
+{
+    double s = a + b, mean = a / s, sd = sqrt(a * b / (s * s * (s + 1.0)));
+    double skew = 2.0 * (b - a) * sqrt(s + 1.0) / ((s + 2.0) * sqrt(a * b));
+    double z = gsl_cdf_ugaussian_Pinv(P);
+    double x = mean + sd * (z + skew * (z * z - 1.0) / 6.0);
+    if (s > BETA_CF_MIN)
+        return x;
+    double lo = 0.0, hi = 1.0, lnb = gsl_sf_lnbeta(a, b);
+    if (!(x > lo && x < hi))
+        x = mean;
+    for (int it = 0; it < 200; it++) {
+        double f = gsl_cdf_beta_P(x, a, b) - P;
+        if (f == 0.0)
+            return x;
+        if (f < 0.0)
+            lo = x;
+        else
+            hi = x;
+        /* the density in logs: x^(a-1) alone underflows for an ESS of 10^4 */
+        double dens = exp((a - 1.0) * log(x) + (b - 1.0) * log1p(-x) - lnb);
+        double next = x - f / dens;
+        if (!(next > lo && next < hi))
+            next = 0.5 * (lo + hi);
+        if (fabs(next - x) <= 2.0 * DBL_EPSILON * x || hi - lo <= 2.0 * DBL_EPSILON * hi)
+            return next;
+        x = next;
+    }
+    return x;
+}
+
 /* ESS of the indicator I[x <= q] (pooled draws, split). */
 static int
 ess_indicator(const rank_ws *w, size_t m, size_t n, double q, double *ess, bl_err *err)
@@ -688,8 +733,8 @@ diag_summarize(const double *x, size_t m, size_t n, size_t stride, size_t chain_
             continue;
         }
         /* +-1 sd of a normal: Phi(-1), Phi(1). */
-        double a1 = gsl_cdf_beta_Pinv(0.1586553, e * p + 1.0, e * (1.0 - p) + 1.0);
-        double a2 = gsl_cdf_beta_Pinv(0.8413447, e * p + 1.0, e * (1.0 - p) + 1.0);
+        double a1 = diag_beta_quantile(0.1586553, e * p + 1.0, e * (1.0 - p) + 1.0);
+        double a2 = diag_beta_quantile(0.8413447, e * p + 1.0, e * (1.0 - p) + 1.0);
         /* The posterior package's index rule (floor below, ceiling above:
          * the interval never shrinks under rounding; the paper rounded). */
         double i1 = fmax(floor(a1 * (double)S), 1.0), i2 = fmin(ceil(a2 * (double)S), (double)S);
