@@ -35,6 +35,15 @@ smp_target_scaled(enum smp_target tid)
 
 #define KEEP_DOUBLES   4000000.0 /* kept draws in all: 32 MB */
 #define LIVE_REFRESH_S 0.25      /* live diagnostics at most 4 times a second */
+/* The Gaussian fit's W2 and KL are O(d^3) (0.3 s at d = 1000, where a
+ * checkpoint's other diagnostics take milliseconds): before the final
+ * values they are refreshed only while they have taken at most FIT_SHARE
+ * of the time since their last refresh, and live only when one refresh
+ * blocks the screen at most FIT_LIVE_S. Up to FIT_FREE_D they always are
+ * (microseconds; so small-d outputs do not depend on timing). */
+#define FIT_SHARE  0.1
+#define FIT_LIVE_S 0.05
+#define FIT_FREE_D 64
 
 static void
 trace_free(struct smp_trace *t)
@@ -416,8 +425,19 @@ trace_push(struct smp_trace *t, const struct sampler_job *j)
     t->n++;
 }
 
+/* Whether this refresh recomputes w2 and kl (final: the values to print). */
+static bool
+fit_due(const struct sampler_job *j, bool final, bool live)
+{
+    if (final || j->d <= FIT_FREE_D || j->fit_iter == 0)
+        return true; /* the first one measures the cost */
+    if (live && j->fit_cost > FIT_LIVE_S)
+        return false;
+    return j->fit_cost <= FIT_SHARE * (clock_now() - j->fit_end);
+}
+
 static void
-compute(struct sampler_job *j)
+compute(struct sampler_job *j, bool fit)
 {
     size_t K = j->K, d = j->d;
     double acc = 0, win = 0;
@@ -429,7 +449,9 @@ compute(struct sampler_job *j)
     }
     j->acceptance = j->iter > 0 ? acc : (double)NAN;
     j->accept_window = j->iter > 0 ? win : (double)NAN;
-    j->ess = j->rhat = j->ess_tail = j->w2 = j->kl = j->kl_floor = j->n_eff = NAN;
+    j->ess = j->rhat = j->ess_tail = j->n_eff = NAN;
+    if (fit)
+        j->w2 = j->kl = j->kl_floor = NAN;
     for (size_t i = 0; i < 8 * j->ndiag; i++) /* the 8 per-coordinate vectors */
         j->rhat_v[i] = NAN;
     for (size_t k = 0; k < K; k++)
@@ -467,7 +489,8 @@ compute(struct sampler_job *j)
         if (isfinite(j->ess))
             j->n_eff = j->ess * (double)diag_acc_count(j->acc) / ((double)K * (double)j->count);
     }
-    if (j->ref != TARGET_MOMENTS_NONE && diag_acc_count(j->acc) > d) {
+    if (fit && j->ref != TARGET_MOMENTS_NONE && diag_acc_count(j->acc) > d) {
+        double t0 = clock_now();
         double *cov = malloc(d * d * sizeof *cov);
         double w2sq, kl;
         if (cov != NULL && diag_acc_cov(j->acc, cov, &err) == BL_OK) {
@@ -480,28 +503,38 @@ compute(struct sampler_job *j)
                 j->kl_floor = diag_kl_floor(d, j->n_eff);
         }
         free(cov);
+        j->fit_end = clock_now();
+        j->fit_cost = j->fit_end - t0;
+        j->fit_iter = j->iter;
     }
     j->diag_iter = j->iter;
     trace_push(&j->tr, j);
 }
 
-void
-sampler_job_refresh(struct sampler_job *j, bool force)
+/* force: now (else at most every LIVE_REFRESH_S); final: the fit too. */
+static void
+refresh(struct sampler_job *j, bool force, bool final)
 {
-    if (j == NULL)
-        return;
     double t0 = clock_now();
     if (!force) {
         double wait = fmax(LIVE_REFRESH_S, 5 * j->diag_cost);
         if (t0 - j->last_diag < wait)
             return;
     }
-    if (j->diag_iter == j->iter && j->tr.n > 0)
+    bool fit_stale = j->ref != TARGET_MOMENTS_NONE && j->fit_iter != j->iter;
+    if (j->diag_iter == j->iter && j->tr.n > 0 && !(final && fit_stale))
         return;
-    compute(j);
+    compute(j, fit_due(j, final, !force));
     double t1 = clock_now();
-    j->diag_cost = t1 - t0;
+    j->diag_cost = t1 - t0 - (j->fit_iter == j->iter ? j->fit_cost : 0.0);
     j->last_diag = t1;
+}
+
+void
+sampler_job_refresh(struct sampler_job *j, bool force)
+{
+    if (j != NULL)
+        refresh(j, force, force);
 }
 
 /* ---- stepping ------------------------------------------------------------ */
@@ -570,7 +603,7 @@ run_iters(struct sampler_job *j, size_t n, const struct run_ctx *ctx, bl_err *er
             j->ev_iter = j->iter;
         }
         if (!ctx->live && j->iter >= j->next_ckpt) {
-            sampler_job_refresh(j, true);
+            refresh(j, true, false);
             size_t next = j->iter < 200 ? j->iter + 10 : (size_t)ceil((double)j->iter * 1.05);
             j->next_ckpt = next;
         }
@@ -990,7 +1023,8 @@ static void
 sample_end(void *self, enum job_end how, const bl_err *err, struct out *out)
 {
     struct sampler_job *j = self;
-    sampler_job_refresh(j, true);
+    /* Ctrl-C answers at once: the O(d^3) fit waits for show sampler */
+    refresh(j, true, how != JOB_STOPPED);
     char e[32], r[32];
     switch (how) {
     case JOB_DONE:

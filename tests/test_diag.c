@@ -336,6 +336,29 @@ test_beta_quantile(void)
     CHECK(lines == 18 * 3 * 2, "read %d Beta quantiles, want 108", lines);
 }
 
+/* W2 of commuting (diagonal) covariances is |m0 - m1|^2 + sum (sqrt a -
+ * sqrt b)^2: at d = 80 the products go through dgemm, at 8 the direct sums. */
+static void
+test_w2_diagonal(void)
+{
+    enum { D = 80 };
+    static double S0[D * D], S1[D * D], m0[D], m1[D];
+    for (size_t d = 8; d <= D; d += D - 8) {
+        double want = 0.0;
+        memset(S0, 0, sizeof S0), memset(S1, 0, sizeof S1);
+        for (size_t i = 0; i < d; i++) {
+            double a = 0.5 + 0.1 * (double)i, b = 2.0 / (1.0 + (double)i);
+            S0[i * d + i] = a, S1[i * d + i] = b;
+            m0[i] = 0.01 * (double)i, m1[i] = -0.02 * (double)i;
+            want += (sqrt(a) - sqrt(b)) * (sqrt(a) - sqrt(b)) + (m0[i] - m1[i]) * (m0[i] - m1[i]);
+        }
+        double w2;
+        bl_err err;
+        CHECK(diag_w2_gauss(d, m0, S0, m1, S1, &w2, &err) == BL_OK, "%s", err.msg);
+        CHECK(fabs(w2 - want) <= 1e-10 * want, "d=%zu: W2^2 %.15g, want %.15g", d, w2, want);
+    }
+}
+
 /* Known properties within Monte Carlo error: iid ESS about S (the ESS
  * estimate of S = 4000 iid draws has a spread of a few per cent), AR(1)
  * S (1 - rho)/(1 + rho), antithetic above S, a stuck chain R-hat far above
@@ -440,6 +463,7 @@ main(int argc, char **argv)
     test_bad_input();
     test_rank_reference();
     test_beta_quantile();
+    test_w2_diagonal();
     test_rank_properties();
     test_ranks_counting();
     return TEST_REPORT();
