@@ -460,6 +460,13 @@ test_diagnostic_findings(void)
 {
     bl_err err;
     struct session *s = session_alloc(&err);
+    /* chains that never moved: a reason, not R-hat 3.6e14 */
+    CHECK(run(s, "sampler preset=step_large; sample 300", &err) == BL_OK, "%s", err.msg);
+    CHECK(strstr(ob.text, "ESS nan, R-hat nan  # ESS, R-hat undefined: no chain has moved") != NULL,
+          "unmoved: %s", ob.text);
+    CHECK(run(s, "show sampler", &err) == BL_OK && isnan(shown("rhat_max")) &&
+              strstr(ob.text, "rhat_max = nan  # no chain has moved") != NULL,
+          "show: %s", ob.text);
     /* d = 1000: the O(d^3) Gaussian fit no longer runs at every checkpoint
      * (it took 45 s here, 0.3 s a W2 times every 10 iterations), and the
      * final values are still computed from all draws */

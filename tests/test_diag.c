@@ -359,6 +359,24 @@ test_w2_diagonal(void)
     }
 }
 
+/* Chains that have not moved, each at its own point: R-hat was B/W with W
+ * the rounding of the chain means (~1e14) and the ESS 4; now undefined. */
+static void
+test_unmoved_chains(void)
+{
+    static double x[RM * 100];
+    const double at[RM] = {0.1, 0.7, 1.3, 2.9};
+    for (size_t k = 0; k < RM; k++)
+        for (size_t i = 0; i < 100; i++)
+            x[k * 100 + i] = at[k];
+    diag_summary s;
+    bl_err err;
+    CHECK(diag_summarize(x, RM, 100, 1, 100, &s, &err) == BL_ENUM, "unmoved chains summarized");
+    x[150] = 0.75; /* one chain moves once: defined again */
+    CHECK(diag_summarize(x, RM, 100, 1, 100, &s, &err) == BL_OK, "%s", err.msg);
+    CHECK(s.rhat > 1.01, "one move: R-hat %g", s.rhat);
+}
+
 /* Known properties within Monte Carlo error: iid ESS about S (the ESS
  * estimate of S = 4000 iid draws has a spread of a few per cent), AR(1)
  * S (1 - rho)/(1 + rho), antithetic above S, a stuck chain R-hat far above
@@ -463,6 +481,7 @@ main(int argc, char **argv)
     test_bad_input();
     test_rank_reference();
     test_beta_quantile();
+    test_unmoved_chains();
     test_w2_diagonal();
     test_rank_properties();
     test_ranks_counting();

@@ -683,6 +683,16 @@ diag_summarize(const double *x, size_t m, size_t n, size_t stride, size_t chain_
         rc = bl_fail(err, BL_ENUM, "constant draws: R-hat and ESS undefined");
         goto done;
     }
+    /* Chains that have not moved, at different points: no within-chain
+     * variance, so R-hat is B/W with W zero up to the rounding of the
+     * chain means (1e14, not a measurement) and the ESS that of 1/M. */
+    bool moved = false;
+    for (size_t k = 0; k < m && !moved; k++)
+        moved = !rows_constant(w.pool + k * n, n);
+    if (!moved) {
+        rc = bl_fail(err, BL_ENUM, "no chain has moved: R-hat and ESS undefined");
+        goto done;
+    }
     if ((rc = sort_order(w.pool, S, w.ord, err)) != BL_OK)
         goto done;
     for (size_t i = 0; i < S; i++)

@@ -70,7 +70,8 @@ typedef struct diag_summary {
 } diag_summary;
 /* Every field for one coordinate (layout of diag_ess_multi). A quantity of
  * constant values (an indicator that is all ones) is NaN. BL_EINVAL for
- * m < 1, n < 4, non-finite; BL_ENUM for constant draws; BL_ENOMEM. */
+ * m < 1, n < 4, non-finite; BL_ENUM for constant draws or when every
+ * chain is constant (none has moved); BL_ENOMEM. */
 int diag_summarize(const double *x, size_t m, size_t n, size_t stride, size_t chain_stride,
                    diag_summary *out, bl_err *err);
 /* The P quantile (0 < P < 1) of Beta(a, b), a, b >= 1, to a few ulps
