@@ -483,7 +483,7 @@ compute(struct sampler_job *j, bool fit)
         j->ess = isfinite(ess) ? ess : (double)NAN;
         j->ess_tail = isfinite(tail) ? tail : (double)NAN;
         j->rhat = rhat > 0 && isfinite(rhat) ? rhat : (double)NAN;
-        for (size_t k = 0; k < K && (j->kind->events & SAMPLER_EV_ENERGY); k++)
+        for (size_t k = 0; k < K && (j->kind->events & SAMPLER_EV_HAMILTON); k++)
             if (diag_ebfmi(j->energy + k * j->keep, j->count, 1, &j->ebfmi[k], &err) != BL_OK)
                 j->ebfmi[k] = NAN;
         if (isfinite(j->ess))
@@ -832,7 +832,7 @@ sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *e
         out_kv_int(j->treedepth_sat > 0 ? &cm : out, "treedepth_saturated",
                    (long long)j->treedepth_sat);
     }
-    if (j->kind->events & SAMPLER_EV_ENERGY) {
+    if (j->kind->events & SAMPLER_EV_HAMILTON) {
         bool low = false;
         for (size_t k = 0; k < j->K; k++)
             low |= j->ebfmi[k] < 0.3;

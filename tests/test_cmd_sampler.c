@@ -467,6 +467,13 @@ test_diagnostic_findings(void)
     CHECK(run(s, "show sampler", &err) == BL_OK && isnan(shown("rhat_max")) &&
               strstr(ob.text, "rhat_max = nan  # no chain has moved") != NULL,
           "show: %s", ob.text);
+    /* E-BFMI is hmc's and nuts' (momentum redrawn), not mclmc's */
+    CHECK(run(s, "sampler mclmc target=banana; sample 200; show sampler", &err) == BL_OK, "%s",
+          err.msg);
+    CHECK(!has_key("ebfmi"), "mclmc shows ebfmi:\n%s", ob.text);
+    CHECK(run(s, "sampler hmc target=banana; sample 200; show sampler", &err) == BL_OK &&
+              strstr(ob.text, "\nebfmi = [") != NULL,
+          "hmc ebfmi:\n%s", ob.text);
     /* d = 1000: the O(d^3) Gaussian fit no longer runs at every checkpoint
      * (it took 45 s here, 0.3 s a W2 times every 10 iterations), and the
      * final values are still computed from all draws */
