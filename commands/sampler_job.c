@@ -157,9 +157,44 @@ ref_scales(const struct sampler_job *j, double *smin, double *smax)
     free(w);
 }
 
+/* The 2-D teaching density of tid (not posterior, logistic or normal). */
+static target *
+toy_target(enum smp_target tid, bl_err *err)
+{
+    static const target_kind toy[SMP_NTARGETS] = {
+        [SMP_BANANA] = TARGET_BANANA,     [SMP_DONUT] = TARGET_DONUT,
+        [SMP_MIXTURE] = TARGET_MIXTURE,   [SMP_FUNNEL] = TARGET_FUNNEL,
+        [SMP_SQUIGGLE] = TARGET_SQUIGGLE, [SMP_MODES] = TARGET_MODES,
+        [SMP_FUNNEL_NC] = TARGET_FUNNEL_NC,
+    };
+    return target_toy_alloc(toy[tid], err);
+}
+
+/* Into buf: the target= names (of smp_target_names) whose targets kind k
+ * takes, ", "-separated, by building each; the posterior and logistic
+ * depend on the data, so they are not listed. */
+static void
+targets_taken(const sampler_type *k, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int tid = 0; tid < SMP_NTARGETS; tid++) {
+        if (tid == SMP_POSTERIOR || tid == SMP_LOGISTIC)
+            continue;
+        bl_err e;
+        target *t = tid == SMP_NORMAL ? target_normal_alloc(2, &e) : toy_target(tid, &e);
+        sampler_opts dflt;
+        sampler_opts_default(&dflt);
+        if (t != NULL && k->fits(t, &dflt, &e) == BL_OK && len < size)
+            len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
+                                    smp_target_names[tid]);
+        target_free(t);
+    }
+}
+
 /* A kind whose target does not fit says what it needs in the session's
- * words (sampler_type.fits_needs); otherwise sampler_alloc's own message
- * comes later. */
+ * words (sampler_type.fits_needs) and the target= names it takes;
+ * otherwise sampler_alloc's own message comes later. */
 static bool
 fits(const struct sampler_setup *o, const target *t, bl_err *err)
 {
@@ -171,6 +206,8 @@ fits(const struct sampler_setup *o, const target *t, bl_err *err)
     bl_err why;
     if (k->fits(t, &dflt, &why) == BL_OK)
         return true;
+    char taken[160];
+    targets_taken(k, taken, sizeof taken);
     char what[96];
     target_kind tk = target_get_kind(t);
     if (o->tid != SMP_POSTERIOR)
@@ -180,8 +217,10 @@ fits(const struct sampler_setup *o, const target *t, bl_err *err)
     else
         snprintf(what, sizeof what, "the %s posterior", target_kind_name(tk));
     bool hint = o->tid != SMP_POSTERIOR && k->fits_instead != NULL;
-    bl_fail(err, BL_EINVAL, "%s needs %s, not %s%s%s%s", k->name, k->fits_needs, what,
-            hint ? " (use " : "", hint ? k->fits_instead : "", hint ? ")" : "");
+    bool list = o->tid != SMP_POSTERIOR && taken[0] != '\0';
+    bl_fail(err, BL_EINVAL, "%s needs %s, not %s%s%s%s%s%s%s", k->name, k->fits_needs, what,
+            hint ? " (use " : "", hint ? k->fits_instead : "", hint ? ")" : "",
+            list ? " (it takes target=" : "", list ? taken : "", list ? ")" : "");
     return false;
 }
 
@@ -214,15 +253,7 @@ sampler_job_new(const struct sampler_setup *o, target *t, const struct smp_model
     case SMP_POSTERIOR: j->t = t; break;
     case SMP_LOGISTIC: j->t = logistic_target(j, o, err); break;
     case SMP_NORMAL: j->t = target_normal_alloc(o->dim > 0 ? o->dim : 100, err); break;
-    default: {
-        static const target_kind toy[SMP_NTARGETS] = {
-            [SMP_BANANA] = TARGET_BANANA,     [SMP_DONUT] = TARGET_DONUT,
-            [SMP_MIXTURE] = TARGET_MIXTURE,   [SMP_FUNNEL] = TARGET_FUNNEL,
-            [SMP_SQUIGGLE] = TARGET_SQUIGGLE, [SMP_MODES] = TARGET_MODES,
-            [SMP_FUNNEL_NC] = TARGET_FUNNEL_NC,
-        };
-        j->t = target_toy_alloc(toy[o->tid], err);
-    }
+    default: j->t = toy_target(o->tid, err);
     }
     if (j->t == NULL)
         goto fail;

@@ -460,6 +460,16 @@ test_diagnostic_findings(void)
 {
     bl_err err;
     struct session *s = session_alloc(&err);
+    /* exact lists the target= names it takes, from the target table */
+    CHECK(run(s, "sampler exact target=donut", &err) == BL_EINVAL, "exact on donut");
+    CHECK(strstr(err.msg,
+                 "(it takes target=banana, mixture, funnel, squiggle, modes, funnel_nc, normal)") !=
+                  NULL &&
+              strstr(err.msg, "gauss") == NULL,
+          "exact msg: %s", err.msg);
+    CHECK(run(s, "sampler exact target=funnel_nc; sampler exact target=normal dim=3", &err) ==
+              BL_OK,
+          "listed targets exact takes: %s", err.msg);
     /* chains that never moved: a reason, not R-hat 3.6e14 */
     CHECK(run(s, "sampler preset=step_large; sample 300", &err) == BL_OK, "%s", err.msg);
     CHECK(strstr(ob.text, "ESS nan, R-hat nan  # ESS, R-hat undefined: no chain has moved") != NULL,
