@@ -356,6 +356,10 @@ sample_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
                 if (j->count < 4)
                     snprintf(why, sizeof why, "  # ESS, R-hat need 4 kept draws per chain, has %zu",
                              j->count);
+                else if (j->acceptance == 0)
+                    snprintf(why, sizeof why,
+                             "  # ESS, R-hat undefined: no chain has moved (every proposal was "
+                             "rejected)");
                 else
                     snprintf(why, sizeof why, "  # ESS, R-hat undefined: show sampler says why");
             }

@@ -36,6 +36,15 @@ smp_target_scaled(enum smp_target tid)
 
 #define KEEP_DOUBLES   4000000.0 /* kept draws in all: 32 MB */
 #define LIVE_REFRESH_S 0.25      /* live diagnostics at most 4 times a second */
+/* The Gaussian fit's W2 and KL are O(d^3) (0.3 s at d = 1000, where a
+ * checkpoint's other diagnostics take milliseconds): before the final
+ * values they are refreshed only while they have taken at most FIT_SHARE
+ * of the time since their last refresh, and live only when one refresh
+ * blocks the screen at most FIT_LIVE_S. Up to FIT_FREE_D they always are
+ * (microseconds; so small-d outputs do not depend on timing). */
+#define FIT_SHARE  0.1
+#define FIT_LIVE_S 0.05
+#define FIT_FREE_D 64
 
 static void
 trace_free(struct smp_trace *t)
@@ -149,9 +158,44 @@ ref_scales(const struct sampler_job *j, double *smin, double *smax)
     free(w);
 }
 
+/* The 2-D teaching density of tid (not posterior, logistic or normal). */
+static target *
+toy_target(enum smp_target tid, bl_err *err)
+{
+    static const target_kind toy[SMP_NTARGETS] = {
+        [SMP_BANANA] = TARGET_BANANA,     [SMP_DONUT] = TARGET_DONUT,
+        [SMP_MIXTURE] = TARGET_MIXTURE,   [SMP_FUNNEL] = TARGET_FUNNEL,
+        [SMP_SQUIGGLE] = TARGET_SQUIGGLE, [SMP_MODES] = TARGET_MODES,
+        [SMP_FUNNEL_NC] = TARGET_FUNNEL_NC,
+    };
+    return target_toy_alloc(toy[tid], err);
+}
+
+/* Into buf: the target= names (of smp_target_names) whose targets kind k
+ * takes, ", "-separated, by building each; the posterior and logistic
+ * depend on the data, so they are not listed. */
+static void
+targets_taken(const sampler_type *k, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int tid = 0; tid < SMP_NTARGETS; tid++) {
+        if (tid == SMP_POSTERIOR || tid == SMP_LOGISTIC)
+            continue;
+        bl_err e;
+        target *t = tid == SMP_NORMAL ? target_normal_alloc(2, &e) : toy_target(tid, &e);
+        sampler_opts dflt;
+        sampler_opts_default(&dflt);
+        if (t != NULL && k->fits(t, &dflt, &e) == BL_OK && len < size)
+            len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
+                                    smp_target_names[tid]);
+        target_free(t);
+    }
+}
+
 /* A kind whose target does not fit says what it needs in the session's
- * words (sampler_type.fits_needs); otherwise sampler_alloc's own message
- * comes later. */
+ * words (sampler_type.fits_needs) and the target= names it takes;
+ * otherwise sampler_alloc's own message comes later. */
 static bool
 fits(const struct sampler_setup *o, const target *t, bl_err *err)
 {
@@ -163,6 +207,8 @@ fits(const struct sampler_setup *o, const target *t, bl_err *err)
     bl_err why;
     if (k->fits(t, &dflt, &why) == BL_OK)
         return true;
+    char taken[160];
+    targets_taken(k, taken, sizeof taken);
     char what[96];
     target_kind tk = target_get_kind(t);
     if (o->tid != SMP_POSTERIOR)
@@ -172,8 +218,10 @@ fits(const struct sampler_setup *o, const target *t, bl_err *err)
     else
         snprintf(what, sizeof what, "the %s posterior", target_kind_name(tk));
     bool hint = o->tid != SMP_POSTERIOR && k->fits_instead != NULL;
-    bl_fail(err, BL_EINVAL, "%s needs %s, not %s%s%s%s", k->name, k->fits_needs, what,
-            hint ? " (use " : "", hint ? k->fits_instead : "", hint ? ")" : "");
+    bool list = o->tid != SMP_POSTERIOR && taken[0] != '\0';
+    bl_fail(err, BL_EINVAL, "%s needs %s, not %s%s%s%s%s%s%s", k->name, k->fits_needs, what,
+            hint ? " (use " : "", hint ? k->fits_instead : "", hint ? ")" : "",
+            list ? " (it takes target=" : "", list ? taken : "", list ? ")" : "");
     return false;
 }
 
@@ -206,15 +254,7 @@ sampler_job_new(const struct sampler_setup *o, target *t, const struct smp_model
     case SMP_POSTERIOR: j->t = t; break;
     case SMP_LOGISTIC: j->t = logistic_target(j, o, err); break;
     case SMP_NORMAL: j->t = target_normal_alloc(o->dim > 0 ? o->dim : 100, err); break;
-    default: {
-        static const target_kind toy[SMP_NTARGETS] = {
-            [SMP_BANANA] = TARGET_BANANA,     [SMP_DONUT] = TARGET_DONUT,
-            [SMP_MIXTURE] = TARGET_MIXTURE,   [SMP_FUNNEL] = TARGET_FUNNEL,
-            [SMP_SQUIGGLE] = TARGET_SQUIGGLE, [SMP_MODES] = TARGET_MODES,
-            [SMP_FUNNEL_NC] = TARGET_FUNNEL_NC,
-        };
-        j->t = target_toy_alloc(toy[o->tid], err);
-    }
+    default: j->t = toy_target(o->tid, err);
     }
     if (j->t == NULL)
         goto fail;
@@ -417,8 +457,19 @@ trace_push(struct smp_trace *t, const struct sampler_job *j)
     t->n++;
 }
 
+/* Whether this refresh recomputes w2 and kl (final: the values to print). */
+static bool
+fit_due(const struct sampler_job *j, bool final, bool live)
+{
+    if (final || j->d <= FIT_FREE_D || j->fit_iter == 0)
+        return true; /* the first one measures the cost */
+    if (live && j->fit_cost > FIT_LIVE_S)
+        return false;
+    return j->fit_cost <= FIT_SHARE * (clock_now() - j->fit_end);
+}
+
 static void
-compute(struct sampler_job *j)
+compute(struct sampler_job *j, bool fit)
 {
     size_t K = j->K, d = j->d;
     double acc = 0, win = 0;
@@ -430,7 +481,9 @@ compute(struct sampler_job *j)
     }
     j->acceptance = j->iter > 0 ? acc : (double)NAN;
     j->accept_window = j->iter > 0 ? win : (double)NAN;
-    j->ess = j->rhat = j->ess_tail = j->w2 = j->kl = j->kl_floor = j->n_eff = NAN;
+    j->ess = j->rhat = j->ess_tail = j->n_eff = NAN;
+    if (fit)
+        j->w2 = j->kl = j->kl_floor = NAN;
     for (size_t i = 0; i < 8 * j->ndiag; i++) /* the 8 per-coordinate vectors */
         j->rhat_v[i] = NAN;
     for (size_t k = 0; k < K; k++)
@@ -462,13 +515,14 @@ compute(struct sampler_job *j)
         j->ess = isfinite(ess) ? ess : (double)NAN;
         j->ess_tail = isfinite(tail) ? tail : (double)NAN;
         j->rhat = rhat > 0 && isfinite(rhat) ? rhat : (double)NAN;
-        for (size_t k = 0; k < K && (j->kind->events & SAMPLER_EV_ENERGY); k++)
+        for (size_t k = 0; k < K && (j->kind->events & SAMPLER_EV_HAMILTON); k++)
             if (diag_ebfmi(j->energy + k * j->keep, j->count, 1, &j->ebfmi[k], &err) != BL_OK)
                 j->ebfmi[k] = NAN;
         if (isfinite(j->ess))
             j->n_eff = j->ess * (double)diag_acc_count(j->acc) / ((double)K * (double)j->count);
     }
-    if (j->ref != TARGET_MOMENTS_NONE && diag_acc_count(j->acc) > d) {
+    if (fit && j->ref != TARGET_MOMENTS_NONE && diag_acc_count(j->acc) > d) {
+        double t0 = clock_now();
         double *cov = malloc(d * d * sizeof *cov);
         double w2sq, kl;
         if (cov != NULL && diag_acc_cov(j->acc, cov, &err) == BL_OK) {
@@ -481,28 +535,38 @@ compute(struct sampler_job *j)
                 j->kl_floor = diag_kl_floor(d, j->n_eff);
         }
         free(cov);
+        j->fit_end = clock_now();
+        j->fit_cost = j->fit_end - t0;
+        j->fit_iter = j->iter;
     }
     j->diag_iter = j->iter;
     trace_push(&j->tr, j);
 }
 
-void
-sampler_job_refresh(struct sampler_job *j, bool force)
+/* force: now (else at most every LIVE_REFRESH_S); final: the fit too. */
+static void
+refresh(struct sampler_job *j, bool force, bool final)
 {
-    if (j == NULL)
-        return;
     double t0 = clock_now();
     if (!force) {
         double wait = fmax(LIVE_REFRESH_S, 5 * j->diag_cost);
         if (t0 - j->last_diag < wait)
             return;
     }
-    if (j->diag_iter == j->iter && j->tr.n > 0)
+    bool fit_stale = j->ref != TARGET_MOMENTS_NONE && j->fit_iter != j->iter;
+    if (j->diag_iter == j->iter && j->tr.n > 0 && !(final && fit_stale))
         return;
-    compute(j);
+    compute(j, fit_due(j, final, !force));
     double t1 = clock_now();
-    j->diag_cost = t1 - t0;
+    j->diag_cost = t1 - t0 - (j->fit_iter == j->iter ? j->fit_cost : 0.0);
     j->last_diag = t1;
+}
+
+void
+sampler_job_refresh(struct sampler_job *j, bool force)
+{
+    if (j != NULL)
+        refresh(j, force, force);
 }
 
 /* ---- stepping ------------------------------------------------------------ */
@@ -571,7 +635,7 @@ run_iters(struct sampler_job *j, size_t n, const struct run_ctx *ctx, bl_err *er
             j->ev_iter = j->iter;
         }
         if (!ctx->live && j->iter >= j->next_ckpt) {
-            sampler_job_refresh(j, true);
+            refresh(j, true, false);
             size_t next = j->iter < 200 ? j->iter + 10 : (size_t)ceil((double)j->iter * 1.05);
             j->next_ckpt = next;
         }
@@ -791,7 +855,7 @@ sampler_job_show(struct sampler_job *j, bool current, struct out *out, bl_err *e
         out_kv_int(j->treedepth_sat > 0 ? &cm : out, "treedepth_saturated",
                    (long long)j->treedepth_sat);
     }
-    if (j->kind->events & SAMPLER_EV_ENERGY) {
+    if (j->kind->events & SAMPLER_EV_HAMILTON) {
         bool low = false;
         for (size_t k = 0; k < j->K; k++)
             low |= j->ebfmi[k] < 0.3;
@@ -981,7 +1045,8 @@ static void
 sample_end(void *self, enum job_end how, const bl_err *err, struct out *out)
 {
     struct sampler_job *j = self;
-    sampler_job_refresh(j, true);
+    /* Ctrl-C answers at once: the O(d^3) fit waits for show sampler */
+    refresh(j, true, how != JOB_STOPPED);
     char e[32], r[32];
     switch (how) {
     case JOB_DONE:

@@ -121,6 +121,8 @@ struct sampler_job {
     size_t next_ckpt;        /* batch checkpoints */
     double last_diag;        /* monotonic seconds of the last live computation */
     double diag_cost;        /* seconds the last computation took */
+    size_t fit_iter;         /* iterations when w2, kl were computed (they may lag) */
+    double fit_cost, fit_end; /* seconds they took; monotonic seconds they ended */
     struct smp_trace tr;
 };
 

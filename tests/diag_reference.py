@@ -11,7 +11,8 @@ MCSE of the 5%, 50% and 95% quantiles as the posterior package's
 mcse_quantile: the ESS of the indicator I(x <= q_p), the Beta(ess p + 1,
 ess (1 - p) + 1) quantiles at Phi(-1) and Phi(1) (0.1586553, 0.8413447),
 half the distance between the sorted draws at floor(a1 S) and
-ceil(a2 S) (1-based, clamped to 1..S).
+ceil(a2 S) (1-based, clamped to 1..S). Then scipy's Beta quantiles over a
+grid of ESS (beta_ppf lines) for diag_beta_quantile.
 
 The draws are made from the reference generator of docs/math.md §1.7 (an LCG
 and Box-Muller), so the C test makes the same numbers bit for bit.
@@ -184,12 +185,28 @@ def ebfmi(E):
     return np.sum(np.diff(E) ** 2) / np.sum((E - E.mean()) ** 2)
 
 
+# The Beta quantiles of the MCSE intervals over ESS e and p: where GSL's
+# inverse does not converge (e = 868.38 and 2122.2 at p = 0.05, 0.95; the
+# e = 7936 of hmc on banana), large e (its cdf's continued fraction fails
+# above a + b ~ 1.5e6) and small.
+BETA_E = (4, 10, 57.5, 100, 868.3832111, 1000, 2122.225085, 4000, 7936.4, 8000,
+          20000, 1e5, 5e5, 9.9e5, 1.6e6, 3e6, 1e7, 1e8)
+BETA_P = (0.05, 0.5, 0.95)
+BETA_PROB = (0.1586553, 0.8413447)
+
+
 def main():
     print("# tests/diag_reference.py: dataset field value (see the script)")
     for name, x in datasets().items():
         for field, v in summary(x).items():
             print("%s %s %.17g" % (name, field, v))
         print("%s ebfmi0 %.17g" % (name, ebfmi(x[0])))
+    print("# beta_ppf e p P: the P quantile of Beta(e p + 1, e (1 - p) + 1)")
+    for e in BETA_E:
+        for p in BETA_P:
+            for P in BETA_PROB:
+                v = stats.beta.ppf(P, e * p + 1, e * (1 - p) + 1)
+                print("beta_ppf %.17g %.17g %.17g %.17g" % (e, p, P, v))
 
 
 if __name__ == "__main__":

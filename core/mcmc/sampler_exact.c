@@ -13,9 +13,7 @@ exact_fits(const target *t, const sampler_opts *o, bl_err *err)
 {
     (void)o;
     if (!target_can_draw(t))
-        return bl_fail(err, BL_EINVAL,
-                       "exact: target %s has no exact draws (choose gauss, blr, blr_data, nig, "
-                       "banana, mixture, funnel, squiggle)",
+        return bl_fail(err, BL_EINVAL, "exact: target %s has no exact draws",
                        target_kind_name(target_get_kind(t)));
     return BL_OK;
 }
@@ -53,5 +51,6 @@ const sampler_type sampler_type_exact = {
     .step = exact_step,
     .events = SAMPLER_EV_AUX,
     .fits = exact_fits,
+    .fits_needs = "a target with exact draws (a blr or nig posterior, most teaching densities)",
     .describe = exact_describe,
 };

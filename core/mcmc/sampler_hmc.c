@@ -88,7 +88,7 @@ const sampler_type sampler_type_hmc = {
     .scale = &sampler_tun_step,
     .accept_target = 0.65,
     .events = SAMPLER_EV_PROPOSAL | SAMPLER_EV_TRAJECTORY | SAMPLER_EV_MOMENTUM |
-              SAMPLER_EV_ACCEPT | SAMPLER_EV_ENERGY,
+              SAMPLER_EV_ACCEPT | SAMPLER_EV_ENERGY | SAMPLER_EV_HAMILTON,
     .tunables = hmc_tunables,
     .step_default = sampler_leapfrog_step_default,
     .step_limit = sampler_leapfrog_step_limit,

@@ -303,7 +303,7 @@ const sampler_type sampler_type_nuts = {
     .scale = &sampler_tun_step,
     .accept_target = 0.8,
     .events = SAMPLER_EV_PROPOSAL | SAMPLER_EV_TRAJECTORY | SAMPLER_EV_TREE | SAMPLER_EV_MOMENTUM |
-              SAMPLER_EV_ACCEPT | SAMPLER_EV_ENERGY,
+              SAMPLER_EV_ACCEPT | SAMPLER_EV_ENERGY | SAMPLER_EV_HAMILTON,
     .tunables = nuts_tunables,
     .ws_size = sizeof(nuts_ws),
     .ws_init = nuts_ws_init,

@@ -158,6 +158,8 @@ enum {
     SAMPLER_EV_SEGMENTS = 1u << 8,   /* seg, seg_kind, seg_tag, nseg (SAMPLER_SEG_*) */
     SAMPLER_EV_PARTICLES = 1u << 9,  /* the chains move together: every chain's
                                         from -> new state is one particle's move */
+    SAMPLER_EV_HAMILTON = 1u << 10,  /* energy: the new state's Hamiltonian, the momentum
+                                        redrawn each transition (E-BFMI applies) */
 };
 
 typedef struct sampler sampler; /* one chain: opaque to callers, core/mcmc/sampler_impl.h */

@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_fft_halfcomplex.h>
 #include <gsl/gsl_fft_real.h>
+#include <gsl/gsl_sf_gamma.h>
 
 #include "core/base/linalg.h"
 
@@ -605,6 +607,50 @@ typedef struct rank_ws {
 
 static const double tail_p[DIAG_NQ] = {0.05, 0.5, 0.95};
 
+/* Above this a + b, gsl_cdf_beta_P's continued fraction stops converging
+ * (from a = b ~ 7.7e5 it returns NaN), and the Cornish-Fisher value below
+ * is within 1e-3/(a + b) of the quantile (tests/diag_reference.py's grid):
+ * a thousandth of one draw's index when the ESS is of the order of S. */
+#define BETA_CF_MIN 1e6
+
+/* The P quantile of Beta(a, b), a, b >= 1. gsl_cdf_beta_Pinv returns NaN
+ * where its own iteration does not converge (Beta(398, 7542) at P = Phi(1),
+ * an ESS of 7936 at p = 0.05), so this brackets the root of
+ * gsl_cdf_beta_P(x) - P in (0, 1) and takes Newton steps that stay inside
+ * the bracket, bisecting otherwise; it starts from the normal value with
+ * its skewness term (Cornish-Fisher), which is the answer above BETA_CF_MIN. */
+double
+diag_beta_quantile(double P, double a, double b)
+{
+    double s = a + b, mean = a / s, sd = sqrt(a * b / (s * s * (s + 1.0)));
+    double skew = 2.0 * (b - a) * sqrt(s + 1.0) / ((s + 2.0) * sqrt(a * b));
+    double z = gsl_cdf_ugaussian_Pinv(P);
+    double x = mean + sd * (z + skew * (z * z - 1.0) / 6.0);
+    if (s > BETA_CF_MIN)
+        return x;
+    double lo = 0.0, hi = 1.0, lnb = gsl_sf_lnbeta(a, b);
+    if (!(x > lo && x < hi))
+        x = mean;
+    for (int it = 0; it < 200; it++) {
+        double f = gsl_cdf_beta_P(x, a, b) - P;
+        if (f == 0.0)
+            return x;
+        if (f < 0.0)
+            lo = x;
+        else
+            hi = x;
+        /* the density in logs: x^(a-1) alone underflows for an ESS of 10^4 */
+        double dens = exp((a - 1.0) * log(x) + (b - 1.0) * log1p(-x) - lnb);
+        double next = x - f / dens;
+        if (!(next > lo && next < hi))
+            next = 0.5 * (lo + hi);
+        if (fabs(next - x) <= 2.0 * DBL_EPSILON * x || hi - lo <= 2.0 * DBL_EPSILON * hi)
+            return next;
+        x = next;
+    }
+    return x;
+}
+
 /* ESS of the indicator I[x <= q] (pooled draws, split). */
 static int
 ess_indicator(const rank_ws *w, size_t m, size_t n, double q, double *ess, bl_err *err)
@@ -635,6 +681,16 @@ diag_summarize(const double *x, size_t m, size_t n, size_t stride, size_t chain_
     pool_copy(x, m, n, stride, chain_stride, w.pool);
     if (rows_constant(w.pool, S)) {
         rc = bl_fail(err, BL_ENUM, "constant draws: R-hat and ESS undefined");
+        goto done;
+    }
+    /* Chains that have not moved, at different points: no within-chain
+     * variance, so R-hat is B/W with W zero up to the rounding of the
+     * chain means (1e14, not a measurement) and the ESS that of 1/M. */
+    bool moved = false;
+    for (size_t k = 0; k < m && !moved; k++)
+        moved = !rows_constant(w.pool + k * n, n);
+    if (!moved) {
+        rc = bl_fail(err, BL_ENUM, "no chain has moved: R-hat and ESS undefined");
         goto done;
     }
     if ((rc = sort_order(w.pool, S, w.ord, err)) != BL_OK)
@@ -688,8 +744,8 @@ diag_summarize(const double *x, size_t m, size_t n, size_t stride, size_t chain_
             continue;
         }
         /* +-1 sd of a normal: Phi(-1), Phi(1). */
-        double a1 = gsl_cdf_beta_Pinv(0.1586553, e * p + 1.0, e * (1.0 - p) + 1.0);
-        double a2 = gsl_cdf_beta_Pinv(0.8413447, e * p + 1.0, e * (1.0 - p) + 1.0);
+        double a1 = diag_beta_quantile(0.1586553, e * p + 1.0, e * (1.0 - p) + 1.0);
+        double a2 = diag_beta_quantile(0.8413447, e * p + 1.0, e * (1.0 - p) + 1.0);
         /* The posterior package's index rule (floor below, ceiling above:
          * the interval never shrinks under rounding; the paper rounded). */
         double i1 = fmax(floor(a1 * (double)S), 1.0), i2 = fmin(ceil(a2 * (double)S), (double)S);
@@ -807,6 +863,32 @@ eig_apply(const double *Q, const double *lam, size_t d, double *B)
         }
 }
 
+/* M = R S0 R by direct sums (Q scratch): the small-d path, whose sums keep
+ * the order the outputs were made with. */
+static void
+w2_products(const double *S0, const double *R, size_t d, double *Q, double *M)
+{
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++) {
+            double s = 0.0;
+            for (size_t k = 0; k < d; k++)
+                s += S0[i * d + k] * R[k * d + j];
+            Q[i * d + j] = s;
+        }
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++) {
+            double s = 0.0;
+            for (size_t k = 0; k < d; k++)
+                s += R[i * d + k] * Q[k * d + j];
+            M[i * d + j] = s;
+        }
+}
+
+/* From this d the three d^3 products go to BLAS-3 (dgemm): the direct sums'
+ * strided reads miss the cache, 3 s a W2 at d = 1000. Below it the direct
+ * sums, so small-d outputs keep their digits. */
+#define W2_BLAS_MIN 64
+
 int
 diag_w2_gauss(size_t d, const double *m0, const double *S0, const double *m1, const double *S1,
               double *w2sq, bl_err *err)
@@ -823,22 +905,21 @@ diag_w2_gauss(size_t d, const double *m0, const double *S0, const double *m1, co
         goto done;
     for (size_t k = 0; k < d; k++)
         lam[k] = sqrt(fmax(lam[k], 0.0));
-    eig_apply(Q, lam, d, R); /* R = S1^1/2 */
-    /* M = R S0 R. */
-    for (size_t i = 0; i < d; i++)
-        for (size_t j = 0; j < d; j++) {
-            double s = 0.0;
-            for (size_t k = 0; k < d; k++)
-                s += S0[i * d + k] * R[k * d + j];
-            Q[i * d + j] = s;
-        }
-    for (size_t i = 0; i < d; i++)
-        for (size_t j = 0; j < d; j++) {
-            double s = 0.0;
-            for (size_t k = 0; k < d; k++)
-                s += R[i * d + k] * Q[k * d + j];
-            M[i * d + j] = s;
-        }
+    if (d >= W2_BLAS_MIN) {
+        int n = (int)d;
+        for (size_t k = 0; k < d; k++)
+            for (size_t j = 0; j < d; j++)
+                M[k * d + j] = lam[k] * Q[k * d + j];
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n, n, 1.0, Q, n, M, n, 0.0, R,
+                    n); /* R = S1^1/2 */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, S0, n, R, n, 0.0, Q,
+                    n);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, R, n, Q, n, 0.0, M,
+                    n); /* M = R S0 R */
+    } else {
+        eig_apply(Q, lam, d, R); /* R = S1^1/2 */
+        w2_products(S0, R, d, Q, M);
+    }
     linalg_symmetrize(M, d);
     if ((rc = linalg_eigh(M, d, lam, false, err)) != BL_OK)
         goto done;

@@ -70,9 +70,16 @@ typedef struct diag_summary {
 } diag_summary;
 /* Every field for one coordinate (layout of diag_ess_multi). A quantity of
  * constant values (an indicator that is all ones) is NaN. BL_EINVAL for
- * m < 1, n < 4, non-finite; BL_ENUM for constant draws; BL_ENOMEM. */
+ * m < 1, n < 4, non-finite; BL_ENUM for constant draws or when every
+ * chain is constant (none has moved); BL_ENOMEM. */
 int diag_summarize(const double *x, size_t m, size_t n, size_t stride, size_t chain_stride,
                    diag_summary *out, bl_err *err);
+/* The P quantile (0 < P < 1) of Beta(a, b), a, b >= 1, to a few ulps
+ * below a + b = 1e6 and within 1e-3/(a + b) above (Cornish-Fisher): the
+ * Beta intervals of mcse_q. A bracketed Newton iteration on
+ * gsl_cdf_beta_P, ~5 steps; gsl_cdf_beta_Pinv fails to converge for some
+ * ESS of 10^3-10^4 at p = 0.05 (docs/math.md §9b). */
+double diag_beta_quantile(double P, double a, double b);
 /* Average ranks 1..len of x (ties share the mean of their ranks) into r. BL_ENOMEM. */
 int diag_ranks(const double *x, size_t len, double *r, bl_err *err);
 /* Normal scores of the ranks (3/8 offset) into z. BL_ENOMEM. */
