@@ -38,10 +38,11 @@ smp_target_scaled(enum smp_target tid)
 #define LIVE_REFRESH_S 0.25      /* live diagnostics at most 4 times a second */
 /* The Gaussian fit's W2 and KL are O(d^3) (0.3 s at d = 1000, where a
  * checkpoint's other diagnostics take milliseconds): before the final
- * values they are refreshed only while they have taken at most FIT_SHARE
- * of the time since their last refresh, and live only when one refresh
- * blocks the screen at most FIT_LIVE_S. Up to FIT_FREE_D they always are
- * (microseconds; so small-d outputs do not depend on timing). */
+ * values, a batch run refreshes them at iterations that double (a rule of
+ * the count alone, so the trace is the same on every machine), and the
+ * live screen only while they have taken at most FIT_SHARE of the time
+ * since their last refresh and one refresh blocks the screen at most
+ * FIT_LIVE_S. Up to FIT_FREE_D they always are (microseconds). */
 #define FIT_SHARE  0.1
 #define FIT_LIVE_S 0.05
 #define FIT_FREE_D 64
@@ -463,7 +464,13 @@ fit_due(const struct sampler_job *j, bool final, bool live)
 {
     if (final || j->d <= FIT_FREE_D || j->fit_iter == 0)
         return true; /* the first one measures the cost */
-    if (live && j->fit_cost > FIT_LIVE_S)
+    /* Batch: at iterations that double, a rule of the iteration count
+     * alone, so that the same script and seed give the same trace (export
+     * trace) on any machine; O(log N) fits in all. Live: by the time the
+     * fits took, which only paces what the panes show. */
+    if (!live)
+        return j->iter >= 2 * j->fit_iter;
+    if (j->fit_cost > FIT_LIVE_S)
         return false;
     return j->fit_cost <= FIT_SHARE * (clock_now() - j->fit_end);
 }
