@@ -934,10 +934,16 @@ shorten(char *name, size_t size, int room)
 }
 
 /* Columns of entry i: the sample, a blank, the name (and why it is hidden).
- * Inside the data area a name too wide for it is cut at a word. */
+ * Inside the data area a name too wide for it is cut at a word, and when
+ * the reason does not fit beside the name it goes in why_row as "(why)" (a
+ * row of its own under the name, when why_row is given and it fits; else
+ * the entry says only "(hidden)"); the width is then the wider row's. */
 static int
-entry_width(const struct plot *p, const struct legend_entry *e, char *name, size_t size)
+entry_width(const struct plot *p, const struct legend_entry *e, char *name, size_t size,
+            char *why_row, size_t why_size)
 {
+    if (why_row != NULL && why_size > 0)
+        why_row[0] = '\0';
     const char *smp = p->c->ascii && e->ascii_sample ? e->ascii_sample : e->sample;
     int id = e->name ? find_series(p, e->name) : 0;
     const struct canvas_series *sr = id ? &p->c->series[id - 1] : NULL;
@@ -946,6 +952,19 @@ entry_width(const struct plot *p, const struct legend_entry *e, char *name, size
         /* Inside, without the reason when that does not fit: the entry still
          * says so (outside, plot_legend puts the reason on a row of its own). */
         snprintf(name, size, "%s (hidden: %s)", e->name, sr->why);
+        if (p->leg_w == 0 && sw + canvas_text_width(name) > p->pw && why_row != NULL) {
+            /* "(under running mean)" under the name reads as why it is not
+             * seen; "hidden: " would only widen a block over the data. */
+            snprintf(why_row, why_size, "(%s)", sr->why);
+            snprintf(name, size, "%s", e->name);
+            shorten(name, size, p->pw - sw);
+            if (sw + canvas_text_width(why_row) <= p->pw) {
+                int nw = canvas_text_width(name), ww = canvas_text_width(why_row);
+                return sw + (nw > ww ? nw : ww);
+            }
+            why_row[0] = '\0';
+            snprintf(name, size, "%s (hidden: %s)", e->name, sr->why);
+        }
         if (p->leg_w == 0 && sw + canvas_text_width(name) > p->pw) {
             static const char tail[] = " (hidden)";
             snprintf(name, size - strlen(tail), "%s", e->name);
@@ -980,11 +999,13 @@ legend_draw(struct plot *p, const struct legend_entry *e, size_t n)
     struct canvas *c = p->c;
     char name[2 * CANVAS_LABEL_SIZE + 16];
     int bw = 0; /* block width: the widest entry that fits */
+    char why_row[CANVAS_LABEL_SIZE + 16];
     int rows = 0;
     for (size_t i = 0; i < n; i++) {
-        int ew = entry_width(p, &e[i], name, sizeof name);
+        int ew = entry_width(p, &e[i], name, sizeof name, p->leg_w == 0 ? why_row : NULL,
+                             sizeof why_row);
         if (ew <= p->pw) {
-            rows++;
+            rows += 1 + (p->leg_w == 0 && why_row[0] != '\0');
             if (ew > bw)
                 bw = ew;
         }
@@ -997,7 +1018,7 @@ legend_draw(struct plot *p, const struct legend_entry *e, size_t n)
         for (size_t i = 0; i < n; i++) {
             const char *smp = c->ascii && e[i].ascii_sample ? e[i].ascii_sample : e[i].sample;
             int sw = canvas_text_width(smp ? smp : "");
-            entry_width(p, &e[i], name, sizeof name);
+            entry_width(p, &e[i], name, sizeof name, NULL, 0);
             int id = e[i].name ? find_series(p, e[i].name) : 0;
             if (id == 0 && e[i].name != NULL)
                 id = new_series(p, e[i].name); /* named but never drawn: owns nothing */
@@ -1103,10 +1124,15 @@ legend_draw(struct plot *p, const struct legend_entry *e, size_t n)
     for (size_t i = 0; i < n; i++) {
         const char *smp = c->ascii && e[i].ascii_sample ? e[i].ascii_sample : e[i].sample;
         int sw = canvas_text_width(smp ? smp : "");
-        int ew = entry_width(p, &e[i], name, sizeof name);
+        int ew = entry_width(p, &e[i], name, sizeof name, why_row, sizeof why_row);
         int id = e[i].name ? find_series(p, e[i].name) : 0;
         if (id == 0 && e[i].name != NULL)
             id = new_series(p, e[i].name); /* named but never drawn: owns nothing */
+        if (why_row[0] != '\0' && row + 1 >= end) {
+            /* No row left for the reason: the one-row form, "(hidden)". */
+            ew = entry_width(p, &e[i], name, sizeof name, NULL, 0);
+            why_row[0] = '\0';
+        }
         if (ew > p->pw || row >= end) {
             if (id != 0 && !c->series[id - 1].hidden) {
                 c->series[id - 1].hidden = true;
@@ -1121,6 +1147,12 @@ legend_draw(struct plot *p, const struct legend_entry *e, size_t n)
         canvas_text(c, x0, row, smp ? smp : "", e[i].color, ATTR_NONE, sw);
         canvas_text(c, x0 + sw + 1, row, name, COL_DEFAULT, ATTR_NONE, bw - sw - 1);
         row++;
+        if (why_row[0] != '\0') {
+            for (int cc = c0; cc < c1; cc++)
+                canvas_put(c, cc, row, ' ', COL_DEFAULT, ATTR_NONE);
+            canvas_text(c, x0 + sw + 1, row, why_row, COL_DEFAULT, ATTR_NONE, bw - sw - 1);
+            row++;
+        }
     }
 }
 
