@@ -219,8 +219,9 @@ draw_bma(struct theory_pane *p, const struct instrument *in, struct canvas *c, i
     const double *post = in->post + (in->n - 1) * in->C;
     for (int i = 0; i < bars; i++) {
         char label[48];
+        /* The truth's class says so in words (a bare '*' was unexplained). */
         snprintf(label, sizeof label, "P(%-7.7s|D)%s", in->class_names[i],
-                 i == in->truth_class ? "*" : " ");
+                 i == in->truth_class ? " truth" : "      ");
         bar(c, col + 1, row + rest + i, w - 2, label, post[i], i == in->truth_class ? COL_S1
                                                                                     : COL_S2);
     }
