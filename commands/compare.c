@@ -159,8 +159,10 @@ compare_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_er
             session_free(b);
         return rc;
     }
-    if (fresh)
+    if (fresh) {
         s->side_b = b;
+        s->subject_gen++;
+    }
     attach_sampler_job(s);
     view_show(&s->view, "compare", true);
     view_set_layout(&s->view, "compare");

@@ -210,6 +210,7 @@ session_reset(struct session *s)
     s->mopts = NULL;
     world_free(s->world);
     s->world = NULL;
+    s->subject_gen++;
     stream_drop(s);
     s->n = s->in_dim = 0;
     s->true_loss = 0;
@@ -474,6 +475,7 @@ session_set_world(struct session *s, world *w, gsl_rng *rng, bl_err *err)
     s->in_dim = in_dim;
     world_free(s->world);
     s->world = w;
+    s->subject_gen++;
     s->true_loss = 0;
     s->latest = LATEST_MODEL;
     if (s->mc != NULL) {
@@ -990,6 +992,7 @@ session_compare_clear(struct session *s)
     job_set_remove(&s->jobs, &side_b_train_class);
     session_free(s->side_b);
     s->side_b = NULL;
+    s->subject_gen++;
     s->generation++;
 }
 

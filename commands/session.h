@@ -120,6 +120,8 @@ struct session {
     struct clock_pump pump;
     const bl_cancel *cancel;  /* raised by the front end on Ctrl-C; may be NULL */
     unsigned long generation; /* bumped on every change (front ends redraw on it) */
+    unsigned long subject_gen; /* bumped when the world or side b is replaced or dropped:
+                                 panes start their axis ranges again */
     bool quit;                /* set by `quit` */
     int depth;                /* `source` nesting depth */
     /* Lecture mode (commands/script.c): a front end that sets stepwise runs

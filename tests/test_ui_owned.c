@@ -592,6 +592,7 @@ test_named_and_seen(void)
 static void
 test_compare_header(void)
 {
+    bl_err err;
     struct out_buffer ob;
     struct session *s = ui_session("seed 1; data linear d=1 noise=0.3; model blr features=poly "
                                    "degree=3; compare model blr features=poly degree=9; observe 30",
@@ -620,6 +621,21 @@ test_compare_header(void)
     for (int y = header + 1; header >= 0 && y < header + 10; y++)
         ten = ten || on_row(&c, y, "10 ┤");
     CHECK(!ten, "80x24 compare: the fits' y axis does not reach 10 for data within +-2");
+    canvas_free(&c);
+    /* A new world and compare start the axes again: uniform inputs on
+     * [-1, 1] get ticks -1, -0.5, .., 1, not the wider range the gaussian
+     * inputs grew (the axes only shrink when the data use under half). */
+    CHECK(cmd_run_line(s,
+                       "reset; seed 1; data linear d=1 noise=0.3 inputs=uniform; model blr; "
+                       "compare model blr features=poly degree=3; observe 30",
+                       &ob.out, &err) == BL_OK,
+          "second compare: %s", err.msg);
+    CHECK(canvas_init(&c, 80, 24, false) == 0, "canvas");
+    ui_render(&ui, s, &c, NULL);
+    bool half = false;
+    for (int y = 0; y < c.rows / 2 && !half; y++)
+        half = on_row(&c, y, "-1     -0.5      0      0.5      1");
+    CHECK(half, "80x24 compare after a new world: the x axis fits [-1, 1] again");
     canvas_free(&c);
     close_session(s, &ob);
 }

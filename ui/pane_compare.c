@@ -37,6 +37,11 @@ struct cmp_pane {
     double gtime, gcost; /* when the grid was computed, and what it cost (seconds) */
     double *buf;
     size_t cap;
+    /* The session's subject_gen (world, side b) the ranges were grown for: a
+     * new compare or a new world starts them again (they only shrink once
+     * the data use less than half of them, so sunspots' -6..6 stayed for a
+     * line's -3..3). subject_gen + 1, so that a fresh pane's 0 never matches. */
+    unsigned long seen;
 };
 
 static void *
@@ -451,6 +456,12 @@ cmp_draw(void *self, const struct session *s, struct canvas *c, int col, int row
         pane_message(c, col, row, w, h,
                      "no side b: compare model blr features=poly degree=9 (or compare sampler rwm)");
         return;
+    }
+    if (p->seen != s->subject_gen + 1) {
+        struct plot_range *r[] = {&p->x, &p->y, &p->ex, &p->ey, &p->rx, &p->ry};
+        for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
+            *r[i] = (struct plot_range){.log = r[i]->log};
+        p->seen = s->subject_gen + 1;
     }
     bool smp = samplers(s);
     if (!smp && (s->world == NULL || s->m == NULL || s->side_b->m == NULL)) {
