@@ -467,6 +467,17 @@ test_dkm_status(void)
           dkm_bad, dkm_pumps);
     CHECK(dkm_pumps == 0 || dkm_seen != start, "the status line's objective never moved");
     CHECK_REL(s->trace[TR_LOG_EVIDENCE][s->n - 1], session_log_evidence(s), 1e-12);
+    /* The progress lines thin out (every 5 iterations, every 50 past 50,
+     * every 500 past 500): a long run no longer fills a pager with them. */
+    size_t lines = 0, last = 0, it;
+    for (const char *q = ob.text; (q = strstr(q, "optimize: iteration ")) != NULL; q++)
+        if (sscanf(q, "optimize: iteration %zu,", &it) == 1) {
+            lines++;
+            last = it;
+        }
+    size_t want = last <= 50 ? last / 5 : last <= 500 ? 10 + (last - 50) / 50 : 19 + (last - 500) / 500;
+    CHECK(lines == want && lines <= 30, "%zu progress lines up to iteration %zu (want %zu)", lines,
+          last, want);
     session_free(s);
 }
 
