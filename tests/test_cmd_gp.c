@@ -206,6 +206,17 @@ test_optimize_live(void)
     double after = session_log_evidence(s);
     CHECK(after > before + 100 && s->n == 240, "kept %g (start %g), n %zu", after, before, s->n);
     CHECK(s->cancel == &live_flag, "cancel flag not restored");
+    /* Ctrl-C before the first step: optimize says so (it said the
+     * kernel's "kernel: cancelled") and the model is as it was. */
+    before = session_log_evidence(s);
+    live_flag = 1;
+    s->pump = (struct clock_pump){0};
+    rc = run(s, "optimize", &err);
+    live_flag = 0;
+    CHECK(rc == BL_ECANCEL && strstr(err.msg, "optimize interrupted before its first step"),
+          "rc %d: %s", rc, err.msg);
+    CHECK(session_log_evidence(s) == before, "the model moved: %g, was %g",
+          session_log_evidence(s), before);
     /* batch: one summary line, converged */
     session_free(s);
     s = session_alloc(&err);

@@ -1358,6 +1358,16 @@ opt_factor_clean(const optctx *c)
     return true;
 }
 
+/* Ctrl-C before any progress: say so, not the kernel's own "kernel:
+ * cancelled" from inside an evaluation. */
+static int
+opt_cancelled(bl_err *err)
+{
+    return bl_fail(err, BL_ECANCEL,
+                   "optimize interrupted before its first step: the hyperparameters are as they "
+                   "were");
+}
+
 /* -log ML at x, +inf where Ky is not positive definite (even with the
  * jitter ladder) or x invalid; the factor and alpha stay for opt_grad. The
  * same operations as batch_fit, so the final refit reproduces the value. */
@@ -2026,6 +2036,10 @@ gp_optimize(gp *g, const gp_opt_opts *o, gp_opt_result *res, const bl_cancel *ca
     }
     size_t it = 0;
     gp_opt_stop stop = GP_OPT_MAXITER;
+    if (c.fail == BL_ECANCEL) { /* Ctrl-C inside the start's evaluation */
+        rc = opt_cancelled(err);
+        goto done;
+    }
     if (c.fail) {
         rc = c.fail;
         *err = c.err;
@@ -2073,6 +2087,10 @@ gp_optimize(gp *g, const gp_opt_opts *o, gp_opt_result *res, const bl_cancel *ca
         if (use_grad)
             gnorm = proj_grad_norm(B, B->x, B->g);
         c.fail = 0;
+    }
+    if (c.fail == BL_ECANCEL) {
+        rc = opt_cancelled(err);
+        goto done;
     }
     if (c.fail) {
         rc = c.fail;
