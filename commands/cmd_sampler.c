@@ -350,22 +350,7 @@ sample_exec(struct session *s, const struct cmd_args *a, struct out *out, bl_err
         int rc = sampler_job_run(j, (size_t)args_int(a, "n"), &ctx, err);
         s->generation++;
         if (rc == BL_OK) {
-            char e[32], r[32], acc[32], why[96] = "";
-            /* ESS and R-hat need kept draws (warm-up draws are not kept). */
-            if (!isfinite(j->ess) || !isfinite(j->rhat)) {
-                if (j->count < 4)
-                    snprintf(why, sizeof why, "  # ESS, R-hat need 4 kept draws per chain, has %zu",
-                             j->count);
-                else if (j->acceptance == 0)
-                    snprintf(why, sizeof why,
-                             "  # ESS, R-hat undefined: no chain has moved (every proposal was "
-                             "rejected)");
-                else
-                    snprintf(why, sizeof why, "  # ESS, R-hat undefined: show sampler says why");
-            }
-            out_printf(out, "%s: %zu iterations, acceptance %s, ESS %s, R-hat %s%s",
-                       sampler_kind_name(j->kind), j->iter, out_num(acc, sizeof acc, j->acceptance),
-                       out_num(e, sizeof e, round(j->ess)), out_num(r, sizeof r, j->rhat), why);
+            sampler_job_summary(j, "", out);
             /* compare: side b's sampler runs as many iterations */
             rc = compare_sample(s, (size_t)args_int(a, "n"), false, 0, out, err);
         }

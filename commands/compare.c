@@ -187,12 +187,8 @@ compare_sample(struct session *s, size_t n, bool all, double rate, struct out *o
     struct run_ctx ctx = session_run_ctx(s);
     int rc = sampler_job_run(j, n, &ctx, err);
     s->generation++;
-    if (rc == BL_OK) {
-        char e[32], r[32], acc[32];
-        out_printf(out, "side b %s: %zu iterations, acceptance %s, ESS %s, R-hat %s",
-                   sampler_kind_name(j->kind), j->iter, out_num(acc, sizeof acc, j->acceptance),
-                   out_num(e, sizeof e, round(j->ess)), out_num(r, sizeof r, j->rhat));
-    }
+    if (rc == BL_OK)
+        sampler_job_summary(j, "side b ", out);
     return rc;
 }
 

@@ -1048,18 +1048,34 @@ sample_advance(void *self, size_t n, const struct run_ctx *ctx, struct out *out,
     return j->iter - before;
 }
 
+void
+sampler_job_summary(const struct sampler_job *j, const char *head, struct out *out)
+{
+    char e[32], r[32], acc[32], why[96] = "";
+    /* ESS and R-hat need kept draws (warm-up draws are not kept). */
+    if (!isfinite(j->ess) || !isfinite(j->rhat)) {
+        if (j->count < 4)
+            snprintf(why, sizeof why, "  # ESS, R-hat need 4 kept draws per chain, has %zu",
+                     j->count);
+        else if (j->acceptance == 0)
+            snprintf(why, sizeof why,
+                     "  # ESS, R-hat undefined: no chain has moved (every proposal was rejected)");
+        else
+            snprintf(why, sizeof why, "  # ESS, R-hat undefined: show sampler says why");
+    }
+    out_printf(out, "%s%s: %zu iterations, acceptance %s, ESS %s, R-hat %s%s", head,
+               sampler_kind_name(j->kind), j->iter, out_num(acc, sizeof acc, j->acceptance),
+               out_num(e, sizeof e, round(j->ess)), out_num(r, sizeof r, j->rhat), why);
+}
+
 static void
 sample_end(void *self, enum job_end how, const bl_err *err, struct out *out)
 {
     struct sampler_job *j = self;
     /* Ctrl-C answers at once: the O(d^3) fit waits for show sampler */
     refresh(j, true, how != JOB_STOPPED);
-    char e[32], r[32];
     switch (how) {
-    case JOB_DONE:
-        out_printf(out, "%s: %zu iterations, ESS %s, R-hat %s", sampler_kind_name(j->kind), j->iter,
-                   out_num(e, sizeof e, round(j->ess)), out_num(r, sizeof r, j->rhat));
-        break;
+    case JOB_DONE: sampler_job_summary(j, "", out); break;
     case JOB_FAILED: out_error(out, "sampling stopped: %s", err->msg); break;
     case JOB_STOPPED: out_printf(out, "sampling stopped at iteration %zu", j->iter); break;
     }

@@ -197,5 +197,9 @@ void sampler_job_describe_step(const struct sampler_job *j, char *buf, size_t si
  * of every chain). A live advance steps its last iteration with full events
  * so the trajectory shows while it runs. */
 extern const struct job_class sampler_job_class;
+/* The line a finished `sample N` prints, batch or live: "HEADhmc: 300
+ * iterations, acceptance 0.97, ESS 1161, R-hat 1.003", with the reason when
+ * ESS or R-hat is undefined. */
+void sampler_job_summary(const struct sampler_job *j, const char *head, struct out *out);
 
 #endif

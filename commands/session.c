@@ -1021,10 +1021,14 @@ side_b_advance(void *self, size_t n, const struct run_ctx *ctx, struct out *out,
 static void
 side_b_end(void *self, enum job_end how, const bl_err *err, struct out *out)
 {
-    (void)self;
-    (void)how;
+    /* Side a's sampler reports its own run and a stop; a run side b
+     * finished gets its own line, as in batch mode. */
+    struct session *s = self;
     (void)err;
-    (void)out; /* side a's sampler reports the run */
+    if (how == JOB_DONE && s->side_b != NULL && s->side_b->smp != NULL) {
+        sampler_job_refresh(s->side_b->smp, true);
+        sampler_job_summary(s->side_b->smp, "side b ", out);
+    }
 }
 
 static void

@@ -373,7 +373,34 @@ test_live(void)
         job_advance(q, 10, 1000, &ctx, &ob.out);
     /* The step while paused is extra: the job still does its 100. */
     CHECK(s->smp->iter == 101 && !q->pace.active, "runs out at 101: %zu", s->smp->iter);
-    CHECK(strstr(ob.text, "nuts: 101 iterations") != NULL, "done message: %s", ob.text);
+    CHECK(strstr(ob.text, "nuts: 101 iterations, acceptance ") != NULL, "done message: %s",
+          ob.text);
+    /* Live compare: side b's finished run has its line too, and chains
+     * that never moved say why ESS and R-hat are undefined (live said only
+     * "ESS nan, R-hat nan"). */
+    CHECK(run_fresh(s, "sampler hmc target=banana step=0.15; compare sampler rwm target=banana; "
+                       "sample 40 rate=1000",
+                    &err) == BL_OK,
+          "%s", err.msg);
+    struct job *ja = job_set_find(&s->jobs, &sampler_job_class);
+    struct job *jb = job_set_find(&s->jobs, &side_b_sample_class);
+    for (int i = 0; i < 50 && ((ja && ja->pace.active) || (jb && jb->pace.active)); i++) {
+        if (ja != NULL && ja->pace.active)
+            job_advance(ja, 1, 1000, &ctx, &ob.out);
+        if (jb != NULL && jb->pace.active)
+            job_advance(jb, 1, 1000, &ctx, &ob.out);
+    }
+    CHECK(ja != NULL && jb != NULL && strstr(ob.text, "hmc: 40 iterations, acceptance ") &&
+              strstr(ob.text, "side b rwm: 40 iterations, acceptance "),
+          "live compare reports both sides: %s", ob.text);
+    CHECK(run_fresh(s, "compare off; sampler preset=step_large; sample 30 rate=1000", &err) ==
+              BL_OK,
+          "%s", err.msg);
+    q = job_set_find(&s->jobs, &sampler_job_class);
+    for (int i = 0; i < 50 && q != NULL && q->pace.active; i++)
+        job_advance(q, 1, 1000, &ctx, &ob.out);
+    CHECK(strstr(ob.text, "# ESS, R-hat undefined: no chain has moved") != NULL,
+          "live end line gives the reason: %s", ob.text);
     session_free(s);
 }
 
