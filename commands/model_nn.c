@@ -946,8 +946,15 @@ static void
 nn_train_describe(const void *m, char *buf, size_t size)
 {
     const struct nn_inst *g = m;
+    /* Four digits: this is the one-line summary the status line and the
+     * end of `train` print (a 10-digit loss pushed the status line's log
+     * evidence off its edge); `show nn` has every digit. */
     char l[32];
-    out_num(l, sizeof l, g->h.n ? g->h.train[g->h.n - 1] : (double)NAN);
+    double loss = g->h.n ? g->h.train[g->h.n - 1] : (double)NAN;
+    if (isfinite(loss))
+        snprintf(l, sizeof l, "%.4g", loss);
+    else
+        out_num(l, sizeof l, loss);
     snprintf(buf, size, "nn %s step %zu, loss %s", g->have_tr ? nn_optimizer_name(g->topts.opt)
                                                               : "", g->step, l);
 }
