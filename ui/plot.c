@@ -952,6 +952,13 @@ entry_width(const struct plot *p, const struct legend_entry *e, char *name, size
         /* Inside, without the reason when that does not fit: the entry still
          * says so (outside, plot_legend puts the reason on a row of its own). */
         snprintf(name, size, "%s (hidden: %s)", e->name, sr->why);
+        if (p->leg_w == 0 && sw + canvas_text_width(name) > p->pw) {
+            /* One row still, shorter: "1, 2 sd (in 1 cell)". */
+            snprintf(name, size, "%s (%s)", e->name, sr->why);
+            if (sw + canvas_text_width(name) <= p->pw)
+                return sw + canvas_text_width(name);
+            snprintf(name, size, "%s (hidden: %s)", e->name, sr->why);
+        }
         if (p->leg_w == 0 && sw + canvas_text_width(name) > p->pw && why_row != NULL) {
             /* "(under running mean)" under the name reads as why it is not
              * seen; "hidden: " would only widen a block over the data. */
