@@ -863,24 +863,17 @@ eig_apply(const double *Q, const double *lam, size_t d, double *B)
         }
 }
 
-/* M = R S0 R by direct sums (Q scratch): the small-d path, whose sums keep
- * the order the outputs were made with. */
+/* C = A B (d x d, row-major) by direct sums in index order: the small-d
+ * path, whose sums keep the order the outputs were made with. */
 static void
-w2_products(const double *S0, const double *R, size_t d, double *Q, double *M)
+square_product(const double *A, const double *B, size_t d, double *C)
 {
     for (size_t i = 0; i < d; i++)
         for (size_t j = 0; j < d; j++) {
             double s = 0.0;
             for (size_t k = 0; k < d; k++)
-                s += S0[i * d + k] * R[k * d + j];
-            Q[i * d + j] = s;
-        }
-    for (size_t i = 0; i < d; i++)
-        for (size_t j = 0; j < d; j++) {
-            double s = 0.0;
-            for (size_t k = 0; k < d; k++)
-                s += R[i * d + k] * Q[k * d + j];
-            M[i * d + j] = s;
+                s += A[i * d + k] * B[k * d + j];
+            C[i * d + j] = s;
         }
 }
 
@@ -918,7 +911,8 @@ diag_w2_gauss(size_t d, const double *m0, const double *S0, const double *m1, co
                     n); /* M = R S0 R */
     } else {
         eig_apply(Q, lam, d, R); /* R = S1^1/2 */
-        w2_products(S0, R, d, Q, M);
+        square_product(S0, R, d, Q); /* M = R S0 R */
+        square_product(R, Q, d, M);
     }
     linalg_symmetrize(M, d);
     if ((rc = linalg_eigh(M, d, lam, false, err)) != BL_OK)
