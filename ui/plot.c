@@ -949,30 +949,26 @@ entry_width(const struct plot *p, const struct legend_entry *e, char *name, size
     const struct canvas_series *sr = id ? &p->c->series[id - 1] : NULL;
     int sw = canvas_text_width(smp ? smp : "") + 1;
     if (sr != NULL && sr->hidden) {
-        /* Inside, without the reason when that does not fit: the entry still
-         * says so (outside, plot_legend puts the reason on a row of its own). */
         snprintf(name, size, "%s (hidden: %s)", e->name, sr->why);
         if (p->leg_w == 0 && sw + canvas_text_width(name) > p->pw) {
-            /* One row still, shorter: "1, 2 sd (in 1 cell)". */
+            /* Inside, too wide (outside, plot_legend puts the reason on a row
+             * of its own): "1, 2 sd (in 1 cell)" on one row; else the name
+             * with "(under running mean)" on the row under it, when the
+             * caller has a row for it ("hidden: " would only widen a block
+             * over the data); else the name, cut, and "(hidden)". */
             snprintf(name, size, "%s (%s)", e->name, sr->why);
             if (sw + canvas_text_width(name) <= p->pw)
                 return sw + canvas_text_width(name);
-            snprintf(name, size, "%s (hidden: %s)", e->name, sr->why);
-        }
-        if (p->leg_w == 0 && sw + canvas_text_width(name) > p->pw && why_row != NULL) {
-            /* "(under running mean)" under the name reads as why it is not
-             * seen; "hidden: " would only widen a block over the data. */
-            snprintf(why_row, why_size, "(%s)", sr->why);
-            snprintf(name, size, "%s", e->name);
-            shorten(name, size, p->pw - sw);
-            if (sw + canvas_text_width(why_row) <= p->pw) {
-                int nw = canvas_text_width(name), ww = canvas_text_width(why_row);
-                return sw + (nw > ww ? nw : ww);
+            if (why_row != NULL) {
+                snprintf(why_row, why_size, "(%s)", sr->why);
+                if (sw + canvas_text_width(why_row) <= p->pw) {
+                    snprintf(name, size, "%s", e->name);
+                    shorten(name, size, p->pw - sw);
+                    int nw = canvas_text_width(name), ww = canvas_text_width(why_row);
+                    return sw + (nw > ww ? nw : ww);
+                }
+                why_row[0] = '\0';
             }
-            why_row[0] = '\0';
-            snprintf(name, size, "%s (hidden: %s)", e->name, sr->why);
-        }
-        if (p->leg_w == 0 && sw + canvas_text_width(name) > p->pw) {
             static const char tail[] = " (hidden)";
             snprintf(name, size - strlen(tail), "%s", e->name);
             shorten(name, size - strlen(tail), p->pw - sw - (int)strlen(tail));
